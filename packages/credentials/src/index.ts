@@ -1,0 +1,23 @@
+/**
+ * A role-first AWS credential provider: roles over static keys, never root keys.
+ * @packageDocumentation
+ */
+export { CREDENTIAL_SOURCES, credentialSourceOf } from "./credential-source.js";
+export {
+  CredentialsCheckFailedError,
+  KeycardCredentialsError,
+  type KeycardCredentialsErrorCode,
+  NoCredentialsError,
+  RoleSourceFailedError,
+  RootCredentialsRefusedError,
+  StaticCredentialsRefusedError,
+} from "./errors.js";
+export { fromRoleFirstChain, type RoleFirstCredentialProvider } from "./role-first-chain.js";
+export type {
+  AssumeRoleOptions,
+  CredentialSource,
+  MfaOptions,
+  RoleFirstChainOptions,
+  RoleFirstCredentials,
+  StaticKeysPolicy,
+} from "./types.js";

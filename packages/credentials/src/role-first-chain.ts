@@ -1,0 +1,411 @@
+import {
+  fromContainerMetadata,
+  fromHttp,
+  fromIni,
+  fromInstanceMetadata,
+  fromProcess,
+  fromSSO,
+  fromTemporaryCredentials,
+  fromTokenFile,
+} from "@aws-sdk/credential-providers";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Logger } from "@smithy/types";
+import { withSource } from "./credential-source.js";
+import {
+  CredentialsCheckFailedError,
+  NoCredentialsError,
+  RoleSourceFailedError,
+  RootCredentialsRefusedError,
+  StaticCredentialsRefusedError,
+} from "./errors.js";
+import { callerIdentity, checkKeyAge, isRootArn } from "./identity-checks.js";
+import { metadataDisabled, metadataEndpoint, probeMetadataEndpoint } from "./metadata-probe.js";
+import { describeError, maskAccessKeyId } from "./redact.js";
+import { refreshingCache } from "./refreshing-cache.js";
+import { readSharedConfig, type SharedConfig } from "./shared-config.js";
+import {
+  findStaticKeys,
+  ROLE_SOURCES_TRIED,
+  type StaticKeysOrigin,
+  staticRefusalMessage,
+} from "./static-keys.js";
+import type {
+  CredentialSource,
+  RoleFirstChainOptions,
+  RoleFirstCredentials,
+  StaticKeysPolicy,
+} from "./types.js";
+
+/**
+ * The provider {@link fromRoleFirstChain} returns: an SDK credential provider whose results also
+ * say where they came from. Pass `{ forceRefresh: true }` to replace cached credentials.
+ * @public
+ */
+export type RoleFirstCredentialProvider = (identityProperties?: {
+  forceRefresh?: boolean;
+}) => Promise<RoleFirstCredentials>;
+
+/** Requests the chain makes to role sources that exist: the SDK's own timeout and retries. */
+const REMOTE_TIMEOUT_MS = 1000;
+const REMOTE_RETRIES = 3;
+
+interface Settings {
+  staticKeys: StaticKeysPolicy;
+  refuseRootKeys: boolean;
+  maxKeyAgeDays: number;
+  logger: Logger;
+  probeTimeoutMs: number;
+  options: RoleFirstChainOptions;
+}
+
+/** A source that produced credentials, and how to ask it again when they expire. */
+interface Resolved {
+  credentials: RoleFirstCredentials;
+  refresh: () => Promise<RoleFirstCredentials>;
+}
+
+const consoleLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: (...content: unknown[]) => console.warn(...content),
+  error: (...content: unknown[]) => console.error(...content),
+};
+
+/** Values a failing SDK provider could conceivably echo; never let them into our messages. */
+function secretsInEnv(env: NodeJS.ProcessEnv): string[] {
+  return ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    .map((name) => env[name])
+    .filter((value): value is string => Boolean(value));
+}
+
+function regionOf(options: RoleFirstChainOptions, shared: SharedConfig, env: NodeJS.ProcessEnv) {
+  return options.region ?? env["AWS_REGION"] ?? shared.profile?.["region"] ?? "us-east-1";
+}
+
+/** The account in a role ARN (`arn:aws:iam::123456789012:role/app`). */
+function accountOfArn(arn: string): string | undefined {
+  return /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
+}
+
+/**
+ * Calls a role source's SDK provider, labels its credentials, and turns its failure into a
+ * `RoleSourceFailedError`: a configured role that fails must not quietly give way to static keys.
+ */
+async function fromRoleSource(
+  source: CredentialSource,
+  what: string,
+  provider: AwsCredentialIdentityProvider,
+  mfa: boolean,
+  env: NodeJS.ProcessEnv,
+): Promise<Resolved> {
+  const call = async () => {
+    try {
+      return withSource(await provider(), source, mfa);
+    } catch (error) {
+      throw new RoleSourceFailedError(
+        `${what} is configured but did not yield credentials: ${describeError(error, secretsInEnv(env))}`,
+        error,
+      );
+    }
+  };
+  return { credentials: await call(), refresh: call };
+}
+
+function webIdentityFromEnv(env: NodeJS.ProcessEnv, region: string, settings: Settings) {
+  if (!env["AWS_WEB_IDENTITY_TOKEN_FILE"] || !env["AWS_ROLE_ARN"]) return undefined;
+  // fromTokenFile reads the token file on every call, so a refresh picks up a rotated token.
+  const provider = fromTokenFile({ logger: settings.logger, clientConfig: { region } });
+  return () =>
+    fromRoleSource(
+      "web-identity",
+      "Web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)",
+      provider,
+      false,
+      env,
+    );
+}
+
+function containerFromEnv(env: NodeJS.ProcessEnv, settings: Settings) {
+  if (
+    !env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] &&
+    !env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
+  ) {
+    return undefined;
+  }
+  const init = { logger: settings.logger, timeout: REMOTE_TIMEOUT_MS, maxRetries: REMOTE_RETRIES };
+  const http = fromHttp(init);
+  const legacy = fromContainerMetadata(init);
+  // As in the SDK's own chain: fromHttp knows EKS Pod Identity's token file, the older
+  // fromContainerMetadata accepts the full-URI hosts it accepted before.
+  const provider: AwsCredentialIdentityProvider = async () => {
+    try {
+      return await http();
+    } catch (first) {
+      try {
+        return await legacy();
+      } catch {
+        throw first;
+      }
+    }
+  };
+  return () =>
+    fromRoleSource(
+      "container",
+      "Container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI)",
+      provider,
+      false,
+      env,
+    );
+}
+
+async function instanceMetadata(
+  reachable: Promise<boolean>,
+  env: NodeJS.ProcessEnv,
+  settings: Settings,
+): Promise<Resolved | undefined> {
+  if (!(await reachable)) return undefined;
+  const provider = fromInstanceMetadata({
+    logger: settings.logger,
+    timeout: REMOTE_TIMEOUT_MS,
+    maxRetries: REMOTE_RETRIES,
+    // IMDSv2 only: the probe has just obtained a token, and v1 is what least privilege turns off.
+    ec2MetadataV1Disabled: true,
+  });
+  try {
+    return await fromRoleSource("instance-metadata", "Instance metadata", provider, false, env);
+  } catch (error) {
+    // An instance without an instance profile answers 404: not a role source, go on.
+    const statusCode = (error as { cause?: { statusCode?: unknown } }).cause?.statusCode;
+    if (statusCode === 404) {
+      settings.logger.debug("@keycard/credentials: instance metadata has no instance profile");
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+function profileRole(
+  shared: SharedConfig,
+  region: string,
+  env: NodeJS.ProcessEnv,
+  settings: Settings,
+) {
+  const offer = shared.offer;
+  if (offer.kind !== "role") return undefined;
+  const { logger, options } = settings;
+  const profile = shared.profileName;
+  const what = `Profile "${profile}" (${offer.source})`;
+  let provider: AwsCredentialIdentityProvider;
+  switch (offer.source) {
+    case "web-identity":
+      provider = fromTokenFile({
+        webIdentityTokenFile: offer.section["web_identity_token_file"],
+        roleArn: offer.section["role_arn"],
+        roleSessionName: offer.section["role_session_name"],
+        logger,
+        clientConfig: { region },
+      });
+      break;
+    case "sso":
+      provider = fromSSO({ profile, logger });
+      break;
+    case "process":
+      provider = fromProcess({ profile, logger });
+      break;
+    default: {
+      const mfaCode = options.mfaCodeProvider ?? options.assumeRole?.mfa?.tokenCode;
+      provider = fromIni({
+        profile,
+        logger,
+        clientConfig: { region },
+        ...(mfaCode ? { mfaCodeProvider: (serial: string) => mfaCode(serial) } : {}),
+      });
+    }
+  }
+  return () => fromRoleSource(offer.source, what, provider, offer.mfaSerial !== undefined, env);
+}
+
+/** Remembers root checks per key: a key does not change owner while a process runs. */
+const callerChecks = new Map<string, Promise<{ arn: string; accountId: string | undefined }>>();
+
+async function checkNotRoot(
+  base: AwsCredentialIdentity,
+  origin: StaticKeysOrigin,
+  region: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string | undefined> {
+  let check = callerChecks.get(base.accessKeyId);
+  if (!check) {
+    check = callerIdentity(base, region);
+    callerChecks.set(base.accessKeyId, check);
+    check.catch(() => callerChecks.delete(base.accessKeyId));
+  }
+  let identity: { arn: string; accountId: string | undefined };
+  try {
+    identity = await check;
+  } catch (error) {
+    throw new CredentialsCheckFailedError(
+      `Could not verify that the static keys from ${origin.description} are not root keys ` +
+        `(sts:GetCallerIdentity failed: ${describeError(error, [base.secretAccessKey, base.sessionToken, ...secretsInEnv(env)])}). ` +
+        "Set refuseRootKeys: false to skip the check.",
+      error,
+    );
+  }
+  if (isRootArn(identity.arn)) {
+    throw new RootCredentialsRefusedError(
+      `The static keys from ${origin.description} belong to the root user of account ` +
+        `${identity.accountId ?? "unknown"}. Root keys are refused (refuseRootKeys): delete them, ` +
+        "and give the workload a role or an IAM user with only the permissions it needs.",
+    );
+  }
+  return identity.accountId;
+}
+
+/** Static keys, last: refused, warned about, checked for root, and upgraded when asked. */
+async function staticKeys(
+  shared: SharedConfig,
+  region: string,
+  env: NodeJS.ProcessEnv,
+  settings: Settings,
+): Promise<Resolved> {
+  const { logger, options } = settings;
+  const origin = findStaticKeys(env, shared, logger);
+  if (!origin) {
+    throw new NoCredentialsError(
+      `No credentials found: no role source (${ROLE_SOURCES_TRIED}) and no static keys.`,
+    );
+  }
+  if (settings.staticKeys === "deny")
+    throw new StaticCredentialsRefusedError(staticRefusalMessage(origin));
+
+  let warned = false;
+  const resolve = async (): Promise<RoleFirstCredentials> => {
+    const base = await origin.provider();
+    const accountId = settings.refuseRootKeys
+      ? await checkNotRoot(base, origin, region, env)
+      : undefined;
+    const assume = options.assumeRole;
+    if (!warned) {
+      warned = true;
+      if (settings.staticKeys === "warn") {
+        const use = assume ? `exchanging it for a session of ${assume.roleArn}` : "using it as is";
+        logger.warn(
+          `@keycard/credentials: static access key ${maskAccessKeyId(base.accessKeyId)} from ` +
+            `${origin.description}: no role source was found (${ROLE_SOURCES_TRIED}), ${use}. ` +
+            'Give the workload a role, or set staticKeys: "allow" to accept this quietly.',
+        );
+      }
+      if (!base.sessionToken && Number.isFinite(settings.maxKeyAgeDays)) {
+        void checkKeyAge(base, region, settings.maxKeyAgeDays, logger);
+      }
+    }
+    if (!assume) return withSource(base, "static", false, accountId);
+    const mfa = assume.mfa;
+    const session = fromTemporaryCredentials({
+      masterCredentials: base,
+      params: {
+        RoleArn: assume.roleArn,
+        RoleSessionName: assume.roleSessionName ?? `keycard-${Date.now()}`,
+        ...(assume.durationSeconds ? { DurationSeconds: assume.durationSeconds } : {}),
+        ...(mfa ? { SerialNumber: mfa.serialNumber } : {}),
+      },
+      ...(mfa ? { mfaCodeProvider: () => mfa.tokenCode() } : {}),
+      clientConfig: { region },
+      logger,
+    });
+    try {
+      return withSource(
+        await session(),
+        "static-upgraded",
+        Boolean(mfa),
+        accountOfArn(assume.roleArn),
+      );
+    } catch (error) {
+      throw new RoleSourceFailedError(
+        `Could not assume ${assume.roleArn} with the static keys from ${origin.description}: ` +
+          describeError(error, [base.secretAccessKey, base.sessionToken, ...secretsInEnv(env)]),
+        error,
+      );
+    }
+  };
+  return { credentials: await resolve(), refresh: resolve };
+}
+
+/** Runs the chain once, in order, and returns the first source that yields credentials. */
+async function resolveChain(settings: Settings): Promise<Resolved> {
+  const env = process.env;
+  const shared = await readSharedConfig(env, settings.options.profile);
+  const region = regionOf(settings.options, shared, env);
+  const webIdentity = webIdentityFromEnv(env, region, settings);
+  const container = containerFromEnv(env, settings);
+  // Probe instance metadata while the other sources are examined, unless an earlier source is
+  // configured (it either wins or fails the chain) or the metadata service is turned off.
+  const imdsReachable =
+    webIdentity || container || metadataDisabled(env)
+      ? Promise.resolve(false)
+      : probeMetadataEndpoint(
+          metadataEndpoint({ env, profile: shared.profile }),
+          settings.probeTimeoutMs,
+        );
+  if (webIdentity) return webIdentity();
+  if (container) return container();
+  const imds = await instanceMetadata(imdsReachable, env, settings);
+  if (imds) return imds;
+  const profile = profileRole(shared, region, env, settings);
+  if (profile) return profile();
+  return staticKeys(shared, region, env, settings);
+}
+
+/**
+ * A credential provider that prefers roles over static keys. It tries, in order: web identity,
+ * container credentials, instance metadata (IMDSv2), profiles that yield role, SSO or process
+ * sessions, and only then static keys from the environment or the shared credentials file,
+ * as `staticKeys` allows. Credentials are cached, refreshed in the background before they
+ * expire, and say where they came from (see {@link credentialSourceOf}).
+ * @example
+ * ```ts
+ * import { S3Client } from "@aws-sdk/client-s3";
+ * import { fromRoleFirstChain } from "@keycard/credentials";
+ *
+ * const s3 = new S3Client({ credentials: fromRoleFirstChain({ staticKeys: "deny" }) });
+ * ```
+ * @public
+ */
+export function fromRoleFirstChain(
+  options: RoleFirstChainOptions = {},
+): RoleFirstCredentialProvider {
+  const logger = options.logger ?? consoleLogger;
+  const settings: Settings = {
+    staticKeys: options.staticKeys ?? "warn",
+    refuseRootKeys: options.refuseRootKeys ?? true,
+    maxKeyAgeDays: options.maxKeyAgeDays ?? 90,
+    logger,
+    probeTimeoutMs: options.metadataProbeTimeoutMs ?? 150,
+    options,
+  };
+  // Once a source has answered, later refreshes go back to it rather than walking the chain.
+  let winner: Resolved["refresh"] | undefined;
+  let winningSource: CredentialSource | undefined;
+  const load = async (): Promise<RoleFirstCredentials> => {
+    if (winner) return winner();
+    const resolved = await resolveChain(settings);
+    winner = resolved.refresh;
+    winningSource = resolved.credentials.source;
+    return resolved.credentials;
+  };
+  return refreshingCache(load, {
+    refreshBeforeMs: (options.refreshBeforeExpirySeconds ?? 900) * 1000,
+    onBackgroundError: (error) =>
+      logger.warn(
+        `@keycard/credentials: refreshing ${winningSource ?? "credentials"} failed, the current ` +
+          `credentials stay in use until they expire: ${describeError(error, secretsInEnv(process.env))}`,
+      ),
+  });
+}
+
+/**
+ * Forgets the root checks made in this process, for tests and benchmarks.
+ * @internal
+ */
+export function forgetCallerChecks(): void {
+  callerChecks.clear();
+}
