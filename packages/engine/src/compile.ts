@@ -1,0 +1,229 @@
+import { type CompiledCondition, compileConditions } from "./condition-operators.js";
+import { PolicyLoadError, type PolicyLocation } from "./errors.js";
+import { type CompiledPattern, compilePattern } from "./patterns.js";
+import type { MatchedStatement } from "./types.js";
+
+/** A statement in the form `policies/keycard/iam` evaluates. @internal */
+export interface CompiledStatement {
+  ref: MatchedStatement;
+  label: string;
+  effect: "Allow" | "Deny";
+  action?: CompiledPattern[];
+  not_action?: CompiledPattern[];
+  resource?: CompiledPattern[];
+  not_resource?: CompiledPattern[];
+  condition?: CompiledCondition[];
+}
+
+/** Statement numbers by exact action, by service prefix, and those that can match anything. @internal */
+export interface StatementIndex {
+  action: Record<string, number[]>;
+  service: Record<string, number[]>;
+  any: number[];
+}
+
+/** `data.keycard.policy`: what the Rego library reads. @internal */
+export interface CompiledPolicyData {
+  statements: CompiledStatement[];
+  index: { identity: StatementIndex; boundary: StatementIndex };
+  has_boundary: boolean;
+}
+
+/** A document ready to compile, already parsed. @internal */
+export interface SourceDocument {
+  name: string;
+  document: unknown;
+  boundary: boolean;
+}
+
+const DOCUMENT_ELEMENTS = new Set(["Version", "Id", "Statement"]);
+const STATEMENT_ELEMENTS = new Set(["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"]);
+const ACTION_PATTERN = /^(\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+)$/;
+const ARN_PATTERN = /^arn:[^:]*:[^:]*:[^:]*:[^:]*:.+$/s;
+
+function fail(code: ConstructorParameters<typeof PolicyLoadError>[0], message: string, location: PolicyLocation): never {
+  throw new PolicyLoadError(code, message, { location });
+}
+
+function stringList(value: unknown, element: string, where: PolicyLocation): string[] {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0) fail("InvalidElement", `${element} must not be empty`, { ...where, element });
+  for (const item of list) {
+    if (typeof item !== "string" || item.length === 0) {
+      fail("InvalidElement", `${element} must be a string or a list of strings`, { ...where, element });
+    }
+  }
+  return list as string[];
+}
+
+function compileActions(value: unknown, element: string, where: PolicyLocation): CompiledPattern[] {
+  return stringList(value, element, where).map((action) => {
+    if (!ACTION_PATTERN.test(action)) {
+      fail("InvalidAction", `"${action}" is not an action (expected service:Action)`, { ...where, element });
+    }
+    const compiled = compilePattern(action, "wildcard", { lowerCase: true });
+    if (compiled instanceof Error) fail("InvalidAction", compiled.message, { ...where, element });
+    return compiled;
+  });
+}
+
+function compileResources(value: unknown, element: string, where: PolicyLocation): CompiledPattern[] {
+  return stringList(value, element, where).map((resource) => {
+    if (resource !== "*" && !ARN_PATTERN.test(resource)) {
+      fail("InvalidArn", `"${resource}" is not an ARN (arn:partition:service:region:account:resource) or *`, {
+        ...where,
+        element,
+      });
+    }
+    const compiled = compilePattern(resource, "wildcard");
+    if (compiled instanceof Error) fail("InvalidArn", `"${resource}": ${compiled.message}`, { ...where, element });
+    return compiled;
+  });
+}
+
+/** Checks one statement against the IAM grammar for identity policies and compiles it. */
+function compileStatement(raw: unknown, where: PolicyLocation & { statementIndex: number }, boundary: boolean): CompiledStatement {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    fail("InvalidElement", "a statement must be an object", where);
+  }
+  const statement = raw as Record<string, unknown>;
+  for (const element of Object.keys(statement)) {
+    if (element === "Principal" || element === "NotPrincipal") {
+      fail("UnknownElement", `${element} is not allowed in identity-based policies`, { ...where, element });
+    }
+    if (!STATEMENT_ELEMENTS.has(element)) fail("UnknownElement", `unknown element "${element}"`, { ...where, element });
+  }
+  const { Sid, Effect } = statement;
+  if (Sid !== undefined && (typeof Sid !== "string" || !/^[A-Za-z0-9 _.-]*$/.test(Sid))) {
+    fail("InvalidElement", "Sid must be a string of letters and digits", { ...where, element: "Sid" });
+  }
+  if (Effect !== "Allow" && Effect !== "Deny") {
+    fail("InvalidElement", `Effect must be "Allow" or "Deny" (got ${JSON.stringify(Effect)})`, { ...where, element: "Effect" });
+  }
+  const hasAction = "Action" in statement;
+  if (hasAction === "NotAction" in statement) {
+    fail("InvalidElement", "a statement needs exactly one of Action or NotAction", { ...where, element: "Action" });
+  }
+  const hasResource = "Resource" in statement;
+  if (hasResource === "NotResource" in statement) {
+    fail("InvalidElement", "a statement needs exactly one of Resource or NotResource", { ...where, element: "Resource" });
+  }
+  const sid = typeof Sid === "string" && Sid.length > 0 ? Sid : undefined;
+  const ref: MatchedStatement = {
+    document: where.document,
+    statementIndex: where.statementIndex,
+    effect: Effect,
+    ...(sid ? { sid } : {}),
+    ...(boundary ? { boundary: true } : {}),
+  };
+  const compiled: CompiledStatement = {
+    ref,
+    label: `${boundary ? "boundary " : ""}${where.document} statement ${where.statementIndex}${sid ? ` (${sid})` : ""}`,
+    effect: Effect,
+  };
+  if (hasAction) compiled.action = compileActions(statement.Action, "Action", where);
+  else compiled.not_action = compileActions(statement.NotAction, "NotAction", where);
+  if (hasResource) compiled.resource = compileResources(statement.Resource, "Resource", where);
+  else compiled.not_resource = compileResources(statement.NotResource, "NotResource", where);
+  if (statement.Condition !== undefined) {
+    const conditions = compileConditions(statement.Condition, where);
+    if (conditions.length > 0) compiled.condition = conditions;
+  }
+  return compiled;
+}
+
+/** Parses JSON text, reporting the line and column of a syntax error. @internal */
+export function parseDocumentText(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    const position = /position (\d+)/.exec(message)?.[1];
+    let where = "";
+    if (position !== undefined) {
+      const before = text.slice(0, Number(position));
+      const line = before.split("\n").length;
+      where = ` at line ${line}, column ${Number(position) - before.lastIndexOf("\n")}`;
+    }
+    throw new PolicyLoadError("MalformedDocument", `not valid JSON${where}: ${message}`, { location: { document: name }, cause });
+  }
+}
+
+/** Validates one document and returns its statements, compiled. @internal */
+export function compileDocument(source: SourceDocument): CompiledStatement[] {
+  const where = { document: source.name };
+  const doc = source.document;
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    fail("MalformedDocument", "a policy document must be a JSON object", where);
+  }
+  const record = doc as Record<string, unknown>;
+  for (const element of Object.keys(record)) {
+    if (!DOCUMENT_ELEMENTS.has(element)) fail("UnknownElement", `unknown element "${element}"`, { ...where, element });
+  }
+  if (record.Version !== undefined && record.Version !== "2012-10-17" && record.Version !== "2008-10-17") {
+    fail("InvalidElement", `Version must be "2012-10-17" (got ${JSON.stringify(record.Version)})`, { ...where, element: "Version" });
+  }
+  if (record.Statement === undefined) fail("MalformedDocument", "the document has no Statement", where);
+  const statements = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
+  return statements.map((statement, statementIndex) =>
+    compileStatement(statement, { ...where, statementIndex }, source.boundary),
+  );
+}
+
+function emptyIndex(): StatementIndex {
+  return { action: {}, service: {}, any: [] };
+}
+
+function addTo(map: Record<string, number[]>, key: string, value: number): void {
+  const list = map[key];
+  if (list) {
+    if (list[list.length - 1] !== value) list.push(value);
+  } else map[key] = [value];
+}
+
+/** Files a statement where a request for its actions will look. */
+function indexStatement(index: StatementIndex, statement: CompiledStatement, position: number): void {
+  if (!statement.action) {
+    index.any.push(position);
+    return;
+  }
+  for (const pattern of statement.action) {
+    if ("any" in pattern) {
+      index.any.push(position);
+      return;
+    }
+  }
+  for (const pattern of statement.action) {
+    if ("s" in pattern) {
+      addTo(index.action, pattern.s, position);
+      continue;
+    }
+    const raw = "re" in pattern ? pattern.re : "";
+    // `^s3:get.*$` → service "s3"; a wildcard inside the service part could match any service.
+    const service = /^\^([a-z0-9-]+):/.exec(raw)?.[1];
+    if (service) addTo(index.service, service, position);
+    else {
+      index.any.push(position);
+      return;
+    }
+  }
+}
+
+/** Compiles identity and boundary documents into `data.keycard.policy`. @internal */
+export function compilePolicyData(sources: SourceDocument[]): CompiledPolicyData {
+  const statements: CompiledStatement[] = [];
+  const index = { identity: emptyIndex(), boundary: emptyIndex() };
+  let hasBoundary = false;
+  for (const source of sources) {
+    if (source.boundary) hasBoundary = true;
+    for (const statement of compileDocument(source)) {
+      const position = statements.length;
+      statements.push(statement);
+      indexStatement(source.boundary ? index.boundary : index.identity, statement, position);
+    }
+  }
+  for (const set of [index.identity, index.boundary]) {
+    for (const list of [...Object.values(set.action), ...Object.values(set.service)]) list.sort((a, b) => a - b);
+  }
+  return { statements, index, has_boundary: hasBoundary };
+}

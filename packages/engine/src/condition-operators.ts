@@ -1,0 +1,208 @@
+import { PolicyLoadError, type PolicyLocation } from "./errors.js";
+import { type CompiledPattern, compilePattern, escapeRegex } from "./patterns.js";
+
+/** Positive operator families understood by `policies/keycard/conditions`. @internal */
+export type OperatorFamily =
+  | "str_eq"
+  | "str_eq_ic"
+  | "str_like"
+  | "num_eq"
+  | "num_lt"
+  | "num_lte"
+  | "num_gt"
+  | "num_gte"
+  | "date_eq"
+  | "date_lt"
+  | "date_lte"
+  | "date_gt"
+  | "date_gte"
+  | "bool"
+  | "bin_eq"
+  | "ip"
+  | "arn_like"
+  | "null";
+
+const OPERATORS: Record<string, { op: OperatorFamily; negated: boolean }> = {
+  stringequals: { op: "str_eq", negated: false },
+  stringnotequals: { op: "str_eq", negated: true },
+  stringequalsignorecase: { op: "str_eq_ic", negated: false },
+  stringnotequalsignorecase: { op: "str_eq_ic", negated: true },
+  stringlike: { op: "str_like", negated: false },
+  stringnotlike: { op: "str_like", negated: true },
+  numericequals: { op: "num_eq", negated: false },
+  numericnotequals: { op: "num_eq", negated: true },
+  numericlessthan: { op: "num_lt", negated: false },
+  numericlessthanequals: { op: "num_lte", negated: false },
+  numericgreaterthan: { op: "num_gt", negated: false },
+  numericgreaterthanequals: { op: "num_gte", negated: false },
+  dateequals: { op: "date_eq", negated: false },
+  datenotequals: { op: "date_eq", negated: true },
+  datelessthan: { op: "date_lt", negated: false },
+  datelessthanequals: { op: "date_lte", negated: false },
+  dategreaterthan: { op: "date_gt", negated: false },
+  dategreaterthanequals: { op: "date_gte", negated: false },
+  bool: { op: "bool", negated: false },
+  binaryequals: { op: "bin_eq", negated: false },
+  ipaddress: { op: "ip", negated: false },
+  notipaddress: { op: "ip", negated: true },
+  arnequals: { op: "arn_like", negated: false },
+  arnlike: { op: "arn_like", negated: false },
+  arnnotequals: { op: "arn_like", negated: true },
+  arnnotlike: { op: "arn_like", negated: true },
+  null: { op: "null", negated: false },
+};
+
+/** The compiled value of one condition value, by family. @internal */
+export type CompiledConditionValue = CompiledPattern | { n: number } | { b: boolean } | { cidr: string } | boolean;
+
+/** One compiled (operator, key) pair of a Condition block. @internal */
+export interface CompiledCondition {
+  op: OperatorFamily;
+  negated: boolean;
+  if_exists: boolean;
+  set: "" | "all" | "any";
+  key: string;
+  values: CompiledConditionValue[];
+}
+
+/** Parses `ForAnyValue:StringLikeIfExists` and friends; undefined when unknown. @internal */
+export function parseOperator(
+  name: string,
+): { op: OperatorFamily; negated: boolean; ifExists: boolean; set: "" | "all" | "any" } | undefined {
+  let rest = name;
+  let set: "" | "all" | "any" = "";
+  const lower = rest.toLowerCase();
+  if (lower.startsWith("forallvalues:")) {
+    set = "all";
+    rest = rest.slice("forallvalues:".length);
+  } else if (lower.startsWith("foranyvalue:")) {
+    set = "any";
+    rest = rest.slice("foranyvalue:".length);
+  }
+  let base = rest.toLowerCase();
+  let ifExists = false;
+  if (base.endsWith("ifexists")) {
+    ifExists = true;
+    base = base.slice(0, -"ifexists".length);
+  }
+  const family = OPERATORS[base];
+  if (!family) return undefined;
+  // Null tests existence itself, so neither IfExists nor a set operator means anything for it.
+  if (family.op === "null" && (ifExists || set !== "")) return undefined;
+  return { ...family, ifExists, set };
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
+const IPV6 = /^[0-9A-Fa-f:.]+(\/(12[0-8]|1[01]\d|[1-9]?\d))?$/;
+
+/** Epoch seconds for an IAM date value (ISO 8601 or epoch seconds). @internal */
+export function parseDate(value: string | number): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (!/^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([Zz]|[+-]\d{2}:?\d{2})?$/.test(value)) {
+    return undefined;
+  }
+  // Without a zone IAM reads the value as UTC.
+  const zoned = /([Zz]|[+-]\d{2}:?\d{2})$/.test(value) || value.length === 10 ? value : `${value}Z`;
+  const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : zoned.replace(" ", "T"));
+  return Number.isNaN(ms) ? undefined : ms / 1000;
+}
+
+function compileValue(
+  op: OperatorFamily,
+  raw: unknown,
+  where: PolicyLocation,
+): CompiledConditionValue {
+  const bad = (why: string) =>
+    new PolicyLoadError("InvalidConditionValue", `${why} (got ${JSON.stringify(raw)})`, { location: where });
+  if (typeof raw !== "string" && typeof raw !== "number" && typeof raw !== "boolean") {
+    throw bad("condition values must be strings, numbers or booleans");
+  }
+  const text = String(raw);
+  switch (op) {
+    case "str_eq":
+    case "str_eq_ic":
+    case "bin_eq":
+    case "str_like":
+    case "arn_like": {
+      const mode = op === "str_like" ? "wildcard" : op === "arn_like" ? "arn" : "literal";
+      const compiled = compilePattern(text, mode);
+      if (compiled instanceof Error) throw bad(compiled.message);
+      // `*` alone still has to be compared for the equality operators.
+      if ("any" in compiled) return { re: "^.*$" };
+      if (op === "bin_eq" && "tpl" in compiled) throw bad("BinaryEquals does not take policy variables");
+      // The Rego side reads `re` or `tpl` for the wildcard operators.
+      if ((op === "str_like" || op === "arn_like") && "s" in compiled) return { re: `^${escapeRegex(compiled.s)}$` };
+      return compiled;
+    }
+    case "num_eq":
+    case "num_lt":
+    case "num_lte":
+    case "num_gt":
+    case "num_gte": {
+      const n = typeof raw === "number" ? raw : /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+      if (!Number.isFinite(n)) throw bad("Numeric operators need a number");
+      return { n };
+    }
+    case "date_eq":
+    case "date_lt":
+    case "date_lte":
+    case "date_gt":
+    case "date_gte": {
+      const n = parseDate(typeof raw === "number" ? raw : text);
+      if (n === undefined) throw bad("Date operators need an ISO 8601 date or epoch seconds");
+      return { n };
+    }
+    case "bool":
+    case "null": {
+      const lowered = text.toLowerCase();
+      if (lowered !== "true" && lowered !== "false") throw bad(`${op === "bool" ? "Bool" : "Null"} takes "true" or "false"`);
+      return op === "bool" ? { b: lowered === "true" } : lowered === "true";
+    }
+    case "ip": {
+      if (IPV4.test(text)) return { cidr: text.includes("/") ? text : `${text}/32` };
+      if (text.includes(":") && IPV6.test(text)) return { cidr: text.includes("/") ? text : `${text}/128` };
+      throw bad("IpAddress needs an IPv4 or IPv6 address or CIDR range");
+    }
+  }
+}
+
+/** Validates and compiles a statement's Condition block. @internal */
+export function compileConditions(block: unknown, where: PolicyLocation): CompiledCondition[] {
+  if (typeof block !== "object" || block === null || Array.isArray(block)) {
+    throw new PolicyLoadError("InvalidElement", "Condition must be an object of operators", {
+      location: { ...where, element: "Condition" },
+    });
+  }
+  const compiled: CompiledCondition[] = [];
+  for (const [operator, keys] of Object.entries(block)) {
+    const element = `Condition.${operator}`;
+    const parsed = parseOperator(operator);
+    if (!parsed) {
+      throw new PolicyLoadError("UnknownConditionOperator", `unknown condition operator "${operator}"`, {
+        location: { ...where, element },
+      });
+    }
+    if (typeof keys !== "object" || keys === null || Array.isArray(keys)) {
+      throw new PolicyLoadError("InvalidElement", `${operator} must map condition keys to values`, {
+        location: { ...where, element },
+      });
+    }
+    for (const [key, rawValues] of Object.entries(keys as Record<string, unknown>)) {
+      const at = { ...where, element: `${element}.${key}` };
+      const list = Array.isArray(rawValues) ? rawValues : [rawValues];
+      if (list.length === 0) {
+        throw new PolicyLoadError("InvalidConditionValue", "a condition key needs at least one value", { location: at });
+      }
+      compiled.push({
+        op: parsed.op,
+        negated: parsed.negated,
+        if_exists: parsed.ifExists,
+        set: parsed.set,
+        key: key.toLowerCase(),
+        values: list.map((value) => compileValue(parsed.op, value, at)),
+      });
+    }
+  }
+  return compiled;
+}

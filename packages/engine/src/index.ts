@@ -1,0 +1,30 @@
+/**
+ * @keycard/engine: least-privilege rules, compiled to WebAssembly and evaluated in-process.
+ * @packageDocumentation
+ */
+export { loadPolicy, type LoadPolicyOptions, type Policy } from "./load-policy.js";
+export {
+  PolicyLoadError,
+  type PolicyLoadErrorCode,
+  type PolicyLocation,
+  type PolicyWarning,
+} from "./errors.js";
+export type {
+  ConditionBlock,
+  NamedPolicyDocument,
+  PolicyDocument,
+  PolicyDocumentInput,
+  PolicyStatement,
+} from "./policy-document.js";
+export type {
+  AuthorizationRequest,
+  ContextValue,
+  Decision,
+  EvaluationInput,
+  MatchedStatement,
+  PrincipalInfo,
+  RequestContext,
+  RequestDecision,
+} from "./types.js";
+export { compilePolicyData, type CompiledPolicyData } from "./compile.js";
+export { ENTRYPOINT } from "./wasm-runtime.js";

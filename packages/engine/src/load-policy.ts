@@ -1,0 +1,255 @@
+import { readFile } from "node:fs/promises";
+import { unknownActionWarnings } from "./action-catalog.js";
+import {
+  type CompiledPolicyData,
+  type SourceDocument,
+  compilePolicyData,
+  parseDocumentText,
+} from "./compile.js";
+import { DecisionCache } from "./decision-cache.js";
+import { PolicyLoadError, type PolicyWarning, asError } from "./errors.js";
+import type { NamedPolicyDocument, PolicyDocumentInput } from "./policy-document.js";
+import { readTarGz } from "./tar.js";
+import type { Decision, EvaluationInput } from "./types.js";
+import { ENTRYPOINT, type LoadedWasmPolicy, instantiate, readBuiltinWasm } from "./wasm-runtime.js";
+
+/** Options for {@link loadPolicy}. @public */
+export interface LoadPolicyOptions {
+  /** Identity-based IAM JSON documents; several combine as IAM combines a principal's policies. */
+  iam?: ReadonlyArray<PolicyDocumentInput>;
+  /** A permissions boundary: when present, it must also allow a request. */
+  boundary?: PolicyDocumentInput | ReadonlyArray<PolicyDocumentInput>;
+  /**
+   * An OPA bundle (`.tar.gz` path or bytes) built by `keycard build`, carrying custom Rego
+   * rules compiled with the IAM library. Its `data.json` may hold more documents under
+   * `keycard.documents` and any data the custom rules read.
+   */
+  bundle?: string | Uint8Array;
+  /** Decision cache size; `false` turns it off. Defaults to 10,000 entries. */
+  cache?: { maxEntries?: number } | false;
+  /** Look actions up in the IAM reference data and warn about unknown ones. Defaults to true. */
+  checkActions?: boolean;
+  /** Receives load warnings (they are also on {@link Policy.warnings}). */
+  onWarning?: (warning: PolicyWarning) => void;
+}
+
+/** A loaded policy, ready to evaluate. @public */
+export interface Policy {
+  /**
+   * Decides every request in `input`. Synchronous and safe to call millions of times.
+   * Never throws and never allows what it cannot decide: malformed input or an
+   * evaluation failure yields a deny whose reason says why.
+   *
+   * @example
+   * ```ts
+   * const d = policy.evaluate({ region: "us-east-1", requests: [{ action: "s3:GetObject", resource: "arn:aws:s3:::orders/a.json" }] });
+   * d.allow; // true or false
+   * d.requests[0].reason; // "allowed by orders.json statement 0 (ReadOrders)"
+   * ```
+   */
+  evaluate(input: EvaluationInput): Decision;
+  /** Problems that did not stop loading, such as unknown actions. */
+  readonly warnings: ReadonlyArray<PolicyWarning>;
+  /** Names of the loaded documents, in load order. */
+  readonly documents: ReadonlyArray<string>;
+  /** Number of statements across all documents, boundary included. */
+  readonly statementCount: number;
+  /** Where the evaluator came from: the built-in IAM library, or a bundle. */
+  readonly source: "builtin" | "bundle";
+}
+
+function toSources(
+  inputs: ReadonlyArray<PolicyDocumentInput>,
+  group: "iam" | "boundary",
+): SourceDocument[] {
+  return inputs.map((input, position) => {
+    const fallback = `${group}[${position}]`;
+    const named =
+      typeof input === "object" && input !== null && "document" in input && "name" in input
+        ? (input as NamedPolicyDocument)
+        : { name: fallback, document: input as PolicyDocumentInput };
+    const name = typeof named.name === "string" && named.name ? named.name : fallback;
+    const document =
+      typeof named.document === "string" ? parseDocumentText(name, named.document) : named.document;
+    return { name, document, boundary: group === "boundary" };
+  });
+}
+
+async function readBundle(bundle: string | Uint8Array): Promise<{ wasm: Uint8Array; data: Record<string, unknown>; origin: string }> {
+  const origin = typeof bundle === "string" ? bundle : "the bundle";
+  let bytes: Uint8Array;
+  try {
+    bytes = typeof bundle === "string" ? await readFile(bundle) : bundle;
+  } catch (cause) {
+    throw new PolicyLoadError("InvalidBundle", `cannot read bundle ${origin}`, { cause });
+  }
+  let files: Map<string, Uint8Array>;
+  try {
+    files = readTarGz(bytes);
+  } catch (cause) {
+    throw new PolicyLoadError("InvalidBundle", `${origin} is not a gzip-compressed tar bundle`, { cause });
+  }
+  const wasm = files.get("policy.wasm");
+  if (!wasm) {
+    throw new PolicyLoadError("InvalidBundle", `${origin} has no policy.wasm; build it with \`keycard build\``);
+  }
+  const dataFile = files.get("data.json");
+  let data: Record<string, unknown> = {};
+  if (dataFile) {
+    const parsed = parseDocumentText(`${origin}:data.json`, new TextDecoder().decode(dataFile));
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) data = parsed as Record<string, unknown>;
+  }
+  return { wasm, data, origin };
+}
+
+function denyAll(input: unknown, reason: string): Decision {
+  const requests = Array.isArray((input as EvaluationInput | undefined)?.requests)
+    ? (input as EvaluationInput).requests
+    : [];
+  return {
+    allow: false,
+    requests: requests.map((request) => ({
+      action: typeof request?.action === "string" ? request.action : String(request?.action),
+      resource: typeof request?.resource === "string" ? request.resource : String(request?.resource),
+      allow: false,
+      reason,
+      matched: [],
+    })),
+  };
+}
+
+/** Why an input cannot be evaluated, or undefined when it can. */
+function inputProblem(input: EvaluationInput): string | undefined {
+  if (typeof input !== "object" || input === null) return "the evaluation input is not an object";
+  if (!Array.isArray(input.requests) || input.requests.length === 0) return "the evaluation input has no requests";
+  for (const [i, request] of input.requests.entries()) {
+    if (typeof request !== "object" || request === null) return `requests[${i}] is not an object`;
+    if (typeof request.action !== "string" || !request.action.includes(":")) {
+      return `requests[${i}].action must be "service:Action" (got ${JSON.stringify(request.action)})`;
+    }
+    if (typeof request.resource !== "string" || request.resource === "") {
+      return `requests[${i}].resource must be an ARN or "*"`;
+    }
+    if (request.context !== undefined && (typeof request.context !== "object" || request.context === null)) {
+      return `requests[${i}].context must be an object`;
+    }
+  }
+  return undefined;
+}
+
+function isDecision(value: unknown): value is Decision {
+  const d = value as Decision | undefined;
+  return typeof d === "object" && d !== null && typeof d.allow === "boolean" && Array.isArray(d.requests);
+}
+
+class WasmPolicy implements Policy {
+  readonly #wasm: LoadedWasmPolicy;
+  readonly #cache: DecisionCache<Decision> | undefined;
+  readonly #encoder = new TextEncoder();
+
+  constructor(
+    wasm: LoadedWasmPolicy,
+    cache: DecisionCache<Decision> | undefined,
+    readonly warnings: ReadonlyArray<PolicyWarning>,
+    readonly documents: ReadonlyArray<string>,
+    readonly statementCount: number,
+    readonly source: "builtin" | "bundle",
+  ) {
+    this.#wasm = wasm;
+    this.#cache = cache;
+  }
+
+  evaluate(input: EvaluationInput): Decision {
+    let key: string;
+    try {
+      const problem = inputProblem(input);
+      if (problem) return denyAll(input, `cannot evaluate: ${problem}`);
+      key = JSON.stringify(input);
+    } catch (thrown) {
+      return denyAll(input, `cannot evaluate: the input cannot be serialized (${asError(thrown).message})`);
+    }
+    const cached = this.#cache?.get(key);
+    if (cached) return structuredCloneDecision(cached);
+    let decision: Decision;
+    try {
+      const bytes = this.#encoder.encode(key);
+      const result = this.#wasm.evaluate(bytes.buffer, ENTRYPOINT)[0]?.result;
+      if (!isDecision(result)) return denyAll(input, "cannot evaluate: the policy produced no decision");
+      decision = result;
+    } catch (thrown) {
+      return denyAll(input, `cannot evaluate: ${asError(thrown).message}`);
+    }
+    this.#cache?.set(key, decision);
+    return this.#cache ? structuredCloneDecision(decision) : decision;
+  }
+}
+
+/** Cached decisions are shared, so callers get a copy they may change. */
+function structuredCloneDecision(decision: Decision): Decision {
+  return {
+    allow: decision.allow,
+    requests: decision.requests.map((r) => ({ ...r, matched: r.matched.map((m) => ({ ...m })) })),
+  };
+}
+
+/**
+ * Loads IAM JSON documents (and optionally a bundle with custom Rego) into an in-process
+ * evaluator. Documents are validated; a problem throws a {@link PolicyLoadError} naming the
+ * document, statement index and element.
+ *
+ * @example
+ * ```ts
+ * const policy = await loadPolicy({ iam: [{ name: "orders.json", document: ordersPolicy }] });
+ * ```
+ * @public
+ */
+export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
+  const boundaryInputs =
+    options.boundary === undefined ? [] : Array.isArray(options.boundary) ? options.boundary : [options.boundary];
+  const sources = [...toSources(options.iam ?? [], "iam"), ...toSources(boundaryInputs as PolicyDocumentInput[], "boundary")];
+
+  let wasmBytes: Uint8Array;
+  let extraData: Record<string, unknown> = {};
+  let origin = "the built-in IAM library";
+  if (options.bundle !== undefined) {
+    const bundle = await readBundle(options.bundle);
+    wasmBytes = bundle.wasm;
+    origin = bundle.origin;
+    extraData = bundle.data;
+    const keycardData = (extraData.keycard ?? {}) as { documents?: unknown };
+    if (Array.isArray(keycardData.documents)) {
+      for (const [position, entry] of keycardData.documents.entries()) {
+        const e = entry as { name?: unknown; document?: unknown; boundary?: unknown };
+        const name = typeof e.name === "string" ? e.name : `${origin}:documents[${position}]`;
+        sources.push({ name, document: e.document, boundary: e.boundary === true });
+      }
+    }
+  } else {
+    wasmBytes = await readBuiltinWasm();
+  }
+
+  const data: CompiledPolicyData = compilePolicyData(sources);
+  const warnings = options.checkActions === false ? [] : await unknownActionWarnings(sources);
+  for (const warning of warnings) options.onWarning?.(warning);
+
+  const wasm = await instantiate(wasmBytes, origin);
+  const { keycard: bundleKeycard, ...otherData } = extraData;
+  const { documents: _documents, ...keycardRest } = (bundleKeycard ?? {}) as Record<string, unknown>;
+  try {
+    wasm.setData({ ...otherData, keycard: { ...keycardRest, policy: data } });
+  } catch (thrown) {
+    throw new PolicyLoadError("WasmLoadFailed", "cannot load the compiled documents into the policy module", {
+      cause: asError(thrown),
+    });
+  }
+  const cache =
+    options.cache === false ? undefined : new DecisionCache<Decision>(Math.max(1, options.cache?.maxEntries ?? 10_000));
+  return new WasmPolicy(
+    wasm,
+    cache,
+    warnings,
+    sources.map((s) => s.name),
+    data.statements.length,
+    options.bundle === undefined ? "builtin" : "bundle",
+  );
+}
