@@ -145,7 +145,7 @@ allowed_by(allows, boundary) := false if {
 allowed_by(_, boundary) := false if not boundary_allows(boundary)
 
 # boundary_allows is always defined, so outcomes can carry it as a plain boolean.
-boundary_allows(_) if {
+boundary_allows(boundary) if {
 	not policy.has_boundary
 } else if {
 	some s in boundary
