@@ -1,3 +1,5 @@
+import type { Logger } from "@smithy/types";
+
 /**
  * Shows enough of an access key ID to recognise it (`AKIA…WXYZ`) without writing it out; the
  * ID is not a secret, but it is half of one and has no place in shared logs.
@@ -29,4 +31,37 @@ export function redact(text: string, secrets: ReadonlyArray<string | undefined>)
 export function describeError(error: unknown, secrets: ReadonlyArray<string | undefined>): string {
   if (error instanceof Error) return redact(`${error.name}: ${error.message}`, secrets);
   return redact(String(error), secrets);
+}
+
+/** Keys whose values are secret in the SDK's logged inputs and outputs. */
+const SECRET_KEY = /secret|token|password|^credentials$/i;
+
+function scrub(value: unknown, depth: number): unknown {
+  if (depth > 8 || value === null || typeof value !== "object") return value;
+  if (value instanceof Date || value instanceof Error) return value;
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    out[key] = SECRET_KEY.test(key) && item !== undefined ? "[redacted]" : scrub(item, depth + 1);
+  }
+  return out;
+}
+
+/**
+ * Wraps the caller's logger for the SDK providers and clients the chain creates. The STS client
+ * logs each call's output at `info` level and its redaction covers `SecretAccessKey` but not
+ * `SessionToken`, so values under secret-looking keys are replaced before anything is written.
+ * @internal
+ */
+export function sdkSafeLogger(logger: Logger): Logger {
+  const wrap =
+    (write: (...content: unknown[]) => void) =>
+    (...content: unknown[]) =>
+      write(...content.map((part) => scrub(part, 0)));
+  return {
+    debug: wrap((...c) => logger.debug(...c)),
+    info: wrap((...c) => logger.info(...c)),
+    warn: wrap((...c) => logger.warn(...c)),
+    error: wrap((...c) => logger.error(...c)),
+  };
 }

@@ -19,7 +19,7 @@ import {
 } from "./errors.js";
 import { callerIdentity, checkKeyAge, isRootArn } from "./identity-checks.js";
 import { metadataDisabled, metadataEndpoint, probeMetadataEndpoint } from "./metadata-probe.js";
-import { describeError, maskAccessKeyId } from "./redact.js";
+import { describeError, maskAccessKeyId, sdkSafeLogger } from "./redact.js";
 import { refreshingCache } from "./refreshing-cache.js";
 import { readSharedConfig, type SharedConfig } from "./shared-config.js";
 import {
@@ -53,6 +53,8 @@ interface Settings {
   refuseRootKeys: boolean;
   maxKeyAgeDays: number;
   logger: Logger;
+  /** The same logger, for the SDK's providers and clients: it scrubs their logged outputs. */
+  sdkLogger: Logger;
   probeTimeoutMs: number;
   options: RoleFirstChainOptions;
 }
@@ -113,7 +115,7 @@ async function fromRoleSource(
 function webIdentityFromEnv(env: NodeJS.ProcessEnv, region: string, settings: Settings) {
   if (!env["AWS_WEB_IDENTITY_TOKEN_FILE"] || !env["AWS_ROLE_ARN"]) return undefined;
   // fromTokenFile reads the token file on every call, so a refresh picks up a rotated token.
-  const provider = fromTokenFile({ logger: settings.logger, clientConfig: { region } });
+  const provider = fromTokenFile({ logger: settings.sdkLogger, clientConfig: { region } });
   return () =>
     fromRoleSource(
       "web-identity",
@@ -131,7 +133,11 @@ function containerFromEnv(env: NodeJS.ProcessEnv, settings: Settings) {
   ) {
     return undefined;
   }
-  const init = { logger: settings.logger, timeout: REMOTE_TIMEOUT_MS, maxRetries: REMOTE_RETRIES };
+  const init = {
+    logger: settings.sdkLogger,
+    timeout: REMOTE_TIMEOUT_MS,
+    maxRetries: REMOTE_RETRIES,
+  };
   const http = fromHttp(init);
   const legacy = fromContainerMetadata(init);
   // As in the SDK's own chain: fromHttp knows EKS Pod Identity's token file, the older
@@ -164,7 +170,7 @@ async function instanceMetadata(
 ): Promise<Resolved | undefined> {
   if (!(await reachable)) return undefined;
   const provider = fromInstanceMetadata({
-    logger: settings.logger,
+    logger: settings.sdkLogger,
     timeout: REMOTE_TIMEOUT_MS,
     maxRetries: REMOTE_RETRIES,
     // IMDSv2 only: the probe has just obtained a token, and v1 is what least privilege turns off.
@@ -191,7 +197,7 @@ function profileRole(
 ) {
   const offer = shared.offer;
   if (offer.kind !== "role") return undefined;
-  const { logger, options } = settings;
+  const { sdkLogger: logger, options } = settings;
   const profile = shared.profileName;
   const what = `Profile "${profile}" (${offer.source})`;
   let provider: AwsCredentialIdentityProvider;
@@ -268,7 +274,7 @@ async function staticKeys(
   settings: Settings,
 ): Promise<Resolved> {
   const { logger, options } = settings;
-  const origin = findStaticKeys(env, shared, logger);
+  const origin = findStaticKeys(env, shared, settings.sdkLogger);
   if (!origin) {
     throw new NoCredentialsError(
       `No credentials found: no role source (${ROLE_SOURCES_TRIED}) and no static keys.`,
@@ -310,7 +316,7 @@ async function staticKeys(
       },
       ...(mfa ? { mfaCodeProvider: () => mfa.tokenCode() } : {}),
       clientConfig: { region },
-      logger,
+      logger: settings.sdkLogger,
     });
     try {
       return withSource(
@@ -379,6 +385,7 @@ export function fromRoleFirstChain(
     refuseRootKeys: options.refuseRootKeys ?? true,
     maxKeyAgeDays: options.maxKeyAgeDays ?? 90,
     logger,
+    sdkLogger: sdkSafeLogger(logger),
     probeTimeoutMs: options.metadataProbeTimeoutMs ?? 150,
     options,
   };
