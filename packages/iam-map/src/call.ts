@@ -1,0 +1,103 @@
+import {
+  type CallTarget,
+  inputContext,
+  resourcesFor,
+  type VariableValues,
+} from "./general-rule.js";
+import { type ActionInfo, loadedCatalog } from "./iam-catalog.js";
+import type { InputView } from "./input-view.js";
+import type { AuthorizationRequest, ContextValue } from "./types.js";
+
+/** How to build one request beyond the general rule. @internal */
+export interface RequestOptions {
+  /** Resources to use instead of filling the action's ARN templates. */
+  readonly resource?: string | readonly string[];
+  /** Template variable values that take precedence over input members. */
+  readonly variables?: VariableValues;
+  /** Extra condition keys for this request. */
+  readonly context?: Readonly<Record<string, ContextValue>>;
+}
+
+/**
+ * One call being mapped: what it targets, and the requests found so far. Service rules receive
+ * it and add requests through {@link Call.require} and {@link Call.mayNeed}.
+ * @internal
+ */
+export class Call implements CallTarget {
+  readonly requests: AuthorizationRequest[] = [];
+  readonly alsoMayNeed: AuthorizationRequest[] = [];
+  /** Actions a rule asked for that the IAM reference does not have. */
+  readonly missing: string[] = [];
+  /** Variable values the service rule derived for every action of the call. */
+  variables: VariableValues | undefined;
+  /** Condition keys a service rule derived for every request of the call. */
+  readonly callContext: Record<string, ContextValue> = {};
+  /** A note for the result's `reason`, for calls mapped in an unusual way. */
+  note: string | undefined;
+
+  constructor(
+    readonly prefix: string,
+    readonly sdkId: string | undefined,
+    readonly operation: string,
+    readonly input: InputView,
+    readonly partition: string,
+    readonly region: string | undefined,
+    readonly account: string | undefined,
+    readonly globalContext: Readonly<Record<string, ContextValue>>,
+  ) {}
+
+  /** An action by `Name` (this service) or `prefix:Name`, if the IAM reference has it and it is loaded. */
+  action(id: string): ActionInfo | undefined {
+    const colon = id.indexOf(":");
+    const prefix = colon < 0 ? this.prefix : id.slice(0, colon);
+    const name = colon < 0 ? id : id.slice(colon + 1);
+    return loadedCatalog(prefix)?.actions.get(name.toLowerCase());
+  }
+
+  /** Adds the requests AWS makes for `action` on this call. */
+  require(action: string, options?: RequestOptions): void {
+    const info = this.action(action);
+    if (!info) {
+      this.missing.push(action.includes(":") ? action : `${this.prefix}:${action}`);
+      return;
+    }
+    this.requests.push(...this.build(info, options));
+  }
+
+  /** Adds requests AWS makes only when server-side state the client cannot see calls for them. */
+  mayNeed(action: string, options?: RequestOptions): void {
+    const info = this.action(action);
+    if (info) this.alsoMayNeed.push(...this.build(info, options));
+  }
+
+  /** The requests for one action: resources by the general rule unless given, context merged. */
+  build(info: ActionInfo, options?: RequestOptions): AuthorizationRequest[] {
+    const variables = options?.variables
+      ? this.variables
+        ? { ...this.variables, ...options.variables }
+        : options.variables
+      : this.variables;
+    const given = options?.resource;
+    const resources =
+      given === undefined
+        ? resourcesFor(info, this, variables)
+        : typeof given === "string"
+          ? [given]
+          : given;
+    const context: Record<string, ContextValue> = { ...this.globalContext };
+    inputContext(info, this.input, context);
+    Object.assign(context, this.callContext);
+    if (options?.context) Object.assign(context, options.context);
+    return resources.map((resource) => ({ action: info.id, resource, context }));
+  }
+
+  /** An ARN of this call's partition, region and account (`*` where unknown). */
+  arn(
+    service: string,
+    resource: string,
+    region = this.region ?? "*",
+    account = this.account ?? "*",
+  ): string {
+    return `arn:${this.partition}:${service}:${region}:${account}:${resource}`;
+  }
+}

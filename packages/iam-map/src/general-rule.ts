@@ -1,0 +1,240 @@
+import type { ArnTemplate } from "./arn-template.js";
+import { variableSynonyms } from "./exceptions.js";
+import type { ActionInfo } from "./iam-catalog.js";
+import {
+  asString,
+  asStrings,
+  type InputView,
+  isRecord,
+  items,
+  read,
+  safeKeys,
+} from "./input-view.js";
+import type { ContextValue } from "./types.js";
+
+/**
+ * Values for ARN template variables that a service rule derived from the input (for example
+ * `QueueName` and `Account` from an SQS queue URL). A key present with `undefined` means "cannot be
+ * known": the segment becomes `*` and the input is not searched.
+ * @internal
+ */
+export type VariableValues = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** Where a call goes: what fills `${Partition}`, `${Region}` and `${Account}`. @internal */
+export interface CallTarget {
+  readonly partition: string;
+  readonly region: string | undefined;
+  readonly account: string | undefined;
+  readonly input: InputView;
+}
+
+const candidateCache = new Map<string, readonly string[]>();
+
+/**
+ * Lower-case input member names that may hold a template variable, most specific first:
+ * `FunctionName` → functionname, function, functionid, functionidentifier, functionnames, ….
+ */
+function candidates(variable: string): readonly string[] {
+  let cached = candidateCache.get(variable);
+  if (cached) return cached;
+  const names = [...(variableSynonyms[variable] ?? []), variable];
+  const base = variable.replace(/(Name|Id|ID|Identifier|Arn|ARN)$/, "");
+  if (base.length > 0 && base !== variable) {
+    names.push(base, `${base}Name`, `${base}Id`, `${base}Identifier`);
+  }
+  names.push(`${variable}s`);
+  if (base.length > 0 && base !== variable) names.push(`${base}Names`, `${base}Ids`);
+  cached = [...new Set(names.map((n) => n.toLowerCase()))];
+  candidateCache.set(variable, cached);
+  return cached;
+}
+
+/** The values of one template variable for this call, or undefined when it cannot be known. */
+function variableValues(
+  variable: string,
+  target: CallTarget,
+  overrides: VariableValues | undefined,
+): readonly string[] | undefined {
+  if (overrides && variable in overrides) {
+    const v = overrides[variable];
+    if (v === undefined) return undefined;
+    return typeof v === "string" ? [v] : v.length > 0 ? v : undefined;
+  }
+  switch (variable) {
+    case "Partition":
+      return [target.partition];
+    case "Region":
+      return target.region === undefined ? undefined : [target.region];
+    case "Account":
+      return target.account === undefined ? undefined : [target.account];
+  }
+  for (const name of candidates(variable)) {
+    const value = target.input.getAnyCase(name);
+    if (value === undefined || value === null) continue;
+    const one = asString(value);
+    // An ARN where a name belongs only fits if the whole ARN matches; that is tried separately.
+    if (one !== undefined) return one.startsWith("arn:") ? undefined : [one];
+    const many = asStrings(value)?.filter((s) => !s.startsWith("arn:"));
+    if (many && many.length > 0) return many;
+  }
+  return undefined;
+}
+
+interface Filled {
+  arns: string[];
+  /** Input variables filled from the input or a rule. */
+  filled: number;
+  /** Input variables left as `*`. */
+  unknown: number;
+  /** The whole ARN came from the input. */
+  exact: boolean;
+}
+
+function fill(
+  template: ArnTemplate,
+  target: CallTarget,
+  overrides: VariableValues | undefined,
+): Filled {
+  const matching = target.input.arns().filter((arn) => template.pattern.test(arn));
+  if (matching.length > 0 && !(overrides && hasInputOverride(template, overrides))) {
+    return { arns: matching, filled: template.inputVariables.length, unknown: 0, exact: true };
+  }
+  let prefixes = [""];
+  let filled = 0;
+  let unknown = 0;
+  let expanded = false;
+  for (const part of template.parts) {
+    if ("literal" in part) {
+      prefixes = prefixes.map((p) => p + part.literal);
+      continue;
+    }
+    const values = variableValues(part.variable, target, overrides);
+    const env =
+      part.variable === "Partition" || part.variable === "Region" || part.variable === "Account";
+    if (values === undefined) {
+      if (!env) unknown++;
+      prefixes = prefixes.map((p) => `${p}*`);
+    } else {
+      if (!env) filled++;
+      // One list-valued variable fans out (EC2 `InstanceIds`); a second one would multiply, so `*`.
+      if (values.length > 1 && !expanded) {
+        expanded = true;
+        prefixes = prefixes.flatMap((p) => values.map((v) => p + v));
+      } else {
+        const v = values.length > 1 ? "*" : values[0]!;
+        prefixes = prefixes.map((p) => p + v);
+      }
+    }
+  }
+  return { arns: prefixes, filled, unknown, exact: false };
+}
+
+function hasInputOverride(template: ArnTemplate, overrides: VariableValues): boolean {
+  return template.inputVariables.some((v) => v in overrides);
+}
+
+function better(a: Filled, b: Filled | undefined): boolean {
+  if (!b) return true;
+  if (a.exact !== b.exact) return a.exact;
+  if (a.unknown === 0 && b.unknown !== 0 && a.filled > 0) return true;
+  if (b.unknown === 0 && a.unknown !== 0 && b.filled > 0) return false;
+  return a.filled > b.filled;
+}
+
+/**
+ * The general rule for resources: fill each of the action's resource types from the call.
+ * Required types are always authorized (unknown segments as `*`); optional types only when the
+ * request names them fully; when none is fully named, the best partially named one; and `*` for
+ * actions without resource types.
+ * @internal
+ */
+export function resourcesFor(
+  action: ActionInfo,
+  target: CallTarget,
+  overrides: VariableValues | undefined,
+): string[] {
+  const types = action.resourceTypes;
+  if (types.length === 0) return ["*"];
+  const out: string[] = [];
+  let partial: Filled | undefined;
+  for (const type of types) {
+    let best: Filled | undefined;
+    for (const template of type.templates) {
+      const f = fill(template, target, overrides);
+      if (better(f, best)) best = f;
+    }
+    if (!best) continue;
+    const complete = best.unknown === 0 && (best.filled > 0 || types.length === 1);
+    if (type.required || complete) out.push(...best.arns);
+    else if (best.filled > 0 && better(best, partial)) partial = best;
+  }
+  if (out.length === 0) {
+    if (partial) out.push(...partial.arns);
+    else out.push("*");
+  }
+  return out.length > 1 ? [...new Set(out)] : out;
+}
+
+/**
+ * Service condition keys whose value is the input member of the same name (`s3:prefix` ←
+ * `Prefix`, `dynamodb:Select` ← `Select`), and `aws:RequestTag/*` / `aws:TagKeys` from tags.
+ * @internal
+ */
+export function inputContext(
+  action: ActionInfo,
+  input: InputView,
+  into: Record<string, ContextValue>,
+) {
+  for (const [key, member] of action.memberKeys) {
+    const value = contextValue(input.getAnyCase(member));
+    if (value !== undefined) into[key] = value;
+  }
+  if (action.tagKeys) {
+    const tags = requestTags(input);
+    if (tags.length > 0) {
+      for (const [k, v] of tags) into[`aws:RequestTag/${k}`] = v;
+      into["aws:TagKeys"] = tags.map(([k]) => k);
+    }
+  }
+}
+
+/** A value usable in a condition context, or undefined for objects, streams and the like. @internal */
+export function contextValue(value: unknown): ContextValue | undefined {
+  if (typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+  if (Array.isArray(value)) {
+    const out: Array<string | number | boolean> = [];
+    for (const v of items(value, 100)) {
+      if (typeof v === "string" || typeof v === "boolean" || typeof v === "number") out.push(v);
+      else return undefined;
+    }
+    return out;
+  }
+  return undefined;
+}
+
+/** Tags a request sets: `[{Key, Value}]` lists, `{key: value}` maps, EC2 `TagSpecifications`. */
+function requestTags(input: InputView): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const member of ["tags", "taglist"]) addTags(input.getAnyCase(member), out);
+  for (const spec of items(input.getAnyCase("tagspecifications"), 50)) {
+    addTags(read(spec, "Tags"), out);
+  }
+  return out;
+}
+
+function addTags(value: unknown, out: Array<[string, string]>) {
+  if (Array.isArray(value)) {
+    for (const tag of items(value, 50)) {
+      const key = asString(read(tag, "Key") ?? read(tag, "key") ?? read(tag, "TagKey"));
+      const val = read(tag, "Value") ?? read(tag, "value") ?? read(tag, "TagValue");
+      if (key !== undefined) out.push([key, typeof val === "string" ? val : ""]);
+    }
+  } else if (isRecord(value)) {
+    for (const key of safeKeys(value).slice(0, 50)) {
+      const val = read(value, key);
+      out.push([key, typeof val === "string" ? val : ""]);
+    }
+  }
+}

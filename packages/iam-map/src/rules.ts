@@ -1,0 +1,21 @@
+import type { ServiceRules } from "./service-rules.js";
+import { apiGatewayRules } from "./services/api-gateway.js";
+import { dynamodbRules } from "./services/dynamodb.js";
+import { kmsRules, lambdaRules, stsRules } from "./services/lambda-kms-sts.js";
+import { snsRules, sqsRules } from "./services/queues-topics.js";
+import { s3Rules } from "./services/s3.js";
+import { secretsManagerRules, ssmRules } from "./services/secrets-parameters.js";
+
+/** Curated rules by IAM prefix: where AWS authorizes differently from the general rule. @internal */
+export const serviceRules: Readonly<Record<string, ServiceRules>> = {
+  s3: s3Rules,
+  dynamodb: dynamodbRules,
+  sqs: sqsRules,
+  sns: snsRules,
+  lambda: lambdaRules,
+  kms: kmsRules,
+  sts: stsRules,
+  secretsmanager: secretsManagerRules,
+  ssm: ssmRules,
+  apigateway: apiGatewayRules,
+};

@@ -1,0 +1,21 @@
+import type { Call } from "./call.js";
+import type { VariableValues } from "./general-rule.js";
+
+/**
+ * A curated rule for one operation. `general` applies the general rule (the renamed or same-named
+ * action with resources from its ARN templates), for rules that only add to it.
+ * @internal
+ */
+export type OperationRule = (call: Call, general: () => void) => void;
+
+/** Where one service differs from the general rule. @internal */
+export interface ServiceRules {
+  /** Other IAM prefixes its rules produce requests for, loaded together with it. */
+  readonly related?: readonly string[];
+  /** Template variables every operation derives the same way (an SQS queue URL, a KMS key id). */
+  variables?(call: Call): VariableValues | undefined;
+  /** Operations that need more than a rename. */
+  readonly operations?: Readonly<Record<string, OperationRule>>;
+  /** A rule for any operation, for services mapped wholesale (API Gateway's HTTP-verb actions). */
+  operation?(name: string, sdkId: string | undefined): OperationRule | undefined;
+}

@@ -1,0 +1,81 @@
+import type { VariableValues } from "../general-rule.js";
+import { isRecord, safeKeys } from "../input-view.js";
+import type { ServiceRules } from "../service-rules.js";
+import type { ContextValue } from "../types.js";
+import { kmsKeyArn } from "./kms-keys.js";
+
+/**
+ * A Lambda function reference: `name`, `name:qualifier`, `123456789012:function:name` or a full
+ * ARN, with an optional `Qualifier` member. A qualified call is authorized on the qualified ARN.
+ */
+function functionVariables(ref: string | undefined, qualifier: string | undefined): VariableValues {
+  if (ref === undefined) return {};
+  let name = ref;
+  const vars: Record<string, string> = {};
+  const arn = /^arn:([^:]+):lambda:([^:]*):([^:]*):function:(.+)$/.exec(ref);
+  const partial = /^(\d{12}):function:(.+)$/.exec(ref);
+  if (arn) {
+    Object.assign(vars, { Partition: arn[1], Region: arn[2], Account: arn[3] });
+    name = arn[4]!;
+  } else if (partial) {
+    vars["Account"] = partial[1]!;
+    name = partial[2]!;
+  }
+  if (qualifier !== undefined && !name.includes(":")) name = `${name}:${qualifier}`;
+  vars["FunctionName"] = name;
+  return vars;
+}
+
+/** AWS Lambda: function names, partial and full ARNs, and qualifiers. @internal */
+export const lambdaRules: ServiceRules = {
+  variables: (call) =>
+    functionVariables(call.input.string("FunctionName"), call.input.string("Qualifier")),
+};
+
+/** `kms:EncryptionContext:<key>` and `kms:EncryptionContextKeys` from the request's encryption context. */
+function encryptionContext(value: unknown, into: Record<string, ContextValue>) {
+  if (!isRecord(value)) return;
+  const keys = safeKeys(value).slice(0, 50);
+  if (keys.length === 0) return;
+  for (const key of keys) {
+    const v = value[key];
+    if (typeof v === "string") into[`kms:EncryptionContext:${key}`] = v;
+  }
+  into["kms:EncryptionContextKeys"] = keys;
+}
+
+/** AWS KMS: key ids, key ARNs, aliases (which resolve on the server) and re-encryption. @internal */
+export const kmsRules: ServiceRules = {
+  variables: (call) => {
+    encryptionContext(call.input.get("EncryptionContext"), call.callContext);
+    const ref = call.input.string("KeyId") ?? call.input.string("TargetKeyId");
+    const key = kmsKeyArn(call, ref);
+    if (key.alias) call.callContext["kms:RequestAlias"] = key.alias;
+    const aliasName = call.input.string("AliasName");
+    const vars: Record<string, string | undefined> = {};
+    if (aliasName !== undefined) vars["Alias"] = aliasName.replace(/^alias\//, "");
+    if (ref !== undefined) {
+      const m = /^arn:([^:]+):kms:([^:]*):([^:]*):key\/(.+)$/.exec(key.arn);
+      vars["KeyId"] = m?.[4] === "*" ? undefined : m?.[4];
+      if (m) Object.assign(vars, { Partition: m[1], Region: m[2], Account: m[3] });
+    }
+    return vars;
+  },
+  operations: {
+    ReEncrypt: (call) => {
+      const from = kmsKeyArn(call, call.input.string("SourceKeyId"));
+      const to = kmsKeyArn(call, call.input.string("DestinationKeyId"));
+      call.require("ReEncryptFrom", { resource: from.arn });
+      call.require("ReEncryptTo", { resource: to.arn });
+    },
+  },
+};
+
+/** AWS STS: `GetCallerIdentity` needs no permission; `AssumeRole` is on the role ARN. @internal */
+export const stsRules: ServiceRules = {
+  operations: {
+    GetCallerIdentity: (call) => {
+      call.note = "GetCallerIdentity needs no permission: AWS always allows it";
+    },
+  },
+};

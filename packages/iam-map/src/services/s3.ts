@@ -1,0 +1,370 @@
+import type { Call, RequestOptions } from "../call.js";
+import type { VariableValues } from "../general-rule.js";
+import type { ActionInfo } from "../iam-catalog.js";
+import { asString, items, read } from "../input-view.js";
+import type { ServiceRules } from "../service-rules.js";
+import type { ContextValue } from "../types.js";
+import { kmsKeyArn } from "./kms-keys.js";
+
+/** Request members S3 sends as headers, and the condition keys AWS derives from those headers. */
+const HEADER_KEYS: ReadonlyArray<readonly [string, string]> = [
+  ["ACL", "s3:x-amz-acl"],
+  ["GrantRead", "s3:x-amz-grant-read"],
+  ["GrantWrite", "s3:x-amz-grant-write"],
+  ["GrantReadACP", "s3:x-amz-grant-read-acp"],
+  ["GrantWriteACP", "s3:x-amz-grant-write-acp"],
+  ["GrantFullControl", "s3:x-amz-grant-full-control"],
+  ["ServerSideEncryption", "s3:x-amz-server-side-encryption"],
+  ["SSEKMSKeyId", "s3:x-amz-server-side-encryption-aws-kms-key-id"],
+  ["SSECustomerAlgorithm", "s3:x-amz-server-side-encryption-customer-algorithm"],
+  ["StorageClass", "s3:x-amz-storage-class"],
+  ["CopySource", "s3:x-amz-copy-source"],
+  ["MetadataDirective", "s3:x-amz-metadata-directive"],
+  ["WebsiteRedirectLocation", "s3:x-amz-website-redirect-location"],
+  ["ObjectLockMode", "s3:object-lock-mode"],
+  ["ObjectLockRetainUntilDate", "s3:object-lock-retain-until-date"],
+  ["ObjectLockLegalHoldStatus", "s3:object-lock-legal-hold"],
+  ["IfMatch", "s3:if-match"],
+  ["IfNoneMatch", "s3:if-none-match"],
+  ["ObjectOwnership", "s3:x-amz-object-ownership"],
+];
+
+const GRANTS = [
+  "ACL",
+  "GrantRead",
+  "GrantWrite",
+  "GrantReadACP",
+  "GrantWriteACP",
+  "GrantFullControl",
+];
+
+/** Object actions that become their `…Version…` form when the request names a version. */
+const VERSIONED: Readonly<Record<string, string>> = {
+  GetObject: "GetObjectVersion",
+  GetObjectAcl: "GetObjectVersionAcl",
+  PutObjectAcl: "PutObjectVersionAcl",
+  GetObjectTagging: "GetObjectVersionTagging",
+  PutObjectTagging: "PutObjectVersionTagging",
+  DeleteObjectTagging: "DeleteObjectVersionTagging",
+  DeleteObject: "DeleteObjectVersion",
+  GetObjectAttributes: "GetObjectVersionAttributes",
+  GetObjectTorrent: "GetObjectVersionTorrent",
+  GetObjectAnnotation: "GetObjectVersionAnnotation",
+  PutObjectAnnotation: "PutObjectVersionAnnotation",
+  DeleteObjectAnnotation: "DeleteObjectVersionAnnotation",
+};
+
+const keySets = new WeakMap<ActionInfo, ReadonlySet<string>>();
+
+/** The action's condition keys, lower-cased, so header keys are only added where AWS sets them. */
+function conditionKeySet(info: ActionInfo): ReadonlySet<string> {
+  let set = keySets.get(info);
+  if (!set) {
+    set = new Set(info.conditionKeys.map((k) => k.toLowerCase()));
+    keySets.set(info, set);
+  }
+  return set;
+}
+
+/** Condition keys from request headers and tags for one S3 action. */
+function headerContext(call: Call, action: string, extra?: Record<string, ContextValue>) {
+  const info = call.action(action);
+  const context: Record<string, ContextValue> = {};
+  if (!info) return context;
+  const keys = conditionKeySet(info);
+  for (const [member, key] of HEADER_KEYS) {
+    if (!keys.has(key.toLowerCase())) continue;
+    const value = call.input.get(member);
+    if (typeof value === "string" && value.length > 0) context[key] = value;
+    else if (value instanceof Date && !Number.isNaN(value.getTime()))
+      context[key] = value.toISOString();
+  }
+  if (keys.has("s3:requestobjecttagkeys")) {
+    const tags = objectTags(call);
+    if (tags.length > 0) {
+      for (const [k, v] of tags) context[`s3:RequestObjectTag/${k}`] = v;
+      context["s3:RequestObjectTagKeys"] = tags.map(([k]) => k);
+    }
+  }
+  // The SDK always signs requests with SigV4 in the Authorization header.
+  if (keys.has("s3:authtype")) context["s3:authType"] = "REST-HEADER";
+  if (keys.has("s3:signatureversion")) context["s3:signatureversion"] = "AWS4-HMAC-SHA256";
+  return extra ? Object.assign(context, extra) : context;
+}
+
+/** Tags set by the request: the `Tagging` header (`k=v&k2=v2`) or a `Tagging.TagSet` body. */
+function objectTags(call: Call): Array<[string, string]> {
+  const tagging = call.input.get("Tagging");
+  if (typeof tagging === "string") {
+    const out: Array<[string, string]> = [];
+    for (const [k, v] of new URLSearchParams(tagging)) out.push([k, v]);
+    return out;
+  }
+  const out: Array<[string, string]> = [];
+  for (const tag of items(read(tagging, "TagSet"), 50)) {
+    const key = asString(read(tag, "Key"));
+    const value = read(tag, "Value");
+    if (key !== undefined) out.push([key, typeof value === "string" ? value : ""]);
+  }
+  return out;
+}
+
+function has(call: Call, member: string): boolean {
+  const v = call.input.get(member);
+  return v !== undefined && v !== null && v !== "" && v !== false;
+}
+
+/** Requires an S3 action with its header context (and variables, for another bucket or key). */
+function s3(call: Call, action: string, options?: RequestOptions) {
+  const context = headerContext(call, action, options?.context as Record<string, ContextValue>);
+  call.require(action, { ...options, context });
+}
+
+/** The versioned form of an object action when the request names a version. */
+function versioned(call: Call, action: string, versionId = call.input.string("VersionId")): string {
+  const alt = VERSIONED[action];
+  return alt && versionId !== undefined && call.action(alt) ? alt : action;
+}
+
+/** Bucket and key variables for an S3 bucket reference: a name or an access point ARN. */
+function bucketVariables(bucket: string | undefined): VariableValues {
+  if (bucket === undefined) return {};
+  const ap = /^arn:([^:]+):s3(?:-object-lambda)?:([^:]*):([^:]*):accesspoint[/:](.+)$/.exec(bucket);
+  if (ap) {
+    return {
+      Partition: ap[1],
+      Region: ap[2],
+      Account: ap[3],
+      AccessPointName: ap[4],
+      BucketName: undefined,
+    };
+  }
+  return { BucketName: bucket, AccessPointName: undefined };
+}
+
+/** The server-side-encryption keys a write asks for: with a named KMS key, AWS checks it. */
+function encryptionKey(call: Call) {
+  const sse = call.input.string("ServerSideEncryption");
+  const keyId = call.input.string("SSEKMSKeyId");
+  if (sse?.startsWith("aws:kms") && keyId) {
+    call.require("kms:GenerateDataKey", { resource: kmsKeyArn(call, keyId).arn });
+  } else if (sse === undefined) {
+    // The bucket's default encryption may be a customer managed KMS key.
+    call.mayNeed("kms:GenerateDataKey", { resource: call.arn("kms", "key/*", call.region, "*") });
+  }
+}
+
+/** Writes that may carry ACL, tagging, Object Lock and encryption headers. */
+function objectWrite(call: Call) {
+  s3(call, "PutObject");
+  if (GRANTS.some((m) => has(call, m))) s3(call, "PutObjectAcl");
+  if (has(call, "Tagging")) s3(call, "PutObjectTagging");
+  if (has(call, "ObjectLockMode") || has(call, "ObjectLockRetainUntilDate"))
+    s3(call, "PutObjectRetention");
+  if (has(call, "ObjectLockLegalHoldStatus")) s3(call, "PutObjectLegalHold");
+  encryptionKey(call);
+}
+
+/** Parses `CopySource`: `bucket/key?versionId=…`, URL-encoded, or an access point object ARN. */
+function copySource(
+  value: string | undefined,
+): { vars: VariableValues; versionId?: string } | undefined {
+  if (!value) return undefined;
+  const [path = "", query = ""] = value.replace(/^\//, "").split("?", 2);
+  const versionId = new URLSearchParams(query).get("versionId") ?? undefined;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    decoded = path;
+  }
+  const ap = /^(arn:[^:]+:s3:[^:]*:[^:]*:accesspoint\/[^/]+)\/object\/(.+)$/.exec(decoded);
+  if (ap)
+    return {
+      vars: { ...bucketVariables(ap[1]), ObjectName: ap[2] },
+      ...(versionId ? { versionId } : {}),
+    };
+  const slash = decoded.indexOf("/");
+  if (slash <= 0) return undefined;
+  return {
+    vars: { ...bucketVariables(decoded.slice(0, slash)), ObjectName: decoded.slice(slash + 1) },
+    ...(versionId ? { versionId } : {}),
+  };
+}
+
+/** Read on the copy source: `GetObject`, or `GetObjectVersion` when it names a version. */
+function copyRead(call: Call) {
+  const source = copySource(call.input.string("CopySource"));
+  const vars = source?.vars ?? {
+    BucketName: undefined,
+    AccessPointName: undefined,
+    ObjectName: undefined,
+  };
+  const action = source?.versionId ? "GetObjectVersion" : "GetObject";
+  call.require(action, { variables: vars, context: headerContext(call, action) });
+  return vars;
+}
+
+/** Object operations on directory buckets authorize through an S3 Express session instead. */
+const EXPRESS_READS = new Set([
+  "GetObject",
+  "HeadObject",
+  "ListObjectsV2",
+  "GetObjectAttributes",
+  "ListParts",
+  "ListMultipartUploads",
+]);
+const EXPRESS_WRITES = new Set([
+  "PutObject",
+  "CopyObject",
+  "DeleteObject",
+  "DeleteObjects",
+  "CreateMultipartUpload",
+  "UploadPart",
+  "UploadPartCopy",
+  "CompleteMultipartUpload",
+  "AbortMultipartUpload",
+]);
+
+function directoryBucket(call: Call): boolean {
+  const bucket = call.input.string("Bucket");
+  if (!bucket?.endsWith("--x-s3")) return false;
+  const mode = EXPRESS_READS.has(call.operation)
+    ? "ReadOnly"
+    : EXPRESS_WRITES.has(call.operation)
+      ? "ReadWrite"
+      : undefined;
+  if (!mode) return false;
+  call.require("s3express:CreateSession", {
+    resource: call.arn("s3express", `bucket/${bucket}`),
+    context: { "s3express:SessionMode": mode },
+  });
+  return true;
+}
+
+function withDirectoryBuckets(rule: (call: Call, general: () => void) => void) {
+  return (call: Call, general: () => void) => {
+    if (!directoryBucket(call)) rule(call, general);
+  };
+}
+
+const objectRead = (action: string) =>
+  withDirectoryBuckets((call) => {
+    s3(call, versioned(call, action));
+    if (action === "GetObject") {
+      // An object encrypted with a customer managed KMS key also needs kms:Decrypt.
+      call.mayNeed("kms:Decrypt", { resource: call.arn("kms", "key/*", call.region, "*") });
+    }
+  });
+
+/** Object actions that are named after the operation but switch to the version form. */
+const versionedOperations = Object.fromEntries(
+  [
+    "GetObjectAcl",
+    "PutObjectAcl",
+    "GetObjectTagging",
+    "PutObjectTagging",
+    "DeleteObjectTagging",
+    "GetObjectAttributes",
+    "GetObjectTorrent",
+    "GetObjectAnnotation",
+    "PutObjectAnnotation",
+    "DeleteObjectAnnotation",
+  ].map((op) => [op, objectRead(op)]),
+);
+
+/** Amazon S3: bucket and key ARNs, access points, header condition keys, versions, copies. @internal */
+export const s3Rules: ServiceRules = {
+  related: ["s3express", "s3-object-lambda", "kms"],
+  variables: (call) => bucketVariables(call.input.string("Bucket")),
+  operations: {
+    ...versionedOperations,
+    GetObject: objectRead("GetObject"),
+    HeadObject: objectRead("GetObject"),
+    SelectObjectContent: objectRead("GetObject"),
+    GetObjectAttributes: objectRead("GetObjectAttributes"),
+    ListObjects: (call) => s3(call, "ListBucket"),
+    ListObjectsV2: withDirectoryBuckets((call) => s3(call, "ListBucket")),
+    PutObject: withDirectoryBuckets(objectWrite),
+    CreateMultipartUpload: withDirectoryBuckets(objectWrite),
+    UploadPart: withDirectoryBuckets((call) => s3(call, "PutObject")),
+    CompleteMultipartUpload: withDirectoryBuckets((call) => s3(call, "PutObject")),
+    AbortMultipartUpload: withDirectoryBuckets((call) => s3(call, "AbortMultipartUpload")),
+    DeleteObject: withDirectoryBuckets((call) => {
+      s3(call, versioned(call, "DeleteObject"));
+      if (call.input.get("BypassGovernanceRetention") === true)
+        s3(call, "BypassGovernanceRetention");
+    }),
+    PutObjectRetention: (call) => {
+      const mode = asString(read(call.input.get("Retention"), "Mode"));
+      s3(
+        call,
+        "PutObjectRetention",
+        mode ? { context: { "s3:object-lock-mode": mode } } : undefined,
+      );
+      if (call.input.get("BypassGovernanceRetention") === true)
+        s3(call, "BypassGovernanceRetention");
+    },
+    PutObjectLegalHold: (call) => {
+      const status = asString(read(call.input.get("LegalHold"), "Status"));
+      s3(
+        call,
+        "PutObjectLegalHold",
+        status ? { context: { "s3:object-lock-legal-hold": status } } : undefined,
+      );
+    },
+    CopyObject: withDirectoryBuckets((call) => {
+      copyRead(call);
+      objectWrite(call);
+      const directive = call.input.string("TaggingDirective") ?? "COPY";
+      if (directive === "COPY") {
+        // Tags are copied only if the source has any, which the client cannot see.
+        const source = copySource(call.input.string("CopySource"));
+        call.mayNeed(source?.versionId ? "GetObjectVersionTagging" : "GetObjectTagging", {
+          variables: source?.vars ?? {},
+        });
+        call.mayNeed("PutObjectTagging");
+      }
+    }),
+    UploadPartCopy: withDirectoryBuckets((call) => {
+      copyRead(call);
+      s3(call, "PutObject");
+    }),
+    DeleteObjects: withDirectoryBuckets((call) => {
+      const objects = items(read(call.input.get("Delete"), "Objects"), 1000);
+      const bypass = call.input.get("BypassGovernanceRetention") === true;
+      if (objects.length === 0) s3(call, "DeleteObject", { variables: { ObjectName: undefined } });
+      for (const object of objects) {
+        const key = asString(read(object, "Key"));
+        const versionId = asString(read(object, "VersionId"));
+        const variables = { ObjectName: key };
+        s3(call, versionId ? "DeleteObjectVersion" : "DeleteObject", { variables });
+        if (bypass) s3(call, "BypassGovernanceRetention", { variables });
+      }
+    }),
+    CreateBucket: (call) => {
+      const location = asString(
+        read(call.input.get("CreateBucketConfiguration"), "LocationConstraint"),
+      );
+      s3(
+        call,
+        "CreateBucket",
+        location ? { context: { "s3:LocationConstraint": location } } : undefined,
+      );
+      if (GRANTS.some((m) => has(call, m))) s3(call, "PutBucketAcl");
+      if (call.input.get("ObjectLockEnabledForBucket") === true) {
+        s3(call, "PutBucketObjectLockConfiguration");
+        s3(call, "PutBucketVersioning");
+      }
+      if (has(call, "ObjectOwnership")) s3(call, "PutBucketOwnershipControls");
+    },
+  },
+  // Remaining S3 operations are renamed or same-named; they still get header condition keys.
+  operation: () => (call, general) => {
+    general();
+    for (const request of call.requests) {
+      const extra = headerContext(call, request.action);
+      if (Object.keys(extra).length > 0) request.context = { ...request.context, ...extra };
+    }
+  },
+};
