@@ -44,6 +44,8 @@ function candidates(variable: string): readonly string[] {
   }
   names.push(`${variable}s`);
   if (base.length > 0 && base !== variable) names.push(`${base}Names`, `${base}Ids`);
+  // Many create and describe calls name their main resource just `Name` (`CreateTopic`, `DescribeRule`).
+  if (variable.endsWith("Name")) names.push("Name");
   cached = [...new Set(names.map((n) => n.toLowerCase()))];
   candidateCache.set(variable, cached);
   return cached;

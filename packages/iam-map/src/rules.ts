@@ -2,7 +2,7 @@ import type { ServiceRules } from "./service-rules.js";
 import { apiGatewayRules } from "./services/api-gateway.js";
 import { dynamodbRules } from "./services/dynamodb.js";
 import { kmsRules, lambdaRules, stsRules } from "./services/lambda-kms-sts.js";
-import { snsRules, sqsRules } from "./services/queues-topics.js";
+import { eventsRules, snsRules, sqsRules } from "./services/queues-topics.js";
 import { s3Rules } from "./services/s3.js";
 import { secretsManagerRules, ssmRules } from "./services/secrets-parameters.js";
 
@@ -18,4 +18,5 @@ export const serviceRules: Readonly<Record<string, ServiceRules>> = {
   secretsmanager: secretsManagerRules,
   ssm: ssmRules,
   apigateway: apiGatewayRules,
+  events: eventsRules,
 };

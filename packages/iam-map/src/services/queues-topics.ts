@@ -1,4 +1,6 @@
+import type { Call } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
+import { asString, items, read } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
 
 /**
@@ -31,5 +33,25 @@ export const snsRules: ServiceRules = {
   variables: (call) => {
     const name = call.input.string("Name");
     return name && call.operation === "CreateTopic" ? { TopicName: name } : undefined;
+  },
+};
+
+/** An event bus named or given as an ARN; calls that name none go to the `default` bus. */
+function eventBus(call: Call, ref: string | undefined): string {
+  if (ref?.startsWith("arn:")) return ref;
+  return call.arn("events", `event-bus/${ref ?? "default"}`);
+}
+
+/** Amazon EventBridge: `PutEvents` entries each name their bus, `default` when they do not. @internal */
+export const eventsRules: ServiceRules = {
+  operations: {
+    PutEvents: (call) => {
+      const buses = new Set<string>();
+      for (const entry of items(call.input.get("Entries"), 10)) {
+        buses.add(eventBus(call, asString(read(entry, "EventBusName"))));
+      }
+      if (buses.size === 0) buses.add(eventBus(call, undefined));
+      call.require("PutEvents", { resource: [...buses] });
+    },
   },
 };
