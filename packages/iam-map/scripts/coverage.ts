@@ -104,7 +104,13 @@ async function exampleArn(action: string): Promise<string | undefined> {
   const template = parseArnTemplates(rt.arn)[0];
   if (!template) return undefined;
   return template.raw.replace(/\$\{([^}]+)\}/g, (_, v: string) =>
-    v === "Partition" ? "aws" : v === "Region" ? REGION : v === "Account" ? ACCOUNT : `example-${v.toLowerCase()}`,
+    v === "Partition"
+      ? "aws"
+      : v === "Region"
+        ? REGION
+        : v === "Account"
+          ? ACCOUNT
+          : `example-${v.toLowerCase()}`,
   );
 }
 
@@ -150,7 +156,15 @@ async function coverClient(label: string, pkg: string): Promise<Row> {
   const commands = Object.keys(module)
     .filter((k) => k.endsWith("Command") && k !== "$Command" && typeof module[k] === "function")
     .sort();
-  const row: Row = { label, client, prefix: "", total: commands.length, mapped: 0, wildcard: 0, unmapped: [] };
+  const row: Row = {
+    label,
+    client,
+    prefix: "",
+    total: commands.length,
+    mapped: 0,
+    wildcard: 0,
+    unmapped: [],
+  };
   for (const command of commands) {
     const operation = command.slice(0, -"Command".length);
     const input = sampleInput(module, operation);
@@ -172,7 +186,8 @@ async function coverClient(label: string, pkg: string): Promise<Row> {
     for (const request of result.requests) {
       if (problem) break;
       const [prefix = "", name = ""] = request.action.split(":");
-      if (!(await iamActionExists(prefix, name))) problem = `${request.action} is not in the IAM reference`;
+      if (!(await iamActionExists(prefix, name)))
+        problem = `${request.action} is not in the IAM reference`;
       else if (request.resource === "*" && (await allOptional(request.action))) wildcard = true;
       else if (!(await resourceFits(request.action, request.resource))) {
         problem = `${request.action} on ${request.resource} fits none of its resource types`;

@@ -171,7 +171,7 @@ function planFor(prefix: string, sdkId: string | undefined, operation: string): 
   const rule: OperationRule | undefined =
     (Object.hasOwn(rules?.operations ?? {}, operation)
       ? rules?.operations?.[operation]
-      : undefined) ?? rules?.operation?.(operation, sdkId);
+      : undefined) ?? rules?.operation?.(operation, sdkId, general !== null);
   if (rule) plan = { operation, run: (call) => rule(call, () => general?.(call)) };
   else plan = general ? { operation, run: general } : null;
   // Only cache operations that exist, so odd names cannot grow the cache without bound.

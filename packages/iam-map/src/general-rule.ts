@@ -44,8 +44,6 @@ function candidates(variable: string): readonly string[] {
   }
   names.push(`${variable}s`);
   if (base.length > 0 && base !== variable) names.push(`${base}Names`, `${base}Ids`);
-  // Many create and describe calls name their main resource just `Name` (`CreateTopic`, `DescribeRule`).
-  if (variable.endsWith("Name")) names.push("Name");
   cached = [...new Set(names.map((n) => n.toLowerCase()))];
   candidateCache.set(variable, cached);
   return cached;
@@ -56,6 +54,7 @@ function variableValues(
   variable: string,
   target: CallTarget,
   overrides: VariableValues | undefined,
+  last: boolean,
 ): readonly string[] | undefined {
   if (overrides && variable in overrides) {
     const v = overrides[variable];
@@ -70,7 +69,11 @@ function variableValues(
     case "Account":
       return target.account === undefined ? undefined : [target.account];
   }
-  for (const name of candidates(variable)) {
+  // Many calls name their main resource just `Name` (`CreateTopic`, `DescribeRule`); the main
+  // resource is the last variable of an ARN, after its parents.
+  const names =
+    last && variable.endsWith("Name") ? [...candidates(variable), "name"] : candidates(variable);
+  for (const name of names) {
     const value = target.input.getAnyCase(name);
     if (value === undefined || value === null) continue;
     const one = asString(value);
@@ -110,7 +113,8 @@ function fill(
       prefixes = prefixes.map((p) => p + part.literal);
       continue;
     }
-    const values = variableValues(part.variable, target, overrides);
+    const last = part.variable === template.inputVariables[template.inputVariables.length - 1];
+    const values = variableValues(part.variable, target, overrides, last);
     const env =
       part.variable === "Partition" || part.variable === "Region" || part.variable === "Account";
     if (values === undefined) {

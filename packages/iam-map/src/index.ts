@@ -1,5 +1,11 @@
 export { authorizationFor, authorizationForSync, preloadServices } from "./authorization.js";
 export { IamMapError, type IamMapErrorCode } from "./errors.js";
+export {
+  type GeneratePolicyOptions,
+  generatePolicy,
+  type PolicyDocument,
+  type PolicyStatement,
+} from "./generate-policy.js";
 export type {
   AuthorizationInput,
   AuthorizationRequest,

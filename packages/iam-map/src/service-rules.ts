@@ -16,6 +16,14 @@ export interface ServiceRules {
   variables?(call: Call): VariableValues | undefined;
   /** Operations that need more than a rename. */
   readonly operations?: Readonly<Record<string, OperationRule>>;
-  /** A rule for any operation, for services mapped wholesale (API Gateway's HTTP-verb actions). */
-  operation?(name: string, sdkId: string | undefined): OperationRule | undefined;
+  /**
+   * A rule for any other operation, for services mapped wholesale (API Gateway's HTTP-verb
+   * actions) or adjusted wholesale (S3 header keys). `hasGeneral` says whether the general rule
+   * maps the operation.
+   */
+  operation?(
+    name: string,
+    sdkId: string | undefined,
+    hasGeneral: boolean,
+  ): OperationRule | undefined;
 }

@@ -360,11 +360,14 @@ export const s3Rules: ServiceRules = {
     },
   },
   // Remaining S3 operations are renamed or same-named; they still get header condition keys.
-  operation: () => (call, general) => {
-    general();
-    for (const request of call.requests) {
-      const extra = headerContext(call, request.action);
-      if (Object.keys(extra).length > 0) request.context = { ...request.context, ...extra };
-    }
+  operation: (_name, _sdkId, hasGeneral) => {
+    if (!hasGeneral) return undefined;
+    return (call, general) => {
+      general();
+      for (const request of call.requests) {
+        const extra = headerContext(call, request.action);
+        if (Object.keys(extra).length > 0) request.context = { ...request.context, ...extra };
+      }
+    };
   },
 };

@@ -1,0 +1,183 @@
+import { IamMapError } from "./errors.js";
+import { loadCatalog } from "./iam-catalog.js";
+import type { AuthorizationRequest } from "./types.js";
+
+/** Options for {@link generatePolicy}. @public */
+export interface GeneratePolicyOptions {
+  /**
+   * `none` (default): every resource exactly as recorded. `resource-names`: resources that share a
+   * parent path collapse to `parent/common-prefix/*` (S3 object keys in one bucket, SSM parameters
+   * under one path, DynamoDB indexes of one table); flat names such as table names never collapse.
+   */
+  generalize?: "none" | "resource-names";
+}
+
+/** One statement of a generated policy. @public */
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow";
+  Action: string[];
+  Resource: string[];
+}
+
+/** An IAM identity policy document. @public */
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
+
+/**
+ * Learn mode: the least-privilege identity policy that allows exactly the recorded requests.
+ * Actions are listed one by one in IAM casing (never `*`); statements group actions of one
+ * service that share a resource set, with Sids derived from the service; output is sorted, so the
+ * same records always give the same document. Condition context in records is not used.
+ * Rejects with an {@link IamMapError} (`INVALID_RECORD`) for an action that is not
+ * `prefix:Name` or that holds a wildcard.
+ * @example
+ * ```ts
+ * const policy = await generatePolicy(
+ *   [
+ *     { action: "s3:GetObject", resource: "arn:aws:s3:::reports/2024/q1.csv" },
+ *     { action: "s3:GetObject", resource: "arn:aws:s3:::reports/2024/q2.csv" },
+ *   ],
+ *   { generalize: "resource-names" },
+ * );
+ * // { Version: "2012-10-17", Statement: [{ Sid: "S3", Effect: "Allow",
+ * //   Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::reports/2024/*"] }] }
+ * ```
+ * @public
+ */
+export async function generatePolicy(
+  records: Iterable<AuthorizationRequest>,
+  options: GeneratePolicyOptions = {},
+): Promise<PolicyDocument> {
+  const byAction = new Map<string, Set<string>>();
+  for (const record of records) {
+    if (!record || typeof record !== "object") {
+      throw new IamMapError(
+        "INVALID_RECORD",
+        "a record must be an object with action and resource",
+      );
+    }
+    const action = await canonicalAction(record.action);
+    const resource =
+      typeof record.resource === "string" && record.resource.length > 0 ? record.resource : "*";
+    let set = byAction.get(action);
+    if (!set) byAction.set(action, (set = new Set()));
+    set.add(resource);
+  }
+
+  // Actions of one service that need the same resources share a statement.
+  const groups = new Map<string, { prefix: string; resources: string[]; actions: string[] }>();
+  for (const [action, set] of byAction) {
+    const resources = generalizeResources([...set], options.generalize ?? "none");
+    const prefix = action.slice(0, action.indexOf(":"));
+    const key = `${prefix}\u0000${resources.join("\u0000")}`;
+    const group = groups.get(key);
+    if (group) group.actions.push(action);
+    else groups.set(key, { prefix, resources, actions: [action] });
+  }
+
+  const sorted = [...groups.values()]
+    .map((g) => ({ ...g, actions: g.actions.sort(compare) }))
+    .sort(
+      (a, b) =>
+        compare(a.prefix, b.prefix) ||
+        compare(a.actions[0]!, b.actions[0]!) ||
+        compare(a.resources[0]!, b.resources[0]!),
+    );
+  const counts = new Map<string, number>();
+  const Statement = sorted.map((g) => {
+    const n = (counts.get(g.prefix) ?? 0) + 1;
+    counts.set(g.prefix, n);
+    return {
+      Sid: `${sidFor(g.prefix)}${n > 1 ? n : ""}`,
+      Effect: "Allow" as const,
+      Action: g.actions,
+      Resource: g.resources,
+    };
+  });
+  return { Version: "2012-10-17", Statement };
+}
+
+/** `prefix:Name` in IAM casing, as the IAM reference spells it (as given when it is not there). */
+async function canonicalAction(action: unknown): Promise<string> {
+  if (typeof action !== "string" || !/^[a-z0-9-]+:[A-Za-z0-9]+$/i.test(action)) {
+    throw new IamMapError(
+      "INVALID_RECORD",
+      `not an IAM action without wildcards: ${JSON.stringify(action)?.slice(0, 100)}`,
+    );
+  }
+  const [prefix = "", name = ""] = action.split(":");
+  const catalog = await loadCatalog(prefix.toLowerCase());
+  const info = catalog?.actions.get(name.toLowerCase());
+  return info ? info.id : action;
+}
+
+/** Sids are alphanumeric: `secretsmanager` → `Secretsmanager`, `cognito-idp` → `CognitoIdp`. */
+function sidFor(prefix: string): string {
+  return prefix
+    .split(/[^a-z0-9]+/i)
+    .filter(Boolean)
+    .map((p) => p[0]!.toUpperCase() + p.slice(1))
+    .join("");
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Collapses resources that share a parent path (see {@link GeneratePolicyOptions.generalize}). */
+function generalizeResources(resources: string[], mode: "none" | "resource-names"): string[] {
+  if (mode === "none" || resources.length < 2) return resources.sort(compare);
+  const groups = new Map<string, string[]>();
+  const out: string[] = [];
+  for (const resource of resources) {
+    const split = parentPath(resource);
+    if (!split) {
+      out.push(resource);
+      continue;
+    }
+    const list = groups.get(split[0]);
+    if (list) list.push(split[1]);
+    else groups.set(split[0], [split[1]]);
+  }
+  for (const [parent, names] of groups) {
+    if (names.length < 2) {
+      out.push(parent + names[0]);
+      continue;
+    }
+    const common = commonPathPrefix(names);
+    // Object keys in one bucket may collapse to the bucket; elsewhere only a shared path collapses.
+    if (common.length > 0 || isS3Object(parent)) out.push(`${parent}${common}*`);
+    else out.push(...names.map((n) => parent + n));
+  }
+  return [...new Set(out)].sort(compare);
+}
+
+/** `[parent up to the first "/" of the resource part, rest]`, or undefined for flat ARNs. */
+function parentPath(arn: string): [string, string] | undefined {
+  const parts = arn.split(":");
+  if (parts.length < 6 || parts[0] !== "arn") return undefined;
+  const head = `${parts.slice(0, 5).join(":")}:`;
+  const resource = arn.slice(head.length);
+  const slash = resource.indexOf("/");
+  if (slash < 0 || slash === resource.length - 1) return undefined;
+  return [head + resource.slice(0, slash + 1), resource.slice(slash + 1)];
+}
+
+function isS3Object(parent: string): boolean {
+  return /^arn:[^:]+:s3:::[^/]+\/$/.test(parent);
+}
+
+/** The longest common prefix of the names that ends at a `/`. */
+function commonPathPrefix(names: string[]): string {
+  let prefix = names[0]!;
+  for (const name of names) {
+    let i = 0;
+    while (i < prefix.length && i < name.length && prefix[i] === name[i]) i++;
+    prefix = prefix.slice(0, i);
+  }
+  const slash = prefix.lastIndexOf("/");
+  return slash < 0 ? "" : prefix.slice(0, slash + 1);
+}
