@@ -62,9 +62,9 @@ export async function generatePolicy(
     const action = await canonicalAction(record.action);
     const resource =
       typeof record.resource === "string" && record.resource.length > 0 ? record.resource : "*";
-    let set = byAction.get(action);
-    if (!set) byAction.set(action, (set = new Set()));
-    set.add(resource);
+    const set = byAction.get(action);
+    if (set) set.add(resource);
+    else byAction.set(action, new Set([resource]));
   }
 
   // Actions of one service that need the same resources share a statement.
@@ -130,7 +130,7 @@ function compare(a: string, b: string): number {
 /** Collapses resources that share a parent path (see {@link GeneratePolicyOptions.generalize}). */
 function generalizeResources(resources: string[], mode: "none" | "resource-names"): string[] {
   if (mode === "none" || resources.length < 2) return resources.sort(compare);
-  const groups = new Map<string, string[]>();
+  const groups = new Map<string, { s3: boolean; names: string[] }>();
   const out: string[] = [];
   for (const resource of resources) {
     const split = parentPath(resource);
@@ -138,36 +138,35 @@ function generalizeResources(resources: string[], mode: "none" | "resource-names
       out.push(resource);
       continue;
     }
-    const list = groups.get(split[0]);
-    if (list) list.push(split[1]);
-    else groups.set(split[0], [split[1]]);
+    const [parent, name, s3] = split;
+    const group = groups.get(parent);
+    if (group) group.names.push(name);
+    else groups.set(parent, { s3, names: [name] });
   }
-  for (const [parent, names] of groups) {
-    if (names.length < 2) {
-      out.push(parent + names[0]);
-      continue;
-    }
-    const common = commonPathPrefix(names);
-    // Object keys in one bucket may collapse to the bucket; elsewhere only a shared path collapses.
-    if (common.length > 0 || isS3Object(parent)) out.push(`${parent}${common}*`);
-    else out.push(...names.map((n) => parent + n));
+  for (const [parent, { s3, names }] of groups) {
+    if (names.length < 2) out.push(parent + names[0]);
+    // Object keys of one bucket collapse to their common folder; other names share a parent path.
+    else out.push(`${parent}${s3 ? commonPathPrefix(names) : ""}*`);
   }
   return [...new Set(out)].sort(compare);
 }
 
-/** `[parent up to the first "/" of the resource part, rest]`, or undefined for flat ARNs. */
-function parentPath(arn: string): [string, string] | undefined {
+/**
+ * `[parent, name, isS3Object]`: an S3 object's parent is its bucket; another ARN's is the path up
+ * to its last `/` when that path is nested (`table/orders/index/`), never a bare type (`table/`).
+ */
+function parentPath(arn: string): [string, string, boolean] | undefined {
+  const object = /^(arn:[^:]+:s3:::[^/]+\/)(.+)$/.exec(arn);
+  if (object) return [object[1]!, object[2]!, true];
   const parts = arn.split(":");
   if (parts.length < 6 || parts[0] !== "arn") return undefined;
   const head = `${parts.slice(0, 5).join(":")}:`;
   const resource = arn.slice(head.length);
-  const slash = resource.indexOf("/");
+  const slash = resource.lastIndexOf("/");
   if (slash < 0 || slash === resource.length - 1) return undefined;
-  return [head + resource.slice(0, slash + 1), resource.slice(slash + 1)];
-}
-
-function isS3Object(parent: string): boolean {
-  return /^arn:[^:]+:s3:::[^/]+\/$/.test(parent);
+  const parent = resource.slice(0, slash + 1);
+  if (parent.split("/").length < 3) return undefined;
+  return [head + parent, resource.slice(slash + 1), false];
 }
 
 /** The longest common prefix of the names that ends at a `/`. */

@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { IamMapError } from "./errors.js";
+import { generatePolicy } from "./generate-policy.js";
+
+const records = [
+  { action: "s3:getobject", resource: "arn:aws:s3:::reports/2024/q1.csv" },
+  { action: "s3:GetObject", resource: "arn:aws:s3:::reports/2024/q2.csv" },
+  { action: "s3:ListBucket", resource: "arn:aws:s3:::reports", context: { "s3:prefix": "2024/" } },
+  { action: "dynamodb:GetItem", resource: "arn:aws:dynamodb:us-east-1:1:table/orders" },
+  { action: "dynamodb:PutItem", resource: "arn:aws:dynamodb:us-east-1:1:table/orders" },
+  { action: "dynamodb:Query", resource: "arn:aws:dynamodb:us-east-1:1:table/orders/index/a" },
+  { action: "dynamodb:Query", resource: "arn:aws:dynamodb:us-east-1:1:table/orders/index/b" },
+  { action: "dynamodb:Query", resource: "arn:aws:dynamodb:us-east-1:1:table/users" },
+  {
+    action: "secretsmanager:GetSecretValue",
+    resource: "arn:aws:secretsmanager:us-east-1:1:secret:db-??????",
+  },
+  { action: "ec2:DescribeInstances", resource: "*" },
+];
+
+describe("generatePolicy", () => {
+  it("lists exact resources by default, grouped by service and resource set, in IAM casing", async () => {
+    const policy = await generatePolicy(records);
+    expect(policy).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "Dynamodb",
+          Effect: "Allow",
+          Action: ["dynamodb:GetItem", "dynamodb:PutItem"],
+          Resource: ["arn:aws:dynamodb:us-east-1:1:table/orders"],
+        },
+        {
+          Sid: "Dynamodb2",
+          Effect: "Allow",
+          Action: ["dynamodb:Query"],
+          Resource: [
+            "arn:aws:dynamodb:us-east-1:1:table/orders/index/a",
+            "arn:aws:dynamodb:us-east-1:1:table/orders/index/b",
+            "arn:aws:dynamodb:us-east-1:1:table/users",
+          ],
+        },
+        { Sid: "Ec2", Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: ["*"] },
+        {
+          Sid: "S3",
+          Effect: "Allow",
+          Action: ["s3:GetObject"],
+          Resource: ["arn:aws:s3:::reports/2024/q1.csv", "arn:aws:s3:::reports/2024/q2.csv"],
+        },
+        {
+          Sid: "S3",
+          Effect: "Allow",
+          Action: ["s3:ListBucket"],
+          Resource: ["arn:aws:s3:::reports"],
+        },
+        {
+          Sid: "Secretsmanager",
+          Effect: "Allow",
+          Action: ["secretsmanager:GetSecretValue"],
+          Resource: ["arn:aws:secretsmanager:us-east-1:1:secret:db-??????"],
+        },
+      ].map((s, i, all) =>
+        s.Sid === "S3" && all.slice(0, i).some((p) => p.Sid === "S3") ? { ...s, Sid: "S32" } : s,
+      ),
+    });
+  });
+
+  it("collapses shared paths only when asked, never flat names", async () => {
+    const policy = await generatePolicy(records, { generalize: "resource-names" });
+    const byAction = Object.fromEntries(
+      policy.Statement.flatMap((s) => s.Action.map((a) => [a, s.Resource])),
+    );
+    expect(byAction["s3:GetObject"]).toEqual(["arn:aws:s3:::reports/2024/*"]);
+    expect(byAction["dynamodb:Query"]).toEqual([
+      "arn:aws:dynamodb:us-east-1:1:table/orders/index/*",
+      "arn:aws:dynamodb:us-east-1:1:table/users",
+    ]);
+    const flat = await generatePolicy(
+      [
+        { action: "dynamodb:GetItem", resource: "arn:aws:dynamodb:us-east-1:1:table/a" },
+        { action: "dynamodb:GetItem", resource: "arn:aws:dynamodb:us-east-1:1:table/b" },
+      ],
+      { generalize: "resource-names" },
+    );
+    expect(flat.Statement[0]?.Resource).toEqual([
+      "arn:aws:dynamodb:us-east-1:1:table/a",
+      "arn:aws:dynamodb:us-east-1:1:table/b",
+    ]);
+    const keys = await generatePolicy(
+      [
+        { action: "s3:PutObject", resource: "arn:aws:s3:::b/x.txt" },
+        { action: "s3:PutObject", resource: "arn:aws:s3:::b/y.txt" },
+      ],
+      { generalize: "resource-names" },
+    );
+    expect(keys.Statement[0]?.Resource).toEqual(["arn:aws:s3:::b/*"]);
+  });
+
+  it("is deterministic whatever the record order", async () => {
+    const a = await generatePolicy(records);
+    const b = await generatePolicy([...records].reverse());
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+
+  it("never emits wildcard actions and rejects malformed records", async () => {
+    await expect(generatePolicy([{ action: "s3:*", resource: "*" }])).rejects.toBeInstanceOf(
+      IamMapError,
+    );
+    await expect(generatePolicy([{ action: "GetObject", resource: "*" }])).rejects.toMatchObject({
+      code: "INVALID_RECORD",
+    });
+    // @ts-expect-error deliberately wrong
+    await expect(generatePolicy([null])).rejects.toMatchObject({ name: "IamMapError" });
+  });
+
+  it("gives an empty policy for no records", async () => {
+    expect(await generatePolicy([])).toEqual({ Version: "2012-10-17", Statement: [] });
+  });
+});

@@ -1,0 +1,192 @@
+import { describe, expect, it } from "vitest";
+import { map, pairs, serviceContext } from "../test-utils/map.js";
+
+describe("S3 curated rules", () => {
+  it("ListObjectsV2 and ListObjects are s3:ListBucket on the bucket with prefix, delimiter and max-keys", async () => {
+    for (const op of ["ListObjectsV2Command", "ListObjectsCommand"]) {
+      const r = await map("S3Client", op, {
+        Bucket: "reports",
+        Prefix: "2024/",
+        Delimiter: "/",
+        MaxKeys: 100,
+      });
+      expect(pairs(r.requests)).toEqual([["s3:ListBucket", "arn:aws:s3:::reports"]]);
+      expect(r.requests[0]?.context).toMatchObject({
+        "s3:prefix": "2024/",
+        "s3:delimiter": "/",
+        "s3:max-keys": 100,
+      });
+    }
+  });
+
+  it("HeadObject is s3:GetObject; with VersionId the …Version action", async () => {
+    const head = await map("S3Client", "HeadObjectCommand", { Bucket: "b", Key: "a/b.txt" });
+    expect(pairs(head.requests)).toEqual([["s3:GetObject", "arn:aws:s3:::b/a/b.txt"]]);
+    const version = await map("S3Client", "HeadObjectCommand", {
+      Bucket: "b",
+      Key: "k",
+      VersionId: "v1",
+    });
+    expect(pairs(version.requests)).toEqual([["s3:GetObjectVersion", "arn:aws:s3:::b/k"]]);
+    // The IAM reference spells this key in lower case; condition keys are case-insensitive.
+    expect(version.requests[0]?.context?.["s3:versionid"]).toBe("v1");
+  });
+
+  it.each([
+    ["GetObject", "s3:GetObjectVersion"],
+    ["DeleteObject", "s3:DeleteObjectVersion"],
+    ["GetObjectAcl", "s3:GetObjectVersionAcl"],
+    ["PutObjectAcl", "s3:PutObjectVersionAcl"],
+    ["GetObjectTagging", "s3:GetObjectVersionTagging"],
+    ["PutObjectTagging", "s3:PutObjectVersionTagging"],
+    ["DeleteObjectTagging", "s3:DeleteObjectVersionTagging"],
+  ])("%s with VersionId is %s", async (operation, action) => {
+    const r = await map("S3Client", operation, { Bucket: "b", Key: "k", VersionId: "v1" });
+    expect(r.requests.map((q) => q.action)).toEqual([action]);
+  });
+
+  it("PutObject with ACL or tagging also needs PutObjectAcl / PutObjectTagging, with header keys", async () => {
+    const plain = await map("S3Client", "PutObjectCommand", {
+      Bucket: "b",
+      Key: "k",
+      Body: new Uint8Array(1),
+    });
+    expect(pairs(plain.requests)).toEqual([["s3:PutObject", "arn:aws:s3:::b/k"]]);
+    const r = await map("S3Client", "PutObjectCommand", {
+      Bucket: "b",
+      Key: "k",
+      ACL: "bucket-owner-full-control",
+      Tagging: "team=data&tier=gold",
+      ServerSideEncryption: "AES256",
+      StorageClass: "STANDARD_IA",
+    });
+    expect(pairs(r.requests)).toEqual([
+      ["s3:PutObject", "arn:aws:s3:::b/k"],
+      ["s3:PutObjectAcl", "arn:aws:s3:::b/k"],
+      ["s3:PutObjectTagging", "arn:aws:s3:::b/k"],
+    ]);
+    expect(serviceContext(r.requests[0])).toMatchObject({
+      "s3:x-amz-acl": "bucket-owner-full-control",
+      "s3:x-amz-server-side-encryption": "AES256",
+      "s3:x-amz-storage-class": "STANDARD_IA",
+      "s3:RequestObjectTag/team": "data",
+      "s3:RequestObjectTagKeys": ["team", "tier"],
+    });
+  });
+
+  it("PutObject with a named KMS key needs kms:GenerateDataKey on it", async () => {
+    const r = await map("S3Client", "PutObjectCommand", {
+      Bucket: "b",
+      Key: "k",
+      ServerSideEncryption: "aws:kms",
+      SSEKMSKeyId: "1234abcd-12ab-34cd-56ef-1234567890ab",
+    });
+    expect(pairs(r.requests)).toContainEqual([
+      "kms:GenerateDataKey",
+      "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    ]);
+    expect(r.requests[0]?.context?.["s3:x-amz-server-side-encryption-aws-kms-key-id"]).toBe(
+      "1234abcd-12ab-34cd-56ef-1234567890ab",
+    );
+  });
+
+  it("CopyObject reads the source from CopySource and writes the destination; source tags are only maybe", async () => {
+    const r = await map("S3Client", "CopyObjectCommand", {
+      Bucket: "dest",
+      Key: "out/x.csv",
+      CopySource: "src-bucket/in/x%20y.csv",
+      MetadataDirective: "REPLACE",
+    });
+    expect(pairs(r.requests)).toEqual([
+      ["s3:GetObject", "arn:aws:s3:::src-bucket/in/x y.csv"],
+      ["s3:PutObject", "arn:aws:s3:::dest/out/x.csv"],
+    ]);
+    expect(r.requests[1]?.context).toMatchObject({
+      "s3:x-amz-copy-source": "src-bucket/in/x%20y.csv",
+      "s3:x-amz-metadata-directive": "REPLACE",
+    });
+    expect(pairs(r.alsoMayNeed)).toEqual(
+      expect.arrayContaining([
+        ["s3:GetObjectTagging", "arn:aws:s3:::src-bucket/in/x y.csv"],
+        ["s3:PutObjectTagging", "arn:aws:s3:::dest/out/x.csv"],
+      ]),
+    );
+  });
+
+  it("CopyObject of a source version reads it with GetObjectVersion; replaced tags are required", async () => {
+    const r = await map("S3Client", "CopyObjectCommand", {
+      Bucket: "dest",
+      Key: "k",
+      CopySource: "/src/k?versionId=abc",
+      TaggingDirective: "REPLACE",
+      Tagging: "a=1",
+    });
+    expect(pairs(r.requests)).toEqual([
+      ["s3:GetObjectVersion", "arn:aws:s3:::src/k"],
+      ["s3:PutObject", "arn:aws:s3:::dest/k"],
+      ["s3:PutObjectTagging", "arn:aws:s3:::dest/k"],
+    ]);
+    expect(r.alsoMayNeed.map((q) => q.action)).not.toContain("s3:GetObjectVersionTagging");
+  });
+
+  it("DeleteObjects needs DeleteObject (or DeleteObjectVersion) on every key", async () => {
+    const r = await map("S3Client", "DeleteObjectsCommand", {
+      Bucket: "b",
+      Delete: { Objects: [{ Key: "a" }, { Key: "b", VersionId: "v" }] },
+    });
+    expect(pairs(r.requests)).toEqual([
+      ["s3:DeleteObject", "arn:aws:s3:::b/a"],
+      ["s3:DeleteObjectVersion", "arn:aws:s3:::b/b"],
+    ]);
+  });
+
+  it("uses access point ARNs given as Bucket", async () => {
+    const ap = "arn:aws:s3:us-west-2:111122223333:accesspoint/reports";
+    const get = await map("S3Client", "GetObjectCommand", { Bucket: ap, Key: "a.csv" });
+    expect(pairs(get.requests)).toEqual([["s3:GetObject", `${ap}/object/a.csv`]]);
+    const list = await map("S3Client", "ListObjectsV2Command", { Bucket: ap });
+    expect(pairs(list.requests)).toEqual([["s3:ListBucket", ap]]);
+  });
+
+  it("renames bucket configuration calls (GetBucketEncryption → s3:GetEncryptionConfiguration)", async () => {
+    const r = await map("S3Client", "GetBucketEncryptionCommand", { Bucket: "b" });
+    expect(pairs(r.requests)).toEqual([["s3:GetEncryptionConfiguration", "arn:aws:s3:::b"]]);
+    const d = await map("S3Client", "DeleteBucketCorsCommand", { Bucket: "b" });
+    expect(pairs(d.requests)).toEqual([["s3:PutBucketCORS", "arn:aws:s3:::b"]]);
+  });
+
+  it("ListBuckets is s3:ListAllMyBuckets on *", async () => {
+    const r = await map("S3Client", "ListBucketsCommand", {});
+    expect(pairs(r.requests)).toEqual([["s3:ListAllMyBuckets", "*"]]);
+  });
+
+  it("CreateBucket with an ACL and Object Lock needs the matching configuration actions", async () => {
+    const r = await map("S3Client", "CreateBucketCommand", {
+      Bucket: "b",
+      ACL: "private",
+      ObjectLockEnabledForBucket: true,
+      CreateBucketConfiguration: { LocationConstraint: "eu-west-1" },
+    });
+    expect(r.requests.map((q) => q.action)).toEqual([
+      "s3:CreateBucket",
+      "s3:PutBucketAcl",
+      "s3:PutBucketObjectLockConfiguration",
+      "s3:PutBucketVersioning",
+    ]);
+    expect(r.requests[0]?.context?.["s3:LocationConstraint"]).toBe("eu-west-1");
+  });
+
+  it("directory buckets authorize object calls through an S3 Express session", async () => {
+    const r = await map("S3Client", "GetObjectCommand", {
+      Bucket: "logs--use1-az4--x-s3",
+      Key: "k",
+    });
+    expect(pairs(r.requests)).toEqual([
+      [
+        "s3express:CreateSession",
+        "arn:aws:s3express:us-east-1:123456789012:bucket/logs--use1-az4--x-s3",
+      ],
+    ]);
+    expect(r.requests[0]?.context?.["s3express:SessionMode"]).toBe("ReadOnly");
+  });
+});
