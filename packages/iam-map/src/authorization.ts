@@ -17,6 +17,9 @@ interface Plan {
 
 const plans = new Map<string, Plan | null>();
 
+/** Service names whose data is loaded, so the async path can skip straight to mapping. */
+const ready = new Set<string>();
+
 /**
  * Loads what mapping the given services needs (names as {@link AuthorizationInput.service}
  * accepts them), so that {@link authorizationForSync} can map their calls. Unknown names are
@@ -38,6 +41,7 @@ export async function preloadServices(services: Iterable<string>): Promise<void>
     for (const related of serviceRules[prefix]?.related ?? []) prefixes.add(related);
   }
   await Promise.all([...prefixes].map(loadCatalog));
+  if (ready.size < 1000) for (const name of services) if (typeof name === "string") ready.add(name);
 }
 
 /**
@@ -59,7 +63,7 @@ export async function preloadServices(services: Iterable<string>): Promise<void>
  */
 export async function authorizationFor(args: AuthorizationInput): Promise<AuthorizationResult> {
   try {
-    await preloadServices([args.service]);
+    if (!ready.has(args?.service)) await preloadServices([args?.service]);
   } catch (error) {
     return unknown("", `IAM reference data could not be loaded: ${message(error)}`);
   }
