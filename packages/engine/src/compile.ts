@@ -67,7 +67,7 @@ function compileActions(value: unknown, element: string, where: PolicyLocation):
   });
 }
 
-function compileResources(value: unknown, element: string, where: PolicyLocation): CompiledPattern[] {
+function compileResources(value: unknown, element: string, where: PolicyLocation, variables: boolean): CompiledPattern[] {
   return stringList(value, element, where).map((resource) => {
     if (resource !== "*" && !ARN_PATTERN.test(resource)) {
       fail("InvalidArn", `"${resource}" is not an ARN (arn:partition:service:region:account:resource) or *`, {
@@ -75,14 +75,19 @@ function compileResources(value: unknown, element: string, where: PolicyLocation
         element,
       });
     }
-    const compiled = compilePattern(resource, "wildcard");
+    const compiled = compilePattern(resource, "wildcard", { variables });
     if (compiled instanceof Error) fail("InvalidArn", `"${resource}": ${compiled.message}`, { ...where, element });
     return compiled;
   });
 }
 
 /** Checks one statement against the IAM grammar for identity policies and compiles it. */
-function compileStatement(raw: unknown, where: PolicyLocation & { statementIndex: number }, boundary: boolean): CompiledStatement {
+function compileStatement(
+  raw: unknown,
+  where: PolicyLocation & { statementIndex: number },
+  boundary: boolean,
+  variables: boolean,
+): CompiledStatement {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     fail("InvalidElement", "a statement must be an object", where);
   }
@@ -123,10 +128,10 @@ function compileStatement(raw: unknown, where: PolicyLocation & { statementIndex
   };
   if (hasAction) compiled.action = compileActions(statement.Action, "Action", where);
   else compiled.not_action = compileActions(statement.NotAction, "NotAction", where);
-  if (hasResource) compiled.resource = compileResources(statement.Resource, "Resource", where);
-  else compiled.not_resource = compileResources(statement.NotResource, "NotResource", where);
+  if (hasResource) compiled.resource = compileResources(statement.Resource, "Resource", where, variables);
+  else compiled.not_resource = compileResources(statement.NotResource, "NotResource", where, variables);
   if (statement.Condition !== undefined) {
-    const conditions = compileConditions(statement.Condition, where);
+    const conditions = compileConditions(statement.Condition, where, variables);
     if (conditions.length > 0) compiled.condition = conditions;
   }
   return compiled;
@@ -165,8 +170,11 @@ export function compileDocument(source: SourceDocument): CompiledStatement[] {
   }
   if (record.Statement === undefined) fail("MalformedDocument", "the document has no Statement", where);
   const statements = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
+  // Policy variables exist only in the 2012-10-17 language; a document without a Version
+  // is read as 2008-10-17, where `${aws:username}` is literal text.
+  const variables = record.Version === "2012-10-17";
   return statements.map((statement, statementIndex) =>
-    compileStatement(statement, { ...where, statementIndex }, source.boundary),
+    compileStatement(statement, { ...where, statementIndex }, source.boundary, variables),
   );
 }
 
@@ -198,8 +206,8 @@ function indexStatement(index: StatementIndex, statement: CompiledStatement, pos
       addTo(index.action, pattern.s, position);
       continue;
     }
-    const raw = "re" in pattern ? pattern.re : "";
-    // `^s3:get.*$` → service "s3"; a wildcard inside the service part could match any service.
+    const raw = "re" in pattern ? pattern.re : "p" in pattern ? `^${pattern.p}` : "";
+    // `s3:get*` → service "s3"; a wildcard inside the service part could match any service.
     const service = /^\^([a-z0-9-]+):/.exec(raw)?.[1];
     if (service) addTo(index.service, service, position);
     else {

@@ -2,7 +2,7 @@
  * @keycard/engine: least-privilege rules, compiled to WebAssembly and evaluated in-process.
  * @packageDocumentation
  */
-export { loadPolicy, type LoadPolicyOptions, type Policy } from "./load-policy.js";
+export { loadPolicy, type LoadPolicyOptions, type Policy, type PolicyStats } from "./load-policy.js";
 export {
   PolicyLoadError,
   type PolicyLoadErrorCode,

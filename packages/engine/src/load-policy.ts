@@ -37,6 +37,7 @@ export interface LoadPolicyOptions {
 export interface Policy {
   /**
    * Decides every request in `input`. Synchronous and safe to call millions of times.
+   * The returned decision is frozen: it may be the cached object other callers also get.
    * Never throws and never allows what it cannot decide: malformed input or an
    * evaluation failure yields a deny whose reason says why.
    *
@@ -56,6 +57,16 @@ export interface Policy {
   readonly statementCount: number;
   /** Where the evaluator came from: the built-in IAM library, or a bundle. */
   readonly source: "builtin" | "bundle";
+  /** Runtime figures for monitoring: cached decisions and the wasm linear memory size. */
+  stats(): PolicyStats;
+}
+
+/** Runtime figures of a loaded {@link Policy}. @public */
+export interface PolicyStats {
+  /** Decisions currently held in the cache. */
+  cacheEntries: number;
+  /** Size of the WebAssembly linear memory in bytes; it grows only for larger inputs. */
+  wasmMemoryBytes: number;
 }
 
 function toSources(
@@ -159,6 +170,10 @@ class WasmPolicy implements Policy {
     this.#cache = cache;
   }
 
+  stats(): PolicyStats {
+    return { cacheEntries: this.#cache?.size ?? 0, wasmMemoryBytes: this.#wasm.mem.buffer.byteLength };
+  }
+
   evaluate(input: EvaluationInput): Decision {
     let key: string;
     try {
@@ -169,7 +184,7 @@ class WasmPolicy implements Policy {
       return denyAll(input, `cannot evaluate: the input cannot be serialized (${asError(thrown).message})`);
     }
     const cached = this.#cache?.get(key);
-    if (cached) return structuredCloneDecision(cached);
+    if (cached) return cached;
     let decision: Decision;
     try {
       const bytes = this.#encoder.encode(key);
@@ -179,17 +194,23 @@ class WasmPolicy implements Policy {
     } catch (thrown) {
       return denyAll(input, `cannot evaluate: ${asError(thrown).message}`);
     }
+    freezeDecision(decision);
     this.#cache?.set(key, decision);
-    return this.#cache ? structuredCloneDecision(decision) : decision;
+    return decision;
   }
 }
 
-/** Cached decisions are shared, so callers get a copy they may change. */
-function structuredCloneDecision(decision: Decision): Decision {
-  return {
-    allow: decision.allow,
-    requests: decision.requests.map((r) => ({ ...r, matched: r.matched.map((m) => ({ ...m })) })),
-  };
+/** Decisions may be shared through the cache, so none can be changed after the fact. */
+function freezeDecision(decision: Decision): void {
+  for (const request of decision.requests) {
+    for (const matched of request.matched) Object.freeze(matched);
+    Object.freeze(request.matched);
+    if (request.customDenies) Object.freeze(request.customDenies);
+    if (request.customAllows) Object.freeze(request.customAllows);
+    Object.freeze(request);
+  }
+  Object.freeze(decision.requests);
+  Object.freeze(decision);
 }
 
 /**

@@ -3,10 +3,16 @@
  * Rego library reads (`policies/keycard/iam`, `policies/keycard/context`).
  */
 
-/** `any`: matches everything; `s`: exact; `re`: anchored regular expression; `tpl`: has variables. @internal */
+/**
+ * `any`: matches everything; `s`: exact; `p`: starts with (a pattern whose only wildcard is
+ * a trailing `*`, the common case, which spares WebAssembly a regular-expression compile per
+ * evaluation); `re`: anchored regular expression; `tpl`: has variables.
+ * @internal
+ */
 export type CompiledPattern =
   | { any: true }
   | { s: string }
+  | { p: string }
   | { re: string }
   | { tpl: TemplatePart[] };
 
@@ -31,9 +37,15 @@ type Token = { kind: "text"; text: string } | { kind: "var"; key: string; defaul
  * Splits a policy value into literal text and `${…}` variables. The escapes `${*}`, `${?}`
  * and `${$}` become literal characters, marked so they never act as wildcards.
  */
-export function tokenize(value: string): { tokens: Token[]; literalMask: boolean[] } | Error {
+export function tokenize(
+  value: string,
+  variables = true,
+): { tokens: Token[]; literalMask: boolean[] } | Error {
   const tokens: Token[] = [];
   const literalMask: boolean[] = [];
+  if (!variables) {
+    return value ? { tokens: [{ kind: "text", text: value }], literalMask: value.split("").map(() => false) } : { tokens, literalMask };
+  }
   let text = "";
   const pushText = (chunk: string, literal: boolean) => {
     for (let k = 0; k < chunk.length; k++) {
@@ -82,8 +94,9 @@ function textToRegex(
     const literal = literalMask[offset + k] ?? false;
     // ArnLike checks the first five colon-separated components one by one.
     const withinComponent = mode === "arn" && colons < 5;
-    if (!literal && mode !== "literal" && ch === "*") re += withinComponent ? "[^:]*" : ".*";
-    else if (!literal && mode !== "literal" && ch === "?") re += withinComponent ? "[^:]" : ".";
+    // `(?s:…)`: a wildcard matches line breaks too (S3 keys may contain them).
+    if (!literal && mode !== "literal" && ch === "*") re += withinComponent ? "[^:]*" : "(?s:.*)";
+    else if (!literal && mode !== "literal" && ch === "?") re += withinComponent ? "[^:]" : "(?s:.)";
     else re += escapeRegex(ch);
     if (ch === ":") colons += 1;
   }
@@ -98,20 +111,34 @@ function hasWildcard(text: string, literalMask: boolean[], offset: number): bool
   return false;
 }
 
+/** Options for {@link compilePattern}. @internal */
+export interface PatternOptions {
+  lowerCase?: boolean;
+  /**
+   * Whether `${…}` is a policy variable. IAM only recognises variables in documents with
+   * `"Version": "2012-10-17"`; older documents treat `${aws:username}` as literal text.
+   */
+  variables?: boolean;
+}
+
 /**
  * Compiles a pattern as it appears in Resource, NotResource or a condition value.
  * With `mode: "literal"` wildcards are ordinary characters (StringEquals and friends).
  */
-export function compilePattern(value: string, mode: WildcardMode, options: { lowerCase?: boolean } = {}): CompiledPattern | Error {
+export function compilePattern(value: string, mode: WildcardMode, options: PatternOptions = {}): CompiledPattern | Error {
   const source = options.lowerCase ? value.toLowerCase() : value;
   if (mode !== "literal" && source === "*") return { any: true };
-  const tokenized = tokenize(source);
+  const tokenized = tokenize(source, options.variables ?? true);
   if (tokenized instanceof Error) return tokenized;
   const { tokens, literalMask } = tokenized;
   const hasVariables = tokens.some((t) => t.kind === "var");
   if (!hasVariables) {
     const text = tokens.map((t) => (t.kind === "text" ? t.text : "")).join("");
     if (mode === "literal" || !hasWildcard(text, literalMask, 0)) return { s: text };
+    const head = text.slice(0, -1);
+    if (mode === "wildcard" && text.endsWith("*") && !literalMask[text.length - 1] && !hasWildcard(head, literalMask, 0)) {
+      return { p: head };
+    }
     return { re: `^${textToRegex(text, mode, literalMask, 0, 0).re}$` };
   }
   const parts: TemplatePart[] = [];

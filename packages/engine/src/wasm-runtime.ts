@@ -7,6 +7,7 @@ export interface LoadedWasmPolicy {
   evaluate(input: unknown, entrypoint?: number | string): Array<{ result: unknown }>;
   setData(data: unknown): void;
   entrypoints: Record<string, number>;
+  mem: WebAssembly.Memory;
 }
 
 /** Entrypoint compiled into every keycard wasm module. @internal */

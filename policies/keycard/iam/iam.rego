@@ -19,12 +19,11 @@ import data.keycard.context
 policy := data.keycard.policy
 
 # evaluate decides one request; env is {"principal": {...}, "region": "..."}.
-evaluate(req, env) := result if {
+evaluate(req, env) := outcome(req, identity, boundary) if {
 	action := lower(req.action)
 	service := service_of(action)
-	identity := matching("identity", action, service, req, env)
-	boundary := matching("boundary", action, service, req, env)
-	result := outcome(req, identity, boundary)
+	identity := matching(policy.index.identity, policy.statements, action, service, req, env)
+	boundary := boundary_matching(action, service, req, env)
 }
 
 service_of(action) := substring(action, 0, i) if {
@@ -34,18 +33,29 @@ service_of(action) := substring(action, 0, i) if {
 
 service_of(action) := action if indexof(action, ":") <= 0
 
-# matching lists, in document order, the statements of one set that apply to the request.
-matching(set, action, service, req, env) := [s |
-	some i in candidates(set, action, service)
-	s := policy.statements[i]
-	applies(s, action, req, env)
-]
+boundary_matching(action, service, req, env) := found if {
+	policy.has_boundary
+	found := matching(policy.index.boundary, policy.statements, action, service, req, env)
+} else := []
 
-candidates(set, action, service) := (exact | by_service) | anywhere if {
-	idx := object.get(policy.index, set, {})
-	exact := {i | some i in idx.action[action]}
-	by_service := {i | some i in idx.service[service]}
-	anywhere := {i | some i in idx.any}
+# matching lists the statements of one set that apply to the request: those filed under
+# its exact action, then under its service, then those that can match any action.
+matching(idx, statements, action, service, req, env) := array.concat(array.concat(exact, by_service), anywhere) if {
+	exact := [s |
+		some i in object.get(idx.action, action, [])
+		s := statements[i]
+		applies(s, action, req, env)
+	]
+	by_service := [s |
+		some i in object.get(idx.service, service, [])
+		s := statements[i]
+		applies(s, action, req, env)
+	]
+	anywhere := [s |
+		some i in idx.any
+		s := statements[i]
+		applies(s, action, req, env)
+	]
 }
 
 applies(s, action, req, env) if {
@@ -75,6 +85,8 @@ action_matches(p, _) if p.any
 
 action_matches(p, action) if p.s == action
 
+action_matches(p, action) if startswith(action, p.p)
+
 action_matches(p, action) if regex.match(p.re, action)
 
 resource_applies(s, req, env) if {
@@ -96,6 +108,8 @@ resource_matches(p, _, _) if p.any
 
 resource_matches(p, req, _) if p.s == req.resource
 
+resource_matches(p, req, _) if startswith(req.resource, p.p)
+
 resource_matches(p, req, _) if regex.match(p.re, req.resource)
 
 # A pattern whose variables the request cannot fill matches nothing.
@@ -103,48 +117,20 @@ resource_matches(p, req, env) if regex.match(context.resolve_regex(p.tpl, req, e
 
 # --- outcome --------------------------------------------------------------------------
 
-outcome(_, identity, boundary) := {
-	"allow": false,
-	"explicit_deny": true,
-	"boundary_allows": boundary_allows(boundary),
-	"reason": concat("", ["explicitly denied by ", concat(", ", [s.label | some s in denies])]),
-	"matched": refs(identity, boundary),
-} if {
-	denies := [s | some s in array.concat(identity, boundary); s.effect == "Deny"]
-	count(denies) > 0
-}
-
 outcome(req, identity, boundary) := {
-	"allow": allowed,
-	"explicit_deny": false,
-	"boundary_allows": boundary_allows(boundary),
-	"reason": reason,
-	"matched": refs(identity, boundary),
+	"allow": count([true | not explicit_deny; count(allows) > 0; boundary_ok]) == 1,
+	"explicit_deny": explicit_deny,
+	"boundary_allows": boundary_ok,
+	"reason": reason(req, denies, allows, boundary_ok),
+	"matched": [s.ref | some s in array.concat(identity, boundary)],
 } if {
-	not has_deny(identity, boundary)
+	denies := [s.label | some s in array.concat(identity, boundary); s.effect == "Deny"]
 	allows := [s.label | some s in identity; s.effect == "Allow"]
-	allowed := allowed_by(allows, boundary)
-	reason := allow_reason(req, allows, boundary)
+	explicit_deny := count(denies) > 0
+	boundary_ok := boundary_allows(boundary)
 }
 
-has_deny(identity, boundary) if {
-	some s in array.concat(identity, boundary)
-	s.effect == "Deny"
-}
-
-allowed_by(allows, boundary) if {
-	count(allows) > 0
-	boundary_allows(boundary)
-}
-
-allowed_by(allows, boundary) := false if {
-	not count(allows) > 0
-	boundary_allows(boundary)
-}
-
-allowed_by(_, boundary) := false if not boundary_allows(boundary)
-
-# boundary_allows is always defined, so outcomes can carry it as a plain boolean.
+# boundary_allows is always defined, so outcomes carry it as a plain boolean.
 boundary_allows(boundary) if {
 	not policy.has_boundary
 } else if {
@@ -152,31 +138,18 @@ boundary_allows(boundary) if {
 	s.effect == "Allow"
 } else := false
 
-allow_reason(req, allows, boundary) := concat("", [
-	"implicitly denied: no statement allows ", req.action, " on ", req.resource,
-]) if {
-	count(allows) == 0
-	boundary_allows(boundary)
-}
-
-allow_reason(req, allows, boundary) := concat("", [
+reason(req, denies, allows, boundary_ok) := concat("", ["explicitly denied by ", concat(", ", denies)]) if {
+	count(denies) > 0
+} else := concat("", ["allowed by ", concat(", ", allows)]) if {
+	count(allows) > 0
+	boundary_ok
+} else := concat("", [
 	"denied by the permissions boundary: no boundary statement allows ", req.action, " on ", req.resource,
 ]) if {
 	count(allows) > 0
-	not boundary_allows(boundary)
-}
-
-allow_reason(req, allows, boundary) := concat("", [
+} else := concat("", [
 	"implicitly denied: no statement allows ", req.action, " on ", req.resource,
 	", and the permissions boundary does not allow it either",
 ]) if {
-	count(allows) == 0
-	not boundary_allows(boundary)
-}
-
-allow_reason(_, allows, boundary) := concat("", ["allowed by ", concat(", ", allows)]) if {
-	count(allows) > 0
-	boundary_allows(boundary)
-}
-
-refs(identity, boundary) := [s.ref | some s in array.concat(identity, boundary)]
+	not boundary_ok
+} else := concat("", ["implicitly denied: no statement allows ", req.action, " on ", req.resource])
