@@ -224,6 +224,7 @@ const EXPRESS_WRITES = new Set([
   "UploadPartCopy",
   "CompleteMultipartUpload",
   "AbortMultipartUpload",
+  "RenameObject",
 ]);
 
 function directoryBucket(call: Call): boolean {
@@ -342,6 +343,13 @@ export const s3Rules: ServiceRules = {
         if (bypass) s3(call, "BypassGovernanceRetention", { variables });
       }
     }),
+    // Renaming exists only for directory buckets, whatever the bucket is called.
+    RenameObject: (call) => {
+      call.require("s3express:CreateSession", {
+        resource: call.arn("s3express", `bucket/${call.input.string("Bucket") ?? "*"}`),
+        context: { "s3express:SessionMode": "ReadWrite" },
+      });
+    },
     CreateBucket: (call) => {
       const location = asString(
         read(call.input.get("CreateBucketConfiguration"), "LocationConstraint"),
