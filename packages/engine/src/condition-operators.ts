@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from "node:net";
 import { PolicyLoadError, type PolicyLocation } from "./errors.js";
 import { type CompiledPattern, compilePattern, escapeRegex } from "./patterns.js";
 
@@ -53,7 +54,12 @@ const OPERATORS: Record<string, { op: OperatorFamily; negated: boolean }> = {
 };
 
 /** The compiled value of one condition value, by family. @internal */
-export type CompiledConditionValue = CompiledPattern | { n: number } | { b: boolean } | { cidr: string } | boolean;
+export type CompiledConditionValue =
+  | CompiledPattern
+  | { n: number }
+  | { b: boolean }
+  | { cidr: string }
+  | boolean;
 
 /** One compiled (operator, key) pair of a Condition block. @internal */
 export interface CompiledCondition {
@@ -68,7 +74,9 @@ export interface CompiledCondition {
 /** Parses `ForAnyValue:StringLikeIfExists` and friends; undefined when unknown. @internal */
 export function parseOperator(
   name: string,
-): { op: OperatorFamily; negated: boolean; ifExists: boolean; set: "" | "all" | "any" } | undefined {
+):
+  | { op: OperatorFamily; negated: boolean; ifExists: boolean; set: "" | "all" | "any" }
+  | undefined {
   let rest = name;
   let set: "" | "all" | "any" = "";
   const lower = rest.toLowerCase();
@@ -92,29 +100,47 @@ export function parseOperator(
   return { ...family, ifExists, set };
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}(\/(3[0-2]|[12]?\d))?$/;
-const IPV6 = /^[0-9A-Fa-f:.]+(\/(12[0-8]|1[01]\d|[1-9]?\d))?$/;
+/** A CIDR block with its prefix spelled out, or undefined when `text` is not an address or range. */
+function cidrOf(text: string): string | undefined {
+  const [address = "", prefix, ...rest] = text.split("/");
+  if (rest.length > 0 || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) return undefined;
+  // Zoned IPv6 addresses (`fe80::1%eth0`) are not request values IAM ever sees.
+  const bits = address.includes("%") ? 0 : isIPv4(address) ? 32 : isIPv6(address) ? 128 : 0;
+  const length = prefix === undefined ? bits : Number(prefix);
+  if (bits === 0 || length > bits) return undefined;
+  return `${address}/${length}`;
+}
 
 /** Epoch seconds for an IAM date value (ISO 8601 or epoch seconds). @internal */
 export function parseDate(value: string | number): number | undefined {
   if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
   if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
-  if (!/^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([Zz]|[+-]\d{2}:?\d{2})?$/.test(value)) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([Zz]|[+-]\d{2}:?\d{2})?$/.test(value)
+  ) {
     return undefined;
   }
+  // Date.parse keeps milliseconds only; the Rego side reads every fractional digit, so the
+  // fraction is added back separately (or DateEquals would fail on identical values).
+  const fraction = /\.(\d+)/.exec(value)?.[1];
+  const whole = fraction === undefined ? value : value.replace(`.${fraction}`, "");
   // Without a zone IAM reads the value as UTC.
-  const zoned = /([Zz]|[+-]\d{2}:?\d{2})$/.test(value) || value.length === 10 ? value : `${value}Z`;
-  const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : zoned.replace(" ", "T"));
-  return Number.isNaN(ms) ? undefined : ms / 1000;
+  const zoned = /([Zz]|[+-]\d{2}:?\d{2})$/.test(whole) || whole.length === 10 ? whole : `${whole}Z`;
+  const ms = Date.parse(whole.length === 10 ? `${whole}T00:00:00Z` : zoned.replace(" ", "T"));
+  if (Number.isNaN(ms)) return undefined;
+  return fraction === undefined ? ms / 1000 : ms / 1000 + Number(`0.${fraction}`);
 }
 
 function compileValue(
   op: OperatorFamily,
   raw: unknown,
   where: PolicyLocation,
+  variables: boolean,
 ): CompiledConditionValue {
   const bad = (why: string) =>
-    new PolicyLoadError("InvalidConditionValue", `${why} (got ${JSON.stringify(raw)})`, { location: where });
+    new PolicyLoadError("InvalidConditionValue", `${why} (got ${JSON.stringify(raw)})`, {
+      location: where,
+    });
   if (typeof raw !== "string" && typeof raw !== "number" && typeof raw !== "boolean") {
     throw bad("condition values must be strings, numbers or booleans");
   }
@@ -126,13 +152,15 @@ function compileValue(
     case "str_like":
     case "arn_like": {
       const mode = op === "str_like" ? "wildcard" : op === "arn_like" ? "arn" : "literal";
-      const compiled = compilePattern(text, mode);
+      const compiled = compilePattern(text, mode, { variables });
       if (compiled instanceof Error) throw bad(compiled.message);
       // `*` alone still has to be compared for the equality operators.
-      if ("any" in compiled) return { re: "^.*$" };
-      if (op === "bin_eq" && "tpl" in compiled) throw bad("BinaryEquals does not take policy variables");
-      // The Rego side reads `re` or `tpl` for the wildcard operators.
-      if ((op === "str_like" || op === "arn_like") && "s" in compiled) return { re: `^${escapeRegex(compiled.s)}$` };
+      if ("any" in compiled) return { re: "^(?s:.*)$" };
+      if (op === "bin_eq" && "tpl" in compiled)
+        throw bad("BinaryEquals does not take policy variables");
+      // The Rego side reads `re`, `p` (a prefix) or `tpl` for the wildcard operators.
+      if ((op === "str_like" || op === "arn_like") && "s" in compiled)
+        return { re: `^${escapeRegex(compiled.s)}$` };
       return compiled;
     }
     case "num_eq":
@@ -140,7 +168,12 @@ function compileValue(
     case "num_lte":
     case "num_gt":
     case "num_gte": {
-      const n = typeof raw === "number" ? raw : /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+      const n =
+        typeof raw === "number"
+          ? raw
+          : /^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(text)
+            ? Number(text)
+            : Number.NaN;
       if (!Number.isFinite(n)) throw bad("Numeric operators need a number");
       return { n };
     }
@@ -156,19 +189,28 @@ function compileValue(
     case "bool":
     case "null": {
       const lowered = text.toLowerCase();
-      if (lowered !== "true" && lowered !== "false") throw bad(`${op === "bool" ? "Bool" : "Null"} takes "true" or "false"`);
+      if (lowered !== "true" && lowered !== "false")
+        throw bad(`${op === "bool" ? "Bool" : "Null"} takes "true" or "false"`);
       return op === "bool" ? { b: lowered === "true" } : lowered === "true";
     }
     case "ip": {
-      if (IPV4.test(text)) return { cidr: text.includes("/") ? text : `${text}/32` };
-      if (text.includes(":") && IPV6.test(text)) return { cidr: text.includes("/") ? text : `${text}/128` };
-      throw bad("IpAddress needs an IPv4 or IPv6 address or CIDR range");
+      const cidr = cidrOf(text);
+      if (cidr === undefined) throw bad("IpAddress needs an IPv4 or IPv6 address or CIDR range");
+      return { cidr };
     }
   }
 }
 
-/** Validates and compiles a statement's Condition block. @internal */
-export function compileConditions(block: unknown, where: PolicyLocation): CompiledCondition[] {
+/**
+ * Validates and compiles a statement's Condition block. `variables` is false for documents
+ * older than Version 2012-10-17, where `${…}` is literal text.
+ * @internal
+ */
+export function compileConditions(
+  block: unknown,
+  where: PolicyLocation,
+  variables = true,
+): CompiledCondition[] {
   if (typeof block !== "object" || block === null || Array.isArray(block)) {
     throw new PolicyLoadError("InvalidElement", "Condition must be an object of operators", {
       location: { ...where, element: "Condition" },
@@ -179,9 +221,13 @@ export function compileConditions(block: unknown, where: PolicyLocation): Compil
     const element = `Condition.${operator}`;
     const parsed = parseOperator(operator);
     if (!parsed) {
-      throw new PolicyLoadError("UnknownConditionOperator", `unknown condition operator "${operator}"`, {
-        location: { ...where, element },
-      });
+      throw new PolicyLoadError(
+        "UnknownConditionOperator",
+        `unknown condition operator "${operator}"`,
+        {
+          location: { ...where, element },
+        },
+      );
     }
     if (typeof keys !== "object" || keys === null || Array.isArray(keys)) {
       throw new PolicyLoadError("InvalidElement", `${operator} must map condition keys to values`, {
@@ -192,7 +238,11 @@ export function compileConditions(block: unknown, where: PolicyLocation): Compil
       const at = { ...where, element: `${element}.${key}` };
       const list = Array.isArray(rawValues) ? rawValues : [rawValues];
       if (list.length === 0) {
-        throw new PolicyLoadError("InvalidConditionValue", "a condition key needs at least one value", { location: at });
+        throw new PolicyLoadError(
+          "InvalidConditionValue",
+          "a condition key needs at least one value",
+          { location: at },
+        );
       }
       compiled.push({
         op: parsed.op,
@@ -200,7 +250,7 @@ export function compileConditions(block: unknown, where: PolicyLocation): Compil
         if_exists: parsed.ifExists,
         set: parsed.set,
         key: key.toLowerCase(),
-        values: list.map((value) => compileValue(parsed.op, value, at)),
+        values: list.map((value) => compileValue(parsed.op, value, at, variables)),
       });
     }
   }

@@ -12,11 +12,17 @@ import data.keycard.context
 import data.keycard.dates
 
 # holds is true when the condition entry is satisfied by the request.
+# Null: {"key": "true"} asks for the key to be absent, {"key": "false"} for it to be present.
 holds(c, req, env) if {
 	c.op == "null"
-	present := context.present(req, env, c.key)
-	some expected in c.values
-	expected == present == false
+	not context.present(req, env, c.key)
+	true in c.values
+}
+
+holds(c, req, env) if {
+	c.op == "null"
+	context.present(req, env, c.key)
+	false in c.values
 }
 
 holds(c, req, env) if {
@@ -98,6 +104,9 @@ matches("str_eq_ic", expected, v, req, env) if {
 
 matches("str_like", expected, v, req, env) if regex.match(expected_regex(expected, req, env), context.as_string(v))
 
+# A pattern whose only wildcard is a trailing `*` arrives as a prefix.
+matches("str_like", expected, v, _, _) if startswith(context.as_string(v), expected.p)
+
 matches("arn_like", expected, v, req, env) if regex.match(expected_regex(expected, req, env), context.as_string(v))
 
 matches("bin_eq", expected, v, _, _) if expected.s == context.as_string(v)
@@ -138,7 +147,7 @@ matches("ip", expected, v, _, _) if {
 
 number(v) := v if is_number(v)
 
-number(v) := to_number(v) if {
+number(v) := to_number(trim_space(v)) if {
 	is_string(v)
 	regex.match(`^\s*-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\s*$`, v)
 }

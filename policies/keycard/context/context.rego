@@ -27,7 +27,8 @@ environment_value("aws:username", env) := env.principal.username
 
 environment_value("aws:principaltype", env) := env.principal.type
 
-environment_value("aws:requestedregion", env) := env.region
+# An evaluation without a region has no aws:RequestedRegion, rather than an empty one.
+environment_value("aws:requestedregion", env) := env.region if env.region != ""
 
 environment_value(key, env) := v if {
 	startswith(key, "aws:principaltag/")

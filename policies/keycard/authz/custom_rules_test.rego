@@ -1,0 +1,27 @@
+# METADATA
+# description: |
+#   Custom rules written the way a team writes them, loaded only by `opa test`: they
+#   exercise the custom-rule contract in keycard.authz_test. Each rule fires only on
+#   requests that carry its `test:` context key, so other tests never see them.
+package keycard.custom.fixture_test
+
+deny contains "deleting needs the release role" if {
+	input.request.context["test:release-only"]
+	input.request.action == "s3:DeleteObject"
+	not endswith(input.principal.arn, ":role/release")
+}
+
+deny contains sprintf("region %s is not approved", [input.region]) if {
+	input.request.context["test:approved-regions"]
+	not input.region in {"eu-west-1", "eu-central-1"}
+}
+
+deny contains "the IAM policies denied this explicitly" if {
+	input.request.context["test:echo-iam"]
+	input.iam.explicit_deny
+}
+
+allow contains sprintf("ticket %s is open", [ticket]) if {
+	ticket := input.request.context["test:ticket"]
+	startswith(ticket, "INC-")
+}
