@@ -1,0 +1,18 @@
+# METADATA
+# title: orders custom rules
+# description: |
+#   Rules IAM JSON cannot say: production traffic must come from a role, and order
+#   documents are only written with server-side encryption.
+package keycard.custom.orders
+
+# Static access keys leak and never rotate; production runs on roles only.
+deny contains "static access keys are not allowed in production; use the service's role" if {
+	input.principal.tags.environment == "production"
+	input.request.context["keycard:CredentialSource"] in {"static", "static-upgraded"}
+}
+
+deny contains "order documents must be written with server-side encryption (aws:kms)" if {
+	lower(input.request.action) == "s3:putobject"
+	startswith(input.request.resource, "arn:aws:s3:::orders-documents/")
+	object.get(input.request.context, "s3:x-amz-server-side-encryption", "") != "aws:kms"
+}

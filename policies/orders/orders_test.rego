@@ -1,0 +1,51 @@
+package keycard.custom.orders_test
+
+import data.keycard.custom.orders
+
+test_static_keys_in_production_denied if {
+	reasons := orders.deny with input as {
+		"principal": {"tags": {"environment": "production"}},
+		"request": {
+			"action": "s3:GetObject",
+			"resource": "arn:aws:s3:::orders-documents/orders/1.json",
+			"context": {"keycard:CredentialSource": "static"},
+		},
+	}
+	"static access keys are not allowed in production; use the service's role" in reasons
+}
+
+test_role_in_production_allowed if {
+	reasons := orders.deny with input as {
+		"principal": {"tags": {"environment": "production"}},
+		"request": {
+			"action": "s3:GetObject",
+			"resource": "arn:aws:s3:::orders-documents/orders/1.json",
+			"context": {"keycard:CredentialSource": "web-identity"},
+		},
+	}
+	count(reasons) == 0
+}
+
+test_unencrypted_put_denied if {
+	reasons := orders.deny with input as {
+		"principal": {},
+		"request": {
+			"action": "s3:PutObject",
+			"resource": "arn:aws:s3:::orders-documents/orders/1.json",
+			"context": {},
+		},
+	}
+	"order documents must be written with server-side encryption (aws:kms)" in reasons
+}
+
+test_kms_put_allowed if {
+	reasons := orders.deny with input as {
+		"principal": {},
+		"request": {
+			"action": "s3:PutObject",
+			"resource": "arn:aws:s3:::orders-documents/orders/1.json",
+			"context": {"s3:x-amz-server-side-encryption": "aws:kms"},
+		},
+	}
+	count(reasons) == 0
+}
