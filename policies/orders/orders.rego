@@ -11,8 +11,8 @@ deny contains "static access keys are not allowed in production; use the service
 	input.request.context["keycard:CredentialSource"] in {"static", "static-upgraded"}
 }
 
-deny contains "order documents must be written with server-side encryption (aws:kms)" if {
+deny contains "order documents must be written with server-side encryption" if {
 	lower(input.request.action) == "s3:putobject"
 	startswith(input.request.resource, "arn:aws:s3:::orders-documents/")
-	object.get(input.request.context, "s3:x-amz-server-side-encryption", "") != "aws:kms"
+	not object.get(input.request.context, "s3:x-amz-server-side-encryption", "") in {"AES256", "aws:kms", "aws:kms:dsse"}
 }

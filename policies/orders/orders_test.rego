@@ -35,7 +35,7 @@ test_unencrypted_put_denied if {
 			"context": {},
 		},
 	}
-	"order documents must be written with server-side encryption (aws:kms)" in reasons
+	"order documents must be written with server-side encryption" in reasons
 }
 
 test_kms_put_allowed if {

@@ -7,7 +7,8 @@ export interface LoadedWasmPolicy {
   evaluate(input: unknown, entrypoint?: number | string): Array<{ result: unknown }>;
   setData(data: unknown): void;
   entrypoints: Record<string, number>;
-  mem: WebAssembly.Memory;
+  /** The module's linear memory (a `WebAssembly.Memory`). */
+  mem: { buffer: ArrayBuffer };
 }
 
 /** Entrypoint compiled into every keycard wasm module. @internal */
@@ -22,7 +23,7 @@ export const builtinWasmUrl = new URL("../wasm/keycard.wasm", import.meta.url);
 /** Instantiates a keycard wasm module and checks that it has the decision entrypoint. @internal */
 export async function instantiate(wasm: Uint8Array, origin: string): Promise<LoadedWasmPolicy> {
   const sdk = require("@open-policy-agent/opa-wasm") as {
-    loadPolicy(wasm: BufferSource, memory?: WebAssembly.MemoryDescriptor): Promise<LoadedWasmPolicy>;
+    loadPolicy(wasm: Uint8Array, memory?: { initial: number; maximum?: number }): Promise<LoadedWasmPolicy>;
   };
   let policy: LoadedWasmPolicy;
   try {
