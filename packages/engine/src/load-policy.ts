@@ -114,19 +114,25 @@ async function readBundle(bundle: string | Uint8Array): Promise<{ wasm: Uint8Arr
 }
 
 function denyAll(input: unknown, reason: string): Decision {
-  const requests = Array.isArray((input as EvaluationInput | undefined)?.requests)
-    ? (input as EvaluationInput).requests
-    : [];
-  return {
-    allow: false,
-    requests: requests.map((request) => ({
-      action: typeof request?.action === "string" ? request.action : String(request?.action),
-      resource: typeof request?.resource === "string" ? request.resource : String(request?.resource),
+  // The input may be anything, even an object whose properties throw when read; the
+  // decision then names no requests rather than letting `evaluate` throw.
+  try {
+    const requests = Array.isArray((input as EvaluationInput | undefined)?.requests)
+      ? (input as EvaluationInput).requests
+      : [];
+    return {
       allow: false,
-      reason,
-      matched: [],
-    })),
-  };
+      requests: requests.map((request) => ({
+        action: typeof request?.action === "string" ? request.action : String(request?.action),
+        resource: typeof request?.resource === "string" ? request.resource : String(request?.resource),
+        allow: false,
+        reason,
+        matched: [],
+      })),
+    };
+  } catch {
+    return { allow: false, requests: [] };
+  }
 }
 
 /** Why an input cannot be evaluated, or undefined when it can. */
