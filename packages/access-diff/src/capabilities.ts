@@ -1,0 +1,56 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { AccessDiffError } from "./errors.js";
+import { runTool, type Tools } from "./tools.js";
+
+/**
+ * Built-in functions policy-set Rego may not use. The first three reach the network or read
+ * the process environment: pull-request content is untrusted, and these are how compiled or
+ * tested Rego would exfiltrate data. `rand.intn` makes decisions random, and an access diff
+ * of random decisions means nothing.
+ * @public
+ */
+export const FORBIDDEN_BUILTINS: ReadonlyArray<string> = [
+  "http.send",
+  "net.lookup_ip_addr",
+  "opa.runtime",
+  "rand.intn",
+];
+
+interface CapabilitiesDocument {
+  builtins?: Array<{ name: string }>;
+  allow_net?: string[];
+  [key: string]: unknown;
+}
+
+/**
+ * Writes `opa capabilities --current` minus {@link FORBIDDEN_BUILTINS}, with no network
+ * hosts allowed, into `dir` and returns its path for `--capabilities`.
+ * @internal
+ */
+export async function writeRestrictedCapabilities(tools: Tools, dir: string): Promise<string> {
+  const result = await runTool(tools.opa, ["capabilities", "--current"], {
+    cwd: dir,
+    timeoutMs: tools.timeoutMs,
+  });
+  let capabilities: CapabilitiesDocument;
+  try {
+    capabilities = JSON.parse(result.stdout) as CapabilitiesDocument;
+  } catch (cause) {
+    throw new AccessDiffError(
+      "ToolFailed",
+      `opa capabilities --current printed no capabilities: ${result.stderr.trim()}`,
+      {
+        cause,
+      },
+    );
+  }
+  const forbidden = new Set(FORBIDDEN_BUILTINS);
+  capabilities.builtins = (capabilities.builtins ?? []).filter(
+    (builtin) => !forbidden.has(builtin.name),
+  );
+  capabilities.allow_net = [];
+  const path = join(dir, "capabilities.json");
+  await writeFile(path, JSON.stringify(capabilities));
+  return path;
+}

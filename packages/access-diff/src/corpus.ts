@@ -1,0 +1,256 @@
+import type { AuthorizationRequest, ContextValue, PrincipalInfo } from "@keycard/engine";
+import { conditionContexts } from "./condition-samples.js";
+import type { SideStatement } from "./documents.js";
+import { type ActionInfo, PROBE, serviceActions } from "./iam-reference.js";
+import { ESCALATION_METHODS } from "./risk-catalogue.js";
+import {
+  actionMatches,
+  instantiate,
+  resourceMatches,
+  serviceOf,
+  type VariableValues,
+} from "./wildcard.js";
+
+/** The caller every generated request is made as. @public */
+export const PROBE_PRINCIPAL: PrincipalInfo = {
+  arn: `arn:aws:iam::${PROBE.account}:role/${PROBE.name}`,
+  accountId: PROBE.account,
+  userId: "AROAKEYCARDPROBE",
+  username: PROBE.name,
+  type: "AssumedRole",
+  tags: {},
+};
+
+/** The region of generated requests. @public */
+export const PROBE_REGION = PROBE.region;
+
+/**
+ * Services probed when a statement can name any service (`*`, a wildcard service, or
+ * `NotAction`): those where broad access matters most, besides every service the set names.
+ * @internal
+ */
+export const BROAD_SERVICES: ReadonlyArray<string> = [
+  "iam",
+  "sts",
+  "organizations",
+  "s3",
+  "kms",
+  "secretsmanager",
+  "ssm",
+  "ec2",
+  "lambda",
+  "dynamodb",
+  "rds",
+  "cloudtrail",
+  "logs",
+  "cloudformation",
+  "ecs",
+  "ecr",
+  "eks",
+  "sns",
+  "sqs",
+];
+
+/** Limits on the generated corpus. @public */
+export interface CorpusLimits {
+  /** Most resources tried per action. Default 16. */
+  resourcesPerAction?: number;
+  /** Most condition contexts tried per action (the empty context included). Default 8. */
+  contextsPerAction?: number;
+}
+
+/** Policy-variable values for the probe principal. @internal */
+export function variablesFor(
+  principal: PrincipalInfo | undefined,
+  region: string | undefined,
+): Map<string, string> {
+  const values = new Map<string, string>();
+  if (principal?.arn) values.set("aws:principalarn", principal.arn);
+  if (principal?.accountId) values.set("aws:principalaccount", principal.accountId);
+  if (principal?.userId) values.set("aws:userid", principal.userId);
+  if (principal?.username) values.set("aws:username", principal.username);
+  if (principal?.type) values.set("aws:principaltype", principal.type);
+  for (const [k, v] of Object.entries(principal?.tags ?? {}))
+    values.set(`aws:principaltag/${k.toLowerCase()}`, v);
+  if (region) values.set("aws:requestedregion", region);
+  return values;
+}
+
+/** True when the statement's Action or NotAction element covers the action. @internal */
+export function statementCoversAction(statement: SideStatement, action: string): boolean {
+  if (statement.action) return statement.action.some((p) => actionMatches(p, action));
+  return !(statement.notAction ?? []).some((p) => actionMatches(p, action));
+}
+
+/**
+ * True when the statement may apply to the request, conditions aside. Unknown variables
+ * count as matching, so "false" is a proof that the statement plays no part.
+ * @internal
+ */
+export function statementMayApply(
+  statement: SideStatement,
+  action: string,
+  resource: string,
+  variables: VariableValues,
+): boolean {
+  if (!statementCoversAction(statement, action)) return false;
+  if (statement.resource)
+    return statement.resource.some((p) => resourceMatches(p, resource, variables));
+  // NotResource with a variable could go either way; treat it as applying.
+  return !(statement.notResource ?? []).some(
+    (p) => !p.includes("${") && resourceMatches(p, resource),
+  );
+}
+
+/** Statements of `a` that `b` lacks, by what they decide (not their Sid or place). @internal */
+export function changedStatements(
+  a: ReadonlyArray<SideStatement>,
+  b: ReadonlyArray<SideStatement>,
+): SideStatement[] {
+  const counts = new Map<string, number>();
+  for (const s of b) counts.set(s.canonical, (counts.get(s.canonical) ?? 0) + 1);
+  const out: SideStatement[] = [];
+  for (const s of a) {
+    const n = counts.get(s.canonical) ?? 0;
+    if (n > 0) counts.set(s.canonical, n - 1);
+    else out.push(s);
+  }
+  return out;
+}
+
+/** Services the statements can name. @internal */
+export function servicesOf(statements: ReadonlyArray<SideStatement>): string[] {
+  const services = new Set<string>();
+  let broad = false;
+  for (const statement of statements) {
+    if (!statement.action) broad = true;
+    for (const pattern of statement.action ?? statement.notAction ?? []) {
+      const service = serviceOf(pattern);
+      if (service) services.add(service);
+      else broad = true;
+    }
+  }
+  if (broad) {
+    for (const s of BROAD_SERVICES) services.add(s);
+    for (const method of ESCALATION_METHODS)
+      for (const group of method.requires)
+        for (const a of group) services.add(a.split(":")[0] ?? "");
+  }
+  services.delete("");
+  return [...services].sort();
+}
+
+/** Concrete resources the statements name, for matching against each action's resource types. @internal */
+export function derivedResources(
+  statements: ReadonlyArray<SideStatement>,
+  variables: VariableValues,
+): string[] {
+  const out = new Set<string>();
+  for (const statement of statements) {
+    for (const pattern of [...(statement.resource ?? []), ...(statement.notResource ?? [])]) {
+      if (pattern === "*" || !pattern.startsWith("arn:")) continue;
+      out.add(instantiate(pattern, variables));
+    }
+  }
+  return [...out];
+}
+
+/**
+ * The requests that exercise one action: resources the set names that fit the action's
+ * resource types, one out-of-pattern probe per resource type (or `*` when the action has no
+ * resource-level permissions), each with no context and with the condition contexts of the
+ * statements that cover the action.
+ * @internal
+ */
+export function requestsForAction(
+  info: ActionInfo,
+  statements: ReadonlyArray<SideStatement>,
+  derived: ReadonlyArray<string>,
+  variables: VariableValues,
+  limits: CorpusLimits = {},
+): AuthorizationRequest[] {
+  const resources = new Set<string>();
+  if (info.resourceTypes.length === 0) resources.add("*");
+  else {
+    const maxResources = limits.resourcesPerAction ?? 16;
+    for (const arn of derived) {
+      if (resources.size >= maxResources) break;
+      if (info.resourceTypes.some((t) => t.matcher.test(arn))) resources.add(arn);
+    }
+    for (const type of info.resourceTypes) {
+      if (resources.size >= maxResources + info.resourceTypes.length) break;
+      resources.add(type.probe);
+    }
+  }
+  const contexts: Array<Record<string, ContextValue> | undefined> = [undefined];
+  const seen = new Set<string>(["{}"]);
+  const maxContexts = limits.contextsPerAction ?? 8;
+  for (const statement of statements) {
+    if (!statement.condition || !statementCoversAction(statement, info.name)) continue;
+    for (const context of conditionContexts(statement.condition, variables)) {
+      const key = JSON.stringify(context);
+      if (seen.has(key) || contexts.length >= maxContexts) continue;
+      seen.add(key);
+      contexts.push(context);
+    }
+  }
+  const requests: AuthorizationRequest[] = [];
+  for (const resource of resources) {
+    for (const context of contexts) {
+      requests.push(
+        context ? { action: info.name, resource, context } : { action: info.name, resource },
+      );
+    }
+  }
+  return requests;
+}
+
+/** A generated corpus, with how many of its requests were skipped as unaffected. @internal */
+export interface GeneratedCorpus {
+  requests: AuthorizationRequest[];
+  total: number;
+  pruned: number;
+}
+
+/**
+ * The generated corpus for a diff: every IAM action of the services the statements name that
+ * some statement covers, against derived resources and probes, with condition variations.
+ * With `prune`, only requests a changed statement may apply to are kept: for every other
+ * request both versions match the same statements, so their decisions are equal.
+ * @internal
+ */
+export async function generateCorpus(
+  base: ReadonlyArray<SideStatement>,
+  head: ReadonlyArray<SideStatement>,
+  options: { prune: boolean; everyAction: boolean; limits?: CorpusLimits },
+): Promise<GeneratedCorpus> {
+  const all = [...base, ...head];
+  const changed = [...changedStatements(base, head), ...changedStatements(head, base)];
+  const variables = variablesFor(PROBE_PRINCIPAL, PROBE_REGION);
+  const derived = derivedResources(all, variables);
+  const requests: AuthorizationRequest[] = [];
+  let total = 0;
+  for (const service of servicesOf(all)) {
+    for (const info of await serviceActions(service)) {
+      const covering = all.filter((s) => statementCoversAction(s, info.name));
+      if (covering.length === 0 && !options.everyAction) continue;
+      const candidates = options.prune
+        ? changed.filter((s) => statementCoversAction(s, info.name))
+        : changed;
+      if (options.prune && candidates.length === 0) {
+        total += requestsForAction(info, covering, derived, variables, options.limits).length;
+        continue;
+      }
+      for (const request of requestsForAction(info, covering, derived, variables, options.limits)) {
+        total += 1;
+        if (
+          !options.prune ||
+          candidates.some((s) => statementMayApply(s, request.action, request.resource, variables))
+        ) {
+          requests.push(request);
+        }
+      }
+    }
+  }
+  return { requests, total, pruned: total - requests.length };
+}

@@ -1,0 +1,270 @@
+import { basename, join, resolve } from "node:path";
+import type { EvaluationInput } from "@keycard/engine";
+import { type CorpusLimits, generateCorpus, PROBE_PRINCIPAL, PROBE_REGION } from "./corpus.js";
+import { readSideDocuments, warningFindings } from "./documents.js";
+import { type CorpusPart, diffDecisions } from "./evaluate.js";
+import { groupChanges } from "./group.js";
+import { isEmptySet, type PolicySetFiles, readPolicySet, regoFingerprint } from "./policy-set.js";
+import { readRecorded } from "./recorded.js";
+import {
+  checkCompile,
+  checkFormat,
+  checkLint,
+  type RegoWorkspace,
+  runTests,
+} from "./rego-checks.js";
+import { findRisks } from "./risks.js";
+import {
+  closeSession,
+  type DiffSession,
+  openSession,
+  type PreparedLibrary,
+  prepareLibrary,
+  scratchDir,
+} from "./session.js";
+import { hasCustomRego, loadSide } from "./side-policy.js";
+import { extractTestInputs } from "./test-inputs.js";
+import type { ToolOptions } from "./tools.js";
+import type { Finding, PolicySetDiff, TestResults } from "./types.js";
+import { writeFiles } from "./workspace.js";
+
+/** Options for {@link diffPolicySets}. @public */
+export interface DiffOptions {
+  /** Directory of the base version of the set; omit for a set the change adds. */
+  base?: string;
+  /** Directory of the head version of the set; omit for a set the change deletes. */
+  head?: string;
+  /** Name of the set in results and the prefix of file paths, for example `policies/orders`. */
+  name?: string;
+  /**
+   * The keycard Rego library (the folder with `keycard/authz`), needed to compile sets with
+   * custom Rego. One directory for both versions, or one per version. IAM-only sets use the
+   * engine's built-in library when this is omitted.
+   */
+  library?: string | { base?: string; head?: string };
+  /** Where the OPA and Regal CLIs are. */
+  tools?: ToolOptions;
+  /** Minimum test coverage of the set's Rego, in percent. Default 80. */
+  coverageThreshold?: number;
+  /** Run the validity checks and tests on the head version. Default true. */
+  checks?: boolean;
+  /** Regal configuration (YAML text); a default that fits keycard policy sets otherwise. */
+  regalConfig?: string;
+  /** How to treat actions IAM does not know. Default `error`. */
+  unknownActions?: "error" | "warning";
+  /** Skip generated requests no changed statement can apply to (their decisions are equal). Default true. */
+  prune?: boolean;
+  /** Bounds on the generated corpus. */
+  limits?: CorpusLimits;
+  /** Requests per engine call. Default 64. */
+  batchSize?: number;
+}
+
+const EMPTY_SET: PolicySetFiles = {
+  dir: "",
+  documents: [],
+  boundaries: [],
+  modules: [],
+  tests: [],
+  data: [],
+  recorded: [],
+};
+
+function libraryFor(option: DiffOptions["library"], side: "base" | "head"): string | undefined {
+  if (option === undefined) return undefined;
+  return typeof option === "string" ? option : option[side];
+}
+
+async function workspaceFor(
+  session: DiffSession,
+  set: PolicySetFiles,
+  library: PreparedLibrary | undefined,
+  withTests: boolean,
+) {
+  if (!hasCustomRego(set) && set.tests.length === 0) return undefined;
+  const dir = await scratchDir(session, "set");
+  if (library) await writeFiles(join(dir, "lib"), library.files);
+  await writeFiles(join(dir, "set"), [
+    ...set.modules,
+    ...set.data,
+    ...(withTests ? set.tests : []),
+  ]);
+  return dir;
+}
+
+/**
+ * Computes the access diff of one policy set between two directories, with validity checks
+ * and tests on the head version. Problems in the policies are findings in the result; only a
+ * missing tool or unreadable input throws an {@link AccessDiffError}.
+ *
+ * @example
+ * ```ts
+ * const diff = await diffPolicySets({ base: "old/orders", head: "policies/orders", library: "policies/keycard" });
+ * for (const change of diff.newAccess) console.log(change.actions.join(", "), "on", change.resource);
+ * ```
+ * @public
+ */
+export async function diffPolicySets(options: DiffOptions): Promise<PolicySetDiff> {
+  const session = await openSession(options.tools);
+  try {
+    return await diffInSession(session, options);
+  } finally {
+    await closeSession(session);
+  }
+}
+
+/** {@link diffPolicySets} inside an open session, so a run compiles each library once. @internal */
+export async function diffInSession(
+  session: DiffSession,
+  options: DiffOptions,
+): Promise<PolicySetDiff> {
+  const name = options.name ?? basename(resolve(options.head ?? options.base ?? "."));
+  const displayDir = options.name ?? "";
+  const baseSet = options.base ? await readPolicySet(options.base) : EMPTY_SET;
+  const headSet = options.head ? await readPolicySet(options.head) : EMPTY_SET;
+  const status = isEmptySet(baseSet) ? "added" : isEmptySet(headSet) ? "deleted" : "modified";
+  const notes: string[] = [];
+  const findings: Finding[] = [];
+
+  const baseLibraryDir = libraryFor(options.library, "base");
+  const headLibraryDir = libraryFor(options.library, "head");
+  const baseLibrary = baseLibraryDir ? await prepareLibrary(session, baseLibraryDir) : undefined;
+  const headLibrary = headLibraryDir ? await prepareLibrary(session, headLibraryDir) : undefined;
+
+  const baseDocs = readSideDocuments(baseSet, displayDir);
+  const headDocs = readSideDocuments(headSet, displayDir);
+  findings.push(...headDocs.findings);
+
+  const [baseWorkspace, headWorkspace] = await Promise.all([
+    workspaceFor(session, baseSet, baseLibrary, false),
+    workspaceFor(session, headSet, headLibrary, true),
+  ]);
+
+  const checks = options.checks !== false && status !== "deleted";
+  const threshold = options.coverageThreshold ?? 80;
+  let tests: TestResults | undefined;
+  let testInputs: EvaluationInput[] = [];
+  const checking = (async () => {
+    if (!checks || !headWorkspace) return;
+    const workspace: RegoWorkspace = {
+      setDir: join(headWorkspace, "set"),
+      libraryDir: join(headWorkspace, "lib"),
+      capabilities: session.capabilities,
+      displayDir,
+      scratch: headWorkspace,
+    };
+    const [fmt, compile, lint, tested, inputs] = await Promise.all([
+      checkFormat(session.tools, headSet, workspace),
+      checkCompile(session.tools, headSet, workspace),
+      checkLint(session.tools, headSet, workspace, options.regalConfig),
+      runTests(session.tools, headSet, workspace, threshold),
+      extractTestInputs(session.tools, headSet, headWorkspace, headWorkspace),
+    ]);
+    findings.push(...fmt, ...compile, ...lint.findings, ...tested.findings);
+    if (lint.note) notes.push(lint.note);
+    tests = tested.results;
+    testInputs = inputs;
+  })();
+
+  const [baseLoaded, headLoaded] = await Promise.all([
+    status === "added"
+      ? undefined
+      : loadSide(session, baseSet, baseDocs, baseLibrary, baseWorkspace, {
+          checkActions: false,
+          displayDir,
+        }),
+    status === "deleted"
+      ? undefined
+      : loadSide(session, headSet, headDocs, headLibrary, headWorkspace, {
+          checkActions: true,
+          displayDir,
+        }),
+  ]);
+  await checking;
+
+  if (headLoaded) {
+    findings.push(...headLoaded.findings);
+    findings.push(
+      ...warningFindings(headLoaded.warnings, headDocs, options.unknownActions ?? "error"),
+    );
+  }
+  const recorded = readRecorded(
+    headSet.recorded.length > 0 ? headSet.recorded : baseSet.recorded,
+    displayDir,
+  );
+  findings.push(...recorded.findings);
+
+  const result: PolicySetDiff = {
+    name,
+    status,
+    findings,
+    tests,
+    newAccess: [],
+    removedAccess: [],
+    risks: [],
+    corpus: { generated: 0, tests: 0, recorded: 0, evaluations: 0, pruned: 0 },
+    notes,
+  };
+
+  const headBroken =
+    headDocs.findings.some((f) => f.severity === "error") ||
+    (headLoaded !== undefined && !headLoaded.policy);
+  if (headBroken) {
+    notes.push(
+      "The access diff needs a head version that loads: fix the errors above and it will be computed.",
+    );
+    return result;
+  }
+  if (baseDocs.findings.length > 0 || (baseLoaded && !baseLoaded.policy)) {
+    notes.push(
+      "The base version has invalid documents or rules; they were left out, so access they granted shows as new.",
+    );
+  }
+
+  const sameRego =
+    regoFingerprint(baseSet) === regoFingerprint(headSet) &&
+    baseLibrary?.fingerprint === headLibrary?.fingerprint;
+  const customRego = hasCustomRego(baseSet) || hasCustomRego(headSet);
+  if (!sameRego)
+    notes.push(
+      "Custom Rego or the Rego library changed, so every generated request was evaluated.",
+    );
+  const generated = await generateCorpus(baseDocs.statements, headDocs.statements, {
+    prune: options.prune !== false && sameRego,
+    everyAction: customRego,
+    ...(options.limits ? { limits: options.limits } : {}),
+  });
+  const parts: CorpusPart[] = [
+    { source: "recorded", inputs: recorded.inputs },
+    { source: "tests", inputs: testInputs },
+    {
+      source: "generated",
+      inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }],
+    },
+  ];
+  const { changed, evaluations } = diffDecisions(baseLoaded?.policy, headLoaded?.policy, parts, {
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    baseMissing:
+      status === "added" ? "the set does not exist in base" : "the base version did not load",
+    headMissing: status === "deleted" ? "the set is deleted" : "the head version did not load",
+  });
+  result.corpus = {
+    generated: generated.total,
+    tests: countRequests(testInputs),
+    recorded: countRequests(recorded.inputs),
+    evaluations,
+    pruned: generated.pruned,
+  };
+  const grouped = await groupChanges(changed, baseDocs.statements, headDocs.statements);
+  result.newAccess = grouped.newAccess;
+  result.removedAccess = grouped.removedAccess;
+  result.risks = await findRisks(grouped.newAccess, {
+    policy: headLoaded?.policy,
+    statements: headDocs.statements,
+  });
+  return result;
+}
+
+function countRequests(inputs: ReadonlyArray<EvaluationInput>): number {
+  return inputs.reduce((n, input) => n + input.requests.length, 0);
+}

@@ -1,0 +1,130 @@
+import { spawn } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { AccessDiffError } from "./errors.js";
+
+/** Runs git in `root` and returns stdout as bytes; failures throw {@link AccessDiffError}. @internal */
+export function git(
+  root: string,
+  args: ReadonlyArray<string>,
+  input?: Uint8Array | string,
+  timeoutMs = 120_000,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", ["-c", "core.quotepath=off", ...args], {
+      cwd: root,
+      stdio: ["pipe", "pipe", "pipe"],
+      // Hooks and filters are never run: nothing in the checked-out change executes.
+      env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1" },
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.on("error", (cause) => {
+      clearTimeout(timer);
+      reject(new AccessDiffError("GitFailed", `cannot run git: ${cause.message}`, { cause }));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve(Buffer.concat(out));
+      const message = Buffer.concat(err).toString("utf8").trim();
+      reject(
+        new AccessDiffError(
+          "GitFailed",
+          signal
+            ? `git ${args[0]} did not finish within ${timeoutMs / 1000} s`
+            : `git ${args.join(" ")} failed: ${message}`,
+        ),
+      );
+    });
+    child.stdin.end(input ?? "");
+  });
+}
+
+/** Resolves a ref to a commit, with advice when a shallow clone lacks it. @internal */
+export async function resolveCommit(root: string, ref: string): Promise<string> {
+  try {
+    return (await git(root, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]))
+      .toString("utf8")
+      .trim();
+  } catch (cause) {
+    throw new AccessDiffError(
+      "GitFailed",
+      `the base ref ${ref} is not in this clone; check out with full history (actions/checkout with fetch-depth: 0) or fetch the base commit first`,
+      { cause },
+    );
+  }
+}
+
+/** Paths (under `paths`) that differ between a commit and the working tree or another commit. @internal */
+export async function changedPaths(
+  root: string,
+  base: string,
+  head: string | undefined,
+  paths: ReadonlyArray<string>,
+): Promise<string[]> {
+  const range = head ? [base, head] : [base];
+  const diff = await git(root, [
+    "diff",
+    "--name-only",
+    "--no-renames",
+    "-z",
+    ...range,
+    "--",
+    ...paths,
+  ]);
+  const names = diff.toString("utf8").split("\0").filter(Boolean);
+  if (!head) {
+    const untracked = await git(root, [
+      "ls-files",
+      "--others",
+      "--exclude-standard",
+      "-z",
+      "--",
+      ...paths,
+    ]);
+    names.push(...untracked.toString("utf8").split("\0").filter(Boolean));
+  }
+  return [...new Set(names)].sort();
+}
+
+/**
+ * Writes the regular files under `paths` at `commit` into `dir` with `git ls-tree` and
+ * `git cat-file --batch`: nothing is checked out, no hook or filter runs, links are skipped.
+ * @internal
+ */
+export async function materialize(
+  root: string,
+  commit: string,
+  paths: ReadonlyArray<string>,
+  dir: string,
+): Promise<void> {
+  const listing = (
+    await git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", ...paths])
+  ).toString("utf8");
+  const blobs: Array<{ sha: string; path: string }> = [];
+  for (const entry of listing.split("\0")) {
+    if (!entry) continue;
+    const tab = entry.indexOf("\t");
+    const [mode, type, sha] = entry.slice(0, tab).split(" ");
+    const path = entry.slice(tab + 1);
+    if (type !== "blob" || !sha || (mode !== "100644" && mode !== "100755")) continue;
+    if (path.split("/").some((part) => part === ".." || part === "")) continue;
+    blobs.push({ sha, path });
+  }
+  if (blobs.length === 0) return;
+  const output = await git(root, ["cat-file", "--batch"], blobs.map((b) => `${b.sha}\n`).join(""));
+  let offset = 0;
+  for (const blob of blobs) {
+    const headerEnd = output.indexOf(10, offset);
+    const header = output.subarray(offset, headerEnd).toString("utf8");
+    const size = Number(header.split(" ")[2]);
+    const start = headerEnd + 1;
+    const target = join(dir, blob.path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, output.subarray(start, start + size));
+    offset = start + size + 1;
+  }
+}

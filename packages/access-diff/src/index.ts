@@ -1,0 +1,43 @@
+/**
+ * @keycard/access-diff: what a change to a keycard policy set allows that it did not before,
+ * what it stops allowing, how risky the new access is, and whether the set is valid.
+ * @packageDocumentation
+ */
+
+export { ANNOTATIONS_PER_LEVEL, type Annotation, toAnnotations } from "./annotations.js";
+export { FORBIDDEN_BUILTINS } from "./capabilities.js";
+export { type CorpusLimits, PROBE_PRINCIPAL, PROBE_REGION } from "./corpus.js";
+export { type DiffOptions, diffPolicySets } from "./diff.js";
+export { AccessDiffError, type AccessDiffErrorCode } from "./errors.js";
+export { type GateOptions, runGate } from "./gate.js";
+export { type MarkdownOptions, renderMarkdown } from "./render-markdown.js";
+export { renderTerminal, type TerminalOptions } from "./render-terminal.js";
+export {
+  ALL_FAIL_ON,
+  buildReport,
+  DEFAULT_APPROVAL_LABEL,
+  parseFailOn,
+  type ReportOptions,
+} from "./report.js";
+export { ESCALATION_METHODS, type EscalationMethod, type RiskSource } from "./risk-catalogue.js";
+export { type SarifLog, type SarifResult, type SarifRule, toSarif } from "./sarif.js";
+export type { ToolOptions } from "./tools.js";
+export type {
+  AccessChange,
+  CheckName,
+  CorpusSource,
+  CorpusStats,
+  FailOn,
+  Finding,
+  GateCounts,
+  GateReport,
+  PolicySetDiff,
+  RequestSample,
+  Risk,
+  RiskSeverity,
+  Severity,
+  StatementRef,
+  TestFailure,
+  TestResults,
+  VerdictReason,
+} from "./types.js";

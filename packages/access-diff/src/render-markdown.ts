@@ -1,0 +1,294 @@
+import {
+  describeConditions,
+  describeRequest,
+  describeStatement,
+  location,
+  plural,
+  shortRef,
+  sortFindings,
+} from "./format.js";
+import type { AccessChange, GateReport, PolicySetDiff } from "./types.js";
+
+/** Options for {@link renderMarkdown}. @public */
+export interface MarkdownOptions {
+  /** Longest output, in characters. Default 60,000 (GitHub comments stop at 65,536). */
+  maxLength?: number;
+  /** Text placed first, such as a hidden marker that identifies the comment. */
+  header?: string;
+  /** Link to the full run (job summary, logs), shown when the report had to be shortened. */
+  detailsUrl?: string;
+}
+
+interface Budget {
+  rows: number;
+  details: boolean;
+  findings: number;
+}
+
+function cell(text: string): string {
+  return text.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
+}
+
+function code(text: string): string {
+  const clean = text.replace(/\r?\n/g, " ");
+  const fence = clean.includes("`") ? "``" : "`";
+  return `${fence}${cell(clean)}${fence}`;
+}
+
+function actionsCell(change: AccessChange): string {
+  const shown = change.actions.slice(0, 6).map(code).join(", ");
+  return change.actions.length > 6 ? `${shown} and ${change.actions.length - 6} more` : shown;
+}
+
+function accessRows(
+  sets: ReadonlyArray<PolicySetDiff>,
+  pick: (s: PolicySetDiff) => AccessChange[],
+  budget: Budget,
+): string[] {
+  const rows: string[] = [];
+  let total = 0;
+  for (const set of sets) {
+    for (const change of pick(set)) {
+      total += 1;
+      if (rows.length >= budget.rows) continue;
+      const where = change.statement
+        ? `${cell(describeStatement(change.statement))}<br>${code(location(change.statement.file, change.statement.line))}`
+        : cell(change.customRule ?? "a custom rule");
+      const evidence =
+        change.recordedCalls > 0
+          ? `${plural(change.recordedCalls, "recorded call")}`
+          : change.sources.join(", ");
+      rows.push(
+        `| ${code(set.name)} | ${actionsCell(change)} | ${code(change.resource)} | ${where} | ${cell(describeConditions(change))} | ${cell(evidence)} |`,
+      );
+    }
+  }
+  if (total > rows.length)
+    rows.push(`| | _${total - rows.length} more groups not shown_ | | | | |`);
+  return rows;
+}
+
+function accessDetails(
+  sets: ReadonlyArray<PolicySetDiff>,
+  pick: (s: PolicySetDiff) => AccessChange[],
+  budget: Budget,
+): string[] {
+  if (!budget.details) return [];
+  const lines: string[] = [];
+  let shown = 0;
+  for (const set of sets) {
+    for (const change of pick(set)) {
+      if (shown++ >= budget.rows) break;
+      lines.push(
+        `- **${cell(set.name)}** ${code(change.resource)} — ${change.actions.map(code).join(", ")}`,
+      );
+      lines.push(`  - other version: ${cell(change.otherSide)}`);
+      if (change.accessLevels.length > 0)
+        lines.push(`  - access levels: ${change.accessLevels.join(", ")}`);
+      for (const example of change.examples)
+        lines.push(`  - e.g. ${code(describeRequest(example))}`);
+    }
+  }
+  return lines;
+}
+
+function section(title: string, body: string[], collapsed: boolean): string[] {
+  if (body.length === 0) return [];
+  if (!collapsed) return [`### ${title}`, "", ...body, ""];
+  return [`<details><summary>${title}</summary>`, "", ...body, "", "</details>", ""];
+}
+
+function render(report: GateReport, options: MarkdownOptions, budget: Budget): string {
+  const { counts } = report;
+  const out: string[] = [];
+  if (options.header) out.push(options.header);
+  const icon = report.verdict === "pass" ? "✅" : "❌";
+  out.push(`## ${icon} keycard policy gate: ${report.verdict}`, "");
+  out.push(
+    [
+      `**${plural(counts.sets, "policy set")}**`,
+      `**${counts.newAccess}** new access`,
+      `**${counts.removedAccess}** removed access`,
+      `**${plural(counts.escalations, "risk")}**`,
+      `**${counts.invalid}** invalid`,
+      `**${counts.failedTests}** failing tests`,
+    ].join(" · "),
+    "",
+    `Compared ${code(shortRef(report.base))} → ${code(shortRef(report.head))}.${report.approved ? ` Approved with the ${code(report.approvalLabel)} label.` : ""}`,
+    "",
+  );
+  const verdictLines = report.reasons.map((reason) => {
+    const counted = report.failOn.includes(reason.check);
+    const mark = !counted ? "ℹ️" : reason.waived ? "☑️" : "❌";
+    const suffix = !counted
+      ? " (not in fail-on)"
+      : reason.waived
+        ? ` (approved by ${code(report.approvalLabel)})`
+        : "";
+    return `- ${mark} **${reason.check}**: ${cell(reason.message)}${suffix}`;
+  });
+  if (report.sets.length === 0)
+    verdictLines.push("- No policy set under the configured paths changed.");
+  else if (report.reasons.length === 0) verdictLines.push("- ✅ Valid, tested, and no new access.");
+  out.push(...verdictLines, "");
+  for (const note of report.notes) out.push(`> ${cell(note)}`, "");
+
+  const risks = report.sets.flatMap((set) => set.risks.map((risk) => ({ set, risk })));
+  if (risks.length > 0) {
+    const rows = risks
+      .slice(0, budget.rows)
+      .map(
+        ({ set, risk }) =>
+          `| ${risk.severity} | ${cell(risk.title)} ([source](${risk.source.url})) | ${risk.actions.slice(0, 6).map(code).join(", ")}${risk.actions.length > 6 ? " …" : ""} | ${risk.statement ? code(location(risk.statement.file, risk.statement.line)) : code(set.name)} |`,
+      );
+    if (risks.length > rows.length)
+      rows.push(`| | _${risks.length - rows.length} more risks not shown_ | | |`);
+    out.push(
+      ...section(
+        "⚠️ Risks",
+        ["| Severity | Risk | Actions | Where |", "|---|---|---|---|", ...rows],
+        false,
+      ),
+    );
+  }
+
+  const tableHead = [
+    "| Set | Actions | Resource | Granted by | When | Evidence |",
+    "|---|---|---|---|---|---|",
+  ];
+  if (counts.newAccess > 0) {
+    out.push(
+      ...section(
+        "🔓 New access",
+        [...tableHead, ...accessRows(report.sets, (s) => s.newAccess, budget)],
+        false,
+      ),
+    );
+    out.push(
+      ...section(
+        "Examples of new access",
+        accessDetails(report.sets, (s) => s.newAccess, budget),
+        true,
+      ),
+    );
+  }
+  if (counts.removedAccess > 0) {
+    const rows = accessRows(report.sets, (s) => s.removedAccess, budget);
+    const recorded = report.sets.reduce(
+      (n, s) => n + s.removedAccess.reduce((m, c) => m + c.recordedCalls, 0),
+      0,
+    );
+    const lead =
+      recorded > 0
+        ? [`**${plural(recorded, "recorded call")}** that succeed today would be denied.`, ""]
+        : [];
+    out.push(
+      ...section(
+        "🔒 Removed access",
+        [...lead, ...tableHead, ...rows],
+        report.verdict === "fail" && recorded === 0,
+      ),
+    );
+    out.push(
+      ...section(
+        "Examples of removed access",
+        accessDetails(report.sets, (s) => s.removedAccess, budget),
+        true,
+      ),
+    );
+  }
+
+  const findings = report.sets.flatMap((set) => sortFindings(set.findings));
+  if (findings.length > 0) {
+    const rows = findings
+      .slice(0, budget.findings)
+      .map(
+        (f) =>
+          `| ${f.severity === "error" ? "❌" : "⚠️"} ${f.check}${f.rule ? ` ${code(f.rule)}` : ""} | ${f.file ? code(location(f.file, f.line)) : ""} | ${cell(f.message)} |`,
+      );
+    if (findings.length > rows.length)
+      rows.push(`| | | _${findings.length - rows.length} more findings not shown_ |`);
+    out.push(
+      ...section(
+        "Failing checks",
+        ["| Check | Where | Message |", "|---|---|---|", ...rows],
+        false,
+      ),
+    );
+  }
+
+  const tested = report.sets.filter((s) => s.tests);
+  if (tested.length > 0) {
+    const rows = tested.map((s) => {
+      const t = s.tests!;
+      const coverage =
+        t.coverage === undefined ? "—" : `${t.coverage.toFixed(1)}% (needs ${t.threshold}%)`;
+      return `| ${code(s.name)} | ${t.passed} | ${t.failed} | ${coverage} |`;
+    });
+    out.push(
+      ...section(
+        "Rego tests",
+        ["| Set | Passed | Failed | Coverage |", "|---|---|---|---|", ...rows],
+        true,
+      ),
+    );
+  }
+
+  const corpus = report.sets.map(
+    (s) =>
+      `| ${code(s.name)} | ${s.status} | ${s.corpus.generated} | ${s.corpus.tests} | ${s.corpus.recorded} | ${s.corpus.evaluations} |${s.notes.length ? ` ${cell(s.notes.join(" "))}` : ""}`,
+  );
+  if (corpus.length > 0) {
+    out.push(
+      ...section(
+        "Policy sets and request corpus",
+        [
+          "| Set | Status | Generated | From tests | Recorded | Evaluations | Notes",
+          "|---|---|---|---|---|---|---|",
+          ...corpus.slice(0, budget.rows),
+        ],
+        true,
+      ),
+    );
+  }
+
+  const approve: string[] = [];
+  if (counts.invalid > 0 || counts.failedTests > 0) {
+    approve.push("Invalid policies and failing tests must be fixed; no label overrides them.");
+  }
+  if (counts.newAccess > 0 || counts.escalations > 0) {
+    approve.push(
+      report.approved
+        ? `New access is approved by the ${code(report.approvalLabel)} label. Remove the label to withdraw approval.`
+        : `If the new access is intended, have a reviewer add the ${code(report.approvalLabel)} label to the pull request; the gate runs again and passes once nothing else fails.`,
+    );
+  }
+  if (approve.length > 0) out.push(...section("How to approve", approve, false));
+  if (budget.rows < 1000 && options.detailsUrl)
+    out.push(`_Shortened to fit; the full report is in the [job summary](${options.detailsUrl})._`);
+  return out.join("\n");
+}
+
+/**
+ * Renders a report as GitHub-flavoured Markdown for a pull-request comment or a job summary:
+ * verdict, counts, risks, the grouped new and removed access, failing checks and how to
+ * approve, with details collapsed. Shortened (fewer rows, then no examples) to fit `maxLength`.
+ * @public
+ */
+export function renderMarkdown(report: GateReport, options: MarkdownOptions = {}): string {
+  const maxLength = options.maxLength ?? 60_000;
+  const budgets: Budget[] = [
+    { rows: 100_000, details: true, findings: 100_000 },
+    { rows: 200, details: true, findings: 200 },
+    { rows: 100, details: false, findings: 100 },
+    { rows: 50, details: false, findings: 50 },
+    { rows: 20, details: false, findings: 20 },
+    { rows: 5, details: false, findings: 5 },
+  ];
+  let text = "";
+  for (const budget of budgets) {
+    text = render(report, options, budget);
+    if (text.length <= maxLength) return text;
+  }
+  return `${text.slice(0, maxLength - 80)}\n\n_…report cut to fit the comment limit._`;
+}

@@ -1,0 +1,96 @@
+import { loadPolicy, type Policy, PolicyLoadError, type PolicyWarning } from "@keycard/engine";
+import type { SideDocuments } from "./documents.js";
+import type { PolicySetFiles } from "./policy-set.js";
+import { buildBundle, type DiffSession, libraryBundle, type PreparedLibrary } from "./session.js";
+import type { Finding } from "./types.js";
+
+/** A loaded version of a policy set, or why it could not be loaded. @internal */
+export interface LoadedSide {
+  policy: Policy | undefined;
+  findings: Finding[];
+  warnings: ReadonlyArray<PolicyWarning>;
+}
+
+/** True when the set has custom Rego (modules or data) that must be compiled with the library. @internal */
+export function hasCustomRego(set: PolicySetFiles): boolean {
+  return set.modules.length + set.data.length > 0;
+}
+
+/**
+ * Loads one version of a set into the engine. Sets with custom Rego are compiled with
+ * `opa build` (library plus set, tests ignored); IAM-only sets reuse the compiled library,
+ * or the engine's built-in one when no library is given.
+ * @internal
+ */
+export async function loadSide(
+  session: DiffSession,
+  set: PolicySetFiles,
+  documents: SideDocuments,
+  library: PreparedLibrary | undefined,
+  workspace: string | undefined,
+  options: { checkActions: boolean; displayDir: string },
+): Promise<LoadedSide> {
+  const base = {
+    iam: documents.iam,
+    boundary: documents.boundary,
+    cache: false as const,
+    checkActions: options.checkActions,
+  };
+  let bundle: Uint8Array | undefined;
+  if (hasCustomRego(set)) {
+    if (!library || !workspace) {
+      return {
+        policy: undefined,
+        warnings: [],
+        findings: [
+          {
+            check: "build",
+            severity: "error",
+            rule: "LibraryNotFound",
+            file: options.displayDir,
+            message:
+              "this set has custom Rego rules, which compile with the keycard Rego library, and no library was given",
+          },
+        ],
+      };
+    }
+    const built = await buildBundle(session, workspace, true);
+    if ("error" in built) {
+      return {
+        policy: undefined,
+        warnings: [],
+        findings: [
+          {
+            check: "build",
+            severity: "error",
+            rule: "opa-build",
+            file: options.displayDir,
+            message: `opa build failed: ${built.error}`,
+          },
+        ],
+      };
+    }
+    bundle = built.bundle;
+  } else if (library) {
+    bundle = await libraryBundle(session, library);
+  }
+  try {
+    const policy = await loadPolicy(bundle ? { ...base, bundle } : base);
+    return { policy, findings: [], warnings: policy.warnings };
+  } catch (error) {
+    if (!(error instanceof PolicyLoadError)) throw error;
+    return {
+      policy: undefined,
+      warnings: [],
+      findings: [
+        {
+          check: "build",
+          severity: "error",
+          rule: error.code,
+          file: options.displayDir,
+          message: error.message,
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,182 @@
+import type { ContextValue, PrincipalInfo } from "@keycard/engine";
+
+/** How serious a finding is; `error` makes the policy set invalid. @public */
+export type Severity = "error" | "warning" | "notice";
+
+/** Which check produced a finding. @public */
+export type CheckName = "fmt" | "check" | "regal" | "iam" | "build" | "tests" | "coverage";
+
+/** A problem found in a policy set, located at a file and line when possible. @public */
+export interface Finding {
+  check: CheckName;
+  severity: Severity;
+  message: string;
+  /** Path relative to the repository (or to the directory the set was given as). */
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Rule or error code, for example `InvalidArn` or `idiomatic/no-defined-entrypoint`. */
+  rule?: string;
+}
+
+/** A failing Rego test. @public */
+export interface TestFailure {
+  name: string;
+  package: string;
+  file?: string;
+  line?: number;
+  message?: string;
+}
+
+/** Outcome of `opa test` for a policy set. @public */
+export interface TestResults {
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** Percentage of the set's non-test Rego lines covered; undefined when the set has no Rego. */
+  coverage: number | undefined;
+  threshold: number;
+  failures: TestFailure[];
+}
+
+/** Where a request of the corpus came from. @public */
+export type CorpusSource = "generated" | "tests" | "recorded";
+
+/** One authorization request, as evaluated. @public */
+export interface RequestSample {
+  action: string;
+  resource: string;
+  context?: Record<string, ContextValue>;
+  principal?: PrincipalInfo;
+  region?: string;
+}
+
+/** A statement of an IAM document in a policy set. @public */
+export interface StatementRef {
+  /** Document name: its path inside the policy set. */
+  document: string;
+  /** Path of the document relative to the repository. */
+  file: string;
+  statementIndex: number;
+  sid?: string;
+  /** Line of the statement in its file, when known. */
+  line?: number;
+}
+
+/**
+ * A group of access that changed: the same direction, granting statement and resource
+ * pattern, with every action that changed under it.
+ * @public
+ */
+export interface AccessChange {
+  direction: "new" | "removed";
+  service: string;
+  /** Actions, sorted, in their canonical casing. */
+  actions: string[];
+  /** The resource pattern the granting statement names (or the concrete resource). */
+  resource: string;
+  /** Statement that grants the access: in head for new access, in base for removed access. */
+  statement?: StatementRef;
+  /** Custom Rego reasons when a custom rule made the difference. */
+  customRule?: string;
+  /** Why the other side denies (removed access) or allowed (never, for new access). */
+  otherSide: string;
+  /** Condition keys that were present in the requests whose decision changed. */
+  conditionKeys: string[];
+  /** True when at least one changed request carried no condition context at all. */
+  unconditional: boolean;
+  /** IAM access levels of the actions, for example `Write` or `Permissions management`. */
+  accessLevels: string[];
+  sources: CorpusSource[];
+  /** Number of requests whose decision changed in this group. */
+  requestCount: number;
+  /** How many of them are recorded real calls. */
+  recordedCalls: number;
+  examples: RequestSample[];
+}
+
+/** How much a risk matters; `critical` is a known privilege-escalation path. @public */
+export type RiskSeverity = "critical" | "high" | "medium";
+
+/** Something risky that new access makes possible. @public */
+export interface Risk {
+  /** Catalogue id (`iam-create-policy-version`, …) or a structural check (`allow-not-action`, …). */
+  id: string;
+  kind: "escalation" | "structure";
+  severity: RiskSeverity;
+  title: string;
+  description: string;
+  /** Newly allowed actions that make up the risk. */
+  actions: string[];
+  statement?: StatementRef;
+  /** Where the technique is documented. */
+  source: { title: string; url: string };
+}
+
+/** Sizes of the request corpus for one policy set. @public */
+export interface CorpusStats {
+  generated: number;
+  tests: number;
+  recorded: number;
+  /** Requests evaluated by the engine, both sides counted. */
+  evaluations: number;
+  /**
+   * Generated requests whose decisions were proven equal without evaluation because no
+   * statement that changed can apply to them.
+   */
+  pruned: number;
+}
+
+/** The access diff and checks of one policy set. @public */
+export interface PolicySetDiff {
+  /** Path of the set relative to the repository, for example `policies/orders`. */
+  name: string;
+  status: "added" | "modified" | "deleted";
+  findings: Finding[];
+  tests: TestResults | undefined;
+  newAccess: AccessChange[];
+  removedAccess: AccessChange[];
+  risks: Risk[];
+  corpus: CorpusStats;
+  /** Things a reviewer should know, such as a base version that did not compile. */
+  notes: string[];
+}
+
+/** A check that can fail the gate. @public */
+export type FailOn = "invalid" | "tests" | "new-access" | "escalation";
+
+/** Why the gate failed (or would have, without the approval label). @public */
+export interface VerdictReason {
+  check: FailOn;
+  message: string;
+  /** True when the approval label lifted this reason. */
+  waived: boolean;
+}
+
+/** Totals across policy sets. @public */
+export interface GateCounts {
+  sets: number;
+  /** Newly allowed (action, resource pattern) pairs. */
+  newAccess: number;
+  /** No longer allowed (action, resource pattern) pairs. */
+  removedAccess: number;
+  /** Risks flagged on new access. */
+  escalations: number;
+  /** Findings of severity `error`. */
+  invalid: number;
+  failedTests: number;
+}
+
+/** Everything a gate run decided, ready for the renderers. @public */
+export interface GateReport {
+  verdict: "pass" | "fail";
+  reasons: VerdictReason[];
+  approved: boolean;
+  approvalLabel: string;
+  failOn: FailOn[];
+  base: string;
+  head: string;
+  sets: PolicySetDiff[];
+  counts: GateCounts;
+  notes: string[];
+}
