@@ -1,0 +1,171 @@
+import { type Caller, callerFromArn, callerFromIdentity } from "./caller.js";
+import { type ClientConfigLike, configuredRegion, type SdkCall } from "./sdk-call.js";
+
+/** What `sts:GetCallerIdentity` answers. @internal */
+export interface CallerIdentityAnswer {
+  Account?: string | undefined;
+  Arn?: string | undefined;
+  UserId?: string | undefined;
+}
+
+/** Asks AWS who the call's credentials belong to. @internal */
+export type CallerLookup = (call: SdkCall) => Promise<CallerIdentityAnswer>;
+
+/** Thrown when the caller's account cannot be found; enforce mode denies with its message. @internal */
+export class CallerUnknownError extends Error {
+  override readonly name = "CallerUnknownError";
+}
+
+/** Credential sets remembered; credentials rotate, so old entries fall out first. */
+const MAX_CACHED = 64;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Who is calling, for every call: from the options, the resolved credentials, and otherwise one
+ * `sts:GetCallerIdentity` per credential set (keyed by access key id), shared by concurrent calls.
+ * @internal
+ */
+export class CallerResolver {
+  readonly #fixed: Caller;
+  readonly #lookup: CallerLookup;
+  readonly #known = new Map<string, Caller>();
+  readonly #pending = new Map<string, Promise<Caller>>();
+
+  constructor(
+    options: { accountId?: string | undefined; principalArn?: string | undefined },
+    lookup: CallerLookup,
+  ) {
+    this.#fixed = options.principalArn ? callerFromArn(options.principalArn) : {};
+    if (options.accountId) this.#fixed.accountId = options.accountId;
+    this.#lookup = lookup;
+  }
+
+  /** The caller, when nothing has to be fetched; `undefined` means {@link resolve} must ask STS. */
+  known(call: SdkCall): Caller | undefined {
+    const fromIdentity = callerFromIdentity(call.identity);
+    const base = { ...fromIdentity, ...this.#fixed };
+    if (base.arn && base.accountId) return base;
+    const key = accessKeyOf(call);
+    if (!key) return base;
+    const looked = this.#known.get(key);
+    return looked ? { ...fromIdentity, ...looked, ...this.#fixed } : undefined;
+  }
+
+  /**
+   * The caller, asking STS when needed. Rejects with {@link CallerUnknownError} when the
+   * account stays unknown; a lookup failure with a known account only leaves the ARN out.
+   */
+  async resolve(call: SdkCall): Promise<Caller> {
+    const known = this.known(call);
+    if (known) return this.#checked(known);
+    const key = accessKeyOf(call)!;
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      pending = this.#fetch(call, key).finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    const looked = await pending;
+    return this.#checked({ ...callerFromIdentity(call.identity), ...looked, ...this.#fixed });
+  }
+
+  async #fetch(call: SdkCall, key: string): Promise<Caller> {
+    let answer: CallerIdentityAnswer;
+    try {
+      answer = await this.#lookup(call);
+    } catch (error) {
+      const account = this.#fixed.accountId ?? callerFromIdentity(call.identity).accountId;
+      if (!account) {
+        throw new CallerUnknownError(
+          `cannot determine the caller's account: sts:GetCallerIdentity failed (${describe(error)}); pass accountId and principalArn`,
+          { cause: error },
+        );
+      }
+      // The account is enough to build ARNs; remember the failure so every call does not retry.
+      this.#remember(key, { accountId: account });
+      return { accountId: account };
+    }
+    const caller = answer.Arn ? callerFromArn(answer.Arn, answer.UserId) : {};
+    if (answer.Account && /^\d{12}$/.test(answer.Account)) caller.accountId = answer.Account;
+    this.#remember(key, caller);
+    return caller;
+  }
+
+  #remember(key: string, caller: Caller): void {
+    if (this.#known.size >= MAX_CACHED) {
+      const oldest = this.#known.keys().next().value;
+      if (oldest !== undefined) this.#known.delete(oldest);
+    }
+    this.#known.set(key, caller);
+  }
+
+  #checked(caller: Caller): Caller {
+    if (!caller.accountId) {
+      throw new CallerUnknownError(
+        "cannot determine the caller's account: the credentials carry no account id and no access key id to look it up; pass accountId",
+      );
+    }
+    return caller;
+  }
+}
+
+function accessKeyOf(call: SdkCall): string | undefined {
+  const key = call.identity?.["accessKeyId"];
+  return typeof key === "string" && key.length > 0 ? key : undefined;
+}
+
+/** `http://127.0.0.1:5000/` from the SDK's resolved endpoint object (or a URL string). */
+async function endpointUrl(endpoint: unknown): Promise<string | undefined> {
+  const value = typeof endpoint === "function" ? await (endpoint as () => unknown)() : endpoint;
+  if (typeof value === "string") return value;
+  if (value instanceof URL) return value.href;
+  const e = value as
+    | { protocol?: unknown; hostname?: unknown; port?: unknown; path?: unknown }
+    | undefined;
+  if (!e || typeof e.hostname !== "string" || typeof e.protocol !== "string") return undefined;
+  const protocol = e.protocol.endsWith(":") ? e.protocol : `${e.protocol}:`;
+  const port = e.port === undefined || e.port === null || e.port === "" ? "" : `:${String(e.port)}`;
+  const path = typeof e.path === "string" ? e.path : "/";
+  return `${protocol}//${e.hostname}${port}${path}`;
+}
+
+/**
+ * `sts:GetCallerIdentity` with the call's own credentials, region, custom endpoint and request
+ * handler, on a separate client without keycard (so it is never blocked). The STS client is
+ * loaded only when a lookup is needed: it is an optional peer dependency.
+ * @internal
+ */
+export const stsCallerLookup: CallerLookup = async (call) => {
+  let sts: typeof import("@aws-sdk/client-sts");
+  try {
+    sts = await import("@aws-sdk/client-sts");
+  } catch (error) {
+    throw new Error(`@aws-sdk/client-sts cannot be loaded (${describe(error)})`, { cause: error });
+  }
+  const identity = call.identity ?? {};
+  const config: ClientConfigLike | undefined = call.config;
+  const region = (await configuredRegion(config)) ?? call.region;
+  const endpoint =
+    config?.isCustomEndpoint === true ? await endpointUrl(config.endpoint) : undefined;
+  const handler = config?.requestHandler;
+  const client = new sts.STSClient({
+    ...(region ? { region } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    ...(handler && typeof handler === "object" ? { requestHandler: handler as never } : {}),
+    credentials: {
+      accessKeyId: identity["accessKeyId"] as string,
+      secretAccessKey: identity["secretAccessKey"] as string,
+      ...(typeof identity["sessionToken"] === "string"
+        ? { sessionToken: identity["sessionToken"] }
+        : {}),
+    },
+  });
+  try {
+    return await client.send(new sts.GetCallerIdentityCommand({}));
+  } finally {
+    // A handler borrowed from the application's client must stay open for it.
+    if (!handler) client.destroy();
+  }
+};

@@ -1,0 +1,332 @@
+import { randomUUID } from "node:crypto";
+import type { AuthorizationRequest, Decision as EngineDecision, Policy } from "@keycard/engine";
+import { type AuthorizationResult, authorizationForSync, preloadServices } from "@keycard/iam-map";
+import type { HandlerExecutionContext } from "@smithy/types";
+import type { Caller } from "./caller.js";
+import {
+  type CallerLookup,
+  CallerResolver,
+  CallerUnknownError,
+  stsCallerLookup,
+} from "./caller-resolver.js";
+import type {
+  DecisionPrincipal,
+  DecisionRequest,
+  KeycardDecision,
+  KeycardMode,
+} from "./decision.js";
+import { DecisionLogWriter, decisionLogLine } from "./decision-log.js";
+import { LearnRecorder } from "./learn-recorder.js";
+import { type KeycardLogger, type KeycardOptions, validateOptions } from "./options.js";
+import { redactionMatcher, summarizeInput } from "./redact.js";
+import { type ClientConfigLike, configuredRegion, readSdkCall, type SdkCall } from "./sdk-call.js";
+
+/** A decision and whether the middleware must refuse the call. @internal */
+export interface GuardOutcome {
+  decision: KeycardDecision;
+  /** True only in enforce mode for a denied call. */
+  refuse: boolean;
+  /** The internal error behind a fail-closed denial. */
+  cause?: unknown;
+}
+
+/** Remembered names are bounded so odd or generated names cannot grow memory. */
+const MAX_REMEMBERED = 1000;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function principalOf(caller: Caller): DecisionPrincipal {
+  const principal: DecisionPrincipal = {};
+  if (caller.arn) principal.arn = caller.arn;
+  if (caller.accountId) principal.accountId = caller.accountId;
+  if (caller.source) principal.source = caller.source;
+  return principal;
+}
+
+/**
+ * Decides SDK calls: maps each to its IAM requests, evaluates them, then reports the decision
+ * (callback, decision log, warnings, learn records). One guard serves every client a plugin is
+ * applied to. Never throws: whatever fails becomes a decision whose reason says why.
+ * @internal
+ */
+export class KeycardGuard {
+  readonly mode: KeycardMode;
+  readonly recorder: LearnRecorder;
+  readonly #policy: Pick<Policy, "evaluate"> | undefined;
+  readonly #options: KeycardOptions;
+  readonly #logger: KeycardLogger;
+  readonly #callers: CallerResolver;
+  readonly #log: DecisionLogWriter | undefined;
+  readonly #redacted: (name: string) => boolean;
+  readonly #loaded = new Set<string>();
+  readonly #warned = new Set<string>();
+
+  constructor(options: KeycardOptions, lookup: CallerLookup = stsCallerLookup) {
+    validateOptions(options);
+    this.#options = options;
+    this.mode = options.mode ?? "enforce";
+    this.#policy = options.policy;
+    this.#logger = options.logger ?? console;
+    this.recorder = options.recorder ?? new LearnRecorder();
+    this.#callers = new CallerResolver(options, lookup);
+    this.#redacted = redactionMatcher(options.redact);
+    this.#log =
+      options.decisionLog === undefined
+        ? undefined
+        : new DecisionLogWriter(options.decisionLog, this.#logger);
+  }
+
+  /** Decides one call. Never rejects. */
+  async check(
+    context: HandlerExecutionContext,
+    input: unknown,
+    fallbackConfig?: ClientConfigLike,
+  ): Promise<GuardOutcome> {
+    let call: SdkCall | undefined;
+    let caller: Caller = {};
+    let requests: ReadonlyArray<AuthorizationRequest> = [];
+    let decision: KeycardDecision;
+    let cause: unknown;
+    try {
+      call = readSdkCall(context, fallbackConfig);
+      call.region ??= await configuredRegion(call.config);
+      await this.#ensureLoaded(call.client);
+      const resolved = await this.#caller(call, input);
+      if ("decision" in resolved) {
+        decision = resolved.decision;
+      } else {
+        caller = resolved.caller;
+        const mapped = this.#map(call, input, caller);
+        if (mapped.known) requests = mapped.requests;
+        decision = this.#decide(call, caller, mapped);
+      }
+    } catch (error) {
+      cause = error;
+      const expected = error instanceof CallerUnknownError;
+      decision = this.#blank(
+        call,
+        caller,
+        false,
+        expected ? describe(error) : `internal error: ${describe(error)}`,
+      );
+      // A missing account is reported with the decision; anything else is a fault worth its own line.
+      if (!expected) this.#logger.error(`keycard: ${this.#label(call)}: ${decision.reason}`);
+    }
+    const refuse = this.mode === "enforce" && !decision.allow;
+    this.#report(decision, call, caller, requests, input, !refuse);
+    if (this.mode === "learn" && requests.length > 0) this.recorder.record(requests);
+    return cause === undefined ? { decision, refuse } : { decision, refuse, cause };
+  }
+
+  /** Ends the decision log file, if the guard opened one. */
+  close(): Promise<void> {
+    return this.#log?.close() ?? Promise.resolve();
+  }
+
+  /** Loads the IAM reference for a client once; later calls map synchronously. */
+  async #ensureLoaded(client: string): Promise<void> {
+    if (this.#loaded.has(client)) return;
+    await preloadServices([client]);
+    if (this.#loaded.size < MAX_REMEMBERED) this.#loaded.add(client);
+  }
+
+  /** The caller, or the decision to return without one. */
+  async #caller(
+    call: SdkCall,
+    input: unknown,
+  ): Promise<{ caller: Caller } | { decision: KeycardDecision }> {
+    const known = this.#callers.known(call);
+    if (known?.accountId) return { caller: known };
+    // A call AWS checks no permission for (sts:GetCallerIdentity itself) needs no caller.
+    const probe = this.#map(call, input, known ?? {});
+    if (probe.known && probe.requests.length === 0)
+      return { decision: this.#decide(call, known ?? {}, probe) };
+    try {
+      return { caller: await this.#callers.resolve(call) };
+    } catch (error) {
+      if (this.mode !== "learn" || !(error instanceof CallerUnknownError)) throw error;
+      // Learn mode records anyway: ARNs then carry `*` for the account.
+      this.#warnOnce(
+        `caller:${call.client}`,
+        `keycard: ${describe(error)}; learning with "*" for the account`,
+      );
+      return { caller: known ?? {} };
+    }
+  }
+
+  #map(call: SdkCall, input: unknown, caller: Caller): AuthorizationResult {
+    return authorizationForSync({
+      service: call.client,
+      operation: call.operation,
+      input,
+      ...(call.region ? { region: call.region } : {}),
+      ...(caller.accountId ? { accountId: caller.accountId } : {}),
+      principal: {
+        ...(caller.arn ? { arn: caller.arn } : {}),
+        ...(caller.accountId ? { accountId: caller.accountId } : {}),
+        ...(caller.userId ? { userId: caller.userId } : {}),
+        ...(caller.username ? { username: caller.username } : {}),
+        ...(caller.type ? { type: caller.type } : {}),
+        ...(caller.source ? { credentialSource: caller.source } : {}),
+        ...(caller.mfa !== undefined ? { mfa: caller.mfa } : {}),
+      },
+      secureTransport: call.secureTransport,
+    });
+  }
+
+  #decide(call: SdkCall, caller: Caller, mapped: AuthorizationResult): KeycardDecision {
+    if (!mapped.known) return this.#unmapped(call, caller, mapped);
+    const decision = this.#blank(call, caller, true, undefined, mapped.service);
+    if (mapped.alsoMayNeed.length > 0) {
+      decision.alsoMayNeed = mapped.alsoMayNeed.map((r) => ({
+        action: r.action,
+        resource: r.resource,
+      }));
+    }
+    if (mapped.requests.length === 0) {
+      decision.reason = mapped.reason ?? "AWS checks no IAM permission for this operation";
+      return decision;
+    }
+    if (!call.region && this.mode !== "learn") {
+      decision.allow = false;
+      decision.reason =
+        "the call has no region, so its resources and aws:RequestedRegion are unknown";
+      decision.requests = mapped.requests.map((r) => ({
+        action: r.action,
+        resource: r.resource,
+        allow: false,
+        reason: decision.reason!,
+      }));
+      return decision;
+    }
+    if (!this.#policy) {
+      decision.requests = mapped.requests.map((r) => ({
+        action: r.action,
+        resource: r.resource,
+        allow: true,
+        reason: "recorded by learn mode (no policy to evaluate)",
+      }));
+      return decision;
+    }
+    const evaluated: EngineDecision = this.#policy.evaluate({
+      principal: {
+        ...(caller.arn ? { arn: caller.arn } : {}),
+        ...(caller.accountId ? { accountId: caller.accountId } : {}),
+        ...(caller.userId ? { userId: caller.userId } : {}),
+        ...(caller.username ? { username: caller.username } : {}),
+        ...(caller.type ? { type: caller.type } : {}),
+      },
+      ...(call.region ? { region: call.region } : {}),
+      requests: mapped.requests,
+    });
+    decision.allow = evaluated.allow === true;
+    decision.requests = evaluated.requests.map(
+      (r): DecisionRequest => ({
+        action: r.action,
+        resource: r.resource,
+        allow: r.allow,
+        reason: r.reason,
+      }),
+    );
+    return decision;
+  }
+
+  #unmapped(call: SdkCall, caller: Caller, mapped: AuthorizationResult): KeycardDecision {
+    const allow = this.#options.unmapped === "allow";
+    const why = mapped.reason ?? "the operation is not mapped";
+    const consequence =
+      this.mode === "enforce"
+        ? allow
+          ? "sent because unmapped is allow"
+          : `refused; set unmapped: "allow" to send unmapped operations`
+        : "sent";
+    this.#warnOnce(
+      `unmapped:${call.client}:${call.operation}`,
+      `keycard: cannot map ${call.client} ${call.operation} to IAM (${why}); ${consequence}`,
+    );
+    return this.#blank(call, caller, allow, `not mapped to IAM: ${why}`, mapped.service);
+  }
+
+  #blank(
+    call: SdkCall | undefined,
+    caller: Caller,
+    allow: boolean,
+    reason?: string,
+    service?: string,
+  ): KeycardDecision {
+    const decision: KeycardDecision = {
+      decisionId: randomUUID(),
+      allow,
+      mode: this.mode,
+      service: service || call?.client || "unknown",
+      operation: call?.operation || "unknown",
+      principal: principalOf(caller),
+      requests: [],
+    };
+    if (reason) decision.reason = reason;
+    return decision;
+  }
+
+  #report(
+    decision: KeycardDecision,
+    call: SdkCall | undefined,
+    caller: Caller,
+    requests: ReadonlyArray<AuthorizationRequest>,
+    input: unknown,
+    sent: boolean,
+  ): void {
+    const onDecision = this.#options.onDecision;
+    if (onDecision) {
+      try {
+        onDecision(decision);
+      } catch (error) {
+        this.#logger.error(`keycard: onDecision threw: ${describe(error)}`);
+      }
+    }
+    if (this.#log) {
+      try {
+        const principal: Record<string, unknown> = { ...principalOf(caller) };
+        if (caller.userId) principal["userId"] = caller.userId;
+        if (caller.type) principal["type"] = caller.type;
+        if (caller.mfa !== undefined) principal["mfa"] = caller.mfa;
+        const line = decisionLogLine(
+          decision,
+          {
+            principal,
+            region: call?.region,
+            requests,
+            client: call?.client || "unknown",
+            sent,
+            input: summarizeInput(input, this.#redacted),
+          },
+          this.#redacted,
+        );
+        this.#log.write(line);
+      } catch (error) {
+        this.#logger.error(
+          `keycard: cannot write decision ${decision.decisionId}: ${describe(error)}`,
+        );
+      }
+    }
+    if (this.mode === "audit" && !decision.allow) {
+      const denied = decision.requests
+        .filter((r) => !r.allow)
+        .map((r) => `${r.action} on ${r.resource}`);
+      this.#logger.warn(
+        `keycard audit: would deny ${this.#label(call)}${denied.length > 0 ? `: ${denied.join(", ")}` : ""}${decision.reason ? ` (${decision.reason})` : ""}`,
+      );
+    }
+  }
+
+  #label(call: SdkCall | undefined): string {
+    return call ? `${call.client} ${call.operation}` : "an SDK call";
+  }
+
+  #warnOnce(key: string, message: string): void {
+    if (this.#warned.has(key)) return;
+    if (this.#warned.size < MAX_REMEMBERED) this.#warned.add(key);
+    this.#logger.warn(message);
+  }
+}

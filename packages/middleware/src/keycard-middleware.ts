@@ -1,0 +1,43 @@
+import type {
+  FinalizeHandler,
+  FinalizeHandlerArguments,
+  FinalizeHandlerOutput,
+  FinalizeRequestMiddleware,
+  HandlerExecutionContext,
+  RelativeMiddlewareOptions,
+} from "@smithy/types";
+import { KeycardDeniedError } from "./errors.js";
+import type { KeycardGuard } from "./guard.js";
+import type { ClientConfigLike } from "./sdk-call.js";
+
+/**
+ * Where the check sits: in the finalizeRequest step just before `retryMiddleware`. By then the
+ * serialize step has resolved the identity (`httpAuthSchemeMiddleware`) and the endpoint
+ * (`endpointV2Middleware`); signing (`httpSigningMiddleware`) comes after retry, and retries
+ * loop below this point, so a call is checked once however often it is retried.
+ * @public
+ */
+export const keycardMiddlewareOptions: RelativeMiddlewareOptions & { step: "finalizeRequest" } = {
+  step: "finalizeRequest",
+  name: "keycardMiddleware",
+  tags: ["KEYCARD", "AUTHORIZATION"],
+  override: true,
+  relation: "before",
+  toMiddleware: "retryMiddleware",
+};
+
+/**
+ * The middleware: asks the guard, then refuses (enforce mode) or passes the call on.
+ * @internal
+ */
+export function keycardMiddleware<Input extends object, Output extends object>(
+  guard: KeycardGuard,
+  config?: ClientConfigLike,
+): FinalizeRequestMiddleware<Input, Output> {
+  return (next: FinalizeHandler<Input, Output>, context: HandlerExecutionContext) =>
+    async (args: FinalizeHandlerArguments<Input>): Promise<FinalizeHandlerOutput<Output>> => {
+      const outcome = await guard.check(context, args.input, config);
+      if (outcome.refuse) throw new KeycardDeniedError(outcome.decision, { cause: outcome.cause });
+      return next(args);
+    };
+}
