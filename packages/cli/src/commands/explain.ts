@@ -1,0 +1,296 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type {
+  EvaluationInput,
+  MatchedStatement,
+  PrincipalInfo,
+  RequestDecision,
+} from "@keycard/engine";
+import { type AuthorizationRequest, authorizationFor } from "@keycard/iam-map";
+import { commonOptions, parseVerbArgs, required } from "../args.js";
+import { type Command, type Context, eprintln, plural, printJson, println } from "../command.js";
+import { CliError, ExitCode } from "../errors.js";
+import { lineOfPath } from "../json-position.js";
+import { loadSetPolicy } from "../load-set-policy.js";
+import { displayPath, type PolicySet } from "../policy-set.js";
+import { reportProblems } from "../report-problems.js";
+import { warningProblem } from "../validate.js";
+
+const HELP = `Usage: keycard explain --policy <set> --service <service> --operation <operation> [options]
+
+Shows what AWS checks for one SDK call (IAM actions, resources and condition
+context) and how the policy decides each check, with the statements that decided it.
+
+Options:
+      --policy <path>         a policy-set directory, one IAM JSON document, or a
+                              bundle from keycard build (required)
+      --service <name>        the service: s3, S3Client, "Secrets Manager", ... (required)
+      --operation <name>      the operation: PutObject or PutObjectCommand (required)
+      --input <json>          the command input as JSON, or @file to read it from a file
+                              (default: {})
+      --region <region>       the region the call goes to (default: us-east-1)
+      --account <id>          the account that owns the resources (default: from
+                              --principal, else 123456789012)
+      --principal <arn>       the caller's ARN (aws:PrincipalArn)
+      --principal-tag <k=v>   a tag on the caller (aws:PrincipalTag/k); repeatable
+      --opa <path>            the OPA CLI, needed when the set has custom Rego
+      --json                  print the explanation as JSON
+  -h, --help                  show this help
+
+Exit codes: 0 allowed, 1 denied, 2 bad arguments, unknown operation or invalid policy.
+
+Example:
+  keycard explain --policy policies/orders --service s3 --operation PutObject \\
+    --input '{"Bucket":"orders-documents","Key":"orders/1.json"}'`;
+
+const DEFAULT_ACCOUNT = "123456789012";
+
+async function readInput(value: string | undefined, cwd: string): Promise<unknown> {
+  if (value === undefined) return {};
+  let text = value;
+  let source = "--input";
+  if (value.startsWith("@")) {
+    source = value.slice(1);
+    try {
+      text = await readFile(resolve(cwd, source), "utf8");
+    } catch (cause) {
+      throw new CliError("InputError", `cannot read the input file ${source}`, {
+        cause,
+        verb: "explain",
+      });
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new CliError("UsageError", `${source} is not valid JSON: ${(cause as Error).message}`, {
+      cause,
+      verb: "explain",
+    });
+  }
+}
+
+function parseTags(values: string[] | undefined): Record<string, string> | undefined {
+  if (!values || values.length === 0) return undefined;
+  const tags: Record<string, string> = {};
+  for (const pair of values) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) {
+      throw new CliError("UsageError", `--principal-tag must be key=value (got "${pair}")`, {
+        verb: "explain",
+      });
+    }
+    tags[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return tags;
+}
+
+/** A matched statement with the file and line it is written at, when the set is known. */
+interface LocatedStatement extends MatchedStatement {
+  file?: string;
+  line?: number;
+}
+
+function locate(
+  set: PolicySet | undefined,
+  matched: ReadonlyArray<MatchedStatement>,
+): LocatedStatement[] {
+  return matched.map((m) => {
+    const file = set && [...set.documents, ...set.boundaries].find((f) => f.path === m.document);
+    if (!set || !file) return { ...m };
+    let line: number | undefined;
+    try {
+      const single = !Array.isArray((JSON.parse(file.text) as { Statement?: unknown }).Statement);
+      line = lineOfPath(file.text, single ? ["Statement"] : ["Statement", m.statementIndex]);
+    } catch {
+      line = undefined;
+    }
+    return { ...m, file: displayPath(set, file), ...(line !== undefined ? { line } : {}) };
+  });
+}
+
+interface ExplainedRequest {
+  action: string;
+  resource: string;
+  context: Record<string, unknown>;
+  allow: boolean;
+  reason: string;
+  matched: LocatedStatement[];
+  customDenies: string[];
+  customAllows: string[];
+}
+
+function explainRequest(
+  request: AuthorizationRequest,
+  decision: RequestDecision | undefined,
+  set: PolicySet | undefined,
+): ExplainedRequest {
+  return {
+    action: request.action,
+    resource: request.resource,
+    context: { ...(request.context ?? {}) },
+    allow: decision?.allow ?? false,
+    reason: decision?.reason ?? "no decision",
+    matched: locate(set, decision?.matched ?? []),
+    customDenies: [...(decision?.customDenies ?? [])],
+    customAllows: [...(decision?.customAllows ?? [])],
+  };
+}
+
+function formatValue(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function printRequest(context: Context, request: ExplainedRequest): void {
+  const { out } = context;
+  const verdict = request.allow ? out.green("✓ allowed") : out.red("✗ denied");
+  println(context, `  ${out.bold(request.action)}  ${request.resource}`);
+  const keys = Object.keys(request.context).sort();
+  for (const [i, key] of keys.entries()) {
+    const label = i === 0 ? "context " : "        ";
+    println(context, `    ${out.dim(label)} ${key} = ${formatValue(request.context[key])}`);
+  }
+  println(context, `    ${verdict}  ${request.reason}`);
+  for (const m of request.matched) {
+    const where = m.file
+      ? `  ${out.dim(m.line !== undefined ? `${m.file}:${m.line}` : m.file)}`
+      : "";
+    const name = `${m.boundary ? "boundary " : ""}${m.document} statement ${m.statementIndex}${m.sid ? ` (${m.sid})` : ""}`;
+    const effect = m.effect === "Deny" ? out.red(m.effect) : out.green(m.effect);
+    println(context, `      ${effect}  ${name}${where}`);
+  }
+  for (const reason of request.customDenies)
+    println(context, `      ${out.red("custom deny")}  ${reason}`);
+  for (const reason of request.customAllows)
+    println(context, `      ${out.green("custom allow")}  ${reason}`);
+}
+
+async function run(args: string[], context: Context): Promise<number> {
+  const { values, positionals } = parseVerbArgs("explain", args, {
+    ...commonOptions,
+    policy: { type: "string" },
+    service: { type: "string" },
+    operation: { type: "string" },
+    input: { type: "string" },
+    region: { type: "string" },
+    account: { type: "string" },
+    principal: { type: "string" },
+    "principal-tag": { type: "string", multiple: true },
+    opa: { type: "string" },
+  });
+  if (values.help) {
+    println(context, HELP);
+    return ExitCode.Ok;
+  }
+  if (positionals.length > 0) {
+    throw new CliError("UsageError", `unexpected argument ${positionals[0]}`, { verb: "explain" });
+  }
+  const policyPath = required("explain", values.policy, "--policy");
+  const service = required("explain", values.service, "--service");
+  const operation = required("explain", values.operation, "--operation");
+  const input = await readInput(values.input, context.io.cwd);
+  const region = values.region ?? "us-east-1";
+  const principalArn = values.principal;
+  const accountId =
+    values.account ??
+    /^arn:[^:]+:[^:]+::(\d{12}):/.exec(principalArn ?? "")?.[1] ??
+    DEFAULT_ACCOUNT;
+  const tags = parseTags(values["principal-tag"]);
+  const principal: PrincipalInfo = {
+    accountId,
+    ...(principalArn ? { arn: principalArn } : {}),
+    ...(tags ? { tags } : {}),
+  };
+
+  const mapped = await authorizationFor({
+    service,
+    operation,
+    input,
+    region,
+    accountId,
+    principal,
+  });
+  if (!mapped.known) {
+    throw new CliError(
+      "InputError",
+      `cannot map ${service} ${operation}: ${mapped.reason ?? "unknown operation"}`,
+      {
+        verb: "explain",
+      },
+    );
+  }
+  const { policy, set } = await loadSetPolicy(context, policyPath, {
+    opa: values.opa,
+    verb: "explain",
+  });
+  if (set && !values.json)
+    reportProblems(
+      context,
+      policy.warnings.map((w) => warningProblem(set, w)),
+      "warning",
+    );
+
+  const evaluation: EvaluationInput = { principal, region, requests: mapped.requests };
+  const decision =
+    mapped.requests.length > 0
+      ? policy.evaluate(evaluation)
+      : { allow: true, requests: [] as RequestDecision[] };
+  const requests = mapped.requests.map((r, i) => explainRequest(r, decision.requests[i], set));
+  // Checks AWS makes only in some server-side states are decided one by one: they must not
+  // change the verdict on the call, but the reader should see whether they would pass.
+  const alsoMayNeed = mapped.alsoMayNeed.map((r) =>
+    explainRequest(r, policy.evaluate({ principal, region, requests: [r] }).requests[0], set),
+  );
+  const allow = decision.allow;
+
+  if (values.json) {
+    printJson(context, {
+      service: mapped.service,
+      operation,
+      region,
+      accountId,
+      principal,
+      allow,
+      requests,
+      alsoMayNeed,
+      ...(mapped.reason ? { note: mapped.reason } : {}),
+    });
+    return allow ? ExitCode.Ok : ExitCode.PolicyFail;
+  }
+  const { out } = context;
+  const who = principalArn ? `, principal ${principalArn}` : "";
+  println(
+    context,
+    `${out.bold(`${mapped.service} ${operation}`)} in ${region}, account ${accountId}${who}`,
+  );
+  if (mapped.reason) println(context, out.dim(mapped.reason));
+  println(context);
+  println(context, `AWS checks ${plural(requests.length, "authorization")}:`);
+  for (const request of requests) printRequest(context, request);
+  if (alsoMayNeed.length > 0) {
+    println(context);
+    println(
+      context,
+      `May also need, depending on the resource's settings (${plural(alsoMayNeed.length, "check")}):`,
+    );
+    for (const request of alsoMayNeed) printRequest(context, request);
+  }
+  println(context);
+  const denied = requests.filter((r) => !r.allow).length;
+  if (allow) println(context, `${out.green(out.bold("ALLOWED"))}: every check passes`);
+  else if (requests.length === 0) eprintln(context, "no checks to decide");
+  else
+    println(
+      context,
+      `${out.red(out.bold("DENIED"))}: ${denied} of ${plural(requests.length, "check")} denied`,
+    );
+  return allow ? ExitCode.Ok : ExitCode.PolicyFail;
+}
+
+/** `keycard explain`. @internal */
+export const explainCommand: Command = {
+  name: "explain",
+  summary: "show what AWS checks for one call and how the policy decides it",
+  help: HELP,
+  run,
+};
