@@ -29,7 +29,7 @@ function samplesFor(
   variables: VariableValues,
 ): [Sample, Sample] | undefined {
   const text = String(raw);
-  const literal = instantiate(text.replace(/\*/g, "${*}").replace(/\?/g, "${?}"), variables);
+  const literal = instantiate(text, variables, { literal: true });
   const filled = instantiate(text, variables);
   const n = Number(text);
   const date = parseDate(raw);

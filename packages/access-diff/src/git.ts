@@ -13,15 +13,15 @@ export function git(
   return new Promise((resolve, reject) => {
     const child = spawn("git", ["-c", "core.quotepath=off", ...args], {
       cwd: root,
-      stdio: ["pipe", "pipe", "pipe"],
+      stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       // Hooks and filters are never run: nothing in the checked-out change executes.
       env: { ...process.env, GIT_TERMINAL_PROMPT: "0", GIT_CONFIG_NOSYSTEM: "1" },
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.stdout?.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => err.push(chunk));
     child.on("error", (cause) => {
       clearTimeout(timer);
       reject(new AccessDiffError("GitFailed", `cannot run git: ${cause.message}`, { cause }));
@@ -39,7 +39,11 @@ export function git(
         ),
       );
     });
-    child.stdin.end(input ?? "");
+    if (input !== undefined && child.stdin) {
+      // git may exit before reading everything (a bad ref); that surfaces as its exit code.
+      child.stdin.on("error", () => {});
+      child.stdin.end(input);
+    }
   });
 }
 

