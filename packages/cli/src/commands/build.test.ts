@@ -1,0 +1,128 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadPolicy } from "@keycard/engine";
+import { describe, expect, it } from "vitest";
+import { runCli, tempDir, writeFiles, writeOrdersSet } from "../test-utils/index.js";
+
+const put = (context: Record<string, string> = {}) => ({
+  region: "us-east-1",
+  requests: [
+    { action: "s3:PutObject", resource: "arn:aws:s3:::orders-documents/orders/1.json", context },
+  ],
+});
+
+describe("keycard build", () => {
+  it("compiles IAM JSON and custom Rego into a bundle the engine loads on its own", async () => {
+    const dir = tempDir();
+    writeOrdersSet(dir);
+    writeFiles(dir, { "orders/data.json": { approvedRegions: ["us-east-1"] } });
+    const result = await runCli(["build", "orders", "-o", "out/orders.tar.gz"], { cwd: dir });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "built out/orders.tar.gz from orders: 1 IAM document, 2 statements, 1 Rego module",
+    );
+
+    const policy = await loadPolicy({ bundle: join(dir, "out/orders.tar.gz") });
+    expect(policy.documents).toEqual(["orders.json"]);
+    const denied = policy.evaluate(put());
+    expect(denied.allow).toBe(false);
+    expect(denied.requests[0]?.customDenies).toEqual([
+      "order documents must be written with server-side encryption",
+    ]);
+    expect(policy.evaluate(put({ "s3:x-amz-server-side-encryption": "aws:kms" })).allow).toBe(true);
+  });
+
+  it("writes bundle.tar.gz by default and summarises as JSON with --json", async () => {
+    const dir = tempDir();
+    writeOrdersSet(dir);
+    const result = await runCli(["build", "orders", "--json"], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(existsSync(join(dir, "bundle.tar.gz"))).toBe(true);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      bundle: "bundle.tar.gz",
+      set: "orders",
+      documents: ["orders.json"],
+      boundaries: [],
+      modules: ["orders.rego"],
+      statements: 2,
+      warnings: [],
+    });
+  });
+
+  it("builds a bundle with a permissions boundary and no Rego", async () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      "team/app.json": {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+      },
+      "team/boundary.json": {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
+      },
+    });
+    const result = await runCli(["build", "team", "-o", "team.tar.gz"], { cwd: dir });
+    expect(result.code).toBe(0);
+    const policy = await loadPolicy({ bundle: join(dir, "team.tar.gz") });
+    const request = (action: string) => ({ requests: [{ action, resource: "arn:aws:s3:::b/k" }] });
+    expect(policy.evaluate(request("s3:GetObject")).allow).toBe(true);
+    expect(policy.evaluate(request("s3:DeleteObject")).allow).toBe(false);
+  });
+
+  it("stops before compiling when IAM JSON is invalid, naming file, line and statement", async () => {
+    const dir = tempDir();
+    writeOrdersSet(dir);
+    writeFileSync(
+      join(dir, "orders/extra.json"),
+      '{\n  "Version": "2012-10-17",\n  "Statement": [\n    { "Sid": "Oops", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Conditions": {} }\n  ]\n}\n',
+    );
+    const result = await runCli(["build", "orders"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("error: orders/extra.json:4: statement 0 (Oops), Conditions:");
+    expect(result.stderr).toContain("error: orders has 1 invalid IAM document");
+    expect(existsSync(join(dir, "bundle.tar.gz"))).toBe(false);
+  });
+
+  it("reports Rego that does not compile at the set's own paths", async () => {
+    const dir = tempDir();
+    writeOrdersSet(dir);
+    writeFiles(dir, {
+      "orders/broken.rego": "package keycard.custom.broken\n\ndeny contains x if {\n",
+    });
+    const result = await runCli(["build", "orders"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("opa build could not compile orders");
+    expect(result.stderr).toContain("orders/broken.rego:");
+    expect(result.stderr).not.toContain("keycard-");
+  });
+
+  it("says what installs OPA when it cannot be found", async () => {
+    const dir = tempDir();
+    writeOrdersSet(dir);
+    const onPath = await runCli(["build", "orders"], {
+      cwd: dir,
+      env: { OPA_PATH: undefined, PATH: dir },
+    });
+    expect(onPath.code).toBe(2);
+    expect(onPath.stderr).toContain("the OPA CLI (opa) was not found on PATH");
+    expect(onPath.stderr).toContain("https://www.openpolicyagent.org/docs/latest/#running-opa");
+    expect(onPath.stderr).toContain("go install github.com/open-policy-agent/opa@v1.22.2");
+
+    const flag = await runCli(["build", "orders", "--opa", "./no-such-opa"], { cwd: dir });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("the OPA CLI was not found at ./no-such-opa (from --opa)");
+  });
+
+  it("rejects a missing set and a missing argument as input and usage errors", async () => {
+    const dir = tempDir();
+    const missing = await runCli(["build", "nowhere"], { cwd: dir });
+    expect(missing).toMatchObject({
+      code: 2,
+      stderr: "error: policy set nowhere does not exist\n",
+    });
+    const none = await runCli(["build"], { cwd: dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("Run `keycard build --help` for usage.");
+  });
+});
