@@ -31534,12 +31534,32 @@ function parseOperator(name) {
   if (family.op === "null" && (ifExists || set !== "")) return void 0;
   return { ...family, ifExists, set };
 }
+function ipv6Groups(address) {
+  let text = address.toLowerCase();
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number);
+    text = `${text.slice(0, dotted.index)}${(a << 8 | b).toString(16)}:${(c << 8 | d).toString(16)}`;
+  }
+  const [head = "", tail2] = text.split("::");
+  const parse2 = (part) => part ? part.split(":").map((g) => Number.parseInt(g, 16)) : [];
+  const before = parse2(head);
+  const after = tail2 === void 0 ? [] : parse2(tail2);
+  return [...before, ...Array(8 - before.length - after.length).fill(0), ...after];
+}
 function cidrOf(text) {
   const [address = "", prefix, ...rest] = text.split("/");
   if (rest.length > 0 || prefix !== void 0 && !/^\d{1,3}$/.test(prefix)) return void 0;
   const bits = address.includes("%") ? 0 : isIPv4(address) ? 32 : isIPv6(address) ? 128 : 0;
   const length = prefix === void 0 ? bits : Number(prefix);
   if (bits === 0 || length > bits) return void 0;
+  if (bits === 128 && length >= 96) {
+    const groups = ipv6Groups(address);
+    if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 65535) {
+      const [high = 0, low = 0] = groups.slice(6);
+      return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}/${length - 96}`;
+    }
+  }
   return `${address}/${length}`;
 }
 function parseDate2(value) {
@@ -31797,24 +31817,28 @@ function indexStatement(index, statement, position) {
     index.any.push(position);
     return;
   }
+  const exact = [];
+  const services = /* @__PURE__ */ new Set();
   for (const pattern of statement.action) {
     if ("any" in pattern) {
       index.any.push(position);
       return;
     }
-  }
-  for (const pattern of statement.action) {
     if ("s" in pattern) {
-      addTo(index.action, pattern.s, position);
+      exact.push(pattern.s);
       continue;
     }
     const raw = "re" in pattern ? pattern.re : "p" in pattern ? `^${pattern.p}` : "";
     const service = /^\^([a-z0-9-]+):/.exec(raw)?.[1];
-    if (service) addTo(index.service, service, position);
-    else {
+    if (!service) {
       index.any.push(position);
       return;
     }
+    services.add(service);
+  }
+  for (const service of services) addTo(index.service, service, position);
+  for (const action of exact) {
+    if (!services.has(action.slice(0, action.indexOf(":")))) addTo(index.action, action, position);
   }
 }
 function compilePolicyData(sources) {
@@ -33475,7 +33499,7 @@ async function diffInSession(session, options) {
     newAccess: [],
     removedAccess: [],
     risks: [],
-    corpus: { generated: 0, tests: 0, recorded: 0, evaluations: 0, pruned: 0 },
+    corpus: { generated: 0, tests: 0, recorded: 0, evaluations: 0, pruned: 0, evaluationMs: 0 },
     notes
   };
   const headBroken = headDocs.findings.some((f) => f.severity === "error") || headLoaded !== void 0 && !headLoaded.policy;
@@ -33509,6 +33533,7 @@ async function diffInSession(session, options) {
       inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }]
     }
   ];
+  const started = performance.now();
   const { changed, evaluations } = diffDecisions(baseLoaded?.policy, headLoaded?.policy, parts, {
     ...options.batchSize ? { batchSize: options.batchSize } : {},
     baseMissing: status === "added" ? "the set does not exist in base" : "the base version did not load",
@@ -33519,7 +33544,8 @@ async function diffInSession(session, options) {
     tests: countRequests(testInputs),
     recorded: countRequests(recorded.inputs),
     evaluations,
-    pruned: generated.pruned
+    pruned: generated.pruned,
+    evaluationMs: performance.now() - started
   };
   const grouped = await groupChanges(changed, baseDocs.statements, headDocs.statements);
   result.newAccess = grouped.newAccess;

@@ -202,7 +202,7 @@ export async function diffInSession(
     newAccess: [],
     removedAccess: [],
     risks: [],
-    corpus: { generated: 0, tests: 0, recorded: 0, evaluations: 0, pruned: 0 },
+    corpus: { generated: 0, tests: 0, recorded: 0, evaluations: 0, pruned: 0, evaluationMs: 0 },
     notes,
   };
 
@@ -242,6 +242,7 @@ export async function diffInSession(
       inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }],
     },
   ];
+  const started = performance.now();
   const { changed, evaluations } = diffDecisions(baseLoaded?.policy, headLoaded?.policy, parts, {
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     baseMissing:
@@ -254,6 +255,7 @@ export async function diffInSession(
     recorded: countRequests(recorded.inputs),
     evaluations,
     pruned: generated.pruned,
+    evaluationMs: performance.now() - started,
   };
   const grouped = await groupChanges(changed, baseDocs.statements, headDocs.statements);
   result.newAccess = grouped.newAccess;

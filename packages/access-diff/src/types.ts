@@ -125,6 +125,8 @@ export interface CorpusStats {
    * statement that changed can apply to them.
    */
   pruned: number;
+  /** Time spent evaluating the corpus on both versions, in milliseconds. */
+  evaluationMs: number;
 }
 
 /** The access diff and checks of one policy set. @public */
