@@ -1,3 +1,4 @@
+import { isAbsolute, relative, sep } from "node:path";
 import type { CliIo, Style } from "./io.js";
 
 /** What a verb gets to work with. @internal */
@@ -38,4 +39,18 @@ export function printJson(context: Context, value: unknown): void {
 /** `1 document`, `2 documents`. @internal */
 export function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : pluralNoun}`;
+}
+
+/**
+ * A path for messages: relative to the working directory when it is below it, else
+ * absolute, so `../../tmp/x` never appears.
+ * @internal
+ */
+export function shownPath(cwd: string, absolute: string): string {
+  const rel = relative(cwd, absolute);
+  return rel === ""
+    ? "."
+    : rel.startsWith("..") || isAbsolute(rel)
+      ? absolute
+      : rel.split(sep).join("/");
 }

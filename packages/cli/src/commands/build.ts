@@ -1,8 +1,8 @@
 import { mkdir, stat } from "node:fs/promises";
-import { dirname, relative, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { ENTRYPOINT, loadPolicy, type Policy } from "@keycard/engine";
 import { commonOptions, parseVerbArgs } from "../args.js";
-import { type Command, type Context, plural, printJson, println } from "../command.js";
+import { type Command, type Context, plural, printJson, println, shownPath } from "../command.js";
 import { CliError, ExitCode } from "../errors.js";
 import { findLibrary } from "../library.js";
 import { findOpa, runOpa } from "../opa.js";
@@ -127,7 +127,7 @@ async function run(args: string[], context: Context): Promise<number> {
   const set = await readPolicySet(setPath, context.io.cwd, "build");
   const output = resolve(context.io.cwd, values.output ?? "bundle.tar.gz");
   const result = await buildBundle(context, set, output, { opa: values.opa, verb: "build" });
-  const shownBundle = relative(context.io.cwd, output) || output;
+  const shownBundle = shownPath(context.io.cwd, output);
   if (values.json) {
     const { policy: _policy, ...summary } = result;
     printJson(context, { ...summary, bundle: shownBundle, set: set.display });

@@ -8,7 +8,7 @@ import type {
 } from "@keycard/engine";
 import { type AuthorizationRequest, authorizationFor } from "@keycard/iam-map";
 import { commonOptions, parseVerbArgs, required } from "../args.js";
-import { type Command, type Context, eprintln, plural, printJson, println } from "../command.js";
+import { type Command, type Context, plural, printJson, println } from "../command.js";
 import { CliError, ExitCode } from "../errors.js";
 import { lineOfPath } from "../json-position.js";
 import { loadSetPolicy } from "../load-set-policy.js";
@@ -277,8 +277,9 @@ async function run(args: string[], context: Context): Promise<number> {
   }
   println(context);
   const denied = requests.filter((r) => !r.allow).length;
-  if (allow) println(context, `${out.green(out.bold("ALLOWED"))}: every check passes`);
-  else if (requests.length === 0) eprintln(context, "no checks to decide");
+  if (requests.length === 0)
+    println(context, `${out.green(out.bold("ALLOWED"))}: AWS makes no IAM check for this call`);
+  else if (allow) println(context, `${out.green(out.bold("ALLOWED"))}: every check passes`);
   else
     println(
       context,

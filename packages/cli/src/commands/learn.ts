@@ -1,8 +1,16 @@
 import { access, mkdir, writeFile } from "node:fs/promises";
-import { dirname, relative, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { generatePolicy, IamMapError } from "@keycard/iam-map";
 import { commonOptions, oneOf, parseVerbArgs } from "../args.js";
-import { type Command, type Context, eprintln, plural, printJson, println } from "../command.js";
+import {
+  type Command,
+  type Context,
+  eprintln,
+  plural,
+  printJson,
+  println,
+  shownPath,
+} from "../command.js";
 import { readDecisionLogs } from "../decision-log.js";
 import { CliError, ExitCode } from "../errors.js";
 import { withProgress } from "../progress.js";
@@ -107,7 +115,7 @@ async function run(args: string[], context: Context): Promise<number> {
   }
   if (!values.output) context.io.stdout.write(text);
   const where = values.output
-    ? ` to ${relative(context.io.cwd, resolve(context.io.cwd, values.output))}`
+    ? ` to ${shownPath(context.io.cwd, resolve(context.io.cwd, values.output))}`
     : "";
   eprintln(
     context,
