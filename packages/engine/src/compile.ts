@@ -189,31 +189,39 @@ function addTo(map: Record<string, number[]>, key: string, value: number): void 
   } else map[key] = [value];
 }
 
-/** Files a statement where a request for its actions will look. */
+/**
+ * Files a statement where a request for its actions will look, in exactly one place per
+ * action: the Rego side concatenates the buckets, so a statement filed under both
+ * `s3:getobject` and `s3` would be reported twice for `s3:GetObject`.
+ */
 function indexStatement(index: StatementIndex, statement: CompiledStatement, position: number): void {
   if (!statement.action) {
     index.any.push(position);
     return;
   }
+  const exact: string[] = [];
+  const services = new Set<string>();
   for (const pattern of statement.action) {
     if ("any" in pattern) {
       index.any.push(position);
       return;
     }
-  }
-  for (const pattern of statement.action) {
     if ("s" in pattern) {
-      addTo(index.action, pattern.s, position);
+      exact.push(pattern.s);
       continue;
     }
     const raw = "re" in pattern ? pattern.re : "p" in pattern ? `^${pattern.p}` : "";
     // `s3:get*` → service "s3"; a wildcard inside the service part could match any service.
     const service = /^\^([a-z0-9-]+):/.exec(raw)?.[1];
-    if (service) addTo(index.service, service, position);
-    else {
+    if (!service) {
       index.any.push(position);
       return;
     }
+    services.add(service);
+  }
+  for (const service of services) addTo(index.service, service, position);
+  for (const action of exact) {
+    if (!services.has(action.slice(0, action.indexOf(":")))) addTo(index.action, action, position);
   }
 }
 

@@ -100,7 +100,26 @@ export function parseOperator(
   return { ...family, ifExists, set };
 }
 
-/** A CIDR block with its prefix spelled out, or undefined when `text` is not an address or range. */
+/** The eight 16-bit groups of a valid IPv6 address (which may end in a dotted IPv4 part). */
+function ipv6Groups(address: string): number[] {
+  let text = address.toLowerCase();
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = "", tail] = text.split("::");
+  const parse = (part: string) => (part ? part.split(":").map((g) => Number.parseInt(g, 16)) : []);
+  const before = parse(head);
+  const after = tail === undefined ? [] : parse(tail);
+  return [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after];
+}
+
+/**
+ * A CIDR block with its prefix spelled out, or undefined when `text` is not an address or
+ * range. IPv4-mapped IPv6 (`::ffff:10.0.0.0/104`) becomes the IPv4 range it denotes, as the
+ * Rego side reads mapped request values as IPv4.
+ */
 function cidrOf(text: string): string | undefined {
   const [address = "", prefix, ...rest] = text.split("/");
   if (rest.length > 0 || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) return undefined;
@@ -108,6 +127,13 @@ function cidrOf(text: string): string | undefined {
   const bits = address.includes("%") ? 0 : isIPv4(address) ? 32 : isIPv6(address) ? 128 : 0;
   const length = prefix === undefined ? bits : Number(prefix);
   if (bits === 0 || length > bits) return undefined;
+  if (bits === 128 && length >= 96) {
+    const groups = ipv6Groups(address);
+    if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+      const [high = 0, low = 0] = groups.slice(6);
+      return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}/${length - 96}`;
+    }
+  }
   return `${address}/${length}`;
 }
 

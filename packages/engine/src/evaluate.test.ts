@@ -346,6 +346,27 @@ describe("evaluate: conditions", () => {
     expect(results).toEqual([true, false, false, false, false, false, false]);
   });
 
+  it("IPv4-mapped IPv6 addresses are IPv4 addresses, in requests and in policies", async () => {
+    const contexts = [
+      { "aws:SourceIp": "::ffff:10.1.2.3" },
+      { "aws:SourceIp": "10.1.2.3" },
+      { "aws:SourceIp": "::ffff:192.0.2.1" },
+    ];
+    expect(await holds({ IpAddress: { "aws:SourceIp": "10.0.0.0/8" } }, contexts)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect(await holds({ IpAddress: { "aws:SourceIp": "::ffff:10.0.0.0/104" } }, contexts)).toEqual(
+      [true, true, false],
+    );
+    expect(await holds({ NotIpAddress: { "aws:SourceIp": "10.0.0.0/8" } }, contexts)).toEqual([
+      false,
+      false,
+      true,
+    ]);
+  });
+
   it("negated operators hold for an absent key; IfExists forms too", async () => {
     expect(
       await holds({ StringNotEquals: { "aws:PrincipalTag/team": "payroll" } }, [
@@ -646,6 +667,20 @@ describe("evaluate: malformed input never throws", () => {
     );
   });
 
+  it("denies a context that names a key twice in different cases", async () => {
+    const policy = await policyPromise;
+    const d = policy.evaluate({
+      requests: [
+        req("s3:GetObject", "*"),
+        req("s3:GetObject", "*", { "aws:SourceIp": "10.0.0.1", "AWS:SOURCEIP": "192.0.2.1" }),
+      ],
+    });
+    expect(d.allow).toBe(false);
+    expect(d.requests[0]?.reason).toBe(
+      'cannot evaluate: requests[1].context has the key "AWS:SOURCEIP" twice (keys are case-insensitive)',
+    );
+  });
+
   it("ignores context values of unexpected types without allowing by accident", async () => {
     const policy = await load([
       doc({
@@ -823,6 +858,18 @@ describe("evaluate: the statement index", () => {
       "allowed by doc10.json statement 1 (AnyAction)",
       "allowed by doc10.json statement 1 (AnyAction)",
     ]);
+  });
+
+  it("a statement matching one action through several patterns is reported once", async () => {
+    const policy = await load([
+      doc(
+        { Effect: "Allow", Action: ["s3:GetObject", "s3:Get*", "*:GetObject"], Resource: "*" },
+        { Effect: "Allow", Action: ["s3:GetObject", "s3:List*"], Resource: "*" },
+      ),
+    ]);
+    const d = policy.evaluate({ requests: [req("s3:GetObject", "*")] });
+    expect(d.requests[0]?.matched.map((m) => m.statementIndex).sort()).toEqual([0, 1]);
+    expect(d.requests[0]?.reason.match(/statement 0/g)).toHaveLength(1);
   });
 
   it("a statement naming actions of several services is found from each", async () => {

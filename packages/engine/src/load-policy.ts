@@ -150,6 +150,23 @@ function inputProblem(input: EvaluationInput): string | undefined {
     if (request.context !== undefined && (typeof request.context !== "object" || request.context === null)) {
       return `requests[${i}].context must be an object`;
     }
+    const duplicate = request.context && caseDuplicate(Object.keys(request.context));
+    if (duplicate) return `requests[${i}].context has the key ${duplicate} twice (keys are case-insensitive)`;
+  }
+  return undefined;
+}
+
+/**
+ * A key that appears twice when case is ignored. Condition keys are case-insensitive, so
+ * such a context has no single value for the key; the Rego library would fail on it.
+ */
+function caseDuplicate(keys: string[]): string | undefined {
+  if (keys.length < 2) return undefined;
+  const seen = new Set<string>();
+  for (const key of keys) {
+    const lower = key.toLowerCase();
+    if (seen.has(lower)) return JSON.stringify(key);
+    seen.add(lower);
   }
   return undefined;
 }

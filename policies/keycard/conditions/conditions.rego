@@ -140,8 +140,37 @@ matches("bool", expected, v, _, _) if boolean(v) == expected.b
 matches("ip", expected, v, _, _) if {
 	is_string(v)
 	regex.match(`^[0-9A-Fa-f:.]+(/[0-9]+)?$`, v)
-	net.cidr_contains(expected.cidr, v)
+	net.cidr_contains(expected.cidr, ip_address(v))
 }
+
+# An IPv4 peer of a dual-stack socket is reported as IPv4-mapped IPv6 (`::ffff:10.1.2.3`).
+# It is the IPv4 address, as Go's net package (and so `opa eval`) treats it, but the
+# WebAssembly built-in compares it as IPv6; both see the IPv4 form this way. The loader
+# converts mapped policy ranges the same way.
+ip_address(v) := dotted if {
+	[[_, dotted]] := regex.find_all_string_submatch_n(ipv4_mapped_dotted, v, 1)
+} else := concat(".", [format_int(b, 10) | some b in array.concat(ip_bytes(high), ip_bytes(low))]) if {
+	[[_, high, low]] := regex.find_all_string_submatch_n(ipv4_mapped_hex, v, 1)
+} else := v
+
+ipv4_mapped_dotted := `^(?i)(?:::|(?:0{1,4}:){5})ffff:([0-9]{1,3}(?:\.[0-9]{1,3}){3})$`
+
+ipv4_mapped_hex := `^(?i)(?:::|(?:0{1,4}:){5})ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$`
+
+ip_bytes(group) := [floor(n / 256), n % 256] if {
+	digits := split(lower(group), "")
+	n := sum([value |
+		some i, d in digits
+		value := hex_digits[d] * hex_weights[(count(digits) - 1) - i]
+	])
+}
+
+hex_digits := {
+	"0": 0, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7,
+	"8": 8, "9": 9, "a": 10, "b": 11, "c": 12, "d": 13, "e": 14, "f": 15,
+}
+
+hex_weights := [1, 16, 256, 4096]
 
 # --- request value coercion -------------------------------------------------------
 

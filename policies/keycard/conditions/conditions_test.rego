@@ -214,6 +214,25 @@ test_ip_address_families_do_not_mix if {
 	not holds_with(cond("ip", "aws:sourceip", [{"cidr": "10.0.0.0/8"}]), {"aws:SourceIp": "2001:db8::1"})
 }
 
+test_ip_address_ipv4_mapped_ipv6_is_ipv4 if {
+	c := cond("ip", "aws:sourceip", [{"cidr": "10.0.0.0/8"}])
+	holds_with(c, {"aws:SourceIp": "::ffff:10.1.2.3"})
+	holds_with(c, {"aws:SourceIp": "::FFFF:a01:203"})
+	holds_with(c, {"aws:SourceIp": "0:0:0:0:0:ffff:10.1.2.3"})
+	not holds_with(c, {"aws:SourceIp": "::ffff:11.1.2.3"})
+	not holds_with(negated(c), {"aws:SourceIp": "::ffff:10.1.2.3"})
+}
+
+test_ip_address_forms if {
+	conditions.ip_address("::ffff:192.0.2.1") == "192.0.2.1"
+	conditions.ip_address("::ffff:c000:201") == "192.0.2.1"
+	conditions.ip_address("0000:0:0:0:0:FFFF:ffff:ffff") == "255.255.255.255"
+	conditions.ip_address("::ffff:0:1") == "0.0.0.1"
+	conditions.ip_address("2001:db8::1") == "2001:db8::1"
+	conditions.ip_address("::1") == "::1"
+	conditions.ip_address("10.1.2.3") == "10.1.2.3"
+}
+
 test_ip_address_not_an_address_matches_nothing if {
 	c := cond("ip", "aws:sourceip", [{"cidr": "0.0.0.0/0"}])
 	not holds_with(c, {"aws:SourceIp": "localhost"})

@@ -36,13 +36,16 @@ export function runOpa(args: string[]): string {
       stdio: ["ignore", "pipe", "pipe"],
     });
   } catch (error) {
-    const e = error as NodeJS.ErrnoException & { stderr?: string };
+    const e = error as NodeJS.ErrnoException & { stderr?: string; stdout?: string };
     if (e.code === "ENOENT") {
       throw new Error(
         `the OPA CLI was not found at "${opaPath()}": run scripts/bootstrap.sh or set OPA_PATH`,
       );
     }
-    throw new Error(`opa ${args[0]} failed: ${e.stderr ?? e.message}`);
+    // `opa eval --format json` reports errors on standard output.
+    throw new Error(
+      `opa ${args[0]} failed: ${[e.stderr, e.stdout].filter(Boolean).join("\n") || e.message}`,
+    );
   }
 }
 
