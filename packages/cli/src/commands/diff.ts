@@ -1,5 +1,5 @@
-import { stat } from "node:fs/promises";
-import { relative, resolve, sep } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { buildReport, diffPolicySets } from "@keycard/access-diff";
 import { commonOptions, parseVerbArgs } from "../args.js";
 import { type Command, type Context, println } from "../command.js";
@@ -17,6 +17,8 @@ new access, and the validity checks and tests of the head version. The output an
 verdict are the GitHub Action's, printed for a terminal.
 
 Options:
+      --regal-config <file>       Regal settings (default: the nearest .regal/config.yaml
+                                  above the head set, as the gate finds it in the repository)
 ${GATE_FLAGS_HELP}
   -h, --help                      show this help
 
@@ -34,8 +36,41 @@ async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * The Regal settings the gate would use: the nearest `.regal/config.yaml` above the head
+ * set. Without it, access-diff's defaults apply.
+ */
+async function regalConfigFor(
+  head: string,
+  flag: string | undefined,
+  cwd: string,
+): Promise<string | undefined> {
+  if (flag !== undefined) {
+    try {
+      return await readFile(resolve(cwd, flag), "utf8");
+    } catch (cause) {
+      throw new CliError("InputError", `cannot read the Regal configuration ${flag}`, {
+        cause,
+        verb: "diff",
+      });
+    }
+  }
+  for (let dir = dirname(head); ; dir = dirname(dir)) {
+    try {
+      return await readFile(join(dir, ".regal", "config.yaml"), "utf8");
+    } catch {
+      // Not here; look one folder up.
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
 async function run(args: string[], context: Context): Promise<number> {
-  const { values, positionals } = parseVerbArgs("diff", args, { ...commonOptions, ...gateFlags });
+  const { values, positionals } = parseVerbArgs("diff", args, {
+    ...commonOptions,
+    ...gateFlags,
+    "regal-config": { type: "string" },
+  });
   if (values.help) {
     println(context, HELP);
     return ExitCode.Ok;
@@ -56,6 +91,11 @@ async function run(args: string[], context: Context): Promise<number> {
     });
   }
   const settings = await gateSettings("diff", values, context.io);
+  const regalConfig = await regalConfigFor(
+    hasHead ? head : base,
+    values["regal-config"],
+    context.io.cwd,
+  );
   const name = (relative(context.io.cwd, head) || ".").split(sep).join("/");
   const diff = await withProgress(context.io, `diffing ${basePath} → ${headPath}`, () =>
     diffPolicySets({
@@ -65,6 +105,7 @@ async function run(args: string[], context: Context): Promise<number> {
       library: findLibrary(),
       tools: settings.tools,
       coverageThreshold: settings.coverageThreshold,
+      ...(regalConfig !== undefined ? { regalConfig } : {}),
     }),
   );
   const report = buildReport([diff], {

@@ -118,9 +118,25 @@ test_unencrypted_put_denied if {
 }
 
 test_encrypted_put_allowed if {
-	count(orders.deny) == 0 with input as {"request": {"action": "s3:PutObject", "context": {"s3:x-amz-server-side-encryption": "aws:kms"}}}
+	context := {"s3:x-amz-server-side-encryption": "aws:kms"}
+	count(orders.deny) == 0 with input as {"request": {"action": "s3:PutObject", "context": context}}
 }
 `;
+
+/** The Regal settings keycard's own policies use: custom rules have no entrypoint of their own. @internal */
+export const regalConfig = `rules:
+  idiomatic:
+    no-defined-entrypoint:
+      level: ignore
+    directory-package-mismatch:
+      level: ignore
+  style:
+    opa-fmt:
+      level: ignore
+`;
+
+/** The bootstrapped Regal CLI, passed explicitly so lint results never depend on PATH. @internal */
+export const regalPath: string = process.env.REGAL_PATH || join(repoRoot, ".tools", "bin", "regal");
 
 /** Writes the orders policy set (IAM JSON, custom rule and its tests) under `dir/name`. @internal */
 export function writeOrdersSet(dir: string, name = "orders"): string {

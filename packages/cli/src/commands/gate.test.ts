@@ -1,0 +1,95 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  git,
+  ordersDocument,
+  regalConfig,
+  regalPath,
+  runCli,
+  tempDir,
+  writeFiles,
+  writeOrdersSet,
+} from "../test-utils/index.js";
+
+/** A repository on `main` with one committed policy set, policies/orders. */
+function repository(): string {
+  const dir = tempDir("keycard-gate-");
+  git(dir, "init", "--quiet", "--initial-branch=main");
+  writeFiles(dir, { "policies/.regal/config.yaml": regalConfig, "README.md": "# service\n" });
+  writeOrdersSet(join(dir, "policies"));
+  git(dir, "add", ".");
+  git(dir, "commit", "--quiet", "-m", "orders policy");
+  return dir;
+}
+
+const tools = ["--regal", regalPath];
+
+describe("keycard gate", () => {
+  it("passes when no policy set changed", async () => {
+    const dir = repository();
+    writeFiles(dir, { "README.md": "# service, documented\n" });
+    const result = await runCli(["gate", ...tools], { cwd: dir });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("keycard policy gate PASS");
+    expect(result.stdout).toContain("0 policy sets");
+  });
+
+  it("fails on new access in the working tree, from any folder of the repository", async () => {
+    const dir = repository();
+    writeFiles(dir, {
+      "policies/orders/orders.json": {
+        ...ordersDocument,
+        Statement: [
+          ...ordersDocument.Statement,
+          { Sid: "Everything", Effect: "Allow", Action: "iam:*", Resource: "*" },
+        ],
+      },
+    });
+    const result = await runCli(["gate", ...tools], { cwd: join(dir, "policies", "orders") });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("keycard policy gate FAIL");
+    expect(result.stdout).toContain("✗ escalation:");
+    expect(result.stdout).toContain("policies/orders modified");
+    expect(result.stdout).toMatch(
+      /\+ .*iam:PassRole.* on \* \(orders\.json statement 2 \(Everything\) policies\/orders\/orders\.json:\d+/,
+    );
+  });
+
+  it("compares with --base and looks only under --paths", async () => {
+    const dir = repository();
+    git(dir, "checkout", "--quiet", "-b", "feature");
+    writeOrdersSet(join(dir, "services"), "billing");
+    writeFiles(dir, {
+      "services/billing/orders.json": {
+        ...ordersDocument,
+        Statement: [ordersDocument.Statement[0]],
+      },
+    });
+    git(dir, "add", ".");
+    git(dir, "commit", "--quiet", "-m", "billing policy");
+
+    const elsewhere = await runCli(["gate", "--base", "main", ...tools], { cwd: dir });
+    expect(elsewhere.code).toBe(0);
+    const result = await runCli(
+      ["gate", "--base", "main", "--paths", "policies,services", "--json", ...tools],
+      { cwd: dir },
+    );
+    const report = JSON.parse(result.stdout);
+    expect(report.sets.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([
+      ["services/billing", "added"],
+    ]);
+    expect(report.verdict).toBe("fail");
+    expect(result.code).toBe(1);
+  });
+
+  it("exits 2 outside a git repository and for an unknown base", async () => {
+    const outside = await runCli(["gate"], { cwd: tempDir() });
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toContain("not inside a git repository");
+    const dir = repository();
+    const unknown = await runCli(["gate", "--base", "no-such-branch", ...tools], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("no-such-branch");
+  });
+});
