@@ -25,7 +25,7 @@ export function toAnnotations(report: GateReport, perLevel = ANNOTATIONS_PER_LEV
     for (const finding of set.findings) {
       all.push({
         level: finding.severity,
-        rank: finding.severity === "error" ? 0 : 5,
+        rank: finding.severity === "error" ? 1 : 5,
         title: `${finding.check}${finding.rule ? `: ${finding.rule}` : ""}`,
         message: finding.message,
         ...(finding.file ? { file: finding.file } : {}),
@@ -38,9 +38,10 @@ export function toAnnotations(report: GateReport, perLevel = ANNOTATIONS_PER_LEV
       const serious = risk.severity !== "medium";
       all.push({
         level: blocking && serious ? "error" : "warning",
-        rank: risk.severity === "critical" ? 1 : risk.severity === "high" ? 2 : 3,
+        // A known escalation path outranks everything: it is what a reviewer must not miss.
+        rank: risk.severity === "critical" ? 0 : risk.severity === "high" ? 2 : 3,
         title: `${risk.severity} risk: ${risk.title}`,
-        message: `${risk.description} Newly allowed: ${risk.actions.join(", ")}. See ${risk.source.url}`,
+        message: `${risk.description} Newly allowed: ${risk.actions.slice(0, 10).join(", ")}${risk.actions.length > 10 ? `, and ${risk.actions.length - 10} more` : ""}. See ${risk.source.url}`,
         ...(risk.statement ? { file: risk.statement.file } : {}),
         ...(risk.statement?.line ? { line: risk.statement.line } : {}),
       });
