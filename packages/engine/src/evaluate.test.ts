@@ -383,7 +383,11 @@ describe("evaluate: conditions", () => {
   });
 
   it("ForAllValues holds and ForAnyValue fails for an absent key", async () => {
-    const contexts = [{}, { "aws:TagKeys": ["env"] }, { "aws:TagKeys": ["env", "cost"] }];
+    const contexts: Array<AuthorizationRequest["context"]> = [
+      {},
+      { "aws:TagKeys": ["env"] },
+      { "aws:TagKeys": ["env", "cost"] },
+    ];
     expect(
       await holds({ "ForAllValues:StringEquals": { "aws:TagKeys": ["env", "owner"] } }, contexts),
     ).toEqual([true, true, false]);
@@ -678,6 +682,17 @@ describe("evaluate: malformed input never throws", () => {
     expect(d.allow).toBe(false);
     expect(d.requests[0]?.reason).toBe(
       'cannot evaluate: requests[1].context has the key "AWS:SOURCEIP" twice (keys are case-insensitive)',
+    );
+  });
+
+  it("denies principal tags that name a key twice in different cases", async () => {
+    const policy = await policyPromise;
+    const d = policy.evaluate({
+      principal: { tags: { team: "a", Team: "b" } },
+      requests: [req("s3:GetObject", "*")],
+    });
+    expect(d.requests[0]?.reason).toBe(
+      'cannot evaluate: principal.tags has the key "Team" twice (tag keys are case-insensitive)',
     );
   });
 

@@ -6,7 +6,7 @@ import {
   type PolicyLoadErrorCode,
   type PolicyLocation,
 } from "./index.js";
-import type { PolicyDocument } from "./policy-document.js";
+import type { PolicyDocument, PolicyStatement } from "./policy-document.js";
 
 /** Loads `document` (as written, possibly invalid) under the name `bad.json` and returns the error. */
 async function loadError(document: unknown): Promise<PolicyLoadError> {
@@ -32,14 +32,18 @@ function withStatement(statement: Record<string, unknown>): unknown {
   };
 }
 
-const valid = { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::orders/*" };
+const valid: PolicyStatement = {
+  Effect: "Allow",
+  Action: "s3:GetObject",
+  Resource: "arn:aws:s3:::orders/*",
+};
 
 async function expectStatementError(
   change: Record<string, unknown>,
   code: PolicyLoadErrorCode,
   element: string | undefined,
 ): Promise<PolicyLoadError> {
-  const statement = { ...valid, ...change };
+  const statement: Record<string, unknown> = { ...valid, ...change };
   for (const [key, value] of Object.entries(change)) if (value === undefined) delete statement[key];
   const error = await loadError(withStatement(statement));
   expect(error.code).toBe(code);
@@ -145,9 +149,9 @@ describe("loadPolicy: malformed documents", () => {
   });
 
   it("reports invalid JSON text in an unnamed document by position", async () => {
-    const error = await loadPolicy({ boundary: "{ nope" }).catch(
-      (e: unknown) => e as PolicyLoadError,
-    );
+    const error = (await loadPolicy({ boundary: "{ nope" }).catch(
+      (e: unknown) => e,
+    )) as PolicyLoadError;
     expect(error.code).toBe("MalformedDocument");
     expect(error.location).toEqual({ document: "boundary[0]" });
   });

@@ -139,6 +139,9 @@ function denyAll(input: unknown, reason: string): Decision {
 function inputProblem(input: EvaluationInput): string | undefined {
   if (typeof input !== "object" || input === null) return "the evaluation input is not an object";
   if (!Array.isArray(input.requests) || input.requests.length === 0) return "the evaluation input has no requests";
+  const tags = input.principal?.tags;
+  const duplicateTag = tags && typeof tags === "object" && caseDuplicate(Object.keys(tags));
+  if (duplicateTag) return `principal.tags has the key ${duplicateTag} twice (tag keys are case-insensitive)`;
   for (const [i, request] of input.requests.entries()) {
     if (typeof request !== "object" || request === null) return `requests[${i}] is not an object`;
     if (typeof request.action !== "string" || !request.action.includes(":")) {
