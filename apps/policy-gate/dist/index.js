@@ -30041,7 +30041,7 @@ function toAnnotations(report, perLevel = ANNOTATIONS_PER_LEVEL) {
     for (const finding of set.findings) {
       all.push({
         level: finding.severity,
-        rank: finding.severity === "error" ? 0 : 5,
+        rank: finding.severity === "error" ? 1 : 5,
         title: `${finding.check}${finding.rule ? `: ${finding.rule}` : ""}`,
         message: finding.message,
         ...finding.file ? { file: finding.file } : {},
@@ -30054,9 +30054,10 @@ function toAnnotations(report, perLevel = ANNOTATIONS_PER_LEVEL) {
       const serious = risk.severity !== "medium";
       all.push({
         level: blocking && serious ? "error" : "warning",
-        rank: risk.severity === "critical" ? 1 : risk.severity === "high" ? 2 : 3,
+        // A known escalation path outranks everything: it is what a reviewer must not miss.
+        rank: risk.severity === "critical" ? 0 : risk.severity === "high" ? 2 : 3,
         title: `${risk.severity} risk: ${risk.title}`,
-        message: `${risk.description} Newly allowed: ${risk.actions.join(", ")}. See ${risk.source.url}`,
+        message: `${risk.description} Newly allowed: ${risk.actions.slice(0, 10).join(", ")}${risk.actions.length > 10 ? `, and ${risk.actions.length - 10} more` : ""}. See ${risk.source.url}`,
         ...risk.statement ? { file: risk.statement.file } : {},
         ...risk.statement?.line ? { line: risk.statement.line } : {}
       });
@@ -32020,6 +32021,9 @@ function denyAll(input, reason) {
 function inputProblem(input) {
   if (typeof input !== "object" || input === null) return "the evaluation input is not an object";
   if (!Array.isArray(input.requests) || input.requests.length === 0) return "the evaluation input has no requests";
+  const tags = input.principal?.tags;
+  const duplicateTag = tags && typeof tags === "object" && caseDuplicate(Object.keys(tags));
+  if (duplicateTag) return `principal.tags has the key ${duplicateTag} twice (tag keys are case-insensitive)`;
   for (const [i, request2] of input.requests.entries()) {
     if (typeof request2 !== "object" || request2 === null) return `requests[${i}] is not an object`;
     if (typeof request2.action !== "string" || !request2.action.includes(":")) {

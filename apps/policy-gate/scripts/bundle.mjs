@@ -11,7 +11,10 @@ import { build } from "esbuild";
 const here = dirname(fileURLToPath(import.meta.url));
 const app = join(here, "..");
 const root = join(app, "..", "..");
-const dist = join(app, "dist");
+// `--outdir <dir>` builds elsewhere, so a check can compare a fresh build with dist/.
+const outdirFlag = process.argv.indexOf("--outdir");
+const dist =
+  outdirFlag > 0 && process.argv[outdirFlag + 1] ? process.argv[outdirFlag + 1] : join(app, "dist");
 const require = createRequire(import.meta.url);
 
 /** Replaces `from` with `to` in `text`, failing loudly when the source no longer has it. */
@@ -145,4 +148,4 @@ for (const file of walk(library).sort()) {
   mkdirSync(dirname(target), { recursive: true });
   writeFileSync(target, readFileSync(file));
 }
-console.log(`bundled ${relative(root, dist)}`);
+console.log(`bundled ${relative(root, dist) || dist}`);

@@ -1,0 +1,54 @@
+import * as github from "@actions/github";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COMMENT_MARKER, currentLabels, upsertComment } from "./comment.js";
+import { type GitHubStub, startGitHubStub } from "./test-utils/github-stub.js";
+
+let stub: GitHubStub;
+beforeAll(async () => {
+  stub = await startGitHubStub();
+});
+afterAll(async () => {
+  await stub.close();
+});
+
+function octokit() {
+  return github.getOctokit("test-token", { baseUrl: stub.url });
+}
+
+describe("upsertComment", () => {
+  it("creates the comment once and then edits it in place", async () => {
+    const target = { owner: "acme", repo: "platform", issueNumber: 7 };
+    stub.comments.set(7, [{ id: 1, body: "an unrelated comment", html_url: "http://127.0.0.1/1" }]);
+    const first = await upsertComment(octokit(), target, `${COMMENT_MARKER}\nfirst`);
+    const second = await upsertComment(octokit(), target, `${COMMENT_MARKER}\nsecond`);
+    expect(first.action).toBe("created");
+    expect(second.action).toBe("updated");
+    const comments = stub.comments.get(7) ?? [];
+    expect(comments).toHaveLength(2);
+    expect(comments[1]?.body).toBe(`${COMMENT_MARKER}\nsecond`);
+  });
+
+  it("surfaces a read-only token as an HTTP 403", async () => {
+    stub.readOnly = true;
+    try {
+      await expect(
+        upsertComment(
+          octokit(),
+          { owner: "acme", repo: "platform", issueNumber: 8 },
+          COMMENT_MARKER,
+        ),
+      ).rejects.toMatchObject({ status: 403 });
+    } finally {
+      stub.readOnly = false;
+    }
+  });
+});
+
+describe("currentLabels", () => {
+  it("reads the pull request's labels", async () => {
+    stub.labels.set(9, ["policy-change-approved", "team:payments"]);
+    expect(
+      await currentLabels(octokit(), { owner: "acme", repo: "platform", issueNumber: 9 }),
+    ).toEqual(["policy-change-approved", "team:payments"]);
+  });
+});
