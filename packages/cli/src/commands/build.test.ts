@@ -50,6 +50,36 @@ describe("keycard build", () => {
     });
   });
 
+  it("carries the set's data.json for the custom rules beside the IAM documents", async () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      "team/app.json": {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
+      },
+      "team/data.json": { approvedRegions: ["eu-west-1"], keycard: { note: "kept" } },
+      "team/regions.rego": `package keycard.custom.regions
+
+deny contains "region not approved" if {
+	not input.region in data.approvedRegions
+}
+
+deny contains "keycard data lost" if {
+	data.keycard.note != "kept"
+}
+`,
+    });
+    expect((await runCli(["build", "team"], { cwd: dir })).code).toBe(0);
+    const policy = await loadPolicy({ bundle: join(dir, "bundle.tar.gz") });
+    const read = (region: string) =>
+      policy.evaluate({
+        region,
+        requests: [{ action: "s3:GetObject", resource: "arn:aws:s3:::b/k" }],
+      });
+    expect(read("eu-west-1").allow).toBe(true);
+    expect(read("us-east-1").requests[0]?.customDenies).toEqual(["region not approved"]);
+  });
+
   it("builds a bundle with a permissions boundary and no Rego", async () => {
     const dir = tempDir();
     writeFiles(dir, {
