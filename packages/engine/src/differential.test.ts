@@ -5,7 +5,7 @@
  * requests are pseudo-random but seeded, so a failure reproduces; set KEYCARD_DIFF_SEED
  * to explore other seeds.
  */
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { SourceDocument } from "./compile.js";
@@ -20,7 +20,7 @@ import {
   type PolicyStatement,
   type PrincipalInfo,
 } from "./index.js";
-import { libraryDir, makeTempDir, runOpa } from "./test-utils/opa.js";
+import { buildBundle, libraryDir, makeTempDir, runOpa } from "./test-utils/opa.js";
 
 const SEED = Number(process.env.KEYCARD_DIFF_SEED ?? 20261123);
 const V = "2012-10-17";
@@ -251,6 +251,8 @@ interface Scenario {
   name: string;
   iam: PolicyDocument[];
   boundary?: PolicyDocument[];
+  /** Custom Rego modules by file name: built into a bundle for wasm, loaded as-is by opa eval. */
+  custom?: Record<string, string>;
 }
 
 const doc = (...Statement: PolicyStatement[]): PolicyDocument => ({ Version: V, Statement });
@@ -599,6 +601,45 @@ const boundaryScenario: Scenario = {
   ],
 };
 
+const customScenario: Scenario = {
+  name: "custom rules",
+  iam: [
+    doc(
+      { Effect: "Allow", Action: ["s3:*", "sqs:*", "ec2:Describe*"], Resource: "*" },
+      { Effect: "Deny", Action: "s3:*", Resource: "arn:aws:s3:::orders/secret/*" },
+    ),
+  ],
+  boundary: [doc({ Effect: "Allow", NotAction: "iam:*", Resource: "*" })],
+  custom: {
+    "guard.rego": `package keycard.custom.guard
+
+deny contains "deletes need MFA" if {
+	endswith(lower(input.request.action), "delete")
+	not input.request.context["aws:MultiFactorAuthPresent"] == true
+}
+
+deny contains sprintf("%s may not write in %s", [object.get(input.principal, "username", "nobody"), input.region]) if {
+	input.region == "us-east-1"
+	startswith(lower(input.request.action), "s3:put")
+}
+
+deny contains "the IAM policies denied this" if input.iam.explicit_deny
+`,
+    "grants.rego": `package keycard.custom.grants
+
+allow contains "team members read their team's keys" if {
+	input.request.action == "kms:Decrypt"
+	input.request.context["kms:EncryptionContext:app"] == input.principal.tags.team
+}
+
+allow contains "on-call may run instances" if {
+	input.request.action == "ec2:RunInstances"
+	not input.iam.allow
+}
+`,
+  },
+};
+
 // Pools for randomly generated statements; every value is valid for its operator.
 const actionPatterns = [
   "*",
@@ -696,6 +737,14 @@ function sources(scenario: Scenario): SourceDocument[] {
 
 /** Decides every input with `opa eval` over the Rego sources, in one process. */
 function opaDecisions(scenario: Scenario, inputs: EvaluationInput[], file: string): Decision[] {
+  const customArgs: string[] = [];
+  if (scenario.custom) {
+    const dir = join(temp.dir, `${file}.custom`);
+    mkdirSync(dir);
+    for (const [name, text] of Object.entries(scenario.custom))
+      writeFileSync(join(dir, name), text);
+    customArgs.push("-d", dir);
+  }
   const dataPath = join(temp.dir, `${file}.data.json`);
   const inputPath = join(temp.dir, `${file}.input.json`);
   writeFileSync(
@@ -711,6 +760,7 @@ function opaDecisions(scenario: Scenario, inputs: EvaluationInput[], file: strin
     "*_test.rego",
     "-d",
     libraryDir,
+    ...customArgs,
     "-d",
     dataPath,
     "-i",
@@ -723,8 +773,19 @@ function opaDecisions(scenario: Scenario, inputs: EvaluationInput[], file: strin
   return value as Decision[];
 }
 
-async function compare(scenario: Scenario, inputs: EvaluationInput[], file: string): Promise<void> {
+async function compare(
+  scenario: Scenario,
+  inputs: EvaluationInput[],
+  file: string,
+): Promise<Decision[]> {
+  let bundle: string | undefined;
+  if (scenario.custom) {
+    const dir = join(temp.dir, `${file}.bundle`);
+    mkdirSync(dir);
+    bundle = buildBundle(dir, { modules: scenario.custom });
+  }
   const policy = await loadPolicy({
+    ...(bundle ? { bundle } : {}),
     iam: scenario.iam.map((document, i) => ({ name: `iam${i}.json`, document })),
     boundary: (scenario.boundary ?? []).map((document, i) => ({
       name: `boundary${i}.json`,
@@ -755,6 +816,7 @@ async function compare(scenario: Scenario, inputs: EvaluationInput[], file: stri
     mismatches,
     `seed ${SEED}, ${scenario.name}: ${mismatches.length} of ${inputs.length} inputs differ`,
   ).toEqual([]);
+  return expected;
 }
 
 function sortKeys(value: unknown): unknown {
@@ -770,13 +832,24 @@ function sortKeys(value: unknown): unknown {
 }
 
 describe(`differential: wasm engine vs opa eval (seed ${SEED})`, () => {
-  const fixed = [statementsScenario, conditionsScenario, variablesScenario, boundaryScenario];
+  const fixed = [
+    statementsScenario,
+    conditionsScenario,
+    variablesScenario,
+    boundaryScenario,
+    customScenario,
+  ];
 
   it.each(fixed.map((s, i) => [s.name, s, i] as const))("%s", async (_, scenario, i) => {
     const pick = new Picker(SEED + i);
     const inputs = randomInputs(pick, 25, 8);
     expect(inputs.reduce((n, input) => n + input.requests.length, 0)).toBeGreaterThan(60);
-    await compare(scenario, inputs, `fixed-${i}`);
+    const decisions = await compare(scenario, inputs, `fixed-${i}`);
+    if (scenario.custom) {
+      const reasons = decisions.flatMap((d) => d.requests.map((r) => r.reason));
+      expect(reasons.some((r) => r.startsWith("denied by custom rule: "))).toBe(true);
+      expect(reasons.some((r) => r.startsWith("allowed by custom rule: "))).toBe(true);
+    }
   });
 
   it.each([0, 1, 2, 3])("random policy %i", async (i) => {
