@@ -32494,9 +32494,8 @@ async function groupChanges(changed, base, head) {
     const service = change.request.action.split(":")[0]?.toLowerCase() ?? "";
     const key = [
       direction,
-      statement ? statementKey(statement.ref.document, statement.ref.statementIndex) : "",
+      statement ? statementKey(statement.ref.document, statement.ref.statementIndex) : service,
       resource,
-      service,
       customRule ?? ""
     ].join("\0");
     let group = groups.get(key);
@@ -32505,6 +32504,8 @@ async function groupChanges(changed, base, head) {
         direction,
         service,
         actions: [],
+        actionPatterns: [],
+        granting: statement,
         resource,
         ...statement ? { statement: statement.ref } : {},
         ...customRule ? { customRule } : {},
@@ -32538,8 +32539,11 @@ async function groupChanges(changed, base, head) {
   const newAccess = [];
   const removedAccess = [];
   for (const group of groups.values()) {
-    const { actionKeys: _a, keys, sourceSet, ...change } = group;
+    const { actionKeys: _a, keys, sourceSet, granting, ...change } = group;
     change.actions.sort();
+    change.actionPatterns = coveringPatterns(granting, change.actions);
+    const services = new Set(change.actions.map((a) => a.split(":")[0]?.toLowerCase() ?? ""));
+    if (services.size > 1) change.service = [...services].sort().join(",");
     change.conditionKeys = [...keys].sort();
     change.sources = ["recorded", "tests", "generated"].filter((s) => sourceSet.has(s));
     const levels = /* @__PURE__ */ new Set();
@@ -32550,6 +32554,13 @@ async function groupChanges(changed, base, head) {
   }
   const order = (a, b) => rank(a.accessLevels[0]) - rank(b.accessLevels[0]) || b.recordedCalls - a.recordedCalls || b.actions.length - a.actions.length || a.resource.localeCompare(b.resource);
   return { newAccess: newAccess.sort(order), removedAccess: removedAccess.sort(order) };
+}
+function coveringPatterns(statement, actions) {
+  if (!statement) return [];
+  if (statement.notAction) return [`* except ${statement.notAction.join(", ")}`];
+  return (statement.action ?? []).filter(
+    (p) => /[*?]/.test(p) && actions.every((a) => actionMatches(p, a))
+  );
 }
 function rank(level) {
   const i = LEVEL_ORDER.indexOf(level ?? "");
@@ -33930,6 +33941,10 @@ function code(text) {
   return `${fence}${cell(clean)}${fence}`;
 }
 function actionsCell(change) {
+  if (change.actions.length > 6 && change.actionPatterns.length > 0) {
+    const patterns = change.actionPatterns.map(code).join(", ");
+    return `${change.actions.length} actions matching ${patterns}: ${change.actions.slice(0, 3).map(code).join(", ")}, \u2026`;
+  }
   const shown = change.actions.slice(0, 6).map(code).join(", ");
   return change.actions.length > 6 ? `${shown} and ${change.actions.length - 6} more` : shown;
 }

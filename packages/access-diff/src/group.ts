@@ -4,7 +4,7 @@ import type { SideStatement } from "./documents.js";
 import type { ChangedRequest } from "./evaluate.js";
 import { actionInfo } from "./iam-reference.js";
 import type { AccessChange, CorpusSource } from "./types.js";
-import { resourceMatches } from "./wildcard.js";
+import { actionMatches, resourceMatches } from "./wildcard.js";
 
 /** Examples kept per group. @internal */
 export const EXAMPLES_PER_GROUP = 3;
@@ -64,7 +64,12 @@ export async function groupChanges(
   const headIndex = indexStatements(head);
   const groups = new Map<
     string,
-    AccessChange & { actionKeys: Set<string>; keys: Set<string>; sourceSet: Set<CorpusSource> }
+    AccessChange & {
+      actionKeys: Set<string>;
+      keys: Set<string>;
+      sourceSet: Set<CorpusSource>;
+      granting: SideStatement | undefined;
+    }
   >();
   for (const change of changed) {
     const direction = change.head.allow ? "new" : "removed";
@@ -75,11 +80,11 @@ export async function groupChanges(
       !statement && /custom rule/.test(granting.reason) ? granting.reason : undefined;
     const resource = resourcePattern(statement, change);
     const service = change.request.action.split(":")[0]?.toLowerCase() ?? "";
+    // Actions of every service granted by one statement on one resource pattern share a row.
     const key = [
       direction,
-      statement ? statementKey(statement.ref.document, statement.ref.statementIndex) : "",
+      statement ? statementKey(statement.ref.document, statement.ref.statementIndex) : service,
       resource,
-      service,
       customRule ?? "",
     ].join("\0");
     let group = groups.get(key);
@@ -88,6 +93,8 @@ export async function groupChanges(
         direction,
         service,
         actions: [],
+        actionPatterns: [],
+        granting: statement,
         resource,
         ...(statement ? { statement: statement.ref } : {}),
         ...(customRule ? { customRule } : {}),
@@ -122,8 +129,11 @@ export async function groupChanges(
   const newAccess: AccessChange[] = [];
   const removedAccess: AccessChange[] = [];
   for (const group of groups.values()) {
-    const { actionKeys: _a, keys, sourceSet, ...change } = group;
+    const { actionKeys: _a, keys, sourceSet, granting, ...change } = group;
     change.actions.sort();
+    change.actionPatterns = coveringPatterns(granting, change.actions);
+    const services = new Set(change.actions.map((a) => a.split(":")[0]?.toLowerCase() ?? ""));
+    if (services.size > 1) change.service = [...services].sort().join(",");
     change.conditionKeys = [...keys].sort();
     change.sources = (["recorded", "tests", "generated"] as const).filter((s) => sourceSet.has(s));
     const levels = new Set<string>();
@@ -138,6 +148,18 @@ export async function groupChanges(
     b.actions.length - a.actions.length ||
     a.resource.localeCompare(b.resource);
   return { newAccess: newAccess.sort(order), removedAccess: removedAccess.sort(order) };
+}
+
+/** The statement's wildcard patterns that cover all the actions, for a compact display. */
+function coveringPatterns(
+  statement: SideStatement | undefined,
+  actions: ReadonlyArray<string>,
+): string[] {
+  if (!statement) return [];
+  if (statement.notAction) return [`* except ${statement.notAction.join(", ")}`];
+  return (statement.action ?? []).filter(
+    (p) => /[*?]/.test(p) && actions.every((a) => actionMatches(p, a)),
+  );
 }
 
 function rank(level: string | undefined): number {

@@ -36,6 +36,10 @@ function code(text: string): string {
 }
 
 function actionsCell(change: AccessChange): string {
+  if (change.actions.length > 6 && change.actionPatterns.length > 0) {
+    const patterns = change.actionPatterns.map(code).join(", ");
+    return `${change.actions.length} actions matching ${patterns}: ${change.actions.slice(0, 3).map(code).join(", ")}, …`;
+  }
   const shown = change.actions.slice(0, 6).map(code).join(", ");
   return change.actions.length > 6 ? `${shown} and ${change.actions.length - 6} more` : shown;
 }

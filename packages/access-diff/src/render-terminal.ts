@@ -56,8 +56,14 @@ export function renderTerminal(report: GateReport, options: TerminalOptions = {}
   }
   for (const note of report.notes) lines.push(`  ${dim(note)}`);
   const change = (c: AccessChange, sign: string, paint: Paint) => {
+    const actions =
+      c.actions.length <= 8 || options.verbose
+        ? c.actions.join(", ")
+        : c.actionPatterns.length > 0
+          ? `${c.actions.length} actions matching ${c.actionPatterns.join(", ")}`
+          : `${c.actions.slice(0, 6).join(", ")} and ${c.actions.length - 6} more`;
     lines.push(
-      `  ${paint(sign)} ${c.actions.join(", ")} on ${c.resource} ${dim(`(${describeStatement(c.statement)}${c.statement ? ` ${location(c.statement.file, c.statement.line)}` : ""}; ${describeConditions(c)}${c.recordedCalls ? `; ${plural(c.recordedCalls, "recorded call")}` : ""})`)}`,
+      `  ${paint(sign)} ${actions} on ${c.resource} ${dim(`(${describeStatement(c.statement)}${c.statement ? ` ${location(c.statement.file, c.statement.line)}` : ""}; ${describeConditions(c)}${c.recordedCalls ? `; ${plural(c.recordedCalls, "recorded call")}` : ""})`)}`,
     );
     if (options.verbose) for (const e of c.examples) lines.push(`      ${dim(describeRequest(e))}`);
   };

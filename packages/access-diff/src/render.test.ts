@@ -12,6 +12,7 @@ function change(i: number, direction: "new" | "removed" = "new"): AccessChange {
     direction,
     service: "s3",
     actions: Array.from({ length: 9 }, (_, k) => `s3:Action${i}x${k}`),
+    actionPatterns: [],
     resource: `arn:aws:s3:::bucket-${i}/*`,
     statement: {
       document: "orders.json",

@@ -8,6 +8,7 @@ function change(direction: "new" | "removed", actions: string[]): AccessChange {
     direction,
     service: "s3",
     actions,
+    actionPatterns: [],
     resource: "arn:aws:s3:::orders/*",
     otherSide: "implicitly denied",
     conditionKeys: [],

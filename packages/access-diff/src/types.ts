@@ -73,6 +73,11 @@ export interface AccessChange {
   service: string;
   /** Actions, sorted, in their canonical casing. */
   actions: string[];
+  /**
+   * Wildcard Action patterns of the granting statement that cover every action of the group
+   * (for example `s3:Get*`), or `* except …` for NotAction: how a reviewer reads a long list.
+   */
+  actionPatterns: string[];
   /** The resource pattern the granting statement names (or the concrete resource). */
   resource: string;
   /** Statement that grants the access: in head for new access, in base for removed access. */
