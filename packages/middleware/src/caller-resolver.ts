@@ -33,6 +33,8 @@ export class CallerResolver {
   readonly #lookup: CallerLookup;
   readonly #known = new Map<string, Caller>();
   readonly #pending = new Map<string, Promise<Caller>>();
+  /** Complete callers by identity object: the SDK hands the same object until credentials refresh. */
+  readonly #byIdentity = new WeakMap<object, Caller>();
 
   constructor(
     options: { accountId?: string | undefined; principalArn?: string | undefined },
@@ -45,13 +47,24 @@ export class CallerResolver {
 
   /** The caller, when nothing has to be fetched; `undefined` means {@link resolve} must ask STS. */
   known(call: SdkCall): Caller | undefined {
-    const fromIdentity = callerFromIdentity(call.identity);
+    const identity = call.identity;
+    const seen = identity && this.#byIdentity.get(identity);
+    if (seen) return seen;
+    const fromIdentity = callerFromIdentity(identity);
     const base = { ...fromIdentity, ...this.#fixed };
-    if (base.arn && base.accountId) return base;
-    const key = accessKeyOf(call);
-    if (!key) return base;
-    const looked = this.#known.get(key);
-    return looked ? { ...fromIdentity, ...looked, ...this.#fixed } : undefined;
+    let caller: Caller | undefined;
+    if (base.arn && base.accountId) caller = base;
+    else {
+      const key = accessKeyOf(call);
+      if (!key) return base;
+      const looked = this.#known.get(key);
+      if (!looked) return undefined;
+      caller = { ...fromIdentity, ...looked, ...this.#fixed };
+    }
+    // Callers are shared between calls, so none may change after the fact.
+    Object.freeze(caller);
+    if (identity && caller.accountId) this.#byIdentity.set(identity, caller);
+    return caller;
   }
 
   /**

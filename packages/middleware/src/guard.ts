@@ -16,6 +16,8 @@ import type {
   KeycardMode,
 } from "./decision.js";
 import { DecisionLogWriter, decisionLogLine } from "./decision-log.js";
+import { DecisionMemo } from "./decision-memo.js";
+import { inputKey } from "./input-key.js";
 import { LearnRecorder } from "./learn-recorder.js";
 import { type KeycardLogger, type KeycardOptions, validateOptions } from "./options.js";
 import { redactionMatcher, summarizeInput } from "./redact.js";
@@ -62,6 +64,8 @@ export class KeycardGuard {
   readonly #redacted: (name: string) => boolean;
   readonly #loaded = new Set<string>();
   readonly #warned = new Set<string>();
+  /** One memo per caller: callers are shared objects, so the caller need not be part of the key. */
+  readonly #memos = new WeakMap<Caller, DecisionMemo>();
 
   constructor(options: KeycardOptions, lookup: CallerLookup = stsCallerLookup) {
     validateOptions(options);
@@ -93,14 +97,25 @@ export class KeycardGuard {
       call = readSdkCall(context, fallbackConfig);
       call.region ??= await configuredRegion(call.config);
       await this.#ensureLoaded(call.client);
-      const resolved = await this.#caller(call, input);
+      const now = Date.now();
+      const resolved = await this.#caller(call, input, now);
       if ("decision" in resolved) {
         decision = resolved.decision;
       } else {
         caller = resolved.caller;
-        const mapped = this.#map(call, input, caller);
-        if (mapped.known) requests = mapped.requests;
-        decision = this.#decide(call, caller, mapped);
+        const second = Math.floor(now / 1000);
+        const memos = this.#memoFor(caller);
+        const key = memos && this.#memoKey(call, input);
+        const memo = key === undefined ? undefined : memos?.get(key, second);
+        if (memo) {
+          requests = memo.mapped.known ? memo.mapped.requests : [];
+          decision = this.#fromMemo(memo.decision, caller);
+        } else {
+          const mapped = this.#map(call, input, caller, now);
+          if (mapped.known) requests = mapped.requests;
+          decision = this.#decide(call, caller, mapped);
+          if (key !== undefined) memos?.set(key, { second, mapped, decision });
+        }
       }
     } catch (error) {
       cause = error;
@@ -136,11 +151,12 @@ export class KeycardGuard {
   async #caller(
     call: SdkCall,
     input: unknown,
+    now: number,
   ): Promise<{ caller: Caller } | { decision: KeycardDecision }> {
     const known = this.#callers.known(call);
     if (known?.accountId) return { caller: known };
     // A call AWS checks no permission for (sts:GetCallerIdentity itself) needs no caller.
-    const probe = this.#map(call, input, known ?? {});
+    const probe = this.#map(call, input, known ?? {}, now);
     if (probe.known && probe.requests.length === 0)
       return { decision: this.#decide(call, known ?? {}, probe) };
     try {
@@ -156,8 +172,39 @@ export class KeycardGuard {
     }
   }
 
-  #map(call: SdkCall, input: unknown, caller: Caller): AuthorizationResult {
+  /** The caller's memo; none for a caller built for one call only (it is not frozen). */
+  #memoFor(caller: Caller): DecisionMemo | undefined {
+    if (!Object.isFrozen(caller)) return undefined;
+    let memo = this.#memos.get(caller);
+    if (!memo) {
+      memo = new DecisionMemo();
+      this.#memos.set(caller, memo);
+    }
+    return memo;
+  }
+
+  /** The memo key of a call, or undefined when its input cannot be keyed exactly. */
+  #memoKey(call: SdkCall, input: unknown): string | undefined {
+    const keyed = inputKey(input);
+    if (keyed === undefined) return undefined;
+    return `${call.client}\u0000${call.operation}\u0000${call.region}\u0000${call.secureTransport}\u0000${keyed}`;
+  }
+
+  /** A fresh decision (own id, own arrays) from a remembered one. */
+  #fromMemo(template: KeycardDecision, caller: Caller): KeycardDecision {
+    const decision: KeycardDecision = {
+      ...template,
+      decisionId: randomUUID(),
+      principal: principalOf(caller),
+      requests: template.requests.map((r) => ({ ...r })),
+    };
+    if (template.alsoMayNeed) decision.alsoMayNeed = template.alsoMayNeed.map((r) => ({ ...r }));
+    return decision;
+  }
+
+  #map(call: SdkCall, input: unknown, caller: Caller, now: number): AuthorizationResult {
     return authorizationForSync({
+      now: new Date(now),
       service: call.client,
       operation: call.operation,
       input,

@@ -28,7 +28,7 @@ const MAX_KEYS = 50;
 const MAX_ITEMS = 10;
 const MAX_STRING = 256;
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
@@ -45,7 +45,7 @@ export function redactionMatcher(
     ...extra.filter((p): p is string => typeof p === "string"),
   ];
   const combined = new RegExp(
-    `^(?:${globs.map((g) => g.split("*").map(escape).join(".*")).join("|")})$`,
+    `^(?:${globs.map((g) => g.split("*").map(escapeRegExp).join(".*")).join("|")})$`,
     "i",
   );
   const regexps = extra.filter((p): p is RegExp => p instanceof RegExp);
