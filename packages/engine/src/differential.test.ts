@@ -614,7 +614,7 @@ const customScenario: Scenario = {
     "guard.rego": `package keycard.custom.guard
 
 deny contains "deletes need MFA" if {
-	endswith(lower(input.request.action), "delete")
+	contains(lower(input.request.action), ":delete")
 	not input.request.context["aws:MultiFactorAuthPresent"] == true
 }
 
@@ -844,6 +844,21 @@ describe(`differential: wasm engine vs opa eval (seed ${SEED})`, () => {
     const pick = new Picker(SEED + i);
     const inputs = randomInputs(pick, 25, 8);
     expect(inputs.reduce((n, input) => n + input.requests.length, 0)).toBeGreaterThan(60);
+    if (scenario.custom) {
+      // Requests every seed includes, so that both kinds of custom verdict are compared.
+      inputs.push({
+        principal: principals[0] as PrincipalInfo,
+        region: "eu-west-1",
+        requests: [
+          {
+            action: "kms:Decrypt",
+            resource: "*",
+            context: { "kms:EncryptionContext:app": "orders" },
+          },
+          { action: "s3:DeleteObject", resource: "arn:aws:s3:::orders/a.json" },
+        ],
+      });
+    }
     const decisions = await compare(scenario, inputs, `fixed-${i}`);
     if (scenario.custom) {
       const reasons = decisions.flatMap((d) => d.requests.map((r) => r.reason));
