@@ -47,6 +47,17 @@ function principalOf(caller: Caller): DecisionPrincipal {
   return principal;
 }
 
+/** Decisions go to application code, which may change them; remembered ones must not change. */
+function copyDecision(decision: KeycardDecision): KeycardDecision {
+  const copy: KeycardDecision = {
+    ...decision,
+    principal: { ...decision.principal },
+    requests: decision.requests.map((r) => ({ ...r })),
+  };
+  if (decision.alsoMayNeed) copy.alsoMayNeed = decision.alsoMayNeed.map((r) => ({ ...r }));
+  return copy;
+}
+
 /**
  * Decides SDK calls: maps each to its IAM requests, evaluates them, then reports the decision
  * (callback, decision log, warnings, learn records). One guard serves every client a plugin is
@@ -114,7 +125,7 @@ export class KeycardGuard {
           const mapped = this.#map(call, input, caller, now);
           if (mapped.known) requests = mapped.requests;
           decision = this.#decide(call, caller, mapped);
-          if (key !== undefined) memos?.set(key, { second, mapped, decision });
+          if (key !== undefined) memos?.set(key, { second, mapped, decision: copyDecision(decision) });
         }
       }
     } catch (error) {
@@ -192,13 +203,9 @@ export class KeycardGuard {
 
   /** A fresh decision (own id, own arrays) from a remembered one. */
   #fromMemo(template: KeycardDecision, caller: Caller): KeycardDecision {
-    const decision: KeycardDecision = {
-      ...template,
-      decisionId: randomUUID(),
-      principal: principalOf(caller),
-      requests: template.requests.map((r) => ({ ...r })),
-    };
-    if (template.alsoMayNeed) decision.alsoMayNeed = template.alsoMayNeed.map((r) => ({ ...r }));
+    const decision = copyDecision(template);
+    decision.decisionId = randomUUID();
+    decision.principal = principalOf(caller);
     return decision;
   }
 

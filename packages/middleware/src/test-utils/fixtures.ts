@@ -1,6 +1,17 @@
 import { Readable } from "node:stream";
 import { loadPolicy, type Policy, type PolicyDocument } from "@keycard/engine";
-import type { HttpRequest, HttpResponse } from "@smithy/types";
+import {
+  type FinalizeHandlerArguments,
+  type FinalizeHandlerOutput,
+  type FinalizeRequestMiddleware,
+  type HandlerExecutionContext,
+  type HttpRequest,
+  type HttpResponse,
+  type MiddlewareStack,
+  type RelativeMiddlewareOptions,
+  SMITHY_CONTEXT_KEY,
+} from "@smithy/types";
+import type { KeycardPlugin } from "../keycard-plugin.js";
 import type { KeycardLogger } from "../options.js";
 
 /** The account every fixture uses; moto's default account too. */
@@ -109,5 +120,71 @@ export function clientConfig(
     requestHandler: handler,
     maxAttempts: 1,
     ...extra,
+  };
+}
+
+/** What a test's hand-built SDK context describes. */
+export interface ContextSpec {
+  client?: string | undefined;
+  command?: string | undefined;
+  region?: string | undefined;
+  identity?: Record<string, unknown> | undefined;
+  protocol?: "https:" | "http:";
+  config?: Record<string, unknown>;
+}
+
+/**
+ * The middleware context the SDK has filled by the finalizeRequest step: names, the resolved
+ * endpoint and the selected auth scheme with its identity and signing properties.
+ */
+export function sdkContext(spec: ContextSpec = {}): HandlerExecutionContext {
+  const region = "region" in spec ? spec.region : "us-east-1";
+  const identity = "identity" in spec ? spec.identity : credentials;
+  return {
+    clientName: "client" in spec ? spec.client : "S3Client",
+    commandName: "command" in spec ? spec.command : "PutObjectCommand",
+    ...(region ? { signing_region: region } : {}),
+    endpointV2: { url: new URL(`${spec.protocol ?? "https:"}//aws.example`) },
+    [SMITHY_CONTEXT_KEY]: {
+      selectedHttpAuthScheme: {
+        httpAuthOption: { schemeId: "aws.auth#sigv4", signingProperties: { config: spec.config } },
+        identity,
+        signer: { sign: async (request: unknown) => request },
+      },
+    },
+  } as HandlerExecutionContext;
+}
+
+type Handler = (args: FinalizeHandlerArguments<object>) => Promise<FinalizeHandlerOutput<object>>;
+
+/** The middleware a plugin adds to a stack, and the options it was added with. */
+export function captureMiddleware(plugin: KeycardPlugin): {
+  middleware: FinalizeRequestMiddleware<object, object>;
+  options: RelativeMiddlewareOptions;
+  /** Runs the middleware for one call with a mocked `next`; resolves to what `next` got, or rejects. */
+  run(input: object, context?: HandlerExecutionContext): Promise<{ nextCalls: number }>;
+} {
+  let middleware: FinalizeRequestMiddleware<object, object> | undefined;
+  let options: RelativeMiddlewareOptions | undefined;
+  plugin.applyToStack({
+    addRelativeTo(m: FinalizeRequestMiddleware<object, object>, o: RelativeMiddlewareOptions) {
+      middleware = m;
+      options = o;
+    },
+  } as unknown as MiddlewareStack<object, object>);
+  if (!middleware || !options) throw new Error("the plugin added no middleware");
+  const captured = middleware;
+  return {
+    middleware: captured,
+    options,
+    async run(input, context = sdkContext()) {
+      let nextCalls = 0;
+      const next: Handler = async () => {
+        nextCalls++;
+        return { output: {}, response: {} } as FinalizeHandlerOutput<object>;
+      };
+      await captured(next, context)({ input, request: {} });
+      return { nextCalls };
+    },
   };
 }
