@@ -125,7 +125,8 @@ export class KeycardGuard {
           const mapped = this.#map(call, input, caller, now);
           if (mapped.known) requests = mapped.requests;
           decision = this.#decide(call, caller, mapped);
-          if (key !== undefined) memos?.set(key, { second, mapped, decision: copyDecision(decision) });
+          if (key !== undefined)
+            memos?.set(key, { second, mapped, decision: copyDecision(decision) });
         }
       }
     } catch (error) {

@@ -87,7 +87,9 @@ export interface StubResponse {
  * A request handler that never touches the network: it records each request and answers with
  * the next canned response (the last one repeats).
  */
-export function stubHandler(...responses: StubResponse[]): {
+export function stubHandler(
+  ...responses: Array<StubResponse | ((request: HttpRequest) => StubResponse)>
+): {
   handle(request: HttpRequest): Promise<{ response: HttpResponse }>;
   requests: HttpRequest[];
 } {
@@ -96,7 +98,8 @@ export function stubHandler(...responses: StubResponse[]): {
     requests,
     async handle(request: HttpRequest) {
       requests.push(request);
-      const canned = responses[Math.min(requests.length - 1, responses.length - 1)] ?? {};
+      const next = responses[Math.min(requests.length - 1, responses.length - 1)] ?? {};
+      const canned = typeof next === "function" ? next(request) : next;
       return {
         response: {
           statusCode: canned.statusCode ?? 200,
@@ -107,6 +110,19 @@ export function stubHandler(...responses: StubResponse[]): {
     },
   };
 }
+
+/** Whether a request is `sts:GetCallerIdentity`, whatever protocol the STS client speaks. */
+export function isGetCallerIdentity(request: HttpRequest): boolean {
+  const target = request.headers["x-amz-target"] ?? "";
+  const body = typeof request.body === "string" ? request.body : "";
+  return target.endsWith("GetCallerIdentity") || body.includes("Action=GetCallerIdentity");
+}
+
+/** STS's answer to GetCallerIdentity for a role session in {@link ACCOUNT}. */
+export const callerIdentityResponse: StubResponse = {
+  headers: { "content-type": "text/xml" },
+  body: `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:sts::${ACCOUNT}:assumed-role/orders/session-1</Arn><UserId>AROAKEYCARDTEST:session-1</UserId><Account>${ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+};
 
 /** Client configuration for tests: loopback endpoint, fake credentials, the stub handler. */
 export function clientConfig(

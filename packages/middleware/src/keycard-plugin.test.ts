@@ -1,0 +1,340 @@
+import { createHash } from "node:crypto";
+import { DeleteTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { CreateUserCommand, IAMClient, ListUsersCommand } from "@aws-sdk/client-iam";
+import { DeleteFunctionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import {
+  DeleteBucketCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import {
+  DeleteSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { PurgeQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { loadPolicy, type PolicyDocument } from "@keycard/engine";
+import { describe, expect, test } from "vitest";
+import type { KeycardDecision } from "./decision.js";
+import { KeycardConfigError, KeycardDeniedError } from "./errors.js";
+import { keycardPlugin, withKeycard } from "./keycard-plugin.js";
+import {
+  ACCOUNT,
+  callerIdentityResponse,
+  clientConfig,
+  credentials,
+  isGetCallerIdentity,
+  memoryLogger,
+  ordersPolicy,
+  ROLE_ARN,
+  type StubResponse,
+  stubHandler,
+} from "./test-utils/fixtures.js";
+
+const appPolicy: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [
+    ...(ordersPolicy.Statement as object[]),
+    {
+      Effect: "Allow",
+      Action: "secretsmanager:GetSecretValue",
+      Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:orders/*`,
+    },
+    { Effect: "Allow", Action: "iam:ListUsers", Resource: "*" },
+    {
+      Effect: "Allow",
+      Action: "lambda:InvokeFunction",
+      Resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:orders-*`,
+    },
+  ],
+} as PolicyDocument;
+
+const policyPromise = loadPolicy({ iam: [{ name: "app.json", document: appPolicy }] });
+
+const json = (body: object, type = "application/x-amz-json-1.0") => ({
+  headers: { "content-type": type },
+  body: JSON.stringify(body),
+});
+const md5 = (text: string) => createHash("md5").update(text).digest("hex");
+
+async function rejection(promise: Promise<unknown>): Promise<KeycardDeniedError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(KeycardDeniedError);
+  return error as KeycardDeniedError;
+}
+
+/** Each service: a client, an allowed command, a denied one, and what the service answers. */
+const services: Array<{
+  name: string;
+  client: (config: object) => object;
+  allowed: () => object;
+  denied: () => object;
+  response: StubResponse;
+}> = [
+  {
+    name: "S3",
+    client: (config: object) => new S3Client({ ...config, forcePathStyle: true }),
+    allowed: () => new PutObjectCommand({ Bucket: "orders", Key: "a.json", Body: "{}" }),
+    denied: () => new DeleteBucketCommand({ Bucket: "orders" }),
+    response: { headers: { etag: '"1"' } },
+  },
+  {
+    name: "DynamoDB",
+    client: (config: object) => new DynamoDBClient(config),
+    allowed: () => new GetItemCommand({ TableName: "orders", Key: { id: { S: "1" } } }),
+    denied: () => new DeleteTableCommand({ TableName: "orders" }),
+    response: json({}),
+  },
+  {
+    name: "SQS",
+    client: (config: object) => new SQSClient(config),
+    allowed: () =>
+      new SendMessageCommand({
+        QueueUrl: `http://127.0.0.1:9/${ACCOUNT}/order-events`,
+        MessageBody: "hello",
+      }),
+    denied: () => new PurgeQueueCommand({ QueueUrl: `http://127.0.0.1:9/${ACCOUNT}/order-events` }),
+    response: json({ MessageId: "1", MD5OfMessageBody: md5("hello") }),
+  },
+  {
+    name: "Secrets Manager",
+    client: (config: object) => new SecretsManagerClient(config),
+    allowed: () => new GetSecretValueCommand({ SecretId: "orders/payment-api-key" }),
+    denied: () => new DeleteSecretCommand({ SecretId: "orders/payment-api-key" }),
+    response: json(
+      { Name: "orders/payment-api-key", SecretString: "s3cret" },
+      "application/x-amz-json-1.1",
+    ),
+  },
+  {
+    name: "IAM",
+    client: (config: object) => new IAMClient(config),
+    allowed: () => new ListUsersCommand({}),
+    denied: () => new CreateUserCommand({ UserName: "mallory" }),
+    response: {
+      headers: { "content-type": "text/xml" },
+      body: "<ListUsersResponse><ListUsersResult><Users/><IsTruncated>false</IsTruncated></ListUsersResult></ListUsersResponse>",
+    },
+  },
+  {
+    name: "Lambda",
+    client: (config: object) => new LambdaClient(config),
+    allowed: () =>
+      new InvokeCommand({ FunctionName: "orders-worker", Payload: new TextEncoder().encode("{}") }),
+    denied: () => new DeleteFunctionCommand({ FunctionName: "orders-worker" }),
+    response: { body: "{}" },
+  },
+];
+
+describe.each(services)("$name client with a stub request handler", (service) => {
+  test("allowed calls are sent once; denied calls reject and are never sent", async () => {
+    const policy = await policyPromise;
+    const handler = stubHandler(service.response);
+    const decisions: KeycardDecision[] = [];
+    // biome-ignore lint/suspicious/noExplicitAny: each service's client has its own command types
+    const client: any = service.client(clientConfig(handler));
+    client.middlewareStack.use(
+      keycardPlugin({ policy, principalArn: ROLE_ARN, onDecision: (d) => decisions.push(d) }),
+    );
+    await client.send(service.allowed());
+    expect(handler.requests).toHaveLength(1);
+    const error = await rejection(client.send(service.denied()));
+    expect(handler.requests).toHaveLength(1);
+    expect(error.decision.allow).toBe(false);
+    expect(decisions.map((d) => d.allow)).toEqual([true, false]);
+  });
+});
+
+describe("a real client", () => {
+  test("a retryable 500 is retried without checking again", async () => {
+    const policy = await policyPromise;
+    const error500 = {
+      statusCode: 500,
+      headers: { "content-type": "application/xml" },
+      body: "<Error><Code>InternalError</Code><Message>try again</Message></Error>",
+    };
+    const handler = stubHandler(error500, error500, { headers: { etag: '"1"' } });
+    const decisions: KeycardDecision[] = [];
+    const s3 = new S3Client(clientConfig(handler, { forcePathStyle: true, maxAttempts: 3 }));
+    s3.middlewareStack.use(
+      keycardPlugin({ policy, principalArn: ROLE_ARN, onDecision: (d) => decisions.push(d) }),
+    );
+    await s3.send(new PutObjectCommand({ Bucket: "orders", Key: "a.json", Body: "{}" }));
+    expect(handler.requests).toHaveLength(3);
+    expect(decisions).toHaveLength(1);
+  });
+
+  test("the check runs before signing: a denied call never reaches the signer", async () => {
+    const policy = await policyPromise;
+    let signed = 0;
+    const handler = stubHandler({});
+    const s3 = new S3Client(
+      clientConfig(handler, {
+        forcePathStyle: true,
+        credentials: async () => {
+          signed++;
+          return credentials;
+        },
+      }),
+    );
+    s3.middlewareStack.use(keycardPlugin({ policy, principalArn: ROLE_ARN }));
+    s3.middlewareStack.addRelativeTo(
+      () => async () => {
+        throw new Error("the request reached the signer");
+      },
+      { name: "signingSpy", relation: "after", toMiddleware: "httpSigningMiddleware" },
+    );
+    await rejection(s3.send(new DeleteBucketCommand({ Bucket: "orders" })));
+    // The identity was resolved (once) before keycard decided.
+    expect(signed).toBe(1);
+  });
+
+  test("withKeycard applies the plugin and returns the same client", async () => {
+    const policy = await policyPromise;
+    const handler = stubHandler({});
+    const s3 = new S3Client(clientConfig(handler, { forcePathStyle: true }));
+    expect(withKeycard(s3, { policy, principalArn: ROLE_ARN })).toBe(s3);
+    await rejection(s3.send(new DeleteBucketCommand({ Bucket: "orders" })));
+    await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.json" }));
+    expect(handler.requests).toHaveLength(1);
+  });
+
+  test("one plugin serves several clients and records for all of them", async () => {
+    const plugin = keycardPlugin({ mode: "learn", principalArn: ROLE_ARN });
+    const s3 = withKeycard(
+      new S3Client(clientConfig(stubHandler({}), { forcePathStyle: true })),
+      plugin,
+    );
+    const dynamo = new DynamoDBClient(clientConfig(stubHandler(json({}))));
+    dynamo.middlewareStack.use(plugin);
+    await s3.send(new PutObjectCommand({ Bucket: "orders", Key: "a.json", Body: "{}" }));
+    await dynamo.send(new GetItemCommand({ TableName: "orders", Key: { id: { S: "1" } } }));
+    expect(plugin.learned().map((r) => r.action)).toEqual(["s3:PutObject", "dynamodb:GetItem"]);
+    expect(await plugin.learnedPolicy()).toMatchObject({
+      Statement: [{ Sid: "Dynamodb" }, { Sid: "S3" }],
+    });
+  });
+
+  test("using the plugin twice on one client adds it once", async () => {
+    const policy = await policyPromise;
+    const decisions: KeycardDecision[] = [];
+    const plugin = keycardPlugin({
+      policy,
+      principalArn: ROLE_ARN,
+      onDecision: (d) => decisions.push(d),
+    });
+    const s3 = new S3Client(clientConfig(stubHandler({}), { forcePathStyle: true }));
+    s3.middlewareStack.use(plugin);
+    s3.middlewareStack.use(plugin);
+    await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.json" }));
+    expect(decisions).toHaveLength(1);
+  });
+});
+
+describe("the caller's account and ARN", () => {
+  const withoutAccount = { accessKeyId: "AKIAKEYCARDTEST00002", secretAccessKey: "x" };
+
+  test("one sts:GetCallerIdentity per credential set, made with the client's own configuration", async () => {
+    const policy = await policyPromise;
+    const handler = stubHandler((request) =>
+      isGetCallerIdentity(request) ? callerIdentityResponse : {},
+    );
+    const decisions: KeycardDecision[] = [];
+    const s3 = new S3Client(
+      clientConfig(handler, { forcePathStyle: true, credentials: withoutAccount }),
+    );
+    s3.middlewareStack.use(keycardPlugin({ policy, onDecision: (d) => decisions.push(d) }));
+    await Promise.all([
+      s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.json" })),
+      s3.send(new GetObjectCommand({ Bucket: "orders", Key: "b.json" })),
+    ]);
+    await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "c.json" }));
+    const sts = handler.requests.filter(isGetCallerIdentity);
+    expect(sts).toHaveLength(1);
+    expect(sts[0]!.hostname).toBe("127.0.0.1");
+    expect(sts[0]!.headers["authorization"]).toContain(withoutAccount.accessKeyId);
+    expect(handler.requests).toHaveLength(4);
+    expect(decisions[0]!.principal).toEqual({ arn: ROLE_ARN, accountId: ACCOUNT });
+  });
+
+  test("an STS failure without a known account denies in enforce mode, naming the cause", async () => {
+    const policy = await policyPromise;
+    const handler = stubHandler((request) =>
+      isGetCallerIdentity(request)
+        ? {
+            statusCode: 403,
+            headers: { "content-type": "text/xml" },
+            body: "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>bad token</Message></Error></ErrorResponse>",
+          }
+        : {},
+    );
+    const s3 = new S3Client(
+      clientConfig(handler, { forcePathStyle: true, credentials: withoutAccount }),
+    );
+    s3.middlewareStack.use(keycardPlugin({ policy, logger: memoryLogger() }));
+    const error = await rejection(
+      s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.json" })),
+    );
+    expect(error.decision.reason).toMatch(/sts:GetCallerIdentity failed/);
+    expect(error.decision.reason).toMatch(/bad token/);
+    expect(handler.requests.filter((r) => !isGetCallerIdentity(r))).toHaveLength(0);
+  });
+
+  test("an STS failure with the account on the credentials leaves only the ARN out", async () => {
+    const policy = await policyPromise;
+    const handler = stubHandler((request) =>
+      isGetCallerIdentity(request) ? { statusCode: 400, body: "no" } : {},
+    );
+    const decisions: KeycardDecision[] = [];
+    const s3 = new S3Client(clientConfig(handler, { forcePathStyle: true }));
+    s3.middlewareStack.use(keycardPlugin({ policy, onDecision: (d) => decisions.push(d) }));
+    await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.json" }));
+    await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "b.json" }));
+    expect(decisions[0]!.principal).toEqual({ accountId: ACCOUNT });
+    expect(handler.requests.filter(isGetCallerIdentity)).toHaveLength(1);
+  });
+
+  test("the STS client itself: GetCallerIdentity is never blocked and needs no lookup", async () => {
+    const policy = await policyPromise;
+    const handler = stubHandler(callerIdentityResponse);
+    const sts = new STSClient(clientConfig(handler, { credentials: withoutAccount }));
+    sts.middlewareStack.use(keycardPlugin({ policy }));
+    const answer = await sts.send(new GetCallerIdentityCommand({}));
+    expect(answer.Account).toBe(ACCOUNT);
+    expect(handler.requests).toHaveLength(1);
+  });
+});
+
+describe("options", () => {
+  test("unusable options throw KeycardConfigError at once", async () => {
+    const policy = await policyPromise;
+    const bad: object[] = [
+      {},
+      { mode: "audit" },
+      { policy, mode: "permissive" },
+      { policy: {} },
+      { policy, unmapped: "maybe" },
+      { policy, accountId: "12" },
+      { policy, principalArn: "" },
+      { policy, decisionLog: 42 },
+      { policy, onDecision: "yes" },
+    ];
+    for (const options of bad) {
+      const error = (() => {
+        try {
+          keycardPlugin(options);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, JSON.stringify(options)).toBeInstanceOf(KeycardConfigError);
+      expect((error as KeycardConfigError).code).toBe("InvalidOptions");
+    }
+    expect(keycardPlugin({ mode: "learn" }).mode).toBe("learn");
+  });
+});
