@@ -5,9 +5,25 @@
  */
 import { cpus, totalmem } from "node:os";
 import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
-import { type EvaluationInput, type PolicyDocument, type PolicyStatement, loadPolicy } from "../src/index.js";
+import {
+  type EvaluationInput,
+  loadPolicy,
+  type PolicyDocument,
+  type PolicyStatement,
+} from "../src/index.js";
 
-const SERVICES = ["s3", "dynamodb", "sqs", "sns", "lambda", "kms", "secretsmanager", "ssm", "logs", "kinesis"];
+const SERVICES = [
+  "s3",
+  "dynamodb",
+  "sqs",
+  "sns",
+  "lambda",
+  "kms",
+  "secretsmanager",
+  "ssm",
+  "logs",
+  "kinesis",
+];
 const ACCOUNT = "123456789012";
 
 interface Grant {
@@ -28,7 +44,12 @@ function iamPolicy(size: number): PolicyDocument {
   const Statement: PolicyStatement[] = [];
   for (let i = 0; i < size; i++) {
     const g = grant(i);
-    Statement.push({ Sid: `S${i}`, Effect: "Allow", Action: g.action, Resource: g.resourcePattern });
+    Statement.push({
+      Sid: `S${i}`,
+      Effect: "Allow",
+      Action: g.action,
+      Resource: g.resourcePattern,
+    });
   }
   return { Version: "2012-10-17", Statement };
 }
@@ -64,14 +85,22 @@ const fmt = (us: number) => `${us.toFixed(2)} µs`;
 
 async function main(): Promise<void> {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
-  console.log(`machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  console.log(
+    `machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+  );
   console.log("");
-  console.log("| statements | keycard p50 | keycard p99 | cached p50 | cached p99 | cedar p50 | cedar p99 | cedar/keycard (p50) |");
+  console.log(
+    "| statements | keycard p50 | keycard p99 | cached p50 | cached p99 | cedar p50 | cedar p99 | cedar/keycard (p50) |",
+  );
   console.log("|---:|---:|---:|---:|---:|---:|---:|---:|");
   const iterations = Number(process.env.BENCH_ITERATIONS ?? 20_000);
   for (const size of [10, 100, 1000, 10_000]) {
     const document = iamPolicy(size);
-    const uncached = await loadPolicy({ iam: [{ name: "bench", document }], cache: false, checkActions: false });
+    const uncached = await loadPolicy({
+      iam: [{ name: "bench", document }],
+      cache: false,
+      checkActions: false,
+    });
     const cached = await loadPolicy({ iam: [{ name: "bench", document }], checkActions: false });
     // Requests that each hit a different statement, so the work is the real lookup.
     const inputs: EvaluationInput[] = Array.from({ length: 256 }, (_, k) => {
@@ -79,14 +108,16 @@ async function main(): Promise<void> {
       return { region: "us-east-1", requests: [{ action: g.action, resource: g.sampleResource }] };
     });
     for (const input of inputs) {
-      if (!uncached.evaluate(input).allow) throw new Error(`keycard denied a granted request at ${size}`);
+      if (!uncached.evaluate(input).allow)
+        throw new Error(`keycard denied a granted request at ${size}`);
     }
     const k = measure(iterations, (i) => uncached.evaluate(inputs[i & 255] as EvaluationInput));
     const c = measure(iterations, (i) => cached.evaluate(inputs[i & 255] as EvaluationInput));
 
     const setId = `bench-${size}`;
     const parsed = cedar.preparsePolicySet(setId, { staticPolicies: cedarPolicies(size) });
-    if (parsed.type !== "success") throw new Error(`cedar could not parse: ${JSON.stringify(parsed)}`);
+    if (parsed.type !== "success")
+      throw new Error(`cedar could not parse: ${JSON.stringify(parsed)}`);
     const cedarCalls = inputs.map((input) => {
       const request = input.requests[0];
       return {
@@ -105,16 +136,25 @@ async function main(): Promise<void> {
       }
     }
     const cedarIterations = size >= 10_000 ? Math.min(iterations, 2000) : iterations;
-    const ce = measure(cedarIterations, (i) => cedar.statefulIsAuthorized(cedarCalls[i & 255] as (typeof cedarCalls)[number]));
+    const ce = measure(cedarIterations, (i) =>
+      cedar.statefulIsAuthorized(cedarCalls[i & 255] as (typeof cedarCalls)[number]),
+    );
     console.log(
       `| ${size.toLocaleString("en-US")} | ${fmt(k.p50)} | ${fmt(k.p99)} | ${fmt(c.p50)} | ${fmt(c.p99)} | ${fmt(ce.p50)} | ${fmt(ce.p99)} | ${(ce.p50 / k.p50).toFixed(1)}× |`,
     );
   }
 
   const total = Number(process.env.BENCH_MEMORY_ITERATIONS ?? 1_000_000);
-  const policy = await loadPolicy({ iam: [{ name: "bench", document: iamPolicy(100) }], cache: false, checkActions: false });
+  const policy = await loadPolicy({
+    iam: [{ name: "bench", document: iamPolicy(100) }],
+    cache: false,
+    checkActions: false,
+  });
   const g = grant(37);
-  const input: EvaluationInput = { region: "us-east-1", requests: [{ action: g.action, resource: g.sampleResource }] };
+  const input: EvaluationInput = {
+    region: "us-east-1",
+    requests: [{ action: g.action, resource: g.sampleResource }],
+  };
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const heapBefore = process.memoryUsage().heapUsed;

@@ -8,7 +8,6 @@ import { gunzipSync } from "node:zlib";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..", "..", "..");
-const library = join(root, "policies", "keycard");
 const out = join(here, "..", "wasm", "keycard.wasm");
 
 function findOpa() {
@@ -23,12 +22,26 @@ try {
   try {
     execFileSync(
       findOpa(),
-      ["build", "-t", "wasm", "-e", "keycard/authz/decision", "--ignore", "*_test.rego", "-o", bundle, library],
-      { stdio: ["ignore", "inherit", "inherit"] },
+      [
+        "build",
+        "-t",
+        "wasm",
+        "-e",
+        "keycard/authz/decision",
+        "--ignore",
+        "*_test.rego",
+        "-o",
+        bundle,
+        "policies/keycard",
+      ],
+      // A relative library path keeps the build machine's paths out of the wasm's error messages.
+      { stdio: ["ignore", "inherit", "inherit"], cwd: root },
     );
   } catch (error) {
     if (error.code === "ENOENT") {
-      console.error("The OPA CLI is needed to compile the IAM library: run scripts/bootstrap.sh, or set OPA_PATH.");
+      console.error(
+        "The OPA CLI is needed to compile the IAM library: run scripts/bootstrap.sh, or set OPA_PATH.",
+      );
       process.exit(1);
     }
     throw error;
@@ -38,10 +51,21 @@ try {
   let offset = 0;
   let wasm;
   while (offset + 512 <= tar.length) {
-    const name = tar.subarray(offset, offset + 100).toString("utf8").replace(/\0.*$/s, "");
+    const name = tar
+      .subarray(offset, offset + 100)
+      .toString("utf8")
+      .replace(/\0.*$/s, "");
     if (!name) break;
-    const size = Number.parseInt(tar.subarray(offset + 124, offset + 136).toString("utf8").replace(/\0.*$/s, "").trim() || "0", 8);
-    if (name.replace(/^\/+/, "") === "policy.wasm") wasm = tar.subarray(offset + 512, offset + 512 + size);
+    const size = Number.parseInt(
+      tar
+        .subarray(offset + 124, offset + 136)
+        .toString("utf8")
+        .replace(/\0.*$/s, "")
+        .trim() || "0",
+      8,
+    );
+    if (name.replace(/^\/+/, "") === "policy.wasm")
+      wasm = tar.subarray(offset + 512, offset + 512 + size);
     offset += 512 + Math.ceil(size / 512) * 512;
   }
   if (!wasm) throw new Error("opa build produced no policy.wasm");

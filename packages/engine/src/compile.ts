@@ -37,20 +37,36 @@ export interface SourceDocument {
 }
 
 const DOCUMENT_ELEMENTS = new Set(["Version", "Id", "Statement"]);
-const STATEMENT_ELEMENTS = new Set(["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"]);
+const STATEMENT_ELEMENTS = new Set([
+  "Sid",
+  "Effect",
+  "Action",
+  "NotAction",
+  "Resource",
+  "NotResource",
+  "Condition",
+]);
 const ACTION_PATTERN = /^(\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+)$/;
 const ARN_PATTERN = /^arn:[^:]*:[^:]*:[^:]*:[^:]*:.+$/s;
 
-function fail(code: ConstructorParameters<typeof PolicyLoadError>[0], message: string, location: PolicyLocation): never {
+function fail(
+  code: ConstructorParameters<typeof PolicyLoadError>[0],
+  message: string,
+  location: PolicyLocation,
+): never {
   throw new PolicyLoadError(code, message, { location });
 }
 
 function stringList(value: unknown, element: string, where: PolicyLocation): string[] {
   const list = Array.isArray(value) ? value : [value];
-  if (list.length === 0) fail("InvalidElement", `${element} must not be empty`, { ...where, element });
+  if (list.length === 0)
+    fail("InvalidElement", `${element} must not be empty`, { ...where, element });
   for (const item of list) {
     if (typeof item !== "string" || item.length === 0) {
-      fail("InvalidElement", `${element} must be a string or a list of strings`, { ...where, element });
+      fail("InvalidElement", `${element} must be a string or a list of strings`, {
+        ...where,
+        element,
+      });
     }
   }
   return list as string[];
@@ -59,7 +75,10 @@ function stringList(value: unknown, element: string, where: PolicyLocation): str
 function compileActions(value: unknown, element: string, where: PolicyLocation): CompiledPattern[] {
   return stringList(value, element, where).map((action) => {
     if (!ACTION_PATTERN.test(action)) {
-      fail("InvalidAction", `"${action}" is not an action (expected service:Action)`, { ...where, element });
+      fail("InvalidAction", `"${action}" is not an action (expected service:Action)`, {
+        ...where,
+        element,
+      });
     }
     const compiled = compilePattern(action, "wildcard", { lowerCase: true });
     if (compiled instanceof Error) fail("InvalidAction", compiled.message, { ...where, element });
@@ -67,16 +86,26 @@ function compileActions(value: unknown, element: string, where: PolicyLocation):
   });
 }
 
-function compileResources(value: unknown, element: string, where: PolicyLocation, variables: boolean): CompiledPattern[] {
+function compileResources(
+  value: unknown,
+  element: string,
+  where: PolicyLocation,
+  variables: boolean,
+): CompiledPattern[] {
   return stringList(value, element, where).map((resource) => {
     if (resource !== "*" && !ARN_PATTERN.test(resource)) {
-      fail("InvalidArn", `"${resource}" is not an ARN (arn:partition:service:region:account:resource) or *`, {
-        ...where,
-        element,
-      });
+      fail(
+        "InvalidArn",
+        `"${resource}" is not an ARN (arn:partition:service:region:account:resource) or *`,
+        {
+          ...where,
+          element,
+        },
+      );
     }
     const compiled = compilePattern(resource, "wildcard", { variables });
-    if (compiled instanceof Error) fail("InvalidArn", `"${resource}": ${compiled.message}`, { ...where, element });
+    if (compiled instanceof Error)
+      fail("InvalidArn", `"${resource}": ${compiled.message}`, { ...where, element });
     return compiled;
   });
 }
@@ -94,24 +123,40 @@ function compileStatement(
   const statement = raw as Record<string, unknown>;
   for (const element of Object.keys(statement)) {
     if (element === "Principal" || element === "NotPrincipal") {
-      fail("UnknownElement", `${element} is not allowed in identity-based policies`, { ...where, element });
+      fail("UnknownElement", `${element} is not allowed in identity-based policies`, {
+        ...where,
+        element,
+      });
     }
-    if (!STATEMENT_ELEMENTS.has(element)) fail("UnknownElement", `unknown element "${element}"`, { ...where, element });
+    if (!STATEMENT_ELEMENTS.has(element))
+      fail("UnknownElement", `unknown element "${element}"`, { ...where, element });
   }
   const { Sid, Effect } = statement;
   if (Sid !== undefined && (typeof Sid !== "string" || !/^[A-Za-z0-9 _.-]*$/.test(Sid))) {
-    fail("InvalidElement", "Sid must be a string of letters and digits", { ...where, element: "Sid" });
+    fail("InvalidElement", "Sid must be a string of letters and digits", {
+      ...where,
+      element: "Sid",
+    });
   }
   if (Effect !== "Allow" && Effect !== "Deny") {
-    fail("InvalidElement", `Effect must be "Allow" or "Deny" (got ${JSON.stringify(Effect)})`, { ...where, element: "Effect" });
+    fail("InvalidElement", `Effect must be "Allow" or "Deny" (got ${JSON.stringify(Effect)})`, {
+      ...where,
+      element: "Effect",
+    });
   }
   const hasAction = "Action" in statement;
   if (hasAction === "NotAction" in statement) {
-    fail("InvalidElement", "a statement needs exactly one of Action or NotAction", { ...where, element: "Action" });
+    fail("InvalidElement", "a statement needs exactly one of Action or NotAction", {
+      ...where,
+      element: "Action",
+    });
   }
   const hasResource = "Resource" in statement;
   if (hasResource === "NotResource" in statement) {
-    fail("InvalidElement", "a statement needs exactly one of Resource or NotResource", { ...where, element: "Resource" });
+    fail("InvalidElement", "a statement needs exactly one of Resource or NotResource", {
+      ...where,
+      element: "Resource",
+    });
   }
   const sid = typeof Sid === "string" && Sid.length > 0 ? Sid : undefined;
   const ref: MatchedStatement = {
@@ -128,8 +173,15 @@ function compileStatement(
   };
   if (hasAction) compiled.action = compileActions(statement.Action, "Action", where);
   else compiled.not_action = compileActions(statement.NotAction, "NotAction", where);
-  if (hasResource) compiled.resource = compileResources(statement.Resource, "Resource", where, variables);
-  else compiled.not_resource = compileResources(statement.NotResource, "NotResource", where, variables);
+  if (hasResource)
+    compiled.resource = compileResources(statement.Resource, "Resource", where, variables);
+  else
+    compiled.not_resource = compileResources(
+      statement.NotResource,
+      "NotResource",
+      where,
+      variables,
+    );
   if (statement.Condition !== undefined) {
     const conditions = compileConditions(statement.Condition, where, variables);
     if (conditions.length > 0) compiled.condition = conditions;
@@ -150,7 +202,10 @@ export function parseDocumentText(name: string, text: string): unknown {
       const line = before.split("\n").length;
       where = ` at line ${line}, column ${Number(position) - before.lastIndexOf("\n")}`;
     }
-    throw new PolicyLoadError("MalformedDocument", `not valid JSON${where}: ${message}`, { location: { document: name }, cause });
+    throw new PolicyLoadError("MalformedDocument", `not valid JSON${where}: ${message}`, {
+      location: { document: name },
+      cause,
+    });
   }
 }
 
@@ -163,12 +218,21 @@ export function compileDocument(source: SourceDocument): CompiledStatement[] {
   }
   const record = doc as Record<string, unknown>;
   for (const element of Object.keys(record)) {
-    if (!DOCUMENT_ELEMENTS.has(element)) fail("UnknownElement", `unknown element "${element}"`, { ...where, element });
+    if (!DOCUMENT_ELEMENTS.has(element))
+      fail("UnknownElement", `unknown element "${element}"`, { ...where, element });
   }
-  if (record.Version !== undefined && record.Version !== "2012-10-17" && record.Version !== "2008-10-17") {
-    fail("InvalidElement", `Version must be "2012-10-17" (got ${JSON.stringify(record.Version)})`, { ...where, element: "Version" });
+  if (
+    record.Version !== undefined &&
+    record.Version !== "2012-10-17" &&
+    record.Version !== "2008-10-17"
+  ) {
+    fail("InvalidElement", `Version must be "2012-10-17" (got ${JSON.stringify(record.Version)})`, {
+      ...where,
+      element: "Version",
+    });
   }
-  if (record.Statement === undefined) fail("MalformedDocument", "the document has no Statement", where);
+  if (record.Statement === undefined)
+    fail("MalformedDocument", "the document has no Statement", where);
   const statements = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
   // Policy variables exist only in the 2012-10-17 language; a document without a Version
   // is read as 2008-10-17, where `${aws:username}` is literal text.
@@ -194,7 +258,11 @@ function addTo(map: Record<string, number[]>, key: string, value: number): void 
  * action: the Rego side concatenates the buckets, so a statement filed under both
  * `s3:getobject` and `s3` would be reported twice for `s3:GetObject`.
  */
-function indexStatement(index: StatementIndex, statement: CompiledStatement, position: number): void {
+function indexStatement(
+  index: StatementIndex,
+  statement: CompiledStatement,
+  position: number,
+): void {
   if (!statement.action) {
     index.any.push(position);
     return;
@@ -239,7 +307,8 @@ export function compilePolicyData(sources: SourceDocument[]): CompiledPolicyData
     }
   }
   for (const set of [index.identity, index.boundary]) {
-    for (const list of [...Object.values(set.action), ...Object.values(set.service)]) list.sort((a, b) => a - b);
+    for (const list of [...Object.values(set.action), ...Object.values(set.service)])
+      list.sort((a, b) => a - b);
   }
   return { statements, index, has_boundary: hasBoundary };
 }

@@ -2,13 +2,20 @@
  * @keycard/engine: least-privilege rules, compiled to WebAssembly and evaluated in-process.
  * @packageDocumentation
  */
-export { loadPolicy, type LoadPolicyOptions, type Policy, type PolicyStats } from "./load-policy.js";
+
+export { type CompiledPolicyData, compilePolicyData } from "./compile.js";
 export {
   PolicyLoadError,
   type PolicyLoadErrorCode,
   type PolicyLocation,
   type PolicyWarning,
 } from "./errors.js";
+export {
+  type LoadPolicyOptions,
+  loadPolicy,
+  type Policy,
+  type PolicyStats,
+} from "./load-policy.js";
 export type {
   ConditionBlock,
   NamedPolicyDocument,
@@ -26,5 +33,4 @@ export type {
   RequestContext,
   RequestDecision,
 } from "./types.js";
-export { compilePolicyData, type CompiledPolicyData } from "./compile.js";
 export { ENTRYPOINT } from "./wasm-runtime.js";

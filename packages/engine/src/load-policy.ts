@@ -2,16 +2,16 @@ import { readFile } from "node:fs/promises";
 import { unknownActionWarnings } from "./action-catalog.js";
 import {
   type CompiledPolicyData,
-  type SourceDocument,
   compilePolicyData,
   parseDocumentText,
+  type SourceDocument,
 } from "./compile.js";
 import { DecisionCache } from "./decision-cache.js";
-import { PolicyLoadError, type PolicyWarning, asError } from "./errors.js";
+import { asError, PolicyLoadError, type PolicyWarning } from "./errors.js";
 import type { NamedPolicyDocument, PolicyDocumentInput } from "./policy-document.js";
 import { readTarGz } from "./tar.js";
 import type { Decision, EvaluationInput } from "./types.js";
-import { ENTRYPOINT, type LoadedWasmPolicy, instantiate, readBuiltinWasm } from "./wasm-runtime.js";
+import { ENTRYPOINT, instantiate, type LoadedWasmPolicy, readBuiltinWasm } from "./wasm-runtime.js";
 
 /** Options for {@link loadPolicy}. @public */
 export interface LoadPolicyOptions {
@@ -86,7 +86,9 @@ function toSources(
   });
 }
 
-async function readBundle(bundle: string | Uint8Array): Promise<{ wasm: Uint8Array; data: Record<string, unknown>; origin: string }> {
+async function readBundle(
+  bundle: string | Uint8Array,
+): Promise<{ wasm: Uint8Array; data: Record<string, unknown>; origin: string }> {
   const origin = typeof bundle === "string" ? bundle : "the bundle";
   let bytes: Uint8Array;
   try {
@@ -98,17 +100,23 @@ async function readBundle(bundle: string | Uint8Array): Promise<{ wasm: Uint8Arr
   try {
     files = readTarGz(bytes);
   } catch (cause) {
-    throw new PolicyLoadError("InvalidBundle", `${origin} is not a gzip-compressed tar bundle`, { cause });
+    throw new PolicyLoadError("InvalidBundle", `${origin} is not a gzip-compressed tar bundle`, {
+      cause,
+    });
   }
   const wasm = files.get("policy.wasm");
   if (!wasm) {
-    throw new PolicyLoadError("InvalidBundle", `${origin} has no policy.wasm; build it with \`keycard build\``);
+    throw new PolicyLoadError(
+      "InvalidBundle",
+      `${origin} has no policy.wasm; build it with \`keycard build\``,
+    );
   }
   const dataFile = files.get("data.json");
   let data: Record<string, unknown> = {};
   if (dataFile) {
     const parsed = parseDocumentText(`${origin}:data.json`, new TextDecoder().decode(dataFile));
-    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) data = parsed as Record<string, unknown>;
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed))
+      data = parsed as Record<string, unknown>;
   }
   return { wasm, data, origin };
 }
@@ -124,7 +132,8 @@ function denyAll(input: unknown, reason: string): Decision {
       allow: false,
       requests: requests.map((request) => ({
         action: typeof request?.action === "string" ? request.action : String(request?.action),
-        resource: typeof request?.resource === "string" ? request.resource : String(request?.resource),
+        resource:
+          typeof request?.resource === "string" ? request.resource : String(request?.resource),
         allow: false,
         reason,
         matched: [],
@@ -138,10 +147,12 @@ function denyAll(input: unknown, reason: string): Decision {
 /** Why an input cannot be evaluated, or undefined when it can. */
 function inputProblem(input: EvaluationInput): string | undefined {
   if (typeof input !== "object" || input === null) return "the evaluation input is not an object";
-  if (!Array.isArray(input.requests) || input.requests.length === 0) return "the evaluation input has no requests";
+  if (!Array.isArray(input.requests) || input.requests.length === 0)
+    return "the evaluation input has no requests";
   const tags = input.principal?.tags;
   const duplicateTag = tags && typeof tags === "object" && caseDuplicate(Object.keys(tags));
-  if (duplicateTag) return `principal.tags has the key ${duplicateTag} twice (tag keys are case-insensitive)`;
+  if (duplicateTag)
+    return `principal.tags has the key ${duplicateTag} twice (tag keys are case-insensitive)`;
   for (const [i, request] of input.requests.entries()) {
     if (typeof request !== "object" || request === null) return `requests[${i}] is not an object`;
     if (typeof request.action !== "string" || !request.action.includes(":")) {
@@ -150,11 +161,15 @@ function inputProblem(input: EvaluationInput): string | undefined {
     if (typeof request.resource !== "string" || request.resource === "") {
       return `requests[${i}].resource must be an ARN or "*"`;
     }
-    if (request.context !== undefined && (typeof request.context !== "object" || request.context === null)) {
+    if (
+      request.context !== undefined &&
+      (typeof request.context !== "object" || request.context === null)
+    ) {
       return `requests[${i}].context must be an object`;
     }
     const duplicate = request.context && caseDuplicate(Object.keys(request.context));
-    if (duplicate) return `requests[${i}].context has the key ${duplicate} twice (keys are case-insensitive)`;
+    if (duplicate)
+      return `requests[${i}].context has the key ${duplicate} twice (keys are case-insensitive)`;
   }
   return undefined;
 }
@@ -176,7 +191,9 @@ function caseDuplicate(keys: string[]): string | undefined {
 
 function isDecision(value: unknown): value is Decision {
   const d = value as Decision | undefined;
-  return typeof d === "object" && d !== null && typeof d.allow === "boolean" && Array.isArray(d.requests);
+  return (
+    typeof d === "object" && d !== null && typeof d.allow === "boolean" && Array.isArray(d.requests)
+  );
 }
 
 class WasmPolicy implements Policy {
@@ -197,7 +214,10 @@ class WasmPolicy implements Policy {
   }
 
   stats(): PolicyStats {
-    return { cacheEntries: this.#cache?.size ?? 0, wasmMemoryBytes: this.#wasm.mem.buffer.byteLength };
+    return {
+      cacheEntries: this.#cache?.size ?? 0,
+      wasmMemoryBytes: this.#wasm.mem.buffer.byteLength,
+    };
   }
 
   evaluate(input: EvaluationInput): Decision {
@@ -207,7 +227,10 @@ class WasmPolicy implements Policy {
       if (problem) return denyAll(input, `cannot evaluate: ${problem}`);
       key = JSON.stringify(input);
     } catch (thrown) {
-      return denyAll(input, `cannot evaluate: the input cannot be serialized (${asError(thrown).message})`);
+      return denyAll(
+        input,
+        `cannot evaluate: the input cannot be serialized (${asError(thrown).message})`,
+      );
     }
     const cached = this.#cache?.get(key);
     if (cached) return cached;
@@ -215,7 +238,8 @@ class WasmPolicy implements Policy {
     try {
       const bytes = this.#encoder.encode(key);
       const result = this.#wasm.evaluate(bytes.buffer, ENTRYPOINT)[0]?.result;
-      if (!isDecision(result)) return denyAll(input, "cannot evaluate: the policy produced no decision");
+      if (!isDecision(result))
+        return denyAll(input, "cannot evaluate: the policy produced no decision");
       decision = result;
     } catch (thrown) {
       return denyAll(input, `cannot evaluate: ${asError(thrown).message}`);
@@ -252,8 +276,15 @@ function freezeDecision(decision: Decision): void {
  */
 export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
   const boundaryInputs =
-    options.boundary === undefined ? [] : Array.isArray(options.boundary) ? options.boundary : [options.boundary];
-  const sources = [...toSources(options.iam ?? [], "iam"), ...toSources(boundaryInputs as PolicyDocumentInput[], "boundary")];
+    options.boundary === undefined
+      ? []
+      : Array.isArray(options.boundary)
+        ? options.boundary
+        : [options.boundary];
+  const sources = [
+    ...toSources(options.iam ?? [], "iam"),
+    ...toSources(boundaryInputs as PolicyDocumentInput[], "boundary"),
+  ];
 
   let wasmBytes: Uint8Array;
   let extraData: Record<string, unknown> = {};
@@ -281,16 +312,25 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
 
   const wasm = await instantiate(wasmBytes, origin);
   const { keycard: bundleKeycard, ...otherData } = extraData;
-  const { documents: _documents, ...keycardRest } = (bundleKeycard ?? {}) as Record<string, unknown>;
+  const { documents: _documents, ...keycardRest } = (bundleKeycard ?? {}) as Record<
+    string,
+    unknown
+  >;
   try {
     wasm.setData({ ...otherData, keycard: { ...keycardRest, policy: data } });
   } catch (thrown) {
-    throw new PolicyLoadError("WasmLoadFailed", "cannot load the compiled documents into the policy module", {
-      cause: asError(thrown),
-    });
+    throw new PolicyLoadError(
+      "WasmLoadFailed",
+      "cannot load the compiled documents into the policy module",
+      {
+        cause: asError(thrown),
+      },
+    );
   }
   const cache =
-    options.cache === false ? undefined : new DecisionCache<Decision>(Math.max(1, options.cache?.maxEntries ?? 10_000));
+    options.cache === false
+      ? undefined
+      : new DecisionCache<Decision>(Math.max(1, options.cache?.maxEntries ?? 10_000));
   return new WasmPolicy(
     wasm,
     cache,

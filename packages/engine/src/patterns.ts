@@ -44,7 +44,9 @@ export function tokenize(
   const tokens: Token[] = [];
   const literalMask: boolean[] = [];
   if (!variables) {
-    return value ? { tokens: [{ kind: "text", text: value }], literalMask: value.split("").map(() => false) } : { tokens, literalMask };
+    return value
+      ? { tokens: [{ kind: "text", text: value }], literalMask: value.split("").map(() => false) }
+      : { tokens, literalMask };
   }
   let text = "";
   const pushText = (chunk: string, literal: boolean) => {
@@ -63,12 +65,14 @@ export function tokenize(
       if (escaped !== undefined) {
         pushText(escaped, true);
       } else {
-        const match = /^([A-Za-z0-9:_/.\-]+)\s*(?:,\s*'([^']*)')?$/.exec(body);
+        const match = /^([A-Za-z0-9:_/.-]+)\s*(?:,\s*'([^']*)')?$/.exec(body);
         if (!match?.[1]) return new Error(`invalid policy variable \${${body}}`);
         if (text) tokens.push({ kind: "text", text });
         text = "";
         const key = match[1].toLowerCase();
-        tokens.push(match[2] === undefined ? { kind: "var", key } : { kind: "var", key, default: match[2] });
+        tokens.push(
+          match[2] === undefined ? { kind: "var", key } : { kind: "var", key, default: match[2] },
+        );
       }
       i = end + 1;
       continue;
@@ -96,7 +100,8 @@ function textToRegex(
     const withinComponent = mode === "arn" && colons < 5;
     // `(?s:…)`: a wildcard matches line breaks too (S3 keys may contain them).
     if (!literal && mode !== "literal" && ch === "*") re += withinComponent ? "[^:]*" : "(?s:.*)";
-    else if (!literal && mode !== "literal" && ch === "?") re += withinComponent ? "[^:]" : "(?s:.)";
+    else if (!literal && mode !== "literal" && ch === "?")
+      re += withinComponent ? "[^:]" : "(?s:.)";
     else re += escapeRegex(ch);
     if (ch === ":") colons += 1;
   }
@@ -125,7 +130,11 @@ export interface PatternOptions {
  * Compiles a pattern as it appears in Resource, NotResource or a condition value.
  * With `mode: "literal"` wildcards are ordinary characters (StringEquals and friends).
  */
-export function compilePattern(value: string, mode: WildcardMode, options: PatternOptions = {}): CompiledPattern | Error {
+export function compilePattern(
+  value: string,
+  mode: WildcardMode,
+  options: PatternOptions = {},
+): CompiledPattern | Error {
   const source = options.lowerCase ? value.toLowerCase() : value;
   if (mode !== "literal" && source === "*") return { any: true };
   const tokenized = tokenize(source, options.variables ?? true);
@@ -136,7 +145,12 @@ export function compilePattern(value: string, mode: WildcardMode, options: Patte
     const text = tokens.map((t) => (t.kind === "text" ? t.text : "")).join("");
     if (mode === "literal" || !hasWildcard(text, literalMask, 0)) return { s: text };
     const head = text.slice(0, -1);
-    if (mode === "wildcard" && text.endsWith("*") && !literalMask[text.length - 1] && !hasWildcard(head, literalMask, 0)) {
+    if (
+      mode === "wildcard" &&
+      text.endsWith("*") &&
+      !literalMask[text.length - 1] &&
+      !hasWildcard(head, literalMask, 0)
+    ) {
       return { p: head };
     }
     return { re: `^${textToRegex(text, mode, literalMask, 0, 0).re}$` };
@@ -146,7 +160,11 @@ export function compilePattern(value: string, mode: WildcardMode, options: Patte
   let colons = 0;
   for (const token of tokens) {
     if (token.kind === "var") {
-      parts.push(token.default === undefined ? { var: token.key } : { var: token.key, default: token.default });
+      parts.push(
+        token.default === undefined
+          ? { var: token.key }
+          : { var: token.key, default: token.default },
+      );
       continue;
     }
     const { re, colons: after } = textToRegex(token.text, mode, literalMask, offset, colons);

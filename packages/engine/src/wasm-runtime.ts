@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { PolicyLoadError, asError } from "./errors.js";
+import { asError, PolicyLoadError } from "./errors.js";
 
 /** The part of `@open-policy-agent/opa-wasm`'s loaded policy keycard uses. @internal */
 export interface LoadedWasmPolicy {
@@ -23,15 +23,22 @@ export const builtinWasmUrl = new URL("../wasm/keycard.wasm", import.meta.url);
 /** Instantiates a keycard wasm module and checks that it has the decision entrypoint. @internal */
 export async function instantiate(wasm: Uint8Array, origin: string): Promise<LoadedWasmPolicy> {
   const sdk = require("@open-policy-agent/opa-wasm") as {
-    loadPolicy(wasm: Uint8Array, memory?: { initial: number; maximum?: number }): Promise<LoadedWasmPolicy>;
+    loadPolicy(
+      wasm: Uint8Array,
+      memory?: { initial: number; maximum?: number },
+    ): Promise<LoadedWasmPolicy>;
   };
   let policy: LoadedWasmPolicy;
   try {
     policy = await sdk.loadPolicy(wasm, { initial: 5, maximum: 8192 });
   } catch (thrown) {
-    throw new PolicyLoadError("WasmLoadFailed", `cannot instantiate the policy module from ${origin}`, {
-      cause: asError(thrown),
-    });
+    throw new PolicyLoadError(
+      "WasmLoadFailed",
+      `cannot instantiate the policy module from ${origin}`,
+      {
+        cause: asError(thrown),
+      },
+    );
   }
   if (!(ENTRYPOINT in policy.entrypoints)) {
     throw new PolicyLoadError(

@@ -275,11 +275,10 @@ test_unresolvable_region_variable_matches_nothing if {
 	not iam.evaluate(req, {"principal": {}, "region": ""}).allow with data.keycard.policy as p
 }
 
-test_unresolvable_variable_in_not_resource_excludes_nothing if {
+test_unresolvable_variable_in_allow_not_resource_does_not_allow if {
 	home_pattern := {"tpl": [text("arn:aws:s3:::orders/"), var("aws:username")]}
 	p := identity_only([allow("all-but-home", {"action": [lit("s3:getobject")], "not_resource": [home_pattern]})])
-	iam.evaluate(read("alice"), {"principal": {}, "region": ""}).allow with data.keycard.policy as p
-	not decide(p, read("alice")).allow
+	not iam.evaluate(read("alice"), {"principal": {}, "region": ""}).allow with data.keycard.policy as p
 }
 
 # --- conditions on statements ---------------------------------------------------------
@@ -433,4 +432,11 @@ test_service_of if {
 	iam.service_of("execute-api:invoke") == "execute-api"
 	iam.service_of("nocolon") == "nocolon"
 	iam.service_of(":x") == ":x"
+}
+
+test_resolved_variable_in_allow_not_resource_allows_outside if {
+	home_pattern := {"tpl": [text("arn:aws:s3:::orders/"), var("aws:username")]}
+	p := identity_only([allow("all-but-home", {"action": [lit("s3:getobject")], "not_resource": [home_pattern]})])
+	iam.evaluate(read("bob"), {"principal": {"username": "alice"}, "region": ""}).allow with data.keycard.policy as p
+	not iam.evaluate(read("alice"), {"principal": {"username": "alice"}, "region": ""}).allow with data.keycard.policy as p
 }
