@@ -1,6 +1,7 @@
 /**
  * Input members kept out of decision logs by default: data bodies and payloads (they can be
- * large and hold customer data), and anything that looks like a secret.
+ * large and hold customer data), and anything that looks like a secret. Names of secrets
+ * (`SecretId`, `SecretArn`) stay: they say what was accessed.
  * @public
  */
 export const DEFAULT_REDACTED_FIELDS: ReadonlyArray<string> = [
@@ -13,7 +14,9 @@ export const DEFAULT_REDACTED_FIELDS: ReadonlyArray<string> = [
   "Plaintext",
   "SecretString",
   "SecretBinary",
-  "*Secret*",
+  "*Secret",
+  "*SecretKey",
+  "*SecretAccessKey",
   "Password",
   "*Password*",
   "*Token*",

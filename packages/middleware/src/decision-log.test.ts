@@ -1,0 +1,246 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { PassThrough, Writable } from "node:stream";
+import { makeTempDir } from "@keycard/test-utils";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { DECISION_PATH, type DecisionLogEntry } from "./decision-log.js";
+import { KeycardDeniedError } from "./errors.js";
+import { keycardPlugin } from "./keycard-plugin.js";
+import type { KeycardOptions } from "./options.js";
+import {
+  captureMiddleware,
+  credentials,
+  loadOrdersPolicy,
+  memoryLogger,
+  ROLE_ARN,
+  sdkContext,
+} from "./test-utils/fixtures.js";
+
+function streamLog(): { stream: PassThrough; entries(): DecisionLogEntry[] } {
+  const stream = new PassThrough();
+  let text = "";
+  stream.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  return {
+    stream,
+    entries: () =>
+      text
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as DecisionLogEntry),
+  };
+}
+
+async function logged(
+  options: Partial<KeycardOptions>,
+  calls: Array<[object, ReturnType<typeof sdkContext>?]>,
+) {
+  const log = streamLog();
+  const plugin = keycardPlugin({
+    policy: await loadOrdersPolicy(),
+    principalArn: ROLE_ARN,
+    decisionLog: log.stream,
+    logger: memoryLogger(),
+    ...options,
+  });
+  const { run } = captureMiddleware(plugin);
+  for (const [input, context] of calls) await run(input, context).catch(() => undefined);
+  return log.entries();
+}
+
+const put = { Bucket: "orders", Key: "a.json", Body: "top secret order" };
+
+describe("decision log", () => {
+  test("one OPA-shaped JSON line per decision", async () => {
+    const [entry] = await logged({}, [[put]]);
+    expect(entry).toEqual({
+      decision_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      path: DECISION_PATH,
+      input: {
+        principal: { arn: ROLE_ARN, accountId: "123456789012" },
+        region: "us-east-1",
+        requests: [
+          {
+            action: "s3:PutObject",
+            resource: "arn:aws:s3:::orders/a.json",
+            context: expect.objectContaining({
+              "aws:RequestedRegion": "us-east-1",
+              "aws:PrincipalArn": ROLE_ARN,
+            }),
+          },
+        ],
+      },
+      result: {
+        allow: true,
+        requests: [
+          {
+            action: "s3:PutObject",
+            resource: "arn:aws:s3:::orders/a.json",
+            allow: true,
+            reason: expect.any(String),
+          },
+        ],
+        alsoMayNeed: [expect.objectContaining({ action: "kms:GenerateDataKey" })],
+      },
+      labels: { app: "keycard", mode: "enforce" },
+      keycard: {
+        service: "s3",
+        operation: "PutObject",
+        client: "S3Client",
+        sent: true,
+        input: { Bucket: "orders", Key: "a.json", Body: "[redacted]" },
+      },
+    });
+  });
+
+  test("the decision id matches the one the application saw", async () => {
+    const log = streamLog();
+    const { run } = captureMiddleware(
+      keycardPlugin({
+        policy: await loadOrdersPolicy(),
+        principalArn: ROLE_ARN,
+        decisionLog: log.stream,
+      }),
+    );
+    const error = await run(
+      { Bucket: "orders" },
+      sdkContext({ command: "DeleteBucketCommand" }),
+    ).catch((e) => e);
+    expect(error).toBeInstanceOf(KeycardDeniedError);
+    const [entry] = log.entries();
+    expect(entry!.decision_id).toBe((error as KeycardDeniedError).decision.decisionId);
+    expect(entry!.keycard.sent).toBe(false);
+    expect(entry!.result.allow).toBe(false);
+  });
+
+  test("bodies, secrets, passwords and tokens never reach the log", async () => {
+    const secret = {
+      SecretId: "orders/key",
+      SecretString: "hunter2",
+      ClientRequestToken: "tok-123",
+    };
+    const entries = await logged({ mode: "audit" }, [
+      [{ ...put, Body: new Uint8Array([1, 2, 3]) }],
+      [secret, sdkContext({ client: "SecretsManagerClient", command: "PutSecretValueCommand" })],
+      [
+        { UserName: "bob", Password: "p4ss", NewPassword: "n3w" },
+        sdkContext({ client: "IAMClient", command: "CreateLoginProfileCommand" }),
+      ],
+      [
+        { QueueUrl: "http://127.0.0.1:9/123456789012/q", MessageBody: "card 4111" },
+        sdkContext({ client: "SQSClient", command: "SendMessageCommand" }),
+      ],
+    ]);
+    const text = JSON.stringify(entries);
+    for (const value of ["hunter2", "tok-123", "p4ss", "n3w", "card 4111", "top secret"])
+      expect(text).not.toContain(value);
+    expect(entries[1]!.keycard.input).toEqual({
+      SecretId: "orders/key",
+      SecretString: "[redacted]",
+      ClientRequestToken: "[redacted]",
+    });
+    expect(entries[2]!.keycard.input).toMatchObject({
+      UserName: "bob",
+      Password: "[redacted]",
+      NewPassword: "[redacted]",
+    });
+  });
+
+  test("redact adds names and patterns to the defaults", async () => {
+    const [entry] = await logged({ redact: ["Key", /^Buck/] }, [[put]]);
+    expect(entry!.keycard.input).toEqual({
+      Bucket: "[redacted]",
+      Key: "[redacted]",
+      Body: "[redacted]",
+    });
+  });
+
+  test("learn mode lines carry the requests a policy can be built from", async () => {
+    const entries = await logged({ mode: "learn", policy: undefined }, [
+      [put],
+      [
+        { TableName: "orders", Key: {} },
+        sdkContext({ client: "DynamoDBClient", command: "GetItemCommand" }),
+      ],
+    ]);
+    expect(entries.map((e) => e.labels.mode)).toEqual(["learn", "learn"]);
+    expect(entries.flatMap((e) => e.input.requests.map((r) => r.action))).toEqual([
+      "s3:PutObject",
+      "dynamodb:GetItem",
+    ]);
+  });
+
+  test("unmapped calls and failures are logged with their reason", async () => {
+    const entries = await logged({ mode: "audit" }, [
+      [{}, sdkContext({ command: "FrobnicateCommand" })],
+    ]);
+    expect(entries[0]!.result).toMatchObject({
+      allow: false,
+      requests: [],
+      reason: expect.stringContaining("not mapped"),
+    });
+    expect(entries[0]!.input.requests).toEqual([]);
+  });
+
+  test("a file path is appended to, one line per call, and closed by close()", async () => {
+    const { dir, cleanup } = makeTempDir("keycard-log-");
+    onTestFinished(cleanup);
+    const path = join(dir, "decisions.jsonl");
+    const plugin = keycardPlugin({
+      policy: await loadOrdersPolicy(),
+      principalArn: ROLE_ARN,
+      decisionLog: path,
+    });
+    const { run } = captureMiddleware(plugin);
+    await run(put);
+    await run(put);
+    await plugin.close();
+    await plugin.close();
+    const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[1]!).path).toBe(DECISION_PATH);
+  });
+
+  test("a log that cannot be written is reported once and calls go on", async () => {
+    const logger = memoryLogger();
+    const failing = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback(new Error("disk full"));
+      },
+    });
+    const plugin = keycardPlugin({
+      policy: await loadOrdersPolicy(),
+      principalArn: ROLE_ARN,
+      decisionLog: failing,
+      logger,
+    });
+    const { run } = captureMiddleware(plugin);
+    for (let i = 0; i < 3; i++) expect(await run(put)).toEqual({ nextCalls: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(logger.errors).toEqual([expect.stringContaining("disk full")]);
+  });
+
+  test("a directory that does not exist is reported, not thrown", async () => {
+    const logger = memoryLogger();
+    const plugin = keycardPlugin({
+      policy: await loadOrdersPolicy(),
+      principalArn: ROLE_ARN,
+      decisionLog: join(makeTempDir().dir, "missing", "log.jsonl"),
+      logger,
+    });
+    const { run } = captureMiddleware(plugin);
+    expect(await run(put)).toEqual({ nextCalls: 1 });
+    await plugin.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(logger.errors).toEqual([expect.stringContaining("decision log cannot be written")]);
+  });
+
+  test("the principal's credential source and MFA are logged", async () => {
+    const [entry] = await logged({}, [
+      [put, sdkContext({ identity: { ...credentials, source: "sso", mfa: true } })],
+    ]);
+    expect(entry!.input.principal).toMatchObject({ source: "sso", mfa: true });
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, test } from "vitest";
+import type { KeycardDecision } from "./decision.js";
+import { deniedMessage, neededStatements } from "./denied-message.js";
+
+function decision(requests: KeycardDecision["requests"], reason?: string): KeycardDecision {
+  return {
+    decisionId: "d",
+    allow: false,
+    mode: "enforce",
+    service: "s3",
+    operation: "DeleteObjects",
+    principal: {},
+    requests,
+    ...(reason ? { reason } : {}),
+  };
+}
+
+const denied = (
+  action: string,
+  resource: string,
+  reason = `implicitly denied: no statement allows ${action} on ${resource}`,
+) => ({
+  action,
+  resource,
+  allow: false,
+  reason,
+});
+
+describe("neededStatements", () => {
+  test("one statement per action listing exactly its denied resources", () => {
+    const d = decision([
+      denied("s3:DeleteObject", "arn:aws:s3:::b/1"),
+      denied("s3:DeleteObject", "arn:aws:s3:::b/2"),
+      denied("s3:DeleteObject", "arn:aws:s3:::b/2"),
+      denied("s3:GetObject", "arn:aws:s3:::c/1"),
+      { action: "s3:PutObject", resource: "arn:aws:s3:::b/3", allow: true, reason: "allowed" },
+    ]);
+    expect(neededStatements(d)).toEqual([
+      {
+        Effect: "Allow",
+        Action: "s3:DeleteObject",
+        Resource: ["arn:aws:s3:::b/1", "arn:aws:s3:::b/2"],
+      },
+      { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::c/1" },
+    ]);
+  });
+
+  test("nothing for explicit or custom denies, which an Allow cannot fix", () => {
+    expect(
+      neededStatements(
+        decision([
+          denied("s3:GetObject", "*", "explicitly denied by p.json statement 1"),
+          denied("s3:PutObject", "*", "denied by custom rule: no"),
+        ]),
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe("deniedMessage", () => {
+  test("names the call, each denied request and the statement that would allow it", () => {
+    const message = deniedMessage(decision([denied("s3:DeleteObject", "arn:aws:s3:::b/1")]));
+    expect(message).toBe(
+      [
+        "keycard denied s3 DeleteObjects:",
+        "  - s3:DeleteObject on arn:aws:s3:::b/1: implicitly denied: no statement allows s3:DeleteObject on arn:aws:s3:::b/1",
+        "A statement that would allow it:",
+        '{"Effect":"Allow","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::b/1"}',
+      ].join("\n"),
+    );
+  });
+
+  test("lists at most ten denied requests", () => {
+    const many = Array.from({ length: 25 }, (_, i) =>
+      denied("s3:DeleteObject", `arn:aws:s3:::b/${i}`),
+    );
+    const message = deniedMessage(decision(many));
+    expect(message).toContain("… and 15 more");
+    expect(message.split("\n").filter((l) => l.startsWith("  - s3:"))).toHaveLength(10);
+  });
+
+  test("without requests it gives the reason", () => {
+    expect(deniedMessage(decision([], "not mapped to IAM: no IAM action"))).toBe(
+      "keycard denied s3 DeleteObjects: not mapped to IAM: no IAM action",
+    );
+  });
+});

@@ -1,0 +1,71 @@
+import { Readable } from "node:stream";
+import { describe, expect, test } from "vitest";
+import { inputKey } from "./input-key.js";
+
+describe("inputKey", () => {
+  test("different inputs give different keys", () => {
+    const inputs: unknown[] = [
+      {},
+      { a: 1 },
+      { a: "1" },
+      { a: true },
+      { a: null },
+      { a: undefined },
+      { a: [1, 2] },
+      { a: [[1], 2] },
+      { a: { b: 1 } },
+      { "a:": 1 },
+      { a: '",b:"' },
+      { a: new Date(0) },
+      { a: 1n },
+      "x",
+      [],
+    ];
+    const keys = inputs.map(inputKey);
+    expect(keys.every((k) => typeof k === "string")).toBe(true);
+    expect(new Set(keys).size).toBe(inputs.length);
+  });
+
+  test("the same input gives the same key", () => {
+    expect(inputKey({ Bucket: "b", Key: "k", Tags: [{ Key: "x", Value: "y" }] })).toBe(
+      inputKey({ Bucket: "b", Key: "k", Tags: [{ Key: "x", Value: "y" }] }),
+    );
+  });
+
+  test("payload bytes and streams count only by kind", () => {
+    expect(inputKey({ Body: new Uint8Array([1]) })).toBe(
+      inputKey({ Body: new Uint8Array([2, 3]) }),
+    );
+    expect(inputKey({ Body: Readable.from(["a"]) })).toBe(inputKey({ Body: Readable.from(["b"]) }));
+    expect(inputKey({ Body: Readable.from(["a"]) })).not.toBe(
+      inputKey({ Body: new Uint8Array([1]) }),
+    );
+  });
+
+  test("inputs that cannot be keyed exactly give undefined", () => {
+    const cycle: Record<string, unknown> = {};
+    cycle["self"] = cycle;
+    const throwing = Object.defineProperty({}, "x", {
+      enumerable: true,
+      get() {
+        throw new Error("no");
+      },
+    });
+    class Custom {
+      x = 1;
+    }
+    let deep: object = {};
+    for (let i = 0; i < 20; i++) deep = { deep };
+    for (const input of [
+      cycle,
+      throwing,
+      new Custom(),
+      { f: () => 1 },
+      { s: Symbol("s") },
+      { big: "x".repeat(5000) },
+      deep,
+    ]) {
+      expect(inputKey(input)).toBeUndefined();
+    }
+  });
+});

@@ -1,0 +1,113 @@
+import { loadPolicy } from "@keycard/engine";
+import { authorizationFor } from "@keycard/iam-map";
+import { describe, expect, test } from "vitest";
+import { LearnRecorder } from "./learn-recorder.js";
+
+describe("LearnRecorder", () => {
+  test("records distinct requests with counts, dropping the keys that change every call", () => {
+    const recorder = new LearnRecorder();
+    const at = (time: string, epoch: number) => ({
+      "aws:CurrentTime": time,
+      "aws:EpochTime": epoch,
+      "s3:prefix": "a/",
+    });
+    recorder.record([
+      {
+        action: "s3:ListBucket",
+        resource: "arn:aws:s3:::b",
+        context: at("2024-01-01T00:00:00Z", 1),
+      },
+    ]);
+    recorder.record([
+      {
+        action: "s3:ListBucket",
+        resource: "arn:aws:s3:::b",
+        context: at("2024-01-01T00:00:09Z", 9),
+      },
+    ]);
+    recorder.record([
+      { action: "s3:ListBucket", resource: "arn:aws:s3:::b", context: { "s3:prefix": "b/" } },
+    ]);
+    recorder.record([{ action: "s3:GetObject", resource: "arn:aws:s3:::b/k" }]);
+    expect(recorder.records()).toEqual([
+      {
+        action: "s3:ListBucket",
+        resource: "arn:aws:s3:::b",
+        context: { "s3:prefix": "a/" },
+        count: 2,
+      },
+      {
+        action: "s3:ListBucket",
+        resource: "arn:aws:s3:::b",
+        context: { "s3:prefix": "b/" },
+        count: 1,
+      },
+      { action: "s3:GetObject", resource: "arn:aws:s3:::b/k", count: 1 },
+    ]);
+  });
+
+  test("records() hands out copies", () => {
+    const recorder = new LearnRecorder();
+    recorder.record([{ action: "s3:GetObject", resource: "*" }]);
+    recorder.records()[0]!.count = 99;
+    expect(recorder.records()[0]!.count).toBe(1);
+  });
+
+  test("stops growing at maxRecords and counts what it dropped", () => {
+    const recorder = new LearnRecorder({ maxRecords: 2 });
+    for (let i = 0; i < 5; i++)
+      recorder.record([{ action: "s3:GetObject", resource: `arn:aws:s3:::b/${i}` }]);
+    recorder.record([{ action: "s3:GetObject", resource: "arn:aws:s3:::b/0" }]);
+    expect(recorder.records().map((r) => r.count)).toEqual([2, 1]);
+    expect(recorder.dropped).toBe(3);
+    recorder.clear();
+    expect(recorder.records()).toEqual([]);
+    expect(recorder.dropped).toBe(0);
+  });
+
+  test("the learned policy, loaded back, allows the same traffic and nothing else", async () => {
+    const calls = [
+      {
+        service: "S3Client",
+        operation: "PutObjectCommand",
+        input: { Bucket: "orders", Key: "2024/a.json" },
+      },
+      {
+        service: "S3Client",
+        operation: "GetObjectCommand",
+        input: { Bucket: "orders", Key: "2024/b.json" },
+      },
+      {
+        service: "DynamoDBClient",
+        operation: "QueryCommand",
+        input: { TableName: "orders", IndexName: "by-day" },
+      },
+      {
+        service: "SQSClient",
+        operation: "SendMessageCommand",
+        input: { QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/q" },
+      },
+    ];
+    const recorder = new LearnRecorder();
+    const mapped = [];
+    for (const call of calls) {
+      const result = await authorizationFor({
+        ...call,
+        region: "us-east-1",
+        accountId: "123456789012",
+      });
+      recorder.record(result.requests);
+      mapped.push(result.requests);
+    }
+    const policy = await loadPolicy({ iam: [await recorder.policy()] });
+    for (const requests of mapped)
+      expect(policy.evaluate({ region: "us-east-1", requests }).allow).toBe(true);
+    const other = await authorizationFor({
+      service: "S3Client",
+      operation: "DeleteObjectCommand",
+      input: { Bucket: "orders", Key: "2024/a.json" },
+      region: "us-east-1",
+    });
+    expect(policy.evaluate({ region: "us-east-1", requests: other.requests }).allow).toBe(false);
+  });
+});
