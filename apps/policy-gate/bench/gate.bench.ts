@@ -66,21 +66,24 @@ try {
     headRef: repo.head,
     tools: { opa, regal },
   });
-  let generated = 0;
+  let corpus = 0;
   let evaluations = 0;
   let pruned = 0;
-  let ms = 0;
+  let generationMs = 0;
+  let evaluationMs = 0;
   for (const set of report.sets) {
-    generated += set.corpus.generated + set.corpus.tests + set.corpus.recorded;
+    corpus += set.corpus.generated + set.corpus.tests + set.corpus.recorded;
     evaluations += set.corpus.evaluations;
     pruned += set.corpus.pruned;
-    ms += set.corpus.evaluationMs;
+    generationMs += set.corpus.generationMs;
+    evaluationMs += set.corpus.evaluationMs;
   }
-  const seconds = ms / 1000;
-  const decidedPerSecond = Math.round(generated / seconds);
-  const evaluationsPerSecond = Math.round(evaluations / seconds);
+  const diffSeconds = (generationMs + evaluationMs) / 1000;
+  const decidedPerSecond = Math.round(corpus / diffSeconds);
+  const evaluationsPerSecond = Math.round(evaluations / (evaluationMs / 1000));
   console.log(
-    `access diff: ${generated} corpus requests (${pruned} proven unaffected), ${evaluations} engine evaluations in ${seconds.toFixed(2)} s`,
+    `access diff: ${corpus} corpus requests (${pruned} proven unaffected), ${evaluations} engine evaluations; ` +
+      `${(generationMs / 1000).toFixed(2)} s generating, ${(evaluationMs / 1000).toFixed(2)} s evaluating`,
   );
   console.log(
     `  ${decidedPerSecond} corpus requests decided per second, ${evaluationsPerSecond} engine evaluations per second`,
@@ -100,13 +103,15 @@ a condition added, and in every twentieth set \`iam:PassRole\` with \`ec2:RunIns
 
 | Measure | Result | Target |
 |---|---|---|
-| Action wall time, end to end (\`node dist/index.js\`, git, OPA checks, compile, diff, report) | ${wallSeconds.toFixed(1)} s | ≤ 60 s |
-| Corpus requests decided per second (evaluated, or proven equal without evaluation) | ${decidedPerSecond.toLocaleString("en-US")} | ≥ 100,000 |
-| Engine evaluations per second (each request on each version) | ${evaluationsPerSecond.toLocaleString("en-US")} | |
+| Action wall time, end to end (\`node dist/index.js\`: git, OPA checks and tests, compile, diff, report) | ${wallSeconds.toFixed(1)} s | ≤ 60 s |
+| Access-diff throughput: corpus requests decided per second (generation, pruning and evaluation time) | ${decidedPerSecond.toLocaleString("en-US")} | ≥ 100,000 |
+| Engine evaluations per second (each evaluated request on each version) | ${evaluationsPerSecond.toLocaleString("en-US")} | |
 
-Corpus: ${generated.toLocaleString("en-US")} requests, of which ${pruned.toLocaleString("en-US")} were proven unaffected (no
-changed statement can apply to them, so both versions decide them alike) and
-${evaluations.toLocaleString("en-US")} engine evaluations were run, in ${seconds.toFixed(2)} s of evaluation time.
+Corpus: ${corpus.toLocaleString("en-US")} requests (generated, from tests, recorded). ${pruned.toLocaleString("en-US")} of them were
+proven unaffected (no changed statement can apply to them, so both versions decide them alike);
+the rest were grouped into classes both versions must decide alike (same action and context, same
+match of every resource pattern) and ${evaluations.toLocaleString("en-US")} engine evaluations decided them. Time:
+${(generationMs / 1000).toFixed(2)} s generating and pruning, ${(evaluationMs / 1000).toFixed(2)} s evaluating, summed over the sets.
 `;
   writeFileSync(join(app, "BENCHMARKS.md"), markdown);
   console.log("wrote apps/policy-gate/BENCHMARKS.md");

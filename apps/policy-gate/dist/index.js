@@ -15220,8 +15220,8 @@ var require_cache = __commonJS({
        * @returns {requestResponseList}
        */
       #batchCacheOperations(operations) {
-        const cache2 = this.#relevantRequestResponseList;
-        const backupCache = [...cache2];
+        const cache = this.#relevantRequestResponseList;
+        const backupCache = [...cache];
         const addedItems = [];
         const resultList = [];
         try {
@@ -15248,9 +15248,9 @@ var require_cache = __commonJS({
                 return [];
               }
               for (const requestResponse of requestResponses) {
-                const idx = cache2.indexOf(requestResponse);
+                const idx = cache.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache2.splice(idx, 1);
+                cache.splice(idx, 1);
               }
             } else if (operation.type === "put") {
               if (operation.response == null) {
@@ -15280,11 +15280,11 @@ var require_cache = __commonJS({
               }
               requestResponses = this.#queryCache(operation.request);
               for (const requestResponse of requestResponses) {
-                const idx = cache2.indexOf(requestResponse);
+                const idx = cache.indexOf(requestResponse);
                 assert(idx !== -1);
-                cache2.splice(idx, 1);
+                cache.splice(idx, 1);
               }
-              cache2.push([operation.request, operation.response]);
+              cache.push([operation.request, operation.response]);
               addedItems.push([operation.request, operation.response]);
             }
             resultList.push([operation.request, operation.response]);
@@ -15424,13 +15424,13 @@ var require_cachestorage = __commonJS({
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
-            const cache2 = new Cache(kConstruct, cacheList);
-            return await cache2.match(request2, options);
+            const cache = new Cache(kConstruct, cacheList);
+            return await cache.match(request2, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
-            const cache2 = new Cache(kConstruct, cacheList);
-            const response = await cache2.match(request2, options);
+            const cache = new Cache(kConstruct, cacheList);
+            const response = await cache.match(request2, options);
             if (response !== void 0) {
               return response;
             }
@@ -15458,12 +15458,12 @@ var require_cachestorage = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, { header: "CacheStorage.open" });
         cacheName = webidl.converters.DOMString(cacheName);
         if (this.#caches.has(cacheName)) {
-          const cache3 = this.#caches.get(cacheName);
-          return new Cache(kConstruct, cache3);
+          const cache2 = this.#caches.get(cacheName);
+          return new Cache(kConstruct, cache2);
         }
-        const cache2 = [];
-        this.#caches.set(cacheName, cache2);
-        return new Cache(kConstruct, cache2);
+        const cache = [];
+        this.#caches.set(cacheName, cache);
+        return new Cache(kConstruct, cache);
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#cache-storage-delete
@@ -23382,9 +23382,9 @@ var init_endpoints_to_methods = __esm({
       set(target, methodName, value) {
         return target.cache[methodName] = value;
       },
-      get({ octokit, scope, cache: cache2 }, methodName) {
-        if (cache2[methodName]) {
-          return cache2[methodName];
+      get({ octokit, scope, cache }, methodName) {
+        if (cache[methodName]) {
+          return cache[methodName];
         }
         const method = endpointMethodsMap.get(scope).get(methodName);
         if (!method) {
@@ -23392,7 +23392,7 @@ var init_endpoints_to_methods = __esm({
         }
         const { endpointDefaults, decorations } = method;
         if (decorations) {
-          cache2[methodName] = decorate(
+          cache[methodName] = decorate(
             octokit,
             scope,
             methodName,
@@ -23400,9 +23400,9 @@ var init_endpoints_to_methods = __esm({
             decorations
           );
         } else {
-          cache2[methodName] = octokit.request.defaults(endpointDefaults);
+          cache[methodName] = octokit.request.defaults(endpointDefaults);
         }
-        return cache2[methodName];
+        return cache[methodName];
       }
     };
   }
@@ -30252,25 +30252,24 @@ function wildcardRegExp(pattern, options = {}) {
   }
   return new RegExp(`^${source}$`, options.ignoreCase ? "is" : "s");
 }
-var cache = /* @__PURE__ */ new Map();
+var actionPatterns = /* @__PURE__ */ new Map();
+var resourcePatterns = /* @__PURE__ */ new Map();
 function actionMatches(pattern, action) {
   if (pattern === "*") return true;
-  const key = `a\0${pattern}`;
-  let re = cache.get(key);
+  let re = actionPatterns.get(pattern);
   if (!re) {
     re = wildcardRegExp(pattern, { ignoreCase: true });
-    cache.set(key, re);
+    actionPatterns.set(pattern, re);
   }
   return re.test(action);
 }
 function resourceMatches(pattern, resource, variables) {
   if (pattern === "*") return true;
   if (!variables || !pattern.includes("${")) {
-    const key = `r\0${pattern}`;
-    let re = cache.get(key);
+    let re = resourcePatterns.get(pattern);
     if (!re) {
       re = wildcardRegExp(pattern);
-      cache.set(key, re);
+      resourcePatterns.set(pattern, re);
     }
     return re.test(resource);
   }
@@ -31207,16 +31206,30 @@ function variablesFor(principal, region) {
   return values;
 }
 function statementCoversAction(statement, action) {
-  if (statement.action) return statement.action.some((p) => actionMatches(p, action));
-  return !(statement.notAction ?? []).some((p) => actionMatches(p, action));
+  let covers = coverage.get(statement);
+  if (!covers) {
+    covers = compileCoverage(statement);
+    coverage.set(statement, covers);
+  }
+  return covers(action);
 }
-function statementMayApply(statement, action, resource, variables) {
-  if (!statementCoversAction(statement, action)) return false;
-  if (statement.resource)
-    return statement.resource.some((p) => resourceMatches(p, resource, variables));
-  return !(statement.notResource ?? []).some(
-    (p) => !p.includes("${") && resourceMatches(p, resource)
-  );
+var coverage = /* @__PURE__ */ new WeakMap();
+function compileCoverage(statement) {
+  const patterns = statement.action ?? statement.notAction ?? [];
+  const byService = /* @__PURE__ */ new Map();
+  const anyService = [];
+  for (const p of patterns) {
+    const service = serviceOf(p);
+    if (service) byService.set(service, [...byService.get(service) ?? [], p]);
+    else anyService.push(p);
+  }
+  const matches = (action) => {
+    const colon = action.indexOf(":");
+    const service = colon > 0 ? action.slice(0, colon).toLowerCase() : "";
+    const candidates = byService.get(service);
+    return candidates?.some((p) => actionMatches(p, action)) === true || anyService.some((p) => actionMatches(p, action));
+  };
+  return statement.action ? matches : (action) => !matches(action);
 }
 function changedStatements(a, b) {
   const counts = /* @__PURE__ */ new Map();
@@ -31260,31 +31273,7 @@ function derivedResources(statements, variables) {
   return [...out];
 }
 function requestsForAction(info2, statements, derived, variables, limits = {}) {
-  const resources = /* @__PURE__ */ new Set();
-  if (info2.resourceTypes.length === 0) resources.add("*");
-  else {
-    const maxResources = limits.resourcesPerAction ?? 16;
-    for (const arn of derived) {
-      if (resources.size >= maxResources) break;
-      if (info2.resourceTypes.some((t) => t.matcher.test(arn))) resources.add(arn);
-    }
-    for (const type of info2.resourceTypes) {
-      if (resources.size >= maxResources + info2.resourceTypes.length) break;
-      resources.add(type.probe);
-    }
-  }
-  const contexts = [void 0];
-  const seen = /* @__PURE__ */ new Set(["{}"]);
-  const maxContexts = limits.contextsPerAction ?? 8;
-  for (const statement of statements) {
-    if (!statement.condition || !statementCoversAction(statement, info2.name)) continue;
-    for (const context2 of conditionContexts(statement.condition, variables)) {
-      const key = JSON.stringify(context2);
-      if (seen.has(key) || contexts.length >= maxContexts) continue;
-      seen.add(key);
-      contexts.push(context2);
-    }
-  }
+  const { resources, contexts } = actionDimensions(info2, statements, derived, variables, limits);
   const requests = [];
   for (const resource of resources) {
     for (const context2 of contexts) {
@@ -31295,26 +31284,84 @@ function requestsForAction(info2, statements, derived, variables, limits = {}) {
   }
   return requests;
 }
+function newDimensionCache() {
+  return { byType: /* @__PURE__ */ new Map(), contexts: /* @__PURE__ */ new WeakMap() };
+}
+function actionDimensions(info2, statements, derived, variables, limits, cache = newDimensionCache()) {
+  const resources = /* @__PURE__ */ new Set();
+  if (info2.resourceTypes.length === 0) resources.add("*");
+  else {
+    const maxResources = limits.resourcesPerAction ?? 16;
+    const fitting = /* @__PURE__ */ new Set();
+    for (const type of info2.resourceTypes) {
+      let arns = cache.byType.get(type);
+      if (!arns) {
+        arns = derived.filter((arn) => type.matcher.test(arn));
+        cache.byType.set(type, arns);
+      }
+      for (const arn of arns) fitting.add(arn);
+    }
+    for (const arn of derived) {
+      if (resources.size >= maxResources) break;
+      if (fitting.has(arn)) resources.add(arn);
+    }
+    for (const type of info2.resourceTypes) resources.add(type.probe);
+  }
+  const contexts = [void 0];
+  const seen = /* @__PURE__ */ new Set(["{}"]);
+  const maxContexts = limits.contextsPerAction ?? 8;
+  for (const statement of statements) {
+    if (!statement.condition || !statementCoversAction(statement, info2.name)) continue;
+    let keyed = cache.contexts.get(statement);
+    if (!keyed) {
+      keyed = conditionContexts(statement.condition, variables).map((c) => [JSON.stringify(c), c]);
+      cache.contexts.set(statement, keyed);
+    }
+    for (const [key, context2] of keyed) {
+      if (seen.has(key) || contexts.length >= maxContexts) continue;
+      seen.add(key);
+      contexts.push(context2);
+    }
+  }
+  return { resources, contexts };
+}
+function resourceMayApply(statement, resource, variables) {
+  if (statement.resource)
+    return statement.resource.some((p) => resourceMatches(p, resource, variables));
+  return !(statement.notResource ?? []).some(
+    (p) => !p.includes("${") && resourceMatches(p, resource)
+  );
+}
 async function generateCorpus(base, head, options) {
   const all = [...base, ...head];
   const changed = [...changedStatements(base, head), ...changedStatements(head, base)];
   const variables = variablesFor(PROBE_PRINCIPAL, PROBE_REGION);
   const derived = derivedResources(all, variables);
+  const cache = newDimensionCache();
   const requests = [];
   let total = 0;
   for (const service of servicesOf(all)) {
     for (const info2 of await serviceActions(service)) {
       const covering = all.filter((s) => statementCoversAction(s, info2.name));
       if (covering.length === 0 && !options.everyAction) continue;
-      const candidates = options.prune ? changed.filter((s) => statementCoversAction(s, info2.name)) : changed;
-      if (options.prune && candidates.length === 0) {
-        total += requestsForAction(info2, covering, derived, variables, options.limits).length;
-        continue;
-      }
-      for (const request2 of requestsForAction(info2, covering, derived, variables, options.limits)) {
-        total += 1;
-        if (!options.prune || candidates.some((s) => statementMayApply(s, request2.action, request2.resource, variables))) {
-          requests.push(request2);
+      const { resources, contexts } = actionDimensions(
+        info2,
+        covering,
+        derived,
+        variables,
+        options.limits ?? {},
+        cache
+      );
+      total += resources.size * contexts.length;
+      const candidates = options.prune ? changed.filter((s) => statementCoversAction(s, info2.name)) : void 0;
+      if (candidates?.length === 0) continue;
+      for (const resource of resources) {
+        if (candidates && !candidates.some((s) => resourceMayApply(s, resource, variables)))
+          continue;
+        for (const context2 of contexts) {
+          requests.push(
+            context2 ? { action: info2.name, resource, context: context2 } : { action: info2.name, resource }
+          );
         }
       }
     }
@@ -31324,40 +31371,6 @@ async function generateCorpus(base, head, options) {
 
 // packages/access-diff/src/diff.ts
 import { basename, join as join8, resolve } from "node:path";
-
-// packages/engine/src/load-policy.ts
-import { readFile as readFile2 } from "node:fs/promises";
-
-// packages/engine/src/action-catalog.ts
-async function unknownActionWarnings(sources) {
-  const warnings = [];
-  for (const source of sources) {
-    const doc = source.document;
-    const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
-    for (const [statementIndex, statement] of statements.entries()) {
-      const record = statement;
-      for (const element of ["Action", "NotAction"]) {
-        const value = record[element];
-        if (value === void 0) continue;
-        for (const action of Array.isArray(value) ? value : [value]) {
-          if (typeof action !== "string" || action === "*") continue;
-          const [service = "", name = ""] = action.split(":");
-          const location2 = { document: source.name, statementIndex, element };
-          if (/[*?]/.test(service)) continue;
-          if (!await iamServiceExists(service.toLowerCase())) {
-            warnings.push({ code: "UnknownService", message: `${source.name}, statement ${statementIndex}, ${element}: unknown service prefix "${service}" in "${action}"`, location: location2 });
-            continue;
-          }
-          if (/[*?]/.test(name)) continue;
-          if (!await iamActionExists(service.toLowerCase(), name.toLowerCase())) {
-            warnings.push({ code: "UnknownAction", message: `${source.name}, statement ${statementIndex}, ${element}: unknown action "${action}"`, location: location2 });
-          }
-        }
-      }
-    }
-  }
-  return warnings;
-}
 
 // packages/engine/src/condition-operators.ts
 import { isIPv4, isIPv6 } from "node:net";
@@ -31414,12 +31427,14 @@ function tokenize(value, variables = true) {
       if (escaped !== void 0) {
         pushText(escaped, true);
       } else {
-        const match = /^([A-Za-z0-9:_/.\-]+)\s*(?:,\s*'([^']*)')?$/.exec(body);
+        const match = /^([A-Za-z0-9:_/.-]+)\s*(?:,\s*'([^']*)')?$/.exec(body);
         if (!match?.[1]) return new Error(`invalid policy variable \${${body}}`);
         if (text) tokens.push({ kind: "text", text });
         text = "";
         const key = match[1].toLowerCase();
-        tokens.push(match[2] === void 0 ? { kind: "var", key } : { kind: "var", key, default: match[2] });
+        tokens.push(
+          match[2] === void 0 ? { kind: "var", key } : { kind: "var", key, default: match[2] }
+        );
       }
       i = end + 1;
       continue;
@@ -31438,7 +31453,8 @@ function textToRegex(text, mode, literalMask, offset, colonsBefore) {
     const literal = literalMask[offset + k] ?? false;
     const withinComponent = mode === "arn" && colons < 5;
     if (!literal && mode !== "literal" && ch === "*") re += withinComponent ? "[^:]*" : "(?s:.*)";
-    else if (!literal && mode !== "literal" && ch === "?") re += withinComponent ? "[^:]" : "(?s:.)";
+    else if (!literal && mode !== "literal" && ch === "?")
+      re += withinComponent ? "[^:]" : "(?s:.)";
     else re += escapeRegex2(ch);
     if (ch === ":") colons += 1;
   }
@@ -31472,7 +31488,9 @@ function compilePattern(value, mode, options = {}) {
   let colons = 0;
   for (const token of tokens) {
     if (token.kind === "var") {
-      parts.push(token.default === void 0 ? { var: token.key } : { var: token.key, default: token.default });
+      parts.push(
+        token.default === void 0 ? { var: token.key } : { var: token.key, default: token.default }
+      );
       continue;
     }
     const { re, colons: after } = textToRegex(token.text, mode, literalMask, offset, colons);
@@ -31681,7 +31699,15 @@ function compileConditions(block, where, variables = true) {
 
 // packages/engine/src/compile.ts
 var DOCUMENT_ELEMENTS = /* @__PURE__ */ new Set(["Version", "Id", "Statement"]);
-var STATEMENT_ELEMENTS = /* @__PURE__ */ new Set(["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"]);
+var STATEMENT_ELEMENTS = /* @__PURE__ */ new Set([
+  "Sid",
+  "Effect",
+  "Action",
+  "NotAction",
+  "Resource",
+  "NotResource",
+  "Condition"
+]);
 var ACTION_PATTERN = /^(\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+)$/;
 var ARN_PATTERN = /^arn:[^:]*:[^:]*:[^:]*:[^:]*:.+$/s;
 function fail(code2, message, location2) {
@@ -31689,10 +31715,14 @@ function fail(code2, message, location2) {
 }
 function stringList(value, element, where) {
   const list2 = Array.isArray(value) ? value : [value];
-  if (list2.length === 0) fail("InvalidElement", `${element} must not be empty`, { ...where, element });
+  if (list2.length === 0)
+    fail("InvalidElement", `${element} must not be empty`, { ...where, element });
   for (const item of list2) {
     if (typeof item !== "string" || item.length === 0) {
-      fail("InvalidElement", `${element} must be a string or a list of strings`, { ...where, element });
+      fail("InvalidElement", `${element} must be a string or a list of strings`, {
+        ...where,
+        element
+      });
     }
   }
   return list2;
@@ -31700,7 +31730,10 @@ function stringList(value, element, where) {
 function compileActions(value, element, where) {
   return stringList(value, element, where).map((action) => {
     if (!ACTION_PATTERN.test(action)) {
-      fail("InvalidAction", `"${action}" is not an action (expected service:Action)`, { ...where, element });
+      fail("InvalidAction", `"${action}" is not an action (expected service:Action)`, {
+        ...where,
+        element
+      });
     }
     const compiled = compilePattern(action, "wildcard", { lowerCase: true });
     if (compiled instanceof Error) fail("InvalidAction", compiled.message, { ...where, element });
@@ -31710,13 +31743,18 @@ function compileActions(value, element, where) {
 function compileResources(value, element, where, variables) {
   return stringList(value, element, where).map((resource) => {
     if (resource !== "*" && !ARN_PATTERN.test(resource)) {
-      fail("InvalidArn", `"${resource}" is not an ARN (arn:partition:service:region:account:resource) or *`, {
-        ...where,
-        element
-      });
+      fail(
+        "InvalidArn",
+        `"${resource}" is not an ARN (arn:partition:service:region:account:resource) or *`,
+        {
+          ...where,
+          element
+        }
+      );
     }
     const compiled = compilePattern(resource, "wildcard", { variables });
-    if (compiled instanceof Error) fail("InvalidArn", `"${resource}": ${compiled.message}`, { ...where, element });
+    if (compiled instanceof Error)
+      fail("InvalidArn", `"${resource}": ${compiled.message}`, { ...where, element });
     return compiled;
   });
 }
@@ -31727,24 +31765,40 @@ function compileStatement(raw, where, boundary, variables) {
   const statement = raw;
   for (const element of Object.keys(statement)) {
     if (element === "Principal" || element === "NotPrincipal") {
-      fail("UnknownElement", `${element} is not allowed in identity-based policies`, { ...where, element });
+      fail("UnknownElement", `${element} is not allowed in identity-based policies`, {
+        ...where,
+        element
+      });
     }
-    if (!STATEMENT_ELEMENTS.has(element)) fail("UnknownElement", `unknown element "${element}"`, { ...where, element });
+    if (!STATEMENT_ELEMENTS.has(element))
+      fail("UnknownElement", `unknown element "${element}"`, { ...where, element });
   }
   const { Sid, Effect } = statement;
   if (Sid !== void 0 && (typeof Sid !== "string" || !/^[A-Za-z0-9 _.-]*$/.test(Sid))) {
-    fail("InvalidElement", "Sid must be a string of letters and digits", { ...where, element: "Sid" });
+    fail("InvalidElement", "Sid must be a string of letters and digits", {
+      ...where,
+      element: "Sid"
+    });
   }
   if (Effect !== "Allow" && Effect !== "Deny") {
-    fail("InvalidElement", `Effect must be "Allow" or "Deny" (got ${JSON.stringify(Effect)})`, { ...where, element: "Effect" });
+    fail("InvalidElement", `Effect must be "Allow" or "Deny" (got ${JSON.stringify(Effect)})`, {
+      ...where,
+      element: "Effect"
+    });
   }
   const hasAction = "Action" in statement;
   if (hasAction === "NotAction" in statement) {
-    fail("InvalidElement", "a statement needs exactly one of Action or NotAction", { ...where, element: "Action" });
+    fail("InvalidElement", "a statement needs exactly one of Action or NotAction", {
+      ...where,
+      element: "Action"
+    });
   }
   const hasResource = "Resource" in statement;
   if (hasResource === "NotResource" in statement) {
-    fail("InvalidElement", "a statement needs exactly one of Resource or NotResource", { ...where, element: "Resource" });
+    fail("InvalidElement", "a statement needs exactly one of Resource or NotResource", {
+      ...where,
+      element: "Resource"
+    });
   }
   const sid = typeof Sid === "string" && Sid.length > 0 ? Sid : void 0;
   const ref = {
@@ -31761,8 +31815,15 @@ function compileStatement(raw, where, boundary, variables) {
   };
   if (hasAction) compiled.action = compileActions(statement.Action, "Action", where);
   else compiled.not_action = compileActions(statement.NotAction, "NotAction", where);
-  if (hasResource) compiled.resource = compileResources(statement.Resource, "Resource", where, variables);
-  else compiled.not_resource = compileResources(statement.NotResource, "NotResource", where, variables);
+  if (hasResource)
+    compiled.resource = compileResources(statement.Resource, "Resource", where, variables);
+  else
+    compiled.not_resource = compileResources(
+      statement.NotResource,
+      "NotResource",
+      where,
+      variables
+    );
   if (statement.Condition !== void 0) {
     const conditions = compileConditions(statement.Condition, where, variables);
     if (conditions.length > 0) compiled.condition = conditions;
@@ -31781,7 +31842,10 @@ function parseDocumentText(name, text) {
       const line = before.split("\n").length;
       where = ` at line ${line}, column ${Number(position) - before.lastIndexOf("\n")}`;
     }
-    throw new PolicyLoadError("MalformedDocument", `not valid JSON${where}: ${message}`, { location: { document: name }, cause });
+    throw new PolicyLoadError("MalformedDocument", `not valid JSON${where}: ${message}`, {
+      location: { document: name },
+      cause
+    });
   }
 }
 function compileDocument(source) {
@@ -31792,12 +31856,17 @@ function compileDocument(source) {
   }
   const record = doc;
   for (const element of Object.keys(record)) {
-    if (!DOCUMENT_ELEMENTS.has(element)) fail("UnknownElement", `unknown element "${element}"`, { ...where, element });
+    if (!DOCUMENT_ELEMENTS.has(element))
+      fail("UnknownElement", `unknown element "${element}"`, { ...where, element });
   }
   if (record.Version !== void 0 && record.Version !== "2012-10-17" && record.Version !== "2008-10-17") {
-    fail("InvalidElement", `Version must be "2012-10-17" (got ${JSON.stringify(record.Version)})`, { ...where, element: "Version" });
+    fail("InvalidElement", `Version must be "2012-10-17" (got ${JSON.stringify(record.Version)})`, {
+      ...where,
+      element: "Version"
+    });
   }
-  if (record.Statement === void 0) fail("MalformedDocument", "the document has no Statement", where);
+  if (record.Statement === void 0)
+    fail("MalformedDocument", "the document has no Statement", where);
   const statements = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
   const variables = record.Version === "2012-10-17";
   return statements.map(
@@ -31855,9 +31924,52 @@ function compilePolicyData(sources) {
     }
   }
   for (const set of [index.identity, index.boundary]) {
-    for (const list2 of [...Object.values(set.action), ...Object.values(set.service)]) list2.sort((a, b) => a - b);
+    for (const list2 of [...Object.values(set.action), ...Object.values(set.service)])
+      list2.sort((a, b) => a - b);
   }
   return { statements, index, has_boundary: hasBoundary };
+}
+
+// packages/engine/src/load-policy.ts
+import { readFile as readFile2 } from "node:fs/promises";
+
+// packages/engine/src/action-catalog.ts
+async function unknownActionWarnings(sources) {
+  const warnings = [];
+  for (const source of sources) {
+    const doc = source.document;
+    const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+    for (const [statementIndex, statement] of statements.entries()) {
+      const record = statement;
+      for (const element of ["Action", "NotAction"]) {
+        const value = record[element];
+        if (value === void 0) continue;
+        for (const action of Array.isArray(value) ? value : [value]) {
+          if (typeof action !== "string" || action === "*") continue;
+          const [service = "", name = ""] = action.split(":");
+          const location2 = { document: source.name, statementIndex, element };
+          if (/[*?]/.test(service)) continue;
+          if (!await iamServiceExists(service.toLowerCase())) {
+            warnings.push({
+              code: "UnknownService",
+              message: `${source.name}, statement ${statementIndex}, ${element}: unknown service prefix "${service}" in "${action}"`,
+              location: location2
+            });
+            continue;
+          }
+          if (/[*?]/.test(name)) continue;
+          if (!await iamActionExists(service.toLowerCase(), name.toLowerCase())) {
+            warnings.push({
+              code: "UnknownAction",
+              message: `${source.name}, statement ${statementIndex}, ${element}: unknown action "${action}"`,
+              location: location2
+            });
+          }
+        }
+      }
+    }
+  }
+  return warnings;
 }
 
 // packages/engine/src/decision-cache.ts
@@ -31941,9 +32053,13 @@ async function instantiate2(wasm, origin) {
   try {
     policy = await sdk.loadPolicy(wasm, { initial: 5, maximum: 8192 });
   } catch (thrown) {
-    throw new PolicyLoadError("WasmLoadFailed", `cannot instantiate the policy module from ${origin}`, {
-      cause: asError(thrown)
-    });
+    throw new PolicyLoadError(
+      "WasmLoadFailed",
+      `cannot instantiate the policy module from ${origin}`,
+      {
+        cause: asError(thrown)
+      }
+    );
   }
   if (!(ENTRYPOINT in policy.entrypoints)) {
     throw new PolicyLoadError(
@@ -31987,17 +32103,23 @@ async function readBundle(bundle) {
   try {
     files2 = readTarGz(bytes);
   } catch (cause) {
-    throw new PolicyLoadError("InvalidBundle", `${origin} is not a gzip-compressed tar bundle`, { cause });
+    throw new PolicyLoadError("InvalidBundle", `${origin} is not a gzip-compressed tar bundle`, {
+      cause
+    });
   }
   const wasm = files2.get("policy.wasm");
   if (!wasm) {
-    throw new PolicyLoadError("InvalidBundle", `${origin} has no policy.wasm; build it with \`keycard build\``);
+    throw new PolicyLoadError(
+      "InvalidBundle",
+      `${origin} has no policy.wasm; build it with \`keycard build\``
+    );
   }
   const dataFile = files2.get("data.json");
   let data = {};
   if (dataFile) {
     const parsed = parseDocumentText(`${origin}:data.json`, new TextDecoder().decode(dataFile));
-    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) data = parsed;
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed))
+      data = parsed;
   }
   return { wasm, data, origin };
 }
@@ -32020,10 +32142,12 @@ function denyAll(input, reason) {
 }
 function inputProblem(input) {
   if (typeof input !== "object" || input === null) return "the evaluation input is not an object";
-  if (!Array.isArray(input.requests) || input.requests.length === 0) return "the evaluation input has no requests";
+  if (!Array.isArray(input.requests) || input.requests.length === 0)
+    return "the evaluation input has no requests";
   const tags = input.principal?.tags;
   const duplicateTag = tags && typeof tags === "object" && caseDuplicate(Object.keys(tags));
-  if (duplicateTag) return `principal.tags has the key ${duplicateTag} twice (tag keys are case-insensitive)`;
+  if (duplicateTag)
+    return `principal.tags has the key ${duplicateTag} twice (tag keys are case-insensitive)`;
   for (const [i, request2] of input.requests.entries()) {
     if (typeof request2 !== "object" || request2 === null) return `requests[${i}] is not an object`;
     if (typeof request2.action !== "string" || !request2.action.includes(":")) {
@@ -32036,7 +32160,8 @@ function inputProblem(input) {
       return `requests[${i}].context must be an object`;
     }
     const duplicate = request2.context && caseDuplicate(Object.keys(request2.context));
-    if (duplicate) return `requests[${i}].context has the key ${duplicate} twice (keys are case-insensitive)`;
+    if (duplicate)
+      return `requests[${i}].context has the key ${duplicate} twice (keys are case-insensitive)`;
   }
   return void 0;
 }
@@ -32055,13 +32180,13 @@ function isDecision(value) {
   return typeof d === "object" && d !== null && typeof d.allow === "boolean" && Array.isArray(d.requests);
 }
 var WasmPolicy = class {
-  constructor(wasm, cache2, warnings, documents, statementCount, source) {
+  constructor(wasm, cache, warnings, documents, statementCount, source) {
     this.warnings = warnings;
     this.documents = documents;
     this.statementCount = statementCount;
     this.source = source;
     this.#wasm = wasm;
-    this.#cache = cache2;
+    this.#cache = cache;
   }
   warnings;
   documents;
@@ -32071,7 +32196,10 @@ var WasmPolicy = class {
   #cache;
   #encoder = new TextEncoder();
   stats() {
-    return { cacheEntries: this.#cache?.size ?? 0, wasmMemoryBytes: this.#wasm.mem.buffer.byteLength };
+    return {
+      cacheEntries: this.#cache?.size ?? 0,
+      wasmMemoryBytes: this.#wasm.mem.buffer.byteLength
+    };
   }
   evaluate(input) {
     let key;
@@ -32080,7 +32208,10 @@ var WasmPolicy = class {
       if (problem) return denyAll(input, `cannot evaluate: ${problem}`);
       key = JSON.stringify(input);
     } catch (thrown) {
-      return denyAll(input, `cannot evaluate: the input cannot be serialized (${asError(thrown).message})`);
+      return denyAll(
+        input,
+        `cannot evaluate: the input cannot be serialized (${asError(thrown).message})`
+      );
     }
     const cached = this.#cache?.get(key);
     if (cached) return cached;
@@ -32088,7 +32219,8 @@ var WasmPolicy = class {
     try {
       const bytes = this.#encoder.encode(key);
       const result = this.#wasm.evaluate(bytes.buffer, ENTRYPOINT)[0]?.result;
-      if (!isDecision(result)) return denyAll(input, "cannot evaluate: the policy produced no decision");
+      if (!isDecision(result))
+        return denyAll(input, "cannot evaluate: the policy produced no decision");
       decision = result;
     } catch (thrown) {
       return denyAll(input, `cannot evaluate: ${asError(thrown).message}`);
@@ -32111,7 +32243,10 @@ function freezeDecision(decision) {
 }
 async function loadPolicy2(options) {
   const boundaryInputs = options.boundary === void 0 ? [] : Array.isArray(options.boundary) ? options.boundary : [options.boundary];
-  const sources = [...toSources(options.iam ?? [], "iam"), ...toSources(boundaryInputs, "boundary")];
+  const sources = [
+    ...toSources(options.iam ?? [], "iam"),
+    ...toSources(boundaryInputs, "boundary")
+  ];
   let wasmBytes;
   let extraData = {};
   let origin = "the built-in IAM library";
@@ -32140,14 +32275,18 @@ async function loadPolicy2(options) {
   try {
     wasm.setData({ ...otherData, keycard: { ...keycardRest, policy: data } });
   } catch (thrown) {
-    throw new PolicyLoadError("WasmLoadFailed", "cannot load the compiled documents into the policy module", {
-      cause: asError(thrown)
-    });
+    throw new PolicyLoadError(
+      "WasmLoadFailed",
+      "cannot load the compiled documents into the policy module",
+      {
+        cause: asError(thrown)
+      }
+    );
   }
-  const cache2 = options.cache === false ? void 0 : new DecisionCache(Math.max(1, options.cache?.maxEntries ?? 1e4));
+  const cache = options.cache === false ? void 0 : new DecisionCache(Math.max(1, options.cache?.maxEntries ?? 1e4));
   return new WasmPolicy(
     wasm,
-    cache2,
+    cache,
     warnings,
     sources.map((s) => s.name),
     data.statements.length,
@@ -32407,6 +32546,34 @@ function warningFindings(warnings, side, severity) {
   });
 }
 
+// packages/access-diff/src/equivalence.ts
+function resourceClasses(statements) {
+  const patternsByAction = /* @__PURE__ */ new Map();
+  const patternsFor = (action) => {
+    const key = action.toLowerCase();
+    if (patternsByAction.has(key)) return patternsByAction.get(key);
+    const patterns = [];
+    let usable = true;
+    for (const statement of statements) {
+      if (!statementCoversAction(statement, action)) continue;
+      for (const p of statement.resource ?? statement.notResource ?? []) {
+        if (p.includes("${")) usable = false;
+        patterns.push(p);
+      }
+    }
+    const result = usable ? patterns : void 0;
+    patternsByAction.set(key, result);
+    return result;
+  };
+  return (request2) => {
+    const patterns = patternsFor(request2.action);
+    if (!patterns) return void 0;
+    let bits = "";
+    for (const p of patterns) bits += resourceMatches(p, request2.resource) ? "1" : "0";
+    return `${request2.action.toLowerCase()}\0${request2.context ? JSON.stringify(request2.context) : ""}\0${bits}`;
+  };
+}
+
 // packages/access-diff/src/evaluate.ts
 var DEFAULT_BATCH_SIZE = 64;
 function absent(request2, reason) {
@@ -32416,14 +32583,35 @@ function decide(policy, input, missing) {
   if (!policy) return input.requests.map((r) => absent(r, missing));
   return policy.evaluate(input).requests;
 }
+function retarget(decision, from, to) {
+  return {
+    ...decision,
+    action: to.action,
+    resource: to.resource,
+    reason: decision.reason.split(from.resource).join(to.resource)
+  };
+}
 function diffDecisions(base, head, parts, options) {
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
   const changed = [];
   let evaluations = 0;
   for (const part of parts) {
     for (const input of part.inputs) {
-      for (let start = 0; start < input.requests.length; start += batchSize) {
-        const requests = input.requests.slice(start, start + batchSize);
+      const representatives = [];
+      const members = /* @__PURE__ */ new Map();
+      const byClass = /* @__PURE__ */ new Map();
+      for (const request2 of input.requests) {
+        const key = part.classOf?.(request2);
+        const representative = key === void 0 ? void 0 : byClass.get(key);
+        if (representative) members.get(representative)?.push(request2);
+        else {
+          if (key !== void 0) byClass.set(key, request2);
+          representatives.push(request2);
+          members.set(request2, []);
+        }
+      }
+      for (let start = 0; start < representatives.length; start += batchSize) {
+        const requests = representatives.slice(start, start + batchSize);
         const batch = { ...input, requests };
         const before = decide(base, batch, options.baseMissing);
         const after = decide(head, batch, options.headMissing);
@@ -32432,18 +32620,20 @@ function diffDecisions(base, head, parts, options) {
           const b = before[k];
           const h = after[k];
           if (!b || !h || b.allow === h.allow) continue;
-          changed.push({
-            request: {
-              action: request2.action,
-              resource: request2.resource,
-              ...request2.context ? { context: { ...request2.context } } : {},
-              ...input.principal ? { principal: input.principal } : {},
-              ...input.region ? { region: input.region } : {}
-            },
-            source: part.source,
-            base: b,
-            head: h
-          });
+          for (const member of [request2, ...members.get(request2) ?? []]) {
+            changed.push({
+              request: {
+                action: member.action,
+                resource: member.resource,
+                ...member.context ? { context: { ...member.context } } : {},
+                ...input.principal ? { principal: input.principal } : {},
+                ...input.region ? { region: input.region } : {}
+              },
+              source: part.source,
+              base: member === request2 ? b : retarget(b, request2, member),
+              head: member === request2 ? h : retarget(h, request2, member)
+            });
+          }
         }
       }
     }
@@ -33037,12 +33227,12 @@ function bySeverity(a, b) {
   return SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || a.id.localeCompare(b.id);
 }
 function allowsSomewhere(policy, statements) {
-  const cache2 = /* @__PURE__ */ new Map();
+  const cache = /* @__PURE__ */ new Map();
   const variables = variablesFor(PROBE_PRINCIPAL, PROBE_REGION);
   const derived = derivedResources(statements, variables);
   return (action) => {
     const key = action.toLowerCase();
-    let pending = cache2.get(key);
+    let pending = cache.get(key);
     if (!pending) {
       pending = (async () => {
         const info2 = await actionInfo(action);
@@ -33058,7 +33248,7 @@ function allowsSomewhere(policy, statements) {
         }
         return false;
       })();
-      cache2.set(key, pending);
+      cache.set(key, pending);
     }
     return pending;
   };
@@ -33223,6 +33413,7 @@ import { createHash as createHash2 } from "node:crypto";
 import { mkdir as mkdir2, mkdtemp, readFile as readFile5, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join as join7 } from "node:path";
+import { gunzipSync as gunzipSync3, gzipSync } from "node:zlib";
 
 // packages/access-diff/src/workspace.ts
 import { mkdir, readdir as readdir2, readFile as readFile4, writeFile as writeFile3 } from "node:fs/promises";
@@ -33339,7 +33530,7 @@ function libraryBundle(session, library) {
           `the keycard Rego library does not compile: ${built.error}`
         );
       }
-      return built.bundle;
+      return gzipSync(gunzipSync3(built.bundle), { level: 0 });
     })();
     session.libraryBundles.set(library.fingerprint, pending);
   }
@@ -33514,7 +33705,15 @@ async function diffInSession(session, options) {
     newAccess: [],
     removedAccess: [],
     risks: [],
-    corpus: { generated: 0, tests: 0, recorded: 0, evaluations: 0, pruned: 0, evaluationMs: 0 },
+    corpus: {
+      generated: 0,
+      tests: 0,
+      recorded: 0,
+      evaluations: 0,
+      pruned: 0,
+      generationMs: 0,
+      evaluationMs: 0
+    },
     notes
   };
   const headBroken = headDocs.findings.some((f) => f.severity === "error") || headLoaded !== void 0 && !headLoaded.policy;
@@ -33535,6 +33734,7 @@ async function diffInSession(session, options) {
     notes.push(
       "Custom Rego or the Rego library changed, so every generated request was evaluated."
     );
+  const generationStarted = performance.now();
   const generated = await generateCorpus(baseDocs.statements, headDocs.statements, {
     prune: options.prune !== false && sameRego,
     everyAction: customRego,
@@ -33545,7 +33745,8 @@ async function diffInSession(session, options) {
     { source: "tests", inputs: testInputs },
     {
       source: "generated",
-      inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }]
+      inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }],
+      ...customRego ? {} : { classOf: resourceClasses([...baseDocs.statements, ...headDocs.statements]) }
     }
   ];
   const started = performance.now();
@@ -33560,6 +33761,7 @@ async function diffInSession(session, options) {
     recorded: countRequests(recorded.inputs),
     evaluations,
     pruned: generated.pruned,
+    generationMs: started - generationStarted,
     evaluationMs: performance.now() - started
   };
   const grouped = await groupChanges(changed, baseDocs.statements, headDocs.statements);
@@ -34096,8 +34298,8 @@ function render(report, options, budget) {
   if (tested.length > 0) {
     const rows = tested.map((s) => {
       const t = s.tests;
-      const coverage = t.coverage === void 0 ? "\u2014" : `${t.coverage.toFixed(1)}% (needs ${t.threshold}%)`;
-      return `| ${code(s.name)} | ${t.passed} | ${t.failed} | ${coverage} |`;
+      const coverage2 = t.coverage === void 0 ? "\u2014" : `${t.coverage.toFixed(1)}% (needs ${t.threshold}%)`;
+      return `| ${code(s.name)} | ${t.passed} | ${t.failed} | ${coverage2} |`;
     });
     out.push(
       ...section(

@@ -1,7 +1,7 @@
 import type { AuthorizationRequest, ContextValue, PrincipalInfo } from "@keycard/engine";
 import { conditionContexts } from "./condition-samples.js";
 import type { SideStatement } from "./documents.js";
-import { type ActionInfo, PROBE, serviceActions } from "./iam-reference.js";
+import { type ActionInfo, PROBE, type ResourceTypeInfo, serviceActions } from "./iam-reference.js";
 import { ESCALATION_METHODS } from "./risk-catalogue.js";
 import {
   actionMatches,
@@ -78,8 +78,40 @@ export function variablesFor(
 
 /** True when the statement's Action or NotAction element covers the action. @internal */
 export function statementCoversAction(statement: SideStatement, action: string): boolean {
-  if (statement.action) return statement.action.some((p) => actionMatches(p, action));
-  return !(statement.notAction ?? []).some((p) => actionMatches(p, action));
+  let covers = coverage.get(statement);
+  if (!covers) {
+    covers = compileCoverage(statement);
+    coverage.set(statement, covers);
+  }
+  return covers(action);
+}
+
+const coverage = new WeakMap<SideStatement, (action: string) => boolean>();
+
+/**
+ * A statement's Action or NotAction element as a function. Patterns are grouped by service,
+ * so most (statement, action) pairs are settled by one lookup: corpus generation asks this
+ * for every action of every service the set names, against every statement.
+ */
+function compileCoverage(statement: SideStatement): (action: string) => boolean {
+  const patterns = statement.action ?? statement.notAction ?? [];
+  const byService = new Map<string, string[]>();
+  const anyService: string[] = [];
+  for (const p of patterns) {
+    const service = serviceOf(p);
+    if (service) byService.set(service, [...(byService.get(service) ?? []), p]);
+    else anyService.push(p);
+  }
+  const matches = (action: string): boolean => {
+    const colon = action.indexOf(":");
+    const service = colon > 0 ? action.slice(0, colon).toLowerCase() : "";
+    const candidates = byService.get(service);
+    return (
+      candidates?.some((p) => actionMatches(p, action)) === true ||
+      anyService.some((p) => actionMatches(p, action))
+    );
+  };
+  return statement.action ? matches : (action) => !matches(action);
 }
 
 /**
@@ -169,31 +201,7 @@ export function requestsForAction(
   variables: VariableValues,
   limits: CorpusLimits = {},
 ): AuthorizationRequest[] {
-  const resources = new Set<string>();
-  if (info.resourceTypes.length === 0) resources.add("*");
-  else {
-    const maxResources = limits.resourcesPerAction ?? 16;
-    for (const arn of derived) {
-      if (resources.size >= maxResources) break;
-      if (info.resourceTypes.some((t) => t.matcher.test(arn))) resources.add(arn);
-    }
-    for (const type of info.resourceTypes) {
-      if (resources.size >= maxResources + info.resourceTypes.length) break;
-      resources.add(type.probe);
-    }
-  }
-  const contexts: Array<Record<string, ContextValue> | undefined> = [undefined];
-  const seen = new Set<string>(["{}"]);
-  const maxContexts = limits.contextsPerAction ?? 8;
-  for (const statement of statements) {
-    if (!statement.condition || !statementCoversAction(statement, info.name)) continue;
-    for (const context of conditionContexts(statement.condition, variables)) {
-      const key = JSON.stringify(context);
-      if (seen.has(key) || contexts.length >= maxContexts) continue;
-      seen.add(key);
-      contexts.push(context);
-    }
-  }
+  const { resources, contexts } = actionDimensions(info, statements, derived, variables, limits);
   const requests: AuthorizationRequest[] = [];
   for (const resource of resources) {
     for (const context of contexts) {
@@ -203,6 +211,81 @@ export function requestsForAction(
     }
   }
   return requests;
+}
+
+/**
+ * Work shared by every action of one corpus: which derived resources fit each resource type,
+ * and each statement's condition contexts. Without it a set with a few hundred covered actions
+ * redoes the same matching for each of them.
+ */
+interface DimensionCache {
+  byType: Map<ResourceTypeInfo, string[]>;
+  contexts: WeakMap<SideStatement, Array<[string, Record<string, ContextValue>]>>;
+}
+
+function newDimensionCache(): DimensionCache {
+  return { byType: new Map(), contexts: new WeakMap() };
+}
+
+/** The resources and condition contexts an action is tried with; requests are their product. */
+function actionDimensions(
+  info: ActionInfo,
+  statements: ReadonlyArray<SideStatement>,
+  derived: ReadonlyArray<string>,
+  variables: VariableValues,
+  limits: CorpusLimits,
+  cache: DimensionCache = newDimensionCache(),
+): { resources: Set<string>; contexts: Array<Record<string, ContextValue> | undefined> } {
+  const resources = new Set<string>();
+  if (info.resourceTypes.length === 0) resources.add("*");
+  else {
+    const maxResources = limits.resourcesPerAction ?? 16;
+    const fitting = new Set<string>();
+    for (const type of info.resourceTypes) {
+      let arns = cache.byType.get(type);
+      if (!arns) {
+        arns = derived.filter((arn) => type.matcher.test(arn));
+        cache.byType.set(type, arns);
+      }
+      for (const arn of arns) fitting.add(arn);
+    }
+    // Derived resources keep their order, so the same ones are chosen whatever the types' order.
+    for (const arn of derived) {
+      if (resources.size >= maxResources) break;
+      if (fitting.has(arn)) resources.add(arn);
+    }
+    for (const type of info.resourceTypes) resources.add(type.probe);
+  }
+  const contexts: Array<Record<string, ContextValue> | undefined> = [undefined];
+  const seen = new Set<string>(["{}"]);
+  const maxContexts = limits.contextsPerAction ?? 8;
+  for (const statement of statements) {
+    if (!statement.condition || !statementCoversAction(statement, info.name)) continue;
+    let keyed = cache.contexts.get(statement);
+    if (!keyed) {
+      keyed = conditionContexts(statement.condition, variables).map((c) => [JSON.stringify(c), c]);
+      cache.contexts.set(statement, keyed);
+    }
+    for (const [key, context] of keyed) {
+      if (seen.has(key) || contexts.length >= maxContexts) continue;
+      seen.add(key);
+      contexts.push(context);
+    }
+  }
+  return { resources, contexts };
+}
+
+/** True when the statement's Resource or NotResource element may cover the resource. */
+function resourceMayApply(
+  statement: SideStatement,
+  resource: string,
+  variables: VariableValues,
+): boolean {
+  if (statement.resource)
+    return statement.resource.some((p) => resourceMatches(p, resource, variables));
+  return !(statement.notResource ?? []).some(
+    (p) => !p.includes("${") && resourceMatches(p, resource),
+  );
 }
 
 /** A generated corpus, with how many of its requests were skipped as unaffected. @internal */
@@ -228,26 +311,34 @@ export async function generateCorpus(
   const changed = [...changedStatements(base, head), ...changedStatements(head, base)];
   const variables = variablesFor(PROBE_PRINCIPAL, PROBE_REGION);
   const derived = derivedResources(all, variables);
+  const cache = newDimensionCache();
   const requests: AuthorizationRequest[] = [];
   let total = 0;
   for (const service of servicesOf(all)) {
     for (const info of await serviceActions(service)) {
       const covering = all.filter((s) => statementCoversAction(s, info.name));
       if (covering.length === 0 && !options.everyAction) continue;
+      const { resources, contexts } = actionDimensions(
+        info,
+        covering,
+        derived,
+        variables,
+        options.limits ?? {},
+        cache,
+      );
+      total += resources.size * contexts.length;
+      // Which changed statements could touch this action decides what must be evaluated.
       const candidates = options.prune
         ? changed.filter((s) => statementCoversAction(s, info.name))
-        : changed;
-      if (options.prune && candidates.length === 0) {
-        total += requestsForAction(info, covering, derived, variables, options.limits).length;
-        continue;
-      }
-      for (const request of requestsForAction(info, covering, derived, variables, options.limits)) {
-        total += 1;
-        if (
-          !options.prune ||
-          candidates.some((s) => statementMayApply(s, request.action, request.resource, variables))
-        ) {
-          requests.push(request);
+        : undefined;
+      if (candidates?.length === 0) continue;
+      for (const resource of resources) {
+        if (candidates && !candidates.some((s) => resourceMayApply(s, resource, variables)))
+          continue;
+        for (const context of contexts) {
+          requests.push(
+            context ? { action: info.name, resource, context } : { action: info.name, resource },
+          );
         }
       }
     }

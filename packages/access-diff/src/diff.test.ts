@@ -57,6 +57,27 @@ describe("diffPolicySets", () => {
     expect(diff.corpus.evaluations).toBeGreaterThan(0);
   });
 
+  it("evaluates one request per class of requests both versions must decide alike", async () => {
+    const { base, head } = sets(
+      { "app.json": iam(read) },
+      {
+        "app.json": iam(read, {
+          Sid: "Run",
+          Effect: "Allow",
+          Action: "ec2:RunInstances",
+          Resource: "*",
+        }),
+      },
+    );
+    const diff = await diffPolicySets({ base, head, tools: TOOLS });
+    const [run] = diff.newAccess;
+    // Every resource type of RunInstances is probed and reported, but evaluated once.
+    expect(run?.actions).toEqual(["ec2:RunInstances"]);
+    expect(run?.requestCount).toBeGreaterThan(10);
+    expect(diff.corpus.evaluations).toBe(2);
+    expect(run?.examples[1]?.resource).not.toBe(run?.examples[0]?.resource);
+  });
+
   it("shows access that depends on a condition as conditional", async () => {
     const { base, head } = sets(
       { "orders.json": iam(read) },

@@ -2,6 +2,7 @@ import { basename, join, resolve } from "node:path";
 import type { EvaluationInput } from "@keycard/engine";
 import { type CorpusLimits, generateCorpus, PROBE_PRINCIPAL, PROBE_REGION } from "./corpus.js";
 import { readSideDocuments, warningFindings } from "./documents.js";
+import { resourceClasses } from "./equivalence.js";
 import { type CorpusPart, diffDecisions } from "./evaluate.js";
 import { groupChanges } from "./group.js";
 import { isEmptySet, type PolicySetFiles, readPolicySet, regoFingerprint } from "./policy-set.js";
@@ -202,7 +203,15 @@ export async function diffInSession(
     newAccess: [],
     removedAccess: [],
     risks: [],
-    corpus: { generated: 0, tests: 0, recorded: 0, evaluations: 0, pruned: 0, evaluationMs: 0 },
+    corpus: {
+      generated: 0,
+      tests: 0,
+      recorded: 0,
+      evaluations: 0,
+      pruned: 0,
+      generationMs: 0,
+      evaluationMs: 0,
+    },
     notes,
   };
 
@@ -229,6 +238,7 @@ export async function diffInSession(
     notes.push(
       "Custom Rego or the Rego library changed, so every generated request was evaluated.",
     );
+  const generationStarted = performance.now();
   const generated = await generateCorpus(baseDocs.statements, headDocs.statements, {
     prune: options.prune !== false && sameRego,
     everyAction: customRego,
@@ -240,6 +250,9 @@ export async function diffInSession(
     {
       source: "generated",
       inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }],
+      ...(customRego
+        ? {}
+        : { classOf: resourceClasses([...baseDocs.statements, ...headDocs.statements]) }),
     },
   ];
   const started = performance.now();
@@ -255,6 +268,7 @@ export async function diffInSession(
     recorded: countRequests(recorded.inputs),
     evaluations,
     pruned: generated.pruned,
+    generationMs: started - generationStarted,
     evaluationMs: performance.now() - started,
   };
   const grouped = await groupChanges(changed, baseDocs.statements, headDocs.statements);

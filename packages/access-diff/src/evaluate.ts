@@ -10,6 +10,11 @@ import type { CorpusSource, RequestSample } from "./types.js";
 export interface CorpusPart {
   source: CorpusSource;
   inputs: ReadonlyArray<EvaluationInput>;
+  /**
+   * Requests with the same class are decided alike by both versions (see `resourceClasses`):
+   * only the first of each class is evaluated, the others take its decisions.
+   */
+  classOf?: (request: AuthorizationRequest) => string | undefined;
 }
 
 /** A request whose decision differs between the two versions. @internal */
@@ -36,6 +41,20 @@ function decide(
   return policy.evaluate(input).requests;
 }
 
+/** A representative's decision, restated for another member of its class. */
+function retarget(
+  decision: RequestDecision,
+  from: AuthorizationRequest,
+  to: AuthorizationRequest,
+): RequestDecision {
+  return {
+    ...decision,
+    action: to.action,
+    resource: to.resource,
+    reason: decision.reason.split(from.resource).join(to.resource),
+  };
+}
+
 /**
  * Evaluates every input on both versions and keeps the requests whose decisions differ.
  * A missing version (the set is new, deleted, or did not load) denies everything.
@@ -52,8 +71,22 @@ export function diffDecisions(
   let evaluations = 0;
   for (const part of parts) {
     for (const input of part.inputs) {
-      for (let start = 0; start < input.requests.length; start += batchSize) {
-        const requests = input.requests.slice(start, start + batchSize);
+      // Representatives are evaluated; members of their class follow their decisions.
+      const representatives: AuthorizationRequest[] = [];
+      const members = new Map<AuthorizationRequest, AuthorizationRequest[]>();
+      const byClass = new Map<string, AuthorizationRequest>();
+      for (const request of input.requests) {
+        const key = part.classOf?.(request);
+        const representative = key === undefined ? undefined : byClass.get(key);
+        if (representative) members.get(representative)?.push(request);
+        else {
+          if (key !== undefined) byClass.set(key, request);
+          representatives.push(request);
+          members.set(request, []);
+        }
+      }
+      for (let start = 0; start < representatives.length; start += batchSize) {
+        const requests = representatives.slice(start, start + batchSize);
         const batch: EvaluationInput = { ...input, requests };
         const before = decide(base, batch, options.baseMissing);
         const after = decide(head, batch, options.headMissing);
@@ -62,18 +95,20 @@ export function diffDecisions(
           const b = before[k];
           const h = after[k];
           if (!b || !h || b.allow === h.allow) continue;
-          changed.push({
-            request: {
-              action: request.action,
-              resource: request.resource,
-              ...(request.context ? { context: { ...request.context } } : {}),
-              ...(input.principal ? { principal: input.principal } : {}),
-              ...(input.region ? { region: input.region } : {}),
-            },
-            source: part.source,
-            base: b,
-            head: h,
-          });
+          for (const member of [request, ...(members.get(request) ?? [])]) {
+            changed.push({
+              request: {
+                action: member.action,
+                resource: member.resource,
+                ...(member.context ? { context: { ...member.context } } : {}),
+                ...(input.principal ? { principal: input.principal } : {}),
+                ...(input.region ? { region: input.region } : {}),
+              },
+              source: part.source,
+              base: member === request ? b : retarget(b, request, member),
+              head: member === request ? h : retarget(h, request, member),
+            });
+          }
         }
       }
     }

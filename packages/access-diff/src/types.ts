@@ -130,6 +130,8 @@ export interface CorpusStats {
    * statement that changed can apply to them.
    */
   pruned: number;
+  /** Time spent generating (and pruning) the corpus, in milliseconds. */
+  generationMs: number;
   /** Time spent evaluating the corpus on both versions, in milliseconds. */
   evaluationMs: number;
 }

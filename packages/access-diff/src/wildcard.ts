@@ -45,16 +45,16 @@ export function wildcardRegExp(
   return new RegExp(`^${source}$`, options.ignoreCase ? "is" : "s");
 }
 
-const cache = new Map<string, RegExp>();
+const actionPatterns = new Map<string, RegExp>();
+const resourcePatterns = new Map<string, RegExp>();
 
 /** True when an Action pattern (case-insensitive) covers the action. @internal */
 export function actionMatches(pattern: string, action: string): boolean {
   if (pattern === "*") return true;
-  const key = `a\0${pattern}`;
-  let re = cache.get(key);
+  let re = actionPatterns.get(pattern);
   if (!re) {
     re = wildcardRegExp(pattern, { ignoreCase: true });
-    cache.set(key, re);
+    actionPatterns.set(pattern, re);
   }
   return re.test(action);
 }
@@ -67,11 +67,10 @@ export function resourceMatches(
 ): boolean {
   if (pattern === "*") return true;
   if (!variables || !pattern.includes("${")) {
-    const key = `r\0${pattern}`;
-    let re = cache.get(key);
+    let re = resourcePatterns.get(pattern);
     if (!re) {
       re = wildcardRegExp(pattern);
-      cache.set(key, re);
+      resourcePatterns.set(pattern, re);
     }
     return re.test(resource);
   }

@@ -80,7 +80,15 @@ export function emptyDiff(name = "policies/orders"): PolicySetDiff {
     newAccess: [],
     removedAccess: [],
     risks: [],
-    corpus: { generated: 0, tests: 0, recorded: 0, evaluations: 0, pruned: 0, evaluationMs: 0 },
+    corpus: {
+      generated: 0,
+      tests: 0,
+      recorded: 0,
+      evaluations: 0,
+      pruned: 0,
+      generationMs: 0,
+      evaluationMs: 0,
+    },
     notes: [],
   };
 }

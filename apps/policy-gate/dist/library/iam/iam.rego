@@ -97,6 +97,17 @@ resource_applies(s, req, env) if {
 resource_applies(s, req, env) if {
 	not s.resource
 	not any_resource_matches(s.not_resource, req, env)
+	not unresolvable_allow_exclusion(s, req, env)
+}
+
+# An Allow whose NotResource names a variable the request cannot fill would otherwise
+# exclude nothing and allow every resource; when keycard cannot tell what is excluded, the
+# statement does not allow. (A Deny in the same position still applies: failing closed.)
+unresolvable_allow_exclusion(s, req, env) if {
+	s.effect == "Allow"
+	some p in s.not_resource
+	tpl := p.tpl
+	not context.resolve_regex(tpl, req, env)
 }
 
 any_resource_matches(patterns, req, env) if {
