@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeError, maskAccessKeyId, redact, sdkSafeLogger } from "./redact.js";
+import { completeLogger, describeError, maskAccessKeyId, redact, sdkSafeLogger } from "./redact.js";
 import { createSecretAudit } from "./test-utils/secret-audit.js";
 
 const audit = createSecretAudit();
@@ -44,5 +44,16 @@ describe("redaction", () => {
     expect(logger.lines.map((l) => l.level)).toEqual(["info", "debug", "warn", "error"]);
     expect(logger.lines[0]?.text).toContain("arn:aws:sts::123456789012:assumed-role/app/s");
     expect(audit.leaks()).toEqual([]);
+  });
+});
+
+describe("completeLogger", () => {
+  it("drops the levels a logger does not implement instead of throwing", () => {
+    const warnings: unknown[] = [];
+    const logger = completeLogger({ warn: (message: unknown) => warnings.push(message) });
+    expect(() => logger.debug("hidden")).not.toThrow();
+    expect(() => logger.info("hidden")).not.toThrow();
+    logger.warn("shown");
+    expect(warnings).toEqual(["shown"]);
   });
 });

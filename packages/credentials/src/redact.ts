@@ -54,14 +54,31 @@ function scrub(value: unknown, depth: number): unknown {
  * @internal
  */
 export function sdkSafeLogger(logger: Logger): Logger {
+  const complete = completeLogger(logger);
   const wrap =
     (write: (...content: unknown[]) => void) =>
     (...content: unknown[]) =>
       write(...content.map((part) => scrub(part, 0)));
   return {
-    debug: wrap((...c) => logger.debug(...c)),
-    info: wrap((...c) => logger.info(...c)),
-    warn: wrap((...c) => logger.warn(...c)),
-    error: wrap((...c) => logger.error(...c)),
+    debug: wrap((...c) => complete.debug(...c)),
+    info: wrap((...c) => complete.info(...c)),
+    warn: wrap((...c) => complete.warn(...c)),
+    error: wrap((...c) => complete.error(...c)),
   };
+}
+
+/**
+ * A logger with every level: loggers often implement only `warn` and `error`, and a missing
+ * level must drop the line rather than crash the credential chain.
+ * @internal
+ */
+export function completeLogger(logger: Partial<Logger>): Logger {
+  const level =
+    (name: keyof Logger) =>
+    (...content: unknown[]) => {
+      const write = logger[name];
+      if (typeof write === "function")
+        (write as (...args: unknown[]) => void).apply(logger, content);
+    };
+  return { debug: level("debug"), info: level("info"), warn: level("warn"), error: level("error") };
 }

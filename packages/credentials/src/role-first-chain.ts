@@ -19,7 +19,7 @@ import {
 } from "./errors.js";
 import { callerIdentity, checkKeyAge, isRootArn } from "./identity-checks.js";
 import { metadataDisabled, metadataEndpoint, probeMetadataEndpoint } from "./metadata-probe.js";
-import { describeError, maskAccessKeyId, sdkSafeLogger } from "./redact.js";
+import { completeLogger, describeError, maskAccessKeyId, sdkSafeLogger } from "./redact.js";
 import { refreshingCache } from "./refreshing-cache.js";
 import { readSharedConfig, type SharedConfig } from "./shared-config.js";
 import {
@@ -379,7 +379,8 @@ async function resolveChain(settings: Settings): Promise<Resolved> {
 export function fromRoleFirstChain(
   options: RoleFirstChainOptions = {},
 ): RoleFirstCredentialProvider {
-  const logger = options.logger ?? consoleLogger;
+  // Every level is callable whatever the caller passed: loggers often implement only `warn`.
+  const logger = completeLogger(options.logger ?? consoleLogger);
   const settings: Settings = {
     staticKeys: options.staticKeys ?? "warn",
     refuseRootKeys: options.refuseRootKeys ?? true,

@@ -82,7 +82,7 @@ export interface RoleFirstChainOptions {
    */
   maxKeyAgeDays?: number;
   /** Receives warnings (static keys in use, old keys) and the SDK's debug lines. Default: `console`. */
-  logger?: Logger;
+  logger?: Partial<Logger>;
   /** Profile to read from the shared files. Default: `AWS_PROFILE`, then `default`. */
   profile?: string;
   /**
