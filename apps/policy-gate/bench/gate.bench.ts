@@ -3,7 +3,7 @@
 // it) and the access diff's evaluation throughput, then writes BENCHMARKS.md.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { runGate } from "@keycard/access-diff";
 import { generateRepo } from "./generate.js";
@@ -13,6 +13,8 @@ const monorepo = join(app, "..", "..");
 const opa = join(monorepo, ".tools", "bin", "opa");
 const regal = join(monorepo, ".tools", "bin", "regal");
 
+// Other work on the machine skews the figures; the report says how busy it was.
+const loadAtStart = loadavg()[0] ?? 0;
 const repo = generateRepo(monorepo);
 const temp = mkdtempSync(join(tmpdir(), "keycard-gate-bench-run-"));
 try {
@@ -60,11 +62,13 @@ try {
   );
 
   // 2. Access-diff throughput, from the library API on the same repository.
+  // One set at a time, so one set's generation and evaluation times do not include another's.
   const report = await runGate({
     root: repo.dir,
     baseRef: repo.base,
     headRef: repo.head,
     tools: { opa, regal },
+    concurrency: 1,
   });
   let corpus = 0;
   let evaluations = 0;
@@ -89,13 +93,14 @@ try {
     `  ${decidedPerSecond} corpus requests decided per second, ${evaluationsPerSecond} engine evaluations per second`,
   );
 
-  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+  const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}; load average ${loadAtStart.toFixed(1)} when the run started`;
   const markdown = `# Benchmarks
 
 Machine: ${machine}.
 
 Run with \`npx tsx --conditions=@keycard/source apps/policy-gate/bench/gate.bench.ts\` from the repository root
-(build the action first: \`npm run build -w @keycard/policy-gate\`).
+(build the action first: \`npm run build -w @keycard/policy-gate\`). \`npm run bench -w @keycard/access-diff\` measures the
+access diff alone on one large policy set.
 
 Repository: ${repo.sets} generated policy sets, ${repo.statements} statements (${repo.regoSets} sets with a custom
 rule and tests); the head commit changes every set (a statement broadened with \`service:*\`, one narrowed,

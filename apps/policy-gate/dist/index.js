@@ -31242,6 +31242,13 @@ function changedStatements(a, b) {
   }
   return out;
 }
+function mayNameService(statement, service) {
+  if (!statement.action) return true;
+  return statement.action.some((p) => {
+    const named = serviceOf(p);
+    return named === void 0 || named === service;
+  });
+}
 function servicesOf(statements) {
   const services = /* @__PURE__ */ new Set();
   let broad = false;
@@ -31341,8 +31348,9 @@ async function generateCorpus(base, head, options) {
   const requests = [];
   let total = 0;
   for (const service of servicesOf(all)) {
+    const relevant = all.filter((s) => mayNameService(s, service));
     for (const info2 of await serviceActions(service)) {
-      const covering = all.filter((s) => statementCoversAction(s, info2.name));
+      const covering = relevant.filter((s) => statementCoversAction(s, info2.name));
       if (covering.length === 0 && !options.everyAction) continue;
       const { resources, contexts } = actionDimensions(
         info2,

@@ -150,6 +150,15 @@ export function changedStatements(
   return out;
 }
 
+/** True when the statement's Action or NotAction element may cover some action of the service. */
+function mayNameService(statement: SideStatement, service: string): boolean {
+  if (!statement.action) return true;
+  return statement.action.some((p) => {
+    const named = serviceOf(p);
+    return named === undefined || named === service;
+  });
+}
+
 /** Services the statements can name. @internal */
 export function servicesOf(statements: ReadonlyArray<SideStatement>): string[] {
   const services = new Set<string>();
@@ -315,8 +324,10 @@ export async function generateCorpus(
   const requests: AuthorizationRequest[] = [];
   let total = 0;
   for (const service of servicesOf(all)) {
+    // Only statements that can name this service are asked about each of its actions.
+    const relevant = all.filter((s) => mayNameService(s, service));
     for (const info of await serviceActions(service)) {
-      const covering = all.filter((s) => statementCoversAction(s, info.name));
+      const covering = relevant.filter((s) => statementCoversAction(s, info.name));
       if (covering.length === 0 && !options.everyAction) continue;
       const { resources, contexts } = actionDimensions(
         info,
