@@ -33,8 +33,12 @@ export class CallerResolver {
   readonly #lookup: CallerLookup;
   readonly #known = new Map<string, Caller>();
   readonly #pending = new Map<string, Promise<Caller>>();
-  /** Complete callers by identity object: the SDK hands the same object until credentials refresh. */
-  readonly #byIdentity = new WeakMap<object, Caller>();
+  /**
+   * Complete callers by what identifies them in the credentials. The SDK hands a new identity
+   * object to every call, so callers are found by value; the same caller object then serves
+   * every call made with the same credentials (and keys the guard's decision memo).
+   */
+  readonly #callers = new Map<string, Caller>();
 
   constructor(
     options: { accountId?: string | undefined; principalArn?: string | undefined },
@@ -48,7 +52,8 @@ export class CallerResolver {
   /** The caller, when nothing has to be fetched; `undefined` means {@link resolve} must ask STS. */
   known(call: SdkCall): Caller | undefined {
     const identity = call.identity;
-    const seen = identity && this.#byIdentity.get(identity);
+    const identityKey = `${identity?.["accessKeyId"]}\u0000${identity?.["accountId"]}\u0000${identity?.["source"]}\u0000${identity?.["mfa"]}`;
+    const seen = this.#callers.get(identityKey);
     if (seen) return seen;
     const fromIdentity = callerFromIdentity(identity);
     const base = { ...fromIdentity, ...this.#fixed };
@@ -63,7 +68,7 @@ export class CallerResolver {
     }
     // Callers are shared between calls, so none may change after the fact.
     Object.freeze(caller);
-    if (identity && caller.accountId) this.#byIdentity.set(identity, caller);
+    if (caller.accountId) remember(this.#callers, identityKey, caller);
     return caller;
   }
 
@@ -107,11 +112,7 @@ export class CallerResolver {
   }
 
   #remember(key: string, caller: Caller): void {
-    if (this.#known.size >= MAX_CACHED) {
-      const oldest = this.#known.keys().next().value;
-      if (oldest !== undefined) this.#known.delete(oldest);
-    }
-    this.#known.set(key, caller);
+    remember(this.#known, key, caller);
   }
 
   #checked(caller: Caller): Caller {
@@ -122,6 +123,15 @@ export class CallerResolver {
     }
     return caller;
   }
+}
+
+/** Adds to a bounded map; credentials rotate, so the oldest entry leaves first. */
+function remember(map: Map<string, Caller>, key: string, caller: Caller): void {
+  if (map.size >= MAX_CACHED) {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
+  }
+  map.set(key, caller);
 }
 
 function accessKeyOf(call: SdkCall): string | undefined {

@@ -16,7 +16,7 @@ import {
 import { PurgeQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { loadPolicy, type PolicyDocument } from "@keycard/engine";
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import type { KeycardDecision } from "./decision.js";
 import { KeycardConfigError, KeycardDeniedError } from "./errors.js";
 import { keycardPlugin, withKeycard } from "./keycard-plugin.js";
@@ -233,6 +233,82 @@ describe("a real client", () => {
     s3.middlewareStack.use(plugin);
     await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.json" }));
     expect(decisions).toHaveLength(1);
+  });
+});
+
+describe("repeated calls", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test("are mapped and evaluated once per second, and each gets its own decision", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2024-05-01T12:00:00.100Z"));
+    const policy = await policyPromise;
+    let evaluations = 0;
+    const counting = {
+      evaluate: (input: Parameters<typeof policy.evaluate>[0]) => {
+        evaluations++;
+        return policy.evaluate(input);
+      },
+    };
+    const decisions: KeycardDecision[] = [];
+    const s3 = new S3Client(clientConfig(stubHandler({}), { forcePathStyle: true }));
+    s3.middlewareStack.use(
+      keycardPlugin({
+        policy: counting,
+        principalArn: ROLE_ARN,
+        onDecision: (d) => decisions.push(d),
+      }),
+    );
+    const get = (Key: string) => s3.send(new GetObjectCommand({ Bucket: "orders", Key }));
+    for (let i = 0; i < 5; i++) await get("a.json");
+    expect(evaluations).toBe(1);
+    await get("b.json");
+    expect(evaluations).toBe(2);
+    vi.setSystemTime(new Date("2024-05-01T12:00:01.000Z"));
+    await get("a.json");
+    expect(evaluations).toBe(3);
+    expect(new Set(decisions.map((d) => d.decisionId)).size).toBe(7);
+    expect(decisions.every((d) => d.allow)).toBe(true);
+  });
+
+  test("with different credentials are decided apart", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const policy = await policyPromise;
+    const decisions: KeycardDecision[] = [];
+    const plugin = keycardPlugin({ policy, onDecision: (d) => decisions.push(d) });
+    const clients = ["111111111111", ACCOUNT].map((accountId) => {
+      const s3 = new S3Client(
+        clientConfig(stubHandler({}), {
+          forcePathStyle: true,
+          credentials: { ...credentials, accessKeyId: `AKIA${accountId}`, accountId },
+        }),
+      );
+      s3.middlewareStack.use(plugin);
+      return s3;
+    });
+    const put = new PutObjectCommand({ Bucket: "orders", Key: "a.json", Body: "{}" });
+    const dynamoCalls = ["111111111111", ACCOUNT].map((accountId) => {
+      const dynamo = new DynamoDBClient(
+        clientConfig(stubHandler(json({})), {
+          credentials: { ...credentials, accessKeyId: `AKIA${accountId}`, accountId },
+        }),
+      );
+      dynamo.middlewareStack.use(plugin);
+      return () =>
+        dynamo.send(new GetItemCommand({ TableName: "orders", Key: { id: { S: "1" } } }));
+    });
+    await clients[0]!.send(put).catch(() => undefined);
+    await clients[1]!.send(put).catch(() => undefined);
+    await rejection(dynamoCalls[0]!());
+    await dynamoCalls[1]!();
+    expect(decisions.map((d) => d.principal.accountId)).toEqual([
+      "111111111111",
+      ACCOUNT,
+      "111111111111",
+      ACCOUNT,
+    ]);
   });
 });
 
