@@ -34132,7 +34132,7 @@ async function runGate(options) {
         approvalLabel: options.approvalLabel ?? DEFAULT_APPROVAL_LABEL,
         failOn: options.failOn ?? ALL_FAIL_ON,
         base,
-        head: head ?? "working tree",
+        head: head ?? options.headLabel ?? "working tree",
         notes
       }
     );
@@ -34612,6 +34612,8 @@ async function run() {
     const report = await runGate({
       root: process.env.GITHUB_WORKSPACE ?? process.cwd(),
       baseRef,
+      // The checkout is the commit the workflow runs on (for pull requests, the merge commit).
+      ...github.context.sha ? { headLabel: github.context.sha } : {},
       paths: inputs.paths,
       approved,
       approvalLabel: inputs.approvalLabel,

@@ -81,6 +81,7 @@ async function gate(
   const run = await runAction({
     workspace: r.dir,
     apiUrl: github.url,
+    sha: r.head,
     inputs: {
       "github-token": "test-token",
       "opa-path": OPA,
@@ -132,6 +133,9 @@ describe("the bundled action", () => {
     expect(comment?.body).toContain("Removed access");
     expect(comment?.body).toContain("s3:PutObject");
     expect(run.summary).toContain("keycard policy gate: pass");
+    expect(comment?.body).toContain(
+      `Compared \`${r.base.slice(0, 7)}\` → \`${r.head.slice(0, 7)}\``,
+    );
   });
 
   it("fails a broadening change and lists the new access", async () => {

@@ -146,6 +146,8 @@ export async function run(): Promise<void> {
     const report = await runGate({
       root: process.env.GITHUB_WORKSPACE ?? process.cwd(),
       baseRef,
+      // The checkout is the commit the workflow runs on (for pull requests, the merge commit).
+      ...(github.context.sha ? { headLabel: github.context.sha } : {}),
       paths: inputs.paths,
       approved,
       approvalLabel: inputs.approvalLabel,

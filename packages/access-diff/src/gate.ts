@@ -18,6 +18,8 @@ export interface GateOptions {
   baseRef: string;
   /** The version under review; the working tree when omitted. */
   headRef?: string;
+  /** How to name the head version in reports (for example a commit SHA), when it is the working tree. */
+  headLabel?: string;
   /** Folders (relative to `root`) whose subfolders are policy sets. Default `["policies"]`. */
   paths?: ReadonlyArray<string>;
   /**
@@ -244,7 +246,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
         approvalLabel: options.approvalLabel ?? DEFAULT_APPROVAL_LABEL,
         failOn: options.failOn ?? ALL_FAIL_ON,
         base,
-        head: head ?? "working tree",
+        head: head ?? options.headLabel ?? "working tree",
         notes,
       },
     );

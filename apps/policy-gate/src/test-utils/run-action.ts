@@ -47,6 +47,8 @@ export async function runAction(options: {
   inputs: Record<string, string>;
   event: Record<string, unknown>;
   apiUrl: string;
+  /** `GITHUB_SHA`: the commit the workflow runs on. */
+  sha?: string;
 }): Promise<ActionRun> {
   const temp = mkdtempSync(join(tmpdir(), "keycard-gate-run-"));
   try {
@@ -71,6 +73,7 @@ export async function runAction(options: {
       GITHUB_STEP_SUMMARY: summaryPath,
       RUNNER_TEMP: temp,
       NO_PROXY: "127.0.0.1",
+      ...(options.sha ? { GITHUB_SHA: options.sha } : {}),
     };
     for (const [name, value] of Object.entries(options.inputs))
       env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value;
