@@ -33683,17 +33683,19 @@ async function diffInSession(session, options) {
     tests = tested.results;
     testInputs = inputs;
   })();
-  const [baseLoaded, headLoaded] = await Promise.all([
-    status === "added" ? void 0 : loadSide(session, baseSet, baseDocs, baseLibrary, baseWorkspace, {
-      checkActions: false,
-      displayDir
-    }),
-    status === "deleted" ? void 0 : loadSide(session, headSet, headDocs, headLibrary, headWorkspace, {
-      checkActions: true,
-      displayDir
-    })
+  const [[baseLoaded, headLoaded]] = await Promise.all([
+    Promise.all([
+      status === "added" ? void 0 : loadSide(session, baseSet, baseDocs, baseLibrary, baseWorkspace, {
+        checkActions: false,
+        displayDir
+      }),
+      status === "deleted" ? void 0 : loadSide(session, headSet, headDocs, headLibrary, headWorkspace, {
+        checkActions: true,
+        displayDir
+      })
+    ]),
+    checking
   ]);
-  await checking;
   if (headLoaded) {
     findings.push(...headLoaded.findings);
     findings.push(

@@ -167,21 +167,25 @@ export async function diffInSession(
     testInputs = inputs;
   })();
 
-  const [baseLoaded, headLoaded] = await Promise.all([
-    status === "added"
-      ? undefined
-      : loadSide(session, baseSet, baseDocs, baseLibrary, baseWorkspace, {
-          checkActions: false,
-          displayDir,
-        }),
-    status === "deleted"
-      ? undefined
-      : loadSide(session, headSet, headDocs, headLibrary, headWorkspace, {
-          checkActions: true,
-          displayDir,
-        }),
+  // Loading and checking run side by side; awaiting them together also means a failure in
+  // one never goes unhandled while the other is still running.
+  const [[baseLoaded, headLoaded]] = await Promise.all([
+    Promise.all([
+      status === "added"
+        ? undefined
+        : loadSide(session, baseSet, baseDocs, baseLibrary, baseWorkspace, {
+            checkActions: false,
+            displayDir,
+          }),
+      status === "deleted"
+        ? undefined
+        : loadSide(session, headSet, headDocs, headLibrary, headWorkspace, {
+            checkActions: true,
+            displayDir,
+          }),
+    ]),
+    checking,
   ]);
-  await checking;
 
   if (headLoaded) {
     findings.push(...headLoaded.findings);
