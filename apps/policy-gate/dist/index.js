@@ -32732,7 +32732,9 @@ async function groupChanges(changed, base, head) {
     group.sourceSet.add(change.source);
     group.requestCount += 1;
     if (change.source === "recorded") group.recordedCalls += 1;
-    if (group.examples.length < EXAMPLES_PER_GROUP) group.examples.push(change.request);
+    if (group.examples.length < EXAMPLES_PER_GROUP && !group.examples.some((e) => JSON.stringify(e) === JSON.stringify(change.request))) {
+      group.examples.push(change.request);
+    }
   }
   const newAccess = [];
   const removedAccess = [];
@@ -34167,7 +34169,8 @@ function accessRows(sets, pick, budget) {
     for (const change of pick(set)) {
       total += 1;
       if (rows.length >= budget.rows) continue;
-      const where = change.statement ? `${cell(describeStatement(change.statement))}<br>${code(location(change.statement.file, change.statement.line))}` : cell(change.customRule ?? "a custom rule");
+      const version = change.direction === "removed" ? " in base" : "";
+      const where = change.statement ? `${cell(describeStatement(change.statement))}<br>${code(location(change.statement.file, change.statement.line))}${version}` : cell(change.customRule ?? "a custom rule");
       const evidence = change.recordedCalls > 0 ? `${plural(change.recordedCalls, "recorded call")}` : change.sources.join(", ");
       rows.push(
         `| ${code(set.name)} | ${actionsCell(change)} | ${code(change.resource)} | ${where} | ${cell(describeConditions(change))} | ${cell(evidence)} |`

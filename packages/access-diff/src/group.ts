@@ -123,8 +123,12 @@ export async function groupChanges(
     group.sourceSet.add(change.source);
     group.requestCount += 1;
     if (change.source === "recorded") group.recordedCalls += 1;
-    // Prefer examples without context (the plainest) and from real traffic.
-    if (group.examples.length < EXAMPLES_PER_GROUP) group.examples.push(change.request);
+    if (
+      group.examples.length < EXAMPLES_PER_GROUP &&
+      !group.examples.some((e) => JSON.stringify(e) === JSON.stringify(change.request))
+    ) {
+      group.examples.push(change.request);
+    }
   }
   const newAccess: AccessChange[] = [];
   const removedAccess: AccessChange[] = [];

@@ -55,8 +55,10 @@ function accessRows(
     for (const change of pick(set)) {
       total += 1;
       if (rows.length >= budget.rows) continue;
+      // Removed access was granted by the base version, whose lines differ from the head's.
+      const version = change.direction === "removed" ? " in base" : "";
       const where = change.statement
-        ? `${cell(describeStatement(change.statement))}<br>${code(location(change.statement.file, change.statement.line))}`
+        ? `${cell(describeStatement(change.statement))}<br>${code(location(change.statement.file, change.statement.line))}${version}`
         : cell(change.customRule ?? "a custom rule");
       const evidence =
         change.recordedCalls > 0

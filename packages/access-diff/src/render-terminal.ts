@@ -63,7 +63,7 @@ export function renderTerminal(report: GateReport, options: TerminalOptions = {}
           ? `${c.actions.length} actions matching ${c.actionPatterns.join(", ")}`
           : `${c.actions.slice(0, 6).join(", ")} and ${c.actions.length - 6} more`;
     lines.push(
-      `  ${paint(sign)} ${actions} on ${c.resource} ${dim(`(${describeStatement(c.statement)}${c.statement ? ` ${location(c.statement.file, c.statement.line)}` : ""}; ${describeConditions(c)}${c.recordedCalls ? `; ${plural(c.recordedCalls, "recorded call")}` : ""})`)}`,
+      `  ${paint(sign)} ${actions} on ${c.resource} ${dim(`(${describeStatement(c.statement)}${c.statement ? ` ${location(c.statement.file, c.statement.line)}${c.direction === "removed" ? " in base" : ""}` : ""}; ${describeConditions(c)}${c.recordedCalls ? `; ${plural(c.recordedCalls, "recorded call")}` : ""})`)}`,
     );
     if (options.verbose) for (const e of c.examples) lines.push(`      ${dim(describeRequest(e))}`);
   };
