@@ -32581,6 +32581,28 @@ function resourceClasses(statements) {
     return `${request2.action.toLowerCase()}\0${request2.context ? JSON.stringify(request2.context) : ""}\0${bits}`;
   };
 }
+function provenDenial(statements) {
+  if (statements.some((s) => s.boundary)) return void 0;
+  const byAction = /* @__PURE__ */ new Map();
+  return (request2) => {
+    const key = request2.action.toLowerCase();
+    let covering = byAction.get(key);
+    if (!covering) {
+      covering = statements.filter((s) => statementCoversAction(s, request2.action));
+      byAction.set(key, covering);
+    }
+    return !covering.some((s) => {
+      if (s.resource)
+        return s.resource.some((p) => p.includes("${") || resourceMatches(p, request2.resource));
+      return !(s.notResource ?? []).some(
+        (p) => !p.includes("${") && resourceMatches(p, request2.resource)
+      );
+    });
+  };
+}
+function implicitDenyReason(request2) {
+  return `implicitly denied: no statement allows ${request2.action} on ${request2.resource}`;
+}
 
 // packages/access-diff/src/evaluate.ts
 var DEFAULT_BATCH_SIZE = 64;
@@ -32590,6 +32612,21 @@ function absent(request2, reason) {
 function decide(policy, input, missing) {
   if (!policy) return input.requests.map((r) => absent(r, missing));
   return policy.evaluate(input).requests;
+}
+function decideUnlessProven(policy, batch, missing, proven) {
+  if (!policy) return { decisions: decide(void 0, batch, missing), evaluated: 0 };
+  if (!proven)
+    return { decisions: decide(policy, batch, missing), evaluated: batch.requests.length };
+  const decisions = batch.requests.map(
+    (r) => proven(r) ? absent(r, implicitDenyReason(r)) : void 0
+  );
+  const rest = batch.requests.filter((_, k) => decisions[k] === void 0);
+  if (rest.length > 0) {
+    const decided = decide(policy, { ...batch, requests: rest }, missing);
+    let next = 0;
+    for (const [k, d] of decisions.entries()) if (d === void 0) decisions[k] = decided[next++];
+  }
+  return { decisions, evaluated: rest.length };
 }
 function retarget(decision, from, to) {
   return {
@@ -32621,12 +32658,12 @@ function diffDecisions(base, head, parts, options) {
       for (let start = 0; start < representatives.length; start += batchSize) {
         const requests = representatives.slice(start, start + batchSize);
         const batch = { ...input, requests };
-        const before = decide(base, batch, options.baseMissing);
-        const after = decide(head, batch, options.headMissing);
-        evaluations += (base ? requests.length : 0) + (head ? requests.length : 0);
+        const before = decideUnlessProven(base, batch, options.baseMissing, part.baseDenies);
+        const after = decideUnlessProven(head, batch, options.headMissing, part.headDenies);
+        evaluations += before.evaluated + after.evaluated;
         for (const [k, request2] of requests.entries()) {
-          const b = before[k];
-          const h = after[k];
+          const b = before.decisions[k];
+          const h = after.decisions[k];
           if (!b || !h || b.allow === h.allow) continue;
           for (const member of [request2, ...members.get(request2) ?? []]) {
             changed.push({
@@ -33758,7 +33795,7 @@ async function diffInSession(session, options) {
     {
       source: "generated",
       inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }],
-      ...customRego ? {} : { classOf: resourceClasses([...baseDocs.statements, ...headDocs.statements]) }
+      ...customRego ? {} : provenByStatements(baseDocs.statements, headDocs.statements)
     }
   ];
   const started = performance.now();
@@ -33784,6 +33821,15 @@ async function diffInSession(session, options) {
     statements: headDocs.statements
   });
   return result;
+}
+function provenByStatements(base, head) {
+  const baseDenies = provenDenial(base);
+  const headDenies = provenDenial(head);
+  return {
+    classOf: resourceClasses([...base, ...head]),
+    ...baseDenies ? { baseDenies } : {},
+    ...headDenies ? { headDenies } : {}
+  };
 }
 function countRequests(inputs) {
   return inputs.reduce((n, input) => n + input.requests.length, 0);

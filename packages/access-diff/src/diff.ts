@@ -1,8 +1,8 @@
 import { basename, join, resolve } from "node:path";
 import type { EvaluationInput } from "@keycard/engine";
 import { type CorpusLimits, generateCorpus, PROBE_PRINCIPAL, PROBE_REGION } from "./corpus.js";
-import { readSideDocuments, warningFindings } from "./documents.js";
-import { resourceClasses } from "./equivalence.js";
+import { readSideDocuments, type SideStatement, warningFindings } from "./documents.js";
+import { provenDenial, resourceClasses } from "./equivalence.js";
 import { type CorpusPart, diffDecisions } from "./evaluate.js";
 import { groupChanges } from "./group.js";
 import { isEmptySet, type PolicySetFiles, readPolicySet, regoFingerprint } from "./policy-set.js";
@@ -254,9 +254,7 @@ export async function diffInSession(
     {
       source: "generated",
       inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }],
-      ...(customRego
-        ? {}
-        : { classOf: resourceClasses([...baseDocs.statements, ...headDocs.statements]) }),
+      ...(customRego ? {} : provenByStatements(baseDocs.statements, headDocs.statements)),
     },
   ];
   const started = performance.now();
@@ -283,6 +281,23 @@ export async function diffInSession(
     statements: headDocs.statements,
   });
   return result;
+}
+
+/**
+ * For IAM-only sets, what the statements alone settle: classes of requests both versions
+ * decide alike, and requests a version is proven to deny.
+ */
+function provenByStatements(
+  base: ReadonlyArray<SideStatement>,
+  head: ReadonlyArray<SideStatement>,
+): Partial<CorpusPart> {
+  const baseDenies = provenDenial(base);
+  const headDenies = provenDenial(head);
+  return {
+    classOf: resourceClasses([...base, ...head]),
+    ...(baseDenies ? { baseDenies } : {}),
+    ...(headDenies ? { headDenies } : {}),
+  };
 }
 
 function countRequests(inputs: ReadonlyArray<EvaluationInput>): number {

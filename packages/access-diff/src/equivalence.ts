@@ -42,3 +42,38 @@ export function resourceClasses(
     return `${request.action.toLowerCase()}\0${request.context ? JSON.stringify(request.context) : ""}\0${bits}`;
   };
 }
+
+/**
+ * A test that proves, without the engine, that a version denies a request because none of its
+ * statements can apply: then the engine's answer is known, reason included ("implicitly
+ * denied: no statement allows …"). For an action only the other version names, that halves
+ * the evaluations. Conservative: a pattern with a policy variable always counts as applying,
+ * and a version with a permissions boundary is always evaluated (its reasons differ).
+ * @internal
+ */
+export function provenDenial(
+  statements: ReadonlyArray<SideStatement>,
+): ((request: AuthorizationRequest) => boolean) | undefined {
+  if (statements.some((s) => s.boundary)) return undefined;
+  const byAction = new Map<string, SideStatement[]>();
+  return (request) => {
+    const key = request.action.toLowerCase();
+    let covering = byAction.get(key);
+    if (!covering) {
+      covering = statements.filter((s) => statementCoversAction(s, request.action));
+      byAction.set(key, covering);
+    }
+    return !covering.some((s) => {
+      if (s.resource)
+        return s.resource.some((p) => p.includes("${") || resourceMatches(p, request.resource));
+      return !(s.notResource ?? []).some(
+        (p) => !p.includes("${") && resourceMatches(p, request.resource),
+      );
+    });
+  };
+}
+
+/** The engine's reason for a request no statement applies to. @internal */
+export function implicitDenyReason(request: AuthorizationRequest): string {
+  return `implicitly denied: no statement allows ${request.action} on ${request.resource}`;
+}

@@ -4,6 +4,7 @@ import type {
   Policy,
   RequestDecision,
 } from "@keycard/engine";
+import { implicitDenyReason } from "./equivalence.js";
 import type { CorpusSource, RequestSample } from "./types.js";
 
 /** Inputs of one origin, evaluated as they are. @internal */
@@ -15,6 +16,9 @@ export interface CorpusPart {
    * only the first of each class is evaluated, the others take its decisions.
    */
   classOf?: (request: AuthorizationRequest) => string | undefined;
+  /** Requests a version is proven to deny (no statement can apply); not sent to the engine. */
+  baseDenies?: (request: AuthorizationRequest) => boolean;
+  headDenies?: (request: AuthorizationRequest) => boolean;
 }
 
 /** A request whose decision differs between the two versions. @internal */
@@ -39,6 +43,31 @@ function decide(
 ): RequestDecision[] {
   if (!policy) return input.requests.map((r) => absent(r, missing));
   return policy.evaluate(input).requests;
+}
+
+/**
+ * Decides a batch, sending to the engine only the requests `proven` cannot settle: those
+ * are denied with the reason the engine gives when no statement applies.
+ */
+function decideUnlessProven(
+  policy: Policy | undefined,
+  batch: EvaluationInput,
+  missing: string,
+  proven: ((request: AuthorizationRequest) => boolean) | undefined,
+): { decisions: RequestDecision[]; evaluated: number } {
+  if (!policy) return { decisions: decide(undefined, batch, missing), evaluated: 0 };
+  if (!proven)
+    return { decisions: decide(policy, batch, missing), evaluated: batch.requests.length };
+  const decisions: Array<RequestDecision | undefined> = batch.requests.map((r) =>
+    proven(r) ? absent(r, implicitDenyReason(r)) : undefined,
+  );
+  const rest = batch.requests.filter((_, k) => decisions[k] === undefined);
+  if (rest.length > 0) {
+    const decided = decide(policy, { ...batch, requests: rest }, missing);
+    let next = 0;
+    for (const [k, d] of decisions.entries()) if (d === undefined) decisions[k] = decided[next++];
+  }
+  return { decisions: decisions as RequestDecision[], evaluated: rest.length };
 }
 
 /** A representative's decision, restated for another member of its class. */
@@ -88,12 +117,12 @@ export function diffDecisions(
       for (let start = 0; start < representatives.length; start += batchSize) {
         const requests = representatives.slice(start, start + batchSize);
         const batch: EvaluationInput = { ...input, requests };
-        const before = decide(base, batch, options.baseMissing);
-        const after = decide(head, batch, options.headMissing);
-        evaluations += (base ? requests.length : 0) + (head ? requests.length : 0);
+        const before = decideUnlessProven(base, batch, options.baseMissing, part.baseDenies);
+        const after = decideUnlessProven(head, batch, options.headMissing, part.headDenies);
+        evaluations += before.evaluated + after.evaluated;
         for (const [k, request] of requests.entries()) {
-          const b = before[k];
-          const h = after[k];
+          const b = before.decisions[k];
+          const h = after.decisions[k];
           if (!b || !h || b.allow === h.allow) continue;
           for (const member of [request, ...(members.get(request) ?? [])]) {
             changed.push({
