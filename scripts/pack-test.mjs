@@ -1,14 +1,19 @@
 // Packs every publishable workspace package, installs the tarballs into an empty project
 // and imports each one there, as a user installing from npm would.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const reportPath = process.argv.includes("--report") ? process.argv[process.argv.indexOf("--report") + 1] : undefined;
+const reportPath = process.argv.includes("--report")
+  ? process.argv[process.argv.indexOf("--report") + 1]
+  : undefined;
 const packages = readdirSync(join(root, "packages"))
-  .map((dir) => ({ dir: join(root, "packages", dir), manifest: JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) }))
+  .map((dir) => ({
+    dir: join(root, "packages", dir),
+    manifest: JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")),
+  }))
   .filter(({ manifest }) => !manifest.private);
 
 const work = mkdtempSync(join(tmpdir(), "keycard-pack-"));
@@ -16,23 +21,36 @@ let passed = 0;
 let failed = 0;
 try {
   const tarballs = packages.map(({ dir }) => {
-    const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], { cwd: dir, encoding: "utf8" });
+    const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", work], {
+      cwd: dir,
+      encoding: "utf8",
+    });
     return join(work, out.trim().split("\n").pop());
   });
   const project = join(work, "project");
   execFileSync("mkdir", ["-p", project]);
-  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs], { cwd: project, stdio: "inherit" });
+  writeFileSync(
+    join(project, "package.json"),
+    JSON.stringify({ name: "consumer", private: true, type: "module" }),
+  );
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs], {
+    cwd: project,
+    stdio: "inherit",
+  });
   for (const { manifest } of packages) {
-    const probe = manifest.name === "@keycard/engine"
-      // The engine must work with only what its tarball ships: the precompiled library included.
-      ? `const { loadPolicy } = await import("@keycard/engine");
+    const probe =
+      manifest.name === "@keycard/engine"
+        ? // The engine must work with only what its tarball ships: the precompiled library included.
+          `const { loadPolicy } = await import("@keycard/engine");
          const p = await loadPolicy({ iam: [{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] }], checkActions: false });
          const d = p.evaluate({ requests: [{ action: "s3:GetObject", resource: "arn:aws:s3:::b/k" }] });
          if (!d.allow) throw new Error("the packed engine denied an allowed request");`
-      : `const m = await import(${JSON.stringify(manifest.name)}); if (Object.keys(m).length === 0) throw new Error("no exports");`;
+        : `const m = await import(${JSON.stringify(manifest.name)}); if (Object.keys(m).length === 0) throw new Error("no exports");`;
     try {
-      execFileSync("node", ["--input-type=module", "-e", probe], { cwd: project, stdio: ["ignore", "inherit", "inherit"] });
+      execFileSync("node", ["--input-type=module", "-e", probe], {
+        cwd: project,
+        stdio: ["ignore", "inherit", "inherit"],
+      });
       console.log(`pack: ${manifest.name} installs and imports`);
       passed++;
     } catch {
@@ -57,5 +75,6 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 console.log(`pack: ${passed} passed, ${failed} failed`);
-if (reportPath) writeFileSync(reportPath, JSON.stringify({ numPassedTests: passed, numFailedTests: failed }));
+if (reportPath)
+  writeFileSync(reportPath, JSON.stringify({ numPassedTests: passed, numFailedTests: failed }));
 process.exit(failed > 0 ? 1 : 0);

@@ -69,7 +69,8 @@ export async function startMoto(): Promise<MotoServer> {
   child.stderr?.on("data", (chunk: Buffer) => {
     for (const line of chunk.toString().split("\n")) {
       // The control API is not AWS traffic.
-      if (/"(GET|POST|PUT|DELETE|HEAD|PATCH) \//.test(line) && !line.includes("/moto-api/")) served++;
+      if (/"(GET|POST|PUT|DELETE|HEAD|PATCH) \//.test(line) && !line.includes("/moto-api/"))
+        served++;
     }
   });
   return {
