@@ -34489,7 +34489,7 @@ function toSarif(report) {
 
 // apps/policy-gate/src/comment.ts
 var COMMENT_MARKER = "<!-- keycard-policy-gate -->";
-async function upsertComment(octokit, target, body) {
+async function upsertComment(octokit, target, body, options = {}) {
   const comments = await octokit.paginate(octokit.rest.issues.listComments, {
     owner: target.owner,
     repo: target.repo,
@@ -34506,6 +34506,7 @@ async function upsertComment(octokit, target, body) {
     });
     return { action: "updated", url: data2.html_url };
   }
+  if (options.create === false) return { action: "skipped", url: void 0 };
   const { data } = await octokit.rest.issues.createComment({
     owner: target.owner,
     repo: target.repo,
@@ -34617,15 +34618,20 @@ function httpStatus(error2) {
   const status = error2?.status;
   return typeof status === "number" ? status : void 0;
 }
-async function comment(inputs, pr, target, body) {
+async function comment(inputs, pr, target, body, create) {
   const fork = pr.head?.repo?.fork === true || pr.head?.repo?.full_name !== void 0 && pr.head.repo.full_name !== pr.base?.repo?.full_name;
   if (!inputs.githubToken)
     return "No github-token was given, so the gate did not comment on the pull request.";
   try {
-    const result = await upsertComment(github.getOctokit(inputs.githubToken), target, body);
-    core2.info(
-      `${result.action === "created" ? "Commented" : "Updated the comment"}${result.url ? `: ${result.url}` : ""}`
-    );
+    const result = await upsertComment(github.getOctokit(inputs.githubToken), target, body, {
+      create
+    });
+    const done = {
+      created: "Commented",
+      updated: "Updated the comment",
+      skipped: "No policy set changed, so there is nothing to comment"
+    };
+    core2.info(`${done[result.action]}${result.url ? `: ${result.url}` : ""}`);
     return void 0;
   } catch (error2) {
     const status = httpStatus(error2);
@@ -34694,7 +34700,7 @@ async function run() {
         maxLength: COMMENT_LIMIT,
         ...detailsUrl ? { detailsUrl } : {}
       });
-      commentProblem = await comment(inputs, pr, target, body);
+      commentProblem = await comment(inputs, pr, target, body, report.sets.length > 0);
     }
     const summary2 = renderMarkdown(report, { maxLength: SUMMARY_LIMIT });
     await core2.summary.addRaw(commentProblem ? `> ${commentProblem}

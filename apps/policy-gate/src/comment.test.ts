@@ -28,6 +28,20 @@ describe("upsertComment", () => {
     expect(comments[1]?.body).toBe(`${COMMENT_MARKER}\nsecond`);
   });
 
+  it("updates but never adds a comment when asked not to create one", async () => {
+    const target = { owner: "acme", repo: "platform", issueNumber: 10 };
+    expect(
+      (await upsertComment(octokit(), target, `${COMMENT_MARKER}\nnothing`, { create: false }))
+        .action,
+    ).toBe("skipped");
+    expect(stub.comments.get(10) ?? []).toHaveLength(0);
+    await upsertComment(octokit(), target, `${COMMENT_MARKER}\nfail`);
+    expect(
+      (await upsertComment(octokit(), target, `${COMMENT_MARKER}\npass`, { create: false })).action,
+    ).toBe("updated");
+    expect(stub.comments.get(10)?.[0]?.body).toBe(`${COMMENT_MARKER}\npass`);
+  });
+
   it("surfaces a read-only token as an HTTP 403", async () => {
     stub.readOnly = true;
     try {

@@ -14,14 +14,16 @@ export interface CommentTarget {
 
 /**
  * Creates the gate's comment on the pull request, or edits it in place when a comment with
- * the marker exists. The first marked comment wins, so reruns never add a second one.
+ * the marker exists. The first marked comment wins, so reruns never add a second one. With
+ * `create: false` an existing comment is still brought up to date, but none is added.
  * @internal
  */
 export async function upsertComment(
   octokit: Octokit,
   target: CommentTarget,
   body: string,
-): Promise<{ action: "created" | "updated"; url: string | undefined }> {
+  options: { create?: boolean } = {},
+): Promise<{ action: "created" | "updated" | "skipped"; url: string | undefined }> {
   const comments = await octokit.paginate(octokit.rest.issues.listComments, {
     owner: target.owner,
     repo: target.repo,
@@ -38,6 +40,7 @@ export async function upsertComment(
     });
     return { action: "updated", url: data.html_url };
   }
+  if (options.create === false) return { action: "skipped", url: undefined };
   const { data } = await octokit.rest.issues.createComment({
     owner: target.owner,
     repo: target.repo,

@@ -243,6 +243,15 @@ describe("the bundled action", () => {
     expect(github.requests.every((q) => q.authorization === "token test-token")).toBe(true);
   });
 
+  it("passes without commenting when no policy set changed", async () => {
+    const r = repo({ "README.md": "docs only\n" });
+    const run = await gate(r);
+    expect(run.code).toBe(0);
+    expect(run.outputs.result).toBe("pass");
+    expect(commentsOf(run.pr)).toHaveLength(0);
+    expect(run.summary).toContain("No policy set under the configured paths changed");
+  });
+
   it("still decides and writes the summary when a fork's token cannot comment", async () => {
     const r = repo({ [ORDERS]: iamDocument([read]) });
     github.readOnly = true;

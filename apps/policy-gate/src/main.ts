@@ -85,6 +85,7 @@ async function comment(
   pr: PullRequestPayload,
   target: CommentTarget,
   body: string,
+  create: boolean,
 ): Promise<string | undefined> {
   const fork =
     pr.head?.repo?.fork === true ||
@@ -92,10 +93,15 @@ async function comment(
   if (!inputs.githubToken)
     return "No github-token was given, so the gate did not comment on the pull request.";
   try {
-    const result = await upsertComment(github.getOctokit(inputs.githubToken), target, body);
-    core.info(
-      `${result.action === "created" ? "Commented" : "Updated the comment"}${result.url ? `: ${result.url}` : ""}`,
-    );
+    const result = await upsertComment(github.getOctokit(inputs.githubToken), target, body, {
+      create,
+    });
+    const done = {
+      created: "Commented",
+      updated: "Updated the comment",
+      skipped: "No policy set changed, so there is nothing to comment",
+    };
+    core.info(`${done[result.action]}${result.url ? `: ${result.url}` : ""}`);
     return undefined;
   } catch (error) {
     const status = httpStatus(error);
@@ -179,7 +185,9 @@ export async function run(): Promise<void> {
         maxLength: COMMENT_LIMIT,
         ...(detailsUrl ? { detailsUrl } : {}),
       });
-      commentProblem = await comment(inputs, pr, target, body);
+      // A pull request that touches no policy set gets no new comment, but an earlier one
+      // (from a commit that did touch a set) is brought up to date.
+      commentProblem = await comment(inputs, pr, target, body, report.sets.length > 0);
     }
     const summary = renderMarkdown(report, { maxLength: SUMMARY_LIMIT });
     await core.summary
