@@ -93,57 +93,100 @@ export class KeycardGuard {
         : new DecisionLogWriter(options.decisionLog, this.#logger);
   }
 
-  /** Decides one call. Never rejects. */
-  async check(
+  /**
+   * Decides one call; never throws or rejects. Once the service's IAM reference is loaded and
+   * the caller is known (every call after the first few), the decision is made synchronously,
+   * without a promise, which keeps the per-call cost down.
+   */
+  check(
     context: HandlerExecutionContext,
     input: unknown,
     fallbackConfig?: ClientConfigLike,
-  ): Promise<GuardOutcome> {
+  ): GuardOutcome | Promise<GuardOutcome> {
     let call: SdkCall | undefined;
-    let caller: Caller = {};
-    let requests: ReadonlyArray<AuthorizationRequest> = [];
-    let decision: KeycardDecision;
-    let cause: unknown;
     try {
       call = readSdkCall(context, fallbackConfig);
+      if (call.region !== undefined && this.#loaded.has(call.client)) {
+        const caller = this.#callers.known(call);
+        if (caller?.accountId) return this.#decideFor(call, caller, input, Date.now());
+      }
+    } catch (error) {
+      return this.#finish(this.#failure(call, {}, error), call, {}, [], input, error);
+    }
+    return this.#checkSlowly(call, input);
+  }
+
+  /** The first calls: load the IAM reference, find the region and the caller. */
+  async #checkSlowly(call: SdkCall, input: unknown): Promise<GuardOutcome> {
+    try {
       call.region ??= await configuredRegion(call.config);
       await this.#ensureLoaded(call.client);
       const now = Date.now();
       const resolved = await this.#caller(call, input, now);
-      if ("decision" in resolved) {
-        decision = resolved.decision;
+      if ("decision" in resolved) return this.#finish(resolved.decision, call, {}, [], input);
+      return this.#decideFor(call, resolved.caller, input, now);
+    } catch (error) {
+      return this.#finish(this.#failure(call, {}, error), call, {}, [], input, error);
+    }
+  }
+
+  /** Maps and evaluates (or reuses this second's decision for the same call), then reports. */
+  #decideFor(call: SdkCall, caller: Caller, input: unknown, now: number): GuardOutcome {
+    let requests: ReadonlyArray<AuthorizationRequest> = [];
+    let decision: KeycardDecision;
+    try {
+      const second = Math.floor(now / 1000);
+      const memos = this.#memoFor(caller);
+      const key = memos && this.#memoKey(call, input);
+      const memo = key === undefined ? undefined : memos?.get(key, second);
+      if (memo) {
+        requests = memo.mapped.known ? memo.mapped.requests : [];
+        decision = this.#fromMemo(memo.decision, caller);
       } else {
-        caller = resolved.caller;
-        const second = Math.floor(now / 1000);
-        const memos = this.#memoFor(caller);
-        const key = memos && this.#memoKey(call, input);
-        const memo = key === undefined ? undefined : memos?.get(key, second);
-        if (memo) {
-          requests = memo.mapped.known ? memo.mapped.requests : [];
-          decision = this.#fromMemo(memo.decision, caller);
-        } else {
-          const mapped = this.#map(call, input, caller, now);
-          if (mapped.known) requests = mapped.requests;
-          decision = this.#decide(call, caller, mapped);
-          if (key !== undefined)
-            memos?.set(key, { second, mapped, decision: copyDecision(decision) });
-        }
+        const mapped = this.#map(call, input, caller, now);
+        if (mapped.known) requests = mapped.requests;
+        decision = this.#decide(call, caller, mapped);
+        if (key !== undefined)
+          memos?.set(key, { second, mapped, decision: copyDecision(decision) });
       }
     } catch (error) {
-      cause = error;
-      const expected = error instanceof CallerUnknownError;
-      decision = this.#blank(
-        call,
-        caller,
-        false,
-        expected ? describe(error) : `internal error: ${describe(error)}`,
-      );
-      // A missing account is reported with the decision; anything else is a fault worth its own line.
-      if (!expected) this.#logger.error(`keycard: ${this.#label(call)}: ${decision.reason}`);
+      return this.#finish(this.#failure(call, caller, error), call, caller, [], input, error);
     }
+    return this.#finish(decision, call, caller, requests, input);
+  }
+
+  /** The decision for a call that could not be decided: denied, with the cause as its reason. */
+  #failure(call: SdkCall | undefined, caller: Caller, error: unknown): KeycardDecision {
+    const expected = error instanceof CallerUnknownError;
+    const decision = this.#blank(
+      call,
+      caller,
+      false,
+      expected ? describe(error) : `internal error: ${describe(error)}`,
+    );
+    // A missing account is reported with the decision; anything else is a fault worth its own line.
+    if (!expected) this.#logger.error(`keycard: ${this.#label(call)}: ${decision.reason}`);
+    return decision;
+  }
+
+  /** Reports the decision, records it in learn mode and says whether to refuse the call. */
+  #finish(
+    decision: KeycardDecision,
+    call: SdkCall | undefined,
+    caller: Caller,
+    requests: ReadonlyArray<AuthorizationRequest>,
+    input: unknown,
+    cause?: unknown,
+  ): GuardOutcome {
     const refuse = this.mode === "enforce" && !decision.allow;
-    this.#report(decision, call, caller, requests, input, !refuse);
-    if (this.mode === "learn" && requests.length > 0) this.recorder.record(requests);
+    try {
+      this.#report(decision, call, caller, requests, input, !refuse);
+      if (this.mode === "learn" && requests.length > 0) this.recorder.record(requests);
+    } catch (error) {
+      this.#logger.error(
+        `keycard: cannot report decision ${decision.decisionId}: ${describe(error)}`,
+      );
+    }
     return cause === undefined ? { decision, refuse } : { decision, refuse, cause };
   }
 

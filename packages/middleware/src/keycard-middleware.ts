@@ -7,7 +7,7 @@ import type {
   RelativeMiddlewareOptions,
 } from "@smithy/types";
 import { KeycardDeniedError } from "./errors.js";
-import type { KeycardGuard } from "./guard.js";
+import type { GuardOutcome, KeycardGuard } from "./guard.js";
 import type { ClientConfigLike } from "./sdk-call.js";
 
 /**
@@ -27,7 +27,9 @@ export const keycardMiddlewareOptions: RelativeMiddlewareOptions & { step: "fina
 };
 
 /**
- * The middleware: asks the guard, then refuses (enforce mode) or passes the call on.
+ * The middleware: asks the guard, then refuses (enforce mode) or passes the call on. Not an
+ * async function: when the guard decides synchronously the call goes on without an extra
+ * promise.
  * @internal
  */
 export function keycardMiddleware<Input extends object, Output extends object>(
@@ -35,9 +37,21 @@ export function keycardMiddleware<Input extends object, Output extends object>(
   config?: ClientConfigLike,
 ): FinalizeRequestMiddleware<Input, Output> {
   return (next: FinalizeHandler<Input, Output>, context: HandlerExecutionContext) =>
-    async (args: FinalizeHandlerArguments<Input>): Promise<FinalizeHandlerOutput<Output>> => {
-      const outcome = await guard.check(context, args.input, config);
-      if (outcome.refuse) throw new KeycardDeniedError(outcome.decision, { cause: outcome.cause });
-      return next(args);
+    (args: FinalizeHandlerArguments<Input>): Promise<FinalizeHandlerOutput<Output>> => {
+      const outcome = guard.check(context, args.input, config);
+      if (outcome instanceof Promise)
+        return outcome.then((settled) => proceed(settled, next, args));
+      return proceed(outcome, next, args);
     };
+}
+
+function proceed<Input extends object, Output extends object>(
+  outcome: GuardOutcome,
+  next: FinalizeHandler<Input, Output>,
+  args: FinalizeHandlerArguments<Input>,
+): Promise<FinalizeHandlerOutput<Output>> {
+  if (outcome.refuse) {
+    return Promise.reject(new KeycardDeniedError(outcome.decision, { cause: outcome.cause }));
+  }
+  return next(args);
 }
