@@ -297,6 +297,31 @@ describe("diffPolicySets", () => {
     expect(diff.findings.some((f) => f.check === "build")).toBe(true);
   });
 
+  it("reports Regal violations at their line", async () => {
+    const rule =
+      'package keycard.custom.x\n\nisBad if {\n\tinput.request.action == "s3:GetObject"\n}\n\ndeny contains "bad" if isBad\n';
+    const { base, head } = sets(
+      { "orders.json": iam(read) },
+      { "orders.json": iam(read), "x.rego": rule },
+    );
+    const diff = await diffPolicySets({
+      base,
+      head,
+      name: "policies/orders",
+      library: LIBRARY,
+      tools: TOOLS,
+    });
+    expect(diff.findings).toContainEqual(
+      expect.objectContaining({
+        check: "regal",
+        severity: "error",
+        rule: "style/prefer-snake-case",
+        file: "policies/orders/x.rego",
+        line: 3,
+      }),
+    );
+  });
+
   it("needs a library for custom Rego", async () => {
     const { base, head } = sets(
       { "orders.json": iam(read) },
