@@ -5,8 +5,9 @@ import { dirname, join } from "node:path";
 
 /** Repository root of this monorepo, for the OPA CLI and the Rego library. @internal */
 export const MONOREPO = join(import.meta.dirname, "..", "..", "..", "..");
-/** The pinned CLIs the tests pass explicitly. @internal */
+/** The pinned OPA CLI the tests pass explicitly. @internal */
 export const OPA = join(MONOREPO, ".tools", "bin", "opa");
+/** The pinned Regal CLI the tests pass explicitly. @internal */
 export const REGAL = join(MONOREPO, ".tools", "bin", "regal");
 
 /** A temporary git repository with a base and a head commit. @internal */

@@ -7,9 +7,13 @@ import type { GateReport, PolicySetDiff } from "../types.js";
 
 /** Root of the monorepo, for the pinned CLIs and the Rego library. */
 export const MONOREPO = join(import.meta.dirname, "..", "..", "..", "..");
+/** The pinned OPA CLI. */
 export const OPA = join(MONOREPO, ".tools", "bin", "opa");
+/** The pinned Regal CLI. */
 export const REGAL = join(MONOREPO, ".tools", "bin", "regal");
+/** The keycard Rego library. */
 export const LIBRARY = join(MONOREPO, "policies", "keycard");
+/** Tools options the tests pass explicitly. */
 export const TOOLS = { opa: OPA, regal: REGAL };
 
 /** A temporary directory removed when the test finishes. */
