@@ -102,6 +102,9 @@ mkdirSync(dist, { recursive: true });
 
 await build({
   entryPoints: [join(app, "src", "index.ts")],
+  // Paths in the bundle's comments are relative to this, so the output does not depend on
+  // the directory the build is started from.
+  absWorkingDir: app,
   outfile: join(dist, "index.js"),
   bundle: true,
   platform: "node",
