@@ -32603,6 +32603,9 @@ function provenDenial(statements) {
 function implicitDenyReason(request2) {
   return `implicitly denied: no statement allows ${request2.action} on ${request2.resource}`;
 }
+function sameRequest(request2) {
+  return JSON.stringify([request2.action, request2.resource, request2.context ?? null]);
+}
 
 // ../../packages/access-diff/src/evaluate.ts
 var DEFAULT_BATCH_SIZE = 64;
@@ -33790,8 +33793,9 @@ async function diffInSession(session, options) {
     ...options.limits ? { limits: options.limits } : {}
   });
   const parts = [
-    { source: "recorded", inputs: recorded.inputs },
-    { source: "tests", inputs: testInputs },
+    // Real traffic repeats itself: identical requests by one caller are evaluated once.
+    { source: "recorded", inputs: mergeByCaller(recorded.inputs), classOf: sameRequest },
+    { source: "tests", inputs: mergeByCaller(testInputs), classOf: sameRequest },
     {
       source: "generated",
       inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }],
@@ -33830,6 +33834,16 @@ function provenByStatements(base, head) {
     ...baseDenies ? { baseDenies } : {},
     ...headDenies ? { headDenies } : {}
   };
+}
+function mergeByCaller(inputs) {
+  const merged = /* @__PURE__ */ new Map();
+  for (const input of inputs) {
+    const key = JSON.stringify([input.principal ?? null, input.region ?? null]);
+    const existing = merged.get(key);
+    if (existing) existing.requests.push(...input.requests);
+    else merged.set(key, { ...input, requests: [...input.requests] });
+  }
+  return [...merged.values()];
 }
 function countRequests(inputs) {
   return inputs.reduce((n, input) => n + input.requests.length, 0);

@@ -239,6 +239,24 @@ describe("diffPolicySets", () => {
     );
   });
 
+  it("evaluates repeated recorded calls once and still counts each", async () => {
+    const line = JSON.stringify({
+      path: "keycard/authz/decision",
+      input: {
+        region: "us-east-1",
+        requests: [{ action: "s3:PutObject", resource: "arn:aws:s3:::orders/in/a" }],
+      },
+    });
+    const recorded = `${Array.from({ length: 500 }, () => line).join("\n")}\n`;
+    const { base, head } = sets(
+      { "orders.json": iam(read, put), "recorded/a.jsonl": recorded },
+      { "orders.json": iam(read), "recorded/a.jsonl": recorded },
+    );
+    const diff = await diffPolicySets({ base, head, tools: TOOLS });
+    expect(diff.removedAccess.find((c) => c.recordedCalls > 0)?.recordedCalls).toBe(500);
+    expect(diff.corpus.evaluations).toBeLessThan(50);
+  });
+
   it("checks, tests and diffs a set with custom Rego", async () => {
     const rule =
       'package keycard.custom.orders\n\ndeny contains "no deletes" if {\n\tinput.request.action == "s3:DeleteObject"\n}\n\ndeny contains "no puts" if {\n\tinput.request.action == "s3:PutObject"\n\tinput.region == "eu-west-1"\n}\n';

@@ -2,7 +2,7 @@ import { basename, join, resolve } from "node:path";
 import type { EvaluationInput } from "@keycard/engine";
 import { type CorpusLimits, generateCorpus, PROBE_PRINCIPAL, PROBE_REGION } from "./corpus.js";
 import { readSideDocuments, type SideStatement, warningFindings } from "./documents.js";
-import { provenDenial, resourceClasses } from "./equivalence.js";
+import { provenDenial, resourceClasses, sameRequest } from "./equivalence.js";
 import { type CorpusPart, diffDecisions } from "./evaluate.js";
 import { groupChanges } from "./group.js";
 import { isEmptySet, type PolicySetFiles, readPolicySet, regoFingerprint } from "./policy-set.js";
@@ -249,8 +249,9 @@ export async function diffInSession(
     ...(options.limits ? { limits: options.limits } : {}),
   });
   const parts: CorpusPart[] = [
-    { source: "recorded", inputs: recorded.inputs },
-    { source: "tests", inputs: testInputs },
+    // Real traffic repeats itself: identical requests by one caller are evaluated once.
+    { source: "recorded", inputs: mergeByCaller(recorded.inputs), classOf: sameRequest },
+    { source: "tests", inputs: mergeByCaller(testInputs), classOf: sameRequest },
     {
       source: "generated",
       inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }],
@@ -298,6 +299,25 @@ function provenByStatements(
     ...(baseDenies ? { baseDenies } : {}),
     ...(headDenies ? { headDenies } : {}),
   };
+}
+
+/**
+ * Joins inputs made by the same caller in the same region into one, so a decision log of
+ * thousands of one-request lines costs a few engine calls, not thousands. Duplicate requests
+ * are kept: each is a real call.
+ */
+function mergeByCaller(inputs: ReadonlyArray<EvaluationInput>): EvaluationInput[] {
+  const merged = new Map<
+    string,
+    EvaluationInput & { requests: EvaluationInput["requests"][number][] }
+  >();
+  for (const input of inputs) {
+    const key = JSON.stringify([input.principal ?? null, input.region ?? null]);
+    const existing = merged.get(key);
+    if (existing) existing.requests.push(...input.requests);
+    else merged.set(key, { ...input, requests: [...input.requests] });
+  }
+  return [...merged.values()];
 }
 
 function countRequests(inputs: ReadonlyArray<EvaluationInput>): number {

@@ -77,3 +77,8 @@ export function provenDenial(
 export function implicitDenyReason(request: AuthorizationRequest): string {
   return `implicitly denied: no statement allows ${request.action} on ${request.resource}`;
 }
+
+/** Identical requests (within one caller's input) are one class. @internal */
+export function sameRequest(request: AuthorizationRequest): string {
+  return JSON.stringify([request.action, request.resource, request.context ?? null]);
+}
