@@ -103,7 +103,7 @@ Run with \`npx tsx --conditions=@keycard/source apps/policy-gate/bench/gate.benc
 access diff alone on one large policy set.
 
 Repository: ${repo.sets} generated policy sets, ${repo.statements} statements (${repo.regoSets} sets with a custom
-rule and tests); the head commit changes every set (a statement broadened with \`service:*\`, one narrowed,
+rule and tests, every set with a decision log of 100 recorded calls); the head commit changes every set (a statement broadened with \`service:*\`, one narrowed,
 a condition added, and in every twentieth set \`iam:PassRole\` with \`ec2:RunInstances\` on \`*\`).
 
 | Measure | Result | Target |

@@ -107,8 +107,9 @@ function git(dir: string, ...args: string[]): string {
 
 /**
  * A repository of `sets` policy sets with `statementsPerSet` statements each (every tenth
- * set with a custom rule and tests) and a head commit that changes every set: one statement
- * broadened, one narrowed, one added (every twentieth set adds iam:PassRole with ec2).
+ * set with a custom rule and tests, every set with a decision log of 100 recorded calls) and
+ * a head commit that changes every set: one statement broadened, one narrowed, one given a
+ * condition (every twentieth set also adds iam:PassRole with ec2:RunInstances).
  */
 export function generateRepo(monorepo: string, sets = 200, statementsPerSet = 25): GeneratedRepo {
   const dir = mkdtempSync(join(tmpdir(), "keycard-gate-bench-"));
@@ -125,6 +126,26 @@ export function generateRepo(monorepo: string, sets = 200, statementsPerSet = 25
     const set = `team-${String(i).padStart(3, "0")}`;
     const statements = Array.from({ length: statementsPerSet }, (_, k) => statement(set, k, i));
     docs.push({ path: `policies/${set}/${set}.json`, statements });
+    // A decision log of real calls: each of the first ten statements' actions, ten times.
+    const calls = statements.slice(0, 10).flatMap((st, k) =>
+      Array.from({ length: 10 }, (_, n) =>
+        JSON.stringify({
+          decision_id: `${set}-${k}-${n}`,
+          path: "keycard/authz/decision",
+          input: {
+            principal: { arn: `arn:aws:iam::123456789012:role/${set}` },
+            region: "us-east-1",
+            requests: (st.Action as string[]).map((action) => ({
+              action: action.replace("*", "Object"),
+              resource: String(st.Resource).replace(/\*/g, `item-${n}`),
+              context: { "aws:SecureTransport": true, "aws:SourceIp": "10.1.2.3" },
+            })),
+          },
+          result: { allow: true },
+        }),
+      ),
+    );
+    write(dir, `policies/${set}/recorded/audit.jsonl`, `${calls.join("\n")}\n`);
     write(
       dir,
       docs[i]!.path,

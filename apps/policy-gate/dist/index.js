@@ -32583,6 +32583,14 @@ function resourceClasses(statements) {
 }
 function provenDenial(statements) {
   if (statements.some((s) => s.boundary)) return void 0;
+  const applies = mayApplyWithoutVariables(statements);
+  return (request2) => !applies(request2);
+}
+function provenUnaffected(changed) {
+  const applies = mayApplyWithoutVariables(changed);
+  return (request2) => !applies(request2);
+}
+function mayApplyWithoutVariables(statements) {
   const byAction = /* @__PURE__ */ new Map();
   return (request2) => {
     const key = request2.action.toLowerCase();
@@ -32591,7 +32599,7 @@ function provenDenial(statements) {
       covering = statements.filter((s) => statementCoversAction(s, request2.action));
       byAction.set(key, covering);
     }
-    return !covering.some((s) => {
+    return covering.some((s) => {
       if (s.resource)
         return s.resource.some((p) => p.includes("${") || resourceMatches(p, request2.resource));
       return !(s.notResource ?? []).some(
@@ -32649,6 +32657,7 @@ function diffDecisions(base, head, parts, options) {
       const members = /* @__PURE__ */ new Map();
       const byClass = /* @__PURE__ */ new Map();
       for (const request2 of input.requests) {
+        if (part.unaffected?.(request2)) continue;
         const key = part.classOf?.(request2);
         const representative = key === void 0 ? void 0 : byClass.get(key);
         if (representative) members.get(representative)?.push(request2);
@@ -33786,16 +33795,28 @@ async function diffInSession(session, options) {
     notes.push(
       "Custom Rego or the Rego library changed, so every generated request was evaluated."
     );
+  const prune = options.prune !== false && sameRego;
   const generationStarted = performance.now();
   const generated = await generateCorpus(baseDocs.statements, headDocs.statements, {
-    prune: options.prune !== false && sameRego,
+    prune,
     everyAction: customRego,
     ...options.limits ? { limits: options.limits } : {}
   });
+  const changedOnly = [
+    ...changedStatements(baseDocs.statements, headDocs.statements),
+    ...changedStatements(headDocs.statements, baseDocs.statements)
+  ];
+  const unaffected = prune && !customRego ? { unaffected: provenUnaffected(changedOnly) } : {};
   const parts = [
-    // Real traffic repeats itself: identical requests by one caller are evaluated once.
-    { source: "recorded", inputs: mergeByCaller(recorded.inputs), classOf: sameRequest },
-    { source: "tests", inputs: mergeByCaller(testInputs), classOf: sameRequest },
+    // Real traffic repeats itself: identical requests by one caller are evaluated once, and
+    // calls no changed statement can touch are not evaluated at all.
+    {
+      source: "recorded",
+      inputs: mergeByCaller(recorded.inputs),
+      classOf: sameRequest,
+      ...unaffected
+    },
+    { source: "tests", inputs: mergeByCaller(testInputs), classOf: sameRequest, ...unaffected },
     {
       source: "generated",
       inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }],

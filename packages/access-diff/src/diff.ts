@@ -1,8 +1,14 @@
 import { basename, join, resolve } from "node:path";
 import type { EvaluationInput } from "@keycard/engine";
-import { type CorpusLimits, generateCorpus, PROBE_PRINCIPAL, PROBE_REGION } from "./corpus.js";
+import {
+  type CorpusLimits,
+  changedStatements,
+  generateCorpus,
+  PROBE_PRINCIPAL,
+  PROBE_REGION,
+} from "./corpus.js";
 import { readSideDocuments, type SideStatement, warningFindings } from "./documents.js";
-import { provenDenial, resourceClasses, sameRequest } from "./equivalence.js";
+import { provenDenial, provenUnaffected, resourceClasses, sameRequest } from "./equivalence.js";
 import { type CorpusPart, diffDecisions } from "./evaluate.js";
 import { groupChanges } from "./group.js";
 import { isEmptySet, type PolicySetFiles, readPolicySet, regoFingerprint } from "./policy-set.js";
@@ -242,16 +248,28 @@ export async function diffInSession(
     notes.push(
       "Custom Rego or the Rego library changed, so every generated request was evaluated.",
     );
+  const prune = options.prune !== false && sameRego;
   const generationStarted = performance.now();
   const generated = await generateCorpus(baseDocs.statements, headDocs.statements, {
-    prune: options.prune !== false && sameRego,
+    prune,
     everyAction: customRego,
     ...(options.limits ? { limits: options.limits } : {}),
   });
+  const changedOnly = [
+    ...changedStatements(baseDocs.statements, headDocs.statements),
+    ...changedStatements(headDocs.statements, baseDocs.statements),
+  ];
+  const unaffected = prune && !customRego ? { unaffected: provenUnaffected(changedOnly) } : {};
   const parts: CorpusPart[] = [
-    // Real traffic repeats itself: identical requests by one caller are evaluated once.
-    { source: "recorded", inputs: mergeByCaller(recorded.inputs), classOf: sameRequest },
-    { source: "tests", inputs: mergeByCaller(testInputs), classOf: sameRequest },
+    // Real traffic repeats itself: identical requests by one caller are evaluated once, and
+    // calls no changed statement can touch are not evaluated at all.
+    {
+      source: "recorded",
+      inputs: mergeByCaller(recorded.inputs),
+      classOf: sameRequest,
+      ...unaffected,
+    },
+    { source: "tests", inputs: mergeByCaller(testInputs), classOf: sameRequest, ...unaffected },
     {
       source: "generated",
       inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }],

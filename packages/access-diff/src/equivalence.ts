@@ -55,6 +55,27 @@ export function provenDenial(
   statements: ReadonlyArray<SideStatement>,
 ): ((request: AuthorizationRequest) => boolean) | undefined {
   if (statements.some((s) => s.boundary)) return undefined;
+  const applies = mayApplyWithoutVariables(statements);
+  return (request) => !applies(request);
+}
+
+/**
+ * Requests no changed statement can apply to: both versions match the same statements for
+ * them, so their decisions are equal and need not be evaluated. Only for IAM-only sets whose
+ * Rego did not change; patterns with policy variables always count as applying.
+ * @internal
+ */
+export function provenUnaffected(
+  changed: ReadonlyArray<SideStatement>,
+): (request: AuthorizationRequest) => boolean {
+  const applies = mayApplyWithoutVariables(changed);
+  return (request) => !applies(request);
+}
+
+/** True when some statement may apply to the request, conditions and variables aside. */
+function mayApplyWithoutVariables(
+  statements: ReadonlyArray<SideStatement>,
+): (request: AuthorizationRequest) => boolean {
   const byAction = new Map<string, SideStatement[]>();
   return (request) => {
     const key = request.action.toLowerCase();
@@ -63,7 +84,7 @@ export function provenDenial(
       covering = statements.filter((s) => statementCoversAction(s, request.action));
       byAction.set(key, covering);
     }
-    return !covering.some((s) => {
+    return covering.some((s) => {
       if (s.resource)
         return s.resource.some((p) => p.includes("${") || resourceMatches(p, request.resource));
       return !(s.notResource ?? []).some(

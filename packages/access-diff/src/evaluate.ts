@@ -16,6 +16,8 @@ export interface CorpusPart {
    * only the first of each class is evaluated, the others take its decisions.
    */
   classOf?: (request: AuthorizationRequest) => string | undefined;
+  /** Requests both versions are proven to decide alike; they are never evaluated. */
+  unaffected?: (request: AuthorizationRequest) => boolean;
   /** Requests a version is proven to deny (no statement can apply); not sent to the engine. */
   baseDenies?: (request: AuthorizationRequest) => boolean;
   headDenies?: (request: AuthorizationRequest) => boolean;
@@ -105,6 +107,7 @@ export function diffDecisions(
       const members = new Map<AuthorizationRequest, AuthorizationRequest[]>();
       const byClass = new Map<string, AuthorizationRequest>();
       for (const request of input.requests) {
+        if (part.unaffected?.(request)) continue;
         const key = part.classOf?.(request);
         const representative = key === undefined ? undefined : byClass.get(key);
         if (representative) members.get(representative)?.push(request);
