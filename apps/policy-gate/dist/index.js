@@ -32651,13 +32651,17 @@ function diffDecisions(base, head, parts, options) {
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
   const changed = [];
   let evaluations = 0;
+  let unaffected = 0;
   for (const part of parts) {
     for (const input of part.inputs) {
       const representatives = [];
       const members = /* @__PURE__ */ new Map();
       const byClass = /* @__PURE__ */ new Map();
       for (const request2 of input.requests) {
-        if (part.unaffected?.(request2)) continue;
+        if (part.unaffected?.(request2)) {
+          unaffected += 1;
+          continue;
+        }
         const key = part.classOf?.(request2);
         const representative = key === void 0 ? void 0 : byClass.get(key);
         if (representative) members.get(representative)?.push(request2);
@@ -32695,7 +32699,7 @@ function diffDecisions(base, head, parts, options) {
       }
     }
   }
-  return { changed, evaluations };
+  return { changed, evaluations, unaffected };
 }
 
 // ../../packages/access-diff/src/group.ts
@@ -33824,7 +33828,11 @@ async function diffInSession(session, options) {
     }
   ];
   const started = performance.now();
-  const { changed, evaluations } = diffDecisions(baseLoaded?.policy, headLoaded?.policy, parts, {
+  const {
+    changed,
+    evaluations,
+    unaffected: skipped
+  } = diffDecisions(baseLoaded?.policy, headLoaded?.policy, parts, {
     ...options.batchSize ? { batchSize: options.batchSize } : {},
     baseMissing: status === "added" ? "the set does not exist in base" : "the base version did not load",
     headMissing: status === "deleted" ? "the set is deleted" : "the head version did not load"
@@ -33834,7 +33842,7 @@ async function diffInSession(session, options) {
     tests: countRequests(testInputs),
     recorded: countRequests(recorded.inputs),
     evaluations,
-    pruned: generated.pruned,
+    pruned: generated.pruned + skipped,
     generationMs: started - generationStarted,
     evaluationMs: performance.now() - started
   };

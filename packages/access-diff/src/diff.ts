@@ -277,7 +277,11 @@ export async function diffInSession(
     },
   ];
   const started = performance.now();
-  const { changed, evaluations } = diffDecisions(baseLoaded?.policy, headLoaded?.policy, parts, {
+  const {
+    changed,
+    evaluations,
+    unaffected: skipped,
+  } = diffDecisions(baseLoaded?.policy, headLoaded?.policy, parts, {
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     baseMissing:
       status === "added" ? "the set does not exist in base" : "the base version did not load",
@@ -288,7 +292,7 @@ export async function diffInSession(
     tests: countRequests(testInputs),
     recorded: countRequests(recorded.inputs),
     evaluations,
-    pruned: generated.pruned,
+    pruned: generated.pruned + skipped,
     generationMs: started - generationStarted,
     evaluationMs: performance.now() - started,
   };

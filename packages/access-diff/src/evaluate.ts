@@ -96,10 +96,11 @@ export function diffDecisions(
   head: Policy | undefined,
   parts: ReadonlyArray<CorpusPart>,
   options: { batchSize?: number; baseMissing: string; headMissing: string },
-): { changed: ChangedRequest[]; evaluations: number } {
+): { changed: ChangedRequest[]; evaluations: number; unaffected: number } {
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
   const changed: ChangedRequest[] = [];
   let evaluations = 0;
+  let unaffected = 0;
   for (const part of parts) {
     for (const input of part.inputs) {
       // Representatives are evaluated; members of their class follow their decisions.
@@ -107,7 +108,10 @@ export function diffDecisions(
       const members = new Map<AuthorizationRequest, AuthorizationRequest[]>();
       const byClass = new Map<string, AuthorizationRequest>();
       for (const request of input.requests) {
-        if (part.unaffected?.(request)) continue;
+        if (part.unaffected?.(request)) {
+          unaffected += 1;
+          continue;
+        }
         const key = part.classOf?.(request);
         const representative = key === undefined ? undefined : byClass.get(key);
         if (representative) members.get(representative)?.push(request);
@@ -145,5 +149,5 @@ export function diffDecisions(
       }
     }
   }
-  return { changed, evaluations };
+  return { changed, evaluations, unaffected };
 }

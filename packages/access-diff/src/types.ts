@@ -126,7 +126,7 @@ export interface CorpusStats {
   /** Requests evaluated by the engine, both sides counted. */
   evaluations: number;
   /**
-   * Generated requests whose decisions were proven equal without evaluation because no
+   * Requests (of any source) whose decisions were proven equal without evaluation because no
    * statement that changed can apply to them.
    */
   pruned: number;
