@@ -132,8 +132,9 @@ the rest were grouped into classes both versions must decide alike (same action 
 match of every resource pattern) and ${evaluations.toLocaleString("en-US")} engine evaluations decided them. Time:
 ${(generationMs / 1000).toFixed(2)} s generating and pruning, ${(evaluationMs / 1000).toFixed(2)} s evaluating, summed over the sets.
 
-Each version of each set is a freshly loaded policy evaluated in one or a few engine calls, so
-the engine rate above is dominated by per-load and first-call costs. On one large set
+Each version of each set is a freshly loaded policy asked a few dozen requests in one or a few
+engine calls, so the fixed cost of a call and the slower first call on each new instance weigh
+on the engine rate above. On one large set
 (60 statements, every other one broadened to \`service:*\`; \`npm run bench -w @keycard/access-diff\`),
 where few calls carry many requests:
 
