@@ -32045,21 +32045,44 @@ function readTarGz(archive) {
 }
 
 // ../../packages/engine/src/wasm-runtime.ts
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 
 // ../../node_modules/@open-policy-agent/opa-wasm/src/index.mjs
+var src_exports = {};
+__export(src_exports, {
+  default: () => src_default,
+  loadPolicy: () => loadPolicy
+});
 var import_opa = __toESM(require_opa(), 1);
 var loadPolicy = import_opa.default.loadPolicy;
 var src_default = import_opa.default;
 
 // ../../packages/engine/src/wasm-runtime.ts
 var ENTRYPOINT = "keycard/authz/decision";
+var webAssembly = globalThis.WebAssembly;
+var sdk = src_exports;
+var compiledModules = /* @__PURE__ */ new Map();
+var MAX_COMPILED_MODULES = 8;
+function compileOnce(wasm) {
+  const key = createHash("sha256").update(wasm).digest("hex");
+  let compiled = compiledModules.get(key);
+  if (!compiled) {
+    compiled = webAssembly.compile(wasm);
+    compiled.catch(() => compiledModules.delete(key));
+    if (compiledModules.size >= MAX_COMPILED_MODULES) {
+      const oldest = compiledModules.keys().next();
+      if (!oldest.done) compiledModules.delete(oldest.value);
+    }
+    compiledModules.set(key, compiled);
+  }
+  return compiled;
+}
 var builtinWasmUrl = new URL("./keycard.wasm", import.meta.url);
 async function instantiate2(wasm, origin) {
-  const sdk = src_default;
   let policy;
   try {
-    policy = await sdk.loadPolicy(wasm, { initial: 5, maximum: 8192 });
+    policy = await sdk.loadPolicy(await compileOnce(wasm), { initial: 5, maximum: 8192 });
   } catch (thrown) {
     throw new PolicyLoadError(
       "WasmLoadFailed",
@@ -32821,7 +32844,7 @@ function rank(level) {
 }
 
 // ../../packages/access-diff/src/policy-set.ts
-import { createHash } from "node:crypto";
+import { createHash as createHash2 } from "node:crypto";
 import { lstat, readdir, readFile as readFile3 } from "node:fs/promises";
 import { join as join3, relative, sep } from "node:path";
 var MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -32878,7 +32901,7 @@ function isEmptySet(set) {
   return set.documents.length + set.boundaries.length + set.modules.length + set.tests.length === 0;
 }
 function regoFingerprint(set) {
-  const hash = createHash("sha256");
+  const hash = createHash2("sha256");
   for (const file of [...set?.modules ?? [], ...set?.data ?? []]) {
     hash.update(file.path).update("\0").update(file.text).update("\0");
   }
@@ -33472,7 +33495,7 @@ async function findRisks(newAccess, head) {
 }
 
 // ../../packages/access-diff/src/session.ts
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 import { mkdir as mkdir2, mkdtemp, readFile as readFile5, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join as join7 } from "node:path";
@@ -33548,7 +33571,7 @@ function prepareLibrary(session, dir) {
           { cause }
         );
       }
-      const hash = createHash2("sha256");
+      const hash = createHash3("sha256");
       for (const f of files2) hash.update(f.path).update("\0").update(f.text).update("\0");
       return { files: files2, fingerprint: hash.digest("hex") };
     })();

@@ -27,9 +27,8 @@ function patch(text, from, to, file) {
   return text.replace(from, to);
 }
 
-// The engine finds its wasm at ../wasm/keycard.wasm and loads the OPA SDK through
-// createRequire; in a single-file bundle the wasm sits next to index.js and the SDK must be
-// bundled, so both are rewritten at build time.
+// The engine finds its wasm at ../wasm/keycard.wasm; in a single-file bundle the wasm sits
+// next to index.js, so that location is rewritten at build time.
 const enginePlugin = {
   name: "keycard-engine-wasm",
   setup(b) {
@@ -41,13 +40,6 @@ const enginePlugin = {
         'new URL("./keycard.wasm", import.meta.url)',
         args.path,
       );
-      text = patch(
-        text,
-        "const require = createRequire(import.meta.url);",
-        'import opaWasmSdk from "@open-policy-agent/opa-wasm";',
-        args.path,
-      );
-      text = patch(text, 'require("@open-policy-agent/opa-wasm")', "opaWasmSdk", args.path);
       return { contents: text, loader: "ts" };
     });
   },

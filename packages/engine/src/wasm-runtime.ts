@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
+import * as opaWasm from "@open-policy-agent/opa-wasm";
 import { asError, PolicyLoadError } from "./errors.js";
 
 /** The part of `@open-policy-agent/opa-wasm`'s loaded policy keycard uses. @internal */
@@ -14,23 +15,51 @@ export interface LoadedWasmPolicy {
 /** Entrypoint compiled into every keycard wasm module. @internal */
 export const ENTRYPOINT = "keycard/authz/decision";
 
-// The SDK ships CommonJS; loading it through `require` keeps this package pure ESM.
-const require = createRequire(import.meta.url);
+/** A compiled `WebAssembly.Module`; the DOM-free TypeScript libs do not declare the type. */
+type CompiledModule = object;
+
+const webAssembly = (
+  globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<CompiledModule> } }
+).WebAssembly;
+
+const sdk = opaWasm as unknown as {
+  loadPolicy(
+    wasm: Uint8Array | CompiledModule,
+    memory?: { initial: number; maximum?: number },
+  ): Promise<LoadedWasmPolicy>;
+};
+
+/**
+ * Compiling the ~400 KB module costs far more than instantiating it, and tools such as the
+ * policy gate load hundreds of policies from the same few modules, so compiled modules are
+ * kept by content hash (a handful at most).
+ */
+const compiledModules = new Map<string, Promise<CompiledModule>>();
+const MAX_COMPILED_MODULES = 8;
+
+function compileOnce(wasm: Uint8Array): Promise<CompiledModule> {
+  const key = createHash("sha256").update(wasm).digest("hex");
+  let compiled = compiledModules.get(key);
+  if (!compiled) {
+    compiled = webAssembly.compile(wasm);
+    compiled.catch(() => compiledModules.delete(key));
+    if (compiledModules.size >= MAX_COMPILED_MODULES) {
+      const oldest = compiledModules.keys().next();
+      if (!oldest.done) compiledModules.delete(oldest.value);
+    }
+    compiledModules.set(key, compiled);
+  }
+  return compiled;
+}
 
 /** Location of the precompiled IAM library shipped with this package. @internal */
 export const builtinWasmUrl = new URL("../wasm/keycard.wasm", import.meta.url);
 
 /** Instantiates a keycard wasm module and checks that it has the decision entrypoint. @internal */
 export async function instantiate(wasm: Uint8Array, origin: string): Promise<LoadedWasmPolicy> {
-  const sdk = require("@open-policy-agent/opa-wasm") as {
-    loadPolicy(
-      wasm: Uint8Array,
-      memory?: { initial: number; maximum?: number },
-    ): Promise<LoadedWasmPolicy>;
-  };
   let policy: LoadedWasmPolicy;
   try {
-    policy = await sdk.loadPolicy(wasm, { initial: 5, maximum: 8192 });
+    policy = await sdk.loadPolicy(await compileOnce(wasm), { initial: 5, maximum: 8192 });
   } catch (thrown) {
     throw new PolicyLoadError(
       "WasmLoadFailed",
