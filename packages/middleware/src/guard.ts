@@ -25,6 +25,10 @@ import { type ClientConfigLike, configuredRegion, readSdkCall, type SdkCall } fr
 
 /** A decision and whether the middleware must refuse the call. @internal */
 export interface GuardOutcome {
+  /**
+   * The call's decision. For an allowed call nobody observes (no callback, no log) it is the
+   * remembered decision itself, shared between calls: only hand out decisions of refused calls.
+   */
   decision: KeycardDecision;
   /** True only in enforce mode for a denied call. */
   refuse: boolean;
@@ -75,6 +79,8 @@ export class KeycardGuard {
   readonly #redacted: (name: string) => boolean;
   readonly #loaded = new Set<string>();
   readonly #warned = new Set<string>();
+  /** Whether decisions go anywhere (a callback or the log) beyond refusing calls. */
+  readonly #observed: boolean;
   /** One memo per caller: callers are shared objects, so the caller need not be part of the key. */
   readonly #memos = new WeakMap<Caller, DecisionMemo>();
 
@@ -87,6 +93,7 @@ export class KeycardGuard {
     this.recorder = options.recorder ?? new LearnRecorder();
     this.#callers = new CallerResolver(options, lookup);
     this.#redacted = redactionMatcher(options.redact);
+    this.#observed = options.onDecision !== undefined || options.decisionLog !== undefined;
     this.#log =
       options.decisionLog === undefined
         ? undefined
@@ -141,6 +148,11 @@ export class KeycardGuard {
       const memo = key === undefined ? undefined : memos?.get(key, second);
       if (memo) {
         requests = memo.mapped.known ? memo.mapped.requests : [];
+        // Nobody sees an allowed decision when there is no callback and no log: skip making one.
+        if (memo.decision.allow && !this.#observed) {
+          if (this.mode === "learn" && requests.length > 0) this.recorder.record(requests);
+          return { decision: memo.decision, refuse: false };
+        }
         decision = this.#fromMemo(memo.decision, caller);
       } else {
         const mapped = this.#map(call, input, caller, now);

@@ -273,6 +273,37 @@ describe("repeated calls", () => {
     expect(decisions.every((d) => d.allow)).toBe(true);
   });
 
+  test("learn mode counts every call, also when nobody observes decisions", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const plugin = keycardPlugin({ mode: "learn", principalArn: ROLE_ARN });
+    const s3 = withKeycard(
+      new S3Client(clientConfig(stubHandler({}), { forcePathStyle: true })),
+      plugin,
+    );
+    for (let i = 0; i < 3; i++)
+      await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.json" }));
+    expect(plugin.learned()).toEqual([
+      expect.objectContaining({ action: "s3:GetObject", count: 3 }),
+    ]);
+  });
+
+  test("a denied call is refused every time, also when nobody observes decisions", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const s3 = withKeycard(new S3Client(clientConfig(stubHandler({}), { forcePathStyle: true })), {
+      policy: await policyPromise,
+      principalArn: ROLE_ARN,
+    });
+    const ids = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      ids.add(
+        (await rejection(s3.send(new DeleteBucketCommand({ Bucket: "orders" })))).decision
+          .decisionId,
+      );
+      await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.json" }));
+    }
+    expect(ids.size).toBe(3);
+  });
+
   test("with different credentials are decided apart", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const policy = await policyPromise;
