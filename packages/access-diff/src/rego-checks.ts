@@ -147,6 +147,8 @@ export async function checkCompile(
 /** The Regal configuration used when the repository has none: the one keycard's own policies use. @internal */
 export const DEFAULT_REGAL_CONFIG = `rules:
   idiomatic:
+    no-defined-entrypoint:
+      level: ignore
     directory-package-mismatch:
       level: ignore
   imports:
