@@ -33154,6 +33154,8 @@ async function checkCompile(tools, set, workspace) {
 }
 var DEFAULT_REGAL_CONFIG = `rules:
   idiomatic:
+    no-defined-entrypoint:
+      level: ignore
     directory-package-mismatch:
       level: ignore
   imports:
