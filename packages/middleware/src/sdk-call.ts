@@ -1,4 +1,11 @@
-import { type HandlerExecutionContext, SMITHY_CONTEXT_KEY } from "@smithy/types";
+import type { HandlerExecutionContext, SMITHY_CONTEXT_KEY } from "@smithy/types";
+
+/**
+ * Where the SDK keeps the selected auth scheme in the middleware context. Spelled out, and
+ * checked against `@smithy/types` at compile time, so nothing is loaded from that types-only
+ * package at run time.
+ */
+const SMITHY_CONTEXT: typeof SMITHY_CONTEXT_KEY = "__smithy_context";
 
 /**
  * The parts of a client's resolved configuration keycard reads, duck-typed so every generated
@@ -48,7 +55,7 @@ export function readSdkCall(
   context: HandlerExecutionContext,
   fallback?: ClientConfigLike,
 ): SdkCall {
-  const smithy = asRecord(context[SMITHY_CONTEXT_KEY]);
+  const smithy = asRecord(context[SMITHY_CONTEXT]);
   const scheme = asRecord(smithy?.["selectedHttpAuthScheme"]);
   const signing = asRecord(asRecord(scheme?.["httpAuthOption"])?.["signingProperties"]);
   const config = (asRecord(signing?.["config"]) as ClientConfigLike | undefined) ?? fallback;
