@@ -22,8 +22,10 @@ describe("redactionMatcher", () => {
     ["TableName", false],
     ["SecretId", false],
     ["SecretArn", false],
+    ["SecretName", false],
     ["SharedSecret", true],
     ["SecretAccessKey", true],
+    ["SecretHash", true],
   ])("%s → %s", (name, redacted) => {
     expect(matcher(name)).toBe(redacted);
   });
@@ -34,6 +36,10 @@ describe("redactionMatcher", () => {
     expect(extra("CustomerName")).toBe(true);
     expect(extra("Body")).toBe(true);
     expect(redactionMatcher([/^Table/])("TableName")).toBe(true);
+  });
+
+  test("secret identifiers can still be redacted on request", () => {
+    expect(redactionMatcher(["SecretId"])("SecretId")).toBe(true);
   });
 
   test("glob characters other than * are literal", () => {

@@ -1,7 +1,8 @@
 /**
  * Input members kept out of decision logs by default: data bodies and payloads (they can be
- * large and hold customer data), and anything that looks like a secret. Names of secrets
- * (`SecretId`, `SecretArn`) stay: they say what was accessed.
+ * large and hold customer data), and anything that looks like a secret. The names that only
+ * identify a secret (`SecretId`, `SecretArn`, `SecretName`, `SecretIdList`) stay in the log:
+ * they say what was accessed.
  * @public
  */
 export const DEFAULT_REDACTED_FIELDS: ReadonlyArray<string> = [
@@ -14,9 +15,7 @@ export const DEFAULT_REDACTED_FIELDS: ReadonlyArray<string> = [
   "Plaintext",
   "SecretString",
   "SecretBinary",
-  "*Secret",
-  "*SecretKey",
-  "*SecretAccessKey",
+  "*Secret*",
   "Password",
   "*Password*",
   "*Token*",
@@ -26,6 +25,9 @@ export const DEFAULT_REDACTED_FIELDS: ReadonlyArray<string> = [
 ];
 
 const REDACTED = "[redacted]";
+
+/** Identifiers the default `*Secret*` pattern would otherwise hide. */
+const SECRET_IDENTIFIERS = new Set(["secretid", "secretarn", "secretname", "secretidlist"]);
 const MAX_DEPTH = 4;
 const MAX_KEYS = 50;
 const MAX_ITEMS = 10;
@@ -43,16 +45,22 @@ function escapeRegExp(text: string): string {
 export function redactionMatcher(
   extra: ReadonlyArray<string | RegExp> = [],
 ): (name: string) => boolean {
-  const globs = [
-    ...DEFAULT_REDACTED_FIELDS,
-    ...extra.filter((p): p is string => typeof p === "string"),
-  ];
-  const combined = new RegExp(
+  const defaults = globRegExp(DEFAULT_REDACTED_FIELDS);
+  const globs = extra.filter((p): p is string => typeof p === "string");
+  const added = globs.length > 0 ? globRegExp(globs) : undefined;
+  const regexps = extra.filter((p): p is RegExp => p instanceof RegExp);
+  return (name) =>
+    (defaults.test(name) && !SECRET_IDENTIFIERS.has(name.toLowerCase())) ||
+    added?.test(name) === true ||
+    regexps.some((r) => r.test(name));
+}
+
+/** One regular expression for whole-name globs (`*` for any run of characters), any case. */
+function globRegExp(globs: ReadonlyArray<string>): RegExp {
+  return new RegExp(
     `^(?:${globs.map((g) => g.split("*").map(escapeRegExp).join(".*")).join("|")})$`,
     "i",
   );
-  const regexps = extra.filter((p): p is RegExp => p instanceof RegExp);
-  return (name) => combined.test(name) || regexps.some((r) => r.test(name));
 }
 
 function isBinary(value: object): value is ArrayBufferView | ArrayBuffer {
