@@ -23,4 +23,16 @@ describe("startMoto", () => {
     expect(res.status).toBe(200);
     expect(await moto.requestCount()).toBe(1);
   });
+
+  it("counts requests that fail as well", async () => {
+    await moto.reset();
+    const res = await fetch(`${moto.endpoint}/no-such-bucket/key`, {
+      headers: {
+        authorization:
+          "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20240101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=x",
+      },
+    });
+    expect(res.status).toBe(404);
+    expect(await moto.requestCount()).toBe(1);
+  });
 });

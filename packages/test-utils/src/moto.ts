@@ -67,7 +67,10 @@ export async function startMoto(): Promise<MotoServer> {
   let served = 0;
   let baseline = 0;
   child.stderr?.on("data", (chunk: Buffer) => {
-    for (const line of chunk.toString().split("\n")) {
+    // moto colours the status of non-200 responses; the codes would hide the request line.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes
+    const text = chunk.toString().replace(/\u001b\[[0-9;]*m/g, "");
+    for (const line of text.split("\n")) {
       // The control API is not AWS traffic.
       if (/"(GET|POST|PUT|DELETE|HEAD|PATCH) \//.test(line) && !line.includes("/moto-api/"))
         served++;
