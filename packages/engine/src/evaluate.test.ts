@@ -79,6 +79,7 @@ describe("evaluate: statements", () => {
         resource: "arn:aws:s3:::orders/a.json",
         allow: true,
         reason: "allowed by doc0.json statement 0 (Read)",
+        explicitDeny: false,
         matched: [{ document: "doc0.json", statementIndex: 0, sid: "Read", effect: "Allow" }],
         customDenies: [],
         customAllows: [],
@@ -88,6 +89,7 @@ describe("evaluate: statements", () => {
         resource: "arn:aws:s3:::orders/secret/x",
         allow: false,
         reason: "explicitly denied by doc0.json statement 1",
+        explicitDeny: true,
         // Both statements took part; the order follows the index (exact action first).
         matched: expect.arrayContaining([
           { document: "doc0.json", statementIndex: 0, sid: "Read", effect: "Allow" },
@@ -101,6 +103,7 @@ describe("evaluate: statements", () => {
         resource: "arn:aws:s3:::orders",
         allow: false,
         reason: "implicitly denied: no statement allows s3:DeleteBucket on arn:aws:s3:::orders",
+        explicitDeny: false,
         matched: [],
         customDenies: [],
         customAllows: [],

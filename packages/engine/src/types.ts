@@ -57,6 +57,11 @@ export interface RequestDecision {
   allow: boolean;
   /** Human-readable reason: which statement allowed or denied, or why nothing did. */
   reason: string;
+  /**
+   * True when a Deny statement or a custom rule denied the request: no added Allow can
+   * change that. False for implicit denies (nothing allowed) and for allows.
+   */
+  explicitDeny?: boolean;
   /** Statements that matched the request (allows and denies, identity and boundary). */
   matched: MatchedStatement[];
   /** Reasons given by custom Rego rules that denied the request. */

@@ -15,6 +15,8 @@ export interface DecisionRequest {
   allow: boolean;
   /** Which statement allowed or denied it, or why nothing did. */
   reason: string;
+  /** Set when a Deny statement or a custom rule denied it, which no Allow can override. */
+  explicitDeny?: boolean;
 }
 
 /** An authorization AWS may also perform, depending on server-side state. @public */

@@ -57,6 +57,17 @@ describe("neededStatements", () => {
   });
 });
 
+test("the engine's explicitDeny flag decides, whatever the reason says", () => {
+  expect(
+    neededStatements(
+      decision([
+        { ...denied("s3:GetObject", "arn:aws:s3:::b/1", "denied by a rule"), explicitDeny: true },
+        { ...denied("s3:PutObject", "arn:aws:s3:::b/1", "explicitly denied"), explicitDeny: false },
+      ]),
+    ),
+  ).toEqual([{ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::b/1" }]);
+});
+
 describe("deniedMessage", () => {
   test("names the call, each denied request and the statement that would allow it", () => {
     const message = deniedMessage(decision([denied("s3:DeleteObject", "arn:aws:s3:::b/1")]));

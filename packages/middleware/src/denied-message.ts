@@ -12,9 +12,10 @@ interface NeededStatement {
 
 /**
  * An Allow cannot override an explicit Deny or a custom rule's deny, so no statement is
- * suggested for those. The engine's reasons are the only place that says which it was.
+ * suggested for those. Policies that predate `explicitDeny` say so only in their reason.
  */
 function allowWouldFix(request: DecisionRequest): boolean {
+  if (request.explicitDeny !== undefined) return !request.explicitDeny;
   return !/^(explicitly denied|denied by custom rule)/.test(request.reason);
 }
 

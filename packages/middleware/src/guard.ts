@@ -338,6 +338,7 @@ export class KeycardGuard {
         resource: r.resource,
         allow: r.allow,
         reason: r.reason,
+        ...(r.explicitDeny ? { explicitDeny: true } : {}),
       }),
     );
     return decision;

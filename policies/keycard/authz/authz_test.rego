@@ -56,6 +56,7 @@ test_allowed_when_every_request_is if {
 		"resource": "arn:aws:s3:::orders/a",
 		"allow": true,
 		"reason": "allowed by read",
+		"explicitDeny": false,
 		"matched": [{"document": "orders.json", "statementIndex": 0, "effect": "Allow"}],
 		"customDenies": [],
 		"customAllows": [],
@@ -68,6 +69,7 @@ test_denied_when_one_request_is if {
 	not d.allow
 	[r.allow | some r in d.requests] == [true, false]
 	d.requests[1].reason == "explicitly denied by locked"
+	d.requests[1].explicitDeny
 }
 
 test_requests_keep_their_order_and_spelling if {
@@ -132,6 +134,7 @@ test_custom_deny_overrides_an_allow if {
 	denied := authz.decision with data.keycard.policy as orders
 		with input as {"principal": developer, "requests": [deleting]}
 	not denied.allow
+	denied.requests[0].explicitDeny
 	denied.requests[0].reason == "denied by custom rule: deleting needs the release role"
 	denied.requests[0].customDenies == ["deleting needs the release role"]
 }
