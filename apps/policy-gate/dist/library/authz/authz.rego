@@ -67,6 +67,7 @@ request_result(req, result, denies, allows) := {
 	"resource": req.resource,
 	"allow": verdict.allow,
 	"reason": verdict.reason,
+	"explicitDeny": (count([true | result.explicit_deny]) + count(denies)) > 0,
 	"matched": result.matched,
 	"customDenies": denies,
 	"customAllows": allows,
