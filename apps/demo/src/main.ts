@@ -286,6 +286,12 @@ async function main(): Promise<number> {
     console.log(
       `  the gate counted ${counts.removedAccess ?? "?"} removed and ${counts.newAccess ?? "?"} new access groups`,
     );
+    if ((counts.newAccess ?? 0) > 0) {
+      console.log(
+        "  (learn mode records requests, not the conditions that guarded them — here the s3:prefix\n" +
+          "   condition on s3:ListBucket — so the gate flags that as new access for a reviewer to restore)",
+      );
+    }
     expect("the gate shows the access the learned policy removes", (counts.removedAccess ?? 0) > 0);
     expect("the learned policy set is valid and its tests pass", (counts.invalid ?? 1) === 0);
   } finally {
