@@ -32304,7 +32304,8 @@ async function loadPolicy2(options) {
   const { keycard: bundleKeycard, ...otherData } = extraData;
   const { documents: _documents, ...keycardRest } = bundleKeycard ?? {};
   try {
-    wasm.setData({ ...otherData, keycard: { ...keycardRest, policy: data } });
+    const policyData = options.bundle === void 0 ? { ...data, has_custom: false } : data;
+    wasm.setData({ ...otherData, keycard: { ...keycardRest, policy: policyData } });
   } catch (thrown) {
     throw new PolicyLoadError(
       "WasmLoadFailed",

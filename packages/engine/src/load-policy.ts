@@ -317,7 +317,9 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
     unknown
   >;
   try {
-    wasm.setData({ ...otherData, keycard: { ...keycardRest, policy: data } });
+    // The built-in library holds no custom rules; saying so lets it skip looking for them.
+    const policyData = options.bundle === undefined ? { ...data, has_custom: false } : data;
+    wasm.setData({ ...otherData, keycard: { ...keycardRest, policy: policyData } });
   } catch (thrown) {
     throw new PolicyLoadError(
       "WasmLoadFailed",
