@@ -33732,7 +33732,7 @@ async function diffInSession(session, options) {
   const headLibraryDir = libraryFor(options.library, "head");
   const baseLibrary = baseLibraryDir ? await prepareLibrary(session, baseLibraryDir) : void 0;
   const headLibrary = headLibraryDir ? await prepareLibrary(session, headLibraryDir) : void 0;
-  const baseDocs = readSideDocuments(baseSet, displayDir);
+  const baseDocs = readSideDocuments(baseSet, options.baseName ?? displayDir);
   const headDocs = readSideDocuments(headSet, displayDir);
   findings.push(...headDocs.findings);
   const [baseWorkspace, headWorkspace] = await Promise.all([

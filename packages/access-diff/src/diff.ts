@@ -44,6 +44,11 @@ export interface DiffOptions {
   /** Name of the set in results and the prefix of file paths, for example `policies/orders`. */
   name?: string;
   /**
+   * Prefix of the base version's file paths when it lives elsewhere than `name` (comparing two
+   * folders rather than two commits of one); defaults to `name`.
+   */
+  baseName?: string;
+  /**
    * The keycard Rego library (the folder with `keycard/authz`), needed to compile sets with
    * custom Rego. One directory for both versions, or one per version. IAM-only sets use the
    * engine's built-in library when this is omitted.
@@ -138,7 +143,7 @@ export async function diffInSession(
   const baseLibrary = baseLibraryDir ? await prepareLibrary(session, baseLibraryDir) : undefined;
   const headLibrary = headLibraryDir ? await prepareLibrary(session, headLibraryDir) : undefined;
 
-  const baseDocs = readSideDocuments(baseSet, displayDir);
+  const baseDocs = readSideDocuments(baseSet, options.baseName ?? displayDir);
   const headDocs = readSideDocuments(headSet, displayDir);
   findings.push(...headDocs.findings);
 

@@ -60,6 +60,19 @@ describe("keycard diff", () => {
     expect(result.stdout).not.toContain("\u001b[");
   });
 
+  it("names removed access by the base version's file, and sets outside the directory in full", async () => {
+    const dir = twoVersions();
+    writeFiles(dir, { "base/orders/orders.json": widened() });
+    const result = await runCli(["diff", "orders", join(dir, "head/orders"), ...tools], {
+      cwd: join(dir, "base"),
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /- s3:DeleteObject on arn:aws:s3:::orders-documents\/\* \(orders\.json statement 2 \(Cleanup\) orders\/orders\.json:\d+/,
+    );
+    expect(result.stdout).toContain(`${join(dir, "head/orders")} modified`);
+  });
+
   it("lets an approval waive new access, and prints the report as JSON or Markdown", async () => {
     const dir = twoVersions();
     writeFiles(dir, { "head/orders/orders.json": widened() });

@@ -96,12 +96,14 @@ async function run(args: string[], context: Context): Promise<number> {
     values["regal-config"],
     context.io.cwd,
   );
-  const name = (relative(context.io.cwd, head) || ".").split(sep).join("/");
+  const name = displayPath(context.io.cwd, head);
+  const baseName = displayPath(context.io.cwd, base);
   const diff = await withProgress(context.io, `diffing ${basePath} → ${headPath}`, () =>
     diffPolicySets({
       ...(hasBase ? { base } : {}),
       ...(hasHead ? { head } : {}),
       name,
+      ...(hasBase ? { baseName } : {}),
       library: findLibrary(),
       tools: settings.tools,
       coverageThreshold: settings.coverageThreshold,
@@ -119,6 +121,13 @@ async function run(args: string[], context: Context): Promise<number> {
 }
 
 /** `keycard diff`. @internal */
+/** Paths inside the working directory are shown relative to it, others in full. */
+function displayPath(cwd: string, path: string): string {
+  const within = relative(cwd, path);
+  if (within.startsWith("..") || within.startsWith(sep)) return path.split(sep).join("/");
+  return (within || ".").split(sep).join("/");
+}
+
 export const diffCommand: Command = {
   name: "diff",
   summary: "show the access a policy-set change adds and removes, and its risks",
