@@ -1,22 +1,10 @@
+import { isStreamLike } from "./body-shapes.js";
+
 /** Longest key built; larger inputs are decided without the memo. */
 const MAX_KEY = 4096;
 const MAX_DEPTH = 8;
 
 class Uncacheable extends Error {}
-
-function isStreamLike(value: object): boolean {
-  const v = value as {
-    pipe?: unknown;
-    getReader?: unknown;
-    stream?: unknown;
-    arrayBuffer?: unknown;
-  };
-  return (
-    typeof v.pipe === "function" ||
-    typeof v.getReader === "function" ||
-    (typeof v.stream === "function" && typeof v.arrayBuffer === "function")
-  );
-}
 
 /** The key being built; one object per call so the walk needs no closure. */
 interface KeyState {

@@ -1,3 +1,4 @@
+import { isStreamLike } from "./body-shapes.js";
 /**
  * Input members kept out of decision logs by default: data bodies and payloads (they can be
  * large and hold customer data), and anything that looks like a secret. The names that only
@@ -67,20 +68,6 @@ function isBinary(value: object): value is ArrayBufferView | ArrayBuffer {
   return ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
 }
 
-function isStream(value: object): boolean {
-  const v = value as {
-    pipe?: unknown;
-    getReader?: unknown;
-    stream?: unknown;
-    arrayBuffer?: unknown;
-  };
-  return (
-    typeof v.pipe === "function" ||
-    typeof v.getReader === "function" ||
-    (typeof v.stream === "function" && typeof v.arrayBuffer === "function")
-  );
-}
-
 function clipString(value: string): string {
   return value.length > MAX_STRING
     ? `${value.slice(0, MAX_STRING)}…(+${value.length - MAX_STRING} chars)`
@@ -115,7 +102,7 @@ export function summarizeInput(input: unknown, redacted: (name: string) => boole
     if (value instanceof Date)
       return Number.isNaN(value.getTime()) ? "[invalid date]" : value.toISOString();
     if (isBinary(value)) return `[binary ${value.byteLength} bytes]`;
-    if (isStream(value)) return "[stream]";
+    if (isStreamLike(value)) return "[stream]";
     if (seen.has(value)) return "[circular]";
     if (depth >= MAX_DEPTH) return "[…]";
     seen.add(value);
