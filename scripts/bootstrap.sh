@@ -30,7 +30,7 @@ fi
 # --- Go-built tools ---------------------------------------------------------
 need_go() {
   command -v go >/dev/null 2>&1 ||
-    die "Go is required to build $1 (install Go 1.22 or newer: https://go.dev/doc/install), or put $1 on PATH"
+    die "Go is required to build $1 (install Go 1.26 or newer: https://go.dev/doc/install), or put $1 on PATH"
 }
 
 opa_version_of() { "$1" version 2>/dev/null | sed -n 's/^Version: //p'; }
