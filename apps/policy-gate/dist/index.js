@@ -34618,11 +34618,11 @@ function number(name, fallback, min, max) {
 }
 function readInputs() {
   const paths = (optional("paths") ?? "policies").split(/[\n,]/).map((p) => p.trim()).filter(Boolean);
-  const failOnText = optional("fail-on") ?? "invalid,tests,new-access,escalation";
+  const failOnText = optional("fail-on") ?? ALL_FAIL_ON.join(",");
   const { failOn, unknown } = parseFailOn(failOnText);
   if (unknown.length > 0) {
     throw new InputError(
-      `fail-on has unknown checks: ${unknown.join(", ")} (use invalid, tests, new-access, escalation)`
+      `fail-on has unknown checks: ${unknown.join(", ")} (use ${ALL_FAIL_ON.join(", ")})`
     );
   }
   const token = optional("github-token");
@@ -34631,7 +34631,7 @@ function readInputs() {
     paths,
     baseRef: optional("base-ref"),
     githubToken: token,
-    approvalLabel: optional("approval-label") ?? "policy-change-approved",
+    approvalLabel: optional("approval-label") ?? DEFAULT_APPROVAL_LABEL,
     coverageThreshold: number("coverage-threshold", 80, 0, 100),
     failOn,
     opaPath: optional("opa-path"),

@@ -1,5 +1,10 @@
 import * as core from "@actions/core";
-import { type FailOn, parseFailOn } from "@keycard/access-diff";
+import {
+  ALL_FAIL_ON,
+  DEFAULT_APPROVAL_LABEL,
+  type FailOn,
+  parseFailOn,
+} from "@keycard/access-diff";
 
 /** The action's inputs, validated. @internal */
 export interface ActionInputs {
@@ -44,11 +49,11 @@ export function readInputs(): ActionInputs {
     .split(/[\n,]/)
     .map((p) => p.trim())
     .filter(Boolean);
-  const failOnText = optional("fail-on") ?? "invalid,tests,new-access,escalation";
+  const failOnText = optional("fail-on") ?? ALL_FAIL_ON.join(",");
   const { failOn, unknown } = parseFailOn(failOnText);
   if (unknown.length > 0) {
     throw new InputError(
-      `fail-on has unknown checks: ${unknown.join(", ")} (use invalid, tests, new-access, escalation)`,
+      `fail-on has unknown checks: ${unknown.join(", ")} (use ${ALL_FAIL_ON.join(", ")})`,
     );
   }
   const token = optional("github-token");
@@ -57,7 +62,7 @@ export function readInputs(): ActionInputs {
     paths,
     baseRef: optional("base-ref"),
     githubToken: token,
-    approvalLabel: optional("approval-label") ?? "policy-change-approved",
+    approvalLabel: optional("approval-label") ?? DEFAULT_APPROVAL_LABEL,
     coverageThreshold: number("coverage-threshold", 80, 0, 100),
     failOn,
     opaPath: optional("opa-path"),

@@ -114,26 +114,6 @@ function compileCoverage(statement: SideStatement): (action: string) => boolean 
   return statement.action ? matches : (action) => !matches(action);
 }
 
-/**
- * True when the statement may apply to the request, conditions aside. Unknown variables
- * count as matching, so "false" is a proof that the statement plays no part.
- * @internal
- */
-export function statementMayApply(
-  statement: SideStatement,
-  action: string,
-  resource: string,
-  variables: VariableValues,
-): boolean {
-  if (!statementCoversAction(statement, action)) return false;
-  if (statement.resource)
-    return statement.resource.some((p) => resourceMatches(p, resource, variables));
-  // NotResource with a variable could go either way; treat it as applying.
-  return !(statement.notResource ?? []).some(
-    (p) => !p.includes("${") && resourceMatches(p, resource),
-  );
-}
-
 /** Statements of `a` that `b` lacks, by what they decide (not their Sid or place). @internal */
 export function changedStatements(
   a: ReadonlyArray<SideStatement>,
