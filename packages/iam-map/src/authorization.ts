@@ -32,16 +32,18 @@ const ready = new Set<string>();
  * @public
  */
 export async function preloadServices(services: Iterable<string>): Promise<void> {
+  // Read once: a generator would be empty the second time round.
+  const names = [...services];
   await loadServiceIndex();
   const prefixes = new Set<string>();
-  for (const name of services) {
+  for (const name of names) {
     const prefix = resolveService(name)?.prefix;
     if (!prefix) continue;
     prefixes.add(prefix);
     for (const related of serviceRules[prefix]?.related ?? []) prefixes.add(related);
   }
   await Promise.all([...prefixes].map(loadCatalog));
-  if (ready.size < 1000) for (const name of services) if (typeof name === "string") ready.add(name);
+  if (ready.size < 1000) for (const name of names) if (typeof name === "string") ready.add(name);
 }
 
 /**
