@@ -32,5 +32,6 @@ export type {
   PrincipalInfo,
   RequestContext,
   RequestDecision,
+  UnknownResourcePart,
 } from "./types.js";
 export { ENTRYPOINT } from "./wasm-runtime.js";

@@ -4,14 +4,41 @@ export type ContextValue = string | number | boolean | ReadonlyArray<string | nu
 /** Condition context keys (case-insensitive, as in IAM) mapped to their values. @public */
 export type RequestContext = Readonly<Record<string, ContextValue>>;
 
+/**
+ * A stretch of a resource ARN that keycard cannot know before the call, such as an IAM user's
+ * path or the key behind a KMS alias. It stands for any text, including none.
+ * @public
+ */
+export interface UnknownResourcePart {
+  /** What is unknown, in words, for reasons and logs: for example `IAM user path`. */
+  unknown: string;
+}
+
 /** One authorization AWS performs for a call: an action on a resource with its context. @public */
 export interface AuthorizationRequest {
   /** IAM action, for example `s3:GetObject` (case-insensitive). */
   action: string;
-  /** Resource ARN the action targets, or `*` for actions without resource-level permissions. */
+  /**
+   * Resource ARN the action targets, or `*` for actions without resource-level permissions.
+   * When {@link AuthorizationRequest.resourceParts} is present this is only its display form
+   * (each unknown part shown as `*`) and is not used to decide.
+   */
   resource: string;
+  /**
+   * The resource when part of it is unknown before the call: known text and
+   * {@link UnknownResourcePart}s in order. A Deny (or an Allow's NotResource) applies when its
+   * pattern could match some value the resource may take; an Allow applies only when its
+   * pattern covers every value. A literal `*` in a string part is an ordinary character.
+   */
+  resourceParts?: ReadonlyArray<string | UnknownResourcePart>;
   /** Condition keys for this request, for example `{ "s3:prefix": "reports/" }`. */
   context?: RequestContext;
+  /**
+   * Condition keys AWS will have for this request whose values keycard does not know (for
+   * example a key the mapping could not compute). A condition on such a key is undecided:
+   * a Deny that depends on it applies, an Allow that depends on it does not allow.
+   */
+  unknownContext?: ReadonlyArray<string>;
 }
 
 /** Who is calling: the values behind the `aws:Principal*` keys and policy variables. @public */
@@ -26,12 +53,25 @@ export interface PrincipalInfo {
   username?: string;
   /** `aws:PrincipalType`: `User`, `AssumedRole`, `FederatedUser`, `Account`. */
   type?: string;
-  /** `aws:PrincipalTag/<key>` values. */
+  /**
+   * `aws:PrincipalTag/<key>` values. When omitted the tags are unknown: conditions on
+   * `aws:PrincipalTag/*` are undecided. Pass `{}` for a principal known to have no tags.
+   */
   tags?: Readonly<Record<string, string>>;
+  /**
+   * `aws:MultiFactorAuthPresent`: whether the session was authenticated with MFA. Unknown
+   * (conditions on it undecided) when omitted and the request context does not carry it.
+   */
+  mfa?: boolean;
 }
 
 /** Input to {@link Policy.evaluate}. @public */
 export interface EvaluationInput {
+  /**
+   * Who is calling. When omitted, every `aws:Principal*` key and principal variable is
+   * unknown: Denies that depend on them apply and Allows that depend on them do not.
+   * A field left out of a given principal is unknown in the same way.
+   */
   principal?: PrincipalInfo;
   /** `aws:RequestedRegion`. */
   region?: string;

@@ -9,6 +9,7 @@ export {
 export type {
   AuthorizationInput,
   AuthorizationRequest,
+  UnknownResourcePart,
   AuthorizationResult,
   CallerPrincipal,
   ContextValue,

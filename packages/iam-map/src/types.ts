@@ -5,6 +5,16 @@ export type ContextValue = string | number | boolean | ReadonlyArray<string | nu
 export type RequestContext = Readonly<Record<string, ContextValue>>;
 
 /**
+ * A stretch of a resource ARN that cannot be known before the call (an IAM user's path, the
+ * key behind a KMS alias). Structurally identical to `UnknownResourcePart` in `@keycard/engine`.
+ * @public
+ */
+export interface UnknownResourcePart {
+  /** What is unknown, in words: for example `IAM user path`. */
+  unknown: string;
+}
+
+/**
  * One authorization AWS performs for a call: an action on a resource with its context.
  * Structurally identical to `AuthorizationRequest` in `@keycard/engine`.
  * @public
@@ -12,10 +22,17 @@ export type RequestContext = Readonly<Record<string, ContextValue>>;
 export interface AuthorizationRequest {
   /** IAM action in IAM casing, for example `s3:GetObject`. */
   action: string;
-  /** Resource ARN the action targets (segments that cannot be known are `*`), or `*`. */
+  /**
+   * Resource ARN the action targets, or `*`. When part of it is unknown this is the display form
+   * (unknown parts shown as `*`) and {@link AuthorizationRequest.resourceParts} says which parts.
+   */
   resource: string;
+  /** Known text and unknown parts, in order, when part of the resource is unknown. */
+  resourceParts?: ReadonlyArray<string | UnknownResourcePart>;
   /** Condition keys for this request, for example `{ "s3:prefix": "reports/" }`. */
   context?: RequestContext;
+  /** Condition keys AWS will have for this request whose values could not be computed. */
+  unknownContext?: ReadonlyArray<string>;
 }
 
 /** Who is calling: the values behind the `aws:Principal*` keys. @public */
