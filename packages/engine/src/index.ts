@@ -25,6 +25,7 @@ export type {
 } from "./policy-document.js";
 export type {
   AuthorizationRequest,
+  ConditionFailure,
   ContextValue,
   Decision,
   EvaluationInput,

@@ -90,6 +90,22 @@ export interface MatchedStatement {
   boundary?: boolean;
 }
 
+/** An Allow statement that matched a request's action and resource but not a condition. @public */
+export interface ConditionFailure {
+  /** The statement. */
+  statement: MatchedStatement;
+  /** The condition operator as written, for example `StringEquals`. */
+  operator: string;
+  /** The condition key as written, for example `aws:ResourceTag/env`. */
+  key: string;
+  /** The policy's values for the key. */
+  values: string[];
+  /** The request's value, or `undefined` when the request did not carry the key. */
+  seen?: ContextValue;
+  /** True when the key's value is unknown before the call (so the statement could not allow). */
+  unknown?: boolean;
+}
+
 /** The decision for one {@link AuthorizationRequest}. @public */
 export interface RequestDecision {
   action: string;
@@ -104,6 +120,18 @@ export interface RequestDecision {
   explicitDeny?: boolean;
   /** Statements that matched the request (allows and denies, identity and boundary). */
   matched: MatchedStatement[];
+  /**
+   * What keycard did not know and that took part in the decision (for example
+   * `aws:ResourceTag/env` or `IAM user path`); the reason repeats it. Empty or absent when the
+   * request was fully known.
+   */
+  unknown?: string[];
+  /**
+   * On a denied request: Allow statements whose action and resource matched but one of whose
+   * conditions did not hold, with the condition and the value the request carried. A fix must
+   * satisfy the condition, never drop it.
+   */
+  conditionFailures?: ConditionFailure[];
   /** Reasons given by custom Rego rules that denied the request. */
   customDenies?: string[];
   /** Reasons given by custom Rego rules that allowed the request. */
