@@ -7,6 +7,7 @@ import {
 import { type ActionInfo, loadedCatalog } from "./iam-catalog.js";
 import type { InputView } from "./input-view.js";
 import type { AuthorizationRequest, ContextValue } from "./types.js";
+import { finishResource, unknownPart } from "./unknown-part.js";
 
 /** How to build one request beyond the general rule. @internal */
 export interface RequestOptions {
@@ -88,15 +89,15 @@ export class Call implements CallTarget {
     inputContext(info, this.input, context);
     Object.assign(context, this.callContext);
     if (options?.context) Object.assign(context, options.context);
-    return resources.map((resource) => ({ action: info.id, resource, context }));
+    return resources.map((resource) => ({ action: info.id, ...finishResource(resource), context }));
   }
 
-  /** An ARN of this call's partition, region and account (`*` where unknown). */
+  /** An ARN of this call's partition, region and account (marked unknown where not known). */
   arn(
     service: string,
     resource: string,
-    region = this.region ?? "*",
-    account = this.account ?? "*",
+    region = this.region ?? unknownPart("region"),
+    account = this.account ?? unknownPart("account"),
   ): string {
     return `arn:${this.partition}:${service}:${region}:${account}:${resource}`;
   }

@@ -11,6 +11,7 @@ import {
   safeKeys,
 } from "./input-view.js";
 import type { ContextValue } from "./types.js";
+import { unknownPart } from "./unknown-part.js";
 
 /**
  * Values for ARN template variables that a service rule derived from the input (for example
@@ -107,7 +108,6 @@ function fill(
   let prefixes = [""];
   let filled = 0;
   let unknown = 0;
-  let expanded = false;
   for (const part of template.parts) {
     if ("literal" in part) {
       prefixes = prefixes.map((p) => p + part.literal);
@@ -119,20 +119,41 @@ function fill(
       part.variable === "Partition" || part.variable === "Region" || part.variable === "Account";
     if (values === undefined) {
       if (!env) unknown++;
-      prefixes = prefixes.map((p) => `${p}*`);
+      const marked = unknownPart(unknownLabel(part.variable));
+      prefixes = prefixes.map((p) => p + marked);
     } else {
       if (!env) filled++;
-      // One list-valued variable fans out (EC2 `InstanceIds`); a second one would multiply, so `*`.
-      if (values.length > 1 && !expanded) {
-        expanded = true;
+      // List-valued variables fan out (EC2 `InstanceIds`); every entry is authorized. Past
+      // MAX_FANOUT combinations the variable is marked unknown rather than dropping entries.
+      if (values.length === 1) {
+        const v = values[0]!;
+        prefixes = prefixes.map((p) => p + v);
+      } else if (prefixes.length * values.length <= MAX_FANOUT) {
         prefixes = prefixes.flatMap((p) => values.map((v) => p + v));
       } else {
-        const v = values.length > 1 ? "*" : values[0]!;
-        prefixes = prefixes.map((p) => p + v);
+        const marked = unknownPart(`one of ${values.length} ${part.variable} values`);
+        prefixes = prefixes.map((p) => p + marked);
       }
     }
   }
   return { arns: prefixes, filled, unknown, exact: false };
+}
+
+/** Most combinations one call fans out to before a variable is marked unknown instead. */
+const MAX_FANOUT = 100;
+
+/** Words for an unknown ARN variable, as the request's `resourceParts` shows it. */
+function unknownLabel(variable: string): string {
+  switch (variable) {
+    case "Region":
+      return "region";
+    case "Account":
+      return "account";
+    case "Partition":
+      return "partition";
+    default:
+      return variable;
+  }
 }
 
 function hasInputOverride(template: ArnTemplate, overrides: VariableValues): boolean {

@@ -9,9 +9,9 @@ export {
 export type {
   AuthorizationInput,
   AuthorizationRequest,
-  UnknownResourcePart,
   AuthorizationResult,
   CallerPrincipal,
   ContextValue,
   RequestContext,
+  UnknownResourcePart,
 } from "./types.js";

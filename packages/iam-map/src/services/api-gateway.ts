@@ -1,6 +1,7 @@
 import type { Call } from "../call.js";
 import { apiGatewayRoutes } from "../data/sdk-services.js";
 import type { ServiceRules } from "../service-rules.js";
+import { unknownPart } from "../unknown-part.js";
 
 /**
  * API Gateway management calls are authorized as the HTTP method (`apigateway:GET`, …) on the
@@ -20,7 +21,8 @@ function path(call: Call, uri: string): string {
     .replace(/^\/v2(?=\/)/, "")
     .replace(
       /\{([^}]+)\}/g,
-      (_, member: string) => call.input.string(member)?.replace(/[{}]/g, "") ?? "*",
+      (_, member: string) =>
+        call.input.string(member)?.replace(/[{}]/g, "") ?? unknownPart(member.replace(/\+$/, "")),
     );
 }
 
@@ -32,7 +34,7 @@ export const apiGatewayRules: ServiceRules = {
     const [method, uri] = r;
     return (call) => {
       call.require(method, {
-        resource: `arn:${call.partition}:apigateway:${call.region ?? "*"}::${path(call, uri)}`,
+        resource: `arn:${call.partition}:apigateway:${call.region ?? unknownPart("region")}::${path(call, uri)}`,
       });
     };
   },

@@ -2,6 +2,7 @@ import type { Call } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
 import { asString, isRecord, items, read, safeKeys } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
+import { unknownPart } from "../unknown-part.js";
 
 /** Table variables for a `TableName` that may be a name or a table ARN. */
 function tableVariables(table: string | undefined): VariableValues {
@@ -23,10 +24,10 @@ function indexable(action: string) {
 /** The index ARN for the call's table (from `TableName` or a PartiQL statement). */
 function fillIndex(call: Call, index: string): string {
   const v = call.variables ?? {};
-  const region = (v["Region"] as string | undefined) ?? call.region ?? "*";
-  const account = (v["Account"] as string | undefined) ?? call.account ?? "*";
+  const region = (v["Region"] as string | undefined) ?? call.region ?? unknownPart("region");
+  const account = (v["Account"] as string | undefined) ?? call.account ?? unknownPart("account");
   const partition = (v["Partition"] as string | undefined) ?? call.partition;
-  const table = (v["TableName"] as string | undefined) ?? "*";
+  const table = (v["TableName"] as string | undefined) ?? unknownPart("TableName");
   return `arn:${partition}:dynamodb:${region}:${account}:table/${table}/index/${index}`;
 }
 

@@ -56,7 +56,7 @@ export const kmsRules: ServiceRules = {
     if (aliasName !== undefined) vars["Alias"] = aliasName.replace(/^alias\//, "");
     if (ref !== undefined) {
       const m = /^arn:([^:]+):kms:([^:]*):([^:]*):key\/(.+)$/.exec(key.arn);
-      vars["KeyId"] = m?.[4] === "*" ? undefined : m?.[4];
+      vars["KeyId"] = m?.[4];
       if (m) Object.assign(vars, { Partition: m[1], Region: m[2], Account: m[3] });
     }
     return vars;

@@ -22,13 +22,17 @@ describe("SQS and SNS", () => {
 });
 
 describe("Secrets Manager and SSM", () => {
-  it("a secret name gets the unknown six-character suffix", async () => {
+  it("a secret name gets the unknown six-character suffix, marked unknown", async () => {
     const r = await map("SecretsManagerClient", "GetSecretValueCommand", { SecretId: "prod/db" });
     expect(pairs(r.requests)).toEqual([
       [
         "secretsmanager:GetSecretValue",
-        "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-??????",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-*",
       ],
+    ]);
+    expect(r.requests[0]?.resourceParts).toEqual([
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-",
+      { unknown: "secret ARN suffix (6 random characters)" },
     ]);
   });
 
@@ -40,7 +44,7 @@ describe("Secrets Manager and SSM", () => {
       SecretId: "arn:aws:secretsmanager:us-west-2:111122223333:secret:db",
     });
     expect(partial.requests[0]?.resource).toBe(
-      "arn:aws:secretsmanager:us-west-2:111122223333:secret:db-??????",
+      "arn:aws:secretsmanager:us-west-2:111122223333:secret:db-*",
     );
   });
 

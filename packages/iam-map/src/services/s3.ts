@@ -4,6 +4,7 @@ import type { ActionInfo } from "../iam-catalog.js";
 import { asString, items, read } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
 import type { ContextValue } from "../types.js";
+import { unknownPart } from "../unknown-part.js";
 import { kmsKeyArn } from "./kms-keys.js";
 
 /** Request members S3 sends as headers, and the condition keys AWS derives from those headers. */
@@ -142,6 +143,11 @@ function bucketVariables(bucket: string | undefined): VariableValues {
   return { BucketName: bucket, AccessPointName: undefined };
 }
 
+/** A KMS key only the server knows: any key id, in any account, of the call's region. */
+function serverKey(call: Call, what: string): string {
+  return call.arn("kms", `key/${unknownPart(what)}`, call.region, unknownPart("key owner account"));
+}
+
 /** The server-side-encryption keys a write asks for: with a named KMS key, AWS checks it. */
 function encryptionKey(call: Call) {
   const sse = call.input.string("ServerSideEncryption");
@@ -150,7 +156,9 @@ function encryptionKey(call: Call) {
     call.require("kms:GenerateDataKey", { resource: kmsKeyArn(call, keyId).arn });
   } else if (sse === undefined) {
     // The bucket's default encryption may be a customer managed KMS key.
-    call.mayNeed("kms:GenerateDataKey", { resource: call.arn("kms", "key/*", call.region, "*") });
+    call.mayNeed("kms:GenerateDataKey", {
+      resource: serverKey(call, "KMS key of the bucket's default encryption"),
+    });
   }
 }
 
@@ -254,7 +262,9 @@ const objectRead = (action: string) =>
     s3(call, versioned(call, action));
     if (action === "GetObject") {
       // An object encrypted with a customer managed KMS key also needs kms:Decrypt.
-      call.mayNeed("kms:Decrypt", { resource: call.arn("kms", "key/*", call.region, "*") });
+      call.mayNeed("kms:Decrypt", {
+        resource: serverKey(call, "KMS key the object is encrypted with"),
+      });
     }
   });
 
@@ -346,7 +356,10 @@ export const s3Rules: ServiceRules = {
     // Renaming exists only for directory buckets, whatever the bucket is called.
     RenameObject: (call) => {
       call.require("s3express:CreateSession", {
-        resource: call.arn("s3express", `bucket/${call.input.string("Bucket") ?? "*"}`),
+        resource: call.arn(
+          "s3express",
+          `bucket/${call.input.string("Bucket") ?? unknownPart("directory bucket name")}`,
+        ),
         context: { "s3express:SessionMode": "ReadWrite" },
       });
     },

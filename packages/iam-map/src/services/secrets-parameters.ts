@@ -1,20 +1,24 @@
 import type { VariableValues } from "../general-rule.js";
 import { asString, asStrings } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
+import { unknownPart } from "../unknown-part.js";
 
 /**
- * A secret's ARN ends in `-` and six random characters that only the server knows, so a secret
- * named without them matches `name-??????`, the narrowest correct pattern.
+ * A secret's ARN ends in `-` and six random characters that only the server knows, so for a secret
+ * named without them the suffix is marked unknown (`name-*` in display form).
  */
 function secretId(ref: string): { id: string; vars?: VariableValues } {
   const arn = /^arn:([^:]+):secretsmanager:([^:]*):([^:]*):secret:(.+)$/.exec(ref);
   if (arn) {
     const name = arn[4]!;
-    const id = /-[A-Za-z0-9]{6}$/.test(name) ? name : `${name}-??????`;
+    const id = /-[A-Za-z0-9]{6}$/.test(name) ? name : `${name}-${SUFFIX}`;
     return { id, vars: { Partition: arn[1], Region: arn[2], Account: arn[3] } };
   }
-  return { id: `${ref}-??????` };
+  return { id: `${ref}-${SUFFIX}` };
 }
+
+/** The six random characters Secrets Manager appends to a secret's name in its ARN. */
+const SUFFIX = unknownPart("secret ARN suffix (6 random characters)");
 
 /** AWS Secrets Manager: names become ARNs with the unknown six-character suffix. @internal */
 export const secretsManagerRules: ServiceRules = {

@@ -1,0 +1,60 @@
+import type { AuthorizationRequest, UnknownResourcePart } from "./types.js";
+
+/*
+ * While a request is being built its resource is one string, so that rules can concatenate ARNs
+ * as usual. An unknown stretch is written as OPEN + what + CLOSE (two private-use characters) and
+ * split into `resourceParts` once, when the request is finished. Input text that happens to hold
+ * OPEN becomes an unknown part too: treating known text as unknown only ever makes a decision
+ * stricter, never looser.
+ */
+const OPEN = "\uE000";
+const CLOSE = "\uE001";
+
+/**
+ * Marks a stretch of a resource as unknown before the call, in words (`IAM user path`).
+ * @internal
+ */
+export function unknownPart(what: string): string {
+  return `${OPEN}${what.replaceAll(OPEN, "").replaceAll(CLOSE, "")}${CLOSE}`;
+}
+
+/** True when a resource built by the rules holds an unknown part. @internal */
+export function hasUnknownPart(resource: string): boolean {
+  return resource.includes(OPEN);
+}
+
+/**
+ * The finished request: `resource` in display form (`*` for each unknown part) and
+ * `resourceParts` when any part is unknown.
+ * @internal
+ */
+export function finishResource(
+  resource: string,
+): Pick<AuthorizationRequest, "resource" | "resourceParts"> {
+  if (!resource.includes(OPEN)) return { resource };
+  const parts: Array<string | UnknownResourcePart> = [];
+  let display = "";
+  let at = 0;
+  while (at < resource.length) {
+    const open = resource.indexOf(OPEN, at);
+    if (open < 0) {
+      parts.push(resource.slice(at));
+      display += resource.slice(at);
+      break;
+    }
+    if (open > at) {
+      parts.push(resource.slice(at, open));
+      display += resource.slice(at, open);
+    }
+    const close = resource.indexOf(CLOSE, open + 1);
+    // An unmatched marker (only possible from input text) makes the rest unknown.
+    const end = close < 0 ? resource.length : close;
+    const what = resource.slice(open + 1, end).replaceAll(OPEN, "") || "resource";
+    const previous = parts[parts.length - 1];
+    if (typeof previous === "object") previous.unknown = `${previous.unknown}, ${what}`;
+    else parts.push({ unknown: what });
+    if (typeof previous !== "object") display += "*";
+    at = end + 1;
+  }
+  return { resource: display, resourceParts: parts };
+}
