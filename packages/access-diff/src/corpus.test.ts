@@ -14,6 +14,7 @@ function statements(...docs: string[]) {
     tests: [],
     data: [],
     recorded: [],
+    problems: [],
   };
   return readSideDocuments(set, "policies/orders").statements;
 }

@@ -7,6 +7,7 @@ import {
   PROBE_PRINCIPAL,
   PROBE_REGION,
 } from "./corpus.js";
+import { customRegoChanges } from "./custom-rego.js";
 import { readSideDocuments, type SideStatement, warningFindings } from "./documents.js";
 import { provenDenial, provenUnaffected, resourceClasses, sameRequest } from "./equivalence.js";
 import { type CorpusPart, diffDecisions } from "./evaluate.js";
@@ -80,6 +81,7 @@ const EMPTY_SET: PolicySetFiles = {
   tests: [],
   data: [],
   recorded: [],
+  problems: [],
 };
 
 function libraryFor(option: DiffOptions["library"], side: "base" | "head"): string | undefined {
@@ -145,6 +147,9 @@ export async function diffInSession(
 
   const baseDocs = readSideDocuments(baseSet, options.baseName ?? displayDir);
   const headDocs = readSideDocuments(headSet, displayDir);
+  const prefix = (path: string | undefined) =>
+    displayDir && path !== undefined ? `${displayDir}/${path}` : path;
+  findings.push(...headSet.problems.map((f) => ({ ...f, file: prefix(f.file) })));
   findings.push(...headDocs.findings);
 
   const [baseWorkspace, headWorkspace] = await Promise.all([
@@ -229,8 +234,11 @@ export async function diffInSession(
     },
     notes,
   };
+  const customRego = status === "deleted" ? [] : customRegoChanges(baseSet, headSet);
+  if (customRego.length > 0) result.customRego = customRego;
 
   const headBroken =
+    headSet.problems.length > 0 ||
     headDocs.findings.some((f) => f.severity === "error") ||
     (headLoaded !== undefined && !headLoaded.policy);
   if (headBroken) {
@@ -248,7 +256,7 @@ export async function diffInSession(
   const sameRego =
     regoFingerprint(baseSet) === regoFingerprint(headSet) &&
     baseLibrary?.fingerprint === headLibrary?.fingerprint;
-  const customRego = hasCustomRego(baseSet) || hasCustomRego(headSet);
+  const anyCustomRego = hasCustomRego(baseSet) || hasCustomRego(headSet);
   if (!sameRego)
     notes.push(
       "Custom Rego or the Rego library changed, so every generated request was evaluated.",
@@ -257,14 +265,14 @@ export async function diffInSession(
   const generationStarted = performance.now();
   const generated = await generateCorpus(baseDocs.statements, headDocs.statements, {
     prune,
-    everyAction: customRego,
+    everyAction: anyCustomRego,
     ...(options.limits ? { limits: options.limits } : {}),
   });
   const changedOnly = [
     ...changedStatements(baseDocs.statements, headDocs.statements),
     ...changedStatements(headDocs.statements, baseDocs.statements),
   ];
-  const unaffected = prune && !customRego ? { unaffected: provenUnaffected(changedOnly) } : {};
+  const unaffected = prune && !anyCustomRego ? { unaffected: provenUnaffected(changedOnly) } : {};
   const parts: CorpusPart[] = [
     // Real traffic repeats itself: identical requests by one caller are evaluated once, and
     // calls no changed statement can touch are not evaluated at all.
@@ -278,7 +286,7 @@ export async function diffInSession(
     {
       source: "generated",
       inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }],
-      ...(customRego ? {} : provenByStatements(baseDocs.statements, headDocs.statements)),
+      ...(anyCustomRego ? {} : provenByStatements(baseDocs.statements, headDocs.statements)),
     },
   ];
   const started = performance.now();

@@ -14,6 +14,7 @@ function statements(doc: string, boundary = false) {
       tests: [],
       data: [],
       recorded: [],
+      problems: [],
     },
     "",
   ).statements;

@@ -69,7 +69,9 @@ describe("runGate", () => {
     cpSync(LIBRARY, join(repo.dir, "policies", "keycard"), { recursive: true });
     git(repo.dir, "add", "-A");
     git(repo.dir, "commit", "-q", "-m", "library");
-    const report = await runGate({ root: repo.dir, baseRef: repo.base, tools: TOOLS });
+    const base = git(repo.dir, "rev-parse", "HEAD");
+    writeTree(repo.dir, { "policies/keycard/extra.rego": "package keycard.extra\n" });
+    const report = await runGate({ root: repo.dir, baseRef: base, tools: TOOLS });
     expect(report.sets.map((s) => s.name)).toEqual(["policies/billing", "policies/orders"]);
     expect(report.notes.join(" ")).toMatch(/library changed/);
     expect(report.verdict).toBe("pass");

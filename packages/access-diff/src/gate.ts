@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, normalize } from "node:path";
 import type { CorpusLimits } from "./corpus.js";
 import { diffInSession } from "./diff.js";
@@ -105,7 +105,10 @@ async function readRegalConfig(
     join(".regal", "config.yaml"),
   ]) {
     try {
-      return await readFile(join(tree, candidate), "utf8");
+      const full = join(tree, candidate);
+      // Only a regular file: a link could point at anything on the machine.
+      if (!(await lstat(full)).isFile()) continue;
+      return await readFile(full, "utf8");
     } catch {
       // Try the next place a Regal configuration may live.
     }
@@ -128,6 +131,11 @@ async function pool<T, R>(
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
   return results;
+}
+
+/** True when a path below a policies folder is a Regal configuration file. */
+function isRegalConfig(rest: ReadonlyArray<string>): boolean {
+  return rest[0] === ".regal";
 }
 
 function normalizePaths(paths: ReadonlyArray<string>): string[] {
@@ -163,19 +171,23 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const session = await openSession(options.tools);
   try {
     const baseTree = await scratchDir(session, "base");
-    await materialize(options.root, base, paths, baseTree);
+    // The base commit's Regal configuration is trusted; the root one is read from there too.
+    await materialize(options.root, base, [...paths, ".regal"], baseTree);
     let headTree = options.root;
     if (head) {
       headTree = await scratchDir(session, "head");
       await materialize(options.root, head, paths, headTree);
     }
+    // The library is trusted content: it comes from the base commit's git objects (or the
+    // copy the caller ships), never from the head. A head folder that declares a keycard
+    // package is an ordinary policy set there, and reading it reports the reserved package.
     const baseLibraries = await findLibraries(baseTree, paths, options.library);
-    const headLibraries = await findLibraries(headTree, paths, options.library);
-    const libraryDirs = new Set([...baseLibraries, ...headLibraries]);
+    const libraryDirs = new Set(baseLibraries);
     const notes: string[] = [];
 
     const touched = new Set<string>();
     let libraryChanged = false;
+    let regalChanged = false;
     for (const file of changed) {
       for (const path of paths) {
         const prefix = path ? `${path}/` : "";
@@ -184,11 +196,19 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
         if (rest.length < 2) continue;
         const set = `${prefix}${rest[0]}`;
         if (libraryDirs.has(set)) libraryChanged = true;
+        else if (isRegalConfig(rest)) regalChanged = true;
         else if (!rest[0]?.startsWith(".")) touched.add(set);
       }
     }
+    if (regalChanged) {
+      notes.push(
+        "The Regal configuration changed; the gate lints with the base commit's configuration, so the change takes effect once merged.",
+      );
+    }
     if (libraryChanged) {
-      notes.push("The keycard Rego library changed, so every policy set was checked and diffed.");
+      notes.push(
+        "The keycard Rego library changed; the gate evaluates every policy set with the base commit's library, so review the library change itself.",
+      );
       for (const [tree, path] of paths.flatMap((p) => [
         [baseTree, p] as const,
         [headTree, p] as const,
@@ -201,11 +221,9 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
     }
     const pickLibrary = (tree: string, found: string[]) =>
       found[0] ? join(tree, found[0]) : options.fallbackLibrary;
-    const library = {
-      base: pickLibrary(baseTree, baseLibraries),
-      head: pickLibrary(headTree, headLibraries),
-    };
-    const regalConfig = await readRegalConfig(headTree, paths);
+    const trusted = pickLibrary(baseTree, baseLibraries);
+    const library = { base: trusted, head: trusted };
+    const regalConfig = await readRegalConfig(baseTree, paths);
     const sets = [...touched].sort();
     progress(
       `${sets.length} policy set${sets.length === 1 ? "" : "s"} touched: ${sets.join(", ") || "none"}`,

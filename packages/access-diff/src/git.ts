@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { AccessDiffError } from "./errors.js";
 
@@ -96,7 +96,9 @@ export async function changedPaths(
 
 /**
  * Writes the regular files under `paths` at `commit` into `dir` with `git ls-tree` and
- * `git cat-file --batch`: nothing is checked out, no hook or filter runs, links are skipped.
+ * `git cat-file --batch`: nothing is checked out and no hook or filter runs. A symbolic link
+ * is written as a link to the same target, never followed, so the policy-set reader refuses
+ * it as it would in a working tree (skipping it would let a link read as a deleted file).
  * @internal
  */
 export async function materialize(
@@ -108,15 +110,16 @@ export async function materialize(
   const listing = (
     await git(root, ["ls-tree", "-r", "-z", "--full-tree", commit, "--", ...paths])
   ).toString("utf8");
-  const blobs: Array<{ sha: string; path: string }> = [];
+  const blobs: Array<{ sha: string; path: string; link: boolean }> = [];
   for (const entry of listing.split("\0")) {
     if (!entry) continue;
     const tab = entry.indexOf("\t");
     const [mode, type, sha] = entry.slice(0, tab).split(" ");
     const path = entry.slice(tab + 1);
-    if (type !== "blob" || !sha || (mode !== "100644" && mode !== "100755")) continue;
+    const link = mode === "120000";
+    if (type !== "blob" || !sha || (mode !== "100644" && mode !== "100755" && !link)) continue;
     if (path.split("/").some((part) => part === ".." || part === "")) continue;
-    blobs.push({ sha, path });
+    blobs.push({ sha, path, link });
   }
   if (blobs.length === 0) return;
   const output = await git(root, ["cat-file", "--batch"], blobs.map((b) => `${b.sha}\n`).join(""));
@@ -128,7 +131,9 @@ export async function materialize(
     const start = headerEnd + 1;
     const target = join(dir, blob.path);
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, output.subarray(start, start + size));
+    const content = output.subarray(start, start + size);
+    if (blob.link) await symlink(content.toString("utf8"), target);
+    else await writeFile(target, content);
     offset = start + size + 1;
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import type { Finding } from "./types.js";
 
 /** A file of a policy set, read into memory. @internal */
 export interface SetFile {
@@ -20,15 +21,87 @@ export interface PolicySetFiles {
   modules: SetFile[];
   /** `*_test.rego` files. */
   tests: SetFile[];
-  /** `data.json` / `data.yaml` files the custom rules read. */
+  /** `data.json` files the custom rules read. */
   data: SetFile[];
   /** Decision logs under `recorded/`. */
   recorded: SetFile[];
+  /**
+   * Files refused while reading, as findings with paths inside the set: symbolic links,
+   * files over {@link MAX_FILE_BYTES}, data files `keycard build` would not ship, data that
+   * sets keycard's own keys, Rego that declares a `keycard.*` package other than
+   * `keycard.custom.*`. Any of these makes the set invalid: what the gate sees must be what
+   * the bundle holds.
+   */
+  problems: Finding[];
 }
 
-const MAX_FILE_BYTES = 8 * 1024 * 1024;
+/** The largest file a policy set may hold; a larger one is an error, never skipped. @public */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
-async function walk(dir: string, base: string, out: string[]): Promise<void> {
+/** The data file names that would be read if they were accepted; only `data.json` is. */
+const DATA_NAMES = new Set(["data.json", "data.yaml", "data.yml"]);
+
+function problem(file: string, rule: string, message: string): Finding {
+  return { check: "build", severity: "error", rule, message, file };
+}
+
+/** The `package` a Rego module declares, or undefined. @internal */
+export function declaredPackage(text: string): string | undefined {
+  return /^\s*package\s+([A-Za-z0-9_.[\]"]+)/m.exec(text)?.[1];
+}
+
+/**
+ * True when a set's module may declare this package: anything outside `keycard`, or a
+ * custom rule under `keycard.custom.<name>`. Any other `keycard.*` package would replace
+ * part of the IAM library.
+ * @internal
+ */
+export function isAllowedSetPackage(name: string): boolean {
+  if (name !== "keycard" && !name.startsWith("keycard.") && !name.startsWith("keycard["))
+    return true;
+  return /^keycard\.custom\.[A-Za-z0-9_]+/.test(name);
+}
+
+/** Problems in the content of an accepted file: reserved packages and reserved data keys. */
+function contentProblems(path: string, name: string, text: string): Finding[] {
+  if (name.endsWith(".rego")) {
+    const pkg = declaredPackage(text);
+    if (pkg !== undefined && !isAllowedSetPackage(pkg)) {
+      return [
+        problem(
+          path,
+          "ReservedPackage",
+          `declares package ${pkg}: a policy set may only add custom rules under keycard.custom.<name>; the keycard library is never taken from a policy set`,
+        ),
+      ];
+    }
+  }
+  if (name === "data.json") {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return [problem(path, "MalformedData", "data.json is not valid JSON")];
+    }
+    if (
+      typeof value === "object" &&
+      value !== null &&
+      !Array.isArray(value) &&
+      "keycard" in value
+    ) {
+      return [
+        problem(
+          path,
+          "ReservedDataKey",
+          "data.json sets the top-level key keycard: keycard build writes that key itself, so it cannot come from a policy set",
+        ),
+      ];
+    }
+  }
+  return [];
+}
+
+async function walk(dir: string, base: string, out: string[], links: string[]): Promise<void> {
   let entries: Array<import("node:fs").Dirent>;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -39,9 +112,10 @@ async function walk(dir: string, base: string, out: string[]): Promise<void> {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const full = join(dir, entry.name);
     // Symbolic links are never followed: a pull request could point one at a file outside
-    // the repository and have its content shown in a comment.
-    if (entry.isSymbolicLink()) continue;
-    if (entry.isDirectory()) await walk(full, base, out);
+    // the repository and have its content shown in a comment. They are refused, not
+    // skipped, so a link replacing a document cannot read as a deleted document.
+    if (entry.isSymbolicLink()) links.push(relative(base, full).split(sep).join("/"));
+    else if (entry.isDirectory()) await walk(full, base, out, links);
     else if (entry.isFile()) out.push(relative(base, full).split(sep).join("/"));
   }
 }
@@ -62,14 +136,23 @@ export async function readPolicySet(dir: string): Promise<PolicySetFiles> {
     tests: [],
     data: [],
     recorded: [],
+    problems: [],
   };
   const paths: string[] = [];
-  await walk(dir, dir, paths);
+  const links: string[] = [];
+  await walk(dir, dir, paths, links);
   paths.sort();
+  for (const link of links.sort()) {
+    set.problems.push(
+      problem(
+        link,
+        "SymbolicLink",
+        "is a symbolic link: policy sets are read without following links, so replace it with the file itself",
+      ),
+    );
+  }
   for (const path of paths) {
     const full = join(dir, path);
-    const info = await lstat(full);
-    if (!info.isFile() || info.size > MAX_FILE_BYTES) continue;
     const name = path.split("/").pop() ?? path;
     const inRecorded = path.split("/").includes("recorded");
     let bucket: SetFile[] | undefined;
@@ -77,16 +160,47 @@ export async function readPolicySet(dir: string): Promise<PolicySetFiles> {
     else if (inRecorded) bucket = undefined;
     else if (name.endsWith("_test.rego")) bucket = set.tests;
     else if (name.endsWith(".rego")) bucket = set.modules;
-    else if (name === "data.json" || name === "data.yaml" || name === "data.yml") bucket = set.data;
-    else if (name.endsWith(".json")) bucket = isBoundaryPath(path) ? set.boundaries : set.documents;
-    if (bucket) bucket.push({ path, text: await readFile(full, "utf8") });
+    else if (name === "data.json") bucket = set.data;
+    else if (DATA_NAMES.has(name)) {
+      set.problems.push(
+        problem(
+          path,
+          "UnsupportedDataFile",
+          `${name} is not shipped in the bundle: custom-rule data goes in data.json`,
+        ),
+      );
+    } else if (name.endsWith(".json"))
+      bucket = isBoundaryPath(path) ? set.boundaries : set.documents;
+    if (!bucket) continue;
+    const info = await lstat(full);
+    if (!info.isFile()) continue;
+    if (info.size > MAX_FILE_BYTES) {
+      set.problems.push(
+        problem(
+          path,
+          "FileTooLarge",
+          `is ${info.size} bytes, over the limit of ${MAX_FILE_BYTES}: split it into smaller files`,
+        ),
+      );
+      continue;
+    }
+    const text = await readFile(full, "utf8");
+    if (bucket !== set.recorded) set.problems.push(...contentProblems(path, name, text));
+    bucket.push({ path, text });
   }
   return set;
 }
 
 /** True when the directory holds nothing a policy set is made of. @internal */
 export function isEmptySet(set: PolicySetFiles): boolean {
-  return set.documents.length + set.boundaries.length + set.modules.length + set.tests.length === 0;
+  return (
+    set.documents.length +
+      set.boundaries.length +
+      set.modules.length +
+      set.tests.length +
+      set.problems.length ===
+    0
+  );
 }
 
 /** Hash of the files that decide what Rego does: modules and data. @internal */

@@ -1,3 +1,4 @@
+import { CUSTOM_REGO_REASON } from "./custom-rego.js";
 import type { FailOn, GateCounts, GateReport, PolicySetDiff, VerdictReason } from "./types.js";
 
 /** Every check that can fail the gate, in the order reports list them. @public */
@@ -41,6 +42,7 @@ export function countReport(sets: ReadonlyArray<PolicySetDiff>): GateCounts {
         n + (s.tests?.failed ?? 0) + (s.findings.some((f) => f.check === "coverage") ? 1 : 0),
       0,
     ),
+    customRego: sets.filter((s) => (s.customRego?.length ?? 0) > 0).length,
   };
 }
 
@@ -83,6 +85,14 @@ export function buildReport(
     reasons.push({
       check: "new-access",
       message: `${plural(counts.newAccess, "newly allowed action")} (by resource pattern)`,
+      waived: approved,
+    });
+  }
+  if (counts.customRego > 0) {
+    const named = sets.filter((s) => (s.customRego?.length ?? 0) > 0).map((s) => s.name);
+    reasons.push({
+      check: "new-access",
+      message: `${CUSTOM_REGO_REASON}: ${plural(counts.customRego, "policy set")} changed custom Rego that is not provably deny-only (${named.join(", ")})`,
       waived: approved,
     });
   }

@@ -147,6 +147,11 @@ export interface PolicySetDiff {
   removedAccess: AccessChange[];
   risks: Risk[];
   corpus: CorpusStats;
+  /**
+   * Changes to custom Rego or its data that are not provably deny-only, one sentence each.
+   * Custom Rego can grant access of unknown extent, so these need approval like new access.
+   */
+  customRego?: string[];
   /** Things a reviewer should know, such as a base version that did not compile. */
   notes: string[];
 }
@@ -174,6 +179,8 @@ export interface GateCounts {
   /** Findings of severity `error`. */
   invalid: number;
   failedTests: number;
+  /** Policy sets whose custom Rego changed in a way that is not provably deny-only. */
+  customRego: number;
 }
 
 /** Everything a gate run decided, ready for the renderers. @public */

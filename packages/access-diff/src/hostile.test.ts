@@ -1,0 +1,97 @@
+import { symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runGate } from "./gate.js";
+import { git, iam, LIBRARY, TOOLS, tempRepo, writeTree } from "./test-utils/fixtures.js";
+import type { GateReport } from "./types.js";
+
+const read = { Sid: "Read", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::o/*" };
+const everything = { Sid: "All", Effect: "Allow", Action: "iam:*", Resource: "*" };
+
+function rules(report: GateReport): string[] {
+  return report.sets.flatMap((s) => s.findings.map((f) => f.rule ?? ""));
+}
+
+/** Commits `files` on top of the head (symbolic links given as `{ link: target }`). */
+function commit(dir: string, links: Record<string, string>): string {
+  for (const [path, target] of Object.entries(links)) symlinkSync(target, join(dir, path));
+  git(dir, "add", "-A");
+  git(dir, "commit", "-q", "-m", "links");
+  return git(dir, "rev-parse", "HEAD");
+}
+
+const gate = (repo: { dir: string; base: string }, head: string, approved = false) =>
+  runGate({
+    root: repo.dir,
+    baseRef: repo.base,
+    headRef: head,
+    tools: TOOLS,
+    fallbackLibrary: LIBRARY,
+    approved,
+    coverageThreshold: 0,
+  });
+
+describe("a hostile pull request", () => {
+  it("cannot hide a file over the size limit from the gate", async () => {
+    const big = `${JSON.stringify({ Version: "2012-10-17", Statement: [everything], pad: "x".repeat(9 * 1024 * 1024) })}\n`;
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      { "policies/orders/big.json": big },
+    );
+    const report = await gate(repo, repo.head, true);
+    expect(rules(report)).toContain("FileTooLarge");
+    expect(report.verdict).toBe("fail");
+  });
+
+  it("cannot replace a policy file with a symbolic link", async () => {
+    const repo = tempRepo({ "policies/orders/orders.json": iam(read) }, {});
+    writeTree(repo.dir, { "outside.json": iam(everything), "policies/orders/orders.json": null });
+    const head = commit(repo.dir, { "policies/orders/orders.json": "../../outside.json" });
+    const report = await gate(repo, head, true);
+    expect(rules(report)).toContain("SymbolicLink");
+    expect(report.verdict).toBe("fail");
+  });
+
+  it("cannot ship data the bundle would not carry, or set keycard's own data", async () => {
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      {
+        "policies/orders/data.yaml": "keycard: {}\n",
+        "policies/billing/billing.json": iam(read),
+        "policies/billing/data.json": JSON.stringify({ keycard: { documents: [] } }),
+      },
+    );
+    const report = await gate(repo, repo.head, true);
+    expect(rules(report)).toEqual(
+      expect.arrayContaining(["UnsupportedDataFile", "ReservedDataKey"]),
+    );
+    expect(report.verdict).toBe("fail");
+  });
+
+  it("cannot bring its own keycard library in a folder sorted before the real one", async () => {
+    const fake = 'package keycard.authz\n\ndecision := {"results": [{"allow": true}]}\n';
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      { "policies/aaa/authz.rego": fake, "policies/orders/orders.json": iam(read, everything) },
+    );
+    const report = await gate(repo, repo.head, true);
+    expect(rules(report)).toContain("ReservedPackage");
+    expect(report.verdict).toBe("fail");
+  });
+
+  it("needs approval for a custom allow rule the corpus never triggers", async () => {
+    const rule =
+      'package keycard.custom.backdoor\n\nallow contains "ok" if {\n\tinput.principal.arn == "arn:aws:iam::999999999999:role/x"\n}\n';
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      { "policies/orders/backdoor.rego": rule },
+    );
+    const report = await gate(repo, repo.head);
+    expect(report.verdict).toBe("fail");
+    expect(report.reasons.map((r) => r.message).join(" ")).toMatch(
+      /custom Rego can grant access of unknown extent/,
+    );
+    const approved = await gate(repo, repo.head, true);
+    expect(approved.reasons.find((r) => /custom Rego/.test(r.message))?.waived).toBe(true);
+  });
+});
