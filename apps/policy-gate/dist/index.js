@@ -31380,6 +31380,35 @@ async function generateCorpus(base, head, options) {
 // ../../packages/access-diff/src/diff.ts
 import { basename, join as join8, resolve } from "node:path";
 
+// ../../packages/access-diff/src/custom-rego.ts
+var CUSTOM_REGO_REASON = "custom Rego can grant access of unknown extent";
+function byPath(files2) {
+  return new Map(files2.map((f) => [f.path, f.text]));
+}
+function mentionsAllow(text) {
+  return /\ballow\b/.test(text.replace(/#.*$/gm, ""));
+}
+function customRegoChanges(base, head) {
+  const reasons = [];
+  const baseModules = byPath(base.modules);
+  const headModules = byPath(head.modules);
+  for (const [path, text] of headModules) {
+    const before = baseModules.get(path);
+    if (before === text) continue;
+    if (mentionsAllow(text)) reasons.push(`${path} adds or changes an allow rule`);
+    else if (before !== void 0) reasons.push(`${path} changes existing custom Rego`);
+  }
+  for (const path of baseModules.keys()) {
+    if (!headModules.has(path)) reasons.push(`${path} removes custom Rego`);
+  }
+  const baseData = byPath(base.data);
+  const headData = byPath(head.data);
+  for (const path of /* @__PURE__ */ new Set([...baseData.keys(), ...headData.keys()])) {
+    if (baseData.get(path) !== headData.get(path)) reasons.push(`${path} changes custom-rule data`);
+  }
+  return reasons.sort();
+}
+
 // ../../packages/engine/src/condition-operators.ts
 import { isIPv4, isIPv6 } from "node:net";
 
@@ -31407,6 +31436,10 @@ function asError(thrown) {
 }
 
 // ../../packages/engine/src/patterns.ts
+var GLOB_ANY = "\uE001";
+var GLOB_ONE = "\uE002";
+var RESERVED_CHARACTERS = /[\uE000-\uE00F]/;
+var ONE_KNOWN_CHARACTER = "[^\\x{E000}]";
 var REGEX_SPECIAL = /[\\^$.*+?()[\]{}|]/g;
 function escapeRegex2(text) {
   return text.replace(REGEX_SPECIAL, (c) => `\\${c}`);
@@ -31455,18 +31488,31 @@ function tokenize(value, variables = true) {
 }
 function textToRegex(text, mode, literalMask, offset, colonsBefore) {
   let re = "";
+  let cre = "";
+  let g = "";
   let colons = colonsBefore;
   for (let k = 0; k < text.length; k++) {
     const ch = text[k];
     const literal = literalMask[offset + k] ?? false;
     const withinComponent = mode === "arn" && colons < 5;
-    if (!literal && mode !== "literal" && ch === "*") re += withinComponent ? "[^:]*" : "(?s:.*)";
-    else if (!literal && mode !== "literal" && ch === "?")
+    if (!literal && mode !== "literal" && ch === "*") {
+      const any = withinComponent ? "[^:]*" : "(?s:.*)";
+      re += any;
+      cre += any;
+      g += GLOB_ANY;
+    } else if (!literal && mode !== "literal" && ch === "?") {
       re += withinComponent ? "[^:]" : "(?s:.)";
-    else re += escapeRegex2(ch);
+      cre += withinComponent ? "[^:\\x{E000}]" : ONE_KNOWN_CHARACTER;
+      g += GLOB_ONE;
+    } else {
+      const escaped = escapeRegex2(ch);
+      re += escaped;
+      cre += escaped;
+      g += ch;
+    }
     if (ch === ":") colons += 1;
   }
-  return { re, colons };
+  return { re, cre, g, colons };
 }
 function hasWildcard(text, literalMask, offset) {
   for (let k = 0; k < text.length; k++) {
@@ -31486,25 +31532,36 @@ function compilePattern(value, mode, options = {}) {
     const text = tokens.map((t) => t.kind === "text" ? t.text : "").join("");
     if (mode === "literal" || !hasWildcard(text, literalMask, 0)) return { s: text };
     const head = text.slice(0, -1);
+    const forms = textToRegex(text, mode, literalMask, 0, 0);
+    const glob = options.resource ? { g: forms.g } : {};
     if (mode === "wildcard" && text.endsWith("*") && !literalMask[text.length - 1] && !hasWildcard(head, literalMask, 0)) {
-      return { p: head };
+      return { p: head, ...glob };
     }
-    return { re: `^${textToRegex(text, mode, literalMask, 0, 0).re}$` };
+    if (options.resource && forms.cre !== forms.re) glob.cre = `^${forms.cre}$`;
+    return { re: `^${forms.re}$`, ...glob };
   }
   const parts = [];
   let offset = 0;
   let colons = 0;
   for (const token of tokens) {
     if (token.kind === "var") {
-      parts.push(
-        token.default === void 0 ? { var: token.key } : { var: token.key, default: token.default }
-      );
+      const u = options.classify?.(token.key);
+      parts.push({
+        var: token.key,
+        ...token.default === void 0 ? {} : { default: token.default },
+        ...u === void 0 ? {} : { u }
+      });
       continue;
     }
-    const { re, colons: after } = textToRegex(token.text, mode, literalMask, offset, colons);
-    colons = after;
+    const forms = textToRegex(token.text, mode, literalMask, offset, colons);
+    colons = forms.colons;
     offset += token.text.length;
-    parts.push({ lit: token.text, re });
+    parts.push({
+      lit: token.text,
+      re: forms.re,
+      ...options.resource ? { g: forms.g } : {},
+      ...options.resource && forms.cre !== forms.re ? { cre: forms.cre } : {}
+    });
   }
   return { tpl: parts };
 }
@@ -31602,7 +31659,7 @@ function parseDate2(value) {
   if (Number.isNaN(ms)) return void 0;
   return fraction === void 0 ? ms / 1e3 : ms / 1e3 + Number(`0.${fraction}`);
 }
-function compileValue(op, raw, where, variables) {
+function compileValue(op, raw, where, variables, classify) {
   const bad = (why) => new PolicyLoadError("InvalidConditionValue", `${why} (got ${JSON.stringify(raw)})`, {
     location: where
   });
@@ -31617,7 +31674,10 @@ function compileValue(op, raw, where, variables) {
     case "str_like":
     case "arn_like": {
       const mode = op === "str_like" ? "wildcard" : op === "arn_like" ? "arn" : "literal";
-      const compiled = compilePattern(text, mode, { variables });
+      const compiled = compilePattern(text, mode, {
+        variables,
+        ...classify ? { classify } : {}
+      });
       if (compiled instanceof Error) throw bad(compiled.message);
       if ("any" in compiled) return { re: "^(?s:.*)$" };
       if (op === "bin_eq" && "tpl" in compiled)
@@ -31658,7 +31718,7 @@ function compileValue(op, raw, where, variables) {
     }
   }
 }
-function compileConditions(block, where, variables = true) {
+function compileConditions(block, where, variables = true, classify) {
   if (typeof block !== "object" || block === null || Array.isArray(block)) {
     throw new PolicyLoadError("InvalidElement", "Condition must be an object of operators", {
       location: { ...where, element: "Condition" }
@@ -31692,17 +31752,92 @@ function compileConditions(block, where, variables = true) {
           { location: at }
         );
       }
+      const u = classify?.(key);
       compiled.push({
         op: parsed.op,
         negated: parsed.negated,
         if_exists: parsed.ifExists,
         set: parsed.set,
         key: key.toLowerCase(),
-        values: list2.map((value) => compileValue(parsed.op, value, at, variables))
+        values: list2.map((value) => compileValue(parsed.op, value, at, variables, classify)),
+        ...u === void 0 ? {} : { u },
+        w: { op: operator, key, values: list2.map((value) => String(value)) }
       });
     }
   }
   return compiled;
+}
+
+// ../../packages/engine/src/condition-keys.ts
+var SERVER_SIDE_KEYS = [
+  { key: "aws:resourcetag/", why: "tags on the existing resource" },
+  { key: "aws:resourceaccount", why: "the account that owns the resource, as AWS resolves it" },
+  { key: "aws:resourceorgid", why: "the resource owner's organization" },
+  { key: "aws:resourceorgpaths", why: "the resource owner's organization path" },
+  { key: "aws:principalorgid", why: "the caller's organization" },
+  { key: "aws:principalorgpaths", why: "the caller's organization path" },
+  { key: "aws:sourceip", why: "the address AWS sees the request come from" },
+  { key: "aws:sourcevpc", why: "the VPC endpoint the request passes through" },
+  { key: "aws:sourcevpce", why: "the VPC endpoint the request passes through" },
+  { key: "aws:vpcsourceip", why: "the address inside the VPC the request comes from" },
+  { key: "aws:viaawsservice", why: "whether a service makes the call on the caller's behalf" },
+  { key: "aws:calledvia", why: "the services that forwarded the call" },
+  { key: "aws:calledviafirst", why: "the services that forwarded the call" },
+  { key: "aws:calledvialast", why: "the services that forwarded the call" },
+  { key: "aws:multifactorauthage", why: "the age of the session's MFA authentication" },
+  { key: "aws:tokenissuetime", why: "when the session's credentials were issued" },
+  { key: "aws:sourceidentity", why: "the source identity set on the role session" },
+  { key: "aws:federatedprovider", why: "the identity provider of a federated session" },
+  { key: "aws:ec2instancesourcevpc", why: "the VPC of the instance whose role is calling" },
+  {
+    key: "aws:ec2instancesourceprivateipv4",
+    why: "the private address of the instance whose role is calling"
+  },
+  { key: "aws:useragent", why: "the user agent AWS receives" },
+  { key: "s3:existingobjecttag/", why: "tags on the existing object" },
+  { key: "kms:resourcealiases", why: "the aliases of the existing key" },
+  { key: "kms:keyspec", why: "the spec of the existing key" },
+  { key: "kms:keyusage", why: "the usage of the existing key" },
+  { key: "kms:keyorigin", why: "the origin of the existing key" },
+  { key: "kms:multiregion", why: "whether the existing key is multi-Region" },
+  { key: "kms:multiregionkeytype", why: "the multi-Region type of the existing key" },
+  { key: "iam:resourcetag/", why: "tags on the existing IAM user or role" },
+  { key: "secretsmanager:resourcetag/", why: "tags on the existing secret" },
+  { key: "ec2:resourcetag/", why: "tags on the existing EC2 resource" },
+  { key: "ssm:resourcetag/", why: "tags on the existing parameter or document" },
+  { key: "dynamodb:resourcetag/", why: "tags on the existing table" },
+  { key: "lambda:resourcetag/", why: "tags on the existing function" }
+];
+var PRINCIPAL_KEYS = {
+  "aws:principalarn": "arn",
+  "aws:principalaccount": "accountId",
+  "aws:userid": "userId",
+  "aws:username": "username",
+  "aws:principaltype": "type",
+  "aws:principaltag/": "tags",
+  "aws:multifactorauthpresent": "mfa"
+};
+function byPrefix(key, match) {
+  const exact = match(key);
+  if (exact !== void 0) return exact;
+  const slash = key.indexOf("/");
+  return slash > 0 ? match(key.slice(0, slash + 1)) : void 0;
+}
+var serverSide = new Map(SERVER_SIDE_KEYS.map((entry) => [entry.key, entry]));
+function serverSideKey(key) {
+  const lower = key.toLowerCase();
+  const exact = byPrefix(lower, (k) => serverSide.get(k));
+  if (exact) return exact;
+  if (/^[a-z0-9-]+:resourcetag\//.test(lower))
+    return { key: lower, why: "tags on the existing resource" };
+  return void 0;
+}
+function classifyKey(key, assumedAbsent) {
+  const lower = key.toLowerCase();
+  const field = byPrefix(lower, (k) => PRINCIPAL_KEYS[k]);
+  if (field !== void 0) return assumedAbsent(lower) ? void 0 : `p:${field}`;
+  if (serverSideKey(lower) && !assumedAbsent(lower)) return "s";
+  return void 0;
 }
 
 // ../../packages/engine/src/compile.ts
@@ -31748,8 +31883,16 @@ function compileActions(value, element, where) {
     return compiled;
   });
 }
-function compileResources(value, element, where, variables) {
+function compileResources(value, element, where, options) {
+  const { variables, classify } = options;
   return stringList(value, element, where).map((resource) => {
+    if (RESERVED_CHARACTERS.test(resource)) {
+      fail(
+        "InvalidArn",
+        `"${resource}" contains a character from U+E000 to U+E00F, which keycard reserves for unknown parts of resources`,
+        { ...where, element }
+      );
+    }
     if (resource !== "*" && !ARN_PATTERN.test(resource)) {
       fail(
         "InvalidArn",
@@ -31760,13 +31903,13 @@ function compileResources(value, element, where, variables) {
         }
       );
     }
-    const compiled = compilePattern(resource, "wildcard", { variables });
+    const compiled = compilePattern(resource, "wildcard", { variables, resource: true, classify });
     if (compiled instanceof Error)
       fail("InvalidArn", `"${resource}": ${compiled.message}`, { ...where, element });
     return compiled;
   });
 }
-function compileStatement(raw, where, boundary, variables) {
+function compileStatement(raw, where, boundary, options) {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     fail("InvalidElement", "a statement must be an object", where);
   }
@@ -31824,16 +31967,16 @@ function compileStatement(raw, where, boundary, variables) {
   if (hasAction) compiled.action = compileActions(statement.Action, "Action", where);
   else compiled.not_action = compileActions(statement.NotAction, "NotAction", where);
   if (hasResource)
-    compiled.resource = compileResources(statement.Resource, "Resource", where, variables);
+    compiled.resource = compileResources(statement.Resource, "Resource", where, options);
   else
-    compiled.not_resource = compileResources(
-      statement.NotResource,
-      "NotResource",
-      where,
-      variables
-    );
+    compiled.not_resource = compileResources(statement.NotResource, "NotResource", where, options);
   if (statement.Condition !== void 0) {
-    const conditions = compileConditions(statement.Condition, where, variables);
+    const conditions = compileConditions(
+      statement.Condition,
+      where,
+      options.variables,
+      options.classify
+    );
     if (conditions.length > 0) compiled.condition = conditions;
   }
   return compiled;
@@ -31856,7 +31999,7 @@ function parseDocumentText(name, text) {
     });
   }
 }
-function compileDocument(source) {
+function compileDocument(source, options = {}) {
   const where = { document: source.name };
   const doc = source.document;
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
@@ -31877,8 +32020,13 @@ function compileDocument(source) {
     fail("MalformedDocument", "the document has no Statement", where);
   const statements = Array.isArray(record.Statement) ? record.Statement : [record.Statement];
   const variables = record.Version === "2012-10-17";
+  const assumedAbsent = options.assumedAbsent ?? (() => false);
+  const classify = (key) => classifyKey(key, assumedAbsent);
   return statements.map(
-    (statement, statementIndex) => compileStatement(statement, { ...where, statementIndex }, source.boundary, variables)
+    (statement, statementIndex) => compileStatement(statement, { ...where, statementIndex }, source.boundary, {
+      variables,
+      classify
+    })
   );
 }
 function emptyIndex() {
@@ -31919,13 +32067,13 @@ function indexStatement(index, statement, position) {
     if (!services.has(action.slice(0, action.indexOf(":")))) addTo(index.action, action, position);
   }
 }
-function compilePolicyData(sources) {
+function compilePolicyData(sources, options = {}) {
   const statements = [];
   const index = { identity: emptyIndex(), boundary: emptyIndex() };
   let hasBoundary = false;
   for (const source of sources) {
     if (source.boundary) hasBoundary = true;
-    for (const statement of compileDocument(source)) {
+    for (const statement of compileDocument(source, options)) {
       const position = statements.length;
       statements.push(statement);
       indexStatement(source.boundary ? index.boundary : index.identity, statement, position);
@@ -32235,8 +32383,8 @@ var WasmPolicy = class {
   evaluate(input) {
     let key;
     try {
-      const problem = inputProblem(input);
-      if (problem) return denyAll(input, `cannot evaluate: ${problem}`);
+      const problem2 = inputProblem(input);
+      if (problem2) return denyAll(input, `cannot evaluate: ${problem2}`);
       key = JSON.stringify(input);
     } catch (thrown) {
       return denyAll(
@@ -32849,7 +32997,51 @@ import { createHash as createHash2 } from "node:crypto";
 import { lstat, readdir, readFile as readFile3 } from "node:fs/promises";
 import { join as join3, relative, sep } from "node:path";
 var MAX_FILE_BYTES = 8 * 1024 * 1024;
-async function walk(dir, base, out) {
+var DATA_NAMES = /* @__PURE__ */ new Set(["data.json", "data.yaml", "data.yml"]);
+function problem(file, rule, message) {
+  return { check: "build", severity: "error", rule, message, file };
+}
+function declaredPackage(text) {
+  return /^\s*package\s+([A-Za-z0-9_.[\]"]+)/m.exec(text)?.[1];
+}
+function isAllowedSetPackage(name) {
+  if (name !== "keycard" && !name.startsWith("keycard.") && !name.startsWith("keycard["))
+    return true;
+  return /^keycard\.custom\.[A-Za-z0-9_]+/.test(name);
+}
+function contentProblems(path, name, text) {
+  if (name.endsWith(".rego")) {
+    const pkg = declaredPackage(text);
+    if (pkg !== void 0 && !isAllowedSetPackage(pkg)) {
+      return [
+        problem(
+          path,
+          "ReservedPackage",
+          `declares package ${pkg}: a policy set may only add custom rules under keycard.custom.<name>; the keycard library is never taken from a policy set`
+        )
+      ];
+    }
+  }
+  if (name === "data.json") {
+    let value;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return [problem(path, "MalformedData", "data.json is not valid JSON")];
+    }
+    if (typeof value === "object" && value !== null && !Array.isArray(value) && "keycard" in value) {
+      return [
+        problem(
+          path,
+          "ReservedDataKey",
+          "data.json sets the top-level key keycard: keycard build writes that key itself, so it cannot come from a policy set"
+        )
+      ];
+    }
+  }
+  return [];
+}
+async function walk(dir, base, out, links) {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -32859,8 +33051,8 @@ async function walk(dir, base, out) {
   for (const entry of entries) {
     if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
     const full = join3(dir, entry.name);
-    if (entry.isSymbolicLink()) continue;
-    if (entry.isDirectory()) await walk(full, base, out);
+    if (entry.isSymbolicLink()) links.push(relative(base, full).split(sep).join("/"));
+    else if (entry.isDirectory()) await walk(full, base, out, links);
     else if (entry.isFile()) out.push(relative(base, full).split(sep).join("/"));
   }
 }
@@ -32876,15 +33068,24 @@ async function readPolicySet(dir) {
     modules: [],
     tests: [],
     data: [],
-    recorded: []
+    recorded: [],
+    problems: []
   };
   const paths = [];
-  await walk(dir, dir, paths);
+  const links = [];
+  await walk(dir, dir, paths, links);
   paths.sort();
+  for (const link of links.sort()) {
+    set.problems.push(
+      problem(
+        link,
+        "SymbolicLink",
+        "is a symbolic link: policy sets are read without following links, so replace it with the file itself"
+      )
+    );
+  }
   for (const path of paths) {
     const full = join3(dir, path);
-    const info2 = await lstat(full);
-    if (!info2.isFile() || info2.size > MAX_FILE_BYTES) continue;
     const name = path.split("/").pop() ?? path;
     const inRecorded = path.split("/").includes("recorded");
     let bucket;
@@ -32892,14 +33093,38 @@ async function readPolicySet(dir) {
     else if (inRecorded) bucket = void 0;
     else if (name.endsWith("_test.rego")) bucket = set.tests;
     else if (name.endsWith(".rego")) bucket = set.modules;
-    else if (name === "data.json" || name === "data.yaml" || name === "data.yml") bucket = set.data;
-    else if (name.endsWith(".json")) bucket = isBoundaryPath(path) ? set.boundaries : set.documents;
-    if (bucket) bucket.push({ path, text: await readFile3(full, "utf8") });
+    else if (name === "data.json") bucket = set.data;
+    else if (DATA_NAMES.has(name)) {
+      set.problems.push(
+        problem(
+          path,
+          "UnsupportedDataFile",
+          `${name} is not shipped in the bundle: custom-rule data goes in data.json`
+        )
+      );
+    } else if (name.endsWith(".json"))
+      bucket = isBoundaryPath(path) ? set.boundaries : set.documents;
+    if (!bucket) continue;
+    const info2 = await lstat(full);
+    if (!info2.isFile()) continue;
+    if (info2.size > MAX_FILE_BYTES) {
+      set.problems.push(
+        problem(
+          path,
+          "FileTooLarge",
+          `is ${info2.size} bytes, over the limit of ${MAX_FILE_BYTES}: split it into smaller files`
+        )
+      );
+      continue;
+    }
+    const text = await readFile3(full, "utf8");
+    if (bucket !== set.recorded) set.problems.push(...contentProblems(path, name, text));
+    bucket.push({ path, text });
   }
   return set;
 }
 function isEmptySet(set) {
-  return set.documents.length + set.boundaries.length + set.modules.length + set.tests.length === 0;
+  return set.documents.length + set.boundaries.length + set.modules.length + set.tests.length + set.problems.length === 0;
 }
 function regoFingerprint(set) {
   const hash = createHash2("sha256");
@@ -33703,7 +33928,8 @@ var EMPTY_SET = {
   modules: [],
   tests: [],
   data: [],
-  recorded: []
+  recorded: [],
+  problems: []
 };
 function libraryFor(option, side) {
   if (option === void 0) return void 0;
@@ -33734,6 +33960,8 @@ async function diffInSession(session, options) {
   const headLibrary = headLibraryDir ? await prepareLibrary(session, headLibraryDir) : void 0;
   const baseDocs = readSideDocuments(baseSet, options.baseName ?? displayDir);
   const headDocs = readSideDocuments(headSet, displayDir);
+  const prefix = (path) => displayDir && path !== void 0 ? `${displayDir}/${path}` : path;
+  findings.push(...headSet.problems.map((f) => ({ ...f, file: prefix(f.file) })));
   findings.push(...headDocs.findings);
   const [baseWorkspace, headWorkspace] = await Promise.all([
     workspaceFor(session, baseSet, baseLibrary, false),
@@ -33807,7 +34035,9 @@ async function diffInSession(session, options) {
     },
     notes
   };
-  const headBroken = headDocs.findings.some((f) => f.severity === "error") || headLoaded !== void 0 && !headLoaded.policy;
+  const customRego = status === "deleted" ? [] : customRegoChanges(baseSet, headSet);
+  if (customRego.length > 0) result.customRego = customRego;
+  const headBroken = headSet.problems.length > 0 || headDocs.findings.some((f) => f.severity === "error") || headLoaded !== void 0 && !headLoaded.policy;
   if (headBroken) {
     notes.push(
       "The access diff needs a head version that loads: fix the errors above and it will be computed."
@@ -33820,7 +34050,7 @@ async function diffInSession(session, options) {
     );
   }
   const sameRego = regoFingerprint(baseSet) === regoFingerprint(headSet) && baseLibrary?.fingerprint === headLibrary?.fingerprint;
-  const customRego = hasCustomRego(baseSet) || hasCustomRego(headSet);
+  const anyCustomRego = hasCustomRego(baseSet) || hasCustomRego(headSet);
   if (!sameRego)
     notes.push(
       "Custom Rego or the Rego library changed, so every generated request was evaluated."
@@ -33829,14 +34059,14 @@ async function diffInSession(session, options) {
   const generationStarted = performance.now();
   const generated = await generateCorpus(baseDocs.statements, headDocs.statements, {
     prune,
-    everyAction: customRego,
+    everyAction: anyCustomRego,
     ...options.limits ? { limits: options.limits } : {}
   });
   const changedOnly = [
     ...changedStatements(baseDocs.statements, headDocs.statements),
     ...changedStatements(headDocs.statements, baseDocs.statements)
   ];
-  const unaffected = prune && !customRego ? { unaffected: provenUnaffected(changedOnly) } : {};
+  const unaffected = prune && !anyCustomRego ? { unaffected: provenUnaffected(changedOnly) } : {};
   const parts = [
     // Real traffic repeats itself: identical requests by one caller are evaluated once, and
     // calls no changed statement can touch are not evaluated at all.
@@ -33850,7 +34080,7 @@ async function diffInSession(session, options) {
     {
       source: "generated",
       inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }],
-      ...customRego ? {} : provenByStatements(baseDocs.statements, headDocs.statements)
+      ...anyCustomRego ? {} : provenByStatements(baseDocs.statements, headDocs.statements)
     }
   ];
   const started = performance.now();
@@ -33905,12 +34135,12 @@ function countRequests(inputs) {
 }
 
 // ../../packages/access-diff/src/gate.ts
-import { readdir as readdir3, readFile as readFile6, stat } from "node:fs/promises";
+import { lstat as lstat2, readdir as readdir3, readFile as readFile6, stat } from "node:fs/promises";
 import { isAbsolute, join as join10, normalize } from "node:path";
 
 // ../../packages/access-diff/src/git.ts
 import { spawn } from "node:child_process";
-import { mkdir as mkdir3, writeFile as writeFile4 } from "node:fs/promises";
+import { mkdir as mkdir3, symlink, writeFile as writeFile4 } from "node:fs/promises";
 import { dirname as dirname2, join as join9 } from "node:path";
 function git(root, args, input, timeoutMs = 12e4) {
   return new Promise((resolve2, reject) => {
@@ -33991,9 +34221,10 @@ async function materialize(root, commit, paths, dir) {
     const tab = entry.indexOf("	");
     const [mode, type, sha] = entry.slice(0, tab).split(" ");
     const path = entry.slice(tab + 1);
-    if (type !== "blob" || !sha || mode !== "100644" && mode !== "100755") continue;
+    const link = mode === "120000";
+    if (type !== "blob" || !sha || mode !== "100644" && mode !== "100755" && !link) continue;
     if (path.split("/").some((part) => part === ".." || part === "")) continue;
-    blobs.push({ sha, path });
+    blobs.push({ sha, path, link });
   }
   if (blobs.length === 0) return;
   const output = await git(root, ["cat-file", "--batch"], blobs.map((b) => `${b.sha}
@@ -34006,7 +34237,9 @@ async function materialize(root, commit, paths, dir) {
     const start = headerEnd + 1;
     const target = join9(dir, blob.path);
     await mkdir3(dirname2(target), { recursive: true });
-    await writeFile4(target, output.subarray(start, start + size));
+    const content = output.subarray(start, start + size);
+    if (blob.link) await symlink(content.toString("utf8"), target);
+    else await writeFile4(target, content);
     offset = start + size + 1;
   }
 }
@@ -34030,7 +34263,8 @@ function countReport(sets) {
     failedTests: sets.reduce(
       (n, s) => n + (s.tests?.failed ?? 0) + (s.findings.some((f) => f.check === "coverage") ? 1 : 0),
       0
-    )
+    ),
+    customRego: sets.filter((s) => (s.customRego?.length ?? 0) > 0).length
   };
 }
 function buildReport(sets, options = {}) {
@@ -34057,6 +34291,14 @@ function buildReport(sets, options = {}) {
     reasons.push({
       check: "new-access",
       message: `${plural2(counts.newAccess, "newly allowed action")} (by resource pattern)`,
+      waived: approved
+    });
+  }
+  if (counts.customRego > 0) {
+    const named = sets.filter((s) => (s.customRego?.length ?? 0) > 0).map((s) => s.name);
+    reasons.push({
+      check: "new-access",
+      message: `${CUSTOM_REGO_REASON}: ${plural2(counts.customRego, "policy set")} changed custom Rego that is not provably deny-only (${named.join(", ")})`,
       waived: approved
     });
   }
@@ -34136,7 +34378,9 @@ async function readRegalConfig(tree, paths) {
     join10(".regal", "config.yaml")
   ]) {
     try {
-      return await readFile6(join10(tree, candidate), "utf8");
+      const full = join10(tree, candidate);
+      if (!(await lstat2(full)).isFile()) continue;
+      return await readFile6(full, "utf8");
     } catch {
     }
   }
@@ -34153,6 +34397,9 @@ async function pool(items, size, work) {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(size, items.length)) }, worker));
   return results;
+}
+function isRegalConfig(rest) {
+  return rest[0] === ".regal";
 }
 function normalizePaths(paths) {
   return paths.map((p) => {
@@ -34173,18 +34420,18 @@ async function runGate(options) {
   const session = await openSession(options.tools);
   try {
     const baseTree = await scratchDir(session, "base");
-    await materialize(options.root, base, paths, baseTree);
+    await materialize(options.root, base, [...paths, ".regal"], baseTree);
     let headTree = options.root;
     if (head) {
       headTree = await scratchDir(session, "head");
       await materialize(options.root, head, paths, headTree);
     }
     const baseLibraries = await findLibraries(baseTree, paths, options.library);
-    const headLibraries = await findLibraries(headTree, paths, options.library);
-    const libraryDirs = /* @__PURE__ */ new Set([...baseLibraries, ...headLibraries]);
+    const libraryDirs = new Set(baseLibraries);
     const notes = [];
     const touched = /* @__PURE__ */ new Set();
     let libraryChanged = false;
+    let regalChanged = false;
     for (const file of changed) {
       for (const path of paths) {
         const prefix = path ? `${path}/` : "";
@@ -34193,11 +34440,19 @@ async function runGate(options) {
         if (rest.length < 2) continue;
         const set = `${prefix}${rest[0]}`;
         if (libraryDirs.has(set)) libraryChanged = true;
+        else if (isRegalConfig(rest)) regalChanged = true;
         else if (!rest[0]?.startsWith(".")) touched.add(set);
       }
     }
+    if (regalChanged) {
+      notes.push(
+        "The Regal configuration changed; the gate lints with the base commit's configuration, so the change takes effect once merged."
+      );
+    }
     if (libraryChanged) {
-      notes.push("The keycard Rego library changed, so every policy set was checked and diffed.");
+      notes.push(
+        "The keycard Rego library changed; the gate evaluates every policy set with the base commit's library, so review the library change itself."
+      );
       for (const [tree, path] of paths.flatMap((p) => [
         [baseTree, p],
         [headTree, p]
@@ -34209,11 +34464,9 @@ async function runGate(options) {
       }
     }
     const pickLibrary = (tree, found) => found[0] ? join10(tree, found[0]) : options.fallbackLibrary;
-    const library = {
-      base: pickLibrary(baseTree, baseLibraries),
-      head: pickLibrary(headTree, headLibraries)
-    };
-    const regalConfig = await readRegalConfig(headTree, paths);
+    const trusted = pickLibrary(baseTree, baseLibraries);
+    const library = { base: trusted, head: trusted };
+    const regalConfig = await readRegalConfig(baseTree, paths);
     const sets = [...touched].sort();
     progress(
       `${sets.length} policy set${sets.length === 1 ? "" : "s"} touched: ${sets.join(", ") || "none"}`

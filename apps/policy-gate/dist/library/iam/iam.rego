@@ -15,6 +15,7 @@ package keycard.iam
 
 import data.keycard.conditions
 import data.keycard.context
+import data.keycard.globs
 
 policy := data.keycard.policy
 
@@ -58,13 +59,39 @@ matching(idx, statements, action, service, req, env) := array.concat(array.conca
 	]
 }
 
+# An Allow applies only when it surely does: its resource pattern covers every value the
+# resource may take and every condition holds with nothing unknown. A Deny applies when it may:
+# its pattern could match some value and no condition surely fails.
 applies(s, action, req, env) if {
+	s.effect == "Allow"
 	action_applies(s, action)
-	resource_applies(s, req, env)
+	surely_applies(s, req, env)
+}
+
+applies(s, action, req, env) if {
+	s.effect == "Deny"
+	action_applies(s, action)
+	may_apply(s, req, env)
+}
+
+surely_applies(s, req, env) if {
+	resource_covers(s, req, env)
 	every c in object.get(s, "condition", []) {
 		conditions.holds(c, req, env)
+		not conditions.undecided(c, req, env)
 	}
 }
+
+may_apply(s, req, env) if {
+	resource_may_match(s, req, env)
+	every c in object.get(s, "condition", []) {
+		condition_may_hold(c, req, env)
+	}
+}
+
+condition_may_hold(c, req, env) if conditions.holds(c, req, env)
+
+condition_may_hold(c, req, env) if conditions.undecided(c, req, env)
 
 action_applies(s, action) if {
 	some p in s.action
@@ -89,15 +116,39 @@ action_matches(p, action) if startswith(action, p.p)
 
 action_matches(p, action) if regex.match(p.re, action)
 
-resource_applies(s, req, env) if {
+# --- resources --------------------------------------------------------------------------
+# A request whose resource is partly unknown carries `rp` (known text with U+E000 for each
+# unknown part), `rre` (the same as a regular expression) and `up` (what each part is).
+
+resource_covers(s, req, env) if {
 	some p in s.resource
-	resource_matches(p, req, env)
+	pattern_covers(p, req, env)
 }
 
-resource_applies(s, req, env) if {
+resource_covers(s, req, env) if {
 	not s.resource
-	not any_resource_matches(s.not_resource, req, env)
+	not any_pattern_may_match(s.not_resource, req, env)
 	not unresolvable_allow_exclusion(s, req, env)
+}
+
+resource_may_match(s, req, env) if {
+	some p in s.resource
+	pattern_may_match(p, req, env)
+}
+
+resource_may_match(s, req, env) if {
+	not s.resource
+	not any_pattern_covers(s.not_resource, req, env)
+}
+
+any_pattern_may_match(patterns, req, env) if {
+	some p in patterns
+	pattern_may_match(p, req, env)
+}
+
+any_pattern_covers(patterns, req, env) if {
+	some p in patterns
+	pattern_covers(p, req, env)
 }
 
 # An Allow whose NotResource names a variable the request cannot fill would otherwise
@@ -110,10 +161,43 @@ unresolvable_allow_exclusion(s, req, env) if {
 	not context.resolve_regex(tpl, req, env)
 }
 
-any_resource_matches(patterns, req, env) if {
-	some p in patterns
+# pattern_covers: every value the resource may take matches the pattern.
+pattern_covers(p, req, env) if {
+	not req.rp
 	resource_matches(p, req, env)
 }
+
+pattern_covers(p, req, env) if covers_partial(p, req.rp, req, env)
+
+covers_partial(p, _, _, _) if p.any
+
+covers_partial(p, rp, _, _) if startswith(rp, p.p)
+
+covers_partial(p, rp, _, _) if regex.match(object.get(p, "cre", p.re), rp)
+
+covers_partial(p, rp, req, env) if regex.match(context.resolve_cover_regex(p.tpl, req, env), rp)
+
+# pattern_may_match: some value the resource may take matches the pattern.
+pattern_may_match(p, req, env) if {
+	not req.rp
+	resource_matches(p, req, env)
+}
+
+pattern_may_match(p, req, env) if {
+	some part in p.tpl
+	context.variable_unknown(part, req, env)
+}
+
+pattern_may_match(p, req, _) if {
+	req.rp
+	p.any
+}
+
+pattern_may_match(p, req, _) if regex.match(req.rre, p.s)
+
+pattern_may_match(p, req, _) if globs.overlaps(p.g, req.rp)
+
+pattern_may_match(p, req, env) if globs.overlaps(context.resolve_glob(p.tpl, req, env), req.rp)
 
 resource_matches(p, _, _) if p.any
 
