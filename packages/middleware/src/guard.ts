@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { AuthorizationRequest, Decision as EngineDecision, Policy } from "@keycard/engine";
 import { type AuthorizationResult, authorizationForSync, preloadServices } from "@keycard/iam-map";
 import type { HandlerExecutionContext } from "@smithy/types";
+import { callSafely, safeLogger } from "./callbacks.js";
 import type { Caller } from "./caller.js";
 import {
   type CallerLookup,
@@ -34,6 +35,18 @@ export interface GuardOutcome {
   refuse: boolean;
   /** The internal error behind a fail-closed denial. */
   cause?: unknown;
+}
+
+/** Longest evaluation key remembered; larger evaluations are decided every time. */
+const MAX_EVALUATION_KEY = 8192;
+
+/**
+ * The memo key of an evaluation: the call and everything it was mapped to (requests with their
+ * resources, unknown parts and context, the requests it may also need, the mapping's reason).
+ */
+function evaluationKey(prefix: string, mapped: AuthorizationResult): string | undefined {
+  const key = `e${prefix}${JSON.stringify(mapped)}`;
+  return key.length > MAX_EVALUATION_KEY ? undefined : key;
 }
 
 /** Remembered names are bounded so odd or generated names cannot grow memory. */
@@ -89,7 +102,7 @@ export class KeycardGuard {
     this.#options = options;
     this.mode = options.mode ?? "enforce";
     this.#policy = options.policy;
-    this.#logger = options.logger ?? console;
+    this.#logger = safeLogger(options.logger ?? console);
     this.recorder = options.recorder ?? new LearnRecorder();
     this.#callers = new CallerResolver(options, lookup);
     this.#redacted = redactionMatcher(options.redact);
@@ -137,15 +150,22 @@ export class KeycardGuard {
     }
   }
 
-  /** Maps and evaluates (or reuses this second's decision for the same call), then reports. */
+  /**
+   * Maps and evaluates (or reuses this second's decision for the same evaluation), then reports.
+   * Decisions are remembered by what was evaluated: the mapped requests, in the call's region,
+   * for this caller (one memo per caller). A plain-data input may skip the mapping too, by an
+   * exact key of all its members; inputs with accessors, hidden members or proxies are mapped
+   * every time.
+   */
   #decideFor(call: SdkCall, caller: Caller, input: unknown, now: number): GuardOutcome {
     let requests: ReadonlyArray<AuthorizationRequest> = [];
     let decision: KeycardDecision;
     try {
       const second = Math.floor(now / 1000);
       const memos = this.#memoFor(caller);
-      const key = memos && this.#memoKey(call, input);
-      const memo = key === undefined ? undefined : memos?.get(key, second);
+      const prefix = memos && this.#callKey(call);
+      const byInput = prefix === undefined ? undefined : inputKey(input);
+      let memo = byInput === undefined ? undefined : memos?.get(`i${prefix}${byInput}`, second);
       if (memo) {
         requests = memo.mapped.known ? memo.mapped.requests : [];
         // Nobody sees an allowed decision when there is no callback and no log: skip making one.
@@ -157,9 +177,16 @@ export class KeycardGuard {
       } else {
         const mapped = this.#map(call, input, caller, now);
         if (mapped.known) requests = mapped.requests;
-        decision = this.#decide(call, caller, mapped);
-        if (key !== undefined)
-          memos?.set(key, { second, mapped, decision: copyDecision(decision) });
+        const evaluated = prefix === undefined ? undefined : evaluationKey(prefix, mapped);
+        memo = evaluated === undefined ? undefined : memos?.get(evaluated, second);
+        if (memo) {
+          decision = this.#fromMemo(memo.decision, caller);
+        } else {
+          decision = this.#decide(call, caller, mapped);
+          memo = { second, mapped, decision: copyDecision(decision) };
+          if (evaluated !== undefined) memos?.set(evaluated, memo);
+        }
+        if (byInput !== undefined) memos?.set(`i${prefix}${byInput}`, memo);
       }
     } catch (error) {
       return this.#finish(this.#failure(call, caller, error), call, caller, [], input, error);
@@ -250,11 +277,9 @@ export class KeycardGuard {
     return memo;
   }
 
-  /** The memo key of a call, or undefined when its input cannot be keyed exactly. */
-  #memoKey(call: SdkCall, input: unknown): string | undefined {
-    const keyed = inputKey(input);
-    if (keyed === undefined) return undefined;
-    return `${call.client}\u0000${call.operation}\u0000${call.region}\u0000${call.secureTransport}\u0000${keyed}`;
+  /** What, besides the input, the mapping and the decision depend on (the caller aside). */
+  #callKey(call: SdkCall): string {
+    return `${call.client}\u0000${call.operation}\u0000${call.region}\u0000${call.secureTransport}\u0000`;
   }
 
   /** A fresh decision (own id, own arrays) from a remembered one. */
@@ -389,13 +414,7 @@ export class KeycardGuard {
     sent: boolean,
   ): void {
     const onDecision = this.#options.onDecision;
-    if (onDecision) {
-      try {
-        onDecision(decision);
-      } catch (error) {
-        this.#logger.error(`keycard: onDecision threw: ${describe(error)}`);
-      }
-    }
+    if (onDecision) callSafely(onDecision, decision, "onDecision", this.#logger);
     if (this.#log) {
       try {
         const principal: Record<string, unknown> = { ...principalOf(caller) };

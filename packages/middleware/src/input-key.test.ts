@@ -64,6 +64,13 @@ describe("inputKey", () => {
       { s: Symbol("s") },
       { big: "x".repeat(5000) },
       deep,
+      Object.defineProperty({ Key: "a" }, "Bucket", { value: "b", enumerable: false }),
+      Object.defineProperty({ Key: "a" }, "Bucket", { enumerable: true, get: () => "b" }),
+      { inner: Object.defineProperty([1], "extra", { value: 2, enumerable: true }) },
+      // biome-ignore lint/suspicious/noSparseArray: a hole is the point
+      { sparse: [1, , 3] },
+      new Proxy({ Bucket: "b" }, {}),
+      { when: Object.assign(new Date(0), { getTime: () => 1 }) },
     ]) {
       expect(inputKey(input)).toBeUndefined();
     }

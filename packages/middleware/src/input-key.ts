@@ -1,3 +1,4 @@
+import { types } from "node:util";
 import { isStreamLike } from "./body-shapes.js";
 
 /** Longest key built; larger inputs are decided without the memo. */
@@ -42,20 +43,27 @@ function walk(value: unknown, depth: number, state: KeyState): void {
     state.out += "#bytes";
     return;
   }
-  if (value instanceof Date) {
-    state.out += `d${value.getTime()}`;
+  // A proxy can answer each read differently; nothing read from it can stand for it.
+  if (types.isProxy(value)) throw new Uncacheable();
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Date.prototype) {
+    if (Object.getOwnPropertyNames(value).length > 0) throw new Uncacheable();
+    state.out += `d${Date.prototype.getTime.call(value)}`;
     return;
   }
   if (Array.isArray(value)) {
+    if (proto !== Array.prototype) throw new Uncacheable();
+    const names = Object.getOwnPropertyNames(value);
+    // Indices plus `length`: no holes, no extra members.
+    if (names.length !== value.length + 1) throw new Uncacheable();
     state.out += "[";
-    for (const item of value) {
-      walk(item, depth + 1, state);
+    for (let i = 0; i < value.length; i++) {
+      walk(dataMember(value, String(i)), depth + 1, state);
       state.out += ",";
     }
     state.out += "]";
     return;
   }
-  const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
     if (isStreamLike(value)) {
       state.out += "#stream";
@@ -64,17 +72,30 @@ function walk(value: unknown, depth: number, state: KeyState): void {
     throw new Uncacheable();
   }
   state.out += "{";
-  for (const key in value) {
+  // Every own member, not only the enumerable ones: the mapper reads members by name.
+  for (const key of Object.getOwnPropertyNames(value)) {
     state.out += `${JSON.stringify(key)}:`;
-    walk((value as Record<string, unknown>)[key], depth + 1, state);
+    walk(dataMember(value, key), depth + 1, state);
     state.out += ",";
   }
   state.out += "}";
 }
 
 /**
+ * A member's value, read from its descriptor so no getter runs. Accessors and hidden members
+ * make the input uncacheable: a getter can answer the mapper differently than it answered the
+ * key, and a non-enumerable member is read by the mapper but missed by a plain walk.
+ */
+function dataMember(value: object, key: string): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(value, key);
+  if (!descriptor || !("value" in descriptor) || !descriptor.enumerable) throw new Uncacheable();
+  return descriptor.value;
+}
+
+/**
  * An exact, compact serialization of a command input, or `undefined` when the input is too large
- * or too unusual to serialize exactly (class instances, functions, cycles, members that throw).
+ * or too unusual to serialize exactly (class instances, proxies, functions, cycles, accessors,
+ * non-enumerable members).
  * Two inputs with the same key map to the same IAM requests, so the key can stand for the input
  * in the decision memo. Bytes and streams are written as their kind only: IAM never authorizes
  * on payload content, so the mapping cannot depend on it.

@@ -27,8 +27,11 @@ export interface KeycardOptions {
   accountId?: string;
   /** The caller's ARN; otherwise from `sts:GetCallerIdentity` (one call per credential set). */
   principalArn?: string;
-  /** Called with every decision, before the call is sent or refused. Errors it throws are logged. */
-  onDecision?: (decision: KeycardDecision) => void;
+  /**
+   * Called with every decision, before the call is sent or refused. It may be async; what it
+   * throws or rejects with is logged, never passed to the application or left unhandled.
+   */
+  onDecision?: (decision: KeycardDecision) => unknown;
   /** A file path (appended to) or writable stream that receives one JSON line per decision. */
   decisionLog?: string | NodeJS.WritableStream;
   /**

@@ -1,0 +1,124 @@
+import { loadPolicy, type PolicyDocument } from "@keycard/engine";
+import { describe, expect, test } from "vitest";
+import type { KeycardDecision } from "./decision.js";
+import { keycardPlugin } from "./keycard-plugin.js";
+import type { KeycardOptions } from "./options.js";
+import {
+  ACCOUNT,
+  captureMiddleware,
+  loadOrdersPolicy,
+  memoryLogger,
+  ROLE_ARN,
+  sdkContext,
+} from "./test-utils/fixtures.js";
+
+async function setup(options: Partial<KeycardOptions> = {}) {
+  const decisions: KeycardDecision[] = [];
+  const logger = memoryLogger();
+  const plugin = keycardPlugin({
+    policy: await loadOrdersPolicy(),
+    principalArn: ROLE_ARN,
+    logger,
+    onDecision: (d) => decisions.push(d),
+    ...options,
+  });
+  return { ...captureMiddleware(plugin), decisions, logger, plugin };
+}
+
+async function settled(promise: Promise<unknown>): Promise<"sent" | "refused"> {
+  return promise.then(
+    () => "sent",
+    () => "refused",
+  );
+}
+
+describe("the decision memo", () => {
+  const onlyOrders: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::orders/*" }],
+  };
+  const getObject = () => sdkContext({ command: "GetObjectCommand" });
+
+  test("a non-enumerable member never reuses an earlier allow for another bucket", async () => {
+    const policy = await loadPolicy({ iam: [{ name: "p.json", document: onlyOrders }] });
+    const { run } = await setup({ policy, onDecision: undefined });
+    expect(await settled(run({ Bucket: "orders", Key: "a" }, getObject()))).toBe("sent");
+    const hidden = Object.defineProperty({ Key: "a" }, "Bucket", {
+      value: "payroll",
+      enumerable: false,
+    });
+    const base = Object.defineProperty({ Key: "a" }, "Bucket", {
+      value: "orders",
+      enumerable: false,
+    });
+    // Same enumerable members as each other: the first allow must not stand for the second.
+    expect(await settled(run(base, getObject()))).toBe("sent");
+    expect(await settled(run(hidden, getObject()))).toBe("refused");
+  });
+
+  test("an accessor member never makes an allow stand for another bucket", async () => {
+    const policy = await loadPolicy({ iam: [{ name: "p.json", document: onlyOrders }] });
+    const { run } = await setup({ policy, onDecision: undefined });
+    let reads = 0;
+    const shifty = {
+      Key: "a",
+      get Bucket() {
+        reads++;
+        return reads === 1 ? "payroll" : "orders";
+      },
+    };
+    await settled(run(shifty, getObject()));
+    expect(await settled(run({ Key: "a", Bucket: "payroll" }, getObject()))).toBe("refused");
+  });
+
+  test("the same evaluated requests reuse the decision even when the input cannot be keyed", async () => {
+    const { run, decisions } = await setup();
+    const odd = () =>
+      Object.defineProperty({ Key: "a.json" }, "Bucket", { value: "orders", enumerable: false });
+    await run(odd(), sdkContext({ command: "GetObjectCommand" }));
+    await run(odd(), sdkContext({ command: "GetObjectCommand" }));
+    expect(decisions.map((d) => d.allow)).toEqual([true, true]);
+    expect(decisions[0]!.decisionId).not.toBe(decisions[1]!.decisionId);
+  });
+});
+
+describe("callbacks", () => {
+  test("an async onDecision that rejects is logged, never an unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => void unhandled.push(reason);
+    process.on("unhandledRejection", listener);
+    try {
+      const { run, logger } = await setup({
+        onDecision: async () => {
+          throw new Error("sink down");
+        },
+      });
+      expect(await run({ Bucket: "orders", Key: "a.json" })).toEqual({ nextCalls: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+      expect(logger.errors.join("\n")).toMatch(/onDecision.*sink down/);
+    } finally {
+      process.off("unhandledRejection", listener);
+    }
+  });
+
+  test("a thenable whose then throws is logged too", async () => {
+    const { run, logger } = await setup({
+      onDecision: (() => ({
+        // biome-ignore lint/suspicious/noThenProperty: a hostile thenable is the point
+        then() {
+          throw new Error("odd thenable");
+        },
+      })) as unknown as KeycardOptions["onDecision"],
+    });
+    expect(await run({ Bucket: "orders", Key: "a.json" })).toEqual({ nextCalls: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(logger.errors.join("\n")).toMatch(/odd thenable/);
+  });
+
+  test("the account fixture is the one decisions carry", async () => {
+    const { run, decisions } = await setup();
+    await run({ Bucket: "orders", Key: "a.json" });
+    expect(decisions[0]!.principal.accountId).toBe(ACCOUNT);
+  });
+});
