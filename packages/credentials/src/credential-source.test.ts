@@ -1,16 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { CREDENTIAL_SOURCES, credentialSourceOf, withSource } from "./credential-source.js";
+import {
+  CREDENTIAL_SOURCES,
+  credentialSourceOf,
+  isLongTerm,
+  withSource,
+} from "./credential-source.js";
 
-const identity = { accessKeyId: "ASIAEXAMPLE", secretAccessKey: "x".repeat(40) };
+const identity = {
+  accessKeyId: "ASIAEXAMPLE",
+  secretAccessKey: "x".repeat(40),
+  sessionToken: "session",
+};
 
 describe("credentialSourceOf", () => {
   it("reads the source and MFA flag of a labelled identity", () => {
     const labelled = withSource(identity, "profile-role", true);
-    expect(credentialSourceOf(labelled)).toEqual({ source: "profile-role", mfa: true });
+    expect(credentialSourceOf(labelled)).toEqual({
+      source: "profile-role",
+      mfa: true,
+      longTerm: false,
+    });
   });
 
   it.each(CREDENTIAL_SOURCES)("accepts %s", (source) => {
-    expect(credentialSourceOf({ ...identity, source })).toEqual({ source, mfa: false });
+    expect(credentialSourceOf({ ...identity, source })).toEqual({
+      source,
+      mfa: false,
+      longTerm: false,
+    });
   });
 
   it.each([undefined, null, "static", 42, identity, { ...identity, source: "environment" }])(
@@ -24,7 +41,28 @@ describe("credentialSourceOf", () => {
     expect(credentialSourceOf({ source: "static", mfa: "yes" })).toEqual({
       source: "static",
       mfa: false,
+      longTerm: false,
     });
+  });
+});
+
+describe("long-term keys", () => {
+  it.each([
+    ["an AKIA key with a session token", { ...identity, accessKeyId: "AKIAEXAMPLE" }],
+    ["an ASIA key without a session token", { ...identity, sessionToken: undefined }],
+    ["a key without a session token", { accessKeyId: "X", secretAccessKey: "y" }],
+  ])("labels %s as long-term, whatever the source", (_name, keys) => {
+    expect(isLongTerm(keys)).toBe(true);
+    expect(credentialSourceOf(withSource(keys, "process", false))).toEqual({
+      source: "process",
+      mfa: false,
+      longTerm: true,
+    });
+  });
+
+  it("labels a session as not long-term", () => {
+    expect(isLongTerm(identity)).toBe(false);
+    expect(withSource(identity, "process", false).longTerm).toBe(false);
   });
 });
 

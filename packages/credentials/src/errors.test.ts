@@ -5,6 +5,7 @@ import {
   KeycardCredentialsError,
   NoCredentialsError,
   RoleSourceFailedError,
+  RoleSourceIncompleteError,
   RootCredentialsRefusedError,
   StaticCredentialsRefusedError,
 } from "./errors.js";
@@ -25,6 +26,12 @@ describe("errors", () => {
       false,
     ],
     [new RoleSourceFailedError("m", cause), "RoleSourceFailedError", "ROLE_SOURCE_FAILED", false],
+    [
+      new RoleSourceIncompleteError("m", "AWS_ROLE_ARN"),
+      "RoleSourceIncompleteError",
+      "ROLE_SOURCE_INCOMPLETE",
+      false,
+    ],
     [
       new CredentialsCheckFailedError("m", cause),
       "CredentialsCheckFailedError",

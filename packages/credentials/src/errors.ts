@@ -8,6 +8,7 @@ export type KeycardCredentialsErrorCode =
   | "STATIC_CREDENTIALS_REFUSED"
   | "ROOT_CREDENTIALS_REFUSED"
   | "ROLE_SOURCE_FAILED"
+  | "ROLE_SOURCE_INCOMPLETE"
   | "IDENTITY_CHECK_FAILED"
   | "NO_CREDENTIALS";
 
@@ -77,6 +78,26 @@ export class RoleSourceFailedError extends KeycardCredentialsError {
   /** @internal */
   constructor(message: string, cause: unknown) {
     super(message, { tryNextLink: false, cause });
+  }
+}
+
+/**
+ * A role source is half configured: a web-identity token file without a role ARN, a role ARN
+ * without a token file (in the environment or in a profile), or a profile's `role_arn` with nothing
+ * to assume it with. The message names the missing setting. The chain stops rather than go on to
+ * static keys, which is what the half-written configuration was meant to replace.
+ * @public
+ */
+export class RoleSourceIncompleteError extends KeycardCredentialsError {
+  override readonly name = "RoleSourceIncompleteError";
+  readonly code = "ROLE_SOURCE_INCOMPLETE";
+  /** The setting that is missing, e.g. `AWS_ROLE_ARN` or `role_arn`. */
+  readonly missing: string;
+
+  /** @internal */
+  constructor(message: string, missing: string) {
+    super(message, { tryNextLink: false });
+    this.missing = missing;
   }
 }
 

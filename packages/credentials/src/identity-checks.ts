@@ -2,6 +2,10 @@ import { IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, Logger } from "@smithy/types";
 import { maskAccessKeyId } from "./redact.js";
+import type { ChainClientConfig } from "./types.js";
+
+type StsConfig = NonNullable<ChainClientConfig["sts"]>;
+type IamConfig = NonNullable<ChainClientConfig["iam"]>;
 
 /** Keys whose age was already checked in this process: one `ListAccessKeys` call per key. */
 const ageChecked = new Set<string>();
@@ -13,8 +17,9 @@ const ageChecked = new Set<string>();
 export async function callerIdentity(
   credentials: AwsCredentialIdentity,
   region: string,
+  clientConfig: StsConfig = {},
 ): Promise<{ arn: string; accountId: string | undefined }> {
-  const sts = new STSClient({ region, credentials, maxAttempts: 2 });
+  const sts = new STSClient({ region, maxAttempts: 2, ...clientConfig, credentials });
   try {
     const out = await sts.send(new GetCallerIdentityCommand({}));
     return { arn: out.Arn ?? "", accountId: out.Account };
@@ -41,11 +46,12 @@ export async function checkKeyAge(
   region: string,
   maxKeyAgeDays: number,
   logger: Logger,
+  clientConfig: IamConfig = {},
 ): Promise<void> {
   const keyId = credentials.accessKeyId;
   if (ageChecked.has(keyId)) return;
   ageChecked.add(keyId);
-  const iam = new IAMClient({ region, credentials, maxAttempts: 1 });
+  const iam = new IAMClient({ region, maxAttempts: 1, ...clientConfig, credentials });
   try {
     const out = await iam.send(new ListAccessKeysCommand({}));
     const created = out.AccessKeyMetadata?.find((key) => key.AccessKeyId === keyId)?.CreateDate;

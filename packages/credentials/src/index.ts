@@ -9,12 +9,14 @@ export {
   type KeycardCredentialsErrorCode,
   NoCredentialsError,
   RoleSourceFailedError,
+  RoleSourceIncompleteError,
   RootCredentialsRefusedError,
   StaticCredentialsRefusedError,
 } from "./errors.js";
 export { fromRoleFirstChain, type RoleFirstCredentialProvider } from "./role-first-chain.js";
 export type {
   AssumeRoleOptions,
+  ChainClientConfig,
   CredentialSource,
   MfaOptions,
   RoleFirstChainOptions,

@@ -10,6 +10,20 @@ import { startBlackhole, startImds } from "./test-utils/servers.js";
 
 afterEach(() => forgetMetadataProbes());
 
+/** A loopback server answering every request with the status `status()` returns. */
+async function statusServer(status: () => number) {
+  let requests = 0;
+  const server = createServer((_req, res) => {
+    requests++;
+    res.writeHead(status()).end(status() === 200 ? "token" : "");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}`, requests: () => requests };
+}
+
 describe("metadataEndpoint", () => {
   it("follows the SDK's settings", () => {
     expect(metadataEndpoint({ env: {}, profile: undefined })).toBe("http://169.254.169.254");
@@ -60,14 +74,39 @@ describe("probeMetadataEndpoint", () => {
     expect(imds.requests[0]).toMatchObject({ method: "PUT", path: "/latest/api/token" });
   });
 
-  it("gives up on a silent endpoint after the timeout, and remembers", async () => {
+  it("counts an endpoint that accepts the connection but answers slowly as present", async () => {
     const blackhole = await startBlackhole();
     onTestFinished(() => blackhole.close());
     const started = performance.now();
-    expect(await probeMetadataEndpoint(blackhole.url, 100)).toBe(false);
+    expect(await probeMetadataEndpoint(blackhole.url, 100)).toBe(true);
     expect(performance.now() - started).toBeLessThan(2000);
-    expect(await probeMetadataEndpoint(blackhole.url, 100)).toBe(false);
-    expect(blackhole.connections()).toBe(1);
+  });
+
+  it.each([429, 500, 503])(
+    "counts a %i answer as present: the service is there, struggling",
+    async (status) => {
+      const server = await statusServer(() => status);
+      expect(await probeMetadataEndpoint(server.url, 1000)).toBe(true);
+    },
+  );
+
+  it("does not remember an absent answer: the next probe asks again", async () => {
+    let status = 404;
+    const server = await statusServer(() => status);
+    expect(await probeMetadataEndpoint(server.url, 1000)).toBe(false);
+    status = 200;
+    expect(await probeMetadataEndpoint(server.url, 1000)).toBe(true);
+    expect(server.requests()).toBe(2);
+  });
+
+  it("does not remember a throttled answer, and remembers a token", async () => {
+    let status = 429;
+    const server = await statusServer(() => status);
+    expect(await probeMetadataEndpoint(server.url, 1000)).toBe(true);
+    status = 200;
+    expect(await probeMetadataEndpoint(server.url, 1000)).toBe(true);
+    expect(await probeMetadataEndpoint(server.url, 1000)).toBe(true);
+    expect(server.requests()).toBe(2);
   });
 
   it("treats a refused connection or a refusal to issue tokens as no IMDSv2", async () => {

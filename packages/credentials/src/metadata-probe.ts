@@ -1,10 +1,11 @@
 import { request } from "node:http";
 
 /**
- * Answers of earlier probes, by endpoint. The metadata service does not come and go while a
- * process runs, so one answer per process is enough; it also keeps every later chain fast.
+ * Endpoints that answered a probe with a token. A metadata service that exists does not go away
+ * while a process runs, so a positive answer is kept; nothing else is, so that one refused,
+ * throttled or lost probe never decides for the rest of the process.
  */
-const probes = new Map<string, Promise<boolean>>();
+const present = new Set<string>();
 
 /** The settings that choose the instance metadata endpoint, as the SDK reads them. */
 export interface MetadataEndpointSettings {
@@ -40,23 +41,30 @@ export function metadataDisabled(env: NodeJS.ProcessEnv): boolean {
 }
 
 /**
- * Asks the endpoint for an IMDSv2 session token and reports whether it got one within
- * `timeoutMs`. Off EC2 the metadata address usually drops packets, and the SDK's own provider
- * waits a second per attempt (twice, with its IMDSv1 fallback) before giving up; this probe lets
- * the chain decide in a fraction of that. The credentials themselves are still fetched by the
- * SDK's `fromInstanceMetadata`.
+ * Asks the endpoint for an IMDSv2 session token and reports whether a metadata service is there.
+ * Off EC2 the metadata address usually drops packets, and the SDK's own provider waits a second
+ * per attempt (twice, with its IMDSv1 fallback) before giving up; this probe lets the chain decide
+ * in a fraction of that. The credentials themselves are still fetched by the SDK's
+ * `fromInstanceMetadata`.
+ *
+ * The service counts as present when it answers with a token, when it answers 429 or 5xx (it is
+ * there but struggling), and when a connection was accepted but no answer came within
+ * `timeoutMs` (it is there but slow). It counts as absent when nothing accepts the connection
+ * within `timeoutMs`, when the connection is refused, and on any other answer. Only presence is
+ * remembered: a later chain probes again after an absent answer.
  * @internal
  */
 export function probeMetadataEndpoint(endpoint: string, timeoutMs: number): Promise<boolean> {
-  const known = probes.get(endpoint);
-  if (known) return known;
-  const answer = new Promise<boolean>((resolve) => {
+  if (present.has(endpoint)) return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
     let settled = false;
-    const finish = (reachable: boolean) => {
+    let connected = false;
+    const finish = (reachable: boolean, remember = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       req.destroy();
+      if (remember) present.add(endpoint);
       resolve(reachable);
     };
     const req = request(`${endpoint}/latest/api/token`, {
@@ -65,16 +73,20 @@ export function probeMetadataEndpoint(endpoint: string, timeoutMs: number): Prom
       headers: { "x-aws-ec2-metadata-token-ttl-seconds": "1" },
       agent: false,
     });
-    const timer = setTimeout(() => finish(false), timeoutMs);
+    const timer = setTimeout(() => finish(connected), timeoutMs);
+    req.on("socket", (socket) => {
+      if (!socket.connecting) connected = true;
+      else socket.once("connect", () => (connected = true));
+    });
     req.on("response", (res) => {
       res.resume();
-      finish(res.statusCode === 200);
+      const status = res.statusCode ?? 0;
+      if (status === 200) finish(true, true);
+      else finish(status === 429 || status >= 500);
     });
     req.on("error", () => finish(false));
     req.end();
   });
-  probes.set(endpoint, answer);
-  return answer;
 }
 
 /**
@@ -82,5 +94,5 @@ export function probeMetadataEndpoint(endpoint: string, timeoutMs: number): Prom
  * @internal
  */
 export function forgetMetadataProbes(): void {
-  probes.clear();
+  present.clear();
 }

@@ -7,7 +7,7 @@ import { type MotoServer, startMoto } from "@keycard/test-utils";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { credentialSourceOf } from "./credential-source.js";
 import { fromRoleFirstChain } from "./role-first-chain.js";
-import { type IsolatedEnv, isolateEnv } from "./test-utils/env.js";
+import { CLOSED_ENDPOINT, type IsolatedEnv, isolateEnv } from "./test-utils/env.js";
 import { createSecretAudit } from "./test-utils/secret-audit.js";
 import {
   fakeCredentials,
@@ -239,7 +239,11 @@ describe("each role source", () => {
     const logger = audit.logger();
     const creds = audit.track(await fromRoleFirstChain({ logger })());
     expect(creds.source).toBe(scenario.source);
-    expect(credentialSourceOf(creds)).toEqual({ source: scenario.source, mfa: false });
+    expect(credentialSourceOf(creds)).toEqual({
+      source: scenario.source,
+      mfa: false,
+      longTerm: false,
+    });
     if (expectedKey) expect(creds.accessKeyId).toBe(expectedKey);
     else expect(creds.accessKeyId).toMatch(/^ASIA/);
     expect(creds.sessionToken).toBeTruthy();
@@ -429,7 +433,11 @@ describe("static keys, only when no role source exists", () => {
       })(),
     );
     expect(tokenCode).toHaveBeenCalledTimes(1);
-    expect(credentialSourceOf(creds)).toEqual({ source: "static-upgraded", mfa: true });
+    expect(credentialSourceOf(creds)).toEqual({
+      source: "static-upgraded",
+      mfa: true,
+      longTerm: false,
+    });
     expect(sts.calls.find((call) => call.action === "AssumeRole")?.params).toMatchObject({
       SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/dev`,
       TokenCode: "123456",
@@ -451,7 +459,11 @@ describe("static keys, only when no role source exists", () => {
     const creds = audit.track(
       await fromRoleFirstChain({ logger: audit.logger(), mfaCodeProvider: async () => "654321" })(),
     );
-    expect(credentialSourceOf(creds)).toEqual({ source: "profile-role", mfa: true });
+    expect(credentialSourceOf(creds)).toEqual({
+      source: "profile-role",
+      mfa: true,
+      longTerm: false,
+    });
     expect(sts.calls.find((call) => call.action === "AssumeRole")?.params).toMatchObject({
       TokenCode: "654321",
     });
@@ -501,6 +513,108 @@ describe("root keys", () => {
   });
 });
 
+/** A profile `tool` whose credential_process prints these keys, without a session token. */
+function processPrinting(env: IsolatedEnv, accessKeyId: string, secretAccessKey: string) {
+  const script = join(env.dir, "long-term-helper.mjs");
+  writeFileSync(
+    script,
+    `process.stdout.write(${JSON.stringify(
+      JSON.stringify({ Version: 1, AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey }),
+    )});\n`,
+  );
+  writeFileSync(
+    env.configFile,
+    `[profile tool]\ncredential_process = ${process.execPath} ${script}\n`,
+  );
+  process.env["AWS_PROFILE"] = "tool";
+}
+
+describe("long-term keys from a credential_process", () => {
+  it("refuses root keys", async () => {
+    const env = setup();
+    processPrinting(env, ROOT_ID, ROOT_SECRET);
+    const error = await audit.rejection(
+      fromRoleFirstChain({ logger: audit.logger(), staticKeys: "allow" })(),
+    );
+    expect(error.name).toBe("RootCredentialsRefusedError");
+    expect(error.message).toContain('Profile "tool" (process)');
+    expect(sts.count("GetCallerIdentity")).toBe(1);
+  });
+
+  it("refuses root keys even when they would only be used to assume a role", async () => {
+    const env = setup();
+    processPrinting(env, ROOT_ID, ROOT_SECRET);
+    const error = await audit.rejection(
+      fromRoleFirstChain({ logger: audit.logger(), assumeRole: { roleArn: ROLE_ARN } })(),
+    );
+    expect(error.name).toBe("RootCredentialsRefusedError");
+    expect(sts.count("AssumeRole")).toBe(0);
+  });
+
+  it("upgrades an IAM user's keys through assumeRole, like any static keys", async () => {
+    const env = setup();
+    processPrinting(env, STATIC_ID, STATIC_SECRET);
+    const creds = audit.track(
+      await fromRoleFirstChain({
+        logger: audit.logger(),
+        staticKeys: "allow",
+        assumeRole: { roleArn: ROLE_ARN, roleSessionName: "from-process" },
+      })(),
+    );
+    expect(creds).toMatchObject({ source: "static-upgraded", longTerm: false });
+    expect(sts.calls.find((call) => call.action === "AssumeRole")?.accessKeyId).toBe(STATIC_ID);
+  });
+
+  it("labels an IAM user's keys used as they are process and long-term", async () => {
+    const env = setup();
+    processPrinting(env, STATIC_ID, STATIC_SECRET);
+    const creds = audit.track(
+      await fromRoleFirstChain({ logger: audit.logger(), staticKeys: "allow" })(),
+    );
+    expect(credentialSourceOf(creds)).toEqual({ source: "process", mfa: false, longTerm: true });
+    expect(sts.count("GetCallerIdentity")).toBe(1);
+  });
+});
+
+describe("clientConfig", () => {
+  it("points the chain's own STS and IAM clients at the given endpoints", async () => {
+    setup({ AWS_ENDPOINT_URL_STS: CLOSED_ENDPOINT, AWS_ENDPOINT_URL_IAM: CLOSED_ENDPOINT });
+    withStaticEnvKeys();
+    const creds = audit.track(
+      await fromRoleFirstChain({
+        logger: audit.logger(),
+        assumeRole: { roleArn: ROLE_ARN },
+        clientConfig: { sts: { endpoint: sts.url }, iam: { endpoint: sts.url } },
+      })(),
+    );
+    expect(creds.source).toBe("static-upgraded");
+    expect(sts.count("GetCallerIdentity")).toBe(1);
+    expect(sts.count("AssumeRole")).toBe(1);
+    await vi.waitFor(() => expect(sts.count("ListAccessKeys")).toBe(1));
+  });
+
+  it("is used for web identity and profile roles", async () => {
+    const env = setup({ AWS_ENDPOINT_URL_STS: CLOSED_ENDPOINT });
+    process.env["AWS_WEB_IDENTITY_TOKEN_FILE"] = writeToken(env);
+    process.env["AWS_ROLE_ARN"] = ROLE_ARN;
+    const fromEnv = audit.track(
+      await fromRoleFirstChain({
+        logger: audit.logger(),
+        clientConfig: { sts: { endpoint: sts.url } },
+      })(),
+    );
+    expect(fromEnv.source).toBe("web-identity");
+    expect(sts.count("AssumeRoleWithWebIdentity")).toBe(1);
+  });
+
+  it("without it, AWS_ENDPOINT_URL_STS is honoured", async () => {
+    setup();
+    withStaticEnvKeys();
+    audit.track(await fromRoleFirstChain({ logger: audit.logger(), staticKeys: "allow" })());
+    expect(sts.count("GetCallerIdentity")).toBe(1);
+  });
+});
+
 describe("key age", () => {
   it("warns when the key in use is older than maxKeyAgeDays", async () => {
     setup();
@@ -533,10 +647,8 @@ describe("key age", () => {
 });
 
 describe("probing", () => {
-  it("falls back quickly past an unreachable metadata endpoint, and remembers it", async () => {
-    setup();
-    const blackhole = await serve(startBlackhole());
-    process.env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = blackhole.url;
+  it("falls back quickly past a refused metadata endpoint", async () => {
+    setup({ AWS_EC2_METADATA_SERVICE_ENDPOINT: CLOSED_ENDPOINT });
     withStaticEnvKeys();
     const started = performance.now();
     const creds = audit.track(
@@ -545,8 +657,18 @@ describe("probing", () => {
     // A generous bound: the benchmark measures the real figure.
     expect(performance.now() - started).toBeLessThan(2000);
     expect(creds.source).toBe("static");
-    audit.track(await fromRoleFirstChain({ staticKeys: "allow" })());
-    expect(blackhole.connections()).toBe(1);
+  });
+
+  it("counts a metadata endpoint that accepts connections but stays silent as present", async () => {
+    setup();
+    const blackhole = await serve(startBlackhole());
+    process.env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = blackhole.url;
+    withStaticEnvKeys();
+    const error = await audit.rejection(
+      fromRoleFirstChain({ logger: audit.logger(), staticKeys: "allow" })(),
+    );
+    expect(error.name).toBe("RoleSourceFailedError");
+    expect(sts.calls.filter((call) => call.accessKeyId === STATIC_ID)).toEqual([]);
   });
 });
 

@@ -3,32 +3,29 @@ import {
   fromHttp,
   fromIni,
   fromInstanceMetadata,
-  fromProcess,
   fromSSO,
   fromTemporaryCredentials,
   fromTokenFile,
 } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Logger } from "@smithy/types";
-import { withSource } from "./credential-source.js";
+import { isLongTerm, withSource } from "./credential-source.js";
 import {
   CredentialsCheckFailedError,
   NoCredentialsError,
   RoleSourceFailedError,
+  RoleSourceIncompleteError,
   RootCredentialsRefusedError,
   StaticCredentialsRefusedError,
 } from "./errors.js";
 import { callerIdentity, checkKeyAge, isRootArn } from "./identity-checks.js";
 import { metadataDisabled, metadataEndpoint, probeMetadataEndpoint } from "./metadata-probe.js";
+import { runCredentialProcess } from "./process-credentials.js";
 import { completeLogger, describeError, maskAccessKeyId, sdkSafeLogger } from "./redact.js";
 import { refreshingCache } from "./refreshing-cache.js";
 import { readSharedConfig, type SharedConfig } from "./shared-config.js";
-import {
-  findStaticKeys,
-  ROLE_SOURCES_TRIED,
-  type StaticKeysOrigin,
-  staticRefusalMessage,
-} from "./static-keys.js";
+import { findStaticKeys, ROLE_SOURCES_TRIED, staticRefusalMessage } from "./static-keys.js";
 import type {
+  ChainClientConfig,
   CredentialSource,
   RoleFirstChainOptions,
   RoleFirstCredentials,
@@ -56,6 +53,9 @@ interface Settings {
   /** The same logger, for the SDK's providers and clients: it scrubs their logged outputs. */
   sdkLogger: Logger;
   probeTimeoutMs: number;
+  /** The caller's configuration of the chain's own STS and IAM clients. */
+  sts: NonNullable<ChainClientConfig["sts"]>;
+  iam: NonNullable<ChainClientConfig["iam"]>;
   options: RoleFirstChainOptions;
 }
 
@@ -88,9 +88,22 @@ function accountOfArn(arn: string): string | undefined {
   return /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1];
 }
 
+/** A copy of a client configuration without `credentials`: the chain's clients sign with their own. */
+function withoutCredentials<T extends object>(config: T | undefined): T {
+  const { credentials: _ignored, ...rest } = (config ?? {}) as T & { credentials?: unknown };
+  return rest as T;
+}
+
+/** Configuration of the chain's STS clients: the caller's, over the chain's region. */
+function stsConfig(region: string, settings: Settings) {
+  return { region, ...settings.sts };
+}
+
 /**
  * Calls a role source's SDK provider, labels its credentials, and turns its failure into a
  * `RoleSourceFailedError`: a configured role that fails must not quietly give way to static keys.
+ * Long-term keys from a role source (a `credential_process` printing an IAM user's keys) are
+ * static keys all the same: `staticKeys`, the root check and `assumeRole` apply to them.
  */
 async function fromRoleSource(
   source: CredentialSource,
@@ -98,24 +111,55 @@ async function fromRoleSource(
   provider: AwsCredentialIdentityProvider,
   mfa: boolean,
   env: NodeJS.ProcessEnv,
+  region: string,
+  settings: Settings,
 ): Promise<Resolved> {
+  const origin: KeysOrigin = {
+    description: what,
+    refusal:
+      `Long-term access keys from ${what} were refused (staticKeys: "deny"). Have it hand out ` +
+      "a role session (temporary credentials with a session token) instead, or give the " +
+      "workload a role.",
+    noRoleSourceFound: false,
+  };
+  const guard = longTermKeys(origin, source, region, env, settings);
   const call = async () => {
+    let identity: AwsCredentialIdentity;
     try {
-      return withSource(await provider(), source, mfa);
+      identity = await provider();
     } catch (error) {
       throw new RoleSourceFailedError(
         `${what} is configured but did not yield credentials: ${describeError(error, secretsInEnv(env))}`,
         error,
       );
     }
+    return isLongTerm(identity) ? guard(identity) : withSource(identity, source, mfa);
   };
   return { credentials: await call(), refresh: call };
 }
 
+/** Stops the chain on half a role: the missing setting is named, static keys are never tried. */
+function incomplete(where: string, present: string, missing: string): never {
+  throw new RoleSourceIncompleteError(
+    `${where} sets ${present} but not ${missing}: the role source is half configured. Set ` +
+      `${missing} as well, or remove ${present}. Static keys are not used in its place.`,
+    missing,
+  );
+}
+
 function webIdentityFromEnv(env: NodeJS.ProcessEnv, region: string, settings: Settings) {
-  if (!env["AWS_WEB_IDENTITY_TOKEN_FILE"] || !env["AWS_ROLE_ARN"]) return undefined;
+  const tokenFile = env["AWS_WEB_IDENTITY_TOKEN_FILE"];
+  const roleArn = env["AWS_ROLE_ARN"];
+  if (tokenFile && !roleArn)
+    incomplete("The environment", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_ARN");
+  if (roleArn && !tokenFile)
+    incomplete("The environment", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE");
+  if (!tokenFile || !roleArn) return undefined;
   // fromTokenFile reads the token file on every call, so a refresh picks up a rotated token.
-  const provider = fromTokenFile({ logger: settings.sdkLogger, clientConfig: { region } });
+  const provider = fromTokenFile({
+    logger: settings.sdkLogger,
+    clientConfig: stsConfig(region, settings),
+  });
   return () =>
     fromRoleSource(
       "web-identity",
@@ -123,10 +167,12 @@ function webIdentityFromEnv(env: NodeJS.ProcessEnv, region: string, settings: Se
       provider,
       false,
       env,
+      region,
+      settings,
     );
 }
 
-function containerFromEnv(env: NodeJS.ProcessEnv, settings: Settings) {
+function containerFromEnv(env: NodeJS.ProcessEnv, region: string, settings: Settings) {
   if (
     !env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] &&
     !env["AWS_CONTAINER_CREDENTIALS_FULL_URI"]
@@ -160,12 +206,15 @@ function containerFromEnv(env: NodeJS.ProcessEnv, settings: Settings) {
       provider,
       false,
       env,
+      region,
+      settings,
     );
 }
 
 async function instanceMetadata(
   reachable: Promise<boolean>,
   env: NodeJS.ProcessEnv,
+  region: string,
   settings: Settings,
 ): Promise<Resolved | undefined> {
   if (!(await reachable)) return undefined;
@@ -177,7 +226,15 @@ async function instanceMetadata(
     ec2MetadataV1Disabled: true,
   });
   try {
-    return await fromRoleSource("instance-metadata", "Instance metadata", provider, false, env);
+    return await fromRoleSource(
+      "instance-metadata",
+      "Instance metadata",
+      provider,
+      false,
+      env,
+      region,
+      settings,
+    );
   } catch (error) {
     // An instance without an instance profile answers 404: not a role source, go on.
     const statusCode = (error as { cause?: { statusCode?: unknown } }).cause?.statusCode;
@@ -196,6 +253,9 @@ function profileRole(
   settings: Settings,
 ) {
   const offer = shared.offer;
+  if (offer.kind === "incomplete") {
+    incomplete(`Profile "${shared.profileName}"`, offer.present, offer.missing);
+  }
   if (offer.kind !== "role") return undefined;
   const { sdkLogger: logger, options } = settings;
   const profile = shared.profileName;
@@ -208,40 +268,65 @@ function profileRole(
         roleArn: offer.section["role_arn"],
         roleSessionName: offer.section["role_session_name"],
         logger,
-        clientConfig: { region },
+        clientConfig: stsConfig(region, settings),
       });
       break;
     case "sso":
       provider = fromSSO({ profile, logger });
       break;
-    case "process":
-      provider = fromProcess({ profile, logger });
+    case "process": {
+      // Run here rather than by the SDK's fromProcess, whose errors quote the command line and
+      // the helper's stderr, either of which can hold a secret.
+      const command = offer.section["credential_process"] ?? "";
+      const accountId = offer.section["aws_account_id"];
+      provider = () => runCredentialProcess(profile, command, accountId);
       break;
+    }
     default: {
       const mfaCode = options.mfaCodeProvider ?? options.assumeRole?.mfa?.tokenCode;
       provider = fromIni({
         profile,
         logger,
-        clientConfig: { region },
+        clientConfig: stsConfig(region, settings),
         ...(mfaCode ? { mfaCodeProvider: (serial: string) => mfaCode(serial) } : {}),
       });
     }
   }
-  return () => fromRoleSource(offer.source, what, provider, offer.mfaSerial !== undefined, env);
+  return () =>
+    fromRoleSource(
+      offer.source,
+      what,
+      provider,
+      offer.mfaSerial !== undefined,
+      env,
+      region,
+      settings,
+    );
 }
 
 /** Remembers root checks per key: a key does not change owner while a process runs. */
 const callerChecks = new Map<string, Promise<{ arn: string; accountId: string | undefined }>>();
 
+/** Where long-term keys came from, for messages. */
+interface KeysOrigin {
+  /** "the environment variables …", "profile "x" in <file>", "Profile "x" (process)". */
+  description: string;
+  /** The whole message of a `StaticCredentialsRefusedError`. */
+  refusal: string;
+  /** Whether the keys are used because no role source was found (static keys proper). */
+  noRoleSourceFound: boolean;
+}
+
 async function checkNotRoot(
   base: AwsCredentialIdentity,
-  origin: StaticKeysOrigin,
+  origin: KeysOrigin,
   region: string,
   env: NodeJS.ProcessEnv,
+  settings: Settings,
 ): Promise<string | undefined> {
   let check = callerChecks.get(base.accessKeyId);
   if (!check) {
-    check = callerIdentity(base, region);
+    check = callerIdentity(base, region, settings.sts);
     callerChecks.set(base.accessKeyId, check);
     check.catch(() => callerChecks.delete(base.accessKeyId));
   }
@@ -250,7 +335,7 @@ async function checkNotRoot(
     identity = await check;
   } catch (error) {
     throw new CredentialsCheckFailedError(
-      `Could not verify that the static keys from ${origin.description} are not root keys ` +
+      `Could not verify that the long-term keys from ${origin.description} are not root keys ` +
         `(sts:GetCallerIdentity failed: ${describeError(error, [base.secretAccessKey, base.sessionToken, ...secretsInEnv(env)])}). ` +
         "Set refuseRootKeys: false to skip the check.",
       error,
@@ -258,7 +343,7 @@ async function checkNotRoot(
   }
   if (isRootArn(identity.arn)) {
     throw new RootCredentialsRefusedError(
-      `The static keys from ${origin.description} belong to the root user of account ` +
+      `The long-term keys from ${origin.description} belong to the root user of account ` +
         `${identity.accountId ?? "unknown"}. Root keys are refused (refuseRootKeys): delete them, ` +
         "and give the workload a role or an IAM user with only the permissions it needs.",
     );
@@ -266,45 +351,44 @@ async function checkNotRoot(
   return identity.accountId;
 }
 
-/** Static keys, last: refused, warned about, checked for root, and upgraded when asked. */
-async function staticKeys(
-  shared: SharedConfig,
+/**
+ * What every long-term key goes through, whatever its source: refused under `staticKeys: "deny"`,
+ * checked for root, warned about, checked for age, and upgraded through `assumeRole` when asked.
+ * The returned function is called at every resolution and refresh.
+ */
+function longTermKeys(
+  origin: KeysOrigin,
+  source: CredentialSource,
   region: string,
   env: NodeJS.ProcessEnv,
   settings: Settings,
-): Promise<Resolved> {
+): (base: AwsCredentialIdentity) => Promise<RoleFirstCredentials> {
   const { logger, options } = settings;
-  const origin = findStaticKeys(env, shared, settings.sdkLogger);
-  if (!origin) {
-    throw new NoCredentialsError(
-      `No credentials found: no role source (${ROLE_SOURCES_TRIED}) and no static keys.`,
-    );
-  }
-  if (settings.staticKeys === "deny")
-    throw new StaticCredentialsRefusedError(staticRefusalMessage(origin));
-
   let warned = false;
-  const resolve = async (): Promise<RoleFirstCredentials> => {
-    const base = await origin.provider();
+  return async (base) => {
+    if (settings.staticKeys === "deny") throw new StaticCredentialsRefusedError(origin.refusal);
     const accountId = settings.refuseRootKeys
-      ? await checkNotRoot(base, origin, region, env)
+      ? await checkNotRoot(base, origin, region, env, settings)
       : undefined;
     const assume = options.assumeRole;
     if (!warned) {
       warned = true;
       if (settings.staticKeys === "warn") {
         const use = assume ? `exchanging it for a session of ${assume.roleArn}` : "using it as is";
+        const why = origin.noRoleSourceFound
+          ? `no role source was found (${ROLE_SOURCES_TRIED})`
+          : "it is a long-term key, not a role session";
         logger.warn(
           `@keycard/credentials: static access key ${maskAccessKeyId(base.accessKeyId)} from ` +
-            `${origin.description}: no role source was found (${ROLE_SOURCES_TRIED}), ${use}. ` +
+            `${origin.description}: ${why}, ${use}. ` +
             'Give the workload a role, or set staticKeys: "allow" to accept this quietly.',
         );
       }
       if (!base.sessionToken && Number.isFinite(settings.maxKeyAgeDays)) {
-        void checkKeyAge(base, region, settings.maxKeyAgeDays, logger);
+        void checkKeyAge(base, region, settings.maxKeyAgeDays, logger, settings.iam);
       }
     }
-    if (!assume) return withSource(base, "static", false, accountId);
+    if (!assume) return withSource(base, source, false, accountId);
     const mfa = assume.mfa;
     const session = fromTemporaryCredentials({
       masterCredentials: base,
@@ -315,7 +399,7 @@ async function staticKeys(
         ...(mfa ? { SerialNumber: mfa.serialNumber } : {}),
       },
       ...(mfa ? { mfaCodeProvider: () => mfa.tokenCode() } : {}),
-      clientConfig: { region },
+      clientConfig: stsConfig(region, settings),
       logger: settings.sdkLogger,
     });
     try {
@@ -327,12 +411,35 @@ async function staticKeys(
       );
     } catch (error) {
       throw new RoleSourceFailedError(
-        `Could not assume ${assume.roleArn} with the static keys from ${origin.description}: ` +
+        `Could not assume ${assume.roleArn} with the long-term keys from ${origin.description}: ` +
           describeError(error, [base.secretAccessKey, base.sessionToken, ...secretsInEnv(env)]),
         error,
       );
     }
   };
+}
+
+/** Static keys, last: refused, warned about, checked for root, and upgraded when asked. */
+async function staticKeys(
+  shared: SharedConfig,
+  region: string,
+  env: NodeJS.ProcessEnv,
+  settings: Settings,
+): Promise<Resolved> {
+  const found = findStaticKeys(env, shared, settings.sdkLogger);
+  if (!found) {
+    throw new NoCredentialsError(
+      `No credentials found: no role source (${ROLE_SOURCES_TRIED}) and no static keys.`,
+    );
+  }
+  const origin: KeysOrigin = {
+    description: found.description,
+    refusal: staticRefusalMessage(found),
+    noRoleSourceFound: true,
+  };
+  if (settings.staticKeys === "deny") throw new StaticCredentialsRefusedError(origin.refusal);
+  const guard = longTermKeys(origin, "static", region, env, settings);
+  const resolve = async () => guard(await found.provider());
   return { credentials: await resolve(), refresh: resolve };
 }
 
@@ -342,7 +449,7 @@ async function resolveChain(settings: Settings): Promise<Resolved> {
   const shared = await readSharedConfig(env, settings.options.profile);
   const region = regionOf(settings.options, shared, env);
   const webIdentity = webIdentityFromEnv(env, region, settings);
-  const container = containerFromEnv(env, settings);
+  const container = containerFromEnv(env, region, settings);
   // Probe instance metadata while the other sources are examined, unless an earlier source is
   // configured (it either wins or fails the chain) or the metadata service is turned off.
   const imdsReachable =
@@ -354,7 +461,7 @@ async function resolveChain(settings: Settings): Promise<Resolved> {
         );
   if (webIdentity) return webIdentity();
   if (container) return container();
-  const imds = await instanceMetadata(imdsReachable, env, settings);
+  const imds = await instanceMetadata(imdsReachable, env, region, settings);
   if (imds) return imds;
   const profile = profileRole(shared, region, env, settings);
   if (profile) return profile();
@@ -365,8 +472,10 @@ async function resolveChain(settings: Settings): Promise<Resolved> {
  * A credential provider that prefers roles over static keys. It tries, in order: web identity,
  * container credentials, instance metadata (IMDSv2), profiles that yield role, SSO or process
  * sessions, and only then static keys from the environment or the shared credentials file,
- * as `staticKeys` allows. Credentials are cached, refreshed in the background before they
- * expire, and say where they came from (see {@link credentialSourceOf}).
+ * as `staticKeys` allows. Long-term keys from any source (a `credential_process` printing an IAM
+ * user's keys) are treated as static keys: `staticKeys`, the root check and `assumeRole` apply.
+ * Credentials are cached, refreshed in the background before they expire, and say where they came
+ * from (see {@link credentialSourceOf}).
  * @example
  * ```ts
  * import { S3Client } from "@aws-sdk/client-s3";
@@ -388,6 +497,8 @@ export function fromRoleFirstChain(
     logger,
     sdkLogger: sdkSafeLogger(logger),
     probeTimeoutMs: options.metadataProbeTimeoutMs ?? 150,
+    sts: withoutCredentials(options.clientConfig?.sts),
+    iam: withoutCredentials(options.clientConfig?.iam),
     options,
   };
   // Once a source has answered, later refreshes go back to it rather than walking the chain.

@@ -60,4 +60,23 @@ describe("readSharedConfig", () => {
       mfaSerial: "arn:aws:iam::123456789012:mfa/me",
     });
   });
+
+  it.each([
+    ["web_identity_token_file = /var/run/token\n", "role_arn", "web_identity_token_file"],
+    [
+      "role_arn = arn:aws:iam::123456789012:role/a\n",
+      "source_profile, credential_source or web_identity_token_file",
+      "role_arn",
+    ],
+  ])(
+    "classifies half a role (%s) as incomplete, even beside static keys",
+    async (section, missing, present) => {
+      setup(`[profile x]\n${section}${KEYS}`, "", "x");
+      expect((await readSharedConfig(process.env, undefined)).offer).toEqual({
+        kind: "incomplete",
+        missing,
+        present,
+      });
+    },
+  );
 });

@@ -10,6 +10,8 @@ export type ProfileOffer =
   | { kind: "role"; source: CredentialSource; mfaSerial?: string; section: Section }
   /** Long-lived keys written in the profile; used only as the last resort. */
   | { kind: "static"; file: string }
+  /** Half a role: the named setting is missing. Never a reason to go on to static keys. */
+  | { kind: "incomplete"; missing: string; present: string }
   | { kind: "none" };
 
 /**
@@ -40,6 +42,9 @@ function classify(section: Section, staticKeysFile: string | undefined): Profile
   if (section["role_arn"] && section["web_identity_token_file"]) {
     return { kind: "role", source: "web-identity", section };
   }
+  if (section["web_identity_token_file"] && !section["role_arn"]) {
+    return { kind: "incomplete", missing: "role_arn", present: "web_identity_token_file" };
+  }
   if (section["role_arn"] && (section["source_profile"] || section["credential_source"])) {
     const mfaSerial = section["mfa_serial"];
     return mfaSerial
@@ -50,6 +55,13 @@ function classify(section: Section, staticKeysFile: string | undefined): Profile
     return { kind: "role", source: "sso", section };
   }
   if (section["credential_process"]) return { kind: "role", source: "process", section };
+  if (section["role_arn"]) {
+    return {
+      kind: "incomplete",
+      missing: "source_profile, credential_source or web_identity_token_file",
+      present: "role_arn",
+    };
+  }
   if (staticKeysFile) return { kind: "static", file: staticKeysFile };
   return { kind: "none" };
 }

@@ -1,3 +1,5 @@
+import type { IAMClientConfig } from "@aws-sdk/client-iam";
+import type { STSClientConfig } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, Logger } from "@smithy/types";
 
 /**
@@ -9,7 +11,9 @@ import type { AwsCredentialIdentity, Logger } from "@smithy/types";
  * - `instance-metadata`: the EC2 instance profile, through IMDSv2.
  * - `profile-role`: a profile with `role_arn` and `source_profile` or `credential_source`.
  * - `sso`: a profile with `sso_session` (or the legacy `sso_start_url`).
- * - `process`: a profile with `credential_process`.
+ * - `process`: a profile with `credential_process`. When the helper prints long-term keys, they
+ *   are treated as static keys (`staticKeys`, the root check, `assumeRole`) and the credentials
+ *   say `longTerm: true`.
  * - `static-upgraded`: long-lived keys exchanged for a role session through `assumeRole`.
  * - `static`: long-lived keys used as they are.
  * @public
@@ -25,7 +29,8 @@ export type CredentialSource =
   | "static";
 
 /**
- * What to do with long-lived access keys (from the environment or the shared credentials file).
+ * What to do with long-lived access keys: from the environment, the shared credentials file, or
+ * any source that yields them (a `credential_process` that prints an IAM user's keys).
  *
  * - `warn`: use them only when no role source exists, and say so through `logger.warn`.
  * - `deny`: refuse them with a `StaticCredentialsRefusedError`.
@@ -62,6 +67,22 @@ export interface AssumeRoleOptions {
 }
 
 /**
+ * Configuration of the STS and IAM clients the chain creates itself (see
+ * {@link RoleFirstChainOptions.clientConfig}): an endpoint, a region, a request handler (a proxy,
+ * TLS settings), retry settings. Credentials are always the chain's own.
+ * @public
+ */
+export interface ChainClientConfig {
+  /**
+   * For every STS client: web identity, profile roles, `assumeRole` and the root check
+   * (`sts:GetCallerIdentity`).
+   */
+  sts?: Omit<STSClientConfig, "credentials">;
+  /** For the IAM client of the key-age check (`iam:ListAccessKeys`). */
+  iam?: Omit<IAMClientConfig, "credentials">;
+}
+
+/**
  * Options of {@link fromRoleFirstChain}.
  * @public
  */
@@ -91,6 +112,16 @@ export interface RoleFirstChainOptions {
    */
   region?: string;
   /**
+   * Configuration of the STS and IAM clients the chain creates itself: web identity, profile
+   * roles, `assumeRole`, the root check (`sts`) and the key-age check (`iam`). Without it the
+   * clients use the SDK's defaults, including `AWS_ENDPOINT_URL_STS` and `AWS_ENDPOINT_URL_IAM`.
+   * @example
+   * ```ts
+   * fromRoleFirstChain({ clientConfig: { sts: { endpoint: "https://sts.eu-west-1.amazonaws.com" } } });
+   * ```
+   */
+  clientConfig?: ChainClientConfig;
+  /**
    * How long the instance-metadata probe may take before the chain decides there is no
    * instance metadata service. Default `150` milliseconds.
    */
@@ -112,6 +143,11 @@ export interface RoleFirstCredentials extends AwsCredentialIdentity {
   readonly source: CredentialSource;
   /** Whether the session was created with multi-factor authentication. */
   readonly mfa: boolean;
+  /**
+   * Whether these are long-term access keys (`AKIA…`, or no session token), whatever their source:
+   * `true` for `static`, and for a `credential_process` that prints an IAM user's keys.
+   */
+  readonly longTerm: boolean;
   /** The account the credentials belong to, when known. */
   readonly accountId?: string;
   /** The SDK's own credential feature codes (for its user agent), kept as the SDK set them. */
