@@ -37,4 +37,38 @@ describe("DecisionCache", () => {
     expect(cache.size).toBe(0);
     expect(cache.get("a")).toBeUndefined();
   });
+
+  it("is bounded in bytes: 300 distinct 1 MB keys keep only a few", () => {
+    const cache = new DecisionCache<{ resource: string }>(10_000);
+    const big = "k".repeat(1_000_000);
+    for (let i = 0; i < 300; i++) {
+      const key = `${i}:${big}`;
+      cache.set(key, { resource: key });
+    }
+    expect(cache.bytes).toBeLessThanOrEqual(64 * 1024 * 1024);
+    expect(cache.size).toBeLessThan(40);
+    expect(cache.get(`299:${big}`)).toBeDefined();
+  });
+
+  it("evicts by bytes as well as entries, and never keeps an entry larger than its budget", () => {
+    const cache = new DecisionCache<string>(100, 1000);
+    cache.set("a", "x".repeat(300));
+    cache.set("b", "y".repeat(300));
+    cache.set("c", "z".repeat(300));
+    expect(cache.get("a")).toBeUndefined();
+    expect(cache.get("c")).toBeDefined();
+    expect(cache.bytes).toBeLessThanOrEqual(1000);
+    cache.set("huge", "h".repeat(5000));
+    expect(cache.get("huge")).toBeUndefined();
+    expect(cache.get("c")).toBeDefined();
+  });
+
+  it("replacing a key at capacity keeps the others", () => {
+    const cache = new DecisionCache<number>(2);
+    cache.set("a", 1);
+    cache.set("b", 2);
+    cache.set("b", 3);
+    expect(cache.get("a")).toBe(1);
+    expect(cache.get("b")).toBe(3);
+  });
 });
