@@ -4,6 +4,7 @@ import { globalContext } from "./global-context.js";
 import { loadCatalog, loadedCatalog } from "./iam-catalog.js";
 import { InputView } from "./input-view.js";
 import { partitionForRegion } from "./partition.js";
+import { passesRoles, passRolePlan, requirePassRole } from "./pass-role.js";
 import { serviceRules } from "./rules.js";
 import { loadServiceIndex, resolveService, serviceIndexReady } from "./service-names.js";
 import type { OperationRule } from "./service-rules.js";
@@ -41,6 +42,8 @@ export async function preloadServices(services: Iterable<string>): Promise<void>
     if (!prefix) continue;
     prefixes.add(prefix);
     for (const related of serviceRules[prefix]?.related ?? []) prefixes.add(related);
+    // Operations that pass a role also need iam:PassRole from the IAM reference.
+    if (passesRoles(prefix)) prefixes.add("iam");
   }
   await Promise.all([...prefixes].map(loadCatalog));
   if (ready.size < 1000) for (const name of names) if (typeof name === "string") ready.add(name);
@@ -158,6 +161,9 @@ function map(args: AuthorizationInput): AuthorizationResult {
       `the IAM reference has no action ${[...new Set(call.missing)].join(", ")}`,
     );
   }
+  if (call.unmappable.length > 0) {
+    return unknown(prefix, [...new Set(call.unmappable)].slice(0, 5).join("; "));
+  }
   const result: AuthorizationResult = {
     known: true,
     service: prefix,
@@ -178,8 +184,18 @@ function planFor(prefix: string, sdkId: string | undefined, operation: string): 
     (Object.hasOwn(rules?.operations ?? {}, operation)
       ? rules?.operations?.[operation]
       : undefined) ?? rules?.operation?.(operation, sdkId, general !== null);
-  if (rule) plan = { operation, run: (call) => rule(call, () => general?.(call)) };
-  else plan = general ? { operation, run: general } : null;
+  let run: ((call: Call) => void) | undefined = rule
+    ? (call) => rule(call, () => general?.(call))
+    : (general ?? undefined);
+  const passRole = run ? passRolePlan(prefix, operation) : undefined;
+  if (run && passRole) {
+    const main = run;
+    run = (call) => {
+      main(call);
+      requirePassRole(call, passRole);
+    };
+  }
+  plan = run ? { operation, run } : null;
   // Only cache operations that exist, so odd names cannot grow the cache without bound.
   if (plan) plans.set(key, plan);
   return plan;

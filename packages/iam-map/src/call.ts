@@ -29,6 +29,8 @@ export class Call implements CallTarget {
   readonly alsoMayNeed: AuthorizationRequest[] = [];
   /** Actions a rule asked for that the IAM reference does not have. */
   readonly missing: string[] = [];
+  /** Parts of the input the mapping could not place (a list entry of the wrong kind): the call is unknown. */
+  readonly unmappable: string[] = [];
   /** Variable values the service rule derived for every action of the call. */
   variables: VariableValues | undefined;
   /** Condition keys a service rule derived for every request of the call. */
@@ -81,7 +83,7 @@ export class Call implements CallTarget {
     const given = options?.resource;
     const resources =
       given === undefined
-        ? resourcesFor(info, this, variables)
+        ? resourcesFor(info, this, variables, this.unmappable)
         : typeof given === "string"
           ? [given]
           : given;

@@ -164,4 +164,12 @@ export const variableSynonyms: Readonly<Record<string, readonly string[]>> = {
   // RDS names instances and clusters with `DBInstanceIdentifier` / `DBClusterIdentifier`.
   DbInstanceName: ["DBInstanceIdentifier"],
   DbClusterInstanceName: ["DBClusterIdentifier"],
+  // CloudFront distribution calls name the distribution `Id` (CloudFront API reference).
+  DistributionId: ["Id"],
+  // EC2 names security groups `GroupId` / `GroupIds` (EC2 API reference).
+  SecurityGroupId: ["GroupId", "GroupIds"],
+  // Systems Manager maintenance windows are `WindowId` (Systems Manager API reference).
+  ResourceId: ["WindowId"],
+  // Lambda layer versions are `VersionNumber` (Lambda API reference, GetLayerVersion).
+  LayerVersion: ["VersionNumber"],
 };

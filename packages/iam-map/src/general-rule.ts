@@ -27,6 +27,8 @@ export interface CallTarget {
   readonly region: string | undefined;
   readonly account: string | undefined;
   readonly input: InputView;
+  /** The operation being mapped, for variables that depend on it (IAM paths on create). */
+  readonly operation?: string;
 }
 
 const candidateCache = new Map<string, readonly string[]>();
@@ -44,7 +46,7 @@ function candidates(variable: string): readonly string[] {
     names.push(base, `${base}Name`, `${base}Id`, `${base}Identifier`);
   }
   names.push(`${variable}s`);
-  if (base.length > 0 && base !== variable) names.push(`${base}Names`, `${base}Ids`);
+  if (base.length > 0 && base !== variable) names.push(`${base}Names`, `${base}Ids`, `${base}s`);
   cached = [...new Set(names.map((n) => n.toLowerCase()))];
   candidateCache.set(variable, cached);
   return cached;
@@ -60,7 +62,10 @@ function variableValues(
   if (overrides && variable in overrides) {
     const v = overrides[variable];
     if (v === undefined) return undefined;
-    return typeof v === "string" ? [v] : v.length > 0 ? v : undefined;
+    if (typeof v === "string") return [v];
+    if (v.length === 0) return undefined;
+    // A rule's list may hold whole ARNs (SSM `Names`); they are placed whole, like input lists.
+    return v.map((s) => (s.startsWith("arn:") ? ARN_ENTRY + s : s));
   }
   switch (variable) {
     case "Partition":
@@ -70,6 +75,7 @@ function variableValues(
     case "Account":
       return target.account === undefined ? undefined : [target.account];
   }
+  if (variable.endsWith("NameWithPath")) return namesWithPath(variable, target, last);
   // Many calls name their main resource just `Name` (`CreateTopic`, `DescribeRule`); the main
   // resource is the last variable of an ARN, after its parents.
   const names =
@@ -80,10 +86,58 @@ function variableValues(
     const one = asString(value);
     // An ARN where a name belongs only fits if the whole ARN matches; that is tried separately.
     if (one !== undefined) return one.startsWith("arn:") ? undefined : [one];
-    const many = asStrings(value)?.filter((s) => !s.startsWith("arn:"));
+    // ARN entries of a list are kept, tagged, and placed whole if they fit the template.
+    const many = asStrings(value)?.map((s) => (s.startsWith("arn:") ? ARN_ENTRY + s : s));
     if (many && many.length > 0) return many;
   }
   return undefined;
+}
+
+/** Tags a list entry that is a whole ARN rather than a name (a character no name or ARN holds). */
+const ARN_ENTRY = "\u0002";
+
+const PATH_LABELS: Readonly<Record<string, string>> = {
+  UserNameWithPath: "IAM user path",
+  RoleNameWithPath: "IAM role path",
+  GroupNameWithPath: "IAM group path",
+  InstanceProfileNameWithPath: "IAM instance profile path",
+  PolicyNameWithPath: "IAM policy path",
+};
+
+/** The operation that creates each kind of IAM entity, and takes its `Path`. */
+const CREATES: Readonly<Record<string, string>> = {
+  UserNameWithPath: "CreateUser",
+  RoleNameWithPath: "CreateRole",
+  GroupNameWithPath: "CreateGroup",
+  InstanceProfileNameWithPath: "CreateInstanceProfile",
+  PolicyNameWithPath: "CreatePolicy",
+};
+
+/** IAM paths as the IAM API accepts them: `/` or `/a/b/`, printable ASCII. */
+const IAM_PATH = /^\/(?:[\x21-\x7e]*\/)?$/;
+
+/**
+ * IAM users, roles, groups, instance profiles and policies: the ARN holds the path before the
+ * name (`user/division/admin`; IAM User Guide, "IAM identifiers"). A call that creates one says
+ * the path (`Path`, `/` by default); any other call names only the name, so the path is unknown.
+ */
+function namesWithPath(
+  variable: string,
+  target: CallTarget,
+  last: boolean,
+): readonly string[] | undefined {
+  const names = variableValues(variable.slice(0, -"WithPath".length), target, undefined, last);
+  if (names === undefined) return undefined;
+  let path: string;
+  if (target.operation !== undefined && target.operation === CREATES[variable]) {
+    const given = target.input.get("Path");
+    if (given === undefined) path = "";
+    else if (typeof given === "string" && IAM_PATH.test(given)) path = given.slice(1);
+    else path = unknownPart("IAM path");
+  } else {
+    path = unknownPart(PATH_LABELS[variable] ?? "IAM path");
+  }
+  return names.map((name) => path + name);
 }
 
 interface Filled {
@@ -94,6 +148,10 @@ interface Filled {
   unknown: number;
   /** The whole ARN came from the input. */
   exact: boolean;
+  /** ARN entries of a list member that do not fit the template. */
+  stray?: string[];
+  /** ARN entries of a list member placed whole. */
+  placed?: string[];
 }
 
 function fill(
@@ -108,13 +166,26 @@ function fill(
   let prefixes = [""];
   let filled = 0;
   let unknown = 0;
+  const wholes: string[] = [];
+  const stray: string[] = [];
   for (const part of template.parts) {
     if ("literal" in part) {
       prefixes = prefixes.map((p) => p + part.literal);
       continue;
     }
     const last = part.variable === template.inputVariables[template.inputVariables.length - 1];
-    const values = variableValues(part.variable, target, overrides, last);
+    let values = variableValues(part.variable, target, overrides, last);
+    if (values?.some((v) => v.startsWith(ARN_ENTRY))) {
+      // SSM `Names`, ECS `tasks`, …: entries given as ARNs are authorized as those ARNs.
+      const names: string[] = [];
+      for (const v of values) {
+        if (!v.startsWith(ARN_ENTRY)) names.push(v);
+        else if (template.pattern.test(v.slice(1))) wholes.push(v.slice(1));
+        else stray.push(v.slice(1));
+      }
+      if (names.length === 0) prefixes = [];
+      values = names.length > 0 ? names : [""];
+    }
     const env =
       part.variable === "Partition" || part.variable === "Region" || part.variable === "Account";
     if (values === undefined) {
@@ -136,7 +207,13 @@ function fill(
       }
     }
   }
-  return { arns: prefixes, filled, unknown, exact: false };
+  const out: Filled = { arns: prefixes, filled, unknown, exact: false };
+  if (wholes.length > 0) {
+    out.arns = [...prefixes, ...wholes];
+    out.placed = wholes;
+  }
+  if (stray.length > 0) out.stray = stray;
+  return out;
 }
 
 /** Most combinations one call fans out to before a variable is marked unknown instead. */
@@ -154,6 +231,11 @@ function unknownLabel(variable: string): string {
     default:
       return variable;
   }
+}
+
+/** Names in reasons are clipped so a pathological input cannot make a huge message. */
+function clip(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }
 
 function hasInputOverride(template: ArnTemplate, overrides: VariableValues): boolean {
@@ -179,11 +261,14 @@ export function resourcesFor(
   action: ActionInfo,
   target: CallTarget,
   overrides: VariableValues | undefined,
+  problems?: string[],
 ): string[] {
   const types = action.resourceTypes;
   if (types.length === 0) return ["*"];
   const out: string[] = [];
   let partial: Filled | undefined;
+  const stray: string[] = [];
+  const placed = new Set<string>();
   for (const type of types) {
     let best: Filled | undefined;
     for (const template of type.templates) {
@@ -191,6 +276,8 @@ export function resourcesFor(
       if (better(f, best)) best = f;
     }
     if (!best) continue;
+    if (best.stray) stray.push(...best.stray);
+    if (best.placed) for (const arn of best.placed) placed.add(arn);
     const complete = best.unknown === 0 && (best.filled > 0 || types.length === 1);
     if (type.required || complete) out.push(...best.arns);
     else if (best.filled > 0 && better(best, partial)) partial = best;
@@ -198,6 +285,13 @@ export function resourcesFor(
   if (out.length === 0) {
     if (partial) out.push(...partial.arns);
     else out.push("*");
+  }
+  // An entry that fits none of the action's resource types is never dropped: the call is unknown.
+  if (problems) {
+    for (const arn of stray) {
+      if (placed.has(arn)) continue;
+      problems.push(`${action.id}: the list entry ${clip(arn)} is not an ARN this action takes`);
+    }
   }
   return out.length > 1 ? [...new Set(out)] : out;
 }

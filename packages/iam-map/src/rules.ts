@@ -1,6 +1,7 @@
 import type { ServiceRules } from "./service-rules.js";
 import { apiGatewayRules } from "./services/api-gateway.js";
 import { dynamodbRules } from "./services/dynamodb.js";
+import { ecsRules, route53Rules } from "./services/ecs-route53.js";
 import { kmsRules, lambdaRules, stsRules } from "./services/lambda-kms-sts.js";
 import { eventsRules, snsRules, sqsRules } from "./services/queues-topics.js";
 import { s3Rules } from "./services/s3.js";
@@ -19,4 +20,6 @@ export const serviceRules: Readonly<Record<string, ServiceRules>> = {
   ssm: ssmRules,
   apigateway: apiGatewayRules,
   events: eventsRules,
+  ecs: ecsRules,
+  route53: route53Rules,
 };

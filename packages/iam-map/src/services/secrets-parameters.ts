@@ -22,6 +22,25 @@ const SUFFIX = unknownPart("secret ARN suffix (6 random characters)");
 
 /** AWS Secrets Manager: names become ARNs with the unknown six-character suffix. @internal */
 export const secretsManagerRules: ServiceRules = {
+  operations: {
+    // Secrets Manager API reference, BatchGetSecretValue: "you must have
+    // secretsmanager:BatchGetSecretValue and secretsmanager:GetSecretValue for each secret. If you
+    // use filters, you must also have secretsmanager:ListSecrets."
+    BatchGetSecretValue: (call) => {
+      call.require("BatchGetSecretValue", { resource: "*" });
+      const list = asStrings(call.input.get("SecretIdList"), 20) ?? [];
+      for (const ref of list) {
+        const { id, vars } = secretId(ref);
+        call.require("GetSecretValue", { variables: { ...vars, SecretId: id } });
+      }
+      if (call.input.get("Filters") !== undefined || list.length === 0) {
+        call.require("ListSecrets", { resource: "*" });
+        call.require("GetSecretValue", {
+          variables: { SecretId: unknownPart("secrets the filters select") },
+        });
+      }
+    },
+  },
   variables: (call) => {
     const list = asStrings(call.input.get("SecretIdList"), 20);
     if (list && list.length > 0) {
@@ -42,23 +61,43 @@ function parameterPath(name: string): string {
   return name.replace(/^\//, "").replace(/:[^/:]+$/, "");
 }
 
+/**
+ * A `Names` entry: a name becomes its path; an ARN (a parameter shared from another account, or
+ * named by ARN) keeps its own partition, region and account, without a selector.
+ */
+function parameterEntry(name: string): string {
+  if (!name.startsWith("arn:")) return parameterPath(name);
+  const at = name.indexOf(":parameter/");
+  if (at < 0) return name;
+  return name.slice(0, at + 11) + parameterPath(name.slice(at + 11));
+}
+
 /** AWS Systems Manager: parameter names with or without a leading slash, names given as ARNs. @internal */
 export const ssmRules: ServiceRules = {
   variables: (call) => {
     const names = asStrings(call.input.get("Names"), 50);
     if (names && names.length > 0) {
-      return {
-        ParameterNameWithoutLeadingSlash: names
-          .filter((n) => !n.startsWith("arn:"))
-          .map(parameterPath),
-      };
+      // Systems Manager API reference, GetParameters: each entry of `Names` is authorized; one
+      // given as an ARN is that parameter, in its own account and region.
+      return { ParameterNameWithoutLeadingSlash: names.map(parameterEntry) };
     }
     const path = call.input.string("Path");
     if (path !== undefined && call.operation === "GetParametersByPath") {
       return { ParameterNameWithoutLeadingSlash: path.replace(/^\/+|\/+$/g, "") };
     }
     const name = asString(call.input.get("Name"));
-    if (name === undefined || name.startsWith("arn:")) return undefined;
+    if (name === undefined) return undefined;
+    if (name.startsWith("arn:")) {
+      const at = name.indexOf(":parameter/");
+      if (at < 0) return undefined;
+      const [, partition, , region, account] = name.split(":");
+      return {
+        Partition: partition,
+        Region: region,
+        Account: account,
+        ParameterNameWithoutLeadingSlash: parameterPath(name.slice(at + 11)),
+      };
+    }
     return { ParameterNameWithoutLeadingSlash: parameterPath(name) };
   },
 };

@@ -1,0 +1,81 @@
+import type { VariableValues } from "../general-rule.js";
+import { asString } from "../input-view.js";
+import type { ServiceRules } from "../service-rules.js";
+import { unknownPart } from "../unknown-part.js";
+
+const ECS_ARN = /^arn:([^:]+):ecs:([^:]*):([^:]*):([a-z-]+)\/(.+)$/;
+
+/**
+ * Amazon ECS: members take a name or an ARN (`cluster`, `service`, `task`, `taskDefinition`); a
+ * call that names no cluster uses the `default` cluster (ECS API reference, `cluster`: "If you do
+ * not specify a cluster, the default cluster is assumed"); a task definition named by family alone
+ * is its latest ACTIVE revision, which only the server knows.
+ * @internal
+ */
+export const ecsRules: ServiceRules = {
+  variables: (call) => {
+    const vars: Record<string, string | undefined> = {};
+    const cluster = call.input.string("cluster");
+    const arn = cluster === undefined ? null : ECS_ARN.exec(cluster);
+    if (arn) {
+      Object.assign(vars, { Partition: arn[1], Region: arn[2], Account: arn[3] });
+      vars["ClusterName"] = arn[5];
+    } else {
+      vars["ClusterName"] = cluster ?? call.input.string("clusterName") ?? "default";
+    }
+    const service = call.input.string("service");
+    if (service !== undefined) vars["ServiceName"] = service.slice(service.lastIndexOf("/") + 1);
+    const task = call.input.string("task");
+    if (task !== undefined) vars["TaskId"] = task.slice(task.lastIndexOf("/") + 1);
+    Object.assign(
+      vars,
+      taskDefinition(
+        call.operation,
+        call.input.string("taskDefinition"),
+        call.input.string("family"),
+      ),
+    );
+    return vars;
+  },
+};
+
+/** `family`, `family:revision` or a task definition ARN; RegisterTaskDefinition gets a new revision. */
+function taskDefinition(
+  operation: string,
+  ref: string | undefined,
+  family: string | undefined,
+): VariableValues {
+  if (operation === "RegisterTaskDefinition" && family !== undefined) {
+    return {
+      TaskDefinitionFamilyName: family,
+      TaskDefinitionRevisionNumber: unknownPart("revision ECS assigns"),
+    };
+  }
+  if (ref === undefined) return {};
+  const tail = ref.startsWith("arn:") ? ref.slice(ref.lastIndexOf("/") + 1) : ref;
+  const colon = tail.lastIndexOf(":");
+  if (colon < 0) {
+    return {
+      TaskDefinitionFamilyName: tail,
+      TaskDefinitionRevisionNumber: unknownPart("latest ACTIVE revision"),
+    };
+  }
+  return {
+    TaskDefinitionFamilyName: tail.slice(0, colon),
+    TaskDefinitionRevisionNumber: tail.slice(colon + 1),
+  };
+}
+
+/**
+ * Amazon Route 53: zones are `HostedZoneId` in most calls and `Id` in a few, and the API returns
+ * ids as `/hostedzone/Z1…` or `/change/C1…`; the ARN holds only the bare id (Service Authorization
+ * Reference, Route 53: `hostedzone/${Id}`).
+ * @internal
+ */
+export const route53Rules: ServiceRules = {
+  variables: (call) => {
+    const zone = asString(call.input.get("HostedZoneId")) ?? asString(call.input.get("Id"));
+    if (zone === undefined) return undefined;
+    return { Id: zone.slice(zone.lastIndexOf("/") + 1) };
+  },
+};
