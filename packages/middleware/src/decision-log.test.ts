@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
 import { makeTempDir } from "@keycard/test-utils";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { DECISION_PATH, type DecisionLogEntry } from "./decision-log.js";
+import { DECISION_PATH, type DecisionLogEntry, DecisionLogWriter } from "./decision-log.js";
 import { KeycardDeniedError } from "./errors.js";
 import { keycardPlugin } from "./keycard-plugin.js";
 import type { KeycardOptions } from "./options.js";
@@ -242,5 +242,65 @@ describe("decision log", () => {
       [put, sdkContext({ identity: { ...credentials, source: "sso", mfa: true } })],
     ]);
     expect(entry!.input.principal).toMatchObject({ source: "sso", mfa: true });
+  });
+});
+
+describe("backpressure", () => {
+  /** A stream that accepts writes but finishes none until released. */
+  function stuckStream() {
+    const pending: Array<() => void> = [];
+    const stream = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _encoding, callback) {
+        pending.push(callback);
+      },
+    });
+    const release = () => {
+      // Finish every write, including those that arrive while finishing.
+      while (pending.length > 0) pending.shift()!();
+    };
+    return { stream, release, pending };
+  }
+
+  test("a stuck stream holds a bounded number of bytes; drops are counted and warned once per burst", async () => {
+    const { stream, release } = stuckStream();
+    const logger = memoryLogger();
+    const writer = new DecisionLogWriter(stream, logger, 64 * 1024);
+    const line = JSON.stringify({ pad: "x".repeat(200) });
+    for (let i = 0; i < 10_000; i++) writer.write(line);
+    // The stream's own buffer plus the writer's stay near the budget, not 2 MB.
+    expect(stream.writableLength + writer.bufferedBytes).toBeLessThan(80 * 1024);
+    expect(writer.dropped).toBeGreaterThan(9000);
+    expect(logger.warnings).toHaveLength(1);
+    expect(logger.warnings[0]).toMatch(/decision log.*not keeping up/);
+    // Draining ends the burst: the count of what was dropped is reported once.
+    for (
+      let round = 0;
+      round < 200 && (writer.bufferedBytes > 0 || stream.writableLength > 0);
+      round++
+    ) {
+      release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(writer.bufferedBytes).toBe(0);
+    expect(logger.warnings).toHaveLength(2);
+    expect(logger.warnings[1]).toMatch(new RegExp(`dropped ${writer.dropped} decision`));
+    // A second burst warns again.
+    const again = writer.dropped;
+    for (let i = 0; i < 10_000; i++) writer.write(line);
+    expect(writer.dropped).toBeGreaterThan(again);
+    expect(logger.warnings).toHaveLength(3);
+    expect(logger.errors).toEqual([]);
+  });
+
+  test("a stream that keeps up loses nothing", async () => {
+    const log = streamLog();
+    const logger = memoryLogger();
+    const writer = new DecisionLogWriter(log.stream, logger, 4096);
+    for (let i = 0; i < 1000; i++) writer.write(JSON.stringify({ n: i }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(writer.dropped).toBe(0);
+    expect(log.entries()).toHaveLength(1000);
+    expect(logger.warnings).toEqual([]);
   });
 });

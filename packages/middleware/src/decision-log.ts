@@ -96,8 +96,14 @@ export function decisionLogLine(
   return JSON.stringify(entry);
 }
 
+/** Default bytes of decision log lines held while the stream is full. */
+export const DEFAULT_LOG_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /**
- * Appends JSON lines to a file or stream. A write failure is reported once and turns logging
+ * Appends JSON lines to a file or stream, respecting backpressure: while the stream is full
+ * (its `write` returned false and it has not drained), lines wait in a buffer bounded in bytes;
+ * beyond that they are dropped and counted, with one warning when a burst of drops starts and
+ * one with the count when the stream drains. A write failure is reported once and turns logging
  * off rather than failing the application's calls.
  * @internal
  */
@@ -105,36 +111,108 @@ export class DecisionLogWriter {
   readonly #stream: NodeJS.WritableStream;
   readonly #owned: boolean;
   readonly #logger: KeycardLogger;
+  readonly #maxBuffered: number;
+  readonly #queue: string[] = [];
+  #buffered = 0;
+  #waiting = false;
+  #burst = 0;
+  #dropped = 0;
   #failed = false;
   #closed: Promise<void> | undefined;
 
-  constructor(target: string | NodeJS.WritableStream, logger: KeycardLogger) {
+  constructor(
+    target: string | NodeJS.WritableStream,
+    logger: KeycardLogger,
+    maxBufferedBytes: number = DEFAULT_LOG_BUFFER_BYTES,
+  ) {
     this.#logger = logger;
+    this.#maxBuffered = maxBufferedBytes;
     this.#owned = typeof target === "string";
     this.#stream = typeof target === "string" ? createWriteStream(target, { flags: "a" }) : target;
-    if (typeof this.#stream.on === "function")
+    if (typeof this.#stream.on === "function") {
       this.#stream.on("error", (error) => this.#fail(error));
+      this.#stream.on("drain", () => this.#drain());
+    }
+  }
+
+  /** Lines dropped since the writer was made because the stream could not keep up. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** Bytes (UTF-16 code units) of lines waiting for the stream to drain. */
+  get bufferedBytes(): number {
+    return this.#buffered;
   }
 
   write(line: string): void {
     if (this.#failed || this.#closed) return;
-    try {
-      this.#stream.write(`${line}\n`);
-    } catch (error) {
-      this.#fail(error);
+    const text = `${line}\n`;
+    if (this.#waiting) {
+      if (this.#buffered + text.length > this.#maxBuffered) {
+        this.#drop();
+        return;
+      }
+      this.#queue.push(text);
+      this.#buffered += text.length;
+      return;
     }
+    this.#send(text);
   }
 
   /** Ends a file this writer opened (a stream passed in is left open) once its lines are written. */
   close(): Promise<void> {
     if (!this.#owned || this.#failed) return Promise.resolve();
-    this.#closed ??= new Promise((resolve) => this.#stream.end(() => resolve()));
+    this.#closed ??= new Promise((resolve) => {
+      // Lines still waiting go first: end() flushes them before closing.
+      const rest = this.#queue.splice(0).join("");
+      this.#buffered = 0;
+      if (rest) this.#stream.write(rest);
+      this.#stream.end(() => resolve());
+    });
     return this.#closed;
+  }
+
+  #send(text: string): void {
+    try {
+      // A stream without drain events cannot signal backpressure; it is written to as before.
+      if (this.#stream.write(text) === false && typeof this.#stream.on === "function") {
+        this.#waiting = true;
+      }
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #drain(): void {
+    this.#waiting = false;
+    while (this.#queue.length > 0 && !this.#waiting && !this.#failed) {
+      const text = this.#queue.shift()!;
+      this.#buffered -= text.length;
+      this.#send(text);
+    }
+    if (!this.#waiting && this.#burst > 0) {
+      this.#logger.warn(
+        `keycard: the decision log dropped ${this.#burst} decision${this.#burst === 1 ? "" : "s"} while its stream was full`,
+      );
+      this.#burst = 0;
+    }
+  }
+
+  #drop(): void {
+    this.#dropped++;
+    if (this.#burst++ === 0) {
+      this.#logger.warn(
+        `keycard: the decision log is not keeping up (${this.#maxBuffered} bytes waiting); dropping decisions until it drains`,
+      );
+    }
   }
 
   #fail(error: unknown): void {
     if (this.#failed) return;
     this.#failed = true;
+    this.#queue.length = 0;
+    this.#buffered = 0;
     const message = error instanceof Error ? error.message : String(error);
     this.#logger.error(
       `keycard: the decision log cannot be written (${message}); decision logging is off`,
