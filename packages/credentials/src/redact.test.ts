@@ -45,6 +45,18 @@ describe("redaction", () => {
     expect(logger.lines[0]?.text).toContain("arn:aws:sts::123456789012:assumed-role/app/s");
     expect(audit.leaks()).toEqual([]);
   });
+
+  it("cuts a failing helper's command line and stderr from what the SDK logs", () => {
+    audit.secret("--token=helper-argument-0001", "helper-stderr-0001");
+    const logger = audit.logger();
+    sdkSafeLogger(logger).debug(
+      "@smithy/property-provider -> Command failed: helper --token=helper-argument-0001\nhelper-stderr-0001",
+    );
+    expect(logger.lines[0]?.text).toBe(
+      "@smithy/property-provider -> Command failed: [command line and output not shown]",
+    );
+    expect(audit.leaks()).toEqual([]);
+  });
 });
 
 describe("completeLogger", () => {

@@ -36,7 +36,16 @@ export function describeError(error: unknown, secrets: ReadonlyArray<string | un
 /** Keys whose values are secret in the SDK's logged inputs and outputs. */
 const SECRET_KEY = /secret|token|password|^credentials$/i;
 
+/**
+ * exec's failure message, which the SDK's `fromProcess` logs and throws: `Command failed: <command
+ * line>\n<stderr>`. Everything after the marker can hold a secret.
+ */
+const COMMAND_FAILED = /Command failed:[\s\S]*/;
+
 function scrub(value: unknown, depth: number): unknown {
+  if (typeof value === "string") {
+    return value.replace(COMMAND_FAILED, "Command failed: [command line and output not shown]");
+  }
   if (depth > 8 || value === null || typeof value !== "object") return value;
   if (value instanceof Date || value instanceof Error) return value;
   if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
@@ -50,7 +59,8 @@ function scrub(value: unknown, depth: number): unknown {
 /**
  * Wraps the caller's logger for the SDK providers and clients the chain creates. The STS client
  * logs each call's output at `info` level and its redaction covers `SecretAccessKey` but not
- * `SessionToken`, so values under secret-looking keys are replaced before anything is written.
+ * `SessionToken`, so values under secret-looking keys are replaced before anything is written. The
+ * SDK's `fromProcess` logs a failing helper's command line and stderr; those are cut off too.
  * @internal
  */
 export function sdkSafeLogger(logger: Logger): Logger {

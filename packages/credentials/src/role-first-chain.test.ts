@@ -127,6 +127,30 @@ describe("a failing credential_process", () => {
     }
   });
 
+  it("behind a source_profile is not quoted either", async () => {
+    const env = setup();
+    const argument = "--api-key=source-profile-secret-0005";
+    audit.secret(argument, "stderr-secret-0006");
+    const script = join(env.dir, "base-helper.mjs");
+    writeFileSync(script, 'process.stderr.write("stderr-secret-0006"); process.exit(4);\n');
+    writeFileSync(
+      env.configFile,
+      `[profile app]\nrole_arn = ${ROLE_ARN}\nsource_profile = base\n\n` +
+        `[profile base]\ncredential_process = ${process.execPath} ${script} ${argument}\n`,
+    );
+    process.env["AWS_PROFILE"] = "app";
+    const error = await audit.rejection(fromRoleFirstChain({ logger: audit.logger() })());
+    expect(error.name).toBe("RoleSourceFailedError");
+    let text = "";
+    for (let e: unknown = error; e instanceof Error; e = (e as { cause?: unknown }).cause) {
+      text += `${e.message}\n${e.stack ?? ""}\n`;
+    }
+    expect(text).toContain("credential_process");
+    for (const secret of [argument, "stderr-secret-0006", "base-helper.mjs"]) {
+      expect(text).not.toContain(secret);
+    }
+  });
+
   it("says so when it prints something that is not credentials", async () => {
     const env = setup();
     credentialProcess(env, 'process.stdout.write("token=stdout-secret-0004");\n');

@@ -19,7 +19,7 @@ import {
 } from "./errors.js";
 import { callerIdentity, checkKeyAge, isRootArn } from "./identity-checks.js";
 import { metadataDisabled, metadataEndpoint, probeMetadataEndpoint } from "./metadata-probe.js";
-import { runCredentialProcess } from "./process-credentials.js";
+import { CredentialProcessError, runCredentialProcess } from "./process-credentials.js";
 import { completeLogger, describeError, maskAccessKeyId, sdkSafeLogger } from "./redact.js";
 import { refreshingCache } from "./refreshing-cache.js";
 import { readSharedConfig, type SharedConfig } from "./shared-config.js";
@@ -128,14 +128,34 @@ async function fromRoleSource(
     try {
       identity = await provider();
     } catch (error) {
+      const safe = withoutHelperOutput(error);
       throw new RoleSourceFailedError(
-        `${what} is configured but did not yield credentials: ${describeError(error, secretsInEnv(env))}`,
-        error,
+        `${what} is configured but did not yield credentials: ${describeError(safe, secretsInEnv(env))}`,
+        safe,
       );
     }
     return isLongTerm(identity) ? guard(identity) : withSource(identity, source, mfa);
   };
   return { credentials: await call(), refresh: call };
+}
+
+/**
+ * The SDK's own `fromProcess` (reached through a `source_profile` with `credential_process`) throws
+ * exec's message, `Command failed: <command line>\n<stderr>`. Neither may leave the process, so
+ * such an error is replaced, cause and all, by one that says only that a helper failed.
+ */
+function withoutHelperOutput(error: unknown): unknown {
+  // keycard's own runner says only which profile failed and how.
+  if (error instanceof CredentialProcessError) return error;
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (/Command failed|credential_process/i.test(e.message)) {
+      return new CredentialProcessError(
+        "A credential_process of a source profile failed (its command line and output are not shown).",
+      );
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return error;
 }
 
 /** Stops the chain on half a role: the missing setting is named, static keys are never tried. */
