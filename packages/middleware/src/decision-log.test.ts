@@ -148,6 +148,89 @@ describe("decision log", () => {
     });
   });
 
+  test("secrets carried by ordinary-looking members are redacted by operation", async () => {
+    const cases: Array<[string, string, object, object]> = [
+      [
+        "SSMClient",
+        "PutParameter",
+        { Name: "/orders/db-password-v2", Value: "s3cr3t-ssm", Type: "SecureString" },
+        { Name: "/orders/db-password-v2", Value: "[redacted]", Type: "SecureString" },
+      ],
+      [
+        "LambdaClient",
+        "CreateFunction",
+        {
+          FunctionName: "orders-api",
+          Role: ROLE_ARN,
+          Environment: { Variables: { DB_URL: "postgres://u:s3cr3t-env@db" } },
+        },
+        { FunctionName: "orders-api", Environment: { Variables: "[redacted]" } },
+      ],
+      [
+        "LambdaClient",
+        "UpdateFunctionConfiguration",
+        { FunctionName: "orders-api", Environment: { Variables: { API_KEY: "s3cr3t-env2" } } },
+        { FunctionName: "orders-api", Environment: { Variables: "[redacted]" } },
+      ],
+      [
+        "CognitoIdentityProviderClient",
+        "RespondToAuthChallenge",
+        {
+          ClientId: "client-1",
+          ChallengeName: "SMS_MFA",
+          Session: "s3cr3t-session",
+          ChallengeResponses: { USERNAME: "bob", SMS_MFA_CODE: "s3cr3t-code" },
+        },
+        { ClientId: "client-1", Session: "[redacted]", ChallengeResponses: "[redacted]" },
+      ],
+      [
+        "CognitoIdentityProviderClient",
+        "AdminInitiateAuth",
+        {
+          UserPoolId: "us-east-1_abc",
+          ClientId: "client-1",
+          AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
+          AuthParameters: { USERNAME: "bob", PASSWORD: "s3cr3t-auth" },
+        },
+        { UserPoolId: "us-east-1_abc", AuthParameters: "[redacted]" },
+      ],
+      [
+        "CognitoIdentityProviderClient",
+        "ConfirmForgotPassword",
+        { ClientId: "client-1", Username: "bob", ConfirmationCode: "s3cr3t-confirm" },
+        { Username: "bob", ConfirmationCode: "[redacted]" },
+      ],
+      [
+        "EventBridgeClient",
+        "PutEvents",
+        {
+          Entries: [
+            { Source: "orders", DetailType: "paid", Detail: '{"card":"s3cr3t-card"}' },
+            { Source: "orders", DetailType: "paid", Detail: '{"card":"s3cr3t-card2"}' },
+          ],
+        },
+        {
+          Entries: [
+            { Source: "orders", DetailType: "paid", Detail: "[redacted]" },
+            { Source: "orders", DetailType: "paid", Detail: "[redacted]" },
+          ],
+        },
+      ],
+    ];
+    const entries = await logged(
+      { mode: "audit" },
+      cases.map(([client, operation, input]) => [
+        input,
+        sdkContext({ client, command: `${operation}Command` }),
+      ]),
+    );
+    expect(entries).toHaveLength(cases.length);
+    expect(JSON.stringify(entries)).not.toMatch(/s3cr3t/);
+    cases.forEach(([, operation, , expected], i) => {
+      expect(entries[i]!.keycard.input, operation).toMatchObject(expected);
+    });
+  });
+
   test("redact adds names and patterns to the defaults", async () => {
     const [entry] = await logged({ redact: ["Key", /^Buck/] }, [[put]]);
     expect(entry!.keycard.input).toEqual({

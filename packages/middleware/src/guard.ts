@@ -21,7 +21,7 @@ import { DecisionMemo } from "./decision-memo.js";
 import { inputKey } from "./input-key.js";
 import { LearnRecorder } from "./learn-recorder.js";
 import { type KeycardLogger, type KeycardOptions, validateOptions } from "./options.js";
-import { redactionMatcher, summarizeInput } from "./redact.js";
+import { redactionMatcher, secretPaths, summarizeInput } from "./redact.js";
 import { type ClientConfigLike, configuredRegion, readSdkCall, type SdkCall } from "./sdk-call.js";
 
 /** A decision and whether the middleware must refuse the call. @internal */
@@ -429,7 +429,13 @@ export class KeycardGuard {
             requests,
             client: call?.client || "unknown",
             sent,
-            input: summarizeInput(input, this.#redacted),
+            input: summarizeInput(
+              input,
+              this.#redacted,
+              call &&
+                (secretPaths(call.client, call.operation) ??
+                  secretPaths(decision.service, call.operation)),
+            ),
           },
           this.#redacted,
         );

@@ -27,6 +27,120 @@ export const DEFAULT_REDACTED_FIELDS: ReadonlyArray<string> = [
 
 const REDACTED = "[redacted]";
 
+/**
+ * Members that hold secrets under names that look ordinary, by operation: the value of an SSM
+ * parameter, a Lambda function's environment, Cognito's authentication flow members and
+ * EventBridge event details. Each path is member names from the input, `*` for every item of a
+ * list. The names that identify a resource (`Name`, `FunctionName`, `UserPoolId`, `Username`,
+ * `Source`) stay in the log.
+ */
+const OPERATION_SECRETS: ReadonlyArray<{
+  clients: ReadonlyArray<string>;
+  operations: ReadonlyArray<string>;
+  paths: ReadonlyArray<string>;
+}> = [
+  { clients: ["SSMClient", "ssm"], operations: ["PutParameter"], paths: ["Value"] },
+  {
+    clients: ["LambdaClient", "lambda"],
+    operations: ["CreateFunction", "UpdateFunctionConfiguration"],
+    paths: ["Environment.Variables"],
+  },
+  {
+    clients: ["CognitoIdentityProviderClient", "cognito-idp"],
+    operations: [
+      "InitiateAuth",
+      "AdminInitiateAuth",
+      "RespondToAuthChallenge",
+      "AdminRespondToAuthChallenge",
+      "AssociateSoftwareToken",
+      "VerifySoftwareToken",
+      "ConfirmForgotPassword",
+      "ConfirmSignUp",
+      "SignUp",
+      "VerifyUserAttribute",
+      "ChangePassword",
+      "AdminSetUserPassword",
+      "AdminCreateUser",
+      "StartWebAuthnRegistration",
+      "CompleteWebAuthnRegistration",
+    ],
+    paths: [
+      "AuthParameters",
+      "ChallengeResponses",
+      "Session",
+      "UserCode",
+      "ConfirmationCode",
+      "Code",
+      "TemporaryPassword",
+      "Credential",
+      "ClientMetadata",
+    ],
+  },
+  {
+    clients: ["CognitoIdentityClient", "cognito-identity"],
+    operations: ["GetId", "GetCredentialsForIdentity", "GetOpenIdToken"],
+    paths: ["Logins"],
+  },
+  {
+    clients: ["EventBridgeClient", "CloudWatchEventsClient", "events"],
+    operations: ["PutEvents", "PutPartnerEvents"],
+    paths: ["Entries.*.Detail"],
+  },
+  {
+    clients: ["EventBridgeClient", "CloudWatchEventsClient", "events"],
+    operations: ["CreateConnection", "UpdateConnection"],
+    paths: ["AuthParameters"],
+  },
+  { clients: ["EventBridgeClient", "events"], operations: ["TestEventPattern"], paths: ["Event"] },
+  {
+    clients: ["SecretsManagerClient", "secretsmanager"],
+    operations: ["CreateSecret", "PutSecretValue", "UpdateSecret"],
+    paths: ["SecretString", "SecretBinary"],
+  },
+];
+
+const SECRET_PATHS: ReadonlyMap<string, ReadonlyArray<ReadonlyArray<string>>> = (() => {
+  const map = new Map<string, Array<ReadonlyArray<string>>>();
+  for (const entry of OPERATION_SECRETS) {
+    for (const client of entry.clients) {
+      for (const operation of entry.operations) {
+        const key = `${client}\u0000${operation}`;
+        const paths = map.get(key) ?? [];
+        paths.push(...entry.paths.map((p) => p.split(".")));
+        map.set(key, paths);
+      }
+    }
+  }
+  return map;
+})();
+
+/**
+ * The member paths redacted for an operation, by SDK client name or IAM service prefix.
+ * @internal
+ */
+export function secretPaths(
+  client: string,
+  operation: string,
+): ReadonlyArray<ReadonlyArray<string>> | undefined {
+  return SECRET_PATHS.get(`${client}\u0000${operation}`);
+}
+
+/** The paths that continue below `name` (`*` matches any member or list item). */
+function below(
+  paths: ReadonlyArray<ReadonlyArray<string>> | undefined,
+  name: string | undefined,
+): { redact: boolean; rest: ReadonlyArray<ReadonlyArray<string>> | undefined } {
+  if (!paths) return { redact: false, rest: undefined };
+  let redact = false;
+  const rest: Array<ReadonlyArray<string>> = [];
+  for (const path of paths) {
+    if (path[0] !== "*" && path[0] !== name) continue;
+    if (path.length === 1) redact = true;
+    else rest.push(path.slice(1));
+  }
+  return { redact, rest: rest.length > 0 ? rest : undefined };
+}
+
 /** Identifiers the default `*Secret*` pattern would otherwise hide. */
 const SECRET_IDENTIFIERS = new Set(["secretid", "secretarn", "secretname", "secretidlist"]);
 const MAX_DEPTH = 4;
@@ -81,9 +195,17 @@ function clipString(value: string): string {
  * cycles, bigints).
  * @internal
  */
-export function summarizeInput(input: unknown, redacted: (name: string) => boolean): unknown {
+export function summarizeInput(
+  input: unknown,
+  redacted: (name: string) => boolean,
+  paths?: ReadonlyArray<ReadonlyArray<string>>,
+): unknown {
   const seen = new WeakSet<object>();
-  const walk = (value: unknown, depth: number): unknown => {
+  const walk = (
+    value: unknown,
+    depth: number,
+    within: ReadonlyArray<ReadonlyArray<string>> | undefined,
+  ): unknown => {
     switch (typeof value) {
       case "string":
         return clipString(value);
@@ -107,7 +229,10 @@ export function summarizeInput(input: unknown, redacted: (name: string) => boole
     if (depth >= MAX_DEPTH) return "[…]";
     seen.add(value);
     if (Array.isArray(value)) {
-      const items = value.slice(0, MAX_ITEMS).map((item) => walk(item, depth + 1));
+      const { redact, rest } = below(within, undefined);
+      const items = value
+        .slice(0, MAX_ITEMS)
+        .map((item) => (redact ? REDACTED : walk(item, depth + 1, rest)));
       if (value.length > MAX_ITEMS) items.push(`…(+${value.length - MAX_ITEMS} more)`);
       return items;
     }
@@ -122,13 +247,14 @@ export function summarizeInput(input: unknown, redacted: (name: string) => boole
         continue;
       }
       if (member === undefined) continue;
-      out[clipString(key)] = redacted(key) ? REDACTED : walk(member, depth + 1);
+      const { redact, rest } = below(within, key);
+      out[clipString(key)] = redact || redacted(key) ? REDACTED : walk(member, depth + 1, rest);
     }
     if (keys.length > MAX_KEYS) out["…"] = `+${keys.length - MAX_KEYS} more members`;
     return out;
   };
   try {
-    return walk(input, 0);
+    return walk(input, 0, paths);
   } catch {
     return "[unreadable]";
   }
