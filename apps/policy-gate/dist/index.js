@@ -31436,6 +31436,7 @@ function asError(thrown) {
 }
 
 // ../../packages/engine/src/patterns.ts
+var UNKNOWN_PART = "\uE000";
 var GLOB_ANY = "\uE001";
 var GLOB_ONE = "\uE002";
 var RESERVED_CHARACTERS = /[\uE000-\uE00F]/;
@@ -31839,6 +31840,18 @@ function classifyKey(key, assumedAbsent) {
   if (serverSideKey(lower) && !assumedAbsent(lower)) return "s";
   return void 0;
 }
+function assumedAbsentMatcher(assume) {
+  if (!assume) return () => false;
+  const exact = /* @__PURE__ */ new Set();
+  const prefixes = [];
+  for (const [key, how] of Object.entries(assume)) {
+    if (how !== "absent") continue;
+    const lower = key.toLowerCase();
+    if (lower.endsWith("*")) prefixes.push(lower.slice(0, -1));
+    else exact.add(lower);
+  }
+  return (key) => exact.has(key) || prefixes.some((prefix) => key.startsWith(prefix));
+}
 
 // ../../packages/engine/src/compile.ts
 var DOCUMENT_ELEMENTS = /* @__PURE__ */ new Set(["Version", "Id", "Statement"]);
@@ -32085,6 +32098,26 @@ function compilePolicyData(sources, options = {}) {
   }
   return { statements, index, has_boundary: hasBoundary };
 }
+function unknowableKeyWarnings(statements) {
+  const warnings = [];
+  for (const statement of statements) {
+    const keys = /* @__PURE__ */ new Set();
+    for (const condition of statement.condition ?? []) {
+      if (condition.u === "s") keys.add(condition.w.key);
+    }
+    if (keys.size === 0) continue;
+    const list2 = [...keys];
+    const why = list2.map((key) => `${key} (${serverSideKey(key)?.why ?? "known only to AWS"})`);
+    const { ref } = statement;
+    warnings.push({
+      code: "UnknowableConditionKey",
+      message: `${statement.label} depends on ${why.join(", ")}, unknown before the call: ${statement.effect === "Deny" ? "the Deny applies whenever the request does not carry the key" : "the Allow never allows when the request does not carry the key"}`,
+      location: { document: ref.document, statementIndex: ref.statementIndex, element: "Condition" },
+      keys: list2
+    });
+  }
+  return warnings;
+}
 
 // ../../packages/engine/src/load-policy.ts
 import { readFile as readFile2 } from "node:fs/promises";
@@ -32128,33 +32161,138 @@ async function unknownActionWarnings(sources) {
   return warnings;
 }
 
+// ../../packages/engine/src/partial-requests.ts
+function wasmInput(input) {
+  let prepared;
+  for (const [i, request2] of input.requests.entries()) {
+    if (request2.resourceParts === void 0 && request2.unknownContext === void 0) {
+      prepared?.push(request2);
+      continue;
+    }
+    const converted = partialRequest(request2, i);
+    if (typeof converted === "string") return converted;
+    prepared ??= input.requests.slice(0, i);
+    prepared.push(converted);
+  }
+  return prepared ? { ...input, requests: prepared } : input;
+}
+function partialRequest(request2, i) {
+  const { resourceParts, unknownContext, ...rest } = request2;
+  const out = { ...rest };
+  if (unknownContext !== void 0) {
+    if (!Array.isArray(unknownContext) || unknownContext.some((k) => typeof k !== "string"))
+      return `requests[${i}].unknownContext must be a list of condition keys`;
+    if (unknownContext.length > 0)
+      out.uk = Object.fromEntries(unknownContext.map((key) => [key.toLowerCase(), true]));
+  }
+  if (resourceParts === void 0) return out;
+  if (!Array.isArray(resourceParts) || resourceParts.length === 0)
+    return `requests[${i}].resourceParts must be a non-empty list`;
+  let display = "";
+  let glob = "";
+  let regex = "^";
+  const unknown = [];
+  for (const [k, part] of resourceParts.entries()) {
+    if (typeof part === "string") {
+      if (RESERVED_CHARACTERS.test(part))
+        return `requests[${i}].resourceParts[${k}] contains a character from U+E000 to U+E00F, which keycard reserves for unknown parts`;
+      display += part;
+      glob += part;
+      regex += escapeRegex2(part);
+      continue;
+    }
+    const what = part?.unknown;
+    if (typeof what !== "string" || what === "")
+      return `requests[${i}].resourceParts[${k}] must be text or { unknown: "what is unknown" }`;
+    display += "*";
+    glob += UNKNOWN_PART;
+    regex += "(?s:.*)";
+    if (!unknown.includes(what)) unknown.push(what);
+  }
+  if (unknown.length === 0) return { ...out, resource: display };
+  return { ...out, resource: display, rp: glob, rre: `${regex}$`, up: unknown };
+}
+
 // ../../packages/engine/src/decision-cache.ts
+var DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+var MAX_VISITED = 1e4;
+var MAX_DEPTH = 16;
+function approximateBytes(value) {
+  let visited = 0;
+  const size = (v, depth) => {
+    if (++visited > MAX_VISITED || depth > MAX_DEPTH) return 64;
+    switch (typeof v) {
+      case "string":
+        return 16 + 2 * v.length;
+      case "object": {
+        if (v === null) return 8;
+        let total = 32;
+        if (Array.isArray(v)) {
+          for (const item of v) total += 8 + size(item, depth + 1);
+          return total;
+        }
+        for (const key of Object.keys(v)) {
+          total += 8 + size(v[key], depth + 1);
+        }
+        return total;
+      }
+      default:
+        return 8;
+    }
+  };
+  return size(value, 0);
+}
 var DecisionCache = class {
   #entries = /* @__PURE__ */ new Map();
   #maxEntries;
-  constructor(maxEntries) {
+  #maxBytes;
+  #sizeOf;
+  #bytes = 0;
+  /**
+   * @param maxEntries - most entries kept
+   * @param maxBytes - most approximate bytes kept, keys and values together
+   * @param sizeOf - the approximate size of a value; {@link approximateBytes} by default
+   */
+  constructor(maxEntries, maxBytes = DEFAULT_CACHE_BYTES, sizeOf = approximateBytes) {
     this.#maxEntries = maxEntries;
+    this.#maxBytes = maxBytes;
+    this.#sizeOf = sizeOf;
   }
   get(key) {
-    const value = this.#entries.get(key);
-    if (value !== void 0) {
-      this.#entries.delete(key);
-      this.#entries.set(key, value);
-    }
-    return value;
+    const entry = this.#entries.get(key);
+    if (entry === void 0) return void 0;
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return entry.value;
   }
   set(key, value) {
-    if (this.#entries.size >= this.#maxEntries) {
+    this.#delete(key);
+    const bytes = 2 * key.length + this.#sizeOf(value);
+    if (bytes > this.#maxBytes) return;
+    while (this.#entries.size > 0 && (this.#entries.size >= this.#maxEntries || this.#bytes + bytes > this.#maxBytes)) {
       const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
+      if (oldest.done) break;
+      this.#delete(oldest.value);
     }
-    this.#entries.set(key, value);
+    this.#entries.set(key, { value, bytes });
+    this.#bytes += bytes;
   }
   get size() {
     return this.#entries.size;
   }
+  /** The approximate bytes held, keys and values together. */
+  get bytes() {
+    return this.#bytes;
+  }
   clear() {
     this.#entries.clear();
+    this.#bytes = 0;
+  }
+  #delete(key) {
+    const entry = this.#entries.get(key);
+    if (entry === void 0) return;
+    this.#entries.delete(key);
+    this.#bytes -= entry.bytes;
   }
 };
 
@@ -32385,7 +32523,9 @@ var WasmPolicy = class {
     try {
       const problem2 = inputProblem(input);
       if (problem2) return denyAll(input, `cannot evaluate: ${problem2}`);
-      key = JSON.stringify(input);
+      const prepared = wasmInput(input);
+      if (typeof prepared === "string") return denyAll(input, `cannot evaluate: ${prepared}`);
+      key = JSON.stringify(prepared);
     } catch (thrown) {
       return denyAll(
         input,
@@ -32414,6 +32554,14 @@ function freezeDecision(decision) {
     for (const matched of request2.matched) Object.freeze(matched);
     Object.freeze(request2.matched);
     if (request2.customDenies) Object.freeze(request2.customDenies);
+    if (request2.unknown) Object.freeze(request2.unknown);
+    if (request2.conditionFailures) {
+      for (const failure of request2.conditionFailures) {
+        Object.freeze(failure.values);
+        Object.freeze(failure);
+      }
+      Object.freeze(request2.conditionFailures);
+    }
     if (request2.customAllows) Object.freeze(request2.customAllows);
     Object.freeze(request2);
   }
@@ -32445,8 +32593,13 @@ async function loadPolicy2(options) {
   } else {
     wasmBytes = await readBuiltinWasm();
   }
-  const data = compilePolicyData(sources);
-  const warnings = options.checkActions === false ? [] : await unknownActionWarnings(sources);
+  const data = compilePolicyData(sources, {
+    assumedAbsent: assumedAbsentMatcher(options.assumeUnknown)
+  });
+  const warnings = [
+    ...options.checkActions === false ? [] : await unknownActionWarnings(sources),
+    ...unknowableKeyWarnings(data.statements)
+  ];
   for (const warning2 of warnings) options.onWarning?.(warning2);
   const wasm = await instantiate2(wasmBytes, origin);
   const { keycard: bundleKeycard, ...otherData } = extraData;
@@ -33401,7 +33554,8 @@ async function checkLint(tools, set, workspace, config) {
   if (!tools.regal)
     return { findings: [], note: "Regal was not found, so Rego files were not linted" };
   const configPath = join5(workspace.scratch, "regal-config.yaml");
-  await writeFile2(configPath, config ?? DEFAULT_REGAL_CONFIG);
+  const refused = config !== void 0 && /^\s*capabilities\s*:/m.test(config);
+  await writeFile2(configPath, refused ? DEFAULT_REGAL_CONFIG : config ?? DEFAULT_REGAL_CONFIG);
   const result = await runTool(
     tools.regal,
     ["lint", "--format", "json", "--config-file", configPath, "set"],
@@ -33424,6 +33578,9 @@ async function checkLint(tools, set, workspace, config) {
     };
   }
   return {
+    ...refused ? {
+      note: "The Regal configuration sets capabilities, which Regal would fetch or read, so the default configuration was used"
+    } : {},
     findings: (parsed.violations ?? []).map((v) => {
       const file = displayPath(workspace, v.location?.file);
       return {
@@ -34134,6 +34291,28 @@ function countRequests(inputs) {
   return inputs.reduce((n, input) => n + input.requests.length, 0);
 }
 
+// ../../packages/access-diff/src/escape.ts
+var CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+var MARKDOWN = /[\\`*_[\]|~]/g;
+function markdownText(text) {
+  return text.replace(CONTROL, " ").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(MARKDOWN, (c) => `\\${c}`).replace(/@/g, "@\u200B");
+}
+function markdownCode(text) {
+  const clean = text.replace(CONTROL, " ").replace(/\|/g, "\\|");
+  const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((run2) => run2.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = clean.startsWith("`") || clean.endsWith("`") ? " " : "";
+  return `${fence}${pad}${clean}${pad}${fence}`;
+}
+function logText(text) {
+  return text.replace(CONTROL, (c) => {
+    if (c === "\n") return "\\n";
+    if (c === "\r") return "\\r";
+    if (c === "	") return "\\t";
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}
+
 // ../../packages/access-diff/src/gate.ts
 import { lstat as lstat2, readdir as readdir3, readFile as readFile6, stat } from "node:fs/promises";
 import { isAbsolute, join as join10, normalize } from "node:path";
@@ -34514,14 +34693,8 @@ async function runGate(options) {
 }
 
 // ../../packages/access-diff/src/render-markdown.ts
-function cell(text) {
-  return text.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
-}
-function code(text) {
-  const clean = text.replace(/\r?\n/g, " ");
-  const fence = clean.includes("`") ? "``" : "`";
-  return `${fence}${cell(clean)}${fence}`;
-}
+var cell = markdownText;
+var code = markdownCode;
 function actionsCell(change) {
   if (change.actions.length > 6 && change.actionPatterns.length > 0) {
     const patterns = change.actionPatterns.map(code).join(", ");
@@ -34969,7 +35142,9 @@ async function labelsOf(inputs, pr, target) {
     return await currentLabels(github.getOctokit(inputs.githubToken), target);
   } catch (error2) {
     core2.info(
-      `Could not read the current labels (${error2.message}); using the event's.`
+      logText(
+        `Could not read the current labels (${error2.message}); using the event's.`
+      )
     );
     return fromEvent;
   }
@@ -35004,7 +35179,8 @@ async function run() {
         timeoutMs: inputs.timeoutSeconds * 1e3
       },
       ...fallbackLibrary ? { fallbackLibrary } : {},
-      onProgress: (message) => core2.info(message)
+      // Progress names sets and files from the pull request: one log line each, always.
+      onProgress: (message) => core2.info(logText(message))
     });
     const sarifPath = join11(process.env.RUNNER_TEMP ?? tmpdir2(), "keycard-policy-gate.sarif");
     await writeFile5(sarifPath, JSON.stringify(toSarif(report), null, 2));

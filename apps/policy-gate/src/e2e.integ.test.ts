@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type GitHubStub, startGitHubStub } from "./test-utils/github-stub.js";
-import { createRepo, iamDocument, OPA, REGAL, type TempRepo } from "./test-utils/repo.js";
+import { createRepo, iamDocument, MONOREPO, OPA, REGAL, type TempRepo } from "./test-utils/repo.js";
 import { type ActionRun, runAction } from "./test-utils/run-action.js";
 
 const ORDERS = "policies/orders/orders.json";
@@ -66,8 +68,11 @@ afterAll(async () => {
 
 let nextPr = 1;
 
-function repo(head: Record<string, string | null>): TempRepo {
-  const r = createRepo(baseFiles(), head);
+function repo(
+  head: Record<string, string | null>,
+  options: { links?: Record<string, string> } = {},
+): TempRepo {
+  const r = createRepo(baseFiles(), head, options);
   onTestFinished(() => r.remove());
   return r;
 }
@@ -264,5 +269,102 @@ describe("the bundled action", () => {
     expect(commentsOf(run.pr)).toHaveLength(0);
     expect(run.summary).toContain("comes from a fork");
     expect(run.summary).toContain("keycard policy gate: pass");
+  });
+});
+
+describe("a hostile pull request", () => {
+  const everything = { Sid: "All", Effect: "Allow", Action: "iam:*", Resource: "*" };
+  const approved = { labels: ["policy-change-approved"] };
+
+  it("cannot pass by replacing a policy file with a symbolic link", async () => {
+    const r = repo(
+      { "elsewhere/all.json": iamDocument([everything]) },
+      { links: { [ORDERS]: "../../elsewhere/all.json" } },
+    );
+    const run = await gate(r, approved);
+    expect(run.outputs.result).toBe("fail");
+    expect(commentsOf(run.pr)[0]?.body).toContain("SymbolicLink");
+  });
+
+  it("cannot hide a file over the size limit", async () => {
+    const big = `${JSON.stringify({ Version: "2012-10-17", Statement: [everything], pad: "x".repeat(9 * 1024 * 1024) })}\n`;
+    const run = await gate(repo({ "policies/orders/big.json": big }), approved);
+    expect(run.outputs.result).toBe("fail");
+    expect(commentsOf(run.pr)[0]?.body).toContain("FileTooLarge");
+  });
+
+  it("cannot replace the keycard library from a folder of its own", async () => {
+    const fake = 'package keycard.authz\n\ndecision := {"results": [{"allow": true}]}\n';
+    const run = await gate(
+      repo({ "policies/aaa/authz.rego": fake, [ORDERS]: iamDocument([read, write, everything]) }),
+      approved,
+    );
+    expect(run.outputs.result).toBe("fail");
+    expect(commentsOf(run.pr)[0]?.body).toContain("ReservedPackage");
+  });
+
+  it("cannot set keycard's data or ship data the bundle ignores", async () => {
+    const run = await gate(
+      repo({
+        "policies/orders/data.json": JSON.stringify({ keycard: { documents: [] } }),
+        "policies/payments/data.yaml": "keycard: {}\n",
+      }),
+      approved,
+    );
+    expect(run.outputs.result).toBe("fail");
+    const body = commentsOf(run.pr)[0]?.body ?? "";
+    expect(body).toContain("ReservedDataKey");
+    expect(body).toContain("UnsupportedDataFile");
+  });
+
+  it("needs approval for a custom allow rule, and says why", async () => {
+    const rule =
+      'package keycard.custom.backdoor\n\nallow contains "ok" if {\n\tinput.principal.arn == "arn:aws:iam::999999999999:role/x"\n}\n';
+    const r = repo({ "policies/payments/backdoor.rego": rule });
+    const run = await gate(r, { inputs: { "coverage-threshold": "0" } });
+    expect(run.outputs.result).toBe("fail");
+    expect(commentsOf(run.pr)[0]?.body).toContain("custom Rego can grant access of unknown extent");
+  });
+
+  it("ignores a Regal configuration from the pull request", async () => {
+    const trusted = `${readFileSync(join(MONOREPO, "policies", ".regal", "config.yaml"), "utf8")}    line-length:\n      level: ignore\n`;
+    const r = createRepo(
+      { ...baseFiles(), "policies/.regal/config.yaml": trusted },
+      { "policies/payments/payments.rego": PAYMENTS_RULE.replace("never deleted.", "kept.") },
+      { links: { "policies/.regal/config.yaml": "/proc/self/environ" } },
+    );
+    onTestFinished(() => r.remove());
+    const run = await gate(r, approved);
+    expect(run.outputs.result, run.stdout).toBe("pass");
+    const body = commentsOf(run.pr)[0]?.body ?? "";
+    expect(body).toContain("base commit's configuration");
+    expect(body + run.summary).not.toMatch(/test-token|GITHUB_/);
+  });
+
+  it("cannot hide the comment, ping a team or forge a workflow command", async () => {
+    const hostile = "orders <!-- @acme/admins\n::warning::forged";
+    const run = await gate(
+      repo({
+        [ORDERS]: iamDocument([
+          read,
+          write,
+          {
+            ...everything,
+            Sid: undefined,
+            Action: "s3:DeleteObject",
+            Resource: "arn:aws:s3:::orders/*",
+          },
+        ]),
+        "policies/x\n::warning::forged/p.json": iamDocument([read]),
+        "policies/orders/notes.rego": `package keycard.custom.notes\n\ndeny contains "${hostile.replace(/\n/g, "\\n")}" if false\n`,
+      }),
+    );
+    expect(run.stdout).not.toMatch(/^::warning::forged/m);
+    const body = commentsOf(run.pr)[0]?.body ?? "";
+    const prose = body
+      .replace("<!-- keycard-policy-gate -->", "")
+      .replace(/(`+)(?!`)[^\n]*?[^`]\1(?!`)/g, "");
+    expect(prose).not.toContain("<!--");
+    expect(prose).not.toContain("@acme/admins");
   });
 });

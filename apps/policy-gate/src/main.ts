@@ -8,6 +8,7 @@ import * as github from "@actions/github";
 import {
   AccessDiffError,
   type GateReport,
+  logText,
   renderMarkdown,
   runGate,
   toAnnotations,
@@ -127,7 +128,9 @@ async function labelsOf(
     return await currentLabels(github.getOctokit(inputs.githubToken), target);
   } catch (error) {
     core.info(
-      `Could not read the current labels (${(error as Error).message}); using the event's.`,
+      logText(
+        `Could not read the current labels (${(error as Error).message}); using the event's.`,
+      ),
     );
     return fromEvent;
   }
@@ -165,7 +168,8 @@ export async function run(): Promise<void> {
         timeoutMs: inputs.timeoutSeconds * 1000,
       },
       ...(fallbackLibrary ? { fallbackLibrary } : {}),
-      onProgress: (message) => core.info(message),
+      // Progress names sets and files from the pull request: one log line each, always.
+      onProgress: (message) => core.info(logText(message)),
     });
 
     const sarifPath = join(process.env.RUNNER_TEMP ?? tmpdir(), "keycard-policy-gate.sarif");

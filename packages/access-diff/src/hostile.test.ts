@@ -1,8 +1,10 @@
 import { symlinkSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { diffPolicySets } from "./diff.js";
 import { runGate } from "./gate.js";
-import { git, iam, LIBRARY, TOOLS, tempRepo, writeTree } from "./test-utils/fixtures.js";
+import { git, iam, LIBRARY, TOOLS, tempDir, tempRepo, writeTree } from "./test-utils/fixtures.js";
 import type { GateReport } from "./types.js";
 
 const read = { Sid: "Read", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::o/*" };
@@ -93,5 +95,35 @@ describe("a hostile pull request", () => {
     );
     const approved = await gate(repo, repo.head, true);
     expect(approved.reasons.find((r) => /custom Rego/.test(r.message))?.waived).toBe(true);
+  });
+});
+
+describe("a Regal configuration", () => {
+  it("never makes Regal fetch capabilities from a URL", async () => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests += 1;
+      res.end("{}");
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const { port } = server.address() as { port: number };
+    try {
+      const head = writeTree(tempDir(), {
+        "orders.json": iam(read),
+        "x.rego":
+          'package keycard.custom.x\n\ndeny contains "no" if {\n\tinput.request.action == "s3:PutObject"\n}\n',
+      });
+      const diff = await diffPolicySets({
+        head,
+        library: LIBRARY,
+        tools: TOOLS,
+        coverageThreshold: 0,
+        regalConfig: `capabilities:\n  from:\n    url: http://127.0.0.1:${port}/caps.json\n`,
+      });
+      expect(requests).toBe(0);
+      expect(diff.notes.join(" ")).toMatch(/sets capabilities/);
+    } finally {
+      server.close();
+    }
   });
 });

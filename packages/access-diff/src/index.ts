@@ -9,6 +9,7 @@ export { FORBIDDEN_BUILTINS } from "./capabilities.js";
 export { type CorpusLimits, PROBE_PRINCIPAL, PROBE_REGION } from "./corpus.js";
 export { type DiffOptions, diffPolicySets } from "./diff.js";
 export { AccessDiffError, type AccessDiffErrorCode } from "./errors.js";
+export { logText } from "./escape.js";
 export { type GateOptions, runGate } from "./gate.js";
 export { type MarkdownOptions, renderMarkdown } from "./render-markdown.js";
 export { renderTerminal, type TerminalOptions } from "./render-terminal.js";

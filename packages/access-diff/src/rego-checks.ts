@@ -179,7 +179,10 @@ export async function checkLint(
   if (!tools.regal)
     return { findings: [], note: "Regal was not found, so Rego files were not linted" };
   const configPath = join(workspace.scratch, "regal-config.yaml");
-  await writeFile(configPath, config ?? DEFAULT_REGAL_CONFIG);
+  // A configuration may name capabilities by URL or file, which Regal would fetch or read:
+  // such a configuration is never used.
+  const refused = config !== undefined && /^\s*capabilities\s*:/m.test(config);
+  await writeFile(configPath, refused ? DEFAULT_REGAL_CONFIG : (config ?? DEFAULT_REGAL_CONFIG));
   const result = await runTool(
     tools.regal,
     ["lint", "--format", "json", "--config-file", configPath, "set"],
@@ -210,6 +213,11 @@ export async function checkLint(
     };
   }
   return {
+    ...(refused
+      ? {
+          note: "The Regal configuration sets capabilities, which Regal would fetch or read, so the default configuration was used",
+        }
+      : {}),
     findings: (parsed.violations ?? []).map((v) => {
       const file = displayPath(workspace, v.location?.file);
       return {

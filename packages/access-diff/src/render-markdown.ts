@@ -1,3 +1,4 @@
+import { markdownCode, markdownText } from "./escape.js";
 import {
   describeConditions,
   describeRequest,
@@ -25,15 +26,10 @@ interface Budget {
   findings: number;
 }
 
-function cell(text: string): string {
-  return text.replace(/\r?\n/g, " ").replace(/\|/g, "\\|");
-}
-
-function code(text: string): string {
-  const clean = text.replace(/\r?\n/g, " ");
-  const fence = clean.includes("`") ? "``" : "`";
-  return `${fence}${cell(clean)}${fence}`;
-}
+/** Text from the pull request, as a table cell or a line: see {@link markdownText}. */
+const cell = markdownText;
+/** Text from the pull request, as code: see {@link markdownCode}. */
+const code = markdownCode;
 
 function actionsCell(change: AccessChange): string {
   if (change.actions.length > 6 && change.actionPatterns.length > 0) {

@@ -1,3 +1,4 @@
+import { logSafe } from "./escape.js";
 import {
   describeConditions,
   describeRequest,
@@ -33,7 +34,9 @@ function painter(color: boolean, code: string): Paint {
  * ```
  * @public
  */
-export function renderTerminal(report: GateReport, options: TerminalOptions = {}): string {
+export function renderTerminal(hostile: GateReport, options: TerminalOptions = {}): string {
+  // Names and messages come from the pull request: one line each, whatever they hold.
+  const report = logSafe(hostile);
   const color = options.color ?? false;
   const red = painter(color, "31");
   const green = painter(color, "32");

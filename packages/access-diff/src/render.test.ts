@@ -149,3 +149,34 @@ describe("toSarif and toAnnotations", () => {
     expect(annotations.filter((a) => a.level === "notice")).toHaveLength(1);
   });
 });
+
+describe("hostile names in a report", () => {
+  it("cannot hide the comment, ping people or break out of code in markdown", () => {
+    const name = "policies/x<!--\n@org/team``` ";
+    const report = buildReport([
+      set({
+        name,
+        findings: [
+          {
+            check: "regal",
+            severity: "error",
+            message: "<!-- @admins please approve",
+            file: `${name}/a.rego`,
+            rule: "x`y",
+          },
+        ],
+      }),
+    ]);
+    const text = renderMarkdown(report);
+    // Inside code spans nothing is HTML or a mention; outside them nothing may be.
+    const prose = text.replace(/(`+)(?!`)[^\n]*?[^`]\1(?!`)/g, "");
+    expect(prose).not.toContain("<!--");
+    expect(prose).not.toMatch(/@org\/team|@admins/);
+    expect(text).toContain("````policies/x");
+  });
+
+  it("keeps each terminal line a single line", () => {
+    const report = buildReport([set({ name: "policies/x\n::error::forged" })]);
+    expect(renderTerminal(report)).not.toMatch(/^::error::/m);
+  });
+});

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -49,13 +49,13 @@ function write(dir: string, files: Record<string, string | null>): void {
 /**
  * Creates a repository whose first commit holds `base` (plus the keycard Rego library under
  * `policies/keycard` when `library` is set) and whose second commit applies `head` (a null
- * value deletes the file). The head commit is checked out.
+ * value deletes the file, and `links` become symbolic links). The head commit is checked out.
  * @internal
  */
 export function createRepo(
   base: Record<string, string>,
   head: Record<string, string | null>,
-  options: { library?: boolean } = {},
+  options: { library?: boolean; links?: Record<string, string> } = {},
 ): TempRepo {
   const dir = mkdtempSync(join(tmpdir(), "keycard-gate-repo-"));
   git(dir, "init", "-q", "-b", "main");
@@ -68,6 +68,11 @@ export function createRepo(
   git(dir, "commit", "-q", "-m", "base");
   const baseSha = git(dir, "rev-parse", "HEAD");
   write(dir, head);
+  for (const [path, target] of Object.entries(options.links ?? {})) {
+    rmSync(join(dir, path), { force: true });
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    symlinkSync(target, join(dir, path));
+  }
   git(dir, "add", "-A");
   git(dir, "commit", "-q", "--allow-empty", "-m", "head");
   const headSha = git(dir, "rev-parse", "HEAD");

@@ -62,7 +62,7 @@ unknown(req, env, key, cls) if {
 
 principal_unknown(_, env) if not env.principal_given
 
-principal_unknown("tags", env) if not is_object(env.principal.tags)
+principal_unknown("tags", env) if not is_object(object.get(env.principal, "tags", null))
 
 # Only IAM users have a user name; for any other known type its absence is real.
 principal_unknown("username", env) if {
@@ -136,7 +136,7 @@ part_cover_regex(part, req, env) := escape_regex(variable(part, req, env)) if no
 
 # variable_unknown is true when a variable's value is unknown before the call, or carries the
 # characters keycard reserves for unknown parts (so it cannot be compared as text).
-variable_unknown(part, req, env) if unknown(req, env, part["var"], object.get(part, "u", ""))
+variable_unknown(part, req, env) if unknown(req, env, part.var, object.get(part, "u", ""))
 
 variable_unknown(part, req, env) if regex.match(`[\x{E000}-\x{E00F}]`, variable(part, req, env))
 
@@ -160,11 +160,11 @@ part_regex(part, req, env) := escape_regex(variable(part, req, env)) if not part
 # A value the request does not carry is the default, unless it is unknown: then the default
 # says nothing about what AWS will see.
 variable(part, req, env) := s if {
-	v := value(req, env, part["var"])
+	v := value(req, env, part.var)
 	not is_array(v)
 	s := as_string(v)
 } else := part.default if {
-	not unknown(req, env, part["var"], object.get(part, "u", ""))
+	not unknown(req, env, part.var, object.get(part, "u", ""))
 }
 
 escape_regex(s) := concat("", [e |
