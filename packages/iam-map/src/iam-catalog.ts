@@ -100,9 +100,11 @@ async function readCatalog(prefix: string): Promise<ServiceCatalog | null> {
         memberKeys.push([key, m[2]!.toLowerCase().replace(/-/g, "")]);
       }
     }
-    const tagKeys = conditionKeys.some(
-      (k) => k === "aws:TagKeys" || k.startsWith("aws:RequestTag/"),
-    );
+    // Request tags may be listed on the action or on its resource types (ec2:CreateTags).
+    const isTagKey = (k: string) => k === "aws:TagKeys" || k.startsWith("aws:RequestTag/");
+    const tagKeys =
+      conditionKeys.some(isTagKey) ||
+      details.resourceTypes.some((rt) => rt.conditionKeys.some(isTagKey));
     actions.set(details.name.toLowerCase(), {
       id: `${prefix}:${details.name}`,
       prefix,

@@ -6,6 +6,7 @@ import { kmsRules, lambdaRules, stsRules } from "./services/lambda-kms-sts.js";
 import { eventsRules, snsRules, sqsRules } from "./services/queues-topics.js";
 import { s3Rules } from "./services/s3.js";
 import { secretsManagerRules, ssmRules } from "./services/secrets-parameters.js";
+import { ec2Rules, elasticacheRules, rdsRules } from "./services/tag-on-create.js";
 
 /** Curated rules by IAM prefix: where AWS authorizes differently from the general rule. @internal */
 export const serviceRules: Readonly<Record<string, ServiceRules>> = {
@@ -22,4 +23,7 @@ export const serviceRules: Readonly<Record<string, ServiceRules>> = {
   events: eventsRules,
   ecs: ecsRules,
   route53: route53Rules,
+  ec2: ec2Rules,
+  rds: rdsRules,
+  elasticache: elasticacheRules,
 };

@@ -73,6 +73,19 @@ function taskDefinition(
  * @internal
  */
 export const route53Rules: ServiceRules = {
+  related: ["ec2"],
+  operations: {
+    // Route 53 API reference, CreateHostedZone / AssociateVPCWithHostedZone: a private zone's VPC
+    // is checked with ec2:DescribeVpcs (Route 53 Developer Guide, "API permissions reference").
+    CreateHostedZone: (call, general) => {
+      general();
+      if (call.input.get("VPC") !== undefined) call.require("ec2:DescribeVpcs", { resource: "*" });
+    },
+    AssociateVPCWithHostedZone: (call, general) => {
+      general();
+      call.require("ec2:DescribeVpcs", { resource: "*" });
+    },
+  },
   variables: (call) => {
     const zone = asString(call.input.get("HostedZoneId")) ?? asString(call.input.get("Id"));
     if (zone === undefined) return undefined;

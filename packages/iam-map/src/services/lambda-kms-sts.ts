@@ -1,7 +1,8 @@
 import type { VariableValues } from "../general-rule.js";
-import { isRecord, safeKeys } from "../input-view.js";
+import { isRecord, items, safeKeys } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
 import type { ContextValue } from "../types.js";
+import { unknownPart } from "../unknown-part.js";
 import { kmsKeyArn } from "./kms-keys.js";
 
 /**
@@ -68,6 +69,23 @@ export const kmsRules: ServiceRules = {
       call.require("ReEncryptFrom", { resource: from.arn });
       call.require("ReEncryptTo", { resource: to.arn });
     },
+    // KMS API reference, ReplicateKey: "kms:ReplicateKey on the primary key … kms:CreateKey in an
+    // IAM policy in the replica Region", and kms:TagResource there when the call carries tags.
+    ReplicateKey: (call, general) => {
+      general();
+      const replica = call.input.string("ReplicaRegion");
+      const context = replica ? { "aws:RequestedRegion": replica } : undefined;
+      const resource = "*";
+      call.require("CreateKey", context ? { resource, context } : { resource });
+      if (items(call.input.get("Tags"), 1).length > 0) {
+        const key = call.arn(
+          "kms",
+          `key/${unknownPart("replica key id (same as the primary)")}`,
+          replica,
+        );
+        call.require("TagResource", context ? { resource: key, context } : { resource: key });
+      }
+    },
   },
 };
 
@@ -76,6 +94,11 @@ export const stsRules: ServiceRules = {
   operations: {
     GetCallerIdentity: (call) => {
       call.note = "GetCallerIdentity needs no permission: AWS always allows it";
+    },
+    // IAM User Guide, "Permissions for GetSessionToken": no permission is needed to get a session
+    // token for one's own credentials.
+    GetSessionToken: (call) => {
+      call.note = "GetSessionToken needs no permission: AWS always allows it";
     },
   },
 };

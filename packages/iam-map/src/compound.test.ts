@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { map, pairs } from "./test-utils/map.js";
+
+describe("tag-on-create", () => {
+  it("EC2 RunInstances with TagSpecifications also needs ec2:CreateTags on the new instance (EC2 User Guide, 'Grant permission to tag Amazon EC2 resources during creation')", async () => {
+    const r = await map("EC2Client", "RunInstancesCommand", {
+      ImageId: "ami-1",
+      MinCount: 1,
+      MaxCount: 1,
+      TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: "team", Value: "a" }] }],
+    });
+    const tag = r.requests.find((q) => q.action === "ec2:CreateTags");
+    expect(tag).toMatchObject({
+      resource: "arn:aws:ec2:us-east-1:123456789012:instance/*",
+      resourceParts: [
+        "arn:aws:ec2:us-east-1:123456789012:instance/",
+        { unknown: "id EC2 assigns to the new instance" },
+      ],
+      context: {
+        "ec2:CreateAction": "RunInstances",
+        "aws:RequestTag/team": "a",
+        "aws:TagKeys": ["team"],
+      },
+    });
+  });
+
+  it("RDS CreateDBInstance with Tags also needs rds:AddTagsToResource (RDS User Guide, 'Granting permission to tag Amazon RDS resources during creation')", async () => {
+    const r = await map("RDSClient", "CreateDBInstanceCommand", {
+      DBInstanceIdentifier: "db1",
+      DBInstanceClass: "db.t3.micro",
+      Engine: "mysql",
+      Tags: [{ Key: "team", Value: "a" }],
+    });
+    expect(pairs(r.requests)).toEqual([
+      ["rds:CreateDBInstance", "arn:aws:rds:us-east-1:123456789012:db:db1"],
+      ["rds:AddTagsToResource", "arn:aws:rds:us-east-1:123456789012:db:db1"],
+    ]);
+    expect(r.requests[1]?.context?.["aws:TagKeys"]).toEqual(["team"]);
+  });
+
+  it("no tags, no tagging check", async () => {
+    const r = await map("EC2Client", "CreateVolumeCommand", { AvailabilityZone: "us-east-1a" });
+    expect(r.requests.some((q) => q.action === "ec2:CreateTags")).toBe(false);
+  });
+});
+
+describe("permission-free and compound operations", () => {
+  it("sts:GetSessionToken needs no permission (IAM User Guide, 'Permissions for GetSessionToken')", async () => {
+    const r = await map("STSClient", "GetSessionTokenCommand", {});
+    expect(r).toMatchObject({ known: true, requests: [] });
+    expect(r.reason).toContain("always allows");
+  });
+
+  it("sts:GetCallerIdentity is always allowed, and the result says so (STS API reference, GetCallerIdentity)", async () => {
+    const r = await map("STSClient", "GetCallerIdentityCommand", {});
+    expect(r).toMatchObject({ known: true, requests: [] });
+    expect(r.reason).toContain("always allows");
+  });
+
+  it("kms:ReplicateKey also needs kms:CreateKey in the replica Region (KMS API reference, ReplicateKey)", async () => {
+    const r = await map("KMSClient", "ReplicateKeyCommand", {
+      KeyId: "mrk-1",
+      ReplicaRegion: "eu-west-1",
+    });
+    expect(pairs(r.requests)).toEqual([
+      ["kms:ReplicateKey", "arn:aws:kms:us-east-1:123456789012:key/mrk-1"],
+      ["kms:CreateKey", "*"],
+    ]);
+    expect(r.requests[1]?.context?.["aws:RequestedRegion"]).toBe("eu-west-1");
+  });
+
+  it("Route 53 CreateHostedZone with a VPC also needs ec2:DescribeVpcs (Route 53 API reference, CreateHostedZone)", async () => {
+    const r = await map("Route53Client", "CreateHostedZoneCommand", {
+      Name: "example.com",
+      CallerReference: "c",
+      VPC: { VPCId: "vpc-1", VPCRegion: "us-east-1" },
+    });
+    expect(pairs(r.requests)).toContainEqual(["ec2:DescribeVpcs", "*"]);
+    const publicZone = await map("Route53Client", "CreateHostedZoneCommand", {
+      Name: "example.com",
+      CallerReference: "c",
+    });
+    expect(pairs(publicZone.requests)).not.toContainEqual(["ec2:DescribeVpcs", "*"]);
+  });
+});

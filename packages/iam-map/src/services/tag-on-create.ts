@@ -1,0 +1,67 @@
+import { asString, isRecord, items, read } from "../input-view.js";
+import type { OperationRule, ServiceRules } from "../service-rules.js";
+import { unknownPart } from "../unknown-part.js";
+
+/**
+ * Amazon EC2: a create call that carries `TagSpecifications` is also authorized as `ec2:CreateTags`
+ * on each resource it tags, with `ec2:CreateAction` and the request tags (EC2 User Guide, "Grant
+ * permission to tag Amazon EC2 resources during creation"). The new resource's id is assigned by
+ * EC2, so it is an unknown part.
+ * @internal
+ */
+export const ec2Rules: ServiceRules = {
+  operation: (name, _sdkId, hasGeneral) => (hasGeneral ? ec2TagOnCreate(name) : undefined),
+};
+
+function ec2TagOnCreate(name: string): OperationRule {
+  return (call, general) => {
+    general();
+    const types = new Set<string>();
+    for (const spec of items(call.input.get("TagSpecifications"), 50)) {
+      if (!isRecord(spec) || items(read(spec, "Tags"), 1).length === 0) continue;
+      const type = asString(read(spec, "ResourceType"));
+      types.add(type ?? "");
+    }
+    for (const type of types) {
+      const resource = type
+        ? call.arn("ec2", `${type}/${unknownPart(`id EC2 assigns to the new ${type}`)}`)
+        : call.arn("ec2", unknownPart("resource the call creates"));
+      call.require("CreateTags", { resource, context: { "ec2:CreateAction": name } });
+    }
+  };
+}
+
+/**
+ * RDS and ElastiCache: a create call with `Tags` is also authorized as `AddTagsToResource` on the
+ * resource it creates (RDS User Guide, "Granting permission to tag Amazon RDS resources during
+ * creation"; ElastiCache User Guide, "Using tag-based access control").
+ */
+function addTagsOnCreate(name: string): OperationRule | undefined {
+  if (!name.startsWith("Create") && !name.startsWith("Copy") && !name.startsWith("Restore")) {
+    return undefined;
+  }
+  return (call, general) => {
+    general();
+    if (items(call.input.get("Tags"), 1).length === 0) return;
+    const created = call.requests
+      .filter((q) => q.action.toLowerCase() === `${call.prefix}:${name}`.toLowerCase())
+      .map((q) => rebuild(q));
+    for (const resource of new Set(created)) call.require("AddTagsToResource", { resource });
+  };
+}
+
+/** A finished request's resource, back in the form rules build (unknown parts marked). */
+function rebuild(request: { resource: string; resourceParts?: ReadonlyArray<unknown> }): string {
+  if (!request.resourceParts) return request.resource;
+  return request.resourceParts
+    .map((p) => (typeof p === "string" ? p : unknownPart((p as { unknown: string }).unknown)))
+    .join("");
+}
+
+/** @internal */
+export const rdsRules: ServiceRules = {
+  operation: (name, _sdkId, hasGeneral) => (hasGeneral ? addTagsOnCreate(name) : undefined),
+};
+
+/** @internal */
+export const elasticacheRules: ServiceRules = rdsRules;
