@@ -149,7 +149,7 @@ describe("compileConditions", () => {
         IpAddress: { "aws:SourceIp": ["10.0.0.1", "::ffff:10.0.0.0/104", "2001:db8::/32"] },
       },
       where,
-    );
+    ).map(({ w: _written, u: _unknown, ...rest }) => rest);
     expect(compiled).toEqual([
       {
         op: "str_eq",

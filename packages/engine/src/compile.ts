@@ -1,6 +1,7 @@
+import { classifyKey, serverSideKey } from "./condition-keys.js";
 import { type CompiledCondition, compileConditions } from "./condition-operators.js";
-import { PolicyLoadError, type PolicyLocation } from "./errors.js";
-import { type CompiledPattern, compilePattern } from "./patterns.js";
+import { PolicyLoadError, type PolicyLocation, type PolicyWarning } from "./errors.js";
+import { type CompiledPattern, compilePattern, RESERVED_CHARACTERS } from "./patterns.js";
 import type { MatchedStatement } from "./types.js";
 
 /** A statement in the form `policies/keycard/iam` evaluates. @internal */
@@ -90,9 +91,17 @@ function compileResources(
   value: unknown,
   element: string,
   where: PolicyLocation,
-  variables: boolean,
+  options: CompileOptions,
 ): CompiledPattern[] {
+  const { variables, classify } = options;
   return stringList(value, element, where).map((resource) => {
+    if (RESERVED_CHARACTERS.test(resource)) {
+      fail(
+        "InvalidArn",
+        `"${resource}" contains a character from U+E000 to U+E00F, which keycard reserves for unknown parts of resources`,
+        { ...where, element },
+      );
+    }
     if (resource !== "*" && !ARN_PATTERN.test(resource)) {
       fail(
         "InvalidArn",
@@ -103,11 +112,19 @@ function compileResources(
         },
       );
     }
-    const compiled = compilePattern(resource, "wildcard", { variables });
+    const compiled = compilePattern(resource, "wildcard", { variables, resource: true, classify });
     if (compiled instanceof Error)
       fail("InvalidArn", `"${resource}": ${compiled.message}`, { ...where, element });
     return compiled;
   });
+}
+
+/** What compiling a document needs besides the document. */
+interface CompileOptions {
+  /** Whether `${…}` is a policy variable (documents of Version 2012-10-17). */
+  variables: boolean;
+  /** Classifies condition keys (see `condition-keys.ts`). */
+  classify: (key: string) => string | undefined;
 }
 
 /** Checks one statement against the IAM grammar for identity policies and compiles it. */
@@ -115,7 +132,7 @@ function compileStatement(
   raw: unknown,
   where: PolicyLocation & { statementIndex: number },
   boundary: boolean,
-  variables: boolean,
+  options: CompileOptions,
 ): CompiledStatement {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     fail("InvalidElement", "a statement must be an object", where);
@@ -174,16 +191,16 @@ function compileStatement(
   if (hasAction) compiled.action = compileActions(statement.Action, "Action", where);
   else compiled.not_action = compileActions(statement.NotAction, "NotAction", where);
   if (hasResource)
-    compiled.resource = compileResources(statement.Resource, "Resource", where, variables);
+    compiled.resource = compileResources(statement.Resource, "Resource", where, options);
   else
-    compiled.not_resource = compileResources(
-      statement.NotResource,
-      "NotResource",
-      where,
-      variables,
-    );
+    compiled.not_resource = compileResources(statement.NotResource, "NotResource", where, options);
   if (statement.Condition !== undefined) {
-    const conditions = compileConditions(statement.Condition, where, variables);
+    const conditions = compileConditions(
+      statement.Condition,
+      where,
+      options.variables,
+      options.classify,
+    );
     if (conditions.length > 0) compiled.condition = conditions;
   }
   return compiled;
@@ -209,8 +226,17 @@ export function parseDocumentText(name: string, text: string): unknown {
   }
 }
 
+/** Options for {@link compilePolicyData}. @internal */
+export interface PolicyDataOptions {
+  /** Condition keys read as absent when the request lacks them, although AWS may know them. */
+  assumedAbsent?: (key: string) => boolean;
+}
+
 /** Validates one document and returns its statements, compiled. @internal */
-export function compileDocument(source: SourceDocument): CompiledStatement[] {
+export function compileDocument(
+  source: SourceDocument,
+  options: PolicyDataOptions = {},
+): CompiledStatement[] {
   const where = { document: source.name };
   const doc = source.document;
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
@@ -237,8 +263,13 @@ export function compileDocument(source: SourceDocument): CompiledStatement[] {
   // Policy variables exist only in the 2012-10-17 language; a document without a Version
   // is read as 2008-10-17, where `${aws:username}` is literal text.
   const variables = record.Version === "2012-10-17";
+  const assumedAbsent = options.assumedAbsent ?? (() => false);
+  const classify = (key: string) => classifyKey(key, assumedAbsent);
   return statements.map((statement, statementIndex) =>
-    compileStatement(statement, { ...where, statementIndex }, source.boundary, variables),
+    compileStatement(statement, { ...where, statementIndex }, source.boundary, {
+      variables,
+      classify,
+    }),
   );
 }
 
@@ -294,13 +325,16 @@ function indexStatement(
 }
 
 /** Compiles identity and boundary documents into `data.keycard.policy`. @internal */
-export function compilePolicyData(sources: SourceDocument[]): CompiledPolicyData {
+export function compilePolicyData(
+  sources: SourceDocument[],
+  options: PolicyDataOptions = {},
+): CompiledPolicyData {
   const statements: CompiledStatement[] = [];
   const index = { identity: emptyIndex(), boundary: emptyIndex() };
   let hasBoundary = false;
   for (const source of sources) {
     if (source.boundary) hasBoundary = true;
-    for (const statement of compileDocument(source)) {
+    for (const statement of compileDocument(source, options)) {
       const position = statements.length;
       statements.push(statement);
       indexStatement(source.boundary ? index.boundary : index.identity, statement, position);
@@ -311,4 +345,39 @@ export function compilePolicyData(sources: SourceDocument[]): CompiledPolicyData
       list.sort((a, b) => a - b);
   }
   return { statements, index, has_boundary: hasBoundary };
+}
+
+/**
+ * One warning per statement whose conditions or resource variables depend on a key only AWS
+ * knows (or that comes from the caller): such a statement is undecided when the request
+ * does not carry the key, so a Deny applies and an Allow does not.
+ * @internal
+ */
+export function unknowableKeyWarnings(statements: CompiledStatement[]): PolicyWarning[] {
+  const warnings: PolicyWarning[] = [];
+  for (const statement of statements) {
+    const keys = new Set<string>();
+    for (const condition of statement.condition ?? []) {
+      if (condition.u === "s") keys.add(condition.w.key);
+    }
+    if (keys.size === 0) continue;
+    const list = [...keys];
+    const why = list.map((key) => `${key} (${serverSideKey(key)?.why ?? "known only to AWS"})`);
+    const { ref } = statement;
+    warnings.push({
+      code: "UnknowableConditionKey",
+      message: `${statement.label} depends on ${why.join(", ")}, unknown before the call: ${
+        statement.effect === "Deny"
+          ? "the Deny applies whenever the request does not carry the key"
+          : "the Allow never allows when the request does not carry the key"
+      }`,
+      location: {
+        document: ref.document,
+        statementIndex: ref.statementIndex,
+        element: "Condition",
+      },
+      keys: list,
+    });
+  }
+  return warnings;
 }

@@ -69,6 +69,10 @@ export interface CompiledCondition {
   set: "" | "all" | "any";
   key: string;
   values: CompiledConditionValue[];
+  /** How the key reads when the request does not carry it (`classifyKey`); absent when really absent. */
+  u?: string;
+  /** The condition as written, for explaining denials: operator, key and values. */
+  w: { op: string; key: string; values: string[] };
 }
 
 /** Parses `ForAnyValue:StringLikeIfExists` and friends; undefined when unknown. @internal */
@@ -162,6 +166,7 @@ function compileValue(
   raw: unknown,
   where: PolicyLocation,
   variables: boolean,
+  classify: ((key: string) => string | undefined) | undefined,
 ): CompiledConditionValue {
   const bad = (why: string) =>
     new PolicyLoadError("InvalidConditionValue", `${why} (got ${JSON.stringify(raw)})`, {
@@ -178,7 +183,10 @@ function compileValue(
     case "str_like":
     case "arn_like": {
       const mode = op === "str_like" ? "wildcard" : op === "arn_like" ? "arn" : "literal";
-      const compiled = compilePattern(text, mode, { variables });
+      const compiled = compilePattern(text, mode, {
+        variables,
+        ...(classify ? { classify } : {}),
+      });
       if (compiled instanceof Error) throw bad(compiled.message);
       // `*` alone still has to be compared for the equality operators.
       if ("any" in compiled) return { re: "^(?s:.*)$" };
@@ -236,6 +244,7 @@ export function compileConditions(
   block: unknown,
   where: PolicyLocation,
   variables = true,
+  classify?: (key: string) => string | undefined,
 ): CompiledCondition[] {
   if (typeof block !== "object" || block === null || Array.isArray(block)) {
     throw new PolicyLoadError("InvalidElement", "Condition must be an object of operators", {
@@ -270,13 +279,16 @@ export function compileConditions(
           { location: at },
         );
       }
+      const u = classify?.(key);
       compiled.push({
         op: parsed.op,
         negated: parsed.negated,
         if_exists: parsed.ifExists,
         set: parsed.set,
         key: key.toLowerCase(),
-        values: list.map((value) => compileValue(parsed.op, value, at, variables)),
+        values: list.map((value) => compileValue(parsed.op, value, at, variables, classify)),
+        ...(u === undefined ? {} : { u }),
+        w: { op: operator, key, values: list.map((value) => String(value)) },
       });
     }
   }

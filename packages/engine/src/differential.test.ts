@@ -887,7 +887,7 @@ describe(`differential: wasm engine vs opa eval (seed ${SEED})`, () => {
       for (const input of inputs) {
         for (const r of policy.evaluate(input).requests) {
           reasons.add(
-            /^(allowed|explicitly denied|implicitly denied|denied by the permissions boundary|cannot evaluate)/.exec(
+            /^(allowed|explicitly denied|implicitly denied|denied by the permissions boundary|denied(?=: .* may apply)|cannot evaluate)/.exec(
               r.reason,
             )?.[1] ?? r.reason,
           );
@@ -896,6 +896,7 @@ describe(`differential: wasm engine vs opa eval (seed ${SEED})`, () => {
     }
     expect([...reasons].sort()).toEqual([
       "allowed",
+      "denied",
       "denied by the permissions boundary",
       "explicitly denied",
       "implicitly denied",

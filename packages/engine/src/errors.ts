@@ -52,9 +52,16 @@ export class PolicyLoadError extends Error {
 
 /** A problem that does not stop loading, such as an action IAM does not know. @public */
 export interface PolicyWarning {
-  code: "UnknownAction" | "UnknownService";
+  /**
+   * `UnknownAction`/`UnknownService`: the IAM reference does not know the name.
+   * `UnknowableConditionKey`: the statement depends on a condition key only AWS sees
+   * (`keys` names them); it is undecided before the call unless the request carries the key.
+   */
+  code: "UnknownAction" | "UnknownService" | "UnknowableConditionKey";
   message: string;
   location: PolicyLocation;
+  /** For `UnknowableConditionKey`: the keys, as written. */
+  keys?: string[];
 }
 
 /** Converts whatever the WebAssembly SDK threw (it throws strings) into an Error. @internal */

@@ -5,9 +5,12 @@ import {
   compilePolicyData,
   parseDocumentText,
   type SourceDocument,
+  unknowableKeyWarnings,
 } from "./compile.js";
+import { assumedAbsentMatcher } from "./condition-keys.js";
 import { DecisionCache } from "./decision-cache.js";
 import { asError, PolicyLoadError, type PolicyWarning } from "./errors.js";
+import { wasmInput } from "./partial-requests.js";
 import type { NamedPolicyDocument, PolicyDocumentInput } from "./policy-document.js";
 import { readTarGz } from "./tar.js";
 import type { Decision, EvaluationInput } from "./types.js";
@@ -31,6 +34,19 @@ export interface LoadPolicyOptions {
   checkActions?: boolean;
   /** Receives load warnings (they are also on {@link Policy.warnings}). */
   onWarning?: (warning: PolicyWarning) => void;
+  /**
+   * Condition keys that only AWS knows (see the README's "What keycard cannot see before a
+   * call") are unknown when a request does not carry them: a Deny that depends on one applies
+   * and an Allow that depends on one does not allow. Name a key here (exact, or a prefix ending
+   * in `*` such as `aws:ResourceTag/*`) to read it as absent instead, accepting that AWS may
+   * decide differently.
+   *
+   * @example
+   * ```ts
+   * await loadPolicy({ iam: [doc], assumeUnknown: { "aws:ResourceTag/env": "absent" } });
+   * ```
+   */
+  assumeUnknown?: Readonly<Record<string, "absent">>;
 }
 
 /** A loaded policy, ready to evaluate. @public */
@@ -225,7 +241,9 @@ class WasmPolicy implements Policy {
     try {
       const problem = inputProblem(input);
       if (problem) return denyAll(input, `cannot evaluate: ${problem}`);
-      key = JSON.stringify(input);
+      const prepared = wasmInput(input);
+      if (typeof prepared === "string") return denyAll(input, `cannot evaluate: ${prepared}`);
+      key = JSON.stringify(prepared);
     } catch (thrown) {
       return denyAll(
         input,
@@ -256,6 +274,14 @@ function freezeDecision(decision: Decision): void {
     for (const matched of request.matched) Object.freeze(matched);
     Object.freeze(request.matched);
     if (request.customDenies) Object.freeze(request.customDenies);
+    if (request.unknown) Object.freeze(request.unknown);
+    if (request.conditionFailures) {
+      for (const failure of request.conditionFailures) {
+        Object.freeze(failure.values);
+        Object.freeze(failure);
+      }
+      Object.freeze(request.conditionFailures);
+    }
     if (request.customAllows) Object.freeze(request.customAllows);
     Object.freeze(request);
   }
@@ -306,8 +332,13 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
     wasmBytes = await readBuiltinWasm();
   }
 
-  const data: CompiledPolicyData = compilePolicyData(sources);
-  const warnings = options.checkActions === false ? [] : await unknownActionWarnings(sources);
+  const data: CompiledPolicyData = compilePolicyData(sources, {
+    assumedAbsent: assumedAbsentMatcher(options.assumeUnknown),
+  });
+  const warnings = [
+    ...(options.checkActions === false ? [] : await unknownActionWarnings(sources)),
+    ...unknowableKeyWarnings(data.statements),
+  ];
   for (const warning of warnings) options.onWarning?.(warning);
 
   const wasm = await instantiate(wasmBytes, origin);

@@ -11,13 +11,48 @@
  */
 export type CompiledPattern =
   | { any: true }
-  | { s: string }
-  | { p: string }
-  | { re: string }
+  | ({ s: string } & GlobForm)
+  | ({ p: string } & GlobForm)
+  | ({ re: string } & GlobForm)
   | { tpl: TemplatePart[] };
 
-/** A literal run (with its regular-expression form) or a policy variable. @internal */
-export type TemplatePart = { lit: string; re: string } | { var: string; default?: string };
+/**
+ * Extra forms of a resource pattern for requests whose resource is only partly known (see
+ * `policies/keycard/iam`): `g` is the pattern with its wildcards encoded as
+ * {@link GLOB_ANY} and {@link GLOB_ONE}, and `cre`, when it differs from `re`, is the regular
+ * expression whose `?` cannot stand for an unknown part ({@link UNKNOWN_PART}).
+ * @internal
+ */
+export interface GlobForm {
+  g?: string;
+  cre?: string;
+}
+
+/**
+ * A literal run (with its regular-expression and glob forms) or a policy variable; `u` says
+ * when the variable's value is unknown rather than absent (see `condition-keys.ts`).
+ * @internal
+ */
+export type TemplatePart =
+  | { lit: string; re: string; g?: string; cre?: string }
+  | { var: string; default?: string; u?: string };
+
+/**
+ * Private-use characters the Rego library reads in partially known resources: an unknown part
+ * of a request's resource, and a policy pattern's `*` and `?`. Policies and request resources
+ * cannot contain them (the loader and `evaluate` refuse them), so they never collide with text.
+ * @internal
+ */
+export const UNKNOWN_PART = "\uE000";
+/** @internal */
+export const GLOB_ANY = "\uE001";
+/** @internal */
+export const GLOB_ONE = "\uE002";
+/** The reserved range, U+E000 to U+E00F. @internal */
+export const RESERVED_CHARACTERS = /[\uE000-\uE00F]/;
+
+/** `?` in a resource pattern, in the form that cannot match an unknown part. */
+const ONE_KNOWN_CHARACTER = "[^\\x{E000}]";
 
 /** How `*` and `?` behave: literally, anywhere, or within one ARN component. @internal */
 export type WildcardMode = "literal" | "wildcard" | "arn";
@@ -90,8 +125,10 @@ function textToRegex(
   literalMask: boolean[],
   offset: number,
   colonsBefore: number,
-): { re: string; colons: number } {
+): { re: string; cre: string; g: string; colons: number } {
   let re = "";
+  let cre = "";
+  let g = "";
   let colons = colonsBefore;
   for (let k = 0; k < text.length; k++) {
     const ch = text[k] as string;
@@ -99,13 +136,24 @@ function textToRegex(
     // ArnLike checks the first five colon-separated components one by one.
     const withinComponent = mode === "arn" && colons < 5;
     // `(?s:…)`: a wildcard matches line breaks too (S3 keys may contain them).
-    if (!literal && mode !== "literal" && ch === "*") re += withinComponent ? "[^:]*" : "(?s:.*)";
-    else if (!literal && mode !== "literal" && ch === "?")
+    if (!literal && mode !== "literal" && ch === "*") {
+      const any = withinComponent ? "[^:]*" : "(?s:.*)";
+      re += any;
+      cre += any;
+      g += GLOB_ANY;
+    } else if (!literal && mode !== "literal" && ch === "?") {
       re += withinComponent ? "[^:]" : "(?s:.)";
-    else re += escapeRegex(ch);
+      cre += withinComponent ? "[^:\\x{E000}]" : ONE_KNOWN_CHARACTER;
+      g += GLOB_ONE;
+    } else {
+      const escaped = escapeRegex(ch);
+      re += escaped;
+      cre += escaped;
+      g += ch;
+    }
     if (ch === ":") colons += 1;
   }
-  return { re, colons };
+  return { re, cre, g, colons };
 }
 
 function hasWildcard(text: string, literalMask: boolean[], offset: number): boolean {
@@ -119,6 +167,13 @@ function hasWildcard(text: string, literalMask: boolean[], offset: number): bool
 /** Options for {@link compilePattern}. @internal */
 export interface PatternOptions {
   lowerCase?: boolean;
+  /**
+   * Adds the forms partially known resources are decided with ({@link GlobForm}); for
+   * Resource and NotResource patterns.
+   */
+  resource?: boolean;
+  /** Says, for a variable's condition key, when its value is unknown rather than absent. */
+  classify?: (key: string) => string | undefined;
   /**
    * Whether `${…}` is a policy variable. IAM only recognises variables in documents with
    * `"Version": "2012-10-17"`; older documents treat `${aws:username}` as literal text.
@@ -145,32 +200,41 @@ export function compilePattern(
     const text = tokens.map((t) => (t.kind === "text" ? t.text : "")).join("");
     if (mode === "literal" || !hasWildcard(text, literalMask, 0)) return { s: text };
     const head = text.slice(0, -1);
+    const forms = textToRegex(text, mode, literalMask, 0, 0);
+    const glob: GlobForm = options.resource ? { g: forms.g } : {};
     if (
       mode === "wildcard" &&
       text.endsWith("*") &&
       !literalMask[text.length - 1] &&
       !hasWildcard(head, literalMask, 0)
     ) {
-      return { p: head };
+      return { p: head, ...glob };
     }
-    return { re: `^${textToRegex(text, mode, literalMask, 0, 0).re}$` };
+    if (options.resource && forms.cre !== forms.re) glob.cre = `^${forms.cre}$`;
+    return { re: `^${forms.re}$`, ...glob };
   }
   const parts: TemplatePart[] = [];
   let offset = 0;
   let colons = 0;
   for (const token of tokens) {
     if (token.kind === "var") {
-      parts.push(
-        token.default === undefined
-          ? { var: token.key }
-          : { var: token.key, default: token.default },
-      );
+      const u = options.classify?.(token.key);
+      parts.push({
+        var: token.key,
+        ...(token.default === undefined ? {} : { default: token.default }),
+        ...(u === undefined ? {} : { u }),
+      });
       continue;
     }
-    const { re, colons: after } = textToRegex(token.text, mode, literalMask, offset, colons);
-    colons = after;
+    const forms = textToRegex(token.text, mode, literalMask, offset, colons);
+    colons = forms.colons;
     offset += token.text.length;
-    parts.push({ lit: token.text, re });
+    parts.push({
+      lit: token.text,
+      re: forms.re,
+      ...(options.resource ? { g: forms.g } : {}),
+      ...(options.resource && forms.cre !== forms.re ? { cre: forms.cre } : {}),
+    });
   }
   return { tpl: parts };
 }

@@ -26,8 +26,10 @@ every_request_allowed if {
 	}
 }
 
+# A missing principal is unknown, not absent: principal keys then cannot be decided.
 env := {
 	"principal": object.get(input, "principal", {}),
+	"principal_given": is_object(object.get(input, "principal", null)),
 	"region": object.get(input, "region", ""),
 }
 
@@ -45,6 +47,8 @@ decide(req, result, env) := {
 	"reason": result.reason,
 	"explicitDeny": result.explicit_deny,
 	"matched": result.matched,
+	"unknown": result.unknown,
+	"conditionFailures": result.condition_failures,
 	"customDenies": [],
 	"customAllows": [],
 } if {
@@ -86,35 +90,41 @@ request_result(req, result, denies, allows) := {
 	"reason": verdict.reason,
 	"explicitDeny": (count([true | result.explicit_deny]) + count(denies)) > 0,
 	"matched": result.matched,
+	"unknown": result.unknown,
+	"conditionFailures": result.condition_failures,
 	"customDenies": denies,
 	"customAllows": allows,
 } if {
-	verdict := custom_verdict(result, denies, allows)
+	verdict := custom_verdict(req, result, denies, allows)
 }
 
 # A custom deny always wins. A custom allow stands in for an identity-policy allow: it
 # never overrides an explicit deny, and a permissions boundary still has to allow.
-custom_verdict(_, denies, _) := {
+custom_verdict(_, _, denies, _) := {
 	"allow": false,
 	"reason": concat("", ["denied by custom rule: ", concat("; ", denies)]),
 } if count(denies) > 0
 
-custom_verdict(result, denies, allows) := {"allow": result.allow, "reason": result.reason} if {
+custom_verdict(req, result, denies, allows) := {"allow": result.allow, "reason": result.reason} if {
 	count(denies) == 0
-	not custom_allow_applies(result, allows)
+	not custom_allow_applies(req, result, allows)
 }
 
-custom_verdict(result, denies, allows) := {
+custom_verdict(req, result, denies, allows) := {
 	"allow": true,
 	"reason": concat("", ["allowed by custom rule: ", concat("; ", allows)]),
 } if {
 	count(denies) == 0
-	custom_allow_applies(result, allows)
+	custom_allow_applies(req, result, allows)
 }
 
-custom_allow_applies(result, allows) if {
+# A custom rule sees the request's display form, in which an unknown part reads as `*`; it
+# cannot tell what that part will be, so its allow never covers a partly known request.
+custom_allow_applies(req, result, allows) if {
 	count(allows) > 0
 	not result.allow
 	not result.explicit_deny
 	result.boundary_allows
+	not req.rp
+	count(result.unknown) == 0
 }

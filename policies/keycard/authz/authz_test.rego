@@ -58,6 +58,8 @@ test_allowed_when_every_request_is if {
 		"reason": "allowed by read",
 		"explicitDeny": false,
 		"matched": [{"document": "orders.json", "statementIndex": 0, "effect": "Allow"}],
+		"unknown": [],
+		"conditionFailures": [],
 		"customDenies": [],
 		"customAllows": [],
 	}

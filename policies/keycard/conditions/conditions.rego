@@ -37,6 +37,17 @@ holds(c, req, env) if {
 	present_holds(c, context.values(req, env, c.key), req, env)
 }
 
+# undecided is true when the condition cannot be decided before the call: its key, or a
+# variable in its values, is unknown.
+undecided(c, req, env) if context.unknown(req, env, c.key, object.get(c, "u", ""))
+
+undecided(c, req, env) if {
+	some v in c.values
+	is_object(v)
+	some part in v.tpl
+	context.variable_unknown(part, req, env)
+}
+
 # A missing key satisfies …IfExists forms, ForAllValues (vacuously) and the negated
 # operators, and nothing else.
 absent_holds(c) if c.if_exists

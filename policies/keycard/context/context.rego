@@ -30,11 +30,47 @@ environment_value("aws:principaltype", env) := env.principal.type
 # An evaluation without a region has no aws:RequestedRegion, rather than an empty one.
 environment_value("aws:requestedregion", env) := env.region if env.region != ""
 
+environment_value("aws:multifactorauthpresent", env) := env.principal.mfa
+
 environment_value(key, env) := v if {
 	startswith(key, "aws:principaltag/")
 	tag := substring(key, 17, -1)
 	some k, v in env.principal.tags
 	lower(k) == tag
+}
+
+# has_value is true when the key has any value here, even false or an empty list.
+has_value(req, env, key) if type_name(value(req, env, key)) != ""
+
+# unknown is true when the key has no value here although AWS will have one that keycard
+# cannot see before the call. `cls` is the loader's reading of the key: "s" when only AWS
+# knows it, "p:<field>" when it comes from that field of the principal, "" otherwise.
+unknown(req, env, key, _) if {
+	not has_value(req, env, key)
+	req.uk[key]
+}
+
+unknown(req, env, key, "s") if not has_value(req, env, key)
+
+unknown(req, env, key, cls) if {
+	startswith(cls, "p:")
+	not has_value(req, env, key)
+	principal_unknown(substring(cls, 2, -1), env)
+}
+
+principal_unknown(_, env) if not env.principal_given
+
+principal_unknown("tags", env) if not is_object(object.get(env.principal, "tags", null))
+
+# Only IAM users have a user name; for any other known type its absence is real.
+principal_unknown("username", env) if {
+	not env.principal.username
+	object.get(env.principal, "type", "User") == "User"
+}
+
+principal_unknown(field, env) if {
+	not field in {"tags", "username"}
+	object.get(env.principal, field, null) == null
 }
 
 # present is true when the key has a value; an empty list counts as absent, as in IAM.
@@ -69,6 +105,39 @@ resolve_string(parts, req, env) := concat("", pieces) if {
 	count(pieces) == count(parts)
 }
 
+# resolve_glob fills a resource pattern's variables into its glob form (see keycard.globs);
+# undefined when a variable has no value.
+resolve_glob(parts, req, env) := concat("", pieces) if {
+	pieces := [piece |
+		some part in parts
+		piece := part_glob(part, req, env)
+	]
+	count(pieces) == count(parts)
+}
+
+part_glob(part, _, _) := part.g
+
+part_glob(part, req, env) := variable(part, req, env) if not part.lit
+
+# resolve_cover_regex is resolve_regex in the form whose `?` cannot stand for an unknown part.
+resolve_cover_regex(parts, req, env) := concat("", array.concat(["^"], array.concat(pieces, ["$"]))) if {
+	pieces := [piece |
+		some part in parts
+		piece := part_cover_regex(part, req, env)
+	]
+	count(pieces) == count(parts)
+}
+
+part_cover_regex(part, _, _) := object.get(part, "cre", part.re)
+
+part_cover_regex(part, req, env) := escape_regex(variable(part, req, env)) if not part.re
+
+# variable_unknown is true when a variable's value is unknown before the call, or carries the
+# characters keycard reserves for unknown parts (so it cannot be compared as text).
+variable_unknown(part, req, env) if unknown(req, env, part.var, object.get(part, "u", ""))
+
+variable_unknown(part, req, env) if regex.match(`[\x{E000}-\x{E00F}]`, variable(part, req, env))
+
 # resolve_regex does the same for a wildcard pattern; variable values match literally.
 resolve_regex(parts, req, env) := concat("", array.concat(["^"], array.concat(pieces, ["$"]))) if {
 	pieces := [piece |
@@ -86,11 +155,15 @@ part_regex(part, _, _) := part.re
 
 part_regex(part, req, env) := escape_regex(variable(part, req, env)) if not part.re
 
+# A value the request does not carry is the default, unless it is unknown: then the default
+# says nothing about what AWS will see.
 variable(part, req, env) := s if {
 	v := value(req, env, part.var)
 	not is_array(v)
 	s := as_string(v)
-} else := part.default
+} else := part.default if {
+	not unknown(req, env, part.var, object.get(part, "u", ""))
+}
 
 escape_regex(s) := concat("", [e |
 	some c in split(s, "")

@@ -15,11 +15,12 @@ package keycard.iam
 
 import data.keycard.conditions
 import data.keycard.context
+import data.keycard.globs
 
 policy := data.keycard.policy
 
 # evaluate decides one request; env is {"principal": {...}, "region": "..."}.
-evaluate(req, env) := outcome(req, identity, boundary) if {
+evaluate(req, env) := outcome(req, env, action, service, identity, boundary) if {
 	action := lower(req.action)
 	service := service_of(action)
 	identity := matching(policy.index.identity, policy.statements, action, service, req, env)
@@ -58,13 +59,39 @@ matching(idx, statements, action, service, req, env) := array.concat(array.conca
 	]
 }
 
+# An Allow applies only when it surely does: its resource pattern covers every value the
+# resource may take and every condition holds with nothing unknown. A Deny applies when it may:
+# its pattern could match some value and no condition surely fails.
 applies(s, action, req, env) if {
+	s.effect == "Allow"
 	action_applies(s, action)
-	resource_applies(s, req, env)
+	surely_applies(s, req, env)
+}
+
+applies(s, action, req, env) if {
+	s.effect == "Deny"
+	action_applies(s, action)
+	may_apply(s, req, env)
+}
+
+surely_applies(s, req, env) if {
+	resource_covers(s, req, env)
 	every c in object.get(s, "condition", []) {
 		conditions.holds(c, req, env)
+		not conditions.undecided(c, req, env)
 	}
 }
+
+may_apply(s, req, env) if {
+	resource_may_match(s, req, env)
+	every c in object.get(s, "condition", []) {
+		condition_may_hold(c, req, env)
+	}
+}
+
+condition_may_hold(c, req, env) if conditions.holds(c, req, env)
+
+condition_may_hold(c, req, env) if conditions.undecided(c, req, env)
 
 action_applies(s, action) if {
 	some p in s.action
@@ -89,15 +116,39 @@ action_matches(p, action) if startswith(action, p.p)
 
 action_matches(p, action) if regex.match(p.re, action)
 
-resource_applies(s, req, env) if {
+# --- resources --------------------------------------------------------------------------
+# A request whose resource is partly unknown carries `rp` (known text with U+E000 for each
+# unknown part), `rre` (the same as a regular expression) and `up` (what each part is).
+
+resource_covers(s, req, env) if {
 	some p in s.resource
-	resource_matches(p, req, env)
+	pattern_covers(p, req, env)
 }
 
-resource_applies(s, req, env) if {
+resource_covers(s, req, env) if {
 	not s.resource
-	not any_resource_matches(s.not_resource, req, env)
+	not any_pattern_may_match(s.not_resource, req, env)
 	not unresolvable_allow_exclusion(s, req, env)
+}
+
+resource_may_match(s, req, env) if {
+	some p in s.resource
+	pattern_may_match(p, req, env)
+}
+
+resource_may_match(s, req, env) if {
+	not s.resource
+	not any_pattern_covers(s.not_resource, req, env)
+}
+
+any_pattern_may_match(patterns, req, env) if {
+	some p in patterns
+	pattern_may_match(p, req, env)
+}
+
+any_pattern_covers(patterns, req, env) if {
+	some p in patterns
+	pattern_covers(p, req, env)
 }
 
 # An Allow whose NotResource names a variable the request cannot fill would otherwise
@@ -110,10 +161,43 @@ unresolvable_allow_exclusion(s, req, env) if {
 	not context.resolve_regex(tpl, req, env)
 }
 
-any_resource_matches(patterns, req, env) if {
-	some p in patterns
+# pattern_covers: every value the resource may take matches the pattern.
+pattern_covers(p, req, env) if {
+	not req.rp
 	resource_matches(p, req, env)
 }
+
+pattern_covers(p, req, env) if covers_partial(p, req.rp, req, env)
+
+covers_partial(p, _, _, _) if p.any
+
+covers_partial(p, rp, _, _) if startswith(rp, p.p)
+
+covers_partial(p, rp, _, _) if regex.match(object.get(p, "cre", p.re), rp)
+
+covers_partial(p, rp, req, env) if regex.match(context.resolve_cover_regex(p.tpl, req, env), rp)
+
+# pattern_may_match: some value the resource may take matches the pattern.
+pattern_may_match(p, req, env) if {
+	not req.rp
+	resource_matches(p, req, env)
+}
+
+pattern_may_match(p, req, env) if {
+	some part in p.tpl
+	context.variable_unknown(part, req, env)
+}
+
+pattern_may_match(p, req, _) if {
+	req.rp
+	p.any
+}
+
+pattern_may_match(p, req, _) if regex.match(req.rre, p.s)
+
+pattern_may_match(p, req, _) if globs.overlaps(p.g, req.rp)
+
+pattern_may_match(p, req, env) if globs.overlaps(context.resolve_glob(p.tpl, req, env), req.rp)
 
 resource_matches(p, _, _) if p.any
 
@@ -128,17 +212,31 @@ resource_matches(p, req, env) if regex.match(context.resolve_regex(p.tpl, req, e
 
 # --- outcome --------------------------------------------------------------------------
 
-outcome(req, identity, boundary) := {
-	"allow": count([true | not explicit_deny; count(allows) > 0; boundary_ok]) == 1,
-	"explicit_deny": explicit_deny,
+outcome(req, env, action, service, identity, boundary) := {
+	"allow": allow,
+	"explicit_deny": count(denies) > 0,
 	"boundary_allows": boundary_ok,
-	"reason": reason(req, denies, allows, boundary_ok),
+	"reason": reason(req, sure_denies, doubtful_denies, allows, boundary_ok, misses),
 	"matched": [s.ref | some s in array.concat(identity, boundary)],
+	"unknown": sort({thing |
+		some d in array.concat(doubtful_denies, misses)
+		some thing in d.unknown
+	}),
+	"condition_failures": [f |
+		some m in misses
+		some f in m.failures
+	],
 } if {
-	denies := [s.label | some s in array.concat(identity, boundary); s.effect == "Deny"]
+	denies := [s | some s in array.concat(identity, boundary); s.effect == "Deny"]
+	doubtful_denies := [{"label": s.label, "unknown": statement_unknowns(s, req, env)} |
+		some s in denies
+		not surely_applies(s, req, env)
+	]
+	sure_denies := [s.label | some s in denies; surely_applies(s, req, env)]
 	allows := [s.label | some s in identity; s.effect == "Allow"]
-	explicit_deny := count(denies) > 0
 	boundary_ok := boundary_allows(boundary)
+	allow := count([true | count(denies) == 0; count(allows) > 0; boundary_ok]) == 1
+	misses := allow_misses(req, env, action, service, allow)
 }
 
 # boundary_allows is always defined, so outcomes carry it as a plain boolean.
@@ -149,18 +247,109 @@ boundary_allows(boundary) if {
 	s.effect == "Allow"
 } else := false
 
-reason(req, denies, allows, boundary_ok) := concat("", ["explicitly denied by ", concat(", ", denies)]) if {
-	count(denies) > 0
+# What a statement depended on that keycard does not know: unknown parts of the resource it
+# did not cover, unknown variables in its patterns, and keys its conditions could not decide.
+statement_unknowns(s, req, env) := array.concat(resource_unknowns(s, req, env), [key |
+	some c in object.get(s, "condition", [])
+	conditions.undecided(c, req, env)
+	key := written(c).key
+])
+
+resource_unknowns(s, req, env) := [] if {
+	resource_covers(s, req, env)
+} else := array.concat(object.get(req, "up", []), [concat("", ["${", part.var, "}"]) |
+	some p in object.get(s, "resource", object.get(s, "not_resource", []))
+	some part in p.tpl
+	context.variable_unknown(part, req, env)
+])
+
+# On a denied request: the Allow statements (identity or boundary) that name its action and
+# may match its resource but did not surely apply, with the conditions that failed or could
+# not be decided. Allowed requests skip this work.
+allow_misses(_, _, _, _, true) := []
+
+allow_misses(req, env, action, service, false) := [{
+	"label": s.label,
+	"unknown": statement_unknowns(s, req, env),
+	"failures": [condition_failure(s, c, req, env) |
+		some c in object.get(s, "condition", [])
+		not surely_holds(c, req, env)
+	],
+} |
+	some idx in [policy.index.identity, object.get(policy.index, "boundary", {})]
+	some i in candidates(idx, action, service)
+	s := policy.statements[i]
+	s.effect == "Allow"
+	action_applies(s, action)
+	resource_may_match(s, req, env)
+	not surely_applies(s, req, env)
+]
+
+candidates(idx, action, service) := array.concat(array.concat(by_action, by_service), object.get(idx, "any", [])) if {
+	by_action := object.get(object.get(idx, "action", {}), action, [])
+	by_service := object.get(object.get(idx, "service", {}), service, [])
+}
+
+surely_holds(c, req, env) if {
+	conditions.holds(c, req, env)
+	not conditions.undecided(c, req, env)
+}
+
+condition_failure(s, c, req, env) := object.union(
+	{
+		"statement": s.ref,
+		"operator": written(c).op,
+		"key": written(c).key,
+		"values": written(c).values,
+		"unknown": count([true | conditions.undecided(c, req, env)]) > 0,
+	},
+	seen(c, req, env),
+)
+
+seen(c, req, env) := {"seen": v} if {
+	v := context.value(req, env, c.key)
+} else := {}
+
+written(c) := object.get(c, "w", {"op": c.op, "key": c.key, "values": []})
+
+reason(req, sure, doubtful, allows, boundary_ok, misses) := concat("", [
+	"explicitly denied by ",
+	concat(", ", sure),
+]) if {
+	count(sure) > 0
+} else := concat("; ", [doubt_reason(d) | some d in doubtful]) if {
+	count(doubtful) > 0
 } else := concat("", ["allowed by ", concat(", ", allows)]) if {
 	count(allows) > 0
 	boundary_ok
 } else := concat("", [
 	"denied by the permissions boundary: no boundary statement allows ", req.action, " on ", req.resource,
+	misses_note(misses),
 ]) if {
 	count(allows) > 0
 } else := concat("", [
 	"implicitly denied: no statement allows ", req.action, " on ", req.resource,
-	", and the permissions boundary does not allow it either",
+	", and the permissions boundary does not allow it either", misses_note(misses),
 ]) if {
 	not boundary_ok
-} else := concat("", ["implicitly denied: no statement allows ", req.action, " on ", req.resource])
+} else := concat("", ["implicitly denied: no statement allows ", req.action, " on ", req.resource, misses_note(misses)])
+
+doubt_reason(d) := concat("", [
+	"denied: ", d.label, " may apply and cannot be ruled out; unknown before the call: ",
+	concat(", ", d.unknown),
+])
+
+misses_note(misses) := concat("", [note |
+	some m in misses
+	note := miss_note(m)
+])
+
+miss_note(m) := concat("", [
+	"; ", m.label, " could allow, but it depends on what is unknown before the call: ",
+	concat(", ", m.unknown),
+]) if {
+	count(m.unknown) > 0
+} else := concat("", [
+	"; ", m.label, " matches the action and resource but not its condition ",
+	concat(", ", [concat(" ", [f.operator, f.key]) | some f in m.failures]),
+])

@@ -1,0 +1,74 @@
+import { escapeRegex, RESERVED_CHARACTERS, UNKNOWN_PART } from "./patterns.js";
+import type { AuthorizationRequest, EvaluationInput } from "./types.js";
+
+/**
+ * A request as the Rego library reads a partly known one (see `policies/keycard/iam`):
+ * `rp` is the resource with {@link UNKNOWN_PART} for each unknown part, `rre` the same as an
+ * anchored regular expression, `up` what each unknown part is, and `uk` the condition keys
+ * the request has but keycard does not know, lower-cased.
+ */
+interface WasmRequest extends AuthorizationRequest {
+  rp?: string;
+  rre?: string;
+  up?: string[];
+  uk?: Record<string, true>;
+}
+
+/**
+ * The input the WebAssembly policy reads. Fully known requests pass through untouched (the
+ * common case costs one scan); partly known ones gain the fields above. Returns a reason
+ * when a request's description of its unknowns cannot be used, so the caller denies.
+ * @internal
+ */
+export function wasmInput(input: EvaluationInput): EvaluationInput | string {
+  let prepared: WasmRequest[] | undefined;
+  for (const [i, request] of input.requests.entries()) {
+    if (request.resourceParts === undefined && request.unknownContext === undefined) {
+      prepared?.push(request);
+      continue;
+    }
+    const converted = partialRequest(request, i);
+    if (typeof converted === "string") return converted;
+    prepared ??= input.requests.slice(0, i) as WasmRequest[];
+    prepared.push(converted);
+  }
+  return prepared ? { ...input, requests: prepared } : input;
+}
+
+function partialRequest(request: AuthorizationRequest, i: number): WasmRequest | string {
+  const { resourceParts, unknownContext, ...rest } = request;
+  const out: WasmRequest = { ...rest };
+  if (unknownContext !== undefined) {
+    if (!Array.isArray(unknownContext) || unknownContext.some((k) => typeof k !== "string"))
+      return `requests[${i}].unknownContext must be a list of condition keys`;
+    if (unknownContext.length > 0)
+      out.uk = Object.fromEntries(unknownContext.map((key) => [key.toLowerCase(), true]));
+  }
+  if (resourceParts === undefined) return out;
+  if (!Array.isArray(resourceParts) || resourceParts.length === 0)
+    return `requests[${i}].resourceParts must be a non-empty list`;
+  let display = "";
+  let glob = "";
+  let regex = "^";
+  const unknown: string[] = [];
+  for (const [k, part] of resourceParts.entries()) {
+    if (typeof part === "string") {
+      if (RESERVED_CHARACTERS.test(part))
+        return `requests[${i}].resourceParts[${k}] contains a character from U+E000 to U+E00F, which keycard reserves for unknown parts`;
+      display += part;
+      glob += part;
+      regex += escapeRegex(part);
+      continue;
+    }
+    const what = (part as { unknown?: unknown } | null)?.unknown;
+    if (typeof what !== "string" || what === "")
+      return `requests[${i}].resourceParts[${k}] must be text or { unknown: "what is unknown" }`;
+    display += "*";
+    glob += UNKNOWN_PART;
+    regex += "(?s:.*)";
+    if (!unknown.includes(what)) unknown.push(what);
+  }
+  // With nothing unknown the parts are just the resource.
+  if (unknown.length === 0) return { ...out, resource: display };
+  return { ...out, resource: display, rp: glob, rre: `${regex}$`, up: unknown };
+}
