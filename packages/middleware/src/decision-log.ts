@@ -59,6 +59,22 @@ export interface LogDetails {
   input: unknown;
 }
 
+/** A request whose condition failures show no value of a secret-looking key. */
+function redactFailures(
+  request: KeycardDecision["requests"][number],
+  redacted: (name: string) => boolean,
+): KeycardDecision["requests"][number] {
+  if (!request.conditionFailures) return request;
+  return {
+    ...request,
+    conditionFailures: request.conditionFailures.map((f) =>
+      f.seen !== undefined && redacted(f.key.slice(f.key.lastIndexOf(":") + 1))
+        ? { ...f, seen: "[redacted]" }
+        : f,
+    ),
+  };
+}
+
 /** Builds one log line (without the newline). @internal */
 export function decisionLogLine(
   decision: KeycardDecision,
@@ -80,7 +96,9 @@ export function decisionLogLine(
     },
     result: {
       allow: decision.allow,
-      requests: decision.requests,
+      requests: decision.requests.some((r) => r.conditionFailures)
+        ? decision.requests.map((r) => redactFailures(r, redacted))
+        : decision.requests,
       ...(decision.alsoMayNeed ? { alsoMayNeed: decision.alsoMayNeed } : {}),
       ...(decision.reason ? { reason: decision.reason } : {}),
     },

@@ -1,3 +1,5 @@
+import type { ConditionFailure } from "@keycard/engine";
+
 /**
  * What the plugin does with a decision: refuse denied calls, only report them, or record what
  * the application uses.
@@ -17,6 +19,17 @@ export interface DecisionRequest {
   reason: string;
   /** Set when a Deny statement or a custom rule denied it, which no Allow can override. */
   explicitDeny?: boolean;
+  /**
+   * What keycard could not know before the call and that took part in the decision (a resource
+   * part such as `IAM user path`, a condition key such as `aws:ResourceTag/env`).
+   */
+  unknown?: string[];
+  /**
+   * On a denied request: Allow statements that matched its action and resource but not one of
+   * their conditions, with the condition and the value the request had. A fix satisfies the
+   * condition; it never drops it.
+   */
+  conditionFailures?: ConditionFailure[];
 }
 
 /** An authorization AWS may also perform, depending on server-side state. @public */

@@ -96,3 +96,80 @@ describe("deniedMessage", () => {
     );
   });
 });
+
+describe("denials that failed a condition or depended on the unknown", () => {
+  const conditionFailed = {
+    action: "s3:GetObject",
+    resource: "arn:aws:s3:::orders/a.json",
+    allow: false,
+    reason: "implicitly denied: no statement allows s3:GetObject on arn:aws:s3:::orders/a.json",
+    conditionFailures: [
+      {
+        statement: {
+          document: "orders.json",
+          sid: "ReadFromVpc",
+          statementIndex: 2,
+          effect: "Allow" as const,
+        },
+        operator: "StringEquals",
+        key: "aws:SourceVpc",
+        values: ["vpc-111"],
+        seen: "vpc-222",
+      },
+    ],
+  };
+
+  test("names the statement, the condition, what it expected and what the request had", () => {
+    const message = deniedMessage(decision([conditionFailed]));
+    expect(message).toContain(
+      'orders.json statement 2 (ReadFromVpc) matched but its condition aws:SourceVpc (StringEquals) expected "vpc-111" and the request had "vpc-222"',
+    );
+  });
+
+  test("never suggests a statement that drops or widens the condition", () => {
+    const d = decision([conditionFailed]);
+    expect(neededStatements(d)).toEqual([]);
+    const message = deniedMessage(d);
+    expect(message).not.toContain('"Effect":"Allow"');
+    expect(message).toMatch(/satisfy the condition/);
+  });
+
+  test("a key the request did not carry, or could not be known, is said so", () => {
+    const missing = {
+      ...conditionFailed,
+      conditionFailures: [
+        { ...conditionFailed.conditionFailures[0]!, seen: undefined, key: "aws:PrincipalTag/team" },
+        {
+          ...conditionFailed.conditionFailures[0]!,
+          key: "aws:ResourceTag/env",
+          values: ["dev", "test"],
+          seen: undefined,
+          unknown: true,
+        },
+      ],
+    };
+    const message = deniedMessage(decision([missing]));
+    expect(message).toMatch(
+      /aws:PrincipalTag\/team \(StringEquals\) expected "vpc-111" and the request did not carry it/,
+    );
+    expect(message).toMatch(
+      /aws:ResourceTag\/env \(StringEquals\) expected "dev" or "test" and its value is unknown before the call/,
+    );
+  });
+
+  test("says what was unknown and suggests no wildcard for it", () => {
+    const d = decision([
+      {
+        action: "iam:CreateAccessKey",
+        resource: "arn:aws:iam::123456789012:user/*admin",
+        allow: false,
+        reason: "implicitly denied: unknown before the call: IAM user path",
+        unknown: ["IAM user path"],
+      },
+    ]);
+    expect(neededStatements(d)).toEqual([]);
+    const message = deniedMessage(d);
+    expect(message).toMatch(/unknown before the call: IAM user path/);
+    expect(message).not.toContain('"Effect":"Allow"');
+  });
+});

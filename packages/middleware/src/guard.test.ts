@@ -122,3 +122,40 @@ describe("callbacks", () => {
     expect(decisions[0]!.principal.accountId).toBe(ACCOUNT);
   });
 });
+
+describe("what the engine reports", () => {
+  test("unknown parts and condition failures reach the decision and the denial", async () => {
+    const failure = {
+      statement: { document: "p.json", statementIndex: 0, effect: "Allow" as const },
+      operator: "StringEquals",
+      key: "aws:PrincipalTag/team",
+      values: ["orders"],
+    };
+    const policy = {
+      evaluate: () => ({
+        allow: false,
+        requests: [
+          {
+            action: "s3:PutObject",
+            resource: "arn:aws:s3:::orders/a.json",
+            allow: false,
+            reason: "implicitly denied",
+            matched: [],
+            unknown: ["aws:PrincipalTag/team"],
+            conditionFailures: [failure],
+          },
+        ],
+      }),
+    };
+    const { run, decisions } = await setup({ policy });
+    const error = await run({ Bucket: "orders", Key: "a.json" }).catch((e: unknown) => e);
+    expect(decisions[0]!.requests[0]).toMatchObject({
+      unknown: ["aws:PrincipalTag/team"],
+      conditionFailures: [failure],
+    });
+    expect(String(error)).toMatch(
+      /p\.json statement 0 matched but its condition aws:PrincipalTag\/team/,
+    );
+    expect(String(error)).not.toContain('"Effect":"Allow"');
+  });
+});

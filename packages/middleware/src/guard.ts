@@ -69,7 +69,13 @@ function copyDecision(decision: KeycardDecision): KeycardDecision {
   const copy: KeycardDecision = {
     ...decision,
     principal: { ...decision.principal },
-    requests: decision.requests.map((r) => ({ ...r })),
+    requests: decision.requests.map((r) => {
+      const request = { ...r };
+      if (r.unknown) request.unknown = [...r.unknown];
+      if (r.conditionFailures)
+        request.conditionFailures = r.conditionFailures.map((f) => ({ ...f }));
+      return request;
+    }),
   };
   if (decision.alsoMayNeed) copy.alsoMayNeed = decision.alsoMayNeed.map((r) => ({ ...r }));
   return copy;
@@ -364,6 +370,10 @@ export class KeycardGuard {
         allow: r.allow,
         reason: r.reason,
         ...(r.explicitDeny ? { explicitDeny: true } : {}),
+        ...(r.unknown && r.unknown.length > 0 ? { unknown: [...r.unknown] } : {}),
+        ...(r.conditionFailures && r.conditionFailures.length > 0
+          ? { conditionFailures: r.conditionFailures.map((f) => ({ ...f })) }
+          : {}),
       }),
     );
     return decision;
