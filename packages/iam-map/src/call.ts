@@ -35,6 +35,11 @@ export class Call implements CallTarget {
   variables: VariableValues | undefined;
   /** Condition keys a service rule derived for every request of the call. */
   readonly callContext: Record<string, ContextValue> = {};
+  /**
+   * Condition keys AWS will have for the call that a rule could not compute; each request of an
+   * action that supports the key lists it in `unknownContext`.
+   */
+  readonly unknownContext: string[] = [];
   /** A note for the result's `reason`, for calls mapped in an unusual way. */
   note: string | undefined;
 
@@ -88,10 +93,22 @@ export class Call implements CallTarget {
           ? [given]
           : given;
     const context: Record<string, ContextValue> = { ...this.globalContext };
-    inputContext(info, this.input, context);
+    const unknown: string[] = [];
+    inputContext(info, this.input, context, unknown);
     Object.assign(context, this.callContext);
     if (options?.context) Object.assign(context, options.context);
-    return resources.map((resource) => ({ action: info.id, ...finishResource(resource), context }));
+    for (const key of this.unknownContext) {
+      if (info.conditionKeys.includes(key) && !(key in context)) unknown.push(key);
+    }
+    return resources.map((resource) => {
+      const request: AuthorizationRequest = {
+        action: info.id,
+        ...finishResource(resource),
+        context,
+      };
+      if (unknown.length > 0) request.unknownContext = unknown;
+      return request;
+    });
   }
 
   /** An ARN of this call's partition, region and account (marked unknown where not known). */

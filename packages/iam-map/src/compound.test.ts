@@ -83,3 +83,62 @@ describe("permission-free and compound operations", () => {
     expect(pairs(publicZone.requests)).not.toContainEqual(["ec2:DescribeVpcs", "*"]);
   });
 });
+
+describe("condition keys the input carries", () => {
+  it("dynamodb:LeadingKeys is the partition key value; dynamodb:Attributes the projection (DynamoDB Developer Guide, 'Using IAM policy conditions for fine-grained access control')", async () => {
+    const r = await map("DynamoDBClient", "GetItemCommand", {
+      TableName: "t",
+      Key: { pk: { S: "user-1" } },
+      ProjectionExpression: "a, #b.c",
+      ExpressionAttributeNames: { "#b": "bee" },
+    });
+    expect(r.requests[0]?.context).toMatchObject({
+      "dynamodb:LeadingKeys": ["user-1"],
+      "dynamodb:Attributes": ["a", "bee"],
+    });
+    expect(r.requests[0]?.unknownContext).toBeUndefined();
+  });
+
+  it("a two-attribute key's partition key is in the table schema: LeadingKeys goes to unknownContext", async () => {
+    const r = await map("DynamoDBClient", "PutItemCommand", {
+      TableName: "t",
+      Item: { pk: { S: "u" }, sk: { S: "x" } },
+    });
+    expect(r.requests[0]?.context?.["dynamodb:Attributes"]).toEqual(["pk", "sk"]);
+    expect(r.requests[0]?.unknownContext).toEqual(["dynamodb:LeadingKeys"]);
+    const q = await map("DynamoDBClient", "QueryCommand", { TableName: "t" });
+    expect(q.requests[0]?.unknownContext).toEqual(
+      expect.arrayContaining(["dynamodb:LeadingKeys", "dynamodb:Attributes"]),
+    );
+  });
+
+  it("lambda:FunctionUrlAuthType from AuthType (Lambda Developer Guide, 'Control access to function URLs')", async () => {
+    const r = await map("LambdaClient", "CreateFunctionUrlConfigCommand", {
+      FunctionName: "f",
+      AuthType: "NONE",
+    });
+    expect(r.requests[0]?.context?.["lambda:FunctionUrlAuthType"]).toBe("NONE");
+  });
+
+  it("s3:x-amz-server-side-encryption-aws-kms-key-id from SSEKMSKeyId (Amazon S3 User Guide, 'Specifying server-side encryption with AWS KMS')", async () => {
+    const r = await map("S3Client", "PutObjectCommand", {
+      Bucket: "b",
+      Key: "k",
+      ServerSideEncryption: "aws:kms",
+      SSEKMSKeyId: "arn:aws:kms:us-east-1:123456789012:key/k1",
+    });
+    expect(r.requests[0]?.context?.["s3:x-amz-server-side-encryption-aws-kms-key-id"]).toBe(
+      "arn:aws:kms:us-east-1:123456789012:key/k1",
+    );
+  });
+
+  it("a member AWS turns into a condition key but the mapping cannot read goes to unknownContext", async () => {
+    // dynamodb:ReturnValues is a string member; given as an object it cannot be compared.
+    const r = await map("DynamoDBClient", "PutItemCommand", {
+      TableName: "t",
+      Item: { pk: { S: "u" } },
+      ReturnValues: { odd: true },
+    });
+    expect(r.requests[0]?.unknownContext).toContain("dynamodb:ReturnValues");
+  });
+});

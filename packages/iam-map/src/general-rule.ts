@@ -305,10 +305,15 @@ export function inputContext(
   action: ActionInfo,
   input: InputView,
   into: Record<string, ContextValue>,
+  unknown?: string[],
 ) {
   for (const [key, member] of action.memberKeys) {
-    const value = contextValue(input.getAnyCase(member));
+    const raw = input.getAnyCase(member);
+    if (raw === undefined || raw === null) continue;
+    const value = contextValue(raw);
     if (value !== undefined) into[key] = value;
+    // The request carries the member, so AWS has the key, but not in a form the mapping reads.
+    else unknown?.push(key);
   }
   if (action.tagKeys) {
     const tags = requestTags(input);

@@ -108,12 +108,65 @@ function partiql(call: Call, statement: string | undefined) {
   }
 }
 
+/** A scalar key value as DynamoDB compares it: `{S}` or `{N}` text; undefined otherwise. */
+function scalar(value: unknown): string | undefined {
+  return asString(read(value, "S")) ?? asString(read(value, "N"));
+}
+
+/** Top-level attribute names of a projection (`a, #b.c, d[0]`), names resolved; undefined if odd. */
+function projected(expression: string, names: unknown): string[] | undefined {
+  const out: string[] = [];
+  for (const part of expression.slice(0, 4096).split(",")) {
+    const head = part.trim().split(/[.[]/, 1)[0] ?? "";
+    if (head.length === 0) return undefined;
+    const name = head.startsWith("#") ? asString(read(names, head)) : head;
+    if (name === undefined) return undefined;
+    out.push(name);
+  }
+  return out;
+}
+
+/**
+ * `dynamodb:LeadingKeys` and `dynamodb:Attributes` (DynamoDB Developer Guide, "Using IAM policy
+ * conditions for fine-grained access control"). LeadingKeys is the partition key value: a key
+ * with one attribute is the partition key; with two, which one is the partition key is in the
+ * table's schema, which only the server knows, so the key is unknown. Attributes are the item's
+ * names (PutItem) or the projection (GetItem, Query, Scan); anything else is unknown.
+ */
+function itemContext(call: Call) {
+  const op = call.operation;
+  const into = call.callContext;
+  const key = op === "PutItem" ? call.input.get("Item") : call.input.get("Key");
+  const keyNames = isRecord(key) ? safeKeys(key) : [];
+  const leading = keyNames.length === 1 ? scalar(read(key, keyNames[0]!)) : undefined;
+  if (leading !== undefined) {
+    into["dynamodb:LeadingKeys"] = [leading];
+  } else {
+    call.unknownContext.push("dynamodb:LeadingKeys");
+  }
+  let attributes: string[] | undefined;
+  if (op === "PutItem") attributes = isRecord(key) ? safeKeys(key).slice(0, 100) : undefined;
+  else {
+    const toGet = call.input.get("AttributesToGet");
+    const projection = call.input.string("ProjectionExpression");
+    if (Array.isArray(toGet)) attributes = toGet.filter((n) => typeof n === "string").slice(0, 100);
+    else if (projection !== undefined) {
+      attributes = projected(projection, call.input.get("ExpressionAttributeNames"));
+    }
+  }
+  if (attributes && attributes.length > 0) into["dynamodb:Attributes"] = attributes;
+  else call.unknownContext.push("dynamodb:Attributes");
+}
+
 /**
  * Amazon DynamoDB: tables given as ARNs, index ARNs, several tables per batch or transaction,
  * PartiQL statements. @internal
  */
 export const dynamodbRules: ServiceRules = {
-  variables: (call) => tableVariables(call.input.string("TableName")),
+  variables: (call) => {
+    itemContext(call);
+    return tableVariables(call.input.string("TableName"));
+  },
   operations: {
     Query: indexable("Query"),
     Scan: indexable("Scan"),

@@ -29,8 +29,13 @@ function functionVariables(ref: string | undefined, qualifier: string | undefine
 
 /** AWS Lambda: function names, partial and full ARNs, and qualifiers. @internal */
 export const lambdaRules: ServiceRules = {
-  variables: (call) =>
-    functionVariables(call.input.string("FunctionName"), call.input.string("Qualifier")),
+  variables: (call) => {
+    // Lambda Developer Guide, "Control access to function URLs": lambda:FunctionUrlAuthType is
+    // the `AuthType` of Create/UpdateFunctionUrlConfig and AddPermission's `FunctionUrlAuthType`.
+    const auth = call.input.string("AuthType") ?? call.input.string("FunctionUrlAuthType");
+    if (auth !== undefined) call.callContext["lambda:FunctionUrlAuthType"] = auth;
+    return functionVariables(call.input.string("FunctionName"), call.input.string("Qualifier"));
+  },
 };
 
 /** `kms:EncryptionContext:<key>` and `kms:EncryptionContextKeys` from the request's encryption context. */
