@@ -1,8 +1,9 @@
 /**
  * Time to first credentials, role-first chain vs the SDK's default chain, for the same scenarios.
  * Everything is on loopback: moto for STS, small HTTP servers for IMDSv2 and container
- * credentials, and a port that accepts connections and never answers as the unreachable metadata
- * endpoint of a machine that is not on EC2.
+ * credentials, and a port that accepts connections and never answers as an unreachable metadata
+ * endpoint (the probe's worst case: it waits a second for an answer, where a dropped connection
+ * attempt costs only the 150 ms connection timeout).
  *
  *   npm run bench -w @keycard/credentials
  */

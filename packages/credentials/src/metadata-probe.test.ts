@@ -11,11 +11,11 @@ import { startBlackhole, startImds } from "./test-utils/servers.js";
 afterEach(() => forgetMetadataProbes());
 
 /** A loopback server answering every request with the status `status()` returns. */
-async function statusServer(status: () => number) {
+async function statusServer(status: () => number, delayMs = 0) {
   let requests = 0;
   const server = createServer((_req, res) => {
     requests++;
-    res.writeHead(status()).end(status() === 200 ? "token" : "");
+    setTimeout(() => res.writeHead(status()).end(status() === 200 ? "token" : ""), delayMs);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -74,12 +74,19 @@ describe("probeMetadataEndpoint", () => {
     expect(imds.requests[0]).toMatchObject({ method: "PUT", path: "/latest/api/token" });
   });
 
-  it("counts an endpoint that accepts the connection but answers slowly as present", async () => {
+  it("gives up on a silent endpoint, and asks again next time", async () => {
     const blackhole = await startBlackhole();
     onTestFinished(() => blackhole.close());
     const started = performance.now();
-    expect(await probeMetadataEndpoint(blackhole.url, 100)).toBe(true);
+    expect(await probeMetadataEndpoint(blackhole.url, 100, 300)).toBe(false);
     expect(performance.now() - started).toBeLessThan(2000);
+    expect(await probeMetadataEndpoint(blackhole.url, 100, 300)).toBe(false);
+    expect(blackhole.connections()).toBe(2);
+  });
+
+  it("counts a service that answers after the connection timeout but in time as present", async () => {
+    const server = await statusServer(() => 200, 250);
+    expect(await probeMetadataEndpoint(server.url, 100, 1000)).toBe(true);
   });
 
   it.each([429, 500, 503])(

@@ -47,22 +47,27 @@ export function metadataDisabled(env: NodeJS.ProcessEnv): boolean {
  * in a fraction of that. The credentials themselves are still fetched by the SDK's
  * `fromInstanceMetadata`.
  *
- * The service counts as present when it answers with a token, when it answers 429 or 5xx (it is
- * there but struggling), and when a connection was accepted but no answer came within
- * `timeoutMs` (it is there but slow). It counts as absent when nothing accepts the connection
- * within `timeoutMs`, when the connection is refused, and on any other answer. Only presence is
- * remembered: a later chain probes again after an absent answer.
+ * The service counts as present when it answers with a token, and when it answers 429 or 5xx (it
+ * is there but throttled or struggling). It counts as absent when nothing accepts the connection
+ * within `timeoutMs`, when the connection is refused, on any other answer, and when an accepted
+ * connection brings no answer within `answerTimeoutMs`: a slow service that answers within that
+ * time is present. Only presence is remembered; after any other answer the next chain probes again.
  * @internal
  */
-export function probeMetadataEndpoint(endpoint: string, timeoutMs: number): Promise<boolean> {
+export function probeMetadataEndpoint(
+  endpoint: string,
+  timeoutMs: number,
+  answerTimeoutMs = 1000,
+): Promise<boolean> {
   if (present.has(endpoint)) return Promise.resolve(true);
   return new Promise<boolean>((resolve) => {
     let settled = false;
     let connected = false;
+    const timers: NodeJS.Timeout[] = [];
     const finish = (reachable: boolean, remember = false) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      for (const timer of timers) clearTimeout(timer);
       req.destroy();
       if (remember) present.add(endpoint);
       resolve(reachable);
@@ -73,7 +78,9 @@ export function probeMetadataEndpoint(endpoint: string, timeoutMs: number): Prom
       headers: { "x-aws-ec2-metadata-token-ttl-seconds": "1" },
       agent: false,
     });
-    const timer = setTimeout(() => finish(connected), timeoutMs);
+    // Nothing accepted the connection in time: the address drops packets, no service is there.
+    timers.push(setTimeout(() => connected || finish(false), timeoutMs));
+    timers.push(setTimeout(() => finish(false), Math.max(timeoutMs, answerTimeoutMs)));
     req.on("socket", (socket) => {
       if (!socket.connecting) connected = true;
       else socket.once("connect", () => (connected = true));

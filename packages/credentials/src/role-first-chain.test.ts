@@ -207,10 +207,12 @@ async function flakyImds(credentials: () => FakeCredentials) {
   const imds = await startImds({ role: "app-instance", credentials });
   onTestFinished(() => imds.close());
   let failWith = 0;
+  let delayMs = 0;
   let tokenRequests = 0;
-  const front = createServer((req, res) => {
+  const front = createServer(async (req, res) => {
     if (req.url === "/latest/api/token") {
       tokenRequests++;
+      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (failWith) return void res.writeHead(failWith).end();
     }
     const upstream = new URL(imds.url);
@@ -238,6 +240,9 @@ async function flakyImds(credentials: () => FakeCredentials) {
     url: `http://127.0.0.1:${port}`,
     fail(status: number) {
       failWith = status;
+    },
+    delay(ms: number) {
+      delayMs = ms;
     },
     tokenRequests: () => tokenRequests,
   };
@@ -268,6 +273,20 @@ describe("a struggling instance metadata service", () => {
       expect(fresh.source).toBe("instance-metadata");
     },
   );
+
+  it("answering its probe slowly still wins over static keys", async () => {
+    setup();
+    const creds = fakeCredentials();
+    audit.secret(creds.secretAccessKey, creds.sessionToken);
+    const imds = await flakyImds(() => creds);
+    imds.delay(400);
+    process.env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = imds.url;
+    withStaticEnvKeys();
+    const resolved = audit.track(
+      await fromRoleFirstChain({ logger: audit.logger(), staticKeys: "allow" })(),
+    );
+    expect(resolved.source).toBe("instance-metadata");
+  });
 
   it("is probed again by a later chain after an absent answer", async () => {
     setup();
