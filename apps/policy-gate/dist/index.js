@@ -30195,7 +30195,8 @@ var FORBIDDEN_BUILTINS = [
   "http.send",
   "net.lookup_ip_addr",
   "opa.runtime",
-  "rand.intn"
+  "rand.intn",
+  "time.now_ns"
 ];
 async function writeRestrictedCapabilities(tools, dir) {
   const result = await runTool(tools.opa, ["capabilities", "--current"], {
@@ -31409,6 +31410,90 @@ function customRegoChanges(base, head) {
   return reasons.sort();
 }
 
+// ../../packages/engine/src/condition-keys.ts
+var SERVER_SIDE_KEYS = [
+  { key: "aws:resourcetag/", why: "tags on the existing resource" },
+  { key: "aws:resourceaccount", why: "the account that owns the resource, as AWS resolves it" },
+  { key: "aws:resourceorgid", why: "the resource owner's organization" },
+  { key: "aws:resourceorgpaths", why: "the resource owner's organization path" },
+  { key: "aws:principalorgid", why: "the caller's organization" },
+  { key: "aws:principalorgpaths", why: "the caller's organization path" },
+  { key: "aws:sourceip", why: "the address AWS sees the request come from" },
+  { key: "aws:sourcevpc", why: "the VPC endpoint the request passes through" },
+  { key: "aws:sourcevpce", why: "the VPC endpoint the request passes through" },
+  { key: "aws:vpcsourceip", why: "the address inside the VPC the request comes from" },
+  { key: "aws:viaawsservice", why: "whether a service makes the call on the caller's behalf" },
+  { key: "aws:calledvia", why: "the services that forwarded the call" },
+  { key: "aws:calledviafirst", why: "the services that forwarded the call" },
+  { key: "aws:calledvialast", why: "the services that forwarded the call" },
+  { key: "aws:multifactorauthage", why: "the age of the session's MFA authentication" },
+  { key: "aws:tokenissuetime", why: "when the session's credentials were issued" },
+  { key: "aws:sourceidentity", why: "the source identity set on the role session" },
+  { key: "aws:federatedprovider", why: "the identity provider of a federated session" },
+  { key: "aws:ec2instancesourcevpc", why: "the VPC of the instance whose role is calling" },
+  {
+    key: "aws:ec2instancesourceprivateipv4",
+    why: "the private address of the instance whose role is calling"
+  },
+  { key: "aws:useragent", why: "the user agent AWS receives" },
+  { key: "s3:existingobjecttag/", why: "tags on the existing object" },
+  { key: "kms:resourcealiases", why: "the aliases of the existing key" },
+  { key: "kms:keyspec", why: "the spec of the existing key" },
+  { key: "kms:keyusage", why: "the usage of the existing key" },
+  { key: "kms:keyorigin", why: "the origin of the existing key" },
+  { key: "kms:multiregion", why: "whether the existing key is multi-Region" },
+  { key: "kms:multiregionkeytype", why: "the multi-Region type of the existing key" },
+  { key: "iam:resourcetag/", why: "tags on the existing IAM user or role" },
+  { key: "secretsmanager:resourcetag/", why: "tags on the existing secret" },
+  { key: "ec2:resourcetag/", why: "tags on the existing EC2 resource" },
+  { key: "ssm:resourcetag/", why: "tags on the existing parameter or document" },
+  { key: "dynamodb:resourcetag/", why: "tags on the existing table" },
+  { key: "lambda:resourcetag/", why: "tags on the existing function" }
+];
+var PRINCIPAL_KEYS = {
+  "aws:principalarn": "arn",
+  "aws:principalaccount": "accountId",
+  "aws:userid": "userId",
+  "aws:username": "username",
+  "aws:principaltype": "type",
+  "aws:principaltag/": "tags",
+  "aws:multifactorauthpresent": "mfa"
+};
+function byPrefix(key, match) {
+  const exact = match(key);
+  if (exact !== void 0) return exact;
+  const slash = key.indexOf("/");
+  return slash > 0 ? match(key.slice(0, slash + 1)) : void 0;
+}
+var serverSide = new Map(SERVER_SIDE_KEYS.map((entry) => [entry.key, entry]));
+function serverSideKey(key) {
+  const lower = key.toLowerCase();
+  const exact = byPrefix(lower, (k) => serverSide.get(k));
+  if (exact) return exact;
+  if (/^[a-z0-9-]+:resourcetag\//.test(lower))
+    return { key: lower, why: "tags on the existing resource" };
+  return void 0;
+}
+function classifyKey(key, assumedAbsent) {
+  const lower = key.toLowerCase();
+  const field = byPrefix(lower, (k) => PRINCIPAL_KEYS[k]);
+  if (field !== void 0) return assumedAbsent(lower) ? void 0 : `p:${field}`;
+  if (serverSideKey(lower) && !assumedAbsent(lower)) return "s";
+  return void 0;
+}
+function assumedAbsentMatcher(assume) {
+  if (!assume) return () => false;
+  const exact = /* @__PURE__ */ new Set();
+  const prefixes = [];
+  for (const [key, how] of Object.entries(assume)) {
+    if (how !== "absent") continue;
+    const lower = key.toLowerCase();
+    if (lower.endsWith("*")) prefixes.push(lower.slice(0, -1));
+    else exact.add(lower);
+  }
+  return (key) => exact.has(key) || prefixes.some((prefix) => key.startsWith(prefix));
+}
+
 // ../../packages/engine/src/condition-operators.ts
 import { isIPv4, isIPv6 } from "node:net";
 
@@ -31769,90 +31854,6 @@ function compileConditions(block, where, variables = true, classify) {
   return compiled;
 }
 
-// ../../packages/engine/src/condition-keys.ts
-var SERVER_SIDE_KEYS = [
-  { key: "aws:resourcetag/", why: "tags on the existing resource" },
-  { key: "aws:resourceaccount", why: "the account that owns the resource, as AWS resolves it" },
-  { key: "aws:resourceorgid", why: "the resource owner's organization" },
-  { key: "aws:resourceorgpaths", why: "the resource owner's organization path" },
-  { key: "aws:principalorgid", why: "the caller's organization" },
-  { key: "aws:principalorgpaths", why: "the caller's organization path" },
-  { key: "aws:sourceip", why: "the address AWS sees the request come from" },
-  { key: "aws:sourcevpc", why: "the VPC endpoint the request passes through" },
-  { key: "aws:sourcevpce", why: "the VPC endpoint the request passes through" },
-  { key: "aws:vpcsourceip", why: "the address inside the VPC the request comes from" },
-  { key: "aws:viaawsservice", why: "whether a service makes the call on the caller's behalf" },
-  { key: "aws:calledvia", why: "the services that forwarded the call" },
-  { key: "aws:calledviafirst", why: "the services that forwarded the call" },
-  { key: "aws:calledvialast", why: "the services that forwarded the call" },
-  { key: "aws:multifactorauthage", why: "the age of the session's MFA authentication" },
-  { key: "aws:tokenissuetime", why: "when the session's credentials were issued" },
-  { key: "aws:sourceidentity", why: "the source identity set on the role session" },
-  { key: "aws:federatedprovider", why: "the identity provider of a federated session" },
-  { key: "aws:ec2instancesourcevpc", why: "the VPC of the instance whose role is calling" },
-  {
-    key: "aws:ec2instancesourceprivateipv4",
-    why: "the private address of the instance whose role is calling"
-  },
-  { key: "aws:useragent", why: "the user agent AWS receives" },
-  { key: "s3:existingobjecttag/", why: "tags on the existing object" },
-  { key: "kms:resourcealiases", why: "the aliases of the existing key" },
-  { key: "kms:keyspec", why: "the spec of the existing key" },
-  { key: "kms:keyusage", why: "the usage of the existing key" },
-  { key: "kms:keyorigin", why: "the origin of the existing key" },
-  { key: "kms:multiregion", why: "whether the existing key is multi-Region" },
-  { key: "kms:multiregionkeytype", why: "the multi-Region type of the existing key" },
-  { key: "iam:resourcetag/", why: "tags on the existing IAM user or role" },
-  { key: "secretsmanager:resourcetag/", why: "tags on the existing secret" },
-  { key: "ec2:resourcetag/", why: "tags on the existing EC2 resource" },
-  { key: "ssm:resourcetag/", why: "tags on the existing parameter or document" },
-  { key: "dynamodb:resourcetag/", why: "tags on the existing table" },
-  { key: "lambda:resourcetag/", why: "tags on the existing function" }
-];
-var PRINCIPAL_KEYS = {
-  "aws:principalarn": "arn",
-  "aws:principalaccount": "accountId",
-  "aws:userid": "userId",
-  "aws:username": "username",
-  "aws:principaltype": "type",
-  "aws:principaltag/": "tags",
-  "aws:multifactorauthpresent": "mfa"
-};
-function byPrefix(key, match) {
-  const exact = match(key);
-  if (exact !== void 0) return exact;
-  const slash = key.indexOf("/");
-  return slash > 0 ? match(key.slice(0, slash + 1)) : void 0;
-}
-var serverSide = new Map(SERVER_SIDE_KEYS.map((entry) => [entry.key, entry]));
-function serverSideKey(key) {
-  const lower = key.toLowerCase();
-  const exact = byPrefix(lower, (k) => serverSide.get(k));
-  if (exact) return exact;
-  if (/^[a-z0-9-]+:resourcetag\//.test(lower))
-    return { key: lower, why: "tags on the existing resource" };
-  return void 0;
-}
-function classifyKey(key, assumedAbsent) {
-  const lower = key.toLowerCase();
-  const field = byPrefix(lower, (k) => PRINCIPAL_KEYS[k]);
-  if (field !== void 0) return assumedAbsent(lower) ? void 0 : `p:${field}`;
-  if (serverSideKey(lower) && !assumedAbsent(lower)) return "s";
-  return void 0;
-}
-function assumedAbsentMatcher(assume) {
-  if (!assume) return () => false;
-  const exact = /* @__PURE__ */ new Set();
-  const prefixes = [];
-  for (const [key, how] of Object.entries(assume)) {
-    if (how !== "absent") continue;
-    const lower = key.toLowerCase();
-    if (lower.endsWith("*")) prefixes.push(lower.slice(0, -1));
-    else exact.add(lower);
-  }
-  return (key) => exact.has(key) || prefixes.some((prefix) => key.startsWith(prefix));
-}
-
 // ../../packages/engine/src/compile.ts
 var DOCUMENT_ELEMENTS = /* @__PURE__ */ new Set(["Version", "Id", "Statement"]);
 var STATEMENT_ELEMENTS = /* @__PURE__ */ new Set([
@@ -32112,7 +32113,11 @@ function unknowableKeyWarnings(statements) {
     warnings.push({
       code: "UnknowableConditionKey",
       message: `${statement.label} depends on ${why.join(", ")}, unknown before the call: ${statement.effect === "Deny" ? "the Deny applies whenever the request does not carry the key" : "the Allow never allows when the request does not carry the key"}`,
-      location: { document: ref.document, statementIndex: ref.statementIndex, element: "Condition" },
+      location: {
+        document: ref.document,
+        statementIndex: ref.statementIndex,
+        element: "Condition"
+      },
       keys: list2
     });
   }
@@ -32159,58 +32164,6 @@ async function unknownActionWarnings(sources) {
     }
   }
   return warnings;
-}
-
-// ../../packages/engine/src/partial-requests.ts
-function wasmInput(input) {
-  let prepared;
-  for (const [i, request2] of input.requests.entries()) {
-    if (request2.resourceParts === void 0 && request2.unknownContext === void 0) {
-      prepared?.push(request2);
-      continue;
-    }
-    const converted = partialRequest(request2, i);
-    if (typeof converted === "string") return converted;
-    prepared ??= input.requests.slice(0, i);
-    prepared.push(converted);
-  }
-  return prepared ? { ...input, requests: prepared } : input;
-}
-function partialRequest(request2, i) {
-  const { resourceParts, unknownContext, ...rest } = request2;
-  const out = { ...rest };
-  if (unknownContext !== void 0) {
-    if (!Array.isArray(unknownContext) || unknownContext.some((k) => typeof k !== "string"))
-      return `requests[${i}].unknownContext must be a list of condition keys`;
-    if (unknownContext.length > 0)
-      out.uk = Object.fromEntries(unknownContext.map((key) => [key.toLowerCase(), true]));
-  }
-  if (resourceParts === void 0) return out;
-  if (!Array.isArray(resourceParts) || resourceParts.length === 0)
-    return `requests[${i}].resourceParts must be a non-empty list`;
-  let display = "";
-  let glob = "";
-  let regex = "^";
-  const unknown = [];
-  for (const [k, part] of resourceParts.entries()) {
-    if (typeof part === "string") {
-      if (RESERVED_CHARACTERS.test(part))
-        return `requests[${i}].resourceParts[${k}] contains a character from U+E000 to U+E00F, which keycard reserves for unknown parts`;
-      display += part;
-      glob += part;
-      regex += escapeRegex2(part);
-      continue;
-    }
-    const what = part?.unknown;
-    if (typeof what !== "string" || what === "")
-      return `requests[${i}].resourceParts[${k}] must be text or { unknown: "what is unknown" }`;
-    display += "*";
-    glob += UNKNOWN_PART;
-    regex += "(?s:.*)";
-    if (!unknown.includes(what)) unknown.push(what);
-  }
-  if (unknown.length === 0) return { ...out, resource: display };
-  return { ...out, resource: display, rp: glob, rre: `${regex}$`, up: unknown };
 }
 
 // ../../packages/engine/src/decision-cache.ts
@@ -32295,6 +32248,58 @@ var DecisionCache = class {
     this.#bytes -= entry.bytes;
   }
 };
+
+// ../../packages/engine/src/partial-requests.ts
+function wasmInput(input) {
+  let prepared;
+  for (const [i, request2] of input.requests.entries()) {
+    if (request2.resourceParts === void 0 && request2.unknownContext === void 0) {
+      prepared?.push(request2);
+      continue;
+    }
+    const converted = partialRequest(request2, i);
+    if (typeof converted === "string") return converted;
+    prepared ??= input.requests.slice(0, i);
+    prepared.push(converted);
+  }
+  return prepared ? { ...input, requests: prepared } : input;
+}
+function partialRequest(request2, i) {
+  const { resourceParts, unknownContext, ...rest } = request2;
+  const out = { ...rest };
+  if (unknownContext !== void 0) {
+    if (!Array.isArray(unknownContext) || unknownContext.some((k) => typeof k !== "string"))
+      return `requests[${i}].unknownContext must be a list of condition keys`;
+    if (unknownContext.length > 0)
+      out.uk = Object.fromEntries(unknownContext.map((key) => [key.toLowerCase(), true]));
+  }
+  if (resourceParts === void 0) return out;
+  if (!Array.isArray(resourceParts) || resourceParts.length === 0)
+    return `requests[${i}].resourceParts must be a non-empty list`;
+  let display = "";
+  let glob = "";
+  let regex = "^";
+  const unknown = [];
+  for (const [k, part] of resourceParts.entries()) {
+    if (typeof part === "string") {
+      if (RESERVED_CHARACTERS.test(part))
+        return `requests[${i}].resourceParts[${k}] contains a character from U+E000 to U+E00F, which keycard reserves for unknown parts`;
+      display += part;
+      glob += part;
+      regex += escapeRegex2(part);
+      continue;
+    }
+    const what = part?.unknown;
+    if (typeof what !== "string" || what === "")
+      return `requests[${i}].resourceParts[${k}] must be text or { unknown: "what is unknown" }`;
+    display += "*";
+    glob += UNKNOWN_PART;
+    regex += "(?s:.*)";
+    if (!unknown.includes(what)) unknown.push(what);
+  }
+  if (unknown.length === 0) return { ...out, resource: display };
+  return { ...out, resource: display, rp: glob, rre: `${regex}$`, up: unknown };
+}
 
 // ../../packages/engine/src/tar.ts
 import { gunzipSync as gunzipSync2 } from "node:zlib";
@@ -34058,6 +34063,22 @@ async function loadSide(session, set, documents, library, workspace, options) {
   }
   try {
     const policy = await loadPolicy2(bundle ? { ...base, bundle } : base);
+    const failure = bundle && hasCustomRego(set) ? sampleFailure(policy) : void 0;
+    if (failure) {
+      return {
+        policy: void 0,
+        warnings: [],
+        findings: [
+          {
+            check: "build",
+            severity: "error",
+            rule: "WasmEvaluationFailed",
+            file: options.displayDir,
+            message: `the compiled bundle cannot evaluate a sample request in WebAssembly, so in production every call would be denied (${failure}); custom Rego may only use builtins the WebAssembly runtime implements`
+          }
+        ]
+      };
+    }
     return { policy, findings: [], warnings: policy.warnings };
   } catch (error2) {
     if (!(error2 instanceof PolicyLoadError)) throw error2;
@@ -34075,6 +34096,15 @@ async function loadSide(session, set, documents, library, workspace, options) {
       ]
     };
   }
+}
+function sampleFailure(policy) {
+  const decision = policy.evaluate({
+    principal: PROBE_PRINCIPAL,
+    region: PROBE_REGION,
+    requests: [{ action: "s3:GetObject", resource: "arn:aws:s3:::keycard-probe/sample" }]
+  });
+  const reason = decision.requests[0]?.reason ?? "no decision";
+  return reason.startsWith("cannot evaluate") || decision.requests.length === 0 ? reason : void 0;
 }
 
 // ../../packages/access-diff/src/diff.ts

@@ -7,7 +7,9 @@ import { runTool, type Tools } from "./tools.js";
  * Built-in functions policy-set Rego may not use. The first three reach the network or read
  * the process environment: pull-request content is untrusted, and these are how compiled or
  * tested Rego would exfiltrate data. `rand.intn` makes decisions random, and an access diff
- * of random decisions means nothing.
+ * of random decisions means nothing. `time.now_ns` is not implemented by the WebAssembly
+ * runtime the engine evaluates with: it compiles and tests, then every call is denied. Other
+ * builtins the runtime lacks are caught when the gate evaluates a sample request.
  * @public
  */
 export const FORBIDDEN_BUILTINS: ReadonlyArray<string> = [
@@ -15,6 +17,7 @@ export const FORBIDDEN_BUILTINS: ReadonlyArray<string> = [
   "net.lookup_ip_addr",
   "opa.runtime",
   "rand.intn",
+  "time.now_ns",
 ];
 
 interface CapabilitiesDocument {

@@ -127,3 +127,30 @@ describe("a Regal configuration", () => {
     }
   });
 });
+
+describe("custom Rego the WebAssembly runtime cannot run", () => {
+  it("fails the gate when the head's bundle cannot evaluate a request", async () => {
+    const rule =
+      'package keycard.custom.clock\n\ndeny contains "late" if {\n\tcount(crypto.x509.parse_certificates("x")) > 0\n\tinput.request.action == "s3:PutObject"\n}\n';
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      { "policies/orders/clock.rego": rule },
+    );
+    const report = await gate(repo, repo.head, true);
+    expect(report.verdict).toBe("fail");
+    expect(report.sets[0]?.findings.map((f) => f.rule)).toContain("WasmEvaluationFailed");
+  });
+
+  it("refuses time.now_ns, which the runtime does not implement", async () => {
+    const rule =
+      'package keycard.custom.clock\n\ndeny contains "late" if {\n\ttime.now_ns() > 0\n}\n';
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      { "policies/orders/clock.rego": rule },
+    );
+    const report = await gate(repo, repo.head, true);
+    expect(report.verdict).toBe("fail");
+    const messages = report.sets[0]?.findings.map((f) => f.message).join(" ");
+    expect(messages).toMatch(/time\.now_ns/);
+  });
+});

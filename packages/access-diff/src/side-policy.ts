@@ -1,4 +1,5 @@
 import { loadPolicy, type Policy, PolicyLoadError, type PolicyWarning } from "@keycard/engine";
+import { PROBE_PRINCIPAL, PROBE_REGION } from "./corpus.js";
 import type { SideDocuments } from "./documents.js";
 import type { PolicySetFiles } from "./policy-set.js";
 import { buildBundle, type DiffSession, libraryBundle, type PreparedLibrary } from "./session.js";
@@ -76,6 +77,22 @@ export async function loadSide(
   }
   try {
     const policy = await loadPolicy(bundle ? { ...base, bundle } : base);
+    const failure = bundle && hasCustomRego(set) ? sampleFailure(policy) : undefined;
+    if (failure) {
+      return {
+        policy: undefined,
+        warnings: [],
+        findings: [
+          {
+            check: "build",
+            severity: "error",
+            rule: "WasmEvaluationFailed",
+            file: options.displayDir,
+            message: `the compiled bundle cannot evaluate a sample request in WebAssembly, so in production every call would be denied (${failure}); custom Rego may only use builtins the WebAssembly runtime implements`,
+          },
+        ],
+      };
+    }
     return { policy, findings: [], warnings: policy.warnings };
   } catch (error) {
     if (!(error instanceof PolicyLoadError)) throw error;
@@ -93,4 +110,21 @@ export async function loadSide(
       ],
     };
   }
+}
+
+/**
+ * Evaluates one sample request the way production does (in WebAssembly) and returns why it
+ * could not be decided, if it could not: a builtin that `opa build` accepts but the runtime
+ * lacks (such as `time.now_ns`) compiles and tests fine, then fails every call.
+ */
+function sampleFailure(policy: Policy): string | undefined {
+  const decision = policy.evaluate({
+    principal: PROBE_PRINCIPAL,
+    region: PROBE_REGION,
+    requests: [{ action: "s3:GetObject", resource: "arn:aws:s3:::keycard-probe/sample" }],
+  });
+  const reason = decision.requests[0]?.reason ?? "no decision";
+  return reason.startsWith("cannot evaluate") || decision.requests.length === 0
+    ? reason
+    : undefined;
 }

@@ -40,9 +40,7 @@ environment_value(key, env) := v if {
 }
 
 # has_value is true when the key has any value here, even false or an empty list.
-has_value(req, env, key) if is_value(value(req, env, key))
-
-is_value(_) := true
+has_value(req, env, key) if type_name(value(req, env, key)) != ""
 
 # unknown is true when the key has no value here although AWS will have one that keycard
 # cannot see before the call. `cls` is the loader's reading of the key: "s" when only AWS

@@ -37,10 +37,7 @@ overlaps(pattern, request) if {
 	)
 }
 
-reverse(chars) := [chars[i] |
-	some k in numbers.range(1, count(chars))
-	i := count(chars) - k
-]
+reverse(chars) := [chars[count(chars) - k] | some k in numbers.range(1, count(chars))]
 
 # literal_run is how many leading characters both sides have as equal literal text.
 literal_run(p, r) := min(array.concat(
@@ -59,7 +56,7 @@ same_literal(a, b) if {
 	literal(a)
 }
 
-literal(c) if not c in {unknown_part, any_text, one_char}
+literal(c) if not c in {"\ue000", "\ue001", "\ue002"}
 
 # Two literal characters that differ where the literal runs end: nothing can match both.
 mismatch_at(p, r, i) if {

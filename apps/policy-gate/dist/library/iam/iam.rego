@@ -285,10 +285,10 @@ allow_misses(req, env, action, service, false) := [{
 	not surely_applies(s, req, env)
 ]
 
-candidates(idx, action, service) := array.concat(
-	array.concat(object.get(object.get(idx, "action", {}), action, []), object.get(object.get(idx, "service", {}), service, [])),
-	object.get(idx, "any", []),
-)
+candidates(idx, action, service) := array.concat(array.concat(by_action, by_service), object.get(idx, "any", [])) if {
+	by_action := object.get(object.get(idx, "action", {}), action, [])
+	by_service := object.get(object.get(idx, "service", {}), service, [])
+}
 
 surely_holds(c, req, env) if {
 	conditions.holds(c, req, env)
@@ -312,7 +312,10 @@ seen(c, req, env) := {"seen": v} if {
 
 written(c) := object.get(c, "w", {"op": c.op, "key": c.key, "values": []})
 
-reason(req, sure, doubtful, allows, boundary_ok, misses) := concat("", ["explicitly denied by ", concat(", ", sure)]) if {
+reason(req, sure, doubtful, allows, boundary_ok, misses) := concat("", [
+	"explicitly denied by ",
+	concat(", ", sure),
+]) if {
 	count(sure) > 0
 } else := concat("; ", [doubt_reason(d) | some d in doubtful]) if {
 	count(doubtful) > 0
