@@ -576,6 +576,36 @@ describe("long-term keys from a credential_process", () => {
   });
 });
 
+describe("root keys behind a source_profile", () => {
+  it("refuses them before they sign sts:AssumeRole", async () => {
+    const env = setup();
+    writeFileSync(env.configFile, `[profile app]\nrole_arn = ${ROLE_ARN}\nsource_profile = base\n`);
+    writeFileSync(
+      env.credentialsFile,
+      `[base]\naws_access_key_id = ${ROOT_ID}\naws_secret_access_key = ${ROOT_SECRET}\n`,
+    );
+    process.env["AWS_PROFILE"] = "app";
+    const error = await audit.rejection(fromRoleFirstChain({ logger: audit.logger() })());
+    expect(error.name).toBe("RootCredentialsRefusedError");
+    expect(error.message).toContain('source of profile "app"');
+    expect(sts.count("AssumeRole")).toBe(0);
+  });
+
+  it("lets an IAM user's keys assume the role, after one root check", async () => {
+    const env = setup();
+    writeFileSync(env.configFile, `[profile app]\nrole_arn = ${ROLE_ARN}\nsource_profile = base\n`);
+    writeFileSync(
+      env.credentialsFile,
+      `[base]\naws_access_key_id = ${STATIC_ID}\naws_secret_access_key = ${STATIC_SECRET}\n`,
+    );
+    process.env["AWS_PROFILE"] = "app";
+    const creds = audit.track(await fromRoleFirstChain({ logger: audit.logger() })());
+    expect(creds).toMatchObject({ source: "profile-role", longTerm: false });
+    expect(sts.count("GetCallerIdentity")).toBe(1);
+    expect(sts.count("AssumeRole")).toBe(1);
+  });
+});
+
 describe("clientConfig", () => {
   it("points the chain's own STS and IAM clients at the given endpoints", async () => {
     setup({ AWS_ENDPOINT_URL_STS: CLOSED_ENDPOINT, AWS_ENDPOINT_URL_IAM: CLOSED_ENDPOINT });

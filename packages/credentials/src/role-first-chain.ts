@@ -1,3 +1,4 @@
+import { getDefaultRoleAssumer } from "@aws-sdk/client-sts";
 import {
   fromContainerMetadata,
   fromHttp,
@@ -11,6 +12,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Logger } fro
 import { isLongTerm, withSource } from "./credential-source.js";
 import {
   CredentialsCheckFailedError,
+  KeycardCredentialsError,
   NoCredentialsError,
   RoleSourceFailedError,
   RoleSourceIncompleteError,
@@ -128,6 +130,8 @@ async function fromRoleSource(
     try {
       identity = await provider();
     } catch (error) {
+      // The root check of a source profile's keys has its own error.
+      if (error instanceof KeycardCredentialsError) throw error;
       const safe = withoutHelperOutput(error);
       throw new RoleSourceFailedError(
         `${what} is configured but did not yield credentials: ${describeError(safe, secretsInEnv(env))}`,
@@ -304,10 +308,27 @@ function profileRole(
     }
     default: {
       const mfaCode = options.mfaCodeProvider ?? options.assumeRole?.mfa?.tokenCode;
+      const assume = getDefaultRoleAssumer({
+        ...stsConfig(region, settings),
+        credentialProviderLogger: logger,
+      });
+      const source: KeysOrigin = {
+        description: `the source of profile "${profile}"`,
+        refusal: "",
+        noRoleSourceFound: false,
+      };
       provider = fromIni({
         profile,
         logger,
         clientConfig: stsConfig(region, settings),
+        // Long-term keys that only sign sts:AssumeRole are still checked for root, as with the
+        // assumeRole option: root keys are refused whatever they are used for.
+        roleAssumer: async (sourceCreds, params) => {
+          if (settings.refuseRootKeys && isLongTerm(sourceCreds)) {
+            await checkNotRoot(sourceCreds, source, region, env, settings);
+          }
+          return assume(sourceCreds, params);
+        },
         ...(mfaCode ? { mfaCodeProvider: (serial: string) => mfaCode(serial) } : {}),
       });
     }
