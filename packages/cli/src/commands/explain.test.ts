@@ -48,6 +48,30 @@ describe("keycard explain", () => {
     expect(result.stdout).toContain("DENIED: 1 of 1 check denied");
   });
 
+  it("explains a denial on a condition with the condition and the value, never without it", async () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      "team/app.json": JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "EncryptedOnly",
+            Effect: "Allow",
+            Action: "s3:PutObject",
+            Resource: "arn:aws:s3:::orders-documents/*",
+            Condition: { StringEquals: { "s3:x-amz-server-side-encryption": "aws:kms" } },
+          },
+        ],
+      }),
+    });
+    const result = await runCli(["explain", "--policy", "team", ...putOrder], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'condition  app.json statement 0 (EncryptedOnly): StringEquals s3:x-amz-server-side-encryption ["aws:kms"]; the call does not carry the key',
+    );
+    expect(result.stdout).toContain("matches the action and resource but not its condition");
+  });
+
   it("compiles a set with custom Rego and shows the custom rule's reason", async () => {
     const dir = tempDir();
     writeOrdersSet(dir);

@@ -116,6 +116,10 @@ interface ExplainedRequest {
   allow: boolean;
   reason: string;
   matched: LocatedStatement[];
+  /** What keycard could not know before the call and that took part in the decision. */
+  unknown: string[];
+  /** Allow statements that matched the action and resource but failed this condition. */
+  conditionFailures: ReadonlyArray<NonNullable<RequestDecision["conditionFailures"]>[number]>;
   customDenies: string[];
   customAllows: string[];
 }
@@ -132,6 +136,8 @@ function explainRequest(
     allow: decision?.allow ?? false,
     reason: decision?.reason ?? "no decision",
     matched: locate(set, decision?.matched ?? []),
+    unknown: [...(decision?.unknown ?? [])],
+    conditionFailures: [...(decision?.conditionFailures ?? [])],
     customDenies: [...(decision?.customDenies ?? [])],
     customAllows: [...(decision?.customAllows ?? [])],
   };
@@ -159,6 +165,23 @@ function printRequest(context: Context, request: ExplainedRequest): void {
     const effect = m.effect === "Deny" ? out.red(m.effect) : out.green(m.effect);
     println(context, `      ${effect}  ${name}${where}`);
   }
+  // A denial on a condition is explained with the condition and the value the call carried:
+  // the way forward is to satisfy the condition, never to drop it.
+  for (const f of request.conditionFailures) {
+    const s = f.statement;
+    const name = `${s.boundary ? "boundary " : ""}${s.document} statement ${s.statementIndex}${s.sid ? ` (${s.sid})` : ""}`;
+    const seen = f.unknown
+      ? "unknown before the call"
+      : f.seen === undefined
+        ? "the call does not carry the key"
+        : `the call has ${formatValue(f.seen)}`;
+    println(
+      context,
+      `      ${out.yellow("condition")}  ${name}: ${f.operator} ${f.key} ${formatValue(f.values)}; ${seen}`,
+    );
+  }
+  if (request.unknown.length > 0)
+    println(context, `      ${out.dim("unknown before the call:")} ${request.unknown.join(", ")}`);
   for (const reason of request.customDenies)
     println(context, `      ${out.red("custom deny")}  ${reason}`);
   for (const reason of request.customAllows)
