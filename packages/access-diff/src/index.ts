@@ -11,6 +11,12 @@ export { type DiffOptions, diffPolicySets } from "./diff.js";
 export { AccessDiffError, type AccessDiffErrorCode } from "./errors.js";
 export { logText } from "./escape.js";
 export { type GateOptions, runGate } from "./gate.js";
+export {
+  MAX_FILE_BYTES,
+  type PolicySetFiles,
+  readPolicySet as readPolicySetFiles,
+  type SetFile,
+} from "./policy-set.js";
 export { type MarkdownOptions, renderMarkdown } from "./render-markdown.js";
 export { renderTerminal, type TerminalOptions } from "./render-terminal.js";
 export {

@@ -3,14 +3,14 @@ import { lstat, readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { Finding } from "./types.js";
 
-/** A file of a policy set, read into memory. @internal */
+/** A file of a policy set, read into memory. @public */
 export interface SetFile {
   /** Path inside the policy set, with `/` separators. */
   path: string;
   text: string;
 }
 
-/** The files of one version of a policy set, sorted by role. @internal */
+/** The files of one version of a policy set, sorted by role. @public */
 export interface PolicySetFiles {
   dir: string;
   /** IAM JSON identity policies. */
@@ -126,7 +126,12 @@ export function isBoundaryPath(path: string): boolean {
   return name === "boundary.json" || name.endsWith(".boundary.json");
 }
 
-/** Reads the files of a policy set; an absent directory reads as an empty set. @internal */
+/**
+ * Reads the files of a policy set; an absent directory reads as an empty set. This is the one
+ * reader `keycard build`, `keycard test` and the gate share: whatever it refuses (see
+ * {@link PolicySetFiles.problems}) is refused by all of them.
+ * @public
+ */
 export async function readPolicySet(dir: string): Promise<PolicySetFiles> {
   const set: PolicySetFiles = {
     dir,

@@ -1,5 +1,6 @@
-import { lstat, readdir, readFile, stat } from "node:fs/promises";
-import { basename, join, relative, resolve, sep } from "node:path";
+import { lstat, readFile } from "node:fs/promises";
+import { basename, relative, resolve, sep } from "node:path";
+import { MAX_FILE_BYTES, readPolicySetFiles } from "@keycard/access-diff";
 import { CliError } from "./errors.js";
 
 /** A file of a policy set, read into memory. @internal */
@@ -40,13 +41,8 @@ function isBoundary(path: string): boolean {
   return name === "boundary.json" || name.endsWith(".boundary.json");
 }
 
-async function walk(dir: string, base: string, out: string[]): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) await walk(full, base, out);
-    else if (entry.isFile()) out.push(relative(base, full).split(sep).join("/"));
-  }
+function shownFile(display: string, file: string | undefined): string {
+  return display === "." || display === "" ? (file ?? "") : `${display}/${file ?? ""}`;
 }
 
 /**
@@ -57,11 +53,18 @@ async function walk(dir: string, base: string, out: string[]): Promise<void> {
 export async function readPolicySet(path: string, cwd: string, verb: string): Promise<PolicySet> {
   const absolute = resolve(cwd, path);
   const shown = (relative(cwd, absolute) || ".").split(sep).join("/");
-  let info: Awaited<ReturnType<typeof stat>>;
+  let info: Awaited<ReturnType<typeof lstat>>;
   try {
-    info = await stat(absolute);
+    info = await lstat(absolute);
   } catch (cause) {
     throw new CliError("InputError", `policy set ${path} does not exist`, { cause, verb });
+  }
+  if (info.isSymbolicLink()) {
+    throw new CliError(
+      "InputError",
+      `${path} is a symbolic link: give the policy set's own directory or file`,
+      { verb },
+    );
   }
   const empty = { documents: [], boundaries: [], modules: [], tests: [], data: [], recorded: [] };
   if (info.isFile()) {
@@ -78,28 +81,37 @@ export async function readPolicySet(path: string, cwd: string, verb: string): Pr
       display: (relative(cwd, dir) || ".").split(sep).join("/"),
       ...empty,
     };
+    if (info.size > MAX_FILE_BYTES) {
+      throw new CliError(
+        "InputError",
+        `${path} is ${info.size} bytes, over the limit of ${MAX_FILE_BYTES}: split it into smaller files`,
+        { verb },
+      );
+    }
     const file = { path: basename(absolute), text: await readFile(absolute, "utf8") };
     (isBoundary(file.path) ? set.boundaries : set.documents).push(file);
     return set;
   }
-  const set: PolicySet = { dir: absolute, display: shown, ...empty };
-  const paths: string[] = [];
-  await walk(absolute, absolute, paths);
-  paths.sort();
-  for (const file of paths) {
-    const name = basename(file);
-    const inRecorded = file.split("/").includes("recorded");
-    let bucket: SetFile[] | undefined;
-    if (inRecorded) bucket = name.endsWith(".jsonl") ? set.recorded : undefined;
-    else if (name.endsWith("_test.rego")) bucket = set.tests;
-    else if (name.endsWith(".rego")) bucket = set.modules;
-    else if (name === "data.json") bucket = set.data;
-    else if (name.endsWith(".json")) bucket = isBoundary(file) ? set.boundaries : set.documents;
-    if (!bucket) continue;
-    const full = join(absolute, file);
-    if (!(await lstat(full)).isFile()) continue;
-    bucket.push({ path: file, text: await readFile(full, "utf8") });
+  // The same reader as the gate, so what one refuses the other refuses too.
+  const files = await readPolicySetFiles(absolute);
+  if (files.problems.length > 0) {
+    const lines = files.problems.map((p) => `  ${shownFile(shown, p.file)}: ${p.message}`);
+    throw new CliError(
+      "InputError",
+      `${path} holds files keycard refuses (the pull-request gate refuses them too):\n${lines.join("\n")}`,
+      { verb },
+    );
   }
+  const set: PolicySet = {
+    dir: absolute,
+    display: shown,
+    documents: files.documents,
+    boundaries: files.boundaries,
+    modules: files.modules,
+    tests: files.tests,
+    data: files.data,
+    recorded: files.recorded,
+  };
   if (set.documents.length + set.boundaries.length + set.modules.length === 0) {
     throw new CliError(
       "InputError",

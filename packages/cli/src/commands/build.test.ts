@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadPolicy } from "@keycard/engine";
 import { describe, expect, it } from "vitest";
@@ -57,15 +57,11 @@ describe("keycard build", () => {
         Version: "2012-10-17",
         Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
       },
-      "team/data.json": { approvedRegions: ["eu-west-1"], keycard: { note: "kept" } },
+      "team/data.json": { approvedRegions: ["eu-west-1"] },
       "team/regions.rego": `package keycard.custom.regions
 
 deny contains "region not approved" if {
 	not input.region in data.approvedRegions
-}
-
-deny contains "keycard data lost" if {
-	data.keycard.note != "kept"
 }
 `,
     });
@@ -154,5 +150,44 @@ deny contains "keycard data lost" if {
     const none = await runCli(["build"], { cwd: dir });
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("Run `keycard build --help` for usage.");
+  });
+
+  it("refuses what the gate refuses: links, oversized files, other data files, keycard's data", async () => {
+    const cases: Array<[string, (dir: string) => void, RegExp]> = [
+      [
+        "a symbolic link",
+        (dir) => symlinkSync(join(dir, "outside.json"), join(dir, "orders", "linked.json")),
+        /linked\.json.*symbolic link/,
+      ],
+      [
+        "a file over the size limit",
+        (dir) => writeFileSync(join(dir, "orders", "big.json"), " ".repeat(9 * 1024 * 1024)),
+        /big\.json.*over the limit/,
+      ],
+      [
+        "data.yaml",
+        (dir) => writeFileSync(join(dir, "orders", "data.yaml"), "a: 1\n"),
+        /data\.yaml.*data\.json/,
+      ],
+      [
+        "a keycard key in data.json",
+        (dir) => writeFiles(dir, { "orders/data.json": { keycard: { documents: [] } } }),
+        /data\.json.*keycard/,
+      ],
+      [
+        "a keycard package",
+        (dir) => writeFiles(dir, { "orders/lib.rego": "package keycard.authz\n" }),
+        /lib\.rego.*keycard\.authz/,
+      ],
+    ];
+    for (const [what, add, message] of cases) {
+      const dir = tempDir();
+      writeOrdersSet(dir);
+      writeFiles(dir, { "outside.json": { Version: "2012-10-17", Statement: [] } });
+      add(dir);
+      const result = await runCli(["build", "orders"], { cwd: dir });
+      expect(result.code, what).toBe(2);
+      expect(result.stderr, what).toMatch(message);
+    }
   });
 });
