@@ -18,6 +18,16 @@ export class CallerUnknownError extends Error {
 
 /** Credential sets remembered; credentials rotate, so old entries fall out first. */
 const MAX_CACHED = 64;
+/** First wait before asking a failing STS again, and the longest. */
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 60_000;
+
+/** A failed lookup: why, and when to ask again. */
+interface LookupFailure {
+  reason: string;
+  attempts: number;
+  retryAt: number;
+}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -33,6 +43,9 @@ export class CallerResolver {
   readonly #lookup: CallerLookup;
   readonly #known = new Map<string, Caller>();
   readonly #pending = new Map<string, Promise<Caller>>();
+  /** Failed lookups by access key id; never taken as an answer, only as a reason to wait. */
+  readonly #failures = new Map<string, LookupFailure>();
+  readonly #warn: (message: string) => void;
   /**
    * Complete callers by what identifies them in the credentials. The SDK hands a new identity
    * object to every call, so callers are found by value; the same caller object then serves
@@ -43,10 +56,12 @@ export class CallerResolver {
   constructor(
     options: { accountId?: string | undefined; principalArn?: string | undefined },
     lookup: CallerLookup,
+    warn: (message: string) => void = () => undefined,
   ) {
     this.#fixed = options.principalArn ? callerFromArn(options.principalArn) : {};
     if (options.accountId) this.#fixed.accountId = options.accountId;
     this.#lookup = lookup;
+    this.#warn = warn;
   }
 
   /** The caller, when nothing has to be fetched; `undefined` means {@link resolve} must ask STS. */
@@ -63,7 +78,7 @@ export class CallerResolver {
       const key = accessKeyOf(call);
       if (!key) return base;
       const looked = this.#known.get(key);
-      if (!looked) return undefined;
+      if (!looked) return this.#waiting(key, base);
       caller = { ...fromIdentity, ...looked, ...this.#fixed };
     }
     // Callers are shared between calls, so none may change after the fact.
@@ -73,8 +88,21 @@ export class CallerResolver {
   }
 
   /**
+   * While a failed lookup waits for its retry: the caller with only the account known (never
+   * frozen, so no decision made for it is remembered). Otherwise `undefined`: ask STS.
+   */
+  #waiting(key: string, base: Caller): Caller | undefined {
+    const failure = this.#failures.get(key);
+    if (!failure || !base.accountId || Date.now() >= failure.retryAt) return undefined;
+    return { ...base, unresolved: failure.reason };
+  }
+
+  /**
    * The caller, asking STS when needed. Rejects with {@link CallerUnknownError} when the
-   * account stays unknown; a lookup failure with a known account only leaves the ARN out.
+   * account stays unknown. When the lookup fails but the account is known, the caller comes
+   * back `unresolved` (ARN unknown); the failure is not remembered as an answer: STS is asked
+   * again after a backoff (1 s, doubling to 60 s), and the failure is logged once until a
+   * lookup succeeds.
    */
   async resolve(call: SdkCall): Promise<Caller> {
     const known = this.known(call);
@@ -101,10 +129,23 @@ export class CallerResolver {
           { cause: error },
         );
       }
-      // The account is enough to build ARNs; remember the failure so every call does not retry.
-      this.#remember(key, { accountId: account });
-      return { accountId: account };
+      // The account is enough to build ARNs; the ARN stays unknown, and STS is asked again later.
+      const reason = `sts:GetCallerIdentity failed (${describe(error)})`;
+      const attempts = (this.#failures.get(key)?.attempts ?? 0) + 1;
+      const wait = Math.min(FIRST_RETRY_MS * 2 ** (attempts - 1), MAX_RETRY_MS);
+      if (!this.#failures.has(key) && this.#failures.size >= MAX_CACHED) {
+        const oldest = this.#failures.keys().next().value;
+        if (oldest !== undefined) this.#failures.delete(oldest);
+      }
+      this.#failures.set(key, { reason, attempts, retryAt: Date.now() + wait });
+      if (attempts === 1) {
+        this.#warn(
+          `keycard: the caller could not be resolved: ${reason}; deciding without the caller's ARN (rules that depend on it deny in enforce mode) and asking again with backoff`,
+        );
+      }
+      return { accountId: account, unresolved: reason };
     }
+    this.#failures.delete(key);
     const caller = answer.Arn ? callerFromArn(answer.Arn, answer.UserId) : {};
     if (answer.Account && /^\d{12}$/.test(answer.Account)) caller.accountId = answer.Account;
     this.#remember(key, caller);

@@ -12,6 +12,11 @@ export interface Caller {
   type?: string;
   source?: string;
   mfa?: boolean;
+  /**
+   * Set when `sts:GetCallerIdentity` failed and only the account is known: why. The caller's
+   * ARN and the keys derived from it are then unknown to the policy.
+   */
+  unresolved?: string;
 }
 
 /** The credential sources keycard's role-first provider labels credentials with. */

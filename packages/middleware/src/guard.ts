@@ -110,7 +110,7 @@ export class KeycardGuard {
     this.#policy = options.policy;
     this.#logger = safeLogger(options.logger ?? console);
     this.recorder = options.recorder ?? new LearnRecorder();
-    this.#callers = new CallerResolver(options, lookup);
+    this.#callers = new CallerResolver(options, lookup, (message) => this.#logger.warn(message));
     this.#redacted = redactionMatcher(options.redact);
     this.#observed = options.onDecision !== undefined || options.decisionLog !== undefined;
     this.#log =
@@ -351,6 +351,7 @@ export class KeycardGuard {
       }));
       return decision;
     }
+    // Fields left out are unknown to the engine: an unresolved caller has only its account.
     const evaluated: EngineDecision = this.#policy.evaluate({
       principal: {
         ...(caller.arn ? { arn: caller.arn } : {}),
@@ -358,11 +359,16 @@ export class KeycardGuard {
         ...(caller.userId ? { userId: caller.userId } : {}),
         ...(caller.username ? { username: caller.username } : {}),
         ...(caller.type ? { type: caller.type } : {}),
+        ...(this.#options.principalTags ? { tags: { ...this.#options.principalTags } } : {}),
+        ...(this.#options.mfa !== undefined ? { mfa: this.#options.mfa } : {}),
       },
       ...(call.region ? { region: call.region } : {}),
       requests: mapped.requests,
     });
     decision.allow = evaluated.allow === true;
+    if (caller.unresolved && !decision.allow) {
+      decision.reason = `the caller could not be resolved: ${caller.unresolved}`;
+    }
     decision.requests = evaluated.requests.map(
       (r): DecisionRequest => ({
         action: r.action,

@@ -15,7 +15,12 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { PurgeQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { loadPolicy, type PolicyDocument } from "@keycard/engine";
+import {
+  type Decision,
+  type EvaluationInput,
+  loadPolicy,
+  type PolicyDocument,
+} from "@keycard/engine";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import type { KeycardDecision } from "./decision.js";
 import { KeycardConfigError, KeycardDeniedError } from "./errors.js";
@@ -406,6 +411,129 @@ describe("the caller's account and ARN", () => {
     expect(handler.requests.filter(isGetCallerIdentity)).toHaveLength(1);
   });
 
+  test("an STS failure is retried after a bounded backoff, logged once, never remembered", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const policy = await policyPromise;
+      let stsUp = false;
+      const handler = stubHandler((request) =>
+        isGetCallerIdentity(request)
+          ? stsUp
+            ? callerIdentityResponse
+            : { statusCode: 503, body: "unavailable" }
+          : {},
+      );
+      const decisions: KeycardDecision[] = [];
+      const logger = memoryLogger();
+      const s3 = new S3Client(clientConfig(handler, { forcePathStyle: true }));
+      s3.middlewareStack.use(
+        keycardPlugin({ policy, logger, onDecision: (d) => decisions.push(d) }),
+      );
+      const get = (key: string) => s3.send(new GetObjectCommand({ Bucket: "orders", Key: key }));
+      await get("a.json");
+      // One lookup (the STS client may retry it).
+      const asked = handler.requests.filter(isGetCallerIdentity).length;
+      await get("b.json");
+      await get("c.json");
+      // A dead STS is not asked on every call…
+      expect(handler.requests.filter(isGetCallerIdentity)).toHaveLength(asked);
+      expect(logger.warnings.filter((w) => /caller could not be resolved/.test(w))).toHaveLength(1);
+      // …but the failure is not remembered for good: once the backoff has passed it asks again.
+      stsUp = true;
+      vi.setSystemTime(Date.now() + 120_000);
+      await get("d.json");
+      expect(handler.requests.filter(isGetCallerIdentity)).toHaveLength(asked + 1);
+      expect(decisions.at(-1)!.principal).toEqual({ arn: ROLE_ARN, accountId: ACCOUNT });
+      expect(logger.warnings.filter((w) => /caller could not be resolved/.test(w))).toHaveLength(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("an unresolved caller is evaluated as unknown; a denial says the caller could not be resolved", async () => {
+    const inputs: EvaluationInput[] = [];
+    const policy = {
+      evaluate(input: EvaluationInput): Decision {
+        inputs.push(input);
+        const known = input.principal?.arn !== undefined;
+        return {
+          allow: known,
+          requests: input.requests.map((r) => ({
+            action: r.action,
+            resource: r.resource,
+            allow: known,
+            reason: known ? "allowed" : "denied: unknown before the call: aws:PrincipalArn",
+            matched: [],
+            ...(known ? {} : { unknown: ["aws:PrincipalArn"] }),
+          })),
+        };
+      },
+    };
+    const handler = stubHandler((request) =>
+      isGetCallerIdentity(request)
+        ? {
+            statusCode: 403,
+            headers: { "content-type": "text/xml" },
+            body: "<ErrorResponse><Error><Type>Sender</Type><Code>ExpiredToken</Code><Message>token expired</Message></Error></ErrorResponse>",
+          }
+        : {},
+    );
+    const s3 = new S3Client(clientConfig(handler, { forcePathStyle: true }));
+    s3.middlewareStack.use(
+      keycardPlugin({
+        policy,
+        logger: memoryLogger(),
+        principalTags: { team: "orders" },
+        mfa: false,
+      }),
+    );
+    const error = await rejection(
+      s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.json" })),
+    );
+    expect(error.decision.reason).toMatch(/^the caller could not be resolved: .*token expired/);
+    expect(error.message).toMatch(/the caller could not be resolved/);
+    expect(error.message).toMatch(/unknown before the call: aws:PrincipalArn/);
+    expect(inputs[0]!.principal?.arn).toBeUndefined();
+    expect(inputs[0]!.principal).toMatchObject({
+      accountId: ACCOUNT,
+      tags: { team: "orders" },
+      mfa: false,
+    });
+    expect(handler.requests.filter((r) => !isGetCallerIdentity(r))).toHaveLength(0);
+  });
+
+  test("principal tags and MFA state from the options reach the policy", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          name: "tags.json",
+          document: {
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: "s3:GetObject",
+                Resource: "arn:aws:s3:::orders/*",
+                Condition: { StringEquals: { "aws:PrincipalTag/team": "orders" } },
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const handler = stubHandler({});
+    const run = async (principalTags: Record<string, string>) => {
+      const s3 = new S3Client(clientConfig(handler, { forcePathStyle: true }));
+      s3.middlewareStack.use(keycardPlugin({ policy, principalArn: ROLE_ARN, principalTags }));
+      return s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.json" })).then(
+        () => "sent",
+        () => "refused",
+      );
+    };
+    expect(await run({ team: "orders" })).toBe("sent");
+    expect(await run({ team: "payroll" })).toBe("refused");
+  });
+
   test("the STS client itself: GetCallerIdentity is never blocked and needs no lookup", async () => {
     const policy = await policyPromise;
     const handler = stubHandler(callerIdentityResponse);
@@ -430,6 +558,9 @@ describe("options", () => {
       { policy, principalArn: "" },
       { policy, decisionLog: 42 },
       { policy, onDecision: "yes" },
+      { policy, principalTags: "team=orders" },
+      { policy, principalTags: { team: 1 } },
+      { policy, mfa: "yes" },
     ];
     for (const options of bad) {
       const error = (() => {

@@ -28,6 +28,17 @@ export interface KeycardOptions {
   /** The caller's ARN; otherwise from `sts:GetCallerIdentity` (one call per credential set). */
   principalArn?: string;
   /**
+   * The caller's principal tags (`aws:PrincipalTag/<key>`). Left out, they are unknown to the
+   * policy: rules whose conditions use them deny (Deny) or do not allow (Allow). Pass `{}` for
+   * a principal known to have no tags.
+   */
+  principalTags?: Readonly<Record<string, string>>;
+  /**
+   * Whether the caller's session was authenticated with MFA (`aws:MultiFactorAuthPresent`).
+   * Left out, it is unknown to the policy.
+   */
+  mfa?: boolean;
+  /**
    * Called with every decision, before the call is sent or refused. It may be async; what it
    * throws or rejects with is logged, never passed to the application or left unhandled.
    */
@@ -92,6 +103,22 @@ export function validateOptions(options: KeycardOptions): void {
   }
   if (options.accountId !== undefined && !/^\d{12}$/.test(options.accountId)) {
     throw new KeycardConfigError("InvalidOptions", "accountId must be 12 digits");
+  }
+  const tags = options.principalTags as unknown;
+  if (
+    tags !== undefined &&
+    (typeof tags !== "object" ||
+      tags === null ||
+      Array.isArray(tags) ||
+      Object.values(tags).some((v) => typeof v !== "string"))
+  ) {
+    throw new KeycardConfigError(
+      "InvalidOptions",
+      "principalTags must be an object of tag names to string values",
+    );
+  }
+  if (options.mfa !== undefined && typeof options.mfa !== "boolean") {
+    throw new KeycardConfigError("InvalidOptions", "mfa must be true or false");
   }
   const log = options.decisionLog as unknown;
   if (
