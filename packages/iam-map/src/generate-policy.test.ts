@@ -13,7 +13,11 @@ const records = [
   { action: "dynamodb:Query", resource: "arn:aws:dynamodb:us-east-1:1:table/users" },
   {
     action: "secretsmanager:GetSecretValue",
-    resource: "arn:aws:secretsmanager:us-east-1:1:secret:db-??????",
+    resource: "arn:aws:secretsmanager:us-east-1:1:secret:db-*",
+    resourceParts: [
+      "arn:aws:secretsmanager:us-east-1:1:secret:db-",
+      { unknown: "secret ARN suffix (6 random characters)" },
+    ],
   },
   { action: "ec2:DescribeInstances", resource: "*" },
 ];
@@ -54,10 +58,10 @@ describe("generatePolicy", () => {
           Resource: ["arn:aws:s3:::reports"],
         },
         {
-          Sid: "Secretsmanager",
+          Sid: "SecretsmanagerUnknownParts",
           Effect: "Allow",
           Action: ["secretsmanager:GetSecretValue"],
-          Resource: ["arn:aws:secretsmanager:us-east-1:1:secret:db-??????"],
+          Resource: ["arn:aws:secretsmanager:us-east-1:1:secret:db-*"],
         },
       ].map((s, i, all) =>
         s.Sid === "S3" && all.slice(0, i).some((p) => p.Sid === "S3") ? { ...s, Sid: "S32" } : s,
@@ -115,5 +119,53 @@ describe("generatePolicy", () => {
 
   it("gives an empty policy for no records", async () => {
     expect(await generatePolicy([])).toEqual({ Version: "2012-10-17", Statement: [] });
+  });
+
+  it("never writes a wildcard where the name was known: `*`, `?` and `$` in names match only themselves (IAM User Guide, 'IAM policy elements: Variables and tags', special characters)", async () => {
+    const policy = await generatePolicy([
+      {
+        action: "sqs:SendMessage",
+        resource: "arn:aws:sqs:us-east-1:1:a*b?c",
+        resourceParts: ["arn:aws:sqs:us-east-1:1:a*b?c"],
+      },
+      { action: "ec2:DescribeInstances", resource: "*" },
+    ]);
+    expect(policy.Statement.map((s) => s.Resource)).toEqual([
+      ["*"],
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM's ${*} and ${?} match one literal character
+      ["arn:aws:sqs:us-east-1:1:a${*}b${?}c"],
+    ]);
+  });
+
+  it("says where a part was unknown: a Sid ending in UnknownParts and a warning line", async () => {
+    const warnings: string[] = [];
+    const policy = await generatePolicy(
+      [
+        { action: "iam:CreateAccessKey", resource: "arn:aws:iam::1:user/bob" },
+        {
+          action: "iam:CreateAccessKey",
+          resource: "arn:aws:iam::1:user/*admin",
+          resourceParts: ["arn:aws:iam::1:user/", { unknown: "IAM user path" }, "admin"],
+        },
+      ],
+      { onWarning: (w) => warnings.push(w) },
+    );
+    expect(policy.Statement).toEqual([
+      {
+        Sid: "Iam",
+        Effect: "Allow",
+        Action: ["iam:CreateAccessKey"],
+        Resource: ["arn:aws:iam::1:user/bob"],
+      },
+      {
+        Sid: "IamUnknownParts",
+        Effect: "Allow",
+        Action: ["iam:CreateAccessKey"],
+        Resource: ["arn:aws:iam::1:user/*admin"],
+      },
+    ]);
+    expect(warnings).toEqual([
+      "iam:CreateAccessKey on arn:aws:iam::1:user/*admin: unknown before the call (IAM user path); the policy allows any value there",
+    ]);
   });
 });

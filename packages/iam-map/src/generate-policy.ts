@@ -10,6 +10,12 @@ export interface GeneratePolicyOptions {
    * under one path, DynamoDB indexes of one table); flat names such as table names never collapse.
    */
   generalize?: "none" | "resource-names";
+  /**
+   * Called once per recorded resource that had an unknown part (an IAM path, the key behind an
+   * alias), with a line for a reviewer: the policy allows every value there. Such resources also
+   * sit in statements whose Sid ends in `UnknownParts`.
+   */
+  onWarning?: (warning: string) => void;
 }
 
 /** One statement of a generated policy. @public */
@@ -31,6 +37,9 @@ export interface PolicyDocument {
  * Actions are listed one by one in IAM casing (never `*`); statements group actions of one
  * service that share a resource set, with Sids derived from the service; output is sorted, so the
  * same records always give the same document. Condition context in records is not used.
+ * Records that carry `resourceParts` are written exactly: known text matches only itself, and each
+ * unknown part becomes `*` in a statement whose Sid ends in `UnknownParts`, with a line to
+ * {@link GeneratePolicyOptions.onWarning}.
  * Rejects with an {@link IamMapError} (`INVALID_RECORD`) for an action that is not
  * `prefix:Name` or that holds a wildcard.
  * @example
@@ -52,6 +61,7 @@ export async function generatePolicy(
   options: GeneratePolicyOptions = {},
 ): Promise<PolicyDocument> {
   const byAction = new Map<string, Set<string>>();
+  const unknown = new Set<string>();
   for (const record of records) {
     if (!record || typeof record !== "object") {
       throw new IamMapError(
@@ -60,22 +70,41 @@ export async function generatePolicy(
       );
     }
     const action = await canonicalAction(record.action);
-    const resource =
-      typeof record.resource === "string" && record.resource.length > 0 ? record.resource : "*";
+    const { resource, unknownParts } = policyResource(record);
+    if (unknownParts.length > 0) {
+      unknown.add(resource);
+      options.onWarning?.(
+        `${action} on ${resource}: unknown before the call (${unknownParts.join("; ")}); the policy allows any value there`,
+      );
+    }
     const set = byAction.get(action);
     if (set) set.add(resource);
     else byAction.set(action, new Set([resource]));
   }
 
   // Actions of one service that need the same resources share a statement.
-  const groups = new Map<string, { prefix: string; resources: string[]; actions: string[] }>();
+  const groups = new Map<
+    string,
+    { prefix: string; resources: string[]; actions: string[]; unknown: boolean }
+  >();
   for (const [action, set] of byAction) {
-    const resources = generalizeResources([...set], options.generalize ?? "none");
+    const known = [...set].filter((r) => !unknown.has(r));
+    const partial = [...set].filter((r) => unknown.has(r));
     const prefix = action.slice(0, action.indexOf(":"));
-    const key = `${prefix}\u0000${resources.join("\u0000")}`;
-    const group = groups.get(key);
-    if (group) group.actions.push(action);
-    else groups.set(key, { prefix, resources, actions: [action] });
+    // Resources with unknown parts get statements of their own, so a reviewer sees them.
+    for (const [list, isUnknown] of [
+      [known, false],
+      [partial, true],
+    ] as const) {
+      if (list.length === 0) continue;
+      const resources = isUnknown
+        ? [...list].sort(compare)
+        : generalizeResources(list, options.generalize ?? "none");
+      const key = `${prefix}\u0000${isUnknown}\u0000${resources.join("\u0000")}`;
+      const group = groups.get(key);
+      if (group) group.actions.push(action);
+      else groups.set(key, { prefix, resources, actions: [action], unknown: isUnknown });
+    }
   }
 
   const sorted = [...groups.values()]
@@ -83,21 +112,56 @@ export async function generatePolicy(
     .sort(
       (a, b) =>
         compare(a.prefix, b.prefix) ||
+        Number(a.unknown) - Number(b.unknown) ||
         compare(a.actions[0]!, b.actions[0]!) ||
         compare(a.resources[0]!, b.resources[0]!),
     );
   const counts = new Map<string, number>();
   const Statement = sorted.map((g) => {
-    const n = (counts.get(g.prefix) ?? 0) + 1;
-    counts.set(g.prefix, n);
+    const base = `${sidFor(g.prefix)}${g.unknown ? "UnknownParts" : ""}`;
+    const n = (counts.get(base) ?? 0) + 1;
+    counts.set(base, n);
     return {
-      Sid: `${sidFor(g.prefix)}${n > 1 ? n : ""}`,
+      Sid: `${base}${n > 1 ? n : ""}`,
       Effect: "Allow" as const,
       Action: g.actions,
       Resource: g.resources,
     };
   });
   return { Version: "2012-10-17", Statement };
+}
+
+/**
+ * The policy text for a recorded resource. Known text is written so that it matches only itself
+ * (`*`, `?` and `$` become the IAM policy variables `${*}`, `${?}`, `${$}`); each unknown part
+ * becomes `*`. A record without `resourceParts` is written as given: it may come from a log
+ * written before requests carried their parts, where `*` marked what was unknown.
+ */
+function policyResource(record: AuthorizationRequest): {
+  resource: string;
+  unknownParts: string[];
+} {
+  const parts = Array.isArray(record.resourceParts) ? record.resourceParts : undefined;
+  if (!parts) {
+    const text =
+      typeof record.resource === "string" && record.resource.length > 0 ? record.resource : "*";
+    return { resource: text, unknownParts: [] };
+  }
+  let resource = "";
+  const unknownParts: string[] = [];
+  for (const part of parts) {
+    if (typeof part === "string") resource += literal(part);
+    else {
+      resource += "*";
+      unknownParts.push(String(part?.unknown ?? "unknown"));
+    }
+  }
+  return { resource, unknownParts };
+}
+
+/** Known text as a policy resource that matches only itself. */
+function literal(text: string): string {
+  return /[*?$]/.test(text) ? text.replace(/[*?$]/g, (c) => `\${${c}}`) : text;
 }
 
 /** `prefix:Name` in IAM casing, as the IAM reference spells it (as given when it is not there). */
