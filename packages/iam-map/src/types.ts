@@ -49,7 +49,7 @@ export interface CallerPrincipal {
   type?: string;
   /** `aws:PrincipalTag/<key>` values. */
   tags?: Readonly<Record<string, string>>;
-  /** Where the credentials came from (for example `env`, `sso`, `imds`): `keycard:CredentialSource`. */
+  /** Where the credentials came from (for example `env`, `sso`, `instance-metadata`): `keycard:CredentialSource`. */
   credentialSource?: string;
   /** Whether the session was authenticated with MFA: `keycard:MultiFactorAuthPresent`. */
   mfa?: boolean;
