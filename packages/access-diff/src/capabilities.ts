@@ -57,3 +57,18 @@ export async function writeRestrictedCapabilities(tools: Tools, dir: string): Pr
   await writeFile(path, JSON.stringify(capabilities));
   return path;
 }
+
+/**
+ * Writes the capabilities every keycard command compiles against (OPA's own, minus
+ * {@link FORBIDDEN_BUILTINS}, with no network hosts) to `capabilities.json` in `dir`, and
+ * returns its path for `opa build --capabilities`. `keycard build` and the gate use the same
+ * file, so a builtin the gate refuses never ships.
+ * @public
+ */
+export function writeCapabilitiesFile(
+  opa: string,
+  dir: string,
+  timeoutMs = 60_000,
+): Promise<string> {
+  return writeRestrictedCapabilities({ opa, regal: undefined, timeoutMs }, dir);
+}

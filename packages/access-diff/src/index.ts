@@ -5,7 +5,7 @@
  */
 
 export { ANNOTATIONS_PER_LEVEL, type Annotation, toAnnotations } from "./annotations.js";
-export { FORBIDDEN_BUILTINS } from "./capabilities.js";
+export { FORBIDDEN_BUILTINS, writeCapabilitiesFile } from "./capabilities.js";
 export { type CorpusLimits, PROBE_PRINCIPAL, PROBE_REGION } from "./corpus.js";
 export { type DiffOptions, diffPolicySets } from "./diff.js";
 export { AccessDiffError, type AccessDiffErrorCode } from "./errors.js";
@@ -26,6 +26,7 @@ export {
   parseFailOn,
   type ReportOptions,
 } from "./report.js";
+export { reproducibleBundle } from "./reproducible.js";
 export { ESCALATION_METHODS, type EscalationMethod, type RiskSource } from "./risk-catalogue.js";
 export { type SarifLog, type SarifResult, type SarifRule, toSarif } from "./sarif.js";
 export type { ToolOptions } from "./tools.js";

@@ -1,5 +1,7 @@
-import { existsSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { loadPolicy } from "@keycard/engine";
 import { describe, expect, it } from "vitest";
 import { runCli, tempDir, writeFiles, writeOrdersSet } from "../test-utils/index.js";
@@ -188,6 +190,33 @@ deny contains "region not approved" if {
       const result = await runCli(["build", "orders"], { cwd: dir });
       expect(result.code, what).toBe(2);
       expect(result.stderr, what).toMatch(message);
+    }
+  });
+
+  it("builds the same bytes from the same set, with no temporary path inside", async () => {
+    const dir = tempDir();
+    writeOrdersSet(dir);
+    expect((await runCli(["build", "orders", "-o", "a.tar.gz"], { cwd: dir })).code).toBe(0);
+    await new Promise((done) => setTimeout(done, 1100));
+    expect((await runCli(["build", "orders", "-o", "b.tar.gz"], { cwd: dir })).code).toBe(0);
+    const a = readFileSync(join(dir, "a.tar.gz"));
+    expect(a.equals(readFileSync(join(dir, "b.tar.gz")))).toBe(true);
+    expect(gunzipSync(a).toString("latin1")).not.toContain(tmpdir());
+  });
+
+  it("refuses builtins that reach the network or that the WebAssembly runtime lacks", async () => {
+    for (const call of [
+      'http.send({"method": "GET", "url": "http://127.0.0.1:1"})',
+      "time.now_ns()",
+    ]) {
+      const dir = tempDir();
+      writeOrdersSet(dir);
+      writeFiles(dir, {
+        "orders/clock.rego": `package keycard.custom.clock\n\ndeny contains "x" if {\n\t${call}\n}\n`,
+      });
+      const result = await runCli(["build", "orders"], { cwd: dir });
+      expect(result.code, call).toBe(2);
+      expect(result.stderr, call).toMatch(/undefined function|unsafe built-in|not available/);
     }
   });
 });

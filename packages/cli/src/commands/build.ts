@@ -1,5 +1,6 @@
-import { mkdir, stat } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { reproducibleBundle, writeCapabilitiesFile } from "@keycard/access-diff";
 import { ENTRYPOINT, loadPolicy, type Policy } from "@keycard/engine";
 import { commonOptions, parseVerbArgs } from "../args.js";
 import { type Command, type Context, plural, printJson, println, shownPath } from "../command.js";
@@ -76,15 +77,28 @@ export async function buildBundle(
   );
   try {
     await mkdir(dirname(output), { recursive: true });
+    const root = dirname(staged.setDir);
+    // The gate's capabilities: no network, nothing the WebAssembly runtime lacks.
+    const capabilities = await writeCapabilitiesFile(opa, root);
+    const unpacked = join(root, "bundle.tar.gz");
+    // Relative paths from the staging root, so no temporary path is stored in the bundle.
+    const args = ["build", "-t", "wasm", "-e", ENTRYPOINT, "--capabilities", capabilities];
     const result = await withProgress(context.io, `compiling ${set.display} with opa build`, () =>
       runOpa(
         opa,
-        ["build", "-t", "wasm", "-e", ENTRYPOINT, "-o", output, staged.libraryDir, staged.setDir],
-        context.io.cwd,
+        [...args, "-o", unpacked, relative(root, staged.libraryDir), relative(root, staged.setDir)],
+        root,
       ),
     );
+    if (result.code === 0) {
+      await writeFile(output, reproducibleBundle(await readFile(unpacked)));
+    }
     if (result.code !== 0) {
-      const detail = staged.rewritePaths(`${result.stderr}${result.stdout}`).trim();
+      // OPA names files by the relative paths it was given; make them absolute to rewrite.
+      const absolute = `${result.stderr}${result.stdout}`
+        .replace(/(^|[\s"'])set\//gm, `$1${staged.setDir}/`)
+        .replace(/(^|[\s"'])keycard\//gm, `$1${staged.libraryDir}/`);
+      const detail = staged.rewritePaths(absolute).trim();
       throw new CliError(
         "InvalidPolicy",
         `opa build could not compile ${set.display}:\n${detail}`,
