@@ -31436,6 +31436,19 @@ var SERVER_SIDE_KEYS = [
     why: "the private address of the instance whose role is calling"
   },
   { key: "aws:useragent", why: "the user agent AWS receives" },
+  { key: "aws:principalisawsservice", why: "whether a service principal makes the call" },
+  { key: "aws:principalservicename", why: "the service principal making the call" },
+  { key: "aws:principalservicenameslist", why: "the service principals making the call" },
+  { key: "aws:sourcevpcarn", why: "the VPC the request comes from" },
+  { key: "aws:vpceaccount", why: "the account owning the VPC endpoint" },
+  { key: "aws:vpceorgid", why: "the organization owning the VPC endpoint" },
+  { key: "aws:vpceorgpaths", why: "the organization path of the VPC endpoint" },
+  { key: "aws:sourcearn", why: "the resource a service acts for" },
+  { key: "aws:sourceaccount", why: "the account a service acts for" },
+  { key: "aws:sourceorgid", why: "the organization a service acts for" },
+  { key: "aws:sourceorgpaths", why: "the organization path a service acts for" },
+  { key: "kms:viaservice", why: "the service that forwards the request to KMS" },
+  { key: "kms:grantisforawsresource", why: "whether a service creates the grant" },
   { key: "s3:existingobjecttag/", why: "tags on the existing object" },
   { key: "kms:resourcealiases", why: "the aliases of the existing key" },
   { key: "kms:keyspec", why: "the spec of the existing key" },
@@ -31476,6 +31489,7 @@ function serverSideKey(key) {
 }
 function classifyKey(key, assumedAbsent) {
   const lower = key.toLowerCase();
+  if (lower === "aws:requestedregion") return assumedAbsent(lower) ? void 0 : "r";
   const field = byPrefix(lower, (k) => PRINCIPAL_KEYS[k]);
   if (field !== void 0) return assumedAbsent(lower) ? void 0 : `p:${field}`;
   if (serverSideKey(lower) && !assumedAbsent(lower)) return "s";
@@ -32250,9 +32264,13 @@ var DecisionCache = class {
 };
 
 // ../../packages/engine/src/partial-requests.ts
+var INTERNAL_FIELDS = ["rp", "rre", "up", "uk"];
 function wasmInput(input) {
   let prepared;
   for (const [i, request2] of input.requests.entries()) {
+    for (const field of INTERNAL_FIELDS) {
+      if (Object.hasOwn(request2, field)) return `requests[${i}] has the reserved field "${field}"`;
+    }
     if (request2.resourceParts === void 0 && request2.unknownContext === void 0) {
       prepared?.push(request2);
       continue;
