@@ -50,6 +50,12 @@ export const passRoleMembers: Readonly<
     CreateDevEndpoint: ["glue.amazonaws.com", "RoleArn"],
     CreateMLTransform: ["glue.amazonaws.com", "Role"],
     UpdateMLTransform: ["glue.amazonaws.com", "Role"],
+    StartBlueprintRun: ["glue.amazonaws.com", "RoleArn"],
+    StartColumnStatisticsTaskRun: ["glue.amazonaws.com", "Role"],
+    CreateColumnStatisticsTaskSettings: ["glue.amazonaws.com", "Role"],
+    UpdateColumnStatisticsTaskSettings: ["glue.amazonaws.com", "Role"],
+    StartDataQualityRuleRecommendationRun: ["glue.amazonaws.com", "Role"],
+    StartDataQualityRulesetEvaluationRun: ["glue.amazonaws.com", "Role"],
   },
   states: {
     // Step Functions API reference, CreateStateMachine / UpdateStateMachine: `roleArn`.
@@ -62,6 +68,9 @@ export const passRoleMembers: Readonly<
     CreateCluster: ["eks.amazonaws.com", "roleArn"],
     CreateNodegroup: ["eks.amazonaws.com", "nodeRole"],
     CreateFargateProfile: ["eks.amazonaws.com", "podExecutionRoleArn"],
+    // EKS API reference, CreatePodIdentityAssociation: the role pods assume.
+    CreatePodIdentityAssociation: ["pods.eks.amazonaws.com", "roleArn"],
+    UpdatePodIdentityAssociation: ["pods.eks.amazonaws.com", "roleArn"],
   },
   rds: {
     // RDS API reference: enhanced monitoring `MonitoringRoleArn`; feature roles `RoleArn`.
@@ -71,6 +80,9 @@ export const passRoleMembers: Readonly<
     ModifyDBCluster: ["monitoring.rds.amazonaws.com", "MonitoringRoleArn"],
     AddRoleToDBCluster: ["rds.amazonaws.com", "RoleArn"],
     AddRoleToDBInstance: ["rds.amazonaws.com", "RoleArn"],
+    // RDS API reference, CreateDBProxy: the role the proxy uses to read secrets.
+    CreateDBProxy: ["rds.amazonaws.com", "RoleArn"],
+    ModifyDBProxy: ["rds.amazonaws.com", "RoleArn"],
   },
   ssm: {
     // Systems Manager API reference: maintenance window tasks and SendCommand `ServiceRoleArn`,
