@@ -20,6 +20,12 @@ export interface DecisionLogRead {
   lines: number;
   /** Entries for other OPA paths: not keycard decisions, skipped without complaint. */
   otherPaths: number;
+  /**
+   * Requests left out because their call was denied: enforce mode refused it (`keycard.sent`
+   * false) or audit mode would have (`result.allow` false). Learning from them would turn
+   * what the policy refused into an Allow. Zero when `includeDenied` is set.
+   */
+  denied: number;
   skipped: SkippedLine[];
 }
 
@@ -28,14 +34,23 @@ const DECISION_PATH = "keycard/authz/decision";
 /**
  * Reads keycard decision logs (JSON lines in OPA's decision-log format, as the
  * middleware's audit and learn modes write them) one line at a time, so logs larger
- * than memory still work. Each entry's `input.requests` are the calls that were made.
+ * than memory still work. Each entry's `input.requests` are the calls that were made;
+ * calls that were denied (refused in enforce mode, would-deny in audit mode) are counted and
+ * left out unless `includeDenied` is set.
  * @internal
  */
 export async function readDecisionLogs(
   files: ReadonlyArray<{ path: string; shown: string }>,
   onLine?: (lines: number) => void,
+  options: { includeDenied?: boolean } = {},
 ): Promise<DecisionLogRead> {
-  const out: DecisionLogRead = { requests: [], lines: 0, otherPaths: 0, skipped: [] };
+  const out: DecisionLogRead = {
+    requests: [],
+    lines: 0,
+    otherPaths: 0,
+    denied: 0,
+    skipped: [],
+  };
   for (const file of files) {
     const lines = createInterface({
       input: createReadStream(file.path, "utf8"),
@@ -48,7 +63,13 @@ export async function readDecisionLogs(
       out.lines++;
       if (out.lines % 1000 === 0) onLine?.(out.lines);
       const skip = (reason: string) => out.skipped.push({ file: file.shown, line: number, reason });
-      let entry: { path?: unknown; input?: { requests?: unknown } };
+      let entry: {
+        path?: unknown;
+        input?: { requests?: unknown };
+        result?: { allow?: unknown };
+        labels?: { mode?: unknown };
+        keycard?: { sent?: unknown };
+      };
       try {
         entry = JSON.parse(text) as typeof entry;
       } catch {
@@ -69,6 +90,12 @@ export async function readDecisionLogs(
       const requests = entry.input?.requests;
       if (!Array.isArray(requests)) {
         skip("no input.requests");
+        continue;
+      }
+      const refused = entry.keycard?.sent === false;
+      const wouldDeny = entry.labels?.mode === "audit" && entry.result?.allow === false;
+      if (!options.includeDenied && (refused || wouldDeny)) {
+        out.denied += requests.length;
         continue;
       }
       for (const [i, request] of requests.entries()) {

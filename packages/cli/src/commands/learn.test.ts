@@ -133,4 +133,46 @@ describe("keycard learn", () => {
       "cannot learn from these logs: not an IAM action without wildcards",
     );
   });
+
+  it("leaves out calls enforce mode refused and audit mode would deny, unless asked", async () => {
+    const dir = tempDir();
+    const logged = (
+      requests: Array<{ action: string; resource: string }>,
+      mode: string,
+      allow: boolean,
+      sent: boolean,
+    ) => {
+      const line = JSON.parse(entry(requests)) as Record<string, unknown>;
+      return JSON.stringify({
+        ...line,
+        result: { allow, requests: [] },
+        labels: { app: "keycard", mode },
+        keycard: { service: "s3", operation: "X", client: "S3Client", sent, input: {} },
+      });
+    };
+    const del = { action: "s3:DeleteObject", resource: "arn:aws:s3:::orders-documents/x" };
+    const put = { action: "s3:PutObject", resource: "arn:aws:s3:::orders-documents/y" };
+    writeFiles(dir, {
+      "a.jsonl": [
+        logged([get("1.json")], "enforce", true, true),
+        logged([del], "enforce", false, false),
+        logged([put], "audit", false, true),
+      ].join("\n"),
+    });
+    const result = await runCli(["learn", "a.jsonl", "--json"], { cwd: dir });
+    expect(result.code, result.stderr).toBe(0);
+    const learned = JSON.parse(result.stdout) as {
+      policy: { Statement: Array<{ Action: string[] }> };
+      denied: number;
+    };
+    expect(learned.policy.Statement.flatMap((s) => s.Action)).toEqual(["s3:GetObject"]);
+    expect(learned.denied).toBe(2);
+    expect(result.stderr).toMatch(/2 requests .*denied.*--include-denied/);
+
+    const all = await runCli(["learn", "a.jsonl", "--json", "--include-denied"], { cwd: dir });
+    const actions = (JSON.parse(all.stdout) as typeof learned).policy.Statement.flatMap(
+      (s) => s.Action,
+    );
+    expect(actions.sort()).toEqual(["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]);
+  });
 });

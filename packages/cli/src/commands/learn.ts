@@ -26,6 +26,9 @@ Options:
       --generalize <mode>    none (default): every resource as recorded;
                              resource-names: resources sharing a parent path collapse
                              to parent/common-prefix/* (S3 keys, SSM parameter paths)
+      --include-denied       also learn from calls that were denied: refused in enforce
+                             mode (sent: false) or would-deny in audit mode; left out
+                             by default, and counted
       --json                 print the policy with counts of lines and requests
   -h, --help                 show this help
 
@@ -42,6 +45,7 @@ async function run(args: string[], context: Context): Promise<number> {
     ...commonOptions,
     output: { type: "string", short: "o" },
     generalize: { type: "string" },
+    "include-denied": { type: "boolean" },
   });
   if (values.help) {
     println(context, HELP);
@@ -63,8 +67,16 @@ async function run(args: string[], context: Context): Promise<number> {
     }
   }
   const read = await withProgress(context.io, "reading decision logs", (progress) =>
-    readDecisionLogs(files, (lines) => progress.update(`reading decision logs: ${lines} lines`)),
+    readDecisionLogs(files, (lines) => progress.update(`reading decision logs: ${lines} lines`), {
+      includeDenied: values["include-denied"] === true,
+    }),
   );
+  if (read.denied > 0) {
+    eprintln(
+      context,
+      `${context.err.yellow("warning:")} left out ${plural(read.denied, "request")} that ${read.denied === 1 ? "was" : "were"} denied (refused in enforce mode or would-deny in audit mode); --include-denied learns from them too`,
+    );
+  }
   for (const skipped of read.skipped.slice(0, 20)) {
     eprintln(
       context,
@@ -100,6 +112,7 @@ async function run(args: string[], context: Context): Promise<number> {
     lines: read.lines,
     requests: read.requests.length,
     skipped: read.skipped.length,
+    denied: read.denied,
     statements: policy.Statement.length,
     actions: new Set(policy.Statement.flatMap((s) => s.Action)).size,
   };
