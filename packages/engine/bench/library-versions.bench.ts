@@ -78,7 +78,7 @@ statements.push({
   Action: "s3:GetObject",
   Resource: "arn:aws:s3:::bucket-7/secret/*",
 });
-const document = { Version: "2012-10-17", Statement: statements };
+const document = { Version: "2012-10-17" as const, Statement: statements };
 
 async function main() {
   const before = await loadPolicy({

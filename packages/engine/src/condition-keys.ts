@@ -47,6 +47,19 @@ export const SERVER_SIDE_KEYS: readonly ServerSideKey[] = [
     why: "the private address of the instance whose role is calling",
   },
   { key: "aws:useragent", why: "the user agent AWS receives" },
+  { key: "aws:principalisawsservice", why: "whether a service principal makes the call" },
+  { key: "aws:principalservicename", why: "the service principal making the call" },
+  { key: "aws:principalservicenameslist", why: "the service principals making the call" },
+  { key: "aws:sourcevpcarn", why: "the VPC the request comes from" },
+  { key: "aws:vpceaccount", why: "the account owning the VPC endpoint" },
+  { key: "aws:vpceorgid", why: "the organization owning the VPC endpoint" },
+  { key: "aws:vpceorgpaths", why: "the organization path of the VPC endpoint" },
+  { key: "aws:sourcearn", why: "the resource a service acts for" },
+  { key: "aws:sourceaccount", why: "the account a service acts for" },
+  { key: "aws:sourceorgid", why: "the organization a service acts for" },
+  { key: "aws:sourceorgpaths", why: "the organization path a service acts for" },
+  { key: "kms:viaservice", why: "the service that forwards the request to KMS" },
+  { key: "kms:grantisforawsresource", why: "whether a service creates the grant" },
   { key: "s3:existingobjecttag/", why: "tags on the existing object" },
   { key: "kms:resourcealiases", why: "the aliases of the existing key" },
   { key: "kms:keyspec", why: "the spec of the existing key" },
@@ -108,6 +121,7 @@ export function classifyKey(
   assumedAbsent: (key: string) => boolean,
 ): string | undefined {
   const lower = key.toLowerCase();
+  if (lower === "aws:requestedregion") return assumedAbsent(lower) ? undefined : "r";
   const field = byPrefix(lower, (k) => PRINCIPAL_KEYS[k]);
   if (field !== undefined) return assumedAbsent(lower) ? undefined : `p:${field}`;
   if (serverSideKey(lower) && !assumedAbsent(lower)) return "s";

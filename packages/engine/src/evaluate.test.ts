@@ -426,7 +426,8 @@ describe("evaluate: conditions", () => {
     const Condition = { StringEquals: { "aws:RequestedRegion": "eu-west-1" } };
     expect(await holds(Condition, [{}], { region: "eu-west-1" })).toEqual([true]);
     expect(await holds(Condition, [{}], { region: "us-east-1" })).toEqual([false]);
-    expect(await holds({ Null: { "aws:RequestedRegion": "true" } }, [{}])).toEqual([true]);
+    // Every call goes to some region: without one the key is unknown, so an Allow on it fails.
+    expect(await holds({ Null: { "aws:RequestedRegion": "true" } }, [{}])).toEqual([false]);
   });
 });
 

@@ -460,3 +460,94 @@ describe("property: partial knowledge never allows what a concretisation denies"
     );
   }, 120_000);
 });
+
+describe("attacks on the description of unknowns", () => {
+  const allowAll: PolicyStatement = { Effect: "Allow", Action: "*", Resource: "*" };
+  const someKey = {
+    action: "s3:GetObject",
+    resource: "arn:aws:s3:::b/*",
+    resourceParts: ["arn:aws:s3:::b/", { unknown: "object key" }],
+  };
+
+  it("a caller cannot set the library's internal fields on a request", async () => {
+    const policy = await load([
+      { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::public/*" },
+      { Effect: "Deny", Action: "s3:GetObject", Resource: "arn:aws:s3:::secret/*" },
+    ]);
+    const forged = {
+      action: "s3:GetObject",
+      resource: "arn:aws:s3:::secret/x",
+      rp: "arn:aws:s3:::public/x",
+    } as AuthorizationRequest;
+    const d = policy.evaluate({ requests: [forged] });
+    expect(d.allow).toBe(false);
+    expect(d.requests[0]?.reason).toContain('reserved field "rp"');
+  });
+
+  it("a variable whose value holds a reserved character covers nothing and excludes nothing", async () => {
+    const principal = { arn: `arn:aws:iam::${ACCOUNT}:user/u`, username: "\uE000", type: "User" };
+    const home = await load([
+      { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/${aws:username}" },
+    ]);
+    expect(home.evaluate({ principal, requests: [someKey] }).allow).toBe(false);
+    const exclusion = await load([
+      allowAll,
+      { Effect: "Deny", Action: "s3:*", NotResource: "arn:aws:s3:::b/${aws:username}" },
+    ]);
+    expect(exclusion.evaluate({ principal, requests: [someKey] }).allow).toBe(false);
+  });
+
+  it("a principal field given as null is unknown, not known", async () => {
+    const policy = await load([
+      allowAll,
+      {
+        Effect: "Deny",
+        Action: "s3:*",
+        Resource: "*",
+        Condition: { ArnLike: { "aws:PrincipalArn": "arn:aws:iam::*:user/bob" } },
+      },
+      {
+        Effect: "Deny",
+        Action: "s3:*",
+        Resource: "*",
+        Condition: { StringEquals: { "aws:username": "bob" } },
+      },
+    ]);
+    const get = { action: "s3:GetObject", resource: "arn:aws:s3:::b/k" };
+    const nullArn = { arn: null, type: "AssumedRole" } as unknown as PrincipalInfo;
+    expect(policy.evaluate({ principal: nullArn, requests: [get] }).allow).toBe(false);
+    const nullType = {
+      arn: `arn:aws:iam::${ACCOUNT}:user/x`,
+      type: null,
+    } as unknown as PrincipalInfo;
+    expect(policy.evaluate({ principal: nullType, requests: [get] }).allow).toBe(false);
+  });
+
+  it.each(["aws:PrincipalIsAWSService", "aws:VpceOrgID", "aws:SourceVpcArn", "kms:ViaService"])(
+    "a Deny on %s applies when the request does not carry it",
+    async (key) => {
+      const policy = await load([
+        allowAll,
+        { Effect: "Deny", Action: "*", Resource: "*", Condition: { StringEquals: { [key]: "v" } } },
+      ]);
+      expect(policy.evaluate({ requests: [{ action: "kms:Decrypt", resource: "*" }] }).allow).toBe(
+        false,
+      );
+    },
+  );
+
+  it("a missing region is unknown: a Deny on aws:RequestedRegion applies", async () => {
+    const policy = await load([
+      allowAll,
+      {
+        Effect: "Deny",
+        Action: "*",
+        Resource: "*",
+        Condition: { StringEquals: { "aws:RequestedRegion": "eu-west-1" } },
+      },
+    ]);
+    const get = { action: "s3:GetObject", resource: "arn:aws:s3:::b/k" };
+    expect(policy.evaluate({ requests: [get] }).allow).toBe(false);
+    expect(policy.evaluate({ region: "us-east-1", requests: [get] }).allow).toBe(true);
+  });
+});

@@ -14,6 +14,8 @@ interface WasmRequest extends AuthorizationRequest {
   uk?: Record<string, true>;
 }
 
+const INTERNAL_FIELDS = ["rp", "rre", "up", "uk"] as const;
+
 /**
  * The input the WebAssembly policy reads. Fully known requests pass through untouched (the
  * common case costs one scan); partly known ones gain the fields above. Returns a reason
@@ -23,6 +25,10 @@ interface WasmRequest extends AuthorizationRequest {
 export function wasmInput(input: EvaluationInput): EvaluationInput | string {
   let prepared: WasmRequest[] | undefined;
   for (const [i, request] of input.requests.entries()) {
+    // The library trusts these fields to describe unknowns; only this function sets them.
+    for (const field of INTERNAL_FIELDS) {
+      if (Object.hasOwn(request, field)) return `requests[${i}] has the reserved field "${field}"`;
+    }
     if (request.resourceParts === undefined && request.unknownContext === undefined) {
       prepared?.push(request);
       continue;

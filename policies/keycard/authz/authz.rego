@@ -59,7 +59,7 @@ with_custom_rules(req, result, env) := request_result(req, result, sort(denies),
 	custom_input := {
 		"principal": env.principal,
 		"region": env.region,
-		"request": req,
+		"request": object.union(req, {"unknown": unknown_of(req)}),
 		"iam": {"allow": result.allow, "explicit_deny": result.explicit_deny},
 	}
 
@@ -71,6 +71,11 @@ with_custom_rules(req, result, env) := request_result(req, result, sort(denies),
 	# regal ignore:with-outside-test-context,external-reference
 	allows := custom_allows with input as custom_input
 }
+
+# What a custom rule cannot see about the request: unknown parts of its resource and condition
+# keys whose values are unknown. A rule that could deny such a request should deny when this
+# is not empty.
+unknown_of(req) := array.concat(object.get(req, "up", []), [key | some key, _ in object.get(req, "uk", {})])
 
 # Reasons from every custom module; packages that do not exist contribute nothing.
 custom_denies contains reason if {

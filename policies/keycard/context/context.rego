@@ -40,7 +40,8 @@ environment_value(key, env) := v if {
 }
 
 # has_value is true when the key has any value here, even false or an empty list.
-has_value(req, env, key) if type_name(value(req, env, key)) != ""
+# A null counts as no value: a principal field given as null is as unknown as one left out.
+has_value(req, env, key) if type_name(value(req, env, key)) != "null"
 
 # unknown is true when the key has no value here although AWS will have one that keycard
 # cannot see before the call. `cls` is the loader's reading of the key: "s" when only AWS
@@ -58,6 +59,12 @@ unknown(req, env, key, cls) if {
 	principal_unknown(substring(cls, 2, -1), env)
 }
 
+# Every request goes to some region; without one, aws:RequestedRegion is unknown, not absent.
+unknown(req, env, key, "r") if {
+	not has_value(req, env, key)
+	env.region == ""
+}
+
 principal_unknown(_, env) if not env.principal_given
 
 principal_unknown("tags", env) if not is_object(object.get(env.principal, "tags", null))
@@ -65,7 +72,7 @@ principal_unknown("tags", env) if not is_object(object.get(env.principal, "tags"
 # Only IAM users have a user name; for any other known type its absence is real.
 principal_unknown("username", env) if {
 	not env.principal.username
-	object.get(env.principal, "type", "User") == "User"
+	object.get(env.principal, "type", null) in {"User", null}
 }
 
 principal_unknown(field, env) if {
@@ -117,7 +124,10 @@ resolve_glob(parts, req, env) := concat("", pieces) if {
 
 part_glob(part, _, _) := part.g
 
-part_glob(part, req, env) := variable(part, req, env) if not part.lit
+part_glob(part, req, env) := variable(part, req, env) if {
+	not part.lit
+	not variable_unknown(part, req, env)
+}
 
 # resolve_cover_regex is resolve_regex in the form whose `?` cannot stand for an unknown part.
 resolve_cover_regex(parts, req, env) := concat("", array.concat(["^"], array.concat(pieces, ["$"]))) if {
@@ -130,7 +140,10 @@ resolve_cover_regex(parts, req, env) := concat("", array.concat(["^"], array.con
 
 part_cover_regex(part, _, _) := object.get(part, "cre", part.re)
 
-part_cover_regex(part, req, env) := escape_regex(variable(part, req, env)) if not part.re
+part_cover_regex(part, req, env) := escape_regex(variable(part, req, env)) if {
+	not part.re
+	not variable_unknown(part, req, env)
+}
 
 # variable_unknown is true when a variable's value is unknown before the call, or carries the
 # characters keycard reserves for unknown parts (so it cannot be compared as text).
