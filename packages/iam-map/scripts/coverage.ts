@@ -225,7 +225,10 @@ async function coverClient(label: string, pkg: string): Promise<Row> {
     if (arnMembers.length > 0 && first) {
       const arn = await exampleArn(first.action);
       if (arn) {
-        for (const k of arnMembers) input[k] = arn;
+        for (const k of arnMembers) {
+          // A role member takes a role ARN, whatever the action's own resource type is.
+          input[k] = /role/i.test(k) ? `arn:aws:iam::${ACCOUNT}:role/example-role` : arn;
+        }
         result = await authorizationFor(args);
       }
     }
