@@ -9,7 +9,7 @@ const USERS = `arn:aws:iam::${ACCOUNT}:user/`;
 const PATH = { unknown: "IAM user path" };
 
 function doc(...Statement: PolicyStatement[]) {
-  return { name: "p.json", document: { Version: "2012-10-17", Statement } };
+  return { name: "p.json", document: { Version: "2012-10-17" as const, Statement } };
 }
 
 async function load(statements: PolicyStatement[], extra = {}) {
