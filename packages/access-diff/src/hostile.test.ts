@@ -154,3 +154,17 @@ describe("custom Rego the WebAssembly runtime cannot run", () => {
     expect(messages).toMatch(/time\.now_ns/);
   });
 });
+
+describe("a document nested too deep", () => {
+  it("is a finding, not an aborted run", async () => {
+    const deep = `{"Version": "2012-10-17", "Statement": ${"[".repeat(5000)}${"]".repeat(5000)}}`;
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      { "policies/orders/deep.json": deep },
+    );
+    const report = await gate(repo, repo.head, true);
+    expect(report.verdict).toBe("fail");
+    const messages = report.sets[0]?.findings.map((f) => f.message).join(" ");
+    expect(messages).toMatch(/nested/);
+  });
+});

@@ -12,7 +12,9 @@ export { AccessDiffError, type AccessDiffErrorCode } from "./errors.js";
 export { logText } from "./escape.js";
 export { type GateOptions, runGate } from "./gate.js";
 export {
+  jsonDepth,
   MAX_FILE_BYTES,
+  MAX_JSON_DEPTH,
   type PolicySetFiles,
   readPolicySet as readPolicySetFiles,
   type SetFile,

@@ -38,6 +38,31 @@ export interface PolicySetFiles {
 /** The largest file a policy set may hold; a larger one is an error, never skipped. @public */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
+/**
+ * The deepest nesting of arrays and objects a JSON file may have. IAM documents need about
+ * six levels; a file nested thousands deep would exhaust the stack of every recursive reader
+ * after it, so it is refused where it is read, with a message that says why.
+ * @public
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** How deeply a JSON text nests arrays and objects, counted outside strings. @public */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) deepest = Math.max(deepest, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return deepest;
+}
+
 /** The data file names that would be read if they were accepted; only `data.json` is. */
 const DATA_NAMES = new Set(["data.json", "data.yaml", "data.yml"]);
 
@@ -64,6 +89,18 @@ export function isAllowedSetPackage(name: string): boolean {
 
 /** Problems in the content of an accepted file: reserved packages and reserved data keys. */
 function contentProblems(path: string, name: string, text: string): Finding[] {
+  if (name.endsWith(".json")) {
+    const depth = jsonDepth(text);
+    if (depth > MAX_JSON_DEPTH) {
+      return [
+        problem(
+          path,
+          "JsonTooDeep",
+          `is nested ${depth} levels deep, more than the ${MAX_JSON_DEPTH} keycard reads`,
+        ),
+      ];
+    }
+  }
   if (name.endsWith(".rego")) {
     const pkg = declaredPackage(text);
     if (pkg !== undefined && !isAllowedSetPackage(pkg)) {

@@ -1,6 +1,11 @@
 import { lstat, readFile } from "node:fs/promises";
 import { basename, relative, resolve, sep } from "node:path";
-import { MAX_FILE_BYTES, readPolicySetFiles } from "@keycard/access-diff";
+import {
+  jsonDepth,
+  MAX_FILE_BYTES,
+  MAX_JSON_DEPTH,
+  readPolicySetFiles,
+} from "@keycard/access-diff";
 import { CliError } from "./errors.js";
 
 /** A file of a policy set, read into memory. @internal */
@@ -89,6 +94,14 @@ export async function readPolicySet(path: string, cwd: string, verb: string): Pr
       );
     }
     const file = { path: basename(absolute), text: await readFile(absolute, "utf8") };
+    const depth = jsonDepth(file.text);
+    if (depth > MAX_JSON_DEPTH) {
+      throw new CliError(
+        "InputError",
+        `${path} is nested ${depth} levels deep, more than the ${MAX_JSON_DEPTH} keycard reads`,
+        { verb },
+      );
+    }
     (isBoundary(file.path) ? set.boundaries : set.documents).push(file);
     return set;
   }

@@ -219,4 +219,17 @@ deny contains "region not approved" if {
       expect(result.stderr, call).toMatch(/undefined function|unsafe built-in|not available/);
     }
   });
+
+  it("says plainly when a document is nested too deep", async () => {
+    const dir = tempDir();
+    writeOrdersSet(dir);
+    writeFileSync(
+      join(dir, "orders", "deep.json"),
+      `{"Version": "2012-10-17", "Statement": ${"[".repeat(5000)}${"]".repeat(5000)}}`,
+    );
+    const result = await runCli(["build", "orders"], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/deep\.json.*nested/);
+    expect(result.stderr).not.toMatch(/RangeError|Maximum call stack/);
+  });
 });
