@@ -33173,6 +33173,22 @@ import { createHash as createHash2 } from "node:crypto";
 import { lstat, readdir, readFile as readFile3 } from "node:fs/promises";
 import { join as join3, relative, sep } from "node:path";
 var MAX_FILE_BYTES = 8 * 1024 * 1024;
+var MAX_JSON_DEPTH = 100;
+function jsonDepth(text) {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) deepest = Math.max(deepest, ++depth);
+    else if (c === 93 || c === 125) depth--;
+  }
+  return deepest;
+}
 var DATA_NAMES = /* @__PURE__ */ new Set(["data.json", "data.yaml", "data.yml"]);
 function problem(file, rule, message) {
   return { check: "build", severity: "error", rule, message, file };
@@ -33186,6 +33202,18 @@ function isAllowedSetPackage(name) {
   return /^keycard\.custom\.[A-Za-z0-9_]+/.test(name);
 }
 function contentProblems(path, name, text) {
+  if (name.endsWith(".json")) {
+    const depth = jsonDepth(text);
+    if (depth > MAX_JSON_DEPTH) {
+      return [
+        problem(
+          path,
+          "JsonTooDeep",
+          `is nested ${depth} levels deep, more than the ${MAX_JSON_DEPTH} keycard reads`
+        )
+      ];
+    }
+  }
   if (name.endsWith(".rego")) {
     const pkg = declaredPackage(text);
     if (pkg !== void 0 && !isAllowedSetPackage(pkg)) {
