@@ -41,4 +41,12 @@ describe("DecisionMemo", () => {
     expect(memo.get("a", 1)?.decision.operation).toBe("A2");
     expect(memo.get("c", 1)?.decision.operation).toBe("C");
   });
+
+  test("is bounded in bytes: large keys push the oldest out", () => {
+    const memo = new DecisionMemo(1000, 64 * 1024);
+    for (let i = 0; i < 100; i++) memo.set(`${i}:${"k".repeat(8000)}`, entry(1), 5000);
+    expect(memo.bytes).toBeLessThanOrEqual(64 * 1024);
+    expect(memo.size).toBe(3);
+    expect(memo.get(`99:${"k".repeat(8000)}`, 1)).toBeDefined();
+  });
 });

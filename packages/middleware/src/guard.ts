@@ -49,6 +49,14 @@ function evaluationKey(prefix: string, mapped: AuthorizationResult): string | un
   return key.length > MAX_EVALUATION_KEY ? undefined : key;
 }
 
+/**
+ * Approximate bytes of a memo entry: its mapping (about the evaluation key's size) and the
+ * decision, which echoes the same requests. Entries without an evaluation key were too large.
+ */
+function entryBytes(evaluated: string | undefined): number {
+  return 4 * (evaluated?.length ?? MAX_EVALUATION_KEY) + 1024;
+}
+
 /** Remembered names are bounded so odd or generated names cannot grow memory. */
 const MAX_REMEMBERED = 1000;
 
@@ -190,9 +198,9 @@ export class KeycardGuard {
         } else {
           decision = this.#decide(call, caller, mapped);
           memo = { second, mapped, decision: copyDecision(decision) };
-          if (evaluated !== undefined) memos?.set(evaluated, memo);
+          if (evaluated !== undefined) memos?.set(evaluated, memo, entryBytes(evaluated));
         }
-        if (byInput !== undefined) memos?.set(`i${prefix}${byInput}`, memo);
+        if (byInput !== undefined) memos?.set(`i${prefix}${byInput}`, memo, entryBytes(evaluated));
       }
     } catch (error) {
       return this.#finish(this.#failure(call, caller, error), call, caller, [], input, error);
