@@ -15,7 +15,11 @@ const CLOSE = "\uE001";
  * @internal
  */
 export function unknownPart(what: string): string {
-  return `${OPEN}${what.replaceAll(OPEN, "").replaceAll(CLOSE, "")}${CLOSE}`;
+  const clean =
+    what.includes(OPEN) || what.includes(CLOSE)
+      ? what.replaceAll(OPEN, "").replaceAll(CLOSE, "")
+      : what;
+  return OPEN + clean + CLOSE;
 }
 
 /** True when a resource built by the rules holds an unknown part. @internal */

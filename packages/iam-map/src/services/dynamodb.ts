@@ -108,6 +108,20 @@ function partiql(call: Call, statement: string | undefined) {
   }
 }
 
+/** Operations on items, whose requests may carry `dynamodb:LeadingKeys` and `dynamodb:Attributes`. */
+const ITEM_OPERATIONS = new Set([
+  "GetItem",
+  "PutItem",
+  "UpdateItem",
+  "DeleteItem",
+  "Query",
+  "Scan",
+  "BatchGetItem",
+  "BatchWriteItem",
+  "TransactGetItems",
+  "TransactWriteItems",
+]);
+
 /** A scalar key value as DynamoDB compares it: `{S}` or `{N}` text; undefined otherwise. */
 function scalar(value: unknown): string | undefined {
   return asString(read(value, "S")) ?? asString(read(value, "N"));
@@ -135,6 +149,7 @@ function projected(expression: string, names: unknown): string[] | undefined {
  */
 function itemContext(call: Call) {
   const op = call.operation;
+  if (!ITEM_OPERATIONS.has(op)) return;
   const into = call.callContext;
   const key = op === "PutItem" ? call.input.get("Item") : call.input.get("Key");
   const keyNames = isRecord(key) ? safeKeys(key) : [];
