@@ -551,3 +551,37 @@ describe("attacks on the description of unknowns", () => {
     expect(policy.evaluate({ region: "us-east-1", requests: [get] }).allow).toBe(true);
   });
 });
+
+describe("unknown parts of known length", () => {
+  const secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:orders/db";
+  const request = {
+    action: "secretsmanager:GetSecretValue",
+    resource: `${secret}-*`,
+    resourceParts: [`${secret}-`, { unknown: "secret ARN suffix", length: 6 }],
+  };
+
+  it("AWS's -?????? pattern covers a secret's six-character suffix", async () => {
+    const exact = await load([
+      { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `${secret}-??????` },
+    ]);
+    expect(exact.evaluate({ requests: [request] }).allow).toBe(true);
+    const five = await load([
+      { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `${secret}-?????` },
+    ]);
+    expect(five.evaluate({ requests: [request] }).allow).toBe(false);
+  });
+
+  it("a Deny naming one suffix may match; one of another length cannot", async () => {
+    const allow: PolicyStatement = { Effect: "Allow", Action: "secretsmanager:*", Resource: "*" };
+    const one = await load([
+      allow,
+      { Effect: "Deny", Action: "secretsmanager:*", Resource: `${secret}-AbC123` },
+    ]);
+    expect(one.evaluate({ requests: [request] }).allow).toBe(false);
+    const longer = await load([
+      allow,
+      { Effect: "Deny", Action: "secretsmanager:*", Resource: `${secret}-AbC1234` },
+    ]);
+    expect(longer.evaluate({ requests: [request] }).allow).toBe(true);
+  });
+});

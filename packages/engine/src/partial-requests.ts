@@ -1,4 +1,4 @@
-import { escapeRegex, RESERVED_CHARACTERS, UNKNOWN_PART } from "./patterns.js";
+import { escapeRegex, RESERVED_CHARACTERS, UNKNOWN_CHARACTER, UNKNOWN_PART } from "./patterns.js";
 import type { AuthorizationRequest, EvaluationInput } from "./types.js";
 
 /**
@@ -69,9 +69,22 @@ function partialRequest(request: AuthorizationRequest, i: number): WasmRequest |
     const what = (part as { unknown?: unknown } | null)?.unknown;
     if (typeof what !== "string" || what === "")
       return `requests[${i}].resourceParts[${k}] must be text or { unknown: "what is unknown" }`;
+    const length = (part as { length?: unknown }).length;
     display += "*";
-    glob += UNKNOWN_PART;
-    regex += "(?s:.*)";
+    if (length === undefined) {
+      glob += UNKNOWN_PART;
+      regex += "(?s:.*)";
+    } else if (
+      typeof length === "number" &&
+      Number.isInteger(length) &&
+      length > 0 &&
+      length <= 256
+    ) {
+      glob += UNKNOWN_CHARACTER.repeat(length);
+      regex += `(?s:.){${length}}`;
+    } else {
+      return `requests[${i}].resourceParts[${k}].length must be a whole number from 1 to 256`;
+    }
     if (!unknown.includes(what)) unknown.push(what);
   }
   // With nothing unknown the parts are just the resource.

@@ -44,6 +44,8 @@ export type TemplatePart =
  * @internal
  */
 export const UNKNOWN_PART = "\uE000";
+/** One unknown character of an unknown part of known length. @internal */
+export const UNKNOWN_CHARACTER = "\uE003";
 /** @internal */
 export const GLOB_ANY = "\uE001";
 /** @internal */

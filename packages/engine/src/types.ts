@@ -12,6 +12,11 @@ export type RequestContext = Readonly<Record<string, ContextValue>>;
 export interface UnknownResourcePart {
   /** What is unknown, in words, for reasons and logs: for example `IAM user path`. */
   unknown: string;
+  /**
+   * When known: exactly how many characters the part has (a secret ARN's random suffix has 6),
+   * so that a pattern such as `-??????` can cover it. Without it the part is any text.
+   */
+  length?: number;
 }
 
 /** One authorization AWS performs for a call: an action on a resource with its context. @public */

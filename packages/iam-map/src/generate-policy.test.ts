@@ -16,7 +16,7 @@ const records = [
     resource: "arn:aws:secretsmanager:us-east-1:1:secret:db-*",
     resourceParts: [
       "arn:aws:secretsmanager:us-east-1:1:secret:db-",
-      { unknown: "secret ARN suffix (6 random characters)" },
+      { unknown: "secret ARN suffix (6 random characters)", length: 6 },
     ],
   },
   { action: "ec2:DescribeInstances", resource: "*" },

@@ -12,6 +12,8 @@ export type RequestContext = Readonly<Record<string, ContextValue>>;
 export interface UnknownResourcePart {
   /** What is unknown, in words: for example `IAM user path`. */
   unknown: string;
+  /** When known: exactly how many characters the part has (a secret ARN's suffix has 6). */
+  length?: number;
 }
 
 /**

@@ -9,17 +9,17 @@ import type { AuthorizationRequest, UnknownResourcePart } from "./types.js";
  */
 const OPEN = "\uE000";
 const CLOSE = "\uE001";
+/** Separates the description from a known length inside a marker. */
+const LENGTH = "\uE002";
 
 /**
  * Marks a stretch of a resource as unknown before the call, in words (`IAM user path`).
  * @internal
  */
-export function unknownPart(what: string): string {
-  const clean =
-    what.includes(OPEN) || what.includes(CLOSE)
-      ? what.replaceAll(OPEN, "").replaceAll(CLOSE, "")
-      : what;
-  return OPEN + clean + CLOSE;
+export function unknownPart(what: string, length?: number): string {
+  const clean = what.replaceAll(OPEN, "").replaceAll(CLOSE, "").replaceAll(LENGTH, "");
+  const known = length !== undefined && Number.isInteger(length) && length > 0;
+  return OPEN + clean + (known ? `${LENGTH}${length}` : "") + CLOSE;
 }
 
 /** True when a resource built by the rules holds an unknown part. @internal */
@@ -53,10 +53,19 @@ export function finishResource(
     const close = resource.indexOf(CLOSE, open + 1);
     // An unmatched marker (only possible from input text) makes the rest unknown.
     const end = close < 0 ? resource.length : close;
-    const what = resource.slice(open + 1, end).replaceAll(OPEN, "") || "resource";
+    const [described = "", lengthText] = resource
+      .slice(open + 1, end)
+      .replaceAll(OPEN, "")
+      .split(LENGTH);
+    const what = described || "resource";
+    const length = lengthText === undefined ? undefined : Number(lengthText);
     const previous = parts[parts.length - 1];
-    if (typeof previous === "object") previous.unknown = `${previous.unknown}, ${what}`;
-    else parts.push({ unknown: what });
+    if (typeof previous === "object") {
+      previous.unknown = `${previous.unknown}, ${what}`;
+      // Two adjacent parts of known length make one of their summed length; otherwise any text.
+      if (previous.length !== undefined && length !== undefined) previous.length += length;
+      else delete previous.length;
+    } else parts.push(length === undefined ? { unknown: what } : { unknown: what, length });
     if (typeof previous !== "object") display += "*";
     at = end + 1;
   }

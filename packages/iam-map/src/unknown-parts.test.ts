@@ -27,7 +27,7 @@ describe("unknown resource parts", () => {
     const r = await map("SecretsManagerClient", "DescribeSecretCommand", { SecretId: "db" });
     expect(r.requests[0]?.resourceParts).toEqual([
       "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-",
-      { unknown: "secret ARN suffix (6 random characters)" },
+      { unknown: "secret ARN suffix (6 random characters)", length: 6 },
     ]);
   });
 

@@ -42,3 +42,12 @@ test_too_large_a_product_is_assumed_to_overlap if {
 	long := concat("", [x | some _ in numbers.range(1, 80); x := "\ue001a"])
 	globs.overlaps(long, concat("", [x | some _ in numbers.range(1, 80); x := "b\ue000"]))
 }
+
+test_an_unknown_part_of_known_length if {
+	secret := "arn:aws:secretsmanager:us-east-1:1:secret:db-"
+	fixed := concat("", [secret, "\ue003\ue003"])
+	globs.overlaps(concat("", [secret, "\ue002\ue002"]), fixed)
+	globs.overlaps(concat("", [secret, "ab"]), fixed)
+	not globs.overlaps(concat("", [secret, "abc"]), fixed)
+	not globs.overlaps(concat("", [secret, "\ue002"]), fixed)
+}

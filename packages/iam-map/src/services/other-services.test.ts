@@ -32,7 +32,7 @@ describe("Secrets Manager and SSM", () => {
     ]);
     expect(r.requests[0]?.resourceParts).toEqual([
       "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-",
-      { unknown: "secret ARN suffix (6 random characters)" },
+      { unknown: "secret ARN suffix (6 random characters)", length: 6 },
     ]);
   });
 

@@ -18,7 +18,7 @@ function secretId(ref: string): { id: string; vars?: VariableValues } {
 }
 
 /** The six random characters Secrets Manager appends to a secret's name in its ARN. */
-const SUFFIX = unknownPart("secret ARN suffix (6 random characters)");
+const SUFFIX = unknownPart("secret ARN suffix (6 random characters)", 6);
 
 /** AWS Secrets Manager: names become ARNs with the unknown six-character suffix. @internal */
 export const secretsManagerRules: ServiceRules = {
