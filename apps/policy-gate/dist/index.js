@@ -31536,6 +31536,7 @@ function asError(thrown) {
 
 // ../../packages/engine/src/patterns.ts
 var UNKNOWN_PART = "\uE000";
+var UNKNOWN_CHARACTER = "\uE003";
 var GLOB_ANY = "\uE001";
 var GLOB_ONE = "\uE002";
 var RESERVED_CHARACTERS = /[\uE000-\uE00F]/;
@@ -32310,9 +32311,17 @@ function partialRequest(request2, i) {
     const what = part?.unknown;
     if (typeof what !== "string" || what === "")
       return `requests[${i}].resourceParts[${k}] must be text or { unknown: "what is unknown" }`;
+    const length = part.length;
     display += "*";
-    glob += UNKNOWN_PART;
-    regex += "(?s:.*)";
+    if (length === void 0) {
+      glob += UNKNOWN_PART;
+      regex += "(?s:.*)";
+    } else if (typeof length === "number" && Number.isInteger(length) && length > 0 && length <= 256) {
+      glob += UNKNOWN_CHARACTER.repeat(length);
+      regex += `(?s:.){${length}}`;
+    } else {
+      return `requests[${i}].resourceParts[${k}].length must be a whole number from 1 to 256`;
+    }
     if (!unknown.includes(what)) unknown.push(what);
   }
   if (unknown.length === 0) return { ...out, resource: display };

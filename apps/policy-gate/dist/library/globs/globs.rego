@@ -7,6 +7,7 @@
 #     U+E000  an unknown part of the request's resource (any text, including none)
 #     U+E001  the pattern's `*` (any text, including none)
 #     U+E002  the pattern's `?` (any one character)
+#     U+E003  one unknown character of an unknown part whose length is known
 #   The loader and the engine refuse these characters in policies and in known text, so they
 #   never collide with real names.
 package keycard.globs
@@ -56,7 +57,7 @@ same_literal(a, b) if {
 	literal(a)
 }
 
-literal(c) if not c in {"\ue000", "\ue001", "\ue002"}
+literal(c) if not c in {"\ue000", "\ue001", "\ue002", "\ue003"}
 
 # Two literal characters that differ where the literal runs end: nothing can match both.
 mismatch_at(p, r, i) if {
@@ -123,5 +124,8 @@ char_steps(p, r, i, j) := {[i + 1, j + 1]} if {
 } else := set()
 
 one_matches(c, _) if c == one_char
+
+# An unknown character can be whatever one character the pattern asks for.
+one_matches(_, "\ue003")
 
 one_matches(c, d) if c == d
