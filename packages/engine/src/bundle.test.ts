@@ -341,3 +341,59 @@ describe("invalid bundles", () => {
     expect(error.location).toEqual({ document: "team.json", statementIndex: 0, element: "Action" });
   });
 });
+
+describe("custom rules and partly known requests", () => {
+  const allowAll = {
+    name: "all.json",
+    document: {
+      Version: "2012-10-17",
+      Statement: { Effect: "Allow", Action: "s3:*", Resource: "*" },
+    },
+  };
+  // The rule reads the resource text, so it cannot see an unknown bucket.
+  const secretRule = `package keycard.custom.secrets
+
+deny contains "the secret bucket is off limits" if {
+	startswith(input.request.resource, "arn:aws:s3:::secret/")
+}
+`;
+  const unknownBucket = {
+    action: "s3:GetObject",
+    resource: "arn:aws:s3:::*/k",
+    resourceParts: ["arn:aws:s3:::", { unknown: "bucket" }, "/k"],
+  };
+
+  it("a module that does not declare decides_unknown denies a partly known request", async () => {
+    const bundle = buildBundle(subdir("undeclared"), {
+      modules: { "secrets.rego": secretRule },
+      data: { keycard: { documents: [allowAll] } },
+    });
+    const policy = await loadPolicy({ bundle, checkActions: false });
+    const d = policy.evaluate({ requests: [unknownBucket] });
+    expect(d.allow).toBe(false);
+    expect(d.requests[0]?.reason).toContain(
+      "keycard.custom.secrets does not declare decides_unknown",
+    );
+    expect(d.requests[0]?.reason).toContain("unknown before the call: bucket");
+    // Fully known requests are decided by the rules as before.
+    const known = policy.evaluate({
+      requests: [{ action: "s3:GetObject", resource: "arn:aws:s3:::public/k" }],
+    });
+    expect(known.allow).toBe(true);
+  });
+
+  it("a module that declares it sees input.request.unknown and decides", async () => {
+    const declared = `${secretRule}
+decides_unknown := true
+
+deny contains "the bucket must be known" if count(input.request.unknown) > 0
+`;
+    const bundle = buildBundle(subdir("declared"), {
+      modules: { "secrets.rego": declared },
+      data: { keycard: { documents: [allowAll] } },
+    });
+    const policy = await loadPolicy({ bundle, checkActions: false });
+    const d = policy.evaluate({ requests: [unknownBucket] });
+    expect(d.requests[0]?.customDenies).toEqual(["the bucket must be known"]);
+  });
+});

@@ -5,6 +5,8 @@
 #   requests that carry its `test:` context key, so other tests never see them.
 package keycard.custom.fixture_test
 
+decides_unknown := true
+
 deny contains "deleting needs the release role" if {
 	input.request.context["test:release-only"]
 	input.request.action == "s3:DeleteObject"
