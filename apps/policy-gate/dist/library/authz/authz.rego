@@ -66,10 +66,25 @@ with_custom_rules(req, result, env) := request_result(req, result, sort(denies),
 	# Custom rules are written against one request at a time (see the README's contract),
 	# so each sees its own input document.
 	# regal ignore:with-outside-test-context,external-reference
-	denies := custom_denies with input as custom_input
+	found := custom_denies with input as custom_input
 
 	# regal ignore:with-outside-test-context,external-reference
 	allows := custom_allows with input as custom_input
+	denies := found | undecided_modules(req)
+}
+
+# A custom module decides a partly known request only if it says it does (`decides_unknown :=
+# true`, meaning its deny rules consult `input.request.unknown`); otherwise keycard cannot tell
+# what its rules would decide for the values it does not know, and denies.
+undecided_modules(req) := {reason |
+	unknown := unknown_of(req)
+	count(unknown) > 0
+	some name, module in data.keycard.custom
+	not module.decides_unknown == true
+	reason := concat("", [
+		"keycard.custom.", name, " does not declare decides_unknown, so it cannot decide a request ",
+		"with what is unknown before the call: ", concat(", ", unknown),
+	])
 }
 
 # What a custom rule cannot see about the request: unknown parts of its resource and condition
