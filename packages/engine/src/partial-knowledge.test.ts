@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { PolicyLoadError } from "./errors.js";
 import { loadPolicy } from "./load-policy.js";
 import type { PolicyStatement } from "./policy-document.js";
+import { Picker } from "./test-utils/picker.js";
 import type { AuthorizationRequest, EvaluationInput, PrincipalInfo } from "./types.js";
 
 const ACCOUNT = "123456789012";
@@ -316,43 +317,19 @@ describe("denials that fail on a condition", () => {
 
 // --- property: never allow what some concretisation denies -----------------------------
 
-class Random {
-  #state: number;
-  constructor(seed: number) {
-    this.#state = seed;
-  }
-  next(): number {
-    // mulberry32
-    this.#state = (this.#state + 0x6d2b79f5) | 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-}
-
 const LETTERS = ["a", "b", "/"];
 const TAGS = [undefined, "prod", "dev"];
 const NAMES = ["a", "b", "ab", "a/b"];
 
-function randomPattern(r: Random): string {
+function randomPattern(r: Picker): string {
   if (r.chance(0.08)) return "*";
   if (r.chance(0.12)) return `${USERS}\${aws:username}${r.chance(0.5) ? "" : "*"}`;
   let tail = "";
-  for (let i = r.int(5); i > 0; i--) tail += r.pick([...LETTERS, "*", "?"]);
+  for (let i = r.int(5); i > 0; i--) tail += r.one([...LETTERS, "*", "?"]);
   return USERS + tail;
 }
 
-function randomStatement(r: Random): PolicyStatement {
+function randomStatement(r: Picker): PolicyStatement {
   const patterns = Array.from({ length: 1 + r.int(2) }, () => randomPattern(r));
   const statement: PolicyStatement = {
     Effect: r.chance(0.5) ? "Allow" : "Deny",
@@ -369,19 +346,19 @@ function randomStatement(r: Random): PolicyStatement {
 
 type Part = string | { unknown: string };
 
-function randomParts(r: Random): Part[] {
+function randomParts(r: Picker): Part[] {
   const parts: Part[] = [USERS];
   for (let i = 1 + r.int(4); i > 0; i--)
-    parts.push(r.chance(0.35) ? { unknown: "hole" } : r.pick(LETTERS));
+    parts.push(r.chance(0.35) ? { unknown: "hole" } : r.one(LETTERS));
   return parts;
 }
 
-function concretise(r: Random, parts: Part[]): string {
+function concretise(r: Picker, parts: Part[]): string {
   return parts
     .map((part) => {
       if (typeof part === "string") return part;
       let text = "";
-      for (let i = r.int(4); i > 0; i--) text += r.pick([...LETTERS, "*", "?", "x"]);
+      for (let i = r.int(4); i > 0; i--) text += r.one([...LETTERS, "*", "?", "x"]);
       return text;
     })
     .join("");
@@ -389,7 +366,7 @@ function concretise(r: Random, parts: Part[]): string {
 
 describe("property: partial knowledge never allows what a concretisation denies", () => {
   it("holds over 10,000 random cases", async () => {
-    const r = new Random(20261201);
+    const r = new Picker(20261201);
     let cases = 0;
     let allowedPartial = 0;
     let deniedButAllAllowed = 0;
@@ -406,8 +383,8 @@ describe("property: partial knowledge never allows what a concretisation denies"
         const parts = randomParts(r);
         const principalKnown = r.chance(0.7);
         const tagKnown = r.chance(0.3);
-        const tag = r.pick(TAGS);
-        const username = r.pick(NAMES);
+        const tag = r.one(TAGS);
+        const username = r.one(NAMES);
         const principal: PrincipalInfo = { username, type: "User" };
         const context = tagKnown && tag !== undefined ? { "aws:ResourceTag/env": tag } : undefined;
         const partialInput: EvaluationInput = {
@@ -425,9 +402,9 @@ describe("property: partial knowledge never allows what a concretisation denies"
         let someDenied = false;
         let someExplicitlyDenied = false;
         for (let sample = 0; sample < 6; sample++) {
-          const concreteTag = tagKnown ? tag : r.pick(TAGS);
+          const concreteTag = tagKnown ? tag : r.one(TAGS);
           const concrete = policy.evaluate({
-            principal: principalKnown ? principal : { username: r.pick(NAMES), type: "User" },
+            principal: principalKnown ? principal : { username: r.one(NAMES), type: "User" },
             requests: [
               {
                 action: "iam:GetUser",
