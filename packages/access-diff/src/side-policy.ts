@@ -40,36 +40,15 @@ export async function loadSide(
   let bundle: Uint8Array | undefined;
   if (hasCustomRego(set)) {
     if (!library || !workspace) {
-      return {
-        policy: undefined,
-        warnings: [],
-        findings: [
-          {
-            check: "build",
-            severity: "error",
-            rule: "LibraryNotFound",
-            file: options.displayDir,
-            message:
-              "this set has custom Rego rules, which compile with the keycard Rego library, and no library was given",
-          },
-        ],
-      };
+      return notLoaded(
+        "LibraryNotFound",
+        "this set has custom Rego rules, which compile with the keycard Rego library, and no library was given",
+        options.displayDir,
+      );
     }
     const built = await buildBundle(session, workspace, true);
     if ("error" in built) {
-      return {
-        policy: undefined,
-        warnings: [],
-        findings: [
-          {
-            check: "build",
-            severity: "error",
-            rule: "opa-build",
-            file: options.displayDir,
-            message: `opa build failed: ${built.error}`,
-          },
-        ],
-      };
+      return notLoaded("opa-build", `opa build failed: ${built.error}`, options.displayDir);
     }
     bundle = built.bundle;
   } else if (library) {
@@ -79,37 +58,26 @@ export async function loadSide(
     const policy = await loadPolicy(bundle ? { ...base, bundle } : base);
     const failure = bundle && hasCustomRego(set) ? sampleFailure(policy) : undefined;
     if (failure) {
-      return {
-        policy: undefined,
-        warnings: [],
-        findings: [
-          {
-            check: "build",
-            severity: "error",
-            rule: "WasmEvaluationFailed",
-            file: options.displayDir,
-            message: `the compiled bundle cannot evaluate a sample request in WebAssembly, so in production every call would be denied (${failure}); custom Rego may only use builtins the WebAssembly runtime implements`,
-          },
-        ],
-      };
+      return notLoaded(
+        "WasmEvaluationFailed",
+        `the compiled bundle cannot evaluate a sample request in WebAssembly, so in production every call would be denied (${failure}); custom Rego may only use builtins the WebAssembly runtime implements`,
+        options.displayDir,
+      );
     }
     return { policy, findings: [], warnings: policy.warnings };
   } catch (error) {
     if (!(error instanceof PolicyLoadError)) throw error;
-    return {
-      policy: undefined,
-      warnings: [],
-      findings: [
-        {
-          check: "build",
-          severity: "error",
-          rule: error.code,
-          file: options.displayDir,
-          message: error.message,
-        },
-      ],
-    };
+    return notLoaded(error.code, error.message, options.displayDir);
   }
+}
+
+/** A set that could not be loaded, with the one finding that says why. */
+function notLoaded(rule: string, message: string, file: string): LoadedSide {
+  return {
+    policy: undefined,
+    warnings: [],
+    findings: [{ check: "build", severity: "error", rule, file, message }],
+  };
 }
 
 /**
