@@ -34082,35 +34082,15 @@ async function loadSide(session, set, documents, library, workspace, options) {
   let bundle;
   if (hasCustomRego(set)) {
     if (!library || !workspace) {
-      return {
-        policy: void 0,
-        warnings: [],
-        findings: [
-          {
-            check: "build",
-            severity: "error",
-            rule: "LibraryNotFound",
-            file: options.displayDir,
-            message: "this set has custom Rego rules, which compile with the keycard Rego library, and no library was given"
-          }
-        ]
-      };
+      return notLoaded(
+        "LibraryNotFound",
+        "this set has custom Rego rules, which compile with the keycard Rego library, and no library was given",
+        options.displayDir
+      );
     }
     const built = await buildBundle(session, workspace, true);
     if ("error" in built) {
-      return {
-        policy: void 0,
-        warnings: [],
-        findings: [
-          {
-            check: "build",
-            severity: "error",
-            rule: "opa-build",
-            file: options.displayDir,
-            message: `opa build failed: ${built.error}`
-          }
-        ]
-      };
+      return notLoaded("opa-build", `opa build failed: ${built.error}`, options.displayDir);
     }
     bundle = built.bundle;
   } else if (library) {
@@ -34120,37 +34100,24 @@ async function loadSide(session, set, documents, library, workspace, options) {
     const policy = await loadPolicy2(bundle ? { ...base, bundle } : base);
     const failure = bundle && hasCustomRego(set) ? sampleFailure(policy) : void 0;
     if (failure) {
-      return {
-        policy: void 0,
-        warnings: [],
-        findings: [
-          {
-            check: "build",
-            severity: "error",
-            rule: "WasmEvaluationFailed",
-            file: options.displayDir,
-            message: `the compiled bundle cannot evaluate a sample request in WebAssembly, so in production every call would be denied (${failure}); custom Rego may only use builtins the WebAssembly runtime implements`
-          }
-        ]
-      };
+      return notLoaded(
+        "WasmEvaluationFailed",
+        `the compiled bundle cannot evaluate a sample request in WebAssembly, so in production every call would be denied (${failure}); custom Rego may only use builtins the WebAssembly runtime implements`,
+        options.displayDir
+      );
     }
     return { policy, findings: [], warnings: policy.warnings };
   } catch (error2) {
     if (!(error2 instanceof PolicyLoadError)) throw error2;
-    return {
-      policy: void 0,
-      warnings: [],
-      findings: [
-        {
-          check: "build",
-          severity: "error",
-          rule: error2.code,
-          file: options.displayDir,
-          message: error2.message
-        }
-      ]
-    };
+    return notLoaded(error2.code, error2.message, options.displayDir);
   }
+}
+function notLoaded(rule, message, file) {
+  return {
+    policy: void 0,
+    warnings: [],
+    findings: [{ check: "build", severity: "error", rule, file, message }]
+  };
 }
 function sampleFailure(policy) {
   const decision = policy.evaluate({
