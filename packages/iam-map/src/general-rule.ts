@@ -36,8 +36,9 @@ const candidateCache = new Map<string, readonly string[]>();
 /**
  * Lower-case input member names that may hold a template variable, most specific first:
  * `FunctionName` → functionname, function, functionid, functionidentifier, functionnames, ….
+ * @internal
  */
-function candidates(variable: string): readonly string[] {
+export function candidates(variable: string): readonly string[] {
   let cached = candidateCache.get(variable);
   if (cached) return cached;
   const names = [...(variableSynonyms[variable] ?? []), variable];
