@@ -11,6 +11,7 @@ export {
   type PolicyWarning,
 } from "./errors.js";
 export {
+  type DecisionReuse,
   type LoadPolicyOptions,
   loadPolicy,
   type Policy,
@@ -36,3 +37,5 @@ export type {
   UnknownResourcePart,
 } from "./types.js";
 export { ENTRYPOINT } from "./wasm-runtime.js";
+/** @internal Shared with `@keycard/fleet`, which verifies a bundle's files before loading it. */
+export { readTarGz } from "./tar.js";

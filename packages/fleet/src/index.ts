@@ -1,0 +1,17 @@
+/**
+ * @keycard/fleet: signed keycard policy bundles delivered over OPA's bundle protocol and
+ * hot-swapped in-process, and decision logs shipped over OPA's decision-log protocol.
+ * @packageDocumentation
+ */
+
+export { type BundleLimits, DEFAULT_LIMITS } from "./archive.js";
+export { FleetError, type FleetErrorCode } from "./errors.js";
+export type { KeyInput, SigningAlgorithm } from "./jws.js";
+export type { BundleManifest } from "./manifest.js";
+export { type SignBundleOptions, signBundle } from "./sign.js";
+export {
+  type VerificationOptions,
+  type VerifiedBundle,
+  type VerifyBundleOptions,
+  verifyBundle,
+} from "./verify.js";
