@@ -11,6 +11,7 @@ import { displayPath, type PolicySet, readPolicySet } from "../policy-set.js";
 import { withProgress } from "../progress.js";
 import { reportProblems } from "../report-problems.js";
 import { stage } from "../stage.js";
+import { readSigningRequest, SIGNING_HELP, signBuiltBundle, signingOptions } from "./sign-option.js";
 import { type Problem, type ValidDocument, validateSet, warningProblem } from "../validate.js";
 
 const HELP = `Usage: keycard build <policy-set> [options]
@@ -24,6 +25,7 @@ Options:
   -o, --output <file>   where to write the bundle (default: bundle.tar.gz)
       --opa <path>      the OPA CLI (default: $OPA_PATH, then opa on PATH)
       --json            print a JSON summary on standard output
+${SIGNING_HELP}
   -h, --help            show this help
 
 Exit codes: 0 built, 2 invalid policy set, bad arguments or OPA missing.
@@ -129,6 +131,7 @@ async function run(args: string[], context: Context): Promise<number> {
     ...commonOptions,
     output: { type: "string", short: "o" },
     opa: { type: "string" },
+    ...signingOptions,
   });
   if (values.help) {
     println(context, HELP);
@@ -138,13 +141,20 @@ async function run(args: string[], context: Context): Promise<number> {
   if (!setPath) throw new CliError("UsageError", "give the policy set to build", { verb: "build" });
   if (extra.length > 0)
     throw new CliError("UsageError", `unexpected argument ${extra[0]}`, { verb: "build" });
+  const signing = await readSigningRequest(values, context.io.cwd, "build");
   const set = await readPolicySet(setPath, context.io.cwd, "build");
   const output = resolve(context.io.cwd, values.output ?? "bundle.tar.gz");
   const result = await buildBundle(context, set, output, { opa: values.opa, verb: "build" });
+  const signed = signing && (await signBuiltBundle(signing, output, "build"));
   const shownBundle = shownPath(context.io.cwd, output);
   if (values.json) {
     const { policy: _policy, ...summary } = result;
-    printJson(context, { ...summary, bundle: shownBundle, set: set.display });
+    printJson(context, {
+      ...summary,
+      bundle: shownBundle,
+      set: set.display,
+      ...(signed ? { signed } : {}),
+    });
     return ExitCode.Ok;
   }
   reportProblems(context, result.warnings, "warning");
@@ -162,6 +172,10 @@ async function run(args: string[], context: Context): Promise<number> {
   );
   for (const module of result.modules)
     println(context, `  ${context.out.dim("rego")} ${displayPath(set, module)}`);
+  if (signed) {
+    const revision = signed.revision ? `, revision ${signed.revision}` : "";
+    println(context, `  ${context.out.dim("signed")} ${signed.algorithm}, key id ${signed.keyId}${revision}`);
+  }
   return ExitCode.Ok;
 }
 
