@@ -98,6 +98,8 @@ describe("bundles with custom rules", () => {
 
   it("loads the bundle's documents, boundary included", () => {
     expect(policy.source).toBe("bundle");
+    // Custom rules may read any part of the input: only identical inputs reuse a decision.
+    expect(policy.stats().decisionReuse).toBe("exact-input");
     expect(policy.documents).toEqual(["orders.json", "cap.json"]);
     expect(policy.statementCount).toBe(3);
   });

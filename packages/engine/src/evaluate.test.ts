@@ -739,7 +739,8 @@ describe("evaluate: decision cache", () => {
     const first = policy.evaluate(input);
     const second = policy.evaluate(structuredClone(input));
     expect(second).toEqual(first);
-    expect(policy.stats().cacheEntries).toBe(1);
+    // One entry per request: decisions are reused request by request.
+    expect(policy.stats().cacheEntries).toBe(2);
     expect(Object.isFrozen(second)).toBe(true);
     expect(Object.isFrozen(second.requests[0])).toBe(true);
     expect(Object.isFrozen(second.requests[0]?.matched)).toBe(true);
@@ -767,9 +768,22 @@ describe("evaluate: decision cache", () => {
       cache: { maxEntries: 2 },
       checkActions: false,
     });
-    for (const key of ["a", "b", "c", "d"])
-      policy.evaluate({ requests: [req("s3:GetObject", `arn:aws:s3:::x/${key}`)] });
+    for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"])
+      policy.evaluate({ requests: [req(action, "arn:aws:s3:::x/a")] });
     expect(policy.stats().cacheEntries).toBe(2);
+  });
+
+  it("reuses one decision for objects the documents cannot tell apart", async () => {
+    const policy = await load([statements]);
+    for (const key of ["a", "b", "c", "d"]) {
+      const d = policy.evaluate({ requests: [req("s3:GetObject", `arn:aws:s3:::x/${key}`)] });
+      expect(d.requests[0]?.resource).toBe(`arn:aws:s3:::x/${key}`);
+    }
+    expect(policy.stats()).toMatchObject({
+      cacheEntries: 1,
+      reusedDecisions: 3,
+      decisionReuse: "by-equivalence",
+    });
   });
 
   it("works with cache: false", async () => {

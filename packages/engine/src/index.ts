@@ -24,6 +24,8 @@ export type {
   PolicyDocumentInput,
   PolicyStatement,
 } from "./policy-document.js";
+/** @internal Shared with `@keycard/fleet`, which verifies a bundle's files before loading it. */
+export { readTarGz } from "./tar.js";
 export type {
   AuthorizationRequest,
   ConditionFailure,
@@ -37,5 +39,3 @@ export type {
   UnknownResourcePart,
 } from "./types.js";
 export { ENTRYPOINT } from "./wasm-runtime.js";
-/** @internal Shared with `@keycard/fleet`, which verifies a bundle's files before loading it. */
-export { readTarGz } from "./tar.js";

@@ -12,8 +12,15 @@ import { DecisionCache } from "./decision-cache.js";
 import { asError, PolicyLoadError, type PolicyWarning } from "./errors.js";
 import { wasmInput } from "./partial-requests.js";
 import type { NamedPolicyDocument, PolicyDocumentInput } from "./policy-document.js";
+import { environmentText, type PreparedRequest, ReuseKeys, requestJson } from "./reuse-key.js";
+import {
+  freezeRequestDecision,
+  type ReusableDecision,
+  reusable,
+  reuse,
+} from "./reused-decision.js";
 import { readTarGz } from "./tar.js";
-import type { Decision, EvaluationInput } from "./types.js";
+import type { AuthorizationRequest, Decision, EvaluationInput, RequestDecision } from "./types.js";
 import { ENTRYPOINT, instantiate, type LoadedWasmPolicy, readBuiltinWasm } from "./wasm-runtime.js";
 
 /** Options for {@link loadPolicy}. @public */
@@ -77,12 +84,26 @@ export interface Policy {
   stats(): PolicyStats;
 }
 
+/**
+ * How a loaded {@link Policy} reuses decisions: `by-equivalence` (IAM documents only: a request
+ * reuses the decision of an earlier request the documents cannot tell apart), `exact-input`
+ * (a bundle, whose custom Rego rules may read any part of the input: only identical inputs) or
+ * `off` (`cache: false`). @public
+ */
+export type DecisionReuse = "by-equivalence" | "exact-input" | "off";
+
 /** Runtime figures of a loaded {@link Policy}. @public */
 export interface PolicyStats {
-  /** Decisions currently held in the cache. */
+  /** Decisions currently held in the cache (per request when reusing by equivalence). */
   cacheEntries: number;
   /** Size of the WebAssembly linear memory in bytes; it grows only for larger inputs. */
   wasmMemoryBytes: number;
+  /** How decisions are reused. */
+  decisionReuse: DecisionReuse;
+  /** Why decisions are reused that way, in words. */
+  decisionReuseReason: string;
+  /** Request decisions answered from the cache since loading. */
+  reusedDecisions: number;
 }
 
 function toSources(
@@ -212,31 +233,159 @@ function isDecision(value: unknown): value is Decision {
   );
 }
 
+/** Reads one request once, into the form its key and the WebAssembly input are built from. */
+function prepareRequest(request: AuthorizationRequest, i: number): PreparedRequest | string {
+  const { action, resource, context } = request;
+  if (typeof action !== "string" || typeof resource !== "string")
+    return `requests[${i}] changed while it was read`;
+  let entries: Array<[string, string]> | undefined;
+  if (context !== undefined) {
+    if (typeof context !== "object" || context === null || Array.isArray(context))
+      return `requests[${i}].context must be an object`;
+    entries = [];
+    for (const name of Object.keys(context)) {
+      const value = JSON.stringify((context as Record<string, unknown>)[name]);
+      if (value !== undefined) entries.push([name, value]);
+    }
+  }
+  const prepared: PreparedRequest = { action, resource, context: entries };
+  // Only `wasmInput` sets these (it refuses them on a caller's request), on objects it made.
+  const internal = request as PreparedRequest;
+  if (Object.hasOwn(request, "rp")) prepared.rp = internal.rp;
+  if (Object.hasOwn(request, "rre")) prepared.rre = internal.rre;
+  if (Object.hasOwn(request, "up")) prepared.up = internal.up;
+  if (Object.hasOwn(request, "uk")) prepared.uk = internal.uk;
+  return prepared;
+}
+
+/** How decisions are reused, as {@link PolicyStats} reports it. */
+interface ReuseSetting {
+  mode: DecisionReuse;
+  reason: string;
+}
+
 class WasmPolicy implements Policy {
   readonly #wasm: LoadedWasmPolicy;
+  /** Whole-input cache, for bundles whose custom rules may read any part of the input. */
   readonly #cache: DecisionCache<Decision> | undefined;
+  /** Per-request cache keyed by what the IAM documents can tell apart. */
+  readonly #reused: DecisionCache<ReusableDecision> | undefined;
+  readonly #keys: ReuseKeys | undefined;
+  readonly #reuse: ReuseSetting;
   readonly #encoder = new TextEncoder();
+  #reusedCount = 0;
 
   constructor(
     wasm: LoadedWasmPolicy,
-    cache: DecisionCache<Decision> | undefined,
+    data: CompiledPolicyData,
+    cache: { maxEntries: number } | undefined,
+    reuse: ReuseSetting,
     readonly warnings: ReadonlyArray<PolicyWarning>,
     readonly documents: ReadonlyArray<string>,
     readonly statementCount: number,
     readonly source: "builtin" | "bundle",
   ) {
     this.#wasm = wasm;
-    this.#cache = cache;
+    this.#reuse = reuse;
+    if (cache && reuse.mode === "by-equivalence") {
+      this.#reused = new DecisionCache<ReusableDecision>(cache.maxEntries);
+      this.#keys = new ReuseKeys(data);
+    } else if (cache) this.#cache = new DecisionCache<Decision>(cache.maxEntries);
   }
 
   stats(): PolicyStats {
     return {
-      cacheEntries: this.#cache?.size ?? 0,
+      cacheEntries: (this.#cache ?? this.#reused)?.size ?? 0,
       wasmMemoryBytes: this.#wasm.mem.buffer.byteLength,
+      decisionReuse: this.#reuse.mode,
+      decisionReuseReason: this.#reuse.reason,
+      reusedDecisions: this.#reusedCount,
     };
   }
 
   evaluate(input: EvaluationInput): Decision {
+    if (this.source === "bundle") return this.#evaluateWhole(input);
+    let prepared: PreparedRequest[];
+    let principal: string | undefined;
+    let region: string | undefined;
+    try {
+      const problem = inputProblem(input);
+      if (problem) return denyAll(input, `cannot evaluate: ${problem}`);
+      const converted = wasmInput(input);
+      if (typeof converted === "string") return denyAll(input, `cannot evaluate: ${converted}`);
+      principal = JSON.stringify(converted.principal);
+      region = JSON.stringify(converted.region);
+      prepared = [];
+      for (const [i, request] of converted.requests.entries()) {
+        const one = prepareRequest(request, i);
+        if (typeof one === "string") return denyAll(input, `cannot evaluate: ${one}`);
+        prepared.push(one);
+      }
+    } catch (thrown) {
+      return denyAll(
+        input,
+        `cannot evaluate: the input cannot be serialized (${asError(thrown).message})`,
+      );
+    }
+    const decisions: RequestDecision[] = new Array(prepared.length);
+    const texts: Array<string | undefined> = new Array(prepared.length);
+    const textOf = (i: number): string => {
+      let text = texts[i];
+      if (text === undefined) {
+        text = requestJson(prepared[i] as PreparedRequest);
+        texts[i] = text;
+      }
+      return text;
+    };
+    const keys: string[] = [];
+    const missing: number[] = [];
+    const envText = environmentText(principal, region);
+    for (let i = 0; i < prepared.length; i++) {
+      const request = prepared[i] as PreparedRequest;
+      if (this.#keys && this.#reused) {
+        const key = this.#keys.key(request, envText, () => textOf(i));
+        keys[i] = key;
+        const entry = this.#reused.get(key);
+        if (entry) {
+          decisions[i] = reuse(entry, request.resource);
+          this.#reusedCount += 1;
+          continue;
+        }
+      }
+      missing.push(i);
+    }
+    if (missing.length > 0) {
+      let results: unknown[];
+      try {
+        const text = `{${principal === undefined ? "" : `"principal":${principal},`}${
+          region === undefined ? "" : `"region":${region},`
+        }"requests":[${missing.map(textOf).join(",")}]}`;
+        const result = this.#wasm.evaluate(this.#encoder.encode(text).buffer, ENTRYPOINT)[0]
+          ?.result;
+        if (!isDecision(result) || result.requests.length !== missing.length)
+          return denyAll(input, "cannot evaluate: the policy produced no decision");
+        results = result.requests;
+      } catch (thrown) {
+        return denyAll(input, `cannot evaluate: ${asError(thrown).message}`);
+      }
+      for (const [k, i] of missing.entries()) {
+        const decision = freezeRequestDecision(results[k] as RequestDecision);
+        decisions[i] = decision;
+        const key = keys[i];
+        if (key === undefined || !this.#reused) continue;
+        const request = prepared[i] as PreparedRequest;
+        const entry = reusable(decision, request.action, request.resource);
+        if (entry) this.#reused.set(key, entry);
+      }
+    }
+    let allow = decisions.length > 0;
+    for (const decision of decisions) allow &&= decision.allow === true;
+    Object.freeze(decisions);
+    return Object.freeze({ allow, requests: decisions });
+  }
+
+  /** The whole input as one key and one evaluation, for bundles that may hold custom rules. */
+  #evaluateWhole(input: EvaluationInput): Decision {
     let key: string;
     try {
       const problem = inputProblem(input);
@@ -262,31 +411,12 @@ class WasmPolicy implements Policy {
     } catch (thrown) {
       return denyAll(input, `cannot evaluate: ${asError(thrown).message}`);
     }
-    freezeDecision(decision);
+    for (const request of decision.requests) freezeRequestDecision(request);
+    Object.freeze(decision.requests);
+    Object.freeze(decision);
     this.#cache?.set(key, decision);
     return decision;
   }
-}
-
-/** Decisions may be shared through the cache, so none can be changed after the fact. */
-function freezeDecision(decision: Decision): void {
-  for (const request of decision.requests) {
-    for (const matched of request.matched) Object.freeze(matched);
-    Object.freeze(request.matched);
-    if (request.customDenies) Object.freeze(request.customDenies);
-    if (request.unknown) Object.freeze(request.unknown);
-    if (request.conditionFailures) {
-      for (const failure of request.conditionFailures) {
-        Object.freeze(failure.values);
-        Object.freeze(failure);
-      }
-      Object.freeze(request.conditionFailures);
-    }
-    if (request.customAllows) Object.freeze(request.customAllows);
-    Object.freeze(request);
-  }
-  Object.freeze(decision.requests);
-  Object.freeze(decision);
 }
 
 /**
@@ -363,10 +493,26 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
   const cache =
     options.cache === false
       ? undefined
-      : new DecisionCache<Decision>(Math.max(1, options.cache?.maxEntries ?? 10_000));
+      : { maxEntries: Math.max(1, options.cache?.maxEntries ?? 10_000) };
+  const reuse: ReuseSetting =
+    cache === undefined
+      ? { mode: "off", reason: "the decision cache is turned off" }
+      : options.bundle !== undefined
+        ? {
+            mode: "exact-input",
+            reason:
+              "a bundle may hold custom Rego rules, which may read any part of the input: only identical inputs reuse a decision",
+          }
+        : {
+            mode: "by-equivalence",
+            reason:
+              "IAM documents only: a request reuses the decision of an earlier one with the same action, the same matches of the relevant resource patterns and the same values of the keys they read",
+          };
   return new WasmPolicy(
     wasm,
+    data,
     cache,
+    reuse,
     warnings,
     sources.map((s) => s.name),
     data.statements.length,

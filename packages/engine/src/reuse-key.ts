@@ -1,0 +1,344 @@
+/**
+ * Keys under which a decision of the built-in IAM library can be reused for another request.
+ *
+ * For a fully known request the library's decision depends only on: the action (it picks the
+ * statements filed under it and is echoed in reasons), which of those statements' Resource and
+ * NotResource patterns the resource matches, the values of the condition keys and policy
+ * variables those statements read, the principal and region (`env`), and the keys marked
+ * unknown. The resource text itself appears in the decision only as `resource` and inside the
+ * implicit-deny reason, which `reused-decision.ts` rebuilds per request. Everything here is
+ * computed from data the compiler prepared at load; the README's "Performance design" explains
+ * why the key is sound.
+ */
+import type { CompiledPolicyData, StatementIndex } from "./compile.js";
+import type { CompiledConditionValue } from "./condition-operators.js";
+import {
+  type CompiledPattern,
+  escapeRegex,
+  GLOB_ANY,
+  GLOB_ONE,
+  RESERVED_CHARACTERS,
+  type TemplatePart,
+} from "./patterns.js";
+
+/** A resource pattern as tested in JavaScript: exact, prefix, regular expression or template. */
+type ResourceTest =
+  | { s: string }
+  | { p: string }
+  | { re: RegExp }
+  | { tpl: ReadonlyArray<{ src: string } | { var: string }> };
+
+/** What the statements that can name one action need to tell requests apart. @internal */
+export interface ActionPlan {
+  /** False when some pattern cannot be tested exactly as the library does: key on the request. */
+  usable: boolean;
+  tests: ResourceTest[];
+  /** Lower-cased condition keys and variables the statements read. */
+  keys: ReadonlySet<string>;
+}
+
+/** Printable ASCII, which JavaScript and the library lower-case alike. */
+const ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * Whether text is well-formed UTF-16. A lone surrogate reaches the library as U+FFFD, so
+ * JavaScript would compare different text than WebAssembly does. (Node 20 has the method; the
+ * TypeScript libs in use do not declare it.)
+ */
+function wellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
+}
+const MAX_PLANS = 4096;
+const MAX_TEMPLATE_REGEXES = 512;
+
+/** `g` (a pattern's glob form, see `patterns.ts`) as a JavaScript regular-expression source. */
+function globSource(glob: string): string {
+  let out = "";
+  let run = "";
+  for (const ch of glob) {
+    if (ch === GLOB_ANY || ch === GLOB_ONE) {
+      out += escapeRegex(run) + (ch === GLOB_ANY ? "[\\s\\S]*" : "[\\s\\S]");
+      run = "";
+    } else run += ch;
+  }
+  return out + escapeRegex(run);
+}
+
+/**
+ * The test for one compiled resource pattern, or undefined when the pattern cannot be tested
+ * in JavaScript exactly as WebAssembly does (text that is not well-formed UTF-16 reaches the
+ * library as U+FFFD, so JavaScript would compare different text).
+ */
+function resourceTest(pattern: CompiledPattern): ResourceTest | "any" | undefined {
+  if ("any" in pattern) return "any";
+  if ("s" in pattern) return wellFormed(pattern.s) ? { s: pattern.s } : undefined;
+  if ("p" in pattern) return wellFormed(pattern.p) ? { p: pattern.p } : undefined;
+  if ("re" in pattern) {
+    if (pattern.g === undefined || !wellFormed(pattern.g)) return undefined;
+    // The `u` flag makes `[\s\S]` one code point, as `(?s:.)` is in the library's RE2.
+    return { re: new RegExp(`^${globSource(pattern.g)}$`, "u") };
+  }
+  const parts: Array<{ src: string } | { var: string }> = [];
+  for (const part of pattern.tpl as TemplatePart[]) {
+    if ("var" in part) parts.push({ var: part.var });
+    else if (part.g === undefined || !wellFormed(part.g)) return undefined;
+    else parts.push({ src: globSource(part.g) });
+  }
+  return { tpl: parts };
+}
+
+function templateKeys(value: CompiledPattern | CompiledConditionValue, into: Set<string>): void {
+  if (typeof value !== "object" || value === null || !("tpl" in value)) return;
+  for (const part of value.tpl) if ("var" in part) into.add(part.var);
+}
+
+/**
+ * Plans requests by lower-cased action, built on first use: the statements the library
+ * consults for an action are those the index files under it, its service, or anywhere, in
+ * the identity and the boundary sets alike (`candidates` in `policies/keycard/iam`).
+ * @internal
+ */
+export class ActionPlans {
+  readonly #data: CompiledPolicyData;
+  readonly #plans = new Map<string, ActionPlan>();
+
+  constructor(data: CompiledPolicyData) {
+    this.#data = data;
+  }
+
+  /** The plan for an action already lower-cased. */
+  plan(action: string): ActionPlan {
+    let plan = this.#plans.get(action);
+    if (plan === undefined) {
+      plan = this.#build(action);
+      if (this.#plans.size >= MAX_PLANS) this.#plans.clear();
+      this.#plans.set(action, plan);
+    }
+    return plan;
+  }
+
+  #build(action: string): ActionPlan {
+    const colon = action.indexOf(":");
+    const service = colon > 0 ? action.slice(0, colon) : action;
+    const positions = new Set<number>();
+    const { identity, boundary } = this.#data.index;
+    for (const index of [identity, boundary] as StatementIndex[]) {
+      for (const i of Object.hasOwn(index.action, action) ? (index.action[action] ?? []) : [])
+        positions.add(i);
+      for (const i of Object.hasOwn(index.service, service) ? (index.service[service] ?? []) : [])
+        positions.add(i);
+      for (const i of index.any) positions.add(i);
+    }
+    const tests: ResourceTest[] = [];
+    const seen = new Set<string>();
+    const keys = new Set<string>();
+    let usable = true;
+    for (const i of [...positions].sort((a, b) => a - b)) {
+      const statement = this.#data.statements[i];
+      if (!statement) continue;
+      for (const pattern of statement.resource ?? statement.not_resource ?? []) {
+        templateKeys(pattern, keys);
+        const id = JSON.stringify(pattern);
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const test = resourceTest(pattern);
+        if (test === undefined) usable = false;
+        else if (test !== "any") tests.push(test);
+      }
+      for (const condition of statement.condition ?? []) {
+        keys.add(condition.key);
+        for (const value of condition.values) templateKeys(value, keys);
+      }
+    }
+    return { usable, tests, keys };
+  }
+}
+
+/**
+ * The principal and region as serialised for the library, in the form `[[principal],[region]]`
+ * where a missing one is `[]`, so that a missing principal and a `null` one differ.
+ * @internal
+ */
+export function environmentText(principal: string | undefined, region: string | undefined): string {
+  return `[${principal === undefined ? "[]" : `[${principal}]`},${region === undefined ? "[]" : `[${region}]`}]`;
+}
+
+/** The principal and region as the library reads them, parsed once per distinct text. */
+interface Environment {
+  principal: Record<string, unknown> | undefined;
+  region: unknown;
+}
+
+const PRINCIPAL_FIELDS: Readonly<Record<string, string>> = {
+  "aws:principalarn": "arn",
+  "aws:principalaccount": "accountId",
+  "aws:userid": "userId",
+  "aws:username": "username",
+  "aws:principaltype": "type",
+};
+
+/**
+ * A variable's value as text, as `context.variable` reads it, or undefined when it is not a
+ * plain string (absent, unknown, a default, a list, a number): the caller then keys on the
+ * resource itself rather than imitate those cases.
+ */
+function variableText(
+  name: string,
+  context: ReadonlyMap<string, unknown>,
+  env: Environment,
+): string | undefined {
+  let value: unknown;
+  if (context.has(name)) value = context.get(name);
+  else if (name === "aws:requestedregion") value = env.region;
+  else if (name.startsWith("aws:principaltag/")) {
+    const tags = env.principal?.tags;
+    if (typeof tags !== "object" || tags === null) return undefined;
+    const tag = name.slice("aws:principaltag/".length);
+    let found = 0;
+    for (const [k, v] of Object.entries(tags)) {
+      if (!ASCII.test(k)) return undefined;
+      if (k.toLowerCase() === tag) {
+        value = v;
+        found += 1;
+      }
+    }
+    if (found > 1) return undefined;
+  } else {
+    const field = PRINCIPAL_FIELDS[name];
+    if (field !== undefined) value = env.principal?.[field];
+  }
+  if (typeof value !== "string" || value === "" || RESERVED_CHARACTERS.test(value))
+    return undefined;
+  return wellFormed(value) ? value : undefined;
+}
+
+/** One request, read once, in the form both the key and the WebAssembly input are built from. */
+export interface PreparedRequest {
+  action: string;
+  resource: string;
+  /** Own enumerable context members, each serialised once: [key, JSON value]. */
+  context: Array<[string, string]> | undefined;
+  /** The internal fields of a partly known request (see `partial-requests.ts`). */
+  rp?: string;
+  rre?: string;
+  up?: string[];
+  uk?: Record<string, true>;
+}
+
+/** The JSON text the library reads for a prepared request. @internal */
+export function requestJson(request: PreparedRequest): string {
+  let text = `{"action":${JSON.stringify(request.action)},"resource":${JSON.stringify(request.resource)}`;
+  if (request.context !== undefined) {
+    text += ',"context":{';
+    let first = true;
+    for (const [key, value] of request.context) {
+      text += `${first ? "" : ","}${JSON.stringify(key)}:${value}`;
+      first = false;
+    }
+    text += "}";
+  }
+  if (request.rp !== undefined) text += `,"rp":${JSON.stringify(request.rp)}`;
+  if (request.rre !== undefined) text += `,"rre":${JSON.stringify(request.rre)}`;
+  if (request.up !== undefined) text += `,"up":${JSON.stringify(request.up)}`;
+  if (request.uk !== undefined) text += `,"uk":${JSON.stringify(request.uk)}`;
+  return `${text}}`;
+}
+
+/**
+ * Builds reuse keys for one loaded policy. Two requests with the same key, under the same
+ * principal and region text, get the same decision apart from the resource they echo.
+ * @internal
+ */
+export class ReuseKeys {
+  readonly #plans: ActionPlans;
+  readonly #regexes = new Map<string, RegExp>();
+  #envText: string | undefined;
+  #env: Environment | undefined;
+
+  constructor(data: CompiledPolicyData) {
+    this.#plans = new ActionPlans(data);
+  }
+
+  /**
+   * The key of one request. `envText` is the principal and region as serialised for the
+   * library; `principal` and `region` their parsed values. Partly known requests, and any
+   * request whose relevant parts JavaScript cannot read exactly as the library does, are keyed
+   * on their whole text: they reuse only decisions of identical requests.
+   */
+  key(request: PreparedRequest, envText: string, json: () => string): string {
+    if (request.rp !== undefined || !ASCII.test(request.action))
+      return `${envText}\u0001E${json()}`;
+    const plan = this.#plans.plan(request.action.toLowerCase());
+    if (!plan.usable || !wellFormed(request.resource)) return `${envText}\u0001E${json()}`;
+    const values = new Map<string, unknown>();
+    let contextKey = "";
+    if (request.context !== undefined) {
+      for (const [name, value] of request.context) {
+        if (!ASCII.test(name)) return `${envText}\u0001E${json()}`;
+        const lower = name.toLowerCase();
+        if (!plan.keys.has(lower)) continue;
+        contextKey += `${JSON.stringify(lower)}:${value},`;
+        values.set(lower, JSON.parse(value));
+      }
+    }
+    let bits = "";
+    for (const test of plan.tests) {
+      let match: boolean;
+      if ("s" in test) match = request.resource === test.s;
+      else if ("p" in test) match = request.resource.startsWith(test.p);
+      else if ("re" in test) match = test.re.test(request.resource);
+      else {
+        const re = this.#template(test.tpl, values, envText);
+        if (re === undefined) {
+          bits = `R${JSON.stringify(request.resource)}`;
+          break;
+        }
+        match = re.test(request.resource);
+      }
+      bits += match ? "1" : "0";
+    }
+    const uk = request.uk === undefined ? "" : JSON.stringify(request.uk);
+    return `${envText}\u0001Q${JSON.stringify(request.action)}|${bits}|${contextKey}|${uk}`;
+  }
+
+  #template(
+    parts: ReadonlyArray<{ src: string } | { var: string }>,
+    values: ReadonlyMap<string, unknown>,
+    envText: string,
+  ): RegExp | undefined {
+    let source = "^";
+    for (const part of parts) {
+      if ("src" in part) {
+        source += part.src;
+        continue;
+      }
+      const text = variableText(part.var, values, this.#environment(envText));
+      if (text === undefined) return undefined;
+      source += escapeRegex(text);
+    }
+    source += "$";
+    let re = this.#regexes.get(source);
+    if (re === undefined) {
+      re = new RegExp(source, "u");
+      if (this.#regexes.size >= MAX_TEMPLATE_REGEXES) this.#regexes.clear();
+      this.#regexes.set(source, re);
+    }
+    return re;
+  }
+
+  /** The principal and region parsed back from the very text the library receives. */
+  #environment(envText: string): Environment {
+    if (this.#envText !== envText || this.#env === undefined) {
+      const [[principal], [region]] = JSON.parse(envText) as [[unknown], [unknown]];
+      this.#env = {
+        principal:
+          typeof principal === "object" && principal !== null && !Array.isArray(principal)
+            ? (principal as Record<string, unknown>)
+            : undefined,
+        region,
+      };
+      this.#envText = envText;
+    }
+    return this.#env;
+  }
+}
