@@ -9,9 +9,17 @@ export { FleetError, type FleetErrorCode } from "./errors.js";
 export type { KeyInput, SigningAlgorithm } from "./jws.js";
 export type { BundleManifest } from "./manifest.js";
 export { type SignBundleOptions, signBundle } from "./sign.js";
+export type { S3ClientLike } from "./sources.js";
 export {
   type VerificationOptions,
   type VerifiedBundle,
   type VerifyBundleOptions,
   verifyBundle,
 } from "./verify.js";
+export {
+  type LivePolicy,
+  type PolicyUpdate,
+  type WatchPolicyOptions,
+  type WatchStatus,
+  watchPolicy,
+} from "./watch.js";
