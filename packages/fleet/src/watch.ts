@@ -298,9 +298,7 @@ class Watcher implements LivePolicy {
     return backoff / 2 + Math.random() * (backoff / 2);
   }
 
-  async #poll(
-    longPoll: boolean,
-  ): Promise<{ ok: true; longPoll: boolean } | { ok: false; error: FleetError }> {
+  async #poll(): Promise<{ ok: true; longPoll: boolean } | { ok: false; error: FleetError }> {
     this.#lastRequest = new Date();
     try {
       const result = await this.#source.fetch({
