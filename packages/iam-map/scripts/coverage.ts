@@ -126,6 +126,19 @@ function sampleInput(shape: InputShape | undefined): Record<string, unknown> {
   return out;
 }
 
+/** A member schema with its thunk and traits unwrapped. */
+function resolve(schema: unknown): unknown {
+  let s = Array.isArray(schema) && typeof schema[0] === "function" ? schema[0] : schema;
+  if (typeof s === "function") {
+    try {
+      s = (s as () => unknown)();
+    } catch {
+      return undefined;
+    }
+  }
+  return s;
+}
+
 /** Lower-case names of the input's members at any depth (a few levels), to tell whether it can name a resource. */
 function memberNames(shape: InputShape | undefined): Set<string> {
   const out = new Set<string>();
@@ -190,18 +203,34 @@ async function fillOptional(
   shape: InputShape | undefined,
   input: Record<string, unknown>,
   prefix: string,
+  operation: string,
   variables: readonly string[],
 ): Promise<number> {
   if (!shape) return 0;
   let filled = 0;
   for (const reason of variables) {
     const variable = bareVariable(reason);
-    const names = new Set(candidates(variable));
+    const names = new Set(candidates(variable, prefix, operation));
     let found = false;
     for (let i = shape.required; i < shape.names.length; i++) {
       const name = shape.names[i]!;
       if (input[name] !== undefined || !names.has(name.toLowerCase())) continue;
       input[name] = placeholder(name, shape.schemas[i]);
+      filled++;
+      found = true;
+    }
+    // A member of a structure member (Glue `SchemaId.SchemaName`, `TableInput.Name`).
+    for (let i = 0; i < shape.names.length && !found; i++) {
+      const struct = resolve(shape.schemas[i]);
+      if (!Array.isArray(struct) || struct[0] !== 3 || !Array.isArray(struct[4])) continue;
+      const inner = struct[4] as string[];
+      const want = [...names, variableBase(variable) ? "name" : ""];
+      const at = inner.findIndex((n) => want.includes(n.toLowerCase()) && n.length > 0);
+      if (at < 0) continue;
+      const outer = shape.names[i]!;
+      const current = input[outer];
+      const target = typeof current === "object" && current !== null ? current : {};
+      input[outer] = { ...target, [inner[at]!]: `example-${inner[at]!.toLowerCase()}` };
       filled++;
       found = true;
     }
@@ -383,7 +412,10 @@ async function coverClient(label: string, pkg: string): Promise<Row> {
     }
     // Optional members that name what is still unknown (Kinesis `StreamName` or `StreamARN`).
     const variables = unknownReasons(result).filter((r) => !r.includes(" "));
-    if (variables.length > 0 && (await fillOptional(shape, input, result.service, variables)) > 0) {
+    if (
+      variables.length > 0 &&
+      (await fillOptional(shape, input, result.service, operation, variables)) > 0
+    ) {
       result = await authorizationFor(args);
     }
     row.prefix ||= result.service;
@@ -413,7 +445,10 @@ async function coverClient(label: string, pkg: string): Promise<Row> {
     if (reasons.length > 0) {
       row.unknownParts.push([operation, reasons]);
       const members = memberNames(shape);
-      const missed = reasons.filter((r) => !serverSide(operation, r) && !notInRequest(r, members));
+      const reviewed = NAMED_IN_LISTS.has(`${result.service}:${operation}`);
+      const missed = reasons.filter(
+        (r) => !serverSide(operation, r) && (reviewed || !notInRequest(r, members)),
+      );
       if (missed.length > 0) row.named.push([operation, missed]);
       else {
         for (const r of reasons) {
@@ -438,6 +473,19 @@ function unknownReasons(result: AuthorizationResult): string[] {
   }
   return [...reasons];
 }
+
+/**
+ * Operations whose input names the resource under a name the member-name test cannot see (entries
+ * of a list of structures), found by review: counted as named but unknown.
+ */
+const NAMED_IN_LISTS = new Set([
+  "ecs:DeleteTaskDefinitions",
+  "ecs:DeleteDaemonTaskDefinition",
+  "ecs:DescribeDaemonTaskDefinition",
+  "ecs:DeleteAttributes",
+  "ecs:PutAttributes",
+  "ssm:CreateAssociationBatch",
+]);
 
 /**
  * True when no member of the input, at any depth, can name the variable: the request identifies

@@ -155,7 +155,9 @@ export const operationActionExceptions: Readonly<
 /**
  * ARN template variables filled from input members whose names the general rule would not guess
  * (it tries the variable, the variable without `Name`/`Id`, and `Id`/`Name`/`Identifier`/`Arn`
- * and plural forms).
+ * and plural forms, and `<type>Id` for a bare `Id`). Keys are `Variable` for every service,
+ * `prefix:Variable` for one service and `prefix:Operation:Variable` for one operation; each entry
+ * follows the named API reference's request members.
  * @internal
  */
 export const variableSynonyms: Readonly<Record<string, readonly string[]>> = {
@@ -166,10 +168,119 @@ export const variableSynonyms: Readonly<Record<string, readonly string[]>> = {
   DbClusterInstanceName: ["DBClusterIdentifier"],
   // CloudFront distribution calls name the distribution `Id` (CloudFront API reference).
   DistributionId: ["Id"],
+  // CloudFront API reference, AssociateAlias: `TargetDistributionId`.
+  "cloudfront:AssociateAlias:DistributionId": ["TargetDistributionId"],
   // EC2 names security groups `GroupId` / `GroupIds` (EC2 API reference).
   SecurityGroupId: ["GroupId", "GroupIds"],
-  // Systems Manager maintenance windows are `WindowId` (Systems Manager API reference).
-  ResourceId: ["WindowId"],
+  // EC2 API reference: DeleteNetworkAcl `NetworkAclId`, CreateKeyPair `KeyName`, ModifyHosts
+  // `HostIds`, DeleteVpcEndpointServiceConfigurations `ServiceIds`, DeleteCoipPool `CoipPoolId`,
+  // DeletePublicIpv4Pool `PoolId`, DeleteFlowLogs `FlowLogIds`.
+  "ec2:NaclId": ["NetworkAclId"],
+  "ec2:KeyPairName": ["KeyName"],
+  "ec2:DedicatedHostId": ["HostIds", "HostId"],
+  "ec2:VpcEndpointServiceId": ["ServiceId", "ServiceIds"],
+  "ec2:Ipv4PoolCoipId": ["CoipPoolId", "PoolId"],
+  "ec2:Ipv4PoolEc2Id": ["PoolId"],
+  "ec2:VpcFlowLogId": ["FlowLogIds"],
+  // EC2 API reference: CreatePlacementGroup / DeletePlacementGroup `GroupName`.
+  "ec2:CreatePlacementGroup:PlacementGroupName": ["GroupName"],
+  "ec2:DeletePlacementGroup:PlacementGroupName": ["GroupName"],
+  // EC2 API reference: EnableVgwRoutePropagation / DisableVgwRoutePropagation `GatewayId`.
+  "ec2:EnableVgwRoutePropagation:VpnGatewayId": ["GatewayId"],
+  "ec2:DisableVgwRoutePropagation:VpnGatewayId": ["GatewayId"],
+  // EC2 API reference: EnableFastSnapshotRestores / DisableFastSnapshotRestores `SourceSnapshotIds`.
+  "ec2:EnableFastSnapshotRestores:SnapshotId": ["SourceSnapshotIds"],
+  "ec2:DisableFastSnapshotRestores:SnapshotId": ["SourceSnapshotIds"],
+  // EC2 API reference: CancelDeclarativePoliciesReport, GetDeclarativePoliciesReportSummary,
+  // DeleteImageUsageReport `ReportId`.
+  "ec2:DeclarativePoliciesReportId": ["ReportId"],
+  "ec2:ImageUsageReportId": ["ReportId"],
+  // Systems Manager API reference: maintenance windows are `WindowId`, OpsItems `OpsItemId`,
+  // patch baselines `BaselineId`.
+  "ssm:ResourceId": ["WindowId", "OpsItemId"],
+  "ssm:PatchBaselineIdResourceId": ["BaselineId"],
   // Lambda layer versions are `VersionNumber` (Lambda API reference, GetLayerVersion).
   LayerVersion: ["VersionNumber"],
+  // IAM API reference, GetServerCertificate: `ServerCertificateName`.
+  "iam:CertificateName": ["ServerCertificateName"],
+  // Glue API reference: GetUserDefinedFunction `FunctionName`, GetDevEndpoint `EndpointName`,
+  // GetUsageProfile `Name`, GetSession `Id`, BatchGetBlueprints / BatchGetWorkflows `Names`,
+  // BatchDeleteConnection `ConnectionNameList`, BatchDeleteTable `TablesToDelete`.
+  "glue:UserDefinedFunctionName": ["FunctionName"],
+  "glue:DevEndpointName": ["EndpointName"],
+  "glue:UsageProfileId": ["Name"],
+  "glue:CreateSession:SessionId": ["Id"],
+  "glue:DeleteSession:SessionId": ["Id"],
+  "glue:GetSession:SessionId": ["Id"],
+  "glue:StopSession:SessionId": ["Id"],
+  "glue:BatchGetBlueprints:BlueprintName": ["Names"],
+  "glue:BatchGetWorkflows:WorkflowName": ["Names"],
+  "glue:BatchDeleteConnection:ConnectionName": ["ConnectionNameList"],
+  "glue:BatchDeleteTable:TableName": ["TablesToDelete"],
+  // CloudWatch Logs API reference: CreateLogAnomalyDetector `logGroupArnList`, StartLiveTail
+  // `logGroupIdentifiers`, GetDelivery `id`, GetScheduledQuery `identifier`.
+  "logs:LogGroupName": ["logGroupArnList", "logGroupIdentifiers"],
+  "logs:DeliveryName": ["id"],
+  "logs:ScheduledQueryId": ["identifier"],
+  // CloudWatch API reference: EnableInsightRules `RuleNames`, StartMetricStreams `Names`.
+  "cloudwatch:InsightRuleName": ["RuleNames", "RuleName"],
+  "cloudwatch:MetricStreamName": ["Names"],
+  // RDS API reference, DeleteDBCluster: the final snapshot is `FinalDBSnapshotIdentifier`.
+  "rds:DeleteDBCluster:ClusterSnapshotName": ["FinalDBSnapshotIdentifier"],
+  // Glue API reference, DeleteDatabase: the database is `Name`.
+  "glue:DeleteDatabase:DatabaseName": ["Name"],
+  // Systems Manager API reference, GetCalendarState: `CalendarNames`.
+  "ssm:GetCalendarState:DocumentName": ["CalendarNames"],
+  // Route 53 API reference, ListCidrBlocks / ListCidrLocations: `CollectionId`.
+  "route53:ListCidrBlocks:Id": ["CollectionId"],
+  "route53:ListCidrLocations:Id": ["CollectionId"],
+};
+
+/**
+ * Prefixes a service puts before its members' names: RDS says `DBSubnetGroupName` and
+ * `DBSnapshotIdentifier` where the ARN says `SubnetGroupName` and `SnapshotName` (RDS API
+ * reference).
+ * @internal
+ */
+export const memberPrefixes: Readonly<Record<string, readonly string[]>> = {
+  rds: ["DB"],
+};
+
+/**
+ * ARN variables no request can name, because AWS assigns them (a stack's id) or resolves them from
+ * what the request names (the execution behind a callback id), in words for `resourceParts`.
+ * Keys as in {@link variableSynonyms}. A request that gives the whole ARN still matches it whole.
+ * @internal
+ */
+export const assignedParts: Readonly<Record<string, string>> = {
+  // CloudFormation User Guide: stack, change set and stack set ARNs end in an id CloudFormation
+  // generates; calls name them by name (or by the whole ARN).
+  "cloudformation:Id": "id CloudFormation assigned",
+  // EKS API reference: add-on, node group, Fargate profile, … ARNs end in a UUID EKS generates.
+  "eks:UUID": "id EKS assigned",
+  // Kinesis API reference, RegisterStreamConsumer: the consumer ARN ends in its creation time.
+  "kinesis:ConsumerCreationTimpstamp": "consumer creation time",
+  // RDS API reference: shard groups, tenant databases and custom engine versions are named by
+  // name; their ARN holds a resource id RDS generates.
+  "rds:DbShardGroupResourceId": "resource id RDS assigned",
+  "rds:TenantResourceId": "resource id RDS assigned",
+  "rds:CustomDbEngineVersionId": "resource id RDS assigned",
+  // Lambda API reference, SendDurableExecutionCallbackSuccess: only the callback id is sent.
+  "lambda:SendDurableExecutionCallbackSuccess:Version": "function version of the callback",
+  "lambda:SendDurableExecutionCallbackFailure:Version": "function version of the callback",
+  "lambda:SendDurableExecutionCallbackHeartbeat:Version": "function version of the callback",
+  // CloudFront API reference: these look a resource up by domain or routing endpoint.
+  "cloudfront:GetDistributionTenantByDomain:Id": "distribution tenant of the domain",
+  "cloudfront:GetConnectionGroupByRoutingEndpoint:Id": "connection group of the routing endpoint",
+  // Systems Manager API reference: CancelMaintenanceWindowExecution names the execution,
+  // GetAccessToken the access request.
+  "ssm:CancelMaintenanceWindowExecution:ResourceId": "maintenance window of the execution",
+  "ssm:GetAccessToken:ResourceId": "OpsItem of the access request",
+  // EC2 API reference: these name a peering connection, an association or a rule.
+  "ec2:AcceptVpcPeeringConnection:VpcId": "accepter VPC of the peering connection",
+  "ec2:ReplaceIamInstanceProfileAssociation:InstanceId": "instance of the association",
+  "ec2:DeleteTrafficMirrorFilterRule:TrafficMirrorFilterId": "traffic mirror filter of the rule",
+  "ec2:ModifyTrafficMirrorFilterRule:TrafficMirrorFilterId": "traffic mirror filter of the rule",
+  // CloudWatch Logs API reference, CreateDelivery: the delivery's id is generated.
+  "logs:CreateDelivery:DeliveryName": "delivery id AWS assigns",
 };

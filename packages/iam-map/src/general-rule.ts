@@ -1,5 +1,5 @@
 import type { ArnTemplate } from "./arn-template.js";
-import { variableSynonyms } from "./exceptions.js";
+import { assignedParts, memberPrefixes, variableSynonyms } from "./exceptions.js";
 import type { ActionInfo } from "./iam-catalog.js";
 import {
   asString,
@@ -36,20 +36,48 @@ const candidateCache = new Map<string, readonly string[]>();
 /**
  * Lower-case input member names that may hold a template variable, most specific first:
  * `FunctionName` → functionname, function, functionid, functionidentifier, functionnames, ….
+ * Synonyms recorded for the operation or the service come first, then the variable's own forms,
+ * then forms named after the resource type (`healthcheck/${Id}` ← `HealthCheckId`) and the
+ * service's member prefix (RDS `DBSubnetGroupName` for `SubnetGroupName`).
  * @internal
  */
-export function candidates(variable: string): readonly string[] {
-  let cached = candidateCache.get(variable);
+export function candidates(
+  variable: string,
+  prefix?: string,
+  operation?: string,
+  typeName?: string,
+): readonly string[] {
+  const key = `${prefix ?? ""}\u0000${operation ?? ""}\u0000${typeName ?? ""}\u0000${variable}`;
+  let cached = candidateCache.get(key);
   if (cached) return cached;
-  const names = [...(variableSynonyms[variable] ?? []), variable];
+  const names = [
+    ...(operation && prefix ? (variableSynonyms[`${prefix}:${operation}:${variable}`] ?? []) : []),
+    ...(prefix ? (variableSynonyms[`${prefix}:${variable}`] ?? []) : []),
+    ...(variableSynonyms[variable] ?? []),
+    variable,
+  ];
   const base = variable.replace(/(Name|Id|ID|Identifier|Arn|ARN)$/, "");
   if (base.length > 0 && base !== variable) {
     names.push(base, `${base}Name`, `${base}Id`, `${base}Identifier`);
   }
-  names.push(`${variable}s`);
+  names.push(`${variable}s`, `${variable}Identifier`);
   if (base.length > 0 && base !== variable) names.push(`${base}Names`, `${base}Ids`, `${base}s`);
+  // A bare `Id` or `Name` is the resource type's: `HealthCheckId`, `TrustStoreIdentifier`.
+  if (typeName && (variable === "Id" || variable === "Name")) {
+    const type = typeName.replace(/[^A-Za-z0-9]/g, "");
+    names.push(`${type}${variable}`, `${type}Identifier`, "Identifier");
+  }
+  for (const memberPrefix of prefix ? (memberPrefixes[prefix] ?? []) : []) {
+    const stem = variable.replace(/^Db/, "");
+    names.push(`${memberPrefix}${stem}`);
+    if (base.length > 0 && base !== variable) {
+      const baseStem = base.replace(/^Db/, "");
+      names.push(`${memberPrefix}${baseStem}Identifier`, `${memberPrefix}${baseStem}Name`);
+    }
+  }
   cached = [...new Set(names.map((n) => n.toLowerCase()))];
-  candidateCache.set(variable, cached);
+  // Bounded by the IAM reference: one entry per variable, type and synonym-bearing operation.
+  if (candidateCache.size < 50_000) candidateCache.set(key, cached);
   return cached;
 }
 
@@ -59,6 +87,8 @@ function variableValues(
   target: CallTarget,
   overrides: VariableValues | undefined,
   last: boolean,
+  typeName?: string,
+  prefix?: string,
 ): readonly string[] | undefined {
   if (overrides && variable in overrides) {
     const v = overrides[variable];
@@ -76,11 +106,11 @@ function variableValues(
     case "Account":
       return target.account === undefined ? undefined : [target.account];
   }
-  if (variable.endsWith("NameWithPath")) return namesWithPath(variable, target, last);
+  if (variable.endsWith("NameWithPath")) return namesWithPath(variable, target, last, prefix);
+  const own = candidates(variable, prefix, target.operation, typeName);
   // Many calls name their main resource just `Name` (`CreateTopic`, `DescribeRule`); the main
   // resource is the last variable of an ARN, after its parents.
-  const names =
-    last && variable.endsWith("Name") ? [...candidates(variable), "name"] : candidates(variable);
+  const names = last && variable.endsWith("Name") ? [...own, "name"] : own;
   for (const name of names) {
     const value = target.input.getAnyCase(name);
     if (value === undefined || value === null) continue;
@@ -98,6 +128,7 @@ function variableValues(
 const ARN_ENTRY = "\u0002";
 
 const PATH_LABELS: Readonly<Record<string, string>> = {
+  CertificateNameWithPath: "IAM server certificate path",
   UserNameWithPath: "IAM user path",
   RoleNameWithPath: "IAM role path",
   GroupNameWithPath: "IAM group path",
@@ -107,6 +138,7 @@ const PATH_LABELS: Readonly<Record<string, string>> = {
 
 /** The operation that creates each kind of IAM entity, and takes its `Path`. */
 const CREATES: Readonly<Record<string, string>> = {
+  CertificateNameWithPath: "UploadServerCertificate",
   UserNameWithPath: "CreateUser",
   RoleNameWithPath: "CreateRole",
   GroupNameWithPath: "CreateGroup",
@@ -126,8 +158,16 @@ function namesWithPath(
   variable: string,
   target: CallTarget,
   last: boolean,
+  prefix: string | undefined,
 ): readonly string[] | undefined {
-  const names = variableValues(variable.slice(0, -"WithPath".length), target, undefined, last);
+  const names = variableValues(
+    variable.slice(0, -"WithPath".length),
+    target,
+    undefined,
+    last,
+    undefined,
+    prefix,
+  );
   if (names === undefined) return undefined;
   let path: string;
   if (target.operation !== undefined && target.operation === CREATES[variable]) {
@@ -159,6 +199,8 @@ function fill(
   template: ArnTemplate,
   target: CallTarget,
   overrides: VariableValues | undefined,
+  typeName: string,
+  prefix: string,
 ): Filled {
   const matching = target.input.arns().filter((arn) => template.pattern.test(arn));
   if (matching.length > 0 && !(overrides && hasInputOverride(template, overrides))) {
@@ -175,7 +217,7 @@ function fill(
       continue;
     }
     const last = part.variable === template.inputVariables[template.inputVariables.length - 1];
-    let values = variableValues(part.variable, target, overrides, last);
+    let values = variableValues(part.variable, target, overrides, last, typeName, prefix);
     if (values?.some((v) => v.startsWith(ARN_ENTRY))) {
       // SSM `Names`, ECS `tasks`, …: entries given as ARNs are authorized as those ARNs.
       const names: string[] = [];
@@ -191,7 +233,7 @@ function fill(
       part.variable === "Partition" || part.variable === "Region" || part.variable === "Account";
     if (values === undefined) {
       if (!env) unknown++;
-      const marked = unknownPart(unknownLabel(part.variable));
+      const marked = unknownPart(unknownLabel(part.variable, prefix, target.operation));
       prefixes = prefixes.map((p) => p + marked);
     } else {
       if (!env) filled++;
@@ -220,8 +262,15 @@ function fill(
 /** Most combinations one call fans out to before a variable is marked unknown instead. */
 const MAX_FANOUT = 100;
 
-/** Words for an unknown ARN variable, as the request's `resourceParts` shows it. */
-function unknownLabel(variable: string): string {
+/**
+ * Words for an unknown ARN variable, as the request's `resourceParts` shows it: what AWS alone
+ * knows (`assignedParts`: a stack's id, an EKS UUID) in words, otherwise the variable's name.
+ */
+function unknownLabel(variable: string, prefix: string, operation: string | undefined): string {
+  const described =
+    (operation === undefined ? undefined : assignedParts[`${prefix}:${operation}:${variable}`]) ??
+    assignedParts[`${prefix}:${variable}`];
+  if (described !== undefined) return described;
   switch (variable) {
     case "Region":
       return "region";
@@ -273,7 +322,7 @@ export function resourcesFor(
   for (const type of types) {
     let best: Filled | undefined;
     for (const template of type.templates) {
-      const f = fill(template, target, overrides);
+      const f = fill(template, target, overrides, type.name, action.prefix);
       if (better(f, best)) best = f;
     }
     if (!best) continue;

@@ -2,6 +2,7 @@ import type { ServiceRules } from "./service-rules.js";
 import { apiGatewayRules } from "./services/api-gateway.js";
 import { dynamodbRules } from "./services/dynamodb.js";
 import { ecsRules, route53Rules } from "./services/ecs-route53.js";
+import { glueRules } from "./services/glue.js";
 import { kmsRules, lambdaRules, stsRules } from "./services/lambda-kms-sts.js";
 import { eventsRules, snsRules, sqsRules } from "./services/queues-topics.js";
 import { s3Rules } from "./services/s3.js";
@@ -26,4 +27,5 @@ export const serviceRules: Readonly<Record<string, ServiceRules>> = {
   ec2: ec2Rules,
   rds: rdsRules,
   elasticache: elasticacheRules,
+  glue: glueRules,
 };

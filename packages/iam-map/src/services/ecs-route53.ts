@@ -1,5 +1,5 @@
 import type { VariableValues } from "../general-rule.js";
-import { asString } from "../input-view.js";
+import { asString, type InputView } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
 
@@ -17,12 +17,21 @@ export const ecsRules: ServiceRules = {
     const vars: Record<string, string | undefined> = {};
     const cluster = call.input.string("cluster");
     const arn = cluster === undefined ? null : ECS_ARN.exec(cluster);
+    // A service, task or container instance given as a new-format ARN names its cluster
+    // (`service/prod/api`); one given without a cluster belongs to that cluster, not `default`.
+    const member = cluster === undefined ? clusterMember(call.input) : null;
     if (arn) {
       Object.assign(vars, { Partition: arn[1], Region: arn[2], Account: arn[3] });
       vars["ClusterName"] = arn[5];
-    } else {
-      vars["ClusterName"] = cluster ?? call.input.string("clusterName") ?? "default";
+    } else if (member) {
+      Object.assign(vars, { Partition: member[1], Region: member[2], Account: member[3] });
+      vars["ClusterName"] = member[5]!.slice(0, member[5]!.indexOf("/"));
+    } else if (cluster !== undefined || call.input.string("clusterName") !== undefined) {
+      vars["ClusterName"] = cluster ?? call.input.string("clusterName");
+    } else if (call.input.arns().length === 0) {
+      vars["ClusterName"] = "default";
     }
+    // Otherwise an ARN member (`serviceArn`, `daemonArn`) is matched whole by the general rule.
     const service = call.input.string("service");
     if (service !== undefined) vars["ServiceName"] = service.slice(service.lastIndexOf("/") + 1);
     const task = call.input.string("task");
@@ -38,6 +47,16 @@ export const ecsRules: ServiceRules = {
     return vars;
   },
 };
+
+/** The first of `service`, `task`, `containerInstance` that is an ECS ARN with a cluster segment. */
+function clusterMember(input: InputView): RegExpExecArray | null {
+  for (const name of ["service", "task", "containerInstance"]) {
+    const value = input.string(name);
+    const m = value === undefined ? null : ECS_ARN.exec(value);
+    if (m?.[5]?.includes("/")) return m;
+  }
+  return null;
+}
 
 /** `family`, `family:revision` or a task definition ARN; RegisterTaskDefinition gets a new revision. */
 function taskDefinition(

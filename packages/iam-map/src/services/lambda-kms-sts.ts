@@ -1,6 +1,6 @@
 import type { VariableValues } from "../general-rule.js";
 import { isRecord, items, safeKeys } from "../input-view.js";
-import type { ServiceRules } from "../service-rules.js";
+import type { OperationRule, ServiceRules } from "../service-rules.js";
 import type { ContextValue } from "../types.js";
 import { unknownPart } from "../unknown-part.js";
 import { kmsKeyArn } from "./kms-keys.js";
@@ -27,8 +27,33 @@ function functionVariables(ref: string | undefined, qualifier: string | undefine
   return vars;
 }
 
+/**
+ * Provisioned concurrency is configured on an alias or version (Service Authorization Reference,
+ * Lambda: `function alias` / `function version`, `function:${FunctionName}:${Alias}`), so the
+ * qualifier fills the template's last variable rather than the function name.
+ */
+const onQualifier: OperationRule = (call) => {
+  const vars = functionVariables(call.input.string("FunctionName"), undefined);
+  const name = vars["FunctionName"];
+  const colon = typeof name === "string" ? name.indexOf(":") : -1;
+  const qualifier = colon >= 0 ? (name as string).slice(colon + 1) : call.input.string("Qualifier");
+  call.require(call.operation, {
+    variables: {
+      ...vars,
+      FunctionName: colon >= 0 ? (name as string).slice(0, colon) : name,
+      Alias: qualifier,
+      Version: qualifier,
+    },
+  });
+};
+
 /** AWS Lambda: function names, partial and full ARNs, and qualifiers. @internal */
 export const lambdaRules: ServiceRules = {
+  operations: {
+    GetProvisionedConcurrencyConfig: onQualifier,
+    PutProvisionedConcurrencyConfig: onQualifier,
+    DeleteProvisionedConcurrencyConfig: onQualifier,
+  },
   variables: (call) => {
     // Lambda Developer Guide, "Control access to function URLs": lambda:FunctionUrlAuthType is
     // the `AuthType` of Create/UpdateFunctionUrlConfig and AddPermission's `FunctionUrlAuthType`.

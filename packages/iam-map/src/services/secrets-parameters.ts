@@ -85,6 +85,12 @@ export const ssmRules: ServiceRules = {
     if (path !== undefined && call.operation === "GetParametersByPath") {
       return { ParameterNameWithoutLeadingSlash: path.replace(/^\/+|\/+$/g, "") };
     }
+    // Systems Manager API reference, GetServiceSetting: `SettingId` is `/ssm/…` or the setting's
+    // ARN, `arn:…:servicesetting/ssm/…`; the ARN holds the id without its leading slash.
+    const setting = call.input.string("SettingId");
+    if (setting !== undefined && !setting.startsWith("arn:")) {
+      return { ResourceId: setting.replace(/^\/+/, "") };
+    }
     const name = asString(call.input.get("Name"));
     if (name === undefined) return undefined;
     if (name.startsWith("arn:")) {

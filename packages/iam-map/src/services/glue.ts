@@ -1,0 +1,54 @@
+import { asString, type InputView, read } from "../input-view.js";
+import type { ServiceRules } from "../service-rules.js";
+import { unknownPart } from "../unknown-part.js";
+
+const GLUE_ARN = /^arn:([^:]+):glue:([^:]*):([^:]*):(registry|schema)\/([^/]+)(?:\/(.+))?$/;
+
+/**
+ * AWS Glue: schema registry calls name the registry and schema inside `RegistryId` / `SchemaId`
+ * (`{ RegistryName }`, `{ RegistryName, SchemaName }` or `{ RegistryArn }` / `{ SchemaArn }`; Glue
+ * API reference, "Schema registry"), and CreateTable / UpdateTable / CreateDatabase name the new
+ * table or database in `TableInput.Name` / `DatabaseInput.Name` (Glue API reference, CreateTable,
+ * CreateDatabase). The ARNs are `registry/${RegistryName}` and
+ * `schema/${RegistryName}/${SchemaName}` (Glue Developer Guide, "Schema registry ARNs"; the
+ * Service Authorization Reference writes the schema ARN as `schema/${SchemaName}`).
+ * @internal
+ */
+export const glueRules: ServiceRules = {
+  variables: (call) => {
+    const vars: Record<string, string> = {};
+    schemaIdentity(call.input, vars);
+    if (call.input.get("TableName") === undefined) {
+      const name = asString(read(call.input.get("TableInput"), "Name"));
+      if (name !== undefined) vars["TableName"] = name;
+    }
+    if (call.input.get("DatabaseName") === undefined && call.input.get("Name") === undefined) {
+      const name = asString(read(call.input.get("DatabaseInput"), "Name"));
+      if (name !== undefined) vars["DatabaseName"] = name;
+    }
+    return Object.keys(vars).length > 0 ? vars : undefined;
+  },
+};
+
+function schemaIdentity(input: InputView, vars: Record<string, string>) {
+  const schema = input.get("SchemaId");
+  const registry = input.get("RegistryId");
+  const arn =
+    asString(read(schema, "SchemaArn")) ??
+    asString(read(registry, "RegistryArn")) ??
+    asString(read(schema, "RegistryArn"));
+  const m = arn === undefined ? null : GLUE_ARN.exec(arn);
+  if (m) {
+    Object.assign(vars, { Partition: m[1]!, Region: m[2]!, Account: m[3]!, RegistryName: m[5]! });
+    if (m[4] === "schema" && m[6] !== undefined) vars["SchemaName"] = `${m[5]}/${m[6]}`;
+    return;
+  }
+  const registryName =
+    asString(read(schema, "RegistryName")) ?? asString(read(registry, "RegistryName"));
+  if (registryName !== undefined) vars["RegistryName"] = registryName;
+  const schemaName = asString(read(schema, "SchemaName"));
+  // The reference's `${SchemaName}` is `registry/schema` in a real ARN.
+  if (schemaName !== undefined) {
+    vars["SchemaName"] = `${registryName ?? unknownPart("registry of the schema")}/${schemaName}`;
+  }
+}
