@@ -21,7 +21,13 @@ import {
 } from "./reused-decision.js";
 import { readTarGz } from "./tar.js";
 import type { AuthorizationRequest, Decision, EvaluationInput, RequestDecision } from "./types.js";
-import { ENTRYPOINT, instantiate, type LoadedWasmPolicy, readBuiltinWasm } from "./wasm-runtime.js";
+import {
+  ENTRYPOINT,
+  instantiate,
+  jsonEvaluator,
+  type LoadedWasmPolicy,
+  readBuiltinWasm,
+} from "./wasm-runtime.js";
 
 /** Options for {@link loadPolicy}. @public */
 export interface LoadPolicyOptions {
@@ -272,7 +278,7 @@ class WasmPolicy implements Policy {
   readonly #reused: DecisionCache<ReusableDecision> | undefined;
   readonly #keys: ReuseKeys | undefined;
   readonly #reuse: ReuseSetting;
-  readonly #encoder = new TextEncoder();
+  readonly #run: (input: string) => unknown;
   #reusedCount = 0;
 
   constructor(
@@ -286,6 +292,7 @@ class WasmPolicy implements Policy {
     readonly source: "builtin" | "bundle",
   ) {
     this.#wasm = wasm;
+    this.#run = jsonEvaluator(wasm, ENTRYPOINT);
     this.#reuse = reuse;
     if (cache && reuse.mode === "by-equivalence") {
       this.#reused = new DecisionCache<ReusableDecision>(cache.maxEntries);
@@ -360,8 +367,7 @@ class WasmPolicy implements Policy {
         const text = `{${principal === undefined ? "" : `"principal":${principal},`}${
           region === undefined ? "" : `"region":${region},`
         }"requests":[${missing.map(textOf).join(",")}]}`;
-        const result = this.#wasm.evaluate(this.#encoder.encode(text).buffer, ENTRYPOINT)[0]
-          ?.result;
+        const result = this.#run(text);
         if (!isDecision(result) || result.requests.length !== missing.length)
           return denyAll(input, "cannot evaluate: the policy produced no decision");
         results = result.requests;
@@ -403,8 +409,7 @@ class WasmPolicy implements Policy {
     if (cached) return cached;
     let decision: Decision;
     try {
-      const bytes = this.#encoder.encode(key);
-      const result = this.#wasm.evaluate(bytes.buffer, ENTRYPOINT)[0]?.result;
+      const result = this.#run(key);
       if (!isDecision(result))
         return denyAll(input, "cannot evaluate: the policy produced no decision");
       decision = result;
