@@ -61,7 +61,7 @@ describe("generatePolicy", () => {
           Sid: "SecretsmanagerUnknownParts",
           Effect: "Allow",
           Action: ["secretsmanager:GetSecretValue"],
-          Resource: ["arn:aws:secretsmanager:us-east-1:1:secret:db-*"],
+          Resource: ["arn:aws:secretsmanager:us-east-1:1:secret:db-??????"],
         },
       ].map((s, i, all) =>
         s.Sid === "S3" && all.slice(0, i).some((p) => p.Sid === "S3") ? { ...s, Sid: "S32" } : s,
@@ -137,7 +137,7 @@ describe("generatePolicy", () => {
     ]);
   });
 
-  it("says where a part was unknown: a Sid ending in UnknownParts and a warning line", async () => {
+  it("says where a part was unknown: a Sid ending in UnknownParts and a warning line; an IAM path never swallows the name (IAM User Guide, 'IAM identifiers': a path is / or /a/b/)", async () => {
     const warnings: string[] = [];
     const policy = await generatePolicy(
       [
@@ -150,6 +150,7 @@ describe("generatePolicy", () => {
       ],
       { onWarning: (w) => warnings.push(w) },
     );
+    // `user/*admin` would also allow `user/superadmin`; the name is known, so only paths vary.
     expect(policy.Statement).toEqual([
       {
         Sid: "Iam",
@@ -161,11 +162,44 @@ describe("generatePolicy", () => {
         Sid: "IamUnknownParts",
         Effect: "Allow",
         Action: ["iam:CreateAccessKey"],
-        Resource: ["arn:aws:iam::1:user/*admin"],
+        Resource: ["arn:aws:iam::1:user/*/admin", "arn:aws:iam::1:user/admin"],
       },
     ]);
     expect(warnings).toEqual([
-      "iam:CreateAccessKey on arn:aws:iam::1:user/*admin: unknown before the call (IAM user path); the policy allows any value there",
+      "iam:CreateAccessKey on arn:aws:iam::1:user/admin and arn:aws:iam::1:user/*/admin: unknown before the call (IAM user path); the policy allows any value there",
     ]);
+  });
+
+  it("an unknown part of known length is one ? per character, never * (Secrets Manager User Guide, 'Permissions policy examples': secret ARNs end in -??????)", async () => {
+    // `secret:db-*` would also allow `db-admin-AbC123`, another secret; `db-??????` does not.
+    const warnings: string[] = [];
+    const policy = await generatePolicy(
+      [
+        {
+          action: "secretsmanager:GetSecretValue",
+          resource: "arn:aws:secretsmanager:us-east-1:1:secret:db-*",
+          resourceParts: [
+            "arn:aws:secretsmanager:us-east-1:1:secret:db-",
+            { unknown: "secret ARN suffix (6 random characters)", length: 6 },
+          ],
+        },
+      ],
+      { onWarning: (w) => warnings.push(w) },
+    );
+    expect(policy.Statement[0]?.Resource).toEqual([
+      "arn:aws:secretsmanager:us-east-1:1:secret:db-??????",
+    ]);
+    expect(policy.Statement[0]?.Sid).toBe("SecretsmanagerUnknownParts");
+    expect(warnings[0]).toContain("(secret ARN suffix (6 random characters))");
+  });
+
+  it("a record from an older log whose resource holds * or ? is flagged as possibly unknown", async () => {
+    const warnings: string[] = [];
+    const policy = await generatePolicy(
+      [{ action: "iam:GetUser", resource: "arn:aws:iam::1:user/*" }],
+      { onWarning: (w) => warnings.push(w) },
+    );
+    expect(policy.Statement[0]?.Sid).toBe("IamUnknownParts");
+    expect(warnings).toHaveLength(1);
   });
 });

@@ -70,16 +70,16 @@ export async function generatePolicy(
       );
     }
     const action = await canonicalAction(record.action);
-    const { resource, unknownParts } = policyResource(record);
+    const { resources, unknownParts } = policyResources(record);
     if (unknownParts.length > 0) {
-      unknown.add(resource);
+      for (const resource of resources) unknown.add(resource);
       options.onWarning?.(
-        `${action} on ${resource}: unknown before the call (${unknownParts.join("; ")}); the policy allows any value there`,
+        `${action} on ${resources.join(" and ")}: unknown before the call (${unknownParts.join("; ")}); the policy allows any value there`,
       );
     }
-    const set = byAction.get(action);
-    if (set) set.add(resource);
-    else byAction.set(action, new Set([resource]));
+    let set = byAction.get(action);
+    if (!set) byAction.set(action, (set = new Set()));
+    for (const resource of resources) set.add(resource);
   }
 
   // Actions of one service that need the same resources share a statement.
@@ -133,31 +133,59 @@ export async function generatePolicy(
 
 /**
  * The policy text for a recorded resource. Known text is written so that it matches only itself
- * (`*`, `?` and `$` become the IAM policy variables `${*}`, `${?}`, `${$}`); each unknown part
- * becomes `*`. A record without `resourceParts` is written as given: it may come from a log
- * written before requests carried their parts, where `*` marked what was unknown.
+ * (`*`, `?` and `$` become the IAM policy variables `${*}`, `${?}`, `${$}`). An unknown part of
+ * known length becomes that many `?` (a secret's suffix is `-??????`, as the Secrets Manager User
+ * Guide writes it); an IAM path before a known name becomes two resources, the root path
+ * (`user/admin`) and a nested one (`user/x/admin`, with `*` for `x`), so the name stays exact;
+ * any other unknown part becomes `*`. A record without `resourceParts` is written as given: it
+ * may come from a log written before requests carried their parts, where `*` marked what was
+ * unknown, so one holding `*` or `?` is reported as unknown too.
  */
-function policyResource(record: AuthorizationRequest): {
-  resource: string;
+function policyResources(record: AuthorizationRequest): {
+  resources: string[];
   unknownParts: string[];
 } {
   const parts = Array.isArray(record.resourceParts) ? record.resourceParts : undefined;
   if (!parts) {
     const text =
       typeof record.resource === "string" && record.resource.length > 0 ? record.resource : "*";
-    return { resource: text, unknownParts: [] };
+    const wildcard = text !== "*" && /[*?]/.test(text);
+    return {
+      resources: [text],
+      unknownParts: wildcard
+        ? ["recorded without resourceParts; * or ? may stand for an unknown part"]
+        : [],
+    };
   }
-  let resource = "";
+  let resources = [""];
   const unknownParts: string[] = [];
-  for (const part of parts) {
-    if (typeof part === "string") resource += literal(part);
-    else {
-      resource += "*";
-      unknownParts.push(String(part?.unknown ?? "unknown"));
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (typeof part === "string") {
+      resources = resources.map((r) => r + literal(part));
+      continue;
+    }
+    const what = String(part?.unknown ?? "unknown");
+    const length = part?.length;
+    const next = parts[i + 1];
+    if (typeof length === "number" && Number.isInteger(length) && length > 0 && length <= 256) {
+      resources = resources.map((r) => r + "?".repeat(length));
+      unknownParts.push(what.includes(String(length)) ? what : `${what} (${length} characters)`);
+    } else if (IAM_PATH.test(what) && typeof next === "string" && !next.startsWith("/")) {
+      // IAM User Guide, "IAM identifiers": a path is `/` or `/a/b/`, so the text between the
+      // type and the name is empty or ends in `/`.
+      resources = resources.flatMap((r) => [r, `${r}*/`]);
+      unknownParts.push(what);
+    } else {
+      resources = resources.map((r) => `${r}*`);
+      unknownParts.push(what);
     }
   }
-  return { resource, unknownParts };
+  return { resources, unknownParts };
 }
+
+/** The unknown parts that stand for an IAM path (`IAM user path`, `IAM role path`, …). */
+const IAM_PATH = /^IAM [a-z ]*path$/;
 
 /** Known text as a policy resource that matches only itself. */
 function literal(text: string): string {
