@@ -10,6 +10,8 @@
  * - `CompileFailed`: the engine refused the verified bundle.
  * - `FetchFailed`: the bundle server could not be reached or answered with an error.
  * - `NoBundle`: no bundle could be had at start-up, from the server or from disk.
+ * - `UploadFailed`: the decision-log service could not be reached or refused a batch.
+ * - `LogDropped`: the decision-log buffer was full and decisions were dropped.
  * - `Closed`: the watcher or sink was closed.
  * @public
  */
@@ -25,6 +27,8 @@ export type FleetErrorCode =
   | "CompileFailed"
   | "FetchFailed"
   | "NoBundle"
+  | "UploadFailed"
+  | "LogDropped"
   | "Closed";
 
 /** The one error type `@keycard/fleet` throws or reports. @public */

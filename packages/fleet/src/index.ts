@@ -5,6 +5,12 @@
  */
 
 export { type BundleLimits, DEFAULT_LIMITS } from "./archive.js";
+export {
+  type DecisionLogStats,
+  type OpaDecisionLog,
+  type OpaDecisionLogOptions,
+  opaDecisionLog,
+} from "./decision-log.js";
 export { FleetError, type FleetErrorCode } from "./errors.js";
 export type { KeyInput, SigningAlgorithm } from "./jws.js";
 export type { BundleManifest } from "./manifest.js";
