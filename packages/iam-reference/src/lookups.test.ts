@@ -3,10 +3,12 @@ import {
   IamReferenceError,
   iamActionDetails,
   iamActionExists,
+  iamActionExistsSync,
   iamActionsForService,
   iamResourceTypeDetails,
   iamResourceTypesForService,
   iamServiceExists,
+  iamServiceExistsSync,
   iamServiceName,
 } from "./index.js";
 
@@ -31,6 +33,7 @@ describe("lookups", () => {
     expect(send.resourceTypes).toEqual([{ name: "queue", required: true, conditionKeys: [] }]);
     expect(action.conditionKeys).toContain("s3:ResourceAccount");
     expect((await iamResourceTypeDetails("s3", "bucket")).arn).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM ARN format, not a template
       "arn:${Partition}:s3:::${BucketName}",
     );
     expect((await iamActionDetails("sts", "GetCallerIdentity")).isWildcardOnly).toBe(true);
@@ -38,12 +41,8 @@ describe("lookups", () => {
 
   it("fail with a typed error naming what is unknown", async () => {
     expect((await rejection(iamActionDetails("s3", "NoSuchAction"))).code).toBe("UNKNOWN_ACTION");
-    expect((await rejection(iamActionExists("no-such-service", "x"))).code).toBe(
-      "UNKNOWN_SERVICE",
-    );
-    expect((await rejection(iamActionsForService("no-such-service"))).code).toBe(
-      "UNKNOWN_SERVICE",
-    );
+    expect((await rejection(iamActionExists("no-such-service", "x"))).code).toBe("UNKNOWN_SERVICE");
+    expect((await rejection(iamActionsForService("no-such-service"))).code).toBe("UNKNOWN_SERVICE");
     expect((await rejection(iamResourceTypeDetails("s3", "no-such-type"))).code).toBe(
       "UNKNOWN_RESOURCE_TYPE",
     );
@@ -78,5 +77,11 @@ describe("lookups", () => {
     ]);
     // Both results share the decoded resource type list.
     expect(a.resourceTypes).toBe(b.resourceTypes);
+  });
+
+  it("answer synchronously too, throwing where the async forms reject", () => {
+    expect(iamServiceExistsSync("DynamoDB")).toBe(true);
+    expect(iamActionExistsSync("dynamodb", "getitem")).toBe(true);
+    expect(() => iamActionExistsSync("no-such-service", "x")).toThrow(IamReferenceError);
   });
 });

