@@ -1,6 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { AuthorizationRequest, Decision as EngineDecision, Policy } from "@keycard/engine";
-import { type AuthorizationResult, authorizationForSync, preloadServices } from "@keycard/iam-map";
+import {
+  type AuthorizationInput,
+  type AuthorizationResult,
+  authorizationForSync,
+  preloadServices,
+} from "@keycard/iam-map";
 import type { HandlerExecutionContext } from "@smithy/types";
 import { callSafely, safeLogger } from "./callbacks.js";
 import type { Caller } from "./caller.js";
@@ -10,6 +15,7 @@ import {
   CallerUnknownError,
   stsCallerLookup,
 } from "./caller-resolver.js";
+import { type CallerState, CallerStates, mappingPrincipal } from "./caller-state.js";
 import type {
   DecisionPrincipal,
   DecisionRequest,
@@ -17,44 +23,57 @@ import type {
   KeycardMode,
 } from "./decision.js";
 import { DecisionLogWriter, decisionLogLine } from "./decision-log.js";
-import { DecisionMemo } from "./decision-memo.js";
+import type { DecisionMemo } from "./decision-memo.js";
 import { inputKey } from "./input-key.js";
 import { LearnRecorder } from "./learn-recorder.js";
 import { type KeycardLogger, type KeycardOptions, validateOptions } from "./options.js";
 import { redactionMatcher, secretPaths, summarizeInput } from "./redact.js";
 import { type ClientConfigLike, configuredRegion, readSdkCall, type SdkCall } from "./sdk-call.js";
 
-/** A decision and whether the middleware must refuse the call. @internal */
-export interface GuardOutcome {
-  /**
-   * The call's decision. For an allowed call nobody observes (no callback, no log) it is the
-   * remembered decision itself, shared between calls: only hand out decisions of refused calls.
-   */
-  decision: KeycardDecision;
-  /** True only in enforce mode for a denied call. */
-  refuse: boolean;
-  /** The internal error behind a fail-closed denial. */
-  cause?: unknown;
-}
-
-/** Longest evaluation key remembered; larger evaluations are decided every time. */
-const MAX_EVALUATION_KEY = 8192;
-
 /**
- * The memo key of an evaluation: the call and everything it was mapped to (requests with their
- * resources, unknown parts and context, the requests it may also need, the mapping's reason).
+ * Whether the middleware must refuse the call, with the decision of a refused call (enforce mode
+ * only) and the internal error behind a fail-closed refusal. An allowed call carries no
+ * decision: what observes decisions (callback, log) has had it by then.
+ * @internal
  */
-function evaluationKey(prefix: string, mapped: AuthorizationResult): string | undefined {
-  const key = `e${prefix}${JSON.stringify(mapped)}`;
-  return key.length > MAX_EVALUATION_KEY ? undefined : key;
+export type GuardOutcome =
+  | { readonly refuse: false }
+  | { readonly refuse: true; readonly decision: KeycardDecision; readonly cause?: unknown };
+
+/** The outcome of every call that is sent. */
+const SEND: GuardOutcome = Object.freeze({ refuse: false });
+
+/** Where a call's decision is looked up and stored in its caller's memo. */
+interface MemoSlot {
+  memo: DecisionMemo;
+  kind: string;
+  key: string;
 }
 
 /**
- * Approximate bytes of a memo entry: its mapping (about the evaluation key's size) and the
- * decision, which echoes the same requests. Entries without an evaluation key were too large.
+ * The call's place in the memo, or `undefined` when it is not looked up: its kind keeps missing
+ * (see {@link DecisionMemo.wants}), or its input cannot be keyed exactly.
  */
-function entryBytes(evaluated: string | undefined): number {
-  return 4 * (evaluated?.length ?? MAX_EVALUATION_KEY) + 1024;
+function memoSlot(state: CallerState, call: SdkCall, input: unknown): MemoSlot | undefined {
+  const kind = kindOf(call);
+  if (!state.memo.wants(kind)) return undefined;
+  const key = inputKey(input);
+  if (key === undefined) return undefined;
+  return { memo: state.memo, kind, key };
+}
+
+/**
+ * Approximate bytes of a memo entry: per request its action, resource and context, and the
+ * decision, which echoes them. What a request holds beyond its fixed keys comes from the input,
+ * so the input key's length bounds it.
+ */
+function entryBytes(inputKey: string, requests: number): number {
+  return 1024 + requests * (1024 + 4 * inputKey.length);
+}
+
+/** What, besides the input and the caller, a call's mapping and decision depend on. */
+function kindOf(call: SdkCall): string {
+  return `${call.client}\u0000${call.operation}\u0000${call.region}\u0000${call.secureTransport}\u0000`;
 }
 
 /** Remembered names are bounded so odd or generated names cannot grow memory. */
@@ -99,7 +118,8 @@ export class KeycardGuard {
   readonly mode: KeycardMode;
   readonly recorder: LearnRecorder;
   readonly #policy: Pick<Policy, "evaluate"> | undefined;
-  readonly #options: KeycardOptions;
+  readonly #onDecision: KeycardOptions["onDecision"];
+  readonly #unmappedAllowed: boolean;
   readonly #logger: KeycardLogger;
   readonly #callers: CallerResolver;
   readonly #log: DecisionLogWriter | undefined;
@@ -108,19 +128,28 @@ export class KeycardGuard {
   readonly #warned = new Set<string>();
   /** Whether decisions go anywhere (a callback or the log) beyond refusing calls. */
   readonly #observed: boolean;
-  /** One memo per caller: callers are shared objects, so the caller need not be part of the key. */
-  readonly #memos = new WeakMap<Caller, DecisionMemo>();
+  /**
+   * Per caller: its memo (callers are shared objects, so the caller need not be part of a memo
+   * key) and its principal as iam-map and the engine read it.
+   */
+  readonly #states: CallerStates;
 
   constructor(options: KeycardOptions, lookup: CallerLookup = stsCallerLookup) {
     validateOptions(options);
-    this.#options = options;
     this.mode = options.mode ?? "enforce";
     this.#policy = options.policy;
+    // Read once: changing the options object after the plugin is made changes nothing.
+    this.#onDecision = options.onDecision;
+    this.#unmappedAllowed = options.unmapped === "allow";
+    this.#states = new CallerStates({
+      tags: options.principalTags ? Object.freeze({ ...options.principalTags }) : undefined,
+      mfa: options.mfa,
+    });
     this.#logger = safeLogger(options.logger ?? console);
     this.recorder = options.recorder ?? new LearnRecorder();
     this.#callers = new CallerResolver(options, lookup, (message) => this.#logger.warn(message));
     this.#redacted = redactionMatcher(options.redact);
-    this.#observed = options.onDecision !== undefined || options.decisionLog !== undefined;
+    this.#observed = this.#onDecision !== undefined || options.decisionLog !== undefined;
     this.#log =
       options.decisionLog === undefined
         ? undefined
@@ -165,47 +194,67 @@ export class KeycardGuard {
   }
 
   /**
-   * Maps and evaluates (or reuses this second's decision for the same evaluation), then reports.
-   * Decisions are remembered by what was evaluated: the mapped requests, in the call's region,
-   * for this caller (one memo per caller). A plain-data input may skip the mapping too, by an
-   * exact key of all its members; inputs with accessors, hidden members or proxies are mapped
-   * every time.
+   * Maps and evaluates (or reuses this second's decision for the same input), then reports.
+   * Decisions are remembered per caller, by the call's kind (client, operation, region,
+   * transport) and an exact key of a plain-data input; inputs with accessors, hidden members or
+   * proxies are mapped every time. An allowed call that nothing observes (no callback, no log)
+   * is sent without a decision object.
    */
   #decideFor(call: SdkCall, caller: Caller, input: unknown, now: number): GuardOutcome {
     let requests: ReadonlyArray<AuthorizationRequest> = [];
     let decision: KeycardDecision;
     try {
       const second = Math.floor(now / 1000);
-      const memos = this.#memoFor(caller);
-      const prefix = memos && this.#callKey(call);
-      const byInput = prefix === undefined ? undefined : inputKey(input);
-      let memo = byInput === undefined ? undefined : memos?.get(`i${prefix}${byInput}`, second);
-      if (memo) {
-        requests = memo.mapped.known ? memo.mapped.requests : [];
-        // Nobody sees an allowed decision when there is no callback and no log: skip making one.
-        if (memo.decision.allow && !this.#observed) {
-          if (this.mode === "learn" && requests.length > 0) this.recorder.record(requests);
-          return { decision: memo.decision, refuse: false };
-        }
-        decision = this.#fromMemo(memo.decision, caller);
+      const state = this.#states.get(caller);
+      const slot = state && memoSlot(state, call, input);
+      const entry = slot?.memo.get(slot.kind, slot.key, second);
+      if (entry) {
+        requests = entry.requests;
+        if (entry.decision === undefined) return this.#send(requests);
+        decision = this.#fromMemo(entry.decision, caller);
       } else {
-        const mapped = this.#map(call, input, caller, now);
+        const mapped = this.#map(call, input, caller, now, state);
         if (mapped.known) requests = mapped.requests;
-        const evaluated = prefix === undefined ? undefined : evaluationKey(prefix, mapped);
-        memo = evaluated === undefined ? undefined : memos?.get(evaluated, second);
-        if (memo) {
-          decision = this.#fromMemo(memo.decision, caller);
-        } else {
-          decision = this.#decide(call, caller, mapped);
-          memo = { second, mapped, decision: copyDecision(decision) };
-          if (evaluated !== undefined) memos?.set(evaluated, memo, entryBytes(evaluated));
+        const evaluated = this.#evaluate(call, caller, mapped, state);
+        if (!this.#observed && this.#allows(mapped, evaluated)) {
+          slot?.memo.set(
+            slot.kind,
+            slot.key,
+            { second, requests },
+            entryBytes(slot.key, requests.length),
+          );
+          return this.#send(requests);
         }
-        if (byInput !== undefined) memos?.set(`i${prefix}${byInput}`, memo, entryBytes(evaluated));
+        decision = this.#decide(call, caller, mapped, evaluated);
+        const remembered = { second, requests, decision: copyDecision(decision) };
+        slot?.memo.set(slot.kind, slot.key, remembered, entryBytes(slot.key, requests.length));
       }
     } catch (error) {
       return this.#finish(this.#failure(call, caller, error), call, caller, [], input, error);
     }
     return this.#finish(decision, call, caller, requests, input);
+  }
+
+  /** An allowed call nobody observes: learn mode records it, and it is sent. */
+  #send(requests: ReadonlyArray<AuthorizationRequest>): GuardOutcome {
+    if (this.mode === "learn" && requests.length > 0) {
+      try {
+        this.recorder.record(requests);
+      } catch (error) {
+        this.#logger.error(`keycard: cannot record a learned request: ${describe(error)}`);
+      }
+    }
+    return SEND;
+  }
+
+  /**
+   * Whether {@link KeycardGuard.#decide} would allow the call, without making the decision.
+   * Unmapped calls take the long way, which warns about them.
+   */
+  #allows(mapped: AuthorizationResult, evaluated: EngineDecision | undefined): boolean {
+    if (!mapped.known) return false;
+    if (mapped.requests.length === 0) return true;
+    return evaluated ? evaluated.allow === true : this.#policy === undefined;
   }
 
   /** The decision for a call that could not be decided: denied, with the cause as its reason. */
@@ -240,7 +289,8 @@ export class KeycardGuard {
         `keycard: cannot report decision ${decision.decisionId}: ${describe(error)}`,
       );
     }
-    return cause === undefined ? { decision, refuse } : { decision, refuse, cause };
+    if (!refuse) return SEND;
+    return cause === undefined ? { refuse, decision } : { refuse, decision, cause };
   }
 
   /** Ends the decision log file, if the guard opened one. */
@@ -264,9 +314,9 @@ export class KeycardGuard {
     const known = this.#callers.known(call);
     if (known?.accountId) return { caller: known };
     // A call AWS checks no permission for (sts:GetCallerIdentity itself) needs no caller.
-    const probe = this.#map(call, input, known ?? {}, now);
+    const probe = this.#map(call, input, known ?? {}, now, undefined);
     if (probe.known && probe.requests.length === 0)
-      return { decision: this.#decide(call, known ?? {}, probe) };
+      return { decision: this.#decide(call, known ?? {}, probe, undefined) };
     try {
       return { caller: await this.#callers.resolve(call) };
     } catch (error) {
@@ -280,22 +330,6 @@ export class KeycardGuard {
     }
   }
 
-  /** The caller's memo; none for a caller built for one call only (it is not frozen). */
-  #memoFor(caller: Caller): DecisionMemo | undefined {
-    if (!Object.isFrozen(caller)) return undefined;
-    let memo = this.#memos.get(caller);
-    if (!memo) {
-      memo = new DecisionMemo();
-      this.#memos.set(caller, memo);
-    }
-    return memo;
-  }
-
-  /** What, besides the input, the mapping and the decision depend on (the caller aside). */
-  #callKey(call: SdkCall): string {
-    return `${call.client}\u0000${call.operation}\u0000${call.region}\u0000${call.secureTransport}\u0000`;
-  }
-
   /** A fresh decision (own id, own arrays) from a remembered one. */
   #fromMemo(template: KeycardDecision, caller: Caller): KeycardDecision {
     const decision = copyDecision(template);
@@ -304,28 +338,51 @@ export class KeycardGuard {
     return decision;
   }
 
-  #map(call: SdkCall, input: unknown, caller: Caller, now: number): AuthorizationResult {
-    return authorizationForSync({
+  #map(
+    call: SdkCall,
+    input: unknown,
+    caller: Caller,
+    now: number,
+    state: CallerState | undefined,
+  ): AuthorizationResult {
+    const args: AuthorizationInput = {
       now: new Date(now),
       service: call.client,
       operation: call.operation,
       input,
-      ...(call.region ? { region: call.region } : {}),
-      ...(caller.accountId ? { accountId: caller.accountId } : {}),
-      principal: {
-        ...(caller.arn ? { arn: caller.arn } : {}),
-        ...(caller.accountId ? { accountId: caller.accountId } : {}),
-        ...(caller.userId ? { userId: caller.userId } : {}),
-        ...(caller.username ? { username: caller.username } : {}),
-        ...(caller.type ? { type: caller.type } : {}),
-        ...(caller.source ? { credentialSource: caller.source } : {}),
-        ...(caller.mfa !== undefined ? { mfa: caller.mfa } : {}),
-      },
+      principal: state?.mapping ?? mappingPrincipal(caller),
       secureTransport: call.secureTransport,
-    });
+    };
+    if (call.region) args.region = call.region;
+    if (caller.accountId) args.accountId = caller.accountId;
+    return authorizationForSync(args);
   }
 
-  #decide(call: SdkCall, caller: Caller, mapped: AuthorizationResult): KeycardDecision {
+  /**
+   * The engine's decision on the mapped requests, or `undefined` when the policy has no say:
+   * the call is not mapped or needs no IAM check, there is no policy (learn mode), or the
+   * region is missing outside learn mode (the call is then denied without evaluation).
+   */
+  #evaluate(
+    call: SdkCall,
+    caller: Caller,
+    mapped: AuthorizationResult,
+    state: CallerState | undefined,
+  ): EngineDecision | undefined {
+    if (!mapped.known || mapped.requests.length === 0 || !this.#policy) return undefined;
+    if (!call.region && this.mode !== "learn") return undefined;
+    const principal = state?.evaluation ?? this.#states.evaluation(caller);
+    return call.region
+      ? this.#policy.evaluate({ principal, region: call.region, requests: mapped.requests })
+      : this.#policy.evaluate({ principal, requests: mapped.requests });
+  }
+
+  #decide(
+    call: SdkCall,
+    caller: Caller,
+    mapped: AuthorizationResult,
+    evaluated: EngineDecision | undefined,
+  ): KeycardDecision {
     if (!mapped.known) return this.#unmapped(call, caller, mapped);
     const decision = this.#blank(call, caller, true, undefined, mapped.service);
     if (mapped.alsoMayNeed.length > 0) {
@@ -350,7 +407,9 @@ export class KeycardGuard {
       }));
       return decision;
     }
-    if (!this.#policy) {
+    if (!evaluated) {
+      // Only learn mode without a policy gets here; anything else would be a fault: fail closed.
+      if (this.#policy) throw new Error("the policy was not consulted");
       decision.requests = mapped.requests.map((r) => ({
         action: r.action,
         resource: r.resource,
@@ -359,20 +418,6 @@ export class KeycardGuard {
       }));
       return decision;
     }
-    // Fields left out are unknown to the engine: an unresolved caller has only its account.
-    const evaluated: EngineDecision = this.#policy.evaluate({
-      principal: {
-        ...(caller.arn ? { arn: caller.arn } : {}),
-        ...(caller.accountId ? { accountId: caller.accountId } : {}),
-        ...(caller.userId ? { userId: caller.userId } : {}),
-        ...(caller.username ? { username: caller.username } : {}),
-        ...(caller.type ? { type: caller.type } : {}),
-        ...(this.#options.principalTags ? { tags: { ...this.#options.principalTags } } : {}),
-        ...(this.#options.mfa !== undefined ? { mfa: this.#options.mfa } : {}),
-      },
-      ...(call.region ? { region: call.region } : {}),
-      requests: mapped.requests,
-    });
     decision.allow = evaluated.allow === true;
     if (caller.unresolved && !decision.allow) {
       decision.reason = `the caller could not be resolved: ${caller.unresolved}`;
@@ -394,7 +439,7 @@ export class KeycardGuard {
   }
 
   #unmapped(call: SdkCall, caller: Caller, mapped: AuthorizationResult): KeycardDecision {
-    const allow = this.#options.unmapped === "allow";
+    const allow = this.#unmappedAllowed;
     const why = mapped.reason ?? "the operation is not mapped";
     const consequence =
       this.mode === "enforce"
@@ -437,7 +482,7 @@ export class KeycardGuard {
     input: unknown,
     sent: boolean,
   ): void {
-    const onDecision = this.#options.onDecision;
+    const onDecision = this.#onDecision;
     if (onDecision) callSafely(onDecision, decision, "onDecision", this.#logger);
     if (this.#log) {
       try {

@@ -16,6 +16,8 @@ function walk(value: unknown, depth: number, state: KeyState): void {
   if (state.out.length > MAX_KEY || depth > MAX_DEPTH) throw new Uncacheable();
   switch (typeof value) {
     case "string":
+      // Checked first: a large string body would otherwise be copied whole only to be refused.
+      if (value.length > MAX_KEY) throw new Uncacheable();
       state.out += JSON.stringify(value);
       return;
     case "number":
