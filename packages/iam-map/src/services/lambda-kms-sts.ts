@@ -75,6 +75,10 @@ function encryptionContext(value: unknown, into: Record<string, ContextValue>) {
   into["kms:EncryptionContextKeys"] = keys;
 }
 
+/** What an unnamed key of a ciphertext is, in `resourceParts`. */
+const CIPHERTEXT_KEY = "KMS key recorded in the ciphertext";
+const CIPHERTEXT_ACCOUNT = "account of the KMS key in the ciphertext";
+
 /** AWS KMS: key ids, key ARNs, aliases (which resolve on the server) and re-encryption. @internal */
 export const kmsRules: ServiceRules = {
   variables: (call) => {
@@ -89,12 +93,29 @@ export const kmsRules: ServiceRules = {
       const m = /^arn:([^:]+):kms:([^:]*):([^:]*):key\/(.+)$/.exec(key.arn);
       vars["KeyId"] = m?.[4];
       if (m) Object.assign(vars, { Partition: m[1], Region: m[2], Account: m[3] });
+    } else if (call.input.get("CiphertextBlob") !== undefined) {
+      // KMS API reference, Decrypt: without `KeyId`, "AWS KMS can get the KMS key from metadata
+      // that it adds to the symmetric ciphertext blob"; that metadata is not a documented format
+      // (it holds a backing-key id, AWS KMS Cryptographic Details), so only AWS knows the key,
+      // and the key may belong to another account.
+      vars["KeyId"] = unknownPart(CIPHERTEXT_KEY);
+      vars["Account"] = unknownPart(CIPHERTEXT_ACCOUNT);
     }
     return vars;
   },
   operations: {
     ReEncrypt: (call) => {
-      const from = kmsKeyArn(call, call.input.string("SourceKeyId"));
+      const source = call.input.string("SourceKeyId");
+      const from = source
+        ? kmsKeyArn(call, source)
+        : {
+            arn: call.arn(
+              "kms",
+              `key/${unknownPart(CIPHERTEXT_KEY)}`,
+              undefined,
+              unknownPart(CIPHERTEXT_ACCOUNT),
+            ),
+          };
       const to = kmsKeyArn(call, call.input.string("DestinationKeyId"));
       call.require("ReEncryptFrom", { resource: from.arn });
       call.require("ReEncryptTo", { resource: to.arn });

@@ -105,6 +105,25 @@ describe("KMS", () => {
     expect(pairs(a.requests)).toEqual([["kms:Encrypt", arn]]);
   });
 
+  it("a ciphertext without KeyId names its key only to AWS, in any account (KMS API reference, Decrypt: KeyId is optional for symmetric ciphertext; KMS gets the key from metadata in the blob)", async () => {
+    // Attack: a policy allowing Decrypt on one key must not allow a ciphertext of unknown key.
+    const r = await map("KMSClient", "DecryptCommand", { CiphertextBlob: new Uint8Array(8) });
+    expect(r.requests[0]?.resourceParts).toEqual([
+      "arn:aws:kms:us-east-1:",
+      { unknown: "account of the KMS key in the ciphertext" },
+      ":key/",
+      { unknown: "KMS key recorded in the ciphertext" },
+    ]);
+    const re = await map("KMSClient", "ReEncryptCommand", {
+      CiphertextBlob: new Uint8Array(8),
+      DestinationKeyId: "k2",
+    });
+    expect(re.requests.map((q) => [q.action, q.resource])).toEqual([
+      ["kms:ReEncryptFrom", "arn:aws:kms:us-east-1:*:key/*"],
+      ["kms:ReEncryptTo", "arn:aws:kms:us-east-1:123456789012:key/k2"],
+    ]);
+  });
+
   it("an alias resolves on the server: any key, with kms:RequestAlias", async () => {
     const r = await map("KMSClient", "EncryptCommand", {
       KeyId: "alias/app",
