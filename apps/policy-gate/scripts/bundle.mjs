@@ -1,5 +1,5 @@
-// Bundles the action into dist/: index.js (ESM), the engine's precompiled IAM library
-// (keycard.wasm), the IAM reference data (iam-data.json.gz) and the keycard Rego library
+// Bundles the action into dist/: index.js (ESM, the engine's precompiled IAM library
+// included), the IAM reference data (iam-data.json.gz) and the keycard Rego library
 // (library/), so the action runs from a checkout with no node_modules.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -17,33 +17,7 @@ const dist =
   outdirFlag > 0 && process.argv[outdirFlag + 1] ? process.argv[outdirFlag + 1] : join(app, "dist");
 const require = createRequire(import.meta.url);
 
-/** Replaces `from` with `to` in `text`, failing loudly when the source no longer has it. */
-function patch(text, from, to, file) {
-  if (!text.includes(from)) {
-    throw new Error(
-      `bundle: expected ${JSON.stringify(from)} in ${file}; the patch in scripts/bundle.mjs needs updating`,
-    );
-  }
-  return text.replace(from, to);
-}
-
-// The engine finds its wasm at ../wasm/keycard.wasm; in a single-file bundle the wasm sits
-// next to index.js, so that location is rewritten at build time.
-const enginePlugin = {
-  name: "keycard-engine-wasm",
-  setup(b) {
-    b.onLoad({ filter: /packages[\\/]engine[\\/]src[\\/]wasm-runtime\.ts$/ }, (args) => {
-      let text = readFileSync(args.path, "utf8");
-      text = patch(
-        text,
-        'new URL("../wasm/keycard.wasm", import.meta.url)',
-        'new URL("./keycard.wasm", import.meta.url)',
-        args.path,
-      );
-      return { contents: text, loader: "ts" };
-    });
-  },
-};
+// The engine carries its precompiled IAM library as an ES module, which esbuild bundles.
 
 // The IAM reference data reads JSON files relative to its own module; bundled, it reads them
 // from one compressed file next to index.js instead.
@@ -108,15 +82,11 @@ await build({
   banner: {
     js: 'import { createRequire as __keycardRequire } from "node:module";\nconst require = __keycardRequire(import.meta.url);',
   },
-  plugins: [enginePlugin, iamDataPlugin],
+  plugins: [iamDataPlugin],
   legalComments: "none",
   logLevel: "warning",
 });
 writeFileSync(join(dist, "package.json"), `${JSON.stringify({ type: "module" }, null, 2)}\n`);
-writeFileSync(
-  join(dist, "keycard.wasm"),
-  readFileSync(join(root, "packages", "engine", "wasm", "keycard.wasm")),
-);
 
 // The package exports no ./package.json; its entry point is dist/cjs/index.js.
 const iamDataRoot = join(

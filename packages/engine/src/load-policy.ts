@@ -21,13 +21,7 @@ import {
 } from "./reused-decision.js";
 import { readTarGz } from "./tar.js";
 import type { AuthorizationRequest, Decision, EvaluationInput, RequestDecision } from "./types.js";
-import {
-  ENTRYPOINT,
-  instantiate,
-  jsonEvaluator,
-  type LoadedWasmPolicy,
-  readBuiltinWasm,
-} from "./wasm-runtime.js";
+import { ENTRYPOINT, instantiate, jsonEvaluator, type LoadedWasmPolicy } from "./wasm-runtime.js";
 
 /** Options for {@link loadPolicy}. @public */
 export interface LoadPolicyOptions {
@@ -447,7 +441,7 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
     ...toSources(boundaryInputs as PolicyDocumentInput[], "boundary"),
   ];
 
-  let wasmBytes: Uint8Array;
+  let wasmBytes: Uint8Array | "builtin" = "builtin";
   let extraData: Record<string, unknown> = {};
   let origin = "the built-in IAM library";
   if (options.bundle !== undefined) {
@@ -463,8 +457,6 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
         sources.push({ name, document: e.document, boundary: e.boundary === true });
       }
     }
-  } else {
-    wasmBytes = await readBuiltinWasm();
   }
 
   const data: CompiledPolicyData = compilePolicyData(sources, {

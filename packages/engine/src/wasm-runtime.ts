@@ -1,5 +1,5 @@
+import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
 import * as opaWasm from "@open-policy-agent/opa-wasm";
 import { asError, PolicyLoadError } from "./errors.js";
 
@@ -119,15 +119,17 @@ export function jsonEvaluator(
   };
 }
 
-/** Location of the precompiled IAM library shipped with this package. @internal */
-export const builtinWasmUrl = new URL("../wasm/keycard.wasm", import.meta.url);
-
 /** Instantiates a keycard wasm module and checks that it has the decision entrypoint. @internal */
-export async function instantiate(wasm: Uint8Array, origin: string): Promise<LoadedWasmPolicy> {
+export async function instantiate(
+  wasm: Uint8Array | "builtin",
+  origin: string,
+): Promise<LoadedWasmPolicy> {
   let policy: LoadedWasmPolicy;
   try {
-    policy = await sdk.loadPolicy(await compileOnce(wasm), { initial: 5, maximum: 8192 });
+    const compiled = wasm === "builtin" ? await builtinModule() : await compileOnce(wasm);
+    policy = await sdk.loadPolicy(compiled, { initial: 5, maximum: 8192 });
   } catch (thrown) {
+    if (thrown instanceof PolicyLoadError) throw thrown;
     throw new PolicyLoadError(
       "WasmLoadFailed",
       `cannot instantiate the policy module from ${origin}`,
@@ -145,15 +147,28 @@ export async function instantiate(wasm: Uint8Array, origin: string): Promise<Loa
   return policy;
 }
 
-/** Reads the precompiled library; a clear error when the package was built without it. @internal */
-export async function readBuiltinWasm(): Promise<Uint8Array> {
-  try {
-    return await readFile(builtinWasmUrl);
-  } catch (cause) {
-    throw new PolicyLoadError(
-      "WasmLoadFailed",
-      `the precompiled IAM library is missing at ${builtinWasmUrl.pathname}; rebuild @keycard/engine`,
-      { cause },
-    );
-  }
+let builtin: Promise<CompiledModule> | undefined;
+
+/**
+ * The precompiled IAM library, compiled once per process and shared by every `loadPolicy`. It
+ * ships as base64 text in an ES module (`wasm/keycard-wasm.js`, written by the build) so that
+ * bundlers such as esbuild carry it along; the import is dynamic so that loading only bundles
+ * never parses it. A failure is not remembered, so a later load tries again.
+ * @internal
+ */
+export function builtinModule(): Promise<CompiledModule> {
+  builtin ??= import("../wasm/keycard-wasm.js").then(
+    ({ keycardWasmBase64 }) => webAssembly.compile(Buffer.from(keycardWasmBase64, "base64")),
+    (cause: unknown) => {
+      throw new PolicyLoadError(
+        "WasmLoadFailed",
+        "the precompiled IAM library is missing from @keycard/engine (wasm/keycard-wasm.js); rebuild the package",
+        { cause: asError(cause) },
+      );
+    },
+  );
+  builtin.catch(() => {
+    builtin = undefined;
+  });
+  return builtin;
 }
