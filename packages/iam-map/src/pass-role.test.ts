@@ -138,4 +138,37 @@ describe("iam:PassRole (IAM User Guide, 'Grant a user permissions to pass a role
     const r = await map("LambdaClient", "CreateFunctionCommand", { FunctionName: "f" });
     expect(pairs(r.requests).some(([a]) => a === "iam:PassRole")).toBe(false);
   });
+  it("roles other services assume in newer operations: Step Functions TestState, EKS capabilities, EventBridge global endpoints, ECS daemon task definitions (their API references; found by the botocore differential)", async () => {
+    const cases: Array<[string, string, Record<string, unknown>, string]> = [
+      [
+        "SFNClient",
+        "TestStateCommand",
+        { definition: "{}", roleArn: ROLE },
+        "states.amazonaws.com",
+      ],
+      [
+        "EKSClient",
+        "CreateCapabilityCommand",
+        { clusterName: "c", capabilityName: "argo", type: "ARGOCD", roleArn: ROLE },
+        "capabilities.eks.amazonaws.com",
+      ],
+      [
+        "EventBridgeClient",
+        "CreateEndpointCommand",
+        { Name: "e", RoutingConfig: {}, EventBuses: [], RoleArn: ROLE },
+        "events.amazonaws.com",
+      ],
+      [
+        "ECSClient",
+        "RegisterDaemonTaskDefinitionCommand",
+        { family: "d", containerDefinitions: [], taskRoleArn: ROLE },
+        "ecs-tasks.amazonaws.com",
+      ],
+    ];
+    for (const [client, op, input, to] of cases) {
+      expect(await passRole(client, op, input), op).toEqual([
+        { resource: ROLE, parts: undefined, to },
+      ]);
+    }
+  });
 });

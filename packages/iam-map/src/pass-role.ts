@@ -35,6 +35,9 @@ export const passRoleMembers: Readonly<
     StartTask: ["ecs-tasks.amazonaws.com", "overrides.taskRoleArn", "overrides.executionRoleArn"],
     // ECS API reference, CreateService: `role` (the service-linked role for the load balancer).
     CreateService: ["ecs.amazonaws.com", "role"],
+    // ECS API reference, RegisterDaemonTaskDefinition: `taskRoleArn`, `executionRoleArn`, as for
+    // task definitions.
+    RegisterDaemonTaskDefinition: ["ecs-tasks.amazonaws.com", "taskRoleArn", "executionRoleArn"],
   },
   iam: {
     // IAM API reference, AddRoleToInstanceProfile: "must be granted the PassRole permission".
@@ -61,6 +64,8 @@ export const passRoleMembers: Readonly<
     // Step Functions API reference, CreateStateMachine / UpdateStateMachine: `roleArn`.
     CreateStateMachine: ["states.amazonaws.com", "roleArn"],
     UpdateStateMachine: ["states.amazonaws.com", "roleArn"],
+    // Step Functions API reference, TestState: "The TestState API assumes an IAM role" (`roleArn`).
+    TestState: ["states.amazonaws.com", "roleArn"],
   },
   eks: {
     // EKS API reference: CreateCluster `roleArn`, CreateNodegroup `nodeRole`,
@@ -71,6 +76,9 @@ export const passRoleMembers: Readonly<
     // EKS API reference, CreatePodIdentityAssociation: the role pods assume.
     CreatePodIdentityAssociation: ["pods.eks.amazonaws.com", "roleArn"],
     UpdatePodIdentityAssociation: ["pods.eks.amazonaws.com", "roleArn"],
+    // EKS User Guide, "Amazon EKS capability IAM role": the role capabilities assume (`roleArn`).
+    CreateCapability: ["capabilities.eks.amazonaws.com", "roleArn"],
+    UpdateCapability: ["capabilities.eks.amazonaws.com", "roleArn"],
   },
   rds: {
     // RDS API reference: enhanced monitoring `MonitoringRoleArn`; feature roles `RoleArn`.
@@ -107,6 +115,10 @@ export const passRoleMembers: Readonly<
     // EventBridge API reference, PutTargets `Targets[].RoleArn`; PutRule `RoleArn`.
     PutTargets: ["events.amazonaws.com", "Targets[].RoleArn"],
     PutRule: ["events.amazonaws.com", "RoleArn"],
+    // EventBridge API reference, CreateEndpoint / UpdateEndpoint: `RoleArn`, "the role used for
+    // replication".
+    CreateEndpoint: ["events.amazonaws.com", "RoleArn"],
+    UpdateEndpoint: ["events.amazonaws.com", "RoleArn"],
   },
   logs: {
     // CloudWatch Logs API reference, PutDestination / PutSubscriptionFilter `roleArn`.
