@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough, Writable } from "node:stream";
+import { generatePolicy } from "@keycard/iam-map";
 import { makeTempDir } from "@keycard/test-utils";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { DECISION_PATH, type DecisionLogEntry, DecisionLogWriter } from "./decision-log.js";
@@ -52,6 +53,16 @@ async function logged(
 const put = { Bucket: "orders", Key: "a.json", Body: "top secret order" };
 
 describe("decision log", () => {
+  test("a resource with a part unknown before the call carries its parts, for learning from the log", async () => {
+    const [entry] = await logged({ mode: "learn" }, [
+      [{ UserName: "bob" }, sdkContext({ client: "IAMClient", command: "GetUserCommand" })],
+    ]);
+    const request = entry!.input.requests[0]!;
+    expect(request.resourceParts).toContainEqual({ unknown: "IAM user path" });
+    const document = await generatePolicy(entry!.input.requests);
+    expect(document.Statement.map((s) => s.Sid)).toEqual(["IamUnknownParts"]);
+  });
+
   test("one OPA-shaped JSON line per decision", async () => {
     const [entry] = await logged({}, [[put]]);
     expect(entry).toEqual({

@@ -75,6 +75,24 @@ function redactFailures(
   };
 }
 
+/**
+ * A request as the log carries it: action, resource, the resource's parts when some were unknown
+ * (so a policy learned from the log marks them as a live recorder does) and the condition
+ * context with secret-looking values redacted.
+ */
+function loggedRequest(
+  request: AuthorizationRequest,
+  redacted: (name: string) => boolean,
+): AuthorizationRequest {
+  const out: { -readonly [K in keyof AuthorizationRequest]: AuthorizationRequest[K] } = {
+    action: request.action,
+    resource: request.resource,
+  };
+  if (request.resourceParts) out.resourceParts = request.resourceParts;
+  if (request.context) out.context = redactContext(request.context, redacted);
+  return out;
+}
+
 /** Builds one log line (without the newline). @internal */
 export function decisionLogLine(
   decision: KeycardDecision,
@@ -88,11 +106,7 @@ export function decisionLogLine(
     input: {
       principal: details.principal,
       ...(details.region ? { region: details.region } : {}),
-      requests: details.requests.map((r) =>
-        r.context
-          ? { action: r.action, resource: r.resource, context: redactContext(r.context, redacted) }
-          : { action: r.action, resource: r.resource },
-      ),
+      requests: details.requests.map((r) => loggedRequest(r, redacted)),
     },
     result: {
       allow: decision.allow,

@@ -1,5 +1,5 @@
 import { loadPolicy } from "@keycard/engine";
-import { authorizationFor } from "@keycard/iam-map";
+import { authorizationFor, generatePolicy } from "@keycard/iam-map";
 import { describe, expect, test } from "vitest";
 import { LearnRecorder } from "./learn-recorder.js";
 
@@ -109,5 +109,85 @@ describe("LearnRecorder", () => {
       region: "us-east-1",
     });
     expect(policy.evaluate({ region: "us-east-1", requests: other.requests }).allow).toBe(false);
+  });
+
+  describe("resources with parts unknown before the call", () => {
+    const map = (service: string, operation: string, input: object) =>
+      authorizationFor({
+        service,
+        operation,
+        input,
+        region: "us-east-1",
+        accountId: "123456789012",
+      });
+
+    test("keep their parts, and the policy marks exactly the unknown ones, with a warning", async () => {
+      const getUser = await map("IAMClient", "GetUserCommand", { UserName: "bob" });
+      expect(getUser.requests[0]!.resourceParts).toContainEqual({ unknown: "IAM user path" });
+      const recorder = new LearnRecorder();
+      recorder.record(getUser.requests);
+      recorder.record(getUser.requests);
+      const records = recorder.records();
+      expect(records).toHaveLength(1);
+      expect(records[0]).toMatchObject({
+        action: "iam:GetUser",
+        resourceParts: getUser.requests[0]!.resourceParts,
+        count: 2,
+      });
+      const warnings: string[] = [];
+      const document = await recorder.policy({ onWarning: (w) => warnings.push(w) });
+      expect(document).toEqual(
+        await generatePolicy(getUser.requests, { onWarning: () => undefined }),
+      );
+      // Every resource with an unknown part sits in a statement a reviewer can tell apart.
+      expect(document.Statement).toEqual([
+        expect.objectContaining({ Sid: "IamUnknownParts", Action: ["iam:GetUser"] }),
+      ]);
+      expect(warnings).toEqual([expect.stringMatching(/iam:GetUser .*IAM user path/)]);
+    });
+
+    test("a known resource with the same display text is recorded apart", () => {
+      const recorder = new LearnRecorder();
+      const display = "arn:aws:iam::123456789012:user/*bob";
+      recorder.record([
+        {
+          action: "iam:GetUser",
+          resource: display,
+          resourceParts: ["arn:aws:iam::123456789012:user/", { unknown: "IAM user path" }, "bob"],
+        },
+      ]);
+      recorder.record([{ action: "iam:GetUser", resource: display }]);
+      expect(recorder.records().map((r) => r.count)).toEqual([1, 1]);
+    });
+
+    test("known text holding wildcard characters is learned as itself, not as a pattern", async () => {
+      const put = await map("S3Client", "PutObjectCommand", { Bucket: "orders", Key: "a*$?.json" });
+      const recorder = new LearnRecorder();
+      recorder.record(put.requests);
+      const document = await recorder.policy();
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM policy variables, not a template
+      expect(document.Statement[0]!.Resource).toEqual(["arn:aws:s3:::orders/a${*}${$}${?}.json"]);
+      const policy = await loadPolicy({ iam: [document] });
+      expect(policy.evaluate({ region: "us-east-1", requests: put.requests }).allow).toBe(true);
+      const other = await map("S3Client", "PutObjectCommand", {
+        Bucket: "orders",
+        Key: "ab$c.json",
+      });
+      expect(policy.evaluate({ region: "us-east-1", requests: other.requests }).allow).toBe(false);
+    });
+
+    test("records() hands out copies of the parts", () => {
+      const recorder = new LearnRecorder();
+      recorder.record([
+        {
+          action: "kms:Encrypt",
+          resource: "arn:aws:kms:us-east-1:123456789012:key/*",
+          resourceParts: ["arn:aws:kms:us-east-1:123456789012:key/", { unknown: "KMS key" }],
+        },
+      ]);
+      const first = recorder.records()[0]!;
+      (first.resourceParts![1] as { unknown: string }).unknown = "changed";
+      expect(recorder.records()[0]!.resourceParts![1]).toEqual({ unknown: "KMS key" });
+    });
   });
 });

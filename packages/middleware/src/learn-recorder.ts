@@ -1,10 +1,20 @@
-import type { AuthorizationRequest, RequestContext } from "@keycard/engine";
+import type { AuthorizationRequest, RequestContext, UnknownResourcePart } from "@keycard/engine";
 import { type GeneratePolicyOptions, generatePolicy, type PolicyDocument } from "@keycard/iam-map";
 
 /** One distinct IAM request an application made, with how often it was seen. @public */
 export interface LearnedRequest {
   action: string;
+  /**
+   * Resource ARN, or `*`. When part of it was unknown before the call, this is its display form
+   * (unknown parts shown as `*`) and `resourceParts` says which parts.
+   */
   resource: string;
+  /**
+   * Known text and unknown parts, in order, when part of the resource was unknown (an IAM user's
+   * path, the key behind a KMS alias), or when known text holds `*`, `?` or `$`: the learned
+   * policy then matches the known text exactly and allows any value only where a part was unknown.
+   */
+  resourceParts?: ReadonlyArray<string | UnknownResourcePart>;
   /** Condition context, without the keys that change on every call (`aws:CurrentTime`, `aws:EpochTime`). */
   context?: RequestContext;
   /** Number of calls that needed it. */
@@ -19,6 +29,44 @@ export interface LearnRecorderOptions {
    * Defaults to 100,000.
    */
   maxRecords?: number;
+}
+
+/** Characters a policy reads as wildcards or variables; known text holding them must be escaped. */
+const POLICY_SPECIAL = /[*?$]/;
+
+/**
+ * The parts to record for a resource: the mapping's own when part of it was unknown; a single
+ * known part when the known text holds characters a policy would read as wildcards (so the
+ * learned policy matches it exactly); none otherwise. `*` alone means every resource: AWS
+ * authorizes the action on no particular one.
+ */
+function partsOf(request: AuthorizationRequest): Array<string | UnknownResourcePart> | undefined {
+  const parts = request.resourceParts;
+  if (Array.isArray(parts) && parts.length > 0) {
+    return parts.map((part) =>
+      typeof part === "string"
+        ? part
+        : part.length === undefined
+          ? { unknown: String(part.unknown) }
+          : { unknown: String(part.unknown), length: part.length },
+    );
+  }
+  if (request.resource !== "*" && POLICY_SPECIAL.test(request.resource)) return [request.resource];
+  return undefined;
+}
+
+/** The parts as text for a record's key: unknown parts can never collide with known text. */
+function partsKey(request: AuthorizationRequest): string {
+  const parts = request.resourceParts;
+  if (!Array.isArray(parts) || parts.length === 0) return "";
+  let key = "";
+  for (const part of parts) {
+    key +=
+      typeof part === "string"
+        ? `\u0001${part}`
+        : `\u0002${String(part.unknown)}\u0002${part.length ?? ""}`;
+  }
+  return key;
 }
 
 /** Keys whose values differ on every call; they would make every request distinct. */
@@ -60,7 +108,7 @@ export class LearnRecorder {
   record(requests: ReadonlyArray<AuthorizationRequest>): void {
     for (const request of requests) {
       const context = stableContext(request.context);
-      const key = `${request.action}\u0000${request.resource}\u0000${context ? JSON.stringify(context) : ""}`;
+      const key = `${request.action}\u0000${request.resource}\u0000${partsKey(request)}\u0000${context ? JSON.stringify(context) : ""}`;
       const known = this.#records.get(key);
       if (known) {
         known.count++;
@@ -70,6 +118,8 @@ export class LearnRecorder {
           resource: request.resource,
           count: 1,
         };
+        const parts = partsOf(request);
+        if (parts) record.resourceParts = parts;
         if (context) record.context = context;
         this.#records.set(key, record);
       } else {
@@ -80,7 +130,12 @@ export class LearnRecorder {
 
   /** The distinct requests recorded so far, in the order first seen (copies). */
   records(): LearnedRequest[] {
-    return [...this.#records.values()].map((r) => ({ ...r }));
+    return [...this.#records.values()].map((r) => {
+      const copy = { ...r };
+      if (r.resourceParts)
+        copy.resourceParts = r.resourceParts.map((p) => (typeof p === "string" ? p : { ...p }));
+      return copy;
+    });
   }
 
   /** Requests not kept because `maxRecords` was reached. */
@@ -88,7 +143,12 @@ export class LearnRecorder {
     return this.#dropped;
   }
 
-  /** The least-privilege identity policy that allows every recorded request (see `generatePolicy` of `@keycard/iam-map`). */
+  /**
+   * The least-privilege identity policy that allows every recorded request: `generatePolicy` of
+   * `@keycard/iam-map` over the records. Resources with a part unknown before the call sit in
+   * statements whose Sid ends in `UnknownParts`, with `*` only where the part was unknown, and
+   * `options.onWarning` gets a line for each.
+   */
   policy(options?: GeneratePolicyOptions): Promise<PolicyDocument> {
     return generatePolicy(this.#records.values(), options);
   }
