@@ -228,6 +228,26 @@ describe("bundles with custom rules", () => {
   });
 });
 
+describe("custom rules that call built-in functions implemented in JavaScript", () => {
+  it("are evaluated through opa-wasm, which provides them", async () => {
+    const formatted = `package keycard.custom.formatted
+
+deny contains sprintf("%s may not be deleted", [input.request.resource]) if {
+	input.request.action == "s3:DeleteObject"
+}
+`;
+    const bundle = buildBundle(subdir("builtins"), {
+      modules: { "formatted.rego": formatted },
+      data: { keycard: { documents: [documents[0]] } },
+    });
+    const policy = await loadPolicy({ bundle, checkActions: false });
+    const d = policy.evaluate({
+      requests: [{ action: "s3:DeleteObject", resource: "arn:aws:s3:::a/b" }],
+    });
+    expect(d.requests[0]?.customDenies).toEqual(["arn:aws:s3:::a/b may not be deleted"]);
+  }, 60_000);
+});
+
 describe("a custom allow still needs the permissions boundary", () => {
   it("denies when the boundary does not allow the action", async () => {
     const grantAll = `package keycard.custom.grant

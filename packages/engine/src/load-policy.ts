@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { unknownActionWarnings } from "./action-catalog.js";
 import {
   type CompiledPolicyData,
   compilePolicyData,
@@ -19,7 +18,6 @@ import {
   reusable,
   reuse,
 } from "./reused-decision.js";
-import { readTarGz } from "./tar.js";
 import type { AuthorizationRequest, Decision, EvaluationInput, RequestDecision } from "./types.js";
 import { ENTRYPOINT, instantiate, jsonEvaluator, type LoadedWasmPolicy } from "./wasm-runtime.js";
 
@@ -135,7 +133,8 @@ async function readBundle(
   }
   let files: Map<string, Uint8Array>;
   try {
-    files = readTarGz(bytes);
+    // Imported on demand: only bundles need gzip.
+    files = (await import("./tar.js")).readTarGz(bytes);
   } catch (cause) {
     throw new PolicyLoadError("InvalidBundle", `${origin} is not a gzip-compressed tar bundle`, {
       cause,
@@ -463,7 +462,10 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
     assumedAbsent: assumedAbsentMatcher(options.assumeUnknown),
   });
   const warnings = [
-    ...(options.checkActions === false ? [] : await unknownActionWarnings(sources)),
+    // Imported on demand: the IAM reference is a large read that `checkActions: false` skips.
+    ...(options.checkActions === false
+      ? []
+      : await (await import("./action-catalog.js")).unknownActionWarnings(sources)),
     ...unknowableKeyWarnings(data.statements),
   ];
   for (const warning of warnings) options.onWarning?.(warning);
