@@ -43,6 +43,24 @@ export async function readRelativeFile(pathParts) {
   },
 };
 
+// The builtins the WebAssembly runtime can run come from the opa-wasm SDK's capabilities
+// file, which access-diff reads from node_modules; bundled, its text is inlined instead.
+const wasmCapabilitiesPlugin = {
+  name: "keycard-wasm-capabilities",
+  setup(b) {
+    b.onLoad({ filter: /access-diff[\\/]src[\\/]wasm-capabilities\.ts$/ }, () => {
+      const entry = require.resolve("@open-policy-agent/opa-wasm", {
+        paths: [join(root, "packages", "engine")],
+      });
+      const text = readFileSync(join(dirname(entry), "..", "capabilities.json"), "utf8");
+      return {
+        loader: "js",
+        contents: `export function readWasmCapabilities() { return ${JSON.stringify(text)}; }\n`,
+      };
+    });
+  },
+};
+
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = join(dir, entry.name);
@@ -82,7 +100,7 @@ await build({
   banner: {
     js: 'import { createRequire as __keycardRequire } from "node:module";\nconst require = __keycardRequire(import.meta.url);',
   },
-  plugins: [iamDataPlugin],
+  plugins: [iamDataPlugin, wasmCapabilitiesPlugin],
   legalComments: "none",
   logLevel: "warning",
 });

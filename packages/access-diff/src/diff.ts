@@ -1,5 +1,7 @@
-import { basename, join, resolve } from "node:path";
-import type { EvaluationInput } from "@keycard/engine";
+import { createHash } from "node:crypto";
+import { basename, resolve } from "node:path";
+import type { EvaluationInput, Policy } from "@keycard/engine";
+import { checkRego, DEFAULT_COVERAGE_THRESHOLD } from "./check.js";
 import {
   type CorpusLimits,
   changedStatements,
@@ -8,19 +10,23 @@ import {
   PROBE_REGION,
 } from "./corpus.js";
 import { customRegoChanges } from "./custom-rego.js";
-import { readSideDocuments, type SideStatement, warningFindings } from "./documents.js";
+import {
+  readSideDocuments,
+  type SideDocuments,
+  type SideStatement,
+  warningFindings,
+} from "./documents.js";
 import { provenDenial, provenUnaffected, resourceClasses, sameRequest } from "./equivalence.js";
 import { type CorpusPart, diffDecisions } from "./evaluate.js";
 import { groupChanges } from "./group.js";
-import { isEmptySet, type PolicySetFiles, readPolicySet, regoFingerprint } from "./policy-set.js";
-import { readRecorded } from "./recorded.js";
 import {
-  checkCompile,
-  checkFormat,
-  checkLint,
-  type RegoWorkspace,
-  runTests,
-} from "./rego-checks.js";
+  emptySet,
+  isEmptySet,
+  type PolicySetFiles,
+  readPolicySet,
+  regoFingerprint,
+} from "./policy-set.js";
+import { readRecorded } from "./recorded.js";
 import { findRisks } from "./risks.js";
 import {
   closeSession,
@@ -28,13 +34,10 @@ import {
   openSession,
   type PreparedLibrary,
   prepareLibrary,
-  scratchDir,
 } from "./session.js";
 import { hasCustomRego, loadSide } from "./side-policy.js";
-import { extractTestInputs } from "./test-inputs.js";
 import type { ToolOptions } from "./tools.js";
-import type { Finding, PolicySetDiff, TestResults } from "./types.js";
-import { writeFiles } from "./workspace.js";
+import type { Finding, PolicySetDiff } from "./types.js";
 
 /** Options for {@link diffPolicySets}. @public */
 export interface DiffOptions {
@@ -73,37 +76,9 @@ export interface DiffOptions {
   batchSize?: number;
 }
 
-const EMPTY_SET: PolicySetFiles = {
-  dir: "",
-  documents: [],
-  boundaries: [],
-  modules: [],
-  tests: [],
-  data: [],
-  recorded: [],
-  problems: [],
-};
-
 function libraryFor(option: DiffOptions["library"], side: "base" | "head"): string | undefined {
   if (option === undefined) return undefined;
   return typeof option === "string" ? option : option[side];
-}
-
-async function workspaceFor(
-  session: DiffSession,
-  set: PolicySetFiles,
-  library: PreparedLibrary | undefined,
-  withTests: boolean,
-) {
-  if (!hasCustomRego(set) && set.tests.length === 0) return undefined;
-  const dir = await scratchDir(session, "set");
-  if (library) await writeFiles(join(dir, "lib"), library.files);
-  await writeFiles(join(dir, "set"), [
-    ...set.modules,
-    ...set.data,
-    ...(withTests ? set.tests : []),
-  ]);
-  return dir;
 }
 
 /**
@@ -127,82 +102,89 @@ export async function diffPolicySets(options: DiffOptions): Promise<PolicySetDif
   }
 }
 
+/** Both versions of a set, read, with the libraries they compile with. */
+interface Sides {
+  name: string;
+  displayDir: string;
+  status: PolicySetDiff["status"];
+  baseSet: PolicySetFiles;
+  headSet: PolicySetFiles;
+  baseLibrary: PreparedLibrary | undefined;
+  headLibrary: PreparedLibrary | undefined;
+  baseDocs: SideDocuments;
+  headDocs: SideDocuments;
+}
+
+/** Stage 1: read both versions with the shared reader and validate their IAM documents. */
+async function readSides(session: DiffSession, options: DiffOptions): Promise<Sides> {
+  const name = options.name ?? basename(resolve(options.head ?? options.base ?? "."));
+  const displayDir = options.name ?? "";
+  const baseSet = options.base ? await readPolicySet(options.base) : emptySet("");
+  const headSet = options.head ? await readPolicySet(options.head) : emptySet("");
+  const status = isEmptySet(baseSet) ? "added" : isEmptySet(headSet) ? "deleted" : "modified";
+  const baseLibraryDir = libraryFor(options.library, "base");
+  const headLibraryDir = libraryFor(options.library, "head");
+  return {
+    name,
+    displayDir,
+    status,
+    baseSet,
+    headSet,
+    baseLibrary: baseLibraryDir ? await prepareLibrary(session, baseLibraryDir) : undefined,
+    headLibrary: headLibraryDir ? await prepareLibrary(session, headLibraryDir) : undefined,
+    baseDocs: readSideDocuments(baseSet, options.baseName ?? displayDir),
+    headDocs: readSideDocuments(headSet, displayDir),
+  };
+}
+
+/** Stage 2: the head's checks and both versions' loading, side by side. */
+async function checkAndLoad(session: DiffSession, sides: Sides, options: DiffOptions) {
+  const { status, displayDir } = sides;
+  const checks = options.checks !== false && status !== "deleted";
+  // Awaiting them together also means a failure in one never goes unhandled while the other
+  // is still running.
+  const [rego, baseLoaded, headLoaded] = await Promise.all([
+    checks
+      ? checkRego(session, sides.headSet, sides.headDocs, sides.headLibrary, {
+          displayDir,
+          coverageThreshold: options.coverageThreshold ?? DEFAULT_COVERAGE_THRESHOLD,
+          regalConfig: options.regalConfig,
+        })
+      : undefined,
+    status === "added"
+      ? undefined
+      : loadSide(session, sides.baseSet, sides.baseDocs, sides.baseLibrary, {
+          checkActions: false,
+          displayDir,
+        }),
+    status === "deleted"
+      ? undefined
+      : loadSide(session, sides.headSet, sides.headDocs, sides.headLibrary, {
+          checkActions: true,
+          displayDir,
+        }),
+  ]);
+  return { rego, baseLoaded, headLoaded };
+}
+
 /** {@link diffPolicySets} inside an open session, so a run compiles each library once. @internal */
 export async function diffInSession(
   session: DiffSession,
   options: DiffOptions,
 ): Promise<PolicySetDiff> {
-  const name = options.name ?? basename(resolve(options.head ?? options.base ?? "."));
-  const displayDir = options.name ?? "";
-  const baseSet = options.base ? await readPolicySet(options.base) : EMPTY_SET;
-  const headSet = options.head ? await readPolicySet(options.head) : EMPTY_SET;
-  const status = isEmptySet(baseSet) ? "added" : isEmptySet(headSet) ? "deleted" : "modified";
-  const notes: string[] = [];
-  const findings: Finding[] = [];
+  const sides = await readSides(session, options);
+  const { displayDir, status, baseSet, headSet, headDocs, baseDocs } = sides;
+  const { rego, baseLoaded, headLoaded } = await checkAndLoad(session, sides, options);
 
-  const baseLibraryDir = libraryFor(options.library, "base");
-  const headLibraryDir = libraryFor(options.library, "head");
-  const baseLibrary = baseLibraryDir ? await prepareLibrary(session, baseLibraryDir) : undefined;
-  const headLibrary = headLibraryDir ? await prepareLibrary(session, headLibraryDir) : undefined;
-
-  const baseDocs = readSideDocuments(baseSet, options.baseName ?? displayDir);
-  const headDocs = readSideDocuments(headSet, displayDir);
+  // Stage 3: everything found about the head, in one list.
   const prefix = (path: string | undefined) =>
     displayDir && path !== undefined ? `${displayDir}/${path}` : path;
-  findings.push(...headSet.problems.map((f) => ({ ...f, file: prefix(f.file) })));
-  findings.push(...headDocs.findings);
-
-  const [baseWorkspace, headWorkspace] = await Promise.all([
-    workspaceFor(session, baseSet, baseLibrary, false),
-    workspaceFor(session, headSet, headLibrary, true),
-  ]);
-
-  const checks = options.checks !== false && status !== "deleted";
-  const threshold = options.coverageThreshold ?? 80;
-  let tests: TestResults | undefined;
-  let testInputs: EvaluationInput[] = [];
-  const checking = (async () => {
-    if (!checks || !headWorkspace) return;
-    const workspace: RegoWorkspace = {
-      setDir: join(headWorkspace, "set"),
-      libraryDir: join(headWorkspace, "lib"),
-      capabilities: session.capabilities,
-      displayDir,
-      scratch: headWorkspace,
-    };
-    const [fmt, compile, lint, tested, inputs] = await Promise.all([
-      checkFormat(session.tools, headSet, workspace),
-      checkCompile(session.tools, headSet, workspace),
-      checkLint(session.tools, headSet, workspace, options.regalConfig),
-      runTests(session.tools, headSet, workspace, threshold),
-      extractTestInputs(session.tools, headSet, headWorkspace, headWorkspace),
-    ]);
-    findings.push(...fmt, ...compile, ...lint.findings, ...tested.findings);
-    if (lint.note) notes.push(lint.note);
-    tests = tested.results;
-    testInputs = inputs;
-  })();
-
-  // Loading and checking run side by side; awaiting them together also means a failure in
-  // one never goes unhandled while the other is still running.
-  const [[baseLoaded, headLoaded]] = await Promise.all([
-    Promise.all([
-      status === "added"
-        ? undefined
-        : loadSide(session, baseSet, baseDocs, baseLibrary, baseWorkspace, {
-            checkActions: false,
-            displayDir,
-          }),
-      status === "deleted"
-        ? undefined
-        : loadSide(session, headSet, headDocs, headLibrary, headWorkspace, {
-            checkActions: true,
-            displayDir,
-          }),
-    ]),
-    checking,
-  ]);
-
+  const findings: Finding[] = [
+    ...headSet.problems.map((f) => ({ ...f, file: prefix(f.file) })),
+    ...headDocs.findings,
+    ...(rego?.findings ?? []),
+  ];
+  const notes: string[] = [...(rego?.notes ?? [])];
   if (headLoaded) {
     findings.push(...headLoaded.findings);
     findings.push(
@@ -216,10 +198,10 @@ export async function diffInSession(
   findings.push(...recorded.findings);
 
   const result: PolicySetDiff = {
-    name,
+    name: sides.name,
     status,
     findings,
-    tests,
+    tests: rego?.tests,
     newAccess: [],
     removedAccess: [],
     risks: [],
@@ -234,6 +216,7 @@ export async function diffInSession(
     },
     notes,
   };
+  if (headLoaded?.bundle) result.bundleSha256 = sha256(headLoaded.bundle);
   const customRego = status === "deleted" ? [] : customRegoChanges(baseSet, headSet);
   if (customRego.length > 0) result.customRego = customRego;
 
@@ -252,13 +235,36 @@ export async function diffInSession(
       "The base version has invalid documents or rules; they were left out, so access they granted shows as new.",
     );
   }
+  await computeAccess(result, sides, {
+    base: baseLoaded?.policy,
+    head: headLoaded?.policy,
+    recorded: recorded.inputs,
+    tests: rego?.testInputs ?? [],
+    options,
+  });
+  return result;
+}
 
+/** Stage 4: the corpus, both versions' decisions on it, and the grouped changes and risks. */
+async function computeAccess(
+  result: PolicySetDiff,
+  sides: Sides,
+  input: {
+    base: Policy | undefined;
+    head: Policy | undefined;
+    recorded: EvaluationInput[];
+    tests: EvaluationInput[];
+    options: DiffOptions;
+  },
+): Promise<void> {
+  const { baseSet, headSet, baseDocs, headDocs, status } = sides;
+  const { options } = input;
   const sameRego =
     regoFingerprint(baseSet) === regoFingerprint(headSet) &&
-    baseLibrary?.fingerprint === headLibrary?.fingerprint;
+    sides.baseLibrary?.fingerprint === sides.headLibrary?.fingerprint;
   const anyCustomRego = hasCustomRego(baseSet) || hasCustomRego(headSet);
   if (!sameRego)
-    notes.push(
+    result.notes.push(
       "Custom Rego or the Rego library changed, so every generated request was evaluated.",
     );
   const prune = options.prune !== false && sameRego;
@@ -278,11 +284,11 @@ export async function diffInSession(
     // calls no changed statement can touch are not evaluated at all.
     {
       source: "recorded",
-      inputs: mergeByCaller(recorded.inputs),
+      inputs: mergeByCaller(input.recorded),
       classOf: sameRequest,
       ...unaffected,
     },
-    { source: "tests", inputs: mergeByCaller(testInputs), classOf: sameRequest, ...unaffected },
+    { source: "tests", inputs: mergeByCaller(input.tests), classOf: sameRequest, ...unaffected },
     {
       source: "generated",
       inputs: [{ principal: PROBE_PRINCIPAL, region: PROBE_REGION, requests: generated.requests }],
@@ -294,7 +300,7 @@ export async function diffInSession(
     changed,
     evaluations,
     unaffected: skipped,
-  } = diffDecisions(baseLoaded?.policy, headLoaded?.policy, parts, {
+  } = diffDecisions(input.base, input.head, parts, {
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     baseMissing:
       status === "added" ? "the set does not exist in base" : "the base version did not load",
@@ -302,8 +308,8 @@ export async function diffInSession(
   });
   result.corpus = {
     generated: generated.total,
-    tests: countRequests(testInputs),
-    recorded: countRequests(recorded.inputs),
+    tests: countRequests(input.tests),
+    recorded: countRequests(input.recorded),
     evaluations,
     pruned: generated.pruned + skipped,
     generationMs: started - generationStarted,
@@ -313,10 +319,13 @@ export async function diffInSession(
   result.newAccess = grouped.newAccess;
   result.removedAccess = grouped.removedAccess;
   result.risks = await findRisks(grouped.newAccess, {
-    policy: headLoaded?.policy,
+    policy: input.head,
     statements: headDocs.statements,
   });
-  return result;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /**

@@ -2,6 +2,7 @@ import {
   compilePolicyData,
   type PolicyDocument,
   PolicyLoadError,
+  type PolicyLocation,
   type PolicyWarning,
 } from "@keycard/engine";
 import { JsonSyntaxError, type LocatedJson, lineOf, parseLocatedJson } from "./json-locate.js";
@@ -48,6 +49,22 @@ export function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
   }
   return JSON.stringify(value);
+}
+
+/** The statement index, Sid and element a located problem names. */
+function statementFields(
+  document: unknown,
+  location: PolicyLocation | undefined,
+): Pick<Finding, "statementIndex" | "sid" | "element"> {
+  const index = location?.statementIndex;
+  const raw = (document as { Statement?: unknown } | null)?.Statement;
+  const statement = index === undefined ? undefined : Array.isArray(raw) ? raw[index] : raw;
+  const sid = (statement as { Sid?: unknown } | undefined)?.Sid;
+  return {
+    ...(index !== undefined ? { statementIndex: index } : {}),
+    ...(typeof sid === "string" && sid ? { sid } : {}),
+    ...(location?.element ? { element: location.element } : {}),
+  };
 }
 
 /** The path of the element a load error names, for finding its line. */
@@ -118,6 +135,7 @@ export function readSideDocuments(set: PolicySetFiles, displayDir: string): Side
           message: error.message,
           file: repoPath,
           line: lineOf(located, elementPath(error)) ?? 1,
+          ...statementFields(located.value, error.location),
         });
         continue;
       }
@@ -178,6 +196,7 @@ export function warningFindings(
       message: warning.message,
       file,
       ...(line !== undefined ? { line } : {}),
+      ...(located ? statementFields(located.value, warning.location) : {}),
     };
   });
 }

@@ -3,6 +3,7 @@ export type AccessDiffErrorCode =
   | "ToolNotFound"
   | "ToolFailed"
   | "ToolTimeout"
+  | "ToolOutOfMemory"
   | "GitFailed"
   | "LibraryNotFound"
   | "InvalidOptions";
@@ -22,7 +23,21 @@ export class AccessDiffError extends Error {
   }
 }
 
-/** Turns anything thrown into an Error, so messages can always be read. @internal */
+/**
+ * Turns anything thrown into an Error whose message can be shown. Some libraries throw plain
+ * objects (the opa-wasm SDK does); their `message` is kept rather than printed as
+ * `[object Object]`, and the original is the cause.
+ * @public
+ */
 export function asError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(String(thrown));
+  if (thrown instanceof Error) return thrown;
+  const message = (thrown as { message?: unknown } | null)?.message;
+  if (typeof message === "string") return new Error(message, { cause: thrown });
+  let text: string;
+  try {
+    text = typeof thrown === "string" ? thrown : (JSON.stringify(thrown) ?? String(thrown));
+  } catch {
+    text = String(thrown);
+  }
+  return new Error(text, { cause: thrown });
 }

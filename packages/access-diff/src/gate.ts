@@ -2,7 +2,7 @@ import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, normalize } from "node:path";
 import type { CorpusLimits } from "./corpus.js";
 import { diffInSession } from "./diff.js";
-import { AccessDiffError } from "./errors.js";
+import { AccessDiffError, asError } from "./errors.js";
 import { changedPaths, materialize, resolveCommit } from "./git.js";
 import { declaresLibrary, isEmptySet, readPolicySet } from "./policy-set.js";
 import { ALL_FAIL_ON, buildReport, DEFAULT_APPROVAL_LABEL } from "./report.js";
@@ -114,6 +114,60 @@ async function readRegalConfig(
     }
   }
   return undefined;
+}
+
+/**
+ * Diffs one set, turning anything that stops it (a tool over its time or memory limit, input
+ * that exhausts a reader) into an error finding on that set: the gate then fails with a
+ * comment that says what happened, instead of aborting the run. A missing tool or git failure
+ * still stops the gate, since it says nothing about the pull request.
+ */
+async function guardedDiff(
+  name: string,
+  work: () => Promise<PolicySetDiff>,
+): Promise<PolicySetDiff> {
+  try {
+    return await work();
+  } catch (thrown) {
+    if (
+      thrown instanceof AccessDiffError &&
+      (thrown.code === "ToolNotFound" || thrown.code === "GitFailed")
+    )
+      throw thrown;
+    const error = asError(thrown);
+    const rule =
+      thrown instanceof AccessDiffError
+        ? thrown.code
+        : error.name === "RangeError"
+          ? "TooComplex"
+          : "CheckFailed";
+    return {
+      name,
+      status: "modified",
+      findings: [
+        {
+          check: "build",
+          severity: "error",
+          rule,
+          message: `the gate could not check this policy set: ${error.message}`,
+        },
+      ],
+      tests: undefined,
+      newAccess: [],
+      removedAccess: [],
+      risks: [],
+      corpus: {
+        generated: 0,
+        tests: 0,
+        recorded: 0,
+        evaluations: 0,
+        pruned: 0,
+        generationMs: 0,
+        evaluationMs: 0,
+      },
+      notes: [],
+    };
+  }
 }
 
 async function pool<T, R>(
@@ -237,20 +291,22 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
         // A folder without policy documents or Rego (only a README, say) is not a policy set.
         if (isEmptySet(await readPolicySet(baseDir)) && isEmptySet(await readPolicySet(headDir)))
           return undefined;
-        const diff = await diffInSession(session, {
-          ...((await isDirectory(baseDir)) ? { base: baseDir } : {}),
-          ...((await isDirectory(headDir)) ? { head: headDir } : {}),
-          name: set,
-          library: {
-            ...(library.base ? { base: library.base } : {}),
-            ...(library.head ? { head: library.head } : {}),
-          },
-          ...(options.coverageThreshold !== undefined
-            ? { coverageThreshold: options.coverageThreshold }
-            : {}),
-          ...(regalConfig !== undefined ? { regalConfig } : {}),
-          ...(options.limits ? { limits: options.limits } : {}),
-        });
+        const diff = await guardedDiff(set, async () =>
+          diffInSession(session, {
+            ...((await isDirectory(baseDir)) ? { base: baseDir } : {}),
+            ...((await isDirectory(headDir)) ? { head: headDir } : {}),
+            name: set,
+            library: {
+              ...(library.base ? { base: library.base } : {}),
+              ...(library.head ? { head: library.head } : {}),
+            },
+            ...(options.coverageThreshold !== undefined
+              ? { coverageThreshold: options.coverageThreshold }
+              : {}),
+            ...(regalConfig !== undefined ? { regalConfig } : {}),
+            ...(options.limits ? { limits: options.limits } : {}),
+          }),
+        );
         progress(
           `${set}: ${diff.newAccess.length} new, ${diff.removedAccess.length} removed, ${diff.risks.length} risks, ${diff.findings.length} findings`,
         );

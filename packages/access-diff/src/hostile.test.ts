@@ -129,12 +129,26 @@ describe("a Regal configuration", () => {
 });
 
 describe("custom Rego the WebAssembly runtime cannot run", () => {
-  it("fails the gate when the head's bundle cannot evaluate a request", async () => {
+  it("refuses a builtin OPA has and the WebAssembly runtime lacks, by name", async () => {
     const rule =
       'package keycard.custom.clock\n\ndeny contains "late" if {\n\tcount(crypto.x509.parse_certificates("x")) > 0\n\tinput.request.action == "s3:PutObject"\n}\n';
     const repo = tempRepo(
       { "policies/orders/orders.json": iam(read) },
       { "policies/orders/clock.rego": rule },
+    );
+    const report = await gate(repo, repo.head, true);
+    expect(report.verdict).toBe("fail");
+    const build = report.sets[0]?.findings.find((f) => f.rule === "BuildFailed");
+    expect(build?.message).toMatch(/crypto\.x509\.parse_certificates/);
+  });
+
+  it("fails the gate when the head's bundle cannot evaluate a request", async () => {
+    // Compiles and passes opa check, then fails every evaluation with a conflict.
+    const rule =
+      'package keycard.custom.clash\n\nlevel = 1 if input.request.action\n\nlevel = 2 if input.request.action\n\ndeny contains "clash" if level == 3\n';
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      { "policies/orders/clash.rego": rule },
     );
     const report = await gate(repo, repo.head, true);
     expect(report.verdict).toBe("fail");

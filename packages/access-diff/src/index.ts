@@ -5,20 +5,31 @@
  */
 
 export { ANNOTATIONS_PER_LEVEL, type Annotation, toAnnotations } from "./annotations.js";
-export { FORBIDDEN_BUILTINS, writeCapabilitiesFile } from "./capabilities.js";
+export {
+  type BuildOptions,
+  type BuiltBundle,
+  buildPolicyBundle,
+  loadPolicySet,
+} from "./build-set.js";
+export { FORBIDDEN_BUILTINS } from "./capabilities.js";
+export { DEFAULT_COVERAGE_THRESHOLD } from "./check.js";
+export { type CheckOptions, checkPolicySet, type PolicySetCheck } from "./check-set.js";
 export { type CorpusLimits, PROBE_PRINCIPAL, PROBE_REGION } from "./corpus.js";
 export { type DiffOptions, diffPolicySets } from "./diff.js";
-export { AccessDiffError, type AccessDiffErrorCode } from "./errors.js";
+export { AccessDiffError, type AccessDiffErrorCode, asError } from "./errors.js";
 export { logText } from "./escape.js";
 export { type GateOptions, runGate } from "./gate.js";
+export type { ModuleCoverage, SetCoverage, TestCase } from "./opa-results.js";
 export {
   jsonDepth,
   MAX_FILE_BYTES,
   MAX_JSON_DEPTH,
   type PolicySetFiles,
+  readPolicyPath,
   readPolicySet as readPolicySetFiles,
   type SetFile,
 } from "./policy-set.js";
+export { DEFAULT_REGAL_CONFIG } from "./regal-config.js";
 export { type MarkdownOptions, renderMarkdown } from "./render-markdown.js";
 export { renderTerminal, type TerminalOptions } from "./render-terminal.js";
 export {
@@ -31,7 +42,13 @@ export {
 export { reproducibleBundle } from "./reproducible.js";
 export { ESCALATION_METHODS, type EscalationMethod, type RiskSource } from "./risk-catalogue.js";
 export { type SarifLog, type SarifResult, type SarifRule, toSarif } from "./sarif.js";
-export type { ToolOptions } from "./tools.js";
+export {
+  DEFAULT_MEMORY_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  resolveTools,
+  type ToolOptions,
+  type Tools,
+} from "./tools.js";
 export type {
   AccessChange,
   CheckName,
@@ -51,3 +68,4 @@ export type {
   TestResults,
   VerdictReason,
 } from "./types.js";
+export { wasmBuiltins } from "./wasm-builtins.js";

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { lstat, readdir, readFile } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 import type { Finding } from "./types.js";
 
 /** A file of a policy set, read into memory. @public */
@@ -70,6 +70,28 @@ function problem(file: string, rule: string, message: string): Finding {
   return { check: "build", severity: "error", rule, message, file };
 }
 
+function tooLarge(file: string, size: number): Finding {
+  return problem(
+    file,
+    "FileTooLarge",
+    `is ${size} bytes, over the limit of ${MAX_FILE_BYTES}: split it into smaller files`,
+  );
+}
+
+/** A set with no files, at `dir`. @internal */
+export function emptySet(dir: string): PolicySetFiles {
+  return {
+    dir,
+    documents: [],
+    boundaries: [],
+    modules: [],
+    tests: [],
+    data: [],
+    recorded: [],
+    problems: [],
+  };
+}
+
 /** The `package` a Rego module declares, or undefined. @internal */
 export function declaredPackage(text: string): string | undefined {
   return /^\s*package\s+([A-Za-z0-9_.[\]"]+)/m.exec(text)?.[1];
@@ -114,18 +136,27 @@ function contentProblems(path: string, name: string, text: string): Finding[] {
     }
   }
   if (name === "data.json") {
+    // OPA puts a folder's data.json under the folder's path: keycard/data.json would be
+    // data.keycard, which only the build writes.
+    if (path.split("/")[0] === "keycard") {
+      return [
+        problem(
+          path,
+          "ReservedDataKey",
+          "data.json in a folder named keycard sets keycard's own data, which keycard build writes itself",
+        ),
+      ];
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
       return [problem(path, "MalformedData", "data.json is not valid JSON")];
     }
-    if (
-      typeof value === "object" &&
-      value !== null &&
-      !Array.isArray(value) &&
-      "keycard" in value
-    ) {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return [problem(path, "MalformedData", "data.json must hold a JSON object")];
+    }
+    if ("keycard" in value) {
       return [
         problem(
           path,
@@ -170,16 +201,7 @@ export function isBoundaryPath(path: string): boolean {
  * @public
  */
 export async function readPolicySet(dir: string): Promise<PolicySetFiles> {
-  const set: PolicySetFiles = {
-    dir,
-    documents: [],
-    boundaries: [],
-    modules: [],
-    tests: [],
-    data: [],
-    recorded: [],
-    problems: [],
-  };
+  const set = emptySet(dir);
   const paths: string[] = [];
   const links: string[] = [];
   await walk(dir, dir, paths, links);
@@ -217,19 +239,56 @@ export async function readPolicySet(dir: string): Promise<PolicySetFiles> {
     const info = await lstat(full);
     if (!info.isFile()) continue;
     if (info.size > MAX_FILE_BYTES) {
-      set.problems.push(
-        problem(
-          path,
-          "FileTooLarge",
-          `is ${info.size} bytes, over the limit of ${MAX_FILE_BYTES}: split it into smaller files`,
-        ),
-      );
+      set.problems.push(tooLarge(path, info.size));
       continue;
     }
     const text = await readFile(full, "utf8");
     if (bucket !== set.recorded) set.problems.push(...contentProblems(path, name, text));
     bucket.push({ path, text });
   }
+  return set;
+}
+
+/**
+ * Reads what a command was pointed at: a policy-set directory, or a single IAM JSON document
+ * (read as a set of that one file, with the same checks). Undefined when nothing is there. A
+ * symbolic link is read as a set holding one refused link.
+ * @public
+ */
+export async function readPolicyPath(path: string): Promise<PolicySetFiles | undefined> {
+  let info: Awaited<ReturnType<typeof lstat>>;
+  try {
+    info = await lstat(path);
+  } catch {
+    return undefined;
+  }
+  if (info.isDirectory()) return readPolicySet(path);
+  const dir = dirname(path);
+  const name = basename(path);
+  const set = emptySet(dir);
+  if (info.isSymbolicLink()) {
+    set.problems.push(
+      problem(
+        name,
+        "SymbolicLink",
+        "is a symbolic link: give the policy set's own directory or file",
+      ),
+    );
+    return set;
+  }
+  if (!info.isFile() || !name.endsWith(".json") || DATA_NAMES.has(name)) {
+    set.problems.push(
+      problem(name, "NotAPolicySet", "is neither a policy-set directory nor an IAM JSON document"),
+    );
+    return set;
+  }
+  if (info.size > MAX_FILE_BYTES) {
+    set.problems.push(tooLarge(name, info.size));
+    return set;
+  }
+  const text = await readFile(path, "utf8");
+  set.problems.push(...contentProblems(name, name, text));
+  (isBoundaryPath(name) ? set.boundaries : set.documents).push({ path: name, text });
   return set;
 }
 

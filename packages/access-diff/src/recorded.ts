@@ -1,5 +1,5 @@
-import type { EvaluationInput } from "@keycard/engine";
-import type { SetFile } from "./policy-set.js";
+import { ENTRYPOINT, type EvaluationInput } from "@keycard/engine";
+import { jsonDepth, MAX_JSON_DEPTH, type SetFile } from "./policy-set.js";
 import { toEvaluationInput } from "./test-inputs.js";
 import type { Finding } from "./types.js";
 
@@ -22,24 +22,32 @@ export function readRecorded(
     for (const [index, line] of file.text.split("\n").entries()) {
       if (!line.trim()) continue;
       if (lines++ >= MAX_RECORDED_LINES) return { inputs, findings };
+      const skipped = (message: string): Finding => ({
+        check: "iam",
+        severity: "warning",
+        rule: "RecordedLine",
+        message,
+        file: displayDir ? `${displayDir}/${file.path}` : file.path,
+        line: index + 1,
+      });
+      // Every reader after this one recurses into the input: a line nested thousands deep
+      // would exhaust the stack, so it is skipped where it is read.
+      if (jsonDepth(line) > MAX_JSON_DEPTH) {
+        findings.push(
+          skipped(
+            `this decision-log line is nested more than ${MAX_JSON_DEPTH} levels deep and was not replayed`,
+          ),
+        );
+        continue;
+      }
       let entry: { path?: unknown; input?: unknown };
       try {
         entry = JSON.parse(line) as { path?: unknown; input?: unknown };
       } catch {
-        findings.push({
-          check: "iam",
-          severity: "warning",
-          rule: "RecordedLine",
-          message: "this decision-log line is not JSON and was not replayed",
-          file: displayDir ? `${displayDir}/${file.path}` : file.path,
-          line: index + 1,
-        });
+        findings.push(skipped("this decision-log line is not JSON and was not replayed"));
         continue;
       }
-      if (
-        typeof entry.path === "string" &&
-        entry.path.replace(/^\/+|\/+$/g, "") !== "keycard/authz/decision"
-      )
+      if (typeof entry.path === "string" && entry.path.replace(/^\/+|\/+$/g, "") !== ENTRYPOINT)
         continue;
       const input = toEvaluationInput(entry.input);
       if (input) inputs.push(input);

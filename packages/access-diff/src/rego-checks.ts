@@ -1,21 +1,21 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { AccessDiffError, asError } from "./errors.js";
+import { parseCoverage, parseTestCases, type TestCase } from "./opa-results.js";
 import type { PolicySetFiles } from "./policy-set.js";
-import { runTool, type Tools } from "./tools.js";
-import type { Finding, TestFailure, TestResults } from "./types.js";
+import { DEFAULT_REGAL_CONFIG } from "./regal-config.js";
+import { STAGED_LIBRARY, STAGED_SET } from "./stage.js";
+import { type RunResult, runTool, type Tools } from "./tools.js";
+import type { CheckName, Finding, TestFailure, TestResults } from "./types.js";
 
-/** Where a set's Rego was copied for checking, and how to name its files in findings. @internal */
+/** Where a set's Rego was staged for checking, and how to name its files in findings. @internal */
 export interface RegoWorkspace {
-  /** Directory holding the set's Rego modules, tests and data (nothing else). */
-  setDir: string;
-  /** Directory holding the library's non-test modules. */
-  libraryDir: string;
+  /** The staged workspace (see `stageSet`): `lib/` and `set/`, tests included. */
+  dir: string;
   /** Restricted capabilities file. */
   capabilities: string;
   /** Repository path of the set, prefixed to file names in findings. */
   displayDir: string;
-  /** Writable scratch directory (also HOME for the tools). */
-  scratch: string;
 }
 
 interface OpaLocation {
@@ -37,17 +37,43 @@ function parseJson<T>(...texts: string[]): T | undefined {
   return undefined;
 }
 
-/** Maps a file name printed by a tool back to the repository path, or undefined for library files. */
-function displayPath(workspace: RegoWorkspace, file: string | undefined): string | undefined {
+/**
+ * Maps a file name printed by a tool back to the repository path, or undefined for library
+ * files (findings there are the library's, which is trusted and not under review).
+ * @internal
+ */
+export function shownFile(workspace: RegoWorkspace, file: string | undefined): string | undefined {
   if (!file) return undefined;
   const normalized = file.replace(/\\/g, "/");
-  const setPrefix = `${workspace.setDir.replace(/\\/g, "/")}/`;
+  const absolute = `${join(workspace.dir, STAGED_SET).replace(/\\/g, "/")}/`;
   let inner: string | undefined;
-  if (normalized.startsWith(setPrefix)) inner = normalized.slice(setPrefix.length);
-  else if (normalized.startsWith("set/")) inner = normalized.slice(4);
-  else if (!normalized.startsWith("/") && !normalized.startsWith("lib/")) inner = normalized;
+  if (normalized.startsWith(absolute)) inner = normalized.slice(absolute.length);
+  else if (normalized.startsWith(`${STAGED_SET}/`)) inner = normalized.slice(STAGED_SET.length + 1);
   if (inner === undefined) return undefined;
   return workspace.displayDir ? `${workspace.displayDir}/${inner}` : inner;
+}
+
+/**
+ * Rewrites staged paths inside a tool's message to the paths the user knows: the set's files
+ * under `displayDir`, the library's as `<keycard library>/`.
+ * @internal
+ */
+export function shownToolText(text: string, displayDir: string, workspaceDir?: string): string {
+  const prefix = displayDir ? `${displayDir}/` : "";
+  const absolute = workspaceDir
+    ? text
+        .split(`${join(workspaceDir, STAGED_SET)}/`)
+        .join(`${STAGED_SET}/`)
+        .split(`${join(workspaceDir, STAGED_LIBRARY)}/`)
+        .join(`${STAGED_LIBRARY}/`)
+    : text;
+  return absolute
+    .replace(/(^|[\s"'(])set\//gm, `$1${prefix}`)
+    .replace(/(^|[\s"'(])lib\//gm, "$1<keycard library>/");
+}
+
+function shownText(workspace: RegoWorkspace, text: string): string {
+  return shownToolText(text, workspace.displayDir, workspace.dir);
 }
 
 function tail(text: string, max = 600): string {
@@ -56,7 +82,48 @@ function tail(text: string, max = 600): string {
 }
 
 function regoFiles(set: PolicySetFiles): string[] {
-  return [...set.modules, ...set.tests].map((f) => `set/${f.path}`);
+  return [...set.modules, ...set.tests].map((f) => `${STAGED_SET}/${f.path}`);
+}
+
+function run(tools: Tools, file: string, args: string[], workspace: RegoWorkspace) {
+  return runTool(file, args, {
+    cwd: workspace.dir,
+    timeoutMs: tools.timeoutMs,
+    memoryBytes: tools.memoryBytes,
+    home: workspace.dir,
+  });
+}
+
+/**
+ * Runs one check and turns a run that could not finish (a timeout, a memory limit, a crash)
+ * into a finding for that check, so one hostile file never aborts the gate. Only a missing
+ * tool stops everything: that is the environment's fault, not the pull request's.
+ * @internal
+ */
+export async function guarded<T>(
+  check: CheckName,
+  what: string,
+  work: () => Promise<T>,
+  fallback: (finding: Finding) => T,
+): Promise<T> {
+  try {
+    return await work();
+  } catch (thrown) {
+    if (thrown instanceof AccessDiffError && thrown.code === "ToolNotFound") throw thrown;
+    const error = asError(thrown);
+    const rule =
+      thrown instanceof AccessDiffError
+        ? thrown.code
+        : error.name === "RangeError"
+          ? "TooComplex"
+          : "CheckFailed";
+    return fallback({
+      check,
+      severity: "error",
+      rule,
+      message: `${what} could not finish: ${error.message}`,
+    });
+  }
 }
 
 /** `opa fmt --list`: every Rego file the formatter would change. @internal */
@@ -67,19 +134,15 @@ export async function checkFormat(
 ): Promise<Finding[]> {
   const files = regoFiles(set);
   if (files.length === 0) return [];
-  const result = await runTool(tools.opa, ["fmt", "--list", ...files], {
-    cwd: join(workspace.setDir, ".."),
-    timeoutMs: tools.timeoutMs,
-    home: workspace.scratch,
-  });
+  const result = await run(tools, tools.opa, ["fmt", "--list", ...files], workspace);
   const findings: Finding[] = [];
   for (const line of result.stdout.split("\n")) {
-    const file = displayPath(workspace, line.trim());
+    const file = shownFile(workspace, line.trim());
     if (!line.trim() || !file) continue;
     findings.push({
       check: "fmt",
       severity: "error",
-      rule: "opa-fmt",
+      rule: "NotFormatted",
       file,
       line: 1,
       message: "not formatted: run `opa fmt -w` on this file",
@@ -89,8 +152,8 @@ export async function checkFormat(
     findings.push({
       check: "fmt",
       severity: "error",
-      rule: "opa-fmt",
-      message: `opa fmt failed: ${tail(result.stderr)}`,
+      rule: "NotFormatted",
+      message: `opa fmt failed: ${shownText(workspace, tail(result.stderr))}`,
     });
   }
   return findings;
@@ -103,7 +166,8 @@ export async function checkCompile(
   workspace: RegoWorkspace,
 ): Promise<Finding[]> {
   if (set.modules.length + set.tests.length === 0) return [];
-  const result = await runTool(
+  const result = await run(
+    tools,
     tools.opa,
     [
       "check",
@@ -112,10 +176,10 @@ export async function checkCompile(
       "json",
       "--capabilities",
       workspace.capabilities,
-      "lib",
-      "set",
+      STAGED_LIBRARY,
+      STAGED_SET,
     ],
-    { cwd: join(workspace.setDir, ".."), timeoutMs: tools.timeoutMs, home: workspace.scratch },
+    workspace,
   );
   if (result.code === 0) return [];
   const parsed = parseJson<{
@@ -126,16 +190,17 @@ export async function checkCompile(
       {
         check: "check",
         severity: "error",
-        message: `opa check failed: ${tail(result.stderr || result.stdout)}`,
+        rule: "CheckFailed",
+        message: `opa check failed: ${shownText(workspace, tail(result.stderr || result.stdout))}`,
       },
     ];
   }
   return parsed.errors.map((error) => {
-    const file = displayPath(workspace, error.location?.file);
+    const file = shownFile(workspace, error.location?.file);
     return {
       check: "check" as const,
       severity: "error" as const,
-      message: error.message,
+      message: shownText(workspace, error.message),
       ...(error.code ? { rule: error.code } : {}),
       ...(file ? { file } : {}),
       ...(file && error.location?.row ? { line: error.location.row } : {}),
@@ -144,29 +209,17 @@ export async function checkCompile(
   });
 }
 
-/** The Regal configuration used when the repository has none: the one keycard's own policies use. @internal */
-export const DEFAULT_REGAL_CONFIG = `rules:
-  idiomatic:
-    no-defined-entrypoint:
-      level: ignore
-    directory-package-mismatch:
-      level: ignore
-  imports:
-    unresolved-reference:
-      level: error
-      except-paths:
-        - data.keycard.policy
-        - data.keycard.policy.*
-        - data.keycard.custom
-        - data.keycard.custom.*
-  style:
-    opa-fmt:
-      level: ignore
-`;
+/** True when a Regal configuration would make Regal fetch or read something it names. */
+function reachesOut(config: string): boolean {
+  return /^\s*capabilities\s*:/m.test(config);
+}
 
 /**
- * `regal lint` on the copied set. The configuration file is copied alone, so custom Regal
- * rules a pull request might add (Rego that Regal would run) are never loaded.
+ * `regal lint` on the staged set, with the library beside it so imports of
+ * `data.keycard.authz` resolve as they do when the bundle is built; findings in the library
+ * are dropped (it is trusted and linted with itself). The configuration file is written
+ * alone, so custom Regal rules a pull request might add (Rego that Regal would run) are never
+ * loaded.
  * @internal
  */
 export async function checkLint(
@@ -178,19 +231,14 @@ export async function checkLint(
   if (set.modules.length + set.tests.length === 0) return { findings: [] };
   if (!tools.regal)
     return { findings: [], note: "Regal was not found, so Rego files were not linted" };
-  const configPath = join(workspace.scratch, "regal-config.yaml");
-  // A configuration may name capabilities by URL or file, which Regal would fetch or read:
-  // such a configuration is never used.
-  const refused = config !== undefined && /^\s*capabilities\s*:/m.test(config);
+  const configPath = join(workspace.dir, "regal-config.yaml");
+  const refused = config !== undefined && reachesOut(config);
   await writeFile(configPath, refused ? DEFAULT_REGAL_CONFIG : (config ?? DEFAULT_REGAL_CONFIG));
-  const result = await runTool(
+  const result: RunResult = await run(
+    tools,
     tools.regal,
-    ["lint", "--format", "json", "--config-file", configPath, "set"],
-    {
-      cwd: join(workspace.setDir, ".."),
-      timeoutMs: tools.timeoutMs,
-      home: workspace.scratch,
-    },
+    ["lint", "--format", "json", "--config-file", configPath, STAGED_LIBRARY, STAGED_SET],
+    workspace,
   );
   const parsed = parseJson<{
     violations?: Array<{
@@ -207,7 +255,8 @@ export async function checkLint(
         {
           check: "regal",
           severity: "error",
-          message: `regal lint failed: ${tail(result.stderr || result.stdout)}`,
+          rule: "LintFailed",
+          message: `regal lint failed: ${shownText(workspace, tail(result.stderr || result.stdout))}`,
         },
       ],
     };
@@ -218,35 +267,79 @@ export async function checkLint(
           note: "The Regal configuration sets capabilities, which Regal would fetch or read, so the default configuration was used",
         }
       : {}),
-    findings: (parsed.violations ?? []).map((v) => {
-      const file = displayPath(workspace, v.location?.file);
-      return {
-        check: "regal" as const,
-        severity: v.level === "error" ? ("error" as const) : ("warning" as const),
-        rule: v.category ? `${v.category}/${v.title}` : v.title,
-        message: v.description,
-        ...(file ? { file } : {}),
-        ...(file && v.location?.row ? { line: v.location.row } : {}),
-        ...(file && v.location?.col ? { column: v.location.col } : {}),
-      };
+    findings: (parsed.violations ?? []).flatMap((v) => {
+      const file = shownFile(workspace, v.location?.file);
+      if (!file) return [];
+      return [
+        {
+          check: "regal" as const,
+          severity: v.level === "error" ? ("error" as const) : ("warning" as const),
+          rule: v.category ? `${v.category}/${v.title}` : v.title,
+          message: v.description,
+          file,
+          ...(v.location?.row ? { line: v.location.row } : {}),
+          ...(v.location?.col ? { column: v.location.col } : {}),
+        },
+      ];
     }),
   };
 }
 
-interface OpaTestResult {
-  location?: OpaLocation;
-  package?: string;
-  name?: string;
-  fail?: boolean;
-  error?: { message?: string; code?: string };
-  skip?: boolean;
+function emptyResults(threshold: number): TestResults {
+  return {
+    passed: 0,
+    failed: 0,
+    skipped: 0,
+    coverage: undefined,
+    threshold,
+    failures: [],
+    cases: [],
+    modules: [],
+  };
 }
 
-interface CoverageReport {
-  files?: Record<string, { covered_lines?: number; not_covered_lines?: number }>;
+/** Counts a test run into the results and adds a finding per failing test. */
+function recordCases(
+  cases: TestCase[],
+  workspace: RegoWorkspace,
+  results: TestResults,
+  findings: Finding[],
+): void {
+  for (const test of cases) {
+    const file = shownFile(workspace, test.file);
+    const message = test.message ? shownText(workspace, test.message) : undefined;
+    results.cases?.push({ ...test, file, ...(message ? { message } : {}) });
+    if (test.outcome === "skip") results.skipped += 1;
+    else if (test.outcome === "pass") results.passed += 1;
+    else {
+      results.failed += 1;
+      const dot = test.name.lastIndexOf(".");
+      const failure: TestFailure = {
+        name: test.name.slice(dot + 1),
+        package: dot > 0 ? test.name.slice(0, dot) : "",
+        ...(file ? { file } : {}),
+        ...(file && test.line ? { line: test.line } : {}),
+        ...(message ? { message } : {}),
+      };
+      results.failures.push(failure);
+      findings.push({
+        check: "tests",
+        severity: "error",
+        rule: "TestFailed",
+        message: `${test.name} ${test.outcome === "error" ? `errored: ${message ?? ""}` : "failed"}`,
+        ...(file ? { file } : {}),
+        ...(failure.line ? { line: failure.line } : {}),
+      });
+    }
+  }
 }
 
-/** `opa test`, then `opa test --coverage` for the share of the set's own lines covered. @internal */
+/**
+ * `opa test`, then `opa test --coverage` for the share of the set's own lines covered, with
+ * the restricted capabilities and an evaluation timeout. Coverage under `threshold` is an
+ * error, and a set with Rego modules but no line any test reaches counts as 0 %.
+ * @internal
+ */
 export async function runTests(
   tools: Tools,
   set: PolicySetFiles,
@@ -260,96 +353,56 @@ export async function runTests(
     "--timeout",
     `${Math.max(1, Math.round(tools.timeoutMs / 1000))}s`,
   ];
-  const options = {
-    cwd: join(workspace.setDir, ".."),
-    timeoutMs: tools.timeoutMs,
-    home: workspace.scratch,
-  };
-  const run = await runTool(
-    tools.opa,
-    ["test", "--format", "json", ...common, "lib", "set"],
-    options,
-  );
-  const parsed = parseJson<OpaTestResult[]>(run.stdout);
-  const results: TestResults = {
-    passed: 0,
-    failed: 0,
-    skipped: 0,
-    coverage: undefined,
-    threshold,
-    failures: [],
-  };
+  const results = emptyResults(threshold);
   const findings: Finding[] = [];
-  if (!Array.isArray(parsed)) {
+  const tested = await run(
+    tools,
+    tools.opa,
+    ["test", "--format", "json", ...common, STAGED_LIBRARY, STAGED_SET],
+    workspace,
+  );
+  const cases = parseTestCases(tested.stdout);
+  if (!cases) {
     // Nothing to report per test: the modules do not compile (opa check says where) or there are no tests.
-    const message = tail(run.stderr || run.stdout);
-    if (run.code !== 0 && !/no tests? found/i.test(message)) {
+    const message = shownText(workspace, tail(tested.stderr || tested.stdout));
+    if (tested.code !== 0 && !/no tests? found/i.test(message)) {
       results.failed = 1;
       results.failures.push({ name: "(tests did not run)", package: "", message });
       findings.push({
         check: "tests",
         severity: "error",
+        rule: "TestsDidNotRun",
         message: `opa test did not run: ${message}`,
       });
     }
-  } else {
-    for (const test of parsed) {
-      if (test.skip) results.skipped += 1;
-      else if (test.fail || test.error) {
-        results.failed += 1;
-        const file = displayPath(workspace, test.location?.file);
-        const failure: TestFailure = {
-          name: test.name ?? "(unnamed)",
-          package: (test.package ?? "").replace(/^data\./, ""),
-          ...(file ? { file } : {}),
-          ...(file && test.location?.row ? { line: test.location.row } : {}),
-          ...(test.error?.message ? { message: test.error.message } : {}),
-        };
-        results.failures.push(failure);
-        findings.push({
-          check: "tests",
-          severity: "error",
-          rule: "test-failed",
-          message: `${failure.package}.${failure.name} ${test.error ? `errored: ${test.error.message ?? ""}` : "failed"}`,
-          ...(file ? { file } : {}),
-          ...(failure.line ? { line: failure.line } : {}),
-        });
-      } else results.passed += 1;
-    }
-  }
-  if (set.modules.length > 0) {
-    const covered = await runTool(
-      tools.opa,
-      ["test", "--coverage", "--format", "json", ...common, "lib", "set"],
-      options,
-    );
-    const report = parseJson<CoverageReport>(covered.stdout);
-    let hit = 0;
-    let missed = 0;
-    for (const [file, stats] of Object.entries(report?.files ?? {})) {
-      const normalized = file.replace(/\\/g, "/");
-      const inSet = normalized.startsWith("set/");
-      if (!inSet || normalized.endsWith("_test.rego")) continue;
-      hit += stats.covered_lines ?? 0;
-      missed += stats.not_covered_lines ?? 0;
-    }
-    results.coverage = hit + missed === 0 ? 0 : (hit / (hit + missed)) * 100;
-    if (results.coverage < threshold) {
-      findings.push({
-        check: "coverage",
-        severity: "error",
-        rule: "coverage",
-        message: `test coverage ${results.coverage.toFixed(1)}% is below the required ${threshold}%`,
-        ...(set.modules[0]
-          ? {
-              file: workspace.displayDir
-                ? `${workspace.displayDir}/${set.modules[0].path}`
-                : set.modules[0].path,
-              line: 1,
-            }
-          : {}),
-      });
-    }
+  } else recordCases(cases, workspace, results, findings);
+  if (set.modules.length === 0) return { results, findings };
+  const measured = await run(
+    tools,
+    tools.opa,
+    ["test", "--coverage", "--format", "json", ...common, STAGED_LIBRARY, STAGED_SET],
+    workspace,
+  );
+  const coverage = parseCoverage(measured.stdout, `${STAGED_SET}/`);
+  results.coverage = coverage?.percent ?? 0;
+  results.modules = (coverage?.modules ?? []).map((m) => ({
+    ...m,
+    file: shownFile(workspace, m.file) ?? m.file,
+  }));
+  if (results.coverage < threshold) {
+    const first = set.modules[0];
+    findings.push({
+      check: "coverage",
+      severity: "error",
+      rule: "CoverageBelowThreshold",
+      message: `test coverage ${results.coverage.toFixed(1)}% is below the required ${threshold}%`,
+      ...(first
+        ? {
+            file: workspace.displayDir ? `${workspace.displayDir}/${first.path}` : first.path,
+            line: 1,
+          }
+        : {}),
+    });
   }
   return { results, findings };
 }

@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { ENTRYPOINT } from "@keycard/engine";
 import { writeRestrictedCapabilities } from "./capabilities.js";
 import { AccessDiffError } from "./errors.js";
-import type { SetFile } from "./policy-set.js";
+import { emptySet, type PolicySetFiles, type SetFile } from "./policy-set.js";
+import { reproducibleBundle } from "./reproducible.js";
+import { type BundleDocument, STAGED_LIBRARY, STAGED_SET, stageSet } from "./stage.js";
 import { resolveTools, runTool, type ToolOptions, type Tools } from "./tools.js";
-import { readLibrary, writeFiles } from "./workspace.js";
 
 /** The keycard Rego library, read once. @internal */
 export interface PreparedLibrary {
@@ -86,16 +88,19 @@ export function prepareLibrary(session: DiffSession, dir: string): Promise<Prepa
 }
 
 /**
- * `opa build -t wasm` of a workspace holding `lib/` and optionally `set/`, with the
- * restricted capabilities. Returns the bundle bytes, or the compiler's message.
+ * `opa build -t wasm` of a staged workspace (see {@link stageSet}) with the restricted
+ * capabilities, made reproducible: the same set always gives the same bytes, with no
+ * temporary path inside. This is the one compiler `keycard build` and the gate share.
+ * Returns the bundle, or the compiler's message.
  * @internal
  */
-export async function buildBundle(
+export async function compileStaged(
   session: DiffSession,
   workspace: string,
-  withSet: boolean,
+  withSet = true,
 ): Promise<{ bundle: Uint8Array } | { error: string }> {
   const out = join(workspace, "bundle.tar.gz");
+  // Relative roots, run from the workspace: OPA stores the paths it is given.
   const result = await runTool(
     session.tools.opa,
     [
@@ -103,30 +108,68 @@ export async function buildBundle(
       "-t",
       "wasm",
       "-e",
-      "keycard/authz/decision",
+      ENTRYPOINT,
       "--capabilities",
       session.capabilities,
       "--ignore",
       "*_test.rego",
       "-o",
       out,
-      "lib",
-      ...(withSet ? ["set"] : []),
+      STAGED_LIBRARY,
+      ...(withSet ? [STAGED_SET] : []),
     ],
-    { cwd: workspace, timeoutMs: session.tools.timeoutMs, home: workspace },
+    {
+      cwd: workspace,
+      timeoutMs: session.tools.timeoutMs,
+      memoryBytes: session.tools.memoryBytes,
+      home: workspace,
+    },
   );
   if (result.code !== 0) return { error: (result.stderr || result.stdout).trim() };
-  return { bundle: await readFile(out) };
+  return { bundle: reproducibleBundle(await readFile(out)) };
 }
 
-/** The library alone, compiled once per distinct library content. @internal */
+/**
+ * Stages a set with its valid documents and compiles it: the bundle `keycard build` writes,
+ * byte for byte.
+ * @internal
+ */
+export async function buildSetBundle(
+  session: DiffSession,
+  library: PreparedLibrary,
+  set: PolicySetFiles,
+  documents: ReadonlyArray<BundleDocument>,
+): Promise<{ bundle: Uint8Array } | { error: string }> {
+  const workspace = await scratchDir(session, "bundle");
+  await stageSet(workspace, {
+    library: library.files,
+    set,
+    documents,
+    tests: false,
+    compiled: false,
+  });
+  return compileStaged(session, workspace);
+}
+
+/**
+ * The library alone, compiled once per distinct library content. Its `policy.wasm` is the one
+ * `keycard build` produces for a set without custom Rego (the set's documents are data, not
+ * code), so IAM-only sets load it with their documents instead of compiling each set.
+ * @internal
+ */
 export function libraryBundle(session: DiffSession, library: PreparedLibrary): Promise<Uint8Array> {
   let pending = session.libraryBundles.get(library.fingerprint);
   if (!pending) {
     pending = (async () => {
       const workspace = await scratchDir(session, "library");
-      await writeFiles(join(workspace, "lib"), library.files);
-      const built = await buildBundle(session, workspace, false);
+      await stageSet(workspace, {
+        library: library.files,
+        set: emptySet(""),
+        documents: [],
+        tests: false,
+        compiled: false,
+      });
+      const built = await compileStaged(session, workspace, false);
       if ("error" in built) {
         throw new AccessDiffError(
           "ToolFailed",
@@ -140,4 +183,27 @@ export function libraryBundle(session: DiffSession, library: PreparedLibrary): P
     session.libraryBundles.set(library.fingerprint, pending);
   }
   return pending;
+}
+
+/** Reads the non-test Rego modules of a library directory (no links followed). */
+async function readLibrary(dir: string): Promise<SetFile[]> {
+  const files: SetFile[] = [];
+  const visit = async (current: string) => {
+    for (const entry of await readdir(current, { withFileTypes: true })) {
+      const full = join(current, entry.name);
+      if (entry.isDirectory() && !entry.name.startsWith(".")) await visit(full);
+      else if (
+        entry.isFile() &&
+        entry.name.endsWith(".rego") &&
+        !entry.name.endsWith("_test.rego")
+      ) {
+        files.push({
+          path: relative(dir, full).split(sep).join("/"),
+          text: await readFile(full, "utf8"),
+        });
+      }
+    }
+  };
+  await visit(dir);
+  return files.sort((a, b) => (a.path < b.path ? -1 : 1));
 }

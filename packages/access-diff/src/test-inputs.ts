@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { ContextValue, EvaluationInput, PrincipalInfo } from "@keycard/engine";
 import type { PolicySetFiles } from "./policy-set.js";
+import { STAGED_SET } from "./stage.js";
 import { runTool, type Tools } from "./tools.js";
 
 interface AstTerm {
@@ -117,11 +118,16 @@ export async function extractTestInputs(
 ): Promise<EvaluationInput[]> {
   const inputs: EvaluationInput[] = [];
   for (const test of set.tests) {
-    const result = await runTool(tools.opa, ["parse", "--format", "json", join("set", test.path)], {
-      cwd: workspaceDir,
-      timeoutMs: tools.timeoutMs,
-      home: scratch,
-    });
+    const result = await runTool(
+      tools.opa,
+      ["parse", "--format", "json", join(STAGED_SET, test.path)],
+      {
+        cwd: workspaceDir,
+        timeoutMs: tools.timeoutMs,
+        memoryBytes: tools.memoryBytes,
+        home: scratch,
+      },
+    );
     if (result.code !== 0) continue;
     let ast: unknown;
     try {

@@ -1,4 +1,5 @@
 import type { ContextValue, PrincipalInfo } from "@keycard/engine";
+import type { ModuleCoverage, TestCase } from "./opa-results.js";
 
 /** How serious a finding is; `error` makes the policy set invalid. @public */
 export type Severity = "error" | "warning" | "notice";
@@ -17,6 +18,12 @@ export interface Finding {
   column?: number;
   /** Rule or error code, for example `InvalidArn` or `idiomatic/no-defined-entrypoint`. */
   rule?: string;
+  /** For an IAM finding: the statement's position in its document. */
+  statementIndex?: number;
+  /** For an IAM finding: the statement's Sid. */
+  sid?: string;
+  /** For an IAM finding: the element at fault, for example `Condition.StringEqualz`. */
+  element?: string;
 }
 
 /** A failing Rego test. @public */
@@ -37,6 +44,10 @@ export interface TestResults {
   coverage: number | undefined;
   threshold: number;
   failures: TestFailure[];
+  /** Every test, with its outcome and the repository path of its file. */
+  cases?: TestCase[];
+  /** Coverage of each of the set's modules, with the lines no test reached. */
+  modules?: ModuleCoverage[];
 }
 
 /** Where a request of the corpus came from. @public */
@@ -152,6 +163,11 @@ export interface PolicySetDiff {
    * Custom Rego can grant access of unknown extent, so these need approval like new access.
    */
   customRego?: string[];
+  /**
+   * SHA-256 of the head's bundle, for a set with custom Rego: the gate evaluated these exact
+   * bytes, which `keycard build` of the same commit also produces.
+   */
+  bundleSha256?: string;
   /** Things a reviewer should know, such as a base version that did not compile. */
   notes: string[];
 }

@@ -44,8 +44,3 @@ export class CliError extends Error {
     this.verb = options.verb;
   }
 }
-
-/** Turns anything thrown into an Error, so a message can always be printed. @internal */
-export function asError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(String(thrown));
-}

@@ -1,13 +1,17 @@
+import { readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import {
   ALL_FAIL_ON,
   DEFAULT_APPROVAL_LABEL,
+  DEFAULT_COVERAGE_THRESHOLD,
+  DEFAULT_TIMEOUT_MS,
   type FailOn,
   parseFailOn,
   type ToolOptions,
 } from "@keycard/access-diff";
 import { CliError } from "./errors.js";
 import type { CliIo } from "./io.js";
-import { findOpa } from "./opa.js";
+import { requireOpa, toolOptions } from "./tools.js";
 
 /** Flags `diff` and `gate` share with the GitHub Action's inputs. @internal */
 export const gateFlags = {
@@ -25,7 +29,7 @@ export const gateFlags = {
 /** Help text for {@link gateFlags}, shared by both verbs. @internal */
 export const GATE_FLAGS_HELP = `      --fail-on <checks>          checks that fail: invalid, tests, new-access, escalation
                                   (comma-separated; default: all four)
-      --coverage-threshold <pct>  minimum Rego test coverage of a set (default: 80)
+      --coverage-threshold <pct>  minimum Rego test coverage of a set (default: ${DEFAULT_COVERAGE_THRESHOLD})
       --approved                  treat the change as approved, as the action does when
                                   the pull request carries the approval label
       --approval-label <name>     the label named in the output (default: ${DEFAULT_APPROVAL_LABEL})
@@ -34,7 +38,7 @@ export const GATE_FLAGS_HELP = `      --fail-on <checks>          checks that fa
       --opa <path>                the OPA CLI (default: $OPA_PATH, then opa on PATH)
       --regal <path>              the Regal CLI (default: $REGAL_PATH, then regal on PATH;
                                   linting is skipped without it)
-      --timeout-seconds <n>       longest a single OPA or Regal run may take (default: 120)
+      --timeout-seconds <n>       longest a single OPA or Regal run may take (default: ${DEFAULT_TIMEOUT_MS / 1000})
       --json                      print the full report as JSON`;
 
 /** The parsed values of {@link gateFlags}. @internal */
@@ -92,16 +96,57 @@ export async function gateSettings(
     }
     failOn = parsed.failOn;
   }
-  const regal = values.regal ?? (io.env.REGAL_PATH || undefined);
+  await requireOpa(values, io);
+  const timeoutSeconds = number(
+    verb,
+    "--timeout-seconds",
+    values["timeout-seconds"],
+    DEFAULT_TIMEOUT_MS / 1000,
+    86_400,
+  );
   return {
     failOn,
-    coverageThreshold: number(verb, "--coverage-threshold", values["coverage-threshold"], 80, 100),
+    coverageThreshold: number(
+      verb,
+      "--coverage-threshold",
+      values["coverage-threshold"],
+      DEFAULT_COVERAGE_THRESHOLD,
+      100,
+    ),
     approved: values.approved ?? false,
     approvalLabel: values["approval-label"] ?? DEFAULT_APPROVAL_LABEL,
-    tools: {
-      opa: await findOpa(values.opa, io),
-      ...(regal ? { regal } : {}),
-      timeoutMs: number(verb, "--timeout-seconds", values["timeout-seconds"], 120, 86_400) * 1000,
-    },
+    tools: toolOptions(values, io, { timeoutMs: timeoutSeconds * 1000 }),
   };
+}
+
+/**
+ * The Regal settings the gate would use for a set: `--regal-config`, else the nearest
+ * `.regal/config.yaml` above the set, as the gate finds it in the repository. Without one,
+ * access-diff's default applies (the one the action ships).
+ * @internal
+ */
+export async function regalConfigFor(
+  set: string,
+  flag: string | undefined,
+  cwd: string,
+  verb: string,
+): Promise<string | undefined> {
+  if (flag !== undefined) {
+    try {
+      return await readFile(resolve(cwd, flag), "utf8");
+    } catch (cause) {
+      throw new CliError("InputError", `cannot read the Regal configuration ${flag}`, {
+        cause,
+        verb,
+      });
+    }
+  }
+  for (let dir = dirname(set); ; dir = dirname(dir)) {
+    try {
+      return await readFile(join(dir, ".regal", "config.yaml"), "utf8");
+    } catch {
+      // Not here; look one folder up.
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
 }

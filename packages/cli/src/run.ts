@@ -1,3 +1,4 @@
+import { asError } from "@keycard/access-diff";
 import { PolicyLoadError } from "@keycard/engine";
 import { IamMapError } from "@keycard/iam-map";
 import { type Command, type Context, eprintln, println } from "./command.js";
@@ -7,7 +8,7 @@ import { explainCommand } from "./commands/explain.js";
 import { gateCommand } from "./commands/gate.js";
 import { learnCommand } from "./commands/learn.js";
 import { testCommand } from "./commands/test.js";
-import { asError, CliError, ExitCode } from "./errors.js";
+import { CliError, ExitCode } from "./errors.js";
 import { type CliIo, colorEnabled, createStyle, processIo } from "./io.js";
 import { cliVersion } from "./version.js";
 

@@ -1,18 +1,22 @@
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { dirname, join, relative, resolve } from "node:path";
-import { reproducibleBundle, writeCapabilitiesFile } from "@keycard/access-diff";
-import { ENTRYPOINT, loadPolicy, type Policy } from "@keycard/engine";
+import { createHash } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { buildPolicyBundle, type Finding } from "@keycard/access-diff";
+import type { Policy } from "@keycard/engine";
 import { commonOptions, parseVerbArgs } from "../args.js";
 import { type Command, type Context, plural, printJson, println, shownPath } from "../command.js";
 import { CliError, ExitCode } from "../errors.js";
+import { reportFindings } from "../findings.js";
 import { findLibrary } from "../library.js";
-import { findOpa, runOpa } from "../opa.js";
-import { displayPath, type PolicySet, readPolicySet } from "../policy-set.js";
 import { withProgress } from "../progress.js";
-import { reportProblems } from "../report-problems.js";
-import { stage } from "../stage.js";
-import { readSigningRequest, SIGNING_HELP, signBuiltBundle, signingOptions } from "./sign-option.js";
-import { type Problem, type ValidDocument, validateSet, warningProblem } from "../validate.js";
+import { type SetPath, setPath } from "../set-path.js";
+import { requireOpa, type ToolFlags, toolOptions, withTools } from "../tools.js";
+import {
+  readSigningRequest,
+  SIGNING_HELP,
+  signBuiltBundle,
+  signingOptions,
+} from "./sign-option.js";
 
 const HELP = `Usage: keycard build <policy-set> [options]
 
@@ -35,94 +39,72 @@ Example:
 
 /** What `keycard build` produced, for `--json` and for the other verbs. @internal */
 export interface BuildResult {
-  bundle: string;
-  bytes: number;
+  /** The reproducible bundle: the bytes the gate evaluates for the same set. */
+  bytes: Uint8Array;
+  /** SHA-256 of {@link bytes}, as the gate's report names the bundle it judged. */
+  sha256: string;
   documents: string[];
   boundaries: string[];
   modules: string[];
   statements: number;
-  warnings: Problem[];
+  warnings: Finding[];
   /** The bundle, loaded: proof that the engine accepts it. */
   policy: Policy;
 }
 
+/** One line saying why a set did not build, after its findings are printed. */
+function failureSummary(set: SetPath, findings: ReadonlyArray<Finding>): string {
+  const shown = set.display;
+  const build = findings.find((f) => f.rule === "BuildFailed");
+  if (build) return build.message;
+  const refused = findings.filter((f) => f.check === "build");
+  if (refused.length > 0) {
+    return `${shown} holds ${plural(refused.length, "file")} keycard refuses (the pull-request gate refuses them too)`;
+  }
+  const invalid = new Set(findings.filter((f) => f.check === "iam").map((f) => f.file));
+  return `${shown} has ${plural(invalid.size, "invalid IAM document")}`;
+}
+
 /**
- * Validates a set and compiles it into a bundle at `output`. Shared with `explain`, which
- * needs a bundle whenever a set has custom Rego.
+ * Builds a set with access-diff's builder, the one the gate uses for the head of a pull
+ * request: same reader, stager and compiler, same bytes. Findings are printed and stop the
+ * build. Shared with `explain`, which needs a bundle whenever a set has custom Rego.
  * @internal
  */
 export async function buildBundle(
   context: Context,
-  set: PolicySet,
-  output: string,
-  options: { opa: string | undefined; verb: string; documents?: ValidDocument[] },
+  set: SetPath,
+  options: { tools: ToolFlags; verb: string },
 ): Promise<BuildResult> {
-  let documents = options.documents;
-  if (!documents) {
-    const validation = validateSet(set);
-    if (validation.problems.length > 0) {
-      reportProblems(context, validation.problems, "error");
-      throw new CliError(
-        "InvalidPolicy",
-        `${set.display} has ${plural(validation.problems.length, "invalid IAM document")}`,
-        { verb: options.verb },
-      );
-    }
-    documents = validation.documents;
-  }
-  const opa = await findOpa(options.opa, context.io);
-  const library = findLibrary();
-  const staged = await stage(
-    set,
-    { library, documents, tests: false, compiled: false },
-    options.verb,
+  const built = await withTools(options.tools, context.io, () =>
+    withProgress(context.io, `compiling ${set.display} with opa build`, () =>
+      buildPolicyBundle({
+        path: set.absolute,
+        name: set.name,
+        library: findLibrary(),
+        tools: toolOptions(options.tools, context.io),
+      }),
+    ),
   );
-  try {
-    await mkdir(dirname(output), { recursive: true });
-    const root = dirname(staged.setDir);
-    // The gate's capabilities: no network, nothing the WebAssembly runtime lacks.
-    const capabilities = await writeCapabilitiesFile(opa, root);
-    const unpacked = join(root, "bundle.tar.gz");
-    // Relative paths from the staging root, so no temporary path is stored in the bundle.
-    const args = ["build", "-t", "wasm", "-e", ENTRYPOINT, "--capabilities", capabilities];
-    const result = await withProgress(context.io, `compiling ${set.display} with opa build`, () =>
-      runOpa(
-        opa,
-        [...args, "-o", unpacked, relative(root, staged.libraryDir), relative(root, staged.setDir)],
-        root,
-      ),
+  if (!built.bundle || !built.policy) {
+    // A compiler failure is its own summary; everything else is listed, then summed up.
+    reportFindings(
+      context,
+      built.findings.filter((f) => f.rule !== "BuildFailed"),
     );
-    if (result.code === 0) {
-      await writeFile(output, reproducibleBundle(await readFile(unpacked)));
-    }
-    if (result.code !== 0) {
-      // OPA names files by the relative paths it was given; make them absolute to rewrite.
-      const absolute = `${result.stderr}${result.stdout}`
-        .replace(/(^|[\s"'])set\//gm, `$1${staged.setDir}/`)
-        .replace(/(^|[\s"'])keycard\//gm, `$1${staged.libraryDir}/`);
-      const detail = staged.rewritePaths(absolute).trim();
-      throw new CliError(
-        "InvalidPolicy",
-        `opa build could not compile ${set.display}:\n${detail}`,
-        {
-          verb: options.verb,
-        },
-      );
-    }
-  } finally {
-    await staged.cleanup();
+    throw new CliError("InvalidPolicy", failureSummary(set, built.findings), {
+      verb: options.verb,
+    });
   }
-  // Loading the bundle back proves it works with the engine and collects its warnings.
-  const policy = await loadPolicy({ bundle: output, cache: false });
   return {
-    bundle: output,
-    bytes: (await stat(output)).size,
-    documents: documents.filter((d) => !d.boundary).map((d) => d.name),
-    boundaries: documents.filter((d) => d.boundary).map((d) => d.name),
-    modules: set.modules.map((m) => m.path),
-    statements: policy.statementCount,
-    warnings: policy.warnings.map((w) => warningProblem(set, w)),
-    policy,
+    bytes: built.bundle,
+    sha256: createHash("sha256").update(built.bundle).digest("hex"),
+    documents: built.set.documents.map((d) => d.path),
+    boundaries: built.set.boundaries.map((d) => d.path),
+    modules: built.set.modules.map((m) => m.path),
+    statements: built.statements,
+    warnings: built.warnings,
+    policy: built.policy,
   };
 }
 
@@ -137,27 +119,32 @@ async function run(args: string[], context: Context): Promise<number> {
     println(context, HELP);
     return ExitCode.Ok;
   }
-  const [setPath, ...extra] = positionals;
-  if (!setPath) throw new CliError("UsageError", "give the policy set to build", { verb: "build" });
+  const [setArgument, ...extra] = positionals;
+  if (!setArgument)
+    throw new CliError("UsageError", "give the policy set to build", { verb: "build" });
   if (extra.length > 0)
     throw new CliError("UsageError", `unexpected argument ${extra[0]}`, { verb: "build" });
   const signing = await readSigningRequest(values, context.io.cwd, "build");
-  const set = await readPolicySet(setPath, context.io.cwd, "build");
+  const set = await setPath(setArgument, context.io.cwd, "build");
   const output = resolve(context.io.cwd, values.output ?? "bundle.tar.gz");
-  const result = await buildBundle(context, set, output, { opa: values.opa, verb: "build" });
+  await requireOpa(values, context.io);
+  const built = await buildBundle(context, set, { tools: values, verb: "build" });
+  await mkdir(dirname(output), { recursive: true });
+  await writeFile(output, built.bytes);
+  const { bytes, policy: _policy, ...result } = built;
   const signed = signing && (await signBuiltBundle(signing, output, "build"));
   const shownBundle = shownPath(context.io.cwd, output);
   if (values.json) {
-    const { policy: _policy, ...summary } = result;
     printJson(context, {
-      ...summary,
+      ...result,
+      bytes: bytes.length,
       bundle: shownBundle,
       set: set.display,
       ...(signed ? { signed } : {}),
     });
     return ExitCode.Ok;
   }
-  reportProblems(context, result.warnings, "warning");
+  reportFindings(context, result.warnings);
   const parts = [
     plural(result.documents.length, "IAM document"),
     ...(result.boundaries.length > 0
@@ -171,10 +158,13 @@ async function run(args: string[], context: Context): Promise<number> {
     `${context.out.green("✓")} built ${context.out.bold(shownBundle)} from ${set.display}: ${parts.join(", ")}`,
   );
   for (const module of result.modules)
-    println(context, `  ${context.out.dim("rego")} ${displayPath(set, module)}`);
+    println(context, `  ${context.out.dim("rego")} ${set.name ? `${set.name}/` : ""}${module}`);
   if (signed) {
     const revision = signed.revision ? `, revision ${signed.revision}` : "";
-    println(context, `  ${context.out.dim("signed")} ${signed.algorithm}, key id ${signed.keyId}${revision}`);
+    println(
+      context,
+      `  ${context.out.dim("signed")} ${signed.algorithm}, key id ${signed.keyId}${revision}`,
+    );
   }
   return ExitCode.Ok;
 }

@@ -1,10 +1,10 @@
-import { readFile, stat } from "node:fs/promises";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { stat } from "node:fs/promises";
+import { relative, resolve, sep } from "node:path";
 import { buildReport, diffPolicySets } from "@keycard/access-diff";
 import { commonOptions, parseVerbArgs } from "../args.js";
 import { type Command, type Context, println } from "../command.js";
 import { CliError, ExitCode } from "../errors.js";
-import { GATE_FLAGS_HELP, gateFlags, gateSettings } from "../gate-options.js";
+import { GATE_FLAGS_HELP, gateFlags, gateSettings, regalConfigFor } from "../gate-options.js";
 import { findLibrary } from "../library.js";
 import { withProgress } from "../progress.js";
 import { printReport } from "../render-report.js";
@@ -33,35 +33,6 @@ async function isDirectory(path: string): Promise<boolean> {
     return (await stat(path)).isDirectory();
   } catch {
     return false;
-  }
-}
-
-/**
- * The Regal settings the gate would use: the nearest `.regal/config.yaml` above the head
- * set. Without it, access-diff's defaults apply.
- */
-async function regalConfigFor(
-  head: string,
-  flag: string | undefined,
-  cwd: string,
-): Promise<string | undefined> {
-  if (flag !== undefined) {
-    try {
-      return await readFile(resolve(cwd, flag), "utf8");
-    } catch (cause) {
-      throw new CliError("InputError", `cannot read the Regal configuration ${flag}`, {
-        cause,
-        verb: "diff",
-      });
-    }
-  }
-  for (let dir = dirname(head); ; dir = dirname(dir)) {
-    try {
-      return await readFile(join(dir, ".regal", "config.yaml"), "utf8");
-    } catch {
-      // Not here; look one folder up.
-    }
-    if (dirname(dir) === dir) return undefined;
   }
 }
 
@@ -95,6 +66,7 @@ async function run(args: string[], context: Context): Promise<number> {
     hasHead ? head : base,
     values["regal-config"],
     context.io.cwd,
+    "diff",
   );
   const name = displayPath(context.io.cwd, head);
   const baseName = displayPath(context.io.cwd, base);

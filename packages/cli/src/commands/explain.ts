@@ -1,20 +1,23 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import type {
-  EvaluationInput,
-  MatchedStatement,
-  PrincipalInfo,
-  RequestDecision,
+import { loadPolicySet, type StatementRef } from "@keycard/access-diff";
+import {
+  type EvaluationInput,
+  loadPolicy,
+  type MatchedStatement,
+  type Policy,
+  type PrincipalInfo,
+  type RequestDecision,
 } from "@keycard/engine";
 import { type AuthorizationRequest, authorizationFor } from "@keycard/iam-map";
 import { commonOptions, parseVerbArgs, required } from "../args.js";
 import { type Command, type Context, plural, printJson, println } from "../command.js";
 import { CliError, ExitCode } from "../errors.js";
-import { lineOfPath } from "../json-position.js";
-import { loadSetPolicy } from "../load-set-policy.js";
-import { displayPath, type PolicySet } from "../policy-set.js";
-import { reportProblems } from "../report-problems.js";
-import { warningProblem } from "../validate.js";
+import { reportFindings } from "../findings.js";
+import { findLibrary } from "../library.js";
+import { withProgress } from "../progress.js";
+import { setPath } from "../set-path.js";
+import { type ToolFlags, toolOptions, withTools } from "../tools.js";
 
 const HELP = `Usage: keycard explain --policy <set> --service <service> --operation <operation> [options]
 
@@ -92,21 +95,63 @@ interface LocatedStatement extends MatchedStatement {
 }
 
 function locate(
-  set: PolicySet | undefined,
+  refs: ReadonlyArray<StatementRef>,
   matched: ReadonlyArray<MatchedStatement>,
 ): LocatedStatement[] {
   return matched.map((m) => {
-    const file = set && [...set.documents, ...set.boundaries].find((f) => f.path === m.document);
-    if (!set || !file) return { ...m };
-    let line: number | undefined;
-    try {
-      const single = !Array.isArray((JSON.parse(file.text) as { Statement?: unknown }).Statement);
-      line = lineOfPath(file.text, single ? ["Statement"] : ["Statement", m.statementIndex]);
-    } catch {
-      line = undefined;
-    }
-    return { ...m, file: displayPath(set, file), ...(line !== undefined ? { line } : {}) };
+    const ref = refs.find(
+      (r) => r.document === m.document && r.statementIndex === m.statementIndex,
+    );
+    if (!ref) return { ...m };
+    return { ...m, file: ref.file, ...(ref.line !== undefined ? { line: ref.line } : {}) };
   });
+}
+
+/** A loaded policy, and where its statements are written (none for a prebuilt bundle). */
+interface LoadedPolicy {
+  policy: Policy;
+  refs: StatementRef[];
+}
+
+/**
+ * Loads what `--policy` names: a bundle from `keycard build`, or a set (directory or single
+ * document) through access-diff, which builds a set with custom Rego as `keycard build` and
+ * the gate do. Invalid or refused files stop with their findings.
+ */
+async function loadExplained(
+  context: Context,
+  path: string,
+  tools: ToolFlags,
+  json: boolean,
+): Promise<LoadedPolicy> {
+  if (path.endsWith(".tar.gz")) {
+    return {
+      policy: await loadPolicy({ bundle: resolve(context.io.cwd, path), cache: false }),
+      refs: [],
+    };
+  }
+  const set = await setPath(path, context.io.cwd, "explain");
+  const loaded = await withTools(tools, context.io, () =>
+    withProgress(context.io, `loading ${set.display}`, () =>
+      loadPolicySet({
+        path: set.absolute,
+        name: set.name,
+        library: findLibrary(),
+        tools: toolOptions(tools, context.io),
+      }),
+    ),
+  );
+  if (!loaded.policy) {
+    reportFindings(context, loaded.findings);
+    const files = new Set(loaded.findings.map((f) => f.file ?? set.display));
+    throw new CliError(
+      "InvalidPolicy",
+      `${set.display} cannot be loaded: ${plural(files.size, "file")} with errors`,
+      { verb: "explain" },
+    );
+  }
+  if (!json) reportFindings(context, loaded.warnings);
+  return { policy: loaded.policy, refs: loaded.refs };
 }
 
 interface ExplainedRequest {
@@ -127,7 +172,7 @@ interface ExplainedRequest {
 function explainRequest(
   request: AuthorizationRequest,
   decision: RequestDecision | undefined,
-  set: PolicySet | undefined,
+  refs: ReadonlyArray<StatementRef>,
 ): ExplainedRequest {
   return {
     action: request.action,
@@ -135,7 +180,7 @@ function explainRequest(
     context: { ...(request.context ?? {}) },
     allow: decision?.allow ?? false,
     reason: decision?.reason ?? "no decision",
-    matched: locate(set, decision?.matched ?? []),
+    matched: locate(refs, decision?.matched ?? []),
     unknown: [...(decision?.unknown ?? [])],
     conditionFailures: [...(decision?.conditionFailures ?? [])],
     customDenies: [...(decision?.customDenies ?? [])],
@@ -242,27 +287,18 @@ async function run(args: string[], context: Context): Promise<number> {
       },
     );
   }
-  const { policy, set } = await loadSetPolicy(context, policyPath, {
-    opa: values.opa,
-    verb: "explain",
-  });
-  if (set && !values.json)
-    reportProblems(
-      context,
-      policy.warnings.map((w) => warningProblem(set, w)),
-      "warning",
-    );
+  const { policy, refs } = await loadExplained(context, policyPath, values, values.json ?? false);
 
   const evaluation: EvaluationInput = { principal, region, requests: mapped.requests };
   const decision =
     mapped.requests.length > 0
       ? policy.evaluate(evaluation)
       : { allow: true, requests: [] as RequestDecision[] };
-  const requests = mapped.requests.map((r, i) => explainRequest(r, decision.requests[i], set));
+  const requests = mapped.requests.map((r, i) => explainRequest(r, decision.requests[i], refs));
   // Checks AWS makes only in some server-side states are decided one by one: they must not
   // change the verdict on the call, but the reader should see whether they would pass.
   const alsoMayNeed = mapped.alsoMayNeed.map((r) =>
-    explainRequest(r, policy.evaluate({ principal, region, requests: [r] }).requests[0], set),
+    explainRequest(r, policy.evaluate({ principal, region, requests: [r] }).requests[0], refs),
   );
   const allow = decision.allow;
 

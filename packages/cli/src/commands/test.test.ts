@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   ordersDocument,
+  regalPath,
   runCli,
   tempDir,
   writeFiles,
@@ -99,8 +100,10 @@ test_other_region_denied if {
 }
 `,
     });
-    const result = await runCli(["test", "orders"], { cwd: dir });
+    // The pattern the README recommends passes every check the gate makes, Regal included.
+    const result = await runCli(["test", "orders"], { cwd: dir, env: { REGAL_PATH: regalPath } });
     expect(result.stdout).toContain("4 tests: 4 passed, 0 failed");
+    expect(result.stdout).toContain("✓ Lint   opa fmt, opa check --strict, Regal: formatted");
     expect(result.code).toBe(0);
   });
 
@@ -132,7 +135,7 @@ test_other_region_denied if {
     });
   });
 
-  it("warns about actions IAM does not know", async () => {
+  it("fails on actions IAM does not know, as the gate does", async () => {
     const dir = tempDir();
     writeFiles(dir, {
       "team/app.json": {
@@ -141,10 +144,49 @@ test_other_region_denied if {
       },
     });
     const result = await runCli(["test", "team"], { cwd: dir });
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1);
     expect(result.stdout).toMatch(
-      /! team\/app\.json:\d+: statement 0 \(Typo\), Action: unknown action "s3:GetObjekt"/,
+      /✗ team\/app\.json:\d+: statement 0 \(Typo\), Action: unknown action "s3:GetObjekt"/,
     );
+  });
+
+  it("applies the gate's coverage threshold when none is given", async () => {
+    const dir = tempDir();
+    writeFiles(dir, {
+      "team/app.json": ordersDocument,
+      "team/rule.rego":
+        'package keycard.custom.rule\n\ndeny contains "no deletes" if {\n\tinput.request.action == "s3:DeleteObject"\n}\n',
+    });
+    const result = await runCli(["test", "team"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/✗ Cover {2}0\.0% of the set's Rego \(minimum 80%\)/);
+  });
+
+  it("fails on Rego the gate would reject for its format or its lint", async () => {
+    const dir = tempDir();
+    writeOrdersSet(dir);
+    writeFiles(dir, {
+      "orders/messy.rego":
+        'package keycard.custom.messy\n\ndeny contains   "x" if {\n    input.request.action == "s3:DeleteObject"\n}\n',
+    });
+    const result = await runCli(["test", "orders", "--min-coverage", "0"], {
+      cwd: dir,
+      env: { REGAL_PATH: regalPath },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("✗ Lint");
+    expect(result.stdout).toContain("orders/messy.rego:1: not formatted");
+  });
+
+  it("says plainly that linting was skipped when Regal is missing", async () => {
+    const dir = tempDir();
+    writeOrdersSet(dir);
+    const result = await runCli(["test", "orders"], {
+      cwd: dir,
+      // OPA comes from OPA_PATH; an empty PATH leaves Regal nowhere to be found.
+      env: { REGAL_PATH: undefined, PATH: "" },
+    });
+    expect(result.stdout).toContain("Regal was not found, so Rego files were not linted");
   });
 
   it("rejects a bad --min-coverage", async () => {
