@@ -81,49 +81,6 @@ export function candidates(
   return cached;
 }
 
-/** The values of one template variable for this call, or undefined when it cannot be known. */
-function variableValues(
-  variable: string,
-  target: CallTarget,
-  overrides: VariableValues | undefined,
-  last: boolean,
-  typeName?: string,
-  prefix?: string,
-): readonly string[] | undefined {
-  if (overrides && variable in overrides) {
-    const v = overrides[variable];
-    if (v === undefined) return undefined;
-    if (typeof v === "string") return [v];
-    if (v.length === 0) return undefined;
-    // A rule's list may hold whole ARNs (SSM `Names`); they are placed whole, like input lists.
-    return v.map((s) => (s.startsWith("arn:") ? ARN_ENTRY + s : s));
-  }
-  switch (variable) {
-    case "Partition":
-      return [target.partition];
-    case "Region":
-      return target.region === undefined ? undefined : [target.region];
-    case "Account":
-      return target.account === undefined ? undefined : [target.account];
-  }
-  if (variable.endsWith("NameWithPath")) return namesWithPath(variable, target, last, prefix);
-  const own = candidates(variable, prefix, target.operation, typeName);
-  // Many calls name their main resource just `Name` (`CreateTopic`, `DescribeRule`); the main
-  // resource is the last variable of an ARN, after its parents.
-  const names = last && variable.endsWith("Name") ? [...own, "name"] : own;
-  for (const name of names) {
-    const value = target.input.getAnyCase(name);
-    if (value === undefined || value === null) continue;
-    const one = asString(value);
-    // An ARN where a name belongs only fits if the whole ARN matches; that is tried separately.
-    if (one !== undefined) return one.startsWith("arn:") ? undefined : [one];
-    // ARN entries of a list are kept, tagged, and placed whole if they fit the template.
-    const many = asStrings(value)?.map((s) => (s.startsWith("arn:") ? ARN_ENTRY + s : s));
-    if (many && many.length > 0) return many;
-  }
-  return undefined;
-}
-
 /** Tags a list entry that is a whole ARN rather than a name (a character no name or ARN holds). */
 const ARN_ENTRY = "\u0002";
 
@@ -149,114 +106,272 @@ const CREATES: Readonly<Record<string, string>> = {
 /** IAM paths as the IAM API accepts them: `/` or `/a/b/`, printable ASCII. */
 const IAM_PATH = /^\/(?:[\x21-\x7e]*\/)?$/;
 
+/*
+ * Each ARN template is compiled once per operation into the member names each variable is read
+ * from and the marker its unknown part gets, so that a call only reads members and joins text.
+ */
+
+/** One part of a compiled template. */
+type CompiledPart =
+  | { readonly kind: "literal"; readonly text: string }
+  | {
+      readonly kind: "env";
+      readonly variable: "Partition" | "Region" | "Account";
+      readonly marker: string;
+    }
+  | {
+      readonly kind: "input";
+      readonly variable: string;
+      /** Lower-case member names, most specific first. */
+      readonly names: readonly string[];
+      readonly marker: string;
+      /** For IAM `…NameWithPath` variables: the path's marker and the operation that sets it. */
+      readonly path?: { readonly marker: string; readonly creates: string | undefined };
+    };
+
+interface CompiledTemplate {
+  readonly template: ArnTemplate;
+  readonly parts: readonly CompiledPart[];
+}
+
+const compiledTemplates = new WeakMap<ArnTemplate, Map<string, CompiledTemplate>>();
+
+/** The template compiled for one operation of the action's service (cached). */
+function compile(
+  template: ArnTemplate,
+  typeName: string,
+  prefix: string,
+  operation: string | undefined,
+): CompiledTemplate {
+  let byOperation = compiledTemplates.get(template);
+  if (!byOperation) compiledTemplates.set(template, (byOperation = new Map()));
+  const key = operation ?? "";
+  let compiled = byOperation.get(key);
+  if (compiled) return compiled;
+  const lastVariable = template.inputVariables[template.inputVariables.length - 1];
+  const parts: CompiledPart[] = [];
+  for (const part of template.parts) {
+    if ("literal" in part) {
+      parts.push({ kind: "literal", text: part.literal });
+      continue;
+    }
+    const variable = part.variable;
+    const marker = unknownPart(unknownLabel(variable, prefix, operation));
+    if (variable === "Partition" || variable === "Region" || variable === "Account") {
+      parts.push({ kind: "env", variable, marker });
+      continue;
+    }
+    const last = variable === lastVariable;
+    if (variable.endsWith("NameWithPath")) {
+      const base = variable.slice(0, -"WithPath".length);
+      parts.push({
+        kind: "input",
+        variable,
+        names: memberNames(base, prefix, operation, undefined, last),
+        marker,
+        path: {
+          marker: unknownPart(PATH_LABELS[variable] ?? "IAM path"),
+          creates: CREATES[variable],
+        },
+      });
+      continue;
+    }
+    parts.push({
+      kind: "input",
+      variable,
+      names: memberNames(variable, prefix, operation, typeName, last),
+      marker,
+    });
+  }
+  compiled = { template, parts };
+  // Bounded by the operations of the service that have a plan.
+  if (byOperation.size < 2000) byOperation.set(key, compiled);
+  return compiled;
+}
+
+/**
+ * Member names for a variable. Many calls name their main resource just `Name` (`CreateTopic`,
+ * `DescribeRule`); the main resource is the last variable of an ARN, after its parents.
+ */
+function memberNames(
+  variable: string,
+  prefix: string,
+  operation: string | undefined,
+  typeName: string | undefined,
+  last: boolean,
+): readonly string[] {
+  const own = candidates(variable, prefix, operation, typeName);
+  return last && variable.endsWith("Name") ? [...own, "name"] : own;
+}
+
+/** The values of one input variable for this call, or undefined when it cannot be known. */
+function inputValues(
+  part: Extract<CompiledPart, { kind: "input" }>,
+  target: CallTarget,
+): readonly string[] | undefined {
+  let found: readonly string[] | undefined;
+  for (const name of part.names) {
+    const value = target.input.getAnyCase(name);
+    if (value === undefined || value === null) continue;
+    const one = asString(value);
+    // An ARN where a name belongs only fits if the whole ARN matches; that is tried separately.
+    if (one !== undefined) {
+      found = one.startsWith("arn:") ? undefined : [one];
+      break;
+    }
+    // ARN entries of a list are kept, tagged, and placed whole if they fit the template.
+    const many = asStrings(value)?.map((s) => (s.startsWith("arn:") ? ARN_ENTRY + s : s));
+    if (many && many.length > 0) {
+      found = many;
+      break;
+    }
+  }
+  if (!part.path || found === undefined) return found;
+  return withPath(part.path, target, found);
+}
+
 /**
  * IAM users, roles, groups, instance profiles and policies: the ARN holds the path before the
  * name (`user/division/admin`; IAM User Guide, "IAM identifiers"). A call that creates one says
  * the path (`Path`, `/` by default); any other call names only the name, so the path is unknown.
  */
-function namesWithPath(
-  variable: string,
+function withPath(
+  path: { readonly marker: string; readonly creates: string | undefined },
   target: CallTarget,
-  last: boolean,
-  prefix: string | undefined,
-): readonly string[] | undefined {
-  const names = variableValues(
-    variable.slice(0, -"WithPath".length),
-    target,
-    undefined,
-    last,
-    undefined,
-    prefix,
-  );
-  if (names === undefined) return undefined;
-  let path: string;
-  if (target.operation !== undefined && target.operation === CREATES[variable]) {
+  names: readonly string[],
+): readonly string[] {
+  let prefix: string;
+  if (target.operation !== undefined && target.operation === path.creates) {
     const given = target.input.get("Path");
-    if (given === undefined) path = "";
-    else if (typeof given === "string" && IAM_PATH.test(given)) path = given.slice(1);
-    else path = unknownPart("IAM path");
+    if (given === undefined) prefix = "";
+    else if (typeof given === "string" && IAM_PATH.test(given)) prefix = given.slice(1);
+    else prefix = unknownPart("IAM path");
   } else {
-    path = unknownPart(PATH_LABELS[variable] ?? "IAM path");
+    prefix = path.marker;
   }
-  return names.map((name) => path + name);
+  return prefix === "" ? names : names.map((name) => prefix + name);
 }
 
-interface Filled {
-  arns: string[];
+/** What one template can make of the call, before any text is joined. */
+interface Resolved {
+  readonly compiled: CompiledTemplate;
+  /** Values per part (undefined for literals and unknown variables). */
+  readonly values: ReadonlyArray<readonly string[] | undefined>;
   /** Input variables filled from the input or a rule. */
-  filled: number;
-  /** Input variables left as `*`. */
-  unknown: number;
-  /** The whole ARN came from the input. */
-  exact: boolean;
-  /** ARN entries of a list member that do not fit the template. */
-  stray?: string[];
+  readonly filled: number;
+  /** Input variables left unknown. */
+  readonly unknown: number;
+  /** The whole ARN came from the input: these ARNs. */
+  readonly exact?: readonly string[];
   /** ARN entries of a list member placed whole. */
-  placed?: string[];
+  readonly placed?: readonly string[];
+  /** ARN entries of a list member that do not fit the template. */
+  readonly stray?: readonly string[];
+  /** Every list entry was a whole ARN: only those are authorized. */
+  readonly wholesOnly?: boolean;
 }
 
-function fill(
-  template: ArnTemplate,
+function resolve(
+  compiled: CompiledTemplate,
   target: CallTarget,
   overrides: VariableValues | undefined,
-  typeName: string,
-  prefix: string,
-): Filled {
-  const matching = target.input.arns().filter((arn) => template.pattern.test(arn));
-  if (matching.length > 0 && !(overrides && hasInputOverride(template, overrides))) {
-    return { arns: matching, filled: template.inputVariables.length, unknown: 0, exact: true };
+): Resolved {
+  const template = compiled.template;
+  const arns = target.input.arns();
+  if (arns.length > 0 && !(overrides && hasInputOverride(template, overrides))) {
+    const matching = arns.filter((arn) => template.pattern.test(arn));
+    if (matching.length > 0) {
+      const n = template.inputVariables.length;
+      return { compiled, values: [], filled: n, unknown: 0, exact: matching };
+    }
   }
-  let prefixes = [""];
+  const values: Array<readonly string[] | undefined> = new Array(compiled.parts.length);
   let filled = 0;
   let unknown = 0;
-  const wholes: string[] = [];
-  const stray: string[] = [];
-  for (const part of template.parts) {
-    if ("literal" in part) {
-      prefixes = prefixes.map((p) => p + part.literal);
-      continue;
-    }
-    const last = part.variable === template.inputVariables[template.inputVariables.length - 1];
-    let values = variableValues(part.variable, target, overrides, last, typeName, prefix);
-    if (values?.some((v) => v.startsWith(ARN_ENTRY))) {
+  let placed: string[] | undefined;
+  let stray: string[] | undefined;
+  let wholesOnly = false;
+  for (let i = 0; i < compiled.parts.length; i++) {
+    const part = compiled.parts[i]!;
+    if (part.kind === "literal") continue;
+    let v: readonly string[] | undefined;
+    if (overrides && part.variable in overrides) v = overrideValues(overrides[part.variable]);
+    else if (part.kind === "env") {
+      const env =
+        part.variable === "Partition"
+          ? target.partition
+          : part.variable === "Region"
+            ? target.region
+            : target.account;
+      v = env === undefined ? undefined : [env];
+    } else v = inputValues(part, target);
+    if (v !== undefined && v.some((x) => x.startsWith(ARN_ENTRY))) {
       // SSM `Names`, ECS `tasks`, …: entries given as ARNs are authorized as those ARNs.
       const names: string[] = [];
-      for (const v of values) {
-        if (!v.startsWith(ARN_ENTRY)) names.push(v);
-        else if (template.pattern.test(v.slice(1))) wholes.push(v.slice(1));
-        else stray.push(v.slice(1));
+      for (const x of v) {
+        if (!x.startsWith(ARN_ENTRY)) names.push(x);
+        else if (template.pattern.test(x.slice(1))) (placed ??= []).push(x.slice(1));
+        else (stray ??= []).push(x.slice(1));
       }
-      if (names.length === 0) prefixes = [];
-      values = names.length > 0 ? names : [""];
+      if (names.length === 0) wholesOnly = true;
+      v = names.length > 0 ? names : [""];
     }
-    const env =
-      part.variable === "Partition" || part.variable === "Region" || part.variable === "Account";
+    values[i] = v;
+    if (part.kind === "input") {
+      if (v === undefined) unknown++;
+      else filled++;
+    }
+  }
+  const out: { -readonly [K in keyof Resolved]: Resolved[K] } = {
+    compiled,
+    values,
+    filled,
+    unknown,
+  };
+  if (placed) out.placed = placed;
+  if (stray) out.stray = stray;
+  if (wholesOnly) out.wholesOnly = true;
+  return out;
+}
+
+/** A rule's value for a variable: a key present with `undefined` means "cannot be known". */
+function overrideValues(v: string | readonly string[] | undefined): readonly string[] | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === "string") return [v];
+  if (v.length === 0) return undefined;
+  // A rule's list may hold whole ARNs (SSM `Names`); they are placed whole, like input lists.
+  return v.map((s) => (s.startsWith("arn:") ? ARN_ENTRY + s : s));
+}
+
+/** The ARNs a resolved template stands for: list variables fan out, unknown ones are marked. */
+function materialize(r: Resolved): string[] {
+  if (r.exact) return [...r.exact];
+  let prefixes = r.wholesOnly ? [] : [""];
+  const parts = r.compiled.parts;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.kind === "literal") {
+      const text = part.text;
+      prefixes = prefixes.length === 1 ? [prefixes[0] + text] : prefixes.map((p) => p + text);
+      continue;
+    }
+    const values = r.values[i];
     if (values === undefined) {
-      if (!env) unknown++;
-      const marked = unknownPart(unknownLabel(part.variable, prefix, target.operation));
+      const marked = part.marker;
       prefixes = prefixes.map((p) => p + marked);
-    } else {
-      if (!env) filled++;
+    } else if (values.length === 1) {
       // List-valued variables fan out (EC2 `InstanceIds`); every entry is authorized. Past
       // MAX_FANOUT combinations the variable is marked unknown rather than dropping entries.
-      if (values.length === 1) {
-        const v = values[0]!;
-        prefixes = prefixes.map((p) => p + v);
-      } else if (prefixes.length * values.length <= MAX_FANOUT) {
-        prefixes = prefixes.flatMap((p) => values.map((v) => p + v));
-      } else {
-        const marked = unknownPart(`one of ${values.length} ${part.variable} values`);
-        prefixes = prefixes.map((p) => p + marked);
-      }
+      const v = values[0]!;
+      prefixes = prefixes.length === 1 ? [prefixes[0] + v] : prefixes.map((p) => p + v);
+    } else if (prefixes.length * values.length <= MAX_FANOUT) {
+      prefixes = prefixes.flatMap((p) => values.map((v) => p + v));
+    } else {
+      const marked = unknownPart(`one of ${values.length} ${part.variable} values`);
+      prefixes = prefixes.map((p) => p + marked);
     }
   }
-  const out: Filled = { arns: prefixes, filled, unknown, exact: false };
-  if (wholes.length > 0) {
-    out.arns = [...prefixes, ...wholes];
-    out.placed = wholes;
-  }
-  if (stray.length > 0) out.stray = stray;
-  return out;
+  return r.placed ? [...prefixes, ...r.placed] : prefixes;
 }
 
 /** Most combinations one call fans out to before a variable is marked unknown instead. */
@@ -292,9 +407,9 @@ function hasInputOverride(template: ArnTemplate, overrides: VariableValues): boo
   return template.inputVariables.some((v) => v in overrides);
 }
 
-function better(a: Filled, b: Filled | undefined): boolean {
+function better(a: Resolved, b: Resolved | undefined): boolean {
   if (!b) return true;
-  if (a.exact !== b.exact) return a.exact;
+  if ((a.exact !== undefined) !== (b.exact !== undefined)) return a.exact !== undefined;
   if (a.unknown === 0 && b.unknown !== 0 && a.filled > 0) return true;
   if (b.unknown === 0 && a.unknown !== 0 && b.filled > 0) return false;
   return a.filled > b.filled;
@@ -316,30 +431,31 @@ export function resourcesFor(
   const types = action.resourceTypes;
   if (types.length === 0) return ["*"];
   const out: string[] = [];
-  let partial: Filled | undefined;
-  const stray: string[] = [];
-  const placed = new Set<string>();
+  let partial: Resolved | undefined;
+  let stray: string[] | undefined;
+  let placed: Set<string> | undefined;
   for (const type of types) {
-    let best: Filled | undefined;
+    let best: Resolved | undefined;
     for (const template of type.templates) {
-      const f = fill(template, target, overrides, type.name, action.prefix);
-      if (better(f, best)) best = f;
+      const compiled = compile(template, type.name, action.prefix, target.operation);
+      const r = resolve(compiled, target, overrides);
+      if (better(r, best)) best = r;
     }
     if (!best) continue;
-    if (best.stray) stray.push(...best.stray);
-    if (best.placed) for (const arn of best.placed) placed.add(arn);
+    if (best.stray) (stray ??= []).push(...best.stray);
+    if (best.placed) for (const arn of best.placed) (placed ??= new Set()).add(arn);
     const complete = best.unknown === 0 && (best.filled > 0 || types.length === 1);
-    if (type.required || complete) out.push(...best.arns);
+    if (type.required || complete) out.push(...materialize(best));
     else if (best.filled > 0 && better(best, partial)) partial = best;
   }
   if (out.length === 0) {
-    if (partial) out.push(...partial.arns);
+    if (partial) out.push(...materialize(partial));
     else out.push("*");
   }
   // An entry that fits none of the action's resource types is never dropped: the call is unknown.
-  if (problems) {
+  if (problems && stray) {
     for (const arn of stray) {
-      if (placed.has(arn)) continue;
+      if (placed?.has(arn)) continue;
       problems.push(`${action.id}: the list entry ${clip(arn)} is not an ARN this action takes`);
     }
   }
