@@ -9,6 +9,7 @@ import {
   LIBRARY,
   newActions,
   TOOLS,
+  tempDir,
   tempRepo,
   writeTree,
 } from "./test-utils/fixtures.js";
@@ -79,7 +80,8 @@ describe("runGate", () => {
 
   it("does not follow symbolic links out of the repository", async () => {
     const repo = tempRepo({ "policies/orders/orders.json": iam(read) }, {});
-    const secret = join(repo.dir, "..", `${repo.dir.split("/").pop()}-secret.json`);
+    // Outside the repository, in a folder of its own that is removed after the test.
+    const secret = join(tempDir(), "secret.json");
     writeTree("/", { [secret]: iam({ Effect: "Allow", Action: "iam:*", Resource: "*" }) });
     symlinkSync(secret, join(repo.dir, "policies", "orders", "stolen.json"));
     const report = await runGate({ root: repo.dir, baseRef: repo.base, tools: TOOLS });

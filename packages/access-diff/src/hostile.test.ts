@@ -182,3 +182,38 @@ describe("a document nested too deep", () => {
     expect(messages).toMatch(/nested/);
   });
 });
+
+describe("a pull request that exhausts a tool", () => {
+  it("is a finding with a clear message when opa test outgrows its memory limit", async () => {
+    const hungry =
+      "package keycard.custom.hungry_test\n\ntest_hungry if {\n\tcount(numbers.range(1, 300000000)) > 0\n}\n";
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      { "policies/orders/hungry_test.rego": hungry },
+    );
+    const report = await runGate({
+      root: repo.dir,
+      baseRef: repo.base,
+      headRef: repo.head,
+      tools: { ...TOOLS, memoryBytes: 256 * 1024 * 1024 },
+      fallbackLibrary: LIBRARY,
+      coverageThreshold: 0,
+    });
+    expect(report.verdict).toBe("fail");
+    const finding = report.sets[0]?.findings.find((f) => f.rule === "ToolOutOfMemory");
+    expect(finding?.message).toMatch(/opa test could not finish: .*over the limit of 256 MiB/);
+    expect(report.counts.failedTests).toBeGreaterThan(0);
+  });
+
+  it("skips a decision-log line nested thousands deep, with a warning", async () => {
+    const deep = `{"path": "keycard/authz/decision", "input": ${"[".repeat(5000)}${"]".repeat(5000)}}\n`;
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      { "policies/orders/recorded/deep.jsonl": deep },
+    );
+    const report = await gate(repo, repo.head);
+    const finding = report.sets[0]?.findings.find((f) => f.rule === "RecordedLine");
+    expect(finding).toMatchObject({ severity: "warning", line: 1 });
+    expect(finding?.message).toMatch(/nested more than 100 levels/);
+  });
+});

@@ -1,10 +1,13 @@
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { diffPolicySets } from "@keycard/access-diff";
 import { loadPolicy } from "@keycard/engine";
 import { describe, expect, it } from "vitest";
-import { runCli, tempDir, writeFiles, writeOrdersSet } from "../test-utils/index.js";
+import { findLibrary } from "../library.js";
+import { opaPath, runCli, tempDir, writeFiles, writeOrdersSet } from "../test-utils/index.js";
 
 const put = (context: Record<string, string> = {}) => ({
   region: "us-east-1",
@@ -202,6 +205,23 @@ deny contains "region not approved" if {
     const a = readFileSync(join(dir, "a.tar.gz"));
     expect(a.equals(readFileSync(join(dir, "b.tar.gz")))).toBe(true);
     expect(gunzipSync(a).toString("latin1")).not.toContain(tmpdir());
+  });
+
+  it("writes the bytes the gate evaluates for the same set", async () => {
+    const dir = tempDir();
+    writeOrdersSet(dir);
+    const result = await runCli(["build", "orders", "-o", "orders.tar.gz", "--json"], { cwd: dir });
+    expect(result.code).toBe(0);
+    const bytes = readFileSync(join(dir, "orders.tar.gz"));
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    expect(JSON.parse(result.stdout)).toMatchObject({ sha256 });
+    const diff = await diffPolicySets({
+      head: join(dir, "orders"),
+      library: findLibrary(),
+      tools: { opa: opaPath },
+      checks: false,
+    });
+    expect(diff.bundleSha256).toBe(sha256);
   });
 
   it("refuses builtins that reach the network or that the WebAssembly runtime lacks", async () => {
