@@ -22,6 +22,23 @@ describe("DecisionCache", () => {
     expect(cache.size).toBe(2);
   });
 
+  it("keeps the order right when the newest entry is read again, or deleted by replacement", () => {
+    const cache = new DecisionCache<number>(2);
+    cache.set("a", 1);
+    cache.set("b", 2);
+    cache.get("b");
+    cache.get("a");
+    cache.get("a");
+    cache.set("c", 3);
+    expect(cache.get("b")).toBeUndefined();
+    cache.set("a", 4);
+    cache.get("c");
+    cache.set("d", 5);
+    expect(cache.get("a")).toBeUndefined();
+    expect(cache.get("c")).toBe(3);
+    expect(cache.get("d")).toBe(5);
+  });
+
   it("replaces a value without growing", () => {
     const cache = new DecisionCache<number>(2);
     cache.set("a", 1);

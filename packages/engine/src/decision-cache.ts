@@ -50,6 +50,7 @@ export class DecisionCache<V> {
   readonly #maxBytes: number;
   readonly #sizeOf: (value: V) => number;
   #bytes = 0;
+  #newest: string | undefined;
 
   /**
    * @param maxEntries - most entries kept
@@ -69,8 +70,11 @@ export class DecisionCache<V> {
   get(key: string): V | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
+    // Already the most recent (the common case when one key serves a run of requests).
+    if (key === this.#newest) return entry.value;
     this.#entries.delete(key);
     this.#entries.set(key, entry);
+    this.#newest = key;
     return entry.value;
   }
 
@@ -87,6 +91,7 @@ export class DecisionCache<V> {
       this.#delete(oldest.value);
     }
     this.#entries.set(key, { value, bytes });
+    this.#newest = key;
     this.#bytes += bytes;
   }
 
@@ -101,6 +106,7 @@ export class DecisionCache<V> {
 
   clear(): void {
     this.#entries.clear();
+    this.#newest = undefined;
     this.#bytes = 0;
   }
 
@@ -108,6 +114,7 @@ export class DecisionCache<V> {
     const entry = this.#entries.get(key);
     if (entry === undefined) return;
     this.#entries.delete(key);
+    if (key === this.#newest) this.#newest = undefined;
     this.#bytes -= entry.bytes;
   }
 }

@@ -101,19 +101,26 @@ function templateKeys(value: CompiledPattern | CompiledConditionValue, into: Set
 export class ActionPlans {
   readonly #data: CompiledPolicyData;
   readonly #plans = new Map<string, ActionPlan>();
+  /** By action as written, so the usual spelling skips lower-casing. */
+  readonly #written = new Map<string, ActionPlan>();
 
   constructor(data: CompiledPolicyData) {
     this.#data = data;
   }
 
-  /** The plan for an action already lower-cased. */
-  plan(action: string): ActionPlan {
-    let plan = this.#plans.get(action);
+  /** The plan for an action as written (printable ASCII). */
+  plan(written: string): ActionPlan {
+    let plan = this.#written.get(written);
+    if (plan !== undefined) return plan;
+    const action = written.toLowerCase();
+    plan = this.#plans.get(action);
     if (plan === undefined) {
       plan = this.#build(action);
       if (this.#plans.size >= MAX_PLANS) this.#plans.clear();
       this.#plans.set(action, plan);
     }
+    if (this.#written.size >= MAX_PLANS) this.#written.clear();
+    this.#written.set(written, plan);
     return plan;
   }
 
@@ -268,13 +275,14 @@ export class ReuseKeys {
   key(request: PreparedRequest, envText: string, json: () => string): string {
     if (request.rp !== undefined || !ASCII.test(request.action))
       return `${envText}\u0001E${json()}`;
-    const plan = this.#plans.plan(request.action.toLowerCase());
+    const plan = this.#plans.plan(request.action);
     if (!plan.usable || !wellFormed(request.resource)) return `${envText}\u0001E${json()}`;
     const values = new Map<string, unknown>();
     let contextKey = "";
     if (request.context !== undefined) {
       for (const [name, value] of request.context) {
         if (!ASCII.test(name)) return `${envText}\u0001E${json()}`;
+        if (plan.keys.size === 0) continue;
         const lower = name.toLowerCase();
         if (!plan.keys.has(lower)) continue;
         contextKey += `${JSON.stringify(lower)}:${value},`;
