@@ -1,5 +1,22 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { InputError, readInputs } from "./inputs.js";
+
+/** The `default:` of each input in action.yml, as the runner passes them. */
+function actionDefaults(): Record<string, string> {
+  const text = readFileSync(join(import.meta.dirname, "..", "action.yml"), "utf8");
+  const inputs = text.slice(text.indexOf("\ninputs:"), text.indexOf("\noutputs:"));
+  const defaults: Record<string, string> = {};
+  let current = "";
+  for (const line of inputs.split("\n")) {
+    const name = /^ {2}([a-z-]+):\s*$/.exec(line)?.[1];
+    if (name) current = name;
+    const value = /^ {4}default:\s*(.*)$/.exec(line)?.[1];
+    if (value !== undefined && current) defaults[current] = value.replace(/^"|"$/g, "");
+  }
+  return defaults;
+}
 
 const names: string[] = [];
 
@@ -27,6 +44,7 @@ describe("readInputs", () => {
       opaPath: undefined,
       regalPath: undefined,
       timeoutSeconds: 120,
+      memoryLimitMb: 2048,
     });
   });
 
@@ -49,5 +67,17 @@ describe("readInputs", () => {
     expect(() => readInputs()).toThrow(InputError);
     setInputs({ "fail-on": "invalid", "coverage-threshold": "120" });
     expect(() => readInputs()).toThrow(/coverage-threshold must be a number from 0 to 100/);
+  });
+
+  it("has the defaults action.yml declares, so the runner and the code agree", () => {
+    const defaults = actionDefaults();
+    const { github: _token, "base-ref": _base, ...declared } = defaults;
+    setInputs(Object.fromEntries(Object.entries(declared).filter(([k]) => k !== "github-token")));
+    const fromYaml = readInputs();
+    for (const name of names.splice(0)) delete process.env[name];
+    const { githubToken: _a, ...withDefaults } = readInputs();
+    const { githubToken: _b, ...withYaml } = fromYaml;
+    expect(withYaml).toEqual(withDefaults);
+    expect(Object.keys(defaults)).toContain("memory-limit-mb");
   });
 });

@@ -2,6 +2,9 @@ import * as core from "@actions/core";
 import {
   ALL_FAIL_ON,
   DEFAULT_APPROVAL_LABEL,
+  DEFAULT_COVERAGE_THRESHOLD,
+  DEFAULT_MEMORY_BYTES,
+  DEFAULT_TIMEOUT_MS,
   type FailOn,
   parseFailOn,
 } from "@keycard/access-diff";
@@ -17,6 +20,7 @@ export interface ActionInputs {
   opaPath: string | undefined;
   regalPath: string | undefined;
   timeoutSeconds: number;
+  memoryLimitMb: number;
 }
 
 /** A problem with the inputs, reported as such rather than as a crash. @internal */
@@ -63,10 +67,11 @@ export function readInputs(): ActionInputs {
     baseRef: optional("base-ref"),
     githubToken: token,
     approvalLabel: optional("approval-label") ?? DEFAULT_APPROVAL_LABEL,
-    coverageThreshold: number("coverage-threshold", 80, 0, 100),
+    coverageThreshold: number("coverage-threshold", DEFAULT_COVERAGE_THRESHOLD, 0, 100),
     failOn,
     opaPath: optional("opa-path"),
     regalPath: optional("regal-path"),
-    timeoutSeconds: number("timeout-seconds", 120, 1, 3600),
+    timeoutSeconds: number("timeout-seconds", DEFAULT_TIMEOUT_MS / 1000, 1, 3600),
+    memoryLimitMb: number("memory-limit-mb", DEFAULT_MEMORY_BYTES / (1024 * 1024), 64, 65_536),
   };
 }

@@ -46,6 +46,8 @@ function advice(error: unknown): string {
         return "Check out the repository with its history (actions/checkout with fetch-depth: 0) so the base commit is available.";
       case "ToolTimeout":
         return "Raise timeout-seconds, or look for Rego that takes unusually long to compile or test.";
+      case "ToolOutOfMemory":
+        return "Raise memory-limit-mb, or look for Rego that builds unusually large values.";
       case "LibraryNotFound":
         return "Keep the keycard Rego library under one of the configured paths, or use the action's bundled copy.";
       default:
@@ -166,6 +168,7 @@ export async function run(): Promise<void> {
         ...(inputs.opaPath ? { opa: inputs.opaPath } : {}),
         ...(inputs.regalPath ? { regal: inputs.regalPath } : {}),
         timeoutMs: inputs.timeoutSeconds * 1000,
+        memoryBytes: inputs.memoryLimitMb * 1024 * 1024,
       },
       ...(fallbackLibrary ? { fallbackLibrary } : {}),
       // Progress names sets and files from the pull request: one log line each, always.

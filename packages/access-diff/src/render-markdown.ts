@@ -94,15 +94,23 @@ function accessDetails(
   return lines;
 }
 
+/** A set's notes, and the digest of the bundle evaluated for it (what `keycard build` writes). */
+function notesCell(set: GateReport["sets"][number]): string {
+  const parts = [...set.notes.map(cell)];
+  if (set.bundleSha256) parts.push(`Evaluated bundle sha256 ${code(set.bundleSha256)}.`);
+  return parts.length ? ` ${parts.join(" ")}` : "";
+}
+
 function section(title: string, body: string[], collapsed: boolean): string[] {
   if (body.length === 0) return [];
   if (!collapsed) return [`### ${title}`, "", ...body, ""];
   return [`<details><summary>${title}</summary>`, "", ...body, "", "</details>", ""];
 }
 
-function render(report: GateReport, options: MarkdownOptions, budget: Budget): string {
-  const { counts } = report;
+/** The heading, counts, compared commits, the reasons for the verdict and the notes. */
+function renderVerdict(report: GateReport, options: MarkdownOptions): string[] {
   const out: string[] = [];
+  const { counts } = report;
   if (options.header) out.push(options.header);
   const icon = report.verdict === "pass" ? "✅" : "❌";
   out.push(`## ${icon} keycard policy gate: ${report.verdict}`, "");
@@ -135,6 +143,12 @@ function render(report: GateReport, options: MarkdownOptions, budget: Budget): s
   out.push(...verdictLines, "");
   for (const note of report.notes) out.push(`> ${cell(note)}`, "");
 
+  return out;
+}
+
+/** Escalation and structure risks in the new access, most severe first. */
+function renderRisks(report: GateReport, budget: Budget): string[] {
+  const out: string[] = [];
   const risks = report.sets.flatMap((set) => set.risks.map((risk) => ({ set, risk })));
   if (risks.length > 0) {
     const rows = risks
@@ -154,11 +168,17 @@ function render(report: GateReport, options: MarkdownOptions, budget: Budget): s
     );
   }
 
+  return out;
+}
+
+/** The new and the removed access, grouped, with collapsed examples. */
+function renderAccess(report: GateReport, budget: Budget): string[] {
+  const out: string[] = [];
   const tableHead = [
     "| Set | Actions | Resource | Granted by | When | Evidence |",
     "|---|---|---|---|---|---|",
   ];
-  if (counts.newAccess > 0) {
+  if (report.counts.newAccess > 0) {
     out.push(
       ...section(
         "🔓 New access",
@@ -174,7 +194,7 @@ function render(report: GateReport, options: MarkdownOptions, budget: Budget): s
       ),
     );
   }
-  if (counts.removedAccess > 0) {
+  if (report.counts.removedAccess > 0) {
     const rows = accessRows(report.sets, (s) => s.removedAccess, budget);
     const recorded = report.sets.reduce(
       (n, s) => n + s.removedAccess.reduce((m, c) => m + c.recordedCalls, 0),
@@ -200,6 +220,12 @@ function render(report: GateReport, options: MarkdownOptions, budget: Budget): s
     );
   }
 
+  return out;
+}
+
+/** Every failing check, with where it is. */
+function renderFindings(report: GateReport, budget: Budget): string[] {
+  const out: string[] = [];
   const findings = report.sets.flatMap((set) => sortFindings(set.findings));
   if (findings.length > 0) {
     const rows = findings
@@ -219,6 +245,12 @@ function render(report: GateReport, options: MarkdownOptions, budget: Budget): s
     );
   }
 
+  return out;
+}
+
+/** Rego tests and coverage per set, collapsed. */
+function renderTests(report: GateReport): string[] {
+  const out: string[] = [];
   const tested = report.sets.filter((s) => s.tests);
   if (tested.length > 0) {
     const rows = tested.map((s) => {
@@ -236,9 +268,15 @@ function render(report: GateReport, options: MarkdownOptions, budget: Budget): s
     );
   }
 
+  return out;
+}
+
+/** Each set's status, corpus and notes (with the bundle the gate evaluated), collapsed. */
+function renderCorpus(report: GateReport, budget: Budget): string[] {
+  const out: string[] = [];
   const corpus = report.sets.map(
     (s) =>
-      `| ${code(s.name)} | ${s.status} | ${s.corpus.generated} | ${s.corpus.tests} | ${s.corpus.recorded} | ${s.corpus.evaluations} |${s.notes.length ? ` ${cell(s.notes.join(" "))}` : ""}`,
+      `| ${code(s.name)} | ${s.status} | ${s.corpus.generated} | ${s.corpus.tests} | ${s.corpus.recorded} | ${s.corpus.evaluations} |${notesCell(s)}`,
   );
   if (corpus.length > 0) {
     out.push(
@@ -254,11 +292,17 @@ function render(report: GateReport, options: MarkdownOptions, budget: Budget): s
     );
   }
 
+  return out;
+}
+
+/** What to do next: fix, or have a reviewer approve. */
+function renderApproval(report: GateReport, budget: Budget, options: MarkdownOptions): string[] {
+  const out: string[] = [];
   const approve: string[] = [];
-  if (counts.invalid > 0 || counts.failedTests > 0) {
+  if (report.counts.invalid > 0 || report.counts.failedTests > 0) {
     approve.push("Invalid policies and failing tests must be fixed; no label overrides them.");
   }
-  if (counts.newAccess > 0 || counts.escalations > 0) {
+  if (report.counts.newAccess > 0 || report.counts.escalations > 0) {
     approve.push(
       report.approved
         ? `New access is approved by the ${code(report.approvalLabel)} label. Remove the label to withdraw approval.`
@@ -268,7 +312,19 @@ function render(report: GateReport, options: MarkdownOptions, budget: Budget): s
   if (approve.length > 0) out.push(...section("How to approve", approve, false));
   if (budget.rows < 1000 && options.detailsUrl)
     out.push(`_Shortened to fit; the full report is in the [job summary](${options.detailsUrl})._`);
-  return out.join("\n");
+  return out;
+}
+
+function render(report: GateReport, options: MarkdownOptions, budget: Budget): string {
+  return [
+    ...renderVerdict(report, options),
+    ...renderRisks(report, budget),
+    ...renderAccess(report, budget),
+    ...renderFindings(report, budget),
+    ...renderTests(report),
+    ...renderCorpus(report, budget),
+    ...renderApproval(report, budget, options),
+  ].join("\n");
 }
 
 /**

@@ -53,6 +53,12 @@ function set(overrides: Partial<PolicySetDiff>): PolicySetDiff {
 }
 
 describe("renderMarkdown", () => {
+  it("names the bundle the gate evaluated, so reviewers can match it with a build", () => {
+    const sha = "ab".repeat(32);
+    const markdown = renderMarkdown(buildReport([{ ...emptyDiff(), bundleSha256: sha }]));
+    expect(markdown).toContain(`Evaluated bundle sha256 \`${sha}\``);
+  });
+
   it("shows verdict, counts, risks, the access table and how to approve", () => {
     const report = buildReport([
       set({ newAccess: [change(1)], removedAccess: [change(2, "removed")], risks: [risk] }),

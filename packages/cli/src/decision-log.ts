@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+import { ENTRYPOINT } from "@keycard/engine";
 
 /** An authorization request read back from a decision log. @internal */
 export interface LoggedRequest {
@@ -28,8 +29,6 @@ export interface DecisionLogRead {
   denied: number;
   skipped: SkippedLine[];
 }
-
-const DECISION_PATH = "keycard/authz/decision";
 
 /**
  * Reads keycard decision logs (JSON lines in OPA's decision-log format, as the
@@ -80,10 +79,7 @@ export async function readDecisionLogs(
         skip("not a decision-log entry");
         continue;
       }
-      if (
-        typeof entry.path === "string" &&
-        entry.path.replace(/^\/+|\/+$/g, "") !== DECISION_PATH
-      ) {
+      if (typeof entry.path === "string" && entry.path.replace(/^\/+|\/+$/g, "") !== ENTRYPOINT) {
         out.otherPaths++;
         continue;
       }

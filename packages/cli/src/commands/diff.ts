@@ -92,7 +92,6 @@ async function run(args: string[], context: Context): Promise<number> {
   return printReport(context, report, values);
 }
 
-/** `keycard diff`. @internal */
 /** Paths inside the working directory are shown relative to it, others in full. */
 function displayPath(cwd: string, path: string): string {
   const within = relative(cwd, path);
@@ -100,6 +99,7 @@ function displayPath(cwd: string, path: string): string {
   return (within || ".").split(sep).join("/");
 }
 
+/** `keycard diff`. @internal */
 export const diffCommand: Command = {
   name: "diff",
   summary: "show the access a policy-set change adds and removes, and its risks",

@@ -233,6 +233,99 @@ function printRequest(context: Context, request: ExplainedRequest): void {
     println(context, `      ${out.green("custom allow")}  ${reason}`);
 }
 
+/** The call to explain, read from the flags. */
+interface ExplainCall {
+  policyPath: string;
+  service: string;
+  operation: string;
+  input: unknown;
+  region: string;
+  accountId: string;
+  principal: PrincipalInfo;
+}
+
+/** Stage 1: the call named by the flags, with its caller. */
+async function readCall(values: ExplainValues, cwd: string): Promise<ExplainCall> {
+  const policyPath = required("explain", values.policy, "--policy");
+  const service = required("explain", values.service, "--service");
+  const operation = required("explain", values.operation, "--operation");
+  const input = await readInput(values.input, cwd);
+  const region = values.region ?? "us-east-1";
+  const principalArn = values.principal;
+  const accountId =
+    values.account ??
+    /^arn:[^:]+:[^:]+::(\d{12}):/.exec(principalArn ?? "")?.[1] ??
+    DEFAULT_ACCOUNT;
+  const tags = parseTags(values["principal-tag"]);
+  const principal: PrincipalInfo = {
+    accountId,
+    ...(principalArn ? { arn: principalArn } : {}),
+    ...(tags ? { tags } : {}),
+  };
+
+  return { policyPath, service, operation, input, region, accountId, principal };
+}
+
+interface ExplainValues {
+  policy?: string | undefined;
+  service?: string | undefined;
+  operation?: string | undefined;
+  input?: string | undefined;
+  region?: string | undefined;
+  account?: string | undefined;
+  principal?: string | undefined;
+  "principal-tag"?: string[] | undefined;
+  opa?: string | undefined;
+  json?: boolean | undefined;
+}
+
+/** Stage 2: what AWS checks for the call. */
+async function mapCall(call: ExplainCall) {
+  const { service, operation, input, region, accountId, principal } = call;
+  const mapped = await authorizationFor({
+    service,
+    operation,
+    input,
+    region,
+    accountId,
+    principal,
+  });
+  if (!mapped.known) {
+    throw new CliError(
+      "InputError",
+      `cannot map ${service} ${operation}: ${mapped.reason ?? "unknown operation"}`,
+      {
+        verb: "explain",
+      },
+    );
+  }
+  return mapped;
+}
+
+/** Stage 3: how the policy decides each check. */
+function decide(
+  policy: Policy,
+  refs: ReadonlyArray<StatementRef>,
+  call: ExplainCall,
+  mapped: Awaited<ReturnType<typeof mapCall>>,
+) {
+  const { principal, region } = call;
+  const evaluation: EvaluationInput = { principal, region, requests: mapped.requests };
+  const decision =
+    mapped.requests.length > 0
+      ? policy.evaluate(evaluation)
+      : { allow: true, requests: [] as RequestDecision[] };
+  const requests = mapped.requests.map((r, i) => explainRequest(r, decision.requests[i], refs));
+  // Checks AWS makes only in some server-side states are decided one by one: they must not
+  // change the verdict on the call, but the reader should see whether they would pass.
+  const alsoMayNeed = mapped.alsoMayNeed.map((r) =>
+    explainRequest(r, policy.evaluate({ principal, region, requests: [r] }).requests[0], refs),
+  );
+  const allow = decision.allow;
+
+  return { requests, alsoMayNeed, allow };
+}
+
 async function run(args: string[], context: Context): Promise<number> {
   const { values, positionals } = parseVerbArgs("explain", args, {
     ...commonOptions,
@@ -253,56 +346,30 @@ async function run(args: string[], context: Context): Promise<number> {
   if (positionals.length > 0) {
     throw new CliError("UsageError", `unexpected argument ${positionals[0]}`, { verb: "explain" });
   }
-  const policyPath = required("explain", values.policy, "--policy");
-  const service = required("explain", values.service, "--service");
-  const operation = required("explain", values.operation, "--operation");
-  const input = await readInput(values.input, context.io.cwd);
-  const region = values.region ?? "us-east-1";
-  const principalArn = values.principal;
-  const accountId =
-    values.account ??
-    /^arn:[^:]+:[^:]+::(\d{12}):/.exec(principalArn ?? "")?.[1] ??
-    DEFAULT_ACCOUNT;
-  const tags = parseTags(values["principal-tag"]);
-  const principal: PrincipalInfo = {
-    accountId,
-    ...(principalArn ? { arn: principalArn } : {}),
-    ...(tags ? { tags } : {}),
-  };
-
-  const mapped = await authorizationFor({
-    service,
-    operation,
-    input,
-    region,
-    accountId,
-    principal,
-  });
-  if (!mapped.known) {
-    throw new CliError(
-      "InputError",
-      `cannot map ${service} ${operation}: ${mapped.reason ?? "unknown operation"}`,
-      {
-        verb: "explain",
-      },
-    );
-  }
-  const { policy, refs } = await loadExplained(context, policyPath, values, values.json ?? false);
-
-  const evaluation: EvaluationInput = { principal, region, requests: mapped.requests };
-  const decision =
-    mapped.requests.length > 0
-      ? policy.evaluate(evaluation)
-      : { allow: true, requests: [] as RequestDecision[] };
-  const requests = mapped.requests.map((r, i) => explainRequest(r, decision.requests[i], refs));
-  // Checks AWS makes only in some server-side states are decided one by one: they must not
-  // change the verdict on the call, but the reader should see whether they would pass.
-  const alsoMayNeed = mapped.alsoMayNeed.map((r) =>
-    explainRequest(r, policy.evaluate({ principal, region, requests: [r] }).requests[0], refs),
+  const call = await readCall(values, context.io.cwd);
+  const mapped = await mapCall(call);
+  const { policy, refs } = await loadExplained(
+    context,
+    call.policyPath,
+    values,
+    values.json ?? false,
   );
-  const allow = decision.allow;
+  const decided = decide(policy, refs, call, mapped);
+  return printExplanation(context, call, mapped, decided, values.json ?? false);
+}
 
-  if (values.json) {
+/** Stage 4: the explanation, as text or JSON; the exit code follows the verdict. */
+function printExplanation(
+  context: Context,
+  call: ExplainCall,
+  mapped: Awaited<ReturnType<typeof mapCall>>,
+  decided: ReturnType<typeof decide>,
+  json: boolean,
+): number {
+  const { requests, alsoMayNeed, allow } = decided;
+  const { service, operation, region, accountId, principal } = call;
+  const principalArn = principal.arn;
+  if (json) {
     printJson(context, {
       service: mapped.service,
       operation,
