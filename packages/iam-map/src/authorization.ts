@@ -6,7 +6,12 @@ import { InputView } from "./input-view.js";
 import { partitionForRegion } from "./partition.js";
 import { passesRoles, passRolePlan, requirePassRole } from "./pass-role.js";
 import { serviceRules } from "./rules.js";
-import { loadServiceIndex, resolveService, serviceIndexReady } from "./service-names.js";
+import {
+  loadServiceIndex,
+  resolveService,
+  type ServiceIdentity,
+  serviceIndexReady,
+} from "./service-names.js";
 import type { OperationRule } from "./service-rules.js";
 import type { AuthorizationInput, AuthorizationResult } from "./types.js";
 
@@ -16,7 +21,8 @@ interface Plan {
   readonly run: (call: Call) => void;
 }
 
-const plans = new Map<string, Plan | null>();
+/** Plans by service identity, then operation name. */
+const plans = new WeakMap<ServiceIdentity, Map<string, Plan>>();
 
 /** Service names whose data is loaded, so the async path can skip straight to mapping. */
 const ready = new Set<string>();
@@ -126,7 +132,7 @@ function map(args: AuthorizationInput): AuthorizationResult {
   }
   let plan: Plan | null | undefined;
   for (const name of names) {
-    plan = planFor(prefix, identity.sdkId, name);
+    plan = planFor(identity, prefix, name);
     if (plan) break;
   }
   if (!plan)
@@ -174,10 +180,12 @@ function map(args: AuthorizationInput): AuthorizationResult {
   return result;
 }
 
-function planFor(prefix: string, sdkId: string | undefined, operation: string): Plan | null {
-  const key = `${prefix}\u0000${sdkId ?? ""}\u0000${operation}`;
-  let plan = plans.get(key);
-  if (plan !== undefined) return plan;
+function planFor(identity: ServiceIdentity, prefix: string, operation: string): Plan | null {
+  let byOperation = plans.get(identity);
+  if (!byOperation) plans.set(identity, (byOperation = new Map()));
+  const found = byOperation.get(operation);
+  if (found !== undefined) return found;
+  const sdkId = identity.sdkId;
   const general = generalRule(prefix, operation);
   const rules = serviceRules[prefix];
   const rule: OperationRule | undefined =
@@ -195,9 +203,9 @@ function planFor(prefix: string, sdkId: string | undefined, operation: string): 
       requirePassRole(call, passRole);
     };
   }
-  plan = run ? { operation, run } : null;
+  const plan = run ? { operation, run } : null;
   // Only cache operations that exist, so odd names cannot grow the cache without bound.
-  if (plan) plans.set(key, plan);
+  if (plan) byOperation.set(operation, plan);
   return plan;
 }
 

@@ -95,20 +95,28 @@ export class Call implements CallTarget {
     const context: Record<string, ContextValue> = { ...this.globalContext };
     const unknown: string[] = [];
     inputContext(info, this.input, context, unknown);
-    Object.assign(context, this.callContext);
+    for (const key in this.callContext) context[key] = this.callContext[key]!;
     if (options?.context) Object.assign(context, options.context);
-    for (const key of this.unknownContext) {
+    for (let i = 0; i < this.unknownContext.length; i++) {
+      const key = this.unknownContext[i]!;
       if (info.conditionKeys.includes(key) && !(key in context)) unknown.push(key);
     }
-    return resources.map((resource) => {
-      const request: AuthorizationRequest = {
-        action: info.id,
-        ...finishResource(resource),
-        context,
-      };
+    const out: AuthorizationRequest[] = new Array(resources.length);
+    for (let i = 0; i < resources.length; i++) {
+      const finished = finishResource(resources[i]!);
+      // Keys in the order decision logs have always had them.
+      const request: AuthorizationRequest = finished.resourceParts
+        ? {
+            action: info.id,
+            resource: finished.resource,
+            resourceParts: finished.resourceParts,
+            context,
+          }
+        : { action: info.id, resource: finished.resource, context };
       if (unknown.length > 0) request.unknownContext = unknown;
-      return request;
-    });
+      out[i] = request;
+    }
+    return out;
   }
 
   /** An ARN of this call's partition, region and account (marked unknown where not known). */

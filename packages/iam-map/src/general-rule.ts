@@ -473,9 +473,19 @@ export function inputContext(
   into: Record<string, ContextValue>,
   unknown?: string[],
 ) {
-  for (const [key, member] of action.memberKeys) {
-    const raw = input.getAnyCase(member);
+  // The input has a few members and an action may have dozens of keys: walk the input.
+  const byMember = memberIndex(action);
+  let hits: Array<readonly [index: number, key: string, raw: unknown]> | undefined;
+  for (const [lower, name] of input.lowerNames()) {
+    const keys = byMember.get(lower);
+    if (keys === undefined) continue;
+    const raw = input.get(name);
     if (raw === undefined || raw === null) continue;
+    for (const [index, key] of keys) (hits ??= []).push([index, key, raw]);
+  }
+  // In the order of the action's condition keys, as before.
+  if (hits && hits.length > 1) hits.sort((a, b) => a[0] - b[0]);
+  for (const [, key, raw] of hits ?? []) {
     const value = contextValue(raw);
     if (value !== undefined) into[key] = value;
     // The request carries the member, so AWS has the key, but not in a form the mapping reads.
@@ -488,6 +498,29 @@ export function inputContext(
       into["aws:TagKeys"] = tags.map(([k]) => k);
     }
   }
+}
+
+const memberIndexes = new WeakMap<
+  ActionInfo,
+  ReadonlyMap<string, ReadonlyArray<readonly [index: number, key: string]>>
+>();
+
+/** The action's member keys by lower-case member name, built once per action. */
+function memberIndex(
+  action: ActionInfo,
+): ReadonlyMap<string, ReadonlyArray<readonly [index: number, key: string]>> {
+  let index = memberIndexes.get(action);
+  if (!index) {
+    const map = new Map<string, Array<readonly [number, string]>>();
+    action.memberKeys.forEach(([key, member], i) => {
+      const list = map.get(member);
+      if (list) list.push([i, key]);
+      else map.set(member, [[i, key]]);
+    });
+    memberIndexes.set(action, map);
+    index = map;
+  }
+  return index;
 }
 
 /** A value usable in a condition context, or undefined for objects, streams and the like. @internal */

@@ -9,20 +9,23 @@ export function globalContext(
   args: AuthorizationInput,
   region: string | undefined,
 ): Record<string, ContextValue> {
-  const now = args.now instanceof Date && !Number.isNaN(args.now.getTime()) ? args.now : new Date();
+  const ms =
+    args.now instanceof Date && !Number.isNaN(args.now.getTime()) ? args.now.getTime() : Date.now();
+  const seconds = Math.floor(ms / 1000);
   const context: Record<string, ContextValue> = {
     // AWS writes the time without milliseconds.
-    "aws:CurrentTime": `${now.toISOString().slice(0, 19)}Z`,
-    "aws:EpochTime": Math.floor(now.getTime() / 1000),
+    "aws:CurrentTime": currentTime(seconds),
+    "aws:EpochTime": seconds,
     "aws:SecureTransport": args.secureTransport !== false,
   };
   if (region) context["aws:RequestedRegion"] = region;
   const p = args.principal;
   if (p && typeof p === "object") {
+    const derived = typeof p.arn === "string" ? fromArn(p.arn) : undefined;
     if (typeof p.arn === "string") context["aws:PrincipalArn"] = p.arn;
-    const account = typeof p.accountId === "string" ? p.accountId : accountOf(p.arn);
+    const account = typeof p.accountId === "string" ? p.accountId : derived?.account;
     if (account) context["aws:PrincipalAccount"] = account;
-    const type = typeof p.type === "string" ? p.type : typeOf(p.arn);
+    const type = typeof p.type === "string" ? p.type : derived?.type;
     if (type) context["aws:PrincipalType"] = type;
     if (typeof p.username === "string") context["aws:username"] = p.username;
     if (typeof p.userId === "string") context["aws:userid"] = p.userId;
@@ -36,6 +39,33 @@ export function globalContext(
     if (typeof p.mfa === "boolean") context["keycard:MultiFactorAuthPresent"] = p.mfa;
   }
   return context;
+}
+
+/** The last second formatted, since calls come many to the second. */
+let lastSecond = Number.NaN;
+let lastTime = "";
+
+/** `aws:CurrentTime` for a second since the epoch: ISO 8601 without milliseconds. */
+function currentTime(seconds: number): string {
+  if (seconds !== lastSecond) {
+    lastTime = `${new Date(seconds * 1000).toISOString().slice(0, 19)}Z`;
+    lastSecond = seconds;
+  }
+  return lastTime;
+}
+
+/** What a principal ARN says, parsed once per ARN (a process has few callers). */
+const principals = new Map<string, { account: string | undefined; type: string | undefined }>();
+
+function fromArn(arn: string): { account: string | undefined; type: string | undefined } {
+  let derived = principals.get(arn);
+  if (!derived) {
+    derived = { account: accountOf(arn), type: typeOf(arn) };
+    // Bounded: past the limit the map starts over rather than growing.
+    if (principals.size >= 1000) principals.clear();
+    principals.set(arn, derived);
+  }
+  return derived;
 }
 
 function accountOf(arn: unknown): string | undefined {

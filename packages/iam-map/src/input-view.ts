@@ -22,13 +22,18 @@ export class InputView {
   getAnyCase(lowerName: string): unknown {
     const input = this.#input;
     if (!input) return undefined;
+    const key = this.lowerNames().get(lowerName);
+    return key === undefined ? undefined : read(input, key);
+  }
+
+  /** Lower-case member names and the names as given (the last one given wins a tie). */
+  lowerNames(): ReadonlyMap<string, string> {
     if (!this.#lower) {
       const map = new Map<string, string>();
-      for (const key of safeKeys(input)) map.set(key.toLowerCase(), key);
+      if (this.#input) for (const key of safeKeys(this.#input)) map.set(key.toLowerCase(), key);
       this.#lower = map;
     }
-    const key = this.#lower.get(lowerName);
-    return key === undefined ? undefined : read(input, key);
+    return this.#lower;
   }
 
   /** A top-level member as a non-empty string (numbers are converted). */

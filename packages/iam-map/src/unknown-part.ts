@@ -17,10 +17,23 @@ const LENGTH = "\uE002";
  * @internal
  */
 export function unknownPart(what: string, length?: number): string {
-  const clean = what.replaceAll(OPEN, "").replaceAll(CLOSE, "").replaceAll(LENGTH, "");
   const known = length !== undefined && Number.isInteger(length) && length > 0;
-  return OPEN + clean + (known ? `${LENGTH}${length}` : "") + CLOSE;
+  if (!known) {
+    const cached = markers.get(what);
+    if (cached !== undefined) return cached;
+  }
+  const clean = what.replaceAll(OPEN, "").replaceAll(CLOSE, "").replaceAll(LENGTH, "");
+  const marker = OPEN + clean + (known ? `${LENGTH}${length}` : "") + CLOSE;
+  if (!known) {
+    // Labels are mostly fixed words; bounded, since some name input (an alias).
+    if (markers.size >= 1000) markers.clear();
+    markers.set(what, marker);
+  }
+  return marker;
 }
+
+/** Markers by description, made once. */
+const markers = new Map<string, string>();
 
 /** True when a resource built by the rules holds an unknown part. @internal */
 export function hasUnknownPart(resource: string): boolean {

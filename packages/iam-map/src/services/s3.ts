@@ -67,14 +67,26 @@ function conditionKeySet(info: ActionInfo): ReadonlySet<string> {
   return set;
 }
 
+const headerKeySets = new WeakMap<ActionInfo, ReadonlyArray<readonly [string, string]>>();
+
+/** The header members whose condition keys the action has, found once per action. */
+function headerKeys(info: ActionInfo): ReadonlyArray<readonly [string, string]> {
+  let list = headerKeySets.get(info);
+  if (!list) {
+    const keys = conditionKeySet(info);
+    list = HEADER_KEYS.filter(([, key]) => keys.has(key.toLowerCase()));
+    headerKeySets.set(info, list);
+  }
+  return list;
+}
+
 /** Condition keys from request headers and tags for one S3 action. */
 function headerContext(call: Call, action: string, extra?: Record<string, ContextValue>) {
   const info = call.action(action);
   const context: Record<string, ContextValue> = {};
   if (!info) return context;
   const keys = conditionKeySet(info);
-  for (const [member, key] of HEADER_KEYS) {
-    if (!keys.has(key.toLowerCase())) continue;
+  for (const [member, key] of headerKeys(info)) {
     const value = call.input.get(member);
     if (typeof value === "string" && value.length > 0) context[key] = value;
     else if (value instanceof Date && !Number.isNaN(value.getTime()))
@@ -130,6 +142,7 @@ function versioned(call: Call, action: string, versionId = call.input.string("Ve
 /** Bucket and key variables for an S3 bucket reference: a name or an access point ARN. */
 function bucketVariables(bucket: string | undefined): VariableValues {
   if (bucket === undefined) return {};
+  if (!bucket.startsWith("arn:")) return { BucketName: bucket, AccessPointName: undefined };
   const ap = /^arn:([^:]+):s3(?:-object-lambda)?:([^:]*):([^:]*):accesspoint[/:](.+)$/.exec(bucket);
   if (ap) {
     return {
