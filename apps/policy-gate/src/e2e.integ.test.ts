@@ -326,6 +326,17 @@ describe("a hostile pull request", () => {
     expect(commentsOf(run.pr)[0]?.body).toContain("custom Rego can grant access of unknown extent");
   });
 
+  it("comments on Rego that exhausts its memory limit instead of aborting", async () => {
+    const hungry =
+      "package keycard.custom.hungry_test\n\ntest_hungry if {\n\tcount(numbers.range(1, 300000000)) > 0\n}\n";
+    const r = repo({ "policies/payments/hungry_test.rego": hungry });
+    const run = await gate(r, { inputs: { "coverage-threshold": "0", "memory-limit-mb": "256" } });
+    expect(run.outputs.result, run.stdout).toBe("fail");
+    const body = commentsOf(run.pr)[0]?.body ?? "";
+    expect(body).toContain("ToolOutOfMemory");
+    expect(body).toMatch(/over the limit of 256 MiB/);
+  });
+
   it("ignores a Regal configuration from the pull request", async () => {
     const trusted = `${readFileSync(join(MONOREPO, "policies", ".regal", "config.yaml"), "utf8")}    line-length:\n      level: ignore\n`;
     const r = createRepo(
