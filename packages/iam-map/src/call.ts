@@ -7,7 +7,7 @@ import {
 import { type ActionInfo, loadedCatalog } from "./iam-catalog.js";
 import type { InputView } from "./input-view.js";
 import type { AuthorizationRequest, ContextValue } from "./types.js";
-import { finishResource, unknownPart } from "./unknown-part.js";
+import { finishResource, hasUnknownPart, unknownPart } from "./unknown-part.js";
 
 /** How to build one request beyond the general rule. @internal */
 export interface RequestOptions {
@@ -103,7 +103,14 @@ export class Call implements CallTarget {
     }
     const out: AuthorizationRequest[] = new Array(resources.length);
     for (let i = 0; i < resources.length; i++) {
-      const finished = finishResource(resources[i]!);
+      const resource = resources[i]!;
+      if (!hasUnknownPart(resource)) {
+        const request: AuthorizationRequest = { action: info.id, resource, context };
+        if (unknown.length > 0) request.unknownContext = unknown;
+        out[i] = request;
+        continue;
+      }
+      const finished = finishResource(resource);
       // Keys in the order decision logs have always had them.
       const request: AuthorizationRequest = finished.resourceParts
         ? {
