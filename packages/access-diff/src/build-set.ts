@@ -1,7 +1,7 @@
 import { loadPolicy, type Policy, PolicyLoadError } from "@keycard/engine";
-import { readSideDocuments, warningFindings } from "./documents.js";
-import { AccessDiffError } from "./errors.js";
-import { type PolicySetFiles, readPolicyPath } from "./policy-set.js";
+import { warningFindings } from "./documents.js";
+import type { PolicySetFiles } from "./policy-set.js";
+import { readSide } from "./read-side.js";
 import { shownToolText } from "./rego-checks.js";
 import { buildSetBundle, closeSession, openSession, prepareLibrary } from "./session.js";
 import { bundleDocuments, sampleFailure } from "./side-policy.js";
@@ -65,17 +65,11 @@ export async function loadPolicySet(options: BuildOptions): Promise<BuiltBundle>
 }
 
 async function build(options: BuildOptions, always: boolean): Promise<BuiltBundle> {
-  const set = await readPolicyPath(options.path);
-  if (!set) {
-    throw new AccessDiffError("InvalidOptions", `policy set ${options.path} does not exist`);
-  }
   const displayDir = options.name ?? "";
-  const prefix = (file: string | undefined) =>
-    displayDir && file !== undefined ? `${displayDir}/${file}` : file;
-  const documents = readSideDocuments(set, displayDir);
+  const { set, documents, findings } = await readSide(options.path, displayDir);
   const out: BuiltBundle = {
     set,
-    findings: [...set.problems.map((f) => ({ ...f, file: prefix(f.file) })), ...documents.findings],
+    findings,
     warnings: [],
     statements: documents.statements.length,
     refs: documents.statements.map((s) => s.ref),

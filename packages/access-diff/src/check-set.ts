@@ -1,8 +1,8 @@
 import { loadPolicy, PolicyLoadError } from "@keycard/engine";
 import { checkRego, DEFAULT_COVERAGE_THRESHOLD } from "./check.js";
-import { readSideDocuments, type SideDocuments, warningFindings } from "./documents.js";
-import { AccessDiffError } from "./errors.js";
-import { type PolicySetFiles, readPolicyPath } from "./policy-set.js";
+import { type SideDocuments, warningFindings } from "./documents.js";
+import type { PolicySetFiles } from "./policy-set.js";
+import { readSide } from "./read-side.js";
 import { closeSession, openSession, prepareLibrary } from "./session.js";
 import { hasCustomRego, loadSide } from "./side-policy.js";
 import type { ToolOptions } from "./tools.js";
@@ -50,17 +50,11 @@ export interface PolicySetCheck {
  * @public
  */
 export async function checkPolicySet(options: CheckOptions): Promise<PolicySetCheck> {
-  const set = await readPolicyPath(options.path);
-  if (!set) {
-    throw new AccessDiffError("InvalidOptions", `policy set ${options.path} does not exist`);
-  }
   const displayDir = options.name ?? "";
-  const prefix = (file: string | undefined) =>
-    displayDir && file !== undefined ? `${displayDir}/${file}` : file;
-  const documents = readSideDocuments(set, displayDir);
+  const { set, documents, findings } = await readSide(options.path, displayDir);
   const result: PolicySetCheck = {
     set,
-    findings: [...set.problems.map((f) => ({ ...f, file: prefix(f.file) })), ...documents.findings],
+    findings,
     tests: undefined,
     notes: [],
     statements: documents.statements.length,

@@ -35,6 +35,7 @@ import {
   type PreparedLibrary,
   prepareLibrary,
 } from "./session.js";
+import { emptySetDiff } from "./set-diff.js";
 import { hasCustomRego, loadSide } from "./side-policy.js";
 import type { ToolOptions } from "./tools.js";
 import type { Finding, PolicySetDiff } from "./types.js";
@@ -198,22 +199,9 @@ export async function diffInSession(
   findings.push(...recorded.findings);
 
   const result: PolicySetDiff = {
-    name: sides.name,
-    status,
+    ...emptySetDiff(sides.name, status),
     findings,
     tests: rego?.tests,
-    newAccess: [],
-    removedAccess: [],
-    risks: [],
-    corpus: {
-      generated: 0,
-      tests: 0,
-      recorded: 0,
-      evaluations: 0,
-      pruned: 0,
-      generationMs: 0,
-      evaluationMs: 0,
-    },
     notes,
   };
   if (headLoaded?.bundle) result.bundleSha256 = sha256(headLoaded.bundle);

@@ -41,3 +41,14 @@ export function asError(thrown: unknown): Error {
   }
   return new Error(text, { cause: thrown });
 }
+
+/**
+ * The finding rule for a run that could not finish: the {@link AccessDiffError} code
+ * (`ToolTimeout`, `ToolOutOfMemory`, ...), `TooComplex` for input that exhausted the stack,
+ * `CheckFailed` for anything else.
+ * @internal
+ */
+export function failureRule(thrown: unknown): string {
+  if (thrown instanceof AccessDiffError) return thrown.code;
+  return asError(thrown).name === "RangeError" ? "TooComplex" : "CheckFailed";
+}

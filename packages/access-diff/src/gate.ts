@@ -2,11 +2,12 @@ import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, normalize } from "node:path";
 import type { CorpusLimits } from "./corpus.js";
 import { diffInSession } from "./diff.js";
-import { AccessDiffError, asError } from "./errors.js";
+import { AccessDiffError, asError, failureRule } from "./errors.js";
 import { changedPaths, materialize, resolveCommit } from "./git.js";
 import { declaresLibrary, isEmptySet, readPolicySet } from "./policy-set.js";
 import { ALL_FAIL_ON, buildReport, DEFAULT_APPROVAL_LABEL } from "./report.js";
 import { closeSession, openSession, scratchDir } from "./session.js";
+import { emptySetDiff } from "./set-diff.js";
 import type { ToolOptions } from "./tools.js";
 import type { FailOn, GateReport, PolicySetDiff } from "./types.js";
 
@@ -134,38 +135,16 @@ async function guardedDiff(
       (thrown.code === "ToolNotFound" || thrown.code === "GitFailed")
     )
       throw thrown;
-    const error = asError(thrown);
-    const rule =
-      thrown instanceof AccessDiffError
-        ? thrown.code
-        : error.name === "RangeError"
-          ? "TooComplex"
-          : "CheckFailed";
     return {
-      name,
-      status: "modified",
+      ...emptySetDiff(name, "modified"),
       findings: [
         {
           check: "build",
           severity: "error",
-          rule,
-          message: `the gate could not check this policy set: ${error.message}`,
+          rule: failureRule(thrown),
+          message: `the gate could not check this policy set: ${asError(thrown).message}`,
         },
       ],
-      tests: undefined,
-      newAccess: [],
-      removedAccess: [],
-      risks: [],
-      corpus: {
-        generated: 0,
-        tests: 0,
-        recorded: 0,
-        evaluations: 0,
-        pruned: 0,
-        generationMs: 0,
-        evaluationMs: 0,
-      },
-      notes: [],
     };
   }
 }

@@ -45,6 +45,8 @@ export { type SarifLog, type SarifResult, type SarifRule, toSarif } from "./sari
 export {
   DEFAULT_MEMORY_BYTES,
   DEFAULT_TIMEOUT_MS,
+  findOnPath,
+  isExecutable,
   resolveTools,
   type ToolOptions,
   type Tools,

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { AccessDiffError, asError } from "./errors.js";
+import { AccessDiffError, asError, failureRule } from "./errors.js";
 import { parseCoverage, parseTestCases, type TestCase } from "./opa-results.js";
 import type { PolicySetFiles } from "./policy-set.js";
 import { DEFAULT_REGAL_CONFIG } from "./regal-config.js";
@@ -111,12 +111,7 @@ export async function guarded<T>(
   } catch (thrown) {
     if (thrown instanceof AccessDiffError && thrown.code === "ToolNotFound") throw thrown;
     const error = asError(thrown);
-    const rule =
-      thrown instanceof AccessDiffError
-        ? thrown.code
-        : error.name === "RangeError"
-          ? "TooComplex"
-          : "CheckFailed";
+    const rule = failureRule(thrown);
     return fallback({
       check,
       severity: "error",

@@ -47,7 +47,8 @@ export interface RunResult {
   stderr: string;
 }
 
-async function isExecutable(path: string): Promise<boolean> {
+/** True when `path` is a file this process may execute. @public */
+export async function isExecutable(path: string): Promise<boolean> {
   try {
     await access(path, constants.X_OK);
     return true;
@@ -56,7 +57,7 @@ async function isExecutable(path: string): Promise<boolean> {
   }
 }
 
-/** Finds a command on PATH, as a shell would. @internal */
+/** Finds a command on a search path (PATH by default), as a shell would. @public */
 export async function findOnPath(
   command: string,
   path = process.env.PATH ?? "",

@@ -1,7 +1,5 @@
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
-import { delimiter, isAbsolute, join, resolve } from "node:path";
-import { AccessDiffError, type ToolOptions } from "@keycard/access-diff";
+import { isAbsolute, resolve } from "node:path";
+import { AccessDiffError, findOnPath, isExecutable, type ToolOptions } from "@keycard/access-diff";
 import { CliError } from "./errors.js";
 import type { CliIo } from "./io.js";
 
@@ -44,15 +42,6 @@ export function toolOptions(
   };
 }
 
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The message for a missing OPA, naming where keycard looked (the flag, the variable, or
  * PATH) and how to install it.
@@ -67,9 +56,7 @@ async function missingOpa(flags: ToolFlags, io: CliIo): Promise<CliError | undef
       `the OPA CLI was not found at ${explicit} (from ${source}). ${INSTALL_HINT}`,
     );
   }
-  for (const dir of (io.env.PATH ?? "").split(delimiter)) {
-    if (dir && (await isExecutable(join(dir, "opa")))) return undefined;
-  }
+  if (await findOnPath("opa", io.env.PATH ?? "")) return undefined;
   return new CliError("OpaNotFound", `the OPA CLI (opa) was not found on PATH. ${INSTALL_HINT}`);
 }
 

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { onTestFinished } from "vitest";
+import { emptySetDiff } from "../set-diff.js";
 import type { GateReport, PolicySetDiff } from "../types.js";
 
 /** Root of the monorepo, for the pinned CLIs and the Rego library. */
@@ -76,25 +77,7 @@ export function tempRepo(
 
 /** An empty set diff, for report and renderer tests. */
 export function emptyDiff(name = "policies/orders"): PolicySetDiff {
-  return {
-    name,
-    status: "modified",
-    findings: [],
-    tests: undefined,
-    newAccess: [],
-    removedAccess: [],
-    risks: [],
-    corpus: {
-      generated: 0,
-      tests: 0,
-      recorded: 0,
-      evaluations: 0,
-      pruned: 0,
-      generationMs: 0,
-      evaluationMs: 0,
-    },
-    notes: [],
-  };
+  return emptySetDiff(name, "modified");
 }
 
 /** Lists every action mentioned in new access of a report or diff. */
