@@ -18,6 +18,8 @@ export function canonicalJson(text: string): string {
 }
 
 const MAX_DEPTH = 512;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: JSON forbids raw control characters in strings.
+const CONTROL = /[\u0000-\u001f]/;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: JSON forbids raw control characters in strings.
 const STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
@@ -31,7 +33,11 @@ class Parser {
   }
 
   space(): void {
-    while (/[ \t\n\r]/.test(this.text[this.pos] ?? "")) this.pos++;
+    for (;;) {
+      const c = this.text.charCodeAt(this.pos);
+      if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return;
+      this.pos++;
+    }
   }
 
   value(depth: number): string {
@@ -54,6 +60,15 @@ class Parser {
   }
 
   string(): string {
+    // Most strings hold no escapes: take them as they are, without the regex or JSON.parse.
+    const end = this.text.indexOf('"', this.pos + 1);
+    if (end > 0) {
+      const raw = this.text.slice(this.pos + 1, end);
+      if (!raw.includes("\\") && !CONTROL.test(raw)) {
+        this.pos = end + 1;
+        return raw;
+      }
+    }
     STRING.lastIndex = this.pos;
     const match = STRING.exec(this.text);
     if (!match) this.fail("invalid string");
@@ -84,9 +99,7 @@ class Parser {
       if (next === "}") break;
       if (next !== ",") this.fail("expected ',' or '}'");
     }
-    const keys = [...members.keys()].sort((a, b) =>
-      Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8")),
-    );
+    const keys = [...members.keys()].sort(byUtf8);
     return `{${keys.map((k) => `${goString(k)}:${members.get(k)}`).join(",")}}`;
   }
 
@@ -111,12 +124,26 @@ class Parser {
 }
 
 /**
+ * Go sorts keys by their UTF-8 bytes. UTF-16 order is the same except where surrogates meet
+ * U+E000..U+FFFF, so only keys holding such characters pay for an encoding.
+ */
+function byUtf8(a: string, b: string): number {
+  if (HIGH.test(a) || HIGH.test(b))
+    return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const HIGH = /[\ud800-\uffff]/;
+const NEEDS_GO_ESCAPE = /[\u2028\u2029\ud800-\udfff]/;
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
  * A string as Go's `encoding/json` writes it with HTML escaping off: like `JSON.stringify`,
  * except that U+2028 and U+2029 are escaped and a lone surrogate becomes U+FFFD.
  */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-
 function goString(value: string): string {
+  if (!NEEDS_GO_ESCAPE.test(value)) return JSON.stringify(value);
   return JSON.stringify(value.replace(LONE_SURROGATE, "\ufffd")).replace(/[\u2028\u2029]/g, (c) =>
     c === "\u2028" ? "\\u2028" : "\\u2029",
   );
