@@ -182,7 +182,10 @@ function map(args: AuthorizationInput): AuthorizationResult {
 
 function planFor(identity: ServiceIdentity, prefix: string, operation: string): Plan | null {
   let byOperation = plans.get(identity);
-  if (!byOperation) plans.set(identity, (byOperation = new Map()));
+  if (!byOperation) {
+    byOperation = new Map();
+    plans.set(identity, byOperation);
+  }
   const found = byOperation.get(operation);
   if (found !== undefined) return found;
   const sdkId = identity.sdkId;

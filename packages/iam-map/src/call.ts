@@ -82,7 +82,7 @@ export class Call implements CallTarget {
   build(info: ActionInfo, options?: RequestOptions): AuthorizationRequest[] {
     const variables = options?.variables
       ? this.variables
-        ? { ...this.variables, ...options.variables }
+        ? Object.assign({}, this.variables, options.variables)
         : options.variables
       : this.variables;
     const given = options?.resource;
@@ -92,7 +92,8 @@ export class Call implements CallTarget {
         : typeof given === "string"
           ? [given]
           : given;
-    const context: Record<string, ContextValue> = { ...this.globalContext };
+    // Object.assign, not spread: V8 copies these keyed records many times faster that way.
+    const context: Record<string, ContextValue> = Object.assign({}, this.globalContext);
     const unknown: string[] = [];
     inputContext(info, this.input, context, unknown);
     for (const key in this.callContext) context[key] = this.callContext[key]!;

@@ -144,7 +144,10 @@ function compile(
   operation: string | undefined,
 ): CompiledTemplate {
   let byOperation = compiledTemplates.get(template);
-  if (!byOperation) compiledTemplates.set(template, (byOperation = new Map()));
+  if (!byOperation) {
+    byOperation = new Map();
+    compiledTemplates.set(template, byOperation);
+  }
   const key = operation ?? "";
   let compiled = byOperation.get(key);
   if (compiled) return compiled;
@@ -305,13 +308,18 @@ function resolve(
             : target.account;
       v = env === undefined ? undefined : [env];
     } else v = inputValues(part, target);
-    if (v !== undefined && v.some((x) => x.startsWith(ARN_ENTRY))) {
+    if (v?.some((x) => x.startsWith(ARN_ENTRY))) {
       // SSM `Names`, ECS `tasks`, …: entries given as ARNs are authorized as those ARNs.
       const names: string[] = [];
       for (const x of v) {
         if (!x.startsWith(ARN_ENTRY)) names.push(x);
-        else if (template.pattern.test(x.slice(1))) (placed ??= []).push(x.slice(1));
-        else (stray ??= []).push(x.slice(1));
+        else if (template.pattern.test(x.slice(1))) {
+          placed ??= [];
+          placed.push(x.slice(1));
+        } else {
+          stray ??= [];
+          stray.push(x.slice(1));
+        }
       }
       if (names.length === 0) wholesOnly = true;
       v = names.length > 0 ? names : [""];
@@ -442,8 +450,14 @@ export function resourcesFor(
       if (better(r, best)) best = r;
     }
     if (!best) continue;
-    if (best.stray) (stray ??= []).push(...best.stray);
-    if (best.placed) for (const arn of best.placed) (placed ??= new Set()).add(arn);
+    if (best.stray) {
+      stray ??= [];
+      stray.push(...best.stray);
+    }
+    if (best.placed) {
+      placed ??= new Set();
+      for (const arn of best.placed) placed.add(arn);
+    }
     const complete = best.unknown === 0 && (best.filled > 0 || types.length === 1);
     if (type.required || complete) out.push(...materialize(best));
     else if (best.filled > 0 && better(best, partial)) partial = best;
@@ -481,7 +495,8 @@ export function inputContext(
     if (keys === undefined) continue;
     const raw = input.get(name);
     if (raw === undefined || raw === null) continue;
-    for (const [index, key] of keys) (hits ??= []).push([index, key, raw]);
+    hits ??= [];
+    for (const [index, key] of keys) hits.push([index, key, raw]);
   }
   // In the order of the action's condition keys, as before.
   if (hits && hits.length > 1) hits.sort((a, b) => a[0] - b[0]);

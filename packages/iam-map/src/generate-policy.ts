@@ -78,7 +78,10 @@ export async function generatePolicy(
       );
     }
     let set = byAction.get(action);
-    if (!set) byAction.set(action, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      byAction.set(action, set);
+    }
     for (const resource of resources) set.add(resource);
   }
 

@@ -101,7 +101,7 @@ function partiql(call: Call, statement: string | undefined) {
   }
   const variables = tableVariables(table);
   if (index !== undefined && action === "PartiQLSelect") {
-    call.variables = { ...call.variables, ...variables };
+    call.variables = Object.assign({}, call.variables, variables);
     call.require(action, { resource: fillIndex(call, index) });
   } else {
     call.require(action, { variables });

@@ -130,7 +130,7 @@ function has(call: Call, member: string): boolean {
 /** Requires an S3 action with its header context (and variables, for another bucket or key). */
 function s3(call: Call, action: string, options?: RequestOptions) {
   const context = headerContext(call, action, options?.context as Record<string, ContextValue>);
-  call.require(action, { ...options, context });
+  call.require(action, Object.assign({}, options, { context }));
 }
 
 /** The versioned form of an object action when the request names a version. */
@@ -400,7 +400,8 @@ export const s3Rules: ServiceRules = {
       general();
       for (const request of call.requests) {
         const extra = headerContext(call, request.action);
-        if (Object.keys(extra).length > 0) request.context = { ...request.context, ...extra };
+        if (Object.keys(extra).length > 0)
+          request.context = Object.assign({}, request.context, extra);
       }
     };
   },
