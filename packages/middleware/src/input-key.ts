@@ -18,7 +18,9 @@ function walk(value: unknown, depth: number, state: KeyState): void {
     case "string":
       // Checked first: a large string body would otherwise be copied whole only to be refused.
       if (value.length > MAX_KEY) throw new Uncacheable();
-      state.out += JSON.stringify(value);
+      // Length-prefixed rather than quoted: unambiguous, and several times cheaper than
+      // JSON.stringify, which scans every character for escapes.
+      state.out += `s${value.length}:${value}`;
       return;
     case "number":
       state.out += `n${value}`;
@@ -76,7 +78,7 @@ function walk(value: unknown, depth: number, state: KeyState): void {
   state.out += "{";
   // Every own member, not only the enumerable ones: the mapper reads members by name.
   for (const key of Object.getOwnPropertyNames(value)) {
-    state.out += `${JSON.stringify(key)}:`;
+    state.out += `${key.length}:${key}`;
     walk(dataMember(value, key), depth + 1, state);
     state.out += ",";
   }
