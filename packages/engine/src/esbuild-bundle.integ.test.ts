@@ -1,7 +1,7 @@
 /**
  * An application that imports @keycard/engine, bundled with nothing but esbuild's defaults,
  * runs from its output directory with no node_modules beside it: the precompiled IAM library
- * travels inside the bundle. Uses the built package (`dist/`), as an application would.
+ * and the IAM reference data travel inside the bundle. Uses the built package (`dist/`), as an application would.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -14,8 +14,8 @@ const app = `import { loadPolicy } from "@keycard/engine";
 const policy = await loadPolicy({
   iam: [{ name: "app.json", document: { Version: "2012-10-17", Statement: [
     { Sid: "Read", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::orders/*" },
+    { Sid: "Typo", Effect: "Allow", Action: "s3:GetObjekt", Resource: "arn:aws:s3:::orders/*" },
   ] } }],
-  checkActions: false,
 });
 const input = (action, key) => ({ region: "us-east-1", requests: [{ action, resource: "arn:aws:s3:::orders/" + key }] });
 const first = policy.evaluate(input("s3:GetObject", "a.json"));
@@ -26,6 +26,7 @@ console.log(JSON.stringify({
   second: second.requests[0].resource,
   put: put.requests[0].reason,
   reused: policy.stats().reusedDecisions,
+  warnings: policy.warnings.map((w) => w.code),
 }));
 `;
 
@@ -62,6 +63,8 @@ describe("bundling with esbuild", () => {
       second: "arn:aws:s3:::orders/b.json",
       put: "implicitly denied: no statement allows s3:PutObject on arn:aws:s3:::orders/a.json",
       reused: 1,
+      // The IAM reference behind checkActions travels in the bundle too.
+      warnings: ["UnknownAction"],
     });
   });
 });
