@@ -32790,6 +32790,10 @@ function asError2(thrown) {
   }
   return new Error(text, { cause: thrown });
 }
+function failureRule(thrown) {
+  if (thrown instanceof AccessDiffError) return thrown.code;
+  return asError2(thrown).name === "RangeError" ? "TooComplex" : "CheckFailed";
+}
 
 // ../../packages/access-diff/src/policy-set.ts
 import { createHash } from "node:crypto";
@@ -33325,7 +33329,7 @@ async function guarded(check, what, work, fallback) {
   } catch (thrown) {
     if (thrown instanceof AccessDiffError && thrown.code === "ToolNotFound") throw thrown;
     const error2 = asError2(thrown);
-    const rule = thrown instanceof AccessDiffError ? thrown.code : error2.name === "RangeError" ? "TooComplex" : "CheckFailed";
+    const rule = failureRule(thrown);
     return fallback({
       check,
       severity: "error",
@@ -35268,6 +35272,29 @@ async function findRisks(newAccess, head) {
   return risks.sort(bySeverity);
 }
 
+// ../../packages/access-diff/src/set-diff.ts
+function emptySetDiff(name, status) {
+  return {
+    name,
+    status,
+    findings: [],
+    tests: void 0,
+    newAccess: [],
+    removedAccess: [],
+    risks: [],
+    corpus: {
+      generated: 0,
+      tests: 0,
+      recorded: 0,
+      evaluations: 0,
+      pruned: 0,
+      generationMs: 0,
+      evaluationMs: 0
+    },
+    notes: []
+  };
+}
+
 // ../../packages/access-diff/src/diff.ts
 function libraryFor(option, side) {
   if (option === void 0) return void 0;
@@ -35336,22 +35363,9 @@ async function diffInSession(session, options) {
   );
   findings.push(...recorded.findings);
   const result = {
-    name: sides.name,
-    status,
+    ...emptySetDiff(sides.name, status),
     findings,
     tests: rego?.tests,
-    newAccess: [],
-    removedAccess: [],
-    risks: [],
-    corpus: {
-      generated: 0,
-      tests: 0,
-      recorded: 0,
-      evaluations: 0,
-      pruned: 0,
-      generationMs: 0,
-      evaluationMs: 0
-    },
     notes
   };
   if (headLoaded?.bundle) result.bundleSha256 = sha256(headLoaded.bundle);
@@ -35748,33 +35762,16 @@ async function guardedDiff(name, work) {
   } catch (thrown) {
     if (thrown instanceof AccessDiffError && (thrown.code === "ToolNotFound" || thrown.code === "GitFailed"))
       throw thrown;
-    const error2 = asError2(thrown);
-    const rule = thrown instanceof AccessDiffError ? thrown.code : error2.name === "RangeError" ? "TooComplex" : "CheckFailed";
     return {
-      name,
-      status: "modified",
+      ...emptySetDiff(name, "modified"),
       findings: [
         {
           check: "build",
           severity: "error",
-          rule,
-          message: `the gate could not check this policy set: ${error2.message}`
+          rule: failureRule(thrown),
+          message: `the gate could not check this policy set: ${asError2(thrown).message}`
         }
-      ],
-      tests: void 0,
-      newAccess: [],
-      removedAccess: [],
-      risks: [],
-      corpus: {
-        generated: 0,
-        tests: 0,
-        recorded: 0,
-        evaluations: 0,
-        pruned: 0,
-        generationMs: 0,
-        evaluationMs: 0
-      },
-      notes: []
+      ]
     };
   }
 }
@@ -36409,9 +36406,10 @@ async function labelsOf(inputs, pr, target) {
   }
 }
 async function run2() {
+  let inputs;
+  const pr = github.context.payload.pull_request;
   try {
-    const inputs = readInputs();
-    const pr = github.context.payload.pull_request;
+    inputs = readInputs();
     const baseRef = inputs.baseRef ?? pr?.base?.sha;
     if (!baseRef)
       throw new InputError(
@@ -36471,10 +36469,35 @@ ${summary2}` : summary2).write();
       );
     } else core2.info("Policy gate passed.");
   } catch (error2) {
-    core2.setOutput("result", "fail");
-    const message = error2 instanceof Error ? error2.message : String(error2);
-    core2.setFailed(`keycard policy gate could not run: ${message}. ${advice(error2)}`);
+    await reportFailure(error2, inputs, pr);
   }
+}
+async function reportFailure(error2, inputs, pr) {
+  core2.setOutput("result", "fail");
+  const message = asError2(error2).message;
+  const text = `keycard policy gate could not run: ${message}. ${advice(error2)}`;
+  core2.setFailed(logText(text));
+  const body = [
+    "## \u274C keycard policy gate: could not run",
+    "",
+    markdownText(`${message}.`),
+    "",
+    markdownText(advice(error2))
+  ].join("\n");
+  try {
+    await core2.summary.addRaw(body).write();
+  } catch {
+  }
+  if (!inputs || !pr) return;
+  const { owner, repo } = github.context.repo;
+  await comment(
+    inputs,
+    pr,
+    { owner, repo, issueNumber: pr.number },
+    `${COMMENT_MARKER}
+${body}`,
+    true
+  );
 }
 
 // src/index.ts

@@ -337,6 +337,15 @@ describe("a hostile pull request", () => {
     expect(body).toMatch(/over the limit of 256 MiB/);
   });
 
+  it("comments that it could not run, and why, when the base commit is missing", async () => {
+    const r = repo({ [ORDERS]: iamDocument([read]) });
+    const run = await gate(r, { inputs: { "base-ref": "0".repeat(40) } });
+    expect(run.outputs.result).toBe("fail");
+    const body = commentsOf(run.pr)[0]?.body ?? "";
+    expect(body).toContain("could not run");
+    expect(body).toContain("fetch-depth: 0");
+  });
+
   it("ignores a Regal configuration from the pull request", async () => {
     const trusted = `${readFileSync(join(MONOREPO, "policies", ".regal", "config.yaml"), "utf8")}    line-length:\n      level: ignore\n`;
     const r = createRepo(

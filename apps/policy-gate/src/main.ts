@@ -7,8 +7,10 @@ import * as core from "@actions/core";
 import * as github from "@actions/github";
 import {
   AccessDiffError,
+  asError,
   type GateReport,
   logText,
+  markdownText,
   renderMarkdown,
   runGate,
   toAnnotations,
@@ -140,9 +142,10 @@ async function labelsOf(
 
 /** Runs the gate as a GitHub Action. Never throws: failures are reported with `core.setFailed`. @internal */
 export async function run(): Promise<void> {
+  let inputs: ActionInputs | undefined;
+  const pr = github.context.payload.pull_request as PullRequestPayload | undefined;
   try {
-    const inputs = readInputs();
-    const pr = github.context.payload.pull_request as PullRequestPayload | undefined;
+    inputs = readInputs();
     const baseRef = inputs.baseRef ?? pr?.base?.sha;
     if (!baseRef)
       throw new InputError(
@@ -210,8 +213,42 @@ export async function run(): Promise<void> {
       );
     } else core.info("Policy gate passed.");
   } catch (error) {
-    core.setOutput("result", "fail");
-    const message = error instanceof Error ? error.message : String(error);
-    core.setFailed(`keycard policy gate could not run: ${message}. ${advice(error)}`);
+    await reportFailure(error, inputs, pr);
   }
+}
+
+/**
+ * Reports a gate that could not run: the job fails with the reason and what to do, and the
+ * pull request gets the same in its comment, so a reviewer never mistakes silence for a pass.
+ */
+async function reportFailure(
+  error: unknown,
+  inputs: ActionInputs | undefined,
+  pr: PullRequestPayload | undefined,
+): Promise<void> {
+  core.setOutput("result", "fail");
+  const message = asError(error).message;
+  const text = `keycard policy gate could not run: ${message}. ${advice(error)}`;
+  core.setFailed(logText(text));
+  const body = [
+    "## ❌ keycard policy gate: could not run",
+    "",
+    markdownText(`${message}.`),
+    "",
+    markdownText(advice(error)),
+  ].join("\n");
+  try {
+    await core.summary.addRaw(body).write();
+  } catch {
+    // Outside a runner there is no summary file; the failure above is reported either way.
+  }
+  if (!inputs || !pr) return;
+  const { owner, repo } = github.context.repo;
+  await comment(
+    inputs,
+    pr,
+    { owner, repo, issueNumber: pr.number },
+    `${COMMENT_MARKER}\n${body}`,
+    true,
+  );
 }

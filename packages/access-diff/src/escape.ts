@@ -15,7 +15,7 @@ const MARKDOWN = /[\\`*_[\]|~]/g;
  * Text for a Markdown line or table cell that renders as itself: controls become spaces,
  * `&`, `<` and `>` become entities (so `<!--` cannot hide the rest of a comment), Markdown
  * punctuation is escaped, and `@` is followed by a zero-width space so no one is mentioned.
- * @internal
+ * @public
  */
 export function markdownText(text: string): string {
   return text

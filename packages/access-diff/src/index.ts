@@ -17,7 +17,7 @@ export { type CheckOptions, checkPolicySet, type PolicySetCheck } from "./check-
 export { type CorpusLimits, PROBE_PRINCIPAL, PROBE_REGION } from "./corpus.js";
 export { type DiffOptions, diffPolicySets } from "./diff.js";
 export { AccessDiffError, type AccessDiffErrorCode, asError } from "./errors.js";
-export { logText } from "./escape.js";
+export { logText, markdownText } from "./escape.js";
 export { type GateOptions, runGate } from "./gate.js";
 export type { ModuleCoverage, SetCoverage, TestCase } from "./opa-results.js";
 export {

@@ -20,7 +20,6 @@ export type CliErrorCode =
   | "InputError"
   | "InvalidPolicy"
   | "OpaNotFound"
-  | "OpaFailed"
   | "LibraryNotFound";
 
 /**
