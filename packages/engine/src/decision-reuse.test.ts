@@ -319,6 +319,59 @@ describe("decision reuse", () => {
     expect(first.allow).toBe(false);
   });
 
+  it("never lets a known request reuse a decision made while a key was unknown, or the reverse", async () => {
+    const policy = await load([
+      { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+      {
+        Effect: "Deny",
+        Action: "s3:GetObject",
+        Resource: "*",
+        Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } },
+      },
+    ]);
+    const known = { ...get("arn:aws:s3:::a/1", { "aws:SourceIp": "192.0.2.1" }) };
+    const unknown = { ...get("arn:aws:s3:::a/2"), unknownContext: ["aws:SourceIp"] };
+    expect(policy.evaluate({ requests: [known] }).allow).toBe(true);
+    expect(policy.evaluate({ requests: [unknown] }).allow).toBe(false);
+    expect(policy.evaluate({ requests: [{ ...known, resource: "arn:aws:s3:::a/3" }] }).allow).toBe(
+      true,
+    );
+  });
+
+  it("does not carry an allow across callers through an Allow whose NotResource names the caller", async () => {
+    const policy = await load([
+      {
+        Effect: "Allow",
+        Action: "s3:GetObject",
+        NotResource: "arn:aws:s3:::home/${aws:username}/private/*",
+      },
+    ]);
+    const alice = { username: "alice", type: "User" };
+    const nobody = { type: "User", arn: "arn:aws:iam::111122223333:user/x" };
+    const key = "arn:aws:s3:::home/alice/private/k";
+    expect(policy.evaluate({ principal: alice, requests: [get(key)] }).allow).toBe(false);
+    // Without a user name the exclusion cannot be resolved: the Allow does not allow.
+    expect(policy.evaluate({ principal: { arn: "x" }, requests: [get(key)] }).allow).toBe(false);
+    expect(policy.evaluate({ principal: nobody, requests: [get("arn:aws:s3:::b/1")] }).allow).toBe(
+      false,
+    );
+    expect(policy.evaluate({ principal: alice, requests: [get("arn:aws:s3:::b/1")] }).allow).toBe(
+      true,
+    );
+  });
+
+  it("echoes the action as each request wrote it", async () => {
+    const policy = await load([{ Effect: "Allow", Action: "s3:PutObject", Resource: "*" }]);
+    policy.evaluate({ requests: [get("arn:aws:s3:::b/1")] });
+    const shouted = policy.evaluate({
+      requests: [{ action: "S3:GETOBJECT", resource: "arn:aws:s3:::b/2" }],
+    });
+    expect(shouted.requests[0]?.action).toBe("S3:GETOBJECT");
+    expect(shouted.requests[0]?.reason).toBe(
+      "implicitly denied: no statement allows S3:GETOBJECT on arn:aws:s3:::b/2",
+    );
+  });
+
   it("says how it reuses decisions", async () => {
     const policy = await load([{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }]);
     expect(policy.stats().decisionReuse).toBe("by-equivalence");
