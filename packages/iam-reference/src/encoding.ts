@@ -4,7 +4,9 @@
  * the source data's size.
  */
 import { Buffer } from "node:buffer";
-import { createRequire } from "node:module";
+// Aliased: a bundle's usual ESM banner declares `createRequire` at the top level, and esbuild
+// keeps an import's own name, so an unaliased import would be declared twice.
+import { createRequire as requireFrom } from "node:module";
 import type { Action, ActionResourceType, ResourceType } from "./types.js";
 
 /** `[name, required (1 or 0), condition keys]` of a resource type an action can target. @internal */
@@ -43,7 +45,7 @@ export interface ServiceData {
 /** The JSON of a service from its compressed, base64 form in the generated module. @internal */
 export function decompress(blob: string): string {
   // Required on first use, so importing the package does not load zlib (the AWS SDK loads it anyway).
-  const zlib = createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib");
+  const zlib = requireFrom(import.meta.url)("node:zlib") as typeof import("node:zlib");
   return zlib.brotliDecompressSync(Buffer.from(blob, "base64")).toString("utf8");
 }
 
