@@ -49,6 +49,22 @@ export function finishResource(
   resource: string,
 ): Pick<AuthorizationRequest, "resource" | "resourceParts"> {
   if (!resource.includes(OPEN)) return { resource };
+  const cached = finished.get(resource);
+  if (cached) return cached;
+  const result = split(resource);
+  // Calls repeat the same partly known resources (the key behind a bucket's encryption); the
+  // parts are frozen, so one result can be shared. Bounded in count and in length.
+  if (resource.length <= 512) {
+    if (finished.size >= 1000) finished.clear();
+    finished.set(resource, result);
+  }
+  return result;
+}
+
+/** Finished resources with unknown parts, by their marked form. */
+const finished = new Map<string, Pick<AuthorizationRequest, "resource" | "resourceParts">>();
+
+function split(resource: string): Pick<AuthorizationRequest, "resource" | "resourceParts"> {
   const parts: Array<string | UnknownResourcePart> = [];
   let display = "";
   let at = 0;
@@ -82,5 +98,6 @@ export function finishResource(
     if (typeof previous !== "object") display += "*";
     at = end + 1;
   }
-  return { resource: display, resourceParts: parts };
+  for (const part of parts) if (typeof part === "object") Object.freeze(part);
+  return Object.freeze({ resource: display, resourceParts: Object.freeze(parts) });
 }
