@@ -265,6 +265,17 @@ describe("watchPolicy", () => {
     expect(policy.status().lastError).toBeUndefined();
   });
 
+  it("sends the configured headers and bearer token with every request", async () => {
+    const s = await server();
+    s.publish("/bundles/orders.tar.gz", v1);
+    const policy = await watch(s, { headers: { "x-fleet": "orders" }, bearerToken: "t0ken" });
+    await policy.refresh();
+    for (const request of s.requests) {
+      expect(request.headers).toMatchObject({ authorization: "Bearer t0ken", "x-fleet": "orders" });
+    }
+    expect(s.requests).toHaveLength(2);
+  });
+
   it("gives up a download that takes longer than its time limit", async () => {
     const s = await server();
     s.publish("/bundles/orders.tar.gz", v1);
