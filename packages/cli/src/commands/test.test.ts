@@ -1,3 +1,5 @@
+import { symlinkSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   ordersDocument,
@@ -187,6 +189,21 @@ test_other_region_denied if {
       env: { REGAL_PATH: undefined, PATH: "" },
     });
     expect(result.stdout).toContain("Regal was not found, so Rego files were not linted");
+  });
+
+  it("fails what the gate's reader refuses, and Rego the WebAssembly runtime cannot run", async () => {
+    const dir = tempDir();
+    writeOrdersSet(dir);
+    writeFiles(dir, {
+      "outside.json": ordersDocument,
+      "orders/clock.rego":
+        'package keycard.custom.clock\n\ndeny contains "late" if {\n\ttime.now_ns() > 0\n}\n',
+    });
+    symlinkSync(join(dir, "outside.json"), join(dir, "orders", "linked.json"));
+    const result = await runCli(["test", "orders", "--min-coverage", "0"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("✗ Build  orders/linked.json: is a symbolic link");
+    expect(result.stdout).toMatch(/orders\/clock\.rego:4:.*time\.now_ns/);
   });
 
   it("rejects a bad --min-coverage", async () => {

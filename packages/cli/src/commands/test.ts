@@ -62,7 +62,7 @@ const isError = (f: Finding) => f.severity === "error";
 function partition(check: PolicySetCheck) {
   return {
     iam: check.findings.filter((f) => f.check === "iam"),
-    refused: check.findings.filter((f) => f.check === "build"),
+    build: check.findings.filter((f) => f.check === "build"),
     rego: check.findings.filter(
       (f) => f.check === "fmt" || f.check === "check" || f.check === "regal",
     ),
@@ -72,9 +72,7 @@ function partition(check: PolicySetCheck) {
 /** Stage: the set's files as the gate reads them, and its IAM documents. */
 function printIam(context: Context, check: PolicySetCheck): void {
   const { out } = context;
-  const { iam, refused } = partition(check);
-  for (const finding of refused)
-    println(context, `${out.red("✗")} Files  ${formatFinding(finding)}`);
+  const { iam } = partition(check);
   const docs = check.set.documents.length + check.set.boundaries.length;
   const invalid = new Set(iam.filter(isError).map((f) => f.file)).size;
   const line = `${plural(docs, "IAM document")}, ${plural(check.statements, "statement")}`;
@@ -162,12 +160,12 @@ function printCoverage(context: Context, check: PolicySetCheck): void {
   }
 }
 
-/** Stage: anything that stopped the WebAssembly build or its sample evaluation. */
+/**
+ * Stage: files the reader refuses, and anything that stopped the WebAssembly build or its
+ * sample evaluation.
+ */
 function printBuild(context: Context, check: PolicySetCheck): void {
-  const build = check.findings.filter(
-    (f) => f.check === "build" && f.file === undefined && isError(f),
-  );
-  for (const finding of build)
+  for (const finding of partition(check).build)
     println(context, `${context.out.red("✗")} Build  ${formatFinding(finding)}`);
 }
 
