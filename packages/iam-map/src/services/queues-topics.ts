@@ -9,14 +9,28 @@ import type { ServiceRules } from "../service-rules.js";
  */
 function queueUrlVariables(url: string | undefined): VariableValues {
   if (url === undefined) return {};
+  // An application sends to a few queues: each URL is parsed once (bounded, frozen).
+  const cached = queueUrls.get(url);
+  if (cached) return cached;
   const m = /^[a-z]+:\/\/([^/]+)\/([^/]+)\/([^/?#]+)/i.exec(url);
   if (!m) return {};
   const [, host = "", account, name] = m;
   const region =
     /^sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(host)?.[1] ??
     /^([a-z0-9-]+)\.queue\.amazonaws\.com/.exec(host)?.[1];
-  return { QueueName: name, Account: account, ...(region ? { Region: region } : {}) };
+  const vars: VariableValues = Object.freeze(
+    region
+      ? { QueueName: name, Account: account, Region: region }
+      : { QueueName: name, Account: account },
+  );
+  if (url.length <= 512) {
+    if (queueUrls.size >= 1000) queueUrls.clear();
+    queueUrls.set(url, vars);
+  }
+  return vars;
 }
+
+const queueUrls = new Map<string, VariableValues>();
 
 /** Amazon SQS: the queue ARN comes from `QueueUrl`, whose path carries the owning account. @internal */
 export const sqsRules: ServiceRules = {
