@@ -149,6 +149,10 @@ describe("watchPolicy", () => {
     s.publish("/bundles/orders.tar.gz", v2);
     await next;
     expect(policy.revision).toBe("v2");
+    // refresh() does not wait for the long poll the server is holding open.
+    while (s.requests.length < 3) await new Promise((r) => setImmediate(r));
+    await policy.refresh();
+    expect(policy.status()).toMatchObject({ revision: "v2", lastError: undefined });
   });
 
   it.each([

@@ -164,6 +164,8 @@ class Watcher implements LivePolicy {
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
+  /** Aborts the request in flight when `refresh` supersedes it (a long poll may be held open). */
+  #inflight: AbortController | undefined;
 
   constructor(options: WatchPolicyOptions) {
     this.#options = options;
@@ -201,7 +203,7 @@ class Watcher implements LivePolicy {
   }
 
   async start(): Promise<void> {
-    const first = await this.#poll();
+    const first = await this.#poll(true);
     if (!first.ok) {
       const fromDisk = await this.#loadPersisted();
       if (!fromDisk && this.#options.startWithoutBundle !== true) {
@@ -261,9 +263,10 @@ class Watcher implements LivePolicy {
   async refresh(): Promise<void> {
     if (this.#closed) throw new FleetError("Closed", "the live policy is closed");
     clearTimeout(this.#timer);
+    this.#inflight?.abort();
     await this.#polling;
-    const result = await this.#poll();
-    this.#schedule(result.ok && result.longPoll);
+    const result = await this.#poll(false);
+    this.#schedule(result.ok && this.#longPolling);
   }
 
   async close(): Promise<void> {
@@ -279,7 +282,7 @@ class Watcher implements LivePolicy {
     clearTimeout(this.#timer);
     const delay = immediately ? 0 : this.#delay();
     this.#timer = setTimeout(() => {
-      this.#polling = this.#poll().then((result) => {
+      this.#polling = this.#poll(true).then((result) => {
         this.#polling = undefined;
         this.#schedule(result.ok && result.longPoll);
       });
@@ -298,19 +301,24 @@ class Watcher implements LivePolicy {
     return backoff / 2 + Math.random() * (backoff / 2);
   }
 
-  async #poll(): Promise<{ ok: true; longPoll: boolean } | { ok: false; error: FleetError }> {
+  async #poll(
+    longPoll: boolean,
+  ): Promise<{ ok: true; longPoll: boolean } | { ok: false; error: FleetError }> {
     this.#lastRequest = new Date();
+    const inflight = new AbortController();
+    this.#inflight = inflight;
     try {
       const result = await this.#source.fetch({
         etag: this.#etag,
-        // Sent on every request, as OPA does; the answer says whether the server honours it.
-        longPollSeconds: this.#longPollSeconds,
+        // Scheduled polls ask for long polling, as OPA does; the answer says whether the server
+        // honours it. Start-up and refresh() want an answer at once.
+        longPollSeconds: longPoll ? this.#longPollSeconds : 0,
         maxBytes: this.#options.maxBytes ?? DEFAULT_LIMITS.maxBytes,
         timeoutMs: (this.#options.timeoutSeconds ?? 30) * 1000,
-        signal: this.#abort.signal,
+        signal: AbortSignal.any([this.#abort.signal, inflight.signal]),
       });
       // Long polling only once the server has shown it supports it, as OPA does.
-      this.#longPolling = this.#longPollSeconds > 0 && result.longPoll;
+      if (longPoll) this.#longPolling = this.#longPollSeconds > 0 && result.longPoll;
       if (result.kind === "bundle") await this.#activate(result.bytes, "server", result.etag);
       this.#lastSuccess = new Date();
       this.#failures = 0;
@@ -319,6 +327,8 @@ class Watcher implements LivePolicy {
     } catch (thrown) {
       if (this.#closed)
         return { ok: false, error: new FleetError("Closed", "the live policy is closed") };
+      // Superseded by refresh(), which polls again at once: not a failure.
+      if (inflight.signal.aborted) return { ok: true, longPoll: false };
       const error =
         thrown instanceof FleetError
           ? thrown
@@ -328,6 +338,8 @@ class Watcher implements LivePolicy {
       if (error.code !== "FetchFailed") this.#rejections++;
       this.#report(error);
       return { ok: false, error };
+    } finally {
+      if (this.#inflight === inflight) this.#inflight = undefined;
     }
   }
 
