@@ -257,6 +257,27 @@ function prepareRequest(request: AuthorizationRequest, i: number): PreparedReque
   return prepared;
 }
 
+/**
+ * A request's decision from the built-in library, which leaves out what the loader knows: the
+ * request's own action and resource, and the custom-rule lists (a module without custom rules
+ * has none). Keys in the order the library writes the other decisions in.
+ */
+function completed(result: unknown, request: PreparedRequest): RequestDecision {
+  const r = result as RequestDecision;
+  return {
+    action: request.action,
+    allow: r.allow,
+    conditionFailures: r.conditionFailures,
+    customAllows: [],
+    customDenies: [],
+    explicitDeny: r.explicitDeny,
+    matched: r.matched,
+    reason: r.reason,
+    resource: request.resource,
+    unknown: r.unknown,
+  } as RequestDecision;
+}
+
 /** How decisions are reused, as {@link PolicyStats} reports it. */
 interface ReuseSetting {
   mode: DecisionReuse;
@@ -361,18 +382,28 @@ class WasmPolicy implements Policy {
           region === undefined ? "" : `"region":${region},`
         }"requests":[${missing.map(textOf).join(",")}]}`;
         const result = this.#run(text);
-        if (!isDecision(result) || result.requests.length !== missing.length)
+        if (
+          !isDecision(result) ||
+          result.requests.length !== missing.length ||
+          !result.requests.every(
+            (r) =>
+              typeof r === "object" &&
+              r !== null &&
+              typeof r.allow === "boolean" &&
+              Array.isArray(r.matched),
+          )
+        )
           return denyAll(input, "cannot evaluate: the policy produced no decision");
         results = result.requests;
       } catch (thrown) {
         return denyAll(input, `cannot evaluate: ${asError(thrown).message}`);
       }
       for (const [k, i] of missing.entries()) {
-        const decision = freezeRequestDecision(results[k] as RequestDecision);
+        const request = prepared[i] as PreparedRequest;
+        const decision = freezeRequestDecision(completed(results[k], request));
         decisions[i] = decision;
         const key = keys[i];
         if (key === undefined || !this.#reused) continue;
-        const request = prepared[i] as PreparedRequest;
         const entry = reusable(decision, request.action, request.resource);
         if (entry) this.#reused.set(key, entry);
       }

@@ -65,6 +65,22 @@ test_allowed_when_every_request_is if {
 	}
 }
 
+# The built-in library (no custom rules) leaves the request's echo and the empty custom-rule
+# lists to the loader.
+test_builtin_decision_leaves_the_echo_to_the_loader if {
+	d := authz.decision with data.keycard.policy as object.union(orders, {"has_custom": false})
+		with input as {"principal": developer, "requests": [request("s3:GetObject", "a")]}
+	d.allow
+	d.requests[0] == {
+		"allow": true,
+		"reason": "allowed by read",
+		"explicitDeny": false,
+		"matched": [{"document": "orders.json", "statementIndex": 0, "effect": "Allow"}],
+		"unknown": [],
+		"conditionFailures": [],
+	}
+}
+
 test_denied_when_one_request_is if {
 	d := authz.decision with data.keycard.policy as orders
 		with input as {"requests": [request("s3:GetObject", "a"), request("s3:GetObject", "locked/b")]}
