@@ -382,6 +382,20 @@ function materialize(r: Resolved): string[] {
   return r.placed ? [...prefixes, ...r.placed] : prefixes;
 }
 
+/**
+ * Tagging calls that name one resource by ARN (`ResourceARN`, `ResourceArn`, `ResourceName`):
+ * the Service Authorization Reference lists every taggable type for them, and AWS checks the one
+ * the ARN names (for example Kinesis API reference, TagResource: "the ARN of the Kinesis
+ * resource to which to add tags"; Athena API reference, TagResource).
+ */
+const TAGGING_OPERATIONS: ReadonlySet<string> = new Set([
+  "TagResource",
+  "UntagResource",
+  "ListTagsForResource",
+  "AddTagsToResource",
+  "RemoveTagsFromResource",
+]);
+
 /** Most combinations one call fans out to before a variable is marked unknown instead. */
 const MAX_FANOUT = 100;
 
@@ -442,6 +456,11 @@ export function resourcesFor(
   let partial: Resolved | undefined;
   let stray: string[] | undefined;
   let placed: Set<string> | undefined;
+  // A tagging call acts on the one resource its ARN names, whichever type that is; the other
+  // types the reference lists for the action are not checked (see TAGGING_OPERATIONS).
+  const tagging = target.operation !== undefined && TAGGING_OPERATIONS.has(target.operation);
+  let deferred: Resolved[] | undefined;
+  let named = false;
   for (const type of types) {
     let best: Resolved | undefined;
     for (const template of type.templates) {
@@ -459,8 +478,16 @@ export function resourcesFor(
       for (const arn of best.placed) placed.add(arn);
     }
     const complete = best.unknown === 0 && (best.filled > 0 || types.length === 1);
-    if (type.required || complete) out.push(...materialize(best));
+    if (tagging && (type.required || complete)) {
+      deferred ??= [];
+      deferred.push(best);
+      if (best.exact) named = true;
+    } else if (type.required || complete) out.push(...materialize(best));
     else if (best.filled > 0 && better(best, partial)) partial = best;
+  }
+  for (const r of deferred ?? []) {
+    // Types the request names nothing of are dropped only when its ARN named another one whole.
+    if (!named || r.exact || r.filled > 0) out.push(...materialize(r));
   }
   if (out.length === 0) {
     if (partial) out.push(...materialize(partial));

@@ -172,6 +172,33 @@ describe("resources named by members under another name", () => {
   });
 });
 
+describe("a tagging call acts on the one resource its ARN names", () => {
+  it("Kinesis and Athena TagResource check the named resource, not every taggable type (Kinesis API reference, TagResource: the ARN of the resource to tag; Athena API reference, TagResource)", async () => {
+    const stream = await map("KinesisClient", "TagResourceCommand", {
+      ResourceARN: "arn:aws:kinesis:us-east-1:123456789012:stream/s1",
+      Tags: { team: "a" },
+    });
+    expect(pairs(stream.requests)).toEqual([
+      ["kinesis:TagResource", "arn:aws:kinesis:us-east-1:123456789012:stream/s1"],
+    ]);
+    const wg = await map("AthenaClient", "ListTagsForResourceCommand", {
+      ResourceARN: "arn:aws:athena:us-east-1:123456789012:workgroup/w1",
+    });
+    expect(pairs(wg.requests)).toEqual([
+      ["athena:ListTagsForResource", "arn:aws:athena:us-east-1:123456789012:workgroup/w1"],
+    ]);
+  });
+
+  it("an ARN of no taggable type of the service leaves every type unknown, never dropped", async () => {
+    const r = await map("AthenaClient", "TagResourceCommand", {
+      ResourceARN: "arn:aws:sqs:us-east-1:123456789012:q",
+      Tags: [],
+    });
+    expect(r.requests.length).toBeGreaterThan(1);
+    expect(r.requests.every((q) => q.resourceParts !== undefined)).toBe(true);
+  });
+});
+
 describe("parts only AWS knows are described, and a whole ARN still wins", () => {
   it("a CloudFormation stack named by name has the id CloudFormation assigned; by ARN it is exact (CloudFormation API reference, DeleteStack: StackName is the name or unique stack ID)", async () => {
     const byName = await first("CloudFormationClient", "DeleteStackCommand", { StackName: "app" });
