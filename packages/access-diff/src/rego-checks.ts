@@ -4,7 +4,7 @@ import { AccessDiffError, asError, failureRule } from "./errors.js";
 import { parseCoverage, parseTestCases, type TestCase } from "./opa-results.js";
 import type { PolicySetFiles } from "./policy-set.js";
 import { DEFAULT_REGAL_CONFIG } from "./regal-config.js";
-import { STAGED_LIBRARY, STAGED_SET } from "./stage.js";
+import { STAGED_LIBRARY, STAGED_OUTLINE, STAGED_SET } from "./stage.js";
 import { type RunResult, runTool, type Tools } from "./tools.js";
 import type { CheckName, Finding, TestFailure, TestResults } from "./types.js";
 
@@ -210,11 +210,10 @@ function reachesOut(config: string): boolean {
 }
 
 /**
- * `regal lint` on the staged set, with the library beside it so imports of
- * `data.keycard.authz` resolve as they do when the bundle is built; findings in the library
- * are dropped (it is trusted and linted with itself). The configuration file is written
- * alone, so custom Regal rules a pull request might add (Rego that Regal would run) are never
- * loaded.
+ * `regal lint` on the staged set, with an outline of the library beside it (see
+ * `libraryOutline`) so imports of `data.keycard.authz` resolve as they do when the bundle is
+ * built; findings outside the set are dropped. The configuration file is written alone, so
+ * custom Regal rules a pull request might add (Rego that Regal would run) are never loaded.
  * @internal
  */
 export async function checkLint(
@@ -232,7 +231,7 @@ export async function checkLint(
   const result: RunResult = await run(
     tools,
     tools.regal,
-    ["lint", "--format", "json", "--config-file", configPath, STAGED_LIBRARY, STAGED_SET],
+    ["lint", "--format", "json", "--config-file", configPath, STAGED_OUTLINE, STAGED_SET],
     workspace,
   );
   const parsed = parseJson<{

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { compilePolicyData, type PolicyDocument } from "@keycard/engine";
+import { libraryOutline } from "./library-outline.js";
 import type { PolicySetFiles, SetFile } from "./policy-set.js";
 
 /** An IAM document as the bundle carries it under `keycard.documents`. @internal */
@@ -29,6 +30,8 @@ export interface StageInput {
 export const STAGED_LIBRARY = "lib";
 /** @internal */
 export const STAGED_SET = "set";
+/** The library's outline for Regal, staged with tests (see `libraryOutline`). @internal */
+export const STAGED_OUTLINE = "outline";
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -86,6 +89,7 @@ async function writeFiles(dir: string, files: ReadonlyArray<SetFile>): Promise<v
 export async function stageSet(dir: string, input: StageInput): Promise<void> {
   const setDir = join(dir, STAGED_SET);
   await writeFiles(join(dir, STAGED_LIBRARY), input.library);
+  if (input.tests) await writeFiles(join(dir, STAGED_OUTLINE), libraryOutline(input.library));
   await writeFiles(setDir, [
     ...input.set.modules,
     ...(input.tests ? input.set.tests : []),

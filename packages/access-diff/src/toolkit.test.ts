@@ -155,4 +155,23 @@ describe("checkPolicySet, the checks keycard test shares with the gate", () => {
     expect(check.findings).toEqual([]);
     expect(check.tests).toMatchObject({ passed: 1, failed: 0 });
   });
+
+  it("still flags a reference to a library rule that does not exist", async () => {
+    const dir = writeTree(tempDir(), {
+      "orders/app.json": iam(read),
+      "orders/decision_test.rego":
+        "package orders.decision_test\n\nimport data.keycard.authz\n\ntest_typo if {\n\tauthz.decisoin.allow with input as {}\n}\n",
+    });
+    const check = await checkPolicySet({
+      path: join(dir, "orders"),
+      library: LIBRARY,
+      tools: TOOLS,
+    });
+    const lint = check.findings.find((f) => f.check === "regal");
+    expect(lint).toMatchObject({
+      rule: "imports/unresolved-reference",
+      file: "decision_test.rego",
+      line: 6,
+    });
+  });
 });
