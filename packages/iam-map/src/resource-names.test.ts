@@ -30,6 +30,31 @@ describe("resources named by members under another name", () => {
     ]);
   });
 
+  it("a service deployment ARN also names its service, which AWS checks too; deployments of different services leave both unknown (ECS API reference, DescribeServiceDeployments; Service Authorization Reference, ECS: service and service-deployment)", async () => {
+    const one = await map("ECSClient", "DescribeServiceDeploymentsCommand", {
+      serviceDeploymentArns: [
+        "arn:aws:ecs:eu-west-1:111122223333:service-deployment/prod/api/d1",
+        "arn:aws:ecs:eu-west-1:111122223333:service-deployment/prod/api/d2",
+      ],
+    });
+    expect(one.requests.map((q) => q.resource)).toEqual([
+      "arn:aws:ecs:eu-west-1:111122223333:service/prod/api",
+      "arn:aws:ecs:eu-west-1:111122223333:service-deployment/prod/api/d1",
+      "arn:aws:ecs:eu-west-1:111122223333:service-deployment/prod/api/d2",
+    ]);
+    // Attack: the caller's account and region must not stand in for another account's services.
+    const mixed = await map("ECSClient", "DescribeServiceDeploymentsCommand", {
+      serviceDeploymentArns: [
+        "arn:aws:ecs:eu-west-1:111122223333:service-deployment/prod/api/d1",
+        "arn:aws:ecs:eu-west-1:111122223333:service-deployment/prod/web/d2",
+      ],
+    });
+    expect(mixed.requests.map((q) => q.resource)).toEqual([
+      "arn:aws:ecs:*:*:service/*/*",
+      "arn:aws:ecs:*:*:service-deployment/*/*/*",
+    ]);
+  });
+
   it("RDS members carry a `DB` prefix: `DBSubnetGroupName`, `DBSnapshotIdentifier`, `DBClusterParameterGroupName`, `GlobalClusterIdentifier` (RDS API reference, DeleteDBSubnetGroup, DeleteDBSnapshot, DeleteDBClusterParameterGroup, DeleteGlobalCluster)", async () => {
     const cases: Array<[string, Record<string, unknown>, string]> = [
       ["DeleteDBSubnetGroupCommand", { DBSubnetGroupName: "g" }, "subgrp:g"],

@@ -1,5 +1,5 @@
 import type { VariableValues } from "../general-rule.js";
-import { asString, type InputView } from "../input-view.js";
+import { asString, asStrings, type InputView } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
 
@@ -14,7 +14,7 @@ const ECS_ARN = /^arn:([^:]+):ecs:([^:]*):([^:]*):([a-z-]+)\/(.+)$/;
  */
 export const ecsRules: ServiceRules = {
   variables: (call) => {
-    const vars: Record<string, string | undefined> = {};
+    const vars: Record<string, string | readonly string[] | undefined> = {};
     const cluster = call.input.string("cluster");
     const arn = cluster === undefined ? null : ECS_ARN.exec(cluster);
     // A service, task or container instance given as a new-format ARN names its cluster
@@ -44,9 +44,62 @@ export const ecsRules: ServiceRules = {
         call.input.string("family"),
       ),
     );
+    if (cluster === undefined) Object.assign(vars, deploymentVariables(call.input));
     return vars;
   },
 };
+
+/**
+ * Service and daemon deployments and revisions are named by ARN alone
+ * (`service-deployment/cluster/service/id`; ECS API reference, DescribeServiceDeployments), and
+ * AWS also checks the service or daemon they belong to: both come from the ARN. Entries of
+ * different services or daemons leave them unknown rather than picking one.
+ */
+const DEPLOYMENT_MEMBERS: ReadonlyArray<readonly [member: string, parent: string, id: string]> = [
+  ["serviceDeploymentArn", "ServiceName", "ServiceDeploymentId"],
+  ["serviceDeploymentArns", "ServiceName", "ServiceDeploymentId"],
+  ["serviceRevisionArns", "ServiceName", "ServiceRevisionId"],
+  ["daemonDeploymentArns", "DaemonName", "DaemonDeploymentId"],
+  ["daemonRevisionArns", "DaemonName", "DaemonRevisionId"],
+];
+
+function deploymentVariables(input: InputView): VariableValues {
+  for (const [member, parent, id] of DEPLOYMENT_MEMBERS) {
+    const raw = input.get(member);
+    const refs = typeof raw === "string" ? [raw] : asStrings(raw, 100);
+    if (!refs || refs.length === 0) continue;
+    // Unknown where the entries disagree or are not such ARNs: region and account included,
+    // since the ARNs may name another account's resources.
+    const unknown = {
+      Region: undefined,
+      Account: undefined,
+      ClusterName: undefined,
+      [parent]: undefined,
+    };
+    const parents = new Set<string>();
+    const ids: string[] = [];
+    let env: RegExpExecArray | null = null;
+    for (const ref of refs) {
+      const m = ECS_ARN.exec(ref);
+      const path = m?.[5]?.split("/");
+      if (!m || !path || path.length !== 3) return unknown;
+      parents.add(`${m[1]}:${m[2]}:${m[3]}:${path[0]}/${path[1]}`);
+      ids.push(path[2]!);
+      env = m;
+    }
+    if (parents.size !== 1 || !env) return unknown;
+    const [clusterName, name] = env[5]!.split("/");
+    return {
+      Partition: env[1],
+      Region: env[2],
+      Account: env[3],
+      ClusterName: clusterName,
+      [parent]: name,
+      [id]: ids,
+    };
+  }
+  return {};
+}
 
 /** The first of `service`, `task`, `containerInstance` that is an ECS ARN with a cluster segment. */
 function clusterMember(input: InputView): RegExpExecArray | null {
