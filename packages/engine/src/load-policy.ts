@@ -336,11 +336,12 @@ class WasmPolicy implements Policy {
       if (typeof converted === "string") return denyAll(input, `cannot evaluate: ${converted}`);
       principal = JSON.stringify(converted.principal);
       region = JSON.stringify(converted.region);
-      prepared = [];
-      for (const [i, request] of converted.requests.entries()) {
-        const one = prepareRequest(request, i);
+      const requests = converted.requests;
+      prepared = new Array(requests.length);
+      for (let i = 0; i < requests.length; i++) {
+        const one = prepareRequest(requests[i] as AuthorizationRequest, i);
         if (typeof one === "string") return denyAll(input, `cannot evaluate: ${one}`);
-        prepared.push(one);
+        prepared[i] = one;
       }
     } catch (thrown) {
       return denyAll(
@@ -348,39 +349,41 @@ class WasmPolicy implements Policy {
         `cannot evaluate: the input cannot be serialized (${asError(thrown).message})`,
       );
     }
-    const decisions: RequestDecision[] = new Array(prepared.length);
-    const texts: Array<string | undefined> = new Array(prepared.length);
-    const textOf = (i: number): string => {
-      let text = texts[i];
-      if (text === undefined) {
-        text = requestJson(prepared[i] as PreparedRequest);
-        texts[i] = text;
-      }
-      return text;
-    };
-    const keys: string[] = [];
+    const count = prepared.length;
+    const decisions: RequestDecision[] = new Array(count);
+    const texts: Array<string | undefined> = new Array(count);
+    const keys: Array<string | undefined> = new Array(count);
     const missing: number[] = [];
-    const envText = environmentText(principal, region);
-    for (let i = 0; i < prepared.length; i++) {
-      const request = prepared[i] as PreparedRequest;
-      if (this.#keys && this.#reused) {
-        const key = this.#keys.key(request, envText, () => textOf(i));
+    const reuseKeys = this.#keys;
+    const reused = this.#reused;
+    if (reuseKeys && reused) {
+      const envText = environmentText(principal, region);
+      for (let i = 0; i < count; i++) {
+        const request = prepared[i] as PreparedRequest;
+        const key = reuseKeys.key(request, envText, () => {
+          const text = requestJson(request);
+          texts[i] = text;
+          return text;
+        });
         keys[i] = key;
-        const entry = this.#reused.get(key);
+        const entry = reused.get(key);
         if (entry) {
           decisions[i] = reuse(entry, request.resource);
           this.#reusedCount += 1;
-          continue;
-        }
+        } else missing.push(i);
       }
-      missing.push(i);
-    }
+    } else for (let i = 0; i < count; i++) missing.push(i);
     if (missing.length > 0) {
       let results: unknown[];
       try {
+        let body = "";
+        for (let k = 0; k < missing.length; k++) {
+          const i = missing[k] as number;
+          body += `${k === 0 ? "" : ","}${texts[i] ?? requestJson(prepared[i] as PreparedRequest)}`;
+        }
         const text = `{${principal === undefined ? "" : `"principal":${principal},`}${
           region === undefined ? "" : `"region":${region},`
-        }"requests":[${missing.map(textOf).join(",")}]}`;
+        }"requests":[${body}]}`;
         const result = this.#run(text);
         if (
           !isDecision(result) ||
@@ -398,7 +401,8 @@ class WasmPolicy implements Policy {
       } catch (thrown) {
         return denyAll(input, `cannot evaluate: ${asError(thrown).message}`);
       }
-      for (const [k, i] of missing.entries()) {
+      for (let k = 0; k < missing.length; k++) {
+        const i = missing[k] as number;
         const request = prepared[i] as PreparedRequest;
         const decision = freezeRequestDecision(completed(results[k], request));
         decisions[i] = decision;
