@@ -474,6 +474,93 @@ function unknownReasons(result: AuthorizationResult): string[] {
   return [...reasons];
 }
 
+const COPY =
+  "a copy names a source and a target; which of them AWS checks with the action is not mapped yet";
+const LIST_OF_STRUCTURES =
+  "named inside a list of structures, which the general rule does not read";
+const SAMPLE_LIST = "the sample's list entries are not ARNs; ARN entries are mapped";
+
+/** Why a named resource is still unknown, for the report (reviewed by hand). */
+const WHY_NAMED: Readonly<Record<string, string>> = {
+  "DynamoDB CreateGlobalTable":
+    "replica tables in other Regions (ReplicationGroup) are not mapped yet",
+  "DynamoDB UpdateGlobalTable":
+    "replica tables in other Regions (ReplicaUpdates) are not mapped yet",
+  "DynamoDB UpdateGlobalTableSettings": "replica tables in other Regions are not mapped yet",
+  "DynamoDB ImportTable": "the new table is TableCreationParameters.TableName, not mapped yet",
+  "DynamoDB RestoreTableToPointInTime":
+    "source and target tables; which AWS checks is not mapped yet",
+  "DynamoDB TransactGetItems": "the sample sends no items; the curated rule maps each item's table",
+  "DynamoDB TransactWriteItems":
+    "the sample sends no items; the curated rule maps each item's table",
+  "SSM CreateAssociationBatch": LIST_OF_STRUCTURES,
+  "EC2 ModifyInstanceCreditSpecification": LIST_OF_STRUCTURES,
+  "EC2 ModifySecurityGroupRules": LIST_OF_STRUCTURES,
+  "EC2 ModifyIpamResourceCidr":
+    "current and destination scopes; which AWS checks is not mapped yet",
+  "EC2 MoveCapacityReservationInstances": "source and destination reservations; not mapped yet",
+  "Step Functions DescribeExecution": "the execution ARN may be a standard or an express execution",
+  "ECS CreateDaemon": "the cluster is named by its ARN in a member the rule does not read yet",
+  "ECS DeleteAttributes": LIST_OF_STRUCTURES,
+  "ECS PutAttributes": LIST_OF_STRUCTURES,
+  "ECS DeleteTaskDefinitions": "a list of family:revision entries, not mapped yet",
+  "ECS DeleteDaemonTaskDefinition": "the daemon task definition ARN is not mapped yet",
+  "ECS DescribeDaemonTaskDefinition": "the daemon task definition ARN is not mapped yet",
+  "ECS DescribeDaemonDeployments": SAMPLE_LIST,
+  "ECS DescribeDaemonRevisions": SAMPLE_LIST,
+  "ECS DescribeServiceDeployments": SAMPLE_LIST,
+  "ECS DescribeServiceRevisions": SAMPLE_LIST,
+  "EKS DescribeIdentityProviderConfig":
+    "identityProviderConfig is a structure of type and name, not mapped yet",
+  "EKS DisassociateIdentityProviderConfig":
+    "identityProviderConfig is a structure of type and name, not mapped yet",
+  "CloudFormation CreateStackRefactor": "the stacks a refactor moves are not mapped yet",
+  "CloudFormation DescribeStackRefactor":
+    "the stacks of a refactor id are known to AWS; not mapped yet",
+  "CloudFormation ExecuteStackRefactor":
+    "the stacks of a refactor id are known to AWS; not mapped yet",
+  "CloudFormation ListStackRefactorActions":
+    "the stacks of a refactor id are known to AWS; not mapped yet",
+  "SES CreateConfigurationSet": "the name is ConfigurationSet.Name, not mapped yet",
+  "Athena PutCapacityAssignmentConfiguration": LIST_OF_STRUCTURES,
+  "Glue BatchGetTableOptimizer": LIST_OF_STRUCTURES,
+  "Glue CreateSchema":
+    "without RegistryId the default registry is used, which the rule does not name",
+  "Glue GetConnections": "a filtered list; not mapped yet",
+  "Glue GetMLTransforms": "a filtered list; not mapped yet",
+  "Glue ListMLTransforms": "a filtered list; not mapped yet",
+  "Glue ListDataQualityRulesetEvaluationRuns": "the filter names the ruleset inside a structure",
+  "Glue StartDataQualityRuleRecommendationRun": "the ruleset is created by the run; not mapped yet",
+  "Glue CreateIntegrationResourceProperty":
+    "the resource is named by an ARN of several kinds; not mapped yet",
+  "Glue DeleteIntegrationResourceProperty":
+    "the resource is named by an ARN of several kinds; not mapped yet",
+  "Glue GetIntegrationResourceProperty":
+    "the resource is named by an ARN of several kinds; not mapped yet",
+  "Glue ListIntegrationResourceProperties":
+    "the resource is named by an ARN of several kinds; not mapped yet",
+  "Glue UpdateIntegrationResourceProperty":
+    "the resource is named by an ARN of several kinds; not mapped yet",
+  "RDS CopyDBClusterParameterGroup": COPY,
+  "RDS CopyDBClusterSnapshot": COPY,
+  "RDS CopyDBParameterGroup": COPY,
+  "RDS CopyDBSnapshot": COPY,
+  "RDS CopyOptionGroup": COPY,
+  "ElastiCache CopyServerlessCacheSnapshot": COPY,
+  "ElastiCache CopySnapshot": COPY,
+  "RDS DeleteDBInstanceAutomatedBackup":
+    "DbiResourceId names the instance's resource id, not the backup's",
+  "RDS DeregisterDBProxyTargets": "instances are named in a list, not mapped yet",
+  "RDS RestoreDBInstanceToPointInTime":
+    "the source instance (SourceDBInstanceIdentifier) is not mapped yet",
+  "RDS StartDBInstanceAutomatedBackupsReplication":
+    "the source instance is named by ARN in a member not mapped yet",
+  "ElastiCache ModifyUserGroup":
+    "UserIdsToAdd and UserIdsToRemove both name users; mapping one would drop the other",
+  "Route 53 ChangeTagsForResource":
+    "ResourceType chooses health check or hosted zone; not mapped yet",
+};
+
 /**
  * Operations whose input names the resource under a name the member-name test cannot see (entries
  * of a list of structures), found by review: counted as named but unknown.
@@ -566,12 +653,16 @@ const report = [
   "## Named but unknown, every operation",
   "",
   "The input names the resource, and the mapping leaves the listed parts unknown (the engine then fails",
-  "closed). Each entry says what is missed.",
+  "closed). Each entry says what is missed and why.",
   "",
 ];
 for (const r of rows) {
-  for (const [op, reasons] of r.named)
-    report.push(`- ${md(r.label)} ${md(op)}: ${reasons.map(md).join(", ")}`);
+  for (const [op, reasons] of r.named) {
+    const why = WHY_NAMED[`${r.label} ${op}`];
+    report.push(
+      `- ${md(r.label)} ${md(op)}: ${reasons.map(md).join(", ")}${why ? ` (${md(why)})` : ""}`,
+    );
+  }
 }
 report.push(
   "",

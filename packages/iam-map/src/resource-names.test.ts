@@ -138,6 +138,18 @@ describe("resources named by members under another name", () => {
     ).toBe("arn:aws:ssm:us-east-1:123456789012:patchbaseline/pb-1");
   });
 
+  it("Systems Manager UpdateManagedInstanceRole names the role by name, so its path is unknown (Systems Manager API reference, UpdateManagedInstanceRole: IamRole)", async () => {
+    const r = await map("SSMClient", "UpdateManagedInstanceRoleCommand", {
+      InstanceId: "mi-1",
+      IamRole: "ssm-role",
+    });
+    expect(r.requests[0]?.resourceParts).toEqual([
+      "arn:aws:iam::123456789012:role/",
+      { unknown: "IAM role path" },
+      "ssm-role",
+    ]);
+  });
+
   it("Lambda provisioned concurrency is on the alias or version the `Qualifier` names (Service Authorization Reference, Lambda: GetProvisionedConcurrencyConfig on `function alias` / `function version`)", async () => {
     const r = await map("LambdaClient", "PutProvisionedConcurrencyConfigCommand", {
       FunctionName: "f",

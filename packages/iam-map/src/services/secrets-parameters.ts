@@ -85,6 +85,14 @@ export const ssmRules: ServiceRules = {
     if (path !== undefined && call.operation === "GetParametersByPath") {
       return { ParameterNameWithoutLeadingSlash: path.replace(/^\/+|\/+$/g, "") };
     }
+    // Systems Manager API reference, UpdateManagedInstanceRole: `IamRole` is the role's name; its
+    // path, which the role's ARN holds, is unknown.
+    const iamRole = call.input.string("IamRole");
+    if (iamRole !== undefined && call.operation === "UpdateManagedInstanceRole") {
+      return {
+        RoleName: unknownPart("IAM role path") + iamRole.slice(iamRole.lastIndexOf("/") + 1),
+      };
+    }
     // Systems Manager API reference, GetServiceSetting: `SettingId` is `/ssm/…` or the setting's
     // ARN, `arn:…:servicesetting/ssm/…`; the ARN holds the id without its leading slash.
     const setting = call.input.string("SettingId");
