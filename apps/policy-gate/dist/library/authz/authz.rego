@@ -39,18 +39,16 @@ request_decisions := [d |
 ]
 
 # The loader sets `has_custom: false` when the module cannot hold custom rules (the built-in
-# library), which spares every request the custom-rule evaluation below.
+# library), which spares every request the custom-rule evaluation below. The loader then adds
+# the request's own `action` and `resource` and the empty custom-rule lists itself: writing
+# and reading them back as JSON is a tenth of an evaluation.
 decide(req, result, env) := {
-	"action": req.action,
-	"resource": req.resource,
 	"allow": result.allow,
 	"reason": result.reason,
 	"explicitDeny": result.explicit_deny,
 	"matched": result.matched,
 	"unknown": result.unknown,
 	"conditionFailures": result.condition_failures,
-	"customDenies": [],
-	"customAllows": [],
 } if {
 	data.keycard.policy.has_custom == false
 } else := with_custom_rules(req, result, env)

@@ -30,9 +30,7 @@ evaluate(req, env) := outcome(req, env, action, service, identity, boundary) if 
 service_of(action) := substring(action, 0, i) if {
 	i := indexof(action, ":")
 	i > 0
-}
-
-service_of(action) := action if indexof(action, ":") <= 0
+} else := action
 
 boundary_matching(action, service, req, env) := found if {
 	policy.has_boundary
@@ -199,16 +197,17 @@ pattern_may_match(p, req, _) if globs.overlaps(p.g, req.rp)
 
 pattern_may_match(p, req, env) if globs.overlaps(context.resolve_glob(p.tpl, req, env), req.rp)
 
-resource_matches(p, _, _) if p.any
-
-resource_matches(p, req, _) if p.s == req.resource
-
-resource_matches(p, req, _) if startswith(req.resource, p.p)
-
-resource_matches(p, req, _) if regex.match(p.re, req.resource)
-
+# One chain, so that the first form that matches ends the search (a pattern has one form).
 # A pattern whose variables the request cannot fill matches nothing.
-resource_matches(p, req, env) if regex.match(context.resolve_regex(p.tpl, req, env), req.resource)
+resource_matches(p, req, env) if p.any
+
+else if p.s == req.resource
+
+else if startswith(req.resource, p.p)
+
+else if regex.match(p.re, req.resource)
+
+else if regex.match(context.resolve_regex(p.tpl, req, env), req.resource)
 
 # --- outcome --------------------------------------------------------------------------
 
