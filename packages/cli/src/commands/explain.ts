@@ -367,7 +367,7 @@ function printExplanation(
   json: boolean,
 ): number {
   const { requests, alsoMayNeed, allow } = decided;
-  const { service, operation, region, accountId, principal } = call;
+  const { operation, region, accountId, principal } = call;
   const principalArn = principal.arn;
   if (json) {
     printJson(context, {
