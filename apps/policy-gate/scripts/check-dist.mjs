@@ -40,9 +40,9 @@ try {
     console.error(
       `apps/policy-gate/dist is out of date:\n  ${problems.join("\n  ")}\nRun \`npm run build -w @keycard/policy-gate\` and commit dist/.`,
     );
-    process.exit(1);
-  }
-  console.log("apps/policy-gate/dist is up to date");
+    // exitCode, not exit(): the fresh build below is removed on the way out either way.
+    process.exitCode = 1;
+  } else console.log("apps/policy-gate/dist is up to date");
 } finally {
   rmSync(fresh, { recursive: true, force: true });
 }
