@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what it needs, builds, lints,
 # type-checks, runs the Rego checks, the unit and integration tests, the packaging test
-# and the demo. `npm run check` runs this; so does CI.
+# and both demos. `npm run check` runs this; so does CI.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,6 +49,8 @@ fi
 if [[ -f apps/demo/src/main.ts ]]; then
   step "demo"
   npm run demo --silent -w @keycard/demo
+  step "fleet demo"
+  npm run demo:fleet --silent -w @keycard/demo
 fi
 
 step "summary"
