@@ -49,3 +49,20 @@ test_kms_put_allowed if {
 	}
 	count(reasons) == 0
 }
+
+test_put_to_partly_known_object_denied if {
+	reasons := orders.deny with input as {
+		"principal": {},
+		"request": {
+			"action": "s3:PutObject",
+			"resource": "arn:aws:s3:::orders-documents/orders/\ue000",
+			"context": {"s3:x-amz-server-side-encryption": "AES256"},
+			"unknown": ["resource"],
+		},
+	}
+	"order documents must be written to a fully known object" in reasons
+}
+
+test_module_decides_partly_known_requests if {
+	orders.decides_unknown == true
+}
