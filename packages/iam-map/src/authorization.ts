@@ -167,8 +167,10 @@ function map(args: AuthorizationInput): AuthorizationResult {
       `the IAM reference has no action ${[...new Set(call.missing)].join(", ")}`,
     );
   }
-  if (call.unmappable.length > 0) {
-    return unknown(prefix, [...new Set(call.unmappable)].slice(0, 5).join("; "));
+  const unreadable = call.input.problems();
+  if (call.unmappable.length > 0 || unreadable.length > 0) {
+    const reasons = [...unreadable, ...call.unmappable];
+    return unknown(prefix, [...new Set(reasons)].slice(0, 5).join("; "));
   }
   const result: AuthorizationResult = {
     known: true,

@@ -1,15 +1,7 @@
 import type { ArnTemplate } from "./arn-template.js";
 import { assignedParts, memberPrefixes, variableSynonyms } from "./exceptions.js";
 import type { ActionInfo } from "./iam-catalog.js";
-import {
-  asString,
-  asStrings,
-  type InputView,
-  isRecord,
-  items,
-  read,
-  safeKeys,
-} from "./input-view.js";
+import { asString, type InputView, isRecord, read, safeKeys } from "./input-view.js";
 import type { ContextValue } from "./types.js";
 import { unknownPart } from "./unknown-part.js";
 
@@ -132,6 +124,11 @@ type CompiledPart =
 interface CompiledTemplate {
   readonly template: ArnTemplate;
   readonly parts: readonly CompiledPart[];
+  /**
+   * Lower-case names of the members that may hold the whole ARN: those its variables are read
+   * from. Other members are not sent by the SDK, so an ARN in them names nothing.
+   */
+  readonly arnMembers: readonly string[];
 }
 
 const compiledTemplates = new WeakMap<ArnTemplate, Map<string, CompiledTemplate>>();
@@ -186,7 +183,10 @@ function compile(
       marker,
     });
   }
-  compiled = { template, parts };
+  const arnMembers = new Set<string>();
+  for (const part of parts)
+    if (part.kind === "input") for (const n of part.names) arnMembers.add(n);
+  compiled = { template, parts, arnMembers: [...arnMembers] };
   // Bounded by the operations of the service that have a plan.
   if (byOperation.size < 2000) byOperation.set(key, compiled);
   return compiled;
@@ -223,7 +223,9 @@ function inputValues(
       break;
     }
     // ARN entries of a list are kept, tagged, and placed whole if they fit the template.
-    const many = asStrings(value)?.map((s) => (s.startsWith("arn:") ? ARN_ENTRY + s : s));
+    const many = target.input
+      .strings(value, name)
+      ?.map((s) => (s.startsWith("arn:") ? ARN_ENTRY + s : s));
     if (many && many.length > 0) {
       found = many;
       break;
@@ -280,14 +282,36 @@ function resolve(
   overrides: VariableValues | undefined,
 ): Resolved {
   const template = compiled.template;
-  const arns = target.input.arns();
-  if (arns.length > 0 && !(overrides && hasInputOverride(template, overrides))) {
-    const matching = arns.filter((arn) => template.pattern.test(arn));
-    if (matching.length > 0) {
-      const n = template.inputVariables.length;
-      return { compiled, values: [], filled: n, unknown: 0, exact: matching };
+  const named = resolveParts(compiled, target, overrides);
+  if (overrides && hasInputOverride(template, overrides)) return named;
+  let matching: string[] | undefined;
+  const consider = (name: string) => {
+    const value = asString(target.input.getAnyCase(name));
+    if (value?.startsWith("arn:") && template.pattern.test(value) && !matching?.includes(value)) {
+      matching ??= [];
+      matching.push(value);
     }
+  };
+  for (const name of compiled.arnMembers) consider(name);
+  // Members named for an ARN (`TopicArn`, `serviceArn`, `ResourceARN`) as AWS models name them.
+  for (const lower of target.input.lowerNames().keys()) {
+    if (lower.endsWith("arn") && !compiled.arnMembers.includes(lower)) consider(lower);
   }
+  if (!matching) return named;
+  // A call that also names the resource by name (`StreamName` beside `StreamARN`) is checked on
+  // both: which one AWS uses is its business, and each must be allowed.
+  const exact = named.filled > 0 ? [...new Set([...matching, ...materialize(named)])] : matching;
+  const n = template.inputVariables.length;
+  return { compiled, values: [], filled: n, unknown: 0, exact };
+}
+
+/** A template filled variable by variable from rule overrides, the call's target and the input. */
+function resolveParts(
+  compiled: CompiledTemplate,
+  target: CallTarget,
+  overrides: VariableValues | undefined,
+): Resolved {
+  const template = compiled.template;
   const values: Array<readonly string[] | undefined> = new Array(compiled.parts.length);
   let filled = 0;
   let unknown = 0;
@@ -565,14 +589,19 @@ function memberIndex(
   return index;
 }
 
+/** Most entries a list-valued condition key is read with; a longer list makes the key unknown. */
+const MAX_CONTEXT_ENTRIES = 1000;
+
 /** A value usable in a condition context, or undefined for objects, streams and the like. @internal */
 export function contextValue(value: unknown): ContextValue | undefined {
   if (typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
   if (Array.isArray(value)) {
+    // Every entry is in the key AWS evaluates: a list too long to copy is unknown, never cut.
+    if (value.length > MAX_CONTEXT_ENTRIES) return undefined;
     const out: Array<string | number | boolean> = [];
-    for (const v of items(value, 100)) {
+    for (const v of value) {
       if (typeof v === "string" || typeof v === "boolean" || typeof v === "number") out.push(v);
       else return undefined;
     }
@@ -581,27 +610,40 @@ export function contextValue(value: unknown): ContextValue | undefined {
   return undefined;
 }
 
+/** Most tags read from one request; more make the call unknown rather than dropping some. */
+const MAX_TAGS = 1000;
+
 /** Tags a request sets: `[{Key, Value}]` lists, `{key: value}` maps, EC2 `TagSpecifications`. */
 function requestTags(input: InputView): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  for (const member of ["tags", "taglist"]) addTags(input.getAnyCase(member), out);
-  for (const spec of items(input.getAnyCase("tagspecifications"), 50)) {
-    addTags(read(spec, "Tags"), out);
+  for (const member of ["tags", "taglist"]) addTags(input, input.getAnyCase(member), member, out);
+  const specs = input.getAnyCase("tagspecifications");
+  for (const spec of input.list(specs, "TagSpecifications", MAX_TAGS)) {
+    addTags(input, read(spec, "Tags"), "TagSpecifications.Tags", out);
   }
   return out;
 }
 
-function addTags(value: unknown, out: Array<[string, string]>) {
+function addTags(input: InputView, value: unknown, where: string, out: Array<[string, string]>) {
   if (Array.isArray(value)) {
-    for (const tag of items(value, 50)) {
-      const key = asString(read(tag, "Key") ?? read(tag, "key") ?? read(tag, "TagKey"));
+    for (const tag of input.list(value, where, MAX_TAGS)) {
+      const key = input.textOf(read(tag, "Key") ?? read(tag, "key") ?? read(tag, "TagKey"), where);
       const val = read(tag, "Value") ?? read(tag, "value") ?? read(tag, "TagValue");
-      if (key !== undefined) out.push([key, typeof val === "string" ? val : ""]);
+      if (key !== undefined) out.push([key, tagValue(input, val, where)]);
     }
   } else if (isRecord(value)) {
-    for (const key of safeKeys(value).slice(0, 50)) {
-      const val = read(value, key);
-      out.push([key, typeof val === "string" ? val : ""]);
+    const keys = safeKeys(value);
+    if (keys.length > MAX_TAGS) input.unreadable(`${where} (more than ${MAX_TAGS} entries)`);
+    for (const key of keys.slice(0, MAX_TAGS)) {
+      if (asString(key) === undefined) input.unreadable(where);
+      out.push([key, tagValue(input, read(value, key), where)]);
     }
   }
+}
+
+/** A tag's value: empty when absent (AWS stores an empty value), unknown in any other form. */
+function tagValue(input: InputView, value: unknown, where: string): string {
+  if (typeof value === "string") return input.textOf(value, where) ?? "";
+  if (value === undefined || value === null) return "";
+  return input.textOf(value, where) ?? "";
 }

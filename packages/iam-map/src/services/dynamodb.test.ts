@@ -68,3 +68,63 @@ describe("DynamoDB curated rules", () => {
     expect(pairs(u.requests)).toEqual([["dynamodb:PartiQLUpdate", `${TABLE}/orders`]]);
   });
 });
+
+describe("DynamoDB hostile inputs", () => {
+  it("PartiQL: words inside quoted identifiers and strings do not name the table", async () => {
+    for (const Statement of [
+      'SELECT "from public" FROM secret',
+      'SELECT "update public", id FROM "secret"',
+      "SELECT * FROM secret WHERE a = 'from public'",
+    ]) {
+      const r = await map("DynamoDBClient", "ExecuteStatementCommand", { Statement });
+      expect(pairs(r.requests)).toEqual([["dynamodb:PartiQLSelect", `${TABLE}/secret`]]);
+    }
+  });
+
+  it("PartiQL: each statement kind names its table", async () => {
+    const cases: Array<[string, string, string]> = [
+      ["INSERT INTO \"t\" VALUE {'a': 'from x'}", "dynamodb:PartiQLInsert", `${TABLE}/t`],
+      ["UPDATE t SET a = 'from x' WHERE k = 1", "dynamodb:PartiQLUpdate", `${TABLE}/t`],
+      ["DELETE FROM t WHERE k = 'into x'", "dynamodb:PartiQLDelete", `${TABLE}/t`],
+      ['SELECT * FROM "t"."by-a"', "dynamodb:PartiQLSelect", `${TABLE}/t/index/by-a`],
+    ];
+    for (const [Statement, action, resource] of cases) {
+      const r = await map("DynamoDBClient", "ExecuteStatementCommand", { Statement });
+      expect(pairs(r.requests)).toEqual([[action, resource]]);
+    }
+  });
+
+  it("PartiQL: a statement that cannot be parsed leaves the table unknown", async () => {
+    for (const Statement of ['SELECT * FROM "unterminated', "SELECT 1", "SELECT * FROM (x)"]) {
+      const r = await map("DynamoDBClient", "ExecuteStatementCommand", { Statement });
+      expect(r.requests[0]?.resourceParts).toBeDefined();
+    }
+  });
+
+  it("dynamodb:Attributes is never cut short", async () => {
+    const item = Object.fromEntries(
+      Array.from({ length: 150 }, (_, i) => [`pub_${i}`, { S: "x" }]),
+    );
+    const put = await map("DynamoDBClient", "PutItemCommand", {
+      TableName: "users",
+      Item: { ...item, isAdmin: { BOOL: true } },
+    });
+    const attrs = put.requests[0]?.context?.["dynamodb:Attributes"];
+    const unknown = put.requests[0]?.unknownContext ?? [];
+    expect(
+      (Array.isArray(attrs) && attrs.includes("isAdmin")) ||
+        unknown.includes("dynamodb:Attributes"),
+    ).toBe(true);
+    const names = [...Object.keys(item), "isAdmin"];
+    const get = await map("DynamoDBClient", "GetItemCommand", {
+      TableName: "users",
+      Key: { pub_0: { S: "k" } },
+      AttributesToGet: names,
+    });
+    const got = get.requests[0]?.context?.["dynamodb:Attributes"];
+    expect(
+      (Array.isArray(got) && got.includes("isAdmin")) ||
+        (get.requests[0]?.unknownContext ?? []).includes("dynamodb:Attributes"),
+    ).toBe(true);
+  });
+});

@@ -1,8 +1,9 @@
 import type { Call } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
-import { asString, isRecord, items, read, safeKeys } from "../input-view.js";
+import { asString, isRecord, read, safeKeys } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
+import { partiqlTarget } from "./partiql.js";
 
 /** Table variables for a `TableName` that may be a name or a table ARN. */
 function tableVariables(table: string | undefined): VariableValues {
@@ -35,7 +36,9 @@ function fillIndex(call: Call, index: string): string {
 function perTable(action: string) {
   return (call: Call) => {
     const requestItems = call.input.get("RequestItems");
-    const tables = isRecord(requestItems) ? safeKeys(requestItems).slice(0, 100) : [];
+    const tables = isRecord(requestItems) ? safeKeys(requestItems) : [];
+    // One request per table: a batch names at most 100 items, so more tables cannot be real.
+    if (tables.length > 100) call.input.unreadable("RequestItems (more than 100 tables)");
     if (tables.length === 0) call.require(action, { variables: { TableName: undefined } });
     for (const table of tables) call.require(action, { variables: tableVariables(table) });
   };
@@ -52,9 +55,9 @@ const TRANSACT_ACTIONS: ReadonlyArray<readonly [string, string]> = [
 
 function transact(call: Call) {
   const seen = new Set<string>();
-  for (const item of items(call.input.get("TransactItems"), 100)) {
+  for (const item of call.input.list(call.input.get("TransactItems"), "TransactItems", 100)) {
     for (const [member, action] of TRANSACT_ACTIONS) {
-      const table = asString(read(read(item, member), "TableName"));
+      const table = call.input.textOf(read(read(item, member), "TableName"), "TableName");
       if (table === undefined || seen.has(`${action} ${table}`)) continue;
       seen.add(`${action} ${table}`);
       call.require(action, {
@@ -78,29 +81,13 @@ function enclosing(call: Call, action: string): Record<string, string> {
 
 /** PartiQL statements are authorized as `PartiQLSelect`/`Insert`/`Update`/`Delete` on the table. */
 function partiql(call: Call, statement: string | undefined) {
-  const text = (statement ?? "").slice(0, 10_000);
-  const verb = /^\s*(select|insert|update|delete|exists)/i.exec(text)?.[1]?.toLowerCase();
-  const action =
-    verb === "insert"
-      ? "PartiQLInsert"
-      : verb === "update"
-        ? "PartiQLUpdate"
-        : verb === "delete"
-          ? "PartiQLDelete"
-          : "PartiQLSelect";
-  const target =
-    /\b(?:from|into|update)\s+("(?:[^"]|"")+"|[A-Za-z0-9_.-]+)(?:\s*\.\s*("(?:[^"]|"")+"|[A-Za-z0-9_.-]+))?/i.exec(
-      text,
-    );
-  const unquote = (s: string | undefined) => s?.replace(/^"|"$/g, "").replace(/""/g, '"');
-  const table = unquote(target?.[1]);
-  const index = unquote(target?.[2]);
+  const { action, table, index } = partiqlTarget(statement);
   if (table === undefined) {
     call.require(action, { variables: { TableName: undefined } });
     return;
   }
   const variables = tableVariables(table);
-  if (index !== undefined && action === "PartiQLSelect") {
+  if (index !== undefined) {
     call.variables = Object.assign({}, call.variables, variables);
     call.require(action, { resource: fillIndex(call, index) });
   } else {
@@ -121,6 +108,9 @@ const ITEM_OPERATIONS = new Set([
   "TransactGetItems",
   "TransactWriteItems",
 ]);
+
+/** Most attribute names read into `dynamodb:Attributes`; more make the key unknown. */
+const MAX_ATTRIBUTES = 10_000;
 
 /** A scalar key value as DynamoDB compares it: `{S}` or `{N}` text; undefined otherwise. */
 function scalar(value: unknown): string | undefined {
@@ -160,12 +150,21 @@ function itemContext(call: Call) {
     call.unknownContext.push("dynamodb:LeadingKeys");
   }
   let attributes: string[] | undefined;
-  if (op === "PutItem") attributes = isRecord(key) ? safeKeys(key).slice(0, 100) : undefined;
-  else {
+  // Every name is in the key AWS evaluates (a ForAllValues condition must see them all), so a
+  // list too long to read makes the key unknown rather than cut short.
+  if (op === "PutItem") {
+    const names = isRecord(key) ? safeKeys(key) : undefined;
+    attributes = names && names.length <= MAX_ATTRIBUTES ? names : undefined;
+  } else {
     const toGet = call.input.get("AttributesToGet");
     const projection = call.input.string("ProjectionExpression");
-    if (Array.isArray(toGet)) attributes = toGet.filter((n) => typeof n === "string").slice(0, 100);
-    else if (projection !== undefined) {
+    if (Array.isArray(toGet)) {
+      attributes =
+        toGet.length <= MAX_ATTRIBUTES
+          ? call.input.strings(toGet, "AttributesToGet", MAX_ATTRIBUTES)
+          : undefined;
+      if (attributes && attributes.length !== toGet.length) attributes = undefined;
+    } else if (projection !== undefined) {
       attributes = projected(projection, call.input.get("ExpressionAttributeNames"));
     }
   }
@@ -191,14 +190,20 @@ export const dynamodbRules: ServiceRules = {
     TransactWriteItems: transact,
     ExecuteStatement: (call) => partiql(call, call.input.string("Statement")),
     ExecuteTransaction: (call) => {
-      const statements = items(call.input.get("TransactStatements"), 100);
+      const statements = call.input.list(
+        call.input.get("TransactStatements"),
+        "TransactStatements",
+        100,
+      );
       if (statements.length === 0) partiql(call, undefined);
-      for (const s of statements) partiql(call, asString(read(s, "Statement")));
+      for (const s of statements)
+        partiql(call, call.input.textOf(read(s, "Statement"), "Statement"));
     },
     BatchExecuteStatement: (call) => {
-      const statements = items(call.input.get("Statements"), 100);
+      const statements = call.input.list(call.input.get("Statements"), "Statements", 100);
       if (statements.length === 0) partiql(call, undefined);
-      for (const s of statements) partiql(call, asString(read(s, "Statement")));
+      for (const s of statements)
+        partiql(call, call.input.textOf(read(s, "Statement"), "Statement"));
     },
   },
 };

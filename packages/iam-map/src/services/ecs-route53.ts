@@ -28,7 +28,7 @@ export const ecsRules: ServiceRules = {
       vars["ClusterName"] = member[5]!.slice(0, member[5]!.indexOf("/"));
     } else if (cluster !== undefined || call.input.string("clusterName") !== undefined) {
       vars["ClusterName"] = cluster ?? call.input.string("clusterName");
-    } else if (call.input.arns().length === 0) {
+    } else if (!call.input.hasArnMember()) {
       vars["ClusterName"] = "default";
     }
     // Otherwise an ARN member (`serviceArn`, `daemonArn`) is matched whole by the general rule.

@@ -190,3 +190,30 @@ describe("S3 curated rules", () => {
     expect(r.requests[0]?.context?.["s3express:SessionMode"]).toBe("ReadOnly");
   });
 });
+
+describe("S3 Object Lambda and Outposts ARNs", () => {
+  it("an Object Lambda access point is checked as s3-object-lambda, never as a bucket", async () => {
+    const Bucket = "arn:aws:s3-object-lambda:us-east-1:123456789012:accesspoint/olap";
+    const r = await map("S3Client", "GetObjectCommand", { Bucket, Key: "k" });
+    expect(r.requests.some((q) => q.action.startsWith("s3:"))).toBe(false);
+    expect(!r.known || r.requests.some((q) => q.action === "s3-object-lambda:GetObject")).toBe(
+      true,
+    );
+    if (r.known) {
+      expect(pairs(r.requests)).toContainEqual([
+        "s3-object-lambda:GetObject",
+        `${Bucket}/object/k`,
+      ]);
+    }
+  });
+
+  it("an Outposts access point is checked as s3-outposts, never as a bucket", async () => {
+    const Bucket =
+      "arn:aws:s3-outposts:us-east-1:123456789012:outpost/op-0123456789abcdef0/accesspoint/ap";
+    const r = await map("S3Client", "GetObjectCommand", { Bucket, Key: "k" });
+    expect(r.requests.some((q) => q.action.startsWith("s3:"))).toBe(false);
+    if (r.known) {
+      expect(pairs(r.requests)).toContainEqual(["s3-outposts:GetObject", `${Bucket}/object/k`]);
+    }
+  });
+});

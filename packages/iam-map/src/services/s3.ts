@@ -1,7 +1,7 @@
 import type { Call, RequestOptions } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
 import type { ActionInfo } from "../iam-catalog.js";
-import { asString, items, read } from "../input-view.js";
+import { asString, isPresent, isRecord, read } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
 import type { ContextValue } from "../types.js";
 import { unknownPart } from "../unknown-part.js";
@@ -88,9 +88,11 @@ function headerContext(call: Call, action: string, extra?: Record<string, Contex
   const keys = conditionKeySet(info);
   for (const [member, key] of headerKeys(info)) {
     const value = call.input.get(member);
-    if (typeof value === "string" && value.length > 0) context[key] = value;
-    else if (value instanceof Date && !Number.isNaN(value.getTime()))
-      context[key] = value.toISOString();
+    if (value instanceof Date && !Number.isNaN(value.getTime())) context[key] = value.toISOString();
+    else if (typeof value === "string" && value.length > 0) context[key] = value;
+    // Present in another form (an array, a boxed string): the SDK still sends a header, whose
+    // text keycard cannot be sure of, so the key is unknown rather than absent.
+    else if (isPresent(value)) call.unknownContext.push(key);
   }
   if (keys.has("s3:requestobjecttagkeys")) {
     const tags = objectTags(call);
@@ -108,16 +110,19 @@ function headerContext(call: Call, action: string, extra?: Record<string, Contex
 /** Tags set by the request: the `Tagging` header (`k=v&k2=v2`) or a `Tagging.TagSet` body. */
 function objectTags(call: Call): Array<[string, string]> {
   const tagging = call.input.get("Tagging");
-  if (typeof tagging === "string") {
+  const header = asString(tagging);
+  if (header !== undefined) {
     const out: Array<[string, string]> = [];
-    for (const [k, v] of new URLSearchParams(tagging)) out.push([k, v]);
+    for (const [k, v] of new URLSearchParams(header)) out.push([k, v]);
     return out;
   }
+  // Neither the header's text nor a TagSet body (PutObjectTagging): what is sent is not known.
+  if (isPresent(tagging) && !isRecord(tagging)) call.input.unreadable("Tagging");
   const out: Array<[string, string]> = [];
-  for (const tag of items(read(tagging, "TagSet"), 50)) {
-    const key = asString(read(tag, "Key"));
+  for (const tag of call.input.list(read(tagging, "TagSet"), "Tagging.TagSet", 50)) {
+    const key = call.input.textOf(read(tag, "Key"), "Tagging.TagSet.Key");
     const value = read(tag, "Value");
-    if (key !== undefined) out.push([key, typeof value === "string" ? value : ""]);
+    if (key !== undefined) out.push([key, call.input.textOf(value, "Tagging.TagSet.Value") ?? ""]);
   }
   return out;
 }
@@ -320,7 +325,7 @@ export const s3Rules: ServiceRules = {
         s3(call, "BypassGovernanceRetention");
     }),
     PutObjectRetention: (call) => {
-      const mode = asString(read(call.input.get("Retention"), "Mode"));
+      const mode = call.input.textOf(read(call.input.get("Retention"), "Mode"), "Retention.Mode");
       s3(
         call,
         "PutObjectRetention",
@@ -330,7 +335,10 @@ export const s3Rules: ServiceRules = {
         s3(call, "BypassGovernanceRetention");
     },
     PutObjectLegalHold: (call) => {
-      const status = asString(read(call.input.get("LegalHold"), "Status"));
+      const status = call.input.textOf(
+        read(call.input.get("LegalHold"), "Status"),
+        "LegalHold.Status",
+      );
       s3(
         call,
         "PutObjectLegalHold",
@@ -355,12 +363,12 @@ export const s3Rules: ServiceRules = {
       s3(call, "PutObject");
     }),
     DeleteObjects: withDirectoryBuckets((call) => {
-      const objects = items(read(call.input.get("Delete"), "Objects"), 1000);
+      const objects = call.input.list(read(call.input.get("Delete"), "Objects"), "Delete.Objects");
       const bypass = call.input.get("BypassGovernanceRetention") === true;
       if (objects.length === 0) s3(call, "DeleteObject", { variables: { ObjectName: undefined } });
       for (const object of objects) {
-        const key = asString(read(object, "Key"));
-        const versionId = asString(read(object, "VersionId"));
+        const key = call.input.textOf(read(object, "Key"), "Delete.Objects.Key");
+        const versionId = call.input.textOf(read(object, "VersionId"), "Delete.Objects.VersionId");
         const variables = { ObjectName: key };
         s3(call, versionId ? "DeleteObjectVersion" : "DeleteObject", { variables });
         if (bypass) s3(call, "BypassGovernanceRetention", { variables });
@@ -377,8 +385,9 @@ export const s3Rules: ServiceRules = {
       });
     },
     CreateBucket: (call) => {
-      const location = asString(
+      const location = call.input.textOf(
         read(call.input.get("CreateBucketConfiguration"), "LocationConstraint"),
+        "CreateBucketConfiguration.LocationConstraint",
       );
       s3(
         call,

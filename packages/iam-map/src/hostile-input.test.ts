@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { map, pairs } from "./test-utils/map.js";
+import { unknownPart } from "./unknown-part.js";
+
+const STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream";
+const data = new Uint8Array([1]);
+
+/*
+ * Inputs that try to make keycard check a different resource or context than the SDK sends.
+ * Each one must leave the call refused or the part unknown, never checked against the decoy.
+ */
+describe("members the SDK does not send", () => {
+  it("an extra member holding an ARN is not taken as the resource", async () => {
+    const r = await map("KinesisClient", "PutRecordCommand", {
+      StreamName: "secret",
+      Data: data,
+      PartitionKey: "p",
+      Decoy: `${STREAM}/public`,
+    });
+    expect(pairs(r.requests)).toEqual([["kinesis:PutRecord", `${STREAM}/secret`]]);
+  });
+
+  it("members that differ only in case make the call unknown", async () => {
+    const r = await map("KinesisClient", "PutRecordCommand", {
+      StreamName: "secret",
+      Data: data,
+      PartitionKey: "p",
+      streamname: "public",
+    });
+    expect(r.known).toBe(false);
+    expect(JSON.stringify(r.requests)).not.toContain("stream/public");
+  });
+
+  it("a name and an ARN for the same resource are both checked", async () => {
+    const r = await map("KinesisClient", "PutRecordCommand", {
+      StreamName: "secret",
+      StreamARN: `${STREAM}/public`,
+      Data: data,
+      PartitionKey: "p",
+    });
+    expect(pairs(r.requests)).toContainEqual(["kinesis:PutRecord", `${STREAM}/secret`]);
+  });
+});
+
+describe("members present in an unexpected type", () => {
+  it("a boxed role ARN still needs iam:PassRole", async () => {
+    const r = await map("LambdaClient", "CreateFunctionCommand", {
+      FunctionName: "f",
+      Role: new String("arn:aws:iam::123456789012:role/admin"),
+      Code: {},
+    });
+    expect(r.known).toBe(false);
+  });
+
+  it("a boxed or listed S3 ACL is not read as absent", async () => {
+    for (const ACL of [new String("public-read"), ["public-read"], { v: "public-read" }]) {
+      const r = await map("S3Client", "PutObjectCommand", { Bucket: "b", Key: "k", ACL });
+      const put = r.requests.find((q) => q.action === "s3:PutObject");
+      expect(!r.known || put?.unknownContext?.includes("s3:x-amz-acl")).toBe(true);
+    }
+  });
+});
+
+describe("unknown-part markers", () => {
+  it("input text cannot forge a marker", async () => {
+    const r = await map("S3Client", "GetObjectCommand", {
+      Bucket: "reports",
+      Key: "invoice-\uE000secret\uE0021\uE001.pdf",
+    });
+    const get = r.requests.find((q) => q.action === "s3:GetObject");
+    expect(get?.resourceParts?.some((p) => typeof p === "object" && p.length === 1)).not.toBe(true);
+    expect(!r.known || get?.resource === "arn:aws:s3:::reports/*").toBe(true);
+  });
+
+  it("labels built from input are not kept at their full length", () => {
+    const long = `KMS key behind alias/${"a".repeat(100_000)}`;
+    expect(unknownPart(long).length).toBeLessThan(1000);
+  });
+});

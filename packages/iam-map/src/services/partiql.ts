@@ -1,0 +1,157 @@
+/*
+ * Just enough of PartiQL to find the table a DynamoDB statement names (DynamoDB Developer Guide,
+ * "PartiQL select / insert / update / delete statements for DynamoDB"). String literals and quoted
+ * identifiers are read as single tokens first, so words inside them never name the table.
+ * Anything outside these four shapes is not parsed: the caller treats the table as unknown.
+ */
+
+/** The IAM action for each statement kind. */
+export type PartiqlAction = "PartiQLSelect" | "PartiQLInsert" | "PartiQLUpdate" | "PartiQLDelete";
+
+/** What a statement targets: its action and, when it could be parsed, table and index. @internal */
+export interface PartiqlTarget {
+  readonly action: PartiqlAction;
+  readonly table?: string;
+  readonly index?: string;
+}
+
+type Token =
+  | { readonly kind: "word"; readonly text: string }
+  | { readonly kind: "name"; readonly text: string }
+  | { readonly kind: "string" }
+  | { readonly kind: "other"; readonly text: string };
+
+/** Longest statement read; DynamoDB accepts statements of at most 8 KB. */
+const MAX_LENGTH = 10_000;
+
+/** Tokens of a statement, or undefined when it holds something this reader does not know. */
+function tokenize(text: string): Token[] | undefined {
+  const out: Token[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const c = text[at]!;
+    if (/\s/.test(c)) {
+      at++;
+    } else if (c === "'" || c === '"') {
+      // A quote inside is doubled ('it''s', "a""b"); an unterminated one is not parsed.
+      let value = "";
+      let i = at + 1;
+      for (;;) {
+        const end = text.indexOf(c, i);
+        if (end < 0) return undefined;
+        value += text.slice(i, end);
+        if (text[end + 1] === c) {
+          value += c;
+          i = end + 2;
+        } else {
+          at = end + 1;
+          break;
+        }
+      }
+      out.push(c === "'" ? { kind: "string" } : { kind: "name", text: value });
+    } else if (/[A-Za-z_]/.test(c)) {
+      const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(at, at + 256))![0];
+      out.push({ kind: "word", text: word });
+      at += word.length;
+    } else if ((c === "-" && text[at + 1] === "-") || (c === "/" && text[at + 1] === "*")) {
+      // Comments could hide or fake the table name.
+      return undefined;
+    } else {
+      out.push({ kind: "other", text: c });
+      at++;
+    }
+  }
+  return out;
+}
+
+function isWord(token: Token | undefined, word: string): boolean {
+  return token?.kind === "word" && token.text.toUpperCase() === word;
+}
+
+/** A table or index name: a quoted identifier or a plain word. */
+function nameOf(token: Token | undefined): string | undefined {
+  if (token?.kind === "name") return token.text.length > 0 ? token.text : undefined;
+  if (token?.kind === "word") return token.text;
+  return undefined;
+}
+
+/**
+ * The table (and, for a select, the index) at `tokens[at]`: `t`, `"t"` or `"t"."index"`,
+ * followed by the end of the statement or a clause keyword, never by more names.
+ */
+function tableAt(
+  tokens: readonly Token[],
+  at: number,
+  action: PartiqlAction,
+  end: number,
+): PartiqlTarget {
+  const table = nameOf(tokens[at]);
+  if (table === undefined) return { action };
+  let next = at + 1;
+  let index: string | undefined;
+  const dot = tokens[next];
+  if (dot?.kind === "other" && dot.text === ".") {
+    index = nameOf(tokens[next + 1]);
+    if (index === undefined || action !== "PartiQLSelect") return { action };
+    next += 2;
+  }
+  const after = tokens[next];
+  if (next < end && after?.kind !== "word") return { action };
+  return index === undefined ? { action, table } : { action, table, index };
+}
+
+/** The action and table of one PartiQL statement. @internal */
+export function partiqlTarget(statement: string | undefined): PartiqlTarget {
+  const text = statement ?? "";
+  const tokens = text.length > MAX_LENGTH ? undefined : tokenize(text);
+  const first = tokens?.[0];
+  const verb = first?.kind === "word" ? first.text.toUpperCase() : undefined;
+  const action: PartiqlAction =
+    verb === "INSERT"
+      ? "PartiQLInsert"
+      : verb === "UPDATE"
+        ? "PartiQLUpdate"
+        : verb === "DELETE"
+          ? "PartiQLDelete"
+          : "PartiQLSelect";
+  if (!tokens) return { action };
+  switch (verb) {
+    case "INSERT":
+      return isWord(tokens[1], "INTO") ? tableAt(tokens, 2, action, tokens.length) : { action };
+    case "UPDATE":
+      return tableAt(tokens, 1, action, tokens.length);
+    case "DELETE":
+      return isWord(tokens[1], "FROM") ? tableAt(tokens, 2, action, tokens.length) : { action };
+    case "SELECT":
+      return selectTable(tokens, 1, tokens.length);
+    case "EXISTS": {
+      // A transaction's condition check: EXISTS(SELECT … FROM t WHERE …).
+      const open = tokens[1];
+      const close = tokens[tokens.length - 1];
+      if (open?.kind !== "other" || open.text !== "(" || !isWord(tokens[2], "SELECT"))
+        return { action };
+      if (close?.kind !== "other" || close.text !== ")") return { action };
+      return selectTable(tokens, 3, tokens.length - 1);
+    }
+    default:
+      return { action };
+  }
+}
+
+/** The table of a select: after the first FROM outside parentheses. */
+function selectTable(tokens: readonly Token[], from: number, end: number): PartiqlTarget {
+  const action = "PartiQLSelect";
+  let depth = 0;
+  for (let i = from; i < end; i++) {
+    const t = tokens[i]!;
+    if (t.kind === "other" && t.text === "(") depth++;
+    else if (t.kind === "other" && t.text === ")") depth--;
+    else if (depth === 0 && isWord(t, "FROM")) {
+      // Sub-queries and joins are not DynamoDB PartiQL; a second FROM is not parsed.
+      for (let j = i + 1; j < end; j++) if (isWord(tokens[j], "FROM")) return { action };
+      return tableAt(tokens, i + 1, action, end);
+    }
+    if (depth < 0) return { action };
+  }
+  return { action };
+}
