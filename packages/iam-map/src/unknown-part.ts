@@ -3,9 +3,9 @@ import type { AuthorizationRequest, UnknownResourcePart } from "./types.js";
 /*
  * While a request is being built its resource is one string, so that rules can concatenate ARNs
  * as usual. An unknown stretch is written as OPEN + what + CLOSE (two private-use characters) and
- * split into `resourceParts` once, when the request is finished. Input text that happens to hold
- * OPEN becomes an unknown part too: treating known text as unknown only ever makes a decision
- * stricter, never looser.
+ * split into `resourceParts` once, when the request is finished. Input text can hold these
+ * characters too; the input view refuses such text (see input-view.ts), so markers only ever
+ * come from keycard's own code.
  */
 const OPEN = "\uE000";
 const CLOSE = "\uE001";
@@ -18,19 +18,28 @@ const LENGTH = "\uE002";
  */
 export function unknownPart(what: string, length?: number): string {
   const known = length !== undefined && Number.isInteger(length) && length > 0;
-  if (!known) {
+  const cacheable = !known && what.length <= MAX_LABEL;
+  if (cacheable) {
     const cached = markers.get(what);
     if (cached !== undefined) return cached;
   }
-  const clean = what.replaceAll(OPEN, "").replaceAll(CLOSE, "").replaceAll(LENGTH, "");
+  // Some labels quote input (a KMS alias): clipped, so one cannot make every marker huge.
+  const label = what.length > MAX_LABEL ? `${what.slice(0, MAX_LABEL)}…` : what;
+  const clean = label.replace(RESERVED, "");
   const marker = OPEN + clean + (known ? `${LENGTH}${length}` : "") + CLOSE;
-  if (!known) {
-    // Labels are mostly fixed words; bounded, since some name input (an alias).
+  if (cacheable) {
+    // Bounded in count and, through MAX_LABEL, in bytes.
     if (markers.size >= 1000) markers.clear();
     markers.set(what, marker);
   }
   return marker;
 }
+
+/** Longest label a marker keeps, in characters. */
+const MAX_LABEL = 200;
+
+/** Characters reserved for markers (U+E000–U+E00F); never part of a label. */
+const RESERVED = /[\uE000-\uE00F]/g;
 
 /** Markers by description, made once. */
 const markers = new Map<string, string>();
