@@ -1,3 +1,5 @@
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { loadPolicy, type PolicyDocument } from "@keycard/engine";
 import { KeycardDeniedError, keycardPlugin } from "@keycard/middleware";
@@ -26,6 +28,53 @@ function sink(s: BundleServer, options: Partial<OpaDecisionLogOptions> = {}): Op
   });
   cleanups.push(() => log.close());
   return log;
+}
+
+/**
+ * A collector that holds every upload until `answer` is called, so a test decides when an
+ * upload in flight ends instead of guessing with timers.
+ */
+async function heldCollector() {
+  const held: ServerResponse[] = [];
+  let closed = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    res.on("close", () => closed++);
+    held.push(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  const until = async (ready: () => boolean) => {
+    while (!ready()) await new Promise((r) => setImmediate(r));
+  };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    held,
+    /** Resolves once `n` uploads have reached the collector. */
+    arrived: (n: number) => until(() => held.length >= n),
+    /** Resolves once `n` uploads have ended, answered or abandoned by the client. */
+    ended: (n: number) => until(() => closed >= n),
+    answer: (status: number) => {
+      for (const res of held.splice(0)) if (!res.writableEnded) res.writeHead(status).end();
+    },
+  };
+}
+
+/** Records unhandled rejections while a test runs: each one would end the host process. */
+function unhandledRejections(): unknown[] {
+  const seen: unknown[] = [];
+  const listener = (reason: unknown) => seen.push(reason);
+  process.on("unhandledRejection", listener);
+  cleanups.push(async () => {
+    process.off("unhandledRejection", listener);
+  });
+  return seen;
 }
 
 /** A line as the middleware writes it. */
@@ -163,6 +212,102 @@ describe("opaDecisionLog", () => {
     const lost = sink(down, { timeoutSeconds: 0.2 });
     lost.write(line("2"));
     expect(await lost.close()).toMatchObject({ sent: 0, dropped: 1, buffered: 0 });
+  });
+
+  it("never rejects flush() for an upload another caller started, and never crashes the host", async () => {
+    const unhandled = unhandledRejections();
+    const c = await heldCollector();
+    const errors: FleetError[] = [];
+    const log = opaDecisionLog({
+      service: c.url,
+      timeoutSeconds: 0.5,
+      reporting: { minDelaySeconds: 3600, maxDelaySeconds: 3600 },
+      onError: (e) => errors.push(e),
+    });
+    cleanups.push(() => log.close());
+    log.write(line("1"));
+    // The sink's timer and the application both flush while the collector is failing.
+    const first = log.flush();
+    const second = log.flush();
+    await c.arrived(1);
+    c.answer(500);
+    await expect(first).resolves.toBeUndefined();
+    await expect(second).resolves.toBeUndefined();
+    expect(log.stats()).toMatchObject({ buffered: 1, failedUploads: 1 });
+    expect(errors.map((e) => e.code)).toEqual(["UploadFailed"]);
+    await new Promise((r) => setImmediate(r));
+    expect(unhandled).toEqual([]);
+  });
+
+  it("resolves close() while an upload fails, and reports and counts what was not sent", async () => {
+    const unhandled = unhandledRejections();
+    const c = await heldCollector();
+    const errors: FleetError[] = [];
+    const log = opaDecisionLog({
+      service: c.url,
+      reporting: { minDelaySeconds: 3600, maxDelaySeconds: 3600 },
+      onError: (e) => errors.push(e),
+    });
+    log.write(line("1"));
+    log.write(line("2"));
+    const timer = log.flush();
+    await c.arrived(1);
+    // A SIGTERM handler closes the sink while the timer's upload is in flight.
+    const closing = log.close();
+    c.answer(500);
+    await expect(closing).resolves.toMatchObject({
+      sent: 0,
+      dropped: 2,
+      buffered: 0,
+      bufferedBytes: 0,
+    });
+    await timer;
+    expect(errors.map((e) => e.code)).toEqual(["UploadFailed", "LogDropped"]);
+    expect(errors[1]?.message).toMatch(/2 decisions/);
+    await new Promise((r) => setImmediate(r));
+    expect(unhandled).toEqual([]);
+  });
+
+  it("keeps its counters consistent when an upload outlives close()", async () => {
+    const c = await heldCollector();
+    const log = opaDecisionLog({
+      service: c.url,
+      timeoutSeconds: 0.2,
+      maxBatchBytes: 10,
+      reporting: { minDelaySeconds: 3600, maxDelaySeconds: 3600 },
+    });
+    for (const id of ["1", "2", "3"]) log.write(line(id));
+    const flushing = log.flush();
+    await c.arrived(1);
+    const closed = await log.close();
+    expect(closed).toMatchObject({ buffered: 0, bufferedBytes: 0, sent: 0, dropped: 3 });
+    // The collector accepts the abandoned upload afterwards: nothing may change any more.
+    c.answer(200);
+    await c.ended(1);
+    await flushing;
+    await new Promise((r) => setImmediate(r));
+    expect(log.stats()).toEqual(closed);
+  });
+
+  it("does not follow a redirect with the decisions and their credentials", async () => {
+    const c = await heldCollector();
+    const errors: FleetError[] = [];
+    const log = sink({ url: c.url } as BundleServer, {
+      bearerToken: "t0ken",
+      timeoutSeconds: 0.5,
+      onError: (e) => errors.push(e),
+    });
+    log.write(line("1"));
+    const flushing = log.flush();
+    await c.arrived(1);
+    const [res] = c.held.splice(0);
+    res?.writeHead(307, { location: "http://127.0.0.2:9/steal" }).end();
+    await flushing;
+    expect(errors[0]).toMatchObject({
+      code: "UploadFailed",
+      message: expect.stringMatching(/307/),
+    });
+    expect(log.stats()).toMatchObject({ buffered: 1, sent: 0 });
   });
 
   it("refuses a service that is not an http(s) URL", () => {

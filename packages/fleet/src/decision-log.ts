@@ -99,8 +99,16 @@ class Sink extends EventEmitter implements OpaDecisionLog {
   #failed = 0;
   #failures = 0;
   #timer: NodeJS.Timeout | undefined;
-  #uploading: Promise<void> | undefined;
+  /** The upload in flight; it never rejects, so any number of callers may wait for it. */
+  #uploading: Promise<boolean> | undefined;
   #closed = false;
+  /**
+   * Bumped when `close` gives up on what is buffered: an upload that ends later belongs to a
+   * buffer that no longer exists and must not touch the counters.
+   */
+  #generation = 0;
+  /** Aborts the upload in flight when `close` runs out of time. */
+  readonly #abort = new AbortController();
 
   constructor(options: OpaDecisionLogOptions) {
     super();
@@ -167,14 +175,18 @@ class Sink extends EventEmitter implements OpaDecisionLog {
   }
 
   async flush(): Promise<void> {
-    while (this.#uploading) await this.#uploading;
+    // Never rejects: a failed upload is reported through onError and stats, and the sink's
+    // timer, the application and close() may all be waiting on the same one.
+    // An upload that just failed is retried on the backoff timer, not at once by every waiter.
+    while (this.#uploading) if (!(await this.#uploading)) return;
     while (this.#head < this.#lines.length) {
-      this.#uploading = this.#uploadBatch();
-      const ok = await this.#uploading.then(
+      const uploading = this.#uploadBatch().then(
         () => true,
         () => false,
       );
-      this.#uploading = undefined;
+      this.#uploading = uploading;
+      const ok = await uploading;
+      if (this.#uploading === uploading) this.#uploading = undefined;
       if (!ok) return;
     }
   }
@@ -191,12 +203,21 @@ class Sink extends EventEmitter implements OpaDecisionLog {
       ]);
       const left = this.#lines.length - this.#head;
       if (left > 0) {
-        // Whatever could not be sent before the deadline is counted, not silently lost.
+        // Whatever could not be sent before the deadline or after a failure is counted and
+        // reported, not silently lost; an upload still in flight is abandoned.
+        this.#generation++;
+        this.#abort.abort();
         this.#dropped += left;
         this.#lines = [];
         this.#revisions = [];
         this.#head = 0;
         this.#bytes = 0;
+        this.#report(
+          new FleetError(
+            "LogDropped",
+            `the decision log closed with ${left} decisions that could not be uploaded to ${this.#url.host}`,
+          ),
+        );
       }
     }
     return this.stats();
@@ -228,7 +249,9 @@ class Sink extends EventEmitter implements OpaDecisionLog {
       this.#failures === 0 ? this.#min + Math.random() * (this.#max - this.#min) : this.#backoff();
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.flush().finally(() => this.#schedule());
+      // flush() does not reject; the second handler is there so a timer can never end the host.
+      const next = () => this.#schedule();
+      this.flush().then(next, next);
     }, base);
     this.#timer.unref?.();
   }
@@ -243,6 +266,8 @@ class Sink extends EventEmitter implements OpaDecisionLog {
 
   /** Converts and uploads the oldest events, up to one batch; on failure they stay for the next try. */
   async #uploadBatch(): Promise<void> {
+    const generation = this.#generation;
+    const start = this.#head;
     const events: unknown[] = [];
     let size = 0;
     let end = this.#head;
@@ -262,13 +287,19 @@ class Sink extends EventEmitter implements OpaDecisionLog {
           method: "POST",
           headers: this.#headers,
           body,
-          signal: AbortSignal.timeout((this.#options.timeoutSeconds ?? 10) * 1000),
+          signal: AbortSignal.any([
+            this.#abort.signal,
+            AbortSignal.timeout((this.#options.timeoutSeconds ?? 10) * 1000),
+          ]),
+          // A redirect would carry the decisions and the credentials to wherever it points.
+          redirect: "manual",
         });
         await response.body?.cancel();
         if (response.status < 200 || response.status >= 300) {
           throw new Error(`the decision-log service answered ${response.status}`);
         }
       } catch (thrown) {
+        if (generation !== this.#generation) throw thrown;
         this.#failed++;
         this.#failures++;
         const message =
@@ -283,8 +314,14 @@ class Sink extends EventEmitter implements OpaDecisionLog {
         this.#report(error);
         throw error;
       }
+      if (generation !== this.#generation) {
+        // close() counted these as dropped, but the collector took them after all.
+        this.#dropped -= end - start;
+        this.#sent += events.length;
+        return;
+      }
       this.#sent += events.length;
-    }
+    } else if (generation !== this.#generation) return;
     this.#failures = 0;
     this.#burst = 0;
     this.#bytes -= size;
