@@ -61,6 +61,32 @@ describe("members present in an unexpected type", () => {
   });
 });
 
+describe("nested members in an unexpected type", () => {
+  it("list entries and nested members that are not text make the call unknown", async () => {
+    const boxed = new String("secret");
+    const cases: Array<[string, string, unknown]> = [
+      ["S3Client", "DeleteObjectsCommand", { Bucket: "b", Delete: { Objects: [{ Key: boxed }] } }],
+      ["SecretsManagerClient", "BatchGetSecretValueCommand", { SecretIdList: ["ok", boxed] }],
+      ["SSMClient", "GetParametersCommand", { Names: ["ok", boxed] }],
+      ["KMSClient", "EncryptCommand", { KeyId: "k", EncryptionContext: { a: ["x"] } }],
+      ["DynamoDBClient", "BatchGetItemCommand", { RequestItems: { "t\uE000x\uE001": {} } }],
+    ];
+    for (const [service, operation, input] of cases) {
+      const r = await map(service, operation, input);
+      expect(r.known, `${service} ${operation}`).toBe(false);
+    }
+  });
+
+  it("a list of more entries than keycard reads is unknown, not cut short", async () => {
+    const SecretIdList = Array.from({ length: 21 }, (_, i) => `s${i}`);
+    const r = await map("SecretsManagerClient", "BatchGetSecretValueCommand", { SecretIdList });
+    expect(r.known).toBe(false);
+    const Tags = Array.from({ length: 1001 }, (_, i) => ({ Key: `k${i}`, Value: "v" }));
+    const t = await map("SQSClient", "CreateQueueCommand", { QueueName: "q", tags: Tags });
+    expect(t.known).toBe(false);
+  });
+});
+
 describe("unknown-part markers", () => {
   it("input text cannot forge a marker", async () => {
     const r = await map("S3Client", "GetObjectCommand", {

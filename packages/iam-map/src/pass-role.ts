@@ -1,5 +1,5 @@
 import type { Call } from "./call.js";
-import { asString, type InputView, isRecord, items, read } from "./input-view.js";
+import { type InputView, isRecord, read } from "./input-view.js";
 import { unknownPart } from "./unknown-part.js";
 
 /**
@@ -164,8 +164,14 @@ export function passesRoles(prefix: string): boolean {
   return Object.hasOwn(passRoleMembers, prefix);
 }
 
+/** A member path in words, for reasons. */
+function where(path: Path): string {
+  return path.map(([m]) => m).join(".");
+}
+
 /** The values at a member path (arrays marked `[]` fan out), at most 100. */
 function valuesAt(input: InputView, path: Path): unknown[] {
+  const at = where(path);
   let current: unknown[] = [undefined];
   for (let i = 0; i < path.length; i++) {
     const [member, each] = path[i]!;
@@ -173,9 +179,11 @@ function valuesAt(input: InputView, path: Path): unknown[] {
     for (const value of current) {
       const v = i === 0 ? input.get(member) : read(value, member);
       if (v === undefined || v === null) continue;
-      if (each) next.push(...items(v, 100));
+      if (each) next.push(...input.list(v, at, 100));
       else next.push(v);
     }
+    // Every role passed is checked: more than keycard reads makes the call unknown.
+    if (next.length > 100) input.unreadable(`${at} (more than 100 entries)`);
     current = next.slice(0, 100);
   }
   return current;
@@ -191,7 +199,9 @@ export function requirePassRole(call: Call, plan: PassRolePlan): void {
   for (const path of plan.paths) {
     const profile = path[path.length - 1]![0].endsWith("InstanceProfile");
     for (const value of valuesAt(call.input, path)) {
-      const resource = profile ? profileRole(call, value) : roleArn(call, asString(value));
+      const resource = profile
+        ? profileRole(call, value)
+        : roleArn(call, call.input.textOf(value, where(path)));
       if (resource === undefined) continue;
       call.require("iam:PassRole", { resource, context });
     }
@@ -213,8 +223,8 @@ function roleArn(call: Call, ref: string | undefined): string | undefined {
 /** The role behind an instance profile (`{Arn}` or `{Name}`): only its account is known. */
 function profileRole(call: Call, value: unknown): string | undefined {
   if (!isRecord(value)) return undefined;
-  const arn = asString(read(value, "Arn"));
-  const name = asString(read(value, "Name"));
+  const arn = call.input.textOf(read(value, "Arn"), "IamInstanceProfile.Arn");
+  const name = call.input.textOf(read(value, "Name"), "IamInstanceProfile.Name");
   if (arn === undefined && name === undefined) return undefined;
   const account = arn ? /^arn:[^:]+:iam::(\d*):/.exec(arn)?.[1] : undefined;
   const profile = arn ?? `instance-profile/${name}`;

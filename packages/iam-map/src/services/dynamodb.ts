@@ -40,7 +40,11 @@ function perTable(action: string) {
     // One request per table: a batch names at most 100 items, so more tables cannot be real.
     if (tables.length > 100) call.input.unreadable("RequestItems (more than 100 tables)");
     if (tables.length === 0) call.require(action, { variables: { TableName: undefined } });
-    for (const table of tables) call.require(action, { variables: tableVariables(table) });
+    for (const table of tables) {
+      // A table name holding marker characters could forge an unknown part.
+      if (asString(table) === undefined) call.input.unreadable("RequestItems");
+      else call.require(action, { variables: tableVariables(table) });
+    }
   };
 }
 

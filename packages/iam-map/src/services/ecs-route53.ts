@@ -1,5 +1,5 @@
 import type { VariableValues } from "../general-rule.js";
-import { asString, asStrings, type InputView } from "../input-view.js";
+import type { InputView } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
 
@@ -66,7 +66,8 @@ const DEPLOYMENT_MEMBERS: ReadonlyArray<readonly [member: string, parent: string
 function deploymentVariables(input: InputView): VariableValues {
   for (const [member, parent, id] of DEPLOYMENT_MEMBERS) {
     const raw = input.get(member);
-    const refs = typeof raw === "string" ? [raw] : asStrings(raw, 100);
+    const refs =
+      typeof raw === "string" ? input.strings([raw], member) : input.strings(raw, member, 100);
     if (!refs || refs.length === 0) continue;
     // Unknown where the entries disagree or are not such ARNs: region and account included,
     // since the ARNs may name another account's resources.
@@ -159,7 +160,7 @@ export const route53Rules: ServiceRules = {
     },
   },
   variables: (call) => {
-    const zone = asString(call.input.get("HostedZoneId")) ?? asString(call.input.get("Id"));
+    const zone = call.input.string("HostedZoneId") ?? call.input.string("Id");
     if (zone === undefined) return undefined;
     return { Id: zone.slice(zone.lastIndexOf("/") + 1) };
   },

@@ -1,4 +1,4 @@
-import { asString, type InputView, read } from "../input-view.js";
+import { type InputView, read } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
 
@@ -19,11 +19,14 @@ export const glueRules: ServiceRules = {
     const vars: Record<string, string> = {};
     schemaIdentity(call.input, vars);
     if (call.input.get("TableName") === undefined) {
-      const name = asString(read(call.input.get("TableInput"), "Name"));
+      const name = call.input.textOf(read(call.input.get("TableInput"), "Name"), "TableInput.Name");
       if (name !== undefined) vars["TableName"] = name;
     }
     if (call.input.get("DatabaseName") === undefined && call.input.get("Name") === undefined) {
-      const name = asString(read(call.input.get("DatabaseInput"), "Name"));
+      const name = call.input.textOf(
+        read(call.input.get("DatabaseInput"), "Name"),
+        "DatabaseInput.Name",
+      );
       if (name !== undefined) vars["DatabaseName"] = name;
     }
     return Object.keys(vars).length > 0 ? vars : undefined;
@@ -34,9 +37,9 @@ function schemaIdentity(input: InputView, vars: Record<string, string>) {
   const schema = input.get("SchemaId");
   const registry = input.get("RegistryId");
   const arn =
-    asString(read(schema, "SchemaArn")) ??
-    asString(read(registry, "RegistryArn")) ??
-    asString(read(schema, "RegistryArn"));
+    input.textOf(read(schema, "SchemaArn"), "SchemaArn") ??
+    input.textOf(read(registry, "RegistryArn"), "RegistryArn") ??
+    input.textOf(read(schema, "RegistryArn"), "RegistryArn");
   const m = arn === undefined ? null : GLUE_ARN.exec(arn);
   if (m) {
     Object.assign(vars, { Partition: m[1]!, Region: m[2]!, Account: m[3]!, RegistryName: m[5]! });
@@ -44,9 +47,10 @@ function schemaIdentity(input: InputView, vars: Record<string, string>) {
     return;
   }
   const registryName =
-    asString(read(schema, "RegistryName")) ?? asString(read(registry, "RegistryName"));
+    input.textOf(read(schema, "RegistryName"), "RegistryName") ??
+    input.textOf(read(registry, "RegistryName"), "RegistryName");
   if (registryName !== undefined) vars["RegistryName"] = registryName;
-  const schemaName = asString(read(schema, "SchemaName"));
+  const schemaName = input.textOf(read(schema, "SchemaName"), "SchemaName");
   // The reference's `${SchemaName}` is `registry/schema` in a real ARN.
   if (schemaName !== undefined) {
     vars["SchemaName"] = `${registryName ?? unknownPart("registry of the schema")}/${schemaName}`;

@@ -1,5 +1,6 @@
+import type { Call } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
-import { isRecord, items, safeKeys } from "../input-view.js";
+import { isPresent, isRecord, items, read, safeKeys } from "../input-view.js";
 import type { OperationRule, ServiceRules } from "../service-rules.js";
 import type { ContextValue } from "../types.js";
 import { unknownPart } from "../unknown-part.js";
@@ -64,16 +65,27 @@ export const lambdaRules: ServiceRules = {
 };
 
 /** `kms:EncryptionContext:<key>` and `kms:EncryptionContextKeys` from the request's encryption context. */
-function encryptionContext(value: unknown, into: Record<string, ContextValue>) {
-  if (!isRecord(value)) return;
-  const keys = safeKeys(value).slice(0, 50);
+function encryptionContext(call: Call, value: unknown, into: Record<string, ContextValue>) {
+  if (!isRecord(value)) {
+    if (isPresent(value)) call.input.unreadable("EncryptionContext");
+    return;
+  }
+  const keys = safeKeys(value);
   if (keys.length === 0) return;
+  // Every pair is in the context AWS evaluates: more than keycard reads is unknown, not cut.
+  if (keys.length > MAX_CONTEXT_PAIRS) {
+    call.input.unreadable(`EncryptionContext (more than ${MAX_CONTEXT_PAIRS} pairs)`);
+    return;
+  }
   for (const key of keys) {
-    const v = value[key];
-    if (typeof v === "string") into[`kms:EncryptionContext:${key}`] = v;
+    const v = call.input.textOf(read(value, key), "EncryptionContext");
+    if (v !== undefined) into[`kms:EncryptionContext:${key}`] = v;
   }
   into["kms:EncryptionContextKeys"] = keys;
 }
+
+/** Most encryption context pairs read; KMS accepts up to 8 KB of them. */
+const MAX_CONTEXT_PAIRS = 1000;
 
 /** What an unnamed key of a ciphertext is, in `resourceParts`. */
 const CIPHERTEXT_KEY = "KMS key recorded in the ciphertext";
@@ -82,7 +94,7 @@ const CIPHERTEXT_ACCOUNT = "account of the KMS key in the ciphertext";
 /** AWS KMS: key ids, key ARNs, aliases (which resolve on the server) and re-encryption. @internal */
 export const kmsRules: ServiceRules = {
   variables: (call) => {
-    encryptionContext(call.input.get("EncryptionContext"), call.callContext);
+    encryptionContext(call, call.input.get("EncryptionContext"), call.callContext);
     const ref = call.input.string("KeyId") ?? call.input.string("TargetKeyId");
     const key = kmsKeyArn(call, ref);
     if (key.alias) call.callContext["kms:RequestAlias"] = key.alias;

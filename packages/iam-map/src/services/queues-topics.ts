@@ -1,6 +1,6 @@
 import type { Call } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
-import { asString, items, read } from "../input-view.js";
+import { read } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
 
 /**
@@ -61,8 +61,8 @@ export const eventsRules: ServiceRules = {
   operations: {
     PutEvents: (call) => {
       const buses = new Set<string>();
-      for (const entry of items(call.input.get("Entries"), 10)) {
-        buses.add(eventBus(call, asString(read(entry, "EventBusName"))));
+      for (const entry of call.input.list(call.input.get("Entries"), "Entries", 10)) {
+        buses.add(eventBus(call, call.input.textOf(read(entry, "EventBusName"), "EventBusName")));
       }
       if (buses.size === 0) buses.add(eventBus(call, undefined));
       call.require("PutEvents", { resource: [...buses] });

@@ -1,5 +1,4 @@
 import type { VariableValues } from "../general-rule.js";
-import { asString, asStrings } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
 
@@ -28,7 +27,7 @@ export const secretsManagerRules: ServiceRules = {
     // use filters, you must also have secretsmanager:ListSecrets."
     BatchGetSecretValue: (call) => {
       call.require("BatchGetSecretValue", { resource: "*" });
-      const list = asStrings(call.input.get("SecretIdList"), 20) ?? [];
+      const list = call.input.strings(call.input.get("SecretIdList"), "SecretIdList", 20) ?? [];
       for (const ref of list) {
         const { id, vars } = secretId(ref);
         call.require("GetSecretValue", { variables: { ...vars, SecretId: id } });
@@ -42,7 +41,7 @@ export const secretsManagerRules: ServiceRules = {
     },
   },
   variables: (call) => {
-    const list = asStrings(call.input.get("SecretIdList"), 20);
+    const list = call.input.strings(call.input.get("SecretIdList"), "SecretIdList", 20);
     if (list && list.length > 0) {
       const ids = list.map((ref) => secretId(ref).id);
       return { SecretId: ids };
@@ -75,7 +74,7 @@ function parameterEntry(name: string): string {
 /** AWS Systems Manager: parameter names with or without a leading slash, names given as ARNs. @internal */
 export const ssmRules: ServiceRules = {
   variables: (call) => {
-    const names = asStrings(call.input.get("Names"), 50);
+    const names = call.input.strings(call.input.get("Names"), "Names", 50);
     if (names && names.length > 0) {
       // Systems Manager API reference, GetParameters: each entry of `Names` is authorized; one
       // given as an ARN is that parameter, in its own account and region.
@@ -99,7 +98,7 @@ export const ssmRules: ServiceRules = {
     if (setting !== undefined && !setting.startsWith("arn:")) {
       return { ResourceId: setting.replace(/^\/+/, "") };
     }
-    const name = asString(call.input.get("Name"));
+    const name = call.input.string("Name");
     if (name === undefined) return undefined;
     if (name.startsWith("arn:")) {
       const at = name.indexOf(":parameter/");

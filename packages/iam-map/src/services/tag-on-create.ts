@@ -1,4 +1,4 @@
-import { asString, isRecord, items, read } from "../input-view.js";
+import { isRecord, items, read } from "../input-view.js";
 import type { OperationRule, ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
 
@@ -17,9 +17,10 @@ function ec2TagOnCreate(name: string): OperationRule {
   return (call, general) => {
     general();
     const types = new Set<string>();
-    for (const spec of items(call.input.get("TagSpecifications"), 50)) {
+    const specs = call.input.list(call.input.get("TagSpecifications"), "TagSpecifications", 50);
+    for (const spec of specs) {
       if (!isRecord(spec) || items(read(spec, "Tags"), 1).length === 0) continue;
-      const type = asString(read(spec, "ResourceType"));
+      const type = call.input.textOf(read(spec, "ResourceType"), "TagSpecifications.ResourceType");
       types.add(type ?? "");
     }
     for (const type of types) {
