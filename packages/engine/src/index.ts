@@ -25,7 +25,7 @@ export type {
   PolicyStatement,
 } from "./policy-document.js";
 /** @internal Shared with `@keycard/fleet`, which verifies a bundle's files before loading it. */
-export { readTarGz } from "./tar.js";
+export { readTar, readTarGz } from "./tar.js";
 export type {
   AuthorizationRequest,
   ConditionFailure,

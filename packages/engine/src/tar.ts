@@ -6,7 +6,15 @@ import { gunzipSync } from "node:zlib";
  * @internal
  */
 export function readTarGz(archive: Uint8Array): Map<string, Uint8Array> {
-  const tar = gunzipSync(archive);
+  return readTar(gunzipSync(archive));
+}
+
+/**
+ * Reads the regular files of an uncompressed tar archive, for a caller that has already
+ * gunzipped a bundle with its own limits and should not pay for a second gunzip.
+ * @internal
+ */
+export function readTar(tar: Uint8Array): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   const decoder = new TextDecoder();
   const field = (start: number, length: number) => {
