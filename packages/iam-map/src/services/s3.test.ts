@@ -200,10 +200,8 @@ describe("S3 Object Lambda and Outposts ARNs", () => {
       true,
     );
     if (r.known) {
-      expect(pairs(r.requests)).toContainEqual([
-        "s3-object-lambda:GetObject",
-        `${Bucket}/object/k`,
-      ]);
+      // The reference's only resource type for it is the Object Lambda access point itself.
+      expect(pairs(r.requests)).toContainEqual(["s3-object-lambda:GetObject", Bucket]);
     }
   });
 
@@ -215,5 +213,17 @@ describe("S3 Object Lambda and Outposts ARNs", () => {
     if (r.known) {
       expect(pairs(r.requests)).toContainEqual(["s3-outposts:GetObject", `${Bucket}/object/k`]);
     }
+  });
+
+  it("any other ARN given as Bucket or CopySource is never used as a bucket name", async () => {
+    const other = "arn:aws:sqs:us-east-1:123456789012:queue";
+    const get = await map("S3Client", "GetObjectCommand", { Bucket: other, Key: "k" });
+    expect(get.known).toBe(false);
+    const copy = await map("S3Client", "CopyObjectCommand", {
+      Bucket: "b",
+      Key: "k",
+      CopySource: "arn:aws:s3-outposts:us-east-1:123456789012:outpost/op-1/accesspoint/ap/object/k",
+    });
+    expect(copy.known).toBe(false);
   });
 });

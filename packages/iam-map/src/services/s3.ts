@@ -2,8 +2,8 @@ import type { Call, RequestOptions } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
 import type { ActionInfo } from "../iam-catalog.js";
 import { asString, isPresent, isRecord, read } from "../input-view.js";
-import type { ServiceRules } from "../service-rules.js";
-import type { ContextValue } from "../types.js";
+import type { OperationRule, ServiceRules } from "../service-rules.js";
+import type { AuthorizationRequest, ContextValue } from "../types.js";
 import { unknownPart } from "../unknown-part.js";
 import { kmsKeyArn } from "./kms-keys.js";
 
@@ -302,116 +302,229 @@ const versionedOperations = Object.fromEntries(
   ].map((op) => [op, objectRead(op)]),
 );
 
+/** An S3 Object Lambda access point ARN: `…:s3-object-lambda:region:account:accesspoint/name`. */
+const OBJECT_LAMBDA = /^arn:([^:]+):s3-object-lambda:([^:]*):([^:]*):accesspoint[/:]([^/:]+)$/;
+
+/** An S3 on Outposts access point ARN: `…:s3-outposts:…:outpost/id/accesspoint/name`. */
+const OUTPOSTS =
+  /^arn:([^:]+):s3-outposts:([^:]*):([^:]*):outpost[/:]([^/:]+)[/:]accesspoint[/:]([^/:]+)$/;
+
+/** An access point ARN S3 itself authorizes (`bucketVariables`). */
+const S3_ACCESS_POINT = /^arn:[^:]+:s3:[^:]*:[^:]*:accesspoint[/:]/;
+
+/**
+ * A request through an S3 Object Lambda or S3 on Outposts access point is authorized by that
+ * service, under its own prefix (Service Authorization Reference: "Amazon S3 Object Lambda",
+ * `s3-object-lambda:GetObject` on the Object Lambda access point; "Amazon S3 on Outposts",
+ * `s3-outposts:GetObject` on the object). The rule's `s3:` requests are rewritten to that
+ * service; an action it does not have makes the call unknown. Any other ARN is never a bucket.
+ */
+function throughAccessPoint(rule: OperationRule): OperationRule {
+  return (call, general) => {
+    const bucket = call.input.string("Bucket");
+    const source = call.input.string("CopySource");
+    if (source !== undefined && !copySourceReadable(source)) {
+      call.input.unreadable("CopySource (an ARN S3 does not authorize as a bucket)");
+    }
+    if (!bucket?.startsWith("arn:") || S3_ACCESS_POINT.test(bucket)) {
+      rule(call, general);
+      return;
+    }
+    const olap = OBJECT_LAMBDA.exec(bucket);
+    const outpost = olap ? null : OUTPOSTS.exec(bucket);
+    if (!olap && !outpost) {
+      call.input.unreadable("Bucket (an ARN that is not an S3 access point)");
+      return;
+    }
+    rule(call, general);
+    const key = call.input.string("Key");
+    const rewrite = (list: AuthorizationRequest[], required: boolean) => {
+      const original = list.splice(0, list.length);
+      for (const request of original) {
+        if (!request.action.startsWith("s3:")) {
+          list.push(request);
+          continue;
+        }
+        const name = request.action.slice(3);
+        const prefix = olap ? "s3-object-lambda" : "s3-outposts";
+        const info = call.action(`${prefix}:${name}`);
+        if (!info) {
+          if (required) call.missing.push(`${prefix}:${name}`);
+          continue;
+        }
+        const objectLevel = call
+          .action(request.action)
+          ?.resourceTypes.some((t) => t.name.toLowerCase() === "object");
+        const object = key ?? unknownPart("ObjectName");
+        let resources: string[];
+        if (olap) {
+          const [, partition, region, account, name] = olap;
+          resources = [
+            `arn:${partition}:s3-object-lambda:${region}:${account}:accesspoint/${name}`,
+          ];
+        } else {
+          const [, partition, region, account, outpostId, name] = outpost!;
+          const base = `arn:${partition}:s3-outposts:${region}:${account}:outpost/${outpostId}`;
+          // The access point's policy and the bucket behind it are both checked; the bucket's
+          // name is known only to the server.
+          const bucketArn = `${base}/bucket/${unknownPart("bucket behind the Outposts access point")}`;
+          resources = objectLevel
+            ? [`${base}/accesspoint/${name}/object/${object}`, `${bucketArn}/object/${object}`]
+            : [`${base}/accesspoint/${name}`, bucketArn];
+        }
+        for (const built of call.build(info, { resource: resources })) {
+          list.push(renamedContext(request, built, prefix, info.conditionKeys));
+        }
+      }
+    };
+    rewrite(call.requests, true);
+    rewrite(call.alsoMayNeed, false);
+  };
+}
+
+/** Copies the rule's `s3:` header keys onto the other service's request, where it has them. */
+function renamedContext(
+  from: AuthorizationRequest,
+  to: AuthorizationRequest,
+  prefix: string,
+  keys: readonly string[],
+): AuthorizationRequest {
+  const has = new Set(keys.map((k) => k.toLowerCase()));
+  const context: Record<string, ContextValue> = Object.assign({}, to.context);
+  const unknown = new Set(to.unknownContext ?? []);
+  for (const [key, value] of Object.entries(from.context ?? {})) {
+    if (!key.startsWith("s3:")) continue;
+    const renamed = `${prefix}:${key.slice(3)}`;
+    if (has.has(renamed.toLowerCase())) context[renamed] = value;
+  }
+  for (const key of from.unknownContext ?? []) {
+    const renamed = key.startsWith("s3:") ? `${prefix}:${key.slice(3)}` : key;
+    if (has.has(renamed.toLowerCase())) unknown.add(renamed);
+  }
+  const out: AuthorizationRequest = Object.assign({}, to, { context });
+  if (unknown.size > 0) out.unknownContext = [...unknown];
+  return out;
+}
+
+/** Whether a `CopySource` names a bucket or an S3 access point, not another service's ARN. */
+function copySourceReadable(source: string): boolean {
+  let decoded = source.replace(/^\//, "");
+  try {
+    decoded = decodeURIComponent(decoded);
+  } catch {
+    // Read as given, as copySource does.
+  }
+  return !decoded.startsWith("arn:") || S3_ACCESS_POINT.test(decoded);
+}
+
+const s3Operations: Readonly<Record<string, OperationRule>> = {
+  ...versionedOperations,
+  GetObject: objectRead("GetObject"),
+  HeadObject: objectRead("GetObject"),
+  SelectObjectContent: objectRead("GetObject"),
+  GetObjectAttributes: objectRead("GetObjectAttributes"),
+  ListObjects: (call) => s3(call, "ListBucket"),
+  ListObjectsV2: withDirectoryBuckets((call) => s3(call, "ListBucket")),
+  PutObject: withDirectoryBuckets(objectWrite),
+  CreateMultipartUpload: withDirectoryBuckets(objectWrite),
+  UploadPart: withDirectoryBuckets((call) => s3(call, "PutObject")),
+  CompleteMultipartUpload: withDirectoryBuckets((call) => s3(call, "PutObject")),
+  AbortMultipartUpload: withDirectoryBuckets((call) => s3(call, "AbortMultipartUpload")),
+  DeleteObject: withDirectoryBuckets((call) => {
+    s3(call, versioned(call, "DeleteObject"));
+    if (call.input.get("BypassGovernanceRetention") === true) s3(call, "BypassGovernanceRetention");
+  }),
+  PutObjectRetention: (call) => {
+    const mode = call.input.textOf(read(call.input.get("Retention"), "Mode"), "Retention.Mode");
+    s3(call, "PutObjectRetention", mode ? { context: { "s3:object-lock-mode": mode } } : undefined);
+    if (call.input.get("BypassGovernanceRetention") === true) s3(call, "BypassGovernanceRetention");
+  },
+  PutObjectLegalHold: (call) => {
+    const status = call.input.textOf(
+      read(call.input.get("LegalHold"), "Status"),
+      "LegalHold.Status",
+    );
+    s3(
+      call,
+      "PutObjectLegalHold",
+      status ? { context: { "s3:object-lock-legal-hold": status } } : undefined,
+    );
+  },
+  CopyObject: withDirectoryBuckets((call) => {
+    copyRead(call);
+    objectWrite(call);
+    const directive = call.input.string("TaggingDirective") ?? "COPY";
+    if (directive === "COPY") {
+      // Tags are copied only if the source has any, which the client cannot see.
+      const source = copySource(call.input.string("CopySource"));
+      call.mayNeed(source?.versionId ? "GetObjectVersionTagging" : "GetObjectTagging", {
+        variables: source?.vars ?? {},
+      });
+      call.mayNeed("PutObjectTagging");
+    }
+  }),
+  UploadPartCopy: withDirectoryBuckets((call) => {
+    copyRead(call);
+    s3(call, "PutObject");
+  }),
+  DeleteObjects: withDirectoryBuckets((call) => {
+    const objects = call.input.list(read(call.input.get("Delete"), "Objects"), "Delete.Objects");
+    const bypass = call.input.get("BypassGovernanceRetention") === true;
+    if (objects.length === 0) s3(call, "DeleteObject", { variables: { ObjectName: undefined } });
+    for (const object of objects) {
+      const key = call.input.textOf(read(object, "Key"), "Delete.Objects.Key");
+      const versionId = call.input.textOf(read(object, "VersionId"), "Delete.Objects.VersionId");
+      const variables = { ObjectName: key };
+      s3(call, versionId ? "DeleteObjectVersion" : "DeleteObject", { variables });
+      if (bypass) s3(call, "BypassGovernanceRetention", { variables });
+    }
+  }),
+  // Renaming exists only for directory buckets, whatever the bucket is called.
+  RenameObject: (call) => {
+    call.require("s3express:CreateSession", {
+      resource: call.arn(
+        "s3express",
+        `bucket/${call.input.string("Bucket") ?? unknownPart("directory bucket name")}`,
+      ),
+      context: { "s3express:SessionMode": "ReadWrite" },
+    });
+  },
+  CreateBucket: (call) => {
+    const location = call.input.textOf(
+      read(call.input.get("CreateBucketConfiguration"), "LocationConstraint"),
+      "CreateBucketConfiguration.LocationConstraint",
+    );
+    s3(
+      call,
+      "CreateBucket",
+      location ? { context: { "s3:LocationConstraint": location } } : undefined,
+    );
+    if (GRANTS.some((m) => has(call, m))) s3(call, "PutBucketAcl");
+    if (call.input.get("ObjectLockEnabledForBucket") === true) {
+      s3(call, "PutBucketObjectLockConfiguration");
+      s3(call, "PutBucketVersioning");
+    }
+    if (has(call, "ObjectOwnership")) s3(call, "PutBucketOwnershipControls");
+  },
+};
+
 /** Amazon S3: bucket and key ARNs, access points, header condition keys, versions, copies. @internal */
 export const s3Rules: ServiceRules = {
-  related: ["s3express", "s3-object-lambda", "kms"],
+  related: ["s3express", "s3-object-lambda", "s3-outposts", "kms"],
   variables: (call) => bucketVariables(call.input.string("Bucket")),
-  operations: {
-    ...versionedOperations,
-    GetObject: objectRead("GetObject"),
-    HeadObject: objectRead("GetObject"),
-    SelectObjectContent: objectRead("GetObject"),
-    GetObjectAttributes: objectRead("GetObjectAttributes"),
-    ListObjects: (call) => s3(call, "ListBucket"),
-    ListObjectsV2: withDirectoryBuckets((call) => s3(call, "ListBucket")),
-    PutObject: withDirectoryBuckets(objectWrite),
-    CreateMultipartUpload: withDirectoryBuckets(objectWrite),
-    UploadPart: withDirectoryBuckets((call) => s3(call, "PutObject")),
-    CompleteMultipartUpload: withDirectoryBuckets((call) => s3(call, "PutObject")),
-    AbortMultipartUpload: withDirectoryBuckets((call) => s3(call, "AbortMultipartUpload")),
-    DeleteObject: withDirectoryBuckets((call) => {
-      s3(call, versioned(call, "DeleteObject"));
-      if (call.input.get("BypassGovernanceRetention") === true)
-        s3(call, "BypassGovernanceRetention");
-    }),
-    PutObjectRetention: (call) => {
-      const mode = call.input.textOf(read(call.input.get("Retention"), "Mode"), "Retention.Mode");
-      s3(
-        call,
-        "PutObjectRetention",
-        mode ? { context: { "s3:object-lock-mode": mode } } : undefined,
-      );
-      if (call.input.get("BypassGovernanceRetention") === true)
-        s3(call, "BypassGovernanceRetention");
-    },
-    PutObjectLegalHold: (call) => {
-      const status = call.input.textOf(
-        read(call.input.get("LegalHold"), "Status"),
-        "LegalHold.Status",
-      );
-      s3(
-        call,
-        "PutObjectLegalHold",
-        status ? { context: { "s3:object-lock-legal-hold": status } } : undefined,
-      );
-    },
-    CopyObject: withDirectoryBuckets((call) => {
-      copyRead(call);
-      objectWrite(call);
-      const directive = call.input.string("TaggingDirective") ?? "COPY";
-      if (directive === "COPY") {
-        // Tags are copied only if the source has any, which the client cannot see.
-        const source = copySource(call.input.string("CopySource"));
-        call.mayNeed(source?.versionId ? "GetObjectVersionTagging" : "GetObjectTagging", {
-          variables: source?.vars ?? {},
-        });
-        call.mayNeed("PutObjectTagging");
-      }
-    }),
-    UploadPartCopy: withDirectoryBuckets((call) => {
-      copyRead(call);
-      s3(call, "PutObject");
-    }),
-    DeleteObjects: withDirectoryBuckets((call) => {
-      const objects = call.input.list(read(call.input.get("Delete"), "Objects"), "Delete.Objects");
-      const bypass = call.input.get("BypassGovernanceRetention") === true;
-      if (objects.length === 0) s3(call, "DeleteObject", { variables: { ObjectName: undefined } });
-      for (const object of objects) {
-        const key = call.input.textOf(read(object, "Key"), "Delete.Objects.Key");
-        const versionId = call.input.textOf(read(object, "VersionId"), "Delete.Objects.VersionId");
-        const variables = { ObjectName: key };
-        s3(call, versionId ? "DeleteObjectVersion" : "DeleteObject", { variables });
-        if (bypass) s3(call, "BypassGovernanceRetention", { variables });
-      }
-    }),
-    // Renaming exists only for directory buckets, whatever the bucket is called.
-    RenameObject: (call) => {
-      call.require("s3express:CreateSession", {
-        resource: call.arn(
-          "s3express",
-          `bucket/${call.input.string("Bucket") ?? unknownPart("directory bucket name")}`,
-        ),
-        context: { "s3express:SessionMode": "ReadWrite" },
-      });
-    },
-    CreateBucket: (call) => {
-      const location = call.input.textOf(
-        read(call.input.get("CreateBucketConfiguration"), "LocationConstraint"),
-        "CreateBucketConfiguration.LocationConstraint",
-      );
-      s3(
-        call,
-        "CreateBucket",
-        location ? { context: { "s3:LocationConstraint": location } } : undefined,
-      );
-      if (GRANTS.some((m) => has(call, m))) s3(call, "PutBucketAcl");
-      if (call.input.get("ObjectLockEnabledForBucket") === true) {
-        s3(call, "PutBucketObjectLockConfiguration");
-        s3(call, "PutBucketVersioning");
-      }
-      if (has(call, "ObjectOwnership")) s3(call, "PutBucketOwnershipControls");
-    },
-  },
+  operations: Object.fromEntries(
+    Object.entries(s3Operations).map(([name, rule]) => [name, throughAccessPoint(rule)]),
+  ),
   // Remaining S3 operations are renamed or same-named; they still get header condition keys.
   operation: (_name, _sdkId, hasGeneral) => {
     if (!hasGeneral) return undefined;
-    return (call, general) => {
+    return throughAccessPoint((call, general) => {
       general();
       for (const request of call.requests) {
         const extra = headerContext(call, request.action);
         if (Object.keys(extra).length > 0)
           request.context = Object.assign({}, request.context, extra);
       }
-    };
+    });
   },
 };
