@@ -1,54 +1,93 @@
-import { gunzipSync, gzipSync } from "node:zlib";
-import { readTarGz } from "@keycard/engine";
+import { promisify } from "node:util";
+import { gunzip, gunzipSync, gzipSync } from "node:zlib";
+import { readTar } from "@keycard/engine";
 import { asError, FleetError } from "./errors.js";
 
-/** Default limits on a bundle: what is downloaded and what it may expand to. @public */
-export const DEFAULT_LIMITS = { maxBytes: 32 * 1024 * 1024, maxUnpackedBytes: 256 * 1024 * 1024 };
+/**
+ * Default limits on a bundle: what is downloaded and what it may expand to. The unpacked
+ * limit is what a download may cost in memory before its signature can be checked, so it is
+ * kept a few times above the largest bundles keycard builds rather than at the download limit.
+ * @public
+ */
+export const DEFAULT_LIMITS = { maxBytes: 32 * 1024 * 1024, maxUnpackedBytes: 64 * 1024 * 1024 };
 
 /** Size limits for reading a bundle. @public */
 export interface BundleLimits {
   /** Largest compressed bundle accepted, in bytes. Defaults to 32 MiB. */
   maxBytes?: number;
-  /** Largest uncompressed tar accepted, in bytes (a gzip bomb stops here). Defaults to 256 MiB. */
+  /** Largest uncompressed tar accepted, in bytes (a gzip bomb stops here). Defaults to 64 MiB. */
   maxUnpackedBytes?: number;
 }
 
+const gunzipAsync = promisify(gunzip);
+
 /**
- * Reads a bundle's files with every size bounded and every path checked. The engine's reader
- * does the tar parsing, so what is verified is exactly what `loadPolicy` later loads; the
- * bounded gunzip before it stops a gzip bomb from ever reaching that unbounded reader.
+ * Reads a bundle's files with every size bounded and every path checked. The bundle is
+ * gunzipped once, bounded, and the engine's reader parses that tar, so what is verified is
+ * exactly what `loadPolicy` later loads.
  * @internal
  */
 export function readBundleFiles(
   bundle: Uint8Array,
   limits: BundleLimits = {},
 ): Map<string, Uint8Array> {
+  const maxUnpacked = checkSize(bundle, limits);
+  let tar: Buffer;
+  try {
+    tar = gunzipSync(bundle, { maxOutputLength: maxUnpacked });
+  } catch (cause) {
+    throw gunzipError(cause, maxUnpacked);
+  }
+  return filesOf(tar);
+}
+
+/**
+ * {@link readBundleFiles} with the gunzip on libuv's thread pool, so a large or hostile
+ * download does not stall the application's calls while it expands.
+ * @internal
+ */
+export async function readBundleFilesAsync(
+  bundle: Uint8Array,
+  limits: BundleLimits = {},
+): Promise<Map<string, Uint8Array>> {
+  const maxUnpacked = checkSize(bundle, limits);
+  let tar: Buffer;
+  try {
+    tar = await gunzipAsync(bundle, { maxOutputLength: maxUnpacked });
+  } catch (cause) {
+    throw gunzipError(cause, maxUnpacked);
+  }
+  return filesOf(tar);
+}
+
+/** Refuses an oversized download; returns the unpacked limit. */
+function checkSize(bundle: Uint8Array, limits: BundleLimits): number {
   const maxBytes = limits.maxBytes ?? DEFAULT_LIMITS.maxBytes;
-  const maxUnpacked = limits.maxUnpackedBytes ?? DEFAULT_LIMITS.maxUnpackedBytes;
   if (bundle.byteLength > maxBytes) {
     throw new FleetError(
       "InvalidBundle",
       `the bundle has ${bundle.byteLength} bytes, more than the limit of ${maxBytes}`,
     );
   }
-  let tar: Buffer;
-  try {
-    tar = gunzipSync(bundle, { maxOutputLength: maxUnpacked });
-  } catch (cause) {
-    const error = asError(cause);
-    const tooBig =
-      (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" ||
-      error instanceof RangeError;
-    throw new FleetError(
-      "InvalidBundle",
-      tooBig
-        ? `the bundle expands to more than ${maxUnpacked} bytes`
-        : `the bundle is not valid gzip (${error.message})`,
-      { cause },
-    );
-  }
+  return limits.maxUnpackedBytes ?? DEFAULT_LIMITS.maxUnpackedBytes;
+}
+
+function gunzipError(cause: unknown, maxUnpacked: number): FleetError {
+  const error = asError(cause);
+  const tooBig =
+    (error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || error instanceof RangeError;
+  return new FleetError(
+    "InvalidBundle",
+    tooBig
+      ? `the bundle expands to more than ${maxUnpacked} bytes`
+      : `the bundle is not valid gzip (${error.message})`,
+    { cause },
+  );
+}
+
+function filesOf(tar: Buffer): Map<string, Uint8Array> {
   checkTarEntries(tar);
-  const files = readTarGz(bundle);
+  const files = readTar(tar);
   for (const path of files.keys()) checkPath(path);
   return files;
 }

@@ -10,6 +10,8 @@
  * - `CompileFailed`: the engine refused the verified bundle.
  * - `FetchFailed`: the bundle server could not be reached or answered with an error.
  * - `NoBundle`: no bundle could be had at start-up, from the server or from disk.
+ * - `PersistDirUnsafe`: `persistDir` can be written by other users or does not belong to this
+ *   process's user, or the persisted bundle is not a regular file of an acceptable size.
  * - `UploadFailed`: the decision-log service could not be reached or refused a batch.
  * - `LogDropped`: the decision-log buffer was full and decisions were dropped.
  * - `Closed`: the watcher or sink was closed.
@@ -27,6 +29,7 @@ export type FleetErrorCode =
   | "CompileFailed"
   | "FetchFailed"
   | "NoBundle"
+  | "PersistDirUnsafe"
   | "UploadFailed"
   | "LogDropped"
   | "Closed";

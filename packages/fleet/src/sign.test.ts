@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { readBundleFiles, writeBundleFiles } from "./archive.js";
+import { DEFAULT_LIMITS, readBundleFiles, writeBundleFiles } from "./archive.js";
 import { FleetError } from "./errors.js";
 import { signBundle } from "./sign.js";
 import {
@@ -15,7 +15,7 @@ import {
   runOpa,
   tempDir,
 } from "./test-utils/fixtures.js";
-import { verifyBundle } from "./verify.js";
+import { verifyBundle, verifyBundleAsync } from "./verify.js";
 
 const rsa = rsaKeys();
 const ec = ecKeys();
@@ -180,6 +180,34 @@ describe("signBundle and verifyBundle", () => {
 });
 
 describe("hostile archives", () => {
+  it("refuses an unsigned gzip bomb by default, without blocking the thread while it expands", async () => {
+    // 100 MiB of zeros compress to about 100 KB: a cheap download, an expensive expansion.
+    const bomb = writeBundleFiles([["x", new Uint8Array(100 * 1024 * 1024)]]);
+    expect(bomb.length).toBeLessThan(200 * 1024);
+    expect(DEFAULT_LIMITS.maxUnpackedBytes).toBe(64 * 1024 * 1024);
+    expect(code(() => verifyBundle(bomb, { key: rsa.publicKey }))).toBe("InvalidBundle");
+    // Under the limit it expands, then fails on the signature, with the thread free meanwhile.
+    const below = writeBundleFiles([["x", new Uint8Array(48 * 1024 * 1024)]]);
+    let turns = 0;
+    let spinning = true;
+    const spin = () => {
+      if (!spinning) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    const refused = await verifyBundleAsync(below, { key: rsa.publicKey }).catch((e) => e);
+    spinning = false;
+    expect(refused).toMatchObject({ code: "SignatureInvalid" });
+    expect(turns).toBeGreaterThan(0);
+  });
+
+  it("does not parse an oversized .signatures.json", () => {
+    const huge = `{"signatures":["${"a".repeat(2 * 1024 * 1024)}"]}`;
+    const bundle = writeBundleFiles([[".signatures.json", new TextEncoder().encode(huge)]]);
+    expect(() => verifyBundle(bundle, { key: rsa.publicKey })).toThrow(/more than 1048576/);
+  });
+
   it("refuses path traversal, duplicates, truncation, gzip bombs, oversized and non-gzip input", () => {
     expect(
       code(() => readBundleFiles(writeBundleFiles([["../etc/passwd", new Uint8Array(1)]]))),

@@ -1,4 +1,4 @@
-import { type BundleLimits, readBundleFiles } from "./archive.js";
+import { type BundleLimits, readBundleFiles, readBundleFilesAsync } from "./archive.js";
 import { fileDigest } from "./digest.js";
 import { FleetError } from "./errors.js";
 import {
@@ -71,17 +71,42 @@ export function checkVerificationOptions(options: VerificationOptions): void {
  */
 export function verifyBundle(bundle: Uint8Array, options: VerifyBundleOptions): VerifiedBundle {
   checkVerificationOptions(options);
-  const files = readBundleFiles(bundle, options);
+  return verifyFiles(readBundleFiles(bundle, options), options);
+}
+
+/**
+ * {@link verifyBundle} with the gunzip off the application's thread, for the watcher.
+ * @internal
+ */
+export async function verifyBundleAsync(
+  bundle: Uint8Array,
+  options: VerifyBundleOptions,
+): Promise<VerifiedBundle> {
+  checkVerificationOptions(options);
+  return verifyFiles(await readBundleFilesAsync(bundle, options), options);
+}
+
+function verifyFiles(files: Map<string, Uint8Array>, options: VerifyBundleOptions): VerifiedBundle {
+  // The signature is checked before any other file is hashed or decoded, so an unsigned or
+  // forged download costs its gunzip and nothing more.
   const keyId = verifySignature(files, options);
   const manifest = parseManifest(files.get(".manifest"));
   checkRoots(manifest, files);
   return { files, manifest, revision: manifest.revision, keyId };
 }
 
+const MAX_SIGNATURES_BYTES = 1024 * 1024;
+
 function verifySignature(files: Map<string, Uint8Array>, options: VerifyBundleOptions): string {
   const raw = files.get(".signatures.json");
   if (!raw)
     throw new FleetError("SignatureInvalid", "the bundle is not signed (no .signatures.json)");
+  // One JWT listing a bundle's files fits easily; anything larger is not parsed at all.
+  if (raw.byteLength > MAX_SIGNATURES_BYTES)
+    throw new FleetError(
+      "SignatureInvalid",
+      `.signatures.json has ${raw.byteLength} bytes, more than ${MAX_SIGNATURES_BYTES}`,
+    );
   let signatures: unknown;
   try {
     signatures = (JSON.parse(new TextDecoder().decode(raw)) as { signatures?: unknown }).signatures;

@@ -1,4 +1,7 @@
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -60,6 +63,29 @@ async function watch(
   cleanups.push(() => policy.close());
   return policy;
 }
+
+/** A server on 127.0.0.1 that answers every request with `handler`, for servers that misbehave. */
+async function rawServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; requests: IncomingMessage[] }> {
+  const requests: IncomingMessage[] = [];
+  const s = createServer((req, res) => {
+    requests.push(req);
+    handler(req, res);
+  });
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        s.closeAllConnections();
+        s.close(() => resolve());
+      }),
+  );
+  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, requests };
+}
+
+/** Lets the event loop run for a while, so a busy loop would show in a count. */
+const settle = () => new Promise((r) => setTimeout(r, 300));
 
 /** Resolves with the next update or error the watcher reports. */
 function events() {
@@ -142,13 +168,15 @@ describe("watchPolicy", () => {
       onUpdate: e.onUpdate,
       polling: { minDelaySeconds: 3600, maxDelaySeconds: 3600, longPollingTimeoutSeconds: 30 },
     });
-    expect(policy.status().longPolling).toBe(true);
+    // Start-up wants an answer at once; the long poll follows immediately.
+    expect(s.requests[0]?.headers.prefer).toBeUndefined();
     while (s.requests.length < 2) await new Promise((r) => setImmediate(r));
     expect(s.requests[1]?.headers.prefer).toBe("modes=long-poll;wait=30");
     const next = e.next();
     s.publish("/bundles/orders.tar.gz", v2);
     await next;
     expect(policy.revision).toBe("v2");
+    expect(policy.status().longPolling).toBe(true);
     // refresh() does not wait for the long poll the server is holding open.
     while (s.requests.length < 3) await new Promise((r) => setImmediate(r));
     await policy.refresh();
@@ -269,6 +297,64 @@ describe("watchPolicy", () => {
     expect(policy.status().lastError).toBeUndefined();
   });
 
+  it("does not loop on a server that claims long polling but answers at once", async () => {
+    const hostile = await rawServer((req, res) => {
+      const headers = { "content-type": "application/vnd.openpolicyagent.bundles", etag: '"1"' };
+      if (req.headers["if-none-match"]) res.writeHead(304, headers).end();
+      else res.writeHead(200, headers).end(v1);
+    });
+    const policy = await watchPolicy({
+      url: `${hostile.url}/b.tar.gz`,
+      verification: { key: keys.publicKey },
+      polling: { minDelaySeconds: 3600, maxDelaySeconds: 3600, longPollingTimeoutSeconds: 30 },
+    });
+    cleanups.push(() => policy.close());
+    await settle();
+    // Start-up, then one long poll to learn whether the server holds requests; then the
+    // ordinary hour-long delay, since it did not.
+    expect(hostile.requests).toHaveLength(2);
+    expect(policy.revision).toBe("v1");
+  });
+
+  it("does not verify and compile again a bundle identical to the one in force", async () => {
+    const hostile = await rawServer((_req, res) => {
+      // Ignores If-None-Match and claims long polling, but answers at once with the same bytes.
+      res.writeHead(200, { "content-type": "application/vnd.openpolicyagent.bundles" }).end(v1);
+    });
+    const e = events();
+    const policy = await watchPolicy({
+      url: `${hostile.url}/b.tar.gz`,
+      verification: { key: keys.publicKey },
+      polling: { minDelaySeconds: 3600, maxDelaySeconds: 3600, longPollingTimeoutSeconds: 30 },
+      onUpdate: e.onUpdate,
+    });
+    cleanups.push(() => policy.close());
+    await settle();
+    await policy.refresh();
+    expect(hostile.requests.length).toBeLessThanOrEqual(3);
+    expect(e.updates).toHaveLength(1);
+    expect(policy.status()).toMatchObject({ activations: 1, revision: "v1" });
+    expect(policy.generation).toBe(1);
+  });
+
+  it("counts every swap in generation, which a memo can key on", async () => {
+    const s = await server();
+    s.publish("/bundles/orders.tar.gz", v1);
+    const policy = await watch(s);
+    expect(policy.generation).toBe(1);
+    await policy.refresh();
+    expect(policy.generation).toBe(1);
+    // The same revision signed again is another bundle, and another generation.
+    const again = signBundle(v1, { key: keys.privateKey, claims: { iat: 1_700_000_000 } });
+    s.publish("/bundles/orders.tar.gz", again);
+    await policy.refresh();
+    expect(policy.revision).toBe("v1");
+    expect(policy.generation).toBe(2);
+    s.publish("/bundles/orders.tar.gz", v2);
+    await policy.refresh();
+    expect(policy.generation).toBe(3);
+  });
+
   it("sends the configured headers and bearer token with every request", async () => {
     const s = await server();
     s.publish("/bundles/orders.tar.gz", v1);
@@ -326,6 +412,73 @@ describe("watchPolicy at start-up", () => {
     expect(refused).toMatchObject({ code: "NoBundle" });
     expect(e.errors.map((x) => x.code)).toEqual(["FetchFailed", "SignatureInvalid"]);
   });
+
+  it("does not take a 304 to its first request for a bundle", async () => {
+    const hostile = await rawServer((_req, res) => res.writeHead(304).end());
+    const options = {
+      url: `${hostile.url}/b.tar.gz`,
+      verification: { key: keys.publicKey },
+      timeoutSeconds: 5,
+    };
+    await expect(watchPolicy(options)).rejects.toMatchObject({
+      code: "NoBundle",
+      message: expect.stringContaining("no bundle is in force"),
+    });
+    // With a persisted bundle, that one is loaded instead.
+    const dir = tempDir();
+    const s = await server();
+    s.publish("/bundles/orders.tar.gz", v1);
+    await (await watch(s, { persistDir: dir })).close();
+    const policy = await watchPolicy({ ...options, persistDir: dir });
+    cleanups.push(() => policy.close());
+    expect(policy.status()).toMatchObject({ revision: "v1", origin: "disk" });
+  });
+
+  it.skipIf(process.platform === "win32")(
+    "starts without hanging when the persisted bundle is a FIFO or a link to /dev/zero",
+    async () => {
+      const s = await server();
+      await s.close();
+      for (const plant of [
+        (path: string) => execFileSync("mkfifo", [path]),
+        (path: string) => symlinkSync("/dev/zero", path),
+      ]) {
+        const dir = tempDir();
+        chmodSync(dir, 0o700);
+        plant(join(dir, "bundle.tar.gz"));
+        const e = events();
+        const policy = await watch(s, {
+          persistDir: dir,
+          startWithoutBundle: true,
+          onError: e.onError,
+        });
+        expect(policy.status().origin).toBe("none");
+        expect(e.errors.map((x) => x.code)).toEqual(["FetchFailed", "PersistDirUnsafe"]);
+        await policy.close();
+      }
+    },
+  );
+
+  it.skipIf(process.platform === "win32")(
+    "refuses a persistDir other users can write, and says so",
+    async () => {
+      const dir = tempDir();
+      const s = await server();
+      s.publish("/bundles/orders.tar.gz", v1);
+      await (await watch(s, { persistDir: dir })).close();
+      await s.close();
+      chmodSync(dir, 0o777);
+      const e = events();
+      const refused = await watch(s, { persistDir: dir, onError: e.onError }).catch(
+        (x: unknown) => x,
+      );
+      expect(refused).toMatchObject({ code: "NoBundle" });
+      expect(e.errors[1]).toMatchObject({
+        code: "PersistDirUnsafe",
+        message: expect.stringContaining("writable by other users"),
+      });
+    },
+  );
 
   it("denies everything, saying why, until a bundle arrives when asked to start without one", async () => {
     const s = await server();

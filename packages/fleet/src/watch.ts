@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   type Decision,
   type EvaluationInput,
@@ -7,12 +8,12 @@ import {
   type PolicyStats,
   type PolicyWarning,
 } from "@keycard/engine";
-import { DEFAULT_LIMITS } from "./archive.js";
+import { DEFAULT_LIMITS, readBundleFilesAsync } from "./archive.js";
 import { asError, FleetError } from "./errors.js";
 import { denyingPolicy } from "./live-policy.js";
 import { persistBundle, readPersistedBundle } from "./persist.js";
 import { type BundleSource, httpSource, type S3ClientLike, s3Source } from "./sources.js";
-import { checkVerificationOptions, type VerificationOptions, verifyBundle } from "./verify.js";
+import { checkVerificationOptions, type VerificationOptions, verifyBundleAsync } from "./verify.js";
 
 /** Options for {@link watchPolicy}. @public */
 export interface WatchPolicyOptions {
@@ -42,7 +43,7 @@ export interface WatchPolicyOptions {
   };
   /** Largest bundle downloaded, bytes. Defaults to 32 MiB. */
   maxBytes?: number;
-  /** Largest uncompressed bundle, bytes. Defaults to 256 MiB. */
+  /** Largest uncompressed bundle, bytes. Defaults to 64 MiB. */
   maxUnpackedBytes?: number;
   /** Time allowed for one download, seconds (long polling adds its wait). Defaults to 30. */
   timeoutSeconds?: number;
@@ -105,6 +106,12 @@ export interface WatchStatus {
 export interface LivePolicy extends Policy {
   /** The revision in force, or undefined while none is. */
   readonly revision: string | undefined;
+  /**
+   * Goes up by one each time a bundle is swapped in, and at no other time; 0 while none is.
+   * Unlike `revision`, which a publisher may reuse, it tells a cache keyed on it (such as the
+   * middleware's decision memo) that answers from before the swap are stale.
+   */
+  readonly generation: number;
   /** The bundle's name, as in decision logs. */
   readonly name: string;
   status(): WatchStatus;
@@ -115,6 +122,14 @@ export interface LivePolicy extends Policy {
 }
 
 const DEFAULT_POLLING = { minDelaySeconds: 60, maxDelaySeconds: 120 };
+/**
+ * The least time between two requests after a long poll that ended well before its wait with
+ * a new bundle: a server that answers at once, whatever it claims, cannot drive a busy loop.
+ */
+const MIN_LONG_POLL_GAP_MS = 1000;
+
+/** What one poll found, and when the next one should be sent. */
+type PollResult = { ok: true; next: "now" | "soon" | "later" } | { ok: false; error: FleetError };
 
 /**
  * Follows an OPA bundle: downloads, verifies, compiles and swaps it in, then polls for new
@@ -151,6 +166,9 @@ class Watcher implements LivePolicy {
   readonly #abort = new AbortController();
   #policy: Policy;
   #revision: string | undefined;
+  #generation = 0;
+  /** SHA-256 of the bundle in force, so the same bytes are never verified and compiled twice. */
+  #sha256: string | undefined;
   #origin: WatchStatus["origin"] = "none";
   #etag: string | undefined;
   #lastRequest: Date | undefined;
@@ -203,19 +221,22 @@ class Watcher implements LivePolicy {
   }
 
   async start(): Promise<void> {
-    const first = await this.#poll(true);
+    // Start-up wants an answer at once, not a request the server may hold open.
+    const first = await this.#poll(false);
     if (!first.ok) {
       const fromDisk = await this.#loadPersisted();
       if (!fromDisk && this.#options.startWithoutBundle !== true) {
         this.#closed = true;
         throw new FleetError(
           "NoBundle",
-          `no policy bundle: ${first.error.message}${this.#options.persistDir ? ", and none is persisted" : ""}`,
+          `no policy bundle: ${first.error.message}${this.#options.persistDir ? ", and no persisted bundle could be loaded" : ""}`,
           { cause: first.error },
         );
       }
     }
-    this.#schedule(first.ok ? first.longPoll : false);
+    // With long polling configured, the next request asks for it at once: the server's answer
+    // tells whether it holds requests open. One that does not is then polled normally.
+    this.#schedule(first.ok && this.#longPollSeconds > 0 ? "now" : "later");
   }
 
   // --- Policy ---------------------------------------------------------------------------
@@ -243,6 +264,10 @@ class Watcher implements LivePolicy {
     return this.#revision;
   }
 
+  get generation(): number {
+    return this.#generation;
+  }
+
   status(): WatchStatus {
     return {
       name: this.name,
@@ -266,7 +291,7 @@ class Watcher implements LivePolicy {
     this.#inflight?.abort();
     await this.#polling;
     const result = await this.#poll(false);
-    this.#schedule(result.ok && this.#longPolling);
+    this.#schedule(result.ok && this.#longPolling ? result.next : "later");
   }
 
   async close(): Promise<void> {
@@ -277,14 +302,14 @@ class Watcher implements LivePolicy {
   }
 
   // --- polling --------------------------------------------------------------------------
-  #schedule(immediately: boolean): void {
+  #schedule(next: "now" | "soon" | "later"): void {
     if (this.#closed) return;
     clearTimeout(this.#timer);
-    const delay = immediately ? 0 : this.#delay();
+    const delay = next === "now" ? 0 : next === "soon" ? MIN_LONG_POLL_GAP_MS : this.#delay();
     this.#timer = setTimeout(() => {
       this.#polling = this.#poll(true).then((result) => {
         this.#polling = undefined;
-        this.#schedule(result.ok && result.longPoll);
+        this.#schedule(result.ok ? result.next : "later");
       });
     }, delay);
     // The watcher must not keep a process alive on its own.
@@ -301,34 +326,46 @@ class Watcher implements LivePolicy {
     return backoff / 2 + Math.random() * (backoff / 2);
   }
 
-  async #poll(
-    longPoll: boolean,
-  ): Promise<{ ok: true; longPoll: boolean } | { ok: false; error: FleetError }> {
+  async #poll(longPoll: boolean): Promise<PollResult> {
     this.#lastRequest = new Date();
+    const started = Date.now();
     const inflight = new AbortController();
     this.#inflight = inflight;
+    // Scheduled polls ask for long polling, as OPA does; the answer says whether the server
+    // honours it. Start-up and refresh() want an answer at once.
+    const wait = longPoll ? this.#longPollSeconds : 0;
     try {
       const result = await this.#source.fetch({
         etag: this.#etag,
-        // Scheduled polls ask for long polling, as OPA does; the answer says whether the server
-        // honours it. Start-up and refresh() want an answer at once.
-        longPollSeconds: longPoll ? this.#longPollSeconds : 0,
+        longPollSeconds: wait,
         maxBytes: this.#options.maxBytes ?? DEFAULT_LIMITS.maxBytes,
         timeoutMs: (this.#options.timeoutSeconds ?? 30) * 1000,
         signal: AbortSignal.any([this.#abort.signal, inflight.signal]),
       });
       // Long polling only once the server has shown it supports it, as OPA does.
       if (longPoll) this.#longPolling = this.#longPollSeconds > 0 && result.longPoll;
-      if (result.kind === "bundle") await this.#activate(result.bytes, "server", result.etag);
+      let swapped = false;
+      if (result.kind === "bundle")
+        swapped = await this.#activate(result.bytes, "server", result.etag);
+      else if (this.#origin === "none")
+        // "Unchanged" from a server that was never sent an ETag says nothing about a bundle.
+        throw new FleetError(
+          "FetchFailed",
+          `${this.#source.display} answered "not modified", but no bundle is in force`,
+        );
       this.#lastSuccess = new Date();
       this.#failures = 0;
       this.#lastError = undefined;
-      return { ok: true, longPoll: this.#longPolling };
+      // A long poll answered well before its wait is not being held, whatever the server
+      // claims: with nothing new, wait as for an ordinary poll; with a new bundle, briefly.
+      const early = wait > 0 && Date.now() - started < (wait * 1000) / 2;
+      const next = !this.#longPolling ? "later" : !early ? "now" : swapped ? "soon" : "later";
+      return { ok: true, next };
     } catch (thrown) {
       if (this.#closed)
         return { ok: false, error: new FleetError("Closed", "the live policy is closed") };
       // Superseded by refresh(), which polls again at once: not a failure.
-      if (inflight.signal.aborted) return { ok: true, longPoll: false };
+      if (inflight.signal.aborted) return { ok: true, next: "later" };
       const error =
         thrown instanceof FleetError
           ? thrown
@@ -343,20 +380,35 @@ class Watcher implements LivePolicy {
     }
   }
 
-  /** Verifies and compiles a bundle, then swaps it in; throws without touching the policy in force. */
+  /**
+   * Verifies and compiles a bundle, then swaps it in; throws without touching the policy in
+   * force. Returns false when nothing was swapped: the same bytes as the bundle in force, or
+   * the watcher closed meanwhile.
+   */
   async #activate(
     bytes: Uint8Array,
     origin: "server" | "disk",
     etag: string | undefined,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const started = performance.now();
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    if (sha256 === this.#sha256) {
+      // A server that ignores If-None-Match costs a download, never a verify and compile.
+      if (origin === "server") {
+        this.#etag = etag;
+        this.#origin = "server";
+      }
+      return false;
+    }
     const limits = {
       maxBytes: this.#options.maxBytes,
       maxUnpackedBytes: this.#options.maxUnpackedBytes,
     };
-    const verified = this.#options.verification
-      ? verifyBundle(bytes, { ...this.#options.verification, ...limits })
-      : undefined;
+    let verified: Awaited<ReturnType<typeof verifyBundleAsync>> | undefined;
+    if (this.#options.verification)
+      verified = await verifyBundleAsync(bytes, { ...this.#options.verification, ...limits });
+    // Unverified bundles still go through the bounded reader before the engine's unbounded one.
+    else await readBundleFilesAsync(bytes, limits);
     let policy: Policy;
     try {
       policy = await loadPolicy({
@@ -372,10 +424,12 @@ class Watcher implements LivePolicy {
       );
     }
     validate(policy);
-    if (this.#closed) return;
+    if (this.#closed) return false;
     const previousRevision = this.#revision;
     // One assignment: calls before it use the old policy, calls after it the new one.
     this.#policy = policy;
+    this.#generation++;
+    this.#sha256 = sha256;
     this.#revision = verified?.revision ?? "";
     this.#origin = origin;
     if (origin === "server") this.#etag = etag;
@@ -385,7 +439,7 @@ class Watcher implements LivePolicy {
       await persistBundle(this.#options.persistDir, bytes).catch((cause) =>
         this.#report(
           new FleetError(
-            "FetchFailed",
+            cause instanceof FleetError ? cause.code : "FetchFailed",
             `cannot persist the bundle in ${this.#options.persistDir}: ${asError(cause).message}`,
             { cause },
           ),
@@ -403,14 +457,18 @@ class Watcher implements LivePolicy {
     } catch {
       // A failing callback must not undo an activation or stop the watcher.
     }
+    return true;
   }
 
   async #loadPersisted(): Promise<boolean> {
     const dir = this.#options.persistDir;
     if (!dir) return false;
-    const bytes = await readPersistedBundle(dir, this.#options.maxBytes ?? DEFAULT_LIMITS.maxBytes);
-    if (!bytes) return false;
     try {
+      const bytes = await readPersistedBundle(
+        dir,
+        this.#options.maxBytes ?? DEFAULT_LIMITS.maxBytes,
+      );
+      if (!bytes) return false;
       await this.#activate(bytes, "disk", undefined);
       return true;
     } catch (thrown) {
