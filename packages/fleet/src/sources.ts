@@ -53,6 +53,10 @@ function signalFor(request: FetchRequest): AbortSignal {
   ]);
 }
 
+/** Redirects followed for one request; a bundle server needs one at most, a loop needs many. */
+const MAX_REDIRECTS = 3;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 /** Never shows a URL's credentials or query, which may carry tokens. */
 function displayUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
@@ -72,17 +76,44 @@ export function httpSource(url: URL, headers: Readonly<Record<string, string>>):
       if (request.etag) requestHeaders["If-None-Match"] = request.etag;
       if (request.longPollSeconds > 0)
         requestHeaders.Prefer = `modes=long-poll;wait=${request.longPollSeconds}`;
+      const signal = signalFor(request);
       let response: Response;
-      try {
-        response = await fetch(url, {
-          headers: requestHeaders,
-          signal: signalFor(request),
-          redirect: "follow",
-        });
-      } catch (cause) {
-        throw new FleetError("FetchFailed", `cannot reach ${display}: ${describe(cause)}`, {
-          cause,
-        });
+      let target = url;
+      for (let redirects = 0; ; redirects++) {
+        try {
+          // Redirects are followed here, not by fetch, which would send the configured headers
+          // (credentials among them) to any origin and from https:// down to http://.
+          response = await fetch(target, { headers: requestHeaders, signal, redirect: "manual" });
+        } catch (cause) {
+          throw new FleetError("FetchFailed", `cannot reach ${display}: ${describe(cause)}`, {
+            cause,
+          });
+        }
+        if (!REDIRECTS.has(response.status)) break;
+        await response.body?.cancel();
+        const location = response.headers.get("location");
+        let next: URL | undefined;
+        try {
+          next = location ? new URL(location, target) : undefined;
+        } catch {
+          next = undefined;
+        }
+        if (!next)
+          throw new FleetError(
+            "FetchFailed",
+            `${display} answered ${response.status} without a valid Location`,
+          );
+        if (next.origin !== url.origin)
+          throw new FleetError(
+            "FetchFailed",
+            `${display} redirects to another origin (${next.protocol}//${next.host}); only redirects within ${url.origin} are followed`,
+          );
+        if (redirects + 1 > MAX_REDIRECTS)
+          throw new FleetError(
+            "FetchFailed",
+            `${display} redirects more than ${MAX_REDIRECTS} times`,
+          );
+        target = next;
       }
       const longPoll = (response.headers.get("content-type") ?? "").startsWith(BUNDLE_MEDIA_TYPE);
       if (response.status === 304) {

@@ -366,6 +366,41 @@ describe("watchPolicy", () => {
     expect(s.requests).toHaveLength(2);
   });
 
+  it("follows a redirect only within the bundle server's origin, so headers never leave it", async () => {
+    const elsewhere = await rawServer((_req, res) => res.writeHead(200).end(v1));
+    const origin = await rawServer((req, res) => {
+      const target = req.url?.startsWith("/same")
+        ? "/moved/b.tar.gz"
+        : req.url?.startsWith("/moved")
+          ? undefined
+          : `${elsewhere.url}/steal`;
+      if (target) res.writeHead(302, { location: target }).end();
+      else res.writeHead(200, { etag: '"1"' }).end(v1);
+    });
+    const options = {
+      verification: { key: keys.publicKey },
+      headers: { "x-api-key": "header-secret" },
+      bearerToken: "t0ken",
+      timeoutSeconds: 5,
+    };
+    const refused = await watchPolicy({ ...options, url: `${origin.url}/b.tar.gz` }).catch(
+      (x: unknown) => x,
+    );
+    expect(refused).toMatchObject({
+      code: "NoBundle",
+      message: expect.stringContaining("another origin"),
+    });
+    expect(elsewhere.requests).toHaveLength(0);
+
+    const policy = await watchPolicy({ ...options, url: `${origin.url}/same/b.tar.gz` });
+    cleanups.push(() => policy.close());
+    expect(policy.revision).toBe("v1");
+    expect(origin.requests.at(-1)?.headers).toMatchObject({
+      "x-api-key": "header-secret",
+      authorization: "Bearer t0ken",
+    });
+  });
+
   it("gives up a download that takes longer than its time limit", async () => {
     const s = await server();
     s.publish("/bundles/orders.tar.gz", v1);
