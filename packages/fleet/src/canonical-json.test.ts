@@ -8,8 +8,14 @@ describe("canonicalJson", () => {
     );
     // U+E000 sorts before U+1F600 in UTF-8, after it in UTF-16.
     expect(canonicalJson('{"\u{1F600}":1,"\uE000":2}')).toBe('{"\uE000":2,"\u{1F600}":1}');
-    expect(canonicalJson('"<&>\\u2028\\ud800"')).toBe('"<&>\\u2028\uFFFD"');
+    expect(canonicalJson('"<&>\\u2028\\ud83d\\ude00"')).toBe('"<&>\\u2028\u{1F600}"');
     expect(canonicalJson('{"a":1,"a":2}')).toBe('{"a":2}');
+  });
+
+  it("refuses a lone surrogate escape, which Go would digest as U+FFFD and JSON.parse keep", () => {
+    for (const lone of ['"\\ud800"', '"a\\udc00b"', '{"\\ud800":1}', '"\\ud800\\u0041"']) {
+      expect(() => canonicalJson(lone), lone).toThrow(/lone surrogate/);
+    }
   });
 
   it("refuses what is not JSON", () => {

@@ -73,7 +73,12 @@ class Parser {
     const match = STRING.exec(this.text);
     if (!match) this.fail("invalid string");
     this.pos += match[0].length;
-    return JSON.parse(match[0]) as string;
+    const value = JSON.parse(match[0]) as string;
+    // Go digests a lone surrogate escape as U+FFFD while the engine's JSON.parse keeps it, so
+    // two different files would share one signed digest. No valid UTF-8 text needs one.
+    LONE_SURROGATE.lastIndex = 0;
+    if (LONE_SURROGATE.test(value)) this.fail("a lone surrogate escape");
+    return value;
   }
 
   object(depth: number): string {

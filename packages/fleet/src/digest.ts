@@ -28,8 +28,14 @@ export function fileDigest(path: string, body: Uint8Array, algorithm = "SHA-256"
       "DigestMismatch",
       `${path}: the digest algorithm ${JSON.stringify(algorithm)} is not accepted`,
     );
-  const content = isStructured(path)
-    ? canonicalJson(new TextDecoder("utf-8", { fatal: true }).decode(body))
-    : body;
+  const content = isStructured(path) ? canonicalJson(utf8(path, body)) : body;
   return createHash(hash).update(content).digest("hex");
+}
+
+function utf8(path: string, body: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(body);
+  } catch (cause) {
+    throw new FleetError("InvalidBundle", `${path} is not valid UTF-8`, { cause });
+  }
 }

@@ -69,6 +69,17 @@ describe("signBundle and verifyBundle", () => {
     expect(code(() => verifyBundle(bad, { key: rsa.publicKey }))).toBe("DigestMismatch");
   });
 
+  it("refuses data.json edited to a lone surrogate escape that canonicalizes like U+FFFD", () => {
+    const data = JSON.stringify({ app: { deny: "arn:aws:s3:::b/\uFFFD*" } });
+    const signed = signBundle(writeBundleFiles([["data.json", new TextEncoder().encode(data)]]), {
+      key: rsa.privateKey,
+    });
+    const edited = tamper(signed, (files) =>
+      files.set("data.json", new TextEncoder().encode(data.replace("\uFFFD", "\\ud800"))),
+    );
+    expect(code(() => verifyBundle(edited, { key: rsa.publicKey }))).toBe("InvalidBundle");
+  });
+
   it("refuses a file the signature does not cover, and a signed file that is missing", () => {
     const signed = signBundle(plainBundle(), { key: rsa.privateKey });
     const extra = tamper(signed, (f) =>
