@@ -213,13 +213,21 @@ function inputValues(
   target: CallTarget,
 ): readonly string[] | undefined {
   let found: readonly string[] | undefined;
-  for (const name of part.names) {
+  for (let i = 0; i < part.names.length; i++) {
+    const name = part.names[i]!;
     const value = target.input.getAnyCase(name);
     if (value === undefined || value === null) continue;
     const one = asString(value);
     // An ARN where a name belongs only fits if the whole ARN matches; that is tried separately.
     if (one !== undefined) {
-      found = one.startsWith("arn:") ? undefined : [one];
+      if (one.startsWith("arn:")) return undefined;
+      // The names are guesses at the operation's members: when two of them give different
+      // names, which one the SDK sends is not known, so the variable is unknown.
+      for (let j = i + 1; j < part.names.length; j++) {
+        const other = asString(target.input.getAnyCase(part.names[j]!));
+        if (other !== undefined && other !== one && !other.startsWith("arn:")) return undefined;
+      }
+      found = [one];
       break;
     }
     // ARN entries of a list are kept, tagged, and placed whole if they fit the template.

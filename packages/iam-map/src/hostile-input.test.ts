@@ -31,6 +31,17 @@ describe("members the SDK does not send", () => {
     expect(JSON.stringify(r.requests)).not.toContain("stream/public");
   });
 
+  it("two members that may name the resource, naming different ones, leave it unknown", async () => {
+    const r = await map("KinesisClient", "PutRecordCommand", {
+      StreamName: "secret",
+      Stream: "public",
+      Data: data,
+      PartitionKey: "p",
+    });
+    expect(r.requests[0]?.resource).toBe(`${STREAM}/*`);
+    expect(r.requests[0]?.resourceParts).toBeDefined();
+  });
+
   it("a name and an ARN for the same resource are both checked", async () => {
     const r = await map("KinesisClient", "PutRecordCommand", {
       StreamName: "secret",
