@@ -230,6 +230,11 @@ function inputValues(
       found = [one];
       break;
     }
+    // Text asString refuses holds marker characters: it could forge an unknown part.
+    if (typeof value === "string" && value !== "") {
+      target.input.unreadable(name);
+      return undefined;
+    }
     // ARN entries of a list are kept, tagged, and placed whole if they fit the template.
     const many = target.input
       .strings(value, name)

@@ -109,6 +109,11 @@ describe("unknown-part markers", () => {
     expect(!r.known || get?.resource === "arn:aws:s3:::reports/*").toBe(true);
   });
 
+  it("marker characters in a member keycard does not read do not refuse the call", async () => {
+    const r = await map("S3Client", "PutObjectCommand", { Bucket: "b", Key: "k", Body: "\uE000" });
+    expect(r.known).toBe(true);
+  });
+
   it("labels built from input are not kept at their full length", () => {
     const long = `KMS key behind alias/${"a".repeat(100_000)}`;
     expect(unknownPart(long).length).toBeLessThan(1000);

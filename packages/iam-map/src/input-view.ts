@@ -16,8 +16,9 @@ export class InputView {
   /**
    * Members the mapping cannot read the way the SDK will send them: names that differ only in
    * case (which one a rule would read is arbitrary), boxed primitives (the SDK sends their text,
-   * a rule would see an object) and text holding the characters reserved for unknown-part
-   * markers. Any of these makes the call unknown, so it is refused rather than guessed at.
+   * a rule would see an object), and members a rule reads that are not text, or hold the
+   * characters reserved for unknown-part markers ({@link InputView.unreadable}). Any of these
+   * makes the call unknown, so it is refused rather than guessed at.
    */
   problems(): readonly string[] {
     if (this.#problems) return this.#problems;
@@ -31,9 +32,6 @@ export class InputView {
         seen.add(lower);
         const value = read(input, key);
         if (isBoxed(value)) found.push(`the input member ${clip(key)} is a boxed primitive`);
-        else if (typeof value === "string" && RESERVED.test(value)) {
-          found.push(`the input member ${clip(key)} holds characters reserved for keycard`);
-        }
       }
     }
     this.#problems = found;
