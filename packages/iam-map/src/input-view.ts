@@ -43,8 +43,11 @@ export class InputView {
    * object where AWS expects a string). The call becomes unknown instead of treating it as absent.
    */
   unreadable(where: string): void {
-    this.problems();
-    this.#problems!.push(`the input member ${clip(where)} is not in a form keycard reads`);
+    const problems = this.problems() as string[];
+    // One is enough to refuse the call; a few say why, without growing with the input.
+    if (problems.length < 20) {
+      problems.push(`the input member ${clip(where)} is not in a form keycard reads`);
+    }
   }
 
   /**
