@@ -1,7 +1,12 @@
 import { classifyKey, serverSideKey } from "./condition-keys.js";
 import { type CompiledCondition, compileConditions } from "./condition-operators.js";
 import { PolicyLoadError, type PolicyLocation, type PolicyWarning } from "./errors.js";
-import { type CompiledPattern, compilePattern, RESERVED_CHARACTERS } from "./patterns.js";
+import {
+  type CompiledPattern,
+  compilePattern,
+  MAX_PATTERN_LENGTH,
+  RESERVED_CHARACTERS,
+} from "./patterns.js";
 import type { MatchedStatement } from "./types.js";
 
 /** A statement in the form `policies/keycard/iam` evaluates. @internal */
@@ -95,6 +100,17 @@ function compileResources(
 ): CompiledPattern[] {
   const { variables, classify } = options;
   return stringList(value, element, where).map((resource) => {
+    // WebAssembly regular expressions end at U+0000 and fail on very long patterns; either
+    // would let the pattern match more than it says (see MAX_PATTERN_LENGTH).
+    if (resource.includes("\u0000"))
+      fail("InvalidArn", "a resource pattern must not contain U+0000", { ...where, element });
+    if (resource.length > MAX_PATTERN_LENGTH) {
+      fail(
+        "InvalidArn",
+        `a resource pattern is limited to ${MAX_PATTERN_LENGTH} characters (got ${resource.length})`,
+        { ...where, element },
+      );
+    }
     if (RESERVED_CHARACTERS.test(resource)) {
       fail(
         "InvalidArn",

@@ -1,6 +1,11 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { PolicyLoadError, type PolicyLocation } from "./errors.js";
-import { type CompiledPattern, compilePattern, escapeRegex } from "./patterns.js";
+import {
+  type CompiledPattern,
+  compilePattern,
+  escapeRegex,
+  MAX_PATTERN_LENGTH,
+} from "./patterns.js";
 
 /** Positive operator families understood by `policies/keycard/conditions`. @internal */
 export type OperatorFamily =
@@ -176,6 +181,12 @@ function compileValue(
     throw bad("condition values must be strings, numbers or booleans");
   }
   const text = String(raw);
+  // OPA's WebAssembly regular expressions end a pattern at U+0000 (dropping the closing
+  // anchor) and fail on patterns too large to compile: either would make a value match
+  // more than it says, so such values are refused rather than evaluated.
+  if (text.includes("\u0000")) throw bad("condition values must not contain U+0000");
+  if (text.length > MAX_PATTERN_LENGTH)
+    throw bad(`condition values are limited to ${MAX_PATTERN_LENGTH} characters`);
   switch (op) {
     case "str_eq":
     case "str_eq_ic":

@@ -11,6 +11,7 @@ import { DecisionCache } from "./decision-cache.js";
 import { asError, PolicyLoadError, type PolicyWarning } from "./errors.js";
 import { wasmInput } from "./partial-requests.js";
 import type { NamedPolicyDocument, PolicyDocumentInput } from "./policy-document.js";
+import { type InputNeeds, inputNeeds, prepareSnapshot, snapshotInput } from "./request-snapshot.js";
 import { environmentText, type PreparedRequest, ReuseKeys, requestJson } from "./reuse-key.js";
 import {
   freezeRequestDecision,
@@ -293,6 +294,7 @@ class WasmPolicy implements Policy {
   readonly #keys: ReuseKeys | undefined;
   readonly #reuse: ReuseSetting;
   readonly #run: (input: string) => unknown;
+  readonly #needs: InputNeeds;
   #reusedCount = 0;
 
   constructor(
@@ -308,10 +310,22 @@ class WasmPolicy implements Policy {
     this.#wasm = wasm;
     this.#run = jsonEvaluator(wasm, ENTRYPOINT);
     this.#reuse = reuse;
+    this.#needs = inputNeeds(data);
     if (cache && reuse.mode === "by-equivalence") {
       this.#reused = new DecisionCache<ReusableDecision>(cache.maxEntries);
       this.#keys = new ReuseKeys(data);
     } else if (cache) this.#cache = new DecisionCache<Decision>(cache.maxEntries);
+  }
+
+  /**
+   * The input read once into plain data, checked and prepared; or why it cannot be evaluated.
+   * Nothing after this reads the caller's objects, whose getters could answer differently.
+   */
+  #snapshot(raw: EvaluationInput): EvaluationInput | string {
+    const input = snapshotInput(raw);
+    if (typeof input === "string") return input;
+    const problem = inputProblem(input) ?? prepareSnapshot(input, this.#needs);
+    return problem ?? input;
   }
 
   stats(): PolicyStats {
@@ -324,14 +338,14 @@ class WasmPolicy implements Policy {
     };
   }
 
-  evaluate(input: EvaluationInput): Decision {
+  evaluate(raw: EvaluationInput): Decision {
+    const input = this.#snapshot(raw);
+    if (typeof input === "string") return denyAll(raw, `cannot evaluate: ${input}`);
     if (this.source === "bundle") return this.#evaluateWhole(input);
     let prepared: PreparedRequest[];
     let principal: string | undefined;
     let region: string | undefined;
     try {
-      const problem = inputProblem(input);
-      if (problem) return denyAll(input, `cannot evaluate: ${problem}`);
       const converted = wasmInput(input);
       if (typeof converted === "string") return denyAll(input, `cannot evaluate: ${converted}`);
       principal = JSON.stringify(converted.principal);
@@ -422,8 +436,6 @@ class WasmPolicy implements Policy {
   #evaluateWhole(input: EvaluationInput): Decision {
     let key: string;
     try {
-      const problem = inputProblem(input);
-      if (problem) return denyAll(input, `cannot evaluate: ${problem}`);
       const prepared = wasmInput(input);
       if (typeof prepared === "string") return denyAll(input, `cannot evaluate: ${prepared}`);
       key = JSON.stringify(prepared);

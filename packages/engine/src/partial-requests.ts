@@ -14,6 +14,9 @@ interface WasmRequest extends AuthorizationRequest {
   uk?: Record<string, true>;
 }
 
+/** The longest pattern a partly known resource may become (S3 keys are at most 1,024 bytes). */
+const MAX_RESOURCE_REGEX_LENGTH = 4096;
+
 const INTERNAL_FIELDS = ["rp", "rre", "up", "uk"] as const;
 
 /**
@@ -87,6 +90,10 @@ function partialRequest(request: AuthorizationRequest, i: number): WasmRequest |
     }
     if (!unknown.includes(what)) unknown.push(what);
   }
+  // The library compiles `rre`; one too large for WebAssembly's regular expressions would
+  // fail to compile and read as "matches nothing", dropping a Deny that may apply.
+  if (regex.length > MAX_RESOURCE_REGEX_LENGTH)
+    return `requests[${i}].resourceParts describe a resource too long to match (over ${MAX_RESOURCE_REGEX_LENGTH} characters as a pattern)`;
   // With nothing unknown the parts are just the resource.
   if (unknown.length === 0) return { ...out, resource: display };
   return { ...out, resource: display, rp: glob, rre: `${regex}$`, up: unknown };

@@ -53,6 +53,15 @@ export const GLOB_ONE = "\uE002";
 /** The reserved range, U+E000 to U+E00F. @internal */
 export const RESERVED_CHARACTERS = /[\uE000-\uE00F]/;
 
+/**
+ * The longest Resource, NotResource or condition value the loader accepts. AWS limits a whole
+ * managed policy to 6,144 characters, so longer values are not real policies; a much longer
+ * one may not compile as a regular expression in WebAssembly, where a failed match would read
+ * as no match and silently drop a Deny.
+ * @internal
+ */
+export const MAX_PATTERN_LENGTH = 2048;
+
 /** `?` in a resource pattern, in the form that cannot match an unknown part. */
 const ONE_KNOWN_CHARACTER = "[^\\x{E000}]";
 

@@ -41,15 +41,26 @@ export interface ActionPlan {
 const ASCII = /^[\x20-\x7e]*$/;
 
 /**
- * Whether text is well-formed UTF-16. A lone surrogate reaches the library as U+FFFD, so
- * JavaScript would compare different text than WebAssembly does. (Node 20 has the method; the
- * TypeScript libs in use do not declare it.)
+ * Whether text is well-formed UTF-16. JavaScript and the library would not compare a lone
+ * surrogate alike: in a request the library cannot read it at all (the evaluation fails and
+ * the whole input is denied), and a policy pattern holding one is left to the library rather
+ * than imitated. (Node 20 has the method; the TypeScript libs in use do not declare it.)
  */
 function wellFormed(text: string): boolean {
   return (text as string & { isWellFormed(): boolean }).isWellFormed();
 }
 const MAX_PLANS = 4096;
+/** Approximate bytes the plans may hold before they are dropped and rebuilt on demand. */
+const MAX_PLAN_BYTES = 8 * 2 ** 20;
 const MAX_TEMPLATE_REGEXES = 512;
+/** Approximate bytes of template regular-expression sources kept. */
+const MAX_TEMPLATE_BYTES = 4 * 2 ** 20;
+/**
+ * Actions longer than this (real ones are under 100 characters) get no plan of their own,
+ * so a stream of distinct long names cannot fill the plan maps; they are keyed on the whole
+ * request instead, which the byte-bounded decision cache limits.
+ */
+export const MAX_PLANNED_ACTION_LENGTH = 256;
 
 /** `g` (a pattern's glob form, see `patterns.ts`) as a JavaScript regular-expression source. */
 function globSource(glob: string): string {
@@ -66,8 +77,8 @@ function globSource(glob: string): string {
 
 /**
  * The test for one compiled resource pattern, or undefined when the pattern cannot be tested
- * in JavaScript exactly as WebAssembly does (text that is not well-formed UTF-16 reaches the
- * library as U+FFFD, so JavaScript would compare different text).
+ * in JavaScript exactly as WebAssembly does (text that is not well-formed UTF-16 is not
+ * compared alike).
  */
 function resourceTest(pattern: CompiledPattern): ResourceTest | "any" | undefined {
   if ("any" in pattern) return "any";
@@ -103,6 +114,10 @@ export class ActionPlans {
   readonly #plans = new Map<string, ActionPlan>();
   /** By action as written, so the usual spelling skips lower-casing. */
   readonly #written = new Map<string, ActionPlan>();
+  /** Tests by pattern, shared by every plan that holds the pattern. */
+  readonly #tests = new Map<string, ResourceTest | "any" | undefined>();
+  /** Approximate bytes held by both maps. */
+  #bytes = 0;
 
   constructor(data: CompiledPolicyData) {
     this.#data = data;
@@ -116,12 +131,21 @@ export class ActionPlans {
     plan = this.#plans.get(action);
     if (plan === undefined) {
       plan = this.#build(action);
-      if (this.#plans.size >= MAX_PLANS) this.#plans.clear();
+      const bytes = 64 + 2 * action.length + 8 * plan.tests.length + 8 * plan.keys.size;
+      if (this.#plans.size >= MAX_PLANS || this.#bytes + bytes > MAX_PLAN_BYTES) this.#clear();
       this.#plans.set(action, plan);
+      this.#bytes += bytes;
     }
-    if (this.#written.size >= MAX_PLANS) this.#written.clear();
+    if (this.#written.size >= MAX_PLANS || this.#bytes > MAX_PLAN_BYTES) this.#clear();
     this.#written.set(written, plan);
+    this.#bytes += 32 + 2 * written.length;
     return plan;
+  }
+
+  #clear(): void {
+    this.#plans.clear();
+    this.#written.clear();
+    this.#bytes = 0;
   }
 
   #build(action: string): ActionPlan {
@@ -148,7 +172,12 @@ export class ActionPlans {
         const id = JSON.stringify(pattern);
         if (seen.has(id)) continue;
         seen.add(id);
-        const test = resourceTest(pattern);
+        // Bounded by the policy: only its own patterns are kept.
+        let test = this.#tests.get(id);
+        if (!this.#tests.has(id)) {
+          test = resourceTest(pattern);
+          this.#tests.set(id, test);
+        }
         if (test === undefined) usable = false;
         else if (test !== "any") tests.push(test);
       }
@@ -259,6 +288,7 @@ export function requestJson(request: PreparedRequest): string {
 export class ReuseKeys {
   readonly #plans: ActionPlans;
   readonly #regexes = new Map<string, RegExp>();
+  #regexBytes = 0;
   #envText: string | undefined;
   #env: Environment | undefined;
 
@@ -273,7 +303,11 @@ export class ReuseKeys {
    * on their whole text: they reuse only decisions of identical requests.
    */
   key(request: PreparedRequest, envText: string, json: () => string): string {
-    if (request.rp !== undefined || !ASCII.test(request.action))
+    if (
+      request.rp !== undefined ||
+      request.action.length > MAX_PLANNED_ACTION_LENGTH ||
+      !ASCII.test(request.action)
+    )
       return `${envText}\u0001E${json()}`;
     const plan = this.#plans.plan(request.action);
     if (!plan.usable || !wellFormed(request.resource)) return `${envText}\u0001E${json()}`;
@@ -328,8 +362,16 @@ export class ReuseKeys {
     let re = this.#regexes.get(source);
     if (re === undefined) {
       re = new RegExp(source, "u");
-      if (this.#regexes.size >= MAX_TEMPLATE_REGEXES) this.#regexes.clear();
+      const bytes = 64 + 4 * source.length;
+      if (
+        this.#regexes.size >= MAX_TEMPLATE_REGEXES ||
+        this.#regexBytes + bytes > MAX_TEMPLATE_BYTES
+      ) {
+        this.#regexes.clear();
+        this.#regexBytes = 0;
+      }
       this.#regexes.set(source, re);
+      this.#regexBytes += bytes;
     }
     return re;
   }

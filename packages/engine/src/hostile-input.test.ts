@@ -1,0 +1,324 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${…}` here are IAM policy variables.
+/**
+ * Inputs built to make the engine allow what the policy denies: requests that change while
+ * they are read, text the WebAssembly regular expressions cut short, oversized patterns and
+ * values, and unusual spellings of IP addresses. Each must be denied or refused at load.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  type AuthorizationRequest,
+  loadPolicy,
+  type PolicyDocument,
+  PolicyLoadError,
+  type PrincipalInfo,
+} from "./index.js";
+
+const principal: PrincipalInfo = {
+  arn: "arn:aws:iam::111122223333:user/alice",
+  accountId: "111122223333",
+  type: "User",
+  username: "alice",
+};
+
+const homes: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [
+    { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::home/${aws:username}/*" },
+  ],
+};
+
+/** A request whose context answers with a different object on every read after the fifth. */
+function shiftingRequest(resource: string): AuthorizationRequest {
+  let reads = 0;
+  return {
+    action: "s3:GetObject",
+    resource,
+    get context() {
+      reads += 1;
+      return reads < 6
+        ? { "aws:username": "alice" }
+        : { "aws:username": "alice", "AWS:USERNAME": "mallory" };
+    },
+  } as AuthorizationRequest;
+}
+
+describe("evaluate: hostile input", () => {
+  for (const cache of [true, false]) {
+    it(`reads a request once, so a getter cannot change it between checks (cache ${cache})`, async () => {
+      const policy = await loadPolicy({
+        iam: [homes],
+        checkActions: false,
+        ...(cache ? {} : { cache: false }),
+      });
+      const own = policy.evaluate({
+        principal: { ...principal, username: undefined } as PrincipalInfo,
+        requests: [shiftingRequest("arn:aws:s3:::home/alice/1.txt")],
+      });
+      expect(own.allow).toBe(true);
+      const other = policy.evaluate({
+        principal: { ...principal, username: undefined } as PrincipalInfo,
+        requests: [shiftingRequest("arn:aws:s3:::home/mallory/secret.txt")],
+      });
+      expect(other.allow).toBe(false);
+    });
+  }
+
+  it("denies a context with a key twice in different case", async () => {
+    const policy = await loadPolicy({ iam: [homes], checkActions: false });
+    const d = policy.evaluate({
+      requests: [
+        {
+          action: "s3:GetObject",
+          resource: "arn:aws:s3:::home/mallory/x",
+          context: { "aws:username": "alice", "AWS:USERNAME": "mallory" },
+        },
+      ],
+    });
+    expect(d.allow).toBe(false);
+    expect(d.requests[0]?.reason).toMatch(/twice/);
+  });
+
+  it("denies a request holding U+0000, which would cut a pattern short", async () => {
+    for (const cache of [true, false]) {
+      const policy = await loadPolicy({
+        iam: [homes],
+        checkActions: false,
+        ...(cache ? {} : { cache: false }),
+      });
+      const nul = { ...principal, username: "u\u0000" };
+      for (const resource of ["arn:aws:s3:::home/u", "arn:aws:s3:::home/alice/secret"]) {
+        const d = policy.evaluate({
+          principal: nul,
+          requests: [{ action: "s3:GetObject", resource }],
+        });
+        expect(d.allow).toBe(false);
+        expect(d.requests[0]?.reason).toMatch(/U\+0000/);
+      }
+    }
+  });
+
+  it("still evaluates text that only spells a backslash and u0000", async () => {
+    const policy = await loadPolicy({ iam: [homes], checkActions: false });
+    const d = policy.evaluate({
+      principal,
+      requests: [{ action: "s3:GetObject", resource: "arn:aws:s3:::home/alice/\\u0000" }],
+    });
+    expect(d.allow).toBe(true);
+  });
+
+  it("denies a value filled into a pattern when it is too long to escape quickly", async () => {
+    const policy = await loadPolicy({ iam: [homes], checkActions: false });
+    const name = "a".repeat(5000);
+    const d = policy.evaluate({
+      principal: { ...principal, username: name },
+      requests: [{ action: "s3:GetObject", resource: `arn:aws:s3:::home/${name}/x` }],
+    });
+    expect(d.allow).toBe(false);
+    expect(d.requests[0]?.reason).toMatch(/longer than 1024/);
+  });
+
+  it("denies a partly known resource too long to compile as a pattern", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: "s3:*", Resource: "*" },
+            { Effect: "Deny", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/x" },
+          ],
+        },
+      ],
+      checkActions: false,
+    });
+    const d = policy.evaluate({
+      requests: [
+        {
+          action: "s3:GetObject",
+          resource: "",
+          resourceParts: [
+            "arn:aws:s3:::b/",
+            ...new Array(40).fill({ unknown: "key", length: 256 }),
+          ],
+        },
+      ],
+    });
+    expect(d.allow).toBe(false);
+  });
+
+  it("keeps plans small when actions are long and distinct", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }],
+        },
+      ],
+      checkActions: false,
+    });
+    for (let i = 0; i < 50; i++) {
+      const d = policy.evaluate({
+        requests: [{ action: `s3:${i}${"A".repeat(300)}`, resource: "arn:aws:s3:::b/x" }],
+      });
+      expect(d.allow).toBe(false);
+    }
+    // The long actions were keyed on the whole request; a repeat is still reused.
+    const again = policy.evaluate({
+      requests: [{ action: `s3:0${"A".repeat(300)}`, resource: "arn:aws:s3:::b/x" }],
+    });
+    expect(again.allow).toBe(false);
+    expect(policy.stats().reusedDecisions).toBe(1);
+  });
+});
+
+describe("evaluate: IP address spellings", () => {
+  const blocked: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: "s3:ListBucket", Resource: "*" },
+      {
+        Effect: "Deny",
+        Action: "s3:ListBucket",
+        Resource: "*",
+        Condition: { IpAddress: { "k:ip": "203.0.113.0/24" } },
+      },
+    ],
+  };
+  const spellings = [
+    "203.0.113.5",
+    "::ffff:203.0.113.5",
+    "0::ffff:203.0.113.5",
+    "0:0::ffff:cb00:7105",
+    "0:0:0:0:0:FFFF:CB00:7105",
+    "::ffff:cb00:7105/128",
+    "203.0.113.5/32",
+    "not an address",
+  ];
+  for (const cache of [true, false]) {
+    it(`a Deny on an address range catches every spelling of an address in it (cache ${cache})`, async () => {
+      const policy = await loadPolicy({
+        iam: [blocked],
+        checkActions: false,
+        ...(cache ? {} : { cache: false }),
+      });
+      for (const ip of spellings) {
+        const d = policy.evaluate({
+          requests: [
+            { action: "s3:ListBucket", resource: "arn:aws:s3:::b", context: { "K:IP": ip } },
+          ],
+        });
+        expect([ip, d.allow]).toEqual([ip, false]);
+      }
+      const outside = policy.evaluate({
+        requests: [
+          {
+            action: "s3:ListBucket",
+            resource: "arn:aws:s3:::b",
+            context: { "k:ip": "::ffff:198.51.100.1" },
+          },
+        ],
+      });
+      expect(outside.allow).toBe(true);
+    });
+  }
+
+  it("an Allow on an address range does not allow a value that is no address", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: "s3:ListBucket",
+              Resource: "*",
+              Condition: { IpAddress: { "k:ip": "203.0.113.0/24" } },
+            },
+          ],
+        },
+      ],
+      checkActions: false,
+    });
+    const allowed = (ip: string) =>
+      policy.evaluate({
+        requests: [
+          { action: "s3:ListBucket", resource: "arn:aws:s3:::b", context: { "k:ip": ip } },
+        ],
+      }).allow;
+    expect(allowed("0::ffff:203.0.113.5")).toBe(true);
+    expect(allowed("203.0.113.5/32")).toBe(false);
+    expect(allowed("203.0.113.x")).toBe(false);
+  });
+});
+
+describe("loadPolicy: patterns WebAssembly cannot match safely", () => {
+  async function refused(statement: Record<string, unknown>): Promise<PolicyLoadError> {
+    const error = await loadPolicy({
+      iam: [
+        {
+          name: "p.json",
+          document: { Version: "2012-10-17", Statement: [statement] } as unknown as PolicyDocument,
+        },
+      ],
+      checkActions: false,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PolicyLoadError);
+    return error as PolicyLoadError;
+  }
+
+  it("refuses U+0000 in a resource pattern, naming the element", async () => {
+    const e = await refused({
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::pub/?\u0000.txt",
+    });
+    expect(e.code).toBe("InvalidArn");
+    expect(e.location).toEqual({ document: "p.json", statementIndex: 0, element: "Resource" });
+  });
+
+  it("refuses U+0000 in a condition value, naming the key", async () => {
+    const e = await refused({
+      Effect: "Allow",
+      Action: "s3:PutObject",
+      Resource: "*",
+      Condition: { StringLike: { "s3:x-amz-acl": "private?\u0000" } },
+    });
+    expect(e.code).toBe("InvalidConditionValue");
+    expect(e.location?.element).toBe("Condition.StringLike.s3:x-amz-acl");
+  });
+
+  it("refuses resource patterns and condition values over 2,048 characters", async () => {
+    const long = await refused({
+      Effect: "Deny",
+      Action: "s3:GetObject",
+      Resource: `arn:aws:s3:::b/x${"?".repeat(80_000)}`,
+    });
+    expect(long.code).toBe("InvalidArn");
+    expect(long.location?.element).toBe("Resource");
+    const condition = await refused({
+      Effect: "Deny",
+      Action: "s3:PutObject",
+      Resource: "*",
+      Condition: { StringLike: { "s3:x-amz-acl": `public*${"?".repeat(80_000)}` } },
+    });
+    expect(condition.code).toBe("InvalidConditionValue");
+    // The longest accepted pattern still loads.
+    await loadPolicy({
+      iam: [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Deny",
+              Action: "s3:GetObject",
+              Resource: `arn:aws:s3:::b/${"?".repeat(2048 - 15)}`,
+            },
+          ],
+        },
+      ],
+      checkActions: false,
+    });
+  });
+});
