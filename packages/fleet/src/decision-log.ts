@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { gzipSync } from "node:zlib";
+import { deadline } from "./deadline.js";
 import { asError, FleetError } from "./errors.js";
 
 /** Options for {@link opaDecisionLog}. @public */
@@ -196,11 +197,14 @@ class Sink extends EventEmitter implements OpaDecisionLog {
       this.#closed = true;
       this.writable = false;
       clearTimeout(this.#timer);
-      const deadline = AbortSignal.timeout((this.#options.timeoutSeconds ?? 10) * 1000);
+      let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         this.flush(),
-        new Promise((resolve) => deadline.addEventListener("abort", resolve, { once: true })),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, (this.#options.timeoutSeconds ?? 10) * 1000);
+        }),
       ]);
+      clearTimeout(timer);
       const left = this.#lines.length - this.#head;
       if (left > 0) {
         // Whatever could not be sent before the deadline or after a failure is counted and
@@ -282,15 +286,13 @@ class Sink extends EventEmitter implements OpaDecisionLog {
     }
     if (events.length > 0) {
       const body = gzipSync(JSON.stringify(events));
+      const limit = deadline((this.#options.timeoutSeconds ?? 10) * 1000, this.#abort.signal);
       try {
         const response = await fetch(this.#url, {
           method: "POST",
           headers: this.#headers,
           body,
-          signal: AbortSignal.any([
-            this.#abort.signal,
-            AbortSignal.timeout((this.#options.timeoutSeconds ?? 10) * 1000),
-          ]),
+          signal: limit.signal,
           // A redirect would carry the decisions and the credentials to wherever it points.
           redirect: "manual",
         });
@@ -313,6 +315,8 @@ class Sink extends EventEmitter implements OpaDecisionLog {
         );
         this.#report(error);
         throw error;
+      } finally {
+        limit.clear();
       }
       if (generation !== this.#generation) {
         // close() counted these as dropped, but the collector took them after all.

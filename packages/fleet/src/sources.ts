@@ -1,3 +1,4 @@
+import { deadline } from "./deadline.js";
 import { FleetError } from "./errors.js";
 
 /** What a bundle source returned for one request. @internal */
@@ -46,11 +47,17 @@ async function readBounded(
   return Buffer.concat(chunks);
 }
 
-function signalFor(request: FetchRequest): AbortSignal {
-  return AbortSignal.any([
-    request.signal,
-    AbortSignal.timeout(request.timeoutMs + request.longPollSeconds * 1000),
-  ]);
+/** Runs one request under its time limit (long polling adds its wait), cleared when it ends. */
+async function limited<T>(
+  request: FetchRequest,
+  run: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const limit = deadline(request.timeoutMs + request.longPollSeconds * 1000, request.signal);
+  try {
+    return await run(limit.signal);
+  } finally {
+    limit.clear();
+  }
 }
 
 /** Redirects followed for one request; a bundle server needs one at most, a loop needs many. */
@@ -71,83 +78,84 @@ export function httpSource(url: URL, headers: Readonly<Record<string, string>>):
   const display = displayUrl(url);
   return {
     display,
-    async fetch(request) {
-      const requestHeaders: Record<string, string> = { ...headers };
-      if (request.etag) requestHeaders["If-None-Match"] = request.etag;
-      if (request.longPollSeconds > 0)
-        requestHeaders.Prefer = `modes=long-poll;wait=${request.longPollSeconds}`;
-      const signal = signalFor(request);
-      let response: Response;
-      let target = url;
-      for (let redirects = 0; ; redirects++) {
+    fetch(request) {
+      return limited(request, async (signal) => {
+        const requestHeaders: Record<string, string> = { ...headers };
+        if (request.etag) requestHeaders["If-None-Match"] = request.etag;
+        if (request.longPollSeconds > 0)
+          requestHeaders.Prefer = `modes=long-poll;wait=${request.longPollSeconds}`;
+        let response: Response;
+        let target = url;
+        for (let redirects = 0; ; redirects++) {
+          try {
+            // Redirects are followed here, not by fetch, which would send the configured headers
+            // (credentials among them) to any origin and from https:// down to http://.
+            response = await fetch(target, { headers: requestHeaders, signal, redirect: "manual" });
+          } catch (cause) {
+            throw new FleetError("FetchFailed", `cannot reach ${display}: ${describe(cause)}`, {
+              cause,
+            });
+          }
+          if (!REDIRECTS.has(response.status)) break;
+          await response.body?.cancel();
+          const location = response.headers.get("location");
+          let next: URL | undefined;
+          try {
+            next = location ? new URL(location, target) : undefined;
+          } catch {
+            next = undefined;
+          }
+          if (!next)
+            throw new FleetError(
+              "FetchFailed",
+              `${display} answered ${response.status} without a valid Location`,
+            );
+          if (next.origin !== url.origin)
+            throw new FleetError(
+              "FetchFailed",
+              `${display} redirects to another origin (${next.protocol}//${next.host}); only redirects within ${url.origin} are followed`,
+            );
+          if (redirects + 1 > MAX_REDIRECTS)
+            throw new FleetError(
+              "FetchFailed",
+              `${display} redirects more than ${MAX_REDIRECTS} times`,
+            );
+          target = next;
+        }
+        const longPoll = (response.headers.get("content-type") ?? "").startsWith(BUNDLE_MEDIA_TYPE);
+        if (response.status === 304) {
+          await response.body?.cancel();
+          return { kind: "unchanged", longPoll };
+        }
+        if (response.status !== 200) {
+          await response.body?.cancel();
+          throw new FleetError("FetchFailed", `${display} answered ${response.status}`);
+        }
+        const length = Number(response.headers.get("content-length") ?? "0");
+        if (length > request.maxBytes) {
+          await response.body?.cancel();
+          throw new FleetError(
+            "InvalidBundle",
+            `${display} offers ${length} bytes, more than the limit of ${request.maxBytes}`,
+          );
+        }
+        let bytes: Uint8Array;
         try {
-          // Redirects are followed here, not by fetch, which would send the configured headers
-          // (credentials among them) to any origin and from https:// down to http://.
-          response = await fetch(target, { headers: requestHeaders, signal, redirect: "manual" });
+          bytes = await readBounded(
+            response.body as AsyncIterable<Uint8Array> | null,
+            request.maxBytes,
+            display,
+          );
         } catch (cause) {
-          throw new FleetError("FetchFailed", `cannot reach ${display}: ${describe(cause)}`, {
-            cause,
-          });
+          if (cause instanceof FleetError) throw cause;
+          throw new FleetError(
+            "FetchFailed",
+            `the download from ${display} failed: ${describe(cause)}`,
+            { cause },
+          );
         }
-        if (!REDIRECTS.has(response.status)) break;
-        await response.body?.cancel();
-        const location = response.headers.get("location");
-        let next: URL | undefined;
-        try {
-          next = location ? new URL(location, target) : undefined;
-        } catch {
-          next = undefined;
-        }
-        if (!next)
-          throw new FleetError(
-            "FetchFailed",
-            `${display} answered ${response.status} without a valid Location`,
-          );
-        if (next.origin !== url.origin)
-          throw new FleetError(
-            "FetchFailed",
-            `${display} redirects to another origin (${next.protocol}//${next.host}); only redirects within ${url.origin} are followed`,
-          );
-        if (redirects + 1 > MAX_REDIRECTS)
-          throw new FleetError(
-            "FetchFailed",
-            `${display} redirects more than ${MAX_REDIRECTS} times`,
-          );
-        target = next;
-      }
-      const longPoll = (response.headers.get("content-type") ?? "").startsWith(BUNDLE_MEDIA_TYPE);
-      if (response.status === 304) {
-        await response.body?.cancel();
-        return { kind: "unchanged", longPoll };
-      }
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        throw new FleetError("FetchFailed", `${display} answered ${response.status}`);
-      }
-      const length = Number(response.headers.get("content-length") ?? "0");
-      if (length > request.maxBytes) {
-        await response.body?.cancel();
-        throw new FleetError(
-          "InvalidBundle",
-          `${display} offers ${length} bytes, more than the limit of ${request.maxBytes}`,
-        );
-      }
-      let bytes: Uint8Array;
-      try {
-        bytes = await readBounded(
-          response.body as AsyncIterable<Uint8Array> | null,
-          request.maxBytes,
-          display,
-        );
-      } catch (cause) {
-        if (cause instanceof FleetError) throw cause;
-        throw new FleetError(
-          "FetchFailed",
-          `the download from ${display} failed: ${describe(cause)}`,
-          { cause },
-        );
-      }
-      return { kind: "bundle", bytes, etag: response.headers.get("etag") ?? undefined, longPoll };
+        return { kind: "bundle", bytes, etag: response.headers.get("etag") ?? undefined, longPoll };
+      });
     },
   };
 }
@@ -196,50 +204,52 @@ export function s3Source(url: URL, client: S3ClientLike | undefined): BundleSour
   };
   return {
     display,
-    async fetch(request) {
-      let sdk: Awaited<ReturnType<typeof load>>;
-      try {
-        sdk = await load();
-      } catch (cause) {
-        throw new FleetError(
-          "InvalidOptions",
-          "s3:// bundle URLs need @aws-sdk/client-s3 installed",
-          { cause },
+    fetch(request) {
+      return limited(request, async (signal) => {
+        let sdk: Awaited<ReturnType<typeof load>>;
+        try {
+          sdk = await load();
+        } catch (cause) {
+          throw new FleetError(
+            "InvalidOptions",
+            "s3:// bundle URLs need @aws-sdk/client-s3 installed",
+            { cause },
+          );
+        }
+        let output: { Body?: unknown; ETag?: string; ContentLength?: number };
+        try {
+          output = (await sdk.client.send(
+            new sdk.GetObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              ...(request.etag ? { IfNoneMatch: request.etag } : {}),
+            }),
+            { abortSignal: signal },
+          )) as typeof output;
+        } catch (cause) {
+          const status = (cause as { $metadata?: { httpStatusCode?: number } }).$metadata
+            ?.httpStatusCode;
+          if (status === 304) return { kind: "unchanged", longPoll: false };
+          throw new FleetError(
+            "FetchFailed",
+            `cannot read ${display}: ${(cause as Error).name ?? describe(cause)}`,
+            { cause },
+          );
+        }
+        if ((output.ContentLength ?? 0) > request.maxBytes) {
+          (output.Body as { destroy?: () => void } | undefined)?.destroy?.();
+          throw new FleetError(
+            "InvalidBundle",
+            `${display} has ${output.ContentLength} bytes, more than the limit of ${request.maxBytes}`,
+          );
+        }
+        const bytes = await readBounded(
+          output.Body as AsyncIterable<Uint8Array> | undefined,
+          request.maxBytes,
+          display,
         );
-      }
-      let output: { Body?: unknown; ETag?: string; ContentLength?: number };
-      try {
-        output = (await sdk.client.send(
-          new sdk.GetObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            ...(request.etag ? { IfNoneMatch: request.etag } : {}),
-          }),
-          { abortSignal: signalFor(request) },
-        )) as typeof output;
-      } catch (cause) {
-        const status = (cause as { $metadata?: { httpStatusCode?: number } }).$metadata
-          ?.httpStatusCode;
-        if (status === 304) return { kind: "unchanged", longPoll: false };
-        throw new FleetError(
-          "FetchFailed",
-          `cannot read ${display}: ${(cause as Error).name ?? describe(cause)}`,
-          { cause },
-        );
-      }
-      if ((output.ContentLength ?? 0) > request.maxBytes) {
-        (output.Body as { destroy?: () => void } | undefined)?.destroy?.();
-        throw new FleetError(
-          "InvalidBundle",
-          `${display} has ${output.ContentLength} bytes, more than the limit of ${request.maxBytes}`,
-        );
-      }
-      const bytes = await readBounded(
-        output.Body as AsyncIterable<Uint8Array> | undefined,
-        request.maxBytes,
-        display,
-      );
-      return { kind: "bundle", bytes, etag: output.ETag, longPoll: false };
+        return { kind: "bundle", bytes, etag: output.ETag, longPoll: false };
+      });
     },
   };
 }
