@@ -473,3 +473,11 @@ test_requested_region_variable if {
 	holds_with(c, {"k:region": "eu-west-1"})
 	not conditions.holds(c, {"context": {"k:region": ""}}, {"principal": {}, "region": ""})
 }
+
+# --- patterns that get no answer -------------------------------------------------------
+
+test_like_with_a_pattern_that_gets_no_answer_is_undecided if {
+	c := cond("str_like", "s3:prefix", [{"re": "("}])
+	conditions.undecided(c, {"context": {"s3:prefix": "home/"}}, env)
+	not conditions.undecided(cond("str_like", "s3:prefix", [{"re": "^h"}]), {"context": {"s3:prefix": "home/"}}, env)
+}

@@ -440,3 +440,31 @@ test_resolved_variable_in_allow_not_resource_allows_outside if {
 	iam.evaluate(read("bob"), {"principal": {"username": "alice"}, "region": ""}).allow with data.keycard.policy as p
 	not iam.evaluate(read("alice"), {"principal": {"username": "alice"}, "region": ""}).allow with data.keycard.policy as p
 }
+
+# --- patterns that get no answer -------------------------------------------------------
+
+# `(` does not compile, as a pattern too large for RE2 does not: regex.match has no answer.
+broken := re("(")
+
+test_deny_with_a_pattern_that_gets_no_answer_applies if {
+	p := identity_only([
+		allow("all", on([any_pattern], [any_pattern])),
+		deny("broken", on([any_pattern], [broken])),
+	])
+	r := decide(p, read("a.json"))
+	not r.allow
+	r.explicit_deny
+}
+
+test_deny_with_a_template_that_gets_no_answer_applies if {
+	p := identity_only([
+		allow("all", on([any_pattern], [any_pattern])),
+		deny("broken", on([any_pattern], [{"tpl": [{"lit": "(", "re": "("}, var("aws:username")]}])),
+	])
+	not decide(p, read("a.json")).allow
+}
+
+test_exclusion_that_gets_no_answer_does_not_allow if {
+	p := identity_only([allow("all-but", {"action": [any_pattern], "not_resource": [broken]})])
+	not decide(p, read("a.json")).allow
+}
