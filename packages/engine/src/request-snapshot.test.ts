@@ -44,6 +44,13 @@ describe("snapshotInput", () => {
     expect(typeof snapshotInput({ requests: [{ resource: "a\\u0000" }] })).toBe("object");
   });
 
+  it("names a lone surrogate, which the library cannot read, but not a surrogate pair", () => {
+    expect(snapshotInput({ requests: [{ resource: "a\ud800" }] })).toMatch(/lone surrogate/);
+    expect(snapshotInput({ requests: [{ resource: "\udc00b" }] })).toMatch(/lone surrogate/);
+    expect(typeof snapshotInput({ requests: [{ resource: "a\ud83d\ude00" }] })).toBe("object");
+    expect(typeof snapshotInput({ requests: [{ resource: "a\\ud800" }] })).toBe("object");
+  });
+
   it("says why an input cannot be read", () => {
     const circular: Record<string, unknown> = {};
     circular.self = circular;

@@ -22,6 +22,9 @@ export const MAX_VARIABLE_LENGTH = 1024;
 /** A JSON string escape of U+0000 that is not itself an escaped backslash followed by `u0000`. */
 const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/;
 
+/** A JSON string escape of a surrogate code unit, which JSON.stringify writes only for lone ones. */
+const LONE_SURROGATE_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
+
 /**
  * The input as plain data: serialised once (every getter runs once, `toJSON` as the library
  * would see it) and parsed back. Returns a reason when it cannot be read or holds text the
@@ -40,6 +43,9 @@ export function snapshotInput(input: unknown): EvaluationInput | string {
   // The library's regular expressions end at U+0000, so a value holding one (filled into a
   // pattern, or a partly known resource) would match more than it says.
   if (NUL_ESCAPE.test(text)) return "the input contains U+0000, which keycard cannot match safely";
+  // JSON.stringify escapes only lone surrogates; the library cannot read them at all.
+  if (LONE_SURROGATE_ESCAPE.test(text))
+    return "the input contains a lone surrogate (text that is not well-formed UTF-16)";
   return JSON.parse(text) as EvaluationInput;
 }
 

@@ -42,9 +42,9 @@ const ASCII = /^[\x20-\x7e]*$/;
 
 /**
  * Whether text is well-formed UTF-16. JavaScript and the library would not compare a lone
- * surrogate alike: in a request the library cannot read it at all (the evaluation fails and
- * the whole input is denied), and a policy pattern holding one is left to the library rather
- * than imitated. (Node 20 has the method; the TypeScript libs in use do not declare it.)
+ * surrogate alike. The library cannot read one in a request at all, so `evaluate` denies such
+ * an input before keying it; a policy pattern holding one is left to the library rather than
+ * imitated. (Node 20 has the method; the TypeScript libs in use do not declare it.)
  */
 function wellFormed(text: string): boolean {
   return (text as string & { isWellFormed(): boolean }).isWellFormed();
