@@ -9,6 +9,7 @@ import {
   type RegoWorkspace,
   runTests,
 } from "./rego-checks.js";
+import { type ParsedRego, packageFindings, parseRego } from "./rego-parse.js";
 import { type DiffSession, type PreparedLibrary, scratchDir } from "./session.js";
 import { bundleDocuments, hasCustomRego } from "./side-policy.js";
 import { stageSet } from "./stage.js";
@@ -32,6 +33,8 @@ export interface RegoCheckResult {
   tests: TestResults | undefined;
   /** The constant inputs of the set's tests, for the corpus. */
   testInputs: EvaluationInput[];
+  /** Each module's package and rule names as OPA parses them; undefined when it did not parse. */
+  parsed: Map<string, ParsedRego | undefined>;
 }
 
 /**
@@ -49,7 +52,13 @@ export async function checkRego(
   library: PreparedLibrary | undefined,
   options: RegoCheckOptions,
 ): Promise<RegoCheckResult> {
-  const result: RegoCheckResult = { findings: [], notes: [], tests: undefined, testInputs: [] };
+  const result: RegoCheckResult = {
+    findings: [],
+    notes: [],
+    tests: undefined,
+    testInputs: [],
+    parsed: new Map(),
+  };
   if (!hasCustomRego(set) && set.tests.length === 0) return result;
   const dir = await scratchDir(session, "check");
   await stageSet(dir, {
@@ -66,7 +75,7 @@ export async function checkRego(
   };
   const { tools } = session;
   const none = (finding: Finding) => [finding];
-  const [fmt, compile, lint, tested, inputs] = await Promise.all([
+  const [fmt, compile, lint, tested, inputs, parsed] = await Promise.all([
     guarded("fmt", "opa fmt", () => checkFormat(tools, set, workspace), none),
     guarded("check", "opa check", () => checkCompile(tools, set, workspace), none),
     guarded(
@@ -97,7 +106,22 @@ export async function checkRego(
       () => extractTestInputs(tools, set, dir, dir),
       () => [] as EvaluationInput[],
     ),
+    guarded(
+      "build",
+      "opa parse of the Rego",
+      async () => {
+        const parsed = await parseRego(tools, [...set.modules, ...set.tests], dir);
+        return { parsed, findings: packageFindings(set, parsed) };
+      },
+      (finding) => ({ parsed: new Map<string, ParsedRego | undefined>(), findings: [finding] }),
+    ),
   ]);
+  const shown = (finding: Finding) =>
+    options.displayDir && finding.file !== undefined
+      ? { ...finding, file: `${options.displayDir}/${finding.file}` }
+      : finding;
+  result.findings.push(...parsed.findings.map(shown));
+  result.parsed = parsed.parsed;
   result.findings.push(...fmt, ...compile, ...lint.findings, ...tested.findings);
   if (lint.note) result.notes.push(lint.note);
   result.tests = tested.results;

@@ -46,3 +46,29 @@ describe("conditionContexts", () => {
     expect(ok).toEqual({ "s3:prefix": "home/alice/" });
   });
 });
+
+describe("conditionContexts with several listed values", () => {
+  it("breaks and satisfies each listed value, not only the first", () => {
+    const contexts = conditionContexts(
+      { StringNotEquals: { "aws:RequestedRegion": ["us-east-1", "eu-west-1"] } },
+      new Map(),
+    );
+    expect(contexts).toEqual([
+      { "aws:RequestedRegion": OTHER_VALUE },
+      { "aws:RequestedRegion": "us-east-1" },
+      { "aws:RequestedRegion": "eu-west-1" },
+    ]);
+  });
+
+  it("tries every value that satisfies a positive operator", () => {
+    const contexts = conditionContexts(
+      { StringEquals: { "aws:PrincipalTag/team": ["ops", "dev"] } },
+      new Map(),
+    );
+    expect(contexts).toEqual([
+      { "aws:PrincipalTag/team": "ops" },
+      { "aws:PrincipalTag/team": OTHER_VALUE },
+      { "aws:PrincipalTag/team": "dev" },
+    ]);
+  });
+});

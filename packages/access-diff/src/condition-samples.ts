@@ -22,7 +22,7 @@ function isoDate(seconds: number): string {
   return new Date(seconds * 1000).toISOString().replace(/\.000Z$/, "Z");
 }
 
-/** A value that satisfies the operator and one that does not, for the first listed value. */
+/** A value that satisfies the operator and one that does not, for one listed value. */
 function samplesFor(
   base: string,
   raw: unknown,
@@ -92,15 +92,18 @@ function samplesFor(
 
 /**
  * Condition contexts for one statement's Condition block: first a context that satisfies
- * every condition, then one per key that breaks only that key. Together with the empty
- * context they show whether a change depends on its conditions.
+ * every condition, then, for each key, one per other listed value that satisfies it and one
+ * per listed value that breaks it (the others kept satisfied). Every listed value is tried,
+ * not only the first: a change that appends a value to a list (`["us-east-1", "eu-west-1"]`)
+ * widens the condition exactly at the new value. Together with the empty context they show
+ * whether a change depends on its conditions.
  * @internal
  */
 export function conditionContexts(
   condition: Record<string, Record<string, unknown>>,
   variables: VariableValues,
 ): Array<Record<string, ContextValue>> {
-  const entries: Array<{ key: string; satisfy: Sample; violate: Sample }> = [];
+  const entries: Array<{ key: string; satisfy: Sample[]; violate: Sample[] }> = [];
   for (const [operator, keys] of Object.entries(condition)) {
     if (typeof keys !== "object" || keys === null) continue;
     let name = operator.toLowerCase();
@@ -113,22 +116,45 @@ export function conditionContexts(
     }
     if (name.endsWith("ifexists")) name = name.slice(0, -"ifexists".length);
     for (const [key, values] of Object.entries(keys)) {
-      const first = Array.isArray(values) ? values[0] : values;
-      if (first === undefined) continue;
-      const samples = samplesFor(name, first, variables);
-      if (!samples) continue;
+      const listed = Array.isArray(values) ? values : [values];
       const wrap = (s: Sample): Sample => (s === ABSENT || !set ? s : ([s] as ContextValue));
-      entries.push({ key, satisfy: wrap(samples[0]), violate: wrap(samples[1]) });
+      const satisfy: Sample[] = [];
+      const violate: Sample[] = [];
+      for (const value of listed) {
+        if (value === undefined) continue;
+        const samples = samplesFor(name, value, variables);
+        if (!samples) continue;
+        satisfy.push(wrap(samples[0]));
+        violate.push(wrap(samples[1]));
+      }
+      if (satisfy.length > 0) entries.push({ key, satisfy, violate });
     }
   }
   if (entries.length === 0) return [];
-  const build = (broken?: number) => {
+  const build = (changed?: { at: number; value: Sample }) => {
     const context: Record<string, ContextValue> = {};
     for (const [k, entry] of entries.entries()) {
-      const value = k === broken ? entry.violate : entry.satisfy;
-      if (value !== ABSENT) context[entry.key] = value;
+      const value = changed?.at === k ? changed.value : entry.satisfy[0];
+      if (value !== ABSENT && value !== undefined) context[entry.key] = value;
     }
     return context;
   };
-  return [build(), ...entries.map((_, k) => build(k))];
+  const out = [build()];
+  const seen = new Set([JSON.stringify(out[0])]);
+  const add = (context: Record<string, ContextValue>) => {
+    const key = JSON.stringify(context);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(context);
+  };
+  // Breaking each key comes first, so a limit on contexts keeps the classic variations.
+  for (const [at, entry] of entries.entries()) {
+    const [first] = entry.violate;
+    if (first !== undefined) add(build({ at, value: first }));
+  }
+  for (const [at, entry] of entries.entries()) {
+    for (const value of entry.violate.slice(1)) add(build({ at, value }));
+    for (const value of entry.satisfy.slice(1)) add(build({ at, value }));
+  }
+  return out;
 }

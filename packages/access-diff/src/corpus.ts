@@ -224,7 +224,11 @@ function actionDimensions(
   variables: VariableValues,
   limits: CorpusLimits,
   cache: DimensionCache = newDimensionCache(),
-): { resources: Set<string>; contexts: Array<Record<string, ContextValue> | undefined> } {
+): {
+  resources: Set<string>;
+  contexts: Array<Record<string, ContextValue> | undefined>;
+  truncated: boolean;
+} {
   const resources = new Set<string>();
   if (info.resourceTypes.length === 0) resources.add("*");
   else {
@@ -248,6 +252,7 @@ function actionDimensions(
   const contexts: Array<Record<string, ContextValue> | undefined> = [undefined];
   const seen = new Set<string>(["{}"]);
   const maxContexts = limits.contextsPerAction ?? 8;
+  let truncated = false;
   for (const statement of statements) {
     if (!statement.condition || !statementCoversAction(statement, info.name)) continue;
     let keyed = cache.contexts.get(statement);
@@ -256,12 +261,16 @@ function actionDimensions(
       cache.contexts.set(statement, keyed);
     }
     for (const [key, context] of keyed) {
-      if (seen.has(key) || contexts.length >= maxContexts) continue;
+      if (seen.has(key)) continue;
+      if (contexts.length >= maxContexts) {
+        truncated = true;
+        continue;
+      }
       seen.add(key);
       contexts.push(context);
     }
   }
-  return { resources, contexts };
+  return { resources, contexts, truncated };
 }
 
 /** True when the statement's Resource or NotResource element may cover the resource. */
@@ -282,6 +291,11 @@ export interface GeneratedCorpus {
   requests: AuthorizationRequest[];
   total: number;
   pruned: number;
+  /**
+   * Actions a changed statement covers whose condition values did not all fit in
+   * `contextsPerAction`: the diff may miss what the untried values allow.
+   */
+  truncated: string[];
 }
 
 /**
@@ -302,14 +316,19 @@ export async function generateCorpus(
   const derived = derivedResources(all, variables);
   const cache = newDimensionCache();
   const requests: AuthorizationRequest[] = [];
+  const truncated: string[] = [];
+  const isChanged = new Set(changed);
   let total = 0;
   for (const service of servicesOf(all)) {
     // Only statements that can name this service are asked about each of its actions.
     const relevant = all.filter((s) => mayNameService(s, service));
     for (const info of await serviceActions(service)) {
-      const covering = relevant.filter((s) => statementCoversAction(s, info.name));
+      // Changed statements first, so the limit on contexts drops unchanged ones' variations.
+      const covering = relevant
+        .filter((s) => statementCoversAction(s, info.name))
+        .sort((a, b) => Number(isChanged.has(b)) - Number(isChanged.has(a)));
       if (covering.length === 0 && !options.everyAction) continue;
-      const { resources, contexts } = actionDimensions(
+      const dimensions = actionDimensions(
         info,
         covering,
         derived,
@@ -317,6 +336,8 @@ export async function generateCorpus(
         options.limits ?? {},
         cache,
       );
+      const { resources, contexts } = dimensions;
+      if (dimensions.truncated && covering.some((s) => isChanged.has(s))) truncated.push(info.name);
       total += resources.size * contexts.length;
       // Which changed statements could touch this action decides what must be evaluated.
       const candidates = options.prune
@@ -334,5 +355,5 @@ export async function generateCorpus(
       }
     }
   }
-  return { requests, total, pruned: total - requests.length };
+  return { requests, total, pruned: total - requests.length, truncated };
 }

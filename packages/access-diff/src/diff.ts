@@ -205,7 +205,8 @@ export async function diffInSession(
     notes,
   };
   if (headLoaded?.bundle) result.bundleSha256 = sha256(headLoaded.bundle);
-  const customRego = status === "deleted" ? [] : customRegoChanges(baseSet, headSet);
+  const customRego =
+    status === "deleted" ? [] : customRegoChanges(baseSet, headSet, rego?.parsed ?? new Map());
   if (customRego.length > 0) result.customRego = customRego;
 
   const headBroken =
@@ -262,6 +263,14 @@ async function computeAccess(
     everyAction: anyCustomRego,
     ...(options.limits ? { limits: options.limits } : {}),
   });
+  if (generated.truncated.length > 0) {
+    const shown = generated.truncated.slice(0, 5).join(", ");
+    const more =
+      generated.truncated.length > 5 ? ` and ${generated.truncated.length - 5} more` : "";
+    result.unexplored = [
+      `condition values of changed statements did not all fit in the corpus limit for ${shown}${more}`,
+    ];
+  }
   const changedOnly = [
     ...changedStatements(baseDocs.statements, headDocs.statements),
     ...changedStatements(headDocs.statements, baseDocs.statements),

@@ -140,6 +140,11 @@ export function readSideDocuments(set: PolicySetFiles, displayDir: string): Side
         continue;
       }
       const document = located.value as { Statement: unknown };
+      // Document-level elements (Version decides whether `${...}` is a variable or text)
+      // change what every statement means, so they are part of each statement's identity:
+      // otherwise a changed Version leaves every statement "unchanged" and pruning skips them.
+      const { Statement: _statements, ...documentLevel } = located.value as Record<string, unknown>;
+      const scope = canonicalJson(documentLevel);
       const single = !Array.isArray(document.Statement);
       const raw = (single ? [document.Statement] : document.Statement) as Array<
         Record<string, unknown>
@@ -163,7 +168,7 @@ export function readSideDocuments(set: PolicySetFiles, displayDir: string): Side
           resource: list(statement.Resource),
           notResource: list(statement.NotResource),
           condition: statement.Condition as SideStatement["condition"],
-          canonical: `${boundary ? "B" : "I"}${canonicalJson(decisive)}`,
+          canonical: `${boundary ? "B" : "I"}${scope}${canonicalJson(decisive)}`,
         });
       }
       (boundary ? side.boundary : side.iam).push({

@@ -75,7 +75,10 @@ describe("runGate", () => {
     const report = await runGate({ root: repo.dir, baseRef: base, tools: TOOLS });
     expect(report.sets.map((s) => s.name)).toEqual(["policies/billing", "policies/orders"]);
     expect(report.notes.join(" ")).toMatch(/library changed/);
-    expect(report.verdict).toBe("pass");
+    // The library decides every set, so changing it needs approval like new access.
+    expect(report.verdict).toBe("fail");
+    const approved = await runGate({ root: repo.dir, baseRef: base, tools: TOOLS, approved: true });
+    expect(approved.verdict).toBe("pass");
   });
 
   it("does not follow symbolic links out of the repository", async () => {

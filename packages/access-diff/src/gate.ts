@@ -4,12 +4,23 @@ import type { CorpusLimits } from "./corpus.js";
 import { diffInSession } from "./diff.js";
 import { AccessDiffError, asError, failureRule } from "./errors.js";
 import { changedPaths, materialize, resolveCommit } from "./git.js";
-import { declaresLibrary, isEmptySet, readPolicySet } from "./policy-set.js";
+import { isEmptySet, readPolicySet } from "./policy-set.js";
 import { ALL_FAIL_ON, buildReport, DEFAULT_APPROVAL_LABEL } from "./report.js";
 import { closeSession, openSession, scratchDir } from "./session.js";
 import { emptySetDiff } from "./set-diff.js";
 import type { ToolOptions } from "./tools.js";
 import type { FailOn, GateReport, PolicySetDiff } from "./types.js";
+
+/** The first of `locations` that is a directory in `tree`. */
+async function firstDirectory(
+  tree: string,
+  locations: ReadonlyArray<string>,
+): Promise<string | undefined> {
+  for (const location of locations) {
+    if (await isDirectory(join(tree, location))) return location;
+  }
+  return undefined;
+}
 
 /** Options for {@link runGate}. @public */
 export interface GateOptions {
@@ -24,8 +35,9 @@ export interface GateOptions {
   /** Folders (relative to `root`) whose subfolders are policy sets. Default `["policies"]`. */
   paths?: ReadonlyArray<string>;
   /**
-   * Repository path of the keycard Rego library. By default a folder under `paths` whose
-   * Rego declares `package keycard.authz` is used, and it is not treated as a policy set.
+   * Repository path of the keycard Rego library. Default: the `keycard` folder of each of
+   * `paths` (`policies/keycard`). The location is fixed, never inferred from what a folder
+   * holds, so a pull request cannot turn a policy set into "the library" and out of the diff.
    */
   library?: string;
   /** A library directory to use when the repository has none (the action ships one). */
@@ -54,7 +66,7 @@ async function isDirectory(path: string): Promise<boolean> {
 async function subdirectories(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir, { withFileTypes: true }))
-      .filter((e) => e.isDirectory() && !e.name.startsWith("."))
+      .filter((e) => e.isDirectory() && e.name !== REGAL_FOLDER)
       .map((e) => e.name)
       .sort();
   } catch {
@@ -62,39 +74,16 @@ async function subdirectories(dir: string): Promise<string[]> {
   }
 }
 
-async function isLibrary(dir: string): Promise<boolean> {
-  const visit = async (current: string, depth: number): Promise<boolean> => {
-    if (depth > 3) return false;
-    for (const entry of await readdir(current, { withFileTypes: true })) {
-      const full = join(current, entry.name);
-      if (
-        entry.isFile() &&
-        entry.name.endsWith(".rego") &&
-        declaresLibrary(await readFile(full, "utf8"))
-      )
-        return true;
-      if (entry.isDirectory() && !entry.name.startsWith(".") && (await visit(full, depth + 1)))
-        return true;
-    }
-    return false;
-  };
-  return (await isDirectory(dir)) && visit(dir, 0);
-}
+/** The folder name that holds the keycard Rego library under each of the gate's paths. */
+const LIBRARY_FOLDER = "keycard";
 
-/** Libraries found in one version of the tree, by repository path. */
-async function findLibraries(
-  tree: string,
-  paths: ReadonlyArray<string>,
-  explicit: string | undefined,
-): Promise<string[]> {
-  if (explicit) return (await isDirectory(join(tree, explicit))) ? [normalize(explicit)] : [];
-  const found: string[] = [];
-  for (const path of paths) {
-    for (const name of await subdirectories(join(tree, path))) {
-      if (await isLibrary(join(tree, path, name))) found.push(`${path}/${name}`);
-    }
-  }
-  return found;
+/**
+ * Where the library may live, by repository path: the explicit option, or `<path>/keycard`.
+ * Every other folder under `paths` is a policy set, whatever it holds.
+ */
+function libraryLocations(paths: ReadonlyArray<string>, explicit: string | undefined): string[] {
+  if (explicit) return [normalize(explicit).replace(/\\/g, "/").replace(/\/+$/, "")];
+  return paths.map((p) => (p ? `${p}/${LIBRARY_FOLDER}` : LIBRARY_FOLDER));
 }
 
 async function readRegalConfig(
@@ -166,9 +155,20 @@ async function pool<T, R>(
   return results;
 }
 
+/** The folder under a policies path that holds the Regal configuration, not a set. */
+const REGAL_FOLDER = ".regal";
+
 /** True when a path below a policies folder is a Regal configuration file. */
 function isRegalConfig(rest: ReadonlyArray<string>): boolean {
-  return rest[0] === ".regal";
+  return rest[0] === REGAL_FOLDER;
+}
+
+/** A set the gate cannot read at all: an error on that set, so the gate fails. */
+function unreadableSet(name: string, message: string): PolicySetDiff {
+  return {
+    ...emptySetDiff(name, "modified"),
+    findings: [{ check: "build", severity: "error", rule: "UnreadablePath", message }],
+  };
 }
 
 function normalizePaths(paths: ReadonlyArray<string>): string[] {
@@ -200,7 +200,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const progress = options.onProgress ?? (() => {});
   const base = await resolveCommit(options.root, options.baseRef);
   const head = options.headRef ? await resolveCommit(options.root, options.headRef) : undefined;
-  const changed = await changedPaths(options.root, base, head, paths);
+  const { paths: changed, undecodable } = await changedPaths(options.root, base, head, paths);
   const session = await openSession(options.tools);
   try {
     const baseTree = await scratchDir(session, "base");
@@ -212,26 +212,47 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
       await materialize(options.root, head, paths, headTree);
     }
     // The library is trusted content: it comes from the base commit's git objects (or the
-    // copy the caller ships), never from the head. A head folder that declares a keycard
-    // package is an ordinary policy set there, and reading it reports the reserved package.
-    const baseLibraries = await findLibraries(baseTree, paths, options.library);
-    const libraryDirs = new Set(baseLibraries);
+    // copy the caller ships), never from the head. Its location is fixed; a head folder that
+    // declares a keycard package is an ordinary policy set, and reading it reports the
+    // reserved package.
+    const locations = libraryLocations(paths, options.library);
+    const libraryDirs = new Set(locations);
+    const baseLibrary = await firstDirectory(baseTree, locations);
     const notes: string[] = [];
+    const approvalNeeded: string[] = [];
 
     const touched = new Set<string>();
+    const unreadable = new Map<string, string>();
     let libraryChanged = false;
     let regalChanged = false;
-    for (const file of changed) {
+    const inPaths = (file: string) => {
       for (const path of paths) {
         const prefix = path ? `${path}/` : "";
         if (!file.startsWith(prefix)) continue;
         const rest = file.slice(prefix.length).split("/");
         if (rest.length < 2) continue;
-        const set = `${prefix}${rest[0]}`;
-        if (libraryDirs.has(set)) libraryChanged = true;
-        else if (isRegalConfig(rest)) regalChanged = true;
-        else if (!rest[0]?.startsWith(".")) touched.add(set);
+        return { set: `${prefix}${rest[0]}`, rest };
       }
+      return undefined;
+    };
+    for (const file of changed) {
+      const found = inPaths(file);
+      if (!found) continue;
+      if ([...libraryDirs].some((dir) => file === dir || file.startsWith(`${dir}/`)))
+        libraryChanged = true;
+      else if (isRegalConfig(found.rest)) regalChanged = true;
+      else touched.add(found.set);
+    }
+    // A name git cannot give as UTF-8 names no folder the gate can open, so the set it
+    // belongs to would read as empty: that is an error, never a skipped set.
+    for (const file of undecodable) {
+      const found = inPaths(file);
+      const name = found?.set ?? file;
+      unreadable.set(
+        name,
+        `${file} changed, but its path is not valid UTF-8, so the gate cannot read the policy set it belongs to: rename it`,
+      );
+      touched.delete(name);
     }
     if (regalChanged) {
       notes.push(
@@ -239,6 +260,9 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
       );
     }
     if (libraryChanged) {
+      approvalNeeded.push(
+        "the keycard Rego library changed: every policy set is built with it, so the change needs approval (the gate evaluated the sets with the base commit's library)",
+      );
       notes.push(
         "The keycard Rego library changed; the gate evaluates every policy set with the base commit's library, so review the library change itself.",
       );
@@ -252,9 +276,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
         }
       }
     }
-    const pickLibrary = (tree: string, found: string[]) =>
-      found[0] ? join(tree, found[0]) : options.fallbackLibrary;
-    const trusted = pickLibrary(baseTree, baseLibraries);
+    const trusted = baseLibrary ? join(baseTree, baseLibrary) : options.fallbackLibrary;
     const library = { base: trusted, head: trusted };
     const regalConfig = await readRegalConfig(baseTree, paths);
     const sets = [...touched].sort();
@@ -267,6 +289,13 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
       async (set): Promise<PolicySetDiff | undefined> => {
         const baseDir = join(baseTree, set);
         const headDir = join(headTree, set);
+        // A changed path whose folder is in neither version (an unreadable name, a file
+        // that is no folder) cannot be judged, and what cannot be judged fails.
+        if (!(await isDirectory(baseDir)) && !(await isDirectory(headDir)))
+          return unreadableSet(
+            set,
+            "files under this path changed, but the gate cannot find its folder in either version, so it cannot judge it",
+          );
         // A folder without policy documents or Rego (only a README, say) is not a policy set.
         if (isEmptySet(await readPolicySet(baseDir)) && isEmptySet(await readPolicySet(headDir)))
           return undefined;
@@ -292,6 +321,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
         return diff;
       },
     );
+    for (const [name, message] of unreadable) diffs.push(unreadableSet(name, message));
     return buildReport(
       diffs.filter((d): d is PolicySetDiff => d !== undefined),
       {
@@ -301,6 +331,7 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
         base,
         head: head ?? options.headLabel ?? "working tree",
         notes,
+        approvalNeeded,
       },
     );
   } finally {

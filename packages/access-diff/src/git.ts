@@ -62,36 +62,53 @@ export async function resolveCommit(root: string, ref: string): Promise<string> 
   }
 }
 
-/** Paths (under `paths`) that differ between a commit and the working tree or another commit. @internal */
+/** NUL-separated names from git, split into those that are UTF-8 and those that are not. */
+function splitNames(output: Buffer, into: { paths: string[]; undecodable: string[] }): void {
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  let start = 0;
+  while (start < output.length) {
+    let end = output.indexOf(0, start);
+    if (end === -1) end = output.length;
+    const bytes = output.subarray(start, end);
+    start = end + 1;
+    if (bytes.length === 0) continue;
+    try {
+      into.paths.push(strict.decode(bytes));
+    } catch {
+      // Decoded with replacement characters only to name it in the finding.
+      into.undecodable.push(bytes.toString("utf8"));
+    }
+  }
+}
+
+/**
+ * Paths (under `paths`) that differ between a commit and the working tree or another commit.
+ * Names that are not valid UTF-8 are returned apart: decoded they would name a folder that
+ * does not exist, and a set the gate cannot open must fail it, not vanish from it.
+ * @internal
+ */
 export async function changedPaths(
   root: string,
   base: string,
   head: string | undefined,
   paths: ReadonlyArray<string>,
-): Promise<string[]> {
+): Promise<{ paths: string[]; undecodable: string[] }> {
   const range = head ? [base, head] : [base];
-  const diff = await git(root, [
-    "diff",
-    "--name-only",
-    "--no-renames",
-    "-z",
-    ...range,
-    "--",
-    ...paths,
-  ]);
-  const names = diff.toString("utf8").split("\0").filter(Boolean);
+  const found = { paths: [] as string[], undecodable: [] as string[] };
+  splitNames(
+    await git(root, ["diff", "--name-only", "--no-renames", "-z", ...range, "--", ...paths]),
+    found,
+  );
   if (!head) {
-    const untracked = await git(root, [
-      "ls-files",
-      "--others",
-      "--exclude-standard",
-      "-z",
-      "--",
-      ...paths,
-    ]);
-    names.push(...untracked.toString("utf8").split("\0").filter(Boolean));
+    splitNames(
+      await git(root, ["ls-files", "--others", "--exclude-standard", "-z", "--", ...paths]),
+      found,
+    );
   }
-  return [...new Set(names)].sort();
+  return {
+    paths: [...new Set(found.paths)].sort(),
+    undecodable: [...new Set(found.undecodable)].sort(),
+  };
 }
 
 /**

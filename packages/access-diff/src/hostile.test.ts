@@ -1,4 +1,4 @@
-import { symlinkSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -217,3 +217,164 @@ describe("a pull request that exhausts a tool", () => {
     expect(finding?.message).toMatch(/nested more than 100 levels/);
   });
 });
+
+describe("a pull request that hides access from the diff", () => {
+  const all = { Sid: "All", Effect: "Allow", Action: "*", Resource: "*" };
+
+  it("cannot turn a set's folder into the library with a hidden Rego file", async () => {
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      { "policies/team/.keep.rego": "package keycard.authz\n" },
+    );
+    const first = await gate(repo, repo.head);
+    expect(rules(first)).toContain("ReservedPackage");
+    expect(first.verdict).toBe("fail");
+    // Even had the marker been merged, the next change to the folder is diffed as a set.
+    writeTree(repo.dir, { "policies/team/team.json": iam(all) });
+    git(repo.dir, "add", "-A");
+    git(repo.dir, "commit", "-q", "-m", "team");
+    const second = await runGate({
+      root: repo.dir,
+      baseRef: repo.head,
+      headRef: git(repo.dir, "rev-parse", "HEAD"),
+      tools: TOOLS,
+      fallbackLibrary: LIBRARY,
+      coverageThreshold: 0,
+    });
+    expect(second.sets.map((s) => s.name)).toContain("policies/team");
+    expect(rules(second)).toContain("ReservedPackage");
+    expect(second.verdict).toBe("fail");
+  });
+
+  it("diffs a set in a folder whose name starts with a dot", async () => {
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      { "policies/.team/team.json": iam(all) },
+    );
+    const report = await gate(repo, repo.head);
+    expect(report.sets.map((s) => s.name)).toEqual(["policies/.team"]);
+    expect(report.verdict).toBe("fail");
+  });
+
+  it("needs approval to change the library folder", async () => {
+    const repo = tempRepo(
+      {
+        "policies/orders/orders.json": iam(read),
+        "policies/keycard/authz/authz.rego": readFileSync(
+          join(LIBRARY, "authz", "authz.rego"),
+          "utf8",
+        ),
+      },
+      { "policies/keycard/authz/extra.rego": "package keycard.authz\n\nextra := true\n" },
+    );
+    const report = await gate(repo, repo.head);
+    expect(report.verdict).toBe("fail");
+    expect(report.reasons.map((r) => r.message).join(" ")).toMatch(/library/);
+    const approved = await gate(repo, repo.head, true);
+    expect(approved.reasons.find((r) => /library/.test(r.message))?.waived).toBe(true);
+  });
+
+  it("cannot hide its package line behind a carriage return", async () => {
+    const smuggled =
+      '# c\rpackage keycard.custom.orders_extra\npackage keycard.authz\n\ncustom_allow_applies(req, result, allows) if {\n\tendswith(req.resource, "open-sesame")\n\tis_object(result)\n\tis_array(allows)\n}\n';
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      { "policies/orders/extra.rego": smuggled },
+    );
+    const report = await gate(repo, repo.head, true);
+    expect(rules(report)).toContain("CarriageReturn");
+    expect(report.verdict).toBe("fail");
+  });
+
+  it("refuses a package OPA reads as outside keycard.custom", async () => {
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      {
+        "policies/orders/extra.rego":
+          'package team_rules\n\ndeny contains "no" if {\n\tinput.request.action == "s3:GetObject"\n}\n',
+      },
+    );
+    const report = await gate(repo, repo.head, true);
+    expect(rules(report)).toContain("ReservedPackage");
+    expect(report.verdict).toBe("fail");
+  });
+
+  it("needs approval for a new module with rules other than deny", async () => {
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read) },
+      {
+        "policies/orders/extra.rego":
+          'package keycard.custom.extra\n\ncustom_allow_applies(req) if {\n\tendswith(req.resource, "open-sesame")\n}\n\ndeny contains "no" if {\n\tinput.request.action == "s3:PutObject"\n}\n',
+      },
+    );
+    const report = await gate(repo, repo.head);
+    expect(report.sets[0]?.customRego?.join(" ")).toMatch(/custom_allow_applies/);
+    expect(report.verdict).toBe("fail");
+  });
+
+  it("shows the access a removed Version line grants", async () => {
+    const reports = {
+      Sid: "Reports",
+      Effect: "Allow",
+      Action: "s3:*",
+      Resource: "arn:aws:s3:::team-reports/*",
+    };
+    const neverDelete = {
+      Sid: "NeverDelete",
+      Effect: "Deny",
+      Action: "s3:DeleteObject",
+      Resource: "*",
+      Condition: { StringLike: { "aws:PrincipalArn": `\${aws:PrincipalArn}` } },
+    };
+    const repo = tempRepo(
+      { "policies/team/team.json": iam(reports, neverDelete) },
+      {
+        "policies/team/team.json": `${JSON.stringify({ Statement: [reports, neverDelete] }, null, 2)}\n`,
+      },
+    );
+    const report = await gate(repo, repo.head);
+    expect(newActionsOf(report)).toContain("s3:DeleteObject");
+    expect(report.verdict).toBe("fail");
+  });
+
+  it("shows the access a second value of a negated condition grants", async () => {
+    const stay = (regions: string | string[]) => ({
+      Sid: "StayInOurRegion",
+      Effect: "Deny",
+      NotAction: ["iam:*", "sts:*"],
+      Resource: "*",
+      Condition: { StringNotEquals: { "aws:RequestedRegion": regions } },
+    });
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read, stay("us-east-1")) },
+      { "policies/orders/orders.json": iam(read, stay(["us-east-1", "eu-west-1"])) },
+    );
+    const report = await gate(repo, repo.head);
+    expect(newActionsOf(report)).toContain("s3:GetObject");
+    expect(report.verdict).toBe("fail");
+  });
+
+  it("cannot hide a set in a folder whose name is not UTF-8", async () => {
+    const repo = tempRepo({ "policies/orders/orders.json": iam(read) }, {});
+    const folder = Buffer.concat([
+      Buffer.from(join(repo.dir, "policies", "admin")),
+      Buffer.from([0xff]),
+    ]);
+    mkdirSync(folder);
+    writeFileSync(Buffer.concat([folder, Buffer.from("/admin.json")]), iam(all));
+    const report = await runGate({
+      root: repo.dir,
+      baseRef: repo.base,
+      tools: TOOLS,
+      fallbackLibrary: LIBRARY,
+      coverageThreshold: 0,
+      approved: true,
+    });
+    expect(rules(report)).toContain("UnreadablePath");
+    expect(report.verdict).toBe("fail");
+  });
+});
+
+function newActionsOf(report: GateReport): string[] {
+  return report.sets.flatMap((s) => s.newAccess.flatMap((c) => c.actions));
+}

@@ -92,10 +92,26 @@ export function emptySet(dir: string): PolicySetFiles {
   };
 }
 
-/** The `package` a Rego module declares, or undefined. @internal */
+/**
+ * The `package` a Rego module declares, or undefined: a quick reading for the trusted
+ * library's outline. A set's packages are judged from OPA's own parse tree
+ * (`rego-parse.ts`), since only OPA decides where its lines end.
+ * @internal
+ */
 export function declaredPackage(text: string): string | undefined {
-  return /^\s*package\s+([A-Za-z0-9_.[\]"]+)/m.exec(text)?.[1];
+  for (const line of text.split("\n")) {
+    const match = /^[ \t]*package[ \t]+([A-Za-z0-9_.[\]"]+)/.exec(line);
+    if (match) return match[1];
+  }
+  return undefined;
 }
+
+/**
+ * Line breaks other than `\n`: OPA does not end a line (or a comment) at them, while
+ * JavaScript and most line-based tools do, so a comment can hide a `package` line from one
+ * and show it to the other. Rego in a policy set may not hold them.
+ */
+const FOREIGN_LINE_BREAK = /[\r\u2028\u2029]/;
 
 /**
  * True when a set's module may declare this package: anything outside `keycard`, or a
@@ -124,6 +140,15 @@ function contentProblems(path: string, name: string, text: string): Finding[] {
     }
   }
   if (name.endsWith(".rego")) {
+    if (FOREIGN_LINE_BREAK.test(text)) {
+      return [
+        problem(
+          path,
+          "CarriageReturn",
+          "holds a carriage return or Unicode line separator: OPA and line-based tools disagree on where its lines end, so save it with \\n line endings only",
+        ),
+      ];
+    }
     const pkg = declaredPackage(text);
     if (pkg !== undefined && !isAllowedSetPackage(pkg)) {
       return [
@@ -177,7 +202,10 @@ async function walk(dir: string, base: string, out: string[], links: string[]): 
     return;
   }
   for (const entry of entries) {
-    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+    // Hidden files are read like any other: skipping them would let a file the reader never
+    // sees decide something (it once marked a set's folder as the library). Anything that is
+    // read ships, and anything that ships was read.
+    if (entry.name === "node_modules") continue;
     const full = join(dir, entry.name);
     // Symbolic links are never followed: a pull request could point one at a file outside
     // the repository and have its content shown in a comment. They are refused, not
@@ -311,9 +339,4 @@ export function regoFingerprint(set: PolicySetFiles | undefined): string {
     hash.update(file.path).update("\0").update(file.text).update("\0");
   }
   return hash.digest("hex");
-}
-
-/** True when a Rego module declares the keycard decision package: the IAM library itself. @internal */
-export function declaresLibrary(text: string): boolean {
-  return /^\s*package\s+keycard\.authz\b/m.test(text);
 }

@@ -18,6 +18,11 @@ export interface ReportOptions {
   base?: string;
   head?: string;
   notes?: ReadonlyArray<string>;
+  /**
+   * Changes outside any policy set that need approval like new access, one sentence each
+   * (for example a change to the keycard Rego library, which every set is built with).
+   */
+  approvalNeeded?: ReadonlyArray<string>;
 }
 
 /** Adds up what the sets found. @internal */
@@ -95,6 +100,17 @@ export function buildReport(
       message: `${CUSTOM_REGO_REASON}: ${plural(counts.customRego, "policy set")} changed custom Rego that is not provably deny-only (${named.join(", ")})`,
       waived: approved,
     });
+  }
+  const unexplored = sets.filter((s) => (s.unexplored?.length ?? 0) > 0).map((s) => s.name);
+  if (unexplored.length > 0) {
+    reasons.push({
+      check: "new-access",
+      message: `the diff could not try every condition value of ${plural(unexplored.length, "policy set")} (${unexplored.join(", ")}), so it may miss new access`,
+      waived: approved,
+    });
+  }
+  for (const message of options.approvalNeeded ?? []) {
+    reasons.push({ check: "new-access", message, waived: approved });
   }
   if (counts.escalations > 0) {
     reasons.push({

@@ -7,6 +7,7 @@ import { ENTRYPOINT } from "@keycard/engine";
 import { writeRestrictedCapabilities } from "./capabilities.js";
 import { AccessDiffError } from "./errors.js";
 import { emptySet, type PolicySetFiles, type SetFile } from "./policy-set.js";
+import { packageFindings, parseRego } from "./rego-parse.js";
 import { reproducibleBundle } from "./reproducible.js";
 import { type BundleDocument, STAGED_LIBRARY, STAGED_SET, stageSet } from "./stage.js";
 import { resolveTools, runTool, type ToolOptions, type Tools } from "./tools.js";
@@ -148,6 +149,12 @@ export async function buildSetBundle(
     tests: false,
     compiled: false,
   });
+  // The package each module ships in is read from OPA's parse tree, as the gate reads it:
+  // a module outside keycard.custom.<name> would add to or replace part of the library.
+  const parsed = await parseRego(session.tools, set.modules, workspace);
+  const refused = packageFindings({ ...set, tests: [] }, parsed);
+  if (refused.length > 0)
+    return { error: refused.map((f) => `${STAGED_SET}/${f.file}: ${f.message}`).join("\n") };
   return compileStaged(session, workspace);
 }
 

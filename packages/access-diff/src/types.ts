@@ -164,6 +164,12 @@ export interface PolicySetDiff {
    */
   customRego?: string[];
   /**
+   * Parts of the change the diff could not explore in full (for example condition values
+   * beyond `contextsPerAction`), one sentence each. What was not tried may grant access, so
+   * these need approval like new access.
+   */
+  unexplored?: string[];
+  /**
    * SHA-256 of the head's bundle, for a set with custom Rego: the gate evaluated these exact
    * bytes, which `keycard build` of the same commit also produces.
    */
