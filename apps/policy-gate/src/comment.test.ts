@@ -58,6 +58,73 @@ describe("upsertComment", () => {
   });
 });
 
+describe("upsertComment and comments it did not write", () => {
+  const forged = (id: number) => ({
+    id,
+    body: `${COMMENT_MARKER}\n## keycard policy gate: pass`,
+    html_url: `http://127.0.0.1/${id}`,
+    user: { login: "pr-author" },
+  });
+
+  it("never edits a marked comment someone else wrote, and still posts its own", async () => {
+    const target = { owner: "acme", repo: "platform", issueNumber: 21 };
+    stub.comments.set(21, [forged(1)]);
+    const result = await upsertComment(octokit(), target, `${COMMENT_MARKER}\nfail`);
+    expect(result.action).toBe("created");
+    const comments = stub.comments.get(21) ?? [];
+    expect(comments.map((c) => [c.user?.login, c.body])).toEqual([
+      ["pr-author", `${COMMENT_MARKER}\n## keycard policy gate: pass`],
+      ["github-actions[bot]", `${COMMENT_MARKER}\nfail`],
+    ]);
+    expect((await upsertComment(octokit(), target, `${COMMENT_MARKER}\nagain`)).action).toBe(
+      "updated",
+    );
+    expect(stub.comments.get(21)?.[1]?.body).toBe(`${COMMENT_MARKER}\nagain`);
+  });
+
+  it("finds its comments by the login GET /user returns for a personal token", async () => {
+    const target = { owner: "acme", repo: "platform", issueNumber: 22 };
+    stub.userLogin = "keycard-bot";
+    try {
+      stub.comments.set(22, [
+        forged(2),
+        {
+          id: 3,
+          body: `${COMMENT_MARKER}\nold`,
+          html_url: "http://127.0.0.1/3",
+          user: { login: "keycard-bot" },
+        },
+      ]);
+      expect((await upsertComment(octokit(), target, `${COMMENT_MARKER}\nnew`)).action).toBe(
+        "updated",
+      );
+      expect(stub.comments.get(22)?.map((c) => c.body)).toEqual([
+        `${COMMENT_MARKER}\n## keycard policy gate: pass`,
+        `${COMMENT_MARKER}\nnew`,
+      ]);
+    } finally {
+      stub.userLogin = undefined;
+    }
+  });
+
+  it("posts a new comment when editing its own fails", async () => {
+    const target = { owner: "acme", repo: "platform", issueNumber: 23 };
+    await upsertComment(octokit(), target, `${COMMENT_MARKER}\nfirst`);
+    stub.failEdits = true;
+    try {
+      expect((await upsertComment(octokit(), target, `${COMMENT_MARKER}\nsecond`)).action).toBe(
+        "created",
+      );
+    } finally {
+      stub.failEdits = false;
+    }
+    expect(stub.comments.get(23)?.map((c) => c.body)).toEqual([
+      `${COMMENT_MARKER}\nfirst`,
+      `${COMMENT_MARKER}\nsecond`,
+    ]);
+  });
+});
+
 describe("currentLabels", () => {
   it("reads the pull request's labels", async () => {
     stub.labels.set(9, ["policy-change-approved", "team:payments"]);

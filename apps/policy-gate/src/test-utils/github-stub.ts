@@ -6,6 +6,8 @@ export interface StubComment {
   id: number;
   body: string;
   html_url: string;
+  /** Who wrote it; comments the stand-in creates are written by {@link GitHubStub.login}. */
+  user?: { login: string };
 }
 
 /** A request the stand-in received. @internal */
@@ -23,6 +25,10 @@ export interface GitHubStub {
   requests: StubRequest[];
   /** Answer writes with 403, as GitHub does for a read-only token. */
   readOnly: boolean;
+  /** The token's login. `GET /user` answers 403 when unset, as for the workflow's token. */
+  userLogin: string | undefined;
+  /** Answer every comment edit with 500. */
+  failEdits: boolean;
   close(): Promise<void>;
 }
 
@@ -46,7 +52,10 @@ export async function startGitHubStub(): Promise<GitHubStub> {
     labels: new Map(),
     requests: [],
     readOnly: false,
+    userLogin: undefined,
+    failEdits: false,
   };
+  const author = () => stub.userLogin ?? "github-actions[bot]";
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");
@@ -58,6 +67,11 @@ export async function startGitHubStub(): Promise<GitHubStub> {
       if (method !== "GET" && stub.readOnly) {
         return send(res, 403, { message: "Resource not accessible by integration" });
       }
+      if (url.pathname === "/user" && method === "GET") {
+        return stub.userLogin
+          ? send(res, 200, { login: stub.userLogin })
+          : send(res, 403, { message: "Resource not accessible by integration" });
+      }
       if (list && method === "GET") return send(res, 200, stub.comments.get(Number(list[1])) ?? []);
       if (list && method === "POST") {
         const issue = Number(list[1]);
@@ -67,6 +81,7 @@ export async function startGitHubStub(): Promise<GitHubStub> {
           id,
           body: String(body.body),
           html_url: `http://127.0.0.1/pull/${issue}#issuecomment-${id}`,
+          user: { login: author() },
         };
         stub.comments.set(issue, [...(stub.comments.get(issue) ?? []), comment]);
         return send(res, 201, comment);
@@ -77,6 +92,10 @@ export async function startGitHubStub(): Promise<GitHubStub> {
         for (const comments of stub.comments.values()) {
           const comment = comments.find((c) => c.id === id);
           if (comment) {
+            if (stub.failEdits) return send(res, 500, { message: "Server Error" });
+            // GitHub lets a token edit only its own comments.
+            if (comment.user?.login !== author())
+              return send(res, 403, { message: "Resource not accessible by integration" });
             comment.body = String(body.body);
             return send(res, 200, comment);
           }
