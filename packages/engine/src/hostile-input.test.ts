@@ -145,7 +145,7 @@ describe("evaluate: hostile input", () => {
     expect(d.allow).toBe(false);
   });
 
-  it("keeps plans small when actions are long and distinct", async () => {
+  it("reuses decisions of long action names only for identical requests", async () => {
     const policy = await loadPolicy({
       iam: [
         {
