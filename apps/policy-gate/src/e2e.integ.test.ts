@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { type GitHubStub, startGitHubStub } from "./test-utils/github-stub.js";
@@ -386,5 +386,115 @@ describe("a hostile pull request", () => {
       .replace(/(`+)(?!`)[^\n]*?[^`]\1(?!`)/g, "");
     expect(prose).not.toContain("<!--");
     expect(prose).not.toContain("@acme/admins");
+  });
+});
+
+describe("a hostile pull request that hides access", () => {
+  const all = { Sid: "All", Effect: "Allow", Action: "*", Resource: "*" };
+  const approved = { labels: ["policy-change-approved"] };
+
+  it("cannot keep a set out of the diff with a hidden library marker", async () => {
+    // The marker as a previous change could have merged it; the next change grants everything.
+    const r = createRepo(
+      { ...baseFiles(), "policies/team/.keep.rego": "package keycard.authz\n" },
+      { "policies/team/team.json": iamDocument([all]) },
+    );
+    onTestFinished(() => r.remove());
+    const run = await gate(r, approved);
+    expect(run.outputs.result).toBe("fail");
+    const body = commentsOf(run.pr)[0]?.body ?? "";
+    expect(body).toContain("policies/team");
+    expect(body).toContain("ReservedPackage");
+  });
+
+  it("needs approval for a change to the keycard library", async () => {
+    const r = repo({
+      "policies/keycard/authz/extra.rego": "package keycard.authz\n\nextra := 1\n",
+    });
+    const run = await gate(r);
+    expect(run.outputs.result).toBe("fail");
+    expect(commentsOf(run.pr)[0]?.body).toContain("library changed");
+    // The label lifts the library reason (the fixture's own lint findings still fail).
+    const again = await gate(r, approved);
+    expect(commentsOf(again.pr)[0]?.body).toMatch(/library changed[^\n]*approved by/);
+  });
+
+  it("cannot hide a package line behind a carriage return", async () => {
+    const smuggled =
+      '# c\rpackage keycard.custom.orders_extra\npackage keycard.authz\n\ncustom_allow_applies(req, result, allows) if {\n\tendswith(req.resource, "open-sesame")\n\tis_object(result)\n\tis_array(allows)\n}\n';
+    const run = await gate(repo({ "policies/payments/extra.rego": smuggled }), approved);
+    expect(run.outputs.result).toBe("fail");
+    expect(commentsOf(run.pr)[0]?.body).toContain("CarriageReturn");
+  });
+
+  it("shows the access that removing Version grants", async () => {
+    const noDelete = {
+      Sid: "NeverDelete",
+      Effect: "Deny",
+      Action: "s3:DeleteObject",
+      Resource: "*",
+      Condition: { StringLike: { "aws:PrincipalArn": `\${aws:PrincipalArn}` } },
+    };
+    const all3 = { Sid: "Reports", Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::r/*" };
+    const r = createRepo(
+      { ...baseFiles(), "policies/team/team.json": iamDocument([all3, noDelete]) },
+      {
+        "policies/team/team.json": `${JSON.stringify({ Statement: [all3, noDelete] }, null, 2)}\n`,
+      },
+    );
+    onTestFinished(() => r.remove());
+    const run = await gate(r);
+    expect(run.outputs.result).toBe("fail");
+    expect(Number(run.outputs["new-access"])).toBeGreaterThan(0);
+    expect(commentsOf(run.pr)[0]?.body).toContain("s3:DeleteObject");
+  });
+
+  it("shows the access a second value of a condition grants", async () => {
+    const stay = (regions: string | string[]) => ({
+      Sid: "StayInOurRegion",
+      Effect: "Deny",
+      NotAction: ["iam:*", "sts:*"],
+      Resource: "*",
+      Condition: { StringNotEquals: { "aws:RequestedRegion": regions } },
+    });
+    const r = createRepo(
+      { ...baseFiles(), [ORDERS]: iamDocument([read, stay("us-east-1")]) },
+      { [ORDERS]: iamDocument([read, stay(["us-east-1", "eu-west-1"])]) },
+    );
+    onTestFinished(() => r.remove());
+    const run = await gate(r);
+    expect(run.outputs.result).toBe("fail");
+    expect(Number(run.outputs["new-access"])).toBeGreaterThan(0);
+  });
+
+  it("posts its own verdict beside an author's forged comment, never editing it", async () => {
+    const r = repo({ [ORDERS]: iamDocument([read, write, all]) });
+    const pr = nextPr++;
+    const forged = "<!-- keycard-policy-gate -->\n## keycard policy gate: pass";
+    github.comments.set(pr, [
+      { id: 1, body: forged, html_url: "http://127.0.0.1/1", user: { login: "pr-author" } },
+    ]);
+    const run = await gate(r, { pr });
+    expect(run.outputs.result).toBe("fail");
+    const [theirs, ours, ...others] = commentsOf(pr);
+    expect(others).toHaveLength(0);
+    expect(theirs?.body).toBe(forged);
+    expect(ours?.user?.login).toBe("github-actions[bot]");
+    expect(ours?.body).toContain("<!-- keycard-policy-gate -->");
+    expect(ours?.body).not.toBe(forged);
+  });
+
+  it("fails on a set whose folder name is not UTF-8", async () => {
+    const r = repo({});
+    // Left in the working tree, as the checkout the action runs on holds it.
+    const folder = Buffer.concat([
+      Buffer.from(join(r.dir, "policies", "admin")),
+      Buffer.from([0xff]),
+    ]);
+    mkdirSync(folder);
+    writeFileSync(Buffer.concat([folder, Buffer.from("/admin.json")]), iamDocument([all]));
+    const run = await gate(r, approved);
+    expect(run.outputs.result).toBe("fail");
+    expect(commentsOf(run.pr)[0]?.body).toContain("UnreadablePath");
   });
 });

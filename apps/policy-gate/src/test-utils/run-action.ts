@@ -3,8 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** The bundled action, as the runner starts it. @internal */
-export const ACTION_ENTRY = join(import.meta.dirname, "..", "..", "dist", "index.js");
+/**
+ * The bundled action, as the runner starts it: `dist/index.js`, or the build that
+ * `KEYCARD_ACTION_ENTRY` names (a bundle made with `--outdir`, to test source changes before
+ * `dist/` is rebuilt).
+ * @internal
+ */
+export const ACTION_ENTRY =
+  process.env.KEYCARD_ACTION_ENTRY ?? join(import.meta.dirname, "..", "..", "dist", "index.js");
 
 /** What a run of the bundled action produced. @internal */
 export interface ActionRun {
