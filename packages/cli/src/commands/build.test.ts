@@ -184,6 +184,28 @@ deny contains "region not approved" if {
         (dir) => writeFiles(dir, { "orders/lib.rego": "package keycard.authz\n" }),
         /lib\.rego.*keycard\.authz/,
       ],
+      [
+        "a hidden Rego file with a keycard package",
+        (dir) => writeFiles(dir, { "orders/.keep.rego": "package keycard.authz\n" }),
+        /\.keep\.rego.*keycard\.authz/,
+      ],
+      [
+        "a package hidden behind a carriage return",
+        (dir) =>
+          writeFiles(dir, {
+            "orders/extra.rego":
+              "# c\rpackage keycard.custom.extra\npackage keycard.authz\n\nx := 1\n",
+          }),
+        /extra\.rego.*carriage return/,
+      ],
+      [
+        "a package outside keycard.custom as OPA reads it",
+        (dir) =>
+          writeFiles(dir, {
+            "orders/extra.rego": 'package team_rules\n\ndeny contains "no" if input.x\n',
+          }),
+        /extra\.rego.*package team_rules/,
+      ],
     ];
     for (const [what, add, message] of cases) {
       const dir = tempDir();
