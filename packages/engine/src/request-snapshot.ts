@@ -158,7 +158,13 @@ export function prepareSnapshot(input: EvaluationInput, needs: InputNeeds): stri
       const list = Array.isArray(value) ? value : [value];
       const canonical = list.map((v) => (typeof v === "string" ? canonicalIp(v) : undefined));
       if (canonical.every((v) => v !== undefined)) {
-        context[name] = Array.isArray(value) ? canonical : canonical[0];
+        // Defined rather than assigned: JSON.parse may have made an own `__proto__` key.
+        Object.defineProperty(context, name, {
+          value: Array.isArray(value) ? canonical : canonical[0],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         continue;
       }
       // Not an address: IAM would not match it as one, and keycard cannot say how AWS reads it.
