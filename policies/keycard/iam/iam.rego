@@ -206,6 +206,12 @@ pattern_may_match(p, req, env) if {
 
 pattern_may_match(p, req, _) if regex.match(req.rre, p.s)
 
+pattern_may_match(p, req, _) if {
+	pattern := req.rre
+	text := p.s
+	not context.regex_answers(pattern, text)
+}
+
 pattern_may_match(p, req, _) if globs.overlaps(p.g, req.rp)
 
 pattern_may_match(p, req, env) if globs.overlaps(context.resolve_glob(p.tpl, req, env), req.rp)

@@ -468,3 +468,12 @@ test_exclusion_that_gets_no_answer_does_not_allow if {
 	p := identity_only([allow("all-but", {"action": [any_pattern], "not_resource": [broken]})])
 	not decide(p, read("a.json")).allow
 }
+
+test_deny_on_a_partly_known_resource_whose_pattern_gets_no_answer_applies if {
+	p := identity_only([
+		allow("all", on([any_pattern], [any_pattern])),
+		deny("exact", on([any_pattern], [lit("arn:aws:s3:::orders/a.json")])),
+	])
+	req := object.union(read("*"), {"rp": "arn:aws:s3:::\ue000", "rre": "(", "up": ["key"]})
+	not decide(p, req).allow
+}
