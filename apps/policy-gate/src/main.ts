@@ -51,7 +51,7 @@ function advice(error: unknown): string {
       case "ToolOutOfMemory":
         return "Raise memory-limit-mb, or look for Rego that builds unusually large values.";
       case "LibraryNotFound":
-        return "Keep the keycard Rego library under one of the configured paths, or use the action's bundled copy.";
+        return "Keep the keycard Rego library in a folder named keycard under one of the configured paths (policies/keycard), or use the action's bundled copy.";
       default:
         break;
     }
