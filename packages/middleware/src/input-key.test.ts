@@ -80,4 +80,39 @@ describe("inputKey", () => {
       expect(inputKey(input)).toBeUndefined();
     }
   });
+
+  test("objects that only look like bytes or streams are not keyed by their kind", () => {
+    const fakeBytes = (fields: object): unknown =>
+      Object.assign(Object.create(ArrayBuffer.prototype), fields);
+    class StreamLike {
+      pipe(): void {}
+      constructor(fields: object) {
+        Object.assign(this, fields);
+      }
+    }
+    for (const input of [
+      fakeBytes({ TableName: "secret" }),
+      { Key: fakeBytes({ S: "secret" }) },
+      new StreamLike({ TableName: "secret" }),
+      { Key: new StreamLike({ S: "secret" }) },
+      // A real stream anywhere but a body member can carry members the mapper reads.
+      Object.assign(Readable.from(["a"]), { TableName: "secret" }),
+      { Key: Readable.from(["a"]) },
+      // A real buffer with members of its own: the mapper reads them.
+      Object.assign(new ArrayBuffer(1), { TableName: "secret" }),
+      { Body: new Proxy(new Uint8Array(1), {}) },
+      { Body: new Proxy(Readable.from(["a"]), {}) },
+    ]) {
+      expect(inputKey(input)).toBeUndefined();
+    }
+  });
+
+  test("real buffers anywhere and real streams as the body are keyed by kind", () => {
+    expect(inputKey({ Body: new ArrayBuffer(2) })).toBe(inputKey({ Body: new ArrayBuffer(3) }));
+    expect(inputKey({ Key: { B: Buffer.from("a") } })).toBe(
+      inputKey({ Key: { B: new Uint8Array([2]) } }),
+    );
+    expect(inputKey({ Body: new Blob(["a"]) })).toBe(inputKey({ Body: Readable.from(["b"]) }));
+    expect(inputKey({ Body: new ReadableStream() })).toBe(inputKey({ Body: Readable.from(["b"]) }));
+  });
 });

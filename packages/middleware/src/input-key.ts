@@ -1,5 +1,5 @@
+import { Readable } from "node:stream";
 import { types } from "node:util";
-import { isStreamLike } from "./body-shapes.js";
 
 /** Longest key built; larger inputs are decided without the memo. */
 const MAX_KEY = 4096;
@@ -12,7 +12,19 @@ interface KeyState {
   out: string;
 }
 
-function walk(value: unknown, depth: number, state: KeyState): void {
+/**
+ * True for a genuine stream or Blob. Only the body member is ever keyed this way: the mapper
+ * never reads a body, whereas a stream anywhere else may carry members it does read.
+ */
+function isRealStream(value: object): boolean {
+  return (
+    value instanceof Readable ||
+    (typeof ReadableStream === "function" && value instanceof ReadableStream) ||
+    (typeof Blob === "function" && value instanceof Blob)
+  );
+}
+
+function walk(value: unknown, depth: number, state: KeyState, member?: string): void {
   if (state.out.length > MAX_KEY || depth > MAX_DEPTH) throw new Uncacheable();
   switch (typeof value) {
     case "string":
@@ -43,12 +55,21 @@ function walk(value: unknown, depth: number, state: KeyState): void {
     state.out += "z";
     return;
   }
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
+  // A proxy can answer each read differently; nothing read from it can stand for it. Checked
+  // before anything else, `instanceof` included, which a proxy can answer as it likes.
+  if (types.isProxy(value)) throw new Uncacheable();
+  // Bytes by their internal slots, not their prototype: an object made from
+  // `ArrayBuffer.prototype` passes `instanceof` yet is a record the mapper reads. The mapper
+  // never reads a view's members; it does read an ArrayBuffer's, so one with any is refused.
+  if (types.isArrayBufferView(value)) {
     state.out += "#bytes";
     return;
   }
-  // A proxy can answer each read differently; nothing read from it can stand for it.
-  if (types.isProxy(value)) throw new Uncacheable();
+  if (types.isAnyArrayBuffer(value)) {
+    if (Reflect.ownKeys(value).length > 0) throw new Uncacheable();
+    state.out += "#bytes";
+    return;
+  }
   const proto = Object.getPrototypeOf(value);
   if (proto === Date.prototype) {
     if (Object.getOwnPropertyNames(value).length > 0) throw new Uncacheable();
@@ -69,7 +90,8 @@ function walk(value: unknown, depth: number, state: KeyState): void {
     return;
   }
   if (proto !== Object.prototype && proto !== null) {
-    if (isStreamLike(value)) {
+    // A `pipe()` method proves nothing: any class can have one, and the mapper reads its members.
+    if (depth === 1 && member === "Body" && isRealStream(value)) {
       state.out += "#stream";
       return;
     }
@@ -79,7 +101,7 @@ function walk(value: unknown, depth: number, state: KeyState): void {
   // Every own member, not only the enumerable ones: the mapper reads members by name.
   for (const key of Object.getOwnPropertyNames(value)) {
     state.out += `${key.length}:${key}`;
-    walk(dataMember(value, key), depth + 1, state);
+    walk(dataMember(value, key), depth + 1, state, key);
     state.out += ",";
   }
   state.out += "}";
@@ -102,7 +124,9 @@ function dataMember(value: object, key: string): unknown {
  * non-enumerable members).
  * Two inputs with the same key map to the same IAM requests, so the key can stand for the input
  * in the decision memo. Bytes and streams are written as their kind only: IAM never authorizes
- * on payload content, so the mapping cannot depend on it.
+ * on payload content, so the mapping cannot depend on it. Bytes are recognised by their internal
+ * slots, never by prototype; a stream only as the top-level `Body` member, which the mapper
+ * never reads.
  * @internal
  */
 export function inputKey(input: unknown): string | undefined {
