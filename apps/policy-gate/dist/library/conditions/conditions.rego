@@ -48,6 +48,16 @@ undecided(c, req, env) if {
 	context.variable_unknown(part, req, env)
 }
 
+# A pattern that gets no answer (see context.regex_answers) leaves the condition undecided:
+# a Deny then applies and an Allow does not.
+undecided(c, req, env) if {
+	c.op in {"str_like", "arn_like"}
+	some expected in c.values
+	pattern := expected_regex(expected, req, env)
+	some v in context.values(req, env, c.key)
+	not context.regex_answers(pattern, context.as_string(v))
+}
+
 # A missing key satisfies …IfExists forms, ForAllValues (vacuously) and the negated
 # operators, and nothing else.
 absent_holds(c) if c.if_exists

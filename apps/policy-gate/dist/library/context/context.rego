@@ -178,6 +178,11 @@ variable(part, req, env) := s if {
 	not unknown(req, env, part.var, object.get(part, "u", ""))
 }
 
+# regex_answers is true when matching gives an answer at all. A pattern the regular-expression
+# engine cannot compile (WebAssembly's RE2 has size limits) leaves regex.match undefined,
+# which must never be read as "does not match" where a match would deny.
+regex_answers(pattern, s) if is_boolean(regex.match(pattern, s))
+
 escape_regex(s) := concat("", [e |
 	some c in split(s, "")
 	e := escape_char(c)

@@ -191,7 +191,26 @@ pattern_may_match(p, req, _) if {
 	p.any
 }
 
+# A Deny (or an Allow's NotResource exclusion) whose pattern gets no answer may match.
+pattern_may_match(p, req, _) if {
+	not req.rp
+	pattern := p.re
+	not context.regex_answers(pattern, req.resource)
+}
+
+pattern_may_match(p, req, env) if {
+	not req.rp
+	pattern := context.resolve_regex(p.tpl, req, env)
+	not context.regex_answers(pattern, req.resource)
+}
+
 pattern_may_match(p, req, _) if regex.match(req.rre, p.s)
+
+pattern_may_match(p, req, _) if {
+	pattern := req.rre
+	text := p.s
+	not context.regex_answers(pattern, text)
+}
 
 pattern_may_match(p, req, _) if globs.overlaps(p.g, req.rp)
 
