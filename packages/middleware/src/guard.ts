@@ -25,6 +25,7 @@ import type {
 import { DecisionLogWriter, decisionLogLine } from "./decision-log.js";
 import type { DecisionMemo } from "./decision-memo.js";
 import { inputKey } from "./input-key.js";
+import { UnreadableInputError } from "./input-snapshot.js";
 import { LearnRecorder } from "./learn-recorder.js";
 import { type KeycardLogger, type KeycardOptions, validateOptions } from "./options.js";
 import { redactionMatcher, secretPaths, summarizeInput } from "./redact.js";
@@ -177,6 +178,26 @@ export class KeycardGuard {
       return this.#finish(this.#failure(call, {}, error), call, {}, [], input, error);
     }
     return this.#checkSlowly(call, input);
+  }
+
+  /**
+   * A call whose input cannot be read as plain data (accessors, proxies, class instances):
+   * denied, with why, since what keycard would map need not be what the SDK sends. Never throws.
+   */
+  refuseInput(
+    context: HandlerExecutionContext,
+    error: unknown,
+    fallbackConfig?: ClientConfigLike,
+  ): GuardOutcome {
+    let call: SdkCall | undefined;
+    try {
+      call = readSdkCall(context, fallbackConfig);
+    } catch {
+      // The decision is a denial either way; it only names the call less precisely.
+    }
+    const reason =
+      error instanceof UnreadableInputError ? error.message : `internal error: ${describe(error)}`;
+    return this.#finish(this.#blank(call, {}, false, reason), call, {}, [], undefined, error);
   }
 
   /** The first calls: load the IAM reference, find the region and the caller. */

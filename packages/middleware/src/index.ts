@@ -13,7 +13,7 @@ export type {
 } from "./decision.js";
 export { DECISION_PATH, type DecisionLogEntry } from "./decision-log.js";
 export { KeycardConfigError, type KeycardConfigErrorCode, KeycardDeniedError } from "./errors.js";
-export { keycardMiddlewareOptions } from "./keycard-middleware.js";
+export { keycardMiddlewareOptions, keycardSnapshotOptions } from "./keycard-middleware.js";
 export {
   type KeycardClient,
   type KeycardPlugin,

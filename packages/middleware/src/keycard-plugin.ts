@@ -2,7 +2,12 @@ import type { GeneratePolicyOptions, PolicyDocument } from "@keycard/iam-map";
 import type { MiddlewareStack, Pluggable } from "@smithy/types";
 import type { KeycardMode } from "./decision.js";
 import { KeycardGuard } from "./guard.js";
-import { keycardMiddleware, keycardMiddlewareOptions } from "./keycard-middleware.js";
+import {
+  keycardMiddleware,
+  keycardMiddlewareOptions,
+  keycardSnapshotMiddleware,
+  keycardSnapshotOptions,
+} from "./keycard-middleware.js";
 import type { LearnedRequest, LearnRecorder } from "./learn-recorder.js";
 import type { KeycardOptions } from "./options.js";
 import type { ClientConfigLike } from "./sdk-call.js";
@@ -51,6 +56,7 @@ export function keycardPlugin(options: KeycardOptions): KeycardPlugin {
     mode: guard.mode,
     recorder: guard.recorder,
     applyToStack(stack) {
+      stack.add(keycardSnapshotMiddleware(), keycardSnapshotOptions);
       stack.addRelativeTo(keycardMiddleware(guard), keycardMiddlewareOptions);
     },
     learned: () => guard.recorder.records(),
@@ -84,6 +90,7 @@ export function withKeycard<Client extends KeycardClient>(
   const existing = guards.get(optionsOrPlugin);
   const guard = existing ?? guards.get(keycardPlugin(optionsOrPlugin as KeycardOptions))!;
   const stack = client.middlewareStack as unknown as MiddlewareStack<object, object>;
+  stack.add(keycardSnapshotMiddleware(), keycardSnapshotOptions);
   stack.addRelativeTo(
     keycardMiddleware(guard, client.config as ClientConfigLike | undefined),
     keycardMiddlewareOptions,

@@ -183,6 +183,8 @@ export function captureMiddleware(plugin: KeycardPlugin): {
   let middleware: FinalizeRequestMiddleware<object, object> | undefined;
   let options: RelativeMiddlewareOptions | undefined;
   plugin.applyToStack({
+    // The input-copy step: `run` calls the check directly, which copies the input itself.
+    add() {},
     addRelativeTo(m: FinalizeRequestMiddleware<object, object>, o: RelativeMiddlewareOptions) {
       middleware = m;
       options = o;

@@ -1,0 +1,162 @@
+import { Readable } from "node:stream";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { loadPolicy } from "@keycard/engine";
+import { describe, expect, test } from "vitest";
+import { KeycardDeniedError } from "./errors.js";
+import { snapshotInput, UnreadableInputError } from "./input-snapshot.js";
+import { withKeycard } from "./keycard-plugin.js";
+import { clientConfig, ordersPolicy, ROLE_ARN, stubHandler } from "./test-utils/fixtures.js";
+
+const Key = { id: { S: "1" } };
+const json = { headers: { "content-type": "application/x-amz-json-1.0" }, body: "{}" };
+
+function tablesSent(handler: ReturnType<typeof stubHandler>): string[] {
+  return handler.requests.map(
+    (r) => (JSON.parse(String(r.body)) as { TableName: string }).TableName,
+  );
+}
+
+describe("snapshotInput", () => {
+  test("copies plain data, keeps payloads by reference and unboxes primitives", () => {
+    const bytes = new Uint8Array([1]);
+    const body = Readable.from(["a"]);
+    const input = { A: [1, "x", { b: null }], When: new Date(5), Bytes: bytes, Body: body };
+    const copy = snapshotInput(input) as typeof input;
+    expect(copy).toEqual(input);
+    expect(copy).not.toBe(input);
+    expect(copy.A[2]).not.toBe(input.A[2]);
+    expect(copy.Bytes).toBe(bytes);
+    expect(copy.Body).toBe(body);
+    expect(snapshotInput({ N: new String("t") })).toEqual({ N: "t" });
+    const proto = JSON.parse('{"__proto__": {"x": 1}}') as object;
+    expect(Object.getPrototypeOf(snapshotInput(proto))).toBe(Object.prototype);
+  });
+
+  test("refuses what could answer two readers differently", () => {
+    class Custom {
+      TableName = "a";
+    }
+    for (const input of [
+      {
+        get TableName() {
+          return "a";
+        },
+      },
+      {
+        Key: {
+          id: {
+            get S() {
+              return "1";
+            },
+          },
+        },
+      },
+      new Proxy({ TableName: "a" }, {}),
+      { Key: new Proxy({}, {}) },
+      new Custom(),
+      { Key: Object.assign(Object.create(ArrayBuffer.prototype), { S: "a" }) },
+      { Key: Readable.from(["a"]) },
+      { f: () => 1 },
+    ]) {
+      expect(() => snapshotInput(input)).toThrow(UnreadableInputError);
+    }
+  });
+});
+
+describe("the SDK sends exactly what keycard checked", () => {
+  const policyPromise = loadPolicy({ iam: [{ name: "orders.json", document: ordersPolicy }] });
+
+  test("a getter cannot show the serializer one table and keycard another", async () => {
+    const policy = await policyPromise;
+    const handler = stubHandler(json);
+    const ddb = withKeycard(new DynamoDBClient(clientConfig(handler)), {
+      policy,
+      principalArn: ROLE_ARN,
+      mode: "enforce",
+    });
+    let serialized = false;
+    ddb.middlewareStack.add(
+      (next) => async (args) => {
+        serialized = true;
+        return next(args);
+      },
+      { step: "build", name: "flipAfterSerializing" },
+    );
+    const flip = {
+      Key,
+      get TableName() {
+        return serialized ? "orders" : "secret";
+      },
+    };
+    const stack = {
+      Key,
+      get TableName() {
+        return /iam-map|input-view/.test(new Error().stack ?? "") ? "orders" : "secret";
+      },
+    };
+    for (const input of [flip, stack]) {
+      serialized = false;
+      const error = await ddb.send(new GetItemCommand(input)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KeycardDeniedError);
+      expect((error as KeycardDeniedError).decision.reason).toMatch(/accessor/);
+    }
+    expect(handler.requests).toHaveLength(0);
+  });
+
+  test("a proxy input is refused, a plain one sent as checked", async () => {
+    const policy = await policyPromise;
+    const handler = stubHandler(json);
+    const ddb = withKeycard(new DynamoDBClient(clientConfig(handler)), {
+      policy,
+      principalArn: ROLE_ARN,
+      mode: "enforce",
+    });
+    const proxy = new Proxy({ TableName: "orders", Key }, {});
+    await expect(ddb.send(new GetItemCommand(proxy))).rejects.toBeInstanceOf(KeycardDeniedError);
+    await ddb.send(new GetItemCommand({ TableName: "orders", Key }));
+    expect(tablesSent(handler)).toEqual(["orders"]);
+  });
+
+  test("audit mode sends an unreadable input but reports it denied", async () => {
+    const policy = await policyPromise;
+    const handler = stubHandler(json);
+    const reasons: Array<string | undefined> = [];
+    const ddb = withKeycard(new DynamoDBClient(clientConfig(handler)), {
+      policy,
+      principalArn: ROLE_ARN,
+      mode: "audit",
+      logger: { warn() {}, error() {} },
+      onDecision: (d) => reasons.push(d.reason),
+    });
+    await ddb.send(
+      new GetItemCommand({
+        Key,
+        get TableName() {
+          return "orders";
+        },
+      }),
+    );
+    expect(handler.requests).toHaveLength(1);
+    expect(reasons).toEqual([expect.stringMatching(/TableName is an accessor/)]);
+  });
+
+  test("a stream body is passed on untouched", async () => {
+    const policy = await policyPromise;
+    const handler = stubHandler({});
+    const s3 = withKeycard(new S3Client(clientConfig(handler, { forcePathStyle: true })), {
+      policy,
+      principalArn: ROLE_ARN,
+      mode: "enforce",
+    });
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: "orders",
+        Key: "a.json",
+        Body: Readable.from([Buffer.from("{}")]),
+        ContentLength: 2,
+      }),
+    );
+    expect(handler.requests).toHaveLength(1);
+  });
+});

@@ -1,0 +1,109 @@
+import { Readable } from "node:stream";
+import { types } from "node:util";
+
+/** Why an input could not be copied as plain data; the message is the decision's reason. @internal */
+export class UnreadableInputError extends Error {}
+
+/** Deeper inputs are refused: no AWS input nests this far, and a cycle never ends. */
+const MAX_DEPTH = 64;
+
+/** Members that carry a streamed payload: the mapper never reads them. */
+const STREAM_MEMBERS = new Set(["Body", "body", "Payload", "payload", "inputStream"]);
+
+function refuse(path: string, what: string): never {
+  throw new UnreadableInputError(
+    `input not checked: ${path || "the input"} is ${what}; keycard checks plain data only`,
+  );
+}
+
+function isRealStream(value: object): boolean {
+  return (
+    value instanceof Readable ||
+    (typeof ReadableStream === "function" && value instanceof ReadableStream) ||
+    (typeof Blob === "function" && value instanceof Blob)
+  );
+}
+
+function copy(value: unknown, depth: number, path: string): unknown {
+  if (depth > MAX_DEPTH) refuse(path, "nested too deeply");
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+    case "bigint":
+    case "undefined":
+      return value;
+    case "object":
+      break;
+    default:
+      refuse(path, `a ${typeof value}`);
+  }
+  if (value === null) return null;
+  // First, before `instanceof` or any other question a proxy could answer as it likes.
+  if (types.isProxy(value)) refuse(path, "a proxy");
+  // Payloads go by reference: IAM never authorizes on their content, and copying them costs.
+  // Recognised by internal slots, so an object made from `ArrayBuffer.prototype` is not one.
+  if (types.isArrayBufferView(value)) return value;
+  if (types.isAnyArrayBuffer(value)) {
+    if (Reflect.ownKeys(value).length > 0) refuse(path, "a buffer with members of its own");
+    return value;
+  }
+  if (types.isDate(value)) return new Date(Date.prototype.getTime.call(value));
+  if (types.isBoxedPrimitive(value)) {
+    if (types.isStringObject(value)) return String.prototype.valueOf.call(value);
+    if (types.isNumberObject(value)) return Number.prototype.valueOf.call(value);
+    if (types.isBooleanObject(value)) return Boolean.prototype.valueOf.call(value);
+    if (types.isBigIntObject(value)) return BigInt.prototype.valueOf.call(value);
+    refuse(path, "a boxed symbol");
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (Array.isArray(value)) {
+    if (proto !== Array.prototype) refuse(path, "an array of a custom class");
+    const length = (Object.getOwnPropertyDescriptor(value, "length") as PropertyDescriptor)
+      .value as number;
+    const out: unknown[] = new Array(length);
+    for (let i = 0; i < length; i++) {
+      out[i] = copy(member(value, String(i), path), depth + 1, `${path}[${i}]`);
+    }
+    return out;
+  }
+  if (proto !== Object.prototype && proto !== null) {
+    // A stream cannot be copied without consuming it; only as a payload member is it passed on.
+    if (depth === 1 && STREAM_MEMBERS.has(path) && isRealStream(value)) return value;
+    refuse(path, "an object of a custom class");
+  }
+  const out: Record<string, unknown> = {};
+  // Every own member, hidden ones too: the serializer reads members by name, so the copy must
+  // hold what it would have read.
+  for (const key of Object.getOwnPropertyNames(value)) {
+    const name = path ? `${path}.${key}` : key;
+    // Defined, not assigned: a member named `__proto__` must stay a member.
+    Object.defineProperty(out, key, {
+      value: copy(member(value, key, path), depth + 1, name),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+/** An own data member's value, read from its descriptor so no getter runs. */
+function member(value: object, key: string, path: string): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(value, key);
+  if (descriptor === undefined) return undefined;
+  if (!("value" in descriptor)) refuse(path ? `${path}.${key}` : key, "an accessor");
+  return descriptor.value;
+}
+
+/**
+ * A plain-data copy of a command input: own data members (made enumerable), arrays, dates, and
+ * primitives (boxed ones unboxed); bytes, and real streams as a payload member, by reference.
+ * Each value is read once, so the copy cannot answer two readers differently. Given to the SDK in
+ * place of the input, it makes what is sent and what keycard maps the same data. Throws
+ * {@link UnreadableInputError} for accessors, proxies, class instances, functions and symbols.
+ * @internal
+ */
+export function snapshotInput(input: unknown): unknown {
+  return copy(input, 0, "");
+}
