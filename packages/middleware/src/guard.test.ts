@@ -1,5 +1,5 @@
 import { loadPolicy, type PolicyDocument } from "@keycard/engine";
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import type { KeycardDecision } from "./decision.js";
 import { keycardPlugin } from "./keycard-plugin.js";
 import type { KeycardOptions } from "./options.js";
@@ -38,6 +38,44 @@ describe("the decision memo", () => {
     Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::orders/*" }],
   };
   const getObject = () => sdkContext({ command: "GetObjectCommand" });
+
+  describe("a live policy", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    test.each([
+      ["observed", {}],
+      ["unobserved", { onDecision: undefined }],
+    ])(
+      "a policy swap in the same second is never answered from before it (%s)",
+      async (_name, extra) => {
+        // One second for every call: only the swap can tell the calls apart.
+        vi.useFakeTimers({ toFake: ["Date"] });
+        vi.setSystemTime(new Date("2026-01-01T00:00:00.100Z"));
+        const allowing = await loadPolicy({ iam: [{ name: "p.json", document: onlyOrders }] });
+        const denying = await loadPolicy({
+          iam: [{ name: "p.json", document: { Version: "2012-10-17", Statement: [] } }],
+        });
+        const live = {
+          current: allowing,
+          generation: 1,
+          evaluate(input: Parameters<typeof allowing.evaluate>[0]) {
+            return this.current.evaluate(input);
+          },
+        };
+        const { run } = await setup({ policy: live, ...extra });
+        expect(await settled(run({ Bucket: "orders", Key: "a" }, getObject()))).toBe("sent");
+        expect(await settled(run({ Bucket: "orders", Key: "a" }, getObject()))).toBe("sent");
+        live.current = denying;
+        live.generation = 2;
+        expect(await settled(run({ Bucket: "orders", Key: "a" }, getObject()))).toBe("refused");
+        live.current = allowing;
+        live.generation = 3;
+        expect(await settled(run({ Bucket: "orders", Key: "a" }, getObject()))).toBe("sent");
+      },
+    );
+  });
 
   test("a non-enumerable member never reuses an earlier allow for another bucket", async () => {
     const policy = await loadPolicy({ iam: [{ name: "p.json", document: onlyOrders }] });

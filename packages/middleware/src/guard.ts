@@ -55,12 +55,29 @@ interface MemoSlot {
  * The call's place in the memo, or `undefined` when it is not looked up: its kind keeps missing
  * (see {@link DecisionMemo.wants}), or its input cannot be keyed exactly.
  */
-function memoSlot(state: CallerState, call: SdkCall, input: unknown): MemoSlot | undefined {
+function memoSlot(
+  state: CallerState,
+  call: SdkCall,
+  input: unknown,
+  generation: string,
+): MemoSlot | undefined {
   const kind = kindOf(call);
   if (!state.memo.wants(kind)) return undefined;
   const key = inputKey(input);
   if (key === undefined) return undefined;
-  return { memo: state.memo, kind, key };
+  return { memo: state.memo, kind, key: generation + key };
+}
+
+/**
+ * The memo key's policy part: a live policy (`watchPolicy` of `@keycard/fleet`) counts its swaps
+ * in `generation`, and a decision made before a swap must not answer a call after it. Read before
+ * the policy is evaluated, so a swap during the evaluation files the answer under the old
+ * generation, which no later call asks for. A policy without a numeric generation never changes.
+ */
+function generationOf(policy: unknown): string {
+  if (typeof policy !== "object" || policy === null) return "";
+  const generation = (policy as { generation?: unknown }).generation;
+  return typeof generation === "number" ? `g${generation}\u0000` : "";
 }
 
 /**
@@ -217,7 +234,7 @@ export class KeycardGuard {
   /**
    * Maps and evaluates (or reuses this second's decision for the same input), then reports.
    * Decisions are remembered per caller, by the call's kind (client, operation, region,
-   * transport) and an exact key of a plain-data input; inputs with accessors, hidden members or
+   * transport), the live policy's generation and an exact key of a plain-data input; inputs with accessors, hidden members or
    * proxies are mapped every time. An allowed call that nothing observes (no callback, no log)
    * is sent without a decision object.
    */
@@ -227,7 +244,7 @@ export class KeycardGuard {
     try {
       const second = Math.floor(now / 1000);
       const state = this.#states.get(caller);
-      const slot = state && memoSlot(state, call, input);
+      const slot = state && memoSlot(state, call, input, generationOf(this.#policy));
       const entry = slot?.memo.get(slot.kind, slot.key, second);
       if (entry) {
         requests = entry.requests;
