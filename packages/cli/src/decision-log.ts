@@ -1,11 +1,45 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { ENTRYPOINT } from "@keycard/engine";
+import type { UnknownResourcePart } from "@keycard/iam-map";
 
 /** An authorization request read back from a decision log. @internal */
 export interface LoggedRequest {
   action: string;
   resource: string;
+  /** Known text and unknown parts of the resource, when part of it was unknown to the caller. */
+  resourceParts?: Array<string | UnknownResourcePart>;
+}
+
+/**
+ * The logged `resourceParts` as the policy generator reads them, or a reason they are unusable.
+ * The parts must spell the logged resource (each unknown part shown as `*`): a line whose parts
+ * and resource disagree cannot say which one was checked.
+ */
+function loggedParts(
+  parts: unknown,
+  resource: string,
+): Array<string | UnknownResourcePart> | string {
+  if (!Array.isArray(parts) || parts.length === 0) return "resourceParts is not a list of parts";
+  const out: Array<string | UnknownResourcePart> = [];
+  let display = "";
+  for (const part of parts) {
+    if (typeof part === "string") {
+      out.push(part);
+      display += part;
+      continue;
+    }
+    const p = part as { unknown?: unknown; length?: unknown } | null;
+    if (typeof p?.unknown !== "string")
+      return "resourceParts holds a part that is not text or unknown";
+    if (p.length === undefined) out.push({ unknown: p.unknown });
+    else if (typeof p.length === "number" && Number.isSafeInteger(p.length) && p.length > 0)
+      out.push({ unknown: p.unknown, length: p.length });
+    else return "resourceParts holds an unknown part with an unusable length";
+    display += "*";
+  }
+  if (display !== resource) return "resourceParts does not spell the resource";
+  return out;
 }
 
 /** A line that could not be used, and why. @internal */
@@ -95,12 +129,26 @@ export async function readDecisionLogs(
         continue;
       }
       for (const [i, request] of requests.entries()) {
-        const r = request as { action?: unknown; resource?: unknown } | null;
+        const r = request as {
+          action?: unknown;
+          resource?: unknown;
+          resourceParts?: unknown;
+        } | null;
         if (typeof r?.action !== "string" || typeof r.resource !== "string" || r.resource === "") {
           skip(`input.requests[${i}] lacks an action or resource`);
           continue;
         }
-        out.requests.push({ action: r.action, resource: r.resource });
+        if (r.resourceParts === undefined) {
+          out.requests.push({ action: r.action, resource: r.resource });
+          continue;
+        }
+        // Without its parts, a resource with an unknown part would be learned as a literal `*`.
+        const parts = loggedParts(r.resourceParts, r.resource);
+        if (typeof parts === "string") {
+          skip(`input.requests[${i}]: ${parts}`);
+          continue;
+        }
+        out.requests.push({ action: r.action, resource: r.resource, resourceParts: parts });
       }
     }
   }
