@@ -73,6 +73,8 @@ export async function makeCase(
   await spied.send(next() as never);
   let middleware: FinalizeRequestMiddleware<object, object> | undefined;
   plugin.applyToStack({
+    // The input-copy step; the check copies the input itself, so `decide` measures the copy too.
+    add: () => {},
     addRelativeTo: (m: FinalizeRequestMiddleware<object, object>) => {
       middleware = m;
     },
