@@ -33,6 +33,16 @@ describe("snapshotInput", () => {
     expect(Object.getPrototypeOf(snapshotInput(proto))).toBe(Object.prototype);
   });
 
+  test("copies DynamoDB's deepest nesting and refuses a cycle", () => {
+    let value: object = { S: "leaf" };
+    for (let i = 0; i < 32; i++) value = { M: { inner: value } };
+    const item = { TableName: "orders", Item: { id: value } };
+    expect(snapshotInput(item)).toEqual(item);
+    const cycle: Record<string, unknown> = {};
+    cycle["self"] = cycle;
+    expect(() => snapshotInput(cycle)).toThrow(UnreadableInputError);
+  });
+
   test("refuses what could answer two readers differently", () => {
     class Custom {
       TableName = "a";

@@ -4,8 +4,11 @@ import { types } from "node:util";
 /** Why an input could not be copied as plain data; the message is the decision's reason. @internal */
 export class UnreadableInputError extends Error {}
 
-/** Deeper inputs are refused: no AWS input nests this far, and a cycle never ends. */
-const MAX_DEPTH = 64;
+/**
+ * Deeper inputs are refused: a cycle never ends. DynamoDB nests attribute values 32 deep, two
+ * objects per level, so this leaves room for any real input.
+ */
+const MAX_DEPTH = 256;
 
 /** Members that carry a streamed payload: the mapper never reads them. */
 const STREAM_MEMBERS = new Set(["Body", "body", "Payload", "payload", "inputStream"]);
