@@ -165,7 +165,6 @@ describe("LearnRecorder", () => {
       const recorder = new LearnRecorder();
       recorder.record(put.requests);
       const document = await recorder.policy();
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM policy variables, not a template
       expect(document.Statement[0]!.Resource).toEqual(["arn:aws:s3:::orders/a${*}${$}${?}.json"]);
       const policy = await loadPolicy({ iam: [document] });
       expect(policy.evaluate({ region: "us-east-1", requests: put.requests }).allow).toBe(true);
