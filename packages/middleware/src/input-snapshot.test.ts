@@ -4,7 +4,12 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { loadPolicy } from "@keycard/engine";
 import { describe, expect, test } from "vitest";
 import { KeycardDeniedError } from "./errors.js";
-import { snapshotInput, UnreadableInputError } from "./input-snapshot.js";
+import {
+  MAX_ARRAY_LENGTH,
+  MAX_NODES,
+  snapshotInput,
+  UnreadableInputError,
+} from "./input-snapshot.js";
 import { withKeycard } from "./keycard-plugin.js";
 import { clientConfig, ordersPolicy, ROLE_ARN, stubHandler } from "./test-utils/fixtures.js";
 
@@ -72,6 +77,27 @@ describe("snapshotInput", () => {
       expect(() => snapshotInput(input)).toThrow(UnreadableInputError);
     }
   });
+
+  test("refuses a shared-reference graph whose copy would explode, and keeps small sharing", () => {
+    let dag: object = {};
+    for (let i = 0; i < 40; i++) dag = { a: dag, b: dag };
+    expect(() => snapshotInput({ TableName: "orders", Extra: dag })).toThrow(/too large/);
+    const shared = { S: "1" };
+    expect(snapshotInput({ Key: { a: shared, b: shared } })).toEqual({
+      Key: { a: shared, b: shared },
+    });
+  });
+
+  test("refuses an over-long array before allocating for it", () => {
+    const sparse: unknown[] = [];
+    sparse.length = 2 ** 32 - 1;
+    expect(() => snapshotInput({ Items: sparse })).toThrow(/array longer than/);
+    const wide = new Array(MAX_ARRAY_LENGTH).fill(0);
+    expect(() => snapshotInput({ A: wide, B: wide })).toThrow(/too large/);
+    expect(() => snapshotInput({ A: new Array(MAX_NODES + 1).fill(0) })).toThrow(
+      UnreadableInputError,
+    );
+  });
 });
 
 describe("the SDK sends exactly what keycard checked", () => {
@@ -110,6 +136,27 @@ describe("the SDK sends exactly what keycard checked", () => {
       const error = await ddb.send(new GetItemCommand(input)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(KeycardDeniedError);
       expect((error as KeycardDeniedError).decision.reason).toMatch(/accessor/);
+    }
+    expect(handler.requests).toHaveLength(0);
+  });
+
+  test("an input too large to copy is denied and not sent", async () => {
+    const policy = await policyPromise;
+    const handler = stubHandler(json);
+    const ddb = withKeycard(new DynamoDBClient(clientConfig(handler)), {
+      policy,
+      principalArn: ROLE_ARN,
+      mode: "enforce",
+    });
+    let dag: object = {};
+    for (let i = 0; i < 40; i++) dag = { a: dag, b: dag };
+    const sparse: unknown[] = [];
+    sparse.length = 2 ** 32 - 1;
+    for (const Extra of [dag, sparse]) {
+      const input = { TableName: "orders", Key, Extra } as never;
+      const error = await ddb.send(new GetItemCommand(input)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KeycardDeniedError);
+      expect((error as KeycardDeniedError).decision.reason).toMatch(/too large|array longer/);
     }
     expect(handler.requests).toHaveLength(0);
   });

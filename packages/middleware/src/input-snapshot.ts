@@ -10,6 +10,15 @@ export class UnreadableInputError extends Error {}
  */
 const MAX_DEPTH = 256;
 
+/**
+ * Larger inputs are refused: every value the copy visits counts, so an object reached along
+ * several paths (a shared reference) counts each time and cannot make the copy explode.
+ */
+export const MAX_NODES = 100_000;
+
+/** Longer arrays are refused before anything is allocated for them. */
+export const MAX_ARRAY_LENGTH = 100_000;
+
 /** Members that carry a streamed payload: the mapper never reads them. */
 const STREAM_MEMBERS = new Set(["Body", "body", "Payload", "payload", "inputStream"]);
 
@@ -27,8 +36,14 @@ function isRealStream(value: object): boolean {
   );
 }
 
-function copy(value: unknown, depth: number, path: string): unknown {
+/** How many values the copy has visited so far. */
+interface Budget {
+  nodes: number;
+}
+
+function copy(value: unknown, depth: number, path: string, budget: Budget): unknown {
   if (depth > MAX_DEPTH) refuse(path, "nested too deeply");
+  if (++budget.nodes > MAX_NODES) refuse(path, `past ${MAX_NODES} values (too large)`);
   switch (typeof value) {
     case "string":
     case "number":
@@ -64,9 +79,13 @@ function copy(value: unknown, depth: number, path: string): unknown {
     if (proto !== Array.prototype) refuse(path, "an array of a custom class");
     const length = (Object.getOwnPropertyDescriptor(value, "length") as PropertyDescriptor)
       .value as number;
-    const out: unknown[] = new Array(length);
+    // Checked before anything is sized from it: the length is the caller's to set.
+    if (!Number.isSafeInteger(length) || length > MAX_ARRAY_LENGTH)
+      refuse(path, `an array longer than ${MAX_ARRAY_LENGTH}`);
+    if (length > MAX_NODES - budget.nodes) refuse(path, `past ${MAX_NODES} values (too large)`);
+    const out: unknown[] = [];
     for (let i = 0; i < length; i++) {
-      out[i] = copy(member(value, String(i), path), depth + 1, `${path}[${i}]`);
+      out.push(copy(member(value, String(i), path), depth + 1, `${path}[${i}]`, budget));
     }
     return out;
   }
@@ -82,7 +101,7 @@ function copy(value: unknown, depth: number, path: string): unknown {
     const name = path ? `${path}.${key}` : key;
     // Defined, not assigned: a member named `__proto__` must stay a member.
     Object.defineProperty(out, key, {
-      value: copy(member(value, key, path), depth + 1, name),
+      value: copy(member(value, key, path), depth + 1, name, budget),
       enumerable: true,
       writable: true,
       configurable: true,
@@ -104,9 +123,10 @@ function member(value: object, key: string, path: string): unknown {
  * primitives (boxed ones unboxed); bytes, and real streams as a payload member, by reference.
  * Each value is read once, so the copy cannot answer two readers differently. Given to the SDK in
  * place of the input, it makes what is sent and what keycard maps the same data. Throws
- * {@link UnreadableInputError} for accessors, proxies, class instances, functions and symbols.
+ * {@link UnreadableInputError} for accessors, proxies, class instances, functions and symbols,
+ * and for inputs past {@link MAX_NODES} values or holding an array past {@link MAX_ARRAY_LENGTH}.
  * @internal
  */
 export function snapshotInput(input: unknown): unknown {
-  return copy(input, 0, "");
+  return copy(input, 0, "", { nodes: 0 });
 }
