@@ -217,6 +217,24 @@ export class KeycardGuard {
     return this.#finish(this.#blank(call, {}, false, reason), call, {}, [], undefined, error);
   }
 
+  /**
+   * A call that reached the request handler without keycard's check having run for it (its
+   * middleware was replaced or removed): denied, with why. Never throws.
+   */
+  refuseUnchecked(
+    context: HandlerExecutionContext,
+    reason: string,
+    fallbackConfig?: ClientConfigLike,
+  ): GuardOutcome {
+    let call: SdkCall | undefined;
+    try {
+      call = readSdkCall(context, fallbackConfig);
+    } catch {
+      // The decision is a denial either way; it only names the call less precisely.
+    }
+    return this.#finish(this.#blank(call, {}, false, reason), call, {}, [], undefined);
+  }
+
   /** The first calls: load the IAM reference, find the region and the caller. */
   async #checkSlowly(call: SdkCall, input: unknown): Promise<GuardOutcome> {
     try {

@@ -41,15 +41,15 @@ async function rejection(promise: Promise<unknown>): Promise<KeycardDeniedError>
 }
 
 describe("placement", () => {
-  test("sits in finalizeRequest before retryMiddleware, once per client, by a fixed name", async () => {
+  test("sits in finalizeRequest before retryMiddleware, under a name of its own that never overrides", async () => {
     const { options } = await setup();
     expect(options).toMatchObject({
       step: "finalizeRequest",
-      name: "keycardMiddleware",
       relation: "before",
       toMiddleware: "retryMiddleware",
-      override: true,
+      override: false,
     });
+    expect(options.name).toMatch(/^keycardMiddleware-[0-9a-f]{24}$/);
   });
 });
 

@@ -1,5 +1,10 @@
+import { randomBytes } from "node:crypto";
 import type {
   AbsoluteLocation,
+  DeserializeHandler,
+  DeserializeHandlerArguments,
+  DeserializeHandlerOutput,
+  DeserializeMiddleware,
   FinalizeHandler,
   FinalizeHandlerArguments,
   FinalizeHandlerOutput,
@@ -21,14 +26,16 @@ import type { ClientConfigLike } from "./sdk-call.js";
  * Where the check sits: in the finalizeRequest step just before `retryMiddleware`. By then the
  * serialize step has resolved the identity (`httpAuthSchemeMiddleware`) and the endpoint
  * (`endpointV2Middleware`); signing (`httpSigningMiddleware`) comes after retry, and retries
- * loop below this point, so a call is checked once however often it is retried.
+ * loop below this point, so a call is checked once however often it is retried. Each plugin adds
+ * it under this name followed by a random suffix, and never overrides: middleware that reuses a
+ * name cannot replace keycard's.
  * @public
  */
 export const keycardMiddlewareOptions: RelativeMiddlewareOptions & { step: "finalizeRequest" } = {
   step: "finalizeRequest",
   name: "keycardMiddleware",
   tags: ["KEYCARD", "AUTHORIZATION"],
-  override: true,
+  override: false,
   relation: "before",
   toMiddleware: "retryMiddleware",
 };
@@ -36,7 +43,8 @@ export const keycardMiddlewareOptions: RelativeMiddlewareOptions & { step: "fina
 /**
  * Where the input is copied: last in the initialize step, after input-rewriting middleware such
  * as the DynamoDB document client's marshalling, and before anything resolves an endpoint or
- * serializes the request from it.
+ * serializes the request from it. Named like {@link keycardMiddlewareOptions}: this name and a
+ * random suffix.
  * @public
  */
 export const keycardSnapshotOptions: InitializeHandlerOptions &
@@ -45,8 +53,41 @@ export const keycardSnapshotOptions: InitializeHandlerOptions &
   priority: "low",
   name: "keycardInputSnapshot",
   tags: ["KEYCARD"],
-  override: true,
+  override: false,
 };
+
+/**
+ * Where the gate sits: last in the deserialize step, right before the request handler. It has
+ * no tag, so removing keycard's middleware by tag leaves it in place to refuse the calls.
+ * @internal
+ */
+export const keycardGateOptions = {
+  step: "deserialize",
+  priority: "low",
+  name: "keycardGate",
+  override: false,
+} as const;
+
+/**
+ * One plugin's middleware names: the public ones with a random suffix, so code that did not add
+ * them cannot name them to replace or remove them.
+ * @internal
+ */
+export function keycardNames(): { check: string; snapshot: string; gate: string } {
+  const suffix = randomBytes(12).toString("hex");
+  return {
+    check: `${keycardMiddlewareOptions.name}-${suffix}`,
+    snapshot: `${keycardSnapshotOptions.name}-${suffix}`,
+    gate: `${keycardGateOptions.name}-${suffix}`,
+  };
+}
+
+/**
+ * The calls (by their SDK handler context) that one plugin's check passed on. Only keycard's
+ * modules hold it: nothing else can mark a call as checked.
+ * @internal
+ */
+export type CheckedCalls = WeakSet<object>;
 
 /**
  * Replaces the command input with a plain-data copy, so every later step (endpoint, serializer,
@@ -82,6 +123,7 @@ export function keycardSnapshotMiddleware<
 export function keycardMiddleware<Input extends object, Output extends object>(
   guard: KeycardGuard,
   config?: ClientConfigLike,
+  checked?: CheckedCalls,
 ): FinalizeRequestMiddleware<Input, Output> {
   return (next: FinalizeHandler<Input, Output>, context: HandlerExecutionContext) =>
     (args: FinalizeHandlerArguments<Input>): Promise<FinalizeHandlerOutput<Output>> => {
@@ -96,8 +138,8 @@ export function keycardMiddleware<Input extends object, Output extends object>(
         outcome = guard.refuseInput(context, error, config);
       }
       if (outcome instanceof Promise)
-        return outcome.then((settled) => proceed(settled, next, args));
-      return proceed(outcome, next, args);
+        return outcome.then((settled) => proceed(settled, next, args, context, checked));
+      return proceed(outcome, next, args, context, checked);
     };
 }
 
@@ -105,9 +147,36 @@ function proceed<Input extends object, Output extends object>(
   outcome: GuardOutcome,
   next: FinalizeHandler<Input, Output>,
   args: FinalizeHandlerArguments<Input>,
+  context: HandlerExecutionContext,
+  checked: CheckedCalls | undefined,
 ): Promise<FinalizeHandlerOutput<Output>> {
   if (outcome.refuse) {
     return Promise.reject(new KeycardDeniedError(outcome.decision, { cause: outcome.cause }));
   }
+  checked?.add(context);
   return next(args);
+}
+
+/** Why the gate refuses a call; the decision's reason. @internal */
+export const UNCHECKED_REASON =
+  "keycard's check did not run for this call: its middleware was replaced or removed";
+
+/**
+ * The gate: lets a call reach the request handler only if this plugin's check passed it on, so
+ * a check replaced or removed from the stack refuses the call instead of letting it through
+ * unchecked (enforce mode; other modes record the decision and go on).
+ * @internal
+ */
+export function keycardGateMiddleware<Input extends object, Output extends object>(
+  guard: KeycardGuard,
+  checked: CheckedCalls,
+  config?: ClientConfigLike,
+): DeserializeMiddleware<Input, Output> {
+  return (next: DeserializeHandler<Input, Output>, context: HandlerExecutionContext) =>
+    (args: DeserializeHandlerArguments<Input>): Promise<DeserializeHandlerOutput<Output>> => {
+      if (checked.has(context)) return next(args);
+      const outcome = guard.refuseUnchecked(context, UNCHECKED_REASON, config);
+      if (outcome.refuse) return Promise.reject(new KeycardDeniedError(outcome.decision));
+      return next(args);
+    };
 }

@@ -241,6 +241,104 @@ describe("a real client", () => {
   });
 });
 
+describe("keycard's own middleware cannot be replaced or removed unnoticed", () => {
+  const Key = { id: { S: "1" } };
+  const noop = () => (next: (args: unknown) => unknown) => (args: unknown) => next(args);
+
+  async function guarded() {
+    const decisions: KeycardDecision[] = [];
+    const handler = stubHandler(json({}));
+    const ddb = new DynamoDBClient(clientConfig(handler));
+    ddb.middlewareStack.use(
+      keycardPlugin({
+        policy: await loadPolicy({ iam: [{ name: "orders.json", document: ordersPolicy }] }),
+        principalArn: ROLE_ARN,
+        mode: "enforce",
+        onDecision: (d) => decisions.push(d),
+      }),
+    );
+    return { ddb, handler, decisions };
+  }
+
+  function keycardNamesIn(stack: { identify(): string[] }): string[] {
+    return stack
+      .identify()
+      .map((entry) => entry.split(" - ")[0]!)
+      .filter((name) => name.startsWith("keycard"));
+  }
+
+  test("each plugin names its middleware with its own unguessable suffix", async () => {
+    const first = await guarded();
+    const second = await guarded();
+    const names = keycardNamesIn(first.ddb.middlewareStack);
+    expect(names).toHaveLength(3);
+    for (const name of names) expect(name).toMatch(/^keycard\w+-[0-9a-f]{24}$/);
+    expect(keycardNamesIn(second.ddb.middlewareStack)).not.toEqual(names);
+  });
+
+  test("a command whose stack reuses keycard's public name is still checked", async () => {
+    const { ddb, handler, decisions } = await guarded();
+    const command = new GetItemCommand({ TableName: "secret", Key });
+    command.middlewareStack.addRelativeTo(
+      noop() as never,
+      {
+        step: "finalizeRequest",
+        name: "keycardMiddleware",
+        override: true,
+        relation: "before",
+        toMiddleware: "retryMiddleware",
+      } as never,
+    );
+    await expect(ddb.send(command)).rejects.toBeInstanceOf(KeycardDeniedError);
+    expect(handler.requests).toHaveLength(0);
+    expect(decisions).toHaveLength(1);
+  });
+
+  test("a command that reuses one of keycard's actual names fails to send instead of replacing it", async () => {
+    const { ddb, handler } = await guarded();
+    const check = keycardNamesIn(ddb.middlewareStack).find((n) =>
+      n.startsWith("keycardMiddleware-"),
+    )!;
+    const command = new GetItemCommand({ TableName: "secret", Key });
+    command.middlewareStack.addRelativeTo(
+      noop() as never,
+      {
+        step: "finalizeRequest",
+        name: check,
+        override: true,
+        relation: "before",
+        toMiddleware: "retryMiddleware",
+      } as never,
+    );
+    await expect(ddb.send(command)).rejects.toThrow();
+    expect(handler.requests).toHaveLength(0);
+  });
+
+  test("a call whose check was removed by name or by tag is refused before it is sent", async () => {
+    for (const remove of ["name", "tag"] as const) {
+      const { ddb, handler, decisions } = await guarded();
+      if (remove === "tag") ddb.middlewareStack.removeByTag("KEYCARD");
+      else {
+        for (const name of keycardNamesIn(ddb.middlewareStack))
+          if (name.startsWith("keycardMiddleware-")) ddb.middlewareStack.remove(name);
+      }
+      const error = await ddb
+        .send(new GetItemCommand({ TableName: "orders", Key }))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KeycardDeniedError);
+      expect((error as KeycardDeniedError).decision.reason).toMatch(/check did not run/);
+      expect(handler.requests).toHaveLength(0);
+      expect(decisions.map((d) => d.allow)).toEqual([false]);
+    }
+  });
+
+  test("a checked call goes out past the gate", async () => {
+    const { ddb, handler } = await guarded();
+    await ddb.send(new GetItemCommand({ TableName: "orders", Key }));
+    expect(handler.requests).toHaveLength(1);
+  });
+});
+
 describe("repeated calls", () => {
   afterEach(() => {
     vi.useRealTimers();

@@ -3,8 +3,12 @@ import type { MiddlewareStack, Pluggable } from "@smithy/types";
 import type { KeycardMode } from "./decision.js";
 import { KeycardGuard } from "./guard.js";
 import {
+  type CheckedCalls,
+  keycardGateMiddleware,
+  keycardGateOptions,
   keycardMiddleware,
   keycardMiddlewareOptions,
+  keycardNames,
   keycardSnapshotMiddleware,
   keycardSnapshotOptions,
 } from "./keycard-middleware.js";
@@ -34,8 +38,35 @@ export interface KeycardPlugin extends Pluggable<object, object> {
   close(): Promise<void>;
 }
 
-/** Guards behind plugins, for {@link withKeycard} to reuse with a client's configuration. */
-const guards = new WeakMap<object, KeycardGuard>();
+/** Adds one plugin's middleware to a stack, with a client's configuration when known. */
+type Install = (stack: MiddlewareStack<object, object>, config?: ClientConfigLike) => void;
+
+/** How each plugin installs itself, for {@link withKeycard} to reuse with a client's configuration. */
+const installs = new WeakMap<object, Install>();
+
+/**
+ * Adds the input copy, the check and the gate under this plugin's own names, once per stack.
+ * The check marks the calls it passes on; the gate, just before the request handler, refuses any
+ * call it did not mark.
+ */
+function installer(guard: KeycardGuard): Install {
+  const names = keycardNames();
+  const stacks = new WeakSet<object>();
+  return (stack, config) => {
+    if (stacks.has(stack)) return;
+    const checked: CheckedCalls = new WeakSet();
+    stack.add(keycardSnapshotMiddleware(), { ...keycardSnapshotOptions, name: names.snapshot });
+    stack.addRelativeTo(keycardMiddleware(guard, config, checked), {
+      ...keycardMiddlewareOptions,
+      name: names.check,
+    });
+    stack.add(keycardGateMiddleware(guard, checked, config), {
+      ...keycardGateOptions,
+      name: names.gate,
+    });
+    stacks.add(stack);
+  };
+}
 
 /**
  * Creates keycard's SDK plugin: every call of a client it is applied to is mapped to the IAM
@@ -52,18 +83,18 @@ const guards = new WeakMap<object, KeycardGuard>();
  */
 export function keycardPlugin(options: KeycardOptions): KeycardPlugin {
   const guard = new KeycardGuard(options);
+  const install = installer(guard);
   const plugin: KeycardPlugin = {
     mode: guard.mode,
     recorder: guard.recorder,
     applyToStack(stack) {
-      stack.add(keycardSnapshotMiddleware(), keycardSnapshotOptions);
-      stack.addRelativeTo(keycardMiddleware(guard), keycardMiddlewareOptions);
+      install(stack as unknown as MiddlewareStack<object, object>);
     },
     learned: () => guard.recorder.records(),
     learnedPolicy: (policyOptions) => guard.recorder.policy(policyOptions),
     close: () => guard.close(),
   };
-  guards.set(plugin, guard);
+  installs.set(plugin, install);
   return plugin;
 }
 
@@ -87,13 +118,11 @@ export function withKeycard<Client extends KeycardClient>(
   client: Client,
   optionsOrPlugin: KeycardOptions | KeycardPlugin,
 ): Client {
-  const existing = guards.get(optionsOrPlugin);
-  const guard = existing ?? guards.get(keycardPlugin(optionsOrPlugin as KeycardOptions))!;
-  const stack = client.middlewareStack as unknown as MiddlewareStack<object, object>;
-  stack.add(keycardSnapshotMiddleware(), keycardSnapshotOptions);
-  stack.addRelativeTo(
-    keycardMiddleware(guard, client.config as ClientConfigLike | undefined),
-    keycardMiddlewareOptions,
+  const existing = installs.get(optionsOrPlugin);
+  const install = existing ?? installs.get(keycardPlugin(optionsOrPlugin as KeycardOptions))!;
+  install(
+    client.middlewareStack as unknown as MiddlewareStack<object, object>,
+    client.config as ClientConfigLike | undefined,
   );
   return client;
 }
