@@ -14,21 +14,16 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   CreateRoleCommand,
   CreateUserCommand,
   IAMClient,
   ListAccessKeysCommand,
 } from "@aws-sdk/client-iam";
-import {
-  CreateBucketCommand,
-  HeadBucketCommand,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
-import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { run as keycard } from "@keycard/cli";
 import { credentialSourceOf, fromRoleFirstChain } from "@keycard/credentials";
@@ -43,14 +38,8 @@ import {
 import { startMoto } from "@keycard/test-utils";
 import { startContainerCredentialsEndpoint } from "./credentials-endpoint.js";
 import { rogueCalls } from "./misbehaving-dependency.js";
-import {
-  ORDERS_BUCKET,
-  ORDERS_QUEUE,
-  ORDERS_TABLE,
-  type OrdersClients,
-  PAYMENT_SECRET,
-  placeOrder,
-} from "./orders-service.js";
+import { createOrdersResources } from "./orders-resources.js";
+import { ORDERS_BUCKET, type OrdersClients, placeOrder } from "./orders-service.js";
 import { decisionTable } from "./report.js";
 
 const REGION = "us-east-1";
@@ -85,28 +74,8 @@ async function main(): Promise<number> {
   };
   let endpoint: Awaited<ReturnType<typeof startContainerCredentialsEndpoint>> | undefined;
   try {
+    await createOrdersResources(admin);
     const s3Admin = new S3Client({ ...admin, forcePathStyle: true });
-    for (const Bucket of [ORDERS_BUCKET, "customer-exports"])
-      await s3Admin.send(new CreateBucketCommand({ Bucket }));
-    await s3Admin.send(
-      new PutObjectCommand({
-        Bucket: "customer-exports",
-        Key: "all-customers.csv",
-        Body: "id,email\n1,a@example.com\n",
-      }),
-    );
-    await new DynamoDBClient(admin).send(
-      new CreateTableCommand({
-        TableName: ORDERS_TABLE,
-        KeySchema: [{ AttributeName: "orderId", KeyType: "HASH" }],
-        AttributeDefinitions: [{ AttributeName: "orderId", AttributeType: "S" }],
-        BillingMode: "PAY_PER_REQUEST",
-      }),
-    );
-    await new SQSClient(admin).send(new CreateQueueCommand({ QueueName: ORDERS_QUEUE }));
-    await new SecretsManagerClient(admin).send(
-      new CreateSecretCommand({ Name: PAYMENT_SECRET, SecretString: "psp_live_demo" }),
-    );
     const iamAdmin = new IAMClient(admin);
     await iamAdmin.send(new CreateUserCommand({ UserName: "deploy" }));
     await iamAdmin.send(

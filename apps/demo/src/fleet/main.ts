@@ -10,32 +10,20 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
-import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { run as keycard } from "@keycard/cli";
 import { type FleetError, opaDecisionLog, watchPolicy } from "@keycard/fleet";
 import { KeycardDeniedError, keycardPlugin } from "@keycard/middleware";
 import { startMoto } from "@keycard/test-utils";
-import {
-  ORDERS_BUCKET,
-  ORDERS_QUEUE,
-  ORDERS_TABLE,
-  type OrdersClients,
-  PAYMENT_SECRET,
-  placeOrder,
-} from "../orders-service.js";
+import { createOrdersResources, EXPORTS_BUCKET } from "../orders-resources.js";
+import { type OrdersClients, placeOrder } from "../orders-service.js";
 import { startDemoServers } from "./servers.js";
 
 const REGION = "us-east-1";
 const ROLE_ARN = "arn:aws:iam::123456789012:role/orders-service";
-const EXPORTS_BUCKET = "customer-exports";
 const POLL = { minDelaySeconds: 0.5, maxDelaySeconds: 1 };
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
 
@@ -137,7 +125,7 @@ async function main(): Promise<number> {
       secrets: new SecretsManagerClient(config),
     };
     for (const client of Object.values(clients)) client.middlewareStack.use(plugin);
-    await setUpAws(config);
+    await createOrdersResources(config);
 
     const works = async (orderId: string) =>
       placeOrder(clients, orderId).then(
@@ -283,35 +271,6 @@ async function refusesAdminCall(s3: S3Client): Promise<boolean> {
   return s3.send(new PutObjectCommand({ Bucket: EXPORTS_BUCKET, Key: "x.csv", Body: "x" })).then(
     () => false,
     (e: unknown) => e instanceof KeycardDeniedError,
-  );
-}
-
-async function setUpAws(config: {
-  region: string;
-  endpoint: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
-}) {
-  const s3 = new S3Client({ ...config, forcePathStyle: true });
-  for (const Bucket of [ORDERS_BUCKET, EXPORTS_BUCKET])
-    await s3.send(new CreateBucketCommand({ Bucket }));
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: EXPORTS_BUCKET,
-      Key: "all-customers.csv",
-      Body: "id,email\n1,a@example.com\n",
-    }),
-  );
-  await new DynamoDBClient(config).send(
-    new CreateTableCommand({
-      TableName: ORDERS_TABLE,
-      KeySchema: [{ AttributeName: "orderId", KeyType: "HASH" }],
-      AttributeDefinitions: [{ AttributeName: "orderId", AttributeType: "S" }],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
-  await new SQSClient(config).send(new CreateQueueCommand({ QueueName: ORDERS_QUEUE }));
-  await new SecretsManagerClient(config).send(
-    new CreateSecretCommand({ Name: PAYMENT_SECRET, SecretString: "psp_live_demo" }),
   );
 }
 
