@@ -81,6 +81,29 @@ describe("runGate", () => {
     expect(approved.verdict).toBe("pass");
   });
 
+  it("reads a library kept outside the gate's paths from the base commit, and gates changes to it", async () => {
+    const repo = tempRepo(
+      { "policies/orders/orders.json": iam(read), "policies/billing/billing.json": iam(read) },
+      {},
+    );
+    cpSync(LIBRARY, join(repo.dir, "rego", "keycard"), { recursive: true });
+    git(repo.dir, "add", "-A");
+    git(repo.dir, "commit", "-q", "-m", "library");
+    const base = git(repo.dir, "rev-parse", "HEAD");
+    const options = { root: repo.dir, baseRef: base, tools: TOOLS, library: "rego/keycard" };
+    // No fallback copy: the sets can only be built with the base commit's library.
+    writeTree(repo.dir, { "policies/orders/orders.json": iam(read, put) });
+    const report = await runGate(options);
+    expect(report.sets.map((s) => s.name)).toEqual(["policies/orders"]);
+    expect(newActions(report)).toEqual(["s3:PutObject"]);
+    git(repo.dir, "checkout", "-q", "--", "policies");
+    writeTree(repo.dir, { "rego/keycard/extra.rego": "package keycard.extra\n" });
+    const changed = await runGate(options);
+    expect(changed.notes.join(" ")).toMatch(/library changed/);
+    expect(changed.sets.map((s) => s.name)).toEqual(["policies/billing", "policies/orders"]);
+    expect(changed.verdict).toBe("fail");
+  });
+
   it("does not follow symbolic links out of the repository", async () => {
     const repo = tempRepo({ "policies/orders/orders.json": iam(read) }, {});
     // Outside the repository, in a folder of its own that is removed after the test.
@@ -109,6 +132,9 @@ describe("runGate", () => {
     await expect(
       runGate({ root: repo.dir, baseRef: repo.base, paths: ["../elsewhere"], tools: TOOLS }),
     ).rejects.toMatchObject({ code: "InvalidOptions" });
+    await expect(
+      runGate({ root: repo.dir, baseRef: repo.base, library: "../elsewhere", tools: TOOLS }),
+    ).rejects.toMatchObject({ code: "InvalidOptions", message: expect.stringMatching(/^library/) });
   });
 
   it("fails with advice when OPA is missing", async () => {

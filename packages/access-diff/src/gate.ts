@@ -74,6 +74,11 @@ async function subdirectories(dir: string): Promise<string[]> {
   }
 }
 
+/** Whether repository path `file` is `dir` or lies under it (`""` holds everything). */
+function within(file: string, dir: string): boolean {
+  return dir === "" || file === dir || file.startsWith(`${dir}/`);
+}
+
 /** The folder name that holds the keycard Rego library under each of the gate's paths. */
 const LIBRARY_FOLDER = "keycard";
 
@@ -82,7 +87,7 @@ const LIBRARY_FOLDER = "keycard";
  * Every other folder under `paths` is a policy set, whatever it holds.
  */
 function libraryLocations(paths: ReadonlyArray<string>, explicit: string | undefined): string[] {
-  if (explicit) return [normalize(explicit).replace(/\\/g, "/").replace(/\/+$/, "")];
+  if (explicit) return normalizePaths([explicit], "library");
   return paths.map((p) => (p ? `${p}/${LIBRARY_FOLDER}` : LIBRARY_FOLDER));
 }
 
@@ -171,11 +176,14 @@ function unreadableSet(name: string, message: string): PolicySetDiff {
   };
 }
 
-function normalizePaths(paths: ReadonlyArray<string>): string[] {
+function normalizePaths(paths: ReadonlyArray<string>, option = "paths"): string[] {
   return paths.map((p) => {
     const clean = normalize(p).replace(/\\/g, "/").replace(/\/+$/, "");
     if (isAbsolute(clean) || clean.startsWith("..")) {
-      throw new AccessDiffError("InvalidOptions", `paths must be inside the repository (got ${p})`);
+      throw new AccessDiffError(
+        "InvalidOptions",
+        `${option} must be inside the repository (got ${p})`,
+      );
     }
     return clean === "." ? "" : clean;
   });
@@ -200,23 +208,27 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
   const progress = options.onProgress ?? (() => {});
   const base = await resolveCommit(options.root, options.baseRef);
   const head = options.headRef ? await resolveCommit(options.root, options.headRef) : undefined;
-  const { paths: changed, undecodable } = await changedPaths(options.root, base, head, paths);
+  // The library is trusted content: it comes from the base commit's git objects (or the
+  // copy the caller ships), never from the head. Its location is fixed; a head folder that
+  // declares a keycard package is an ordinary policy set, and reading it reports the
+  // reserved package. A library kept outside the gate's paths is read and watched as well.
+  const locations = libraryLocations(paths, options.library);
+  const libraryDirs = new Set(locations);
+  const outsidePaths = locations.filter((dir) => !paths.some((p) => within(dir, p)));
+  const { paths: changed, undecodable } = await changedPaths(options.root, base, head, [
+    ...paths,
+    ...outsidePaths,
+  ]);
   const session = await openSession(options.tools);
   try {
     const baseTree = await scratchDir(session, "base");
     // The base commit's Regal configuration is trusted; the root one is read from there too.
-    await materialize(options.root, base, [...paths, ".regal"], baseTree);
+    await materialize(options.root, base, [...paths, ...outsidePaths, ".regal"], baseTree);
     let headTree = options.root;
     if (head) {
       headTree = await scratchDir(session, "head");
       await materialize(options.root, head, paths, headTree);
     }
-    // The library is trusted content: it comes from the base commit's git objects (or the
-    // copy the caller ships), never from the head. Its location is fixed; a head folder that
-    // declares a keycard package is an ordinary policy set, and reading it reports the
-    // reserved package.
-    const locations = libraryLocations(paths, options.library);
-    const libraryDirs = new Set(locations);
     const baseLibrary = await firstDirectory(baseTree, locations);
     const notes: string[] = [];
     const approvalNeeded: string[] = [];
@@ -236,11 +248,13 @@ export async function runGate(options: GateOptions): Promise<GateReport> {
       return undefined;
     };
     for (const file of changed) {
+      if (locations.some((dir) => within(file, dir))) {
+        libraryChanged = true;
+        continue;
+      }
       const found = inPaths(file);
       if (!found) continue;
-      if ([...libraryDirs].some((dir) => file === dir || file.startsWith(`${dir}/`)))
-        libraryChanged = true;
-      else if (isRegalConfig(found.rest)) regalChanged = true;
+      if (isRegalConfig(found.rest)) regalChanged = true;
       else touched.add(found.set);
     }
     // A name git cannot give as UTF-8 names no folder the gate can open, so the set it
