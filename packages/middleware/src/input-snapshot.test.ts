@@ -38,6 +38,32 @@ describe("snapshotInput", () => {
     expect(Object.getPrototypeOf(snapshotInput(proto))).toBe(Object.prototype);
   });
 
+  test("keeps members named like Object.prototype's as members of their own", () => {
+    const input = JSON.parse(
+      '{"__proto__": {"x": 1}, "constructor": "c", "toString": {"S": "t"}}',
+    ) as Record<string, unknown>;
+    const copy = snapshotInput(input) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyNames(copy)).toEqual(["__proto__", "constructor", "toString"]);
+    expect(Object.getOwnPropertyDescriptor(copy, "__proto__")?.value).toEqual({ x: 1 });
+    expect(copy["constructor"]).toBe("c");
+    expect(copy["toString"]).toEqual({ S: "t" });
+  });
+
+  test("names the refused member by its path", () => {
+    const nested = { A: [{ b: 1 }, {}] };
+    Object.defineProperty(nested.A[1], "c", { get: () => 1, enumerable: true });
+    expect(() => snapshotInput(nested)).toThrow("input not checked: A[1].c is an accessor");
+    expect(() => snapshotInput({ X: { Y: [0, () => 1] } })).toThrow(
+      "input not checked: X.Y[1] is a function",
+    );
+    expect(() => snapshotInput(new Proxy({}, {}))).toThrow(
+      "input not checked: the input is a proxy",
+    );
+    // A refusal leaves nothing behind for the next copy.
+    expect(snapshotInput({ A: [1] })).toEqual({ A: [1] });
+  });
+
   test("copies DynamoDB's deepest nesting and refuses a cycle", () => {
     let value: object = { S: "leaf" };
     for (let i = 0; i < 32; i++) value = { M: { inner: value } };

@@ -22,9 +22,27 @@ export const MAX_ARRAY_LENGTH = 100_000;
 /** Members that carry a streamed payload: the mapper never reads them. */
 const STREAM_MEMBERS = new Set(["Body", "body", "Payload", "payload", "inputStream"]);
 
-function refuse(path: string, what: string): never {
+/**
+ * The keys from the input down to the value being copied, kept only so that a refusal can name
+ * the member: paths are built when refusing, never for members that copy fine. The copy runs
+ * no code of the input's (no getter, no proxy trap), so one trail serves every copy.
+ */
+const trail: Array<string | number> = [];
+/** How many values the current copy has visited. */
+let visited = 0;
+
+function pathOf(key?: string | number): string {
+  let path = "";
+  const keys = key === undefined ? trail : [...trail, key];
+  for (const part of keys) {
+    path = typeof part === "number" ? `${path}[${part}]` : path ? `${path}.${part}` : part;
+  }
+  return path;
+}
+
+function refuse(what: string, key?: string | number): never {
   throw new UnreadableInputError(
-    `input not checked: ${path || "the input"} is ${what}; keycard checks plain data only`,
+    `input not checked: ${pathOf(key) || "the input"} is ${what}; keycard checks plain data only`,
   );
 }
 
@@ -36,14 +54,9 @@ function isRealStream(value: object): boolean {
   );
 }
 
-/** How many values the copy has visited so far. */
-interface Budget {
-  nodes: number;
-}
-
-function copy(value: unknown, depth: number, path: string, budget: Budget): unknown {
-  if (depth > MAX_DEPTH) refuse(path, "nested too deeply");
-  if (++budget.nodes > MAX_NODES) refuse(path, `past ${MAX_NODES} values (too large)`);
+function copy(value: unknown, depth: number): unknown {
+  if (depth > MAX_DEPTH) refuse("nested too deeply");
+  if (++visited > MAX_NODES) refuse(`past ${MAX_NODES} values (too large)`);
   switch (typeof value) {
     case "string":
     case "number":
@@ -54,16 +67,16 @@ function copy(value: unknown, depth: number, path: string, budget: Budget): unkn
     case "object":
       break;
     default:
-      refuse(path, `a ${typeof value}`);
+      refuse(`a ${typeof value}`);
   }
   if (value === null) return null;
   // First, before `instanceof` or any other question a proxy could answer as it likes.
-  if (types.isProxy(value)) refuse(path, "a proxy");
+  if (types.isProxy(value)) refuse("a proxy");
   // Payloads go by reference: IAM never authorizes on their content, and copying them costs.
   // Recognised by internal slots, so an object made from `ArrayBuffer.prototype` is not one.
   if (types.isArrayBufferView(value)) return value;
   if (types.isAnyArrayBuffer(value)) {
-    if (Reflect.ownKeys(value).length > 0) refuse(path, "a buffer with members of its own");
+    if (Reflect.ownKeys(value).length > 0) refuse("a buffer with members of its own");
     return value;
   }
   if (types.isDate(value)) return new Date(Date.prototype.getTime.call(value));
@@ -72,49 +85,58 @@ function copy(value: unknown, depth: number, path: string, budget: Budget): unkn
     if (types.isNumberObject(value)) return Number.prototype.valueOf.call(value);
     if (types.isBooleanObject(value)) return Boolean.prototype.valueOf.call(value);
     if (types.isBigIntObject(value)) return BigInt.prototype.valueOf.call(value);
-    refuse(path, "a boxed symbol");
+    refuse("a boxed symbol");
   }
   const proto = Object.getPrototypeOf(value);
   if (Array.isArray(value)) {
-    if (proto !== Array.prototype) refuse(path, "an array of a custom class");
+    if (proto !== Array.prototype) refuse("an array of a custom class");
     const length = (Object.getOwnPropertyDescriptor(value, "length") as PropertyDescriptor)
       .value as number;
     // Checked before anything is sized from it: the length is the caller's to set.
     if (!Number.isSafeInteger(length) || length > MAX_ARRAY_LENGTH)
-      refuse(path, `an array longer than ${MAX_ARRAY_LENGTH}`);
-    if (length > MAX_NODES - budget.nodes) refuse(path, `past ${MAX_NODES} values (too large)`);
+      refuse(`an array longer than ${MAX_ARRAY_LENGTH}`);
+    if (length > MAX_NODES - visited) refuse(`past ${MAX_NODES} values (too large)`);
     const out: unknown[] = [];
     for (let i = 0; i < length; i++) {
-      out.push(copy(member(value, String(i), path), depth + 1, `${path}[${i}]`, budget));
+      const item = member(value, i);
+      trail.push(i);
+      out.push(copy(item, depth + 1));
+      trail.pop();
     }
     return out;
   }
   if (proto !== Object.prototype && proto !== null) {
     // A stream cannot be copied without consuming it; only as a payload member is it passed on.
-    if (depth === 1 && STREAM_MEMBERS.has(path) && isRealStream(value)) return value;
-    refuse(path, "an object of a custom class");
+    if (depth === 1 && STREAM_MEMBERS.has(trail[0] as string) && isRealStream(value)) return value;
+    refuse("an object of a custom class");
   }
   const out: Record<string, unknown> = {};
   // Every own member, hidden ones too: the serializer reads members by name, so the copy must
   // hold what it would have read.
   for (const key of Object.getOwnPropertyNames(value)) {
-    const name = path ? `${path}.${key}` : key;
-    // Defined, not assigned: a member named `__proto__` must stay a member.
-    Object.defineProperty(out, key, {
-      value: copy(member(value, key, path), depth + 1, name, budget),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    const item = member(value, key);
+    trail.push(key);
+    const copied = copy(item, depth + 1);
+    trail.pop();
+    // Assigned, except `__proto__`, which is defined so that it stays a member: `out` is a
+    // fresh object whose only inherited setter is `__proto__`'s.
+    if (key === "__proto__") {
+      Object.defineProperty(out, key, {
+        value: copied,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else out[key] = copied;
   }
   return out;
 }
 
 /** An own data member's value, read from its descriptor so no getter runs. */
-function member(value: object, key: string, path: string): unknown {
+function member(value: object, key: string | number): unknown {
   const descriptor = Object.getOwnPropertyDescriptor(value, key);
   if (descriptor === undefined) return undefined;
-  if (!("value" in descriptor)) refuse(path ? `${path}.${key}` : key, "an accessor");
+  if (!("value" in descriptor)) refuse("an accessor", key);
   return descriptor.value;
 }
 
@@ -128,5 +150,7 @@ function member(value: object, key: string, path: string): unknown {
  * @internal
  */
 export function snapshotInput(input: unknown): unknown {
-  return copy(input, 0, "", { nodes: 0 });
+  trail.length = 0;
+  visited = 0;
+  return copy(input, 0);
 }
