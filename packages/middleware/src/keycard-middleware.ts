@@ -83,34 +83,80 @@ export function keycardNames(): { check: string; snapshot: string; gate: string 
 }
 
 /**
- * The calls (by their SDK handler context) that one plugin's check passed on. Only keycard's
- * modules hold it: nothing else can mark a call as checked.
+ * The calls that one plugin's check passed on, by the input copy the check made for each call
+ * and handed on in place of the input: one per call, even when the SDK shares one handler
+ * context between calls (`cacheMiddleware: true`). Only keycard's modules hold it: nothing else
+ * can mark a call as checked.
  * @internal
  */
 export type CheckedCalls = WeakSet<object>;
 
 /**
+ * Per SDK handler context, how many calls are between keycard's input copy and their end. The
+ * SDK keeps each call's endpoint, identity and signing region on its context; a context that two
+ * calls use at once (`cacheMiddleware: true` shares one per command class) holds whichever call
+ * wrote last, for the serializer, the signer and keycard alike.
+ * @internal
+ */
+export type CallsInFlight = WeakMap<object, number>;
+
+/** Why a call that would share its SDK context with a call in flight is refused. @internal */
+export const SHARED_CONTEXT_REASON =
+  "the SDK client shares one middleware context between concurrent calls of this command " +
+  "(cacheMiddleware: true), so the endpoint, identity and region the call would be sent with " +
+  "may be another call's; send it after the other call ends, or turn cacheMiddleware off";
+
+/**
  * Replaces the command input with a plain-data copy, so every later step (endpoint, serializer,
  * keycard's check) reads the same values: a getter or proxy in the input cannot show the
  * serializer one table and keycard another. An input that cannot be copied is left as it is;
- * the check refuses it.
+ * the check refuses it. A call whose SDK context another call is still using is refused here
+ * (enforce mode), before it writes its endpoint or identity where the other call reads them.
  * @internal
  */
-export function keycardSnapshotMiddleware<
-  Input extends object,
-  Output extends object,
->(): InitializeMiddleware<Input, Output> {
-  return (next: InitializeHandler<Input, Output>) =>
+export function keycardSnapshotMiddleware<Input extends object, Output extends object>(
+  guard?: KeycardGuard,
+  inFlight?: CallsInFlight,
+  config?: ClientConfigLike,
+): InitializeMiddleware<Input, Output> {
+  return (next: InitializeHandler<Input, Output>, context: HandlerExecutionContext) =>
     (args: InitializeHandlerArguments<Input>): Promise<InitializeHandlerOutput<Output>> => {
-      let input: Input;
-      try {
-        input = snapshotInput(args.input) as Input;
-      } catch (error) {
-        if (error instanceof UnreadableInputError) return next(args);
-        throw error;
+      if (guard && inFlight) {
+        const calls = inFlight.get(context) ?? 0;
+        if (calls > 0) {
+          const outcome = guard.refuseUnchecked(context, SHARED_CONTEXT_REASON, config);
+          if (outcome.refuse) return Promise.reject(new KeycardDeniedError(outcome.decision));
+        }
+        inFlight.set(context, calls + 1);
+        const leave = () => {
+          inFlight.set(context, (inFlight.get(context) ?? 1) - 1);
+        };
+        let result: Promise<InitializeHandlerOutput<Output>>;
+        try {
+          result = copied(next, args);
+        } catch (error) {
+          leave();
+          throw error;
+        }
+        result.then(leave, leave);
+        return result;
       }
-      return next({ ...args, input });
+      return copied(next, args);
     };
+}
+
+function copied<Input extends object, Output extends object>(
+  next: InitializeHandler<Input, Output>,
+  args: InitializeHandlerArguments<Input>,
+): Promise<InitializeHandlerOutput<Output>> {
+  let input: Input;
+  try {
+    input = snapshotInput(args.input) as Input;
+  } catch (error) {
+    if (error instanceof UnreadableInputError) return next(args);
+    throw error;
+  }
+  return next({ ...args, input });
 }
 
 /**
@@ -128,32 +174,36 @@ export function keycardMiddleware<Input extends object, Output extends object>(
   return (next: FinalizeHandler<Input, Output>, context: HandlerExecutionContext) =>
     (args: FinalizeHandlerArguments<Input>): Promise<FinalizeHandlerOutput<Output>> => {
       // Copied again rather than trusted: the check must read plain data even when the copy
-      // step is missing, and an input that still holds a getter or proxy is refused.
-      let input: unknown;
+      // step is missing or middleware after it changed the copy, and an input that still holds
+      // a getter or proxy is refused.
+      let input: Input;
       let outcome: GuardOutcome | Promise<GuardOutcome>;
       try {
-        input = snapshotInput(args.input);
+        input = snapshotInput(args.input) as Input;
         outcome = guard.check(context, input, config);
       } catch (error) {
-        outcome = guard.refuseInput(context, error, config);
+        return settle(guard.refuseInput(context, error, config), next, args, checked);
       }
+      // The copy checked goes on in place of the input: it marks this call as checked for the
+      // gate, and what comes after reads the values keycard checked.
+      const checkedArgs = { ...args, input };
       if (outcome instanceof Promise)
-        return outcome.then((settled) => proceed(settled, next, args, context, checked));
-      return proceed(outcome, next, args, context, checked);
+        return outcome.then((settled) => settle(settled, next, checkedArgs, checked));
+      return settle(outcome, next, checkedArgs, checked);
     };
 }
 
-function proceed<Input extends object, Output extends object>(
+/** Refuses the call or passes it on, marking its input copy as checked for the gate. */
+function settle<Input extends object, Output extends object>(
   outcome: GuardOutcome,
   next: FinalizeHandler<Input, Output>,
   args: FinalizeHandlerArguments<Input>,
-  context: HandlerExecutionContext,
   checked: CheckedCalls | undefined,
 ): Promise<FinalizeHandlerOutput<Output>> {
   if (outcome.refuse) {
     return Promise.reject(new KeycardDeniedError(outcome.decision, { cause: outcome.cause }));
   }
-  checked?.add(context);
+  checked?.add(args.input);
   return next(args);
 }
 
@@ -174,7 +224,7 @@ export function keycardGateMiddleware<Input extends object, Output extends objec
 ): DeserializeMiddleware<Input, Output> {
   return (next: DeserializeHandler<Input, Output>, context: HandlerExecutionContext) =>
     (args: DeserializeHandlerArguments<Input>): Promise<DeserializeHandlerOutput<Output>> => {
-      if (checked.has(context)) return next(args);
+      if (checked.has(args.input)) return next(args);
       const outcome = guard.refuseUnchecked(context, UNCHECKED_REASON, config);
       if (outcome.refuse) return Promise.reject(new KeycardDeniedError(outcome.decision));
       return next(args);

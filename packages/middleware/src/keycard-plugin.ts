@@ -3,6 +3,7 @@ import type { MiddlewareStack, Pluggable } from "@smithy/types";
 import type { KeycardMode } from "./decision.js";
 import { KeycardGuard } from "./guard.js";
 import {
+  type CallsInFlight,
   type CheckedCalls,
   keycardGateMiddleware,
   keycardGateOptions,
@@ -55,7 +56,11 @@ function installer(guard: KeycardGuard): Install {
   return (stack, config) => {
     if (stacks.has(stack)) return;
     const checked: CheckedCalls = new WeakSet();
-    stack.add(keycardSnapshotMiddleware(), { ...keycardSnapshotOptions, name: names.snapshot });
+    const inFlight: CallsInFlight = new WeakMap();
+    stack.add(keycardSnapshotMiddleware(guard, inFlight, config), {
+      ...keycardSnapshotOptions,
+      name: names.snapshot,
+    });
     stack.addRelativeTo(keycardMiddleware(guard, config, checked), {
       ...keycardMiddlewareOptions,
       name: names.check,
@@ -124,5 +129,9 @@ export function withKeycard<Client extends KeycardClient>(
     client.middlewareStack as unknown as MiddlewareStack<object, object>,
     client.config as ClientConfigLike | undefined,
   );
+  // A client with `cacheMiddleware: true` keeps the handlers it resolved before keycard was
+  // added, and would go on sending those commands unchecked; dropped, they are resolved anew.
+  const cached = client as { handlers?: unknown };
+  if (cached.handlers !== undefined) cached.handlers = undefined;
   return client;
 }
