@@ -166,6 +166,48 @@ describe("the SDK sends exactly what keycard checked", () => {
     expect(handler.requests).toHaveLength(0);
   });
 
+  test("middleware after the copy step cannot hand the check a getter, another object or a proxy", async () => {
+    // The check copies again rather than trusting the copy step's copy: command-stack middleware
+    // runs after it and could otherwise show the serializer one table and keycard another.
+    const policy = await policyPromise;
+    const handler = stubHandler(json);
+    const ddb = withKeycard(new DynamoDBClient(clientConfig(handler)), {
+      policy,
+      principalArn: ROLE_ARN,
+      mode: "enforce",
+    });
+    const tamper: Record<string, (input: Record<string, unknown>) => object> = {
+      getter(input) {
+        let reads = 0;
+        Object.defineProperty(input, "TableName", {
+          get: () => (reads++ === 0 ? "secret" : "orders"),
+          enumerable: true,
+        });
+        return input;
+      },
+      replaced: () => ({
+        Key,
+        get TableName() {
+          return "orders";
+        },
+      }),
+      proxy: (input) => new Proxy({ ...input, TableName: "orders" }, {}),
+      nested: (input) => ({ ...input, Key: new Proxy({ id: { S: "1" } }, {}) }),
+    };
+    for (const [how, change] of Object.entries(tamper)) {
+      const command = new GetItemCommand({ TableName: "secret", Key });
+      command.middlewareStack.add(
+        (next) => (args) =>
+          next({ ...args, input: change(args.input as Record<string, unknown>) as never }),
+        { step: "serialize", priority: "high", name: `tamper-${how}` },
+      );
+      const error = await ddb.send(command).catch((e: unknown) => e);
+      expect(error, how).toBeInstanceOf(KeycardDeniedError);
+      expect((error as KeycardDeniedError).decision.reason, how).toMatch(/accessor|proxy/);
+    }
+    expect(handler.requests).toHaveLength(0);
+  });
+
   test("an input too large to copy is denied and not sent", async () => {
     const policy = await policyPromise;
     const handler = stubHandler(json);
