@@ -198,7 +198,10 @@ describe("the SDK sends exactly what keycard checked", () => {
       const command = new GetItemCommand({ TableName: "secret", Key });
       command.middlewareStack.add(
         (next) => (args) =>
-          next({ ...args, input: change(args.input as Record<string, unknown>) as never }),
+          next({
+            ...args,
+            input: change(args.input as unknown as Record<string, unknown>) as never,
+          }),
         { step: "serialize", priority: "high", name: `tamper-${how}` },
       );
       const error = await ddb.send(command).catch((e: unknown) => e);
