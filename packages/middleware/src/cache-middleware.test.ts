@@ -135,6 +135,25 @@ describe("cacheMiddleware: true", () => {
     expect(handler.requests.map(tableOf)).toEqual(["orders", "orders", "orders"]);
   });
 
+  test("a call that goes through the copy step again, as S3's region redirect does, is not refused", async () => {
+    for (const cacheMiddleware of [false, true]) {
+      const handler = stubHandler(json);
+      const ddb = withKeycard(
+        new DynamoDBClient(clientConfig(handler, { cacheMiddleware })),
+        await plugin([]),
+      );
+      ddb.middlewareStack.add(
+        (next) => async (args) => {
+          await next(args);
+          return next(args);
+        },
+        { step: "initialize", priority: "high", name: "again" },
+      );
+      for (let i = 0; i < 3; i++) await ddb.send(new GetItemCommand({ TableName: "orders", Key }));
+      expect(handler.requests.map(tableOf)).toEqual(Array(6).fill("orders"));
+    }
+  });
+
   test("keycard applied after a client cached its handlers still checks every call", async () => {
     const handler = stubHandler(json);
     const ddb = new DynamoDBClient(clientConfig(handler, { cacheMiddleware: true }));

@@ -91,15 +91,6 @@ export function keycardNames(): { check: string; snapshot: string; gate: string 
  */
 export type CheckedCalls = WeakSet<object>;
 
-/**
- * Per SDK handler context, how many calls are between keycard's input copy and their end. The
- * SDK keeps each call's endpoint, identity and signing region on its context; a context that two
- * calls use at once (`cacheMiddleware: true` shares one per command class) holds whichever call
- * wrote last, for the serializer, the signer and keycard alike.
- * @internal
- */
-export type CallsInFlight = WeakMap<object, number>;
-
 /** Why a call that would share its SDK context with a call in flight is refused. @internal */
 export const SHARED_CONTEXT_REASON =
   "the SDK client shares one middleware context between concurrent calls of this command " +
@@ -116,33 +107,51 @@ export const SHARED_CONTEXT_REASON =
  */
 export function keycardSnapshotMiddleware<Input extends object, Output extends object>(
   guard?: KeycardGuard,
-  inFlight?: CallsInFlight,
   config?: ClientConfigLike,
 ): InitializeMiddleware<Input, Output> {
-  return (next: InitializeHandler<Input, Output>, context: HandlerExecutionContext) =>
-    (args: InitializeHandlerArguments<Input>): Promise<InitializeHandlerOutput<Output>> => {
-      if (guard && inFlight) {
-        const calls = inFlight.get(context) ?? 0;
-        if (calls > 0) {
-          const outcome = guard.refuseUnchecked(context, SHARED_CONTEXT_REASON, config);
-          if (outcome.refuse) return Promise.reject(new KeycardDeniedError(outcome.decision));
-        }
-        inFlight.set(context, calls + 1);
-        const leave = () => {
-          inFlight.set(context, (inFlight.get(context) ?? 1) - 1);
-        };
-        let result: Promise<InitializeHandlerOutput<Output>>;
-        try {
-          result = copied(next, args);
-        } catch (error) {
-          leave();
-          throw error;
-        }
-        result.then(leave, leave);
-        return result;
-      }
-      return copied(next, args);
+  return (next: InitializeHandler<Input, Output>, context: HandlerExecutionContext) => {
+    // The SDK resolves its middleware (and makes a context) for each call, unless the client
+    // caches handlers: then every call of the command class comes through here with the same
+    // context. Calls in flight are counted only once a second call shows that it is reused.
+    let first: Promise<InitializeHandlerOutput<Output>> | undefined;
+    let reused = false;
+    let inFlight = 0;
+    const leave = () => {
+      inFlight--;
     };
+    const enter = (
+      args: InitializeHandlerArguments<Input>,
+    ): Promise<InitializeHandlerOutput<Output>> => {
+      if (inFlight > 0 && guard) {
+        const outcome = guard.refuseUnchecked(context, SHARED_CONTEXT_REASON, config);
+        if (outcome.refuse) return Promise.reject(new KeycardDeniedError(outcome.decision));
+      }
+      inFlight++;
+      let result: Promise<InitializeHandlerOutput<Output>>;
+      try {
+        result = copied(next, args);
+      } catch (error) {
+        inFlight--;
+        throw error;
+      }
+      result.then(leave, leave);
+      return result;
+    };
+    return (args: InitializeHandlerArguments<Input>): Promise<InitializeHandlerOutput<Output>> => {
+      if (reused) return enter(args);
+      if (first === undefined) {
+        first = copied(next, args);
+        return first;
+      }
+      // The second call on this context. The first one counts until it ends; one turn later its
+      // end, if it has already come, has been counted, and this call is let in or refused.
+      reused = true;
+      inFlight = 1;
+      first.then(leave, leave);
+      first = undefined;
+      return Promise.resolve().then(() => enter(args));
+    };
+  };
 }
 
 function copied<Input extends object, Output extends object>(

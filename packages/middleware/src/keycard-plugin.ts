@@ -3,7 +3,6 @@ import type { MiddlewareStack, Pluggable } from "@smithy/types";
 import type { KeycardMode } from "./decision.js";
 import { KeycardGuard } from "./guard.js";
 import {
-  type CallsInFlight,
   type CheckedCalls,
   keycardGateMiddleware,
   keycardGateOptions,
@@ -56,8 +55,7 @@ function installer(guard: KeycardGuard): Install {
   return (stack, config) => {
     if (stacks.has(stack)) return;
     const checked: CheckedCalls = new WeakSet();
-    const inFlight: CallsInFlight = new WeakMap();
-    stack.add(keycardSnapshotMiddleware(guard, inFlight, config), {
+    stack.add(keycardSnapshotMiddleware(guard, config), {
       ...keycardSnapshotOptions,
       name: names.snapshot,
     });
