@@ -63,6 +63,26 @@ describe("evaluate: hostile input", () => {
     });
   }
 
+  it("denies a refused input without reading the caller's objects again", async () => {
+    const policy = await loadPolicy({ iam: [homes], checkActions: false });
+    let reads = 0;
+    const request = {
+      get action() {
+        reads += 1;
+        return "s3:GetObject";
+      },
+      resource: "arn:aws:s3:::home/alice/x",
+    };
+    const d = policy.evaluate({
+      principal: { ...principal, username: "a\u0000" },
+      requests: [request],
+    });
+    expect(d.allow).toBe(false);
+    expect(d.requests[0]?.action).toBe("s3:GetObject");
+    expect(d.requests[0]?.reason).toMatch(/U\+0000/);
+    expect(reads).toBe(1);
+  });
+
   it("denies a context with a key twice in different case", async () => {
     const policy = await loadPolicy({ iam: [homes], checkActions: false });
     const d = policy.evaluate({
@@ -168,6 +188,39 @@ describe("evaluate: hostile input", () => {
     expect(again.allow).toBe(false);
     expect(policy.stats().reusedDecisions).toBe(1);
   });
+});
+
+describe("evaluate: context keys the documents do not read", () => {
+  // The library lower-cases "K:İ" to "k:i" (Go), JavaScript to "k:i̇": a key JavaScript
+  // would call unread may still be the one a Deny reads, so only ASCII names are left out.
+  const guarded: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+      {
+        Effect: "Deny",
+        Action: "s3:GetObject",
+        Resource: "*",
+        Condition: { StringEquals: { "k:i": "blocked" } },
+      },
+    ],
+  };
+  for (const cache of [true, false]) {
+    it(`keeps a key only the library lower-cases to a read key (cache ${cache})`, async () => {
+      const policy = await loadPolicy({
+        iam: [guarded],
+        checkActions: false,
+        ...(cache ? {} : { cache: false }),
+      });
+      const decide = (context: Record<string, string>) =>
+        policy.evaluate({
+          requests: [{ action: "s3:GetObject", resource: "arn:aws:s3:::b/k", context }],
+        }).allow;
+      expect(decide({ "K:İ": "blocked" })).toBe(false);
+      expect(decide({ "K:I": "blocked" })).toBe(false);
+      expect(decide({ "k:other": "blocked", "K:I": "open" })).toBe(true);
+    });
+  }
 });
 
 describe("evaluate: IP address spellings", () => {

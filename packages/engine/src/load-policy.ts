@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { AllowedDecisions } from "./allowed-decision.js";
 import {
   type CompiledPolicyData,
   compilePolicyData,
@@ -11,7 +12,13 @@ import { DecisionCache } from "./decision-cache.js";
 import { asError, PolicyLoadError, type PolicyWarning } from "./errors.js";
 import { wasmInput } from "./partial-requests.js";
 import type { NamedPolicyDocument, PolicyDocumentInput } from "./policy-document.js";
-import { type InputNeeds, inputNeeds, prepareSnapshot, snapshotInput } from "./request-snapshot.js";
+import {
+  type InputNeeds,
+  inputNeeds,
+  prepareSnapshot,
+  type RefusedInput,
+  readInput,
+} from "./request-snapshot.js";
 import { environmentText, type PreparedRequest, ReuseKeys, requestJson } from "./reuse-key.js";
 import {
   freezeRequestDecision,
@@ -233,8 +240,22 @@ function isDecision(value: unknown): value is Decision {
   );
 }
 
-/** Reads one request once, into the form its key and the WebAssembly input are built from. */
-function prepareRequest(request: AuthorizationRequest, i: number): PreparedRequest | string {
+/** Whether text is all ASCII, which JavaScript and the library lower-case alike. */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * Reads one request once, into the form its key and the WebAssembly input are built from. Of
+ * its context, only the keys the documents read (`contextKeys`) are kept: the library looks
+ * nothing else up, so the rest would only be serialised and parsed for nothing.
+ */
+function prepareRequest(
+  request: AuthorizationRequest,
+  i: number,
+  contextKeys: ReadonlySet<string>,
+): PreparedRequest | string {
   const { action, resource, context } = request;
   if (typeof action !== "string" || typeof resource !== "string")
     return `requests[${i}] changed while it was read`;
@@ -243,12 +264,19 @@ function prepareRequest(request: AuthorizationRequest, i: number): PreparedReque
     if (typeof context !== "object" || context === null || Array.isArray(context))
       return `requests[${i}].context must be an object`;
     entries = [];
+    if (contextKeys.size === 0)
+      return finishPrepared(request, { action, resource, context: entries });
     for (const name of Object.keys(context)) {
+      // Only ASCII names: JavaScript and the library lower-case some other letters differently.
+      if (!contextKeys.has(name.toLowerCase()) && isAscii(name)) continue;
       const value = JSON.stringify((context as Record<string, unknown>)[name]);
       if (value !== undefined) entries.push([name, value]);
     }
   }
-  const prepared: PreparedRequest = { action, resource, context: entries };
+  return finishPrepared(request, { action, resource, context: entries });
+}
+
+function finishPrepared(request: AuthorizationRequest, prepared: PreparedRequest): PreparedRequest {
   // Only `wasmInput` sets these (it refuses them on a caller's request), on objects it made.
   const internal = request as PreparedRequest;
   if (Object.hasOwn(request, "rp")) prepared.rp = internal.rp;
@@ -295,6 +323,7 @@ class WasmPolicy implements Policy {
   readonly #reuse: ReuseSetting;
   readonly #run: (input: string) => unknown;
   readonly #needs: InputNeeds;
+  readonly #allowed: AllowedDecisions;
   #reusedCount = 0;
 
   constructor(
@@ -311,6 +340,7 @@ class WasmPolicy implements Policy {
     this.#run = jsonEvaluator(wasm, ENTRYPOINT);
     this.#reuse = reuse;
     this.#needs = inputNeeds(data);
+    this.#allowed = new AllowedDecisions(data);
     if (cache && reuse.mode === "by-equivalence") {
       this.#reused = new DecisionCache<ReusableDecision>(cache.maxEntries);
       this.#keys = new ReuseKeys(data);
@@ -318,14 +348,18 @@ class WasmPolicy implements Policy {
   }
 
   /**
-   * The input read once into plain data, checked and prepared; or why it cannot be evaluated.
-   * Nothing after this reads the caller's objects, whose getters could answer differently.
+   * The input read once into plain data, checked and prepared; or why it cannot be evaluated,
+   * with the requests to name in the denial. Nothing after this reads the caller's objects,
+   * whose getters could answer differently, not even to deny.
    */
-  #snapshot(raw: EvaluationInput): EvaluationInput | string {
-    const input = snapshotInput(raw);
-    if (typeof input === "string") return input;
+  #snapshot(raw: EvaluationInput): { input: EvaluationInput } | RefusedInput {
+    const read = readInput(raw, this.source === "bundle" ? "all" : "engine");
+    if (!("input" in read)) return read;
+    const input = read.input;
     const problem = inputProblem(input) ?? prepareSnapshot(input, this.#needs);
-    return problem ?? input;
+    if (problem === undefined) return read;
+    const requests = (input as { requests?: unknown } | null)?.requests;
+    return { reason: problem, requests: Array.isArray(requests) ? requests : [] };
   }
 
   stats(): PolicyStats {
@@ -339,8 +373,9 @@ class WasmPolicy implements Policy {
   }
 
   evaluate(raw: EvaluationInput): Decision {
-    const input = this.#snapshot(raw);
-    if (typeof input === "string") return denyAll(raw, `cannot evaluate: ${input}`);
+    const read = this.#snapshot(raw);
+    if (!("input" in read)) return denyAll(read, `cannot evaluate: ${read.reason}`);
+    const input = read.input;
     if (this.source === "bundle") return this.#evaluateWhole(input);
     let prepared: PreparedRequest[];
     let principal: string | undefined;
@@ -353,7 +388,7 @@ class WasmPolicy implements Policy {
       const requests = converted.requests;
       prepared = new Array(requests.length);
       for (let i = 0; i < requests.length; i++) {
-        const one = prepareRequest(requests[i] as AuthorizationRequest, i);
+        const one = prepareRequest(requests[i] as AuthorizationRequest, i, this.#needs.contextKeys);
         if (typeof one === "string") return denyAll(input, `cannot evaluate: ${one}`);
         prepared[i] = one;
       }
@@ -399,17 +434,7 @@ class WasmPolicy implements Policy {
           region === undefined ? "" : `"region":${region},`
         }"requests":[${body}]}`;
         const result = this.#run(text);
-        if (
-          !isDecision(result) ||
-          result.requests.length !== missing.length ||
-          !result.requests.every(
-            (r) =>
-              typeof r === "object" &&
-              r !== null &&
-              typeof r.allow === "boolean" &&
-              Array.isArray(r.matched),
-          )
-        )
+        if (!isDecision(result) || result.requests.length !== missing.length)
           return denyAll(input, "cannot evaluate: the policy produced no decision");
         results = result.requests;
       } catch (thrown) {
@@ -417,12 +442,17 @@ class WasmPolicy implements Policy {
       }
       for (let k = 0; k < missing.length; k++) {
         const i = missing[k] as number;
-        const request = prepared[i] as PreparedRequest;
-        const decision = freezeRequestDecision(completed(results[k], request));
+        const decision = this.#decision(results[k], prepared[i] as PreparedRequest);
+        if (decision === undefined)
+          return denyAll(input, "cannot evaluate: the policy produced no decision");
         decisions[i] = decision;
+      }
+      for (let k = 0; k < missing.length; k++) {
+        const i = missing[k] as number;
         const key = keys[i];
         if (key === undefined || !this.#reused) continue;
-        const entry = reusable(decision, request.action, request.resource);
+        const request = prepared[i] as PreparedRequest;
+        const entry = reusable(decisions[i] as RequestDecision, request.action, request.resource);
         if (entry) this.#reused.set(key, entry);
       }
     }
@@ -430,6 +460,20 @@ class WasmPolicy implements Policy {
     for (const decision of decisions) allow &&= decision.allow === true;
     Object.freeze(decisions);
     return Object.freeze({ allow, requests: decisions });
+  }
+
+  /**
+   * One request's decision from the built-in library's result: an allow as the positions of
+   * the statements that matched (see `allowed-decision.ts`), anything else in full. Undefined
+   * when the result is neither.
+   */
+  #decision(result: unknown, request: PreparedRequest): RequestDecision | undefined {
+    if (typeof result !== "object" || result === null) return undefined;
+    const r = result as { allow?: unknown; m?: unknown; matched?: unknown };
+    if (r.allow === true && r.m !== undefined)
+      return this.#allowed.decision(r.m, request.action, request.resource);
+    if (typeof r.allow !== "boolean" || !Array.isArray(r.matched)) return undefined;
+    return freezeRequestDecision(completed(result, request));
   }
 
   /** The whole input as one key and one evaluation, for bundles that may hold custom rules. */

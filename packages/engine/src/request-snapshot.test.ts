@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { canonicalIp, snapshotInput } from "./request-snapshot.js";
+import {
+  canonicalIp,
+  MAX_INPUT_TEXT,
+  MAX_INPUT_VALUES,
+  snapshotInput,
+} from "./request-snapshot.js";
+import type { EvaluationInput } from "./types.js";
 
 describe("canonicalIp", () => {
   it("spells IPv4-mapped IPv6 addresses as IPv4 and other IPv6 addresses in full", () => {
@@ -56,5 +62,148 @@ describe("snapshotInput", () => {
     circular.self = circular;
     expect(snapshotInput(circular)).toMatch(/cannot be serialized/);
     expect(snapshotInput(undefined)).toMatch(/not an object/);
+  });
+});
+
+describe("snapshotInput: one pass, as JSON reads it", () => {
+  const request = { action: "s3:GetObject", resource: "arn:aws:s3:::b/k" };
+
+  it("runs every getter and proxy trap at most once, and never reads members it skips", () => {
+    const reads = new Map<PropertyKey, number>();
+    const count = (key: PropertyKey) => reads.set(key, (reads.get(key) ?? 0) + 1);
+    const context = new Proxy(
+      { "s3:prefix": "a/", "aws:SecureTransport": true },
+      {
+        get(target, key, receiver) {
+          count(`context.${String(key)}`);
+          return Reflect.get(target, key, receiver);
+        },
+      },
+    );
+    const raw = {
+      get principal() {
+        count("principal");
+        return {
+          arn: "arn:aws:iam::111122223333:user/a",
+          get extra() {
+            count("extra");
+            return 1;
+          },
+        };
+      },
+      requests: [
+        {
+          ...request,
+          context,
+          get note() {
+            count("note");
+            return "not read by the engine";
+          },
+        },
+      ],
+    };
+    const snapshot = snapshotInput(raw, "engine") as EvaluationInput;
+    expect(snapshot).toEqual({
+      principal: { arn: "arn:aws:iam::111122223333:user/a" },
+      requests: [{ ...request, context: { "s3:prefix": "a/", "aws:SecureTransport": true } }],
+    });
+    for (const [key, n] of reads) expect([key, n]).toEqual([key, 1]);
+    expect(reads.has("note")).toBe(false);
+    expect(reads.has("extra")).toBe(false);
+    // Every member, for bundles whose custom rules may read any.
+    const all = snapshotInput(raw, "all") as unknown as { requests: Array<{ note?: string }> };
+    expect(all.requests[0]?.note).toBe("not read by the engine");
+  });
+
+  it("applies toJSON, unboxes primitives and leaves out what JSON leaves out", () => {
+    const when = new Date("2024-01-02T03:04:05.000Z");
+    const snapshot = snapshotInput({
+      requests: [
+        {
+          ...request,
+          context: {
+            "aws:CurrentTime": when,
+            "k:boxed": new String("x"),
+            "k:nan": Number.NaN,
+            "k:gone": undefined,
+            "k:fn": () => 1,
+            "k:list": [1, undefined, "a"],
+            "k:custom": { toJSON: (key: string) => `custom ${key}` },
+          },
+        },
+      ],
+    });
+    expect(snapshot).toEqual({
+      requests: [
+        {
+          ...request,
+          context: {
+            "aws:CurrentTime": "2024-01-02T03:04:05.000Z",
+            "k:boxed": "x",
+            "k:nan": null,
+            "k:list": [1, null, "a"],
+            "k:custom": "custom k:custom",
+          },
+        },
+      ],
+    });
+  });
+
+  it("keeps a __proto__ key as an ordinary member and never touches a prototype", () => {
+    const raw = JSON.parse(
+      '{"requests":[{"action":"s3:GetObject","resource":"*","context":{"__proto__":{"polluted":1}}}]}',
+    );
+    const snapshot = snapshotInput(raw, "engine") as EvaluationInput;
+    const context = snapshot.requests[0]?.context as Record<string, unknown>;
+    expect(Object.keys(context)).toEqual(["__proto__"]);
+    expect(Object.getPrototypeOf(context)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("refuses, with a reason, inputs too deep or too large to copy, and what throws", () => {
+    let deep: unknown = "x";
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(snapshotInput({ requests: [{ ...request, context: { k: deep } }] })).toMatch(
+      /nested more than 64 levels/,
+    );
+    const wide = new Array(MAX_INPUT_VALUES + 1).fill(0);
+    expect(snapshotInput({ requests: [{ ...request, context: { k: wide } }] })).toMatch(
+      /more than 200000 values/,
+    );
+    const sparse: unknown[] = [];
+    sparse.length = 2 ** 32 - 1;
+    expect(snapshotInput({ requests: [{ ...request, context: { k: sparse } }] })).toMatch(
+      /more than 200000 values/,
+    );
+    const long = "a".repeat(MAX_INPUT_TEXT / 4);
+    expect(
+      snapshotInput({
+        requests: [{ ...request, context: { a: long, b: long, c: long, d: long, e: long } }],
+      }),
+    ).toMatch(/characters of text/);
+    expect(snapshotInput({ requests: [{ ...request, context: { k: 1n } }] })).toMatch(
+      /cannot be serialized \(it holds a BigInt\)/,
+    );
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    expect(snapshotInput({ requests: [{ ...request, context: revoked.proxy }] })).toMatch(
+      /cannot be serialized/,
+    );
+    expect(
+      snapshotInput({
+        toJSON: () => {
+          throw new Error("no");
+        },
+      }),
+    ).toBe("the input cannot be serialized (no)");
+  });
+
+  it("checks keys as well as values for U+0000 and lone surrogates", () => {
+    expect(snapshotInput({ requests: [{ ...request, context: { "k\u0000": "v" } }] })).toMatch(
+      /U\+0000/,
+    );
+    expect(snapshotInput({ requests: [{ ...request, context: { "k\ud800": "v" } }] })).toMatch(
+      /lone surrogate/,
+    );
   });
 });

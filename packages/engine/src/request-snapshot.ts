@@ -7,6 +7,7 @@
  * {@link snapshotInput} reads only the snapshot.
  */
 import { isIPv4, isIPv6 } from "node:net";
+import { types } from "node:util";
 import type { CompiledPolicyData } from "./compile.js";
 import type { CompiledPattern, TemplatePart } from "./patterns.js";
 import type { EvaluationInput } from "./types.js";
@@ -19,38 +20,287 @@ import type { EvaluationInput } from "./types.js";
  */
 export const MAX_VARIABLE_LENGTH = 1024;
 
-/** A JSON string escape of U+0000 that is not itself an escaped backslash followed by `u0000`. */
-const NUL_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u0000/;
-
-/** A JSON string escape of a surrogate code unit, which JSON.stringify writes only for lone ones. */
-const LONE_SURROGATE_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u[dD][89a-fA-F][0-9a-fA-F]{2}/;
-
 /**
- * The input as plain data: serialised once (every getter runs once, `toJSON` as the library
- * would see it) and parsed back. Returns a reason when it cannot be read or holds text the
- * library cannot match safely.
+ * Deeper inputs are refused. A real input nests five levels (input, requests, request,
+ * context, a list value); a cycle never ends.
  * @internal
  */
-export function snapshotInput(input: unknown): EvaluationInput | string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(input);
-  } catch (thrown) {
-    const message = thrown instanceof Error ? thrown.message : String(thrown);
-    return `the input cannot be serialized (${message})`;
+export const MAX_INPUT_DEPTH = 64;
+
+/**
+ * Inputs with more values than this (every string, number, list and object counts, each time
+ * it is reached) are refused before they are copied further. A middleware call has a few
+ * dozen.
+ * @internal
+ */
+export const MAX_INPUT_VALUES = 200_000;
+
+/**
+ * Inputs with more text than this, in UTF-16 code units over every key and string, are
+ * refused: the library's copy of the input would outgrow the module's memory.
+ * @internal
+ */
+export const MAX_INPUT_TEXT = 16 * 2 ** 20;
+
+/** Which members of the input are copied: those the built-in library reads, or all of them. */
+export type SnapshotFields = "engine" | "all";
+
+/**
+ * The request members the engine reads (`types.ts`), and the reserved ones `wasmInput` must
+ * see to refuse them. Other members are neither read nor copied.
+ */
+const REQUEST_FIELDS = new Set([
+  "action",
+  "resource",
+  "context",
+  "unknownContext",
+  "resourceParts",
+  "rp",
+  "rre",
+  "up",
+  "uk",
+]);
+
+/** The principal members the library reads (`policies/keycard/context`). */
+const PRINCIPAL_FIELDS = new Set(["arn", "accountId", "userId", "username", "type", "tags", "mfa"]);
+
+/** Why the copy stopped; its message is the reason `evaluate` gives. */
+class Refusal {
+  constructor(readonly reason: string) {}
+}
+
+/** What `JSON.stringify` leaves out of an object (and writes as `null` in a list). */
+const OMITTED = Symbol("omitted");
+
+/**
+ * Copies the input the way `JSON.stringify` reads it, in one pass and without text: the same
+ * property reads in the same order (so each getter or proxy trap runs once), `toJSON` called
+ * as JSON calls it, boxed primitives unboxed, non-finite numbers as `null`, members that are
+ * `undefined`, functions or symbols left out. Strings are checked as they are read.
+ */
+class InputReader {
+  #values = 0;
+  #text = 0;
+  readonly #path: object[] = [];
+  /**
+   * Each request's `action` and `resource` as copied so far, so that a refused input can be
+   * denied request by request without reading the caller's objects again.
+   */
+  readonly requested: RequestNames[] = [];
+  #current: RequestNames | undefined;
+
+  constructor(readonly fields: SnapshotFields) {}
+
+  /** Copies the whole input. */
+  input(raw: unknown): unknown {
+    return this.#copy(this.#json(raw, ""), 0, "input");
   }
-  if (text === undefined) return "the evaluation input is not an object";
-  // JSON.stringify writes `\u` only for control characters and lone surrogates (or text that
-  // spells a backslash before `u`): most inputs skip both scans. The library's regular
-  // expressions end at U+0000, so a value holding one (filled into a pattern, or a partly
-  // known resource) would match more than it says.
-  const escapes = text.includes("\\u");
-  if (escapes && NUL_ESCAPE.test(text))
-    return "the input contains U+0000, which keycard cannot match safely";
-  // JSON.stringify escapes only lone surrogates; the library cannot read them at all.
-  if (escapes && LONE_SURROGATE_ESCAPE.test(text))
-    return "the input contains a lone surrogate (text that is not well-formed UTF-16)";
-  return JSON.parse(text) as EvaluationInput;
+
+  /** Applies `toJSON` and unboxes, as JSON's SerializeJSONProperty does. */
+  #json(value: unknown, key: string | number): unknown {
+    if ((typeof value === "object" && value !== null) || typeof value === "bigint") {
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === "function") value = toJSON.call(value, String(key));
+    }
+    if (typeof value === "object" && value !== null && types.isBoxedPrimitive(value)) {
+      if (types.isNumberObject(value)) return Number(value);
+      if (types.isStringObject(value)) return String(value);
+      if (types.isBooleanObject(value)) return Boolean.prototype.valueOf.call(value);
+      if (types.isBigIntObject(value)) throw new Refusal(cannotSerialize("a BigInt"));
+    }
+    return value;
+  }
+
+  /** Copies a value already passed through {@link InputReader.#json}. */
+  #copy(value: unknown, depth: number, role: Role = "value"): unknown {
+    if (++this.#values > MAX_INPUT_VALUES)
+      throw new Refusal(
+        `the input has more than ${MAX_INPUT_VALUES} values, more than keycard reads`,
+      );
+    switch (typeof value) {
+      case "string":
+        return this.#string(value);
+      case "number":
+        return Number.isFinite(value) ? value : null;
+      case "boolean":
+        return value;
+      case "bigint":
+        throw new Refusal(cannotSerialize("a BigInt"));
+      case "object":
+        if (value === null) return null;
+        break;
+      default:
+        return OMITTED;
+    }
+    if (depth >= MAX_INPUT_DEPTH)
+      throw new Refusal(`the input is nested more than ${MAX_INPUT_DEPTH} levels deep`);
+    const object = value as object;
+    if (this.#path.includes(object)) throw new Refusal(cannotSerialize("a circular structure"));
+    this.#path.push(object);
+    try {
+      if (Array.isArray(object)) return this.#array(object, depth, role);
+      return this.#object(object, depth, role);
+    } finally {
+      this.#path.pop();
+    }
+  }
+
+  #array(list: ArrayLike<unknown>, depth: number, role: Role): unknown[] {
+    const length = list.length;
+    if (!(length <= MAX_INPUT_VALUES - this.#values))
+      throw new Refusal(
+        `the input has more than ${MAX_INPUT_VALUES} values, more than keycard reads`,
+      );
+    const out: unknown[] = new Array(length);
+    const itemRole: Role = role === "requests" ? "request" : "value";
+    for (let i = 0; i < length; i++) {
+      if (role === "requests") {
+        this.#current = {};
+        this.requested.push(this.#current);
+      }
+      const item = this.#copy(this.#json(list[i], i), depth + 1, itemRole);
+      out[i] = item === OMITTED ? null : item;
+    }
+    if (role === "requests") this.#current = undefined;
+    return out;
+  }
+
+  /**
+   * Copies own enumerable string-keyed members, as JSON lists them; in `engine` mode only the
+   * members the engine reads (others are not read at all).
+   */
+  #object(object: object, depth: number, role: Role): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const keys = Object.keys(object);
+    const engine = this.fields === "engine";
+    // The requests first: a refusal while reading the rest can then still name them.
+    if (role === "input") {
+      const at = keys.indexOf("requests");
+      if (at > 0) keys.unshift(...keys.splice(at, 1));
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      const member = memberRole(role, key, engine);
+      if (member === undefined) continue;
+      this.#string(key);
+      const value = this.#copy(
+        this.#json((object as Record<string, unknown>)[key], key),
+        depth + 1,
+        member,
+      );
+      if (value === OMITTED) continue;
+      if (role === "request" && this.#current && (key === "action" || key === "resource"))
+        this.#current[key] = value;
+      // Defined rather than assigned, so that a `__proto__` key stays an ordinary member.
+      if (key === "__proto__")
+        Object.defineProperty(out, key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else out[key] = value;
+    }
+    return out;
+  }
+
+  #string(text: string): string {
+    this.#text += text.length;
+    if (this.#text > MAX_INPUT_TEXT)
+      throw new Refusal(
+        `the input holds more than ${MAX_INPUT_TEXT} characters of text, more than keycard reads`,
+      );
+    // The library's regular expressions end at U+0000, so a value holding one (filled into a
+    // pattern, or a partly known resource) would match more than it says.
+    if (text.includes("\u0000"))
+      throw new Refusal("the input contains U+0000, which keycard cannot match safely");
+    if (!(text as string & { isWellFormed(): boolean }).isWellFormed())
+      throw new Refusal(
+        "the input contains a lone surrogate (text that is not well-formed UTF-16)",
+      );
+    return text;
+  }
+}
+
+/** How a member is copied: as plain data, or as the part of the input it is. */
+type Role = "value" | "input" | "principal" | "requests" | "request";
+
+/** How the member `key` of an object copied as `role` is copied, or undefined to skip it. */
+function memberRole(role: Role, key: string, engine: boolean): Role | undefined {
+  switch (role) {
+    case "input":
+      if (key === "requests") return "requests";
+      if (key === "principal") return "principal";
+      return !engine || key === "region" ? "value" : undefined;
+    case "request":
+      return !engine || REQUEST_FIELDS.has(key) ? "value" : undefined;
+    case "principal":
+      return !engine || PRINCIPAL_FIELDS.has(key) ? "value" : undefined;
+    default:
+      return "value";
+  }
+}
+
+function cannotSerialize(what: string): string {
+  return `the input cannot be serialized (it holds ${what})`;
+}
+
+/** A request's action and resource as read, for naming it in a denial. @internal */
+export interface RequestNames {
+  action?: unknown;
+  resource?: unknown;
+}
+
+/** An input that cannot be evaluated: why, and the requests as far as they were read. @internal */
+export interface RefusedInput {
+  reason: string;
+  requests: RequestNames[];
+}
+
+/**
+ * The input as plain data, read once as `JSON.stringify` would read it (each getter and proxy
+ * trap runs once, `toJSON` is applied) but copied directly rather than through text. With
+ * `fields: "engine"` only what the engine reads is copied: `principal` (its known fields),
+ * `region` and each request's fields; `"all"` copies every member, for bundles whose custom
+ * rules may read any. Refuses, with a reason, an input that cannot be read, holds text the
+ * library cannot match safely (U+0000, a lone surrogate), or is too deep or too large to copy;
+ * the refusal carries each request's action and resource as far as they were read (the
+ * requests are read before the other members), so that the caller need not read them again.
+ * @internal
+ */
+export function readInput(
+  input: unknown,
+  fields: SnapshotFields,
+): { input: EvaluationInput } | RefusedInput {
+  const reader = new InputReader(fields);
+  let copy: unknown;
+  try {
+    copy = reader.input(input);
+  } catch (thrown) {
+    if (thrown instanceof Refusal) return { reason: thrown.reason, requests: reader.requested };
+    // A getter, a proxy trap or `toJSON` threw.
+    let message: string;
+    try {
+      message = thrown instanceof Error ? thrown.message : String(thrown);
+    } catch {
+      message = "reading it failed";
+    }
+    return { reason: `the input cannot be serialized (${message})`, requests: reader.requested };
+  }
+  if (copy === OMITTED) return { reason: "the evaluation input is not an object", requests: [] };
+  return { input: copy as EvaluationInput };
+}
+
+/**
+ * {@link readInput}, returning the copy or the reason alone.
+ * @internal
+ */
+export function snapshotInput(
+  input: unknown,
+  fields: SnapshotFields = "all",
+): EvaluationInput | string {
+  const read = readInput(input, fields);
+  return "input" in read ? read.input : read.reason;
 }
 
 /** What a loaded policy reads in ways that need the input prepared first. @internal */
@@ -59,6 +309,12 @@ export interface InputNeeds {
   ipKeys: ReadonlySet<string>;
   /** Lower-cased keys read as policy variables. */
   variableKeys: ReadonlySet<string>;
+  /**
+   * Every lower-cased key the library may look up in a request's context: condition keys and
+   * policy variables. It reads the context only by these keys (`value` in
+   * `policies/keycard/context`), so other members are left out of its input.
+   */
+  contextKeys: ReadonlySet<string>;
 }
 
 function addVariables(value: CompiledPattern | unknown, into: Set<string>): void {
@@ -70,15 +326,17 @@ function addVariables(value: CompiledPattern | unknown, into: Set<string>): void
 export function inputNeeds(data: CompiledPolicyData): InputNeeds {
   const ipKeys = new Set<string>();
   const variableKeys = new Set<string>();
+  const conditionKeys = new Set<string>();
   for (const statement of data.statements) {
     for (const pattern of [...(statement.resource ?? []), ...(statement.not_resource ?? [])])
       addVariables(pattern, variableKeys);
     for (const condition of statement.condition ?? []) {
+      conditionKeys.add(condition.key);
       if (condition.op === "ip") ipKeys.add(condition.key);
       for (const value of condition.values) addVariables(value, variableKeys);
     }
   }
-  return { ipKeys, variableKeys };
+  return { ipKeys, variableKeys, contextKeys: new Set([...conditionKeys, ...variableKeys]) };
 }
 
 /**

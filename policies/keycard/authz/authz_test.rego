@@ -65,20 +65,42 @@ test_allowed_when_every_request_is if {
 	}
 }
 
-# The built-in library (no custom rules) leaves the request's echo and the empty custom-rule
-# lists to the loader.
-test_builtin_decision_leaves_the_echo_to_the_loader if {
+# The built-in library (no custom rules) answers an allowed request with the verdict and the
+# positions of the matched statements; the loader builds the rest.
+test_builtin_decision_gives_an_allow_as_positions if {
 	d := authz.decision with data.keycard.policy as object.union(orders, {"has_custom": false})
-		with input as {"principal": developer, "requests": [request("s3:GetObject", "a")]}
+		with input as {"principal": developer, "requests": [request("s3:GetObject", "a"), request("s3:PutObject", "b")]}
 	d.allow
+	d.requests == [{"allow": true, "m": [0]}, {"allow": true, "m": [1]}]
+}
+
+# A request the built-in library does not allow gets its whole explanation, without the echo
+# and the empty custom-rule lists, which the loader adds.
+test_builtin_decision_explains_a_denial if {
+	d := authz.decision with data.keycard.policy as object.union(orders, {"has_custom": false})
+		with input as {"principal": developer, "requests": [request("s3:GetObject", "locked/a")]}
+	not d.allow
 	d.requests[0] == {
-		"allow": true,
-		"reason": "allowed by read",
-		"explicitDeny": false,
-		"matched": [{"document": "orders.json", "statementIndex": 0, "effect": "Allow"}],
+		"allow": false,
+		"reason": "explicitly denied by locked",
+		"explicitDeny": true,
+		"matched": [
+			{"document": "orders.json", "statementIndex": 0, "effect": "Allow"},
+			{"document": "orders.json", "statementIndex": 0, "effect": "Deny"},
+		],
 		"unknown": [],
 		"conditionFailures": [],
 	}
+}
+
+# With a boundary, an allow names the boundary statement's position after the identity ones;
+# what the boundary does not allow is explained in full.
+test_builtin_decision_with_a_boundary if {
+	d := authz.decision with data.keycard.policy as object.union(bounded, {"has_custom": false})
+		with input as {"principal": developer, "requests": [request("s3:GetObject", "a"), request("s3:PutObject", "b")]}
+	d.requests[0] == {"allow": true, "m": [0, 3]}
+	not d.requests[1].allow
+	startswith(d.requests[1].reason, "denied by the permissions boundary")
 }
 
 test_denied_when_one_request_is if {
