@@ -35,8 +35,18 @@ env := {
 
 request_decisions := [d |
 	some req in input.requests
-	d := decide(req, iam.evaluate(req, env), env)
+	d := request_decision(req, env)
 ]
+
+# The built-in library (`has_custom: false`, see `decide`) answers an allowed request with the
+# verdict and the positions of the statements that matched, and nothing else: the loader
+# builds the reason and the matched statements from the data it compiled. Explaining an allow
+# in the module and reading it back as JSON cost a third of an evaluation. A request that is
+# not allowed is evaluated again, in full, with its explanation.
+request_decision(req, env) := {"allow": true, "m": matched} if {
+	data.keycard.policy.has_custom == false
+	matched := iam.allowed(req, env)
+} else := decide(req, iam.evaluate(req, env), env)
 
 # The loader sets `has_custom: false` when the module cannot hold custom rules (the built-in
 # library), which spares every request the custom-rule evaluation below. The loader then adds

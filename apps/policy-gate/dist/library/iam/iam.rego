@@ -39,22 +39,49 @@ boundary_matching(action, service, req, env) := found if {
 
 # matching lists the statements of one set that apply to the request: those filed under
 # its exact action, then under its service, then those that can match any action.
-matching(idx, statements, action, service, req, env) := array.concat(array.concat(exact, by_service), anywhere) if {
-	exact := [s |
+matching(idx, statements, action, service, req, env) := [s |
+	some i in matching_positions(idx, statements, action, service, req, env)
+	s := statements[i]
+]
+
+# The positions in `statements` of the statements `matching` lists, in the same order.
+matching_positions(idx, statements, action, service, req, env) := positions if {
+	exact := [i |
 		some i in object.get(idx.action, action, [])
-		s := statements[i]
-		applies(s, action, req, env)
+		applies(statements[i], action, req, env)
 	]
-	by_service := [s |
+	by_service := [i |
 		some i in object.get(idx.service, service, [])
-		s := statements[i]
-		applies(s, action, req, env)
+		applies(statements[i], action, req, env)
 	]
-	anywhere := [s |
+	anywhere := [i |
 		some i in idx.any
-		s := statements[i]
-		applies(s, action, req, env)
+		applies(statements[i], action, req, env)
 	]
+	positions := array.concat(array.concat(exact, by_service), anywhere)
+}
+
+# allowed is defined only when `evaluate` would allow the request, and is then the positions
+# of the statements `evaluate` reports as matched (identity, then boundary): every one an
+# Allow, at least one identity statement, and one boundary statement when there is a boundary.
+# It builds no explanation, which only a request that is not allowed needs.
+allowed(req, env) := array.concat(identity, boundary) if {
+	action := lower(req.action)
+	service := service_of(action)
+	identity := matching_positions(policy.index.identity, policy.statements, action, service, req, env)
+	count(identity) > 0
+	boundary := boundary_positions(action, service, req, env)
+	every i in array.concat(identity, boundary) {
+		policy.statements[i].effect == "Allow"
+	}
+}
+
+boundary_positions(action, service, req, env) := found if {
+	policy.has_boundary
+	found := matching_positions(policy.index.boundary, policy.statements, action, service, req, env)
+	count(found) > 0
+} else := [] if {
+	not policy.has_boundary
 }
 
 # An Allow applies only when it surely does: its resource pattern covers every value the
