@@ -114,44 +114,58 @@ export function keycardSnapshotMiddleware<Input extends object, Output extends o
     // caches handlers: then every call of the command class comes through here with the same
     // context. Calls in flight are counted only once a second call shows that it is reused.
     let first: Promise<InitializeHandlerOutput<Output>> | undefined;
-    let reused = false;
-    let inFlight = 0;
-    const leave = () => {
-      inFlight--;
-    };
-    const enter = (
-      args: InitializeHandlerArguments<Input>,
-    ): Promise<InitializeHandlerOutput<Output>> => {
-      if (inFlight > 0 && guard) {
-        const outcome = guard.refuseUnchecked(context, SHARED_CONTEXT_REASON, config);
-        if (outcome.refuse) return Promise.reject(new KeycardDeniedError(outcome.decision));
-      }
-      inFlight++;
-      let result: Promise<InitializeHandlerOutput<Output>>;
-      try {
-        result = copied(next, args);
-      } catch (error) {
-        inFlight--;
-        throw error;
-      }
-      result.then(leave, leave);
-      return result;
-    };
+    let shared: SharedContext<Input, Output> | undefined;
     return (args: InitializeHandlerArguments<Input>): Promise<InitializeHandlerOutput<Output>> => {
-      if (reused) return enter(args);
+      if (shared) return shared.enter(args);
       if (first === undefined) {
         first = copied(next, args);
         return first;
       }
-      // The second call on this context. The first one counts until it ends; one turn later its
-      // end, if it has already come, has been counted, and this call is let in or refused.
-      reused = true;
-      inFlight = 1;
-      first.then(leave, leave);
+      shared = new SharedContext(next, context, first, guard, config);
       first = undefined;
-      return Promise.resolve().then(() => enter(args));
+      // One turn later the first call's end, if it has already come, has been counted.
+      const entering = shared;
+      return Promise.resolve().then(() => entering.enter(args));
     };
   };
+}
+
+/**
+ * The calls in flight on an SDK context that the client reuses: a call that arrives while
+ * another is in flight is refused (enforce mode) before it writes anything to the context.
+ */
+class SharedContext<Input extends object, Output extends object> {
+  #inFlight = 1;
+  readonly #leave = () => {
+    this.#inFlight--;
+  };
+
+  constructor(
+    private readonly next: InitializeHandler<Input, Output>,
+    private readonly context: HandlerExecutionContext,
+    first: Promise<unknown>,
+    private readonly guard: KeycardGuard | undefined,
+    private readonly config: ClientConfigLike | undefined,
+  ) {
+    first.then(this.#leave, this.#leave);
+  }
+
+  enter(args: InitializeHandlerArguments<Input>): Promise<InitializeHandlerOutput<Output>> {
+    if (this.#inFlight > 0 && this.guard) {
+      const outcome = this.guard.refuseUnchecked(this.context, SHARED_CONTEXT_REASON, this.config);
+      if (outcome.refuse) return Promise.reject(new KeycardDeniedError(outcome.decision));
+    }
+    this.#inFlight++;
+    let result: Promise<InitializeHandlerOutput<Output>>;
+    try {
+      result = copied(this.next, args);
+    } catch (error) {
+      this.#inFlight--;
+      throw error;
+    }
+    result.then(this.#leave, this.#leave);
+    return result;
+  }
 }
 
 function copied<Input extends object, Output extends object>(
