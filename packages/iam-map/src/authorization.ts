@@ -1,13 +1,14 @@
 import { Call } from "./call.js";
 import { operationActionExceptions } from "./exceptions.js";
+import type { VariableValues } from "./general-rule.js";
 import { globalContext } from "./global-context.js";
-import { loadCatalog, loadedCatalog } from "./iam-catalog.js";
+import { loadCatalogSync, loadedCatalog } from "./iam-catalog.js";
 import { InputView } from "./input-view.js";
 import { partitionForRegion } from "./partition.js";
 import { passesRoles, passRolePlan, requirePassRole } from "./pass-role.js";
 import { serviceRules } from "./rules.js";
 import {
-  loadServiceIndex,
+  loadServiceIndexSync,
   resolveService,
   type ServiceIdentity,
   serviceIndexReady,
@@ -19,9 +20,13 @@ import type { AuthorizationInput, AuthorizationResult } from "./types.js";
 interface Plan {
   readonly operation: string;
   readonly run: (call: Call) => void;
+  /** The service rule's variables for every operation (an S3 bucket, an SQS queue URL). */
+  readonly variables: ((call: Call) => VariableValues | undefined) | undefined;
+  /** For operations sent unsigned: the result's reason (no request is made). */
+  readonly unsigned: string | undefined;
 }
 
-/** Plans by service identity, then operation name. */
+/** Plans by service identity, then operation name as given. */
 const plans = new WeakMap<ServiceIdentity, Map<string, Plan>>();
 
 /** Service names whose data is loaded, so the async path can skip straight to mapping. */
@@ -41,17 +46,21 @@ const ready = new Set<string>();
 export async function preloadServices(services: Iterable<string>): Promise<void> {
   // Read once: a generator would be empty the second time round.
   const names = [...services];
-  await loadServiceIndex();
-  const prefixes = new Set<string>();
+  loadServiceIndexSync();
+  // The named services are decoded now, so unreadable data rejects here; the prefixes their rules
+  // may also use (S3's `kms`, `iam` for PassRole) only when a call first needs one of their actions.
+  const prefixes = new Map<string, boolean>();
   for (const name of names) {
     const prefix = resolveService(name)?.prefix;
     if (!prefix) continue;
-    prefixes.add(prefix);
-    for (const related of serviceRules[prefix]?.related ?? []) prefixes.add(related);
+    prefixes.set(prefix, true);
+    for (const related of serviceRules[prefix]?.related ?? []) {
+      if (!prefixes.has(related)) prefixes.set(related, false);
+    }
     // Operations that pass a role also need iam:PassRole from the IAM reference.
-    if (passesRoles(prefix)) prefixes.add("iam");
+    if (passesRoles(prefix) && !prefixes.has("iam")) prefixes.set("iam", false);
   }
-  await Promise.all([...prefixes].map(loadCatalog));
+  for (const [prefix, decode] of prefixes) loadCatalogSync(prefix, decode);
   if (ready.size < 1000) for (const name of names) if (typeof name === "string") ready.add(name);
 }
 
@@ -97,10 +106,58 @@ export function authorizationForSync(args: AuthorizationInput): AuthorizationRes
 
 function map(args: AuthorizationInput): AuthorizationResult {
   if (!args || typeof args !== "object") return unknown("", "no call to map");
-  const { service, operation } = args;
+  const service = args.service;
+  const operation = args.operation;
   if (typeof service !== "string" || typeof operation !== "string") {
     return unknown("", "service and operation must be strings");
   }
+  let identity: ServiceIdentity | undefined;
+  let prefix: string;
+  let plan: Plan | null;
+  // The last few calls' service and operation names, as given: most calls repeat one of them.
+  let memo: Memo | undefined;
+  for (let i = 0; i < memos.length; i++) {
+    const m = memos[i]!;
+    if (m.service === service && m.operation === operation) {
+      memo = m;
+      break;
+    }
+  }
+  if (memo !== undefined) {
+    identity = memo.identity;
+    prefix = memo.prefix;
+    plan = memo.plan;
+  } else {
+    const found = resolvePlan(service, operation);
+    if ("known" in found) return found;
+    ({ identity, prefix, plan } = found);
+    memos[nextMemo] = { service, operation, identity, prefix, plan };
+    nextMemo = (nextMemo + 1) % MEMOS;
+  }
+  if (plan.unsigned !== undefined) {
+    return { known: true, service: prefix, requests: [], alsoMayNeed: [], reason: plan.unsigned };
+  }
+  return run(args, identity, prefix, plan);
+}
+
+/** A service and operation name as given, and the plan they resolved to. */
+interface Memo {
+  readonly service: string;
+  readonly operation: string;
+  readonly identity: ServiceIdentity;
+  readonly prefix: string;
+  readonly plan: Plan;
+}
+
+const MEMOS = 8;
+const memos: Memo[] = [];
+let nextMemo = 0;
+
+/** The plan for a service and operation, or the result that says why there is none. */
+function resolvePlan(
+  service: string,
+  operation: string,
+): AuthorizationResult | { identity: ServiceIdentity; prefix: string; plan: Plan } {
   const identity = resolveService(service);
   if (!identity) {
     return unknown(
@@ -115,39 +172,33 @@ function map(args: AuthorizationInput): AuthorizationResult {
   if (catalog === undefined) return unknown(prefix, notLoaded(service));
   if (catalog === null) return unknown(prefix, `the IAM reference has no service "${prefix}"`);
 
-  const names =
-    operation.endsWith("Command") && operation.length > 7
-      ? [operation.slice(0, -7), operation]
-      : [operation];
-  for (const name of names) {
-    if (identity.unsigned.has(name)) {
-      return {
-        known: true,
-        service: prefix,
-        requests: [],
-        alsoMayNeed: [],
-        reason: `${name} is sent unsigned; AWS checks no IAM permission for it`,
-      };
-    }
-  }
-  let plan: Plan | null | undefined;
-  for (const name of names) {
-    plan = planFor(identity, prefix, name);
-    if (plan) break;
-  }
-  if (!plan)
+  const plan = planForName(identity, prefix, operation);
+  if (plan === null) {
+    const name =
+      operation.endsWith("Command") && operation.length > 7 ? operation.slice(0, -7) : operation;
     return unknown(
       prefix,
-      `no IAM action in the ${prefix} reference for operation "${clip(names[0]!)}"`,
+      `no IAM action in the ${prefix} reference for operation "${clip(name)}"`,
     );
+  }
+  return { identity, prefix, plan };
+}
 
-  const region =
-    typeof args.region === "string" && args.region.length > 0 ? args.region : undefined;
-  const account =
-    typeof args.accountId === "string" && args.accountId.length > 0 ? args.accountId : undefined;
+/** Maps one call by its plan. */
+function run(
+  args: AuthorizationInput,
+  identity: ServiceIdentity,
+  prefix: string,
+  plan: Plan,
+): AuthorizationResult {
+  const argRegion = args.region;
+  const region = typeof argRegion === "string" && argRegion.length > 0 ? argRegion : undefined;
+  const argAccount = args.accountId;
+  const account = typeof argAccount === "string" && argAccount.length > 0 ? argAccount : undefined;
+  const argPartition = args.partition;
   const partition =
-    typeof args.partition === "string" && args.partition.length > 0
-      ? args.partition
+    typeof argPartition === "string" && argPartition.length > 0
+      ? argPartition
       : partitionForRegion(region);
   const call = new Call(
     prefix,
@@ -159,17 +210,17 @@ function map(args: AuthorizationInput): AuthorizationResult {
     account,
     globalContext(args, region),
   );
-  call.variables = serviceRules[prefix]?.variables?.(call);
+  const variables = plan.variables;
+  if (variables !== undefined) call.variables = variables(call);
   plan.run(call);
-  if (call.missing.length > 0) {
-    return unknown(
-      prefix,
-      `the IAM reference has no action ${[...new Set(call.missing)].join(", ")}`,
-    );
+  const missing = call.missing;
+  if (missing !== undefined) {
+    return unknown(prefix, `the IAM reference has no action ${[...new Set(missing)].join(", ")}`);
   }
   const unreadable = call.input.problems();
-  if (call.unmappable.length > 0 || unreadable.length > 0) {
-    const reasons = [...unreadable, ...call.unmappable];
+  const unmappable = call.unmappable;
+  if (unmappable !== undefined || unreadable.length > 0) {
+    const reasons = unmappable === undefined ? unreadable : [...unreadable, ...unmappable];
     return unknown(prefix, [...new Set(reasons)].slice(0, 5).join("; "));
   }
   const result: AuthorizationResult = {
@@ -178,18 +229,47 @@ function map(args: AuthorizationInput): AuthorizationResult {
     requests: call.requests,
     alsoMayNeed: call.alsoMayNeed,
   };
-  if (call.note) result.reason = call.note;
+  if (call.note !== undefined) result.reason = call.note;
   return result;
 }
 
-function planFor(identity: ServiceIdentity, prefix: string, operation: string): Plan | null {
-  let byOperation = plans.get(identity);
-  if (!byOperation) {
-    byOperation = new Map();
-    plans.set(identity, byOperation);
+/** What an operation name (`PutObject` or `PutObjectCommand`) maps to, cached by the name as given. */
+function planForName(identity: ServiceIdentity, prefix: string, operation: string): Plan | null {
+  let byName = plans.get(identity);
+  if (!byName) {
+    byName = new Map();
+    plans.set(identity, byName);
   }
-  const found = byOperation.get(operation);
+  const found = byName.get(operation);
   if (found !== undefined) return found;
+  const names =
+    operation.endsWith("Command") && operation.length > 7
+      ? [operation.slice(0, -7), operation]
+      : [operation];
+  let plan: Plan | null = null;
+  for (const name of names) {
+    if (identity.unsigned.has(name)) {
+      plan = {
+        operation: name,
+        run: () => {},
+        variables: undefined,
+        unsigned: `${name} is sent unsigned; AWS checks no IAM permission for it`,
+      };
+      break;
+    }
+  }
+  if (plan === null) {
+    for (const name of names) {
+      plan = planFor(identity, prefix, name);
+      if (plan) break;
+    }
+  }
+  // Only names that map are cached, so odd names cannot grow the cache without bound.
+  if (plan !== null && byName.size < 5000) byName.set(operation, plan);
+  return plan;
+}
+
+function planFor(identity: ServiceIdentity, prefix: string, operation: string): Plan | null {
   const sdkId = identity.sdkId;
   const general = generalRule(prefix, operation);
   const rules = serviceRules[prefix];
@@ -198,7 +278,7 @@ function planFor(identity: ServiceIdentity, prefix: string, operation: string): 
       ? rules?.operations?.[operation]
       : undefined) ?? rules?.operation?.(operation, sdkId, general !== null);
   let run: ((call: Call) => void) | undefined = rule
-    ? (call) => rule(call, () => general?.(call))
+    ? (call) => rule(call, general ?? noGeneral)
     : (general ?? undefined);
   const passRole = run ? passRolePlan(prefix, operation) : undefined;
   if (run && passRole) {
@@ -208,11 +288,17 @@ function planFor(identity: ServiceIdentity, prefix: string, operation: string): 
       requirePassRole(call, passRole);
     };
   }
-  const plan = run ? { operation, run } : null;
-  // Only cache operations that exist, so odd names cannot grow the cache without bound.
-  if (plan) byOperation.set(operation, plan);
-  return plan;
+  if (!run) return null;
+  const variables = rules?.variables;
+  return {
+    operation,
+    run,
+    variables: variables === undefined ? undefined : (call) => variables.call(rules, call),
+    unsigned: undefined,
+  };
 }
+
+function noGeneral(): void {}
 
 /** Renamed or same-named actions, with resources from their ARN templates. */
 function generalRule(prefix: string, operation: string): ((call: Call) => void) | null {
@@ -227,7 +313,7 @@ function generalRule(prefix: string, operation: string): ((call: Call) => void) 
   const info = loadedCatalog(prefix)?.actions.get(operation.toLowerCase());
   if (!info) return null;
   return (call) => {
-    call.requests.push(...call.build(info));
+    call.build(info, undefined, call.requests);
   };
 }
 

@@ -4,6 +4,7 @@ import {
   resourcesFor,
   type VariableValues,
 } from "./general-rule.js";
+import { copyContext } from "./global-context.js";
 import { type ActionInfo, loadedCatalog } from "./iam-catalog.js";
 import type { InputView } from "./input-view.js";
 import type { AuthorizationRequest, ContextValue } from "./types.js";
@@ -27,19 +28,17 @@ export interface RequestOptions {
 export class Call implements CallTarget {
   readonly requests: AuthorizationRequest[] = [];
   readonly alsoMayNeed: AuthorizationRequest[] = [];
-  /** Actions a rule asked for that the IAM reference does not have. */
-  readonly missing: string[] = [];
-  /** Parts of the input the mapping could not place (a list entry of the wrong kind): the call is unknown. */
-  readonly unmappable: string[] = [];
+  /** Actions a rule asked for that the IAM reference does not have (made on the first). */
+  missing: string[] | undefined;
+  /**
+   * Parts of the input the mapping could not place (a list entry of the wrong kind): the call is
+   * unknown. Made on the first.
+   */
+  unmappable: string[] | undefined;
   /** Variable values the service rule derived for every action of the call. */
   variables: VariableValues | undefined;
-  /** Condition keys a service rule derived for every request of the call. */
-  readonly callContext: Record<string, ContextValue> = {};
-  /**
-   * Condition keys AWS will have for the call that a rule could not compute; each request of an
-   * action that supports the key lists it in `unknownContext`.
-   */
-  readonly unknownContext: string[] = [];
+  #callContext: Record<string, ContextValue> | undefined;
+  #unknownContext: string[] | undefined;
   /** A note for the result's `reason`, for calls mapped in an unusual way. */
   note: string | undefined;
 
@@ -54,77 +53,112 @@ export class Call implements CallTarget {
     readonly globalContext: Readonly<Record<string, ContextValue>>,
   ) {}
 
+  /** Condition keys a service rule derived for every request of the call. */
+  get callContext(): Record<string, ContextValue> {
+    this.#callContext ??= {};
+    return this.#callContext;
+  }
+
+  /**
+   * Condition keys AWS will have for the call that a rule could not compute; each request of an
+   * action that supports the key lists it in `unknownContext`.
+   */
+  get unknownContext(): string[] {
+    this.#unknownContext ??= [];
+    return this.#unknownContext;
+  }
+
+  /** Records an action the IAM reference does not have: the call is unknown. */
+  addMissing(action: string): void {
+    if (this.missing === undefined) this.missing = [action];
+    else this.missing.push(action);
+  }
+
+  /** Records a part of the input the mapping could not place: the call is unknown. */
+  push(problem: string): void {
+    if (this.unmappable === undefined) this.unmappable = [problem];
+    else this.unmappable.push(problem);
+  }
+
   /** An action by `Name` (this service) or `prefix:Name`, if the IAM reference has it and it is loaded. */
   action(id: string): ActionInfo | undefined {
+    let byId = actionCache.get(this.prefix);
+    if (byId === undefined) {
+      byId = new Map();
+      actionCache.set(this.prefix, byId);
+    }
+    const cached = byId.get(id);
+    if (cached !== undefined) return cached;
     const colon = id.indexOf(":");
     const prefix = colon < 0 ? this.prefix : id.slice(0, colon);
     const name = colon < 0 ? id : id.slice(colon + 1);
-    return loadedCatalog(prefix)?.actions.get(name.toLowerCase());
+    const info = loadedCatalog(prefix)?.actions.get(name.toLowerCase());
+    // Found actions only: a prefix loaded later must still be found. Rules name a bounded set.
+    if (info !== undefined && byId.size < 10_000) byId.set(id, info);
+    return info;
   }
 
   /** Adds the requests AWS makes for `action` on this call. */
   require(action: string, options?: RequestOptions): void {
     const info = this.action(action);
     if (!info) {
-      this.missing.push(action.includes(":") ? action : `${this.prefix}:${action}`);
+      this.addMissing(action.includes(":") ? action : `${this.prefix}:${action}`);
       return;
     }
-    this.requests.push(...this.build(info, options));
+    this.build(info, options, this.requests);
   }
 
   /** Adds requests AWS makes only when server-side state the client cannot see calls for them. */
   mayNeed(action: string, options?: RequestOptions): void {
     const info = this.action(action);
-    if (info) this.alsoMayNeed.push(...this.build(info, options));
+    if (info) this.build(info, options, this.alsoMayNeed);
   }
 
-  /** The requests for one action: resources by the general rule unless given, context merged. */
-  build(info: ActionInfo, options?: RequestOptions): AuthorizationRequest[] {
-    const variables = options?.variables
-      ? this.variables
-        ? Object.assign({}, this.variables, options.variables)
-        : options.variables
-      : this.variables;
-    const given = options?.resource;
-    const resources =
-      given === undefined
-        ? resourcesFor(info, this, variables, this.unmappable)
-        : typeof given === "string"
-          ? [given]
-          : given;
-    // Object.assign, not spread: V8 copies these keyed records many times faster that way.
-    const context: Record<string, ContextValue> = Object.assign({}, this.globalContext);
+  /**
+   * The requests for one action: resources by the general rule unless given, context merged.
+   * Appended to `into` when given (and returned).
+   */
+  build(
+    info: ActionInfo,
+    options?: RequestOptions,
+    into: AuthorizationRequest[] = [],
+  ): AuthorizationRequest[] {
+    let variables = this.variables;
+    let given: string | readonly string[] | undefined;
+    let extra: Readonly<Record<string, ContextValue>> | undefined;
+    if (options !== undefined) {
+      const own = options.variables;
+      if (own !== undefined) variables = variables ? Object.assign({}, variables, own) : own;
+      given = options.resource;
+      extra = options.context;
+    }
+    const context = copyContext(this.globalContext);
     const unknown: string[] = [];
     inputContext(info, this.input, context, unknown);
-    for (const key in this.callContext) context[key] = this.callContext[key]!;
-    if (options?.context) Object.assign(context, options.context);
-    for (let i = 0; i < this.unknownContext.length; i++) {
-      const key = this.unknownContext[i]!;
-      if (info.conditionKeys.includes(key) && !(key in context)) unknown.push(key);
-    }
-    const out: AuthorizationRequest[] = new Array(resources.length);
-    for (let i = 0; i < resources.length; i++) {
-      const resource = resources[i]!;
-      if (!hasUnknownPart(resource)) {
-        const request: AuthorizationRequest = { action: info.id, resource, context };
-        if (unknown.length > 0) request.unknownContext = unknown;
-        out[i] = request;
-        continue;
+    const callContext = this.#callContext;
+    if (callContext !== undefined) for (const key in callContext) context[key] = callContext[key]!;
+    if (extra !== undefined) Object.assign(context, extra);
+    const unknownContext = this.#unknownContext;
+    if (unknownContext !== undefined) {
+      for (let i = 0; i < unknownContext.length; i++) {
+        const key = unknownContext[i]!;
+        if (info.conditionKeys.includes(key) && !(key in context)) unknown.push(key);
       }
-      const finished = finishResource(resource);
-      // Keys in the order decision logs have always had them.
-      const request: AuthorizationRequest = finished.resourceParts
-        ? {
-            action: info.id,
-            resource: finished.resource,
-            resourceParts: finished.resourceParts,
-            context,
-          }
-        : { action: info.id, resource: finished.resource, context };
-      if (unknown.length > 0) request.unknownContext = unknown;
-      out[i] = request;
     }
-    return out;
+    const hasUnknown = unknown.length > 0;
+    if (given === undefined) {
+      const resources = resourcesFor(info, this, variables, this);
+      for (let i = 0; i < resources.length; i++) {
+        into.push(request(info.id, resources[i]!, context, hasUnknown ? unknown : undefined));
+      }
+    } else if (typeof given === "string") {
+      into.push(request(info.id, given, context, hasUnknown ? unknown : undefined));
+    } else {
+      for (let i = 0; i < given.length; i++) {
+        into.push(request(info.id, given[i]!, context, hasUnknown ? unknown : undefined));
+      }
+    }
+    return into;
   }
 
   /** An ARN of this call's partition, region and account (marked unknown where not known). */
@@ -136,4 +170,27 @@ export class Call implements CallTarget {
   ): string {
     return `arn:${this.partition}:${service}:${region}:${account}:${resource}`;
   }
+}
+
+/** Actions by the id rules ask for them with, per prefix of the call. */
+const actionCache = new Map<string, Map<string, ActionInfo>>();
+
+/** One finished request. */
+function request(
+  action: string,
+  resource: string,
+  context: Record<string, ContextValue>,
+  unknown: string[] | undefined,
+): AuthorizationRequest {
+  let out: AuthorizationRequest;
+  if (!hasUnknownPart(resource)) out = { action, resource, context };
+  else {
+    const finished = finishResource(resource);
+    // Keys in the order decision logs have always had them.
+    out = finished.resourceParts
+      ? { action, resource: finished.resource, resourceParts: finished.resourceParts, context }
+      : { action, resource: finished.resource, context };
+  }
+  if (unknown !== undefined) out.unknownContext = unknown;
+  return out;
 }

@@ -116,6 +116,8 @@ type CompiledPart =
       readonly variable: string;
       /** Lower-case member names, most specific first. */
       readonly names: readonly string[];
+      /** Each of those names and its place in `names`. */
+      readonly index: ReadonlyMap<string, number>;
       readonly marker: string;
       /** For IAM `…NameWithPath` variables: the path's marker and the operation that sets it. */
       readonly path?: { readonly marker: string; readonly creates: string | undefined };
@@ -164,10 +166,12 @@ function compile(
     const last = variable === lastVariable;
     if (variable.endsWith("NameWithPath")) {
       const base = variable.slice(0, -"WithPath".length);
+      const names = memberNames(base, prefix, operation, undefined, last);
       parts.push({
         kind: "input",
         variable,
-        names: memberNames(base, prefix, operation, undefined, last),
+        names,
+        index: rankOf(names),
         marker,
         path: {
           marker: unknownPart(PATH_LABELS[variable] ?? "IAM path"),
@@ -176,12 +180,8 @@ function compile(
       });
       continue;
     }
-    parts.push({
-      kind: "input",
-      variable,
-      names: memberNames(variable, prefix, operation, typeName, last),
-      marker,
-    });
+    const names = memberNames(variable, prefix, operation, typeName, last);
+    parts.push({ kind: "input", variable, names, index: rankOf(names), marker });
   }
   const arnMembers = new Set<string>();
   for (const part of parts)
@@ -190,6 +190,13 @@ function compile(
   // Bounded by the operations of the service that have a plan.
   if (byOperation.size < 2000) byOperation.set(key, compiled);
   return compiled;
+}
+
+/** Each name and its first place in the list. */
+function rankOf(names: readonly string[]): ReadonlyMap<string, number> {
+  const index = new Map<string, number>();
+  for (let i = 0; i < names.length; i++) if (!index.has(names[i]!)) index.set(names[i]!, i);
+  return index;
 }
 
 /**
@@ -212,33 +219,59 @@ function inputValues(
   part: Extract<CompiledPart, { kind: "input" }>,
   target: CallTarget,
 ): readonly string[] | undefined {
-  let found: readonly string[] | undefined;
-  for (let i = 0; i < part.names.length; i++) {
-    const name = part.names[i]!;
-    const value = target.input.getAnyCase(name);
+  // The members present among the part's names, in the order of the names: the input has a few
+  // members and a variable may have a dozen names, so the input is walked.
+  const input = target.input;
+  const lowers = input.lowerKeys();
+  const memberValues = input.memberValues();
+  const index = part.index;
+  let first = -1;
+  let firstRank = 0;
+  let more: Array<readonly [rank: number, member: number]> | undefined;
+  for (let m = 0; m < lowers.length; m++) {
+    const rank = index.get(lowers[m]!);
+    if (rank === undefined) continue;
+    // Of members whose names differ only in case, the last is read (the call is unknown anyway).
+    if (lowers.lastIndexOf(lowers[m]!) !== m) continue;
+    const value = memberValues[m];
     if (value === undefined || value === null) continue;
+    if (first < 0) {
+      first = m;
+      firstRank = rank;
+    } else {
+      more ??= [[firstRank, first]];
+      more.push([rank, m]);
+    }
+  }
+  if (first < 0) return undefined;
+  let hits: ReadonlyArray<readonly [number, number]>;
+  if (more === undefined) hits = [[firstRank, first]];
+  else hits = more.sort((a, b) => a[0] - b[0]);
+  let found: readonly string[] | undefined;
+  for (let h = 0; h < hits.length; h++) {
+    const m = hits[h]![1];
+    const value = memberValues[m];
     const one = asString(value);
     // An ARN where a name belongs only fits if the whole ARN matches; that is tried separately.
     if (one !== undefined) {
       if (one.startsWith("arn:")) return undefined;
       // The names are guesses at the operation's members: when two of them give different
       // names, which one the SDK sends is not known, so the variable is unknown.
-      for (let j = i + 1; j < part.names.length; j++) {
-        const other = asString(target.input.getAnyCase(part.names[j]!));
+      for (let j = h + 1; j < hits.length; j++) {
+        const other = asString(memberValues[hits[j]![1]]);
         if (other !== undefined && other !== one && !other.startsWith("arn:")) return undefined;
       }
       found = [one];
       break;
     }
+    const name = part.names[hits[h]![0]]!;
     // Text asString refuses holds marker characters: it could forge an unknown part.
     if (typeof value === "string" && value !== "") {
-      target.input.unreadable(name);
+      input.unreadable(name);
       return undefined;
     }
     // ARN entries of a list are kept, tagged, and placed whole if they fit the template.
-    const many = target.input
-      .strings(value, name)
-      ?.map((s) => (s.startsWith("arn:") ? ARN_ENTRY + s : s));
+    const many = input.strings(value, name)?.map((s) => (s.startsWith("arn:") ? ARN_ENTRY + s : s));
     if (many && many.length > 0) {
       found = many;
       break;
@@ -297,18 +330,28 @@ function resolve(
   const template = compiled.template;
   const named = resolveParts(compiled, target, overrides);
   if (overrides && hasInputOverride(template, overrides)) return named;
+  // Most inputs hold no ARN at all: nothing to match.
+  if (!target.input.hasArnMember()) return named;
   let matching: string[] | undefined;
-  const consider = (name: string) => {
-    const value = asString(target.input.getAnyCase(name));
-    if (value?.startsWith("arn:") && template.pattern.test(value) && !matching?.includes(value)) {
+  const lowers = target.input.lowerKeys();
+  const values = target.input.memberValues();
+  const arnMembers = compiled.arnMembers;
+  // Members the template's variables are read from, in that order, then members named for an
+  // ARN (`TopicArn`, `serviceArn`, `ResourceARN`) as AWS models name them, in input order.
+  for (let pass = 0; pass < 2; pass++) {
+    const order = pass === 0 ? arnMembers : lowers;
+    for (let k = 0; k < order.length; k++) {
+      const name = order[k]!;
+      if (pass === 1 && (!name.endsWith("arn") || arnMembers.includes(name))) continue;
+      const value = asString(pass === 0 ? target.input.getAnyCase(name) : values[k]);
+      if (value === undefined || !value.startsWith("arn:") || !template.pattern.test(value))
+        continue;
+      // A later member of the same lower-case name is the one getAnyCase reads.
+      if (pass === 1 && lowers.lastIndexOf(name) !== k) continue;
+      if (matching?.includes(value)) continue;
       matching ??= [];
       matching.push(value);
     }
-  };
-  for (const name of compiled.arnMembers) consider(name);
-  // Members named for an ARN (`TopicArn`, `serviceArn`, `ResourceARN`) as AWS models name them.
-  for (const lower of target.input.lowerNames().keys()) {
-    if (lower.endsWith("arn") && !compiled.arnMembers.includes(lower)) consider(lower);
   }
   if (!matching) return named;
   // A call that also names the resource by name (`StreamName` beside `StreamARN`) is checked on
@@ -343,9 +386,9 @@ function resolveParts(
           : part.variable === "Region"
             ? target.region
             : target.account;
-      v = env === undefined ? undefined : [env];
+      v = env === undefined ? undefined : one(env);
     } else v = inputValues(part, target);
-    if (v?.some((x) => x.startsWith(ARN_ENTRY))) {
+    if (v !== undefined && hasArnEntry(v)) {
       // SSM `Names`, ECS `tasks`, …: entries given as ARNs are authorized as those ARNs.
       const names: string[] = [];
       for (const x of v) {
@@ -379,6 +422,23 @@ function resolveParts(
   return out;
 }
 
+/** One value as a list, shared while the value repeats (a call's partition, region, account). */
+const ones: Array<readonly [string]> = [];
+
+function one(value: string): readonly string[] {
+  for (let i = 0; i < ones.length; i++) if (ones[i]![0] === value) return ones[i]!;
+  const list = Object.freeze([value] as [string]);
+  // The last few values only: partitions, regions and accounts of recent calls.
+  if (ones.length >= 8) ones.shift();
+  ones.push(list);
+  return list;
+}
+
+function hasArnEntry(values: readonly string[]): boolean {
+  for (let i = 0; i < values.length; i++) if (values[i]!.startsWith(ARN_ENTRY)) return true;
+  return false;
+}
+
 /** A rule's value for a variable: a key present with `undefined` means "cannot be known". */
 function overrideValues(v: string | readonly string[] | undefined): readonly string[] | undefined {
   if (v === undefined) return undefined;
@@ -391,6 +451,8 @@ function overrideValues(v: string | readonly string[] | undefined): readonly str
 /** The ARNs a resolved template stands for: list variables fan out, unknown ones are marked. */
 function materialize(r: Resolved): string[] {
   if (r.exact) return [...r.exact];
+  const single = r.wholesOnly ? undefined : joined(r);
+  if (single !== undefined) return r.placed ? [single, ...r.placed] : [single];
   let prefixes = r.wholesOnly ? [] : [""];
   const parts = r.compiled.parts;
   for (let i = 0; i < parts.length; i++) {
@@ -419,6 +481,24 @@ function materialize(r: Resolved): string[] {
   return r.placed ? [...prefixes, ...r.placed] : prefixes;
 }
 
+/** The one ARN a resolved template stands for when no variable has several values (most calls). */
+function joined(r: Resolved): string | undefined {
+  const parts = r.compiled.parts;
+  let text = "";
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part.kind === "literal") {
+      text += part.text;
+      continue;
+    }
+    const values = r.values[i];
+    if (values === undefined) text += part.marker;
+    else if (values.length === 1) text += values[0]!;
+    else return undefined;
+  }
+  return text;
+}
+
 /**
  * Tagging calls that name one resource by ARN (`ResourceARN`, `ResourceArn`, `ResourceName`):
  * the Service Authorization Reference lists every taggable type for them, and AWS checks the one
@@ -432,6 +512,27 @@ const TAGGING_OPERATIONS: ReadonlySet<string> = new Set([
   "AddTagsToResource",
   "RemoveTagsFromResource",
 ]);
+
+const compiledActions = new WeakMap<ActionInfo, Map<string, CompiledTemplate[][]>>();
+
+/** Every template of the action's resource types compiled for one operation, found once. */
+function compiledFor(action: ActionInfo, operation: string | undefined): CompiledTemplate[][] {
+  let byOperation = compiledActions.get(action);
+  if (byOperation === undefined) {
+    byOperation = new Map();
+    compiledActions.set(action, byOperation);
+  }
+  const key = operation ?? "";
+  let compiled = byOperation.get(key);
+  if (compiled === undefined) {
+    compiled = action.resourceTypes.map((type) =>
+      type.templates.map((template) => compile(template, type.name, action.prefix, operation)),
+    );
+    // Bounded by the operations of the service that have a plan.
+    if (byOperation.size < 2000) byOperation.set(key, compiled);
+  }
+  return compiled;
+}
 
 /** Most combinations one call fans out to before a variable is marked unknown instead. */
 const MAX_FANOUT = 100;
@@ -463,7 +564,9 @@ function clip(text: string): string {
 }
 
 function hasInputOverride(template: ArnTemplate, overrides: VariableValues): boolean {
-  return template.inputVariables.some((v) => v in overrides);
+  const variables = template.inputVariables;
+  for (let i = 0; i < variables.length; i++) if (variables[i]! in overrides) return true;
+  return false;
 }
 
 function better(a: Resolved, b: Resolved | undefined): boolean {
@@ -485,7 +588,7 @@ export function resourcesFor(
   action: ActionInfo,
   target: CallTarget,
   overrides: VariableValues | undefined,
-  problems?: string[],
+  problems?: { push(problem: string): unknown },
 ): string[] {
   const types = action.resourceTypes;
   if (types.length === 0) return ["*"];
@@ -498,10 +601,13 @@ export function resourcesFor(
   const tagging = target.operation !== undefined && TAGGING_OPERATIONS.has(target.operation);
   let deferred: Resolved[] | undefined;
   let named = false;
-  for (const type of types) {
+  const compiledTypes = compiledFor(action, target.operation);
+  for (let t = 0; t < types.length; t++) {
+    const type = types[t]!;
     let best: Resolved | undefined;
-    for (const template of type.templates) {
-      const compiled = compile(template, type.name, action.prefix, target.operation);
+    const compiledTemplates = compiledTypes[t]!;
+    for (let c = 0; c < compiledTemplates.length; c++) {
+      const compiled = compiledTemplates[c]!;
       const r = resolve(compiled, target, overrides);
       if (better(r, best)) best = r;
     }
@@ -554,21 +660,30 @@ export function inputContext(
   // The input has a few members and an action may have dozens of keys: walk the input.
   const byMember = memberIndex(action);
   let hits: Array<readonly [index: number, key: string, raw: unknown]> | undefined;
-  for (const [lower, name] of input.lowerNames()) {
-    const keys = byMember.get(lower);
-    if (keys === undefined) continue;
-    const raw = input.get(name);
-    if (raw === undefined || raw === null) continue;
-    hits ??= [];
-    for (const [index, key] of keys) hits.push([index, key, raw]);
+  if (byMember.size > 0) {
+    const lowers = input.lowerKeys();
+    const values = input.memberValues();
+    for (let i = 0; i < lowers.length; i++) {
+      const lower = lowers[i]!;
+      const keys = byMember.get(lower);
+      if (keys === undefined) continue;
+      // As the map of lower-case names reads them: the last member of a name.
+      if (lowers.lastIndexOf(lower) !== i) continue;
+      const raw = values[i];
+      if (raw === undefined || raw === null) continue;
+      hits ??= [];
+      for (const [index, key] of keys) hits.push([index, key, raw]);
+    }
   }
   // In the order of the action's condition keys, as before.
-  if (hits && hits.length > 1) hits.sort((a, b) => a[0] - b[0]);
-  for (const [, key, raw] of hits ?? []) {
-    const value = contextValue(raw);
-    if (value !== undefined) into[key] = value;
-    // The request carries the member, so AWS has the key, but not in a form the mapping reads.
-    else unknown?.push(key);
+  if (hits !== undefined) {
+    if (hits.length > 1) hits.sort((a, b) => a[0] - b[0]);
+    for (const [, key, raw] of hits) {
+      const value = contextValue(raw);
+      if (value !== undefined) into[key] = value;
+      // The request carries the member, so AWS has the key, but not in a form the mapping reads.
+      else unknown?.push(key);
+    }
   }
   if (action.tagKeys) {
     const tags = requestTags(input);

@@ -8,15 +8,91 @@ import type { AuthorizationInput, ContextValue } from "./types.js";
 export function globalContext(
   args: AuthorizationInput,
   region: string | undefined,
-): Record<string, ContextValue> {
-  const ms =
-    args.now instanceof Date && !Number.isNaN(args.now.getTime()) ? args.now.getTime() : Date.now();
+): Readonly<Record<string, ContextValue>> {
+  const now = args.now;
+  const ms = now instanceof Date && !Number.isNaN(now.getTime()) ? now.getTime() : Date.now();
   const seconds = Math.floor(ms / 1000);
+  const secure = args.secureTransport !== false;
+  const p = args.principal;
+  // Calls come many to the second from one caller: the last context is reused while nothing it
+  // depends on has changed. The principal's members are compared (one caller's object is usually
+  // the same each time, but may have changed); tags only by identity, so only frozen ones count.
+  if (
+    last !== undefined &&
+    seconds === last.seconds &&
+    region === last.region &&
+    secure === last.secure &&
+    samePrincipal(p, last.fields)
+  ) {
+    return last.context;
+  }
+  const fields = principalFields(p);
+  const context = build(args, seconds, secure, region);
+  last = fields === undefined ? undefined : { fields, seconds, region, secure, context };
+  return context;
+}
+
+/** The principal's members that the context depends on, or undefined when they cannot be compared. */
+function principalFields(p: unknown): readonly unknown[] | undefined {
+  if (p === undefined || p === null) return NO_PRINCIPAL;
+  if (typeof p !== "object") return NO_PRINCIPAL;
+  const principal = p as Record<string, unknown>;
+  const tags = principal["tags"];
+  if (tags !== undefined && tags !== null && !(typeof tags === "object" && Object.isFrozen(tags)))
+    return undefined;
+  return [
+    principal["arn"],
+    principal["accountId"],
+    principal["type"],
+    principal["username"],
+    principal["userId"],
+    tags,
+    principal["credentialSource"],
+    principal["mfa"],
+  ];
+}
+
+const NO_PRINCIPAL: readonly unknown[] = Object.freeze([]);
+
+/** Whether a principal has the members recorded by {@link principalFields}, without copying them. */
+function samePrincipal(p: unknown, fields: readonly unknown[]): boolean {
+  if (p === undefined || p === null || typeof p !== "object") return fields === NO_PRINCIPAL;
+  if (fields === NO_PRINCIPAL) return false;
+  const principal = p as Record<string, unknown>;
+  return (
+    principal["arn"] === fields[0] &&
+    principal["accountId"] === fields[1] &&
+    principal["type"] === fields[2] &&
+    principal["username"] === fields[3] &&
+    principal["userId"] === fields[4] &&
+    principal["tags"] === fields[5] &&
+    principal["credentialSource"] === fields[6] &&
+    principal["mfa"] === fields[7]
+  );
+}
+
+/** The last context made, and what it was made from. */
+let last:
+  | {
+      readonly fields: readonly unknown[];
+      readonly seconds: number;
+      readonly region: string | undefined;
+      readonly secure: boolean;
+      readonly context: Readonly<Record<string, ContextValue>>;
+    }
+  | undefined;
+
+function build(
+  args: AuthorizationInput,
+  seconds: number,
+  secure: boolean,
+  region: string | undefined,
+): Record<string, ContextValue> {
   const context: Record<string, ContextValue> = {
     // AWS writes the time without milliseconds.
     "aws:CurrentTime": currentTime(seconds),
     "aws:EpochTime": seconds,
-    "aws:SecureTransport": args.secureTransport !== false,
+    "aws:SecureTransport": secure,
   };
   if (region) context["aws:RequestedRegion"] = region;
   const p = args.principal;
@@ -68,18 +144,133 @@ function fromArn(arn: string): { account: string | undefined; type: string | und
   return derived;
 }
 
-function accountOf(arn: unknown): string | undefined {
-  if (typeof arn !== "string") return undefined;
+/** The account of a principal ARN: its fifth field when that is twelve digits. */
+function accountOf(arn: string): string | undefined {
   const account = arn.split(":")[4];
-  return account && /^\d{12}$/.test(account) ? account : undefined;
+  return account !== undefined && account.length === 12 && isDigits(account) ? account : undefined;
 }
 
-/** `aws:PrincipalType` as AWS derives it from the principal's ARN. */
-function typeOf(arn: unknown): string | undefined {
-  if (typeof arn !== "string") return undefined;
-  if (/^arn:[^:]+:iam::\d+:root$/.test(arn)) return "Account";
-  if (/^arn:[^:]+:iam::\d+:user\//.test(arn)) return "User";
-  if (/^arn:[^:]+:sts::\d+:assumed-role\//.test(arn)) return "AssumedRole";
-  if (/^arn:[^:]+:sts::\d+:federated-user\//.test(arn)) return "FederatedUser";
+/**
+ * `aws:PrincipalType` as AWS derives it from the principal's ARN: `arn:<partition>:iam::<account>:root`
+ * or `…:iam::<account>:user/…`, `arn:<partition>:sts::<account>:assumed-role/…` or
+ * `…:federated-user/…`. Read field by field (no expression to compile on the first call).
+ */
+function typeOf(arn: string): string | undefined {
+  if (!arn.startsWith("arn:")) return undefined;
+  const partitionEnd = arn.indexOf(":", 4);
+  // The partition is at least one character.
+  if (partitionEnd <= 4) return undefined;
+  const service = arn.startsWith("iam::", partitionEnd + 1)
+    ? "iam"
+    : arn.startsWith("sts::", partitionEnd + 1)
+      ? "sts"
+      : undefined;
+  if (service === undefined) return undefined;
+  const accountStart = partitionEnd + 6;
+  const accountEnd = arn.indexOf(":", accountStart);
+  if (accountEnd <= accountStart || !isDigits(arn.slice(accountStart, accountEnd)))
+    return undefined;
+  const rest = arn.slice(accountEnd + 1);
+  if (service === "iam") {
+    if (rest === "root") return "Account";
+    if (rest.startsWith("user/")) return "User";
+  } else {
+    if (rest.startsWith("assumed-role/")) return "AssumedRole";
+    if (rest.startsWith("federated-user/")) return "FederatedUser";
+  }
   return undefined;
+}
+
+function isDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return text.length > 0;
+}
+
+/**
+ * A request's own copy of a call's global context. Copying with `Object.assign` costs several
+ * times as much as making an object literal, and every request needs a copy: the keys every call
+ * has (time, transport, region, the principal's ARN, account and type) are written as a literal
+ * and the rest added after them, in the same order. A context of another layout is copied whole.
+ * @internal
+ */
+export function copyContext(
+  context: Readonly<Record<string, ContextValue>>,
+): Record<string, ContextValue> {
+  let layout = layouts.get(context);
+  if (layout === undefined) {
+    layout = layoutOf(context);
+    layouts.set(context, layout);
+  }
+  let copy: Record<string, ContextValue>;
+  switch (layout.core) {
+    case 7:
+      copy = {
+        "aws:CurrentTime": context["aws:CurrentTime"]!,
+        "aws:EpochTime": context["aws:EpochTime"]!,
+        "aws:SecureTransport": context["aws:SecureTransport"]!,
+        "aws:RequestedRegion": context["aws:RequestedRegion"]!,
+        "aws:PrincipalArn": context["aws:PrincipalArn"]!,
+        "aws:PrincipalAccount": context["aws:PrincipalAccount"]!,
+        "aws:PrincipalType": context["aws:PrincipalType"]!,
+      };
+      break;
+    case 4:
+      copy = {
+        "aws:CurrentTime": context["aws:CurrentTime"]!,
+        "aws:EpochTime": context["aws:EpochTime"]!,
+        "aws:SecureTransport": context["aws:SecureTransport"]!,
+        "aws:RequestedRegion": context["aws:RequestedRegion"]!,
+      };
+      break;
+    case 3:
+      copy = {
+        "aws:CurrentTime": context["aws:CurrentTime"]!,
+        "aws:EpochTime": context["aws:EpochTime"]!,
+        "aws:SecureTransport": context["aws:SecureTransport"]!,
+      };
+      break;
+    default:
+      return Object.assign({}, context);
+  }
+  const rest = layout.rest;
+  for (let i = 0; i < rest.length; i++) copy[rest[i]!] = context[rest[i]!]!;
+  return copy;
+}
+
+/** The keys a context starts with that {@link copyContext} writes as a literal, and the rest. */
+interface Layout {
+  readonly core: 0 | 3 | 4 | 7;
+  readonly rest: readonly string[];
+}
+
+const layouts = new WeakMap<object, Layout>();
+
+const CORE: readonly string[] = [
+  "aws:CurrentTime",
+  "aws:EpochTime",
+  "aws:SecureTransport",
+  "aws:RequestedRegion",
+  "aws:PrincipalArn",
+  "aws:PrincipalAccount",
+  "aws:PrincipalType",
+];
+
+function layoutOf(context: Readonly<Record<string, ContextValue>>): Layout {
+  const keys = Object.keys(context);
+  for (const core of [7, 4, 3] as const) {
+    if (keys.length < core) continue;
+    let same = true;
+    for (let i = 0; i < core; i++) {
+      if (keys[i] !== CORE[i]) {
+        same = false;
+        break;
+      }
+    }
+    // A key the literal writes must not come again later (it cannot: keys are unique).
+    if (same) return { core, rest: keys.slice(core) };
+  }
+  return { core: 0, rest: [] };
 }

@@ -119,3 +119,32 @@ describe("unknown-part markers", () => {
     expect(unknownPart(long).length).toBeLessThan(1000);
   });
 });
+
+describe("members the input inherits", () => {
+  it("a header member from a class instance's prototype is read, as the SDK reads it", async () => {
+    class Input {
+      Bucket = "b";
+      Key = "k";
+      get ACL() {
+        return "public-read";
+      }
+    }
+    const r = await map("S3Client", "PutObjectCommand", new Input());
+    expect(r.known).toBe(true);
+    const acl = r.requests.find((q) => q.action === "s3:PutObjectAcl");
+    expect(acl?.context?.["s3:x-amz-acl"]).toBe("public-read");
+  });
+
+  it("a member added to Object.prototype is read, as the SDK reads it", async () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto["ACL"] = "public-read";
+    try {
+      const r = await map("S3Client", "PutObjectCommand", { Bucket: "b", Key: "k" });
+      expect(r.requests.map((q) => q.action)).toContain("s3:PutObjectAcl");
+      const put = r.requests.find((q) => q.action === "s3:PutObject");
+      expect(put?.context?.["s3:x-amz-acl"]).toBe("public-read");
+    } finally {
+      delete proto["ACL"];
+    }
+  });
+});

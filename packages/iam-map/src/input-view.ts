@@ -6,11 +6,73 @@
  */
 export class InputView {
   readonly #input: Record<string, unknown> | undefined;
-  #lower: Map<string, string> | undefined;
+  /** Own enumerable member names, read once (see {@link InputView.#scan}). */
+  #keys: string[] | undefined;
+  /** The same names lower-cased. */
+  #lowers: string[] | undefined;
+  /** Each member's value, read once. */
+  #values: unknown[] | undefined;
   #problems: string[] | undefined;
+  /** Own members' text, by place, once read by {@link InputView.text}. */
+  #texts: Array<string | typeof NO_TEXT | undefined> | undefined;
+  #lowerMap: Map<string, string> | undefined;
+  /** Some member holds text that starts with `arn:`. */
+  #arn = false;
+  /** Whether a name that is not an own member may still be read from the prototype chain. */
+  #inherits: boolean | undefined;
 
   constructor(input: unknown) {
     this.#input = isRecord(input) ? input : undefined;
+  }
+
+  /**
+   * Reads the input's own members once: names, lower-case names and values, and what makes the
+   * call unknown (see {@link InputView.problems}). Every later read of an own member uses these
+   * values, so a getter runs once and every rule sees the same value.
+   */
+  #scan(): void {
+    if (this.#keys !== undefined) return;
+    const input = this.#input;
+    const keys = input === undefined ? [] : safeKeys(input);
+    const n = keys.length;
+    const lowers: string[] = new Array(n);
+    const values: unknown[] = new Array(n);
+    let found: string[] | undefined;
+    // Small inputs compare names pairwise; large ones (only hostile ones) use a set.
+    const seen = n > 16 ? new Set<string>() : undefined;
+    for (let i = 0; i < n; i++) {
+      const key = keys[i]!;
+      const lower = lowerCase(key);
+      let repeated = false;
+      if (seen !== undefined) {
+        repeated = seen.has(lower);
+        seen.add(lower);
+      } else {
+        for (let j = 0; j < i; j++) {
+          if (lowers[j] === lower) {
+            repeated = true;
+            break;
+          }
+        }
+      }
+      lowers[i] = lower;
+      if (repeated) {
+        found ??= [];
+        found.push(`the input has more than one member named ${clip(key)}`);
+      }
+      const value = read(input, key);
+      values[i] = value;
+      if (typeof value === "string") {
+        if (!this.#arn && value.startsWith("arn:")) this.#arn = true;
+      } else if (isBoxed(value)) {
+        found ??= [];
+        found.push(`the input member ${clip(key)} is a boxed primitive`);
+      }
+    }
+    this.#keys = keys;
+    this.#lowers = lowers;
+    this.#values = values;
+    this.#problems = found;
   }
 
   /**
@@ -21,21 +83,8 @@ export class InputView {
    * makes the call unknown, so it is refused rather than guessed at.
    */
   problems(): readonly string[] {
-    if (this.#problems) return this.#problems;
-    const found: string[] = [];
-    const input = this.#input;
-    if (input) {
-      const seen = new Set<string>();
-      for (const key of safeKeys(input)) {
-        const lower = key.toLowerCase();
-        if (seen.has(lower)) found.push(`the input has more than one member named ${clip(key)}`);
-        seen.add(lower);
-        const value = read(input, key);
-        if (isBoxed(value)) found.push(`the input member ${clip(key)} is a boxed primitive`);
-      }
-    }
-    this.#problems = found;
-    return found;
+    this.#scan();
+    return this.#problems ?? NONE;
   }
 
   /**
@@ -43,7 +92,9 @@ export class InputView {
    * object where AWS expects a string). The call becomes unknown instead of treating it as absent.
    */
   unreadable(where: string): void {
-    const problems = this.problems() as string[];
+    this.#scan();
+    this.#problems ??= [];
+    const problems = this.#problems;
     // One is enough to refuse the call; a few say why, without growing with the input.
     if (problems.length < 20) {
       problems.push(`the input member ${clip(where)} is not in a form keycard reads`);
@@ -55,6 +106,23 @@ export class InputView {
    * is recorded with {@link InputView.unreadable}.
    */
   text(name: string): string | undefined {
+    if (this.#input === undefined) return undefined;
+    this.#scan();
+    const keys = this.#keys!;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] !== name) continue;
+      // Own members' text is worked out once: rules read the same few members many times.
+      this.#texts ??= new Array(keys.length);
+      const texts = this.#texts;
+      const known = texts[i];
+      if (known !== undefined) return known === NO_TEXT ? undefined : known;
+      const value = this.#values![i];
+      const text = this.textOf(value, name);
+      // Present but not text is not remembered, so that every read records it as unreadable.
+      if (text !== undefined) texts[i] = text;
+      else if (!isPresent(value)) texts[i] = NO_TEXT;
+      return text;
+    }
     return this.textOf(this.get(name), name);
   }
 
@@ -67,28 +135,68 @@ export class InputView {
 
   /** A top-level member by exact name. */
   get(name: string): unknown {
-    return read(this.#input, name);
+    const input = this.#input;
+    if (input === undefined) return undefined;
+    this.#scan();
+    const keys = this.#keys!;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === name) return this.#values![i];
+    // Not an own member: an inherited one, as the SDK would read it too.
+    this.#inherits ??= inherits(input);
+    return this.#inherits ? read(input, name) : undefined;
   }
 
   /**
    * A top-level member by name, ignoring case (ECR and ECS use camelCase members). Members that
-   * collide by case are reported by {@link InputView.problems}.
+   * collide by case are reported by {@link InputView.problems}; the last one is read.
    */
   getAnyCase(lowerName: string): unknown {
-    const input = this.#input;
-    if (!input) return undefined;
-    const key = this.lowerNames().get(lowerName);
-    return key === undefined ? undefined : read(input, key);
+    if (this.#input === undefined) return undefined;
+    this.#scan();
+    const lowers = this.#lowers!;
+    for (let i = lowers.length - 1; i >= 0; i--) {
+      if (lowers[i] === lowerName) return this.#values![i];
+    }
+    return undefined;
+  }
+
+  /** Own member names as given, in input order. */
+  memberNames(): readonly string[] {
+    this.#scan();
+    return this.#keys!;
+  }
+
+  /**
+   * Whether {@link InputView.get} may find a member the input does not have itself (a class
+   * instance's getter, a polluted `Object.prototype`): then rules must read members by name.
+   */
+  inheritsMembers(): boolean {
+    if (this.#input === undefined) return false;
+    this.#inherits ??= inherits(this.#input);
+    return this.#inherits;
+  }
+
+  /** Own member names lower-cased, in input order. */
+  lowerKeys(): readonly string[] {
+    this.#scan();
+    return this.#lowers!;
+  }
+
+  /** Own member values, in the order of {@link InputView.lowerKeys}. */
+  memberValues(): readonly unknown[] {
+    this.#scan();
+    return this.#values!;
   }
 
   /** Lower-case member names and the names as given (a tie makes the call unknown: see problems). */
   lowerNames(): ReadonlyMap<string, string> {
-    if (!this.#lower) {
+    if (!this.#lowerMap) {
+      this.#scan();
       const map = new Map<string, string>();
-      if (this.#input) for (const key of safeKeys(this.#input)) map.set(key.toLowerCase(), key);
-      this.#lower = map;
+      const keys = this.#keys!;
+      for (let i = 0; i < keys.length; i++) map.set(this.#lowers![i]!, keys[i]!);
+      this.#lowerMap = map;
     }
-    return this.#lower;
+    return this.#lowerMap;
   }
 
   /**
@@ -130,13 +238,8 @@ export class InputView {
    * cluster); the resource itself is read from the operation's own members.
    */
   hasArnMember(): boolean {
-    const input = this.#input;
-    if (!input) return false;
-    for (const key of safeKeys(input)) {
-      const value = read(input, key);
-      if (typeof value === "string" && value.startsWith("arn:")) return true;
-    }
-    return false;
+    this.#scan();
+    return this.#arn;
   }
 
   /**
@@ -150,6 +253,53 @@ export class InputView {
 
 /** The private-use characters keycard reserves for unknown-part markers (see unknown-part.ts). */
 const RESERVED = /[\uE000-\uE00F]/;
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/** A member read as text that has none (absent, empty or not text). */
+const NO_TEXT: unique symbol = Symbol("no text");
+
+/**
+ * Whether reading a name the input does not have itself can find anything. Not for plain objects
+ * while `Object.prototype` has no enumerable property: its standard ones are not member names,
+ * and a polluted prototype (`Object.prototype.ACL = …`, or `__proto__` in merged JSON) has one.
+ */
+function inherits(input: object): boolean {
+  try {
+    const proto = Object.getPrototypeOf(input);
+    if (proto === null) return false;
+    if (proto !== Object.prototype) return true;
+    for (const _ in Object.prototype) return true;
+    return false;
+  } catch {
+    // A proxy that refuses to say: read as before.
+    return true;
+  }
+}
+
+/** Member names lower-cased, made once per name (inputs use the same few names). */
+const lowered = new Map<string, string>();
+
+function lowerCase(name: string): string {
+  let lower = lowered.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    // Bounded: names come from the application's inputs.
+    if (lowered.size < 10_000 && name.length <= 200) lowered.set(name, lower);
+  }
+  return lower;
+}
+
+/** Whether text holds a reserved character: a loop for short text, the expression otherwise. */
+function hasReserved(text: string): boolean {
+  const n = text.length;
+  if (n > 64) return RESERVED.test(text);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xe000 && c <= 0xe00f) return true;
+  }
+  return false;
+}
 
 /** Member names in messages are clipped so a pathological input cannot make a huge message. */
 function clip(text: string): string {
@@ -204,7 +354,7 @@ export function read(target: unknown, key: string): unknown {
  */
 export function asString(value: unknown): string | undefined {
   if (typeof value === "string") {
-    return value.length > 0 && !RESERVED.test(value) ? value : undefined;
+    return value.length > 0 && !hasReserved(value) ? value : undefined;
   }
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   if (typeof value === "bigint") return String(value);

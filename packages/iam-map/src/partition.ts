@@ -5,6 +5,17 @@
  */
 export function partitionForRegion(region: string | undefined): string {
   if (!region) return "aws";
+  // Calls come from few regions.
+  if (region === lastRegion) return lastPartition;
+  lastPartition = partitionOf(region);
+  lastRegion = region;
+  return lastPartition;
+}
+
+let lastRegion = "";
+let lastPartition = "aws";
+
+function partitionOf(region: string): string {
   if (region.startsWith("cn-")) return "aws-cn";
   if (region.startsWith("us-gov-")) return "aws-us-gov";
   if (region.startsWith("us-isob-")) return "aws-iso-b";

@@ -1,4 +1,4 @@
-import { iamServiceKeys } from "@keycard/iam-reference";
+import { iamServiceExistsSync, iamServiceKeysSync } from "@keycard/iam-reference";
 import { sdkServices, unsignedOperations } from "./data/sdk-services.js";
 import { signingNameExceptions } from "./exceptions.js";
 
@@ -12,66 +12,122 @@ export interface ServiceIdentity {
   readonly unsigned: ReadonlySet<string>;
 }
 
-let index: Map<string, ServiceIdentity> | undefined;
-let building: Promise<Map<string, ServiceIdentity>> | undefined;
+/** Set once a caller has asked for services to be loaded: names resolve from then on. */
+let ready = false;
+/** Names as given, resolved: most calls name their client the same way every time. */
+const resolved = new Map<string, ServiceIdentity>();
 
 /** Lower-case letters and digits only, so `Secrets Manager`, `secrets-manager` and `SecretsManager` meet. */
 function normalize(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]/g, "");
 }
 
-function build(iamPrefixes: readonly string[]): Map<string, ServiceIdentity> {
-  const known = new Set(iamPrefixes);
-  const map = new Map<string, ServiceIdentity>();
-  const none: ReadonlySet<string> = new Set();
-  // Least specific first, so SDK names and signing names win over a bare IAM prefix.
-  for (const prefix of iamPrefixes) {
-    map.set(prefix, { prefix, unsigned: none });
-    map.set(normalize(prefix), { prefix, unsigned: none });
-  }
-  for (const [sdkId, signingName, endpointPrefix] of sdkServices) {
+const NONE: ReadonlySet<string> = new Set();
+
+/** Each SDK service's identity, made the first time a name resolves to it. */
+const sdkIdentities: Array<ServiceIdentity | undefined> = [];
+/** Identities of IAM prefixes named directly (no SDK service has the name). */
+const prefixIdentities = new Map<string, ServiceIdentity>();
+
+function sdkIdentity(i: number): ServiceIdentity {
+  let identity = sdkIdentities[i];
+  if (identity === undefined) {
+    const [sdkId, signingName, endpointPrefix] = sdkServices[i]!;
     const exception = signingNameExceptions[signingName.toLowerCase()];
     let prefix: string | null;
     if (exception !== undefined) prefix = exception;
-    else if (known.has(signingName)) prefix = signingName;
-    else if (known.has(endpointPrefix)) prefix = endpointPrefix;
+    else if (isPrefix(signingName)) prefix = signingName;
+    else if (isPrefix(endpointPrefix)) prefix = endpointPrefix;
     else prefix = null;
     const ops = unsignedOperations[sdkId];
-    const identity: ServiceIdentity = { prefix, sdkId, unsigned: ops ? new Set(ops) : none };
-    map.set(signingName.toLowerCase(), identity);
-    map.set(normalize(signingName), identity);
-    map.set(normalize(sdkId), identity);
-    map.set(`${normalize(sdkId)}client`, identity);
+    identity = { prefix, sdkId, unsigned: ops ? new Set(ops) : NONE };
+    sdkIdentities[i] = identity;
   }
-  return map;
+  return identity;
 }
 
-/** Builds the name index once (the IAM prefix list is read asynchronously). @internal */
-export function loadServiceIndex(): Promise<Map<string, ServiceIdentity>> {
-  if (index) return Promise.resolve(index);
-  building ??= iamServiceKeys().then((keys) => {
-    index = build(keys);
-    return index;
-  });
-  return building;
+/** An IAM prefix exactly as the reference spells it (all lower case). */
+function isPrefix(name: string): boolean {
+  return name === name.toLowerCase() && iamServiceExistsSync(name);
+}
+
+/**
+ * The character a name's normalized form starts with (lower-case), or -1 when that is not simply
+ * its first character. Names whose first characters differ cannot normalize to the same text,
+ * so most entries are passed over without being normalized.
+ */
+function lead(name: string): number {
+  const c = name.charCodeAt(0);
+  if (c >= 0x61 && c <= 0x7a) return c;
+  if (c >= 0x41 && c <= 0x5a) return c + 0x20;
+  if (c >= 0x30 && c <= 0x39) return c;
+  return -1;
+}
+
+/**
+ * The identity a lower-case, normalized or exact name stands for. Every SDK service answers to
+ * its signing name (as given and normalized), its SDK id normalized and that with `client`; an
+ * IAM prefix to itself and its normalized form. A name an SDK service answers to wins over an IAM
+ * prefix, and among SDK services (or among prefixes) the later one in the table wins.
+ */
+function lookup(key: string): ServiceIdentity | undefined {
+  if (key.length === 0) return undefined;
+  const c = key.charCodeAt(0);
+  for (let i = sdkServices.length - 1; i >= 0; i--) {
+    const [sdkId, signingName] = sdkServices[i]!;
+    const s = lead(signingName);
+    if ((s === c || s < 0) && (signingName.toLowerCase() === key || normalize(signingName) === key))
+      return sdkIdentity(i);
+    const d = lead(sdkId);
+    if (d === c || d < 0) {
+      const n = normalize(sdkId);
+      if (n === key || `${n}client` === key) return sdkIdentity(i);
+    }
+  }
+  const prefixes = iamServiceKeysSync();
+  for (let i = prefixes.length - 1; i >= 0; i--) {
+    const prefix = prefixes[i]!;
+    const p = lead(prefix);
+    if ((p === c || p < 0) && (prefix === key || normalize(prefix) === key)) {
+      let identity = prefixIdentities.get(prefix);
+      if (identity === undefined) {
+        identity = { prefix, unsigned: NONE };
+        prefixIdentities.set(prefix, identity);
+      }
+      return identity;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Makes names resolve (nothing is built: each name is looked up in the tables the first time
+ * it is seen). @internal
+ */
+export function loadServiceIndexSync(): void {
+  ready = true;
 }
 
 /**
  * Resolves an SDK client name, SDK service id, SigV4 signing name or IAM prefix. Returns
- * undefined for names nobody uses, and also before {@link loadServiceIndex} has finished.
+ * undefined for names nobody uses, and also before {@link loadServiceIndexSync}.
  * @internal
  */
 export function resolveService(name: string): ServiceIdentity | undefined {
-  if (!index || typeof name !== "string" || name.length === 0 || name.length > 200)
+  if (!ready || typeof name !== "string" || name.length === 0 || name.length > 200)
     return undefined;
+  const known = resolved.get(name);
+  if (known !== undefined) return known;
   const lower = name.toLowerCase();
-  const direct = index.get(lower);
-  if (direct) return direct;
   const key = normalize(name);
-  return index.get(key) ?? (key.endsWith("client") ? index.get(key.slice(0, -6)) : undefined);
+  const identity =
+    lookup(lower) ?? lookup(key) ?? (key.endsWith("client") ? lookup(key.slice(0, -6)) : undefined);
+  // Bounded: names come from the application.
+  if (identity !== undefined && resolved.size < 1000) resolved.set(name, identity);
+  return identity;
 }
 
-/** True once the name index is built. @internal */
+/** True once names resolve. @internal */
 export function serviceIndexReady(): boolean {
-  return index !== undefined;
+  return ready;
 }

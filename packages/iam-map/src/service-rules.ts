@@ -6,7 +6,7 @@ import type { VariableValues } from "./general-rule.js";
  * action with resources from its ARN templates), for rules that only add to it.
  * @internal
  */
-export type OperationRule = (call: Call, general: () => void) => void;
+export type OperationRule = (call: Call, general: (call: Call) => void) => void;
 
 /** Where one service differs from the general rule. @internal */
 export interface ServiceRules {

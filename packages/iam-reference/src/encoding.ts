@@ -34,12 +34,45 @@ export type EncodedService = [
   resourceTypes: EncodedResourceType[],
 ];
 
-/** One service's reference data, decoded and indexed by lower-case name. @internal */
+/**
+ * One service's reference data, indexed by lower-case name. Only the index is built when the
+ * service is decoded; each action and resource type becomes an object the first time it is asked
+ * for (a service has hundreds; a process reads a few).
+ * @internal
+ */
 export interface ServiceData {
   readonly actionNames: readonly string[];
-  readonly actions: ReadonlyMap<string, Omit<Action, "isWildcardOnly">>;
+  readonly actions: LazyTable<Omit<Action, "isWildcardOnly">>;
   readonly resourceTypeKeys: readonly string[];
-  readonly resourceTypes: ReadonlyMap<string, ResourceType>;
+  readonly resourceTypes: LazyTable<ResourceType>;
+}
+
+/** Entries by lower-case name, each decoded on first use and kept. @internal */
+export class LazyTable<T> {
+  readonly #index = new Map<string, number>();
+  readonly #made: Array<T | undefined>;
+  readonly #make: (index: number) => T;
+
+  constructor(names: readonly string[], make: (index: number) => T) {
+    for (let i = 0; i < names.length; i++) this.#index.set(names[i]!.toLowerCase(), i);
+    this.#made = new Array(names.length);
+    this.#make = make;
+  }
+
+  has(lowerName: string): boolean {
+    return this.#index.has(lowerName);
+  }
+
+  get(lowerName: string): T | undefined {
+    const i = this.#index.get(lowerName);
+    if (i === undefined) return undefined;
+    let entry = this.#made[i];
+    if (entry === undefined) {
+      entry = this.#make(i);
+      this.#made[i] = entry;
+    }
+    return entry;
+  }
 }
 
 /** The JSON of a service from its compressed, base64 form in the generated module. @internal */
@@ -49,39 +82,36 @@ export function decompress(blob: string): string {
   return zlib.brotliDecompressSync(Buffer.from(blob, "base64")).toString("utf8");
 }
 
-/** Decodes the JSON of an {@link EncodedService}. @internal */
+/** Decodes the JSON of an {@link EncodedService}: its index now, its entries when asked for. @internal */
 export function decodeService(json: string): ServiceData {
   const [strings, encodedActions, encodedTypes] = JSON.parse(json) as EncodedService;
   const text = (index: number): string => strings[index]!;
-  const actions = new Map<string, Omit<Action, "isWildcardOnly">>();
-  for (const [name, accessLevel, types, conditionKeys] of encodedActions) {
-    const resourceTypes = types.map(
-      ([rtName, required, rtKeys]): ActionResourceType => ({
-        name: rtName,
-        required: required === 1,
-        conditionKeys: rtKeys.map(text),
-      }),
-    );
-    actions.set(name.toLowerCase(), {
-      name,
-      accessLevel: text(accessLevel),
-      resourceTypes,
-      conditionKeys: conditionKeys.map(text),
-    });
-  }
-  const resourceTypes = new Map<string, ResourceType>();
-  for (const [key, arn, conditionKeys] of encodedTypes) {
-    resourceTypes.set(
-      key.toLowerCase(),
-      conditionKeys === undefined
-        ? { key, arn }
-        : { key, arn, conditionKeys: conditionKeys.map(text) },
-    );
-  }
+  const actionNames = encodedActions.map(([name]) => name);
+  const resourceTypeKeys = encodedTypes.map(([key]) => key);
   return {
-    actionNames: encodedActions.map(([name]) => name),
-    actions,
-    resourceTypeKeys: encodedTypes.map(([key]) => key),
-    resourceTypes,
+    actionNames,
+    actions: new LazyTable(actionNames, (i) => {
+      const [name, accessLevel, types, conditionKeys] = encodedActions[i]!;
+      const resourceTypes = types.map(
+        ([rtName, required, rtKeys]): ActionResourceType => ({
+          name: rtName,
+          required: required === 1,
+          conditionKeys: rtKeys.map(text),
+        }),
+      );
+      return {
+        name,
+        accessLevel: text(accessLevel),
+        resourceTypes,
+        conditionKeys: conditionKeys.map(text),
+      };
+    }),
+    resourceTypeKeys,
+    resourceTypes: new LazyTable(resourceTypeKeys, (i) => {
+      const [key, arn, conditionKeys] = encodedTypes[i]!;
+      return conditionKeys === undefined
+        ? { key, arn }
+        : { key, arn, conditionKeys: conditionKeys.map(text) };
+    }),
   };
 }

@@ -151,11 +151,11 @@ export const route53Rules: ServiceRules = {
     // Route 53 API reference, CreateHostedZone / AssociateVPCWithHostedZone: a private zone's VPC
     // is checked with ec2:DescribeVpcs (Route 53 Developer Guide, "API permissions reference").
     CreateHostedZone: (call, general) => {
-      general();
+      general(call);
       if (call.input.get("VPC") !== undefined) call.require("ec2:DescribeVpcs", { resource: "*" });
     },
     AssociateVPCWithHostedZone: (call, general) => {
-      general();
+      general(call);
       call.require("ec2:DescribeVpcs", { resource: "*" });
     },
   },

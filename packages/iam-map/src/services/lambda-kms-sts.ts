@@ -135,7 +135,7 @@ export const kmsRules: ServiceRules = {
     // KMS API reference, ReplicateKey: "kms:ReplicateKey on the primary key … kms:CreateKey in an
     // IAM policy in the replica Region", and kms:TagResource there when the call carries tags.
     ReplicateKey: (call, general) => {
-      general();
+      general(call);
       const replica = call.input.string("ReplicaRegion");
       const context = replica ? { "aws:RequestedRegion": replica } : undefined;
       const resource = "*";

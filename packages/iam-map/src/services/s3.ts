@@ -67,17 +67,34 @@ function conditionKeySet(info: ActionInfo): ReadonlySet<string> {
   return set;
 }
 
-const headerKeySets = new WeakMap<ActionInfo, ReadonlyArray<readonly [string, string]>>();
+/** What one action reads from request headers, worked out once per action. */
+interface HeaderPlan {
+  /** Header members whose condition keys the action has, in {@link HEADER_KEYS} order. */
+  readonly keys: ReadonlyArray<readonly [member: string, key: string]>;
+  /** Their place in `keys`, by member name. */
+  readonly byMember: ReadonlyMap<string, number>;
+  readonly tags: boolean;
+  readonly authType: boolean;
+  readonly signatureVersion: boolean;
+}
 
-/** The header members whose condition keys the action has, found once per action. */
-function headerKeys(info: ActionInfo): ReadonlyArray<readonly [string, string]> {
-  let list = headerKeySets.get(info);
-  if (!list) {
-    const keys = conditionKeySet(info);
-    list = HEADER_KEYS.filter(([, key]) => keys.has(key.toLowerCase()));
-    headerKeySets.set(info, list);
+const headerPlans = new WeakMap<ActionInfo, HeaderPlan>();
+
+function headerPlan(info: ActionInfo): HeaderPlan {
+  let plan = headerPlans.get(info);
+  if (!plan) {
+    const set = conditionKeySet(info);
+    const keys = HEADER_KEYS.filter(([, key]) => set.has(key.toLowerCase()));
+    plan = {
+      keys,
+      byMember: new Map(keys.map(([member], i) => [member, i])),
+      tags: set.has("s3:requestobjecttagkeys"),
+      authType: set.has("s3:authtype"),
+      signatureVersion: set.has("s3:signatureversion"),
+    };
+    headerPlans.set(info, plan);
   }
-  return list;
+  return plan;
 }
 
 /** Condition keys from request headers and tags for one S3 action. */
@@ -85,16 +102,39 @@ function headerContext(call: Call, action: string, extra?: Record<string, Contex
   const info = call.action(action);
   const context: Record<string, ContextValue> = {};
   if (!info) return context;
-  const keys = conditionKeySet(info);
-  for (const [member, key] of headerKeys(info)) {
-    const value = call.input.get(member);
-    if (value instanceof Date && !Number.isNaN(value.getTime())) context[key] = value.toISOString();
-    else if (typeof value === "string" && value.length > 0) context[key] = value;
-    // Present in another form (an array, a boxed string): the SDK still sends a header, whose
-    // text keycard cannot be sure of, so the key is unknown rather than absent.
-    else if (isPresent(value)) call.unknownContext.push(key);
+  const plan = headerPlan(info);
+  const input = call.input;
+  if (plan.keys.length > 0) {
+    if (input.inheritsMembers()) {
+      // Members may come from the prototype chain: each header member is read by name.
+      for (let i = 0; i < plan.keys.length; i++)
+        headerValue(call, plan.keys[i]!, input.get(plan.keys[i]![0]), context);
+    } else {
+      // Own members only: the input's few members are looked up, not the action's many headers.
+      const names = input.memberNames();
+      const values = input.memberValues();
+      let hits: number[] | undefined;
+      for (let m = 0; m < names.length; m++) {
+        const at = plan.byMember.get(names[m]!);
+        if (at === undefined) continue;
+        hits ??= [];
+        hits.push(at, m);
+      }
+      if (hits !== undefined) {
+        // In HEADER_KEYS order, as the keys have always been added.
+        if (hits.length > 2) {
+          const pairs: Array<[number, number]> = [];
+          for (let h = 0; h < hits.length; h += 2) pairs.push([hits[h]!, hits[h + 1]!]);
+          pairs.sort((a, b) => a[0] - b[0]);
+          hits = pairs.flat();
+        }
+        for (let h = 0; h < hits.length; h += 2) {
+          headerValue(call, plan.keys[hits[h]!]!, values[hits[h + 1]!], context);
+        }
+      }
+    }
   }
-  if (keys.has("s3:requestobjecttagkeys")) {
+  if (plan.tags) {
     const tags = objectTags(call);
     if (tags.length > 0) {
       for (const [k, v] of tags) context[`s3:RequestObjectTag/${k}`] = v;
@@ -102,14 +142,29 @@ function headerContext(call: Call, action: string, extra?: Record<string, Contex
     }
   }
   // The SDK always signs requests with SigV4 in the Authorization header.
-  if (keys.has("s3:authtype")) context["s3:authType"] = "REST-HEADER";
-  if (keys.has("s3:signatureversion")) context["s3:signatureversion"] = "AWS4-HMAC-SHA256";
+  if (plan.authType) context["s3:authType"] = "REST-HEADER";
+  if (plan.signatureVersion) context["s3:signatureversion"] = "AWS4-HMAC-SHA256";
   return extra ? Object.assign(context, extra) : context;
+}
+
+/** One header member's condition key. */
+function headerValue(
+  call: Call,
+  [, key]: readonly [string, string],
+  value: unknown,
+  context: Record<string, ContextValue>,
+): void {
+  if (value instanceof Date && !Number.isNaN(value.getTime())) context[key] = value.toISOString();
+  else if (typeof value === "string" && value.length > 0) context[key] = value;
+  // Present in another form (an array, a boxed string): the SDK still sends a header, whose
+  // text keycard cannot be sure of, so the key is unknown rather than absent.
+  else if (isPresent(value)) call.unknownContext.push(key);
 }
 
 /** Tags set by the request: the `Tagging` header (`k=v&k2=v2`) or a `Tagging.TagSet` body. */
 function objectTags(call: Call): Array<[string, string]> {
   const tagging = call.input.get("Tagging");
+  if (tagging === undefined || tagging === null) return [];
   const header = asString(tagging);
   if (header !== undefined) {
     const out: Array<[string, string]> = [];
@@ -127,6 +182,11 @@ function objectTags(call: Call): Array<[string, string]> {
   return out;
 }
 
+function hasAny(call: Call, members: readonly string[]): boolean {
+  for (let i = 0; i < members.length; i++) if (has(call, members[i]!)) return true;
+  return false;
+}
+
 function has(call: Call, member: string): boolean {
   const v = call.input.get(member);
   return v !== undefined && v !== null && v !== "" && v !== false;
@@ -135,7 +195,12 @@ function has(call: Call, member: string): boolean {
 /** Requires an S3 action with its header context (and variables, for another bucket or key). */
 function s3(call: Call, action: string, options?: RequestOptions) {
   const context = headerContext(call, action, options?.context as Record<string, ContextValue>);
-  call.require(action, Object.assign({}, options, { context }));
+  call.require(
+    action,
+    options === undefined
+      ? { context }
+      : { resource: options.resource, variables: options.variables, context },
+  );
 }
 
 /** The versioned form of an object action when the request names a version. */
@@ -163,8 +228,25 @@ function bucketVariables(bucket: string | undefined): VariableValues {
 
 /** A KMS key only the server knows: any key id, in any account, of the call's region. */
 function serverKey(call: Call, what: string): string {
-  return call.arn("kms", `key/${unknownPart(what)}`, call.region, unknownPart("key owner account"));
+  // The same text for every call of a region: made once, so its lookups hash it once.
+  const cached = serverKeys.get(what);
+  if (cached !== undefined && cached.partition === call.partition && cached.region === call.region)
+    return cached.arn;
+  const arn = call.arn(
+    "kms",
+    `key/${unknownPart(what)}`,
+    call.region,
+    unknownPart("key owner account"),
+  );
+  serverKeys.set(what, { partition: call.partition, region: call.region, arn });
+  return arn;
 }
+
+/** The last server-side key ARN made for each description (two descriptions). */
+const serverKeys = new Map<
+  string,
+  { readonly partition: string; readonly region: string | undefined; readonly arn: string }
+>();
 
 /** The server-side-encryption keys a write asks for: with a named KMS key, AWS checks it. */
 function encryptionKey(call: Call) {
@@ -183,7 +265,7 @@ function encryptionKey(call: Call) {
 /** Writes that may carry ACL, tagging, Object Lock and encryption headers. */
 function objectWrite(call: Call) {
   s3(call, "PutObject");
-  if (GRANTS.some((m) => has(call, m))) s3(call, "PutObjectAcl");
+  if (hasAny(call, GRANTS)) s3(call, "PutObjectAcl");
   if (has(call, "Tagging")) s3(call, "PutObjectTagging");
   if (has(call, "ObjectLockMode") || has(call, "ObjectLockRetainUntilDate"))
     s3(call, "PutObjectRetention");
@@ -269,8 +351,8 @@ function directoryBucket(call: Call): boolean {
   return true;
 }
 
-function withDirectoryBuckets(rule: (call: Call, general: () => void) => void) {
-  return (call: Call, general: () => void) => {
+function withDirectoryBuckets(rule: OperationRule): OperationRule {
+  return (call, general) => {
     if (!directoryBucket(call)) rule(call, general);
   };
 }
@@ -349,7 +431,7 @@ function throughAccessPoint(rule: OperationRule): OperationRule {
         const prefix = olap ? "s3-object-lambda" : "s3-outposts";
         const info = call.action(`${prefix}:${name}`);
         if (!info) {
-          if (required) call.missing.push(`${prefix}:${name}`);
+          if (required) call.addMissing(`${prefix}:${name}`);
           continue;
         }
         const objectLevel = call
@@ -499,7 +581,7 @@ const s3Operations: Readonly<Record<string, OperationRule>> = {
       "CreateBucket",
       location ? { context: { "s3:LocationConstraint": location } } : undefined,
     );
-    if (GRANTS.some((m) => has(call, m))) s3(call, "PutBucketAcl");
+    if (hasAny(call, GRANTS)) s3(call, "PutBucketAcl");
     if (call.input.get("ObjectLockEnabledForBucket") === true) {
       s3(call, "PutBucketObjectLockConfiguration");
       s3(call, "PutBucketVersioning");
@@ -519,7 +601,7 @@ export const s3Rules: ServiceRules = {
   operation: (_name, _sdkId, hasGeneral) => {
     if (!hasGeneral) return undefined;
     return throughAccessPoint((call, general) => {
-      general();
+      general(call);
       for (const request of call.requests) {
         const extra = headerContext(call, request.action);
         if (Object.keys(extra).length > 0)

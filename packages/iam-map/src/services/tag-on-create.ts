@@ -15,7 +15,7 @@ export const ec2Rules: ServiceRules = {
 
 function ec2TagOnCreate(name: string): OperationRule {
   return (call, general) => {
-    general();
+    general(call);
     const types = new Set<string>();
     const specs = call.input.list(call.input.get("TagSpecifications"), "TagSpecifications", 50);
     for (const spec of specs) {
@@ -42,7 +42,7 @@ function addTagsOnCreate(name: string): OperationRule | undefined {
     return undefined;
   }
   return (call, general) => {
-    general();
+    general(call);
     if (items(call.input.get("Tags"), 1).length === 0) return;
     const created = call.requests
       .filter((q) => q.action.toLowerCase() === `${call.prefix}:${name}`.toLowerCase())
