@@ -6,23 +6,33 @@
  *
  * The headline cases send a distinct input on every call (a new S3 object key, a new DynamoDB
  * item key), as real traffic does, against policies of 10 and 1,000 statements; the repeated
- * cases send the same input every call, which keycard can answer from its per-second memo.
- * Then keycard's decision timed alone, and the heap before and after 1,000,000 calls with
- * distinct inputs. Run: `npm run bench -w @keycard/middleware`.
+ * cases send the same input every call, which keycard can answer from its per-second memo; the
+ * `cacheMiddleware` cases use clients with that option, where the SDK resolves its middleware
+ * stack once per command class instead of on every call. Then keycard's middleware timed alone,
+ * and the heap over many calls with distinct inputs: keycard's middleware alone, and full SDK
+ * calls. Run: `npm run bench -w @keycard/middleware`.
  *
  * Environment: `BENCH_SAMPLES` (calls per variant and case, default 20,000),
- * `BENCH_MEMORY_CALLS` (default 1,000,000; 0 skips), `BENCH_CASES` (a substring of case
- * names to run, for profiling one case).
+ * `BENCH_MEMORY_CALLS` (calls of keycard's middleware alone, default 1,000,000; 0 skips),
+ * `BENCH_MEMORY_SDK_CALLS` (full SDK calls, default 100,000; 0 skips), `BENCH_CASES` (a
+ * substring of case names to run, for profiling one case), `BENCH_BASELINE` (a module exporting
+ * another version's `keycardPlugin`, measured as a fourth variant in the same run).
  */
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { loadPolicy, type Policy } from "@keycard/engine";
 import { ACCOUNT, benchPolicyDocument, ROLE } from "./bench-policy.js";
 import { dynamoClient, getItem, putObject, s3Client } from "./sdk-calls.js";
-import { type Case, makeCase, measure } from "./side-by-side.js";
+import { type Case, makeCase, measure, type PluginFactory } from "./side-by-side.js";
 
 const SAMPLES = Number(process.env["BENCH_SAMPLES"] ?? 20_000);
 const MEMORY_CALLS = Number(process.env["BENCH_MEMORY_CALLS"] ?? 1_000_000);
+const MEMORY_SDK_CALLS = Number(process.env["BENCH_MEMORY_SDK_CALLS"] ?? 100_000);
 const ONLY = process.env["BENCH_CASES"];
+const BASELINE = process.env["BENCH_BASELINE"];
+
+const baseline: PluginFactory | undefined = BASELINE
+  ? ((await import(BASELINE)) as { keycardPlugin: PluginFactory }).keycardPlugin
+  : undefined;
 
 const policies = new Map<number, Policy>();
 for (const size of [10, 1000]) {
@@ -34,6 +44,7 @@ for (const size of [10, 1000]) {
   );
 }
 const keycard = (size: number) => ({ policy: policies.get(size)!, principalArn: ROLE });
+const cached = { cacheMiddleware: true };
 
 /** Every case: distinct inputs at both policy sizes (the headline), then repeated inputs. */
 const definitions: Array<{ name: string; make: () => Promise<Case> }> = [];
@@ -41,55 +52,131 @@ for (const size of [10, 1000]) {
   definitions.push(
     {
       name: `S3 PutObject, distinct keys, ${size} statements`,
-      make: () => makeCase(s3Client, (i) => putObject(`2024/${i}.json`), keycard(size)),
+      make: () =>
+        makeCase(
+          () => s3Client(),
+          (i) => putObject(`2024/${i}.json`),
+          keycard(size),
+          baseline,
+        ),
     },
     {
       name: `DynamoDB GetItem, distinct keys, ${size} statements`,
-      make: () => makeCase(dynamoClient, (i) => getItem(String(i)), keycard(size)),
+      make: () =>
+        makeCase(
+          () => dynamoClient(),
+          (i) => getItem(String(i)),
+          keycard(size),
+          baseline,
+        ),
     },
   );
 }
 definitions.push(
   {
     name: "S3 PutObject, repeated input, 10 statements",
-    make: () => makeCase(s3Client, () => putObject("a.json"), keycard(10)),
+    make: () =>
+      makeCase(
+        () => s3Client(),
+        () => putObject("a.json"),
+        keycard(10),
+        baseline,
+      ),
   },
   {
     name: "DynamoDB GetItem, repeated input, 10 statements",
-    make: () => makeCase(dynamoClient, () => getItem("1"), keycard(10)),
+    make: () =>
+      makeCase(
+        () => dynamoClient(),
+        () => getItem("1"),
+        keycard(10),
+        baseline,
+      ),
+  },
+  {
+    name: "S3 PutObject, distinct keys, 10 statements, cacheMiddleware",
+    make: () =>
+      makeCase(
+        () => s3Client(cached),
+        (i) => putObject(`2024/${i}.json`),
+        keycard(10),
+        baseline,
+      ),
+  },
+  {
+    name: "DynamoDB GetItem, distinct keys, 10 statements, cacheMiddleware",
+    make: () =>
+      makeCase(
+        () => dynamoClient(cached),
+        (i) => getItem(String(i)),
+        keycard(10),
+        baseline,
+      ),
+  },
+  {
+    name: "S3 PutObject, repeated input, 10 statements, cacheMiddleware",
+    make: () =>
+      makeCase(
+        () => s3Client(cached),
+        () => putObject("a.json"),
+        keycard(10),
+        baseline,
+      ),
+  },
+  {
+    name: "DynamoDB GetItem, repeated input, 10 statements, cacheMiddleware",
+    make: () =>
+      makeCase(
+        () => dynamoClient(cached),
+        () => getItem("1"),
+        keycard(10),
+        baseline,
+      ),
   },
 );
 
 const us = (x: number) => `${x.toFixed(1)} µs`;
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(", ");
 
 console.log(
   `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, ${mb(totalmem())} RAM, Node ${process.version}, account ${ACCOUNT}`,
 );
-console.log(`${SAMPLES} calls per variant and case, in alternating blocks\n`);
+console.log(`${SAMPLES} calls per variant and case, in alternating blocks; load average ${load()}`);
+if (baseline) console.log(`baseline: ${BASELINE}`);
+console.log();
 
 const cpuRows: string[] = [];
 const wallRows: string[] = [];
 for (const definition of definitions) {
   if (ONLY && !definition.name.includes(ONLY)) continue;
   const r = await measure(await definition.make(), SAMPLES);
-  const noop = r.noop.cpu - r.plain.cpu;
-  const added = r.keycard.cpu - r.plain.cpu;
+  const plain = r.plain!.cpu;
+  const added = (v: "noop" | "keycard" | "baseline") => {
+    const x = r[v]!.cpu - plain;
+    return `${us(x)} (${pct(x / plain)})`;
+  };
+  const alone = (x: number | undefined) => (x === undefined ? "" : `${us(x)} (${pct(x / plain)})`);
   cpuRows.push(
-    `| ${definition.name} | ${us(r.plain.cpu)} | ${us(noop)} (${pct(noop / r.plain.cpu)}) | ${us(added)} (${pct(added / r.plain.cpu)}) | ${us(r.decision)} (${pct(r.decision / r.plain.cpu)}) |`,
+    `| ${definition.name} | ${us(plain)} | ${added("noop")} | ${added("keycard")} |${baseline ? ` ${added("baseline")} |` : ""} ${alone(r.decision)} |${baseline ? ` ${alone(r.baselineDecision)} |` : ""}`,
   );
+  const wall = (v: "plain" | "noop" | "keycard" | "baseline") =>
+    `${us(r[v]!.p50)} / ${us(r[v]!.p99)}`;
   wallRows.push(
-    `| ${definition.name} | ${us(r.plain.p50)} / ${us(r.plain.p99)} | ${us(r.noop.p50)} / ${us(r.noop.p99)} | ${us(r.keycard.p50)} / ${us(r.keycard.p99)} | ${pct((r.keycard.p50 - r.plain.p50) / r.plain.p50)} |`,
+    `| ${definition.name} | ${wall("plain")} | ${wall("noop")} | ${wall("keycard")} | ${pct((r.keycard!.p50 - r.plain!.p50) / r.plain!.p50)} |`,
   );
-  console.log(`measured: ${definition.name}`);
+  console.log(`measured: ${definition.name} (load average ${load()})`);
 }
 
-console.log("\nCPU time per call (median over blocks), and keycard's decision timed alone:\n");
+console.log("\nCPU time per call (median over blocks), and keycard's middleware timed alone:\n");
 console.log(
-  "| call | SDK | added by a do-nothing middleware | added by keycard | keycard's decision alone |",
+  `| call | SDK | added by a do-nothing middleware | added by keycard |${baseline ? " added by the baseline |" : ""} keycard's middleware alone |${baseline ? " the baseline's alone |" : ""}`,
 );
-console.log("| --- | --- | --- | --- | --- |");
+console.log(`| --- | --- | --- | --- | --- |${baseline ? " --- | --- |" : ""}`);
 for (const row of cpuRows) console.log(row);
 console.log("\nWall time per call (each call timed on its own):\n");
 console.log(
@@ -98,11 +185,29 @@ console.log(
 console.log("| --- | --- | --- | --- | --- |");
 for (const row of wallRows) console.log(row);
 
-if (MEMORY_CALLS > 0) {
-  const c = await makeCase(s3Client, (i) => putObject(`2024/${i}.json`), keycard(1000));
-  const start = process.memoryUsage().heapUsed;
-  const m = await c.memory(MEMORY_CALLS);
+const heapLine = (what: string, m: { calls: number; before: number; after: number }) =>
   console.log(
-    `\nS3 PutObject with a new key on every call, 1,000 statements: heap ${mb(start)} before warm-up, ${mb(m.before)} after it, ${mb(m.after)} after ${m.calls.toLocaleString("en-US")} more calls (${mb(m.after - m.before)} difference)`,
+    `${what}: heap ${mb(m.before)} after a 20,000-call warm-up, ${mb(m.after)} after ${m.calls.toLocaleString("en-US")} more calls (${mb(m.after - m.before)} difference; load average ${load()})`,
+  );
+if (MEMORY_CALLS > 0) {
+  const c = await makeCase(
+    () => s3Client(),
+    (i) => putObject(`2024/${i}.json`),
+    keycard(1000),
+  );
+  heapLine(
+    "\nkeycard's middleware alone, S3 PutObject with a new key on every call, 1,000 statements",
+    await c.memoryAlone(MEMORY_CALLS),
+  );
+}
+if (MEMORY_SDK_CALLS > 0) {
+  const c = await makeCase(
+    () => s3Client(),
+    (i) => putObject(`2024/${i}.json`),
+    keycard(1000),
+  );
+  heapLine(
+    "\nfull SDK calls with keycard, S3 PutObject with a new key on every call, 1,000 statements",
+    await c.memory(MEMORY_SDK_CALLS),
   );
 }

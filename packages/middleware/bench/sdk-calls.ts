@@ -28,18 +28,20 @@ const base = {
   maxAttempts: 1,
 };
 
-/** An S3 client whose PutObject calls succeed without a network. */
-export const s3Client = (): S3Client =>
+/** An S3 client whose PutObject calls succeed without a network; `extra` adds client options. */
+export const s3Client = (extra: object = {}): S3Client =>
   new S3Client({
     ...base,
+    ...extra,
     forcePathStyle: true,
     requestHandler: cannedHandler("", { etag: '"x"' }),
   });
 
-/** A DynamoDB client whose GetItem calls succeed without a network. */
-export const dynamoClient = (): DynamoDBClient =>
+/** A DynamoDB client whose GetItem calls succeed without a network; `extra` adds client options. */
+export const dynamoClient = (extra: object = {}): DynamoDBClient =>
   new DynamoDBClient({
     ...base,
+    ...extra,
     requestHandler: cannedHandler('{"Item":{"id":{"S":"1"}}}', {
       "content-type": "application/x-amz-json-1.0",
     }),

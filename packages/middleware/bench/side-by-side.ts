@@ -1,7 +1,8 @@
 /**
- * One benchmark case measured three ways side by side: the SDK alone, the SDK with a middleware
- * that does nothing in keycard's place, and the SDK with keycard; keycard's decision timed on
- * its own; and the heap over many calls.
+ * One benchmark case measured side by side: the SDK alone, the SDK with a middleware that does
+ * nothing in keycard's place, the SDK with keycard and, when given, the SDK with a baseline build
+ * of keycard (another version's plugin, to compare versions in one run); keycard's middleware
+ * timed on its own; and the heap over many calls.
  */
 import type {
   FinalizeHandlerArguments,
@@ -9,11 +10,17 @@ import type {
   HandlerExecutionContext,
   MiddlewareStack,
 } from "@smithy/types";
-import { type KeycardOptions, keycardMiddlewareOptions, keycardPlugin } from "../src/index.js";
+import {
+  type KeycardOptions,
+  type KeycardPlugin,
+  keycardMiddlewareOptions,
+  keycardPlugin,
+} from "../src/index.js";
 
-/** The three ways each call is made. */
-export type Variant = "plain" | "noop" | "keycard";
-const VARIANTS: Variant[] = ["plain", "noop", "keycard"];
+/** The ways each call is made. */
+export type Variant = "plain" | "noop" | "keycard" | "baseline";
+/** Makes a plugin: this version's `keycardPlugin`, or a baseline version's. */
+export type PluginFactory = (options: KeycardOptions) => KeycardPlugin;
 /** Calls per variant in a row before the next variant takes its turn. */
 const BLOCK = 100;
 
@@ -30,13 +37,24 @@ interface Command {
   readonly input: object;
 }
 
+/** Heap after a full GC before and after `calls` calls (after a warm-up). */
+export interface Heap {
+  calls: number;
+  before: number;
+  after: number;
+}
+
 /** One case, ready to be measured. */
 export interface Case {
+  /** The variants this case has, in the order they first take turns. */
+  readonly variants: readonly Variant[];
   send(variant: Variant): Promise<unknown>;
-  /** One call of keycard's middleware alone, with a `next` that does nothing. */
-  decide(): Promise<unknown>;
-  /** Heap before and after `calls` calls with keycard (after a warm-up), both after a full GC. */
-  memory(calls: number): Promise<{ calls: number; before: number; after: number }>;
+  /** One call of keycard's middleware (or the baseline's) alone, with a `next` that does nothing. */
+  decide(variant?: "keycard" | "baseline"): Promise<unknown>;
+  /** The heap over `calls` full SDK calls with keycard. */
+  memory(calls: number): Promise<Heap>;
+  /** The heap over `calls` calls of keycard's middleware alone, each with a new input. */
+  memoryAlone(calls: number): Promise<Heap>;
 }
 
 /**
@@ -47,18 +65,30 @@ export async function makeCase(
   makeClient: () => Client,
   command: (i: number) => Command,
   options: KeycardOptions,
+  baseline?: PluginFactory,
 ): Promise<Case> {
   let counter = 0;
   const next = () => command(counter++);
-  const clients = { plain: makeClient(), noop: makeClient(), keycard: makeClient() };
+  const variants: Variant[] = [
+    "plain",
+    "noop",
+    "keycard",
+    ...(baseline ? ["baseline" as const] : []),
+  ];
+  const clients = Object.fromEntries(variants.map((v) => [v, makeClient()])) as Record<
+    Variant,
+    Client
+  >;
   const noop: FinalizeRequestMiddleware<object, object> = (nextHandler) => (args) =>
     nextHandler(args);
   stackOf(clients.noop).addRelativeTo(noop, {
     ...keycardMiddlewareOptions,
     name: "noopMiddleware",
   });
-  const plugin = keycardPlugin(options);
-  stackOf(clients.keycard).use(plugin);
+  const plugins: Partial<Record<Variant, KeycardPlugin>> = { keycard: keycardPlugin(options) };
+  if (baseline) plugins.baseline = baseline(options);
+  stackOf(clients.keycard).use(plugins.keycard!);
+  if (plugins.baseline) stackOf(clients.baseline).use(plugins.baseline);
 
   // The context and arguments keycard sees in a real call, to run its middleware alone.
   let context: HandlerExecutionContext | undefined;
@@ -71,29 +101,41 @@ export async function makeCase(
   };
   stackOf(spied).addRelativeTo(spy, { ...keycardMiddlewareOptions, name: "spyMiddleware" });
   await spied.send(next() as never);
-  let middleware: FinalizeRequestMiddleware<object, object> | undefined;
-  plugin.applyToStack({
-    // The input-copy step; the check copies the input itself, so `decide` measures the copy too.
-    add: () => {},
-    addRelativeTo: (m: FinalizeRequestMiddleware<object, object>) => {
-      middleware = m;
-    },
-  } as unknown as MiddlewareStack<object, object>);
   const done = async () => ({ output: {}, response: {} });
-  const handler = middleware!(done, context!);
+  const alone: Partial<Record<Variant, (a: FinalizeHandlerArguments<object>) => Promise<unknown>>> =
+    {};
+  for (const variant of ["keycard", "baseline"] as const) {
+    const plugin = plugins[variant];
+    if (!plugin) continue;
+    let middleware: FinalizeRequestMiddleware<object, object> | undefined;
+    plugin.applyToStack({
+      // The input-copy step and the gate; the check copies the input itself, so `decide`
+      // measures the copy too.
+      add: () => {},
+      addRelativeTo: (m: FinalizeRequestMiddleware<object, object>) => {
+        middleware = m;
+      },
+    } as unknown as MiddlewareStack<object, object>);
+    alone[variant] = middleware!(done, context!);
+  }
 
   const send = (variant: Variant) => clients[variant].send(next() as never);
+  const decide = (variant: "keycard" | "baseline" = "keycard") =>
+    alone[variant]!({ ...args!, input: next().input });
+  const heap = async (calls: number, call: () => Promise<unknown>): Promise<Heap> => {
+    for (let i = 0; i < 20_000; i++) await call();
+    collect();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < calls; i++) await call();
+    collect();
+    return { calls, before, after: process.memoryUsage().heapUsed };
+  };
   return {
+    variants,
     send,
-    decide: () => handler({ ...args!, input: next().input }),
-    async memory(calls) {
-      for (let i = 0; i < 20_000; i++) await send("keycard");
-      collect();
-      const before = process.memoryUsage().heapUsed;
-      for (let i = 0; i < calls; i++) await send("keycard");
-      collect();
-      return { calls, before, after: process.memoryUsage().heapUsed };
-    },
+    decide,
+    memory: (calls) => heap(calls, () => send("keycard")),
+    memoryAlone: (calls) => heap(calls, () => decide("keycard")),
   };
 }
 
@@ -109,9 +151,10 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Per variant: wall time p50 and p99 of single calls, and CPU time per call (median of blocks). */
-export type Figures = Record<Variant, { p50: number; p99: number; cpu: number }> & {
-  /** Microseconds per call of keycard's middleware alone. */
+export type Figures = Partial<Record<Variant, { p50: number; p99: number; cpu: number }>> & {
+  /** Microseconds per call of keycard's middleware alone (and of the baseline's). */
   decision: number;
+  baselineDecision?: number;
 };
 
 /**
@@ -121,33 +164,56 @@ export type Figures = Record<Variant, { p50: number; p99: number; cpu: number }>
  * inflate it.
  */
 export async function measure(c: Case, samples: number): Promise<Figures> {
-  for (let i = 0; i < 5000; i++) for (const v of VARIANTS) await c.send(v);
-  const wall: Record<Variant, number[]> = { plain: [], noop: [], keycard: [] };
-  const cpu: Record<Variant, number[]> = { plain: [], noop: [], keycard: [] };
+  const variants = c.variants;
+  for (let i = 0; i < 5000; i++) for (const v of variants) await c.send(v);
+  const wall: Partial<Record<Variant, number[]>> = {};
+  const cpu: Partial<Record<Variant, number[]>> = {};
+  for (const v of variants) {
+    wall[v] = [];
+    cpu[v] = [];
+  }
   for (let done = 0; done < samples; done += BLOCK) {
-    const shift = (done / BLOCK) % VARIANTS.length;
-    for (let j = 0; j < VARIANTS.length; j++) {
-      const v = VARIANTS[(j + shift) % VARIANTS.length]!;
+    const shift = (done / BLOCK) % variants.length;
+    for (let j = 0; j < variants.length; j++) {
+      const v = variants[(j + shift) % variants.length]!;
       const used = process.cpuUsage();
       for (let i = 0; i < BLOCK; i++) {
         const start = process.hrtime.bigint();
         await c.send(v);
-        wall[v].push(Number(process.hrtime.bigint() - start) / 1000);
+        wall[v]!.push(Number(process.hrtime.bigint() - start) / 1000);
       }
       const { user, system } = process.cpuUsage(used);
-      cpu[v].push((user + system) / BLOCK);
+      cpu[v]!.push((user + system) / BLOCK);
     }
   }
   const figures = {} as Figures;
-  for (const v of VARIANTS) {
-    const xs = wall[v].sort((a, b) => a - b);
-    const blocks = cpu[v].sort((a, b) => a - b);
+  for (const v of variants) {
+    const xs = wall[v]!.sort((a, b) => a - b);
+    const blocks = cpu[v]!.sort((a, b) => a - b);
     figures[v] = { p50: percentile(xs, 50), p99: percentile(xs, 99), cpu: percentile(blocks, 50) };
   }
-  for (let i = 0; i < 2000; i++) await c.decide();
-  const n = 20_000;
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) await c.decide();
-  figures.decision = Number(process.hrtime.bigint() - start) / 1000 / n;
+  // Keycard's middleware alone, alternating with the baseline's in blocks as above.
+  const alone = (variants.includes("baseline") ? ["keycard", "baseline"] : ["keycard"]) as Array<
+    "keycard" | "baseline"
+  >;
+  for (let i = 0; i < 2000; i++) for (const v of alone) await c.decide(v);
+  const times: Record<string, number[]> = { keycard: [], baseline: [] };
+  for (let block = 0; block < 40; block++) {
+    for (let j = 0; j < alone.length; j++) {
+      const v = alone[(j + block) % alone.length]!;
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < 500; i++) await c.decide(v);
+      times[v]!.push(Number(process.hrtime.bigint() - start) / 1000 / 500);
+    }
+  }
+  figures.decision = percentile(
+    times["keycard"]!.sort((a, b) => a - b),
+    50,
+  );
+  if (times["baseline"]!.length > 0)
+    figures.baselineDecision = percentile(
+      times["baseline"]!.sort((a, b) => a - b),
+      50,
+    );
   return figures;
 }
