@@ -4,6 +4,7 @@ import {
   ALL_FAIL_ON,
   DEFAULT_APPROVAL_LABEL,
   DEFAULT_COVERAGE_THRESHOLD,
+  DEFAULT_MEMORY_BYTES,
   DEFAULT_TIMEOUT_MS,
   type FailOn,
   parseFailOn,
@@ -12,6 +13,13 @@ import {
 import { CliError } from "./errors.js";
 import type { CliIo } from "./io.js";
 import { requireOpa, toolOptions } from "./tools.js";
+
+/** The smallest memory limit: below it OPA cannot start, and every run would fail. */
+const MIN_MEMORY_MB = 64;
+/** The largest memory limit the gate's action accepts as well. */
+const MAX_MEMORY_MB = 65_536;
+
+const MiB = (bytes: number) => bytes / (1024 * 1024);
 
 /** Flags `diff` and `gate` share with the GitHub Action's inputs. @internal */
 export const gateFlags = {
@@ -24,6 +32,7 @@ export const gateFlags = {
   opa: { type: "string" },
   regal: { type: "string" },
   "timeout-seconds": { type: "string" },
+  "memory-limit-mb": { type: "string" },
 } as const;
 
 /** Help text for {@link gateFlags}, shared by both verbs. @internal */
@@ -39,6 +48,8 @@ export const GATE_FLAGS_HELP = `      --fail-on <checks>          checks that fa
       --regal <path>              the Regal CLI (default: $REGAL_PATH, then regal on PATH;
                                   linting is skipped without it)
       --timeout-seconds <n>       longest a single OPA or Regal run may take (default: ${DEFAULT_TIMEOUT_MS / 1000})
+      --memory-limit-mb <n>       most memory a single OPA or Regal run may use, in MiB; a run
+                                  over it is stopped and reported (default: ${MiB(DEFAULT_MEMORY_BYTES)}, at least ${MIN_MEMORY_MB})
       --json                      print the full report as JSON`;
 
 /** The parsed values of {@link gateFlags}. @internal */
@@ -50,6 +61,7 @@ export interface GateFlagValues {
   opa?: string | undefined;
   regal?: string | undefined;
   "timeout-seconds"?: string | undefined;
+  "memory-limit-mb"?: string | undefined;
 }
 
 /** Settings for access-diff, from the shared flags. @internal */
@@ -67,13 +79,16 @@ function number(
   value: string | undefined,
   fallback: number,
   max: number,
+  min = 0,
 ): number {
   if (value === undefined) return fallback;
   const n = Number(value.replace(/%$/, ""));
-  if (!Number.isFinite(n) || n < 0 || n > max) {
-    throw new CliError("UsageError", `${flag} must be a number from 0 to ${max} (got "${value}")`, {
-      verb,
-    });
+  if (value.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
+    throw new CliError(
+      "UsageError",
+      `${flag} must be a number from ${min} to ${max} (got "${value}")`,
+      { verb },
+    );
   }
   return n;
 }
@@ -115,7 +130,20 @@ export async function gateSettings(
     ),
     approved: values.approved ?? false,
     approvalLabel: values["approval-label"] ?? DEFAULT_APPROVAL_LABEL,
-    tools: toolOptions(values, io, { timeoutMs: timeoutSeconds * 1000 }),
+    tools: toolOptions(values, io, {
+      timeoutMs: timeoutSeconds * 1000,
+      memoryBytes:
+        number(
+          verb,
+          "--memory-limit-mb",
+          values["memory-limit-mb"],
+          MiB(DEFAULT_MEMORY_BYTES),
+          MAX_MEMORY_MB,
+          MIN_MEMORY_MB,
+        ) *
+        1024 *
+        1024,
+    }),
   };
 }
 

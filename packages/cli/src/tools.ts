@@ -30,7 +30,7 @@ function absolute(io: CliIo, path: string): string {
 export function toolOptions(
   flags: ToolFlags,
   io: CliIo,
-  limits: { timeoutMs?: number } = {},
+  limits: { timeoutMs?: number; memoryBytes?: number } = {},
 ): ToolOptions {
   const opa = flags.opa ?? (io.env.OPA_PATH || undefined);
   const regal = flags.regal ?? (io.env.REGAL_PATH || undefined);

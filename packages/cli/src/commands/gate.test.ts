@@ -93,4 +93,27 @@ describe("keycard gate", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("no-such-branch");
   });
+  it("stops an OPA run over --memory-limit-mb and reports it, and refuses a limit too small to run", async () => {
+    const dir = repository();
+    writeFiles(dir, {
+      "policies/orders/hungry_test.rego":
+        "package keycard.custom.hungry_test\n\ntest_hungry if {\n\tcount(numbers.range(1, 300000000)) > 0\n}\n",
+    });
+    const result = await runCli(
+      ["gate", "--memory-limit-mb", "256", "--coverage-threshold", "0", "--json", ...tools],
+      { cwd: dir },
+    );
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout);
+    const findings = report.sets[0].findings.filter(
+      (f: { rule?: string }) => f.rule === "ToolOutOfMemory",
+    );
+    expect(findings[0]?.message).toMatch(/over the limit of 256 MiB/);
+
+    const tooSmall = await runCli(["gate", "--memory-limit-mb", "8", ...tools], { cwd: dir });
+    expect(tooSmall.code).toBe(2);
+    expect(tooSmall.stderr).toMatch(
+      /--memory-limit-mb must be a number from 64 to 65536 \(got "8"\)/,
+    );
+  });
 });
