@@ -30096,39 +30096,60 @@ function decompress(blob) {
 function decodeService(json) {
   const [strings, encodedActions, encodedTypes] = JSON.parse(json);
   const text = (index) => strings[index];
-  const actions = /* @__PURE__ */ new Map();
-  for (const [name, accessLevel, types2, conditionKeys] of encodedActions) {
-    const resourceTypes2 = types2.map(
-      ([rtName, required, rtKeys]) => ({
-        name: rtName,
-        required: required === 1,
-        conditionKeys: rtKeys.map(text)
-      })
-    );
-    actions.set(name.toLowerCase(), {
-      name,
-      accessLevel: text(accessLevel),
-      resourceTypes: resourceTypes2,
-      conditionKeys: conditionKeys.map(text)
-    });
-  }
-  const resourceTypes = /* @__PURE__ */ new Map();
-  for (const [key, arn, conditionKeys] of encodedTypes) {
-    resourceTypes.set(
-      key.toLowerCase(),
-      conditionKeys === void 0 ? { key, arn } : { key, arn, conditionKeys: conditionKeys.map(text) }
-    );
-  }
+  const actionNames = encodedActions.map(([name]) => name);
+  const resourceTypeKeys = encodedTypes.map(([key]) => key);
   return {
-    actionNames: encodedActions.map(([name]) => name),
-    actions,
-    resourceTypeKeys: encodedTypes.map(([key]) => key),
-    resourceTypes
+    actionNames,
+    actions: new LazyTable(actionNames, (i) => {
+      const [name, accessLevel, types2, conditionKeys] = encodedActions[i];
+      const resourceTypes = types2.map(
+        ([rtName, required, rtKeys]) => ({
+          name: rtName,
+          required: required === 1,
+          conditionKeys: rtKeys.map(text)
+        })
+      );
+      return {
+        name,
+        accessLevel: text(accessLevel),
+        resourceTypes,
+        conditionKeys: conditionKeys.map(text)
+      };
+    }),
+    resourceTypeKeys,
+    resourceTypes: new LazyTable(resourceTypeKeys, (i) => {
+      const [key, arn, conditionKeys] = encodedTypes[i];
+      return conditionKeys === void 0 ? { key, arn } : { key, arn, conditionKeys: conditionKeys.map(text) };
+    })
   };
 }
+var LazyTable;
 var init_encoding = __esm({
   "../../packages/iam-reference/src/encoding.ts"() {
     "use strict";
+    LazyTable = class {
+      #index = /* @__PURE__ */ new Map();
+      #made;
+      #make;
+      constructor(names, make) {
+        for (let i = 0; i < names.length; i++) this.#index.set(names[i].toLowerCase(), i);
+        this.#made = new Array(names.length);
+        this.#make = make;
+      }
+      has(lowerName) {
+        return this.#index.has(lowerName);
+      }
+      get(lowerName) {
+        const i = this.#index.get(lowerName);
+        if (i === void 0) return void 0;
+        let entry = this.#made[i];
+        if (entry === void 0) {
+          entry = this.#make(i);
+          this.#made[i] = entry;
+        }
+        return entry;
+      }
+    };
   }
 });
 
