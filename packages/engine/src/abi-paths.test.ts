@@ -7,15 +7,13 @@
  * instances (so that heap state left by one call would show in the next), and requires
  * identical results, failures included.
  */
-import { Buffer } from "node:buffer";
 import { describe, expect, it } from "vitest";
-import { keycardWasmBase64 } from "../wasm/keycard-wasm.js";
 import { compilePolicyData, type SourceDocument } from "./compile.js";
 import { type AbiState, evaluateText, instantiateDirect } from "./opa-abi.js";
 import { wasmInput } from "./partial-requests.js";
 import { Picker } from "./test-utils/picker.js";
 import type { EvaluationInput } from "./types.js";
-import { ENTRYPOINT, type LoadedWasmPolicy } from "./wasm-runtime.js";
+import { builtinWasmBytes, ENTRYPOINT, type LoadedWasmPolicy } from "./wasm-runtime.js";
 
 const SEED = Number(process.env.KEYCARD_ABI_SEED ?? 20261201);
 const POLICIES = 6;
@@ -194,7 +192,7 @@ function outcome(run: () => unknown): unknown {
 
 describe("the built-in module on the direct ABI and on opa-wasm", () => {
   it(`decides ${POLICIES * INPUTS_PER_POLICY} random and hostile inputs identically`, async () => {
-    const bytes = Buffer.from(keycardWasmBase64, "base64");
+    const bytes = await builtinWasmBytes();
     // The DOM-free TypeScript libs do not declare WebAssembly.
     const module = await (
       globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<object> } }

@@ -1,4 +1,3 @@
-import { iamActionExists, iamServiceExists } from "@keycard/iam-reference";
 import type { SourceDocument } from "./compile.js";
 import type { PolicyWarning } from "./errors.js";
 
@@ -8,6 +7,9 @@ import type { PolicyWarning } from "./errors.js";
  * @internal
  */
 export async function unknownActionWarnings(sources: SourceDocument[]): Promise<PolicyWarning[]> {
+  // Imported here, not at the top: the engine is published as one module, and a static import
+  // in it would load the IAM reference with the engine even when `checkActions` is off.
+  const { iamActionExists, iamServiceExists } = await import("@keycard/iam-reference");
   const warnings: PolicyWarning[] = [];
   for (const source of sources) {
     const doc = source.document as { Statement?: unknown };

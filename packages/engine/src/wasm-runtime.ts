@@ -99,23 +99,35 @@ export function jsonEvaluator(
 let builtin: Promise<CompiledModule> | undefined;
 
 /**
- * The precompiled IAM library, compiled once per process and shared by every `loadPolicy`. It
- * ships as base64 text in an ES module (`wasm/keycard-wasm.js`, written by the build) so that
- * bundlers such as esbuild carry it along; the import is dynamic so that loading only bundles
- * never parses it. A failure is not remembered, so a later load tries again.
+ * The precompiled IAM library's bytes. It ships deflate-compressed as base64 text in an ES
+ * module (`wasm/keycard-wasm.js`, written by the build) so that bundlers such as esbuild carry
+ * it along; compressed, the text Node parses and then keeps is a third of plain base64's.
+ * @internal
+ */
+export async function builtinWasmBytes(): Promise<Uint8Array> {
+  let text: string;
+  try {
+    text = (await import("../wasm/keycard-wasm.js")).keycardWasmDeflateBase64;
+  } catch (cause) {
+    throw new PolicyLoadError(
+      "WasmLoadFailed",
+      "the precompiled IAM library is missing from @keycard/engine (wasm/keycard-wasm.js); rebuild the package",
+      { cause: asError(cause) },
+    );
+  }
+  // Imported here, not at the top: only the built-in library is compressed.
+  const { inflateRawSync } = await import("node:zlib");
+  return inflateRawSync(Buffer.from(text, "base64"));
+}
+
+/**
+ * The precompiled IAM library, compiled once per process and shared by every `loadPolicy`;
+ * the import is dynamic so that loading only bundles never parses it. A failure is not
+ * remembered, so a later load tries again.
  * @internal
  */
 export function builtinModule(): Promise<CompiledModule> {
-  builtin ??= import("../wasm/keycard-wasm.js").then(
-    ({ keycardWasmBase64 }) => webAssembly.compile(Buffer.from(keycardWasmBase64, "base64")),
-    (cause: unknown) => {
-      throw new PolicyLoadError(
-        "WasmLoadFailed",
-        "the precompiled IAM library is missing from @keycard/engine (wasm/keycard-wasm.js); rebuild the package",
-        { cause: asError(cause) },
-      );
-    },
-  );
+  builtin ??= builtinWasmBytes().then((bytes) => webAssembly.compile(bytes));
   builtin.catch(() => {
     builtin = undefined;
   });
