@@ -2,7 +2,7 @@
  * Build step after `tsc` (which writes the declarations): the package's JavaScript as one ES
  * module, `dist/index.js`. Node loads each file of an unbundled package separately (resolve, read,
  * compile), which cost more at start-up than running the code; one file does not. Dependencies
- * and the precompiled IAM library (`wasm/keycard-wasm.js`, imported on the first `loadPolicy`)
+ * and the precompiled IAM library (`wasm/`, imported on the first `loadPolicy`)
  * stay imports. Run by `npm run build`.
  */
 import { readdirSync, readFileSync, rmSync } from "node:fs";
@@ -27,6 +27,10 @@ await build({
   target: "node20",
   sourcemap: true,
   sourcesContent: false,
-  external: [...Object.keys(manifest.dependencies ?? {}), "../wasm/keycard-wasm.js"],
+  external: [
+    ...Object.keys(manifest.dependencies ?? {}),
+    "../wasm/keycard-wasm.js",
+    "../wasm/keycard-wasm-text.js",
+  ],
   logLevel: "warning",
 });

@@ -4,7 +4,7 @@
  * and the IAM reference data travel inside the bundle. Uses the built package (`dist/`), as an application would.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -53,6 +53,11 @@ describe("bundling with esbuild", () => {
     writeFileSync(join(out, "package.json"), '{ "type": "module" }\n');
     expect(readdirSync(out).sort()).toEqual(["app.js", "package.json"]);
     expect(existsSync(join(dir, "node_modules"))).toBe(false);
+    // Files named like the installed package's library, beside and above the bundle, are not
+    // the bundle's: it must use the copy it carries (these would fail to compile).
+    mkdirSync(join(dir, "wasm"));
+    writeFileSync(join(dir, "wasm", "keycard.wasm"), "not the IAM library");
+    writeFileSync(join(out, "keycard.wasm"), "not the IAM library");
     const printed = execFileSync(process.execPath, ["app.js"], {
       cwd: out,
       encoding: "utf8",

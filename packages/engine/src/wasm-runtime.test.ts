@@ -1,7 +1,57 @@
 import { readFileSync } from "node:fs";
+import { inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { keycardWasmFile } from "../wasm/keycard-wasm.js";
+import { keycardWasmDeflateBase64 } from "../wasm/keycard-wasm-text.js";
 import { compilePolicyData } from "./compile.js";
-import { ENTRYPOINT, instantiate, jsonEvaluator } from "./wasm-runtime.js";
+import { builtinWasmBytes, ENTRYPOINT, instantiate, jsonEvaluator } from "./wasm-runtime.js";
+
+describe("the precompiled IAM library", () => {
+  const file = readFileSync(new URL("../wasm/keycard.wasm", import.meta.url));
+
+  it("is read from the package's own keycard.wasm", async () => {
+    expect(keycardWasmFile?.href).toBe(new URL("../wasm/keycard.wasm", import.meta.url).href);
+    expect(Buffer.from(await builtinWasmBytes()).equals(file)).toBe(true);
+  });
+
+  it("is embedded for bundles as the same bytes", () => {
+    const embedded = inflateRawSync(Buffer.from(keycardWasmDeflateBase64, "base64"));
+    expect(embedded.length).toBe(file.length);
+    expect(embedded.equals(file)).toBe(true);
+  });
+
+  it("carries no function names, and every section the library's own build wrote", () => {
+    // The section ids in order: custom sections other than "name" are kept.
+    const ids: number[] = [];
+    const names: string[] = [];
+    let offset = 8;
+    const leb = () => {
+      let value = 0;
+      let shift = 0;
+      let byte: number;
+      do {
+        byte = file[offset++] as number;
+        value += (byte & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (byte & 0x80);
+      return value;
+    };
+    while (offset < file.length) {
+      const id = file[offset++] as number;
+      const size = leb();
+      const end = offset + size;
+      if (id === 0) {
+        const length = leb();
+        names.push(file.subarray(offset, offset + length).toString("utf8"));
+      }
+      ids.push(id);
+      offset = end;
+    }
+    expect(offset).toBe(file.length);
+    expect(names).not.toContain("name");
+    expect(ids.filter((id) => id !== 0)).toEqual([1, 2, 3, 4, 6, 7, 8, 9, 10, 11]);
+  });
+});
 
 describe("jsonEvaluator", () => {
   it("returns what opa-wasm's evaluate returns, for small, multibyte and memory-growing input", async () => {

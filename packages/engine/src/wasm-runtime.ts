@@ -1,4 +1,5 @@
 import { Buffer } from "node:buffer";
+import { readFile } from "node:fs/promises";
 import { asError, PolicyLoadError } from "./errors.js";
 import { type AbiState, evaluateText, instantiateDirect } from "./opa-abi.js";
 
@@ -99,25 +100,37 @@ export function jsonEvaluator(
 let builtin: Promise<CompiledModule> | undefined;
 
 /**
- * The precompiled IAM library's bytes. It ships deflate-compressed as base64 text in an ES
- * module (`wasm/keycard-wasm.js`, written by the build) so that bundlers such as esbuild carry
- * it along; compressed, the text Node parses and then keeps is a third of plain base64's.
+ * The precompiled IAM library's bytes: `wasm/keycard.wasm`, read from the installed package, or
+ * in a bundle (which carries modules, not files) the copy embedded in `wasm/keycard-wasm-text.js`
+ * as deflate-compressed base64 text. Reading the file costs a fraction of parsing and inflating
+ * the text, which Node would keep in memory for as long as the process runs.
  * @internal
  */
 export async function builtinWasmBytes(): Promise<Uint8Array> {
-  let text: string;
   try {
-    text = (await import("../wasm/keycard-wasm.js")).keycardWasmDeflateBase64;
+    const { keycardWasmFile } = await import("../wasm/keycard-wasm.js");
+    if (keycardWasmFile !== undefined) {
+      try {
+        return await readFile(keycardWasmFile);
+      } catch (cause) {
+        // Only a missing file (a copy of the modules without it) falls back to the text.
+        if ((cause as { code?: unknown } | undefined)?.code !== "ENOENT") throw cause;
+      }
+    }
+    const { keycardWasmDeflateBase64 } = await import("../wasm/keycard-wasm-text.js");
+    // Imported here, not at the top: only the embedded copy is compressed.
+    const { inflateRawSync } = await import("node:zlib");
+    // One output chunk (the module is 0.4 MB): the default 16 KB chunks cost a fifth more time.
+    return inflateRawSync(Buffer.from(keycardWasmDeflateBase64, "base64"), {
+      chunkSize: 1 << 19,
+    });
   } catch (cause) {
     throw new PolicyLoadError(
       "WasmLoadFailed",
-      "the precompiled IAM library is missing from @keycard/engine (wasm/keycard-wasm.js); rebuild the package",
+      "the precompiled IAM library is missing from @keycard/engine (wasm/keycard.wasm, wasm/keycard-wasm.js, wasm/keycard-wasm-text.js); rebuild the package",
       { cause: asError(cause) },
     );
   }
-  // Imported here, not at the top: only the built-in library is compressed.
-  const { inflateRawSync } = await import("node:zlib");
-  return inflateRawSync(Buffer.from(text, "base64"));
 }
 
 /**
