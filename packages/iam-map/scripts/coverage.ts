@@ -210,14 +210,21 @@ async function fillOptional(
   let filled = 0;
   for (const reason of variables) {
     const variable = bareVariable(reason);
-    const names = new Set(candidates(variable, prefix, operation));
-    let found = false;
+    const ranked = candidates(variable, prefix, operation);
+    const names = new Set(ranked);
+    // One member, the most specific: a caller names a stream by `StreamName`, not also by the
+    // `StreamId` the same variable's looser forms match.
+    let best = -1;
     for (let i = shape.required; i < shape.names.length; i++) {
       const name = shape.names[i]!;
-      if (input[name] !== undefined || !names.has(name.toLowerCase())) continue;
-      input[name] = placeholder(name, shape.schemas[i]);
+      const rank = ranked.indexOf(name.toLowerCase());
+      if (input[name] !== undefined || rank < 0) continue;
+      if (best < 0 || rank < ranked.indexOf(shape.names[best]!.toLowerCase())) best = i;
+    }
+    let found = best >= 0;
+    if (found) {
+      input[shape.names[best]!] = placeholder(shape.names[best]!, shape.schemas[best]);
       filled++;
-      found = true;
     }
     // A member of a structure member (Glue `SchemaId.SchemaName`, `TableInput.Name`).
     for (let i = 0; i < shape.names.length && !found; i++) {
