@@ -1,4 +1,3 @@
-import { Buffer } from "node:buffer";
 import { readFile } from "node:fs/promises";
 import { asError, PolicyLoadError } from "./errors.js";
 import { type AbiState, evaluateText, instantiateDirect } from "./opa-abi.js";
@@ -118,8 +117,12 @@ export async function builtinWasmBytes(): Promise<Uint8Array> {
       }
     }
     const { keycardWasmDeflateBase64 } = await import("../wasm/keycard-wasm-text.js");
-    // Imported here, not at the top: only the embedded copy is compressed.
-    const { inflateRawSync } = await import("node:zlib");
+    // Imported here, not at the top: only the embedded copy is compressed and base64 (and an
+    // ES module import of node:buffer for the global `Buffer` costs start-up time).
+    const [{ inflateRawSync }, { Buffer }] = await Promise.all([
+      import("node:zlib"),
+      import("node:buffer"),
+    ]);
     // One output chunk (the module is 0.4 MB): the default 16 KB chunks cost a fifth more time.
     return inflateRawSync(Buffer.from(keycardWasmDeflateBase64, "base64"), {
       chunkSize: 1 << 19,
