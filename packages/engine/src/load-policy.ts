@@ -142,7 +142,7 @@ async function readBundle(
   let files: Map<string, Uint8Array>;
   try {
     // Imported on demand: only bundles need gzip.
-    files = (await import("./tar.js")).readTarGz(bytes);
+    files = await (await import("./tar.js")).readTarGz(bytes);
   } catch (cause) {
     throw new PolicyLoadError("InvalidBundle", `${origin} is not a gzip-compressed tar bundle`, {
       cause,

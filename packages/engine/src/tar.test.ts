@@ -13,7 +13,7 @@ const text = (bytes: Uint8Array | undefined) =>
   bytes ? new TextDecoder().decode(bytes) : undefined;
 
 describe("readTarGz", () => {
-  it("reads regular files, nested and with long names, as tar writes them", () => {
+  it("reads regular files, nested and with long names, as tar writes them", async () => {
     const root = join(temp.dir, "content");
     const long = `${"d".repeat(120)}/${"f".repeat(120)}.json`;
     mkdirSync(join(root, "nested"), { recursive: true });
@@ -32,7 +32,7 @@ describe("readTarGz", () => {
       "nested",
       long,
     ]);
-    const files = readTarGz(readFileSync(archive));
+    const files = await readTarGz(readFileSync(archive));
     expect(text(files.get("data.json"))).toBe('{"a":1}');
     expect(new Uint8Array(files.get("nested/policy.wasm") ?? [])).toEqual(
       new Uint8Array(1500).fill(7),
@@ -41,18 +41,18 @@ describe("readTarGz", () => {
     expect([...files.keys()].some((name) => name.endsWith("/"))).toBe(false);
   });
 
-  it("reads ustar archives with a name prefix", () => {
+  it("reads ustar archives with a name prefix", async () => {
     const root = join(temp.dir, "ustar");
     const dir = `${"p".repeat(90)}/${"q".repeat(60)}`;
     mkdirSync(join(root, dir), { recursive: true });
     writeFileSync(join(root, dir, "file.txt"), "prefixed");
     const archive = join(temp.dir, "ustar.tar.gz");
     execFileSync("tar", ["--format=ustar", "-czf", archive, "-C", root, `${dir}/file.txt`]);
-    expect(text(readTarGz(readFileSync(archive)).get(`${dir}/file.txt`))).toBe("prefixed");
+    expect(text((await readTarGz(readFileSync(archive))).get(`${dir}/file.txt`))).toBe("prefixed");
   });
 
-  it("returns nothing for gzip data without tar headers and throws for non-gzip data", () => {
-    expect(readTarGz(gzipSync(new Uint8Array(0))).size).toBe(0);
-    expect(() => readTarGz(new TextEncoder().encode("plain"))).toThrow();
+  it("returns nothing for gzip data without tar headers and throws for non-gzip data", async () => {
+    expect((await readTarGz(gzipSync(new Uint8Array(0)))).size).toBe(0);
+    await expect(readTarGz(new TextEncoder().encode("plain"))).rejects.toThrow();
   });
 });

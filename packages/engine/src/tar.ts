@@ -1,11 +1,12 @@
-import { gunzipSync } from "node:zlib";
-
 /**
  * Reads the regular files of a gzip-compressed tar archive (an OPA bundle) into memory.
- * Bundles are small and produced by `opa build`, so a buffered reader is enough.
+ * Bundles are small and produced by `opa build`, so a buffered reader is enough. Asynchronous
+ * only to import node:zlib when a bundle is read: importing it with the engine cost start-up
+ * time in every process, most of which load no bundle.
  * @internal
  */
-export function readTarGz(archive: Uint8Array): Map<string, Uint8Array> {
+export async function readTarGz(archive: Uint8Array): Promise<Map<string, Uint8Array>> {
+  const { gunzipSync } = await import("node:zlib");
   return readTar(gunzipSync(archive));
 }
 
