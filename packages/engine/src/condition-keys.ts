@@ -9,6 +9,8 @@
  * this table.
  */
 
+import { foldKey } from "./key-case.js";
+
 /** How a key's value is learned, for the table in the README and for warnings. @internal */
 export interface ServerSideKey {
   /** Lower-cased key, or a prefix ending in `/` for tag-style keys. */
@@ -101,7 +103,7 @@ const serverSide = new Map(SERVER_SIDE_KEYS.map((entry) => [entry.key, entry]));
 
 /** The server-side entry for a key, if AWS alone knows its value. @internal */
 export function serverSideKey(key: string): ServerSideKey | undefined {
-  const lower = key.toLowerCase();
+  const lower = foldKey(key);
   const exact = byPrefix(lower, (k) => serverSide.get(k));
   if (exact) return exact;
   // Every service's `<service>:ResourceTag/<key>` names tags on an existing resource.
@@ -120,7 +122,7 @@ export function classifyKey(
   key: string,
   assumedAbsent: (key: string) => boolean,
 ): string | undefined {
-  const lower = key.toLowerCase();
+  const lower = foldKey(key);
   if (lower === "aws:requestedregion") return assumedAbsent(lower) ? undefined : "r";
   const field = byPrefix(lower, (k) => PRINCIPAL_KEYS[k]);
   if (field !== undefined) return assumedAbsent(lower) ? undefined : `p:${field}`;
@@ -141,7 +143,7 @@ export function assumedAbsentMatcher(
   const prefixes: string[] = [];
   for (const [key, how] of Object.entries(assume)) {
     if (how !== "absent") continue;
-    const lower = key.toLowerCase();
+    const lower = foldKey(key);
     if (lower.endsWith("*")) prefixes.push(lower.slice(0, -1));
     else exact.add(lower);
   }

@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { PolicyLoadError, type PolicyLocation } from "./errors.js";
+import { foldKey, unsettledKey } from "./key-case.js";
 import {
   type CompiledPattern,
   compilePattern,
@@ -290,13 +291,21 @@ export function compileConditions(
           { location: at },
         );
       }
+      const unmatchable = unsettledKey(key);
+      if (unmatchable !== undefined) {
+        throw new PolicyLoadError(
+          "InvalidConditionKey",
+          `condition key ${JSON.stringify(key)} cannot be matched case-insensitively: ${unmatchable}`,
+          { location: at },
+        );
+      }
       const u = classify?.(key);
       compiled.push({
         op: parsed.op,
         negated: parsed.negated,
         if_exists: parsed.ifExists,
         set: parsed.set,
-        key: key.toLowerCase(),
+        key: foldKey(key),
         values: list.map((value) => compileValue(parsed.op, value, at, variables, classify)),
         ...(u === undefined ? {} : { u }),
         w: { op: operator, key, values: list.map((value) => String(value)) },

@@ -6,6 +6,7 @@ export type PolicyLoadErrorCode =
   | "InvalidAction"
   | "InvalidArn"
   | "UnknownConditionOperator"
+  | "InvalidConditionKey"
   | "InvalidConditionValue"
   | "InvalidBundle"
   | "WasmLoadFailed";

@@ -10,6 +10,7 @@ import {
 import { assumedAbsentMatcher } from "./condition-keys.js";
 import { DecisionCache } from "./decision-cache.js";
 import { asError, PolicyLoadError, type PolicyWarning } from "./errors.js";
+import { foldKey } from "./key-case.js";
 import { wasmInput } from "./partial-requests.js";
 import type { NamedPolicyDocument, PolicyDocumentInput } from "./policy-document.js";
 import {
@@ -226,7 +227,7 @@ function caseDuplicate(keys: string[]): string | undefined {
   if (keys.length < 2) return undefined;
   const seen = new Set<string>();
   for (const key of keys) {
-    const lower = key.toLowerCase();
+    const lower = foldKey(key);
     if (seen.has(lower)) return JSON.stringify(key);
     seen.add(lower);
   }
@@ -240,7 +241,7 @@ function isDecision(value: unknown): value is Decision {
   );
 }
 
-/** Whether text is all ASCII, which JavaScript and the library lower-case alike. */
+/** Whether text is all ASCII. */
 function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
   return true;
@@ -267,8 +268,9 @@ function prepareRequest(
     if (contextKeys.size === 0)
       return finishPrepared(request, { action, resource, context: entries });
     for (const name of Object.keys(context)) {
-      // Only ASCII names: JavaScript and the library lower-case some other letters differently.
-      if (!contextKeys.has(name.toLowerCase()) && isAscii(name)) continue;
+      // Other names are kept all the same: should `foldKey` ever disagree with the library,
+      // the library then still sees every key it would match.
+      if (!contextKeys.has(foldKey(name)) && isAscii(name)) continue;
       const value = JSON.stringify((context as Record<string, unknown>)[name]);
       if (value !== undefined) entries.push([name, value]);
     }

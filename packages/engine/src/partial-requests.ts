@@ -1,3 +1,4 @@
+import { foldKey } from "./key-case.js";
 import { escapeRegex, RESERVED_CHARACTERS, UNKNOWN_CHARACTER, UNKNOWN_PART } from "./patterns.js";
 import type { AuthorizationRequest, EvaluationInput } from "./types.js";
 
@@ -51,7 +52,7 @@ function partialRequest(request: AuthorizationRequest, i: number): WasmRequest |
     if (!Array.isArray(unknownContext) || unknownContext.some((k) => typeof k !== "string"))
       return `requests[${i}].unknownContext must be a list of condition keys`;
     if (unknownContext.length > 0)
-      out.uk = Object.fromEntries(unknownContext.map((key) => [key.toLowerCase(), true]));
+      out.uk = Object.fromEntries(unknownContext.map((key) => [foldKey(key), true]));
   }
   if (resourceParts === undefined) return out;
   if (!Array.isArray(resourceParts) || resourceParts.length === 0)

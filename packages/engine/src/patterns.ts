@@ -3,6 +3,8 @@
  * Rego library reads (`policies/keycard/iam`, `policies/keycard/context`).
  */
 
+import { foldKey } from "./key-case.js";
+
 /**
  * `any`: matches everything; `s`: exact; `p`: starts with (a pattern whose only wildcard is
  * a trailing `*`, the common case, which spares WebAssembly a regular-expression compile per
@@ -115,7 +117,7 @@ export function tokenize(
         if (!match?.[1]) return new Error(`invalid policy variable \${${body}}`);
         if (text) tokens.push({ kind: "text", text });
         text = "";
-        const key = match[1].toLowerCase();
+        const key = foldKey(match[1]);
         tokens.push(
           match[2] === undefined ? { kind: "var", key } : { kind: "var", key, default: match[2] },
         );

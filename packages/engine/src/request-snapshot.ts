@@ -9,6 +9,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { types } from "node:util";
 import type { CompiledPolicyData } from "./compile.js";
+import { foldKey } from "./key-case.js";
 import type { CompiledPattern, TemplatePart } from "./patterns.js";
 import type { EvaluationInput } from "./types.js";
 
@@ -408,7 +409,7 @@ export function prepareSnapshot(input: EvaluationInput, needs: InputNeeds): stri
     const context = request.context as Record<string, unknown> | undefined;
     if (context === undefined) continue;
     for (const name of Object.keys(context)) {
-      const key = name.toLowerCase();
+      const key = foldKey(name);
       const value = context[name];
       if (needs.variableKeys.has(key) && tooLong(value))
         return `requests[${i}].context.${name} is longer than ${MAX_VARIABLE_LENGTH} characters, the most keycard fills into a policy variable`;

@@ -12,6 +12,7 @@
  */
 import type { CompiledPolicyData, StatementIndex } from "./compile.js";
 import type { CompiledConditionValue } from "./condition-operators.js";
+import { foldKey } from "./key-case.js";
 import {
   type CompiledPattern,
   escapeRegex,
@@ -233,7 +234,7 @@ function variableText(
     let found = 0;
     for (const [k, v] of Object.entries(tags)) {
       if (!ASCII.test(k)) return undefined;
-      if (k.toLowerCase() === tag) {
+      if (foldKey(k) === tag) {
         value = v;
         found += 1;
       }
@@ -317,7 +318,7 @@ export class ReuseKeys {
       for (const [name, value] of request.context) {
         if (!ASCII.test(name)) return `${envText}\u0001E${json()}`;
         if (plan.keys.size === 0) continue;
-        const lower = name.toLowerCase();
+        const lower = foldKey(name);
         if (!plan.keys.has(lower)) continue;
         contextKey += `${JSON.stringify(lower)}:${value},`;
         values.set(lower, JSON.parse(value));
