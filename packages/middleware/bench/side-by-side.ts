@@ -1,8 +1,9 @@
 /**
- * One benchmark case measured side by side: the SDK alone, the SDK with a middleware that does
- * nothing in keycard's place, the SDK with keycard and, when given, the SDK with a baseline build
- * of keycard (another version's plugin, to compare versions in one run); keycard's middleware
- * timed on its own; and the heap over many calls.
+ * One benchmark case measured side by side: the SDK alone, the SDK with three middleware that do
+ * nothing in keycard's three places, the SDK with keycard, the SDK alone followed on every call by
+ * keycard's check run on its own and, when given, the SDK with a baseline build of keycard
+ * (another version's plugin, to compare versions in one run); keycard's check timed on its own in
+ * a tight loop; and the heap over many calls.
  */
 import type {
   FinalizeHandlerArguments,
@@ -15,10 +16,15 @@ import {
   type KeycardPlugin,
   keycardMiddlewareOptions,
   keycardPlugin,
+  keycardSnapshotOptions,
 } from "../src/index.js";
 
-/** The ways each call is made. */
-export type Variant = "plain" | "noop" | "keycard" | "baseline";
+/**
+ * The ways each call is made. `check`: a plain SDK call, then keycard's check run on its own
+ * with a `next` that does nothing, as in {@link Case.decide}: the check's cost with the SDK's
+ * work around it, as in a real call.
+ */
+export type Variant = "plain" | "noop" | "keycard" | "check" | "baseline";
 /** Makes a plugin: this version's `keycardPlugin`, or a baseline version's. */
 export type PluginFactory = (options: KeycardOptions) => KeycardPlugin;
 /** Calls per variant in a row before the next variant takes its turn. */
@@ -73,18 +79,20 @@ export async function makeCase(
     "plain",
     "noop",
     "keycard",
+    "check",
     ...(baseline ? ["baseline" as const] : []),
   ];
   const clients = Object.fromEntries(variants.map((v) => [v, makeClient()])) as Record<
     Variant,
     Client
   >;
-  const noop: FinalizeRequestMiddleware<object, object> = (nextHandler) => (args) =>
+  // One do-nothing middleware in each of keycard's three places: the SDK's own cost of them.
+  const noop = (nextHandler: (args: never) => Promise<unknown>) => (args: never) =>
     nextHandler(args);
-  stackOf(clients.noop).addRelativeTo(noop, {
-    ...keycardMiddlewareOptions,
-    name: "noopMiddleware",
-  });
+  const noopStack = stackOf(clients.noop);
+  noopStack.add(noop as never, { ...keycardSnapshotOptions, name: "noopSnapshot" });
+  noopStack.addRelativeTo(noop as never, { ...keycardMiddlewareOptions, name: "noopMiddleware" });
+  noopStack.add(noop as never, { step: "deserialize", priority: "low", name: "noopGate" });
   const plugins: Partial<Record<Variant, KeycardPlugin>> = { keycard: keycardPlugin(options) };
   if (baseline) plugins.baseline = baseline(options);
   stackOf(clients.keycard).use(plugins.keycard!);
@@ -119,9 +127,13 @@ export async function makeCase(
     alone[variant] = middleware!(done, context!);
   }
 
-  const send = (variant: Variant) => clients[variant].send(next() as never);
   const decide = (variant: "keycard" | "baseline" = "keycard") =>
     alone[variant]!({ ...args!, input: next().input });
+  const send = async (variant: Variant) => {
+    if (variant !== "check") return clients[variant].send(next() as never);
+    await clients.check.send(next() as never);
+    return decide("keycard");
+  };
   const heap = async (calls: number, call: () => Promise<unknown>): Promise<Heap> => {
     for (let i = 0; i < 20_000; i++) await call();
     collect();

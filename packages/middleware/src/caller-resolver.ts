@@ -64,12 +64,47 @@ export class CallerResolver {
     this.#warn = warn;
   }
 
+  /**
+   * The last complete caller found by {@link known}, with the identity object and the values of
+   * it that identified the caller. The SDK usually hands every call the same identity object, so
+   * a call whose identity is that object, with the same values, has the same caller: found
+   * without building and hashing the identity's key. The values are read again on every call, so
+   * an identity object changed in place is looked up afresh.
+   */
+  #last:
+    | {
+        identity: object;
+        accessKeyId: unknown;
+        accountId: unknown;
+        source: unknown;
+        mfa: unknown;
+        caller: Caller;
+      }
+    | undefined;
+
   /** The caller, when nothing has to be fetched; `undefined` means {@link resolve} must ask STS. */
   known(call: SdkCall): Caller | undefined {
     const identity = call.identity;
-    const identityKey = `${identity?.["accessKeyId"]}\u0000${identity?.["accountId"]}\u0000${identity?.["source"]}\u0000${identity?.["mfa"]}`;
+    const accessKeyId = identity?.["accessKeyId"];
+    const accountId = identity?.["accountId"];
+    const source = identity?.["source"];
+    const mfa = identity?.["mfa"];
+    const last = this.#last;
+    if (
+      last !== undefined &&
+      last.identity === identity &&
+      last.accessKeyId === accessKeyId &&
+      last.accountId === accountId &&
+      last.source === source &&
+      last.mfa === mfa
+    )
+      return last.caller;
+    const identityKey = `${accessKeyId}\u0000${accountId}\u0000${source}\u0000${mfa}`;
     const seen = this.#callers.get(identityKey);
-    if (seen) return seen;
+    if (seen) {
+      if (identity) this.#last = { identity, accessKeyId, accountId, source, mfa, caller: seen };
+      return seen;
+    }
     const fromIdentity = callerFromIdentity(identity);
     const base = { ...fromIdentity, ...this.#fixed };
     let caller: Caller | undefined;
@@ -83,7 +118,10 @@ export class CallerResolver {
     }
     // Callers are shared between calls, so none may change after the fact.
     Object.freeze(caller);
-    if (caller.accountId) remember(this.#callers, identityKey, caller);
+    if (caller.accountId) {
+      remember(this.#callers, identityKey, caller);
+      if (identity) this.#last = { identity, accessKeyId, accountId, source, mfa, caller };
+    }
     return caller;
   }
 

@@ -57,11 +57,10 @@ interface MemoSlot {
  */
 function memoSlot(
   state: CallerState,
-  call: SdkCall,
+  kind: string,
   input: unknown,
   generation: string,
 ): MemoSlot | undefined {
-  const kind = kindOf(call);
   if (!state.memo.wants(kind)) return undefined;
   const key = inputKey(input);
   if (key === undefined) return undefined;
@@ -92,6 +91,18 @@ function entryBytes(inputKey: string, requests: number): number {
 /** What, besides the input and the caller, a call's mapping and decision depend on. */
 function kindOf(call: SdkCall): string {
   return `${call.client}\u0000${call.operation}\u0000${call.region}\u0000${call.secureTransport}\u0000`;
+}
+
+/**
+ * The kind of the last call, kept so that a run of calls of one kind shares one string: a new
+ * string on every call would be built and hashed again for every memo lookup.
+ */
+interface LastKind {
+  client: string;
+  operation: string;
+  region: string | undefined;
+  secureTransport: boolean;
+  kind: string;
 }
 
 /** Remembered names are bounded so odd or generated names cannot grow memory. */
@@ -151,6 +162,7 @@ export class KeycardGuard {
    * key) and its principal as iam-map and the engine read it.
    */
   readonly #states: CallerStates;
+  #lastKind: LastKind | undefined;
 
   constructor(options: KeycardOptions, lookup: CallerLookup = stsCallerLookup) {
     validateOptions(options);
@@ -262,7 +274,7 @@ export class KeycardGuard {
     try {
       const second = Math.floor(now / 1000);
       const state = this.#states.get(caller);
-      const slot = state && memoSlot(state, call, input, generationOf(this.#policy));
+      const slot = state && memoSlot(state, this.#kindOf(call), input, generationOf(this.#policy));
       const entry = slot?.memo.get(slot.kind, slot.key, second);
       if (entry) {
         requests = entry.requests;
@@ -289,6 +301,28 @@ export class KeycardGuard {
       return this.#finish(this.#failure(call, caller, error), call, caller, [], input, error);
     }
     return this.#finish(decision, call, caller, requests, input);
+  }
+
+  /** The call's kind, the same string as the last call's when the kind is the same. */
+  #kindOf(call: SdkCall): string {
+    const last = this.#lastKind;
+    if (
+      last !== undefined &&
+      last.client === call.client &&
+      last.operation === call.operation &&
+      last.region === call.region &&
+      last.secureTransport === call.secureTransport
+    )
+      return last.kind;
+    const kind = kindOf(call);
+    this.#lastKind = {
+      client: call.client,
+      operation: call.operation,
+      region: call.region,
+      secureTransport: call.secureTransport,
+      kind,
+    };
+    return kind;
   }
 
   /** An allowed call nobody observes: learn mode records it, and it is sent. */
