@@ -29,6 +29,14 @@ const sdkEntry = (() => {
   }
 })();
 
+/** What the engine's build keeps out of its bundle: the library, loaded on the first `loadPolicy`. */
+const WASM_EXTERNALS = [
+  "--external",
+  "../wasm/keycard-wasm.js",
+  "--external",
+  "../wasm/keycard-wasm-text.js",
+];
+
 /** Builds the engine as it was at `rev` (its library too), as `npm run build` did then. */
 function engineAt(rev: string, work: string): string {
   const paths = [
@@ -37,6 +45,12 @@ function engineAt(rev: string, work: string): string {
     "tsconfig.base.json",
     "tsconfig.build.base.json",
   ];
+  // The shared bundle step, where that revision has it.
+  const shared = "scripts/bundle-package.mjs";
+  const hasShared = execFileSync("git", ["ls-tree", "--name-only", rev, shared], { cwd: root })
+    .toString()
+    .trim();
+  if (hasShared) paths.push(shared);
   const archive = execFileSync("git", ["archive", rev, ...paths], { cwd: root });
   execFileSync("tar", ["-x", "-C", work], { input: archive });
   symlinkSync(join(root, "node_modules"), join(work, "node_modules"));
@@ -48,7 +62,12 @@ function engineAt(rev: string, work: string): string {
     cwd: engine,
     stdio: "ignore",
   });
-  if (existsSync(join(engine, "scripts", "bundle.mjs")))
+  if (hasShared) {
+    execFileSync(process.execPath, [join(work, shared), ...WASM_EXTERNALS], {
+      cwd: engine,
+      stdio: "ignore",
+    });
+  } else if (existsSync(join(engine, "scripts", "bundle.mjs")))
     execFileSync(process.execPath, ["scripts/bundle.mjs"], { cwd: engine, stdio: "ignore" });
   return join(engine, "dist", "index.js");
 }

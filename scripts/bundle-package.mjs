@@ -1,16 +1,17 @@
 /**
- * Build step after `tsc` (which writes the declarations): the package's JavaScript as one ES
- * module, `dist/index.js`. Node loads each file of an unbundled package separately (resolve, read,
- * compile), which cost more at start-up than running the code; one file does not. Dependencies
- * and the precompiled IAM library (`wasm/`, imported on the first `loadPolicy`)
- * stay imports. Run by `npm run build`.
+ * Build step after `tsc` (which writes the declarations), run from a package's folder by its
+ * `npm run build`: the package's JavaScript as one ES module, `dist/index.js`. Node loads each
+ * file of an unbundled package separately (resolve, read, compile), which costs more at start-up
+ * than running the code; one file does not. The package's dependencies stay imports, and so does
+ * each `--external <specifier>` given (files the package loads lazily or by address).
  */
 import { readdirSync, readFileSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { build } from "esbuild";
 
-const pkg = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { values } = parseArgs({ options: { external: { type: "string", multiple: true } } });
+const pkg = process.cwd();
 const manifest = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"));
 const dist = join(pkg, "dist");
 // tsc's per-file JavaScript (declarations are kept): only the bundle is published.
@@ -29,8 +30,8 @@ await build({
   sourcesContent: false,
   external: [
     ...Object.keys(manifest.dependencies ?? {}),
-    "../wasm/keycard-wasm.js",
-    "../wasm/keycard-wasm-text.js",
+    ...Object.keys(manifest.peerDependencies ?? {}),
+    ...(values.external ?? []),
   ],
   logLevel: "warning",
 });
