@@ -35,7 +35,7 @@ describe("snapshotInput", () => {
     expect(copy.Body).toBe(body);
     expect(snapshotInput({ N: new String("t") })).toEqual({ N: "t" });
     const proto = JSON.parse('{"__proto__": {"x": 1}}') as object;
-    expect(Object.getPrototypeOf(snapshotInput(proto))).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(snapshotInput(proto))).toBe(null);
   });
 
   test("keeps members named like Object.prototype's as members of their own", () => {
@@ -43,7 +43,7 @@ describe("snapshotInput", () => {
       '{"__proto__": {"x": 1}, "constructor": "c", "toString": {"S": "t"}}',
     ) as Record<string, unknown>;
     const copy = snapshotInput(input) as Record<string, unknown>;
-    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(copy)).toBe(null);
     expect(Object.getOwnPropertyNames(copy)).toEqual(["__proto__", "constructor", "toString"]);
     expect(Object.getOwnPropertyDescriptor(copy, "__proto__")?.value).toEqual({ x: 1 });
     expect(copy["constructor"]).toBe("c");

@@ -110,7 +110,8 @@ function copy(value: unknown, depth: number): unknown {
     if (depth === 1 && STREAM_MEMBERS.has(trail[0] as string) && isRealStream(value)) return value;
     refuse("an object of a custom class");
   }
-  const out: Record<string, unknown> = {};
+  // Without a prototype: a member the input lacks cannot be read from `Object.prototype`.
+  const out: Record<string, unknown> = Object.create(null);
   // Every own member, hidden ones too: the serializer reads members by name, so the copy must
   // hold what it would have read.
   for (const key of Object.getOwnPropertyNames(value)) {
@@ -118,16 +119,8 @@ function copy(value: unknown, depth: number): unknown {
     trail.push(key);
     const copied = copy(item, depth + 1);
     trail.pop();
-    // Assigned, except `__proto__`, which is defined so that it stays a member: `out` is a
-    // fresh object whose only inherited setter is `__proto__`'s.
-    if (key === "__proto__") {
-      Object.defineProperty(out, key, {
-        value: copied,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else out[key] = copied;
+    // `out` inherits nothing, so even `__proto__` is assigned as a member.
+    out[key] = copied;
   }
   return out;
 }
@@ -141,7 +134,8 @@ function member(value: object, key: string | number): unknown {
 }
 
 /**
- * A plain-data copy of a command input: own data members (made enumerable), arrays, dates, and
+ * A plain-data copy of a command input: own data members (made enumerable, in objects without a
+ * prototype), arrays, dates, and
  * primitives (boxed ones unboxed); bytes, and real streams as a payload member, by reference.
  * Each value is read once, so the copy cannot answer two readers differently. Given to the SDK in
  * place of the input, it makes what is sent and what keycard maps the same data. Throws
