@@ -1,23 +1,5 @@
+import { addedObjectPrototypeMembers } from "@keycard/iam-map";
 import { UnreadableInputError } from "./input-snapshot.js";
-
-/**
- * The members the language gives `Object.prototype`. None is an input member of any AWS
- * operation; anything else there was put there by code in the process.
- */
-const STANDARD = new Set([
-  "constructor",
-  "__defineGetter__",
-  "__defineSetter__",
-  "hasOwnProperty",
-  "__lookupGetter__",
-  "__lookupSetter__",
-  "isPrototypeOf",
-  "propertyIsEnumerable",
-  "toString",
-  "valueOf",
-  "__proto__",
-  "toLocaleString",
-]);
 
 /**
  * Throws {@link UnreadableInputError} when `Object.prototype` has a member of its own beyond the
@@ -29,15 +11,15 @@ const STANDARD = new Set([
  * @internal
  */
 export function assertPrototypeClean(): void {
-  const names = Object.getOwnPropertyNames(Object.prototype);
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i] as string;
-    if (STANDARD.has(name)) continue;
-    const extra = names.filter((n) => !STANDARD.has(n)).slice(0, 5);
-    throw new UnreadableInputError(
-      `input not checked: Object.prototype has the member${extra.length > 1 ? "s" : ""} ` +
-        `${extra.map((n) => JSON.stringify(n)).join(", ")} (code in the process added ` +
-        "it), which the SDK's serializer may read as an input member keycard never saw",
-    );
-  }
+  const added = addedObjectPrototypeMembers();
+  if (added.length === 0) return;
+  const names = added
+    .slice(0, 5)
+    .map((n) => JSON.stringify(n))
+    .join(", ");
+  throw new UnreadableInputError(
+    `input not checked: Object.prototype has the member${added.length > 1 ? "s" : ""} ${names} ` +
+      "(code in the process added it), which the SDK's serializer may read as an input member " +
+      "keycard never saw",
+  );
 }

@@ -1,0 +1,33 @@
+/**
+ * The members the language gives `Object.prototype`. None is an input member of any AWS
+ * operation; anything else there was put there by code in the process.
+ */
+const STANDARD: ReadonlySet<string> = new Set([
+  "constructor",
+  "__defineGetter__",
+  "__defineSetter__",
+  "hasOwnProperty",
+  "__lookupGetter__",
+  "__lookupSetter__",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "toString",
+  "valueOf",
+  "__proto__",
+  "toLocaleString",
+]);
+
+/**
+ * The names `Object.prototype` has of its own beyond the standard ones, enumerable or not: each
+ * is a member every plain object inherits, which the SDK's serializer reads as an input member
+ * of the same name. Empty for an untouched prototype.
+ */
+export function addedObjectPrototypeMembers(): string[] {
+  const names = Object.getOwnPropertyNames(Object.prototype);
+  const added: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    if (!STANDARD.has(name)) added.push(name);
+  }
+  return added;
+}
