@@ -138,13 +138,17 @@ function isRecord(value: object): value is Record<string, unknown> {
   return proto === null || proto === Object.prototype;
 }
 
+function takesPrimitive(shape: Shape): boolean {
+  const kind = shape.kind;
+  return kind === "scalar" || kind === "timestamp" || kind === "blob" || kind === "any";
+}
+
 function conform(value: unknown, shape: Shape): unknown {
   // Absent members, and primitives where the model has a primitive, go on as they are.
   if (value === undefined || value === null) return value;
   const kind = shape.kind;
   if (typeof value !== "object") {
-    if (kind === "scalar" || kind === "timestamp" || kind === "blob" || kind === "any")
-      return value;
+    if (takesPrimitive(shape)) return value;
     refuse(`a ${typeof value}`, `a ${kind}`);
   }
   switch (kind) {
@@ -190,10 +194,16 @@ function conform(value: unknown, shape: Shape): unknown {
         if (member === undefined) continue;
         const item = value[key];
         if (item === undefined) continue;
+        if (item !== null) set++;
+        // Text, numbers and flags where the model has a primitive, the common case, go on as
+        // they are without a path step.
+        if (typeof item !== "object" && takesPrimitive(member)) {
+          out[key] = item;
+          continue;
+        }
         trail.push(key);
         out[key] = conform(item, member);
         trail.pop();
-        if (item !== null) set++;
       }
       if (shape.union && set > 1) refuse(`${set} members of a union`, "one");
       return out;
