@@ -20,7 +20,9 @@ import type { HandlerExecutionContext, HttpRequest } from "@smithy/types";
 import { afterEach, describe, expect, test } from "vitest";
 import type { KeycardDecision } from "./decision.js";
 import { KeycardDeniedError } from "./errors.js";
+import { UnreadableInputError } from "./input-snapshot.js";
 import { type KeycardClient, withKeycard } from "./keycard-plugin.js";
+import { SMITHY_CONTEXT } from "./sdk-call.js";
 import { serializedInput } from "./serialized-members.js";
 import {
   ACCOUNT,
@@ -422,6 +424,17 @@ describe("serializedInput", () => {
   test("without an operation schema (older clients) the input is mapped as it is", () => {
     const input = { Bucket: "b", prefix: "p" };
     expect(serializedInput(input, {} as HandlerExecutionContext)).toBe(input);
+  });
+
+  test("an operation schema keycard cannot read refuses the call", () => {
+    const unreadable = () => {
+      throw new Error("no such schema");
+    };
+    const context = {
+      [SMITHY_CONTEXT]: { operationSchema: [9, "com.example", "Op", 0, unreadable, 0] },
+    } as unknown as HandlerExecutionContext;
+    expect(() => serializedInput({ A: "a" }, context)).toThrow(UnreadableInputError);
+    expect(() => serializedInput({ A: "a" }, context)).toThrow("cannot be read");
   });
 
   test("the copy has no prototype at any depth", async () => {
