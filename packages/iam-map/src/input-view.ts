@@ -1,4 +1,4 @@
-import { addedObjectPrototypeMembers } from "./object-prototype.js";
+import { addedObjectPrototypeMembers, RECORD_PROTOTYPE } from "./object-prototype.js";
 
 /**
  * Read-only, never-throwing access to a command input. Inputs come straight from application code:
@@ -265,12 +265,12 @@ const NO_TEXT: unique symbol = Symbol("no text");
  * Whether reading a name the input does not have itself can find anything. Not for plain objects
  * while `Object.prototype` has only its standard members, which are not member names; a polluted
  * prototype (`Object.prototype.ACL = …`, enumerable or not, or `__proto__` in merged JSON) has
- * another, which the SDK's serializer reads.
+ * another, which the SDK's serializer reads. Nor for records made from {@link RECORD_PROTOTYPE}.
  */
 function inherits(input: object): boolean {
   try {
     const proto = Object.getPrototypeOf(input);
-    if (proto === null) return false;
+    if (proto === null || proto === RECORD_PROTOTYPE) return false;
     if (proto !== Object.prototype) return true;
     return addedObjectPrototypeMembers().length > 0;
   } catch {

@@ -4,9 +4,11 @@ import {
   type StartQueryExecutionCommandInput,
 } from "@aws-sdk/client-athena";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { CopySnapshotCommand, EC2Client } from "@aws-sdk/client-ec2";
 import { CreateClusterCommand, DeleteServiceCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { CreateKeyCommand, DecryptCommand, KMSClient } from "@aws-sdk/client-kms";
 import { AddPermissionCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { CopyDBSnapshotCommand, RDSClient } from "@aws-sdk/client-rds";
 import { DeleteHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
 import {
   GetObjectCommand,
@@ -16,6 +18,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { loadPolicy, type PolicyDocument, type PolicyStatement } from "@keycard/engine";
+import { RECORD_PROTOTYPE } from "@keycard/iam-map";
 import type { HandlerExecutionContext, HttpRequest } from "@smithy/types";
 import { afterEach, describe, expect, test } from "vitest";
 import type { KeycardDecision } from "./decision.js";
@@ -426,6 +429,21 @@ describe("serializedInput", () => {
     expect(serializedInput(input, {} as HandlerExecutionContext)).toBe(input);
   });
 
+  test("map keys named like Object.prototype's methods stay entries", async () => {
+    const s3 = await guarded(s3Client, aclDeny, { headers: { etag: '"1"' } });
+    const sent = await s3.send(
+      new PutObjectCommand({
+        Bucket: "orders",
+        Key: "k",
+        Body: "x",
+        Metadata: { constructor: "c", toString: "t" } as never,
+      }),
+    );
+    expect(sent.sent).toBe(true);
+    expect(sent.requests[0]?.headers["x-amz-meta-constructor"]).toBe("c");
+    expect(sent.requests[0]?.headers["x-amz-meta-tostring"]).toBe("t");
+  });
+
   test("an operation schema keycard cannot read refuses the call", () => {
     const unreadable = () => {
       throw new Error("no such schema");
@@ -437,7 +455,7 @@ describe("serializedInput", () => {
     expect(() => serializedInput({ A: "a" }, context)).toThrow("cannot be read");
   });
 
-  test("the copy has no prototype at any depth", async () => {
+  test("the copy inherits nothing from Object.prototype at any depth", async () => {
     let seen: unknown;
     const s3 = new S3Client(clientConfig(stubHandler({ headers: { etag: '"1"' } })));
     s3.middlewareStack.add(
@@ -449,8 +467,45 @@ describe("serializedInput", () => {
     );
     await s3.send(new PutObjectCommand({ Bucket: "b", Key: "k", Body: "x", Metadata: { a: "1" } }));
     const copy = seen as Record<string, unknown>;
-    expect(Object.getPrototypeOf(copy)).toBe(null);
-    expect(Object.getPrototypeOf(copy["Metadata"])).toBe(null);
+    expect(Object.getPrototypeOf(copy)).toBe(RECORD_PROTOTYPE);
+    expect(Object.getPrototypeOf(copy["Metadata"])).toBe(RECORD_PROTOTYPE);
+    expect(Object.getPrototypeOf(RECORD_PROTOTYPE)).toBe(null);
+    expect(Object.isFrozen(RECORD_PROTOTYPE)).toBe(true);
     expect({ ...copy }).toEqual({ Bucket: "b", Key: "k", Body: "x", Metadata: { a: "1" } });
+  });
+});
+
+describe("SDK middleware that reads the copy as an ordinary object", () => {
+  test("RDS cross-region copy: the presigned-URL middleware calls input.hasOwnProperty", async () => {
+    const rds = await guarded((c) => new RDSClient(c), doc(allow("rds:*", "*")), {
+      headers: { "content-type": "text/xml" },
+      body: "<CopyDBSnapshotResponse><CopyDBSnapshotResult><DBSnapshot/></CopyDBSnapshotResult></CopyDBSnapshotResponse>",
+    });
+    const sent = await rds.send(
+      new CopyDBSnapshotCommand({
+        SourceDBSnapshotIdentifier: `arn:aws:rds:us-west-2:${ACCOUNT}:snapshot:s1`,
+        TargetDBSnapshotIdentifier: "s2",
+        KmsKeyId: "k",
+        Tags: [{ Key: "team", Value: "orders" }],
+      }),
+    );
+    expect(sent.sent).toBe(true);
+    expect(String(sent.requests[0]?.body)).toContain("PreSignedUrl=");
+  });
+
+  test("EC2 cross-region snapshot copy: the presigned-URL middleware turns members into text", async () => {
+    const ec2 = await guarded((c) => new EC2Client(c), doc(allow("ec2:*", "*")), {
+      headers: { "content-type": "text/xml" },
+      body: "<CopySnapshotResponse><snapshotId>snap-2</snapshotId></CopySnapshotResponse>",
+    });
+    const sent = await ec2.send(
+      new CopySnapshotCommand({
+        SourceRegion: "us-west-2",
+        SourceSnapshotId: "snap-1",
+        TagSpecifications: [{ ResourceType: "snapshot", Tags: [{ Key: "team", Value: "o" }] }],
+      }),
+    );
+    expect(sent.sent).toBe(true);
+    expect(String(sent.requests[0]?.body)).toContain("PresignedUrl=");
   });
 });

@@ -1,6 +1,7 @@
 import { NormalizedSchema } from "@smithy/core/schema";
 import type { HandlerExecutionContext } from "@smithy/types";
 import { UnreadableInputError } from "./input-snapshot.js";
+import { isRecordPrototype, newRecord, setMember } from "./record.js";
 import { SMITHY_CONTEXT } from "./sdk-call.js";
 
 /**
@@ -133,9 +134,7 @@ function kindOf(value: object): string {
 
 /** Whether a copied value is a record (the input copy holds no other kind of plain object). */
 function isRecord(value: object): value is Record<string, unknown> {
-  if (Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === null || proto === Object.prototype;
+  return !Array.isArray(value) && isRecordPrototype(Object.getPrototypeOf(value));
 }
 
 function takesPrimitive(shape: Shape): boolean {
@@ -175,17 +174,17 @@ function conform(value: unknown, shape: Shape): unknown {
     }
     case "map": {
       if (!isRecord(value)) return refuse(kindOf(value), "a map");
-      const out: Record<string, unknown> = Object.create(null);
+      const out = newRecord();
       for (const key of Object.keys(value)) {
         trail.push(key);
-        out[key] = conform(value[key], shape.value);
+        setMember(out, key, conform(value[key], shape.value));
         trail.pop();
       }
       return out;
     }
     case "structure": {
       if (!isRecord(value)) return refuse(kindOf(value), "a structure");
-      const out: Record<string, unknown> = Object.create(null);
+      const out = newRecord();
       const members = shape.members;
       let set = 0;
       // Own members only, by their exact names: the SDK serializes nothing else.
@@ -198,11 +197,11 @@ function conform(value: unknown, shape: Shape): unknown {
         // Text, numbers and flags where the model has a primitive, the common case, go on as
         // they are without a path step.
         if (typeof item !== "object" && takesPrimitive(member)) {
-          out[key] = item;
+          setMember(out, key, item);
           continue;
         }
         trail.push(key);
-        out[key] = conform(item, member);
+        setMember(out, key, conform(item, member));
         trail.pop();
       }
       if (shape.union && set > 1) refuse(`${set} members of a union`, "one");
@@ -214,7 +213,7 @@ function conform(value: unknown, shape: Shape): unknown {
 /**
  * The command input as the SDK will serialize it: for a client that carries the operation's
  * schema, a copy holding only the members the model defines, by their exact names, at every
- * depth, in objects without a prototype (so nothing inherited can be read from them). Members
+ * depth, in records that inherit nothing from `Object.prototype` (see `RECORD_PROTOTYPE`). Members
  * the model lacks are dropped, as the SDK drops them. Throws {@link UnreadableInputError},
  * naming the member, for a value of a type the model cannot hold (a list in a string member, an
  * object in a list member, two members of a union): the SDK would send it in some form keycard
