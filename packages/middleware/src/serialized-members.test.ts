@@ -106,7 +106,7 @@ const aclDeny = doc(allow("s3:PutObject", "arn:aws:s3:::orders/*"), {
 });
 
 /** Names this file adds to `Object.prototype`; removed after each test whatever happens. */
-const polluted = ["ACL", "VersionId"];
+const polluted = ["ACL", "VersionId", "KmsKeyId"];
 afterEach(() => {
   for (const name of polluted) delete (Object.prototype as Record<string, unknown>)[name];
 });
@@ -161,6 +161,43 @@ describe("Object.prototype pollution (F1, F2)", () => {
     const attack = await s3.send(new PutObjectCommand(input()));
     expect(attack.sent).toBe(false);
     expect(attack.decision?.reason).toContain("ACL");
+  });
+});
+
+describe("pollution only while the SDK serializes", () => {
+  test("a member on Object.prototype only until the check is not serialized: the serializer reads the copy", async () => {
+    const ec2 = await guarded(
+      (c) => {
+        const client = new EC2Client(c);
+        // Hostile timing: the member exists while the request is built, and is gone by the check.
+        client.middlewareStack.add(
+          (next) => (args) => {
+            delete (Object.prototype as Record<string, unknown>)["KmsKeyId"];
+            return next(args);
+          },
+          { step: "build" },
+        );
+        return client;
+      },
+      doc(allow("ec2:CopySnapshot", "*"), {
+        Effect: "Deny",
+        Action: "ec2:CopySnapshot",
+        Resource: "*",
+        Condition: { Null: { "ec2:KmsKeyId": "false" } },
+      }),
+      {
+        headers: { "content-type": "text/xml" },
+        body: "<CopySnapshotResponse><snapshotId>snap-2</snapshotId></CopySnapshotResponse>",
+      },
+    );
+    pollute("KmsKeyId", "arn:aws:kms:us-west-2:999999999999:key/x", false);
+    const result = await ec2.send(
+      new CopySnapshotCommand({ SourceRegion: "us-west-2", SourceSnapshotId: "snap-1" }),
+    );
+    if (result.sent) {
+      const body = decodeURIComponent(String(result.requests[0]?.body));
+      expect(body).not.toContain("KmsKeyId=arn");
+    }
   });
 });
 
