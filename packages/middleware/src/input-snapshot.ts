@@ -135,9 +135,10 @@ function member(value: object, key: string | number): unknown {
 }
 
 /**
- * A plain-data copy of a command input: own data members (made enumerable, in records that inherit
- * nothing from `Object.prototype`: see {@link RECORD_PROTOTYPE}), arrays, dates, and
- * primitives (boxed ones unboxed); bytes, and real streams as a payload member, by reference.
+ * A plain-data copy of a command input: own data members (made enumerable, in records that
+ * inherit nothing from `Object.prototype`: see `RECORD_PROTOTYPE` of `@keycard/iam-map`),
+ * arrays, dates, and primitives (boxed ones unboxed); bytes, and real streams as a payload
+ * member, by reference.
  * Each value is read once, so the copy cannot answer two readers differently. Given to the SDK in
  * place of the input, it makes what is sent and what keycard maps the same data. Throws
  * {@link UnreadableInputError} for accessors, proxies, class instances, functions and symbols,

@@ -213,11 +213,11 @@ function conform(value: unknown, shape: Shape): unknown {
 /**
  * The command input as the SDK will serialize it: for a client that carries the operation's
  * schema, a copy holding only the members the model defines, by their exact names, at every
- * depth, in records that inherit nothing from `Object.prototype` (see `RECORD_PROTOTYPE`). Members
- * the model lacks are dropped, as the SDK drops them. Throws {@link UnreadableInputError},
- * naming the member, for a value of a type the model cannot hold (a list in a string member, an
- * object in a list member, two members of a union): the SDK would send it in some form keycard
- * cannot know. Without a schema, returns `input` unchanged.
+ * depth, in records that inherit nothing from `Object.prototype` (see `RECORD_PROTOTYPE` of
+ * `@keycard/iam-map`). Members the model lacks are dropped, as the SDK drops them. Throws
+ * {@link UnreadableInputError}, naming the member, for a value of a type the model cannot hold (a
+ * list in a string member, an object in a list member, two members of a union): the SDK would
+ * send it in some form keycard cannot know. Without a schema, returns `input` unchanged.
  * @internal
  */
 export function serializedInput(input: unknown, context: HandlerExecutionContext): unknown {
