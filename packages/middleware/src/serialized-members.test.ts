@@ -490,6 +490,14 @@ describe("serializedInput", () => {
     } as unknown as HandlerExecutionContext;
     expect(() => serializedInput({ A: "a" }, context)).toThrow(UnreadableInputError);
     expect(() => serializedInput({ A: "a" }, context)).toThrow("cannot be read");
+    for (const operationSchema of [
+      "Op",
+      [9, "com.example", "Op"],
+      [9, "com.example", "Op", 0, 0, 0],
+    ]) {
+      const other = { [SMITHY_CONTEXT]: { operationSchema } } as unknown as HandlerExecutionContext;
+      expect(() => serializedInput({ A: "a" }, other)).toThrow("cannot be read");
+    }
   });
 
   test("the copy inherits nothing from Object.prototype at any depth", async () => {

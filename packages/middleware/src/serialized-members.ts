@@ -39,8 +39,8 @@ function scalar(type: string): Shape {
 
 /** Shapes by the SDK's schema object (structures, lists and maps the model names). */
 const shapes = new WeakMap<object, Shape>();
-/** An operation's input shape by the SDK's operation schema; `null` for an operation without one. */
-const operations = new WeakMap<object, Shape | null>();
+/** An operation's input shape by the SDK's operation schema. */
+const operations = new WeakMap<object, Shape>();
 
 function shapeOf(schema: NormalizedSchema): Shape {
   // Event streams are structures read as a stream: never copied member by member.
@@ -89,26 +89,26 @@ function shapeOf(schema: NormalizedSchema): Shape {
 function inputShape(context: HandlerExecutionContext): Shape | undefined {
   const smithy = context[SMITHY_CONTEXT] as { operationSchema?: unknown } | undefined;
   const operation = smithy?.operationSchema;
-  if (typeof operation !== "object" || operation === null) return undefined;
-  const known = operations.get(operation);
-  if (known !== undefined) return known ?? undefined;
-  let shape: Shape | null = null;
+  if (operation === undefined || operation === null) return undefined;
+  const known = typeof operation === "object" ? operations.get(operation) : undefined;
+  if (known !== undefined) return known;
+  // The SDK serializes from a schema keycard cannot read: what it sends is not known.
+  const unreadable = (why: string): never => {
+    throw new UnreadableInputError(
+      `input not checked: the SDK's schema for this operation cannot be read (${why})`,
+    );
+  };
   // An operation schema is `[9, namespace, name, traits, input, output]`.
-  if (Array.isArray(operation) && operation.length >= 5) {
-    try {
-      shape = shapeOf(NormalizedSchema.of(operation[4]));
-    } catch (error) {
-      // The SDK serializes from a schema keycard cannot read: what it sends is not known.
-      throw new UnreadableInputError(
-        `input not checked: the SDK's schema for this operation cannot be read (${
-          error instanceof Error ? error.message : String(error)
-        })`,
-      );
-    }
-    if (shape.kind !== "structure") shape = null;
+  if (!Array.isArray(operation) || operation.length < 5) return unreadable("not an operation");
+  let shape: Shape;
+  try {
+    shape = shapeOf(NormalizedSchema.of(operation[4]));
+  } catch (error) {
+    return unreadable(error instanceof Error ? error.message : String(error));
   }
+  if (shape.kind !== "structure") return unreadable("its input is not a structure");
   operations.set(operation, shape);
-  return shape ?? undefined;
+  return shape;
 }
 
 /** The keys from the input down to the value being read, for naming a member in a refusal. */
