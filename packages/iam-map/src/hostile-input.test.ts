@@ -147,4 +147,28 @@ describe("members the input inherits", () => {
       delete proto["ACL"];
     }
   });
+
+  it("a non-enumerable member added to Object.prototype is read too", async () => {
+    for (const [name, value] of [
+      ["ACL", "public-read"],
+      ["VersionId", "v1"],
+    ]) {
+      Object.defineProperty(Object.prototype, name as string, {
+        value,
+        enumerable: false,
+        configurable: true,
+        writable: true,
+      });
+    }
+    const proto = Object.prototype as Record<string, unknown>;
+    try {
+      const put = await map("S3Client", "PutObjectCommand", { Bucket: "b", Key: "k" });
+      expect(put.requests.map((q) => q.action)).toContain("s3:PutObjectAcl");
+      const get = await map("S3Client", "GetObjectCommand", { Bucket: "b", Key: "k" });
+      expect(get.requests.map((q) => q.action)).toContain("s3:GetObjectVersion");
+    } finally {
+      delete proto["ACL"];
+      delete proto["VersionId"];
+    }
+  });
 });

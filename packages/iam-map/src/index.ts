@@ -6,6 +6,7 @@ export {
   type PolicyDocument,
   type PolicyStatement,
 } from "./generate-policy.js";
+export { addedObjectPrototypeMembers, RECORD_PROTOTYPE } from "./object-prototype.js";
 export type {
   AuthorizationInput,
   AuthorizationRequest,

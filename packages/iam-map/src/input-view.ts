@@ -1,3 +1,5 @@
+import { addedObjectPrototypeMembers, RECORD_PROTOTYPE } from "./object-prototype.js";
+
 /**
  * Read-only, never-throwing access to a command input. Inputs come straight from application code:
  * they may hold getters that throw, proxies, streams, circular references or unexpected types, so
@@ -261,16 +263,16 @@ const NO_TEXT: unique symbol = Symbol("no text");
 
 /**
  * Whether reading a name the input does not have itself can find anything. Not for plain objects
- * while `Object.prototype` has no enumerable property: its standard ones are not member names,
- * and a polluted prototype (`Object.prototype.ACL = …`, or `__proto__` in merged JSON) has one.
+ * while `Object.prototype` has only its standard members, which are not member names; a polluted
+ * prototype (`Object.prototype.ACL = …`, enumerable or not, or `__proto__` in merged JSON) has
+ * another, which the SDK's serializer reads. Nor for records made from {@link RECORD_PROTOTYPE}.
  */
 function inherits(input: object): boolean {
   try {
     const proto = Object.getPrototypeOf(input);
-    if (proto === null) return false;
+    if (proto === null || proto === RECORD_PROTOTYPE) return false;
     if (proto !== Object.prototype) return true;
-    for (const _ in Object.prototype) return true;
-    return false;
+    return addedObjectPrototypeMembers().length > 0;
   } catch {
     // A proxy that refuses to say: read as before.
     return true;

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { types } from "node:util";
+import { isRecordPrototype } from "./record.js";
 
 /** Longest key built; larger inputs are decided without the memo. */
 const MAX_KEY = 4096;
@@ -89,7 +90,7 @@ function walk(value: unknown, depth: number, state: KeyState, member?: string): 
     state.out += "]";
     return;
   }
-  if (proto !== Object.prototype && proto !== null) {
+  if (!isRecordPrototype(proto)) {
     // A `pipe()` method proves nothing: any class can have one, and the mapper reads its members.
     if (depth === 1 && member === "Body" && isRealStream(value)) {
       state.out += "#stream";

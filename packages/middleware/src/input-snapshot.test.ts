@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { loadPolicy } from "@keycard/engine";
+import { RECORD_PROTOTYPE } from "@keycard/iam-map";
 import { describe, expect, test } from "vitest";
 import { KeycardDeniedError } from "./errors.js";
 import {
@@ -35,7 +36,7 @@ describe("snapshotInput", () => {
     expect(copy.Body).toBe(body);
     expect(snapshotInput({ N: new String("t") })).toEqual({ N: "t" });
     const proto = JSON.parse('{"__proto__": {"x": 1}}') as object;
-    expect(Object.getPrototypeOf(snapshotInput(proto))).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(snapshotInput(proto))).toBe(RECORD_PROTOTYPE);
   });
 
   test("keeps members named like Object.prototype's as members of their own", () => {
@@ -43,7 +44,7 @@ describe("snapshotInput", () => {
       '{"__proto__": {"x": 1}, "constructor": "c", "toString": {"S": "t"}}',
     ) as Record<string, unknown>;
     const copy = snapshotInput(input) as Record<string, unknown>;
-    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.getPrototypeOf(copy)).toBe(RECORD_PROTOTYPE);
     expect(Object.getOwnPropertyNames(copy)).toEqual(["__proto__", "constructor", "toString"]);
     expect(Object.getOwnPropertyDescriptor(copy, "__proto__")?.value).toEqual({ x: 1 });
     expect(copy["constructor"]).toBe("c");

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { types } from "node:util";
+import { isRecordPrototype, newRecord, setMember } from "./record.js";
 
 /** Why an input could not be copied as plain data; the message is the decision's reason. @internal */
 export class UnreadableInputError extends Error {}
@@ -105,12 +106,13 @@ function copy(value: unknown, depth: number): unknown {
     }
     return out;
   }
-  if (proto !== Object.prototype && proto !== null) {
+  if (!isRecordPrototype(proto)) {
     // A stream cannot be copied without consuming it; only as a payload member is it passed on.
     if (depth === 1 && STREAM_MEMBERS.has(trail[0] as string) && isRealStream(value)) return value;
     refuse("an object of a custom class");
   }
-  const out: Record<string, unknown> = {};
+  // A member the input lacks cannot be read from `Object.prototype` through a copy.
+  const out = newRecord();
   // Every own member, hidden ones too: the serializer reads members by name, so the copy must
   // hold what it would have read.
   for (const key of Object.getOwnPropertyNames(value)) {
@@ -118,16 +120,8 @@ function copy(value: unknown, depth: number): unknown {
     trail.push(key);
     const copied = copy(item, depth + 1);
     trail.pop();
-    // Assigned, except `__proto__`, which is defined so that it stays a member: `out` is a
-    // fresh object whose only inherited setter is `__proto__`'s.
-    if (key === "__proto__") {
-      Object.defineProperty(out, key, {
-        value: copied,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else out[key] = copied;
+    // `out` inherits no `__proto__` setter, so even `__proto__` is set as a member.
+    setMember(out, key, copied);
   }
   return out;
 }
@@ -141,8 +135,10 @@ function member(value: object, key: string | number): unknown {
 }
 
 /**
- * A plain-data copy of a command input: own data members (made enumerable), arrays, dates, and
- * primitives (boxed ones unboxed); bytes, and real streams as a payload member, by reference.
+ * A plain-data copy of a command input: own data members (made enumerable, in records that
+ * inherit nothing from `Object.prototype`: see `RECORD_PROTOTYPE` of `@keycard/iam-map`),
+ * arrays, dates, and primitives (boxed ones unboxed); bytes, and real streams as a payload
+ * member, by reference.
  * Each value is read once, so the copy cannot answer two readers differently. Given to the SDK in
  * place of the input, it makes what is sent and what keycard maps the same data. Throws
  * {@link UnreadableInputError} for accessors, proxies, class instances, functions and symbols,

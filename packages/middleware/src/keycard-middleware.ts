@@ -20,7 +20,9 @@ import type {
 import { KeycardDeniedError } from "./errors.js";
 import type { GuardOutcome, KeycardGuard } from "./guard.js";
 import { snapshotInput, UnreadableInputError } from "./input-snapshot.js";
+import { assertPrototypeClean } from "./object-prototype.js";
 import type { ClientConfigLike } from "./sdk-call.js";
+import { serializedInput } from "./serialized-members.js";
 
 /**
  * Where the check sits: in the finalizeRequest step just before `retryMiddleware`. By then the
@@ -100,7 +102,9 @@ export const SHARED_CONTEXT_REASON =
 /**
  * Replaces the command input with a plain-data copy, so every later step (endpoint, serializer,
  * keycard's check) reads the same values: a getter or proxy in the input cannot show the
- * serializer one table and keycard another. An input that cannot be copied is left as it is;
+ * serializer one table and keycard another. The copy holds only the members the SDK's model
+ * defines for the operation, so the SDK serializes exactly what keycard maps. An input that
+ * cannot be copied (or holds a value the model cannot hold) is left as it is;
  * the check refuses it. A call whose SDK context another call is still using is refused here
  * (enforce mode), before it writes its endpoint or identity where the other call reads them.
  * @internal
@@ -118,7 +122,7 @@ export function keycardSnapshotMiddleware<Input extends object, Output extends o
     return (args: InitializeHandlerArguments<Input>): Promise<InitializeHandlerOutput<Output>> => {
       if (shared) return shared.enter(args);
       if (first === undefined) {
-        first = copied(next, args);
+        first = copied(next, args, context);
         return first;
       }
       shared = new SharedContext(next, context, first, guard, config);
@@ -158,7 +162,7 @@ class SharedContext<Input extends object, Output extends object> {
     this.#inFlight++;
     let result: Promise<InitializeHandlerOutput<Output>>;
     try {
-      result = copied(this.next, args);
+      result = copied(this.next, args, this.context);
     } catch (error) {
       this.#inFlight--;
       throw error;
@@ -171,10 +175,11 @@ class SharedContext<Input extends object, Output extends object> {
 function copied<Input extends object, Output extends object>(
   next: InitializeHandler<Input, Output>,
   args: InitializeHandlerArguments<Input>,
+  context: HandlerExecutionContext,
 ): Promise<InitializeHandlerOutput<Output>> {
   let input: Input;
   try {
-    input = snapshotInput(args.input) as Input;
+    input = serializedInput(snapshotInput(args.input), context) as Input;
   } catch (error) {
     if (error instanceof UnreadableInputError) return next(args);
     throw error;
@@ -202,7 +207,9 @@ export function keycardMiddleware<Input extends object, Output extends object>(
       let input: Input;
       let outcome: GuardOutcome | Promise<GuardOutcome>;
       try {
-        input = snapshotInput(args.input) as Input;
+        input = serializedInput(snapshotInput(args.input), context) as Input;
+        // Before the guard, whose remembered decisions know nothing of the prototype.
+        assertPrototypeClean();
         outcome = guard.check(context, input, config);
       } catch (error) {
         return settle(guard.refuseInput(context, error, config), next, args, checked);

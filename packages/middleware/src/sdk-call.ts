@@ -4,8 +4,9 @@ import type { HandlerExecutionContext, SMITHY_CONTEXT_KEY } from "@smithy/types"
  * Where the SDK keeps the selected auth scheme in the middleware context. Spelled out, and
  * checked against `@smithy/types` at compile time, so nothing is loaded from that types-only
  * package at run time.
+ * @internal
  */
-const SMITHY_CONTEXT: typeof SMITHY_CONTEXT_KEY = "__smithy_context";
+export const SMITHY_CONTEXT: typeof SMITHY_CONTEXT_KEY = "__smithy_context";
 
 /**
  * The parts of a client's resolved configuration keycard reads, duck-typed so every generated

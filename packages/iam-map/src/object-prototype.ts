@@ -1,0 +1,66 @@
+/**
+ * The members the language gives `Object.prototype`. None is an input member of any AWS
+ * operation; anything else there was put there by code in the process.
+ */
+const STANDARD: ReadonlySet<string> = new Set([
+  "constructor",
+  "__defineGetter__",
+  "__defineSetter__",
+  "hasOwnProperty",
+  "__lookupGetter__",
+  "__lookupSetter__",
+  "isPrototypeOf",
+  "propertyIsEnumerable",
+  "toString",
+  "valueOf",
+  "__proto__",
+  "toLocaleString",
+]);
+
+/**
+ * The names `Object.prototype` has of its own beyond the standard ones, enumerable or not: each
+ * is a member every plain object inherits, which the SDK's serializer reads as an input member
+ * of the same name. Empty for an untouched prototype.
+ */
+export function addedObjectPrototypeMembers(): string[] {
+  const names = Object.getOwnPropertyNames(Object.prototype);
+  const added: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    if (!STANDARD.has(name)) added.push(name);
+  }
+  return added;
+}
+
+/**
+ * A prototype for input records that inherit nothing a member could be read from: it holds
+ * `Object.prototype`'s standard methods (so code that treats a record as an ordinary object,
+ * `record.hasOwnProperty(…)` or `String(record)`, keeps working) and nothing else, inherits
+ * nothing, and is frozen, so a member added to `Object.prototype` (or to it) is never read
+ * through it. iam-map reads records made from it by their own members only. Objects made from it
+ * keep V8's fast property layout, unlike `Object.create(null)`.
+ */
+export const RECORD_PROTOTYPE: object = Object.freeze(
+  Object.create(
+    null,
+    Object.fromEntries(
+      [
+        "constructor",
+        "hasOwnProperty",
+        "isPrototypeOf",
+        "propertyIsEnumerable",
+        "toLocaleString",
+        "toString",
+        "valueOf",
+      ].map((name) => [
+        name,
+        {
+          value: (Object.prototype as unknown as Record<string, unknown>)[name],
+          enumerable: false,
+          writable: false,
+          configurable: false,
+        },
+      ]),
+    ),
+  ),
+);

@@ -1,0 +1,25 @@
+import { addedObjectPrototypeMembers } from "@keycard/iam-map";
+import { UnreadableInputError } from "./input-snapshot.js";
+
+/**
+ * Throws {@link UnreadableInputError} when `Object.prototype` has a member of its own beyond the
+ * standard ones, enumerable or not. Keycard's input copies have no prototype, but SDK middleware
+ * that spreads the input (`{...args.input}`, as the EC2 and RDS presigned-URL middleware do)
+ * makes an object that inherits from `Object.prototype` again, and the serializer reads members
+ * by name: a polluted prototype would send a member keycard never saw. Checked on every call,
+ * before any remembered decision answers, so pollution added at any time is seen.
+ * @internal
+ */
+export function assertPrototypeClean(): void {
+  const added = addedObjectPrototypeMembers();
+  if (added.length === 0) return;
+  const names = added
+    .slice(0, 5)
+    .map((n) => JSON.stringify(n))
+    .join(", ");
+  throw new UnreadableInputError(
+    `input not checked: Object.prototype has the member${added.length > 1 ? "s" : ""} ${names} ` +
+      "(code in the process added it), which the SDK's serializer may read as an input member " +
+      "keycard never saw",
+  );
+}
