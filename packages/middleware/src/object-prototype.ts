@@ -3,9 +3,9 @@ import { UnreadableInputError } from "./input-snapshot.js";
 
 /**
  * Throws {@link UnreadableInputError} when `Object.prototype` has a member of its own beyond the
- * standard ones, enumerable or not. Keycard's input copies have no prototype, but SDK middleware
- * that spreads the input (`{...args.input}`, as the EC2 and RDS presigned-URL middleware do)
- * makes an object that inherits from `Object.prototype` again, and the serializer reads members
+ * standard ones, enumerable or not. Keycard's input copies inherit only iam-map's frozen
+ * `RECORD_PROTOTYPE`, but SDK middleware that spreads the input (`{...args.input}`, as the EC2
+ * and RDS presigned-URL middleware do) makes an object that inherits from `Object.prototype` again, and the serializer reads members
  * by name: a polluted prototype would send a member keycard never saw. Checked on every call,
  * before any remembered decision answers, so pollution added at any time is seen.
  * @internal
