@@ -1,8 +1,9 @@
-import { NormalizedSchema } from "@smithy/core/schema";
+import type { NormalizedSchema as Schema } from "@smithy/core/schema";
 import type { HandlerExecutionContext } from "@smithy/types";
 import { UnreadableInputError } from "./input-snapshot.js";
 import { isRecordPrototype, newRecord, setMember } from "./record.js";
 import { SMITHY_CONTEXT } from "./sdk-call.js";
+import { NormalizedSchema } from "./smithy-schema.js";
 
 /**
  * What the SDK's model says a value is, worked out once per schema node: the per-call walk is a
@@ -42,7 +43,7 @@ const shapes = new WeakMap<object, Shape>();
 /** An operation's input shape by the SDK's operation schema. */
 const operations = new WeakMap<object, Shape>();
 
-function shapeOf(schema: NormalizedSchema): Shape {
+function shapeOf(schema: Schema): Shape {
   // Event streams are structures read as a stream: never copied member by member.
   if (schema.isStreaming()) return schema.isStructSchema() ? ANY : BLOB;
   const raw: unknown = schema.getSchema();
