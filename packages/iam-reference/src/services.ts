@@ -1,6 +1,5 @@
 import { IamReferenceError } from "./errors.js";
-import { SERVICES } from "./generated/tables.js";
-import { hasService, serviceNames } from "./service-data.js";
+import { hasService, serviceKeys, serviceNames } from "./service-data.js";
 
 /**
  * Keys of every service in the reference, sorted.
@@ -8,7 +7,7 @@ import { hasService, serviceNames } from "./service-data.js";
  * @public
  */
 export function iamServiceKeysSync(): string[] {
-  return Object.keys(SERVICES);
+  return [...serviceKeys()];
 }
 
 /**
