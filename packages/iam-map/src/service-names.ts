@@ -32,14 +32,14 @@ const prefixIdentities = new Map<string, ServiceIdentity>();
 function sdkIdentity(i: number): ServiceIdentity {
   let identity = sdkIdentities[i];
   if (identity === undefined) {
-    const [sdkId, signingName, endpointPrefix] = sdkServices[i]!;
+    const [sdkId, signingName, endpointPrefix] = sdkServices()[i]!;
     const exception = signingNameExceptions[signingName.toLowerCase()];
     let prefix: string | null;
     if (exception !== undefined) prefix = exception;
     else if (isPrefix(signingName)) prefix = signingName;
     else if (isPrefix(endpointPrefix)) prefix = endpointPrefix;
     else prefix = null;
-    const ops = unsignedOperations[sdkId];
+    const ops = unsignedOperations()[sdkId];
     identity = { prefix, sdkId, unsigned: ops ? new Set(ops) : NONE };
     sdkIdentities[i] = identity;
   }
@@ -73,8 +73,9 @@ function lead(name: string): number {
 function lookup(key: string): ServiceIdentity | undefined {
   if (key.length === 0) return undefined;
   const c = key.charCodeAt(0);
-  for (let i = sdkServices.length - 1; i >= 0; i--) {
-    const [sdkId, signingName] = sdkServices[i]!;
+  const services = sdkServices();
+  for (let i = services.length - 1; i >= 0; i--) {
+    const [sdkId, signingName] = services[i]!;
     const s = lead(signingName);
     if ((s === c || s < 0) && (signingName.toLowerCase() === key || normalize(signingName) === key))
       return sdkIdentity(i);

@@ -9,11 +9,8 @@ import { unknownPart } from "../unknown-part.js";
  */
 function route(name: string, sdkId: string | undefined) {
   const key = sdkId ? `${sdkId}:${name}` : undefined;
-  return (
-    (key && apiGatewayRoutes[key]) ||
-    apiGatewayRoutes[`API Gateway:${name}`] ||
-    apiGatewayRoutes[`ApiGatewayV2:${name}`]
-  );
+  const routes = apiGatewayRoutes();
+  return (key && routes[key]) || routes[`API Gateway:${name}`] || routes[`ApiGatewayV2:${name}`];
 }
 
 function path(call: Call, uri: string): string {
