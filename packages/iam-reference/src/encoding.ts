@@ -3,7 +3,6 @@
  * repeated strings stored once and no descriptions keep the generated tables about a quarter of
  * the source data's size.
  */
-import { Buffer } from "node:buffer";
 // Aliased: a bundle's usual ESM banner declares `createRequire` at the top level, and esbuild
 // keeps an import's own name, so an unaliased import would be declared twice.
 import { createRequire as requireFrom } from "node:module";
@@ -83,6 +82,8 @@ export function decompress(blob: string): string {
   // `process.getBuiltinModule` (Node 20.16+) skips making a `require` and `import.meta`.
   zlib ??= (process.getBuiltinModule?.("node:zlib") ??
     requireFrom(import.meta.url)("node:zlib")) as typeof import("node:zlib");
+  // The global `Buffer` is the object `node:buffer` exports; importing that module would add a
+  // module record to the package's import.
   return zlib.brotliDecompressSync(Buffer.from(blob, "base64")).toString("utf8");
 }
 
