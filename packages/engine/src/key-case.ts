@@ -18,6 +18,13 @@
  * load ({@link unsettledKey}). Request keys need no such check: nothing settled folds to an
  * unsettled letter nor an unsettled one to a settled one, so a request key holding one never
  * meets an accepted policy key, whichever of them folds it.
+ *
+ * Lower-casing is not case folding either: `ς` stays `ς` while its upper case `Σ` lowers to `σ`,
+ * and `ß` stays `ß` while `SS` lowers to `ss`. IAM compares key names case-insensitively but does
+ * not document whether it takes such letters for one another, so a policy key holding a letter
+ * that folds otherwise once its case is changed (upper or lower, full mappings) is refused too:
+ * then no two accepted keys that differ only by case fold apart, and no policy's meaning hinges
+ * on the undocumented part.
  */
 
 /**
@@ -87,6 +94,23 @@ const UNSETTLED: readonly number[] = [
   0x10d50, 0x10d65, 0x10d70, 0x10d85, 0x16ea0, 0x16eb8, 0x16ebb, 0x16ed3,
 ];
 
+/**
+ * Code points, outside {@link UNSETTLED}, whose case round trip does not fold back to their own
+ * fold: `foldKey(c)` differs from `foldKey(foldKey(c).toUpperCase())`, `foldKey(c.toUpperCase())`
+ * or `foldKey(c.toLowerCase())` (`µ`, `ß`, `İ`, `ı`, `ŉ`, `ſ`, `ΐ`, `ς`, `ϐ`, `ẞ`, the
+ * iota-subscript Greek letters, `ﬀ`–`ﬆ`, …): `first, last` pairs, found over every code point.
+ */
+// biome-ignore format: a table, kept compact
+const ROUND_TRIP: readonly number[] = [
+  0xb5, 0xb5, 0xdf, 0xdf, 0x130, 0x131, 0x149, 0x149, 0x17f, 0x17f, 0x1f0, 0x1f0, 0x345, 0x345,
+  0x390, 0x390, 0x3b0, 0x3b0, 0x3c2, 0x3c2, 0x3d0, 0x3d1, 0x3d5, 0x3d6, 0x3f0, 0x3f1,
+  0x3f5, 0x3f5, 0x587, 0x587, 0x1c80, 0x1c88, 0x1e96, 0x1e9b, 0x1e9e, 0x1e9e, 0x1f50, 0x1f50,
+  0x1f52, 0x1f52, 0x1f54, 0x1f54, 0x1f56, 0x1f56, 0x1f80, 0x1faf, 0x1fb2, 0x1fb4, 0x1fb6, 0x1fb7,
+  0x1fbc, 0x1fbc, 0x1fbe, 0x1fbe, 0x1fc2, 0x1fc4, 0x1fc6, 0x1fc7, 0x1fcc, 0x1fcc, 0x1fd2, 0x1fd3,
+  0x1fd6, 0x1fd7, 0x1fe2, 0x1fe4, 0x1fe6, 0x1fe7, 0x1ff2, 0x1ff4, 0x1ff6, 0x1ff7, 0x1ffc, 0x1ffc,
+  0xfb00, 0xfb06, 0xfb13, 0xfb17,
+];
+
 const NON_ASCII = /[\u0080-\uffff]/;
 
 let table: Map<number, number> | undefined;
@@ -121,16 +145,36 @@ export function foldKey(text: string): string {
   return out;
 }
 
-function unsettled(c: number): boolean {
-  for (let i = 0; i < UNSETTLED.length; i += 2)
-    if (c >= (UNSETTLED[i] as number) && c <= (UNSETTLED[i + 1] as number)) return true;
+function inRanges(ranges: readonly number[], c: number): boolean {
+  for (let i = 0; i < ranges.length; i += 2)
+    if (c >= (ranges[i] as number) && c <= (ranges[i + 1] as number)) return true;
   return false;
 }
 
 /**
+ * Whether a code point's lower-case form differs between OPA's WebAssembly table, OPA's Go
+ * evaluator and current Unicode.
+ * @internal
+ */
+export function versionUnsettled(c: number): boolean {
+  return inRanges(UNSETTLED, c);
+}
+
+/** How the letter's case round trip folds otherwise, e.g. `ς → Σ → σ`. */
+function roundTrip(ch: string): string {
+  const folded = foldKey(ch);
+  for (const changed of [folded.toUpperCase(), ch.toUpperCase(), ch.toLowerCase()]) {
+    const back = foldKey(changed);
+    if (back !== folded) return `${ch} \u2192 ${changed} \u2192 ${back}`;
+  }
+  return ch;
+}
+
+/**
  * Why a policy's condition-key name cannot be matched case-insensitively as IAM does, or
- * undefined when it can: an unpaired surrogate (no request can carry one), or a letter whose
- * lower-case form is not settled across Unicode versions.
+ * undefined when it can: an unpaired surrogate (no request can carry one), a letter whose
+ * lower-case form is not settled across Unicode versions, or a letter that folds otherwise once
+ * its case is changed.
  * @internal
  */
 export function unsettledKey(text: string): string | undefined {
@@ -139,8 +183,10 @@ export function unsettledKey(text: string): string | undefined {
     const c = ch.codePointAt(0) as number;
     const name = `U+${c.toString(16).toUpperCase().padStart(4, "0")}`;
     if (c >= 0xd800 && c <= 0xdfff) return `it holds an unpaired surrogate (${name})`;
-    if (unsettled(c))
+    if (versionUnsettled(c))
       return `it holds ${name} (${ch}), whose lower-case form differs between Unicode versions`;
+    if (inRanges(ROUND_TRIP, c))
+      return `it holds ${name} (${ch}), which folds otherwise once its case is changed (${roundTrip(ch)}), and whether IAM matches such spellings is not documented`;
   }
   return undefined;
 }
