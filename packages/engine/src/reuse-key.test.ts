@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compilePolicyData } from "./compile.js";
-import { MAX_PLANNED_ACTION_LENGTH, ReuseKeys } from "./reuse-key.js";
+import { escapeRegex } from "./patterns.js";
+import { ActionPlans, MAX_PLANNED_ACTION_LENGTH, ReuseKeys } from "./reuse-key.js";
 
 const data = compilePolicyData([
   {
@@ -30,5 +31,139 @@ describe("ReuseKeys", () => {
       json,
     );
     expect(long).toBe("[[],[]]\u0001EWHOLE");
+  });
+});
+
+/** A seeded generator, so that a failure names inputs that can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+describe.each([
+  { mode: "looked up", count: 1200, longest: 4, lookedUp: true },
+  { mode: "of many lengths, tested one by one", count: 160, longest: 60, lookedUp: false },
+])("ReuseKeys with many exact and prefix patterns $mode", ({ count, longest, lookedUp }) => {
+  const next = random(12);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
+  const bases = [
+    "arn:aws:s3:::b",
+    "arn:aws:s3:::b1",
+    "arn:aws:s3:::é",
+    "arn:aws:s3:::😀",
+    "arn:aws:s3:::/",
+  ];
+  // Pattern text: `${*}` and `${?}` are a literal `*` and `?`.
+  const patternParts = ["a", "b", "/", "é", "😀", "${*}", "${?}", "1"];
+  // Resource text: the same characters, literal `*` and `?`, and the halves of an astral one.
+  const resourceParts = ["a", "b", "/", "é", "😀", "*", "?", "1", "\uD83D", "\uDE00"];
+  const suffix = (parts: readonly string[], max: number): string => {
+    let text = "";
+    for (let n = Math.floor(next() * (max + 1)); n > 0; n--) text += pick(parts);
+    return text;
+  };
+  const patterns = new Set<string>(["arn:aws:s3:::*", "arn:aws:s3:::b?a*", "arn:aws:s3:::*/a"]);
+  while (patterns.size < count) {
+    const text = pick(bases) + suffix(patternParts, longest);
+    patterns.add(next() < 0.5 ? text : `${text}*`);
+  }
+  // Each pattern's text, and for a prefix the prefix alone, which it must match.
+  const resources = [...patterns].flatMap((p) => {
+    const text = p.replaceAll("${*}", "*").replaceAll("${?}", "?");
+    return p.endsWith("*") && !p.endsWith("${*}") ? [text, text.slice(0, -1)] : [text];
+  });
+  const data = compilePolicyData([
+    {
+      name: "many.json",
+      boundary: false,
+      document: {
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Action: "s3:PutObject", Resource: [...patterns] },
+          { Effect: "Deny", Action: "s3:*", Resource: "arn:aws:s3:::${aws:username}/*" },
+        ],
+      },
+    },
+  ]);
+  // Forms a document cannot produce: the empty prefix and the empty exact text.
+  data.statements[0]?.resource?.push({ p: "" }, { s: "" });
+  const action = "s3:PutObject";
+  const named = '[[{"username":"b1"}],[]]';
+  const anonymous = "[[],[]]";
+
+  /** The key as it was built before the plan was indexed: one test after another. */
+  const tests = new ActionPlans(data).plan(action).tests;
+  function reference(resource: string, envText: string): string {
+    let bits = "";
+    for (const test of tests) {
+      let match: boolean;
+      if ("s" in test) match = resource === test.s;
+      else if ("p" in test) match = resource.startsWith(test.p);
+      else if ("re" in test) match = test.re.test(resource);
+      else {
+        if (envText === anonymous) return `R${JSON.stringify(resource)}`;
+        let source = "^";
+        for (const part of test.tpl) source += "src" in part ? part.src : escapeRegex("b1");
+        match = new RegExp(`${source}$`, "u").test(resource);
+      }
+      bits += match ? "1" : "0";
+    }
+    const positions: number[] = [];
+    for (let i = 0; i < bits.length; i++) if (bits[i] === "1") positions.push(i);
+    return positions.join(",");
+  }
+
+  function expected(resource: string, envText: string): string {
+    if (!(resource as string & { isWellFormed(): boolean }).isWellFormed())
+      return `${envText}\u0001EWHOLE`;
+    return `${envText}\u0001Q${JSON.stringify(action)}|${reference(resource, envText)}||`;
+  }
+
+  it("plans exact, prefix, regular-expression and template tests", () => {
+    const plan = new ActionPlans(data).plan(action);
+    expect(plan.usable).toBe(true);
+    expect(plan.exact.size).toBeGreaterThan(count / 4);
+    const prefixes = plan.tests.filter((test) => "p" in test).length;
+    expect(prefixes).toBeGreaterThan(count / 4);
+    expect(plan.prefixes.size).toBe(lookedUp ? prefixes : 0);
+    expect(plan.prefixes.has("")).toBe(lookedUp);
+    expect(plan.others.length).toBe(lookedUp ? 3 : 3 + prefixes);
+    expect(plan.exact.size + plan.prefixes.size + plan.others.length).toBe(plan.tests.length);
+  });
+
+  const cut = (text: string): string => text.slice(0, Math.floor(next() * (text.length + 1)));
+
+  it("gives every resource the key the per-test loop gives", () => {
+    const keys = new ReuseKeys(data);
+    const byKey = new Map<string, string>();
+    const byMatches = new Map<string, string>();
+    const sizes = new Set<number>();
+    for (let i = 0; i < 6000; i++) {
+      const resource =
+        i % 3 === 0
+          ? pick(resources)
+          : i % 3 === 1
+            ? pick(resources) + suffix(resourceParts, 2)
+            : cut(pick(resources));
+      const envText = i % 10 === 0 ? anonymous : named;
+      const key = keys.key({ action, resource, context: undefined }, envText, () => "WHOLE");
+      expect(key, JSON.stringify(resource)).toBe(expected(resource, envText));
+      if (envText !== named || key.endsWith("WHOLE")) continue;
+      const matches = reference(resource, envText);
+      sizes.add(matches === "" ? 0 : matches.split(",").length);
+      // Requests that match the same tests, and only those, share a key.
+      expect(byKey.get(key) ?? matches).toBe(matches);
+      expect(byMatches.get(matches) ?? key).toBe(key);
+      byKey.set(key, matches);
+      byMatches.set(matches, key);
+    }
+    expect(Math.max(...sizes)).toBeGreaterThan(4);
+    expect(sizes.has(1)).toBe(true);
   });
 });

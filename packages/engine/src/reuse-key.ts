@@ -29,11 +29,27 @@ type ResourceTest =
   | { re: RegExp }
   | { tpl: ReadonlyArray<{ src: string } | { var: string }> };
 
-/** What the statements that can name one action need to tell requests apart. @internal */
+/**
+ * What the statements that can name one action need to tell requests apart. A request is keyed
+ * on the set of `tests` its resource matches, written as their ascending positions. Exact and
+ * prefix tests are looked up by text, so their number does not add to the cost of a request.
+ * @internal
+ */
 export interface ActionPlan {
   /** False when some pattern cannot be tested exactly as the library does: key on the request. */
   usable: boolean;
   tests: ResourceTest[];
+  /** Positions in `tests` of each exact text. */
+  exact: ReadonlyMap<string, readonly number[]>;
+  /** Positions in `tests` of each prefix. */
+  prefixes: ReadonlyMap<string, readonly number[]>;
+  /** The distinct lengths, in UTF-16 code units as `startsWith` counts, of `prefixes`, ascending. */
+  prefixLengths: readonly number[];
+  /**
+   * Positions in `tests` of the tests run one by one, ascending: regular expressions,
+   * templates, and the prefixes when they are not looked up.
+   */
+  others: readonly number[];
   /** Lower-cased condition keys and variables the statements read. */
   keys: ReadonlySet<string>;
 }
@@ -132,7 +148,7 @@ export class ActionPlans {
     plan = this.#plans.get(action);
     if (plan === undefined) {
       plan = this.#build(action);
-      const bytes = 64 + 2 * action.length + 8 * plan.tests.length + 8 * plan.keys.size;
+      const bytes = 64 + 2 * action.length + 48 * plan.tests.length + 8 * plan.keys.size;
       if (this.#plans.size >= MAX_PLANS || this.#bytes + bytes > MAX_PLAN_BYTES) this.#clear();
       this.#plans.set(action, plan);
       this.#bytes += bytes;
@@ -187,8 +203,52 @@ export class ActionPlans {
         for (const value of condition.values) templateKeys(value, keys);
       }
     }
-    return { usable, tests, keys };
+    return { usable, tests, keys, ...indexTests(tests) };
   }
+}
+
+function addPosition(map: Map<string, number[]>, text: string, position: number): void {
+  const positions = map.get(text);
+  if (positions === undefined) map.set(text, [position]);
+  else positions.push(position);
+}
+
+/**
+ * Rough cost, in characters compared, of one prefix tested on its own (it usually differs from
+ * the resource within the first few characters) and of one lookup beside the characters of
+ * the slice it hashes.
+ */
+const PREFIX_TEST_COST = 32;
+
+/** Files each test by kind so that a request finds the exact and prefix tests it matches by lookup. */
+function indexTests(
+  tests: readonly ResourceTest[],
+): Pick<ActionPlan, "exact" | "prefixes" | "prefixLengths" | "others"> {
+  const exact = new Map<string, number[]>();
+  const prefixes = new Map<string, number[]>();
+  const lengths = new Set<number>();
+  const others: number[] = [];
+  let prefixCount = 0;
+  tests.forEach((test, position) => {
+    if ("s" in test) addPosition(exact, test.s, position);
+    else if ("p" in test) {
+      addPosition(prefixes, test.p, position);
+      lengths.add(test.p.length);
+      prefixCount += 1;
+    } else others.push(position);
+  });
+  // A lookup hashes the resource's first L characters for every distinct prefix length L, so
+  // prefixes of many distinct lengths (and few of each) are cheaper tested one by one: a
+  // request then never costs more than testing every pattern did.
+  let lookupCost = 0;
+  for (const length of lengths) lookupCost += PREFIX_TEST_COST + length;
+  if (lookupCost > PREFIX_TEST_COST * prefixCount) {
+    tests.forEach((test, position) => {
+      if ("p" in test) others.push(position);
+    });
+    return { exact, prefixes: new Map(), prefixLengths: [], others: others.sort((a, b) => a - b) };
+  }
+  return { exact, prefixes, prefixLengths: [...lengths].sort((a, b) => a - b), others };
 }
 
 /**
@@ -324,24 +384,47 @@ export class ReuseKeys {
         values.set(lower, JSON.parse(value));
       }
     }
-    let bits = "";
-    for (const test of plan.tests) {
-      let match: boolean;
-      if ("s" in test) match = request.resource === test.s;
-      else if ("p" in test) match = request.resource.startsWith(test.p);
-      else if ("re" in test) match = test.re.test(request.resource);
-      else {
-        const re = this.#template(test.tpl, values, envText);
-        if (re === undefined) {
-          bits = `R${JSON.stringify(request.resource)}`;
-          break;
-        }
-        match = re.test(request.resource);
-      }
-      bits += match ? "1" : "0";
-    }
+    const matched = this.#matches(plan, request.resource, values, envText);
+    const tests =
+      matched === undefined ? `R${JSON.stringify(request.resource)}` : matched.join(",");
     const uk = request.uk === undefined ? "" : JSON.stringify(request.uk);
-    return `${envText}\u0001Q${JSON.stringify(request.action)}|${bits}|${contextKey}|${uk}`;
+    return `${envText}\u0001Q${JSON.stringify(request.action)}|${tests}|${contextKey}|${uk}`;
+  }
+
+  /**
+   * The ascending positions of the plan's tests the resource matches, or undefined when a
+   * template's variable is not a plain string (the key then holds the resource itself).
+   * `startsWith(p)` holds exactly when the resource's first `p.length` code units are `p`.
+   */
+  #matches(
+    plan: ActionPlan,
+    resource: string,
+    values: ReadonlyMap<string, unknown>,
+    envText: string,
+  ): number[] | undefined {
+    const matched: number[] = [];
+    const exact = plan.exact.get(resource);
+    if (exact !== undefined) for (const position of exact) matched.push(position);
+    for (const length of plan.prefixLengths) {
+      if (length > resource.length) break;
+      const hits = plan.prefixes.get(resource.slice(0, length));
+      if (hits !== undefined) for (const position of hits) matched.push(position);
+    }
+    for (const position of plan.others) {
+      const test = plan.tests[position] as ResourceTest;
+      let re: RegExp | undefined;
+      if ("p" in test) {
+        if (resource.startsWith(test.p)) matched.push(position);
+        continue;
+      }
+      if ("re" in test) re = test.re;
+      else if ("tpl" in test) {
+        re = this.#template(test.tpl, values, envText);
+        if (re === undefined) return undefined;
+      }
+      if (re?.test(resource)) matched.push(position);
+    }
+    return matched.sort((a, b) => a - b);
   }
 
   #template(
