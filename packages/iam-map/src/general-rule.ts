@@ -342,7 +342,7 @@ function resolve(
     const order = pass === 0 ? arnMembers : lowers;
     for (let k = 0; k < order.length; k++) {
       const name = order[k]!;
-      if (pass === 1 && (!name.endsWith("arn") || arnMembers.includes(name))) continue;
+      if (pass === 1 && (!namesResourceByArn(name) || arnMembers.includes(name))) continue;
       const value = asString(pass === 0 ? target.input.getAnyCase(name) : values[k]);
       if (value === undefined || !value.startsWith("arn:") || !template.pattern.test(value))
         continue;
@@ -534,6 +534,47 @@ function compiledFor(action: ActionInfo, operation: string | undefined): Compile
   return compiled;
 }
 
+/**
+ * Members AWS models name the resource of a call by, whatever its type: Lambda and RDS tagging
+ * calls' `Resource` / `ResourceName`, EC2 `Resources` (ids), and `…Arn` members.
+ */
+const RESOURCE_MEMBERS: ReadonlySet<string> = new Set([
+  "resource",
+  "resources",
+  "resourcename",
+  "resourceid",
+  "resourceids",
+  "resourceidentifier",
+  "resourcearns",
+]);
+
+/** A member that may hold the whole ARN of the resource the call acts on. */
+function namesResourceByArn(lower: string): boolean {
+  return lower.endsWith("arn") || RESOURCE_MEMBERS.has(lower);
+}
+
+/** The resource of a call that names one in a form that fits none of the action's ARNs. */
+const UNNAMED_RESOURCE = unknownPart("the resource the request names");
+
+/**
+ * Whether the input names a resource: a member a template variable is read from, a member that
+ * names a resource by ARN or id, or any `…Arns` list. When it does and no ARN could be made, the
+ * resource is unknown rather than `*`, so that a Deny on the named resource still applies.
+ */
+function namesResource(compiledTypes: readonly CompiledTemplate[][], input: InputView): boolean {
+  const lowers = input.lowerKeys();
+  const values = input.memberValues();
+  for (let m = 0; m < lowers.length; m++) {
+    const value = values[m];
+    if (value === undefined || value === null) continue;
+    const lower = lowers[m]!;
+    if (namesResourceByArn(lower) || lower.endsWith("arns")) return true;
+    for (const templates of compiledTypes)
+      for (const compiled of templates) if (compiled.arnMembers.includes(lower)) return true;
+  }
+  return false;
+}
+
 /** Most combinations one call fans out to before a variable is marked unknown instead. */
 const MAX_FANOUT = 100;
 
@@ -634,7 +675,8 @@ export function resourcesFor(
   }
   if (out.length === 0) {
     if (partial) out.push(...materialize(partial));
-    else out.push("*");
+    // AWS authorizes the resource the request names: `*` only when it names none.
+    else out.push(namesResource(compiledTypes, target.input) ? UNNAMED_RESOURCE : "*");
   }
   // An entry that fits none of the action's resource types is never dropped: the call is unknown.
   if (problems && stray) {
