@@ -50,3 +50,60 @@ describe("a named resource is authorized, never a bare *", () => {
     for (const g of got) expect(g.unknown).toBe(true);
   });
 });
+
+describe("cross-account members name the account of the ARN", () => {
+  it("ECR registryId", async () => {
+    const r = await map("ECR", "BatchDeleteImage", {
+      registryId: "999999999999",
+      repositoryName: "app",
+      imageIds: [{ imageTag: "v1" }],
+    });
+    expect(resources(r, "ecr:BatchDeleteImage")).toEqual([
+      { resource: "arn:aws:ecr:us-east-1:999999999999:repository/app", unknown: false },
+    ]);
+  });
+
+  it("ECR registryId that is not an account id makes the account unknown", async () => {
+    const r = await map("ECR", "BatchDeleteImage", {
+      registryId: "x",
+      repositoryName: "app",
+      imageIds: [{ imageTag: "v1" }],
+    });
+    const got = resources(r, "ecr:BatchDeleteImage");
+    expect(got).toEqual([{ resource: "arn:aws:ecr:us-east-1:*:repository/app", unknown: true }]);
+  });
+
+  it("ECR without registryId is the caller's account", async () => {
+    const r = await map("ECR", "DeleteRepository", { repositoryName: "app" });
+    expect(resources(r, "ecr:DeleteRepository")).toEqual([
+      { resource: "arn:aws:ecr:us-east-1:123456789012:repository/app", unknown: false },
+    ]);
+  });
+
+  it("Glue CatalogId", async () => {
+    const r = await map("Glue", "DeleteTable", {
+      CatalogId: "999999999999",
+      DatabaseName: "sales",
+      Name: "orders",
+    });
+    const got = resources(r, "glue:DeleteTable");
+    expect(got.length).toBeGreaterThan(0);
+    for (const g of got) expect(g.resource).toMatch(/^arn:aws:glue:us-east-1:999999999999:/);
+    const db = await map("Glue", "GetDatabase", { CatalogId: "999999999999", Name: "sales" });
+    for (const g of resources(db, "glue:GetDatabase"))
+      expect(g.resource).toMatch(/^arn:aws:glue:us-east-1:999999999999:/);
+  });
+
+  it("Glue CatalogId that is not an account id makes the account unknown", async () => {
+    const r = await map("Glue", "GetDatabase", {
+      CatalogId: "999999999999:s3tablescatalog",
+      Name: "sales",
+    });
+    const got = resources(r, "glue:GetDatabase");
+    expect(got.length).toBeGreaterThan(0);
+    for (const g of got) {
+      expect(g.unknown).toBe(true);
+      expect(g.resource).toMatch(/^arn:aws:glue:us-east-1:\*:/);
+    }
+  });
+});
