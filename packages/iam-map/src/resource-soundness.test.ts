@@ -107,3 +107,31 @@ describe("cross-account members name the account of the ARN", () => {
     }
   });
 });
+
+describe("SNS subscription calls are authorized on the topic", () => {
+  const sub = "arn:aws:sns:us-east-1:123456789012:prod:0b5f0c4e-1111-2222-3333-444455556666";
+  it.each(["Unsubscribe", "SetSubscriptionAttributes", "GetSubscriptionAttributes"])(
+    "%s",
+    async (op) => {
+      const input: Record<string, unknown> = { SubscriptionArn: sub };
+      if (op === "SetSubscriptionAttributes")
+        Object.assign(input, { AttributeName: "RawMessageDelivery", AttributeValue: "true" });
+      const r = await map("SNS", op, input);
+      expect(resources(r, `sns:${op}`)).toEqual([
+        { resource: "arn:aws:sns:us-east-1:123456789012:prod", unknown: false },
+      ]);
+    },
+  );
+
+  it.each([
+    "prod",
+    "arn:aws:sns:us-east-1:123456789012:prod",
+    "arn:aws:sns:us-east-1:123456789012:prod:a:b",
+    "arn:aws:sqs:us-east-1:123456789012:prod:0b5f0c4e",
+  ])("a subscription ARN %s that is not one leaves the topic unknown", async (arn) => {
+    const r = await map("SNS", "Unsubscribe", { SubscriptionArn: arn });
+    const got = resources(r, "sns:Unsubscribe");
+    expect(got.length).toBeGreaterThan(0);
+    for (const g of got) expect(g.unknown).toBe(true);
+  });
+});
