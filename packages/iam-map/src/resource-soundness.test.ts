@@ -135,3 +135,71 @@ describe("SNS subscription calls are authorized on the topic", () => {
     for (const g of got) expect(g.unknown).toBe(true);
   });
 });
+
+describe("Lambda FunctionName forms", () => {
+  const base = "arn:aws:lambda:us-east-1:123456789012:function:prod";
+  it.each([
+    ["prod", base],
+    ["prod:live", `${base}:live`],
+    ["function:prod", base],
+    ["function:prod:live", `${base}:live`],
+    ["123456789012:function:prod", base],
+    ["us-east-1:123456789012:function:prod", base],
+    ["us-west-2:function:prod", "arn:aws:lambda:us-west-2:123456789012:function:prod"],
+    [base, base],
+    [`${base}:$LATEST`, `${base}:$LATEST`],
+    ["arn:aws:lambda:us-east-1:function:prod", base],
+    [
+      "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:prod",
+      "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:prod",
+    ],
+  ])("%s", async (name, arn) => {
+    const r = await map("Lambda", "DeleteFunction", { FunctionName: name });
+    expect(resources(r, "lambda:DeleteFunction")).toEqual([{ resource: arn, unknown: false }]);
+  });
+
+  it.each([
+    "arn:aws:lambda:us-east-1:123456789012:layer:prod",
+    "a:b:c:d",
+    "prod:live:extra",
+    "function:",
+    "arn:aws:s3:::function:prod",
+    "123:function:prod",
+    "123456789012:prod",
+    "us-east-1:prod",
+    "arn::lambda:us-east-1:123456789012:function:prod",
+    "prod.x",
+    "prod:",
+  ])("%s is unknown", async (name) => {
+    const r = await map("Lambda", "DeleteFunction", { FunctionName: name });
+    const got = resources(r, "lambda:DeleteFunction");
+    expect(got.length).toBeGreaterThan(0);
+    for (const g of got) expect(g.unknown).toBe(true);
+  });
+});
+
+describe("Lambda qualifiers", () => {
+  it("a qualifier in the name and a different Qualifier member is unknown", async () => {
+    const r = await map("Lambda", "GetFunction", { FunctionName: "prod:live", Qualifier: "dev" });
+    for (const g of resources(r, "lambda:GetFunction")) expect(g.unknown).toBe(true);
+  });
+
+  it("provisioned concurrency on the partial ARN's alias", async () => {
+    const r = await map("Lambda", "GetProvisionedConcurrencyConfig", {
+      FunctionName: "us-east-1:123456789012:function:prod",
+      Qualifier: "live",
+    });
+    expect(resources(r, "lambda:GetProvisionedConcurrencyConfig")).toEqual([
+      { resource: "arn:aws:lambda:us-east-1:123456789012:function:prod:live", unknown: false },
+    ]);
+  });
+
+  it("provisioned concurrency on an unreadable reference is unknown", async () => {
+    const r = await map("Lambda", "GetProvisionedConcurrencyConfig", {
+      FunctionName: "123456789012:prod",
+      Qualifier: "live",
+    });
+    for (const g of resources(r, "lambda:GetProvisionedConcurrencyConfig"))
+      expect(g.unknown).toBe(true);
+  });
+});
