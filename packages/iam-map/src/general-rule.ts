@@ -49,11 +49,23 @@ export function candidates(
     variable,
   ];
   const base = variable.replace(/(Name|Id|ID|Identifier|Arn|ARN)$/, "");
+  // A name never fills an id's place nor an id a name's (`launch-template/${LaunchTemplateId}`
+  // is not `LaunchTemplateName`, `key-pair/${KeyPairName}` not `KeyPairId`): AWS builds the ARN
+  // from the other, which the request does not say.
+  const isName = /Name$/.test(variable);
+  const isId = /(Id|ID)$/.test(variable);
   if (base.length > 0 && base !== variable) {
-    names.push(base, `${base}Name`, `${base}Id`, `${base}Identifier`);
+    names.push(base);
+    if (!isId) names.push(`${base}Name`);
+    if (!isName) names.push(`${base}Id`);
+    names.push(`${base}Identifier`);
   }
   names.push(`${variable}s`, `${variable}Identifier`);
-  if (base.length > 0 && base !== variable) names.push(`${base}Names`, `${base}Ids`, `${base}s`);
+  if (base.length > 0 && base !== variable) {
+    if (!isId) names.push(`${base}Names`);
+    if (!isName) names.push(`${base}Ids`);
+    names.push(`${base}s`);
+  }
   // A bare `Id` or `Name` is the resource type's: `HealthCheckId`, `TrustStoreIdentifier`.
   if (typeName && (variable === "Id" || variable === "Name")) {
     const type = typeName.replace(/[^A-Za-z0-9]/g, "");
@@ -64,7 +76,8 @@ export function candidates(
     names.push(`${memberPrefix}${stem}`);
     if (base.length > 0 && base !== variable) {
       const baseStem = base.replace(/^Db/, "");
-      names.push(`${memberPrefix}${baseStem}Identifier`, `${memberPrefix}${baseStem}Name`);
+      names.push(`${memberPrefix}${baseStem}Identifier`);
+      if (!isId) names.push(`${memberPrefix}${baseStem}Name`);
     }
   }
   cached = [...new Set(names.map((n) => n.toLowerCase()))];
@@ -131,6 +144,11 @@ interface CompiledTemplate {
    * from. Other members are not sent by the SDK, so an ARN in them names nothing.
    */
   readonly arnMembers: readonly string[];
+  /**
+   * Lower-case names of members that name the resource in a form its ARN is not built from: the
+   * name where the ARN holds an id and the other way round. They make the resource unknown.
+   */
+  readonly otherForms: readonly string[];
 }
 
 const compiledTemplates = new WeakMap<ArnTemplate, Map<string, CompiledTemplate>>();
@@ -186,7 +204,17 @@ function compile(
   const arnMembers = new Set<string>();
   for (const part of parts)
     if (part.kind === "input") for (const n of part.names) arnMembers.add(n);
-  compiled = { template, parts, arnMembers: [...arnMembers] };
+  const otherForms = new Set<string>();
+  for (const part of parts) {
+    if (part.kind !== "input") continue;
+    const base = part.variable.replace(/(Name|Id|ID)$/, "");
+    if (base.length === 0 || base === part.variable) continue;
+    for (const form of ["Name", "Id", "Names", "Ids"]) {
+      const lower = `${base}${form}`.toLowerCase();
+      if (!arnMembers.has(lower)) otherForms.add(lower);
+    }
+  }
+  compiled = { template, parts, arnMembers: [...arnMembers], otherForms: [...otherForms] };
   // Bounded by the operations of the service that have a plan.
   if (byOperation.size < 2000) byOperation.set(key, compiled);
   return compiled;
@@ -557,7 +585,8 @@ function namesResourceByArn(lower: string): boolean {
 const UNNAMED_RESOURCE = unknownPart("the resource the request names");
 
 /**
- * Whether the input names a resource: a member a template variable is read from, a member that
+ * Whether the input names a resource: a member a template variable is read from or that names
+ * the resource in the other form (`KeyPairId` for `key-pair/${KeyPairName}`), a member that
  * names a resource by ARN or id, or any `…Arns` list. When it does and no ARN could be made, the
  * resource is unknown rather than `*`, so that a Deny on the named resource still applies.
  */
@@ -570,7 +599,19 @@ function namesResource(compiledTypes: readonly CompiledTemplate[][], input: Inpu
     const lower = lowers[m]!;
     if (namesResourceByArn(lower) || lower.endsWith("arns")) return true;
     for (const templates of compiledTypes)
-      for (const compiled of templates) if (compiled.arnMembers.includes(lower)) return true;
+      for (const compiled of templates)
+        if (compiled.arnMembers.includes(lower) || compiled.otherForms.includes(lower)) return true;
+  }
+  return false;
+}
+
+/** Whether the input names a resource of one type only in the form its ARN is not built from. */
+function namedInOtherForm(templates: readonly CompiledTemplate[], input: InputView): boolean {
+  const lowers = input.lowerKeys();
+  const values = input.memberValues();
+  for (let m = 0; m < lowers.length; m++) {
+    if (values[m] === undefined || values[m] === null) continue;
+    for (const compiled of templates) if (compiled.otherForms.includes(lowers[m]!)) return true;
   }
   return false;
 }
@@ -667,6 +708,8 @@ export function resourcesFor(
       deferred.push(best);
       if (best.exact) named = true;
     } else if (type.required || complete) out.push(...materialize(best));
+    // Named only in the form its ARN is not built from: checked, with that part unknown.
+    else if (namedInOtherForm(compiledTemplates, target.input)) out.push(...materialize(best));
     else if (best.filled > 0 && better(best, partial)) partial = best;
   }
   for (const r of deferred ?? []) {

@@ -203,3 +203,57 @@ describe("Lambda qualifiers", () => {
       expect(g.unknown).toBe(true);
   });
 });
+
+describe("a name never fills an id's place, nor an id a name's", () => {
+  it("EC2 launch template by name: the lt- id AWS checks is unknown", async () => {
+    for (const op of [
+      "DeleteLaunchTemplate",
+      "ModifyLaunchTemplate",
+      "CreateLaunchTemplateVersion",
+    ]) {
+      const r = await map("EC2", op, { LaunchTemplateName: "prod-template" });
+      const got = resources(r, `ec2:${op}`).filter((g) => g.resource.includes("launch-template"));
+      expect(got.length).toBeGreaterThan(0);
+      for (const g of got) {
+        expect(g.unknown).toBe(true);
+        expect(g.resource).not.toContain("prod-template");
+      }
+    }
+  });
+
+  it("EC2 launch template by id fills the id", async () => {
+    const r = await map("EC2", "DeleteLaunchTemplate", {
+      LaunchTemplateId: "lt-0123456789abcdef0",
+    });
+    expect(resources(r, "ec2:DeleteLaunchTemplate")).toEqual([
+      {
+        resource: "arn:aws:ec2:us-east-1:123456789012:launch-template/lt-0123456789abcdef0",
+        unknown: false,
+      },
+    ]);
+  });
+
+  it("EC2 key pair by id: the name AWS checks is unknown", async () => {
+    const r = await map("EC2", "DeleteKeyPair", { KeyPairId: "key-0123456789abcdef0" });
+    const got = resources(r, "ec2:DeleteKeyPair");
+    expect(got.length).toBeGreaterThan(0);
+    for (const g of got) {
+      expect(g.unknown).toBe(true);
+      expect(g.resource).not.toContain("key-0123456789abcdef0");
+    }
+  });
+
+  it("EC2 key pair by name fills the name", async () => {
+    const r = await map("EC2", "DeleteKeyPair", { KeyName: "prod-key" });
+    expect(resources(r, "ec2:DeleteKeyPair")).toEqual([
+      { resource: "arn:aws:ec2:us-east-1:123456789012:key-pair/prod-key", unknown: false },
+    ]);
+  });
+
+  it("EC2 ModifyManagedPrefixList by name leaves the pl- id unknown", async () => {
+    const r = await map("EC2", "ModifyManagedPrefixList", { PrefixListName: "corp" });
+    for (const g of resources(r, "ec2:ModifyManagedPrefixList")) {
+      expect(g.resource).not.toContain("corp");
+    }
+  });
+});
