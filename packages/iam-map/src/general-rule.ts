@@ -239,7 +239,27 @@ function memberNames(
   last: boolean,
 ): readonly string[] {
   const own = candidates(variable, prefix, operation, typeName);
-  return last && variable.endsWith("Name") ? [...own, "name"] : own;
+  return last && variable.endsWith("Name") && ownResource(variable, operation, typeName)
+    ? [...own, "name"]
+    : own;
+}
+
+/**
+ * Whether the operation acts on the variable's resource itself (`CreateTopic` on a topic), so
+ * that its bare `Name` names it. Athena CreateNamedQuery's `Name` is the query's, not the
+ * `workgroup/${WorkGroupName}` it is created in.
+ */
+function ownResource(
+  variable: string,
+  operation: string | undefined,
+  typeName: string | undefined,
+): boolean {
+  if (operation === undefined) return false;
+  const op = operation.toLowerCase();
+  const base = variable.slice(0, -"Name".length).toLowerCase();
+  if (base.length > 0 && op.includes(base)) return true;
+  const type = typeName?.replace(/[^A-Za-z0-9]/g, "").toLowerCase();
+  return type !== undefined && type.length > 0 && op.includes(type);
 }
 
 /** The values of one input variable for this call, or undefined when it cannot be known. */

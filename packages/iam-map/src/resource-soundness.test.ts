@@ -257,3 +257,52 @@ describe("a name never fills an id's place, nor an id a name's", () => {
     }
   });
 });
+
+describe("a bare Name names only the operation's own resource", () => {
+  it("Athena CreateNamedQuery without WorkGroup is not checked on workgroup/<Name>", async () => {
+    const r = await map("Athena", "CreateNamedQuery", {
+      Name: "sandbox",
+      Database: "db",
+      QueryString: "select 1",
+    });
+    const got = resources(r, "athena:CreateNamedQuery");
+    expect(got.length).toBeGreaterThan(0);
+    for (const g of got) expect(g.resource).not.toMatch(/workgroup\/sandbox$/);
+  });
+
+  it("Athena CreateNamedQuery without WorkGroup is checked on the primary workgroup", async () => {
+    const r = await map("Athena", "CreateNamedQuery", {
+      Name: "q",
+      Database: "db",
+      QueryString: "select 1",
+    });
+    expect(resources(r, "athena:CreateNamedQuery")).toEqual([
+      { resource: "arn:aws:athena:us-east-1:123456789012:workgroup/primary", unknown: false },
+    ]);
+  });
+
+  it("Athena CreateNamedQuery in a named workgroup", async () => {
+    const r = await map("Athena", "CreateNamedQuery", {
+      Name: "q",
+      WorkGroup: "sandbox",
+      Database: "db",
+      QueryString: "select 1",
+    });
+    expect(resources(r, "athena:CreateNamedQuery")).toEqual([
+      { resource: "arn:aws:athena:us-east-1:123456789012:workgroup/sandbox", unknown: false },
+    ]);
+  });
+
+  it("Glue GetTable is checked on its catalog, database and table only", async () => {
+    const r = await map("Glue", "GetTable", { DatabaseName: "sales", Name: "orders" });
+    expect(
+      resources(r, "glue:GetTable")
+        .map((g) => g.resource)
+        .sort(),
+    ).toEqual([
+      "arn:aws:glue:us-east-1:123456789012:catalog",
+      "arn:aws:glue:us-east-1:123456789012:database/sales",
+      "arn:aws:glue:us-east-1:123456789012:table/sales/orders",
+    ]);
+  });
+});

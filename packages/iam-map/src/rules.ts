@@ -1,5 +1,6 @@
 import type { ServiceRules } from "./service-rules.js";
 import { apiGatewayRules } from "./services/api-gateway.js";
+import { athenaRules } from "./services/athena.js";
 import { ecrRules } from "./services/cross-account.js";
 import { dynamodbRules } from "./services/dynamodb.js";
 import { ecsRules, route53Rules } from "./services/ecs-route53.js";
@@ -30,4 +31,5 @@ export const serviceRules: Readonly<Record<string, ServiceRules>> = {
   elasticache: elasticacheRules,
   glue: glueRules,
   ecr: ecrRules,
+  athena: athenaRules,
 };
