@@ -594,6 +594,8 @@ const RESOURCE_MEMBERS: ReadonlySet<string> = new Set([
   "resourceids",
   "resourceidentifier",
   "resourcearns",
+  // IAM DeleteVirtualMFADevice: the device's ARN.
+  "serialnumber",
 ]);
 
 /** A member that may hold the whole ARN of the resource the call acts on. */
@@ -601,13 +603,20 @@ function namesResourceByArn(lower: string): boolean {
   return lower.endsWith("arn") || RESOURCE_MEMBERS.has(lower);
 }
 
+/**
+ * Members that name something by id, name or ARN (`AssociationId`, `ConnectionNotificationIds`,
+ * `PublicIp`, SSM `Target`): when the action has resource types and none could be filled, AWS authorizes the
+ * resource behind them, which the request alone does not say.
+ */
+const NAMING_MEMBER = /(?:id|ids|name|names|arns|identifier|identifiers|publicip|target|targets)$/;
+
 /** The resource of a call that names one in a form that fits none of the action's ARNs. */
 const UNNAMED_RESOURCE = unknownPart("the resource the request names");
 
 /**
  * Whether the input names a resource: a member a template variable is read from or that names
  * the resource in the other form (`KeyPairId` for `key-pair/${KeyPairName}`), a member that
- * names a resource by ARN or id, or any `…Arns` list. When it does and no ARN could be made, the
+ * names a resource by ARN, or any member named for an id, name or ARN. When it does and no ARN could be made, the
  * resource is unknown rather than `*`, so that a Deny on the named resource still applies.
  */
 function namesResource(compiledTypes: readonly CompiledTemplate[][], input: InputView): boolean {
@@ -617,7 +626,7 @@ function namesResource(compiledTypes: readonly CompiledTemplate[][], input: Inpu
     const value = values[m];
     if (value === undefined || value === null) continue;
     const lower = lowers[m]!;
-    if (namesResourceByArn(lower) || lower.endsWith("arns")) return true;
+    if (namesResourceByArn(lower) || NAMING_MEMBER.test(lower)) return true;
     for (const templates of compiledTypes)
       for (const compiled of templates)
         if (compiled.arnMembers.includes(lower) || compiled.otherForms.includes(lower)) return true;

@@ -306,3 +306,40 @@ describe("a bare Name names only the operation's own resource", () => {
     ]);
   });
 });
+
+describe("a call naming something no ARN can be made from is unknown, not *", () => {
+  it.each([
+    [
+      "EC2",
+      "DisassociateAddress",
+      { AssociationId: "eipassoc-0123456789abcdef0" },
+      "ec2:DisassociateAddress",
+    ],
+    ["EC2", "DisassociateAddress", { PublicIp: "203.0.113.7" }, "ec2:DisassociateAddress"],
+    [
+      "EC2",
+      "DeleteVpcEndpointConnectionNotifications",
+      { ConnectionNotificationIds: ["vpce-nfn-0123"] },
+      "ec2:DeleteVpcEndpointConnectionNotifications",
+    ],
+    ["SSM", "GetConnectionStatus", { Target: "i-0123456789abcdef0" }, "ssm:GetConnectionStatus"],
+  ])("%s %s", async (service, op, input, action) => {
+    const got = resources(await map(service, op, input), action);
+    expect(got.length).toBeGreaterThan(0);
+    for (const g of got) expect(g.unknown).toBe(true);
+  });
+
+  it("IAM DeleteVirtualMFADevice on the device its SerialNumber names", async () => {
+    const mfa = "arn:aws:iam::123456789012:mfa/prod";
+    const got = resources(
+      await map("IAM", "DeleteVirtualMFADevice", { SerialNumber: mfa }),
+      "iam:DeleteVirtualMFADevice",
+    );
+    expect(got).toEqual([{ resource: mfa, unknown: false }]);
+  });
+
+  it("a call that names nothing is on *", async () => {
+    const got = resources(await map("EC2", "DescribeInstances", {}), "ec2:DescribeInstances");
+    expect(got).toEqual([{ resource: "*", unknown: false }]);
+  });
+});
