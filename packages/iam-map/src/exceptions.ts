@@ -199,6 +199,17 @@ export const variableSynonyms: Readonly<Record<string, readonly string[]>> = {
   // patch baselines `BaselineId`.
   "ssm:ResourceId": ["WindowId", "OpsItemId"],
   "ssm:PatchBaselineIdResourceId": ["BaselineId"],
+  // Systems Manager API reference: CreateAssociation / UpdateAssociationStatus `Name` is the
+  // document's.
+  "ssm:CreateAssociation:DocumentName": ["Name"],
+  "ssm:UpdateAssociationStatus:DocumentName": ["Name"],
+  // EKS API reference: DescribeUpdate / ListUpdates / CancelUpdate `name` is the cluster's.
+  "eks:DescribeUpdate:ClusterName": ["name"],
+  "eks:ListUpdates:ClusterName": ["name"],
+  "eks:CancelUpdate:ClusterName": ["name"],
+  // RDS API reference, PurchaseReservedDBInstancesOffering: `ReservedDBInstanceId` is the
+  // customer-specified identifier the `ri:` ARN holds.
+  "rds:ReservedDbInstanceName": ["ReservedDBInstanceId"],
   // Lambda layer versions are `VersionNumber` (Lambda API reference, GetLayerVersion).
   LayerVersion: ["VersionNumber"],
   // IAM API reference, GetServerCertificate: `ServerCertificateName`.

@@ -343,3 +343,25 @@ describe("a call naming something no ARN can be made from is unknown, not *", ()
     expect(got).toEqual([{ resource: "*", unknown: false }]);
   });
 });
+
+describe("members the API reference documents as naming the resource", () => {
+  it.each([
+    [
+      "EKS",
+      "DescribeUpdate",
+      { name: "prod", updateId: "u" },
+      "eks:DescribeUpdate",
+      "arn:aws:eks:us-east-1:123456789012:cluster/prod",
+    ],
+    [
+      "SSM",
+      "CreateAssociation",
+      { Name: "AWS-RunShellScript" },
+      "ssm:CreateAssociation",
+      "arn:aws:ssm:us-east-1:123456789012:document/AWS-RunShellScript",
+    ],
+  ])("%s %s", async (service, op, input, action, arn) => {
+    const got = resources(await map(service, op, input), action);
+    expect(got).toContainEqual({ resource: arn, unknown: false });
+  });
+});
