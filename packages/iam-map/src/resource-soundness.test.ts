@@ -365,3 +365,39 @@ describe("members the API reference documents as naming the resource", () => {
     expect(got).toContainEqual({ resource: arn, unknown: false });
   });
 });
+
+describe("Route 53 tagging calls on the type and ids they name", () => {
+  it("ChangeTagsForResource on a hosted zone", async () => {
+    const r = await map("Route 53", "ChangeTagsForResource", {
+      ResourceType: "hostedzone",
+      ResourceId: "Z123",
+      AddTags: [{ Key: "a", Value: "b" }],
+    });
+    expect(resources(r, "route53:ChangeTagsForResource")).toEqual([
+      { resource: "arn:aws:route53:::hostedzone/Z123", unknown: false },
+    ]);
+  });
+
+  it("ListTagsForResources on each health check", async () => {
+    const r = await map("Route 53", "ListTagsForResources", {
+      ResourceType: "healthcheck",
+      ResourceIds: ["a1", "b2"],
+    });
+    expect(resources(r, "route53:ListTagsForResources")).toEqual([
+      { resource: "arn:aws:route53:::healthcheck/a1", unknown: false },
+      { resource: "arn:aws:route53:::healthcheck/b2", unknown: false },
+    ]);
+  });
+
+  it.each([
+    { ResourceType: "other", ResourceId: "Z123" },
+    { ResourceType: "hostedzone", ResourceId: "/hostedzone/Z123" },
+  ])("%o is unknown", async (input) => {
+    const got = resources(
+      await map("Route 53", "ListTagsForResource", input),
+      "route53:ListTagsForResource",
+    );
+    expect(got.length).toBeGreaterThan(0);
+    for (const g of got) expect(g.unknown).toBe(true);
+  });
+});
