@@ -276,6 +276,10 @@ export const assignedParts: Readonly<Record<string, string>> = {
   "rds:DbShardGroupResourceId": "resource id RDS assigned",
   "rds:TenantResourceId": "resource id RDS assigned",
   "rds:CustomDbEngineVersionId": "resource id RDS assigned",
+  // RDS API reference, CreateBlueGreenDeployment / CreateIntegration: the deployment's `bgd-` id
+  // and the integration's id are generated; the request names only their names.
+  "rds:BlueGreenDeploymentIdentifier": "id RDS assigned",
+  "rds:CreateIntegration:IntegrationIdentifier": "id RDS assigned",
   // Lambda API reference, SendDurableExecutionCallbackSuccess: only the callback id is sent.
   "lambda:SendDurableExecutionCallbackSuccess:Version": "function version of the callback",
   "lambda:SendDurableExecutionCallbackFailure:Version": "function version of the callback",

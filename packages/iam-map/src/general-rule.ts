@@ -53,7 +53,7 @@ export function candidates(
   // is not `LaunchTemplateName`, `key-pair/${KeyPairName}` not `KeyPairId`): AWS builds the ARN
   // from the other, which the request does not say.
   const isName = /Name$/.test(variable);
-  const isId = /(Id|ID)$/.test(variable);
+  const isId = /(Id|ID|Identifier)$/.test(variable);
   if (base.length > 0 && base !== variable) {
     names.push(base);
     if (!isId) names.push(`${base}Name`);

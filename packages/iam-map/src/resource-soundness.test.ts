@@ -401,3 +401,20 @@ describe("Route 53 tagging calls on the type and ids they name", () => {
     for (const g of got) expect(g.unknown).toBe(true);
   });
 });
+
+describe("a name never fills an identifier AWS generates", () => {
+  it("RDS CreateBlueGreenDeployment's name is not the bgd- id of its ARN", async () => {
+    const r = await map("RDS", "CreateBlueGreenDeployment", {
+      BlueGreenDeploymentName: "prod-upgrade",
+      Source: "arn:aws:rds:us-east-1:123456789012:db:prod",
+    });
+    const got = resources(r, "rds:CreateBlueGreenDeployment").filter((g) =>
+      g.resource.includes(":deployment:"),
+    );
+    expect(got.length).toBeGreaterThan(0);
+    for (const g of got) {
+      expect(g.unknown).toBe(true);
+      expect(g.resource).not.toContain("prod-upgrade");
+    }
+  });
+});
