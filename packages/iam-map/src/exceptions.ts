@@ -199,6 +199,17 @@ export const variableSynonyms: Readonly<Record<string, readonly string[]>> = {
   // patch baselines `BaselineId`.
   "ssm:ResourceId": ["WindowId", "OpsItemId"],
   "ssm:PatchBaselineIdResourceId": ["BaselineId"],
+  // Systems Manager API reference: CreateAssociation / UpdateAssociationStatus `Name` is the
+  // document's.
+  "ssm:CreateAssociation:DocumentName": ["Name"],
+  "ssm:UpdateAssociationStatus:DocumentName": ["Name"],
+  // EKS API reference: DescribeUpdate / ListUpdates / CancelUpdate `name` is the cluster's.
+  "eks:DescribeUpdate:ClusterName": ["name"],
+  "eks:ListUpdates:ClusterName": ["name"],
+  "eks:CancelUpdate:ClusterName": ["name"],
+  // RDS API reference, PurchaseReservedDBInstancesOffering: `ReservedDBInstanceId` is the
+  // customer-specified identifier the `ri:` ARN holds.
+  "rds:ReservedDbInstanceName": ["ReservedDBInstanceId"],
   // Lambda layer versions are `VersionNumber` (Lambda API reference, GetLayerVersion).
   LayerVersion: ["VersionNumber"],
   // IAM API reference, GetServerCertificate: `ServerCertificateName`.
@@ -265,6 +276,10 @@ export const assignedParts: Readonly<Record<string, string>> = {
   "rds:DbShardGroupResourceId": "resource id RDS assigned",
   "rds:TenantResourceId": "resource id RDS assigned",
   "rds:CustomDbEngineVersionId": "resource id RDS assigned",
+  // RDS API reference, CreateBlueGreenDeployment / CreateIntegration: the deployment's `bgd-` id
+  // and the integration's id are generated; the request names only their names.
+  "rds:BlueGreenDeploymentIdentifier": "id RDS assigned",
+  "rds:CreateIntegration:IntegrationIdentifier": "id RDS assigned",
   // Lambda API reference, SendDurableExecutionCallbackSuccess: only the callback id is sent.
   "lambda:SendDurableExecutionCallbackSuccess:Version": "function version of the callback",
   "lambda:SendDurableExecutionCallbackFailure:Version": "function version of the callback",

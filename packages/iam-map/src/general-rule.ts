@@ -49,11 +49,23 @@ export function candidates(
     variable,
   ];
   const base = variable.replace(/(Name|Id|ID|Identifier|Arn|ARN)$/, "");
+  // A name never fills an id's place nor an id a name's (`launch-template/${LaunchTemplateId}`
+  // is not `LaunchTemplateName`, `key-pair/${KeyPairName}` not `KeyPairId`): AWS builds the ARN
+  // from the other, which the request does not say.
+  const isName = /Name$/.test(variable);
+  const isId = /(Id|ID|Identifier)$/.test(variable);
   if (base.length > 0 && base !== variable) {
-    names.push(base, `${base}Name`, `${base}Id`, `${base}Identifier`);
+    names.push(base);
+    if (!isId) names.push(`${base}Name`);
+    if (!isName) names.push(`${base}Id`);
+    names.push(`${base}Identifier`);
   }
   names.push(`${variable}s`, `${variable}Identifier`);
-  if (base.length > 0 && base !== variable) names.push(`${base}Names`, `${base}Ids`, `${base}s`);
+  if (base.length > 0 && base !== variable) {
+    if (!isId) names.push(`${base}Names`);
+    if (!isName) names.push(`${base}Ids`);
+    names.push(`${base}s`);
+  }
   // A bare `Id` or `Name` is the resource type's: `HealthCheckId`, `TrustStoreIdentifier`.
   if (typeName && (variable === "Id" || variable === "Name")) {
     const type = typeName.replace(/[^A-Za-z0-9]/g, "");
@@ -64,7 +76,8 @@ export function candidates(
     names.push(`${memberPrefix}${stem}`);
     if (base.length > 0 && base !== variable) {
       const baseStem = base.replace(/^Db/, "");
-      names.push(`${memberPrefix}${baseStem}Identifier`, `${memberPrefix}${baseStem}Name`);
+      names.push(`${memberPrefix}${baseStem}Identifier`);
+      if (!isId) names.push(`${memberPrefix}${baseStem}Name`);
     }
   }
   cached = [...new Set(names.map((n) => n.toLowerCase()))];
@@ -131,6 +144,11 @@ interface CompiledTemplate {
    * from. Other members are not sent by the SDK, so an ARN in them names nothing.
    */
   readonly arnMembers: readonly string[];
+  /**
+   * Lower-case names of members that name the resource in a form its ARN is not built from: the
+   * name where the ARN holds an id and the other way round. They make the resource unknown.
+   */
+  readonly otherForms: readonly string[];
 }
 
 const compiledTemplates = new WeakMap<ArnTemplate, Map<string, CompiledTemplate>>();
@@ -186,7 +204,17 @@ function compile(
   const arnMembers = new Set<string>();
   for (const part of parts)
     if (part.kind === "input") for (const n of part.names) arnMembers.add(n);
-  compiled = { template, parts, arnMembers: [...arnMembers] };
+  const otherForms = new Set<string>();
+  for (const part of parts) {
+    if (part.kind !== "input") continue;
+    const base = part.variable.replace(/(Name|Id|ID)$/, "");
+    if (base.length === 0 || base === part.variable) continue;
+    for (const form of ["Name", "Id", "Names", "Ids"]) {
+      const lower = `${base}${form}`.toLowerCase();
+      if (!arnMembers.has(lower)) otherForms.add(lower);
+    }
+  }
+  compiled = { template, parts, arnMembers: [...arnMembers], otherForms: [...otherForms] };
   // Bounded by the operations of the service that have a plan.
   if (byOperation.size < 2000) byOperation.set(key, compiled);
   return compiled;
@@ -211,7 +239,27 @@ function memberNames(
   last: boolean,
 ): readonly string[] {
   const own = candidates(variable, prefix, operation, typeName);
-  return last && variable.endsWith("Name") ? [...own, "name"] : own;
+  return last && variable.endsWith("Name") && ownResource(variable, operation, typeName)
+    ? [...own, "name"]
+    : own;
+}
+
+/**
+ * Whether the operation acts on the variable's resource itself (`CreateTopic` on a topic), so
+ * that its bare `Name` names it. Athena CreateNamedQuery's `Name` is the query's, not the
+ * `workgroup/${WorkGroupName}` it is created in.
+ */
+function ownResource(
+  variable: string,
+  operation: string | undefined,
+  typeName: string | undefined,
+): boolean {
+  if (operation === undefined) return false;
+  const op = operation.toLowerCase();
+  const base = variable.slice(0, -"Name".length).toLowerCase();
+  if (base.length > 0 && op.includes(base)) return true;
+  const type = typeName?.replace(/[^A-Za-z0-9]/g, "").toLowerCase();
+  return type !== undefined && type.length > 0 && op.includes(type);
 }
 
 /** The values of one input variable for this call, or undefined when it cannot be known. */
@@ -342,7 +390,7 @@ function resolve(
     const order = pass === 0 ? arnMembers : lowers;
     for (let k = 0; k < order.length; k++) {
       const name = order[k]!;
-      if (pass === 1 && (!name.endsWith("arn") || arnMembers.includes(name))) continue;
+      if (pass === 1 && (!namesResourceByArn(name) || arnMembers.includes(name))) continue;
       const value = asString(pass === 0 ? target.input.getAnyCase(name) : values[k]);
       if (value === undefined || !value.startsWith("arn:") || !template.pattern.test(value))
         continue;
@@ -534,6 +582,69 @@ function compiledFor(action: ActionInfo, operation: string | undefined): Compile
   return compiled;
 }
 
+/**
+ * Members AWS models name the resource of a call by, whatever its type: Lambda and RDS tagging
+ * calls' `Resource` / `ResourceName`, EC2 `Resources` (ids), and `…Arn` members.
+ */
+const RESOURCE_MEMBERS: ReadonlySet<string> = new Set([
+  "resource",
+  "resources",
+  "resourcename",
+  "resourceid",
+  "resourceids",
+  "resourceidentifier",
+  "resourcearns",
+  // IAM DeleteVirtualMFADevice: the device's ARN.
+  "serialnumber",
+]);
+
+/** A member that may hold the whole ARN of the resource the call acts on. */
+function namesResourceByArn(lower: string): boolean {
+  return lower.endsWith("arn") || RESOURCE_MEMBERS.has(lower);
+}
+
+/**
+ * Members that name something by id, name or ARN (`AssociationId`, `ConnectionNotificationIds`,
+ * `PublicIp`, SSM `Target`): when the action has resource types and none could be filled, AWS authorizes the
+ * resource behind them, which the request alone does not say.
+ */
+const NAMING_MEMBER = /(?:id|ids|name|names|arns|identifier|identifiers|publicip|target|targets)$/;
+
+/** The resource of a call that names one in a form that fits none of the action's ARNs. */
+const UNNAMED_RESOURCE = unknownPart("the resource the request names");
+
+/**
+ * Whether the input names a resource: a member a template variable is read from or that names
+ * the resource in the other form (`KeyPairId` for `key-pair/${KeyPairName}`), a member that
+ * names a resource by ARN, or any member named for an id, name or ARN. When it does and no ARN could be made, the
+ * resource is unknown rather than `*`, so that a Deny on the named resource still applies.
+ */
+function namesResource(compiledTypes: readonly CompiledTemplate[][], input: InputView): boolean {
+  const lowers = input.lowerKeys();
+  const values = input.memberValues();
+  for (let m = 0; m < lowers.length; m++) {
+    const value = values[m];
+    if (value === undefined || value === null) continue;
+    const lower = lowers[m]!;
+    if (namesResourceByArn(lower) || NAMING_MEMBER.test(lower)) return true;
+    for (const templates of compiledTypes)
+      for (const compiled of templates)
+        if (compiled.arnMembers.includes(lower) || compiled.otherForms.includes(lower)) return true;
+  }
+  return false;
+}
+
+/** Whether the input names a resource of one type only in the form its ARN is not built from. */
+function namedInOtherForm(templates: readonly CompiledTemplate[], input: InputView): boolean {
+  const lowers = input.lowerKeys();
+  const values = input.memberValues();
+  for (let m = 0; m < lowers.length; m++) {
+    if (values[m] === undefined || values[m] === null) continue;
+    for (const compiled of templates) if (compiled.otherForms.includes(lowers[m]!)) return true;
+  }
+  return false;
+}
+
 /** Most combinations one call fans out to before a variable is marked unknown instead. */
 const MAX_FANOUT = 100;
 
@@ -626,6 +737,8 @@ export function resourcesFor(
       deferred.push(best);
       if (best.exact) named = true;
     } else if (type.required || complete) out.push(...materialize(best));
+    // Named only in the form its ARN is not built from: checked, with that part unknown.
+    else if (namedInOtherForm(compiledTemplates, target.input)) out.push(...materialize(best));
     else if (best.filled > 0 && better(best, partial)) partial = best;
   }
   for (const r of deferred ?? []) {
@@ -634,7 +747,8 @@ export function resourcesFor(
   }
   if (out.length === 0) {
     if (partial) out.push(...materialize(partial));
-    else out.push("*");
+    // AWS authorizes the resource the request names: `*` only when it names none.
+    else out.push(namesResource(compiledTypes, target.input) ? UNNAMED_RESOURCE : "*");
   }
   // An entry that fits none of the action's resource types is never dropped: the call is unknown.
   if (problems && stray) {

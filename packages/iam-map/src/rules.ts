@@ -1,5 +1,7 @@
 import type { ServiceRules } from "./service-rules.js";
 import { apiGatewayRules } from "./services/api-gateway.js";
+import { athenaRules } from "./services/athena.js";
+import { ecrRules } from "./services/cross-account.js";
 import { dynamodbRules } from "./services/dynamodb.js";
 import { ecsRules, route53Rules } from "./services/ecs-route53.js";
 import { glueRules } from "./services/glue.js";
@@ -28,4 +30,6 @@ export const serviceRules: Readonly<Record<string, ServiceRules>> = {
   rds: rdsRules,
   elasticache: elasticacheRules,
   glue: glueRules,
+  ecr: ecrRules,
+  athena: athenaRules,
 };

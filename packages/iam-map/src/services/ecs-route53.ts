@@ -1,6 +1,6 @@
 import type { VariableValues } from "../general-rule.js";
 import type { InputView } from "../input-view.js";
-import type { ServiceRules } from "../service-rules.js";
+import type { OperationRule, ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
 
 const ECS_ARN = /^arn:([^:]+):ecs:([^:]*):([^:]*):([a-z-]+)\/(.+)$/;
@@ -139,6 +139,36 @@ function taskDefinition(
   };
 }
 
+/** Route 53 ids: letters and digits (zones) or a UUID (health checks). */
+const ROUTE53_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/**
+ * Route 53 tagging calls name one type (`ResourceType`: `hostedzone` or `healthcheck`) and its
+ * ids (`ResourceId` / `ResourceIds`; Route 53 API reference, ChangeTagsForResource,
+ * ListTagsForResources); the ARN is `hostedzone/${Id}` or `healthcheck/${Id}`. Any other type,
+ * or an id in another form, is left to the general rule, which makes the resource unknown.
+ */
+const taggedResources: OperationRule = (call, general) => {
+  const type = call.input.string("ResourceType");
+  const one = call.input.get("ResourceId");
+  const ids =
+    one !== undefined
+      ? [call.input.string("ResourceId")]
+      : call.input.strings(call.input.get("ResourceIds"), "ResourceIds");
+  if (
+    (type !== "hostedzone" && type !== "healthcheck") ||
+    ids === undefined ||
+    ids.length === 0 ||
+    !ids.every((id): id is string => id !== undefined && ROUTE53_ID.test(id))
+  ) {
+    general(call);
+    return;
+  }
+  call.require(call.operation, {
+    resource: ids.map((id) => `arn:${call.partition}:route53:::${type}/${id}`),
+  });
+};
+
 /**
  * Amazon Route 53: zones are `HostedZoneId` in most calls and `Id` in a few, and the API returns
  * ids as `/hostedzone/Z1…` or `/change/C1…`; the ARN holds only the bare id (Service Authorization
@@ -158,6 +188,9 @@ export const route53Rules: ServiceRules = {
       general(call);
       call.require("ec2:DescribeVpcs", { resource: "*" });
     },
+    ChangeTagsForResource: taggedResources,
+    ListTagsForResource: taggedResources,
+    ListTagsForResources: taggedResources,
   },
   variables: (call) => {
     const zone = call.input.string("HostedZoneId") ?? call.input.string("Id");

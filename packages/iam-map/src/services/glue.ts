@@ -1,6 +1,7 @@
 import { type InputView, read } from "../input-view.js";
 import type { ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
+import { accountFromMember } from "./cross-account.js";
 
 const GLUE_ARN = /^arn:([^:]+):glue:([^:]*):([^:]*):(registry|schema)\/([^/]+)(?:\/(.+))?$/;
 
@@ -16,7 +17,9 @@ const GLUE_ARN = /^arn:([^:]+):glue:([^:]*):([^:]*):(registry|schema)\/([^/]+)(?
  */
 export const glueRules: ServiceRules = {
   variables: (call) => {
-    const vars: Record<string, string> = {};
+    const vars: Record<string, string | undefined> = {};
+    // The catalog's account owns its databases and tables (Glue API reference, "CatalogId").
+    Object.assign(vars, accountFromMember(call.input, "catalogid"));
     schemaIdentity(call.input, vars);
     if (call.input.get("TableName") === undefined) {
       const name = call.input.textOf(read(call.input.get("TableInput"), "Name"), "TableInput.Name");
@@ -33,7 +36,7 @@ export const glueRules: ServiceRules = {
   },
 };
 
-function schemaIdentity(input: InputView, vars: Record<string, string>) {
+function schemaIdentity(input: InputView, vars: Record<string, string | undefined>) {
   const schema = input.get("SchemaId");
   const registry = input.get("RegistryId");
   const arn =

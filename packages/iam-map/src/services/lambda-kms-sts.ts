@@ -6,26 +6,115 @@ import type { ContextValue } from "../types.js";
 import { unknownPart } from "../unknown-part.js";
 import { kmsKeyArn } from "./kms-keys.js";
 
+/** A function reference taken apart: absent parts are the call's own (region, account). */
+interface FunctionRef {
+  readonly partition?: string | undefined;
+  readonly region?: string;
+  readonly account?: string;
+  readonly name: string;
+  readonly qualifier?: string;
+  /** The name followed a `function:` segment. */
+  readonly keyword?: boolean;
+}
+
+const LAMBDA_NAME = /^[a-zA-Z0-9_-]+$/;
+const LAMBDA_REGION = /^[a-z]{2}(?:-gov)?-[a-z]+-\d$/;
+const ACCOUNT_ID = /^\d{12}$/;
+const PARTITION = /^(?:aws[a-zA-Z-]*)?$/;
+
 /**
- * A Lambda function reference: `name`, `name:qualifier`, `123456789012:function:name` or a full
- * ARN, with an optional `Qualifier` member. A qualified call is authorized on the qualified ARN.
+ * Every reading of a `FunctionName` the Lambda API admits (API reference, e.g. Invoke:
+ * `(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?`
+ * `([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?`), segment by segment. The grammar is
+ * ambiguous (`123456789012:prod` is the function `prod` in that account, or the function
+ * `123456789012` qualified `prod`), so all readings are collected.
+ */
+function functionReadings(parts: readonly string[]): FunctionRef[] {
+  const out: FunctionRef[] = [];
+  const tail = (i: number, ref: Omit<FunctionRef, "name" | "qualifier">) => {
+    const name = parts[i];
+    if (name === undefined || !LAMBDA_NAME.test(name)) return;
+    if (i === parts.length - 1) out.push({ ...ref, name });
+    else if (i === parts.length - 2 && /^(?:\$LATEST|[a-zA-Z0-9_-]+)$/.test(parts[i + 1]!))
+      out.push({ ...ref, name, qualifier: parts[i + 1]! });
+  };
+  const afterAccount = (i: number, ref: Omit<FunctionRef, "name" | "qualifier">) => {
+    tail(i, ref);
+    if (parts[i] === "function") tail(i + 1, { ...ref, keyword: true });
+  };
+  const afterRegion = (i: number, ref: Omit<FunctionRef, "name" | "qualifier">) => {
+    afterAccount(i, ref);
+    if (parts[i] !== undefined && ACCOUNT_ID.test(parts[i]!))
+      afterAccount(i + 1, { ...ref, account: parts[i]! });
+  };
+  const afterArn = (i: number, ref: Omit<FunctionRef, "name" | "qualifier">) => {
+    afterRegion(i, ref);
+    if (parts[i] !== undefined && LAMBDA_REGION.test(parts[i]!))
+      afterRegion(i + 1, { ...ref, region: parts[i]! });
+  };
+  afterArn(0, {});
+  if (parts[0] === "arn" && parts[2] === "lambda" && PARTITION.test(parts[1] ?? "-")) {
+    // `arn::lambda:…` names no partition: which one AWS takes is not known.
+    afterArn(3, { partition: parts[1] === "" ? undefined : parts[1]! });
+  }
+  return out;
+}
+
+/** Where a reference puts the function: the parts every reading must agree on. */
+interface FunctionPlace {
+  readonly vars: Record<string, string | undefined>;
+  /** `name` or `name:qualifier`, one per reading. */
+  readonly names: readonly FunctionRef[];
+}
+
+/**
+ * The readings of a function reference, when they agree on partition, region and account; when
+ * they still differ in name and qualifier, each is authorized, so each must be allowed. Undefined
+ * when the reference is in no admitted form or the readings name different accounts or regions.
+ */
+function placeFunction(ref: string): FunctionPlace | undefined {
+  // Longer than any reference the API takes: not read (and not split).
+  if (ref.length > 256) return undefined;
+  const all = functionReadings(ref.split(":"));
+  // `function:` before the name is the documented partial and full ARN form (`…:function:prod`
+  // is the function `prod`); a reading that takes that segment as the name is dropped for it.
+  const keyword = all.filter((r) => r.keyword);
+  // An ARN without `function:` (`arn:aws:lambda:…:layer:prod`) is a resource of another type to
+  // anything but the pattern: which one AWS resolves is not known.
+  const readings = keyword.length > 0 ? keyword : ref.startsWith("arn:") ? [] : all;
+  const first = readings[0];
+  if (first === undefined) return undefined;
+  const where = (r: FunctionRef) =>
+    `${"partition" in r}\u0000${r.partition}\u0000${r.region}\u0000${r.account}`;
+  const place = where(first);
+  for (const r of readings) if (where(r) !== place) return undefined;
+  const vars: Record<string, string | undefined> = {};
+  if ("partition" in first) vars["Partition"] = first.partition;
+  if (first.region !== undefined) vars["Region"] = first.region;
+  if (first.account !== undefined) vars["Account"] = first.account;
+  return { vars, names: readings };
+}
+
+/**
+ * A Lambda function reference in any form the API admits (`name`, `name:qualifier`,
+ * `123456789012:function:name`, a full or partial ARN), with an optional `Qualifier` member. A
+ * qualified call is authorized on the qualified ARN. A reference in no such form leaves the
+ * function unknown.
  */
 function functionVariables(ref: string | undefined, qualifier: string | undefined): VariableValues {
   if (ref === undefined) return {};
-  let name = ref;
-  const vars: Record<string, string> = {};
-  const arn = /^arn:([^:]+):lambda:([^:]*):([^:]*):function:(.+)$/.exec(ref);
-  const partial = /^(\d{12}):function:(.+)$/.exec(ref);
-  if (arn) {
-    Object.assign(vars, { Partition: arn[1], Region: arn[2], Account: arn[3] });
-    name = arn[4]!;
-  } else if (partial) {
-    vars["Account"] = partial[1]!;
-    name = partial[2]!;
+  const place = placeFunction(ref);
+  if (place === undefined) return { FunctionName: undefined };
+  const names = new Set<string>();
+  for (const r of place.names) {
+    // A qualifier in the name and a different `Qualifier` member: which one AWS takes is unknown.
+    if (r.qualifier !== undefined && qualifier !== undefined && qualifier !== r.qualifier)
+      return { ...place.vars, FunctionName: undefined };
+    const q = r.qualifier ?? qualifier;
+    names.add(q === undefined ? r.name : `${r.name}:${q}`);
   }
-  if (qualifier !== undefined && !name.includes(":")) name = `${name}:${qualifier}`;
-  vars["FunctionName"] = name;
-  return vars;
+  const list = [...names];
+  return { ...place.vars, FunctionName: list.length === 1 ? list[0]! : list };
 }
 
 /**
@@ -34,16 +123,22 @@ function functionVariables(ref: string | undefined, qualifier: string | undefine
  * qualifier fills the template's last variable rather than the function name.
  */
 const onQualifier: OperationRule = (call) => {
-  const vars = functionVariables(call.input.string("FunctionName"), undefined);
-  const name = vars["FunctionName"];
-  const colon = typeof name === "string" ? name.indexOf(":") : -1;
-  const qualifier = colon >= 0 ? (name as string).slice(colon + 1) : call.input.string("Qualifier");
+  const ref = call.input.string("FunctionName");
+  const member = call.input.string("Qualifier");
+  const place = ref === undefined ? undefined : placeFunction(ref);
+  // One reading only: two would pair each name with each qualifier.
+  const only = place?.names.length === 1 ? place.names[0] : undefined;
+  const qualifier = only?.qualifier ?? member;
+  const known =
+    ref === undefined ||
+    (only !== undefined &&
+      (only.qualifier === undefined || member === undefined || member === only.qualifier));
   call.require(call.operation, {
     variables: {
-      ...vars,
-      FunctionName: colon >= 0 ? (name as string).slice(0, colon) : name,
-      Alias: qualifier,
-      Version: qualifier,
+      ...place?.vars,
+      FunctionName: known ? only?.name : undefined,
+      Alias: known ? qualifier : undefined,
+      Version: known ? qualifier : undefined,
     },
   });
 };

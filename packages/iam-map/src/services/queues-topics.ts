@@ -45,10 +45,29 @@ export const sqsRules: ServiceRules = {
 /** Amazon SNS: `CreateTopic` names the topic `Name`; other calls carry `TopicArn`. @internal */
 export const snsRules: ServiceRules = {
   variables: (call) => {
+    const subscription = call.input.get("SubscriptionArn");
+    if (subscription !== undefined && subscription !== null) {
+      return topicOfSubscription(call.input.textOf(subscription, "SubscriptionArn"));
+    }
     const name = call.input.string("Name");
     return name && call.operation === "CreateTopic" ? { TopicName: name } : undefined;
   },
 };
+
+/** `arn:aws:sns:us-east-1:123456789012:orders.fifo:0b5f0c4e-…`: a topic's ARN and one more segment. */
+const SUBSCRIPTION_ARN =
+  /^arn:(aws[a-z-]*):sns:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):([A-Za-z0-9_-]{1,256}(?:\.fifo)?):[A-Za-z0-9-]+$/;
+
+/**
+ * Subscription calls (Unsubscribe, Get/SetSubscriptionAttributes) are authorized on the topic
+ * (Service Authorization Reference, Amazon SNS: resource type `topic`), whose ARN is the
+ * subscription's without its last segment. A value in any other form leaves the topic unknown.
+ */
+function topicOfSubscription(arn: string | undefined): VariableValues {
+  const m = arn === undefined ? null : SUBSCRIPTION_ARN.exec(arn);
+  if (!m) return { TopicName: undefined };
+  return { Partition: m[1]!, Region: m[2]!, Account: m[3]!, TopicName: m[4]! };
+}
 
 /** An event bus named or given as an ARN; calls that name none go to the `default` bus. */
 function eventBus(call: Call, ref: string | undefined): string {
