@@ -627,9 +627,32 @@ function namesResource(compiledTypes: readonly CompiledTemplate[][], input: Inpu
     if (value === undefined || value === null) continue;
     const lower = lowers[m]!;
     if (namesResourceByArn(lower) || NAMING_MEMBER.test(lower)) return true;
+    if (structureNamesResource(value, 1)) return true;
     for (const templates of compiledTypes)
       for (const compiled of templates)
         if (compiled.arnMembers.includes(lower) || compiled.otherForms.includes(lower)) return true;
+  }
+  return false;
+}
+
+/** How deep into structure members a name, id or ARN is looked for. */
+const MAX_NAMING_DEPTH = 3;
+
+/**
+ * Whether a structure member holds a member named for an id, name or ARN, at any depth up to
+ * {@link MAX_NAMING_DEPTH} (CloudFront `TargetResource.DistributionId`): AWS authorizes the
+ * resource it names, which no template here is filled from. Lists, bytes and dates are not
+ * structures.
+ */
+function structureNamesResource(value: unknown, depth: number): boolean {
+  if (depth > MAX_NAMING_DEPTH || typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value) || ArrayBuffer.isView(value) || value instanceof Date) return false;
+  for (const key of Object.keys(value)) {
+    const inner = (value as Record<string, unknown>)[key];
+    if (inner === undefined || inner === null) continue;
+    const lower = key.toLowerCase();
+    if (namesResourceByArn(lower) || NAMING_MEMBER.test(lower)) return true;
+    if (structureNamesResource(inner, depth + 1)) return true;
   }
   return false;
 }

@@ -344,6 +344,35 @@ describe("a call naming something no ARN can be made from is unknown, not *", ()
   });
 });
 
+describe("a resource named inside a structure member is unknown, not *", () => {
+  it.each([
+    [
+      "CloudFront",
+      "UpdateDomainAssociation",
+      { Domain: "www.example.com", TargetResource: { DistributionId: "EPROD" } },
+      "cloudfront:UpdateDomainAssociation",
+    ],
+    [
+      "CloudFront",
+      "ListDomainConflicts",
+      { Domain: "www.example.com", DomainControlValidationResource: { DistributionId: "EPROD" } },
+      "cloudfront:ListDomainConflicts",
+    ],
+  ])("%s %s", async (service, op, input, action) => {
+    const got = resources(await map(service, op, input), action);
+    expect(got.length).toBeGreaterThan(0);
+    for (const g of got) expect(g.unknown).toBe(true);
+  });
+
+  it("a call whose structures name nothing stays on *", async () => {
+    const got = resources(
+      await map("CloudFront", "ListDistributions", {}),
+      "cloudfront:ListDistributions",
+    );
+    expect(got).toEqual([{ resource: "*", unknown: false }]);
+  });
+});
+
 describe("members the API reference documents as naming the resource", () => {
   it.each([
     [
