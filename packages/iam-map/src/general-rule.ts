@@ -262,6 +262,13 @@ function ownResource(
   return type !== undefined && type.length > 0 && op.includes(type);
 }
 
+/**
+ * What {@link inputValues} gives when a member that names the resource holds an ARN that did
+ * not fit the template whole: the ARN may be another account's, region's or partition's, so
+ * those parts are unknown too, not the caller's.
+ */
+const ARN_WHERE_NAME_BELONGS: readonly string[] = Object.freeze([]);
+
 /** The values of one input variable for this call, or undefined when it cannot be known. */
 function inputValues(
   part: Extract<CompiledPart, { kind: "input" }>,
@@ -302,7 +309,7 @@ function inputValues(
     const one = asString(value);
     // An ARN where a name belongs only fits if the whole ARN matches; that is tried separately.
     if (one !== undefined) {
-      if (one.startsWith("arn:")) return undefined;
+      if (one.startsWith("arn:")) return ARN_WHERE_NAME_BELONGS;
       // The names are guesses at the operation's members: when two of them give different
       // names, which one the SDK sends is not known, so the variable is unknown.
       for (let j = h + 1; j < hits.length; j++) {
@@ -422,6 +429,7 @@ function resolveParts(
   let placed: string[] | undefined;
   let stray: string[] | undefined;
   let wholesOnly = false;
+  let arnWhereNameBelongs = false;
   for (let i = 0; i < compiled.parts.length; i++) {
     const part = compiled.parts[i]!;
     if (part.kind === "literal") continue;
@@ -435,7 +443,13 @@ function resolveParts(
             ? target.region
             : target.account;
       v = env === undefined ? undefined : one(env);
-    } else v = inputValues(part, target);
+    } else {
+      v = inputValues(part, target);
+      if (v === ARN_WHERE_NAME_BELONGS) {
+        arnWhereNameBelongs = true;
+        v = undefined;
+      }
+    }
     if (v !== undefined && hasArnEntry(v)) {
       // SSM `Names`, ECS `tasks`, …: entries given as ARNs are authorized as those ARNs.
       const names: string[] = [];
@@ -456,6 +470,12 @@ function resolveParts(
     if (part.kind === "input") {
       if (v === undefined) unknown++;
       else filled++;
+    }
+  }
+  if (arnWhereNameBelongs) {
+    for (let i = 0; i < compiled.parts.length; i++) {
+      const part = compiled.parts[i]!;
+      if (part.kind === "env" && !(overrides && part.variable in overrides)) values[i] = undefined;
     }
   }
   const out: { -readonly [K in keyof Resolved]: Resolved[K] } = {

@@ -373,6 +373,34 @@ describe("a resource named inside a structure member is unknown, not *", () => {
   });
 });
 
+describe("an ARN in a member that takes a name leaves the ARN's account unknown", () => {
+  const other = "999999999999";
+  it.each([
+    [
+      "Lambda",
+      "GetLayerVersion",
+      { LayerName: `arn:aws:lambda:us-east-1:${other}:layer:shared`, VersionNumber: 1 },
+      "lambda:GetLayerVersion",
+    ],
+    [
+      "CloudWatchLogs",
+      "GetLogEvents",
+      {
+        logGroupIdentifier: `arn:aws:logs:us-east-1:${other}:log-group:audit`,
+        logStreamName: "s",
+      },
+      "logs:GetLogEvents",
+    ],
+  ])("%s %s", async (service, op, input, action) => {
+    const got = resources(await map(service, op, input), action);
+    expect(got.length).toBeGreaterThan(0);
+    for (const g of got) {
+      expect(g.unknown).toBe(true);
+      expect(g.resource).not.toContain("123456789012");
+    }
+  });
+});
+
 describe("members the API reference documents as naming the resource", () => {
   it.each([
     [
