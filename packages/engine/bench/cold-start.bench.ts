@@ -10,11 +10,12 @@
  * that revision and measures it side by side (needs git, `opa` and the repository's node_modules).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { engineAt } from "./engine-at.js";
 
 const here = join(dirname(fileURLToPath(import.meta.url)), "..");
 const root = join(here, "..", "..");
@@ -28,49 +29,6 @@ const sdkEntry = (() => {
     return undefined;
   }
 })();
-
-/** What the engine's build keeps out of its bundle: the library, loaded on the first `loadPolicy`. */
-const WASM_EXTERNALS = [
-  "--external",
-  "../wasm/keycard-wasm.js",
-  "--external",
-  "../wasm/keycard-wasm-text.js",
-];
-
-/** Builds the engine as it was at `rev` (its library too), as `npm run build` did then. */
-function engineAt(rev: string, work: string): string {
-  const paths = [
-    "packages/engine",
-    "policies/keycard",
-    "tsconfig.base.json",
-    "tsconfig.build.base.json",
-  ];
-  // The shared bundle step, where that revision has it.
-  const shared = "scripts/bundle-package.mjs";
-  const hasShared = execFileSync("git", ["ls-tree", "--name-only", rev, shared], { cwd: root })
-    .toString()
-    .trim();
-  if (hasShared) paths.push(shared);
-  const archive = execFileSync("git", ["archive", rev, ...paths], { cwd: root });
-  execFileSync("tar", ["-x", "-C", work], { input: archive });
-  symlinkSync(join(root, "node_modules"), join(work, "node_modules"));
-  const opa = join(root, ".tools", "bin", "opa");
-  const env = { ...process.env, ...(existsSync(opa) ? { OPA_PATH: opa } : {}) };
-  const engine = join(work, "packages", "engine");
-  execFileSync(process.execPath, ["scripts/build-wasm.mjs"], { cwd: engine, env, stdio: "ignore" });
-  execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json"], {
-    cwd: engine,
-    stdio: "ignore",
-  });
-  if (hasShared) {
-    execFileSync(process.execPath, [join(work, shared), ...WASM_EXTERNALS], {
-      cwd: engine,
-      stdio: "ignore",
-    });
-  } else if (existsSync(join(engine, "scripts", "bundle.mjs")))
-    execFileSync(process.execPath, ["scripts/bundle.mjs"], { cwd: engine, stdio: "ignore" });
-  return join(engine, "dist", "index.js");
-}
 
 /**
  * Prints {cpu, rss, import, load, first}: CPU milliseconds of the whole process (all threads,
@@ -110,7 +68,7 @@ interface Case {
 const work = revision ? mkdtempSync(join(tmpdir(), "keycard-engine-cold-")) : undefined;
 try {
   const engines: Array<[string, string]> = [["engine", join(here, "dist", "index.js")]];
-  if (revision && work) engines.push([`engine at ${revision}`, engineAt(revision, work)]);
+  if (revision && work) engines.push([`engine at ${revision}`, engineAt(root, revision, work)]);
   const cases: Case[] = [];
   for (const sdk of sdkEntry ? [undefined, sdkEntry] : [undefined]) {
     const base = sdk ? "AWS SDK (S3 client) only" : "nothing imported";

@@ -1,18 +1,10 @@
-/**
- * The whole engine (JavaScript and IAM library) at a git revision against the working tree's
- * built package, in one process, interleaved call by call: per-decision latency for 100
- * statements with a new resource on every call, uncached (`cache: false`) and with decision
- * reuse. Run after `npm run build -w @keycard/engine`:
- * `node --import tsx bench/engine-versions.bench.ts [revision]` (default `HEAD~1`; needs git,
- * `opa` and the repository's node_modules).
- */
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 import type { PolicyDocument } from "../src/index.js";
+import { engineAt } from "./engine-at.js";
 
 type Engine = typeof import("../src/index.js");
 
@@ -20,32 +12,6 @@ const here = join(dirname(fileURLToPath(import.meta.url)), "..");
 const root = join(here, "..", "..");
 const revision = process.argv[2] ?? "HEAD~1";
 const work = mkdtempSync(join(tmpdir(), "keycard-engine-versions-"));
-
-/** Builds the engine as it was at `rev` (its library too) and returns its entry point. */
-function engineAt(rev: string): string {
-  const paths = [
-    "packages/engine",
-    "policies/keycard",
-    "tsconfig.base.json",
-    "tsconfig.build.base.json",
-  ];
-  const archive = execFileSync("git", ["archive", rev, ...paths], { cwd: root });
-  execFileSync("tar", ["-x", "-C", work], { input: archive });
-  symlinkSync(join(root, "node_modules"), join(work, "node_modules"));
-  const opa = join(root, ".tools", "bin", "opa");
-  const env = { ...process.env, ...(existsSync(opa) ? { OPA_PATH: opa } : {}) };
-  const engine = join(work, "packages", "engine");
-  execFileSync(process.execPath, ["scripts/build-wasm.mjs"], { cwd: engine, env, stdio: "ignore" });
-  try {
-    execFileSync(join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.build.json"], {
-      cwd: engine,
-      stdio: "ignore",
-    });
-  } catch {
-    // Type errors in files the benchmark does not use still leave JavaScript behind.
-  }
-  return join(engine, "dist", "index.js");
-}
 
 const SERVICES = [
   "s3",
@@ -90,7 +56,7 @@ const input = (k: number) => {
 };
 
 async function main(): Promise<void> {
-  const before = (await import(pathToFileURL(engineAt(revision)).href)) as Engine;
+  const before = (await import(pathToFileURL(engineAt(root, revision, work)).href)) as Engine;
   const after = (await import(pathToFileURL(join(here, "dist", "index.js")).href)) as Engine;
   const load = (engine: Engine, cache: boolean) =>
     engine.loadPolicy({
