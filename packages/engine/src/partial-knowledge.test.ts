@@ -219,6 +219,49 @@ describe("condition keys known only to AWS", () => {
   });
 });
 
+describe("a family of unknown keys", () => {
+  const allowKms: PolicyStatement = { Effect: "Allow", Action: "kms:*", Resource: "*" };
+  const denyPayroll: PolicyStatement = {
+    Effect: "Deny",
+    Action: "kms:Decrypt",
+    Resource: "*",
+    Condition: { StringEquals: { "kms:EncryptionContext:Department": "payroll" } },
+  };
+  const decrypt = {
+    action: "kms:Decrypt",
+    resource: `arn:aws:kms:us-east-1:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+  };
+
+  it("an entry ending in * makes every key of the family unknown: the Deny applies", async () => {
+    const policy = await load([allowKms, denyPayroll]);
+    const d = policy.evaluate({
+      requests: [{ ...decrypt, unknownContext: ["kms:EncryptionContext:*"] }],
+    });
+    expect(d.allow).toBe(false);
+    expect(d.requests[0]?.reason).toContain("kms:EncryptionContext:Department");
+  });
+
+  it("a key of the family given in the context is decided by its value", async () => {
+    const policy = await load([allowKms, denyPayroll]);
+    const d = policy.evaluate({
+      requests: [
+        {
+          ...decrypt,
+          context: { "kms:EncryptionContext:Department": "sales" },
+          unknownContext: ["kms:EncryptionContext:*"],
+        },
+      ],
+    });
+    expect(d.allow).toBe(true);
+  });
+
+  it("a family leaves keys outside it alone", async () => {
+    const policy = await load([allowKms, denyPayroll]);
+    const d = policy.evaluate({ requests: [{ ...decrypt, unknownContext: ["kms:Grant*"] }] });
+    expect(d.allow).toBe(true);
+  });
+});
+
 describe("the caller", () => {
   const denyAdmins: PolicyStatement = {
     Effect: "Deny",

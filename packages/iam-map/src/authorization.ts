@@ -1,4 +1,4 @@
-import { Call } from "./call.js";
+import { Call, DecidedKeys } from "./call.js";
 import { operationActionExceptions } from "./exceptions.js";
 import type { VariableValues } from "./general-rule.js";
 import { globalContext } from "./global-context.js";
@@ -24,6 +24,8 @@ interface Plan {
   readonly variables: ((call: Call) => VariableValues | undefined) | undefined;
   /** For operations sent unsigned: the result's reason (no request is made). */
   readonly unsigned: string | undefined;
+  /** Service condition keys the rules decide for this operation (see `ServiceRules`). */
+  readonly decided?: DecidedKeys;
 }
 
 /** Plans by service identity, then operation name as given. */
@@ -210,6 +212,9 @@ function run(
     account,
     globalContext(args, region),
   );
+  if (plan.decided !== undefined) call.decided = plan.decided;
+  const inputMembers = args.inputMembers;
+  if (Array.isArray(inputMembers)) call.inputMembers = inputMembers;
   const variables = plan.variables;
   if (variables !== undefined) call.variables = variables(call);
   plan.run(call);
@@ -290,11 +295,13 @@ function planFor(identity: ServiceIdentity, prefix: string, operation: string): 
   }
   if (!run) return null;
   const variables = rules?.variables;
+  const decided = rules?.decidedKeys?.(operation);
   return {
     operation,
     run,
     variables: variables === undefined ? undefined : (call) => variables.call(rules, call),
     unsigned: undefined,
+    ...(decided !== undefined && decided.length > 0 ? { decided: new DecidedKeys(decided) } : {}),
   };
 }
 

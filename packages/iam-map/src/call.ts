@@ -10,6 +10,62 @@ import type { InputView } from "./input-view.js";
 import type { AuthorizationRequest, ContextValue } from "./types.js";
 import { finishResource, hasUnknownPart, unknownPart } from "./unknown-part.js";
 
+/**
+ * The service condition keys a service's rules decide for one operation (see
+ * `ServiceRules.decidedKeys`), and for each action the listed service keys they leave unknown.
+ * @internal
+ */
+export class DecidedKeys {
+  readonly #lower: ReadonlySet<string>;
+  readonly #undecided = new WeakMap<ActionInfo, readonly string[]>();
+  readonly #byMembers = new WeakMap<ActionInfo, WeakMap<readonly string[], readonly string[]>>();
+
+  constructor(keys: readonly string[]) {
+    this.#lower = new Set(keys.map((key) => key.toLowerCase()));
+  }
+
+  /**
+   * The action's service keys that no rule decides: unknown unless a request's context has
+   * them. A key named after an input member (`s3:max-keys` ← `MaxKeys`) is decided by the
+   * member only where the operation defines it (`inputMembers`): there, a call that leaves the
+   * member out sends no value and AWS has no key. Without the operation's members, and for
+   * members the operation does not define, the key is unknown when the input does not give it.
+   */
+  undecided(info: ActionInfo, inputMembers: readonly string[] | undefined): readonly string[] {
+    if (inputMembers === undefined) {
+      let keys = this.#undecided.get(info);
+      if (keys === undefined) {
+        keys = this.#compute(info, undefined);
+        this.#undecided.set(info, keys);
+      }
+      return keys;
+    }
+    let byMembers = this.#byMembers.get(info);
+    if (byMembers === undefined) {
+      byMembers = new WeakMap();
+      this.#byMembers.set(info, byMembers);
+    }
+    let keys = byMembers.get(inputMembers);
+    if (keys === undefined) {
+      keys = this.#compute(info, inputMembers);
+      byMembers.set(inputMembers, keys);
+    }
+    return keys;
+  }
+
+  #compute(info: ActionInfo, inputMembers: readonly string[] | undefined): readonly string[] {
+    const defined = new Set(inputMembers?.map((m) => m.toLowerCase().replace(/-/g, "")));
+    const keys: string[] = [];
+    for (const [key, member] of info.memberKeys)
+      if (!defined.has(member) && !this.#lower.has(key.toLowerCase())) keys.push(key);
+    for (const key of info.serviceKeys) if (!this.#lower.has(key.toLowerCase())) keys.push(key);
+    return Object.freeze(keys);
+  }
+}
+
+/** For operations whose rules decide no service key. */
+const NONE_DECIDED = new DecidedKeys([]);
+
 /** How to build one request beyond the general rule. @internal */
 export interface RequestOptions {
   /** Resources to use instead of filling the action's ARN templates. */
@@ -41,6 +97,10 @@ export class Call implements CallTarget {
   #unknownContext: string[] | undefined;
   /** A note for the result's `reason`, for calls mapped in an unusual way. */
   note: string | undefined;
+  /** The service keys the operation's rules decide. */
+  decided: DecidedKeys = NONE_DECIDED;
+  /** The member names the operation's input defines, when the caller knows them. */
+  inputMembers: readonly string[] | undefined;
 
   constructor(
     readonly prefix: string,
@@ -144,6 +204,12 @@ export class Call implements CallTarget {
         const key = unknownContext[i]!;
         if (info.conditionKeys.includes(key) && !(key in context)) unknown.push(key);
       }
+    }
+    // AWS has the action's other service keys; what no rule computed is unknown, not absent.
+    const undecided = this.decided.undecided(info, this.inputMembers);
+    for (let i = 0; i < undecided.length; i++) {
+      const key = undecided[i]!;
+      if (!(key in context) && !unknown.includes(key)) unknown.push(key);
     }
     const hasUnknown = unknown.length > 0;
     if (given === undefined) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { map, pairs } from "./test-utils/map.js";
+import { inputMembersOf } from "./test-utils/sdk-members.js";
 
 describe("tag-on-create", () => {
   it("EC2 RunInstances with TagSpecifications also needs ec2:CreateTags on the new instance (EC2 User Guide, 'Grant permission to tag Amazon EC2 resources during creation')", async () => {
@@ -86,12 +87,17 @@ describe("permission-free and compound operations", () => {
 
 describe("condition keys the input carries", () => {
   it("dynamodb:LeadingKeys is the partition key value; dynamodb:Attributes the projection (DynamoDB Developer Guide, 'Using IAM policy conditions for fine-grained access control')", async () => {
-    const r = await map("DynamoDBClient", "GetItemCommand", {
-      TableName: "t",
-      Key: { pk: { S: "user-1" } },
-      ProjectionExpression: "a, #b.c",
-      ExpressionAttributeNames: { "#b": "bee" },
-    });
+    const r = await map(
+      "DynamoDBClient",
+      "GetItemCommand",
+      {
+        TableName: "t",
+        Key: { pk: { S: "user-1" } },
+        ProjectionExpression: "a, #b.c",
+        ExpressionAttributeNames: { "#b": "bee" },
+      },
+      { inputMembers: inputMembersOf("@aws-sdk/client-dynamodb", "GetItem") },
+    );
     expect(r.requests[0]?.context).toMatchObject({
       "dynamodb:LeadingKeys": ["user-1"],
       "dynamodb:Attributes": ["a", "bee"],
@@ -100,10 +106,12 @@ describe("condition keys the input carries", () => {
   });
 
   it("a two-attribute key's partition key is in the table schema: LeadingKeys goes to unknownContext", async () => {
-    const r = await map("DynamoDBClient", "PutItemCommand", {
-      TableName: "t",
-      Item: { pk: { S: "u" }, sk: { S: "x" } },
-    });
+    const r = await map(
+      "DynamoDBClient",
+      "PutItemCommand",
+      { TableName: "t", Item: { pk: { S: "u" }, sk: { S: "x" } } },
+      { inputMembers: inputMembersOf("@aws-sdk/client-dynamodb", "PutItem") },
+    );
     expect(r.requests[0]?.context?.["dynamodb:Attributes"]).toEqual(["pk", "sk"]);
     expect(r.requests[0]?.unknownContext).toEqual(["dynamodb:LeadingKeys"]);
     const q = await map("DynamoDBClient", "QueryCommand", { TableName: "t" });

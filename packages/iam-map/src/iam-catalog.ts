@@ -33,6 +33,15 @@ export interface ActionInfo {
   readonly memberKeys: ReadonlyArray<readonly [string, string]>;
   /** The action supports `aws:RequestTag/${TagKey}` or `aws:TagKeys`. */
   readonly tagKeys: boolean;
+  /**
+   * The service condition keys AWS may have for the action (listed on the action or on one of
+   * its resource types) that no same-named member supplies, in IAM casing. A family written
+   * with a placeholder (`ec2:Attribute/${AttributeName}`) is given as its prefix and `*`
+   * (`ec2:Attribute/*`). Keys the engine already treats as known only to AWS (tags on the
+   * existing resource or object) are left out. A rule that does not compute one of these
+   * leaves it unknown.
+   */
+  readonly serviceKeys: readonly string[];
 }
 
 /** The IAM reference for one service prefix, loaded once. @internal */
@@ -100,6 +109,16 @@ class Catalog implements ServiceCatalog {
     const tagKeys =
       conditionKeys.some(isTagKey) ||
       details.resourceTypes.some((rt) => rt.conditionKeys.some(isTagKey));
+    const fromMembers = new Set(memberKeys.map(([key]) => key));
+    const serviceKeys = new Set<string>();
+    for (const key of [
+      ...conditionKeys,
+      ...details.resourceTypes.flatMap((rt) => rt.conditionKeys),
+    ]) {
+      if (key.startsWith("aws:") || fromMembers.has(key)) continue;
+      const family = keyFamily(key);
+      if (!AWS_ONLY_FAMILY.test(family)) serviceKeys.add(family);
+    }
     return {
       id: `${prefix}:${details.name}`,
       prefix,
@@ -108,9 +127,25 @@ class Catalog implements ServiceCatalog {
       conditionKeys,
       memberKeys,
       tagKeys,
+      serviceKeys: [...serviceKeys],
     };
   }
 }
+
+/**
+ * Placeholders the IAM reference writes in key families: `${TagKey}`, `<key>`, and Secrets
+ * Manager's `tag-key`.
+ */
+const PLACEHOLDER = /\$\{[^}]*\}|<[^>]*>|(?<=\/)tag-key$/;
+
+/** A key as given, or a family's prefix followed by `*`. @internal */
+export function keyFamily(key: string): string {
+  const at = key.search(PLACEHOLDER);
+  return at < 0 ? key : `${key.slice(0, at)}*`;
+}
+
+/** Families whose values only AWS knows, which the engine treats as unknown by itself. */
+const AWS_ONLY_FAMILY = /^(?:[^:]+:ResourceTag|s3:ExistingObjectTag)\/\*$/i;
 
 const loaded = new Map<string, ServiceCatalog | null>();
 

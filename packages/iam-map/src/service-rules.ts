@@ -14,6 +14,12 @@ export interface ServiceRules {
   readonly related?: readonly string[];
   /** Template variables every operation derives the same way (an SQS queue URL, a KMS key id). */
   variables?(call: Call): VariableValues | undefined;
+  /**
+   * Service condition keys the service's rules compute whenever AWS has them for the operation,
+   * in IAM casing (families as `prefix*`): when such a key is not in a request's context, AWS
+   * does not have it either. Every other listed service key a rule leaves out is unknown.
+   */
+  decidedKeys?(operation: string): readonly string[] | undefined;
   /** Operations that need more than a rename. */
   readonly operations?: Readonly<Record<string, OperationRule>>;
   /**

@@ -68,6 +68,13 @@ export interface AuthorizationInput {
   operation: string;
   /** The command input as the application passed it; never modified. */
   input?: unknown;
+  /**
+   * The names of every member the operation's input defines, from the SDK's operation schema
+   * (the middleware passes them). A condition key named after a member (`s3:max-keys` ←
+   * `MaxKeys`) that the call leaves out is then absent where the operation defines the member;
+   * without this list it is unknown. Pass the same array for every call of an operation.
+   */
+  inputMembers?: readonly string[];
   /** Region the call goes to; `*` in ARNs and no `aws:RequestedRegion` when unknown. */
   region?: string;
   /** Account that owns the resources; `*` in ARNs when unknown (the caller's account is a good default). */

@@ -30,6 +30,7 @@ import { LearnRecorder } from "./learn-recorder.js";
 import { type KeycardLogger, type KeycardOptions, validateOptions } from "./options.js";
 import { redactionMatcher, secretPaths, summarizeInput } from "./redact.js";
 import { type ClientConfigLike, configuredRegion, readSdkCall, type SdkCall } from "./sdk-call.js";
+import { operationInputMembers } from "./serialized-members.js";
 
 /**
  * Whether the middleware must refuse the call, with the decision of a refused call (enforce mode
@@ -199,6 +200,8 @@ export class KeycardGuard {
     let call: SdkCall | undefined;
     try {
       call = readSdkCall(context, fallbackConfig);
+      const inputMembers = operationInputMembers(context);
+      if (inputMembers !== undefined) call.inputMembers = inputMembers;
       if (call.region !== undefined && this.#loaded.has(call.client)) {
         const caller = this.#callers.known(call);
         if (caller?.accountId) return this.#decideFor(call, caller, input, Date.now());
@@ -445,6 +448,7 @@ export class KeycardGuard {
     };
     if (call.region) args.region = call.region;
     if (caller.accountId) args.accountId = caller.accountId;
+    if (call.inputMembers !== undefined) args.inputMembers = call.inputMembers;
     return authorizationForSync(args);
   }
 

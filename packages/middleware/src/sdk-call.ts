@@ -34,6 +34,8 @@ export interface SdkCall {
   /** False when the endpoint is plain HTTP (`aws:SecureTransport`). */
   secureTransport: boolean;
   config: ClientConfigLike | undefined;
+  /** The member names the operation's input defines, from the SDK's operation schema. */
+  inputMembers?: readonly string[];
 }
 
 function asString(value: unknown): string | undefined {

@@ -4,9 +4,14 @@ import {
   type StartQueryExecutionCommandInput,
 } from "@aws-sdk/client-athena";
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { CopySnapshotCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { CopySnapshotCommand, EC2Client, RunInstancesCommand } from "@aws-sdk/client-ec2";
 import { CreateClusterCommand, DeleteServiceCommand, ECSClient } from "@aws-sdk/client-ecs";
-import { CreateKeyCommand, DecryptCommand, KMSClient } from "@aws-sdk/client-kms";
+import {
+  CreateGrantCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  KMSClient,
+} from "@aws-sdk/client-kms";
 import { AddPermissionCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { CopyDBSnapshotCommand, RDSClient } from "@aws-sdk/client-rds";
 import { DeleteHostedZoneCommand, Route53Client } from "@aws-sdk/client-route-53";
@@ -552,5 +557,83 @@ describe("SDK middleware that reads the copy as an ordinary object", () => {
     );
     expect(sent.sent).toBe(true);
     expect(String(sent.requests[0]?.body)).toContain("PresignedUrl=");
+  });
+});
+
+describe("condition keys AWS has but keycard does not compute are unknown, not absent", () => {
+  const denyHuge = doc(allow("ec2:RunInstances", "*"), {
+    Effect: "Deny",
+    Action: "ec2:RunInstances",
+    Resource: "*",
+    Condition: { StringEquals: { "ec2:InstanceType": "p5.48xlarge" } },
+  });
+
+  test("a Deny on ec2:InstanceType (a key of the instance resource type) refuses RunInstances", async () => {
+    const ec2 = await guarded((config) => new EC2Client(config), denyHuge);
+    const sent = await ec2.send(
+      new RunInstancesCommand({
+        ImageId: "ami-12345678",
+        InstanceType: "p5.48xlarge",
+        MinCount: 1,
+        MaxCount: 1,
+      }),
+    );
+    expect(sent.sent).toBe(false);
+    const denied = sent.decision?.requests.filter((r) => !r.allow) ?? [];
+    expect(denied.length).toBeGreaterThan(0);
+    for (const request of denied) expect(request.reason).toContain("ec2:InstanceType");
+  });
+
+  test("a Deny on kms:GrantOperations refuses CreateGrant, which names them in Operations", async () => {
+    const kms = await guarded(
+      (config) => new KMSClient(config),
+      doc(allow("kms:CreateGrant", "*"), {
+        Effect: "Deny",
+        Action: "kms:CreateGrant",
+        Resource: "*",
+        Condition: { "ForAnyValue:StringEquals": { "kms:GrantOperations": "Decrypt" } },
+      }),
+      json11,
+    );
+    const sent = await kms.send(
+      new CreateGrantCommand({
+        KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab",
+        GranteePrincipal: "arn:aws:iam::999999999999:root",
+        Operations: ["Decrypt"],
+      }),
+    );
+    expect(sent.sent).toBe(false);
+  });
+
+  test("a header the call does not send is absent: PutObject without ACL passes a Deny on public-read", async () => {
+    const s3 = await guarded(s3Client, aclDeny, { headers: { etag: '"1"' } });
+    const sent = await s3.send(
+      new PutObjectCommand({ Bucket: "orders", Key: "a.json", Body: "{}" }),
+    );
+    expect(sent.sent).toBe(true);
+  });
+
+  test("IAM's fine-grained DynamoDB example allows GetItem with a projection (no Select parameter, no key)", async () => {
+    const dynamodb = await guarded(
+      (config) => new DynamoDBClient(config),
+      doc({
+        Effect: "Allow",
+        Action: "dynamodb:GetItem",
+        Resource: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/orders`,
+        Condition: {
+          "ForAllValues:StringEquals": { "dynamodb:Attributes": ["id", "total"] },
+          StringEqualsIfExists: { "dynamodb:Select": "SPECIFIC_ATTRIBUTES" },
+        },
+      }),
+      json10,
+    );
+    const sent = await dynamodb.send(
+      new GetItemCommand({
+        TableName: "orders",
+        Key: { id: { S: "1" } },
+        ProjectionExpression: "id, total",
+      }),
+    );
+    expect(sent.sent).toBe(true);
   });
 });

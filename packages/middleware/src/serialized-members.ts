@@ -112,6 +112,33 @@ function inputShape(context: HandlerExecutionContext): Shape | undefined {
   return shape;
 }
 
+/** Member names of each operation's input, by its input shape. */
+const memberNames = new WeakMap<Shape, readonly string[]>();
+
+/**
+ * The names of every member the operation's input defines, the same frozen array for every call
+ * of the operation; undefined when the client carries no operation schema or the schema cannot
+ * be read (the call is then refused by {@link serializedInput} or mapped without it).
+ * @internal
+ */
+export function operationInputMembers(
+  context: HandlerExecutionContext,
+): readonly string[] | undefined {
+  let shape: Shape | undefined;
+  try {
+    shape = inputShape(context);
+  } catch {
+    return undefined;
+  }
+  if (shape === undefined || shape.kind !== "structure") return undefined;
+  let names = memberNames.get(shape);
+  if (names === undefined) {
+    names = Object.freeze([...shape.members.keys()]);
+    memberNames.set(shape, names);
+  }
+  return names;
+}
+
 /** The keys from the input down to the value being read, for naming a member in a refusal. */
 const trail: Array<string | number> = [];
 

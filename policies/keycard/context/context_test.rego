@@ -147,3 +147,23 @@ test_escape_regex if {
 	context.escape_regex(`a.b+c*d?e(f)g|h[i]j{k}l^m$n\o`) == `a\.b\+c\*d\?e\(f\)g\|h\[i\]j\{k\}l\^m\$n\\o`
 	context.escape_regex("plain-text_/:") == "plain-text_/:"
 }
+
+# --- keys a mapping marks unknown ------------------------------------------------------
+
+test_unknown_listed_key if {
+	context.unknown({"uk": {"kms:grantoperations": true}}, no_env, "kms:grantoperations", "")
+	not context.unknown({"uk": {"kms:grantoperations": true}}, no_env, "kms:granteeprincipal", "")
+}
+
+test_unknown_family_covers_every_key_with_its_prefix if {
+	req := {"uk": {"kms:encryptioncontext:*": true}}
+	context.unknown(req, no_env, "kms:encryptioncontext:team", "")
+	context.unknown(req, no_env, "kms:encryptioncontext:", "")
+	not context.unknown(req, no_env, "kms:encryptioncontextkeys", "")
+}
+
+test_unknown_family_yields_to_a_given_value if {
+	req := {"uk": {"kms:encryptioncontext:*": true}, "context": {"kms:EncryptionContext:team": "a"}}
+	not context.unknown(req, no_env, "kms:encryptioncontext:team", "")
+	context.unknown(req, no_env, "kms:encryptioncontext:other", "")
+}

@@ -143,8 +143,18 @@ const onQualifier: OperationRule = (call) => {
   });
 };
 
+/** The operations whose input says the function URL's auth type. */
+const FUNCTION_URL_AUTH_TYPE = new Set([
+  "AddPermission",
+  "CreateFunctionUrlConfig",
+  "UpdateFunctionUrlConfig",
+]);
+
 /** AWS Lambda: function names, partial and full ARNs, and qualifiers. @internal */
 export const lambdaRules: ServiceRules = {
+  // Other operations that list the key read it from the function's URL configuration.
+  decidedKeys: (operation) =>
+    FUNCTION_URL_AUTH_TYPE.has(operation) ? ["lambda:FunctionUrlAuthType"] : undefined,
   operations: {
     GetProvisionedConcurrencyConfig: onQualifier,
     PutProvisionedConcurrencyConfig: onQualifier,
@@ -179,6 +189,20 @@ function encryptionContext(call: Call, value: unknown, into: Record<string, Cont
   into["kms:EncryptionContextKeys"] = keys;
 }
 
+/**
+ * The operations whose `EncryptionContext` member is the encryption context AWS evaluates.
+ * ReEncrypt has a source and a destination context and CreateGrant grant constraints, which
+ * are not read: their context keys stay unknown.
+ */
+const ENCRYPTION_CONTEXT = new Set([
+  "Encrypt",
+  "Decrypt",
+  "GenerateDataKey",
+  "GenerateDataKeyWithoutPlaintext",
+  "GenerateDataKeyPair",
+  "GenerateDataKeyPairWithoutPlaintext",
+]);
+
 /** Most encryption context pairs read; KMS accepts up to 8 KB of them. */
 const MAX_CONTEXT_PAIRS = 1000;
 
@@ -188,6 +212,13 @@ const CIPHERTEXT_ACCOUNT = "account of the KMS key in the ciphertext";
 
 /** AWS KMS: key ids, key ARNs, aliases (which resolve on the server) and re-encryption. @internal */
 export const kmsRules: ServiceRules = {
+  decidedKeys: (operation) => [
+    ...(ENCRYPTION_CONTEXT.has(operation)
+      ? ["kms:EncryptionContext:*", "kms:EncryptionContextKeys"]
+      : []),
+    // ReEncrypt names its keys as SourceKeyId and DestinationKeyId, which are not read here.
+    ...(operation === "ReEncrypt" ? [] : ["kms:RequestAlias"]),
+  ],
   variables: (call) => {
     encryptionContext(call, call.input.get("EncryptionContext"), call.callContext);
     const ref = call.input.string("KeyId") ?? call.input.string("TargetKeyId");

@@ -192,6 +192,35 @@ function has(call: Call, member: string): boolean {
   return v !== undefined && v !== null && v !== "" && v !== false;
 }
 
+/** The S3 prefixes whose requests carry the header keys (renamed) as S3's do. */
+const HEADER_PREFIXES = ["s3", "s3-object-lambda", "s3-outposts"];
+
+/**
+ * Header keys are set from the header's member whenever the request sends the header: a call
+ * that does not send it gives AWS no key. Object tags likewise, and the SDK always signs with
+ * SigV4 in the header. Two operations send what a header key describes in their body, which
+ * {@link s3Operations} reads only in part: those keys stay unknown there.
+ */
+function s3DecidedKeys(operation: string): readonly string[] {
+  const keys = [
+    ...HEADER_KEYS.map(([, key]) => key),
+    "s3:RequestObjectTag/*",
+    "s3:RequestObjectTagKeys",
+    "s3:authType",
+    "s3:signatureversion",
+  ].filter((key) => !(BODY_KEYS[operation] ?? []).includes(key));
+  return HEADER_PREFIXES.flatMap((prefix) => keys.map((key) => `${prefix}:${key.slice(3)}`));
+}
+
+/** Keys an operation sends in its body rather than a header, and which are not all read. */
+const BODY_KEYS: Readonly<Record<string, readonly string[]>> = {
+  PutObjectRetention: ["s3:object-lock-retain-until-date"],
+  UpdateObjectEncryption: [
+    "s3:x-amz-server-side-encryption",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+  ],
+};
+
 /** Requires an S3 action with its header context (and variables, for another bucket or key). */
 function s3(call: Call, action: string, options?: RequestOptions) {
   const context = headerContext(call, action, options?.context as Record<string, ContextValue>);
@@ -593,6 +622,7 @@ const s3Operations: Readonly<Record<string, OperationRule>> = {
 /** Amazon S3: bucket and key ARNs, access points, header condition keys, versions, copies. @internal */
 export const s3Rules: ServiceRules = {
   related: ["s3express", "s3-object-lambda", "s3-outposts", "kms"],
+  decidedKeys: s3DecidedKeys,
   variables: (call) => bucketVariables(call.input.string("Bucket")),
   operations: Object.fromEntries(
     Object.entries(s3Operations).map(([name, rule]) => [name, throughAccessPoint(rule)]),

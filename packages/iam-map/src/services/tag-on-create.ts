@@ -10,6 +10,8 @@ import { unknownPart } from "../unknown-part.js";
  * @internal
  */
 export const ec2Rules: ServiceRules = {
+  // EC2 sets it only when a create call tags what it creates, which the rule below maps.
+  decidedKeys: () => ["ec2:CreateAction"],
   operation: (name, _sdkId, hasGeneral) => (hasGeneral ? ec2TagOnCreate(name) : undefined),
 };
 
