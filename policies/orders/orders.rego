@@ -5,9 +5,9 @@
 #   documents are only written with server-side encryption.
 package keycard.custom.orders
 
-# These rules read the request's action, context and principal tags. The one that reads the
-# resource denies writes whose object is not fully known, so keycard may let this module
-# decide partly known requests.
+# These rules read the request's action, resource, two context keys and principal tags. They
+# deny writes whose object is not fully known or whose encryption header is unknown, so keycard
+# may let this module decide partly known requests.
 decides_unknown := true
 
 # Static access keys leak and never rotate; production runs on roles only.
@@ -18,7 +18,13 @@ deny contains "static access keys are not allowed in production; use the service
 
 deny contains "order documents must be written to a fully known object" if {
 	lower(input.request.action) == "s3:putobject"
-	count(input.request.unknown) > 0
+	count(input.request.unknownResource) > 0
+}
+
+# The encryption header is read below: a request whose header keycard cannot read is denied.
+deny contains "order documents must be written with server-side encryption" if {
+	lower(input.request.action) == "s3:putobject"
+	"s3:x-amz-server-side-encryption" in input.request.unknownContext
 }
 
 deny contains "order documents must be written with server-side encryption" if {

@@ -57,10 +57,42 @@ test_put_to_partly_known_object_denied if {
 			"action": "s3:PutObject",
 			"resource": "arn:aws:s3:::orders-documents/orders/\ue000",
 			"context": {"s3:x-amz-server-side-encryption": "AES256"},
-			"unknown": ["resource"],
+			"unknown": ["ObjectName"],
+			"unknownResource": ["ObjectName"],
+			"unknownContext": [],
 		},
 	}
 	"order documents must be written to a fully known object" in reasons
+}
+
+test_put_with_unknown_keys_it_does_not_read_allowed if {
+	reasons := orders.deny with input as {
+		"principal": {},
+		"request": {
+			"action": "s3:PutObject",
+			"resource": "arn:aws:s3:::orders-documents/orders/1.json",
+			"context": {"s3:x-amz-server-side-encryption": "AES256"},
+			"unknown": ["s3:tlsversion", "s3:resourceaccount"],
+			"unknownResource": [],
+			"unknownContext": ["s3:tlsversion", "s3:resourceaccount"],
+		},
+	}
+	count(reasons) == 0
+}
+
+test_put_with_unknown_encryption_header_denied if {
+	reasons := orders.deny with input as {
+		"principal": {},
+		"request": {
+			"action": "s3:PutObject",
+			"resource": "arn:aws:s3:::orders-documents/orders/1.json",
+			"context": {},
+			"unknown": ["s3:x-amz-server-side-encryption"],
+			"unknownResource": [],
+			"unknownContext": ["s3:x-amz-server-side-encryption"],
+		},
+	}
+	"order documents must be written with server-side encryption" in reasons
 }
 
 test_module_decides_partly_known_requests if {

@@ -326,6 +326,8 @@ class WasmPolicy implements Policy {
   readonly #run: (input: string) => unknown;
   readonly #needs: InputNeeds;
   readonly #allowed: AllowedDecisions;
+  /** `assumeUnknown`: keys read as absent, also when a request lists them as unknown. */
+  readonly #assumedAbsent: (key: string) => boolean;
   #reusedCount = 0;
 
   constructor(
@@ -337,8 +339,10 @@ class WasmPolicy implements Policy {
     readonly documents: ReadonlyArray<string>,
     readonly statementCount: number,
     readonly source: "builtin" | "bundle",
+    assumedAbsent: (key: string) => boolean,
   ) {
     this.#wasm = wasm;
+    this.#assumedAbsent = assumedAbsent;
     this.#run = jsonEvaluator(wasm, ENTRYPOINT);
     this.#reuse = reuse;
     this.#needs = inputNeeds(data);
@@ -383,7 +387,7 @@ class WasmPolicy implements Policy {
     let principal: string | undefined;
     let region: string | undefined;
     try {
-      const converted = wasmInput(input);
+      const converted = wasmInput(input, this.#assumedAbsent);
       if (typeof converted === "string") return denyAll(input, `cannot evaluate: ${converted}`);
       principal = JSON.stringify(converted.principal);
       region = JSON.stringify(converted.region);
@@ -482,7 +486,7 @@ class WasmPolicy implements Policy {
   #evaluateWhole(input: EvaluationInput): Decision {
     let key: string;
     try {
-      const prepared = wasmInput(input);
+      const prepared = wasmInput(input, this.#assumedAbsent);
       if (typeof prepared === "string") return denyAll(input, `cannot evaluate: ${prepared}`);
       key = JSON.stringify(prepared);
     } catch (thrown) {
@@ -551,9 +555,8 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
     }
   }
 
-  const data: CompiledPolicyData = compilePolicyData(sources, {
-    assumedAbsent: assumedAbsentMatcher(options.assumeUnknown),
-  });
+  const assumedAbsent = assumedAbsentMatcher(options.assumeUnknown);
+  const data: CompiledPolicyData = compilePolicyData(sources, { assumedAbsent });
   const warnings = [
     // Imported on demand: the IAM reference is a large read that `checkActions: false` skips.
     ...(options.checkActions === false
@@ -609,5 +612,6 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
     sources.map((s) => s.name),
     data.statements.length,
     options.bundle === undefined ? "builtin" : "bundle",
+    assumedAbsent,
   );
 }

@@ -262,6 +262,35 @@ describe("a family of unknown keys", () => {
   });
 });
 
+describe("assumeUnknown and the keys a request lists as unknown", () => {
+  const allowS3: PolicyStatement = { Effect: "Allow", Action: "s3:*", Resource: "*" };
+  const denyOldTls: PolicyStatement = {
+    Effect: "Deny",
+    Action: "s3:*",
+    Resource: "*",
+    Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+  };
+  const put = {
+    action: "s3:PutObject",
+    resource: "arn:aws:s3:::b/k",
+    unknownContext: ["s3:TlsVersion", "s3:signatureAge"],
+  };
+
+  it("a listed key is unknown: the Deny on it applies", async () => {
+    const policy = await load([allowS3, denyOldTls]);
+    expect(policy.evaluate({ requests: [put] }).allow).toBe(false);
+  });
+
+  it("a key the loader assumes absent is absent even when the request lists it", async () => {
+    const policy = await load([allowS3, denyOldTls], {
+      assumeUnknown: { "S3:TLSVERSION": "absent" },
+    });
+    expect(policy.evaluate({ requests: [put] }).allow).toBe(true);
+    const family = await load([allowS3, denyOldTls], { assumeUnknown: { "s3:*": "absent" } });
+    expect(family.evaluate({ requests: [put] }).allow).toBe(true);
+  });
+});
+
 describe("the caller", () => {
   const denyAdmins: PolicyStatement = {
     Effect: "Deny",

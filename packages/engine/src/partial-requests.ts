@@ -26,7 +26,10 @@ const INTERNAL_FIELDS = ["rp", "rre", "up", "uk"] as const;
  * when a request's description of its unknowns cannot be used, so the caller denies.
  * @internal
  */
-export function wasmInput(input: EvaluationInput): EvaluationInput | string {
+export function wasmInput(
+  input: EvaluationInput,
+  assumedAbsent: (foldedKey: string) => boolean = () => false,
+): EvaluationInput | string {
   let prepared: WasmRequest[] | undefined;
   for (const [i, request] of input.requests.entries()) {
     // The library trusts these fields to describe unknowns; only this function sets them.
@@ -37,7 +40,7 @@ export function wasmInput(input: EvaluationInput): EvaluationInput | string {
       prepared?.push(request);
       continue;
     }
-    const converted = partialRequest(request, i);
+    const converted = partialRequest(request, i, assumedAbsent);
     if (typeof converted === "string") return converted;
     prepared ??= input.requests.slice(0, i) as WasmRequest[];
     prepared.push(converted);
@@ -45,14 +48,19 @@ export function wasmInput(input: EvaluationInput): EvaluationInput | string {
   return prepared ? { ...input, requests: prepared } : input;
 }
 
-function partialRequest(request: AuthorizationRequest, i: number): WasmRequest | string {
+function partialRequest(
+  request: AuthorizationRequest,
+  i: number,
+  assumedAbsent: (foldedKey: string) => boolean,
+): WasmRequest | string {
   const { resourceParts, unknownContext, ...rest } = request;
   const out: WasmRequest = { ...rest };
   if (unknownContext !== undefined) {
     if (!Array.isArray(unknownContext) || unknownContext.some((k) => typeof k !== "string"))
       return `requests[${i}].unknownContext must be a list of condition keys`;
-    if (unknownContext.length > 0)
-      out.uk = Object.fromEntries(unknownContext.map((key) => [foldKey(key), true]));
+    // Keys the policy's loader chose to assume absent (`assumeUnknown`) are absent here too.
+    const folded = unknownContext.map(foldKey).filter((key) => !assumedAbsent(key));
+    if (folded.length > 0) out.uk = Object.fromEntries(folded.map((key) => [key, true]));
   }
   if (resourceParts === undefined) return out;
   if (!Array.isArray(resourceParts) || resourceParts.length === 0)

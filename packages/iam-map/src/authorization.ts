@@ -214,7 +214,11 @@ function run(
   );
   if (plan.decided !== undefined) call.decided = plan.decided;
   const inputMembers = args.inputMembers;
-  if (Array.isArray(inputMembers)) call.inputMembers = inputMembers;
+  if (inputMembers !== undefined) {
+    if (!Array.isArray(inputMembers) || inputMembers.some((m) => typeof m !== "string"))
+      return unknown(prefix, "inputMembers must be a list of the operation's member names");
+    call.inputMembers = inputMembers;
+  }
   const variables = plan.variables;
   if (variables !== undefined) call.variables = variables(call);
   plan.run(call);
@@ -295,13 +299,16 @@ function planFor(identity: ServiceIdentity, prefix: string, operation: string): 
   }
   if (!run) return null;
   const variables = rules?.variables;
-  const decided = rules?.decidedKeys?.(operation);
+  const decided = rules?.decidedKeys?.(operation) ?? [];
+  const omitted = rules?.omittedMembersAbsent ?? [];
   return {
     operation,
     run,
     variables: variables === undefined ? undefined : (call) => variables.call(rules, call),
     unsigned: undefined,
-    ...(decided !== undefined && decided.length > 0 ? { decided: new DecidedKeys(decided) } : {}),
+    ...(decided.length > 0 || omitted.length > 0
+      ? { decided: new DecidedKeys(decided, omitted) }
+      : {}),
   };
 }
 

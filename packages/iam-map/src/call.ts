@@ -1,65 +1,109 @@
 import {
   type CallTarget,
+  contextValue,
   inputContext,
   resourcesFor,
   type VariableValues,
 } from "./general-rule.js";
 import { copyContext } from "./global-context.js";
-import { type ActionInfo, loadedCatalog } from "./iam-catalog.js";
+import { type ActionInfo, keyFamily, loadedCatalog } from "./iam-catalog.js";
 import type { InputView } from "./input-view.js";
 import type { AuthorizationRequest, ContextValue } from "./types.js";
 import { finishResource, hasUnknownPart, unknownPart } from "./unknown-part.js";
 
+/** Which of an action's service keys a call's requests leave unknown. @internal */
+export interface KeyPlan {
+  /** Keys listed on the action: unknown unless the request's context has them. */
+  readonly unknown: readonly string[];
+  /** By resource type: keys named after members, read when present, and keys otherwise unknown. */
+  readonly types: ReadonlyMap<string, TypePlan>;
+  /** For a resource of no one known type: every key of its types that no rule decides. */
+  readonly anyType: readonly string[];
+}
+
+/** The keys one resource type adds to its requests. @internal */
+export interface TypePlan {
+  readonly memberKeys: ReadonlyArray<readonly [key: string, member: string]>;
+  readonly unknown: readonly string[];
+}
+
 /**
  * The service condition keys a service's rules decide for one operation (see
- * `ServiceRules.decidedKeys`), and for each action the listed service keys they leave unknown.
+ * `ServiceRules.decidedKeys`), and for each action the plan of the keys they leave unknown.
+ *
+ * A key named after an input member (`s3:max-keys` ← `MaxKeys`) has the member's value when the
+ * call gives it. When the call leaves the member out, the key is absent only where the service
+ * is known to derive it from that request parameter alone (`omittedMembersAbsent`) and the
+ * operation defines the member (`inputMembers`): elsewhere AWS may fill a default (KMS, ECS) or
+ * read it from somewhere else, so it is unknown.
  * @internal
  */
 export class DecidedKeys {
   readonly #lower: ReadonlySet<string>;
-  readonly #undecided = new WeakMap<ActionInfo, readonly string[]>();
-  readonly #byMembers = new WeakMap<ActionInfo, WeakMap<readonly string[], readonly string[]>>();
+  readonly #omittedAbsent: ReadonlySet<string>;
+  readonly #plans = new WeakMap<ActionInfo, KeyPlan>();
+  readonly #byMembers = new WeakMap<ActionInfo, WeakMap<readonly string[], KeyPlan>>();
 
-  constructor(keys: readonly string[]) {
+  constructor(keys: readonly string[], omittedMembersAbsent: readonly string[] = []) {
     this.#lower = new Set(keys.map((key) => key.toLowerCase()));
+    this.#omittedAbsent = new Set(omittedMembersAbsent);
   }
 
-  /**
-   * The action's service keys that no rule decides: unknown unless a request's context has
-   * them. A key named after an input member (`s3:max-keys` ← `MaxKeys`) is decided by the
-   * member only where the operation defines it (`inputMembers`): there, a call that leaves the
-   * member out sends no value and AWS has no key. Without the operation's members, and for
-   * members the operation does not define, the key is unknown when the input does not give it.
-   */
-  undecided(info: ActionInfo, inputMembers: readonly string[] | undefined): readonly string[] {
+  /** The plan for one action, given the member names the operation defines when known. */
+  plan(info: ActionInfo, inputMembers: readonly string[] | undefined): KeyPlan {
     if (inputMembers === undefined) {
-      let keys = this.#undecided.get(info);
-      if (keys === undefined) {
-        keys = this.#compute(info, undefined);
-        this.#undecided.set(info, keys);
+      let plan = this.#plans.get(info);
+      if (plan === undefined) {
+        plan = this.#compute(info, undefined);
+        this.#plans.set(info, plan);
       }
-      return keys;
+      return plan;
     }
     let byMembers = this.#byMembers.get(info);
     if (byMembers === undefined) {
       byMembers = new WeakMap();
       this.#byMembers.set(info, byMembers);
     }
-    let keys = byMembers.get(inputMembers);
-    if (keys === undefined) {
-      keys = this.#compute(info, inputMembers);
-      byMembers.set(inputMembers, keys);
+    let plan = byMembers.get(inputMembers);
+    if (plan === undefined) {
+      plan = this.#compute(info, inputMembers);
+      byMembers.set(inputMembers, plan);
     }
-    return keys;
+    return plan;
   }
 
-  #compute(info: ActionInfo, inputMembers: readonly string[] | undefined): readonly string[] {
-    const defined = new Set(inputMembers?.map((m) => m.toLowerCase().replace(/-/g, "")));
-    const keys: string[] = [];
-    for (const [key, member] of info.memberKeys)
-      if (!defined.has(member) && !this.#lower.has(key.toLowerCase())) keys.push(key);
-    for (const key of info.serviceKeys) if (!this.#lower.has(key.toLowerCase())) keys.push(key);
-    return Object.freeze(keys);
+  #compute(info: ActionInfo, inputMembers: readonly string[] | undefined): KeyPlan {
+    const defined = new Set<string>();
+    if (this.#omittedAbsent.has(info.prefix) && inputMembers !== undefined) {
+      for (const name of inputMembers)
+        if (typeof name === "string") defined.add(name.toLowerCase().replace(/-/g, ""));
+    }
+    const decided = (key: string) => this.#lower.has(key.toLowerCase());
+    const undecided = (
+      memberKeys: ReadonlyArray<readonly [string, string]>,
+      serviceKeys: readonly string[],
+    ): string[] => [
+      ...memberKeys
+        .filter(([key, member]) => !decided(key) && !defined.has(member))
+        .map(([k]) => k),
+      ...serviceKeys.filter((key) => !decided(key)),
+    ];
+    const types = new Map<string, TypePlan>();
+    const anyType = new Set<string>();
+    for (const [name, keys] of info.typeKeys) {
+      types.set(name, {
+        memberKeys: keys.memberKeys,
+        unknown: Object.freeze(undecided(keys.memberKeys, keys.serviceKeys)),
+      });
+      // A member's value cannot be placed without the type: unknown even when given.
+      for (const [key] of keys.memberKeys) if (!decided(key)) anyType.add(key);
+      for (const key of keys.serviceKeys) if (!decided(key)) anyType.add(key);
+    }
+    return {
+      unknown: Object.freeze(undecided(info.memberKeys, info.serviceKeys)),
+      types,
+      anyType: Object.freeze([...anyType]),
+    };
   }
 }
 
@@ -196,33 +240,52 @@ export class Call implements CallTarget {
     const unknown: string[] = [];
     inputContext(info, this.input, context, unknown);
     const callContext = this.#callContext;
-    if (callContext !== undefined) for (const key in callContext) context[key] = callContext[key]!;
+    // A key AWS does not list for the action is not in its request: a value there would let a
+    // negated condition fail where AWS's holds.
+    if (callContext !== undefined)
+      for (const key in callContext) if (listsKey(info, key)) context[key] = callContext[key]!;
     if (extra !== undefined) Object.assign(context, extra);
     const unknownContext = this.#unknownContext;
     if (unknownContext !== undefined) {
       for (let i = 0; i < unknownContext.length; i++) {
         const key = unknownContext[i]!;
-        if (info.conditionKeys.includes(key) && !(key in context)) unknown.push(key);
+        if (!info.conditionKeys.includes(key)) continue;
+        // A rule's value wins; a rule's "unknown" wins over a member's raw text (an ECS cluster
+        // named where AWS's key holds its ARN).
+        if (callContext !== undefined && key in callContext) continue;
+        if (extra !== undefined && key in extra) continue;
+        delete context[key];
+        if (!unknown.includes(key)) unknown.push(key);
       }
     }
     // AWS has the action's other service keys; what no rule computed is unknown, not absent.
-    const undecided = this.decided.undecided(info, this.inputMembers);
-    for (let i = 0; i < undecided.length; i++) {
-      const key = undecided[i]!;
-      if (!(key in context) && !unknown.includes(key)) unknown.push(key);
-    }
-    const hasUnknown = unknown.length > 0;
-    if (given === undefined) {
-      const resources = resourcesFor(info, this, variables, this);
-      for (let i = 0; i < resources.length; i++) {
-        into.push(request(info.id, resources[i]!, context, hasUnknown ? unknown : undefined));
+    const plan = this.decided.plan(info, this.inputMembers);
+    addUnknown(plan.unknown, context, unknown);
+    const typed = plan.types.size > 0 ? new Map<string, string | undefined>() : undefined;
+    const resources =
+      given === undefined
+        ? resourcesFor(info, this, variables, this, typed)
+        : typeof given === "string"
+          ? [given]
+          : given;
+    for (let i = 0; i < resources.length; i++) {
+      const resource = resources[i]!;
+      if (typed === undefined) {
+        into.push(request(info.id, resource, context, unknown.length > 0 ? unknown : undefined));
+        continue;
       }
-    } else if (typeof given === "string") {
-      into.push(request(info.id, given, context, hasUnknown ? unknown : undefined));
-    } else {
-      for (let i = 0; i < given.length; i++) {
-        into.push(request(info.id, given[i]!, context, hasUnknown ? unknown : undefined));
+      // Keys of the resource's type go on its request only: AWS checks each resource with the
+      // keys its type lists.
+      const type = typed.get(resource);
+      const keys = type === undefined ? undefined : plan.types.get(type);
+      let own = context;
+      const ownUnknown = unknown.slice();
+      if (type === undefined) addUnknown(plan.anyType, own, ownUnknown);
+      else if (keys !== undefined) {
+        own = typeContext(keys, this.input, context, ownUnknown);
+        addUnknown(keys.unknown, own, ownUnknown);
       }
+      into.push(request(info.id, resource, own, ownUnknown.length > 0 ? ownUnknown : undefined));
     }
     return into;
   }
@@ -236,6 +299,72 @@ export class Call implements CallTarget {
   ): string {
     return `arn:${this.partition}:${service}:${region}:${account}:${resource}`;
   }
+}
+
+const listedKeys = new WeakMap<ActionInfo, { exact: Set<string>; families: string[] }>();
+
+/** Whether the IAM reference lists the key for the action (on it or one of its resource types). */
+function listsKey(info: ActionInfo, key: string): boolean {
+  if (key.startsWith("aws:")) return true;
+  let listed = listedKeys.get(info);
+  if (listed === undefined) {
+    const all = [...info.conditionKeys, ...info.serviceKeys];
+    for (const keys of info.typeKeys.values())
+      all.push(...keys.serviceKeys, ...keys.memberKeys.map(([k]) => k));
+    const exact = new Set<string>();
+    const families: string[] = [];
+    for (const k of all) {
+      const family = keyFamily(k);
+      if (family.endsWith("*")) families.push(family.slice(0, -1).toLowerCase());
+      else exact.add(k.toLowerCase());
+    }
+    listed = { exact, families };
+    listedKeys.set(info, listed);
+  }
+  const lower = key.toLowerCase();
+  return listed.exact.has(lower) || listed.families.some((prefix) => lower.startsWith(prefix));
+}
+
+/** Adds the keys the context does not have to `unknown`, once each. */
+function addUnknown(
+  keys: readonly string[],
+  context: Readonly<Record<string, ContextValue>>,
+  unknown: string[],
+): void {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (!(key in context) && !unknown.includes(key)) unknown.push(key);
+  }
+}
+
+/**
+ * The context of a request for a resource of one type: the call's, plus the type's keys named
+ * after members the input gives (a copy only when there are any).
+ */
+function typeContext(
+  keys: TypePlan,
+  input: InputView,
+  context: Record<string, ContextValue>,
+  unknown: string[],
+): Record<string, ContextValue> {
+  if (keys.memberKeys.length === 0) return context;
+  let own: Record<string, ContextValue> | undefined;
+  const lowers = input.lowerKeys();
+  const values = input.memberValues();
+  for (const [key, member] of keys.memberKeys) {
+    const at = lowers.lastIndexOf(member);
+    if (at < 0) continue;
+    const raw = values[at];
+    if (raw === undefined || raw === null) continue;
+    const value = contextValue(raw);
+    if (value === undefined) {
+      if (!unknown.includes(key)) unknown.push(key);
+      continue;
+    }
+    own ??= Object.assign({}, context);
+    own[key] = value;
+  }
+  return own ?? context;
 }
 
 /** Actions by the id rules ask for them with, per prefix of the call. */

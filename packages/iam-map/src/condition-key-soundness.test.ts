@@ -18,7 +18,7 @@ function unknownOf(request: AuthorizationRequest | undefined): readonly string[]
 }
 
 describe("service keys no rule computes are unknown", () => {
-  it("EC2 RunInstances: the instance's ec2:InstanceType, listed on its resource type", async () => {
+  it("EC2 RunInstances: each resource type's keys go on its own request only", async () => {
     const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RunInstances", {
       ImageId: "ami-12345678",
       InstanceType: "p5.48xlarge",
@@ -26,22 +26,61 @@ describe("service keys no rule computes are unknown", () => {
       MaxCount: 1,
     });
     expect(r.known).toBe(true);
-    for (const request of r.requests.filter((q) => q.action === "ec2:RunInstances")) {
-      expect(unknownOf(request)).toContain("ec2:InstanceType");
-      expect(unknownOf(request)).toContain("ec2:AssociatePublicIpAddress");
-    }
+    const of = (type: string) => r.requests.find((q) => q.resource.includes(`:${type}/`));
+    // The instance's type is given: its request has it, as AWS's does.
+    expect(of("instance")?.context?.["ec2:InstanceType"]).toBe("p5.48xlarge");
+    // The image's request has no ec2:InstanceType at all (AWS checks the image without it), and
+    // the image's own attributes, which only AWS knows, are unknown.
+    expect(of("image")?.context?.["ec2:InstanceType"]).toBeUndefined();
+    expect(unknownOf(of("image"))).not.toContain("ec2:InstanceType");
+    expect(unknownOf(of("image"))).toEqual(expect.arrayContaining(["ec2:Owner", "ec2:Public"]));
+    // Set inside NetworkInterfaces, which is not read: unknown on the interface's request.
+    expect(unknownOf(of("network-interface"))).toContain("ec2:AssociatePublicIpAddress");
   });
 
-  it("Lambda CreateFunction: lambda:Layer and lambda:SubnetIds, read from other members", async () => {
+  it("EC2 RunInstances without InstanceType: the default type AWS picks is unknown", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RunInstances", {
+      ImageId: "ami-12345678",
+      MinCount: 1,
+      MaxCount: 1,
+    });
+    const instance = r.requests.find((q) => q.resource.includes(":instance/"));
+    expect(unknownOf(instance)).toContain("ec2:InstanceType");
+  });
+
+  it("Lambda CreateFunction: lambda:Layer and the VPC keys come from Layers and VpcConfig", async () => {
+    const layer = "arn:aws:lambda:us-east-1:999999999999:layer:evil:1";
     const r = await mapWithSchema("@aws-sdk/client-lambda", "Lambda", "CreateFunction", {
       FunctionName: "f",
       Role: "arn:aws:iam::123456789012:role/r",
-      Layers: ["arn:aws:lambda:us-east-1:999999999999:layer:evil:1"],
+      Layers: [layer],
       VpcConfig: { SubnetIds: ["subnet-1"] },
     });
     const create = r.requests.find((q) => q.action === "lambda:CreateFunction");
+    expect(create?.context?.["lambda:Layer"]).toEqual([layer]);
+    expect(create?.context?.["lambda:SubnetIds"]).toEqual(["subnet-1"]);
+    // The VPC is the subnets', which AWS resolves; no security groups were given.
     expect(unknownOf(create)).toEqual(
-      expect.arrayContaining(["lambda:Layer", "lambda:SubnetIds", "lambda:VpcIds"]),
+      expect.arrayContaining(["lambda:VpcIds", "lambda:SecurityGroupIds"]),
+    );
+  });
+
+  it("Lambda CreateFunction without layers or VPC has none of those keys; an update keeps the function's own", async () => {
+    const input = { FunctionName: "f", Role: "arn:aws:iam::123456789012:role/r" };
+    const create = await mapWithSchema("@aws-sdk/client-lambda", "Lambda", "CreateFunction", input);
+    const createRequest = create.requests.find((q) => q.action === "lambda:CreateFunction");
+    for (const key of ["lambda:Layer", "lambda:VpcIds", "lambda:SubnetIds"]) {
+      expect(unknownOf(createRequest)).not.toContain(key);
+      expect(createRequest?.context?.[key]).toBeUndefined();
+    }
+    const update = await mapWithSchema(
+      "@aws-sdk/client-lambda",
+      "Lambda",
+      "UpdateFunctionConfiguration",
+      { FunctionName: "f" },
+    );
+    expect(unknownOf(update.requests[0])).toEqual(
+      expect.arrayContaining(["lambda:Layer", "lambda:VpcIds"]),
     );
   });
 
@@ -108,6 +147,106 @@ describe("service keys no rule computes are unknown", () => {
   });
 });
 
+describe("values AWS gives in another form than the input", () => {
+  it("ECS: ecs:cluster and ecs:task-definition are ARNs; the default cluster when none is named", async () => {
+    const named = await mapWithSchema("@aws-sdk/client-ecs", "ECS", "RunTask", {
+      cluster: "prod",
+      taskDefinition: "web:3",
+    });
+    const run = named.requests.find((q) => q.action === "ecs:RunTask");
+    expect(run?.context?.["ecs:cluster"]).toBe("arn:aws:ecs:us-east-1:123456789012:cluster/prod");
+    const bare = await mapWithSchema("@aws-sdk/client-ecs", "ECS", "RunTask", {
+      taskDefinition: "web",
+    });
+    const bareRun = bare.requests.find((q) => q.action === "ecs:RunTask");
+    expect(bareRun?.context?.["ecs:cluster"]).toBe(
+      "arn:aws:ecs:us-east-1:123456789012:cluster/default",
+    );
+    const service = await mapWithSchema("@aws-sdk/client-ecs", "ECS", "CreateService", {
+      cluster: "prod",
+      serviceName: "api",
+      taskDefinition: "web:3",
+    });
+    const create = service.requests.find((q) => q.action === "ecs:CreateService");
+    expect(create?.context?.["ecs:task-definition"]).toBe(
+      "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
+    );
+    // A family alone is its latest ACTIVE revision, which only ECS knows.
+    const latest = await mapWithSchema("@aws-sdk/client-ecs", "ECS", "CreateService", {
+      cluster: "prod",
+      serviceName: "api",
+      taskDefinition: "web",
+    });
+    const latestCreate = latest.requests.find((q) => q.action === "ecs:CreateService");
+    expect(latestCreate?.context?.["ecs:task-definition"]).toBeUndefined();
+    expect(unknownOf(latestCreate)).toContain("ecs:task-definition");
+  });
+
+  it("KMS: kms:CallerAccount is the caller's account when it is known, and unknown otherwise", async () => {
+    const input = { KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab", Plaintext: new Uint8Array([1]) };
+    const known = await map("KMS", "Encrypt", input, {
+      principal: { arn: "arn:aws:iam::123456789012:role/app", accountId: "123456789012" },
+      inputMembers: inputMembersOf("@aws-sdk/client-kms", "Encrypt"),
+    });
+    expect(known.requests[0]?.context?.["kms:CallerAccount"]).toBe("123456789012");
+    const unknown = await mapWithSchema("@aws-sdk/client-kms", "KMS", "Encrypt", input);
+    expect(unknownOf(unknown.requests[0])).toContain("kms:CallerAccount");
+  });
+
+  it("KMS parameters AWS fills with a default when left out are unknown (kms:EncryptionAlgorithm)", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-kms", "KMS", "Encrypt", {
+      KeyId: "1234abcd-12ab-34cd-56ef-1234567890ab",
+      Plaintext: new Uint8Array([1]),
+    });
+    expect(unknownOf(r.requests[0])).toContain("kms:EncryptionAlgorithm");
+  });
+
+  it("DynamoDB PartiQL: the partition key and attributes are not read from the statement, so unknown", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-dynamodb", "DynamoDB", "ExecuteStatement", {
+      Statement: `SELECT * FROM "orders" WHERE pk='bob'`,
+    });
+    expect(unknownOf(r.requests[0])).toEqual(
+      expect.arrayContaining(["dynamodb:LeadingKeys", "dynamodb:Attributes"]),
+    );
+  });
+
+  it("S3 Express CreateSession without SessionMode: the mode AWS picks is unknown", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-s3", "S3", "CreateSession", {
+      Bucket: "orders--use1-az4--x-s3",
+    });
+    const session = r.requests.find((q) => q.action === "s3express:CreateSession");
+    expect(unknownOf(session)).toContain("s3express:SessionMode");
+  });
+});
+
+describe("S3 keys on the other S3 services' requests", () => {
+  it("an object's tags reach the Outposts request as s3-outposts:RequestObjectTag/<key>", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-s3", "S3", "PutObject", {
+      Bucket:
+        "arn:aws:s3-outposts:us-east-1:123456789012:outpost/op-01234567890123456/accesspoint/ap",
+      Key: "k",
+      Body: "x",
+      Tagging: "classification=public",
+    });
+    const outposts = r.requests.filter((q) => q.action === "s3-outposts:PutObject");
+    expect(outposts.length).toBeGreaterThan(0);
+    for (const request of outposts) {
+      expect(request.context?.["s3-outposts:RequestObjectTag/classification"]).toBe("public");
+      expect(unknownOf(request)).not.toContain("s3-outposts:RequestObjectTag/*");
+    }
+  });
+
+  it("WriteGetObjectResponse: s3-object-lambda:authType is not computed there, so unknown", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-s3", "S3", "WriteGetObjectResponse", {
+      RequestRoute: "route",
+      RequestToken: "token",
+    });
+    const write = r.requests.find((q) => q.action === "s3-object-lambda:WriteGetObjectResponse");
+    expect(write?.context?.["s3-object-lambda:authType"]).toBeUndefined();
+    expect(unknownOf(write)).toContain("s3-object-lambda:authType");
+  });
+});
+
 describe("keys a rule decides stay absent when the call does not send them", () => {
   it("S3 PutObject without ACL, grants or tags: no header key is unknown", async () => {
     const r = await mapWithSchema("@aws-sdk/client-s3", "S3", "PutObject", {
@@ -149,5 +288,22 @@ describe("keys a rule decides stay absent when the call does not send them", () 
     });
     expect(unknownOf(r.requests[0])).not.toContain("dynamodb:EnclosingOperation");
     expect(unknownOf(r.requests[0])).not.toContain("dynamodb:Select");
+  });
+});
+
+describe("inputMembers", () => {
+  it("anything but a list of names makes the call unknown, saying so", async () => {
+    for (const inputMembers of [[1, "Prefix"], "Prefix", { Prefix: true }]) {
+      const r = await map(
+        "S3",
+        "ListObjectsV2",
+        { Bucket: "b" },
+        {
+          inputMembers: inputMembers as unknown as string[],
+        },
+      );
+      expect(r.known).toBe(false);
+      expect(r.reason).toContain("inputMembers");
+    }
   });
 });

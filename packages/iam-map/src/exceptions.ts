@@ -140,10 +140,6 @@ export const operationActionExceptions: Readonly<
     BatchGetDataQualityResult: "GetDataQualityResult",
     BatchPutDataQualityStatisticAnnotation: "PutDataQualityStatisticAnnotation",
   },
-  cloudfront: {
-    // Creating with tags is a create plus a tag.
-    CreateDistributionWithTags: ["CreateDistribution", "TagResource"],
-  },
   "execute-api": {
     // The API Gateway Management API (WebSocket connections) is one action.
     PostToConnection: "ManageConnections",

@@ -743,17 +743,30 @@ export function resourcesFor(
   target: CallTarget,
   overrides: VariableValues | undefined,
   problems?: { push(problem: string): unknown },
+  typeOf?: Map<string, string | undefined>,
 ): string[] {
   const types = action.resourceTypes;
   if (types.length === 0) return ["*"];
   const out: string[] = [];
+  // Each resource's type, when the caller asks: undefined when no one type is known.
+  const add = (resources: readonly string[], type: string | undefined) => {
+    for (const resource of resources) {
+      out.push(resource);
+      if (typeOf === undefined) continue;
+      typeOf.set(
+        resource,
+        typeOf.has(resource) && typeOf.get(resource) !== type ? undefined : type,
+      );
+    }
+  };
   let partial: Resolved | undefined;
   let stray: string[] | undefined;
   let placed: Set<string> | undefined;
   // A tagging call acts on the one resource its ARN names, whichever type that is; the other
   // types the reference lists for the action are not checked (see TAGGING_OPERATIONS).
   const tagging = target.operation !== undefined && TAGGING_OPERATIONS.has(target.operation);
-  let deferred: Resolved[] | undefined;
+  let deferred: Array<readonly [Resolved, string]> | undefined;
+  let partialType: string | undefined;
   let named = false;
   const compiledTypes = compiledFor(action, target.operation);
   for (let t = 0; t < types.length; t++) {
@@ -777,21 +790,24 @@ export function resourcesFor(
     const complete = best.unknown === 0 && (best.filled > 0 || types.length === 1);
     if (tagging && (type.required || complete)) {
       deferred ??= [];
-      deferred.push(best);
+      deferred.push([best, type.name]);
       if (best.exact) named = true;
-    } else if (type.required || complete) out.push(...materialize(best));
+    } else if (type.required || complete) add(materialize(best), type.name);
     // Named only in the form its ARN is not built from: checked, with that part unknown.
-    else if (namedInOtherForm(compiledTemplates, target.input)) out.push(...materialize(best));
-    else if (best.filled > 0 && better(best, partial)) partial = best;
+    else if (namedInOtherForm(compiledTemplates, target.input)) add(materialize(best), type.name);
+    else if (best.filled > 0 && better(best, partial)) {
+      partial = best;
+      partialType = type.name;
+    }
   }
-  for (const r of deferred ?? []) {
+  for (const [r, type] of deferred ?? []) {
     // Types the request names nothing of are dropped only when its ARN named another one whole.
-    if (!named || r.exact || r.filled > 0) out.push(...materialize(r));
+    if (!named || r.exact || r.filled > 0) add(materialize(r), type);
   }
   if (out.length === 0) {
-    if (partial) out.push(...materialize(partial));
+    if (partial) add(materialize(partial), partialType);
     // AWS authorizes the resource the request names: `*` only when it names none.
-    else out.push(namesResource(compiledTypes, target.input) ? UNNAMED_RESOURCE : "*");
+    else add([namesResource(compiledTypes, target.input) ? UNNAMED_RESOURCE : "*"], undefined);
   }
   // An entry that fits none of the action's resource types is never dropped: the call is unknown.
   if (problems && stray) {

@@ -34,13 +34,25 @@ export interface ActionInfo {
   /** The action supports `aws:RequestTag/${TagKey}` or `aws:TagKeys`. */
   readonly tagKeys: boolean;
   /**
-   * The service condition keys AWS may have for the action (listed on the action or on one of
-   * its resource types) that no same-named member supplies, in IAM casing. A family written
-   * with a placeholder (`ec2:Attribute/${AttributeName}`) is given as its prefix and `*`
-   * (`ec2:Attribute/*`). Keys the engine already treats as known only to AWS (tags on the
-   * existing resource or object) are left out. A rule that does not compute one of these
-   * leaves it unknown.
+   * The service condition keys listed on the action that no same-named member supplies, in IAM
+   * casing. A family written with a placeholder (`kms:EncryptionContext:${EncryptionContextKey}`)
+   * is given as its prefix and `*` (`kms:EncryptionContext:*`). Keys the engine already treats as
+   * known only to AWS (tags on the existing resource or object) are left out. A rule that does
+   * not compute one of these leaves it unknown.
    */
+  readonly serviceKeys: readonly string[];
+  /**
+   * Service keys listed only on one of the action's resource types (EC2 lists most keys there):
+   * AWS has them only when it authorizes a resource of that type. Keyed by the type's name.
+   */
+  readonly typeKeys: ReadonlyMap<string, TypeKeys>;
+}
+
+/** The service keys one resource type adds to an action's requests for it. @internal */
+export interface TypeKeys {
+  /** Keys named after an input member, as `[key, lower-case member name without dashes]`. */
+  readonly memberKeys: ReadonlyArray<readonly [string, string]>;
+  /** The other keys (families as `prefix*`). */
   readonly serviceKeys: readonly string[];
 }
 
@@ -99,10 +111,8 @@ class Catalog implements ServiceCatalog {
     const conditionKeys = [...details.conditionKeys];
     const memberKeys: Array<readonly [string, string]> = [];
     for (const key of conditionKeys) {
-      const m = /^([^:]+):([A-Za-z0-9-]+)$/.exec(key);
-      if (m && m[1]!.toLowerCase() === prefix) {
-        memberKeys.push([key, m[2]!.toLowerCase().replace(/-/g, "")]);
-      }
+      const member = memberOf(key, prefix);
+      if (member !== undefined) memberKeys.push([key, member]);
     }
     // Request tags may be listed on the action or on its resource types (ec2:CreateTags).
     const isTagKey = (k: string) => k === "aws:TagKeys" || k.startsWith("aws:RequestTag/");
@@ -111,13 +121,27 @@ class Catalog implements ServiceCatalog {
       details.resourceTypes.some((rt) => rt.conditionKeys.some(isTagKey));
     const fromMembers = new Set(memberKeys.map(([key]) => key));
     const serviceKeys = new Set<string>();
-    for (const key of [
-      ...conditionKeys,
-      ...details.resourceTypes.flatMap((rt) => rt.conditionKeys),
-    ]) {
+    for (const key of conditionKeys) {
       if (key.startsWith("aws:") || fromMembers.has(key)) continue;
       const family = keyFamily(key);
       if (!AWS_ONLY_FAMILY.test(family)) serviceKeys.add(family);
+    }
+    const actionLevel = new Set(conditionKeys);
+    const typeKeys = new Map<string, TypeKeys>();
+    for (const rt of details.resourceTypes) {
+      const members: Array<readonly [string, string]> = [];
+      const others = new Set<string>();
+      for (const key of rt.conditionKeys) {
+        if (key.startsWith("aws:") || actionLevel.has(key)) continue;
+        const member = memberOf(key, prefix);
+        if (member !== undefined) members.push([key, member]);
+        else {
+          const family = keyFamily(key);
+          if (!AWS_ONLY_FAMILY.test(family)) others.add(family);
+        }
+      }
+      if (members.length > 0 || others.size > 0)
+        typeKeys.set(rt.name, { memberKeys: members, serviceKeys: [...others] });
     }
     return {
       id: `${prefix}:${details.name}`,
@@ -128,6 +152,7 @@ class Catalog implements ServiceCatalog {
       memberKeys,
       tagKeys,
       serviceKeys: [...serviceKeys],
+      typeKeys,
     };
   }
 }
@@ -137,6 +162,12 @@ class Catalog implements ServiceCatalog {
  * Manager's `tag-key`.
  */
 const PLACEHOLDER = /\$\{[^}]*\}|<[^>]*>|(?<=\/)tag-key$/;
+
+/** The lower-case member name (without dashes) a key of the service may be named after. */
+function memberOf(key: string, prefix: string): string | undefined {
+  const m = /^([^:]+):([A-Za-z0-9-]+)$/.exec(key);
+  return m && m[1]!.toLowerCase() === prefix ? m[2]!.toLowerCase().replace(/-/g, "") : undefined;
+}
 
 /** A key as given, or a family's prefix followed by `*`. @internal */
 export function keyFamily(key: string): string {

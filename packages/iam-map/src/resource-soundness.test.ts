@@ -475,3 +475,61 @@ describe("a name never fills an identifier AWS generates", () => {
     }
   });
 });
+
+describe("an EventBridge rule lives on its bus, in the bus's account", () => {
+  it.each([
+    ["PutRule", { Name: "r" }, "arn:aws:events:us-east-1:123456789012:rule/r"],
+    [
+      "PutRule",
+      { Name: "r", EventBusName: "orders" },
+      "arn:aws:events:us-east-1:123456789012:rule/orders/r",
+    ],
+    [
+      "PutRule",
+      { Name: "r", EventBusName: "arn:aws:events:eu-west-1:999999999999:event-bus/shared" },
+      "arn:aws:events:eu-west-1:999999999999:rule/shared/r",
+    ],
+    [
+      "DeleteRule",
+      { Name: "r", EventBusName: "arn:aws:events:us-east-1:999999999999:event-bus/default" },
+      "arn:aws:events:us-east-1:999999999999:rule/r",
+    ],
+    [
+      "PutTargets",
+      {
+        Rule: "r",
+        EventBusName: "arn:aws:events:us-east-1:999999999999:event-bus/shared",
+        Targets: [],
+      },
+      "arn:aws:events:us-east-1:999999999999:rule/shared/r",
+    ],
+  ])("%s %j", async (op, input, resource) => {
+    const r = await map("EventBridge", op, input);
+    expect(r.known).toBe(true);
+    expect(resources(r, `events:${op}`)).toEqual([{ resource, unknown: false }]);
+  });
+
+  it("an ARN of anything but a bus makes the call unknown", async () => {
+    const r = await map("EventBridge", "PutRule", {
+      Name: "r",
+      EventBusName: "arn:aws:sqs:us-east-1:999999999999:queue",
+    });
+    expect(r.known).toBe(false);
+  });
+});
+
+describe("a create-with-tags call's tag action is on the new resource", () => {
+  it("CloudFront CreateDistributionWithTags: TagResource on the distribution CloudFront creates", async () => {
+    const r = await map("CloudFront", "CreateDistributionWithTags", {
+      DistributionConfigWithTags: {
+        DistributionConfig: { CallerReference: "c", Comment: "", Enabled: true },
+        Tags: { Items: [{ Key: "team", Value: "web" }] },
+      },
+    });
+    expect(r.known).toBe(true);
+    expect(resources(r, "cloudfront:TagResource")).toEqual([
+      { resource: "arn:aws:cloudfront::123456789012:distribution/*", unknown: true },
+    ]);
+    expect(resources(r, "cloudfront:CreateDistribution").length).toBe(1);
+  });
+});

@@ -9,7 +9,7 @@ import { kmsRules, lambdaRules, stsRules } from "./services/lambda-kms-sts.js";
 import { eventsRules, snsRules, sqsRules } from "./services/queues-topics.js";
 import { s3Rules } from "./services/s3.js";
 import { secretsManagerRules, ssmRules } from "./services/secrets-parameters.js";
-import { ec2Rules, elasticacheRules, rdsRules } from "./services/tag-on-create.js";
+import { cloudfrontRules, ec2Rules, elasticacheRules, rdsRules } from "./services/tag-on-create.js";
 
 /** Curated rules by IAM prefix: where AWS authorizes differently from the general rule. @internal */
 export const serviceRules: Readonly<Record<string, ServiceRules>> = {
@@ -32,4 +32,5 @@ export const serviceRules: Readonly<Record<string, ServiceRules>> = {
   glue: glueRules,
   ecr: ecrRules,
   athena: athenaRules,
+  cloudfront: cloudfrontRules,
 };

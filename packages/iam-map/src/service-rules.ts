@@ -20,6 +20,12 @@ export interface ServiceRules {
    * does not have it either. Every other listed service key a rule leaves out is unknown.
    */
   decidedKeys?(operation: string): readonly string[] | undefined;
+  /**
+   * IAM prefixes whose keys named after a request parameter (`s3:prefix` ← `Prefix`) exist only
+   * when the request gives the parameter: where the operation defines the member and the call
+   * leaves it out, AWS has no key. Elsewhere such a key is unknown, since AWS may fill a default.
+   */
+  readonly omittedMembersAbsent?: readonly string[];
   /** Operations that need more than a rename. */
   readonly operations?: Readonly<Record<string, OperationRule>>;
   /**

@@ -570,18 +570,27 @@ describe("condition keys AWS has but keycard does not compute are unknown, not a
 
   test("a Deny on ec2:InstanceType (a key of the instance resource type) refuses RunInstances", async () => {
     const ec2 = await guarded((config) => new EC2Client(config), denyHuge);
-    const sent = await ec2.send(
-      new RunInstancesCommand({
-        ImageId: "ami-12345678",
-        InstanceType: "p5.48xlarge",
-        MinCount: 1,
-        MaxCount: 1,
-      }),
-    );
-    expect(sent.sent).toBe(false);
-    const denied = sent.decision?.requests.filter((r) => !r.allow) ?? [];
-    expect(denied.length).toBeGreaterThan(0);
-    for (const request of denied) expect(request.reason).toContain("ec2:InstanceType");
+    const run = (InstanceType?: string) =>
+      ec2.send(
+        new RunInstancesCommand({
+          ImageId: "ami-12345678",
+          MinCount: 1,
+          MaxCount: 1,
+          ...(InstanceType === undefined ? {} : { InstanceType: InstanceType as never }),
+        }),
+      );
+    expect((await run("t3.micro")).sent).toBe(true);
+    const huge = await run("p5.48xlarge");
+    expect(huge.sent).toBe(false);
+    const instance = huge.decision?.requests.find((r) => r.resource.includes(":instance/"));
+    expect(instance?.allow).toBe(false);
+    expect(instance?.explicitDeny).toBe(true);
+    // Left out, the type is EC2's default, which keycard does not know: the Deny may apply.
+    const unnamed = await run();
+    expect(unnamed.sent).toBe(false);
+    expect(
+      unnamed.decision?.requests.find((r) => r.resource.includes(":instance/"))?.reason,
+    ).toContain("ec2:InstanceType");
   });
 
   test("a Deny on kms:GrantOperations refuses CreateGrant, which names them in Operations", async () => {

@@ -191,6 +191,16 @@ test_custom_deny_reads_the_principal_and_region if {
 	]
 }
 
+test_custom_rules_see_unknown_keys_and_resource_parts_apart if {
+	partly := object.union(
+		with_context(request("s3:PutObject", "a"), {"test:echo-unknown": true}),
+		{"uk": {"s3:tlsversion": true}, "up": ["ObjectName"]},
+	)
+	d := authz.decision with data.keycard.policy as orders
+		with input as {"principal": developer, "requests": [partly]}
+	`keys ["s3:tlsversion"], resource ["ObjectName"]` in d.requests[0].customDenies
+}
+
 test_custom_rules_see_the_iam_result if {
 	d := authz.decision with data.keycard.policy as orders
 		with input as {"requests": [

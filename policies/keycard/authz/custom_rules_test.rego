@@ -23,6 +23,11 @@ deny contains "the IAM policies denied this explicitly" if {
 	input.iam.explicit_deny
 }
 
+deny contains sprintf("keys %v, resource %v", [input.request.unknownContext, input.request.unknownResource]) if {
+	input.request.context["test:echo-unknown"]
+	count(input.request.unknown) > 0
+}
+
 allow contains sprintf("ticket %s is open", [ticket]) if {
 	ticket := input.request.context["test:ticket"]
 	startswith(ticket, "INC-")

@@ -18,7 +18,7 @@ describe("keycard test", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("✓ IAM    1 IAM document, 2 statements, all valid");
-    expect(result.stdout).toContain("✓ Rego   2 tests: 2 passed, 0 failed");
+    expect(result.stdout).toContain("✓ Rego   3 tests: 3 passed, 0 failed");
     expect(result.stdout).toContain(
       "✓ keycard.custom.orders_test.test_unencrypted_put_denied  orders/orders_test.rego:5",
     );
@@ -35,7 +35,7 @@ describe("keycard test", () => {
     });
     const result = await runCli(["test", "orders"], { cwd: dir });
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain("✗ Rego   3 tests: 2 passed, 1 failed");
+    expect(result.stdout).toContain("✗ Rego   4 tests: 3 passed, 1 failed");
     expect(result.stdout).toContain(
       "✗ keycard.custom.orders_test.test_wrong  orders/more_test.rego:3",
     );
@@ -104,7 +104,7 @@ test_other_region_denied if {
     });
     // The pattern the README recommends passes every check the gate makes, Regal included.
     const result = await runCli(["test", "orders"], { cwd: dir, env: { REGAL_PATH: regalPath } });
-    expect(result.stdout).toContain("4 tests: 4 passed, 0 failed");
+    expect(result.stdout).toContain("5 tests: 5 passed, 0 failed");
     expect(result.stdout).toContain("✓ Lint   opa fmt, opa check --strict, Regal: formatted");
     expect(result.code).toBe(0);
   });

@@ -102,6 +102,9 @@ export const ordersDocument = {
 /** A custom rule: order documents are written only with server-side encryption. @internal */
 export const ordersRego = `package keycard.custom.orders
 
+# The one key read below is denied on when unknown, so partly known requests are decided here.
+decides_unknown := true
+
 deny contains "order documents must be written with server-side encryption" if {
 	lower(input.request.action) == "s3:putobject"
 	not input.request.context["s3:x-amz-server-side-encryption"]
@@ -120,6 +123,10 @@ test_unencrypted_put_denied if {
 test_encrypted_put_allowed if {
 	context := {"s3:x-amz-server-side-encryption": "aws:kms"}
 	count(orders.deny) == 0 with input as {"request": {"action": "s3:PutObject", "context": context}}
+}
+
+test_decides_partly_known_requests if {
+	orders.decides_unknown
 }
 `;
 

@@ -181,18 +181,22 @@ function itemContext(call: Call) {
  * PartiQL statements. @internal
  */
 export const dynamodbRules: ServiceRules = {
-  // Item keys are set or unknown on every item call; EnclosingOperation only inside transactions.
-  // Select, ReturnValues and ReturnConsumedCapacity are the request parameters of those names
-  // (DynamoDB Developer Guide, "Using IAM policy conditions for fine-grained access control"):
-  // a call without the parameter has no key, which IAM's own example for GetItem relies on.
-  decidedKeys: () => [
-    "dynamodb:LeadingKeys",
-    "dynamodb:Attributes",
-    "dynamodb:EnclosingOperation",
-    "dynamodb:Select",
-    "dynamodb:ReturnValues",
-    "dynamodb:ReturnConsumedCapacity",
-  ],
+  // Item keys are set or unknown on the item operations; EnclosingOperation only inside their
+  // transactions. Select, ReturnValues and ReturnConsumedCapacity are the request parameters of
+  // those names (DynamoDB Developer Guide, "Using IAM policy conditions for fine-grained access
+  // control"): an item call without the parameter has no key, which IAM's own example for
+  // GetItem relies on. PartiQL statements are not read for any of them: unknown there.
+  decidedKeys: (operation) =>
+    ITEM_OPERATIONS.has(operation)
+      ? [
+          "dynamodb:LeadingKeys",
+          "dynamodb:Attributes",
+          "dynamodb:EnclosingOperation",
+          "dynamodb:Select",
+          "dynamodb:ReturnValues",
+          "dynamodb:ReturnConsumedCapacity",
+        ]
+      : undefined,
   variables: (call) => {
     itemContext(call);
     return tableVariables(call.input.string("TableName"));

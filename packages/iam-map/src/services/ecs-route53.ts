@@ -1,7 +1,8 @@
+import type { Call } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
 import type { InputView } from "../input-view.js";
 import type { OperationRule, ServiceRules } from "../service-rules.js";
-import { unknownPart } from "../unknown-part.js";
+import { hasUnknownPart, unknownPart } from "../unknown-part.js";
 
 const ECS_ARN = /^arn:([^:]+):ecs:([^:]*):([^:]*):([a-z-]+)\/(.+)$/;
 
@@ -45,9 +46,48 @@ export const ecsRules: ServiceRules = {
       ),
     );
     if (cluster === undefined) Object.assign(vars, deploymentVariables(call.input));
+    ecsContext(call, vars);
     return vars;
   },
 };
+
+/**
+ * `ecs:cluster` and `ecs:task-definition` hold ARNs (ECS Developer Guide, "Amazon ECS condition
+ * keys"), whatever form the request names them in: built from the variables above, or unknown
+ * when a part of the ARN is (a family without its revision, a region or account not known).
+ */
+function ecsContext(call: Call, vars: VariableValues): void {
+  const partition = text(vars["Partition"]) ?? call.partition;
+  const region = text(vars["Region"]) ?? call.region;
+  const account = text(vars["Account"]) ?? call.account;
+  const arn = (resource: string | undefined) =>
+    resource === undefined || region === undefined || account === undefined
+      ? undefined
+      : `arn:${partition}:ecs:${region}:${account}:${resource}`;
+  const clusterName = text(vars["ClusterName"]);
+  const cluster = arn(clusterName === undefined ? undefined : `cluster/${clusterName}`);
+  if (cluster !== undefined) call.callContext["ecs:cluster"] = cluster;
+  else call.unknownContext.push("ecs:cluster");
+  const family = text(vars["TaskDefinitionFamilyName"]);
+  const revision = text(vars["TaskDefinitionRevisionNumber"]);
+  const given = call.input.string("taskDefinition");
+  const definition = given?.startsWith("arn:")
+    ? given
+    : arn(
+        family === undefined || revision === undefined
+          ? undefined
+          : `task-definition/${family}:${revision}`,
+      );
+  if (definition !== undefined) call.callContext["ecs:task-definition"] = definition;
+  else call.unknownContext.push("ecs:task-definition");
+}
+
+/** A variable's value when it is one known text (no unknown part). */
+function text(value: string | readonly string[] | undefined): string | undefined {
+  return typeof value === "string" && value.length > 0 && !hasUnknownPart(value)
+    ? value
+    : undefined;
+}
 
 /**
  * Service and daemon deployments and revisions are named by ARN alone

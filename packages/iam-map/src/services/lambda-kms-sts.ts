@@ -150,11 +150,56 @@ const FUNCTION_URL_AUTH_TYPE = new Set([
   "UpdateFunctionUrlConfig",
 ]);
 
+/** Keys a function's layers and VPC settings give. */
+const FUNCTION_SETTINGS = [
+  "lambda:Layer",
+  "lambda:SubnetIds",
+  "lambda:SecurityGroupIds",
+  "lambda:VpcIds",
+];
+
+/**
+ * `lambda:Layer` from `Layers` (layer version ARNs), and `lambda:SubnetIds` and
+ * `lambda:SecurityGroupIds` from `VpcConfig`. The VPC is the subnets', which only AWS resolves.
+ */
+function functionSettings(call: Call): void {
+  const layers = call.input.get("Layers");
+  if (layers !== undefined && layers !== null) {
+    const list = call.input.strings(layers, "Layers");
+    // Every entry is in the key AWS evaluates: one that is not text leaves it unknown.
+    if (list !== undefined && list.length === (layers as unknown[]).length)
+      call.callContext["lambda:Layer"] = list;
+    else call.unknownContext.push("lambda:Layer");
+  }
+  const vpc = call.input.get("VpcConfig");
+  if (vpc === undefined || vpc === null) return;
+  for (const [member, key] of [
+    ["SubnetIds", "lambda:SubnetIds"],
+    ["SecurityGroupIds", "lambda:SecurityGroupIds"],
+  ] as const) {
+    const value = read(vpc, member);
+    const list =
+      value === undefined || value === null
+        ? undefined
+        : call.input.strings(value, `VpcConfig.${member}`);
+    if (list !== undefined && list.length === (value as unknown[]).length)
+      call.callContext[key] = list;
+    else call.unknownContext.push(key);
+  }
+  call.unknownContext.push("lambda:VpcIds");
+}
+
 /** AWS Lambda: function names, partial and full ARNs, and qualifiers. @internal */
 export const lambdaRules: ServiceRules = {
-  // Other operations that list the key read it from the function's URL configuration.
-  decidedKeys: (operation) =>
-    FUNCTION_URL_AUTH_TYPE.has(operation) ? ["lambda:FunctionUrlAuthType"] : undefined,
+  decidedKeys: (operation) => [
+    // Other operations that list the key read it from the function's URL configuration.
+    ...(FUNCTION_URL_AUTH_TYPE.has(operation) ? ["lambda:FunctionUrlAuthType"] : []),
+    // A new function without layers or VPC settings has none of these keys (Lambda Developer
+    // Guide, "Using IAM condition keys for VPC settings": a Null check on lambda:VpcIds finds
+    // functions created outside a VPC). An update that leaves them out keeps the function's
+    // own, which only AWS knows.
+    ...(operation === "CreateFunction" ? FUNCTION_SETTINGS : []),
+  ],
   operations: {
     GetProvisionedConcurrencyConfig: onQualifier,
     PutProvisionedConcurrencyConfig: onQualifier,
@@ -165,6 +210,8 @@ export const lambdaRules: ServiceRules = {
     // the `AuthType` of Create/UpdateFunctionUrlConfig and AddPermission's `FunctionUrlAuthType`.
     const auth = call.input.string("AuthType") ?? call.input.string("FunctionUrlAuthType");
     if (auth !== undefined) call.callContext["lambda:FunctionUrlAuthType"] = auth;
+    if (call.operation === "CreateFunction" || call.operation === "UpdateFunctionConfiguration")
+      functionSettings(call);
     return functionVariables(call.input.string("FunctionName"), call.input.string("Qualifier"));
   },
 };
@@ -220,6 +267,9 @@ export const kmsRules: ServiceRules = {
     ...(operation === "ReEncrypt" ? [] : ["kms:RequestAlias"]),
   ],
   variables: (call) => {
+    // The caller's account (AWS KMS Developer Guide, "kms:CallerAccount"), when it is known.
+    const account = call.globalContext["aws:PrincipalAccount"];
+    if (typeof account === "string") call.callContext["kms:CallerAccount"] = account;
     encryptionContext(call, call.input.get("EncryptionContext"), call.callContext);
     const ref = call.input.string("KeyId") ?? call.input.string("TargetKeyId");
     const key = kmsKeyArn(call, ref);

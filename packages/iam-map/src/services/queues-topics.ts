@@ -1,7 +1,7 @@
 import type { Call } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
 import { read } from "../input-view.js";
-import type { ServiceRules } from "../service-rules.js";
+import type { OperationRule, ServiceRules } from "../service-rules.js";
 
 /**
  * Queue name, account and (for AWS hostnames) region from an SQS queue URL such as
@@ -69,6 +69,37 @@ function topicOfSubscription(arn: string | undefined): VariableValues {
   return { Partition: m[1]!, Region: m[2]!, Account: m[3]!, TopicName: m[4]! };
 }
 
+const EVENT_BUS_ARN = /^arn:([^:]+):events:([^:]*):([^:]*):event-bus\/(.+)$/;
+
+/**
+ * A rule lives on its bus, in the bus's account and region: `rule/<name>` on the default bus,
+ * `rule/<bus>/<name>` on any other (Service Authorization Reference, Amazon EventBridge). A bus
+ * given as an ARN may be another account's; an ARN of anything else leaves the call unknown.
+ */
+function onRule(
+  call: Call,
+  general: (call: Call) => void,
+  operation: string,
+  member: "Name" | "Rule",
+): void {
+  const rule = call.input.string(member);
+  if (rule === undefined) return general(call);
+  const bus = call.input.string("EventBusName") ?? "default";
+  if (!bus.startsWith("arn:")) {
+    const path = bus === "default" ? `rule/${rule}` : `rule/${bus}/${rule}`;
+    call.require(operation, { resource: call.arn("events", path) });
+    return;
+  }
+  const m = EVENT_BUS_ARN.exec(bus);
+  if (!m) {
+    call.input.unreadable("EventBusName (an ARN that is not an event bus)");
+    return;
+  }
+  const [, partition, region, account, name] = m;
+  const path = name === "default" ? `rule/${rule}` : `rule/${name}/${rule}`;
+  call.require(operation, { resource: `arn:${partition}:events:${region}:${account}:${path}` });
+}
+
 /** An event bus named or given as an ARN; calls that name none go to the `default` bus. */
 function eventBus(call: Call, ref: string | undefined): string {
   if (ref?.startsWith("arn:")) return ref;
@@ -78,6 +109,23 @@ function eventBus(call: Call, ref: string | undefined): string {
 /** Amazon EventBridge: `PutEvents` entries each name their bus, `default` when they do not. @internal */
 export const eventsRules: ServiceRules = {
   operations: {
+    ...Object.fromEntries(
+      (
+        [
+          ["PutRule", "Name"],
+          ["DeleteRule", "Name"],
+          ["DescribeRule", "Name"],
+          ["EnableRule", "Name"],
+          ["DisableRule", "Name"],
+          ["PutTargets", "Rule"],
+          ["RemoveTargets", "Rule"],
+          ["ListTargetsByRule", "Rule"],
+        ] as const
+      ).map(([operation, member]): [string, OperationRule] => [
+        operation,
+        (call, general) => onRule(call, general, operation, member),
+      ]),
+    ),
     PutEvents: (call) => {
       const buses = new Set<string>();
       for (const entry of call.input.list(call.input.get("Entries"), "Entries", 10)) {

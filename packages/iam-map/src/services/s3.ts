@@ -1,6 +1,6 @@
 import type { Call, RequestOptions } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
-import type { ActionInfo } from "../iam-catalog.js";
+import { type ActionInfo, keyFamily } from "../iam-catalog.js";
 import { asString, isPresent, isRecord, read } from "../input-view.js";
 import type { OperationRule, ServiceRules } from "../service-rules.js";
 import type { AuthorizationRequest, ContextValue } from "../types.js";
@@ -192,9 +192,6 @@ function has(call: Call, member: string): boolean {
   return v !== undefined && v !== null && v !== "" && v !== false;
 }
 
-/** The S3 prefixes whose requests carry the header keys (renamed) as S3's do. */
-const HEADER_PREFIXES = ["s3", "s3-object-lambda", "s3-outposts"];
-
 /**
  * Header keys are set from the header's member whenever the request sends the header: a call
  * that does not send it gives AWS no key. Object tags likewise, and the SDK always signs with
@@ -202,14 +199,13 @@ const HEADER_PREFIXES = ["s3", "s3-object-lambda", "s3-outposts"];
  * {@link s3Operations} reads only in part: those keys stay unknown there.
  */
 function s3DecidedKeys(operation: string): readonly string[] {
-  const keys = [
+  return [
     ...HEADER_KEYS.map(([, key]) => key),
     "s3:RequestObjectTag/*",
     "s3:RequestObjectTagKeys",
     "s3:authType",
     "s3:signatureversion",
   ].filter((key) => !(BODY_KEYS[operation] ?? []).includes(key));
-  return HEADER_PREFIXES.flatMap((prefix) => keys.map((key) => `${prefix}:${key.slice(3)}`));
 }
 
 /** Keys an operation sends in its body rather than a header, and which are not all read. */
@@ -484,7 +480,7 @@ function throughAccessPoint(rule: OperationRule): OperationRule {
             : [`${base}/accesspoint/${name}`, bucketArn];
         }
         for (const built of call.build(info, { resource: resources })) {
-          list.push(renamedContext(request, built, prefix, info.conditionKeys));
+          list.push(renamedContext(call, request, built, prefix, info.conditionKeys));
         }
       }
     };
@@ -493,27 +489,48 @@ function throughAccessPoint(rule: OperationRule): OperationRule {
   };
 }
 
-/** Copies the rule's `s3:` header keys onto the other service's request, where it has them. */
+/**
+ * Copies the rule's `s3:` keys onto the other service's request, where it lists them (a family
+ * such as `RequestObjectTag/<key>` by its prefix). A renamed key the S3 rule decides and left
+ * out is absent there too, as on S3; the other service's remaining keys stay unknown.
+ */
 function renamedContext(
+  call: Call,
   from: AuthorizationRequest,
   to: AuthorizationRequest,
   prefix: string,
   keys: readonly string[],
 ): AuthorizationRequest {
-  const has = new Set(keys.map((k) => k.toLowerCase()));
+  const exact = new Set<string>();
+  const families: string[] = [];
+  for (const key of keys) {
+    const family = keyFamily(key).toLowerCase();
+    if (family.endsWith("*")) families.push(family.slice(0, -1));
+    else exact.add(family);
+  }
+  const lists = (key: string) => {
+    const lower = key.toLowerCase();
+    return exact.has(lower) || families.some((family) => lower.startsWith(family));
+  };
   const context: Record<string, ContextValue> = Object.assign({}, to.context);
   const unknown = new Set(to.unknownContext ?? []);
   for (const [key, value] of Object.entries(from.context ?? {})) {
     if (!key.startsWith("s3:")) continue;
     const renamed = `${prefix}:${key.slice(3)}`;
-    if (has.has(renamed.toLowerCase())) context[renamed] = value;
+    if (lists(renamed)) context[renamed] = value;
   }
-  for (const key of from.unknownContext ?? []) {
+  const fromUnknown = new Set(from.unknownContext ?? []);
+  for (const key of s3DecidedKeys(call.operation)) {
+    if (fromUnknown.has(key)) continue;
+    unknown.delete(`${prefix}:${key.slice(3)}`);
+  }
+  for (const key of fromUnknown) {
     const renamed = key.startsWith("s3:") ? `${prefix}:${key.slice(3)}` : key;
-    if (has.has(renamed.toLowerCase())) unknown.add(renamed);
+    if (lists(renamed)) unknown.add(renamed);
   }
   const out: AuthorizationRequest = Object.assign({}, to, { context });
   if (unknown.size > 0) out.unknownContext = [...unknown];
+  else delete out.unknownContext;
   return out;
 }
 
@@ -623,6 +640,10 @@ const s3Operations: Readonly<Record<string, OperationRule>> = {
 export const s3Rules: ServiceRules = {
   related: ["s3express", "s3-object-lambda", "s3-outposts", "kms"],
   decidedKeys: s3DecidedKeys,
+  // S3's keys are its request headers and parameters (Amazon S3 User Guide, "Condition key
+  // examples"): a request without the parameter has no key. Not so for s3express, whose
+  // SessionMode defaults to ReadWrite.
+  omittedMembersAbsent: ["s3"],
   variables: (call) => bucketVariables(call.input.string("Bucket")),
   operations: Object.fromEntries(
     Object.entries(s3Operations).map(([name, rule]) => [name, throughAccessPoint(rule)]),

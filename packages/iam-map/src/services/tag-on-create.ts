@@ -68,3 +68,19 @@ export const rdsRules: ServiceRules = {
 
 /** @internal */
 export const elasticacheRules: ServiceRules = rdsRules;
+
+/**
+ * Amazon CloudFront: `CreateDistributionWithTags` is authorized as `CreateDistribution` and as
+ * `TagResource` on the new distribution, whose id CloudFront assigns (CloudFront Developer
+ * Guide, "Tagging Amazon CloudFront distributions"): an unknown part, never `*`.
+ * @internal
+ */
+export const cloudfrontRules: ServiceRules = {
+  operations: {
+    CreateDistributionWithTags: (call) => {
+      call.require("CreateDistribution");
+      const id = unknownPart("id CloudFront assigns to the new distribution");
+      call.require("TagResource", { resource: call.arn("cloudfront", `distribution/${id}`, "") });
+    },
+  },
+};

@@ -67,7 +67,11 @@ with_custom_rules(req, result, env) := request_result(req, result, sort(denies),
 	custom_input := {
 		"principal": env.principal,
 		"region": env.region,
-		"request": object.union(req, {"unknown": unknown_of(req)}),
+		"request": object.union(req, {
+			"unknown": unknown_of(req),
+			"unknownResource": object.get(req, "up", []),
+			"unknownContext": unknown_keys(req),
+		}),
 		"iam": {"allow": result.allow, "explicit_deny": result.explicit_deny},
 	}
 
@@ -98,7 +102,11 @@ undecided_modules(req) := {reason |
 # What a custom rule cannot see about the request: unknown parts of its resource and condition
 # keys whose values are unknown. A rule that could deny such a request should deny when this
 # is not empty.
-unknown_of(req) := array.concat(object.get(req, "up", []), [key | some key, _ in object.get(req, "uk", {})])
+unknown_of(req) := array.concat(object.get(req, "up", []), unknown_keys(req))
+
+# The condition keys AWS will have whose values keycard does not know, lower-cased (a family
+# ends in "*").
+unknown_keys(req) := [key | some key, _ in object.get(req, "uk", {})]
 
 # Reasons from every custom module; packages that do not exist contribute nothing.
 custom_denies contains reason if {

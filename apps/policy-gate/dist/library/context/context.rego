@@ -51,6 +51,15 @@ unknown(req, env, key, _) if {
 	req.uk[key]
 }
 
+# An entry ending in "*" stands for a family of keys (`kms:encryptioncontext:*`): every key
+# that starts with the text before the "*".
+unknown(req, env, key, _) if {
+	not has_value(req, env, key)
+	some family, _ in req.uk
+	endswith(family, "*")
+	startswith(key, trim_suffix(family, "*"))
+}
+
 unknown(req, env, key, "s") if not has_value(req, env, key)
 
 unknown(req, env, key, cls) if {
