@@ -6,7 +6,13 @@ import {
   type VariableValues,
 } from "./general-rule.js";
 import { copyContext } from "./global-context.js";
-import { type ActionInfo, keyFamily, loadedCatalog } from "./iam-catalog.js";
+import {
+  type ActionInfo,
+  type KeyList,
+  keyList,
+  keyListIncludes,
+  loadedCatalog,
+} from "./iam-catalog.js";
 import type { InputView } from "./input-view.js";
 import type { AuthorizationRequest, ContextValue } from "./types.js";
 import { finishResource, hasUnknownPart, unknownPart } from "./unknown-part.js";
@@ -25,6 +31,8 @@ export interface KeyPlan {
 export interface TypePlan {
   readonly memberKeys: ReadonlyArray<readonly [key: string, member: string]>;
   readonly unknown: readonly string[];
+  /** Whether the type lists the key (a family by its prefix). */
+  lists(key: string): boolean;
 }
 
 /**
@@ -94,6 +102,7 @@ export class DecidedKeys {
       types.set(name, {
         memberKeys: keys.memberKeys,
         unknown: Object.freeze(undecided(keys.memberKeys, keys.serviceKeys)),
+        lists: (key) => keys.lists(key),
       });
       // A member's value cannot be placed without the type: unknown even when given.
       for (const [key] of keys.memberKeys) if (!decided(key)) anyType.add(key);
@@ -240,20 +249,31 @@ export class Call implements CallTarget {
     const unknown: string[] = [];
     inputContext(info, this.input, context, unknown);
     const callContext = this.#callContext;
-    // A key AWS does not list for the action is not in its request: a value there would let a
-    // negated condition fail where AWS's holds.
-    if (callContext !== undefined)
-      for (const key in callContext) if (listsKey(info, key)) context[key] = callContext[key]!;
+    // A rule's value goes where AWS lists the key: on every request when the action lists it,
+    // on the requests for one resource type when that type does, nowhere else (a value AWS does
+    // not have would let a negated condition fail where AWS's holds).
+    let typeValues: Array<readonly [string, ContextValue]> | undefined;
+    if (callContext !== undefined) {
+      for (const key in callContext) {
+        const where = listedAt(info, key);
+        if (where === "action") context[key] = callContext[key]!;
+        else if (where === "type") (typeValues ??= []).push([key, callContext[key]!]);
+      }
+    }
     if (extra !== undefined) Object.assign(context, extra);
+    const ruled = (key: string) =>
+      (callContext !== undefined && key in callContext) || (extra !== undefined && key in extra);
+    // A rule's "unknown" wins over a member's raw text (an ECS cluster named where AWS's key
+    // holds its ARN); a rule's value wins over its "unknown".
+    let typeUnknown: string[] | undefined;
     const unknownContext = this.#unknownContext;
     if (unknownContext !== undefined) {
       for (let i = 0; i < unknownContext.length; i++) {
         const key = unknownContext[i]!;
-        if (!info.conditionKeys.includes(key)) continue;
-        // A rule's value wins; a rule's "unknown" wins over a member's raw text (an ECS cluster
-        // named where AWS's key holds its ARN).
-        if (callContext !== undefined && key in callContext) continue;
-        if (extra !== undefined && key in extra) continue;
+        if (ruled(key)) continue;
+        const where = listedAt(info, key);
+        if (where === "type") (typeUnknown ??= []).push(key);
+        if (where !== "action") continue;
         delete context[key];
         if (!unknown.includes(key)) unknown.push(key);
       }
@@ -282,7 +302,25 @@ export class Call implements CallTarget {
       const ownUnknown = unknown.slice();
       if (type === undefined) addUnknown(plan.anyType, own, ownUnknown);
       else if (keys !== undefined) {
-        own = typeContext(keys, this.input, context, ownUnknown);
+        for (const [key, value] of typeValues ?? []) {
+          if (!keys.lists(key)) continue;
+          if (own === context) own = Object.assign({}, context);
+          own[key] = value;
+        }
+        for (const key of typeUnknown ?? [])
+          if (keys.lists(key) && !ownUnknown.includes(key)) ownUnknown.push(key);
+        // A member describes what the call creates, not a resource that exists already: its
+        // value goes only on the request for a resource whose name AWS assigns (the new
+        // instance of RunInstances), while an existing snapshot's or volume's own state stays
+        // unknown.
+        if (hasUnknownPart(resource))
+          own = typeContext(
+            keys,
+            this.input,
+            own,
+            ownUnknown,
+            (key) => ruled(key) || typeUnknown?.includes(key) === true,
+          );
         addUnknown(keys.unknown, own, ownUnknown);
       }
       into.push(request(info.id, resource, own, ownUnknown.length > 0 ? ownUnknown : undefined));
@@ -301,28 +339,22 @@ export class Call implements CallTarget {
   }
 }
 
-const listedKeys = new WeakMap<ActionInfo, { exact: Set<string>; families: string[] }>();
+/** Where the IAM reference lists a key for an action: on the action, on a resource type, or not. */
+function listedAt(info: ActionInfo, key: string): "action" | "type" | undefined {
+  if (key.startsWith("aws:") || keyListIncludes(actionKeyList(info), key)) return "action";
+  for (const keys of info.typeKeys.values()) if (keys.lists(key)) return "type";
+  return undefined;
+}
 
-/** Whether the IAM reference lists the key for the action (on it or one of its resource types). */
-function listsKey(info: ActionInfo, key: string): boolean {
-  if (key.startsWith("aws:")) return true;
-  let listed = listedKeys.get(info);
-  if (listed === undefined) {
-    const all = [...info.conditionKeys, ...info.serviceKeys];
-    for (const keys of info.typeKeys.values())
-      all.push(...keys.serviceKeys, ...keys.memberKeys.map(([k]) => k));
-    const exact = new Set<string>();
-    const families: string[] = [];
-    for (const k of all) {
-      const family = keyFamily(k);
-      if (family.endsWith("*")) families.push(family.slice(0, -1).toLowerCase());
-      else exact.add(k.toLowerCase());
-    }
-    listed = { exact, families };
-    listedKeys.set(info, listed);
+const actionKeyLists = new WeakMap<ActionInfo, KeyList>();
+
+function actionKeyList(info: ActionInfo): KeyList {
+  let list = actionKeyLists.get(info);
+  if (list === undefined) {
+    list = keyList([...info.conditionKeys, ...info.serviceKeys]);
+    actionKeyLists.set(info, list);
   }
-  const lower = key.toLowerCase();
-  return listed.exact.has(lower) || listed.families.some((prefix) => lower.startsWith(prefix));
+  return list;
 }
 
 /** Adds the keys the context does not have to `unknown`, once each. */
@@ -346,12 +378,14 @@ function typeContext(
   input: InputView,
   context: Record<string, ContextValue>,
   unknown: string[],
+  skip: (key: string) => boolean,
 ): Record<string, ContextValue> {
   if (keys.memberKeys.length === 0) return context;
   let own: Record<string, ContextValue> | undefined;
   const lowers = input.lowerKeys();
   const values = input.memberValues();
   for (const [key, member] of keys.memberKeys) {
+    if (skip(key)) continue;
     const at = lowers.lastIndexOf(member);
     if (at < 0) continue;
     const raw = values[at];

@@ -180,6 +180,13 @@ describe("values AWS gives in another form than the input", () => {
     const latestCreate = latest.requests.find((q) => q.action === "ecs:CreateService");
     expect(latestCreate?.context?.["ecs:task-definition"]).toBeUndefined();
     expect(unknownOf(latestCreate)).toContain("ecs:task-definition");
+    const byArn = await mapWithSchema("@aws-sdk/client-ecs", "ECS", "CreateService", {
+      cluster: "prod",
+      serviceName: "api",
+      taskDefinition: "arn:aws:ecs:us-east-1:123456789012:task-definition/web",
+    });
+    const byArnCreate = byArn.requests.find((q) => q.action === "ecs:CreateService");
+    expect(unknownOf(byArnCreate)).toContain("ecs:task-definition");
   });
 
   it("KMS: kms:CallerAccount is the caller's account when it is known, and unknown otherwise", async () => {
@@ -216,6 +223,78 @@ describe("values AWS gives in another form than the input", () => {
     });
     const session = r.requests.find((q) => q.action === "s3express:CreateSession");
     expect(unknownOf(session)).toContain("s3express:SessionMode");
+  });
+});
+
+describe("keys of a resource type", () => {
+  it("ECS CreateService: the rule's cluster ARN, not the member's name, on the service's request", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ecs", "ECS", "CreateService", {
+      cluster: "prod",
+      serviceName: "api",
+      taskDefinition: "web:3",
+    });
+    const create = r.requests.filter((q) => q.action === "ecs:CreateService");
+    expect(create.length).toBeGreaterThan(0);
+    for (const request of create) {
+      if (request.context?.["ecs:cluster"] !== undefined)
+        expect(request.context["ecs:cluster"]).toBe(
+          "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+        );
+      expect(request.context?.["ecs:cluster"]).not.toBe("prod");
+    }
+    expect(create.some((q) => q.context?.["ecs:cluster"] !== undefined)).toBe(true);
+  });
+
+  it("EC2 CreateVolume: Encrypted describes the new volume, not the snapshot it starts from", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "CreateVolume", {
+      SnapshotId: "snap-0123456789abcdef0",
+      Encrypted: true,
+      AvailabilityZone: "us-east-1a",
+    });
+    const snapshot = r.requests.find((q) => q.resource.includes(":snapshot/"));
+    const volume = r.requests.find((q) => q.resource.includes(":volume/"));
+    expect(snapshot?.context?.["ec2:Encrypted"]).toBeUndefined();
+    expect(unknownOf(snapshot)).toContain("ec2:Encrypted");
+    expect(volume?.context?.["ec2:Encrypted"]).toBe(true);
+  });
+
+  it("EC2 ModifyVolume: the volume's current type is AWS's, not the one the call asks for", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "ModifyVolume", {
+      VolumeId: "vol-0123456789abcdef0",
+      VolumeType: "gp3",
+    });
+    expect(r.requests[0]?.context?.["ec2:VolumeType"]).toBeUndefined();
+    expect(unknownOf(r.requests[0])).toContain("ec2:VolumeType");
+  });
+
+  it("EC2: ec2:Region is the call's region", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "DescribeInstances", {});
+    expect(r.requests[0]?.context?.["ec2:Region"]).toBe("us-east-1");
+  });
+});
+
+describe("tags below the top level", () => {
+  it("CloudFront CreateDistributionWithTags: both requests carry the tags", async () => {
+    const r = await map("CloudFront", "CreateDistributionWithTags", {
+      DistributionConfigWithTags: {
+        DistributionConfig: { CallerReference: "c", Comment: "", Enabled: true },
+        Tags: { Items: [{ Key: "forbidden", Value: "yes" }] },
+      },
+    });
+    for (const action of ["cloudfront:CreateDistribution", "cloudfront:TagResource"]) {
+      const request = r.requests.find((q) => q.action === action);
+      expect(request?.context?.["aws:TagKeys"]).toEqual(["forbidden"]);
+      expect(request?.context?.["aws:RequestTag/forbidden"]).toBe("yes");
+    }
+  });
+
+  it("CloudFront TagResource reads Tags.Items", async () => {
+    const r = await map("CloudFront", "TagResource", {
+      Resource: "arn:aws:cloudfront::123456789012:distribution/E1",
+      Tags: { Items: [{ Key: "team", Value: "web" }] },
+    });
+    expect(r.known).toBe(true);
+    expect(r.requests[0]?.context?.["aws:TagKeys"]).toEqual(["team"]);
   });
 });
 

@@ -915,6 +915,25 @@ export function contextValue(value: unknown): ContextValue | undefined {
 const MAX_TAGS = 1000;
 
 /** Tags a request sets: `[{Key, Value}]` lists, `{key: value}` maps, EC2 `TagSpecifications`. */
+/**
+ * `aws:RequestTag/*` and `aws:TagKeys` for tags a rule finds below the top level (CloudFront's
+ * `DistributionConfigWithTags.Tags`); empty when there are none.
+ * @internal
+ */
+export function tagContext(
+  input: InputView,
+  value: unknown,
+  where: string,
+): Record<string, ContextValue> {
+  const tags: Array<[string, string]> = [];
+  addTags(input, value, where, tags);
+  if (tags.length === 0) return {};
+  const context: Record<string, ContextValue> = {};
+  for (const [k, v] of tags) context[`aws:RequestTag/${k}`] = v;
+  context["aws:TagKeys"] = tags.map(([k]) => k);
+  return context;
+}
+
 function requestTags(input: InputView): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (const member of ["tags", "taglist"]) addTags(input, input.getAnyCase(member), member, out);
@@ -934,6 +953,11 @@ function addTags(input: InputView, value: unknown, where: string, out: Array<[st
     }
   } else if (isRecord(value)) {
     const keys = safeKeys(value);
+    // CloudFront's `Tags` is `{ Items: [{ Key, Value }] }`.
+    if (keys.length === 1 && keys[0] === "Items" && Array.isArray(read(value, "Items"))) {
+      addTags(input, read(value, "Items"), `${where}.Items`, out);
+      return;
+    }
     if (keys.length > MAX_TAGS) input.unreadable(`${where} (more than ${MAX_TAGS} entries)`);
     for (const key of keys.slice(0, MAX_TAGS)) {
       if (asString(key) === undefined) input.unreadable(where);

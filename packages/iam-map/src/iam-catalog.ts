@@ -54,6 +54,35 @@ export interface TypeKeys {
   readonly memberKeys: ReadonlyArray<readonly [string, string]>;
   /** The other keys (families as `prefix*`). */
   readonly serviceKeys: readonly string[];
+  /** Whether the type lists the key (a family by its prefix), case-insensitively. */
+  lists(key: string): boolean;
+}
+
+/** Keys as listed (families as `prefix*`), for case-insensitive lookups. @internal */
+export interface KeyList {
+  readonly exact: ReadonlySet<string>;
+  readonly families: readonly string[];
+}
+
+/** A {@link KeyList} of keys in IAM casing or as families. @internal */
+export function keyList(keys: readonly string[]): KeyList {
+  const exact = new Set<string>();
+  const families: string[] = [];
+  for (const key of keys) {
+    const family = keyFamily(key).toLowerCase();
+    if (family.endsWith("*")) families.push(family.slice(0, -1));
+    else exact.add(family);
+  }
+  return { exact, families };
+}
+
+/** Whether a key is in the list, or in one of its families. @internal */
+export function keyListIncludes(list: KeyList, key: string): boolean {
+  const lower = key.toLowerCase();
+  if (list.exact.has(lower)) return true;
+  for (let i = 0; i < list.families.length; i++)
+    if (lower.startsWith(list.families[i]!)) return true;
+  return false;
 }
 
 /** The IAM reference for one service prefix, loaded once. @internal */
@@ -140,8 +169,14 @@ class Catalog implements ServiceCatalog {
           if (!AWS_ONLY_FAMILY.test(family)) others.add(family);
         }
       }
-      if (members.length > 0 || others.size > 0)
-        typeKeys.set(rt.name, { memberKeys: members, serviceKeys: [...others] });
+      if (members.length > 0 || others.size > 0) {
+        const list = keyList([...members.map(([key]) => key), ...others]);
+        typeKeys.set(rt.name, {
+          memberKeys: members,
+          serviceKeys: [...others],
+          lists: (key) => keyListIncludes(list, key),
+        });
+      }
     }
     return {
       id: `${prefix}:${details.name}`,

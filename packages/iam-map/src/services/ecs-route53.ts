@@ -71,8 +71,11 @@ function ecsContext(call: Call, vars: VariableValues): void {
   const family = text(vars["TaskDefinitionFamilyName"]);
   const revision = text(vars["TaskDefinitionRevisionNumber"]);
   const given = call.input.string("taskDefinition");
+  // An ARN without its revision names the latest ACTIVE one, as a family does.
   const definition = given?.startsWith("arn:")
-    ? given
+    ? /:task-definition\/[^:/]+:\d+$/.test(given)
+      ? given
+      : undefined
     : arn(
         family === undefined || revision === undefined
           ? undefined

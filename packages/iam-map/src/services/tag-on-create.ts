@@ -1,3 +1,4 @@
+import { tagContext } from "../general-rule.js";
 import { isRecord, items, read } from "../input-view.js";
 import type { OperationRule, ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
@@ -12,6 +13,11 @@ import { unknownPart } from "../unknown-part.js";
 export const ec2Rules: ServiceRules = {
   // EC2 sets it only when a create call tags what it creates, which the rule below maps.
   decidedKeys: () => ["ec2:CreateAction"],
+  // The Region the call goes to (EC2 User Guide, "Condition keys for Amazon EC2": ec2:Region).
+  variables: (call) => {
+    if (call.region !== undefined) call.callContext["ec2:Region"] = call.region;
+    return undefined;
+  },
   operation: (name, _sdkId, hasGeneral) => (hasGeneral ? ec2TagOnCreate(name) : undefined),
 };
 
@@ -78,9 +84,17 @@ export const elasticacheRules: ServiceRules = rdsRules;
 export const cloudfrontRules: ServiceRules = {
   operations: {
     CreateDistributionWithTags: (call) => {
-      call.require("CreateDistribution");
+      const tags = tagContext(
+        call.input,
+        read(call.input.get("DistributionConfigWithTags"), "Tags"),
+        "DistributionConfigWithTags.Tags",
+      );
+      call.require("CreateDistribution", { context: tags });
       const id = unknownPart("id CloudFront assigns to the new distribution");
-      call.require("TagResource", { resource: call.arn("cloudfront", `distribution/${id}`, "") });
+      call.require("TagResource", {
+        resource: call.arn("cloudfront", `distribution/${id}`, ""),
+        context: tags,
+      });
     },
   },
 };
