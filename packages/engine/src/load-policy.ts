@@ -278,6 +278,25 @@ function prepareRequest(
   return finishPrepared(request, { action, resource, context: entries });
 }
 
+/**
+ * Whether an unknown key can be left out for IAM documents that read `contextKeys`: it is
+ * assumed absent, or no statement reads it (nor, for a family `prefix*`, any key it covers).
+ * Keys with letters outside ASCII are always kept, as `prepareRequest` keeps such context keys.
+ */
+function unreadKeys(
+  contextKeys: ReadonlySet<string>,
+  assumedAbsent: (key: string) => boolean,
+): (key: string) => boolean {
+  const read = [...contextKeys];
+  return (key) => {
+    if (assumedAbsent(key)) return true;
+    if (!isAscii(key) || contextKeys.has(key)) return false;
+    if (!key.endsWith("*")) return true;
+    const prefix = key.slice(0, -1);
+    return !read.some((name) => name.startsWith(prefix));
+  };
+}
+
 function finishPrepared(request: AuthorizationRequest, prepared: PreparedRequest): PreparedRequest {
   // Only `wasmInput` sets these (it refuses them on a caller's request), on objects it made.
   const internal = request as PreparedRequest;
@@ -326,8 +345,11 @@ class WasmPolicy implements Policy {
   readonly #run: (input: string) => unknown;
   readonly #needs: InputNeeds;
   readonly #allowed: AllowedDecisions;
-  /** `assumeUnknown`: keys read as absent, also when a request lists them as unknown. */
-  readonly #assumedAbsent: (key: string) => boolean;
+  /**
+   * Keys a request lists as unknown that need not reach the library: those `assumeUnknown`
+   * reads as absent, and (without custom rules, which may read any key) those no statement reads.
+   */
+  readonly #dropUnknown: (key: string) => boolean;
   #reusedCount = 0;
 
   constructor(
@@ -342,10 +364,11 @@ class WasmPolicy implements Policy {
     assumedAbsent: (key: string) => boolean,
   ) {
     this.#wasm = wasm;
-    this.#assumedAbsent = assumedAbsent;
+    this.#needs = inputNeeds(data);
+    this.#dropUnknown =
+      source === "bundle" ? assumedAbsent : unreadKeys(this.#needs.contextKeys, assumedAbsent);
     this.#run = jsonEvaluator(wasm, ENTRYPOINT);
     this.#reuse = reuse;
-    this.#needs = inputNeeds(data);
     this.#allowed = new AllowedDecisions(data);
     if (cache && reuse.mode === "by-equivalence") {
       this.#reused = new DecisionCache<ReusableDecision>(cache.maxEntries);
@@ -387,7 +410,7 @@ class WasmPolicy implements Policy {
     let principal: string | undefined;
     let region: string | undefined;
     try {
-      const converted = wasmInput(input, this.#assumedAbsent);
+      const converted = wasmInput(input, this.#dropUnknown);
       if (typeof converted === "string") return denyAll(input, `cannot evaluate: ${converted}`);
       principal = JSON.stringify(converted.principal);
       region = JSON.stringify(converted.region);
@@ -486,7 +509,7 @@ class WasmPolicy implements Policy {
   #evaluateWhole(input: EvaluationInput): Decision {
     let key: string;
     try {
-      const prepared = wasmInput(input, this.#assumedAbsent);
+      const prepared = wasmInput(input, this.#dropUnknown);
       if (typeof prepared === "string") return denyAll(input, `cannot evaluate: ${prepared}`);
       key = JSON.stringify(prepared);
     } catch (thrown) {

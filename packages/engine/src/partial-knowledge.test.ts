@@ -281,6 +281,15 @@ describe("assumeUnknown and the keys a request lists as unknown", () => {
     expect(policy.evaluate({ requests: [put] }).allow).toBe(false);
   });
 
+  it("keys no statement reads change nothing: the request is decided as fully known", async () => {
+    const policy = await load([allowS3]);
+    const d = policy.evaluate({
+      requests: [{ ...put, unknownContext: [...put.unknownContext, "kms:EncryptionContext:*"] }],
+    });
+    expect(d.allow).toBe(true);
+    expect(d.requests[0]?.unknown ?? []).toEqual([]);
+  });
+
   it("a key the loader assumes absent is absent even when the request lists it", async () => {
     const policy = await load([allowS3, denyOldTls], {
       assumeUnknown: { "S3:TLSVERSION": "absent" },

@@ -12,7 +12,7 @@ interface WasmRequest extends AuthorizationRequest {
   rp?: string;
   rre?: string;
   up?: string[];
-  uk?: Record<string, true>;
+  uk?: Readonly<Record<string, true>>;
 }
 
 /** The longest pattern a partly known resource may become (S3 keys are at most 1,024 bytes). */
@@ -28,7 +28,7 @@ const INTERNAL_FIELDS = ["rp", "rre", "up", "uk"] as const;
  */
 export function wasmInput(
   input: EvaluationInput,
-  assumedAbsent: (foldedKey: string) => boolean = () => false,
+  dropUnknown: (foldedKey: string) => boolean = () => false,
 ): EvaluationInput | string {
   let prepared: WasmRequest[] | undefined;
   for (const [i, request] of input.requests.entries()) {
@@ -36,11 +36,17 @@ export function wasmInput(
     for (const field of INTERNAL_FIELDS) {
       if (Object.hasOwn(request, field)) return `requests[${i}] has the reserved field "${field}"`;
     }
-    if (request.resourceParts === undefined && request.unknownContext === undefined) {
+    const unknownContext = request.unknownContext;
+    if (
+      request.resourceParts === undefined &&
+      (unknownContext === undefined ||
+        (validKeyList(unknownContext) && unknownKeys(unknownContext, dropUnknown) === undefined))
+    ) {
+      // Fully known, or unknown only in keys nothing reads.
       prepared?.push(request);
       continue;
     }
-    const converted = partialRequest(request, i, assumedAbsent);
+    const converted = partialRequest(request, i, dropUnknown);
     if (typeof converted === "string") return converted;
     prepared ??= input.requests.slice(0, i) as WasmRequest[];
     prepared.push(converted);
@@ -48,19 +54,103 @@ export function wasmInput(
   return prepared ? { ...input, requests: prepared } : input;
 }
 
+/** Recent unknown-key sets with the lists they were read from, per `assumeUnknown` of a policy. */
+const unknownKeySets = new WeakMap<
+  (foldedKey: string) => boolean,
+  Array<readonly [list: readonly string[], uk: Readonly<Record<string, true>> | undefined]>
+>();
+
+/** Lists remembered per policy: a mapping sends one or a few per action. */
+const MAX_UNKNOWN_KEY_SETS = 32;
+
+function validKeyList(list: unknown): list is readonly string[] {
+  return Array.isArray(list) && list.every((key) => typeof key === "string");
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The `uk` of a request: its unknown keys folded, less those `dropUnknown` leaves out (keys the
+ * loader assumes absent with `assumeUnknown`, and keys no statement reads); undefined when none
+ * is left. A mapping sends the same few lists on
+ * every call, so each list's set is made once and shared (frozen).
+ */
+function unknownKeys(
+  list: readonly string[],
+  dropUnknown: (foldedKey: string) => boolean,
+): Readonly<Record<string, true>> | undefined {
+  let recent = unknownKeySets.get(dropUnknown);
+  if (recent === undefined) {
+    recent = [];
+    unknownKeySets.set(dropUnknown, recent);
+  }
+  for (let i = 0; i < recent.length; i++) {
+    const entry = recent[i]!;
+    if (sameList(entry[0], list)) return entry[1];
+  }
+  let uk: Readonly<Record<string, true>> | undefined;
+  const set: Record<string, true> = {};
+  for (const key of list) {
+    const folded = foldKey(key);
+    if (dropUnknown(folded)) continue;
+    // Defined, not assigned: a key may be spelled `__proto__`.
+    Object.defineProperty(set, folded, {
+      value: true,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    uk = set;
+  }
+  if (uk !== undefined) Object.freeze(uk);
+  if (recent.length >= MAX_UNKNOWN_KEY_SETS) recent.shift();
+  recent.push([Object.freeze([...list]), uk]);
+  return uk;
+}
+
+const unknownKeyTexts = new WeakMap<object, string>();
+const unknownKeyIds = new WeakMap<object, string>();
+let nextUnknownKeyId = 0;
+
+/**
+ * A short name for a request's `uk`, the same for every request sharing the set and different
+ * for every other set made in this process, for reuse keys. @internal
+ */
+export function unknownKeysId(uk: Readonly<Record<string, true>>): string {
+  let id = unknownKeyIds.get(uk);
+  if (id === undefined) {
+    id = (nextUnknownKeyId++).toString(36);
+    unknownKeyIds.set(uk, id);
+  }
+  return id;
+}
+
+/** A request's `uk` as JSON text, made once per shared set. @internal */
+export function unknownKeysJson(uk: Readonly<Record<string, true>>): string {
+  let text = unknownKeyTexts.get(uk);
+  if (text === undefined) {
+    text = JSON.stringify(uk);
+    unknownKeyTexts.set(uk, text);
+  }
+  return text;
+}
+
 function partialRequest(
   request: AuthorizationRequest,
   i: number,
-  assumedAbsent: (foldedKey: string) => boolean,
+  dropUnknown: (foldedKey: string) => boolean,
 ): WasmRequest | string {
   const { resourceParts, unknownContext, ...rest } = request;
   const out: WasmRequest = { ...rest };
   if (unknownContext !== undefined) {
     if (!Array.isArray(unknownContext) || unknownContext.some((k) => typeof k !== "string"))
       return `requests[${i}].unknownContext must be a list of condition keys`;
-    // Keys the policy's loader chose to assume absent (`assumeUnknown`) are absent here too.
-    const folded = unknownContext.map(foldKey).filter((key) => !assumedAbsent(key));
-    if (folded.length > 0) out.uk = Object.fromEntries(folded.map((key) => [key, true]));
+    const uk = unknownKeys(unknownContext, dropUnknown);
+    if (uk !== undefined) out.uk = uk;
   }
   if (resourceParts === undefined) return out;
   if (!Array.isArray(resourceParts) || resourceParts.length === 0)

@@ -13,6 +13,7 @@
 import type { CompiledPolicyData, StatementIndex } from "./compile.js";
 import type { CompiledConditionValue } from "./condition-operators.js";
 import { foldKey } from "./key-case.js";
+import { unknownKeysId, unknownKeysJson } from "./partial-requests.js";
 import {
   type CompiledPattern,
   escapeRegex,
@@ -319,7 +320,7 @@ export interface PreparedRequest {
   rp?: string;
   rre?: string;
   up?: string[];
-  uk?: Record<string, true>;
+  uk?: Readonly<Record<string, true>>;
 }
 
 /** The JSON text the library reads for a prepared request. @internal */
@@ -337,7 +338,7 @@ export function requestJson(request: PreparedRequest): string {
   if (request.rp !== undefined) text += `,"rp":${JSON.stringify(request.rp)}`;
   if (request.rre !== undefined) text += `,"rre":${JSON.stringify(request.rre)}`;
   if (request.up !== undefined) text += `,"up":${JSON.stringify(request.up)}`;
-  if (request.uk !== undefined) text += `,"uk":${JSON.stringify(request.uk)}`;
+  if (request.uk !== undefined) text += `,"uk":${unknownKeysJson(request.uk)}`;
   return `${text}}`;
 }
 
@@ -387,7 +388,7 @@ export class ReuseKeys {
     const matched = this.#matches(plan, request.resource, values, envText);
     const tests =
       matched === undefined ? `R${JSON.stringify(request.resource)}` : matched.join(",");
-    const uk = request.uk === undefined ? "" : JSON.stringify(request.uk);
+    const uk = request.uk === undefined ? "" : unknownKeysId(request.uk);
     return `${envText}\u0001Q${JSON.stringify(request.action)}|${tests}|${contextKey}|${uk}`;
   }
 

@@ -247,7 +247,8 @@ export class Call implements CallTarget {
     }
     const context = copyContext(this.globalContext);
     const unknown: string[] = [];
-    inputContext(info, this.input, context, unknown);
+    // Whether any service key has a value: the global context holds only `aws:` and keycard keys.
+    let valued = inputContext(info, this.input, context, unknown);
     const callContext = this.#callContext;
     // A rule's value goes where AWS lists the key: on every request when the action lists it,
     // on the requests for one resource type when that type does, nowhere else (a value AWS does
@@ -256,13 +257,16 @@ export class Call implements CallTarget {
     if (callContext !== undefined) {
       for (const key in callContext) {
         const where = listedAt(info, key);
-        if (where === "action") context[key] = callContext[key]!;
-        else if (where === "type") (typeValues ??= []).push([key, callContext[key]!]);
+        if (where === "action") {
+          context[key] = callContext[key]!;
+          valued = true;
+        } else if (where === "type") (typeValues ??= []).push([key, callContext[key]!]);
       }
     }
-    if (extra !== undefined) Object.assign(context, extra);
-    const ruled = (key: string) =>
-      (callContext !== undefined && key in callContext) || (extra !== undefined && key in extra);
+    if (extra !== undefined) {
+      Object.assign(context, extra);
+      valued = true;
+    }
     // A rule's "unknown" wins over a member's raw text (an ECS cluster named where AWS's key
     // holds its ARN); a rule's value wins over its "unknown".
     let typeUnknown: string[] | undefined;
@@ -270,7 +274,7 @@ export class Call implements CallTarget {
     if (unknownContext !== undefined) {
       for (let i = 0; i < unknownContext.length; i++) {
         const key = unknownContext[i]!;
-        if (ruled(key)) continue;
+        if (ruledKey(key, callContext, extra)) continue;
         const where = listedAt(info, key);
         if (where === "type") (typeUnknown ??= []).push(key);
         if (where !== "action") continue;
@@ -280,7 +284,10 @@ export class Call implements CallTarget {
     }
     // AWS has the action's other service keys; what no rule computed is unknown, not absent.
     const plan = this.decided.plan(info, this.inputMembers);
-    addUnknown(plan.unknown, context, unknown);
+    // Most calls give none of them: the plan's own frozen list is shared then.
+    let callUnknown: readonly string[] = unknown;
+    if (!valued && unknown.length === 0) callUnknown = plan.unknown;
+    else addUnknown(plan.unknown, context, unknown);
     const typed = plan.types.size > 0 ? new Map<string, string | undefined>() : undefined;
     const resources =
       given === undefined
@@ -291,7 +298,9 @@ export class Call implements CallTarget {
     for (let i = 0; i < resources.length; i++) {
       const resource = resources[i]!;
       if (typed === undefined) {
-        into.push(request(info.id, resource, context, unknown.length > 0 ? unknown : undefined));
+        into.push(
+          request(info.id, resource, context, callUnknown.length > 0 ? callUnknown : undefined),
+        );
         continue;
       }
       // Keys of the resource's type go on its request only: AWS checks each resource with the
@@ -299,7 +308,7 @@ export class Call implements CallTarget {
       const type = typed.get(resource);
       const keys = type === undefined ? undefined : plan.types.get(type);
       let own = context;
-      const ownUnknown = unknown.slice();
+      const ownUnknown = callUnknown.slice();
       if (type === undefined) addUnknown(plan.anyType, own, ownUnknown);
       else if (keys !== undefined) {
         for (const [key, value] of typeValues ?? []) {
@@ -314,13 +323,7 @@ export class Call implements CallTarget {
         // instance of RunInstances), while an existing snapshot's or volume's own state stays
         // unknown.
         if (hasUnknownPart(resource))
-          own = typeContext(
-            keys,
-            this.input,
-            own,
-            ownUnknown,
-            (key) => ruled(key) || typeUnknown?.includes(key) === true,
-          );
+          own = typeContext(keys, this.input, own, ownUnknown, callContext, extra, typeUnknown);
         addUnknown(keys.unknown, own, ownUnknown);
       }
       into.push(request(info.id, resource, own, ownUnknown.length > 0 ? ownUnknown : undefined));
@@ -357,6 +360,15 @@ function actionKeyList(info: ActionInfo): KeyList {
   return list;
 }
 
+/** Whether a rule gave the key a value, for the whole call or for this action. */
+function ruledKey(
+  key: string,
+  callContext: Readonly<Record<string, ContextValue>> | undefined,
+  extra: Readonly<Record<string, ContextValue>> | undefined,
+): boolean {
+  return (callContext !== undefined && key in callContext) || (extra !== undefined && key in extra);
+}
+
 /** Adds the keys the context does not have to `unknown`, once each. */
 function addUnknown(
   keys: readonly string[],
@@ -378,14 +390,17 @@ function typeContext(
   input: InputView,
   context: Record<string, ContextValue>,
   unknown: string[],
-  skip: (key: string) => boolean,
+  callContext: Readonly<Record<string, ContextValue>> | undefined,
+  extra: Readonly<Record<string, ContextValue>> | undefined,
+  typeUnknown: readonly string[] | undefined,
 ): Record<string, ContextValue> {
   if (keys.memberKeys.length === 0) return context;
   let own: Record<string, ContextValue> | undefined;
   const lowers = input.lowerKeys();
   const values = input.memberValues();
   for (const [key, member] of keys.memberKeys) {
-    if (skip(key)) continue;
+    // A rule's value or "unknown" wins over the member's raw value.
+    if (ruledKey(key, callContext, extra) || typeUnknown?.includes(key) === true) continue;
     const at = lowers.lastIndexOf(member);
     if (at < 0) continue;
     const raw = values[at];
@@ -409,7 +424,7 @@ function request(
   action: string,
   resource: string,
   context: Record<string, ContextValue>,
-  unknown: string[] | undefined,
+  unknown: readonly string[] | undefined,
 ): AuthorizationRequest {
   let out: AuthorizationRequest;
   if (!hasUnknownPart(resource)) out = { action, resource, context };

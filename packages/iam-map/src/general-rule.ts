@@ -822,6 +822,7 @@ export function resourcesFor(
 /**
  * Service condition keys whose value is the input member of the same name (`s3:prefix` ←
  * `Prefix`, `dynamodb:Select` ← `Select`), and `aws:RequestTag/*` / `aws:TagKeys` from tags.
+ * Returns whether the input gave any of the service keys.
  * @internal
  */
 export function inputContext(
@@ -829,7 +830,7 @@ export function inputContext(
   input: InputView,
   into: Record<string, ContextValue>,
   unknown?: string[],
-) {
+): boolean {
   // The input has a few members and an action may have dozens of keys: walk the input.
   const byMember = memberIndex(action);
   let hits: Array<readonly [index: number, key: string, raw: unknown]> | undefined;
@@ -849,6 +850,7 @@ export function inputContext(
     }
   }
   // In the order of the action's condition keys, as before.
+  const wrote = hits !== undefined;
   if (hits !== undefined) {
     if (hits.length > 1) hits.sort((a, b) => a[0] - b[0]);
     for (const [, key, raw] of hits) {
@@ -865,6 +867,7 @@ export function inputContext(
       into["aws:TagKeys"] = tags.map(([k]) => k);
     }
   }
+  return wrote;
 }
 
 const memberIndexes = new WeakMap<
