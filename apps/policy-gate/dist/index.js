@@ -32586,32 +32586,108 @@ var DecisionCache = class {
 // ../../packages/engine/src/partial-requests.ts
 var MAX_RESOURCE_REGEX_LENGTH = 4096;
 var INTERNAL_FIELDS = ["rp", "rre", "up", "uk"];
-function wasmInput(input, assumedAbsent = () => false) {
+function wasmInput(input, dropUnknown = () => false) {
   let prepared;
   for (const [i, request2] of input.requests.entries()) {
     for (const field of INTERNAL_FIELDS) {
       if (Object.hasOwn(request2, field)) return `requests[${i}] has the reserved field "${field}"`;
     }
-    if (request2.resourceParts === void 0 && request2.unknownContext === void 0) {
+    const unknownContext = request2.unknownContext;
+    let uk;
+    if (unknownContext !== void 0) {
+      if (!validKeyList(unknownContext))
+        return `requests[${i}].unknownContext must be a list of condition keys`;
+      uk = unknownKeys(unknownContext, dropUnknown);
+    }
+    if (request2.resourceParts === void 0 && uk === void 0) {
       prepared?.push(request2);
       continue;
     }
-    const converted = partialRequest(request2, i, assumedAbsent);
+    const converted = partialRequest(request2, i, uk);
     if (typeof converted === "string") return converted;
     prepared ??= input.requests.slice(0, i);
     prepared.push(converted);
   }
   return prepared ? { ...input, requests: prepared } : input;
 }
-function partialRequest(request2, i, assumedAbsent) {
-  const { resourceParts, unknownContext, ...rest } = request2;
-  const out = { ...rest };
-  if (unknownContext !== void 0) {
-    if (!Array.isArray(unknownContext) || unknownContext.some((k) => typeof k !== "string"))
-      return `requests[${i}].unknownContext must be a list of condition keys`;
-    const folded = unknownContext.map(foldKey).filter((key) => !assumedAbsent(key));
-    if (folded.length > 0) out.uk = Object.fromEntries(folded.map((key) => [key, true]));
+var unknownKeySets = /* @__PURE__ */ new WeakMap();
+var MAX_UNKNOWN_KEY_SETS = 64;
+function validKeyList(list2) {
+  return Array.isArray(list2) && list2.every((key) => typeof key === "string");
+}
+function sameList(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+function unknownKeys(list2, dropUnknown) {
+  let recent = unknownKeySets.get(dropUnknown);
+  if (recent === void 0) {
+    recent = [];
+    unknownKeySets.set(dropUnknown, recent);
   }
+  for (let i = recent.length - 1; i >= 0; i--) {
+    const entry = recent[i];
+    if (!sameList(entry[0], list2)) continue;
+    if (i !== recent.length - 1) {
+      recent.splice(i, 1);
+      recent.push(entry);
+    }
+    return entry[1];
+  }
+  let uk;
+  const set = {};
+  for (const key of list2) {
+    const folded = foldKey(key);
+    if (dropUnknown(folded)) continue;
+    Object.defineProperty(set, folded, {
+      value: true,
+      enumerable: true,
+      writable: true,
+      configurable: true
+    });
+    uk = set;
+  }
+  if (uk !== void 0) {
+    Object.freeze(uk);
+    const text = JSON.stringify(uk);
+    unknownKeyTexts.set(uk, text);
+    let id = idsByText.get(text);
+    if (id === void 0) {
+      id = (nextUnknownKeyId++).toString(36);
+      if (idsByText.size < MAX_UNKNOWN_KEY_IDS) idsByText.set(text, id);
+    }
+    unknownKeyIds.set(uk, id);
+  }
+  if (recent.length >= MAX_UNKNOWN_KEY_SETS) recent.shift();
+  recent.push([Object.freeze([...list2]), uk]);
+  return uk;
+}
+var unknownKeyTexts = /* @__PURE__ */ new WeakMap();
+var unknownKeyIds = /* @__PURE__ */ new WeakMap();
+var idsByText = /* @__PURE__ */ new Map();
+var MAX_UNKNOWN_KEY_IDS = 4096;
+var nextUnknownKeyId = 0;
+function unknownKeysId(uk) {
+  let id = unknownKeyIds.get(uk);
+  if (id === void 0) {
+    id = (nextUnknownKeyId++).toString(36);
+    unknownKeyIds.set(uk, id);
+  }
+  return id;
+}
+function unknownKeysJson(uk) {
+  let text = unknownKeyTexts.get(uk);
+  if (text === void 0) {
+    text = JSON.stringify(uk);
+    unknownKeyTexts.set(uk, text);
+  }
+  return text;
+}
+function partialRequest(request2, i, uk) {
+  const { resourceParts, unknownContext: _listed, ...rest } = request2;
+  const out = { ...rest };
+  if (uk !== void 0) out.uk = uk;
   if (resourceParts === void 0) return out;
   if (!Array.isArray(resourceParts) || resourceParts.length === 0)
     return `requests[${i}].resourceParts must be a non-empty list`;
@@ -32932,6 +33008,8 @@ function prepareSnapshot(input, needs) {
         });
         continue;
       }
+      if (request2.unknownContext !== void 0 && !Array.isArray(request2.unknownContext))
+        return `requests[${i}].unknownContext must be a list of condition keys`;
       delete context2[name];
       const unknown = Array.isArray(request2.unknownContext) ? [...request2.unknownContext] : [];
       unknown.push(key);
@@ -33136,7 +33214,7 @@ function requestJson(request2) {
   if (request2.rp !== void 0) text += `,"rp":${JSON.stringify(request2.rp)}`;
   if (request2.rre !== void 0) text += `,"rre":${JSON.stringify(request2.rre)}`;
   if (request2.up !== void 0) text += `,"up":${JSON.stringify(request2.up)}`;
-  if (request2.uk !== void 0) text += `,"uk":${JSON.stringify(request2.uk)}`;
+  if (request2.uk !== void 0) text += `,"uk":${unknownKeysJson(request2.uk)}`;
   return `${text}}`;
 }
 var ReuseKeys = class {
@@ -33173,7 +33251,7 @@ var ReuseKeys = class {
     }
     const matched = this.#matches(plan, request2.resource, values, envText);
     const tests = matched === void 0 ? `R${JSON.stringify(request2.resource)}` : matched.join(",");
-    const uk = request2.uk === void 0 ? "" : JSON.stringify(request2.uk);
+    const uk = request2.uk === void 0 ? "" : unknownKeysId(request2.uk);
     return `${envText}Q${JSON.stringify(request2.action)}|${tests}|${contextKey}|${uk}`;
   }
   /**
@@ -33589,6 +33667,16 @@ function prepareRequest(request2, i, contextKeys) {
   }
   return finishPrepared(request2, { action, resource, context: entries });
 }
+function unreadKeys(contextKeys, assumedAbsent) {
+  const read = [...contextKeys];
+  return (key) => {
+    if (assumedAbsent(key)) return true;
+    if (!isAscii(key) || contextKeys.has(key)) return false;
+    if (!key.endsWith("*")) return true;
+    const prefix = key.slice(0, -1);
+    return !read.some((name) => name.startsWith(prefix));
+  };
+}
 function finishPrepared(request2, prepared) {
   const internal = request2;
   if (Object.hasOwn(request2, "rp")) prepared.rp = internal.rp;
@@ -33619,10 +33707,10 @@ var WasmPolicy = class {
     this.statementCount = statementCount;
     this.source = source;
     this.#wasm = wasm2;
-    this.#assumedAbsent = assumedAbsent;
+    this.#needs = inputNeeds(data);
+    this.#dropUnknown = source === "bundle" ? assumedAbsent : unreadKeys(this.#needs.contextKeys, assumedAbsent);
     this.#run = jsonEvaluator(wasm2, ENTRYPOINT);
     this.#reuse = reuse2;
-    this.#needs = inputNeeds(data);
     this.#allowed = new AllowedDecisions(data);
     if (cache && reuse2.mode === "by-equivalence") {
       this.#reused = new DecisionCache(cache.maxEntries);
@@ -33643,8 +33731,11 @@ var WasmPolicy = class {
   #run;
   #needs;
   #allowed;
-  /** `assumeUnknown`: keys read as absent, also when a request lists them as unknown. */
-  #assumedAbsent;
+  /**
+   * Keys a request lists as unknown that need not reach the library: those `assumeUnknown`
+   * reads as absent, and (without custom rules, which may read any key) those no statement reads.
+   */
+  #dropUnknown;
   #reusedCount = 0;
   /**
    * The input read once into plain data, checked and prepared; or why it cannot be evaluated,
@@ -33678,7 +33769,7 @@ var WasmPolicy = class {
     let principal;
     let region;
     try {
-      const converted = wasmInput(input, this.#assumedAbsent);
+      const converted = wasmInput(input, this.#dropUnknown);
       if (typeof converted === "string") return denyAll(input, `cannot evaluate: ${converted}`);
       principal = JSON.stringify(converted.principal);
       region = JSON.stringify(converted.region);
@@ -33773,7 +33864,7 @@ var WasmPolicy = class {
   #evaluateWhole(input) {
     let key;
     try {
-      const prepared = wasmInput(input, this.#assumedAbsent);
+      const prepared = wasmInput(input, this.#dropUnknown);
       if (typeof prepared === "string") return denyAll(input, `cannot evaluate: ${prepared}`);
       key = JSON.stringify(prepared);
     } catch (thrown) {

@@ -290,6 +290,45 @@ describe("assumeUnknown and the keys a request lists as unknown", () => {
     expect(d.requests[0]?.unknown ?? []).toEqual([]);
   });
 
+  it("reuse survives more lists in rotation than are remembered: a set's id follows its content", async () => {
+    const policy = await load([allowS3, denyOldTls]);
+    const lists = Array.from({ length: 80 }, (_, i) => ["s3:TlsVersion", `s3:other${i}`]);
+    for (let round = 0; round < 2; round++)
+      for (const unknownContext of lists)
+        policy.evaluate({
+          requests: [{ action: "s3:PutObject", resource: "arn:aws:s3:::b/k", unknownContext }],
+        });
+    // The second round is answered from the first: every list's set is the same content.
+    expect(policy.stats().reusedDecisions).toBeGreaterThanOrEqual(159);
+  });
+
+  it("an unknownContext that is not a list is refused, whatever else the request carries", async () => {
+    const policy = await load([
+      allowS3,
+      {
+        Effect: "Deny",
+        Action: "s3:*",
+        Resource: "*",
+        Condition: {
+          StringEquals: { "s3:x-amz-acl": "public-read" },
+          NotIpAddressIfExists: { "aws:SourceIp": "10.0.0.0/8" },
+        },
+      },
+    ]);
+    const d = policy.evaluate({
+      requests: [
+        {
+          action: "s3:GetObject",
+          resource: "arn:aws:s3:::b/k",
+          context: { "aws:SourceIp": "not-an-ip" },
+          unknownContext: "s3:x-amz-acl" as unknown as string[],
+        },
+      ],
+    });
+    expect(d.allow).toBe(false);
+    expect(d.requests[0]?.reason).toContain("unknownContext must be a list");
+  });
+
   it("a key the loader assumes absent is absent even when the request lists it", async () => {
     const policy = await load([allowS3, denyOldTls], {
       assumeUnknown: { "S3:TLSVERSION": "absent" },

@@ -37,16 +37,18 @@ export function wasmInput(
       if (Object.hasOwn(request, field)) return `requests[${i}] has the reserved field "${field}"`;
     }
     const unknownContext = request.unknownContext;
-    if (
-      request.resourceParts === undefined &&
-      (unknownContext === undefined ||
-        (validKeyList(unknownContext) && unknownKeys(unknownContext, dropUnknown) === undefined))
-    ) {
-      // Fully known, or unknown only in keys nothing reads.
+    let uk: Readonly<Record<string, true>> | undefined;
+    if (unknownContext !== undefined) {
+      if (!validKeyList(unknownContext))
+        return `requests[${i}].unknownContext must be a list of condition keys`;
+      uk = unknownKeys(unknownContext, dropUnknown);
+    }
+    // Fully known, or unknown only in keys nothing reads.
+    if (request.resourceParts === undefined && uk === undefined) {
       prepared?.push(request);
       continue;
     }
-    const converted = partialRequest(request, i, dropUnknown);
+    const converted = partialRequest(request, i, uk);
     if (typeof converted === "string") return converted;
     prepared ??= input.requests.slice(0, i) as WasmRequest[];
     prepared.push(converted);
@@ -61,7 +63,7 @@ const unknownKeySets = new WeakMap<
 >();
 
 /** Lists remembered per policy: a mapping sends one or a few per action. */
-const MAX_UNKNOWN_KEY_SETS = 32;
+const MAX_UNKNOWN_KEY_SETS = 64;
 
 function validKeyList(list: unknown): list is readonly string[] {
   return Array.isArray(list) && list.every((key) => typeof key === "string");
@@ -88,9 +90,15 @@ function unknownKeys(
     recent = [];
     unknownKeySets.set(dropUnknown, recent);
   }
-  for (let i = 0; i < recent.length; i++) {
+  for (let i = recent.length - 1; i >= 0; i--) {
     const entry = recent[i]!;
-    if (sameList(entry[0], list)) return entry[1];
+    if (!sameList(entry[0], list)) continue;
+    // Most recently used last: a list in constant use is never the one evicted.
+    if (i !== recent.length - 1) {
+      recent.splice(i, 1);
+      recent.push(entry);
+    }
+    return entry[1];
   }
   let uk: Readonly<Record<string, true>> | undefined;
   const set: Record<string, true> = {};
@@ -106,7 +114,18 @@ function unknownKeys(
     });
     uk = set;
   }
-  if (uk !== undefined) Object.freeze(uk);
+  if (uk !== undefined) {
+    Object.freeze(uk);
+    // The id follows the set's content, so a list evicted and read again keys as before.
+    const text = JSON.stringify(uk);
+    unknownKeyTexts.set(uk, text);
+    let id = idsByText.get(text);
+    if (id === undefined) {
+      id = (nextUnknownKeyId++).toString(36);
+      if (idsByText.size < MAX_UNKNOWN_KEY_IDS) idsByText.set(text, id);
+    }
+    unknownKeyIds.set(uk, id);
+  }
   if (recent.length >= MAX_UNKNOWN_KEY_SETS) recent.shift();
   recent.push([Object.freeze([...list]), uk]);
   return uk;
@@ -114,6 +133,10 @@ function unknownKeys(
 
 const unknownKeyTexts = new WeakMap<object, string>();
 const unknownKeyIds = new WeakMap<object, string>();
+/** Ids by the sets' JSON text: the same content has the same id, across policies too. */
+const idsByText = new Map<string, string>();
+/** Past this many distinct sets, new ones get ids of their own (reuse ends for them, no more). */
+const MAX_UNKNOWN_KEY_IDS = 4096;
 let nextUnknownKeyId = 0;
 
 /**
@@ -142,16 +165,11 @@ export function unknownKeysJson(uk: Readonly<Record<string, true>>): string {
 function partialRequest(
   request: AuthorizationRequest,
   i: number,
-  dropUnknown: (foldedKey: string) => boolean,
+  uk: Readonly<Record<string, true>> | undefined,
 ): WasmRequest | string {
-  const { resourceParts, unknownContext, ...rest } = request;
+  const { resourceParts, unknownContext: _listed, ...rest } = request;
   const out: WasmRequest = { ...rest };
-  if (unknownContext !== undefined) {
-    if (!Array.isArray(unknownContext) || unknownContext.some((k) => typeof k !== "string"))
-      return `requests[${i}].unknownContext must be a list of condition keys`;
-    const uk = unknownKeys(unknownContext, dropUnknown);
-    if (uk !== undefined) out.uk = uk;
-  }
+  if (uk !== undefined) out.uk = uk;
   if (resourceParts === undefined) return out;
   if (!Array.isArray(resourceParts) || resourceParts.length === 0)
     return `requests[${i}].resourceParts must be a non-empty list`;

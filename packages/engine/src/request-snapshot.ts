@@ -427,6 +427,8 @@ export function prepareSnapshot(input: EvaluationInput, needs: InputNeeds): stri
         continue;
       }
       // Not an address: IAM would not match it as one, and keycard cannot say how AWS reads it.
+      if (request.unknownContext !== undefined && !Array.isArray(request.unknownContext))
+        return `requests[${i}].unknownContext must be a list of condition keys`;
       delete context[name];
       const unknown = Array.isArray(request.unknownContext) ? [...request.unknownContext] : [];
       unknown.push(key);
