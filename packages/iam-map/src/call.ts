@@ -260,7 +260,10 @@ export class Call implements CallTarget {
         if (where === "action") {
           context[key] = callContext[key]!;
           valued = true;
-        } else if (where === "type") (typeValues ??= []).push([key, callContext[key]!]);
+        } else if (where === "type") {
+          typeValues ??= [];
+          typeValues.push([key, callContext[key]!]);
+        }
       }
     }
     if (extra !== undefined) {
@@ -276,7 +279,10 @@ export class Call implements CallTarget {
         const key = unknownContext[i]!;
         if (ruledKey(key, callContext, extra)) continue;
         const where = listedAt(info, key);
-        if (where === "type") (typeUnknown ??= []).push(key);
+        if (where === "type") {
+          typeUnknown ??= [];
+          typeUnknown.push(key);
+        }
         if (where !== "action") continue;
         delete context[key];
         if (!unknown.includes(key)) unknown.push(key);

@@ -83,7 +83,10 @@ function onRule(
   member: "Name" | "Rule",
 ): void {
   const rule = call.input.string(member);
-  if (rule === undefined) return general(call);
+  if (rule === undefined) {
+    general(call);
+    return;
+  }
   const bus = call.input.string("EventBusName") ?? "default";
   if (!bus.startsWith("arn:")) {
     const path = bus === "default" ? `rule/${rule}` : `rule/${bus}/${rule}`;
