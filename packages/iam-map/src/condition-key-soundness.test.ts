@@ -386,3 +386,30 @@ describe("inputMembers", () => {
     }
   });
 });
+
+describe("requests a call only may need, and fallbacks", () => {
+  it("S3 CopyObject: the tagging requests it may need carry s3:authType like its own", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-s3", "S3", "CopyObject", {
+      Bucket: "b",
+      Key: "k",
+      CopySource: "src/k",
+    });
+    expect(r.alsoMayNeed.length).toBeGreaterThan(0);
+    for (const request of r.alsoMayNeed.filter((q) => q.action.startsWith("s3:")))
+      expect(request.context?.["s3:authType"]).toBe("REST-HEADER");
+  });
+
+  it("DynamoDB TransactWriteItems without items: the fallback request has its EnclosingOperation", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-dynamodb", "DynamoDB", "TransactWriteItems", {});
+    expect(r.requests[0]?.context?.["dynamodb:EnclosingOperation"]).toBe("TransactWriteItems");
+  });
+
+  it("S3 DeleteObjects with a per-object ETag: s3:if-match is unknown", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-s3", "S3", "DeleteObjects", {
+      Bucket: "b",
+      Delete: { Objects: [{ Key: "k", ETag: '"abc"' }] },
+    });
+    const del = r.requests.find((q) => q.action === "s3:DeleteObject");
+    expect(unknownOf(del)).toContain("s3:if-match");
+  });
+});

@@ -70,10 +70,10 @@ function transact(call: Call) {
       });
     }
   }
-  if (seen.size === 0)
-    call.require(call.operation === "TransactGetItems" ? "GetItem" : "PutItem", {
-      variables: { TableName: undefined },
-    });
+  if (seen.size === 0) {
+    const action = call.operation === "TransactGetItems" ? "GetItem" : "PutItem";
+    call.require(action, { variables: { TableName: undefined }, context: enclosing(call, action) });
+  }
 }
 
 function enclosing(call: Call, action: string): Record<string, string> {
