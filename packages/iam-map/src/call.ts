@@ -102,7 +102,7 @@ export class DecidedKeys {
       types.set(name, {
         memberKeys: keys.memberKeys,
         unknown: Object.freeze(undecided(keys.memberKeys, keys.serviceKeys)),
-        lists: (key) => keys.lists(key),
+        lists: keys.lists,
       });
       // A member's value cannot be placed without the type: unknown even when given.
       for (const [key] of keys.memberKeys) if (!decided(key)) anyType.add(key);

@@ -1,6 +1,6 @@
 import type { Call, RequestOptions } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
-import { type ActionInfo, keyFamily } from "../iam-catalog.js";
+import { type ActionInfo, keyList, keyListIncludes } from "../iam-catalog.js";
 import { asString, isPresent, isRecord, read } from "../input-view.js";
 import type { OperationRule, ServiceRules } from "../service-rules.js";
 import type { AuthorizationRequest, ContextValue } from "../types.js";
@@ -199,6 +199,18 @@ function has(call: Call, member: string): boolean {
  * {@link s3Operations} reads only in part: those keys stay unknown there.
  */
 function s3DecidedKeys(operation: string): readonly string[] {
+  let keys = decidedByOperation.get(operation);
+  if (keys === undefined) {
+    keys = Object.freeze(decidedKeysFor(operation));
+    // Bounded by the S3 operations that have a plan.
+    if (decidedByOperation.size < 1000) decidedByOperation.set(operation, keys);
+  }
+  return keys;
+}
+
+const decidedByOperation = new Map<string, readonly string[]>();
+
+function decidedKeysFor(operation: string): string[] {
   return [
     ...HEADER_KEYS.map(([, key]) => key),
     "s3:RequestObjectTag/*",
@@ -501,23 +513,13 @@ function renamedContext(
   prefix: string,
   keys: readonly string[],
 ): AuthorizationRequest {
-  const exact = new Set<string>();
-  const families: string[] = [];
-  for (const key of keys) {
-    const family = keyFamily(key).toLowerCase();
-    if (family.endsWith("*")) families.push(family.slice(0, -1));
-    else exact.add(family);
-  }
-  const lists = (key: string) => {
-    const lower = key.toLowerCase();
-    return exact.has(lower) || families.some((family) => lower.startsWith(family));
-  };
+  const listed = keyList(keys);
   const context: Record<string, ContextValue> = Object.assign({}, to.context);
   const unknown = new Set(to.unknownContext ?? []);
   for (const [key, value] of Object.entries(from.context ?? {})) {
     if (!key.startsWith("s3:")) continue;
     const renamed = `${prefix}:${key.slice(3)}`;
-    if (lists(renamed)) context[renamed] = value;
+    if (keyListIncludes(listed, renamed)) context[renamed] = value;
   }
   const fromUnknown = new Set(from.unknownContext ?? []);
   for (const key of s3DecidedKeys(call.operation)) {
@@ -526,7 +528,7 @@ function renamedContext(
   }
   for (const key of fromUnknown) {
     const renamed = key.startsWith("s3:") ? `${prefix}:${key.slice(3)}` : key;
-    if (lists(renamed)) unknown.add(renamed);
+    if (keyListIncludes(listed, renamed)) unknown.add(renamed);
   }
   const out: AuthorizationRequest = Object.assign({}, to, { context });
   if (unknown.size > 0) out.unknownContext = [...unknown];
