@@ -294,7 +294,10 @@ export class Call implements CallTarget {
     let callUnknown: readonly string[] = unknown;
     if (!valued && unknown.length === 0) callUnknown = plan.unknown;
     else addUnknown(plan.unknown, context, unknown);
-    const typed = plan.types.size > 0 ? new Map<string, string | undefined>() : undefined;
+    // Request tags the reference lists on resource types are placed per resource, like type keys.
+    const placeTags = info.tagTypes !== undefined && TAG_KEYS in context;
+    const typed =
+      plan.types.size > 0 || placeTags ? new Map<string, string | undefined>() : undefined;
     const resources =
       given === undefined
         ? resourcesFor(info, this, variables, this, typed)
@@ -332,6 +335,7 @@ export class Call implements CallTarget {
           own = typeContext(keys, this.input, own, ownUnknown, callContext, extra, typeUnknown);
         addUnknown(keys.unknown, own, ownUnknown);
       }
+      if (placeTags) own = tagsFor(info, resource, type, own, ownUnknown);
       into.push(request(info.id, resource, own, ownUnknown.length > 0 ? ownUnknown : undefined));
     }
     return into;
@@ -420,6 +424,63 @@ function typeContext(
     own[key] = value;
   }
   return own ?? context;
+}
+
+/** The key every request that carries request tags has (with `aws:RequestTag/<key>` for each). */
+const TAG_KEYS = "aws:TagKeys";
+const REQUEST_TAG = "aws:RequestTag/";
+
+/**
+ * The context of one request of an action whose request tags the reference lists on some of its
+ * resource types: the tags stay on a request for a resource of such a type, are absent on one of
+ * another type, and are unknown where the type is not known (AWS may or may not have them).
+ */
+function tagsFor(
+  info: ActionInfo,
+  resource: string,
+  type: string | undefined,
+  context: Record<string, ContextValue>,
+  unknown: string[],
+): Record<string, ContextValue> {
+  const tagTypes = info.tagTypes!;
+  const everyType = tagTypes.size === info.resourceTypes.length;
+  // `*` is a request for no resource of any type: AWS checks it with the action's keys only.
+  if (resource !== "*") {
+    if (everyType) return context;
+    const known = type ?? typeOfResource(info, resource);
+    if (known !== undefined && tagTypes.has(known)) return context;
+    if (known !== undefined) return withoutTags(context, undefined);
+  }
+  return withoutTags(context, unknown);
+}
+
+/** A copy of the context without request tags; their keys go to `unknown` when it is given. */
+function withoutTags(
+  context: Readonly<Record<string, ContextValue>>,
+  unknown: string[] | undefined,
+): Record<string, ContextValue> {
+  const own: Record<string, ContextValue> = {};
+  for (const key in context) {
+    if (key === TAG_KEYS || key.startsWith(REQUEST_TAG)) {
+      if (unknown !== undefined && !unknown.includes(key)) unknown.push(key);
+    } else own[key] = context[key]!;
+  }
+  return own;
+}
+
+/**
+ * The one resource type of the action whose ARN formats the resource fits, for resources a rule
+ * gives as text (the new instance `ec2:CreateTags` tags on create); undefined when none or several
+ * fit.
+ */
+function typeOfResource(info: ActionInfo, resource: string): string | undefined {
+  let found: string | undefined;
+  for (const type of info.resourceTypes) {
+    if (!type.templates.some((template) => template.pattern.test(resource))) continue;
+    if (found !== undefined && found !== type.name) return undefined;
+    found = type.name;
+  }
+  return found;
 }
 
 /** Actions by the id rules ask for them with, per prefix of the call. */

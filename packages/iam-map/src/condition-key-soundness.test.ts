@@ -413,3 +413,73 @@ describe("requests a call only may need, and fallbacks", () => {
     expect(unknownOf(del)).toContain("s3:if-match");
   });
 });
+
+/*
+ * `aws:RequestTag/*` and `aws:TagKeys` are global keys, but the IAM reference lists them for some
+ * actions only on some resource types. AWS has them only on the requests for those types: an
+ * Allow on `ec2:RunInstances` conditioned on a request tag fails on the image (the EC2 User
+ * Guide's tag-on-create example scopes such a condition to instances and volumes for this
+ * reason). Tags on a request whose type does not list them would let such an Allow hold.
+ */
+describe("request tags go only where AWS lists them", () => {
+  const tagged = {
+    ImageId: "ami-12345678",
+    InstanceType: "t3.micro",
+    MinCount: 1,
+    MaxCount: 1,
+    TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: "env", Value: "prod" }] }],
+  };
+
+  it("EC2 RunInstances: the instance's request has the tags, the image's and subnet's do not", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RunInstances", {
+      ...tagged,
+      SubnetId: "subnet-1",
+    });
+    const of = (type: string) =>
+      r.requests.find((q) => q.action === "ec2:RunInstances" && q.resource.includes(`:${type}/`));
+    expect(of("instance")?.context).toMatchObject({
+      "aws:RequestTag/env": "prod",
+      "aws:TagKeys": ["env"],
+    });
+    for (const type of ["image", "subnet", "security-group"]) {
+      const request = of(type);
+      expect(request, type).toBeDefined();
+      expect(request?.context?.["aws:RequestTag/env"], type).toBeUndefined();
+      expect(request?.context?.["aws:TagKeys"], type).toBeUndefined();
+      // Absent, as AWS has them: not unknown.
+      expect(unknownOf(request), type).not.toContain("aws:TagKeys");
+    }
+  });
+
+  it("EC2 CreateVolume from a snapshot: the snapshot's request has no request tags", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "CreateVolume", {
+      AvailabilityZone: "us-east-1a",
+      SnapshotId: "snap-1",
+      TagSpecifications: [{ ResourceType: "volume", Tags: [{ Key: "env", Value: "prod" }] }],
+    });
+    const snapshot = r.requests.find(
+      (q) => q.action === "ec2:CreateVolume" && q.resource.includes(":snapshot/"),
+    );
+    const volume = r.requests.find(
+      (q) => q.action === "ec2:CreateVolume" && q.resource.includes(":volume/"),
+    );
+    expect(snapshot?.context?.["aws:RequestTag/env"]).toBeUndefined();
+    expect(volume?.context?.["aws:RequestTag/env"]).toBe("prod");
+  });
+
+  it("EC2 tag-on-create: the ec2:CreateTags request for the new instance has the tags", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RunInstances", tagged);
+    const createTags = r.requests.find((q) => q.action === "ec2:CreateTags");
+    expect(createTags?.context?.["aws:RequestTag/env"]).toBe("prod");
+    expect(unknownOf(createTags)).not.toContain("aws:TagKeys");
+  });
+
+  it("EC2 tag-on-create without a ResourceType: ec2:CreateTags has the tags, as every type it takes lists them", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RunInstances", {
+      ...tagged,
+      TagSpecifications: [{ Tags: [{ Key: "env", Value: "prod" }] }],
+    });
+    const createTags = r.requests.find((q) => q.action === "ec2:CreateTags");
+    expect(createTags?.context?.["aws:RequestTag/env"]).toBe("prod");
+  });
+});

@@ -34,6 +34,12 @@ export interface ActionInfo {
   /** The action supports `aws:RequestTag/${TagKey}` or `aws:TagKeys`. */
   readonly tagKeys: boolean;
   /**
+   * When the reference lists the request tags on resource types rather than on the action: the
+   * names of those types. AWS has the tags only on the requests for resources of these types
+   * (`ec2:RunInstances` has them for the instance, not for its image).
+   */
+  readonly tagTypes: ReadonlySet<string> | undefined;
+  /**
    * The service condition keys listed on the action that no same-named member supplies, in IAM
    * casing. A family written with a placeholder (`kms:EncryptionContext:${EncryptionContextKey}`)
    * is given as its prefix and `*` (`kms:EncryptionContext:*`). Keys the engine already treats as
@@ -145,9 +151,15 @@ class Catalog implements ServiceCatalog {
     }
     // Request tags may be listed on the action or on its resource types (ec2:CreateTags).
     const isTagKey = (k: string) => k === "aws:TagKeys" || k.startsWith("aws:RequestTag/");
-    const tagKeys =
-      conditionKeys.some(isTagKey) ||
-      details.resourceTypes.some((rt) => rt.conditionKeys.some(isTagKey));
+    const onAction = conditionKeys.some(isTagKey);
+    const tagTypes = onAction
+      ? undefined
+      : new Set(
+          details.resourceTypes
+            .filter((rt) => rt.conditionKeys.some(isTagKey))
+            .map((rt) => rt.name),
+        );
+    const tagKeys = onAction || (tagTypes !== undefined && tagTypes.size > 0);
     const fromMembers = new Set(memberKeys.map(([key]) => key));
     const serviceKeys = new Set<string>();
     for (const key of conditionKeys) {
@@ -186,6 +198,7 @@ class Catalog implements ServiceCatalog {
       conditionKeys,
       memberKeys,
       tagKeys,
+      tagTypes: tagKeys ? tagTypes : undefined,
       serviceKeys: [...serviceKeys],
       typeKeys,
     };

@@ -593,6 +593,59 @@ describe("condition keys AWS has but keycard does not compute are unknown, not a
     ).toContain("ec2:InstanceType");
   });
 
+  test("an Allow on RunInstances conditioned on a request tag does not hold for the image, as in AWS", async () => {
+    const tagged = {
+      ImageId: "ami-12345678",
+      MinCount: 1,
+      MaxCount: 1,
+      TagSpecifications: [
+        { ResourceType: "instance" as const, Tags: [{ Key: "env", Value: "prod" }] },
+      ],
+    };
+    // AWS checks the image without request tags: this policy lets no RunInstances through.
+    const tagOnly = doc(
+      {
+        Effect: "Allow",
+        Action: "ec2:RunInstances",
+        Resource: "*",
+        Condition: { StringEquals: { "aws:RequestTag/env": "prod" } },
+      },
+      allow("ec2:CreateTags", "*"),
+    );
+    const refused = await (await guarded((c) => new EC2Client(c), tagOnly)).send(
+      new RunInstancesCommand(tagged),
+    );
+    expect(refused.sent).toBe(false);
+    const image = refused.decision?.requests.find((r) => r.resource.includes(":image/"));
+    expect(image?.allow).toBe(false);
+    expect(refused.decision?.requests.find((r) => r.resource.includes(":instance/"))?.allow).toBe(
+      true,
+    );
+    // The EC2 User Guide's form: the tag condition scoped to instances, the rest allowed.
+    const scoped = doc(
+      {
+        Effect: "Allow",
+        Action: "ec2:RunInstances",
+        Resource: "arn:aws:ec2:*:*:instance/*",
+        Condition: { StringEquals: { "aws:RequestTag/env": "prod" } },
+      },
+      allow("ec2:RunInstances", "arn:aws:ec2:*::image/*"),
+      allow("ec2:RunInstances", "arn:aws:ec2:*:*:network-interface/*"),
+      allow("ec2:RunInstances", "arn:aws:ec2:*:*:security-group/*"),
+      allow("ec2:RunInstances", "arn:aws:ec2:*:*:subnet/*"),
+      allow("ec2:RunInstances", "arn:aws:ec2:*:*:volume/*"),
+      allow("ec2:CreateTags", "*"),
+    );
+    const sent = await (
+      await guarded((c) => new EC2Client(c), scoped, {
+        headers: { "content-type": "text/xml" },
+        body: "<RunInstancesResponse></RunInstancesResponse>",
+      })
+    ).send(new RunInstancesCommand(tagged));
+    expect(sent.decision?.reason).toBeUndefined();
+    expect(sent.sent).toBe(true);
+  });
+
   test("a Deny on kms:GrantOperations refuses CreateGrant, which names them in Operations", async () => {
     const kms = await guarded(
       (config) => new KMSClient(config),
