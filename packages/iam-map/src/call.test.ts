@@ -34,13 +34,28 @@ describe("Call.build: request tags listed on some resource types", () => {
     expect(request?.unknownContext ?? []).not.toContain("aws:TagKeys");
   });
 
-  it("a given resource of a type that does not list them has none, and they are not unknown", () => {
-    const [request] = ec2Call(input).build(runInstances, {
+  it("beside a request for a type that lists them, a type that does not has none, and not unknown", () => {
+    const [instance, image] = ec2Call(input).build(runInstances, {
+      resource: [
+        `arn:aws:ec2:us-east-1:123456789012:instance/${unknownPart("new instance")}`,
+        "arn:aws:ec2:us-east-1::image/ami-1",
+      ],
+    });
+    expect(instance?.context?.["aws:RequestTag/env"]).toBe("prod");
+    expect(image?.context?.["aws:RequestTag/env"]).toBeUndefined();
+    expect(image?.context?.["aws:TagKeys"]).toBeUndefined();
+    expect(image?.unknownContext ?? []).not.toContain("aws:TagKeys");
+  });
+
+  it("with no request for a type that lists them, the tags are unknown on the others", () => {
+    // The tagged resource is not among the requests: AWS checks it with the tags.
+    const [image] = ec2Call(input).build(runInstances, {
       resource: "arn:aws:ec2:us-east-1::image/ami-1",
     });
-    expect(request?.context?.["aws:RequestTag/env"]).toBeUndefined();
-    expect(request?.context?.["aws:TagKeys"]).toBeUndefined();
-    expect(request?.unknownContext ?? []).not.toContain("aws:TagKeys");
+    expect(image?.context?.["aws:RequestTag/env"]).toBeUndefined();
+    expect(image?.unknownContext).toEqual(
+      expect.arrayContaining(["aws:RequestTag/env", "aws:TagKeys"]),
+    );
   });
 
   it("a resource of no type the action takes, or `*`, has the tags unknown", () => {

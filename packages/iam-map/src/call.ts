@@ -14,6 +14,14 @@ import {
   loadedCatalog,
 } from "./iam-catalog.js";
 import type { InputView } from "./input-view.js";
+import {
+  type RequestTags,
+  readRequestTags,
+  TAG_KEYS,
+  TagPlacement,
+  typeOfResource,
+  writeRequestTags,
+} from "./request-tags.js";
 import type { AuthorizationRequest, ContextValue } from "./types.js";
 import { finishResource, hasUnknownPart, unknownPart } from "./unknown-part.js";
 
@@ -127,6 +135,11 @@ export interface RequestOptions {
   readonly variables?: VariableValues;
   /** Extra condition keys for this request. */
   readonly context?: Readonly<Record<string, ContextValue>>;
+  /**
+   * The resource type of the given resources, in the reference's spelling: their requests get
+   * the keys AWS lists on that type.
+   */
+  readonly resourceType?: string;
 }
 
 /**
@@ -148,6 +161,7 @@ export class Call implements CallTarget {
   variables: VariableValues | undefined;
   #callContext: Record<string, ContextValue> | undefined;
   #unknownContext: string[] | undefined;
+  #tags: RequestTags | undefined;
   /** A note for the result's `reason`, for calls mapped in an unusual way. */
   note: string | undefined;
   /** The service keys the operation's rules decide. */
@@ -239,7 +253,9 @@ export class Call implements CallTarget {
     let variables = this.variables;
     let given: string | readonly string[] | undefined;
     let extra: Readonly<Record<string, ContextValue>> | undefined;
+    let givenType: string | undefined;
     if (options !== undefined) {
+      givenType = options.resourceType;
       const own = options.variables;
       if (own !== undefined) variables = variables ? Object.assign({}, variables, own) : own;
       given = options.resource;
@@ -249,6 +265,14 @@ export class Call implements CallTarget {
     const unknown: string[] = [];
     // Whether any service key has a value: the global context holds only `aws:` and keycard keys.
     let valued = inputContext(info, this.input, context, unknown);
+    let tags: RequestTags | undefined;
+    if (info.tagKeys) {
+      this.#tags ??= readRequestTags(this.input);
+      tags = this.#tags;
+      // Tags a rule read itself (CloudFront's, below the top level) are the call's.
+      if (!(tags.unread && extra !== undefined && TAG_KEYS in extra))
+        writeRequestTags(tags, context, unknown);
+    }
     const callContext = this.#callContext;
     // A rule's value goes where AWS lists the key: on every request when the action lists it,
     // on the requests for one resource type when that type does, nowhere else (a value AWS does
@@ -295,7 +319,11 @@ export class Call implements CallTarget {
     if (!valued && unknown.length === 0) callUnknown = plan.unknown;
     else addUnknown(plan.unknown, context, unknown);
     // Request tags the reference lists on resource types are placed per resource, like type keys.
-    const placeTags = info.tagTypes !== undefined && TAG_KEYS in context;
+    const placeTags =
+      tags !== undefined &&
+      info.tagTypes !== undefined &&
+      !tags.unread &&
+      (tags.groups.length > 0 || tags.removedKeys !== undefined);
     const typed =
       plan.types.size > 0 || placeTags ? new Map<string, string | undefined>() : undefined;
     const resources =
@@ -304,6 +332,16 @@ export class Call implements CallTarget {
         : typeof given === "string"
           ? [given]
           : given;
+    if (given !== undefined && givenType !== undefined && typed !== undefined)
+      for (const resource of resources) typed.set(resource, givenType);
+    const tagPlacement =
+      placeTags && typed !== undefined
+        ? new TagPlacement(
+            info,
+            tags!,
+            resources.map((r) => (typed.has(r) ? typed.get(r) : typeOfResource(info, r))),
+          )
+        : undefined;
     for (let i = 0; i < resources.length; i++) {
       const resource = resources[i]!;
       if (typed === undefined) {
@@ -335,7 +373,8 @@ export class Call implements CallTarget {
           own = typeContext(keys, this.input, own, ownUnknown, callContext, extra, typeUnknown);
         addUnknown(keys.unknown, own, ownUnknown);
       }
-      if (placeTags) own = tagsFor(info, resource, type, own, ownUnknown);
+      if (tagPlacement !== undefined)
+        own = tagPlacement.place(resource, tagPlacement.types[i], own, ownUnknown);
       into.push(request(info.id, resource, own, ownUnknown.length > 0 ? ownUnknown : undefined));
     }
     return into;
@@ -424,63 +463,6 @@ function typeContext(
     own[key] = value;
   }
   return own ?? context;
-}
-
-/** The key every request that carries request tags has (with `aws:RequestTag/<key>` for each). */
-const TAG_KEYS = "aws:TagKeys";
-const REQUEST_TAG = "aws:RequestTag/";
-
-/**
- * The context of one request of an action whose request tags the reference lists on some of its
- * resource types: the tags stay on a request for a resource of such a type, are absent on one of
- * another type, and are unknown where the type is not known (AWS may or may not have them).
- */
-function tagsFor(
-  info: ActionInfo,
-  resource: string,
-  type: string | undefined,
-  context: Record<string, ContextValue>,
-  unknown: string[],
-): Record<string, ContextValue> {
-  const tagTypes = info.tagTypes!;
-  const everyType = tagTypes.size === info.resourceTypes.length;
-  // `*` is a request for no resource of any type: AWS checks it with the action's keys only.
-  if (resource !== "*") {
-    if (everyType) return context;
-    const known = type ?? typeOfResource(info, resource);
-    if (known !== undefined && tagTypes.has(known)) return context;
-    if (known !== undefined) return withoutTags(context, undefined);
-  }
-  return withoutTags(context, unknown);
-}
-
-/** A copy of the context without request tags; their keys go to `unknown` when it is given. */
-function withoutTags(
-  context: Readonly<Record<string, ContextValue>>,
-  unknown: string[] | undefined,
-): Record<string, ContextValue> {
-  const own: Record<string, ContextValue> = {};
-  for (const key in context) {
-    if (key === TAG_KEYS || key.startsWith(REQUEST_TAG)) {
-      if (unknown !== undefined && !unknown.includes(key)) unknown.push(key);
-    } else own[key] = context[key]!;
-  }
-  return own;
-}
-
-/**
- * The one resource type of the action whose ARN formats the resource fits, for resources a rule
- * gives as text (the new instance `ec2:CreateTags` tags on create); undefined when none or several
- * fit.
- */
-function typeOfResource(info: ActionInfo, resource: string): string | undefined {
-  let found: string | undefined;
-  for (const type of info.resourceTypes) {
-    if (!type.templates.some((template) => template.pattern.test(resource))) continue;
-    if (found !== undefined && found !== type.name) return undefined;
-    found = type.name;
-  }
-  return found;
 }
 
 /** Actions by the id rules ask for them with, per prefix of the call. */

@@ -25,6 +25,17 @@ describe("tag-on-create", () => {
     });
   });
 
+  it("EC2 CreateImage tagging the new image: ec2:CreateTags on an image ARN, which has no account", async () => {
+    const r = await map("EC2Client", "CreateImageCommand", {
+      InstanceId: "i-1",
+      Name: "n",
+      TagSpecifications: [{ ResourceType: "image", Tags: [{ Key: "env", Value: "prod" }] }],
+    });
+    const tag = r.requests.find((q) => q.action === "ec2:CreateTags");
+    expect(tag?.resource).toBe("arn:aws:ec2:us-east-1::image/*");
+    expect(tag?.context?.["aws:RequestTag/env"]).toBe("prod");
+  });
+
   it("RDS CreateDBInstance with Tags also needs rds:AddTagsToResource (RDS User Guide, 'Granting permission to tag Amazon RDS resources during creation')", async () => {
     const r = await map("RDSClient", "CreateDBInstanceCommand", {
       DBInstanceIdentifier: "db1",

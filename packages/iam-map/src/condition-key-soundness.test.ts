@@ -474,12 +474,183 @@ describe("request tags go only where AWS lists them", () => {
     expect(unknownOf(createTags)).not.toContain("aws:TagKeys");
   });
 
-  it("EC2 tag-on-create without a ResourceType: ec2:CreateTags has the tags, as every type it takes lists them", async () => {
+  it("EC2 tag-on-create without a ResourceType: the tags of ec2:CreateTags are unknown", async () => {
+    // Which resource the specification is for is not known, and EC2 tags each with its own.
     const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RunInstances", {
       ...tagged,
       TagSpecifications: [{ Tags: [{ Key: "env", Value: "prod" }] }],
     });
     const createTags = r.requests.find((q) => q.action === "ec2:CreateTags");
-    expect(createTags?.context?.["aws:RequestTag/env"]).toBe("prod");
+    expect(createTags?.context?.["aws:RequestTag/env"]).toBeUndefined();
+    expect(unknownOf(createTags)).toEqual(
+      expect.arrayContaining(["aws:RequestTag/env", "aws:TagKeys"]),
+    );
+  });
+
+  it("EC2 tags a resource with its own specification's tags: another type's are unknown, never merged", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RunInstances", {
+      ...tagged,
+      TagSpecifications: [
+        {
+          ResourceType: "instance",
+          Tags: [
+            { Key: "env", Value: "prod" },
+            { Key: "team", Value: "a" },
+          ],
+        },
+        {
+          ResourceType: "volume",
+          Tags: [
+            { Key: "env", Value: "dev" },
+            { Key: "team", Value: "a" },
+          ],
+        },
+      ],
+    });
+    const instance = r.requests.find(
+      (q) => q.action === "ec2:RunInstances" && q.resource.includes(":instance/"),
+    );
+    // Same value in both specifications: known; different: unknown, never the last one given.
+    expect(instance?.context?.["aws:RequestTag/team"]).toBe("a");
+    expect(instance?.context?.["aws:RequestTag/env"]).toBeUndefined();
+    expect(unknownOf(instance)).toContain("aws:RequestTag/env");
+    expect(instance?.context?.["aws:TagKeys"]).toEqual(["env", "team"]);
+    const createInstanceTags = r.requests.find(
+      (q) => q.action === "ec2:CreateTags" && q.resource.includes(":instance/"),
+    );
+    expect(createInstanceTags?.context?.["aws:RequestTag/env"]).toBeUndefined();
+    expect(unknownOf(createInstanceTags)).toContain("aws:RequestTag/env");
+  });
+
+  it("EC2: tags given only for the volume are unknown on the instance's request, not present", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RunInstances", {
+      ...tagged,
+      TagSpecifications: [{ ResourceType: "volume", Tags: [{ Key: "env", Value: "prod" }] }],
+    });
+    const instance = r.requests.find(
+      (q) => q.action === "ec2:RunInstances" && q.resource.includes(":instance/"),
+    );
+    expect(instance?.context?.["aws:RequestTag/env"]).toBeUndefined();
+    expect(unknownOf(instance)).toEqual(
+      expect.arrayContaining(["aws:RequestTag/env", "aws:TagKeys"]),
+    );
+  });
+
+  it("EC2 AuthorizeSecurityGroupIngress: tags for the new rule, which has no request, stay unknown", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "AuthorizeSecurityGroupIngress", {
+      GroupId: "sg-1",
+      IpPermissions: [
+        { IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
+      ],
+      TagSpecifications: [
+        { ResourceType: "security-group-rule", Tags: [{ Key: "owner", Value: "m" }] },
+      ],
+    });
+    const ingress = r.requests.filter((q) => q.action === "ec2:AuthorizeSecurityGroupIngress");
+    expect(ingress.length).toBeGreaterThan(0);
+    for (const request of ingress) {
+      expect(request.context?.["aws:TagKeys"]).toBeUndefined();
+      expect(unknownOf(request)).toEqual(
+        expect.arrayContaining(["aws:RequestTag/owner", "aws:TagKeys"]),
+      );
+    }
+  });
+
+  it("outside EC2 the tags belong to the whole request: unknown on a type that does not list them", async () => {
+    const r = await map("ElasticBeanstalk", "CreateApplicationVersion", {
+      ApplicationName: "app",
+      VersionLabel: "v1",
+      Tags: [{ Key: "env", Value: "prod" }],
+    });
+    expect(r.known).toBe(true);
+    const application = r.requests.find((q) => q.resource.includes(":application/"));
+    expect(application).toBeDefined();
+    expect(application?.context?.["aws:RequestTag/env"]).toBeUndefined();
+    expect(unknownOf(application)).toEqual(
+      expect.arrayContaining(["aws:RequestTag/env", "aws:TagKeys"]),
+    );
+  });
+
+  it("tags below the top level, which no rule reads, make every request tag unknown", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RequestSpotFleet", {
+      SpotFleetRequestConfig: {
+        IamFleetRole: "arn:aws:iam::123456789012:role/fleet",
+        TargetCapacity: 1,
+        TagSpecifications: [
+          { ResourceType: "spot-fleet-request", Tags: [{ Key: "owner", Value: "m" }] },
+        ],
+      },
+    });
+    const fleet = r.requests.find((q) => q.action === "ec2:RequestSpotFleet");
+    expect(unknownOf(fleet)).toEqual(expect.arrayContaining(["aws:RequestTag/*", "aws:TagKeys"]));
+  });
+
+  it("an untagging call's TagKeys are aws:TagKeys", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-iam", "IAM", "UntagRole", {
+      RoleName: "r",
+      TagKeys: ["owner"],
+    });
+    expect(r.requests[0]?.context?.["aws:TagKeys"]).toEqual(["owner"]);
+  });
+
+  it("tags in a member of another name, which no rule reads, make every request tag unknown", async () => {
+    const r = await map("CognitoIdentityProvider", "CreateUserPool", {
+      PoolName: "p",
+      UserPoolTags: { env: "prod" },
+    });
+    expect(unknownOf(r.requests[0])).toEqual(
+      expect.arrayContaining(["aws:RequestTag/*", "aws:TagKeys"]),
+    );
+  });
+
+  it("RDS Tags and TagSpecifications for another resource: a key they disagree on is unknown", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-rds", "RDS", "CreateDBInstance", {
+      DBInstanceIdentifier: "db1",
+      DBInstanceClass: "db.t3.micro",
+      Engine: "postgres",
+      Tags: [{ Key: "env", Value: "prod" }],
+      TagSpecifications: [{ ResourceType: "auto-backup", Tags: [{ Key: "env", Value: "dev" }] }],
+    });
+    for (const request of r.requests) {
+      expect(request.context?.["aws:RequestTag/env"], request.action).toBeUndefined();
+      expect(unknownOf(request), request.action).toContain("aws:RequestTag/env");
+    }
+  });
+
+  it("EC2: keys that differ only in case between entries are unknown, not the instance's value", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RunInstances", {
+      ...tagged,
+      TagSpecifications: [
+        { ResourceType: "instance", Tags: [{ Key: "Env", Value: "prod" }] },
+        { ResourceType: "volume", Tags: [{ Key: "env", Value: "dev" }] },
+      ],
+    });
+    const instance = r.requests.find(
+      (q) => q.action === "ec2:RunInstances" && q.resource.includes(":instance/"),
+    );
+    expect(instance?.context?.["aws:RequestTag/Env"]).toBeUndefined();
+    expect(unknownOf(instance)).toContain("aws:RequestTag/Env");
+  });
+
+  it("a tag without a value has its key unknown; the keys stay known", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "DeleteTags", {
+      Resources: ["i-1234567890abcdef0"],
+      Tags: [{ Key: "env" }],
+    });
+    expect(r.requests[0]?.context?.["aws:RequestTag/env"]).toBeUndefined();
+    expect(unknownOf(r.requests[0])).toContain("aws:RequestTag/env");
+    expect(r.requests[0]?.context?.["aws:TagKeys"]).toEqual(["env"]);
+  });
+
+  it("a text member whose name mentions tags is not a tag set (RunInstances InstanceMetadataTags)", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RunInstances", {
+      ...tagged,
+      MetadataOptions: { InstanceMetadataTags: "enabled" },
+    });
+    const instance = r.requests.find(
+      (q) => q.action === "ec2:RunInstances" && q.resource.includes(":instance/"),
+    );
+    expect(instance?.context?.["aws:RequestTag/env"]).toBe("prod");
+    expect(unknownOf(instance)).not.toContain("aws:RequestTag/*");
   });
 });

@@ -1,7 +1,7 @@
 import type { ArnTemplate } from "./arn-template.js";
 import { assignedParts, memberPrefixes, variableSynonyms } from "./exceptions.js";
 import type { ActionInfo } from "./iam-catalog.js";
-import { asString, type InputView, isRecord, read, safeKeys } from "./input-view.js";
+import { asString, type InputView } from "./input-view.js";
 import type { ContextValue } from "./types.js";
 import { unknownPart } from "./unknown-part.js";
 
@@ -821,8 +821,7 @@ export function resourcesFor(
 
 /**
  * Service condition keys whose value is the input member of the same name (`s3:prefix` ←
- * `Prefix`, `dynamodb:Select` ← `Select`), and `aws:RequestTag/*` / `aws:TagKeys` from tags.
- * Returns whether the input gave any of the service keys.
+ * `Prefix`, `dynamodb:Select` ← `Select`). Returns whether the input gave any of the service keys.
  * @internal
  */
 export function inputContext(
@@ -858,13 +857,6 @@ export function inputContext(
       if (value !== undefined) into[key] = value;
       // The request carries the member, so AWS has the key, but not in a form the mapping reads.
       else unknown?.push(key);
-    }
-  }
-  if (action.tagKeys) {
-    const tags = requestTags(input);
-    if (tags.length > 0) {
-      for (const [k, v] of tags) into[`aws:RequestTag/${k}`] = v;
-      into["aws:TagKeys"] = tags.map(([k]) => k);
     }
   }
   return wrote;
@@ -912,66 +904,4 @@ export function contextValue(value: unknown): ContextValue | undefined {
     return out;
   }
   return undefined;
-}
-
-/** Most tags read from one request; more make the call unknown rather than dropping some. */
-const MAX_TAGS = 1000;
-
-/** Tags a request sets: `[{Key, Value}]` lists, `{key: value}` maps, EC2 `TagSpecifications`. */
-/**
- * `aws:RequestTag/*` and `aws:TagKeys` for tags a rule finds below the top level (CloudFront's
- * `DistributionConfigWithTags.Tags`); empty when there are none.
- * @internal
- */
-export function tagContext(
-  input: InputView,
-  value: unknown,
-  where: string,
-): Record<string, ContextValue> {
-  const tags: Array<[string, string]> = [];
-  addTags(input, value, where, tags);
-  if (tags.length === 0) return {};
-  const context: Record<string, ContextValue> = {};
-  for (const [k, v] of tags) context[`aws:RequestTag/${k}`] = v;
-  context["aws:TagKeys"] = tags.map(([k]) => k);
-  return context;
-}
-
-function requestTags(input: InputView): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const member of ["tags", "taglist"]) addTags(input, input.getAnyCase(member), member, out);
-  const specs = input.getAnyCase("tagspecifications");
-  for (const spec of input.list(specs, "TagSpecifications", MAX_TAGS)) {
-    addTags(input, read(spec, "Tags"), "TagSpecifications.Tags", out);
-  }
-  return out;
-}
-
-function addTags(input: InputView, value: unknown, where: string, out: Array<[string, string]>) {
-  if (Array.isArray(value)) {
-    for (const tag of input.list(value, where, MAX_TAGS)) {
-      const key = input.textOf(read(tag, "Key") ?? read(tag, "key") ?? read(tag, "TagKey"), where);
-      const val = read(tag, "Value") ?? read(tag, "value") ?? read(tag, "TagValue");
-      if (key !== undefined) out.push([key, tagValue(input, val, where)]);
-    }
-  } else if (isRecord(value)) {
-    const keys = safeKeys(value);
-    // CloudFront's `Tags` is `{ Items: [{ Key, Value }] }`.
-    if (keys.length === 1 && keys[0] === "Items" && Array.isArray(read(value, "Items"))) {
-      addTags(input, read(value, "Items"), `${where}.Items`, out);
-      return;
-    }
-    if (keys.length > MAX_TAGS) input.unreadable(`${where} (more than ${MAX_TAGS} entries)`);
-    for (const key of keys.slice(0, MAX_TAGS)) {
-      if (asString(key) === undefined) input.unreadable(where);
-      out.push([key, tagValue(input, read(value, key), where)]);
-    }
-  }
-}
-
-/** A tag's value: empty when absent (AWS stores an empty value), unknown in any other form. */
-function tagValue(input: InputView, value: unknown, where: string): string {
-  if (typeof value === "string") return input.textOf(value, where) ?? "";
-  if (value === undefined || value === null) return "";
-  return input.textOf(value, where) ?? "";
 }

@@ -533,3 +533,18 @@ describe("a create-with-tags call's tag action is on the new resource", () => {
     expect(resources(r, "cloudfront:CreateDistribution").length).toBe(1);
   });
 });
+
+describe("resources a call creates that the reference marks optional", () => {
+  it("EC2 RunInstances is also authorized on the root volume EC2 creates (unknown id)", async () => {
+    const r = await map("EC2", "RunInstances", { ImageId: "ami-1", MinCount: 1, MaxCount: 1 });
+    expect(resources(r, "ec2:RunInstances")).toContainEqual({
+      resource: "arn:aws:ec2:us-east-1:123456789012:volume/*",
+      unknown: true,
+    });
+    const volume = r.requests.find((q) => q.resource.includes(":volume/"));
+    // The volume's own keys: its encryption comes from the image, which only AWS knows.
+    expect(volume?.unknownContext).toContain("ec2:Encrypted");
+    // Not the instance's keys.
+    expect(volume?.unknownContext).not.toContain("ec2:InstanceType");
+  });
+});

@@ -1,5 +1,5 @@
-import { tagContext } from "../general-rule.js";
 import { isRecord, items, read } from "../input-view.js";
+import { tagContext } from "../request-tags.js";
 import type { OperationRule, ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
 
@@ -24,6 +24,17 @@ export const ec2Rules: ServiceRules = {
 function ec2TagOnCreate(name: string): OperationRule {
   return (call, general) => {
     general(call);
+    // An instance from an EBS-backed image (nearly all) gets a root volume EC2 creates, and AWS
+    // authorizes RunInstances on it (EC2 User Guide, "Example policies for working with the
+    // EC2 API": RunInstances policies name `volume/*`); the reference marks the type optional,
+    // so the general rule does not add it. Its attributes are the image's, so its keys are
+    // unknown unless given.
+    if (name === "RunInstances") {
+      call.require("RunInstances", {
+        resource: call.arn("ec2", `volume/${unknownPart("id EC2 assigns to the new volume")}`),
+        resourceType: "volume",
+      });
+    }
     const types = new Set<string>();
     const specs = call.input.list(call.input.get("TagSpecifications"), "TagSpecifications", 50);
     for (const spec of specs) {
@@ -31,9 +42,20 @@ function ec2TagOnCreate(name: string): OperationRule {
       const type = call.input.textOf(read(spec, "ResourceType"), "TagSpecifications.ResourceType");
       types.add(type ?? "");
     }
+    const createTags = call.action("CreateTags");
     for (const type of types) {
+      // The type's own ARN format: images and snapshots have no account, IPAM resources no
+      // Region.
+      const format = createTags?.resourceTypes.find((t) => t.name === type)?.templates[0]?.raw;
+      const region = format !== undefined && !format.includes("${Region}") ? "" : undefined;
+      const account = format !== undefined && !format.includes("${Account}") ? "" : undefined;
       const resource = type
-        ? call.arn("ec2", `${type}/${unknownPart(`id EC2 assigns to the new ${type}`)}`)
+        ? call.arn(
+            "ec2",
+            `${type}/${unknownPart(`id EC2 assigns to the new ${type}`)}`,
+            region,
+            account,
+          )
         : call.arn("ec2", unknownPart("resource the call creates"));
       call.require("CreateTags", { resource, context: { "ec2:CreateAction": name } });
     }
@@ -89,11 +111,12 @@ export const cloudfrontRules: ServiceRules = {
         read(call.input.get("DistributionConfigWithTags"), "Tags"),
         "DistributionConfigWithTags.Tags",
       );
-      call.require("CreateDistribution", { context: tags });
+      for (const key of tags.unknown) call.unknownContext.push(key);
+      call.require("CreateDistribution", { context: tags.context });
       const id = unknownPart("id CloudFront assigns to the new distribution");
       call.require("TagResource", {
         resource: call.arn("cloudfront", `distribution/${id}`, ""),
-        context: tags,
+        context: tags.context,
       });
     },
   },

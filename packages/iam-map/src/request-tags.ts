@@ -1,0 +1,421 @@
+import type { ActionInfo } from "./iam-catalog.js";
+import { asString, type InputView, isRecord, read, safeKeys } from "./input-view.js";
+import { RECORD_PROTOTYPE } from "./object-prototype.js";
+import type { ContextValue } from "./types.js";
+
+/** The key every request that carries request tags has, with `aws:RequestTag/<key>` for each. */
+export const TAG_KEYS = "aws:TagKeys";
+const REQUEST_TAG = "aws:RequestTag/";
+
+/** Most tags read from one request; more make the call unknown rather than dropping some. */
+const MAX_TAGS = 1000;
+
+/** A tag as given: its value undefined when the entry gives none. */
+type Tag = readonly [key: string, value: string | undefined];
+
+/** Tags one member of the input sets, with the resource type it names for them (EC2). */
+interface TagGroup {
+  /** From `Tags` or `TagList`: for every resource of the call. */
+  readonly forEvery: boolean;
+  /** `TagSpecifications[].ResourceType`, when given. */
+  readonly type: string | undefined;
+  readonly tags: readonly Tag[];
+}
+
+/** The tags a call sets, read once per call. @internal */
+export interface RequestTags {
+  readonly groups: readonly TagGroup[];
+  /** `TagKeys` of an untagging call: the keys it removes, which AWS has as `aws:TagKeys`. */
+  readonly removedKeys: readonly string[] | undefined;
+  /**
+   * A member holds tags the mapping does not read: below the top level (EC2
+   * `SpotFleetRequestConfig.TagSpecifications`, WorkSpaces `Workspaces[].Tags`) or under
+   * another name (Cognito `UserPoolTags`, CloudTrail `TagsList`, Glue `TagsToAdd`). AWS may
+   * have request tags no rule reads.
+   */
+  readonly unread: boolean;
+}
+
+/** Top-level members whose tags are read. */
+const READ_MEMBERS: ReadonlySet<string> = new Set([
+  "tags",
+  "taglist",
+  "tagspecifications",
+  "tagkeys",
+]);
+
+/**
+ * Reads the tags a call sets: `Tags` and `TagList` (lists of `{Key, Value}` or maps), each of
+ * EC2's `TagSpecifications` with its `ResourceType`, and an untagging call's `TagKeys`.
+ * @internal
+ */
+export function readRequestTags(input: InputView): RequestTags {
+  const groups: TagGroup[] = [];
+  for (const member of ["tags", "taglist"]) {
+    const tags: Tag[] = [];
+    addTags(input, input.getAnyCase(member), member, tags);
+    if (tags.length > 0) groups.push({ forEvery: true, type: undefined, tags });
+  }
+  const specs = input.getAnyCase("tagspecifications");
+  for (const spec of input.list(specs, "TagSpecifications", MAX_TAGS)) {
+    const tags: Tag[] = [];
+    addTags(input, read(spec, "Tags"), "TagSpecifications.Tags", tags);
+    if (tags.length === 0) continue;
+    const type = input.textOf(read(spec, "ResourceType"), "TagSpecifications.ResourceType");
+    groups.push({ forEvery: false, type, tags });
+  }
+  const removed = input.getAnyCase("tagkeys");
+  let removedKeys: string[] | undefined;
+  if (removed !== undefined && removed !== null) {
+    removedKeys = [];
+    for (const key of input.list(removed, "TagKeys", MAX_TAGS)) {
+      const text = input.textOf(key, "TagKeys");
+      if (text !== undefined) removedKeys.push(text);
+    }
+  }
+  return { groups, removedKeys, unread: holdsUnreadTags(input) };
+}
+
+/**
+ * Writes a call's request tags for every request of an action (before placement by resource
+ * type): `aws:RequestTag/<key>` and `aws:TagKeys` where every reading of the call agrees, and
+ * the keys in `unknown` where they do not. Several members that set tags (RDS `Tags` and
+ * `TagSpecifications`, EC2 entries for several types) may each be for another resource: a key
+ * is known only when every one of them gives it the same value.
+ * @internal
+ */
+export function writeRequestTags(
+  tags: RequestTags,
+  into: Record<string, ContextValue>,
+  unknown: string[],
+): void {
+  if (tags.unread) {
+    for (const key of ALL_TAGS_UNKNOWN) pushOnce(unknown, key);
+    return;
+  }
+  const groups = tags.groups;
+  const removed = tags.removedKeys;
+  if (groups.length === 0) {
+    if (removed !== undefined) into[TAG_KEYS] = [...removed];
+    return;
+  }
+  const agreed = commonTags(groups);
+  for (const [key, value] of agreed.values) into[`${REQUEST_TAG}${key}`] = value;
+  for (const key of agreed.unknownKeys) pushOnce(unknown, `${REQUEST_TAG}${key}`);
+  if (agreed.keys !== undefined && removed === undefined) into[TAG_KEYS] = agreed.keys;
+  else pushOnce(unknown, TAG_KEYS);
+}
+
+/** A request's tags where the readings of a call agree, and the keys where they do not. */
+interface Agreement {
+  readonly values: ReadonlyArray<readonly [string, string]>;
+  readonly unknownKeys: readonly string[];
+  /** `aws:TagKeys`, when every reading gives the same keys. */
+  readonly keys: string[] | undefined;
+}
+
+/** A tag by its key lower-cased (condition keys compare so); a value given twice differently is undefined. */
+function byKey(tags: Iterable<Tag>): Map<string, { key: string; value: string | undefined }> {
+  const out = new Map<string, { key: string; value: string | undefined }>();
+  for (const [key, value] of tags) {
+    const lower = key.toLowerCase();
+    const seen = out.get(lower);
+    if (seen === undefined) out.set(lower, { key, value });
+    else if (seen.value !== value) seen.value = undefined;
+  }
+  return out;
+}
+
+/**
+ * The tags every group agrees on: with one group, its tags; with several (each possibly for
+ * another resource), a key is known only when every group gives it the same value, and the keys
+ * only when every group gives the same ones.
+ */
+function commonTags(groups: readonly TagGroup[]): Agreement {
+  const maps = groups.map((group) => byKey(group.tags));
+  const values: Array<readonly [string, string]> = [];
+  const unknownKeys: string[] = [];
+  const seen = new Set<string>();
+  for (const map of maps) {
+    for (const [lower, tag] of map) {
+      if (seen.has(lower)) continue;
+      seen.add(lower);
+      const value = tag.value;
+      const agreed = value !== undefined && maps.every((m) => m.get(lower)?.value === value);
+      if (agreed) values.push([tag.key, value]);
+      else unknownKeys.push(tag.key);
+    }
+  }
+  const first = groups[0]!.tags.map(([key]) => key);
+  const sameKeys = groups.every((group) =>
+    sameSet(
+      group.tags.map(([key]) => key),
+      first,
+    ),
+  );
+  return { values, unknownKeys, keys: sameKeys ? first : undefined };
+}
+
+/**
+ * The tags of a request whose own groups are `own`, whether AWS takes those only or every
+ * group's: a key is known when it is in `own` and `others` gives it no other value; the keys when
+ * `others` adds none.
+ */
+function ownTags(own: readonly Tag[], others: readonly Tag[]): Agreement {
+  const mine = byKey(own);
+  const theirs = byKey(others);
+  const values: Array<readonly [string, string]> = [];
+  const unknownKeys: string[] = [];
+  for (const [lower, tag] of mine) {
+    const other = theirs.get(lower);
+    if (tag.value !== undefined && (other === undefined || other.value === tag.value))
+      values.push([tag.key, tag.value]);
+    else unknownKeys.push(tag.key);
+  }
+  for (const [lower, tag] of theirs) if (!mine.has(lower)) unknownKeys.push(tag.key);
+  const ownKeys = own.map(([key]) => key);
+  const ownSet = new Set(ownKeys);
+  const keys = others.every(([key]) => ownSet.has(key)) ? ownKeys : undefined;
+  return { values, unknownKeys, keys };
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a);
+  const right = new Set(b);
+  return left.size === right.size && [...left].every((key) => right.has(key));
+}
+
+/**
+ * `aws:RequestTag/*` and `aws:TagKeys` for tags a rule finds below the top level (CloudFront's
+ * `DistributionConfigWithTags.Tags`); empty when there are none.
+ * @internal
+ */
+export function tagContext(
+  input: InputView,
+  value: unknown,
+  where: string,
+): { context: Record<string, ContextValue>; unknown: string[] } {
+  const tags: Tag[] = [];
+  addTags(input, value, where, tags);
+  const context: Record<string, ContextValue> = {};
+  const unknown: string[] = [];
+  if (tags.length > 0)
+    writeRequestTags(
+      {
+        groups: [{ forEvery: true, type: undefined, tags }],
+        removedKeys: undefined,
+        unread: false,
+      },
+      context,
+      unknown,
+    );
+  return { context, unknown };
+}
+
+/** The unknown-context entries that stand for every request tag. @internal */
+export const ALL_TAGS_UNKNOWN: readonly string[] = Object.freeze([`${REQUEST_TAG}*`, TAG_KEYS]);
+
+function addTags(input: InputView, value: unknown, where: string, out: Tag[]): void {
+  if (Array.isArray(value)) {
+    for (const tag of input.list(value, where, MAX_TAGS)) {
+      const key = input.textOf(read(tag, "Key") ?? read(tag, "key") ?? read(tag, "TagKey"), where);
+      const val = read(tag, "Value") ?? read(tag, "value") ?? read(tag, "TagValue");
+      if (key !== undefined) out.push([key, tagValue(input, val, where)]);
+    }
+  } else if (isRecord(value)) {
+    const keys = safeKeys(value);
+    // CloudFront's `Tags` is `{ Items: [{ Key, Value }] }`.
+    if (keys.length === 1 && keys[0] === "Items" && Array.isArray(read(value, "Items"))) {
+      addTags(input, read(value, "Items"), `${where}.Items`, out);
+      return;
+    }
+    if (keys.length > MAX_TAGS) input.unreadable(`${where} (more than ${MAX_TAGS} entries)`);
+    for (const key of keys.slice(0, MAX_TAGS)) {
+      if (asString(key) === undefined) input.unreadable(where);
+      out.push([key, tagValue(input, read(value, key), where)]);
+    }
+  }
+}
+
+/**
+ * A tag's value; undefined when the entry gives none (what AWS has then is not documented for
+ * every call: an untagging `DeleteTags` entry without a value matches any), and unreadable in
+ * any form other than text.
+ */
+function tagValue(input: InputView, value: unknown, where: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return input.textOf(value, where);
+}
+
+/** Member names that hold tags (`Tags`, `TagSpecifications`, `FinalBackupTags`, `TagsToAdd`). */
+const TAG_MEMBER_NAME = /tag/;
+
+/** How deep tags are looked for, and how many values at most. */
+const MAX_TAG_DEPTH = 6;
+const MAX_VISITED = 10_000;
+
+/**
+ * Whether a member holds tags the mapping does not read: a structure or list named for tags at
+ * the top level other than those read, or anywhere below it. A structure too large or too deep
+ * to look through counts as holding them: the tags are then unknown, never absent.
+ */
+function holdsUnreadTags(input: InputView): boolean {
+  const lowers = input.lowerKeys();
+  const values = input.memberValues();
+  const budget = { left: MAX_VISITED };
+  for (let i = 0; i < lowers.length; i++) {
+    const lower = lowers[i]!;
+    const value = values[i];
+    if (typeof value !== "object" || value === null) continue;
+    if (READ_MEMBERS.has(lower)) continue;
+    if (TAG_MEMBER_NAME.test(lower) || nestedTags(value, 1, budget)) return true;
+  }
+  return false;
+}
+
+/** Whether a structure or list holds a member named for tags, at most {@link MAX_TAG_DEPTH} down. */
+function nestedTags(value: unknown, depth: number, budget: { left: number }): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date)
+    return false;
+  if (--budget.left < 0 || depth > MAX_TAG_DEPTH) return true;
+  if (Array.isArray(value)) {
+    if (value.length > MAX_VISITED) return true;
+    for (const entry of value) if (nestedTags(entry, depth + 1, budget)) return true;
+    return false;
+  }
+  // Streams, blobs and other class instances carry the body, not members AWS reads.
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null && proto !== RECORD_PROTOTYPE) return false;
+  for (const key of safeKeys(value)) {
+    const inner = read(value, key);
+    if (typeof inner !== "object" || inner === null) continue;
+    if (TAG_MEMBER_NAME.test(key.toLowerCase())) return true;
+    if (nestedTags(inner, depth + 1, budget)) return true;
+  }
+  return false;
+}
+
+/**
+ * Services whose requests carry each resource's own request tags, checked resource by resource:
+ * EC2 (EC2 User Guide, "Grant permission to tag Amazon EC2 resources during creation": a
+ * `RunInstances` policy that conditions on `aws:RequestTag` with `Resource: "*"` fails on the
+ * image, which has none). Elsewhere the tags belong to the whole request, and a resource type the
+ * reference does not list them on may still see them.
+ */
+const TAGS_PER_RESOURCE: ReadonlySet<string> = new Set(["ec2"]);
+
+/**
+ * Where a call's request tags go among the requests of one action whose reference lists them on
+ * resource types rather than on the action. A request has them as given when its resource is of
+ * a listed type (per EC2 resource, the tags given for its type); they are absent where AWS
+ * checks each resource with its own tags and the resource's type does not list them; and they
+ * are unknown wherever keycard cannot tell.
+ * @internal
+ */
+export class TagPlacement {
+  readonly #perResource: boolean;
+  /** Some request of the action is for a listed type: the resource the tags are for is checked. */
+  readonly #listedSeen: boolean;
+
+  constructor(
+    readonly info: ActionInfo,
+    readonly tags: RequestTags,
+    readonly types: ReadonlyArray<string | undefined>,
+  ) {
+    const tagTypes = info.tagTypes!;
+    this.#perResource = TAGS_PER_RESOURCE.has(info.prefix);
+    this.#listedSeen = types.some((type) => type !== undefined && tagTypes.has(type));
+  }
+
+  /** The context of the request for `resource` (of `type`, when known), and its unknown keys. */
+  place(
+    resource: string,
+    type: string | undefined,
+    context: Record<string, ContextValue>,
+    unknown: string[],
+  ): Record<string, ContextValue> {
+    const tagTypes = this.info.tagTypes!;
+    // `*` is a request for no resource: AWS checks it with the action's keys only.
+    if (resource === "*") return withoutTags(context, unknown);
+    const everyType = tagTypes.size === this.info.resourceTypes.length;
+    const listed = type !== undefined ? tagTypes.has(type) : everyType;
+    if (!listed) {
+      // The resource the tags are for was not among the requests (a rule that does not build
+      // it): they stay unknown rather than vanish.
+      if (type === undefined || !this.#perResource || !this.#listedSeen)
+        return withoutTags(context, unknown);
+      return withoutTags(context, undefined);
+    }
+    if (!this.#perResource || this.tags.groups.length === 0) return context;
+    return this.#ownTags(type, context, unknown);
+  }
+
+  /**
+   * The tags of an EC2 resource of `type`: each key whose value is the same whether EC2 takes the
+   * tags given for this type only or every tag of the call; the others are unknown.
+   */
+  #ownTags(
+    type: string | undefined,
+    context: Record<string, ContextValue>,
+    unknown: string[],
+  ): Record<string, ContextValue> {
+    const lowerType = type?.toLowerCase();
+    const own: Tag[] = [];
+    const others: Tag[] = [];
+    for (const group of this.tags.groups) {
+      const mine =
+        group.forEvery || (lowerType !== undefined && group.type?.toLowerCase() === lowerType);
+      (mine ? own : others).push(...group.tags);
+    }
+    if (others.length === 0 && this.tags.groups.length === 1) return context;
+    const agreed = ownTags(own, others);
+    const out = withoutTags(context, undefined);
+    // The request's own reading replaces the call's: drop what the call left unknown.
+    for (let i = unknown.length - 1; i >= 0; i--) {
+      const key = unknown[i]!;
+      if (key === TAG_KEYS || (key.startsWith(REQUEST_TAG) && !key.endsWith("*")))
+        unknown.splice(i, 1);
+    }
+    for (const [key, value] of agreed.values) out[`${REQUEST_TAG}${key}`] = value;
+    for (const key of agreed.unknownKeys) pushOnce(unknown, `${REQUEST_TAG}${key}`);
+    if (agreed.keys !== undefined && this.tags.removedKeys === undefined)
+      out[TAG_KEYS] = agreed.keys;
+    else pushOnce(unknown, TAG_KEYS);
+    return out;
+  }
+}
+
+/** A copy of the context without request tags; their keys go to `unknown` when it is given. */
+function withoutTags(
+  context: Readonly<Record<string, ContextValue>>,
+  unknown: string[] | undefined,
+): Record<string, ContextValue> {
+  const own: Record<string, ContextValue> = {};
+  for (const key in context) {
+    if (key === TAG_KEYS || key.startsWith(REQUEST_TAG)) {
+      if (unknown !== undefined) pushOnce(unknown, key);
+    } else own[key] = context[key]!;
+  }
+  return own;
+}
+
+function pushOnce(list: string[], key: string): void {
+  if (!list.includes(key)) list.push(key);
+}
+
+/**
+ * The one resource type of the action whose ARN formats the resource fits, for resources a rule
+ * gives as text (the new instance `ec2:CreateTags` tags on create); undefined when none or
+ * several fit.
+ * @internal
+ */
+export function typeOfResource(info: ActionInfo, resource: string): string | undefined {
+  let found: string | undefined;
+  for (const type of info.resourceTypes) {
+    if (!type.templates.some((template) => template.pattern.test(resource))) continue;
+    if (found !== undefined && found !== type.name) return undefined;
+    found = type.name;
+  }
+  return found;
+}
