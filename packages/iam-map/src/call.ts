@@ -17,6 +17,7 @@ import type { InputView } from "./input-view.js";
 import {
   type RequestTags,
   readRequestTags,
+  serviceRequestTags,
   TAG_KEYS,
   TagPlacement,
   typeOfResource,
@@ -168,6 +169,11 @@ export class Call implements CallTarget {
   decided: DecidedKeys = NONE_DECIDED;
   /** The member names the operation's input defines, when the caller knows them. */
   inputMembers: readonly string[] | undefined;
+  /**
+   * Set by a rule when the call's resources may get tags the input does not hold (an EC2 launch
+   * template's): every request tag is then unknown.
+   */
+  tagsElsewhere = false;
 
   constructor(
     readonly prefix: string,
@@ -267,11 +273,16 @@ export class Call implements CallTarget {
     let valued = inputContext(info, this.input, context, unknown);
     let tags: RequestTags | undefined;
     if (info.tagKeys) {
-      this.#tags ??= readRequestTags(this.input);
+      this.#tags ??= readRequestTags(this.input, this.operation);
       tags = this.#tags;
+      if (this.tagsElsewhere && !tags.unread) {
+        tags = { ...tags, unread: true };
+        this.#tags = tags;
+      }
       // Tags a rule read itself (CloudFront's, below the top level) are the call's.
       if (!(tags.unread && extra !== undefined && TAG_KEYS in extra))
         writeRequestTags(tags, context, unknown);
+      if (serviceRequestTags(info, context)) valued = true;
     }
     const callContext = this.#callContext;
     // A rule's value goes where AWS lists the key: on every request when the action lists it,

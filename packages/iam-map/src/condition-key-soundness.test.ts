@@ -653,4 +653,76 @@ describe("request tags go only where AWS lists them", () => {
     expect(instance?.context?.["aws:RequestTag/env"]).toBe("prod");
     expect(unknownOf(instance)).not.toContain("aws:RequestTag/*");
   });
+
+  it("RDS: rds:req-tag/* repeats the request tags; other keys of the family stay unknown", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-rds", "RDS", "CreateDBInstance", {
+      DBInstanceIdentifier: "db1",
+      DBInstanceClass: "db.t3.micro",
+      Engine: "postgres",
+      Tags: [{ Key: "env", Value: "prod" }],
+    });
+    const create = r.requests.find((q) => q.action === "rds:CreateDBInstance");
+    expect(create?.context?.["rds:req-tag/env"]).toBe("prod");
+    expect(unknownOf(create)).toContain("rds:req-tag/*");
+  });
+
+  it("tag entries name their fields in any case (Personalize tagKey/tagValue)", async () => {
+    const r = await map("Personalize", "CreateDatasetGroup", {
+      name: "g",
+      tags: [{ tagKey: "env", tagValue: "prod" }],
+    });
+    expect(r.requests[0]?.context?.["aws:RequestTag/env"]).toBe("prod");
+  });
+
+  it("a tag entry whose key cannot be told makes every request tag unknown", async () => {
+    for (const entry of [
+      { name: "env", Value: "prod" },
+      { Key: "decoy", TagKey: "env" },
+    ]) {
+      const r = await map("Lambda", "CreateFunction", {
+        FunctionName: "f",
+        Role: "arn:aws:iam::123456789012:role/r",
+        Tags: [entry],
+      });
+      const create = r.requests.find((q) => q.action === "lambda:CreateFunction");
+      expect(create?.context?.["aws:TagKeys"], JSON.stringify(entry)).toBeUndefined();
+      expect(unknownOf(create), JSON.stringify(entry)).toContain("aws:RequestTag/*");
+    }
+  });
+
+  it("an untagging call's Keys are aws:TagKeys (DataSync)", async () => {
+    const r = await map("DataSync", "UntagResource", {
+      ResourceArn: "arn:aws:datasync:us-east-1:123456789012:task/task-1",
+      Keys: ["owner"],
+    });
+    expect(r.requests[0]?.context?.["aws:TagKeys"]).toEqual(["owner"]);
+  });
+
+  it("keys that lower-case alike but may fold apart are unknown under each spelling", async () => {
+    const r = await map("Lambda", "CreateFunction", {
+      FunctionName: "f",
+      Role: "arn:aws:iam::123456789012:role/r",
+      Tags: { ας: "x", ΑΣ: "x" },
+    });
+    const create = r.requests.find((q) => q.action === "lambda:CreateFunction");
+    expect(create?.context?.["aws:RequestTag/ας"]).toBeUndefined();
+    expect(unknownOf(create)).toEqual(
+      expect.arrayContaining(["aws:RequestTag/ας", "aws:RequestTag/ΑΣ"]),
+    );
+  });
+
+  it("EC2 RunInstances from a launch template: its tags are unknown and CreateTags may be needed", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RunInstances", {
+      ...tagged,
+      LaunchTemplate: { LaunchTemplateName: "lt", Version: "1" },
+    });
+    const instance = r.requests.find(
+      (q) => q.action === "ec2:RunInstances" && q.resource.includes(":instance/"),
+    );
+    expect(instance?.context?.["aws:RequestTag/env"]).toBeUndefined();
+    expect(unknownOf(instance)).toEqual(
+      expect.arrayContaining(["aws:RequestTag/*", "aws:TagKeys"]),
+    );
+    expect(r.alsoMayNeed.map((q) => q.action)).toContain("ec2:CreateTags");
+  });
 });

@@ -59,7 +59,10 @@ function reading(tags: readonly Tag[]): {
     keys.add(tag.Key);
     const lower = tag.Key.toLowerCase();
     let set = values.get(lower);
-    if (set === undefined) values.set(lower, (set = new Set()));
+    if (set === undefined) {
+      set = new Set();
+      values.set(lower, set);
+    }
     // A tag without a value: AWS may have "" or no key at all.
     set.add(tag.Value);
   }

@@ -49,22 +49,26 @@ const READ_MEMBERS: ReadonlySet<string> = new Set([
  * EC2's `TagSpecifications` with its `ResourceType`, and an untagging call's `TagKeys`.
  * @internal
  */
-export function readRequestTags(input: InputView): RequestTags {
+export function readRequestTags(input: InputView, operation: string): RequestTags {
   const groups: TagGroup[] = [];
+  let complete = true;
   for (const member of ["tags", "taglist"]) {
     const tags: Tag[] = [];
-    addTags(input, input.getAnyCase(member), member, tags);
+    if (!addTags(input, input.getAnyCase(member), member, tags)) complete = false;
     if (tags.length > 0) groups.push({ forEvery: true, type: undefined, tags });
   }
   const specs = input.getAnyCase("tagspecifications");
   for (const spec of input.list(specs, "TagSpecifications", MAX_TAGS)) {
     const tags: Tag[] = [];
-    addTags(input, read(spec, "Tags"), "TagSpecifications.Tags", tags);
+    if (!addTags(input, read(spec, "Tags"), "TagSpecifications.Tags", tags)) complete = false;
     if (tags.length === 0) continue;
     const type = input.textOf(read(spec, "ResourceType"), "TagSpecifications.ResourceType");
     groups.push({ forEvery: false, type, tags });
   }
-  const removed = input.getAnyCase("tagkeys");
+  // Untagging calls name the keys they remove `TagKeys`, or `Keys` (DataSync, Resource Groups).
+  let removed = input.getAnyCase("tagkeys");
+  if ((removed === undefined || removed === null) && UNTAGGING.test(operation))
+    removed = input.getAnyCase("keys");
   let removedKeys: string[] | undefined;
   if (removed !== undefined && removed !== null) {
     removedKeys = [];
@@ -73,8 +77,11 @@ export function readRequestTags(input: InputView): RequestTags {
       if (text !== undefined) removedKeys.push(text);
     }
   }
-  return { groups, removedKeys, unread: holdsUnreadTags(input) };
+  return { groups, removedKeys, unread: !complete || holdsUnreadTags(input) };
 }
+
+/** Operations that remove tags by key. */
+const UNTAGGING = /^(?:Untag|RemoveTags|DeleteTags)/;
 
 /**
  * Writes a call's request tags for every request of an action (before placement by resource
@@ -114,16 +121,45 @@ interface Agreement {
   readonly keys: string[] | undefined;
 }
 
-/** A tag by its key lower-cased (condition keys compare so); a value given twice differently is undefined. */
-function byKey(tags: Iterable<Tag>): Map<string, { key: string; value: string | undefined }> {
-  const out = new Map<string, { key: string; value: string | undefined }>();
+/** A tag by its key lower-cased: every spelling given, and its value (undefined on a clash). */
+interface KeyedTag {
+  readonly spellings: string[];
+  value: string | undefined;
+}
+
+/**
+ * Tags by key lower-cased, as condition keys compare. Spellings that lower-case alike may still
+ * be different keys to the engine's case folding (`ΑΣ` and `ας`), so a key given in several
+ * spellings, or with several values, is unknown under each.
+ */
+function byKey(tags: Iterable<Tag>): Map<string, KeyedTag> {
+  const out = new Map<string, KeyedTag>();
   for (const [key, value] of tags) {
     const lower = key.toLowerCase();
     const seen = out.get(lower);
-    if (seen === undefined) out.set(lower, { key, value });
-    else if (seen.value !== value) seen.value = undefined;
+    if (seen === undefined) out.set(lower, { spellings: [key], value });
+    else {
+      if (!seen.spellings.includes(key)) {
+        seen.spellings.push(key);
+        seen.value = undefined;
+      }
+      if (seen.value !== value) seen.value = undefined;
+    }
   }
   return out;
+}
+
+/** Whether two readings give a key the same single spelling and the same value. */
+function sameTag(a: KeyedTag | undefined, b: KeyedTag | undefined): boolean {
+  return (
+    a !== undefined &&
+    b !== undefined &&
+    a.value !== undefined &&
+    a.value === b.value &&
+    a.spellings.length === 1 &&
+    b.spellings.length === 1 &&
+    a.spellings[0] === b.spellings[0]
+  );
 }
 
 /**
@@ -140,10 +176,11 @@ function commonTags(groups: readonly TagGroup[]): Agreement {
     for (const [lower, tag] of map) {
       if (seen.has(lower)) continue;
       seen.add(lower);
-      const value = tag.value;
-      const agreed = value !== undefined && maps.every((m) => m.get(lower)?.value === value);
-      if (agreed) values.push([tag.key, value]);
-      else unknownKeys.push(tag.key);
+      if (maps.every((m) => sameTag(tag, m.get(lower))))
+        values.push([tag.spellings[0]!, tag.value!]);
+      else
+        for (const m of maps)
+          for (const key of m.get(lower)?.spellings ?? []) pushOnce(unknownKeys, key);
     }
   }
   const first = groups[0]!.tags.map(([key]) => key);
@@ -168,11 +205,12 @@ function ownTags(own: readonly Tag[], others: readonly Tag[]): Agreement {
   const unknownKeys: string[] = [];
   for (const [lower, tag] of mine) {
     const other = theirs.get(lower);
-    if (tag.value !== undefined && (other === undefined || other.value === tag.value))
-      values.push([tag.key, tag.value]);
-    else unknownKeys.push(tag.key);
+    if (sameTag(tag, other ?? tag)) values.push([tag.spellings[0]!, tag.value!]);
+    else
+      for (const key of [...tag.spellings, ...(other?.spellings ?? [])]) pushOnce(unknownKeys, key);
   }
-  for (const [lower, tag] of theirs) if (!mine.has(lower)) unknownKeys.push(tag.key);
+  for (const [lower, tag] of theirs)
+    if (!mine.has(lower)) for (const key of tag.spellings) pushOnce(unknownKeys, key);
   const ownKeys = own.map(([key]) => key);
   const ownSet = new Set(ownKeys);
   const keys = others.every(([key]) => ownSet.has(key)) ? ownKeys : undefined;
@@ -212,22 +250,66 @@ export function tagContext(
   return { context, unknown };
 }
 
+/** Service keys that repeat the request's tags under the service's prefix (`rds:req-tag/env`). */
+const SERVICE_REQUEST_TAG = /^[a-z0-9-]+:(?:req-tag|RequestTag)\/\*$/;
+
+/**
+ * Copies the request tags to the service's own request-tag keys where the action lists them
+ * (`rds:req-tag/${TagKey}`, `dms:req-tag/…`, `elasticmapreduce:RequestTag/…`), which AWS sets
+ * from the same tags. Returns whether it wrote any. Keys the tags leave unknown stay unknown
+ * through the family the action lists.
+ * @internal
+ */
+export function serviceRequestTags(
+  info: ActionInfo,
+  context: Record<string, ContextValue>,
+): boolean {
+  // Where tags are placed by resource type, the service's keys stay unknown (its family).
+  if (info.tagTypes !== undefined) return false;
+  let family: string | undefined;
+  for (const key of info.serviceKeys) if (SERVICE_REQUEST_TAG.test(key)) family = key;
+  if (family === undefined) return false;
+  const prefix = family.slice(0, -1);
+  let wrote = false;
+  for (const key in context) {
+    if (!key.startsWith(REQUEST_TAG)) continue;
+    context[`${prefix}${key.slice(REQUEST_TAG.length)}`] = context[key]!;
+    wrote = true;
+  }
+  return wrote;
+}
+
 /** The unknown-context entries that stand for every request tag. @internal */
 export const ALL_TAGS_UNKNOWN: readonly string[] = Object.freeze([`${REQUEST_TAG}*`, TAG_KEYS]);
 
-function addTags(input: InputView, value: unknown, where: string, out: Tag[]): void {
+/** Field names a tag entry gives its key and value under, lower-cased. */
+const KEY_FIELDS: ReadonlySet<string> = new Set(["key", "tagkey"]);
+const VALUE_FIELDS: ReadonlySet<string> = new Set(["value", "tagvalue"]);
+
+/**
+ * Adds the tags of a `[{Key, Value}]` list or a `{key: value}` map to `out`. Returns false when
+ * an entry's key cannot be told (no key field, or several), so the tags are not all known.
+ */
+function addTags(input: InputView, value: unknown, where: string, out: Tag[]): boolean {
   if (Array.isArray(value)) {
+    let complete = true;
     for (const tag of input.list(value, where, MAX_TAGS)) {
-      const key = input.textOf(read(tag, "Key") ?? read(tag, "key") ?? read(tag, "TagKey"), where);
-      const val = read(tag, "Value") ?? read(tag, "value") ?? read(tag, "TagValue");
-      if (key !== undefined) out.push([key, tagValue(input, val, where)]);
+      const key = field(tag, KEY_FIELDS);
+      const val = field(tag, VALUE_FIELDS);
+      if (key === AMBIGUOUS || val === AMBIGUOUS || key === undefined) {
+        complete = false;
+        continue;
+      }
+      const text = input.textOf(key, where);
+      if (text !== undefined) out.push([text, tagValue(input, val, where)]);
     }
-  } else if (isRecord(value)) {
+    return complete;
+  }
+  if (isRecord(value)) {
     const keys = safeKeys(value);
     // CloudFront's `Tags` is `{ Items: [{ Key, Value }] }`.
     if (keys.length === 1 && keys[0] === "Items" && Array.isArray(read(value, "Items"))) {
-      addTags(input, read(value, "Items"), `${where}.Items`, out);
-      return;
+      return addTags(input, read(value, "Items"), `${where}.Items`, out);
     }
     if (keys.length > MAX_TAGS) input.unreadable(`${where} (more than ${MAX_TAGS} entries)`);
     for (const key of keys.slice(0, MAX_TAGS)) {
@@ -235,6 +317,25 @@ function addTags(input: InputView, value: unknown, where: string, out: Tag[]): v
       out.push([key, tagValue(input, read(value, key), where)]);
     }
   }
+  return true;
+}
+
+const AMBIGUOUS: unique symbol = Symbol("ambiguous");
+
+/** The one field of an entry whose lower-cased name is in `names`; AMBIGUOUS when several. */
+function field(entry: unknown, names: ReadonlySet<string>): unknown {
+  if (!isRecord(entry)) return undefined;
+  let found: unknown;
+  let seen = false;
+  for (const name of safeKeys(entry)) {
+    if (!names.has(name.toLowerCase())) continue;
+    const value = read(entry, name);
+    if (value === undefined) continue;
+    if (seen) return AMBIGUOUS;
+    seen = true;
+    found = value;
+  }
+  return found;
 }
 
 /**

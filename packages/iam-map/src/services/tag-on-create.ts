@@ -23,7 +23,19 @@ export const ec2Rules: ServiceRules = {
 
 function ec2TagOnCreate(name: string): OperationRule {
   return (call, general) => {
+    // A launch template may tag what the call creates (EC2 User Guide, "IAM permissions
+    // required for Amazon EC2 launch templates": its users need permission to create and tag
+    // the resources it specifies): the request tags are not all in the input, and CreateTags
+    // may be checked.
+    const template = name === "RunInstances" && call.input.get("LaunchTemplate") != null;
+    if (template) call.tagsElsewhere = true;
     general(call);
+    if (template) {
+      call.mayNeed("CreateTags", {
+        resource: call.arn("ec2", `instance/${unknownPart("id EC2 assigns to the new instance")}`),
+        context: { "ec2:CreateAction": name },
+      });
+    }
     // An instance from an EBS-backed image (nearly all) gets a root volume EC2 creates, and AWS
     // authorizes RunInstances on it (EC2 User Guide, "Example policies for working with the
     // EC2 API": RunInstances policies name `volume/*`); the reference marks the type optional,
