@@ -435,9 +435,20 @@ function addUnknown(
   context: Readonly<Record<string, ContextValue>>,
   unknown: string[],
 ): void {
+  if (keys.length * unknown.length < 256) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (!(key in context) && !unknown.includes(key)) unknown.push(key);
+    }
+    return;
+  }
+  // EC2 actions list hundreds of keys across their types: a set keeps this linear.
+  const seen = new Set(unknown);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    if (!(key in context) && !unknown.includes(key)) unknown.push(key);
+    if (key in context || seen.has(key)) continue;
+    seen.add(key);
+    unknown.push(key);
   }
 }
 

@@ -725,4 +725,103 @@ describe("request tags go only where AWS lists them", () => {
     );
     expect(r.alsoMayNeed.map((q) => q.action)).toContain("ec2:CreateTags");
   });
+
+  it("CloudFront UntagResource: TagKeys.Items are aws:TagKeys", async () => {
+    const r = await map("CloudFront", "UntagResource", {
+      Resource: "arn:aws:cloudfront::123456789012:distribution/E1",
+      TagKeys: { Items: ["protected"] },
+    });
+    expect(r.requests[0]?.context?.["aws:TagKeys"]).toEqual(["protected"]);
+  });
+
+  it("EC2 CreateFleet from launch templates: the tags are unknown", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "CreateFleet", {
+      Type: "instant",
+      LaunchTemplateConfigs: [
+        { LaunchTemplateSpecification: { LaunchTemplateId: "lt-0abc", Version: "1" } },
+      ],
+      TargetCapacitySpecification: { TotalTargetCapacity: 1 },
+      TagSpecifications: [{ ResourceType: "instance", Tags: [{ Key: "env", Value: "prod" }] }],
+    });
+    const fleet = r.requests.find(
+      (q) => q.action === "ec2:CreateFleet" && q.resource.includes(":instance/"),
+    );
+    expect(fleet?.context?.["aws:RequestTag/env"]).toBeUndefined();
+    expect(unknownOf(fleet)).toEqual(expect.arrayContaining(["aws:RequestTag/*", "aws:TagKeys"]));
+  });
+
+  it("EC2 CreateLaunchTemplate: the template's own tags stay known", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "CreateLaunchTemplate", {
+      LaunchTemplateName: "lt",
+      LaunchTemplateData: { InstanceType: "t3.micro" },
+      TagSpecifications: [
+        { ResourceType: "launch-template", Tags: [{ Key: "env", Value: "prod" }] },
+      ],
+    });
+    const create = r.requests.find((q) => q.action === "ec2:CreateLaunchTemplate");
+    expect(create?.context?.["aws:RequestTag/env"]).toBe("prod");
+  });
+
+  it("a key that folds onto another (İd and id) is unknown under each spelling", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-rds", "RDS", "CreateDBInstance", {
+      DBInstanceIdentifier: "db1",
+      DBInstanceClass: "db.t3.micro",
+      Engine: "postgres",
+      Tags: [{ Key: "İd", Value: "ok" }],
+      TagSpecifications: [
+        {
+          ResourceType: "auto-backup",
+          Tags: [
+            { Key: "İd", Value: "ok" },
+            { Key: "id", Value: "bad" },
+          ],
+        },
+      ],
+    });
+    const create = r.requests.find((q) => q.action === "rds:CreateDBInstance");
+    expect(create?.context?.["aws:RequestTag/İd"]).toBeUndefined();
+    expect(unknownOf(create)).toEqual(
+      expect.arrayContaining(["aws:RequestTag/İd", "aws:RequestTag/id"]),
+    );
+  });
+
+  it("more tags than one call can carry are all unknown, not compared key by key", async () => {
+    const specs = Array.from({ length: 40 }, (_, s) => ({
+      ResourceType: "instance",
+      Tags: Array.from({ length: 60 }, (_, t) => ({ Key: `k${s}-${t}`, Value: "v" })),
+    }));
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RunInstances", {
+      ...tagged,
+      TagSpecifications: specs,
+    });
+    const instance = r.requests.find(
+      (q) => q.action === "ec2:RunInstances" && q.resource.includes(":instance/"),
+    );
+    expect(unknownOf(instance)).toEqual(
+      expect.arrayContaining(["aws:RequestTag/*", "aws:TagKeys"]),
+    );
+  });
+
+  it("CloudFront CreateDistributionWithTags: an entry without a key makes the tags unknown", async () => {
+    const r = await map("CloudFront", "CreateDistributionWithTags", {
+      DistributionConfigWithTags: {
+        DistributionConfig: { CallerReference: "r", Comment: "", Enabled: true },
+        Tags: { Items: [{ Value: "prod" }] },
+      },
+    });
+    const create = r.requests.find((q) => q.action === "cloudfront:CreateDistribution");
+    expect(create?.context?.["aws:TagKeys"]).toBeUndefined();
+    expect(unknownOf(create)).toEqual(expect.arrayContaining(["aws:RequestTag/*", "aws:TagKeys"]));
+  });
+
+  it("EC2 CopyImage with CopyImageTags: tags copied from the source image are unknown", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "CopyImage", {
+      Name: "copy",
+      SourceImageId: "ami-1",
+      SourceRegion: "us-west-2",
+      CopyImageTags: true,
+    });
+    const copy = r.requests.find((q) => q.action === "ec2:CopyImage");
+    expect(unknownOf(copy)).toEqual(expect.arrayContaining(["aws:RequestTag/*", "aws:TagKeys"]));
+  });
 });

@@ -52,15 +52,23 @@ const READ_MEMBERS: ReadonlySet<string> = new Set([
 export function readRequestTags(input: InputView, operation: string): RequestTags {
   const groups: TagGroup[] = [];
   let complete = true;
+  let total = 0;
   for (const member of ["tags", "taglist"]) {
     const tags: Tag[] = [];
     if (!addTags(input, input.getAnyCase(member), member, tags)) complete = false;
+    total += tags.length;
     if (tags.length > 0) groups.push({ forEvery: true, type: undefined, tags });
   }
   const specs = input.getAnyCase("tagspecifications");
   for (const spec of input.list(specs, "TagSpecifications", MAX_TAGS)) {
     const tags: Tag[] = [];
     if (!addTags(input, read(spec, "Tags"), "TagSpecifications.Tags", tags)) complete = false;
+    // More tags than one call can carry are not compared key by key: all are unknown.
+    total += tags.length;
+    if (total > MAX_TAGS) {
+      complete = false;
+      break;
+    }
     if (tags.length === 0) continue;
     const type = input.textOf(read(spec, "ResourceType"), "TagSpecifications.ResourceType");
     groups.push({ forEvery: false, type, tags });
@@ -70,18 +78,44 @@ export function readRequestTags(input: InputView, operation: string): RequestTag
   if ((removed === undefined || removed === null) && UNTAGGING.test(operation))
     removed = input.getAnyCase("keys");
   let removedKeys: string[] | undefined;
-  if (removed !== undefined && removed !== null) {
+  // CloudFront's `TagKeys` is `{ Items: [...] }`.
+  if (isRecord(removed)) {
+    const keys = safeKeys(removed);
+    if (keys.length === 1 && keys[0] === "Items") removed = read(removed, "Items");
+  }
+  if (Array.isArray(removed)) {
     removedKeys = [];
     for (const key of input.list(removed, "TagKeys", MAX_TAGS)) {
       const text = input.textOf(key, "TagKeys");
       if (text !== undefined) removedKeys.push(text);
     }
-  }
-  return { groups, removedKeys, unread: !complete || holdsUnreadTags(input) };
+  } else if (removed !== undefined && removed !== null) complete = false;
+  const unread = !complete || copiesTags(input) || holdsUnreadTags(input);
+  return { groups, removedKeys, unread };
 }
 
 /** Operations that remove tags by key. */
 const UNTAGGING = /^(?:Untag|RemoveTags|DeleteTags)/;
+
+/**
+ * Members that ask the service to give what the call creates tags from another resource (EC2
+ * `CopyImage`'s `CopyImageTags`, `CreateSnapshots`' `CopyTagsFromSource`, RDS `CopyTags`, ECS
+ * `propagateTags`). Members that copy tags to later resources (`CopyTagsToSnapshot`) are not.
+ */
+const COPIES_TAGS = /^(?:copyimagetags|copytagsfromsource|copytags|propagatetags)$/;
+
+/** Whether the call asks AWS to copy tags it does not hold: those may be request tags too. */
+function copiesTags(input: InputView): boolean {
+  const lowers = input.lowerKeys();
+  const values = input.memberValues();
+  for (let i = 0; i < lowers.length; i++) {
+    if (!COPIES_TAGS.test(lowers[i]!)) continue;
+    const value = values[i];
+    if (value === true) return true;
+    if (typeof value === "string" && value !== "" && value.toUpperCase() !== "NONE") return true;
+  }
+  return false;
+}
 
 /**
  * Writes a call's request tags for every request of an action (before placement by resource
@@ -108,7 +142,10 @@ export function writeRequestTags(
   }
   const agreed = commonTags(groups);
   for (const [key, value] of agreed.values) into[`${REQUEST_TAG}${key}`] = value;
-  for (const key of agreed.unknownKeys) pushOnce(unknown, `${REQUEST_TAG}${key}`);
+  addAll(
+    unknown,
+    agreed.unknownKeys.map((key) => `${REQUEST_TAG}${key}`),
+  );
   if (agreed.keys !== undefined && removed === undefined) into[TAG_KEYS] = agreed.keys;
   else pushOnce(unknown, TAG_KEYS);
 }
@@ -135,7 +172,7 @@ interface KeyedTag {
 function byKey(tags: Iterable<Tag>): Map<string, KeyedTag> {
   const out = new Map<string, KeyedTag>();
   for (const [key, value] of tags) {
-    const lower = key.toLowerCase();
+    const lower = foldKey(key);
     const seen = out.get(lower);
     if (seen === undefined) out.set(lower, { spellings: [key], value });
     else {
@@ -147,6 +184,24 @@ function byKey(tags: Iterable<Tag>): Map<string, KeyedTag> {
     }
   }
   return out;
+}
+
+const NON_ASCII = /[^\u0020-\u007e]/;
+
+/**
+ * A key folded at least as coarsely as condition keys are compared: lower-cased, with the dot
+ * lower-casing `İ` leaves and final sigma folded too, so two keys the engine may read as one
+ * always fall together here (they are then unknown, never one of them absent).
+ */
+function foldKey(key: string): string {
+  const lower = key.toLowerCase();
+  // Only text outside ASCII can lower-case in more than one way.
+  if (!NON_ASCII.test(lower)) return lower;
+  return lower
+    .toUpperCase()
+    .toLowerCase()
+    .replace(/\u0307/g, "")
+    .replace(/ς/g, "σ");
 }
 
 /** Whether two readings give a key the same single spelling and the same value. */
@@ -170,7 +225,7 @@ function sameTag(a: KeyedTag | undefined, b: KeyedTag | undefined): boolean {
 function commonTags(groups: readonly TagGroup[]): Agreement {
   const maps = groups.map((group) => byKey(group.tags));
   const values: Array<readonly [string, string]> = [];
-  const unknownKeys: string[] = [];
+  const unknownKeys = new Set<string>();
   const seen = new Set<string>();
   for (const map of maps) {
     for (const [lower, tag] of map) {
@@ -179,8 +234,7 @@ function commonTags(groups: readonly TagGroup[]): Agreement {
       if (maps.every((m) => sameTag(tag, m.get(lower))))
         values.push([tag.spellings[0]!, tag.value!]);
       else
-        for (const m of maps)
-          for (const key of m.get(lower)?.spellings ?? []) pushOnce(unknownKeys, key);
+        for (const m of maps) for (const key of m.get(lower)?.spellings ?? []) unknownKeys.add(key);
     }
   }
   const first = groups[0]!.tags.map(([key]) => key);
@@ -190,7 +244,7 @@ function commonTags(groups: readonly TagGroup[]): Agreement {
       first,
     ),
   );
-  return { values, unknownKeys, keys: sameKeys ? first : undefined };
+  return { values, unknownKeys: [...unknownKeys], keys: sameKeys ? first : undefined };
 }
 
 /**
@@ -202,19 +256,18 @@ function ownTags(own: readonly Tag[], others: readonly Tag[]): Agreement {
   const mine = byKey(own);
   const theirs = byKey(others);
   const values: Array<readonly [string, string]> = [];
-  const unknownKeys: string[] = [];
+  const unknownKeys = new Set<string>();
   for (const [lower, tag] of mine) {
     const other = theirs.get(lower);
     if (sameTag(tag, other ?? tag)) values.push([tag.spellings[0]!, tag.value!]);
-    else
-      for (const key of [...tag.spellings, ...(other?.spellings ?? [])]) pushOnce(unknownKeys, key);
+    else for (const key of [...tag.spellings, ...(other?.spellings ?? [])]) unknownKeys.add(key);
   }
   for (const [lower, tag] of theirs)
-    if (!mine.has(lower)) for (const key of tag.spellings) pushOnce(unknownKeys, key);
+    if (!mine.has(lower)) for (const key of tag.spellings) unknownKeys.add(key);
   const ownKeys = own.map(([key]) => key);
   const ownSet = new Set(ownKeys);
   const keys = others.every(([key]) => ownSet.has(key)) ? ownKeys : undefined;
-  return { values, unknownKeys, keys };
+  return { values, unknownKeys: [...unknownKeys], keys };
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {
@@ -234,15 +287,15 @@ export function tagContext(
   where: string,
 ): { context: Record<string, ContextValue>; unknown: string[] } {
   const tags: Tag[] = [];
-  addTags(input, value, where, tags);
+  const complete = addTags(input, value, where, tags);
   const context: Record<string, ContextValue> = {};
   const unknown: string[] = [];
-  if (tags.length > 0)
+  if (tags.length > 0 || !complete)
     writeRequestTags(
       {
         groups: [{ forEvery: true, type: undefined, tags }],
         removedKeys: undefined,
-        unread: false,
+        unread: !complete,
       },
       context,
       unknown,
@@ -307,9 +360,11 @@ function addTags(input: InputView, value: unknown, where: string, out: Tag[]): b
   }
   if (isRecord(value)) {
     const keys = safeKeys(value);
-    // CloudFront's `Tags` is `{ Items: [{ Key, Value }] }`.
-    if (keys.length === 1 && keys[0] === "Items" && Array.isArray(read(value, "Items"))) {
-      return addTags(input, read(value, "Items"), `${where}.Items`, out);
+    // CloudFront's `Tags` is `{ Items: [{ Key, Value }] }`; without items it sets none.
+    if (keys.length === 1 && keys[0] === "Items") {
+      const items = read(value, "Items");
+      if (items === undefined || items === null) return true;
+      return Array.isArray(items) && addTags(input, items, `${where}.Items`, out);
     }
     if (keys.length > MAX_TAGS) input.unreadable(`${where} (more than ${MAX_TAGS} entries)`);
     for (const key of keys.slice(0, MAX_TAGS)) {
@@ -418,6 +473,7 @@ export class TagPlacement {
   readonly #perResource: boolean;
   /** Some request of the action is for a listed type: the resource the tags are for is checked. */
   readonly #listedSeen: boolean;
+  readonly #byType = new Map<string | undefined, Agreement>();
 
   constructor(
     readonly info: ActionInfo,
@@ -456,30 +512,45 @@ export class TagPlacement {
    * The tags of an EC2 resource of `type`: each key whose value is the same whether EC2 takes the
    * tags given for this type only or every tag of the call; the others are unknown.
    */
+  /** The agreement for one resource type, made once per call (an action has a few requests). */
+  #agreementFor(type: string | undefined): Agreement {
+    let agreed = this.#byType.get(type);
+    if (agreed === undefined) {
+      const lowerType = type?.toLowerCase();
+      const own: Tag[] = [];
+      const others: Tag[] = [];
+      for (const group of this.tags.groups) {
+        const mine =
+          group.forEvery || (lowerType !== undefined && group.type?.toLowerCase() === lowerType);
+        (mine ? own : others).push(...group.tags);
+      }
+      agreed = ownTags(own, others);
+      this.#byType.set(type, agreed);
+    }
+    return agreed;
+  }
+
   #ownTags(
     type: string | undefined,
     context: Record<string, ContextValue>,
     unknown: string[],
   ): Record<string, ContextValue> {
-    const lowerType = type?.toLowerCase();
-    const own: Tag[] = [];
-    const others: Tag[] = [];
-    for (const group of this.tags.groups) {
-      const mine =
-        group.forEvery || (lowerType !== undefined && group.type?.toLowerCase() === lowerType);
-      (mine ? own : others).push(...group.tags);
-    }
-    if (others.length === 0 && this.tags.groups.length === 1) return context;
-    const agreed = ownTags(own, others);
+    if (this.tags.groups.length === 1 && this.tags.groups[0]!.forEvery) return context;
+    const agreed = this.#agreementFor(type);
     const out = withoutTags(context, undefined);
     // The request's own reading replaces the call's: drop what the call left unknown.
-    for (let i = unknown.length - 1; i >= 0; i--) {
+    let kept = 0;
+    for (let i = 0; i < unknown.length; i++) {
       const key = unknown[i]!;
-      if (key === TAG_KEYS || (key.startsWith(REQUEST_TAG) && !key.endsWith("*")))
-        unknown.splice(i, 1);
+      if (key === TAG_KEYS || (key.startsWith(REQUEST_TAG) && !key.endsWith("*"))) continue;
+      unknown[kept++] = key;
     }
+    unknown.length = kept;
     for (const [key, value] of agreed.values) out[`${REQUEST_TAG}${key}`] = value;
-    for (const key of agreed.unknownKeys) pushOnce(unknown, `${REQUEST_TAG}${key}`);
+    addAll(
+      unknown,
+      agreed.unknownKeys.map((key) => `${REQUEST_TAG}${key}`),
+    );
     if (agreed.keys !== undefined && this.tags.removedKeys === undefined)
       out[TAG_KEYS] = agreed.keys;
     else pushOnce(unknown, TAG_KEYS);
@@ -493,16 +564,28 @@ function withoutTags(
   unknown: string[] | undefined,
 ): Record<string, ContextValue> {
   const own: Record<string, ContextValue> = {};
+  const moved: string[] = [];
   for (const key in context) {
-    if (key === TAG_KEYS || key.startsWith(REQUEST_TAG)) {
-      if (unknown !== undefined) pushOnce(unknown, key);
-    } else own[key] = context[key]!;
+    if (key === TAG_KEYS || key.startsWith(REQUEST_TAG)) moved.push(key);
+    else own[key] = context[key]!;
   }
+  if (unknown !== undefined) addAll(unknown, moved);
   return own;
 }
 
 function pushOnce(list: string[], key: string): void {
   if (!list.includes(key)) list.push(key);
+}
+
+/** Adds each key not in the list yet, in linear time (a call may set a thousand tags). */
+function addAll(list: string[], keys: readonly string[]): void {
+  if (keys.length === 0) return;
+  const have = new Set(list);
+  for (const key of keys) {
+    if (have.has(key)) continue;
+    have.add(key);
+    list.push(key);
+  }
 }
 
 /**
@@ -512,11 +595,25 @@ function pushOnce(list: string[], key: string): void {
  * @internal
  */
 export function typeOfResource(info: ActionInfo, resource: string): string | undefined {
+  // Rules give the same few resources on every call (a new instance's ARN with its unknown id).
+  let known = resourceTypes.get(info);
+  if (known === undefined) {
+    known = new Map();
+    resourceTypes.set(info, known);
+  }
+  const cached = known.get(resource);
+  if (cached !== undefined) return cached ?? undefined;
   let found: string | undefined;
   for (const type of info.resourceTypes) {
     if (!type.templates.some((template) => template.pattern.test(resource))) continue;
-    if (found !== undefined && found !== type.name) return undefined;
+    if (found !== undefined && found !== type.name) {
+      found = undefined;
+      break;
+    }
     found = type.name;
   }
+  if (known.size < 256) known.set(resource, found ?? null);
   return found;
 }
+
+const resourceTypes = new WeakMap<ActionInfo, Map<string, string | null>>();

@@ -1,4 +1,4 @@
-import { isRecord, items, read } from "../input-view.js";
+import { type InputView, isRecord, items, read, safeKeys } from "../input-view.js";
 import { tagContext } from "../request-tags.js";
 import type { OperationRule, ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
@@ -27,7 +27,7 @@ function ec2TagOnCreate(name: string): OperationRule {
     // required for Amazon EC2 launch templates": its users need permission to create and tag
     // the resources it specifies): the request tags are not all in the input, and CreateTags
     // may be checked.
-    const template = name === "RunInstances" && call.input.get("LaunchTemplate") != null;
+    const template = LAUNCHES.has(name) && namesLaunchTemplate(call.input);
     if (template) call.tagsElsewhere = true;
     general(call);
     if (template) {
@@ -72,6 +72,28 @@ function ec2TagOnCreate(name: string): OperationRule {
       call.require("CreateTags", { resource, context: { "ec2:CreateAction": name } });
     }
   };
+}
+
+/** Operations that launch instances, possibly from a launch template. */
+const LAUNCHES: ReadonlySet<string> = new Set(["RunInstances", "CreateFleet", "RequestSpotFleet"]);
+
+/**
+ * Whether the call launches from a launch template: `LaunchTemplate` (`RunInstances`),
+ * `LaunchTemplateConfigs` (`CreateFleet`), or either inside a structure (`RequestSpotFleet`'s
+ * `SpotFleetRequestConfig`).
+ */
+function namesLaunchTemplate(input: InputView): boolean {
+  const lowers = input.lowerKeys();
+  const values = input.memberValues();
+  for (let i = 0; i < lowers.length; i++) {
+    const value = values[i];
+    if (value === undefined || value === null) continue;
+    if (lowers[i]!.startsWith("launchtemplate")) return true;
+    if (!isRecord(value)) continue;
+    for (const key of safeKeys(value))
+      if (key.toLowerCase().startsWith("launchtemplate") && read(value, key) != null) return true;
+  }
+  return false;
 }
 
 /**
