@@ -282,7 +282,9 @@ export class Call implements CallTarget {
       // Tags a rule read itself (CloudFront's, below the top level) are the call's.
       if (!(tags.unread && extra !== undefined && TAG_KEYS in extra))
         writeRequestTags(tags, context, unknown);
-      if (serviceRequestTags(info, context)) valued = true;
+      // The copies are under a family the plan lists as unknown (`rds:req-tag/*`): they need
+      // no change to its shared list.
+      serviceRequestTags(info, context);
     }
     const callContext = this.#callContext;
     // A rule's value goes where AWS lists the key: on every request when the action lists it,
@@ -363,7 +365,10 @@ export class Call implements CallTarget {
       }
       // Keys of the resource's type go on its request only: AWS checks each resource with the
       // keys its type lists.
-      const type = typed.get(resource);
+      let type = typed.get(resource);
+      // A resource a rule gives as text: its type from the ARN formats it fits, if only one.
+      const inferred = type === undefined && !typed.has(resource) && resource !== "*";
+      if (inferred) type = typeOfResource(info, resource);
       const keys = type === undefined ? undefined : plan.types.get(type);
       let own = context;
       const ownUnknown = callUnknown.slice();
@@ -380,7 +385,9 @@ export class Call implements CallTarget {
         // value goes only on the request for a resource whose name AWS assigns (the new
         // instance of RunInstances), while an existing snapshot's or volume's own state stays
         // unknown.
-        if (hasUnknownPart(resource))
+        // Not for an inferred type: which of the call's members describe that resource is not
+        // known (`ec2:CreateTags` on a new instance), so its member keys stay unknown.
+        if (hasUnknownPart(resource) && !inferred)
           own = typeContext(keys, this.input, own, ownUnknown, callContext, extra, typeUnknown);
         addUnknown(keys.unknown, own, ownUnknown);
       }

@@ -824,4 +824,14 @@ describe("request tags go only where AWS lists them", () => {
     const copy = r.requests.find((q) => q.action === "ec2:CopyImage");
     expect(unknownOf(copy)).toEqual(expect.arrayContaining(["aws:RequestTag/*", "aws:TagKeys"]));
   });
+
+  it("ec2:CreateTags on the new instance: the instance's keys are unknown, never the call's members", async () => {
+    const r = await mapWithSchema("@aws-sdk/client-ec2", "EC2", "RunInstances", tagged);
+    const createTags = r.requests.find((q) => q.action === "ec2:CreateTags");
+    // Which of the call's members describe the tagged resource is not known to keycard.
+    expect(createTags?.context?.["ec2:InstanceType"]).toBeUndefined();
+    expect(unknownOf(createTags)).toContain("ec2:InstanceType");
+    // Keys only other types list are not AWS's for an instance.
+    expect(unknownOf(createTags)).not.toContain("ec2:VolumeSize");
+  });
 });

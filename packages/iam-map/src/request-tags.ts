@@ -140,7 +140,7 @@ export function writeRequestTags(
     if (removed !== undefined) into[TAG_KEYS] = [...removed];
     return;
   }
-  const agreed = commonTags(groups);
+  const agreed = commonTagsOf(tags);
   for (const [key, value] of agreed.values) into[`${REQUEST_TAG}${key}`] = value;
   addAll(
     unknown,
@@ -148,6 +148,18 @@ export function writeRequestTags(
   );
   if (agreed.keys !== undefined && removed === undefined) into[TAG_KEYS] = agreed.keys;
   else pushOnce(unknown, TAG_KEYS);
+}
+
+const commonByCall = new WeakMap<RequestTags, Agreement>();
+
+/** {@link commonTags} of a call's groups, made once per call (each action's requests use it). */
+function commonTagsOf(tags: RequestTags): Agreement {
+  let agreed = commonByCall.get(tags);
+  if (agreed === undefined) {
+    agreed = commonTags(tags.groups);
+    commonByCall.set(tags, agreed);
+  }
+  return agreed;
 }
 
 /** A request's tags where the readings of a call agree, and the keys where they do not. */
@@ -306,6 +318,9 @@ export function tagContext(
 /** Service keys that repeat the request's tags under the service's prefix (`rds:req-tag/env`). */
 const SERVICE_REQUEST_TAG = /^[a-z0-9-]+:(?:req-tag|RequestTag)\/\*$/;
 
+/** Each action's own request-tag key prefix (`rds:req-tag/`), or "" for none. */
+const serviceTagPrefixes = new WeakMap<ActionInfo, string>();
+
 /**
  * Copies the request tags to the service's own request-tag keys where the action lists them
  * (`rds:req-tag/${TagKey}`, `dms:req-tag/…`, `elasticmapreduce:RequestTag/…`), which AWS sets
@@ -319,10 +334,14 @@ export function serviceRequestTags(
 ): boolean {
   // Where tags are placed by resource type, the service's keys stay unknown (its family).
   if (info.tagTypes !== undefined) return false;
-  let family: string | undefined;
-  for (const key of info.serviceKeys) if (SERVICE_REQUEST_TAG.test(key)) family = key;
-  if (family === undefined) return false;
-  const prefix = family.slice(0, -1);
+  let prefix = serviceTagPrefixes.get(info);
+  if (prefix === undefined) {
+    prefix = "";
+    for (const key of info.serviceKeys)
+      if (SERVICE_REQUEST_TAG.test(key)) prefix = key.slice(0, -1);
+    serviceTagPrefixes.set(info, prefix);
+  }
+  if (prefix === "") return false;
   let wrote = false;
   for (const key in context) {
     if (!key.startsWith(REQUEST_TAG)) continue;
