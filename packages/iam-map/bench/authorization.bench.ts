@@ -61,6 +61,33 @@ const calls: ReadonlyArray<
       MessageBody: `${i}`,
     }),
   ],
+  // Create calls that set request tags (each tag value new per call).
+  [
+    "EC2 RunInstances (tags)",
+    "EC2Client",
+    "RunInstancesCommand",
+    (i) => ({
+      ImageId: "ami-12345678",
+      InstanceType: "t3.micro",
+      MinCount: 1,
+      MaxCount: 1,
+      TagSpecifications: [
+        { ResourceType: "instance", Tags: [{ Key: "run", Value: `${i}` }] },
+        { ResourceType: "volume", Tags: [{ Key: "run", Value: `${i}` }] },
+      ],
+    }),
+  ],
+  [
+    "RDS CreateDBInstance",
+    "RDSClient",
+    "CreateDBInstanceCommand",
+    (i) => ({
+      DBInstanceIdentifier: `db-${i}`,
+      DBInstanceClass: "db.t3.micro",
+      Engine: "postgres",
+      Tags: [{ Key: "env", Value: "prod" }],
+    }),
+  ],
 ];
 const BODY = new Uint8Array(1024);
 
@@ -100,7 +127,7 @@ function reference(): number {
   return best;
 }
 
-await preloadServices(["S3Client", "DynamoDBClient", "SQSClient"]);
+await preloadServices(["S3Client", "DynamoDBClient", "SQSClient", "EC2Client", "RDSClient"]);
 console.log(`reference: JSON.stringify of a two-member object ${reference().toFixed(3)} µs`);
 console.log(
   `${"call".padEnd(24)} ${"distinct inputs".padStart(16)} ${"repeated input".padStart(16)}`,

@@ -189,6 +189,34 @@ describe("S3 curated rules", () => {
     ]);
     expect(r.requests[0]?.context?.["s3express:SessionMode"]).toBe("ReadOnly");
   });
+
+  it.each(["GetObject", "PutObject", "RenameObject"])(
+    "%s through a directory bucket's access point (…--xa-s3) is a session on the access point",
+    async (op) => {
+      const r = await map("S3Client", `${op}Command`, {
+        Bucket: "shared--use1-az4--xa-s3",
+        Key: "k",
+        RenameSource: "old",
+      });
+      expect(pairs(r.requests)).toEqual([
+        [
+          "s3express:CreateSession",
+          "arn:aws:s3express:us-east-1:123456789012:accesspoint/shared--use1-az4--xa-s3",
+        ],
+      ]);
+      // The access point's tags, which only AWS knows.
+      expect(r.requests[0]?.unknownContext).toContain("s3express:AccessPointTag/*");
+    },
+  );
+
+  it("RenameObject on a bucket given as an ARN is not mapped (refused, never guessed)", async () => {
+    const r = await map("S3Client", "RenameObjectCommand", {
+      Bucket: "arn:aws:s3express:us-east-1:123456789012:accesspoint/ap--use1-az4--xa-s3",
+      Key: "k",
+      RenameSource: "old",
+    });
+    expect(r.known).toBe(false);
+  });
 });
 
 describe("S3 Object Lambda and Outposts ARNs", () => {

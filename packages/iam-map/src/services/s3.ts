@@ -372,17 +372,25 @@ const EXPRESS_WRITES = new Set([
   "RenameObject",
 ]);
 
+/**
+ * A directory bucket (`…--x-s3`) or an access point for one (`…--xa-s3`, used where a bucket
+ * name goes; S3 User Guide, "Managing access to shared datasets in directory buckets with access
+ * points"): the call is authorized as an S3 Express session on it.
+ */
 function directoryBucket(call: Call): boolean {
   const bucket = call.input.string("Bucket");
-  if (!bucket?.endsWith("--x-s3")) return false;
+  const accessPoint = bucket?.endsWith("--xa-s3") === true;
+  if (!bucket?.endsWith("--x-s3") && !accessPoint) return false;
   const mode = EXPRESS_READS.has(call.operation)
     ? "ReadOnly"
     : EXPRESS_WRITES.has(call.operation)
       ? "ReadWrite"
       : undefined;
   if (!mode) return false;
+  const type = accessPoint ? "accesspoint" : "bucket";
   call.require("s3express:CreateSession", {
-    resource: call.arn("s3express", `bucket/${bucket}`),
+    resource: call.arn("s3express", `${type}/${bucket}`),
+    resourceType: type,
     context: { "s3express:SessionMode": mode },
   });
   return true;
@@ -615,11 +623,17 @@ const s3Operations: Readonly<Record<string, OperationRule>> = {
   }),
   // Renaming exists only for directory buckets, whatever the bucket is called.
   RenameObject: (call) => {
+    if (directoryBucket(call)) return;
+    const bucket = call.input.string("Bucket");
+    // A name that is neither (an ARN, say) is some resource whose type keycard cannot tell.
+    const resource =
+      bucket === undefined
+        ? `bucket/${unknownPart("directory bucket name")}`
+        : /^[a-z0-9.-]+$/.test(bucket)
+          ? `bucket/${bucket}`
+          : unknownPart("directory bucket or access point the call names");
     call.require("s3express:CreateSession", {
-      resource: call.arn(
-        "s3express",
-        `bucket/${call.input.string("Bucket") ?? unknownPart("directory bucket name")}`,
-      ),
+      resource: call.arn("s3express", resource),
       context: { "s3express:SessionMode": "ReadWrite" },
     });
   },
