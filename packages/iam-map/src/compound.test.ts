@@ -69,6 +69,27 @@ describe("permission-free and compound operations", () => {
     expect(r.reason).toContain("always allows");
   });
 
+  it("sts:AssumeRole with session tags or a source identity also needs sts:TagSession and sts:SetSourceIdentity on the role (IAM User Guide, 'Passing session tags in AWS STS')", async () => {
+    const role = "arn:aws:iam::123456789012:role/app";
+    const r = await map("STSClient", "AssumeRoleCommand", {
+      RoleArn: role,
+      RoleSessionName: "s",
+      Tags: [{ Key: "team", Value: "a" }],
+      SourceIdentity: "me",
+    });
+    expect(pairs(r.requests)).toEqual([
+      ["sts:AssumeRole", role],
+      ["sts:TagSession", role],
+      ["sts:SetSourceIdentity", role],
+    ]);
+    expect(r.requests[1]?.context?.["aws:RequestTag/team"]).toBe("a");
+    const plain = await map("STSClient", "AssumeRoleCommand", {
+      RoleArn: role,
+      RoleSessionName: "s",
+    });
+    expect(pairs(plain.requests)).toEqual([["sts:AssumeRole", role]]);
+  });
+
   it("kms:ReplicateKey also needs kms:CreateKey in the replica Region (KMS API reference, ReplicateKey)", async () => {
     const r = await map("KMSClient", "ReplicateKeyCommand", {
       KeyId: "mrk-1",

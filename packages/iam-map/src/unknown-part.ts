@@ -70,6 +70,20 @@ export function finishResource(
   return result;
 }
 
+/**
+ * A finished request's resource back in the form rules build, with its unknown parts marked: for
+ * a rule that adds requests on the resources of requests already made.
+ * @internal
+ */
+export function markedResource(
+  request: Pick<AuthorizationRequest, "resource" | "resourceParts">,
+): string {
+  if (!request.resourceParts) return request.resource;
+  return request.resourceParts
+    .map((p) => (typeof p === "string" ? p : unknownPart(p.unknown)))
+    .join("");
+}
+
 /** Finished resources with unknown parts, by their marked form. */
 const finished = new Map<string, Pick<AuthorizationRequest, "resource" | "resourceParts">>();
 

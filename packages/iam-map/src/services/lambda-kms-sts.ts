@@ -3,7 +3,7 @@ import type { VariableValues } from "../general-rule.js";
 import { isPresent, isRecord, items, read, safeKeys } from "../input-view.js";
 import type { OperationRule, ServiceRules } from "../service-rules.js";
 import type { ContextValue } from "../types.js";
-import { unknownPart } from "../unknown-part.js";
+import { markedResource, unknownPart } from "../unknown-part.js";
 import { kmsKeyArn } from "./kms-keys.js";
 
 /** A function reference taken apart: absent parts are the call's own (region, account). */
@@ -328,9 +328,29 @@ export const kmsRules: ServiceRules = {
   },
 };
 
-/** AWS STS: `GetCallerIdentity` needs no permission; `AssumeRole` is on the role ARN. @internal */
+/**
+ * AWS STS: `GetCallerIdentity` needs no permission; `AssumeRole` is on the role ARN, and also
+ * needs `sts:TagSession` on it when it passes session tags and `sts:SetSourceIdentity` when it
+ * sets a source identity (IAM User Guide, "Passing session tags in AWS STS" and "Monitor and
+ * control actions taken with assumed roles").
+ * @internal
+ */
 export const stsRules: ServiceRules = {
   operations: {
+    AssumeRole: (call, general) => {
+      general(call);
+      const roles = new Set(
+        call.requests.filter((q) => q.action === "sts:AssumeRole").map((q) => markedResource(q)),
+      );
+      const tags = call.input.get("Tags");
+      const transitive = call.input.get("TransitiveTagKeys");
+      const sourceIdentity = call.input.get("SourceIdentity");
+      for (const resource of roles) {
+        if (items(tags, 1).length > 0 || items(transitive, 1).length > 0)
+          call.require("TagSession", { resource });
+        if (isPresent(sourceIdentity)) call.require("SetSourceIdentity", { resource });
+      }
+    },
     GetCallerIdentity: (call) => {
       call.note = "GetCallerIdentity needs no permission: AWS always allows it";
     },

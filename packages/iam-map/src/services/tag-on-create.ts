@@ -1,7 +1,7 @@
 import { type InputView, isRecord, items, read, safeKeys } from "../input-view.js";
 import { tagContext } from "../request-tags.js";
 import type { OperationRule, ServiceRules } from "../service-rules.js";
-import { unknownPart } from "../unknown-part.js";
+import { markedResource, unknownPart } from "../unknown-part.js";
 
 /**
  * Amazon EC2: a create call that carries `TagSpecifications` is also authorized as `ec2:CreateTags`
@@ -110,17 +110,9 @@ function addTagsOnCreate(name: string): OperationRule | undefined {
     if (items(call.input.get("Tags"), 1).length === 0) return;
     const created = call.requests
       .filter((q) => q.action.toLowerCase() === `${call.prefix}:${name}`.toLowerCase())
-      .map((q) => rebuild(q));
+      .map((q) => markedResource(q));
     for (const resource of new Set(created)) call.require("AddTagsToResource", { resource });
   };
-}
-
-/** A finished request's resource, back in the form rules build (unknown parts marked). */
-function rebuild(request: { resource: string; resourceParts?: ReadonlyArray<unknown> }): string {
-  if (!request.resourceParts) return request.resource;
-  return request.resourceParts
-    .map((p) => (typeof p === "string" ? p : unknownPart((p as { unknown: string }).unknown)))
-    .join("");
 }
 
 /** @internal */
