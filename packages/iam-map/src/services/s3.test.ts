@@ -74,6 +74,18 @@ describe("S3 curated rules", () => {
     });
   });
 
+  it("PutObject with a tag key given twice: that key's value is unknown, never the last one", async () => {
+    const r = await map("S3Client", "PutObjectCommand", {
+      Bucket: "b",
+      Key: "k",
+      Tagging: "env=prod&env=dev&team=a",
+    });
+    const put = r.requests[0];
+    expect(put?.context?.["s3:RequestObjectTag/env"]).toBeUndefined();
+    expect(put?.unknownContext).toContain("s3:RequestObjectTag/env");
+    expect(put?.context?.["s3:RequestObjectTag/team"]).toBe("a");
+  });
+
   it("PutObject with a named KMS key needs kms:GenerateDataKey on it", async () => {
     const r = await map("S3Client", "PutObjectCommand", {
       Bucket: "b",

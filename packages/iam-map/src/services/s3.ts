@@ -137,7 +137,16 @@ function headerContext(call: Call, action: string, extra?: Record<string, Contex
   if (plan.tags) {
     const tags = objectTags(call);
     if (tags.length > 0) {
-      for (const [k, v] of tags) context[`s3:RequestObjectTag/${k}`] = v;
+      const given = new Map<string, string | undefined>();
+      for (const [k, v] of tags) {
+        // A key given twice with different values: which one S3 keeps is not keycard's to say.
+        if (given.has(k) && given.get(k) !== v) given.set(k, undefined);
+        else if (!given.has(k)) given.set(k, v);
+      }
+      for (const [k, v] of given) {
+        if (v !== undefined) context[`s3:RequestObjectTag/${k}`] = v;
+        else call.unknownContext.push(`s3:RequestObjectTag/${k}`);
+      }
       context["s3:RequestObjectTagKeys"] = tags.map(([k]) => k);
     }
   }
