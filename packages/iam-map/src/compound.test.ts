@@ -76,11 +76,15 @@ describe("permission-free and compound operations", () => {
       RoleSessionName: "s",
       Tags: [{ Key: "team", Value: "a" }],
       SourceIdentity: "me",
+      ProvidedContexts: [
+        { ProviderArn: "arn:aws:iam::aws:contextProvider/IdentityCenter", ContextAssertion: "x" },
+      ],
     });
     expect(pairs(r.requests)).toEqual([
       ["sts:AssumeRole", role],
       ["sts:TagSession", role],
       ["sts:SetSourceIdentity", role],
+      ["sts:SetContext", role],
     ]);
     expect(r.requests[1]?.context?.["aws:RequestTag/team"]).toBe("a");
     const plain = await map("STSClient", "AssumeRoleCommand", {

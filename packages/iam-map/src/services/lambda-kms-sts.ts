@@ -330,9 +330,10 @@ export const kmsRules: ServiceRules = {
 
 /**
  * AWS STS: `GetCallerIdentity` needs no permission; `AssumeRole` is on the role ARN, and also
- * needs `sts:TagSession` on it when it passes session tags and `sts:SetSourceIdentity` when it
- * sets a source identity (IAM User Guide, "Passing session tags in AWS STS" and "Monitor and
- * control actions taken with assumed roles").
+ * needs `sts:TagSession` on it when it passes session tags, `sts:SetSourceIdentity` when it
+ * sets a source identity and `sts:SetContext` when it passes provided contexts (IAM User Guide,
+ * "Passing session tags in AWS STS" and "Monitor and control actions taken with assumed roles";
+ * Service Authorization Reference, AWS STS).
  * @internal
  */
 export const stsRules: ServiceRules = {
@@ -345,10 +346,12 @@ export const stsRules: ServiceRules = {
       const tags = call.input.get("Tags");
       const transitive = call.input.get("TransitiveTagKeys");
       const sourceIdentity = call.input.get("SourceIdentity");
+      const contexts = call.input.get("ProvidedContexts");
       for (const resource of roles) {
         if (items(tags, 1).length > 0 || items(transitive, 1).length > 0)
           call.require("TagSession", { resource });
         if (isPresent(sourceIdentity)) call.require("SetSourceIdentity", { resource });
+        if (items(contexts, 1).length > 0) call.require("SetContext", { resource });
       }
     },
     GetCallerIdentity: (call) => {

@@ -194,10 +194,7 @@ describe("S3 curated rules", () => {
       Key: "k",
     });
     expect(pairs(r.requests)).toEqual([
-      [
-        "s3express:CreateSession",
-        "arn:aws:s3express:us-east-1:123456789012:bucket/logs--use1-az4--x-s3",
-      ],
+      ["s3express:CreateSession", "arn:aws:s3express:us-east-1:*:bucket/logs--use1-az4--x-s3"],
     ]);
     expect(r.requests[0]?.context?.["s3express:SessionMode"]).toBe("ReadOnly");
   });
@@ -213,7 +210,7 @@ describe("S3 curated rules", () => {
       expect(pairs(r.requests)).toEqual([
         [
           "s3express:CreateSession",
-          "arn:aws:s3express:us-east-1:123456789012:accesspoint/shared--use1-az4--xa-s3",
+          "arn:aws:s3express:us-east-1:*:accesspoint/shared--use1-az4--xa-s3",
         ],
       ]);
       // The access point's tags, which only AWS knows.
@@ -229,6 +226,105 @@ describe("S3 curated rules", () => {
     });
     expect(r.known).toBe(false);
   });
+});
+
+describe("S3 Express One Zone: what a directory bucket name leaves open", () => {
+  it("the account owning a directory bucket is unknown: names are unique per zone across accounts", async () => {
+    const r = await map("S3Client", "PutObjectCommand", {
+      Bucket: "exfil--use1-az4--x-s3",
+      Key: "k",
+    });
+    expect(r.requests[0]?.resourceParts).toEqual([
+      "arn:aws:s3express:us-east-1:",
+      { unknown: "account that owns the directory bucket" },
+      ":bucket/exfil--use1-az4--x-s3",
+    ]);
+  });
+
+  it("CreateSession on an access point name is a session on the access point", async () => {
+    const r = await map("S3Client", "CreateSessionCommand", {
+      Bucket: "shared--use1-az4--xa-s3",
+      SessionMode: "ReadOnly",
+    });
+    expect(pairs(r.requests)).toEqual([
+      [
+        "s3express:CreateSession",
+        "arn:aws:s3express:us-east-1:*:accesspoint/shared--use1-az4--xa-s3",
+      ],
+    ]);
+    expect(r.requests[0]?.context?.["s3express:SessionMode"]).toBe("ReadOnly");
+  });
+
+  it.each(["ListParts", "ListMultipartUploads", "HeadBucket"])(
+    "%s on a directory bucket is a session on it, not an s3: action",
+    async (op) => {
+      const r = await map("S3Client", `${op}Command`, {
+        Bucket: "logs--use1-az4--x-s3",
+        Key: "k",
+        UploadId: "u",
+      });
+      expect(r.known).toBe(true);
+      expect(r.requests.map((q) => q.action)).toEqual(["s3express:CreateSession"]);
+    },
+  );
+
+  it("a bucket-level call on a directory bucket, which S3 Express authorizes under its own actions, is not mapped", async () => {
+    const r = await map("S3Client", "DeleteBucketCommand", { Bucket: "payroll--use1-az4--x-s3" });
+    expect(r.known).toBe(false);
+  });
+
+  it("CopyObject into a directory bucket still reads its source", async () => {
+    const r = await map("S3Client", "CopyObjectCommand", {
+      Bucket: "cache--use1-az4--x-s3",
+      Key: "k",
+      CopySource: "payroll/2026/salaries.csv",
+    });
+    expect(pairs(r.requests)).toContainEqual([
+      "s3:GetObject",
+      "arn:aws:s3:::payroll/2026/salaries.csv",
+    ]);
+    expect(r.requests.map((q) => q.action)).toContain("s3express:CreateSession");
+  });
+
+  it("a copy from a directory bucket reads it through a session on it", async () => {
+    const r = await map("S3Client", "CopyObjectCommand", {
+      Bucket: "out",
+      Key: "k",
+      CopySource: "shared--use1-az4--xa-s3/salaries.csv",
+    });
+    const session = r.requests.find((q) => q.action === "s3express:CreateSession");
+    expect(session?.resource).toBe(
+      "arn:aws:s3express:us-east-1:*:accesspoint/shared--use1-az4--xa-s3",
+    );
+    expect(session?.context?.["s3express:SessionMode"]).toBe("ReadOnly");
+    expect(r.requests.map((q) => q.action)).not.toContain("s3:GetObject");
+  });
+
+  it.each([
+    "my-ap-o01ac5d28a6a232904e8xz5w8ijx1qzlbp3i3kuse10--op-s3",
+    "my-ap-hrzrlukc5m36ft7okagglf3gmwluquse1b-s3alias",
+    "my-olap-abcdefghijklmnopqrstuvwxyz0123--ol-s3",
+  ])("an access point alias (%s) is not mapped as a bucket", async (Bucket) => {
+    const r = await map("S3Client", "GetObjectCommand", { Bucket, Key: "k" });
+    expect(r.known).toBe(false);
+  });
+
+  it.each([
+    ["ACL", "public-read "],
+    ["ACL", "\tpublic-read"],
+    ["Tagging", "classification=public "],
+    ["ServerSideEncryption", " aws:kms"],
+  ])(
+    "a header member with spaces around its value (%s) is refused: S3 reads it trimmed",
+    async (member, value) => {
+      const r = await map("S3Client", "PutObjectCommand", {
+        Bucket: "media",
+        Key: "k",
+        [member]: value,
+      });
+      expect(r.known).toBe(false);
+    },
+  );
 });
 
 describe("S3 Object Lambda and Outposts ARNs", () => {

@@ -30,6 +30,32 @@ const HEADER_KEYS: ReadonlyArray<readonly [string, string]> = [
   ["ObjectOwnership", "s3:x-amz-object-ownership"],
 ];
 
+/**
+ * Members S3 sends as headers, lower-cased. HTTP drops the spaces and tabs around a header's
+ * value, so S3 reads `public-read` where the input says `public-read `: such text is not read as
+ * given (the call is refused rather than checked on a value S3 never sees).
+ */
+const HEADER_MEMBERS: ReadonlySet<string> = new Set([
+  ...HEADER_KEYS.map(([member]) => member.toLowerCase()),
+  "tagging",
+  "taggingdirective",
+  "expectedbucketowner",
+  "sessionmode",
+]);
+const SURROUNDING_SPACE = /^[ \t]|[ \t]$/;
+
+/** Records header members whose text starts or ends with spaces or tabs as unreadable. */
+function checkHeaderSpaces(call: Call): void {
+  const lowers = call.input.lowerKeys();
+  const values = call.input.memberValues();
+  for (let i = 0; i < lowers.length; i++) {
+    const value = values[i];
+    if (typeof value !== "string" || !HEADER_MEMBERS.has(lowers[i]!)) continue;
+    if (SURROUNDING_SPACE.test(value))
+      call.input.unreadable(`${lowers[i]} (spaces around a header value, which S3 drops)`);
+  }
+}
+
 const GRANTS = [
   "ACL",
   "GrantRead",
@@ -354,6 +380,16 @@ function copyRead(call: Call) {
     AccessPointName: undefined,
     ObjectName: undefined,
   };
+  const sourceBucket = vars["BucketName"];
+  const express = expressTarget(call, typeof sourceBucket === "string" ? sourceBucket : undefined);
+  if (express !== undefined) {
+    // A directory bucket source is read through an S3 Express session on it.
+    call.require("s3express:CreateSession", {
+      ...express,
+      context: { "s3express:SessionMode": "ReadOnly" },
+    });
+    return vars;
+  }
   const action = source?.versionId ? "GetObjectVersion" : "GetObject";
   call.require(action, { variables: vars, context: headerContext(call, action) });
   return vars;
@@ -361,6 +397,7 @@ function copyRead(call: Call) {
 
 /** Object operations on directory buckets authorize through an S3 Express session instead. */
 const EXPRESS_READS = new Set([
+  "HeadBucket",
   "GetObject",
   "HeadObject",
   "ListObjectsV2",
@@ -382,32 +419,62 @@ const EXPRESS_WRITES = new Set([
 ]);
 
 /**
- * A directory bucket (`…--x-s3`) or an access point for one (`…--xa-s3`, used where a bucket
- * name goes; S3 User Guide, "Managing access to shared datasets in directory buckets with access
- * points"): the call is authorized as an S3 Express session on it.
+ * The S3 Express resource a name stands for: a directory bucket (`…--x-s3`) or an access point
+ * for one (`…--xa-s3`, used where a bucket name goes; S3 User Guide, "Managing access to shared
+ * datasets in directory buckets with access points"). Directory bucket names are unique in their
+ * zone across accounts, so the name does not say whose it is: the account is unknown.
+ */
+function expressTarget(
+  call: Call,
+  name: string | undefined,
+): { resource: string; resourceType: string } | undefined {
+  // An ARN is never a name (the access point ARNs S3 Express takes are refused as buckets).
+  if (name === undefined || name.includes(":") || name.includes("/")) return undefined;
+  const accessPoint = name.endsWith("--xa-s3");
+  if (!accessPoint && !name.endsWith("--x-s3")) return undefined;
+  const type = accessPoint ? "accesspoint" : "bucket";
+  return {
+    resource: call.arn("s3express", `${type}/${name}`, undefined, EXPRESS_OWNER),
+    resourceType: type,
+  };
+}
+
+const EXPRESS_OWNER = unknownPart("account that owns the directory bucket");
+
+/**
+ * Object calls on a directory bucket or its access point are authorized as an S3 Express session
+ * on it (and `CreateSession` itself, with the mode it asks for). Returns whether the call was.
  */
 function directoryBucket(call: Call): boolean {
-  const bucket = call.input.string("Bucket");
-  const accessPoint = bucket?.endsWith("--xa-s3") === true;
-  if (!bucket?.endsWith("--x-s3") && !accessPoint) return false;
-  const mode = EXPRESS_READS.has(call.operation)
-    ? "ReadOnly"
-    : EXPRESS_WRITES.has(call.operation)
-      ? "ReadWrite"
-      : undefined;
-  if (!mode) return false;
-  const type = accessPoint ? "accesspoint" : "bucket";
+  const target = expressTarget(call, call.input.string("Bucket"));
+  if (target === undefined) return false;
+  const mode =
+    call.operation === "CreateSession"
+      ? call.input.string("SessionMode")
+      : EXPRESS_READS.has(call.operation)
+        ? "ReadOnly"
+        : EXPRESS_WRITES.has(call.operation)
+          ? "ReadWrite"
+          : null;
+  if (mode === null) return false;
   call.require("s3express:CreateSession", {
-    resource: call.arn("s3express", `${type}/${bucket}`),
-    resourceType: type,
-    context: { "s3express:SessionMode": mode },
+    ...target,
+    ...(mode === undefined ? {} : { context: { "s3express:SessionMode": mode } }),
   });
   return true;
 }
 
-function withDirectoryBuckets(rule: OperationRule): OperationRule {
+/**
+ * `rule` for a general purpose bucket; for a directory bucket, the S3 Express session, and
+ * `onDirectory` for what else the call needs there (a copy's read of its source).
+ */
+function withDirectoryBuckets(
+  rule: OperationRule,
+  onDirectory?: (call: Call) => unknown,
+): OperationRule {
   return (call, general) => {
     if (!directoryBucket(call)) rule(call, general);
+    else onDirectory?.(call);
   };
 }
 
@@ -445,6 +512,12 @@ const OBJECT_LAMBDA = /^arn:([^:]+):s3-object-lambda:([^:]*):([^:]*):accesspoint
 const OUTPOSTS =
   /^arn:([^:]+):s3-outposts:([^:]*):([^:]*):outpost[/:]([^/:]+)[/:]accesspoint[/:]([^/:]+)$/;
 
+/**
+ * Aliases that stand for an access point (`…-s3alias`), an Object Lambda access point
+ * (`…--ol-s3`) or an S3 on Outposts access point (`…--op-s3`); S3 reserves these endings.
+ */
+const ACCESS_POINT_ALIAS = /(?:-s3alias|--ol-s3|--op-s3)$/;
+
 /** An access point ARN S3 itself authorizes (`bucketVariables`). */
 const S3_ACCESS_POINT = /^arn:[^:]+:s3:[^:]*:[^:]*:accesspoint[/:]/;
 
@@ -461,6 +534,24 @@ function throughAccessPoint(rule: OperationRule): OperationRule {
     const source = call.input.string("CopySource");
     if (source !== undefined && !copySourceReadable(source)) {
       call.input.unreadable("CopySource (an ARN S3 does not authorize as a bucket)");
+    }
+    if (bucket !== undefined && ACCESS_POINT_ALIAS.test(bucket)) {
+      call.input.unreadable(
+        "Bucket (an access point alias, which does not say whose access point)",
+      );
+      return;
+    }
+    if (expressTarget(call, bucket) !== undefined) {
+      // Object calls map to an S3 Express session (the rules see to it); bucket-level calls go
+      // to S3 Express's control endpoint under its own actions, which keycard does not map.
+      rule(call, general);
+      const onBucket = (q: AuthorizationRequest) =>
+        q.action.startsWith("s3:") && q.resource.split(":::", 2)[1]?.split("/", 1)[0] === bucket;
+      if (call.requests.length === 0 || call.requests.some(onBucket))
+        call.input.unreadable(
+          "Bucket (a directory bucket, for an operation S3 Express authorizes)",
+        );
+      return;
     }
     if (!bucket?.startsWith("arn:") || S3_ACCESS_POINT.test(bucket)) {
       rule(call, general);
@@ -609,11 +700,11 @@ const s3Operations: Readonly<Record<string, OperationRule>> = {
       });
       call.mayNeed("PutObjectTagging");
     }
-  }),
+  }, copyRead),
   UploadPartCopy: withDirectoryBuckets((call) => {
     copyRead(call);
     s3(call, "PutObject");
-  }),
+  }, copyRead),
   DeleteObjects: withDirectoryBuckets((call) => {
     const objects = call.input.list(read(call.input.get("Delete"), "Objects"), "Delete.Objects");
     const bypass = call.input.get("BypassGovernanceRetention") === true;
@@ -642,7 +733,7 @@ const s3Operations: Readonly<Record<string, OperationRule>> = {
           ? `bucket/${bucket}`
           : unknownPart("directory bucket or access point the call names");
     call.require("s3express:CreateSession", {
-      resource: call.arn("s3express", resource),
+      resource: call.arn("s3express", resource, undefined, EXPRESS_OWNER),
       context: { "s3express:SessionMode": "ReadWrite" },
     });
   },
@@ -672,6 +763,7 @@ export const s3Rules: ServiceRules = {
   // The SDK always signs in the Authorization header with SigV4: every request that lists these
   // keys has them, including those a call only may need.
   variables: (call) => {
+    checkHeaderSpaces(call);
     call.callContext["s3:authType"] = "REST-HEADER";
     call.callContext["s3:signatureversion"] = "AWS4-HMAC-SHA256";
     return bucketVariables(call.input.string("Bucket"));
@@ -687,6 +779,7 @@ export const s3Rules: ServiceRules = {
   operation: (_name, _sdkId, hasGeneral) => {
     if (!hasGeneral) return undefined;
     return throughAccessPoint((call, general) => {
+      if (directoryBucket(call)) return;
       general(call);
       for (const request of call.requests) {
         const extra = headerContext(call, request.action);
