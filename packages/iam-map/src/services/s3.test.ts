@@ -304,14 +304,25 @@ describe("S3 Express One Zone: what a directory bucket name leaves open", () => 
     "my-ap-o01ac5d28a6a232904e8xz5w8ijx1qzlbp3i3kuse10--op-s3",
     "my-ap-hrzrlukc5m36ft7okagglf3gmwluquse1b-s3alias",
     "my-olap-abcdefghijklmnopqrstuvwxyz0123--ol-s3",
-  ])("an access point alias (%s) is not mapped as a bucket", async (Bucket) => {
-    const r = await map("S3Client", "GetObjectCommand", { Bucket, Key: "k" });
-    expect(r.known).toBe(false);
-  });
+  ])(
+    "an access point alias (%s) is not mapped as a bucket, nor as a copy source",
+    async (Bucket) => {
+      const r = await map("S3Client", "GetObjectCommand", { Bucket, Key: "k" });
+      expect(r.known).toBe(false);
+      const copy = await map("S3Client", "CopyObjectCommand", {
+        Bucket: "out",
+        Key: "k",
+        CopySource: `${Bucket}/ledger.csv`,
+      });
+      expect(copy.known).toBe(false);
+    },
+  );
 
   it.each([
     ["ACL", "public-read "],
     ["ACL", "\tpublic-read"],
+    ["ACL", "public-read\r\n"],
+    ["ObjectLockEventHold", "ON "],
     ["Tagging", "classification=public "],
     ["ServerSideEncryption", " aws:kms"],
   ])(

@@ -41,8 +41,11 @@ const HEADER_MEMBERS: ReadonlySet<string> = new Set([
   "taggingdirective",
   "expectedbucketowner",
   "sessionmode",
+  "objectlockeventhold",
+  "objectlockeventholddurationdays",
 ]);
-const SURROUNDING_SPACE = /^[ \t]|[ \t]$/;
+/** What HTTP and the fetch API drop around a header value, and the signer strips. */
+const SURROUNDING_SPACE = /^[ \t\r\n]|[ \t\r\n]$/;
 
 /** Records header members whose text starts or ends with spaces or tabs as unreadable. */
 function checkHeaderSpaces(call: Call): void {
@@ -533,7 +536,9 @@ function throughAccessPoint(rule: OperationRule): OperationRule {
     const bucket = call.input.string("Bucket");
     const source = call.input.string("CopySource");
     if (source !== undefined && !copySourceReadable(source)) {
-      call.input.unreadable("CopySource (an ARN S3 does not authorize as a bucket)");
+      call.input.unreadable(
+        "CopySource (an ARN or access point alias S3 does not authorize as a bucket)",
+      );
     }
     if (bucket !== undefined && ACCESS_POINT_ALIAS.test(bucket)) {
       call.input.unreadable(
@@ -652,6 +657,8 @@ function copySourceReadable(source: string): boolean {
   } catch {
     // Read as given, as copySource does.
   }
+  // An access point alias does not say whose access point it is, as in `Bucket`.
+  if (ACCESS_POINT_ALIAS.test(decoded.split("/", 1)[0]!)) return false;
   return !decoded.startsWith("arn:") || S3_ACCESS_POINT.test(decoded);
 }
 
