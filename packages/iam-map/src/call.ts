@@ -12,6 +12,7 @@ import {
   keyList,
   keyListIncludes,
   loadedCatalog,
+  typeOfResource,
 } from "./iam-catalog.js";
 import type { InputView } from "./input-view.js";
 import {
@@ -20,7 +21,6 @@ import {
   serviceRequestTags,
   TAG_KEYS,
   TagPlacement,
-  typeOfResource,
   writeRequestTags,
 } from "./request-tags.js";
 import type { AuthorizationRequest, ContextValue } from "./types.js";
@@ -347,14 +347,15 @@ export class Call implements CallTarget {
           : given;
     if (given !== undefined && givenType !== undefined && typed !== undefined)
       for (const resource of resources) typed.set(resource, givenType);
+    // Each resource's type; one a rule gives as text is the type whose ARN formats it fits.
+    const types =
+      typed === undefined
+        ? undefined
+        : resources.map((r) =>
+            typed.has(r) || r === "*" ? typed.get(r) : typeOfResource(info, r),
+          );
     const tagPlacement =
-      placeTags && typed !== undefined
-        ? new TagPlacement(
-            info,
-            tags!,
-            resources.map((r) => (typed.has(r) ? typed.get(r) : typeOfResource(info, r))),
-          )
-        : undefined;
+      placeTags && types !== undefined ? new TagPlacement(info, tags!, types) : undefined;
     for (let i = 0; i < resources.length; i++) {
       const resource = resources[i]!;
       if (typed === undefined) {
@@ -365,10 +366,8 @@ export class Call implements CallTarget {
       }
       // Keys of the resource's type go on its request only: AWS checks each resource with the
       // keys its type lists.
-      let type = typed.get(resource);
-      // A resource a rule gives as text: its type from the ARN formats it fits, if only one.
-      const inferred = type === undefined && !typed.has(resource) && resource !== "*";
-      if (inferred) type = typeOfResource(info, resource);
+      const type = types![i];
+      const inferred = !typed.has(resource);
       const keys = type === undefined ? undefined : plan.types.get(type);
       let own = context;
       const ownUnknown = callUnknown.slice();
@@ -384,15 +383,13 @@ export class Call implements CallTarget {
         // A member describes what the call creates, not a resource that exists already: its
         // value goes only on the request for a resource whose name AWS assigns (the new
         // instance of RunInstances), while an existing snapshot's or volume's own state stays
-        // unknown.
-        // Not for an inferred type: which of the call's members describe that resource is not
-        // known (`ec2:CreateTags` on a new instance), so its member keys stay unknown.
+        // unknown. Not for an inferred type either: which members describe that resource is
+        // not known (`ec2:CreateTags` on a new instance), so its member keys stay unknown.
         if (hasUnknownPart(resource) && !inferred)
           own = typeContext(keys, this.input, own, ownUnknown, callContext, extra, typeUnknown);
         addUnknown(keys.unknown, own, ownUnknown);
       }
-      if (tagPlacement !== undefined)
-        own = tagPlacement.place(resource, tagPlacement.types[i], own, ownUnknown);
+      if (tagPlacement !== undefined) own = tagPlacement.place(resource, type, own, ownUnknown);
       into.push(request(info.id, resource, own, ownUnknown.length > 0 ? ownUnknown : undefined));
     }
     return into;

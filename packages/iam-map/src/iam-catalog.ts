@@ -267,3 +267,33 @@ export function loadCatalogSync(prefix: string, decode = true): ServiceCatalog |
   loaded.set(prefix, catalog);
   return catalog;
 }
+
+/**
+ * The one resource type of the action whose ARN formats the resource fits, for resources a rule
+ * gives as text (the new instance `ec2:CreateTags` tags on create); undefined when none or
+ * several fit.
+ * @internal
+ */
+export function typeOfResource(info: ActionInfo, resource: string): string | undefined {
+  // Rules give the same few resources on every call (a new instance's ARN with its unknown id).
+  let known = resourceTypes.get(info);
+  if (known === undefined) {
+    known = new Map();
+    resourceTypes.set(info, known);
+  }
+  const cached = known.get(resource);
+  if (cached !== undefined) return cached ?? undefined;
+  let found: string | undefined;
+  for (const type of info.resourceTypes) {
+    if (!type.templates.some((template) => template.pattern.test(resource))) continue;
+    if (found !== undefined && found !== type.name) {
+      found = undefined;
+      break;
+    }
+    found = type.name;
+  }
+  if (known.size < 256) known.set(resource, found ?? null);
+  return found;
+}
+
+const resourceTypes = new WeakMap<ActionInfo, Map<string, string | null>>();

@@ -324,16 +324,13 @@ const serviceTagPrefixes = new WeakMap<ActionInfo, string>();
 /**
  * Copies the request tags to the service's own request-tag keys where the action lists them
  * (`rds:req-tag/${TagKey}`, `dms:req-tag/…`, `elasticmapreduce:RequestTag/…`), which AWS sets
- * from the same tags. Returns whether it wrote any. Keys the tags leave unknown stay unknown
- * through the family the action lists.
+ * from the same tags. Keys the tags leave unknown stay unknown through the family the action
+ * lists.
  * @internal
  */
-export function serviceRequestTags(
-  info: ActionInfo,
-  context: Record<string, ContextValue>,
-): boolean {
+export function serviceRequestTags(info: ActionInfo, context: Record<string, ContextValue>): void {
   // Where tags are placed by resource type, the service's keys stay unknown (its family).
-  if (info.tagTypes !== undefined) return false;
+  if (info.tagTypes !== undefined) return;
   let prefix = serviceTagPrefixes.get(info);
   if (prefix === undefined) {
     prefix = "";
@@ -341,14 +338,11 @@ export function serviceRequestTags(
       if (SERVICE_REQUEST_TAG.test(key)) prefix = key.slice(0, -1);
     serviceTagPrefixes.set(info, prefix);
   }
-  if (prefix === "") return false;
-  let wrote = false;
+  if (prefix === "") return;
   for (const key in context) {
-    if (!key.startsWith(REQUEST_TAG)) continue;
-    context[`${prefix}${key.slice(REQUEST_TAG.length)}`] = context[key]!;
-    wrote = true;
+    if (key.startsWith(REQUEST_TAG))
+      context[`${prefix}${key.slice(REQUEST_TAG.length)}`] = context[key]!;
   }
-  return wrote;
 }
 
 /** The unknown-context entries that stand for every request tag. @internal */
@@ -494,10 +488,11 @@ export class TagPlacement {
   readonly #listedSeen: boolean;
   readonly #byType = new Map<string | undefined, Agreement>();
 
+  /** `types`: each request's resource type, where known. */
   constructor(
     readonly info: ActionInfo,
     readonly tags: RequestTags,
-    readonly types: ReadonlyArray<string | undefined>,
+    types: ReadonlyArray<string | undefined>,
   ) {
     const tagTypes = info.tagTypes!;
     this.#perResource = TAGS_PER_RESOURCE.has(info.prefix);
@@ -527,10 +522,6 @@ export class TagPlacement {
     return this.#ownTags(type, context, unknown);
   }
 
-  /**
-   * The tags of an EC2 resource of `type`: each key whose value is the same whether EC2 takes the
-   * tags given for this type only or every tag of the call; the others are unknown.
-   */
   /** The agreement for one resource type, made once per call (an action has a few requests). */
   #agreementFor(type: string | undefined): Agreement {
     let agreed = this.#byType.get(type);
@@ -549,6 +540,10 @@ export class TagPlacement {
     return agreed;
   }
 
+  /**
+   * The tags of an EC2 resource of `type`: each key whose value is the same whether EC2 takes the
+   * tags given for this type only or every tag of the call; the others are unknown.
+   */
   #ownTags(
     type: string | undefined,
     context: Record<string, ContextValue>,
@@ -606,33 +601,3 @@ function addAll(list: string[], keys: readonly string[]): void {
     list.push(key);
   }
 }
-
-/**
- * The one resource type of the action whose ARN formats the resource fits, for resources a rule
- * gives as text (the new instance `ec2:CreateTags` tags on create); undefined when none or
- * several fit.
- * @internal
- */
-export function typeOfResource(info: ActionInfo, resource: string): string | undefined {
-  // Rules give the same few resources on every call (a new instance's ARN with its unknown id).
-  let known = resourceTypes.get(info);
-  if (known === undefined) {
-    known = new Map();
-    resourceTypes.set(info, known);
-  }
-  const cached = known.get(resource);
-  if (cached !== undefined) return cached ?? undefined;
-  let found: string | undefined;
-  for (const type of info.resourceTypes) {
-    if (!type.templates.some((template) => template.pattern.test(resource))) continue;
-    if (found !== undefined && found !== type.name) {
-      found = undefined;
-      break;
-    }
-    found = type.name;
-  }
-  if (known.size < 256) known.set(resource, found ?? null);
-  return found;
-}
-
-const resourceTypes = new WeakMap<ActionInfo, Map<string, string | null>>();

@@ -32,8 +32,9 @@ const HEADER_KEYS: ReadonlyArray<readonly [string, string]> = [
 
 /**
  * Members S3 sends as headers, lower-cased. HTTP drops the spaces and tabs around a header's
- * value, so S3 reads `public-read` where the input says `public-read `: such text is not read as
- * given (the call is refused rather than checked on a value S3 never sees).
+ * value (and `fetch` line breaks too), so S3 reads `public-read` where the input says
+ * `public-read `: such text is not read as given (the call is refused rather than checked on a
+ * value S3 never sees).
  */
 const HEADER_MEMBERS: ReadonlySet<string> = new Set([
   ...HEADER_KEYS.map(([member]) => member.toLowerCase()),
@@ -47,7 +48,7 @@ const HEADER_MEMBERS: ReadonlySet<string> = new Set([
 /** What HTTP and the fetch API drop around a header value, and the signer strips. */
 const SURROUNDING_SPACE = /^[ \t\r\n]|[ \t\r\n]$/;
 
-/** Records header members whose text starts or ends with spaces or tabs as unreadable. */
+/** Records header members whose text starts or ends with spaces, tabs or line breaks as unreadable. */
 function checkHeaderSpaces(call: Call): void {
   const lowers = call.input.lowerKeys();
   const values = call.input.memberValues();
