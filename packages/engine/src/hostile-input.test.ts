@@ -190,6 +190,73 @@ describe("evaluate: hostile input", () => {
   });
 });
 
+describe("evaluate: a principal reused from call to call", () => {
+  const own = { action: "s3:GetObject", resource: "arn:aws:s3:::home/alice/1.txt" };
+  const tagged: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: "s3:GetObject",
+        Resource: "arn:aws:s3:::home/*",
+        Condition: { StringEquals: { "aws:PrincipalTag/team": "blue" } },
+      },
+    ],
+  };
+
+  for (const cache of [true, false]) {
+    it(`reads a frozen principal's getter on every evaluation (cache ${cache})`, async () => {
+      const policy = await loadPolicy({
+        iam: [homes],
+        checkActions: false,
+        ...(cache ? {} : { cache: false }),
+      });
+      let name = "alice";
+      const shifting = Object.freeze(
+        Object.defineProperty({ ...principal, username: undefined }, "username", {
+          get: () => name,
+          enumerable: true,
+        }),
+      ) as PrincipalInfo;
+      expect(policy.evaluate({ principal: shifting, requests: [own] }).allow).toBe(true);
+      name = "mallory";
+      expect(policy.evaluate({ principal: shifting, requests: [own] }).allow).toBe(false);
+      name = "alice";
+      expect(policy.evaluate({ principal: shifting, requests: [own] }).allow).toBe(true);
+    });
+  }
+
+  it("reads a principal that is not frozen anew after it changes", async () => {
+    const policy = await loadPolicy({ iam: [homes], checkActions: false });
+    const mutable = { ...principal };
+    expect(policy.evaluate({ principal: mutable, requests: [own] }).allow).toBe(true);
+    mutable.username = "mallory";
+    expect(policy.evaluate({ principal: mutable, requests: [own] }).allow).toBe(false);
+  });
+
+  it("reads a frozen principal's tags anew when the tags object is not frozen", async () => {
+    const policy = await loadPolicy({ iam: [tagged], checkActions: false });
+    const tags: Record<string, string> = { team: "blue" };
+    const frozen = Object.freeze({ ...principal, tags });
+    expect(policy.evaluate({ principal: frozen, requests: [own] }).allow).toBe(true);
+    tags.team = "red";
+    expect(policy.evaluate({ principal: frozen, requests: [own] }).allow).toBe(false);
+  });
+
+  it("gives a sealed principal the same decisions as a fresh copy of it", async () => {
+    const policy = await loadPolicy({ iam: [homes, tagged], checkActions: false });
+    const sealed = Object.freeze({ ...principal, tags: Object.freeze({ team: "blue" }) });
+    for (const resource of ["arn:aws:s3:::home/alice/a", "arn:aws:s3:::home/bob/b"]) {
+      const request = [{ action: "s3:GetObject", resource }];
+      for (let round = 0; round < 3; round++) {
+        expect(policy.evaluate({ principal: sealed, requests: request })).toEqual(
+          policy.evaluate({ principal: structuredClone(sealed), requests: request }),
+        );
+      }
+    }
+  });
+});
+
 describe("evaluate: context keys the documents do not read", () => {
   // The library lower-cases "K:İ" to "k:i" (Go), JavaScript to "k:i̇": a key JavaScript
   // would call unread may still be the one a Deny reads, so only ASCII names are left out.

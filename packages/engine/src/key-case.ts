@@ -135,15 +135,27 @@ function lowerTable(): Map<number, number> {
  * @internal
  */
 export function foldKey(text: string): string {
-  if (!NON_ASCII.test(text)) return text.toLowerCase();
-  const lower = lowerTable();
-  let out = "";
-  for (const ch of text) {
-    const folded = lower.get(ch.codePointAt(0) as number);
-    out += folded === undefined ? ch : String.fromCodePoint(folded);
+  let out = foldedKeys.get(text);
+  if (out !== undefined) return out;
+  if (!NON_ASCII.test(text)) out = text.toLowerCase();
+  else {
+    const lower = lowerTable();
+    out = "";
+    for (const ch of text) {
+      const folded = lower.get(ch.codePointAt(0) as number);
+      out += folded === undefined ? ch : String.fromCodePoint(folded);
+    }
   }
+  // Every request names the same few keys; bounded, since keys can come from the caller.
+  if (foldedKeys.size < MAX_FOLDED_KEYS && text.length <= MAX_FOLDED_KEY_LENGTH)
+    foldedKeys.set(text, out);
   return out;
 }
+
+/** Keys folded so far, each as given. */
+const foldedKeys = new Map<string, string>();
+const MAX_FOLDED_KEYS = 10_000;
+const MAX_FOLDED_KEY_LENGTH = 256;
 
 function inRanges(ranges: readonly number[], c: number): boolean {
   for (let i = 0; i < ranges.length; i += 2)

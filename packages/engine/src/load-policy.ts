@@ -17,10 +17,17 @@ import {
   type InputNeeds,
   inputNeeds,
   prepareSnapshot,
+  principalJson,
   type RefusedInput,
   readInput,
 } from "./request-snapshot.js";
-import { environmentText, type PreparedRequest, ReuseKeys, requestJson } from "./reuse-key.js";
+import {
+  type ContextEntry,
+  environmentText,
+  type PreparedRequest,
+  ReuseKeys,
+  requestJson,
+} from "./reuse-key.js";
 import {
   freezeRequestDecision,
   type ReusableDecision,
@@ -224,7 +231,18 @@ function inputProblem(input: EvaluationInput): string | undefined {
  * such a context has no single value for the key; the Rego library would fail on it.
  */
 function caseDuplicate(keys: string[]): string | undefined {
-  if (keys.length < 2) return undefined;
+  const n = keys.length;
+  if (n < 2) return undefined;
+  if (n <= SMALL_CONTEXT) {
+    // A context holds a dozen keys or so: comparing each pair costs less than a set.
+    const folded: string[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const lower = foldKey(keys[i] as string);
+      for (let j = 0; j < i; j++) if (folded[j] === lower) return JSON.stringify(keys[i]);
+      folded[i] = lower;
+    }
+    return undefined;
+  }
   const seen = new Set<string>();
   for (const key of keys) {
     const lower = foldKey(key);
@@ -233,6 +251,9 @@ function caseDuplicate(keys: string[]): string | undefined {
   }
   return undefined;
 }
+
+/** Up to this many keys, {@link caseDuplicate} compares pairs. */
+const SMALL_CONTEXT = 24;
 
 function isDecision(value: unknown): value is Decision {
   const d = value as Decision | undefined;
@@ -260,7 +281,7 @@ function prepareRequest(
   const { action, resource, context } = request;
   if (typeof action !== "string" || typeof resource !== "string")
     return `requests[${i}] changed while it was read`;
-  let entries: Array<[string, string]> | undefined;
+  let entries: ContextEntry[] | undefined;
   if (context !== undefined) {
     if (typeof context !== "object" || context === null || Array.isArray(context))
       return `requests[${i}].context must be an object`;
@@ -270,9 +291,11 @@ function prepareRequest(
     for (const name of Object.keys(context)) {
       // Other names are kept all the same: should `foldKey` ever disagree with the library,
       // the library then still sees every key it would match.
-      if (!contextKeys.has(foldKey(name)) && isAscii(name)) continue;
-      const value = JSON.stringify((context as Record<string, unknown>)[name]);
-      if (value !== undefined) entries.push([name, value]);
+      const folded = foldKey(name);
+      if (!contextKeys.has(folded) && isAscii(name)) continue;
+      const value = (context as Record<string, unknown>)[name];
+      const text = JSON.stringify(value);
+      if (text !== undefined) entries.push([name, text, folded, value]);
     }
   }
   return finishPrepared(request, { action, resource, context: entries });
@@ -412,7 +435,7 @@ class WasmPolicy implements Policy {
     try {
       const converted = wasmInput(input, this.#dropUnknown);
       if (typeof converted === "string") return denyAll(input, `cannot evaluate: ${converted}`);
-      principal = JSON.stringify(converted.principal);
+      principal = principalJson(converted.principal);
       region = JSON.stringify(converted.region);
       const requests = converted.requests;
       prepared = new Array(requests.length);

@@ -175,20 +175,18 @@ class InputReader {
     const keys = Object.keys(object);
     const engine = this.fields === "engine";
     // The requests first: a refusal while reading the rest can then still name them.
-    if (role === "input") {
-      const at = keys.indexOf("requests");
-      if (at > 0) keys.unshift(...keys.splice(at, 1));
-    }
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
+    const first = role === "input" ? keys.indexOf("requests") : -1;
+    for (let k = first < 0 ? 0 : -1; k < keys.length; k++) {
+      if (k === first) continue;
+      const key = keys[k < 0 ? first : k] as string;
       const member = memberRole(role, key, engine);
       if (member === undefined) continue;
       this.#string(key);
-      const value = this.#copy(
-        this.#json((object as Record<string, unknown>)[key], key),
-        depth + 1,
-        member,
-      );
+      const raw = (object as Record<string, unknown>)[key];
+      const value =
+        member === "principal" && engine
+          ? this.#principal(raw, depth + 1)
+          : this.#copy(this.#json(raw, key), depth + 1, member);
       if (value === OMITTED) continue;
       if (role === "request" && this.#current && (key === "action" || key === "resource"))
         this.#current[key] = value;
@@ -203,6 +201,35 @@ class InputReader {
       else out[key] = value;
     }
     return out;
+  }
+
+  /**
+   * Copies the principal; one that is sealed data (see {@link isSealedData}) is copied once and
+   * its frozen copy reused, since it cannot read differently later. The middleware passes the
+   * same frozen principal on every call of a caller.
+   */
+  #principal(raw: unknown, depth: number): unknown {
+    if (typeof raw === "object" && raw !== null) {
+      const known = sealedPrincipals.get(raw);
+      if (known !== undefined) {
+        this.#values += known.values;
+        this.#text += known.text;
+        return known.copy;
+      }
+    }
+    const values = this.#values;
+    const text = this.#text;
+    const copy = this.#copy(this.#json(raw, "principal"), depth, "principal");
+    if (typeof copy === "object" && copy !== null && typeof raw === "object" && raw !== null) {
+      if (isSealedData(raw, 0) && !jsonHooked()) {
+        sealedPrincipals.set(raw, {
+          copy: deepFreeze(copy),
+          values: this.#values - values,
+          text: this.#text - text,
+        });
+      }
+    }
+    return copy;
   }
 
   #string(text: string): string {
@@ -221,6 +248,78 @@ class InputReader {
       );
     return text;
   }
+}
+
+/** A sealed principal's frozen copy, and the values and text it counts toward the limits. */
+interface SealedCopy {
+  readonly copy: object;
+  readonly values: number;
+  readonly text: number;
+}
+
+const sealedPrincipals = new WeakMap<object, SealedCopy>();
+
+/** The deepest principal {@link isSealedData} accepts (a principal and its tags). */
+const MAX_SEALED_DEPTH = 3;
+
+/**
+ * Whether a value reads the same forever: a primitive JSON keeps, or a frozen plain object or
+ * list, not a proxy, whose own members are all data (no getters) holding such values. Freezing
+ * cannot be undone, so what it reads now it reads on every later call.
+ */
+function isSealedData(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+    case "undefined":
+      return true;
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth > MAX_SEALED_DEPTH || types.isProxy(value) || !Object.isFrozen(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  const list = Array.isArray(value);
+  if (proto !== (list ? Array.prototype : Object.prototype) && proto !== null) return false;
+  for (const key of Reflect.ownKeys(value)) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
+    if (descriptor === undefined || !("value" in descriptor)) return false;
+    if (!isSealedData(descriptor.value, depth + 1)) return false;
+  }
+  return true;
+}
+
+/** Whether code in the process gave plain objects or lists a `toJSON`, which JSON would call. */
+function jsonHooked(): boolean {
+  return "toJSON" in Object.prototype || "toJSON" in Array.prototype;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+
+const principalTexts = new WeakMap<object, string>();
+
+/**
+ * The principal of a snapshot as JSON text: made once for a sealed principal's shared copy.
+ * @internal
+ */
+export function principalJson(principal: unknown): string | undefined {
+  if (typeof principal !== "object" || principal === null || !Object.isFrozen(principal))
+    return JSON.stringify(principal);
+  let text = principalTexts.get(principal);
+  if (text === undefined) {
+    text = JSON.stringify(principal);
+    principalTexts.set(principal, text);
+  }
+  return text;
 }
 
 /** How a member is copied: as plain data, or as the part of the input it is. */

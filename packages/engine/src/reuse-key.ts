@@ -314,14 +314,21 @@ function variableText(
 export interface PreparedRequest {
   action: string;
   resource: string;
-  /** Own enumerable context members, each serialised once: [key, JSON value]. */
-  context: Array<[string, string]> | undefined;
+  /** Own enumerable context members, each serialised once. */
+  context: ContextEntry[] | undefined;
   /** The internal fields of a partly known request (see `partial-requests.ts`). */
   rp?: string;
   rre?: string;
   up?: string[];
   uk?: Readonly<Record<string, true>>;
 }
+
+/**
+ * One context member of a prepared request: its key as given, its value as JSON text, the key
+ * folded (`foldKey`) and the value itself (plain data from the snapshot).
+ * @internal
+ */
+export type ContextEntry = readonly [key: string, json: string, folded: string, value: unknown];
 
 /** The JSON text the library reads for a prepared request. @internal */
 export function requestJson(request: PreparedRequest): string {
@@ -376,13 +383,12 @@ export class ReuseKeys {
     const values = new Map<string, unknown>();
     let contextKey = "";
     if (request.context !== undefined) {
-      for (const [name, value] of request.context) {
+      for (const [name, text, lower, value] of request.context) {
         if (!ASCII.test(name)) return `${envText}\u0001E${json()}`;
         if (plan.keys.size === 0) continue;
-        const lower = foldKey(name);
         if (!plan.keys.has(lower)) continue;
-        contextKey += `${JSON.stringify(lower)}:${value},`;
-        values.set(lower, JSON.parse(value));
+        contextKey += `${JSON.stringify(lower)}:${text},`;
+        values.set(lower, value);
       }
     }
     const matched = this.#matches(plan, request.resource, values, envText);

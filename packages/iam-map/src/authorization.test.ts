@@ -183,6 +183,34 @@ describe("authorizationForSync", () => {
   });
 });
 
+describe("inputMembers", () => {
+  const call = (inputMembers: unknown) =>
+    authorizationFor({
+      ...FIXED,
+      service: "S3Client",
+      operation: "GetObjectCommand",
+      input: { Bucket: "b", Key: "k" },
+      inputMembers: inputMembers as string[],
+    });
+
+  it("checks a list that is not frozen on every call", async () => {
+    const names: unknown[] = ["Bucket", "Key"];
+    expect((await call(names)).known).toBe(true);
+    names.push(42);
+    const changed = await call(names);
+    expect(changed.known).toBe(false);
+    expect(changed.reason).toMatch(/inputMembers must be a list/);
+  });
+
+  it("refuses a frozen list with an entry that is not a name, every time", async () => {
+    const names = Object.freeze(["Bucket", 42]);
+    for (let i = 0; i < 2; i++) expect((await call(names)).known).toBe(false);
+    const sparse = ["Bucket", "Key"];
+    sparse.length = 3;
+    expect((await call(Object.freeze(sparse))).known).toBe(false);
+  });
+});
+
 describe("odd input never throws", () => {
   const circular: Record<string, unknown> = { Bucket: "b", Key: "k" };
   circular["self"] = circular;

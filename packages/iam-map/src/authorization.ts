@@ -215,7 +215,7 @@ function run(
   if (plan.decided !== undefined) call.decided = plan.decided;
   const inputMembers = args.inputMembers;
   if (inputMembers !== undefined) {
-    if (!Array.isArray(inputMembers) || inputMembers.some((m) => typeof m !== "string"))
+    if (!memberList(inputMembers))
       return unknown(prefix, "inputMembers must be a list of the operation's member names");
     call.inputMembers = inputMembers;
   }
@@ -240,6 +240,19 @@ function run(
   };
   if (call.note !== undefined) result.reason = call.note;
   return result;
+}
+
+/** Frozen member lists already checked: the middleware passes one list per operation. */
+const checkedMemberLists = new WeakSet<readonly string[]>();
+
+/** Whether `inputMembers` is a list of names; a frozen list, which cannot change, is checked once. */
+function memberList(inputMembers: unknown): inputMembers is readonly string[] {
+  if (!Array.isArray(inputMembers)) return false;
+  if (checkedMemberLists.has(inputMembers)) return true;
+  for (let i = 0; i < inputMembers.length; i++)
+    if (typeof inputMembers[i] !== "string") return false;
+  if (Object.isFrozen(inputMembers)) checkedMemberLists.add(inputMembers);
+  return true;
 }
 
 /** What an operation name (`PutObject` or `PutObjectCommand`) maps to, cached by the name as given. */
