@@ -288,6 +288,59 @@ describe("evaluate: context keys the documents do not read", () => {
       expect(decide({ "k:other": "blocked", "K:I": "open" })).toBe(true);
     });
   }
+
+  it("reads and checks every key, kept or not, once per evaluation", async () => {
+    const policy = await loadPolicy({ iam: [guarded], checkActions: false });
+    let reads = 0;
+    const context = {
+      "k:i": "open",
+      get "k:unread"() {
+        reads += 1;
+        return "x";
+      },
+    };
+    const request = { action: "s3:GetObject", resource: "arn:aws:s3:::b/k", context };
+    expect(policy.evaluate({ requests: [request] }).allow).toBe(true);
+    expect(reads).toBe(1);
+    for (const [value, reason] of [
+      ["a\u0000b", /U\+0000/],
+      ["\ud800", /lone surrogate/],
+      [1n, /cannot be serialized/],
+    ] as const) {
+      const d = policy.evaluate({
+        requests: [{ ...request, context: { "k:i": "open", "k:unread": value as never } }],
+      });
+      expect(d.allow).toBe(false);
+      expect(d.requests[0]?.reason).toMatch(reason);
+    }
+  });
+
+  it("refuses a key given twice even when the documents do not read it", async () => {
+    const policy = await loadPolicy({ iam: [guarded], checkActions: false });
+    const d = policy.evaluate({
+      requests: [
+        {
+          action: "s3:GetObject",
+          resource: "arn:aws:s3:::b/k",
+          context: { "k:unread": "a", "K:UNREAD": "b" },
+        },
+      ],
+    });
+    expect(d.allow).toBe(false);
+    expect(d.requests[0]?.reason).toBe(
+      'cannot evaluate: requests[0].context has the key "K:UNREAD" twice (keys are case-insensitive)',
+    );
+    const omitted = policy.evaluate({
+      requests: [
+        {
+          action: "s3:GetObject",
+          resource: "arn:aws:s3:::b/k",
+          context: { "k:unread": "a", "K:UNREAD": undefined as never },
+        },
+      ],
+    });
+    expect(omitted.allow).toBe(true);
+  });
 });
 
 describe("evaluate: IP address spellings", () => {

@@ -152,6 +152,12 @@ export function foldKey(text: string): string {
   return out;
 }
 
+/** Whether text is all ASCII. @internal */
+export function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 /** Keys folded so far, each as given. */
 const foldedKeys = new Map<string, string>();
 const MAX_FOLDED_KEYS = 10_000;

@@ -10,7 +10,7 @@ import {
 import { assumedAbsentMatcher } from "./condition-keys.js";
 import { DecisionCache } from "./decision-cache.js";
 import { asError, PolicyLoadError, type PolicyWarning } from "./errors.js";
-import { foldKey } from "./key-case.js";
+import { foldKey, isAscii } from "./key-case.js";
 import { wasmInput } from "./partial-requests.js";
 import type { NamedPolicyDocument, PolicyDocumentInput } from "./policy-document.js";
 import {
@@ -35,7 +35,13 @@ import {
   reuse,
 } from "./reused-decision.js";
 import type { AuthorizationRequest, Decision, EvaluationInput, RequestDecision } from "./types.js";
-import { ENTRYPOINT, instantiate, jsonEvaluator, type LoadedWasmPolicy } from "./wasm-runtime.js";
+import {
+  builtinModule,
+  ENTRYPOINT,
+  instantiate,
+  jsonEvaluator,
+  type LoadedWasmPolicy,
+} from "./wasm-runtime.js";
 
 /** Options for {@link loadPolicy}. @public */
 export interface LoadPolicyOptions {
@@ -196,6 +202,19 @@ function denyAll(input: unknown, reason: string): Decision {
   }
 }
 
+let lastRegion: string | undefined;
+let lastRegionJson: string | undefined;
+
+/** The region as JSON text; a process calls few regions, most often the last one. */
+function regionJson(region: unknown): string | undefined {
+  if (typeof region !== "string") return JSON.stringify(region);
+  if (region !== lastRegion) {
+    lastRegionJson = JSON.stringify(region);
+    lastRegion = region;
+  }
+  return lastRegionJson;
+}
+
 /** Why an input cannot be evaluated, or undefined when it can. */
 function inputProblem(input: EvaluationInput): string | undefined {
   if (typeof input !== "object" || input === null) return "the evaluation input is not an object";
@@ -260,12 +279,6 @@ function isDecision(value: unknown): value is Decision {
   return (
     typeof d === "object" && d !== null && typeof d.allow === "boolean" && Array.isArray(d.requests)
   );
-}
-
-/** Whether text is all ASCII. */
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
 }
 
 /**
@@ -405,7 +418,10 @@ class WasmPolicy implements Policy {
    * whose getters could answer differently, not even to deny.
    */
   #snapshot(raw: EvaluationInput): { input: EvaluationInput } | RefusedInput {
-    const read = readInput(raw, this.source === "bundle" ? "all" : "engine");
+    const read =
+      this.source === "bundle"
+        ? readInput(raw, "all")
+        : readInput(raw, "engine", this.#needs.contextKeys);
     if (!("input" in read)) return read;
     const input = read.input;
     const problem = inputProblem(input) ?? prepareSnapshot(input, this.#needs);
@@ -436,7 +452,7 @@ class WasmPolicy implements Policy {
       const converted = wasmInput(input, this.#dropUnknown);
       if (typeof converted === "string") return denyAll(input, `cannot evaluate: ${converted}`);
       principal = principalJson(converted.principal);
-      region = JSON.stringify(converted.region);
+      region = regionJson(converted.region);
       const requests = converted.requests;
       prepared = new Array(requests.length);
       for (let i = 0; i < requests.length; i++) {
@@ -583,6 +599,8 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
     ...toSources(boundaryInputs as PolicyDocumentInput[], "boundary"),
   ];
 
+  // Compiled on other threads while the documents are compiled and checked below.
+  if (options.bundle === undefined) builtinModule().catch(() => {});
   let wasmBytes: Uint8Array | "builtin" = "builtin";
   let extraData: Record<string, unknown> = {};
   let origin = "the built-in IAM library";

@@ -9,7 +9,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { types } from "node:util";
 import type { CompiledPolicyData } from "./compile.js";
-import { foldKey } from "./key-case.js";
+import { foldKey, isAscii } from "./key-case.js";
 import type { CompiledPattern, TemplatePart } from "./patterns.js";
 import type { EvaluationInput } from "./types.js";
 
@@ -90,7 +90,15 @@ class InputReader {
   readonly requested: RequestNames[] = [];
   #current: RequestNames | undefined;
 
-  constructor(readonly fields: SnapshotFields) {}
+  /**
+   * @param contextKeys In `engine` mode, the folded keys the documents read: a request's context
+   *   keeps only those (and keys with letters outside ASCII, as `prepareRequest` does). Every
+   *   member is still read and checked, and a key given twice (ignoring case) refused.
+   */
+  constructor(
+    readonly fields: SnapshotFields,
+    readonly contextKeys?: ReadonlySet<string>,
+  ) {}
 
   /** Copies the whole input. */
   input(raw: unknown): unknown {
@@ -171,6 +179,7 @@ class InputReader {
    * members the engine reads (others are not read at all).
    */
   #object(object: object, depth: number, role: Role): Record<string, unknown> {
+    if (role === "context") return this.#context(object, depth);
     const out: Record<string, unknown> = {};
     const keys = Object.keys(object);
     const engine = this.fields === "engine";
@@ -179,7 +188,7 @@ class InputReader {
     for (let k = first < 0 ? 0 : -1; k < keys.length; k++) {
       if (k === first) continue;
       const key = keys[k < 0 ? first : k] as string;
-      const member = memberRole(role, key, engine);
+      const member = memberRole(role, key, engine, this.contextKeys !== undefined);
       if (member === undefined) continue;
       this.#string(key);
       const raw = (object as Record<string, unknown>)[key];
@@ -201,6 +210,56 @@ class InputReader {
       else out[key] = value;
     }
     return out;
+  }
+
+  /**
+   * A request's context in `engine` mode: every member read and checked once, as JSON reads
+   * them, but only those the documents read kept; a key given twice (ignoring case, members
+   * JSON leaves out aside) is refused, since the context then has no single value for it.
+   */
+  #context(object: object, depth: number): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const keys = Object.keys(object);
+    const needed = this.contextKeys as ReadonlySet<string>;
+    const folded: string[] = [];
+    let seen: Set<string> | undefined;
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k] as string;
+      this.#string(key);
+      const value = this.#copy(
+        this.#json((object as Record<string, unknown>)[key], key),
+        depth + 1,
+        "value",
+      );
+      if (value === OMITTED) continue;
+      const lower = foldKey(key);
+      // A context holds a dozen keys or so: comparing pairs costs less than a set until then.
+      if (seen === undefined && folded.length < 24) {
+        if (folded.includes(lower)) throw this.#twice(key);
+        folded.push(lower);
+      } else {
+        seen ??= new Set(folded);
+        if (seen.has(lower)) throw this.#twice(key);
+        seen.add(lower);
+      }
+      // Other names are kept all the same, as `prepareRequest` keeps them.
+      if (!needed.has(lower) && isAscii(key)) continue;
+      if (key === "__proto__")
+        Object.defineProperty(out, key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else out[key] = value;
+    }
+    return out;
+  }
+
+  #twice(key: string): Refusal {
+    return new Refusal(
+      `requests[${this.requested.length - 1}].context has the key ${JSON.stringify(key)} twice (keys are case-insensitive)`,
+    );
   }
 
   /**
@@ -323,17 +382,24 @@ export function principalJson(principal: unknown): string | undefined {
 }
 
 /** How a member is copied: as plain data, or as the part of the input it is. */
-type Role = "value" | "input" | "principal" | "requests" | "request";
+type Role = "value" | "input" | "principal" | "requests" | "request" | "context";
 
 /** How the member `key` of an object copied as `role` is copied, or undefined to skip it. */
-function memberRole(role: Role, key: string, engine: boolean): Role | undefined {
+function memberRole(
+  role: Role,
+  key: string,
+  engine: boolean,
+  filterContext: boolean,
+): Role | undefined {
   switch (role) {
     case "input":
       if (key === "requests") return "requests";
       if (key === "principal") return "principal";
       return !engine || key === "region" ? "value" : undefined;
     case "request":
-      return !engine || REQUEST_FIELDS.has(key) ? "value" : undefined;
+      if (!engine) return "value";
+      if (key === "context" && filterContext) return "context";
+      return REQUEST_FIELDS.has(key) ? "value" : undefined;
     case "principal":
       return !engine || PRINCIPAL_FIELDS.has(key) ? "value" : undefined;
     default:
@@ -361,8 +427,9 @@ export interface RefusedInput {
  * The input as plain data, read once as `JSON.stringify` would read it (each getter and proxy
  * trap runs once, `toJSON` is applied) but copied directly rather than through text. With
  * `fields: "engine"` only what the engine reads is copied: `principal` (its known fields),
- * `region` and each request's fields; `"all"` copies every member, for bundles whose custom
- * rules may read any. Refuses, with a reason, an input that cannot be read, holds text the
+ * `region` and each request's fields, each context holding only the keys in `contextKeys` when
+ * given (every key is still read and checked); `"all"` copies every member, for bundles whose
+ * custom rules may read any. Refuses, with a reason, an input that cannot be read, holds text the
  * library cannot match safely (U+0000, a lone surrogate), or is too deep or too large to copy;
  * the refusal carries each request's action and resource as far as they were read (the
  * requests are read before the other members), so that the caller need not read them again.
@@ -371,8 +438,9 @@ export interface RefusedInput {
 export function readInput(
   input: unknown,
   fields: SnapshotFields,
+  contextKeys?: ReadonlySet<string>,
 ): { input: EvaluationInput } | RefusedInput {
-  const reader = new InputReader(fields);
+  const reader = new InputReader(fields, fields === "engine" ? contextKeys : undefined);
   let copy: unknown;
   try {
     copy = reader.input(input);

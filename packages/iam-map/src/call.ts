@@ -100,10 +100,13 @@ export class DecidedKeys {
       memberKeys: ReadonlyArray<readonly [string, string]>,
       serviceKeys: readonly string[],
     ): string[] => [
-      ...memberKeys
-        .filter(([key, member]) => !decided(key) && !defined.has(member))
-        .map(([k]) => k),
-      ...serviceKeys.filter((key) => !decided(key)),
+      // Each key once: `addUnknown` relies on it.
+      ...new Set([
+        ...memberKeys
+          .filter(([key, member]) => !decided(key) && !defined.has(member))
+          .map(([k]) => k),
+        ...serviceKeys.filter((key) => !decided(key)),
+      ]),
     ];
     const types = new Map<string, TypePlan>();
     const anyType = new Set<string>();
@@ -433,12 +436,16 @@ function ruledKey(
   return (callContext !== undefined && key in callContext) || (extra !== undefined && key in extra);
 }
 
-/** Adds the keys the context does not have to `unknown`, once each. */
+/** Adds the keys (each listed once) the context does not have to `unknown`, once each. */
 function addUnknown(
   keys: readonly string[],
   context: Readonly<Record<string, ContextValue>>,
   unknown: string[],
 ): void {
+  if (unknown.length === 0) {
+    for (let i = 0; i < keys.length; i++) if (!(keys[i]! in context)) unknown.push(keys[i]!);
+    return;
+  }
   if (keys.length * unknown.length < 256) {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
