@@ -31644,15 +31644,28 @@ function lowerTable() {
   return table;
 }
 function foldKey(text) {
-  if (!NON_ASCII.test(text)) return text.toLowerCase();
-  const lower = lowerTable();
-  let out = "";
-  for (const ch of text) {
-    const folded = lower.get(ch.codePointAt(0));
-    out += folded === void 0 ? ch : String.fromCodePoint(folded);
+  let out = foldedKeys.get(text);
+  if (out !== void 0) return out;
+  if (!NON_ASCII.test(text)) out = text.toLowerCase();
+  else {
+    const lower = lowerTable();
+    out = "";
+    for (const ch of text) {
+      const folded = lower.get(ch.codePointAt(0));
+      out += folded === void 0 ? ch : String.fromCodePoint(folded);
+    }
   }
+  if (foldedKeys.size < MAX_FOLDED_KEYS && text.length <= MAX_FOLDED_KEY_LENGTH)
+    foldedKeys.set(text, out);
   return out;
 }
+function isAscii(text) {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return false;
+  return true;
+}
+var foldedKeys = /* @__PURE__ */ new Map();
+var MAX_FOLDED_KEYS = 1e4;
+var MAX_FOLDED_KEY_LENGTH = 256;
 function inRanges(ranges, c) {
   for (let i = 0; i < ranges.length; i += 2)
     if (c >= ranges[i] && c <= ranges[i + 1]) return true;
@@ -32753,10 +32766,17 @@ var Refusal = class {
 };
 var OMITTED = /* @__PURE__ */ Symbol("omitted");
 var InputReader = class {
-  constructor(fields) {
+  /**
+   * @param contextKeys In `engine` mode, the folded keys the documents read: a request's context
+   *   keeps only those (and keys with letters outside ASCII, as `prepareRequest` does). Every
+   *   member is still read and checked, and a key given twice (ignoring case) refused.
+   */
+  constructor(fields, contextKeys) {
     this.fields = fields;
+    this.contextKeys = contextKeys;
   }
   fields;
+  contextKeys;
   #values = 0;
   #text = 0;
   #path = [];
@@ -32841,23 +32861,19 @@ var InputReader = class {
    * members the engine reads (others are not read at all).
    */
   #object(object, depth, role) {
+    if (role === "context") return this.#context(object, depth);
     const out = {};
     const keys2 = Object.keys(object);
     const engine = this.fields === "engine";
-    if (role === "input") {
-      const at = keys2.indexOf("requests");
-      if (at > 0) keys2.unshift(...keys2.splice(at, 1));
-    }
-    for (let i = 0; i < keys2.length; i++) {
-      const key = keys2[i];
-      const member = memberRole(role, key, engine);
+    const first = role === "input" ? keys2.indexOf("requests") : -1;
+    for (let k = first < 0 ? 0 : -1; k < keys2.length; k++) {
+      if (k === first) continue;
+      const key = keys2[k < 0 ? first : k];
+      const member = memberRole(role, key, engine, this.contextKeys !== void 0);
       if (member === void 0) continue;
       this.#string(key);
-      const value = this.#copy(
-        this.#json(object[key], key),
-        depth + 1,
-        member
-      );
+      const raw = object[key];
+      const value = member === "principal" && engine ? this.#principal(raw, depth + 1) : this.#copy(this.#json(raw, key), depth + 1, member);
       if (value === OMITTED) continue;
       if (role === "request" && this.#current && (key === "action" || key === "resource"))
         this.#current[key] = value;
@@ -32871,6 +32887,80 @@ var InputReader = class {
       else out[key] = value;
     }
     return out;
+  }
+  /**
+   * A request's context in `engine` mode: every member read and checked once, as JSON reads
+   * them, but only those the documents read kept; a key given twice (ignoring case, members
+   * JSON leaves out aside) is refused, since the context then has no single value for it.
+   */
+  #context(object, depth) {
+    const out = {};
+    const keys2 = Object.keys(object);
+    const needed = this.contextKeys;
+    const folded = [];
+    let seen;
+    for (let k = 0; k < keys2.length; k++) {
+      const key = keys2[k];
+      this.#string(key);
+      const value = this.#copy(
+        this.#json(object[key], key),
+        depth + 1,
+        "value"
+      );
+      if (value === OMITTED) continue;
+      const lower = foldKey(key);
+      if (seen === void 0 && folded.length < 24) {
+        if (folded.includes(lower)) throw this.#twice(key);
+        folded.push(lower);
+      } else {
+        seen ??= new Set(folded);
+        if (seen.has(lower)) throw this.#twice(key);
+        seen.add(lower);
+      }
+      if (!needed.has(lower) && isAscii(key)) continue;
+      if (key === "__proto__")
+        Object.defineProperty(out, key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true
+        });
+      else out[key] = value;
+    }
+    return out;
+  }
+  #twice(key) {
+    return new Refusal(
+      `requests[${this.requested.length - 1}].context has the key ${JSON.stringify(key)} twice (keys are case-insensitive)`
+    );
+  }
+  /**
+   * Copies the principal; one that is sealed data (see {@link isSealedData}) is copied once and
+   * its frozen copy reused, since it cannot read differently later. The middleware passes the
+   * same frozen principal on every call of a caller.
+   */
+  #principal(raw, depth) {
+    if (typeof raw === "object" && raw !== null) {
+      const known = sealedPrincipals.get(raw);
+      if (known !== void 0) {
+        this.#values += known.values;
+        this.#text += known.text;
+        return known.copy;
+      }
+    }
+    const values = this.#values;
+    const text = this.#text;
+    const copy = this.#copy(this.#json(raw, "principal"), depth, "principal");
+    if (typeof copy === "object" && copy !== null && typeof raw === "object" && raw !== null) {
+      if (isSealedData(raw, 0) && !jsonHooked()) {
+        sealedPrincipals.set(raw, {
+          copy: deepFreeze(copy),
+          values: this.#values - values,
+          text: this.#text - text
+        });
+      }
+    }
+    return copy;
   }
   #string(text) {
     this.#text += text.length;
@@ -32887,14 +32977,63 @@ var InputReader = class {
     return text;
   }
 };
-function memberRole(role, key, engine) {
+var sealedPrincipals = /* @__PURE__ */ new WeakMap();
+var MAX_SEALED_DEPTH = 3;
+function isSealedData(value, depth) {
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+    case "undefined":
+      return true;
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth > MAX_SEALED_DEPTH || types.isProxy(value) || !Object.isFrozen(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  const list2 = Array.isArray(value);
+  if (proto !== (list2 ? Array.prototype : Object.prototype) && proto !== null) return false;
+  for (const key of Reflect.ownKeys(value)) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
+    if (descriptor === void 0 || !("value" in descriptor)) return false;
+    if (!isSealedData(descriptor.value, depth + 1)) return false;
+  }
+  return true;
+}
+function jsonHooked() {
+  return "toJSON" in Object.prototype || "toJSON" in Array.prototype;
+}
+function deepFreeze(value) {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
+var principalTexts = /* @__PURE__ */ new WeakMap();
+function principalJson(principal) {
+  if (typeof principal !== "object" || principal === null || !Object.isFrozen(principal))
+    return JSON.stringify(principal);
+  let text = principalTexts.get(principal);
+  if (text === void 0) {
+    text = JSON.stringify(principal);
+    principalTexts.set(principal, text);
+  }
+  return text;
+}
+function memberRole(role, key, engine, filterContext) {
   switch (role) {
     case "input":
       if (key === "requests") return "requests";
       if (key === "principal") return "principal";
       return !engine || key === "region" ? "value" : void 0;
     case "request":
-      return !engine || REQUEST_FIELDS.has(key) ? "value" : void 0;
+      if (!engine) return "value";
+      if (key === "context" && filterContext) return "context";
+      return REQUEST_FIELDS.has(key) ? "value" : void 0;
     case "principal":
       return !engine || PRINCIPAL_FIELDS.has(key) ? "value" : void 0;
     default:
@@ -32904,8 +33043,8 @@ function memberRole(role, key, engine) {
 function cannotSerialize(what) {
   return `the input cannot be serialized (it holds ${what})`;
 }
-function readInput(input, fields) {
-  const reader = new InputReader(fields);
+function readInput(input, fields, contextKeys) {
+  const reader = new InputReader(fields, fields === "engine" ? contextKeys : void 0);
   let copy;
   try {
     copy = reader.input(input);
@@ -33217,14 +33356,38 @@ function requestJson(request2) {
   if (request2.uk !== void 0) text += `,"uk":${unknownKeysJson(request2.uk)}`;
   return `${text}}`;
 }
+var MAX_ENVIRONMENT_KEYS = 4096;
 var ReuseKeys = class {
   #plans;
   #regexes = /* @__PURE__ */ new Map();
   #regexBytes = 0;
   #envText;
   #env;
+  /** Each principal-and-region text's short stand-in in keys, never reassigned. */
+  #environmentKeys = /* @__PURE__ */ new Map();
+  #lastEnvironment;
+  #lastEnvironmentKey = "";
   constructor(data) {
     this.#plans = new ActionPlans(data);
+  }
+  /**
+   * What stands for the principal and region in a key: a short id, numbered in order of first
+   * sight and never reused, so two texts never share one; past {@link MAX_ENVIRONMENT_KEYS}
+   * the text itself (which starts with `[`, unlike an id).
+   */
+  #environmentKey(envText) {
+    if (envText === this.#lastEnvironment) return this.#lastEnvironmentKey;
+    let key = this.#environmentKeys.get(envText);
+    if (key === void 0) {
+      if (this.#environmentKeys.size >= MAX_ENVIRONMENT_KEYS) key = envText;
+      else {
+        key = `${this.#environmentKeys.size.toString(36)}`;
+        this.#environmentKeys.set(envText, key);
+      }
+    }
+    this.#lastEnvironment = envText;
+    this.#lastEnvironmentKey = key;
+    return key;
   }
   /**
    * The key of one request. `envText` is the principal and region as serialised for the
@@ -33233,26 +33396,26 @@ var ReuseKeys = class {
    * on their whole text: they reuse only decisions of identical requests.
    */
   key(request2, envText, json) {
+    const env = this.#environmentKey(envText);
     if (request2.rp !== void 0 || request2.action.length > MAX_PLANNED_ACTION_LENGTH || !ASCII.test(request2.action))
-      return `${envText}E${json()}`;
+      return `${env}E${json()}`;
     const plan = this.#plans.plan(request2.action);
-    if (!plan.usable || !wellFormed(request2.resource)) return `${envText}E${json()}`;
+    if (!plan.usable || !wellFormed(request2.resource)) return `${env}E${json()}`;
     const values = /* @__PURE__ */ new Map();
     let contextKey = "";
     if (request2.context !== void 0) {
-      for (const [name, value] of request2.context) {
-        if (!ASCII.test(name)) return `${envText}E${json()}`;
+      for (const [name, text, lower, value] of request2.context) {
+        if (!ASCII.test(name)) return `${env}E${json()}`;
         if (plan.keys.size === 0) continue;
-        const lower = foldKey(name);
         if (!plan.keys.has(lower)) continue;
-        contextKey += `${JSON.stringify(lower)}:${value},`;
-        values.set(lower, JSON.parse(value));
+        contextKey += `${JSON.stringify(lower)}:${text},`;
+        values.set(lower, value);
       }
     }
     const matched = this.#matches(plan, request2.resource, values, envText);
     const tests = matched === void 0 ? `R${JSON.stringify(request2.resource)}` : matched.join(",");
     const uk = request2.uk === void 0 ? "" : unknownKeysId(request2.uk);
-    return `${envText}Q${JSON.stringify(request2.action)}|${tests}|${contextKey}|${uk}`;
+    return `${env}Q${JSON.stringify(request2.action)}|${tests}|${contextKey}|${uk}`;
   }
   /**
    * The ascending positions of the plan's tests the resource matches, or undefined when a
@@ -33605,6 +33768,16 @@ function denyAll(input, reason) {
     return { allow: false, requests: [] };
   }
 }
+var lastRegion;
+var lastRegionJson;
+function regionJson(region) {
+  if (typeof region !== "string") return JSON.stringify(region);
+  if (region !== lastRegion) {
+    lastRegionJson = JSON.stringify(region);
+    lastRegion = region;
+  }
+  return lastRegionJson;
+}
 function inputProblem(input) {
   if (typeof input !== "object" || input === null) return "the evaluation input is not an object";
   if (!Array.isArray(input.requests) || input.requests.length === 0)
@@ -33631,7 +33804,17 @@ function inputProblem(input) {
   return void 0;
 }
 function caseDuplicate(keys2) {
-  if (keys2.length < 2) return void 0;
+  const n = keys2.length;
+  if (n < 2) return void 0;
+  if (n <= SMALL_CONTEXT) {
+    const folded = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const lower = foldKey(keys2[i]);
+      for (let j = 0; j < i; j++) if (folded[j] === lower) return JSON.stringify(keys2[i]);
+      folded[i] = lower;
+    }
+    return void 0;
+  }
   const seen = /* @__PURE__ */ new Set();
   for (const key of keys2) {
     const lower = foldKey(key);
@@ -33640,13 +33823,10 @@ function caseDuplicate(keys2) {
   }
   return void 0;
 }
+var SMALL_CONTEXT = 24;
 function isDecision(value) {
   const d = value;
   return typeof d === "object" && d !== null && typeof d.allow === "boolean" && Array.isArray(d.requests);
-}
-function isAscii(text) {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return false;
-  return true;
 }
 function prepareRequest(request2, i, contextKeys) {
   const { action, resource, context: context2 } = request2;
@@ -33660,9 +33840,11 @@ function prepareRequest(request2, i, contextKeys) {
     if (contextKeys.size === 0)
       return finishPrepared(request2, { action, resource, context: entries });
     for (const name of Object.keys(context2)) {
-      if (!contextKeys.has(foldKey(name)) && isAscii(name)) continue;
-      const value = JSON.stringify(context2[name]);
-      if (value !== void 0) entries.push([name, value]);
+      const folded = foldKey(name);
+      if (!contextKeys.has(folded) && isAscii(name)) continue;
+      const value = context2[name];
+      const text = JSON.stringify(value);
+      if (text !== void 0) entries.push([name, text, folded, value]);
     }
   }
   return finishPrepared(request2, { action, resource, context: entries });
@@ -33737,13 +33919,14 @@ var WasmPolicy = class {
    */
   #dropUnknown;
   #reusedCount = 0;
+  #environment;
   /**
    * The input read once into plain data, checked and prepared; or why it cannot be evaluated,
    * with the requests to name in the denial. Nothing after this reads the caller's objects,
    * whose getters could answer differently, not even to deny.
    */
   #snapshot(raw) {
-    const read = readInput(raw, this.source === "bundle" ? "all" : "engine");
+    const read = this.source === "bundle" ? readInput(raw, "all") : readInput(raw, "engine", this.#needs.contextKeys);
     if (!("input" in read)) return read;
     const input = read.input;
     const problem2 = inputProblem(input) ?? prepareSnapshot(input, this.#needs);
@@ -33760,6 +33943,15 @@ var WasmPolicy = class {
       reusedDecisions: this.#reusedCount
     };
   }
+  /** The principal and region as one text, the same string while they stay the same. */
+  #environmentText(principal, region) {
+    const last = this.#environment;
+    if (last !== void 0 && last.principal === principal && last.region === region)
+      return last.text;
+    const text = environmentText(principal, region);
+    this.#environment = { principal, region, text };
+    return text;
+  }
   evaluate(raw) {
     const read = this.#snapshot(raw);
     if (!("input" in read)) return denyAll(read, `cannot evaluate: ${read.reason}`);
@@ -33771,8 +33963,8 @@ var WasmPolicy = class {
     try {
       const converted = wasmInput(input, this.#dropUnknown);
       if (typeof converted === "string") return denyAll(input, `cannot evaluate: ${converted}`);
-      principal = JSON.stringify(converted.principal);
-      region = JSON.stringify(converted.region);
+      principal = principalJson(converted.principal);
+      region = regionJson(converted.region);
       const requests = converted.requests;
       prepared = new Array(requests.length);
       for (let i = 0; i < requests.length; i++) {
@@ -33794,7 +33986,7 @@ var WasmPolicy = class {
     const reuseKeys = this.#keys;
     const reused = this.#reused;
     if (reuseKeys && reused) {
-      const envText = environmentText(principal, region);
+      const envText = this.#environmentText(principal, region);
       for (let i = 0; i < count; i++) {
         const request2 = prepared[i];
         const key = reuseKeys.key(request2, envText, () => {
@@ -33897,6 +34089,8 @@ async function loadPolicy2(options) {
     ...toSources(options.iam ?? [], "iam"),
     ...toSources(boundaryInputs, "boundary")
   ];
+  if (options.bundle === void 0) builtinModule().catch(() => {
+  });
   let wasmBytes = "builtin";
   let extraData = {};
   let origin = "the built-in IAM library";

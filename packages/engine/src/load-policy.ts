@@ -387,6 +387,9 @@ class WasmPolicy implements Policy {
    */
   readonly #dropUnknown: (key: string) => boolean;
   #reusedCount = 0;
+  #environment:
+    | { principal: string | undefined; region: string | undefined; text: string }
+    | undefined;
 
   constructor(
     wasm: LoadedWasmPolicy,
@@ -440,6 +443,16 @@ class WasmPolicy implements Policy {
     };
   }
 
+  /** The principal and region as one text, the same string while they stay the same. */
+  #environmentText(principal: string | undefined, region: string | undefined): string {
+    const last = this.#environment;
+    if (last !== undefined && last.principal === principal && last.region === region)
+      return last.text;
+    const text = environmentText(principal, region);
+    this.#environment = { principal, region, text };
+    return text;
+  }
+
   evaluate(raw: EvaluationInput): Decision {
     const read = this.#snapshot(raw);
     if (!("input" in read)) return denyAll(read, `cannot evaluate: ${read.reason}`);
@@ -474,7 +487,7 @@ class WasmPolicy implements Policy {
     const reuseKeys = this.#keys;
     const reused = this.#reused;
     if (reuseKeys && reused) {
-      const envText = environmentText(principal, region);
+      const envText = this.#environmentText(principal, region);
       for (let i = 0; i < count; i++) {
         const request = prepared[i] as PreparedRequest;
         const key = reuseKeys.key(request, envText, () => {

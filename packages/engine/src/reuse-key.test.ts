@@ -30,9 +30,36 @@ describe("ReuseKeys", () => {
       "[[],[]]",
       json,
     );
-    expect(long).toBe("[[],[]]\u0001EWHOLE");
+    expect(long).toBe(`${envPart(short)}\u0001EWHOLE`);
+  });
+
+  it("gives each principal-and-region text its own short stand-in", () => {
+    const keys = new ReuseKeys(data);
+    const request = { action: "s3:GetObject", resource: "arn:aws:s3:::b/x", context: undefined };
+    const texts = ['[["a"],["us-east-1"]]', '[["b"],["us-east-1"]]', '[["a"],["eu-west-1"]]'];
+    const parts = new Map<string, string>();
+    for (let round = 0; round < 3; round++) {
+      for (const text of texts) {
+        // Equal text made afresh, as each evaluation makes it: the stand-in follows the content.
+        const part = envPart(keys.key(request, `${text} `.trim(), () => "WHOLE"));
+        expect(part.length).toBeLessThan(text.length);
+        expect(parts.get(text) ?? part).toBe(part);
+        parts.set(text, part);
+      }
+    }
+    expect(new Set(parts.values()).size).toBe(texts.length);
   });
 });
+
+/** The part of a key that stands for the principal and region. */
+function envPart(key: string): string {
+  return key.slice(0, key.indexOf("\u0001"));
+}
+
+/** A key without the part that stands for the principal and region. */
+function withoutEnv(key: string): string {
+  return key.slice(key.indexOf("\u0001"));
+}
 
 /** A seeded generator, so that a failure names inputs that can be replayed. */
 function random(seed: number): () => number {
@@ -144,6 +171,7 @@ describe.each([
     const byKey = new Map<string, string>();
     const byMatches = new Map<string, string>();
     const sizes = new Set<number>();
+    const envParts = new Map<string, string>();
     for (let i = 0; i < 6000; i++) {
       const resource =
         i % 3 === 0
@@ -153,7 +181,12 @@ describe.each([
             : cut(pick(resources));
       const envText = i % 10 === 0 ? anonymous : named;
       const key = keys.key({ action, resource, context: undefined }, envText, () => "WHOLE");
-      expect(key, JSON.stringify(resource)).toBe(expected(resource, envText));
+      expect(withoutEnv(key), JSON.stringify(resource)).toBe(
+        withoutEnv(expected(resource, envText)),
+      );
+      // One stand-in per principal-and-region text, and a different one for each.
+      expect(envParts.get(envText) ?? envPart(key)).toBe(envPart(key));
+      envParts.set(envText, envPart(key));
       if (envText !== named || key.endsWith("WHOLE")) continue;
       const matches = reference(resource, envText);
       sizes.add(matches === "" ? 0 : matches.split(",").length);
@@ -163,6 +196,7 @@ describe.each([
       byKey.set(key, matches);
       byMatches.set(matches, key);
     }
+    expect(new Set(envParts.values()).size).toBe(envParts.size);
     expect(Math.max(...sizes)).toBeGreaterThan(4);
     expect(sizes.has(1)).toBe(true);
   });

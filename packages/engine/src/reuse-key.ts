@@ -349,6 +349,9 @@ export function requestJson(request: PreparedRequest): string {
   return `${text}}`;
 }
 
+/** Principal-and-region texts given short ids in keys; a process has a few callers and regions. */
+const MAX_ENVIRONMENT_KEYS = 4096;
+
 /**
  * Builds reuse keys for one loaded policy. Two requests with the same key, under the same
  * principal and region text, get the same decision apart from the resource they echo.
@@ -360,9 +363,33 @@ export class ReuseKeys {
   #regexBytes = 0;
   #envText: string | undefined;
   #env: Environment | undefined;
+  /** Each principal-and-region text's short stand-in in keys, never reassigned. */
+  readonly #environmentKeys = new Map<string, string>();
+  #lastEnvironment: string | undefined;
+  #lastEnvironmentKey = "";
 
   constructor(data: CompiledPolicyData) {
     this.#plans = new ActionPlans(data);
+  }
+
+  /**
+   * What stands for the principal and region in a key: a short id, numbered in order of first
+   * sight and never reused, so two texts never share one; past {@link MAX_ENVIRONMENT_KEYS}
+   * the text itself (which starts with `[`, unlike an id).
+   */
+  #environmentKey(envText: string): string {
+    if (envText === this.#lastEnvironment) return this.#lastEnvironmentKey;
+    let key = this.#environmentKeys.get(envText);
+    if (key === undefined) {
+      if (this.#environmentKeys.size >= MAX_ENVIRONMENT_KEYS) key = envText;
+      else {
+        key = `\u0003${this.#environmentKeys.size.toString(36)}`;
+        this.#environmentKeys.set(envText, key);
+      }
+    }
+    this.#lastEnvironment = envText;
+    this.#lastEnvironmentKey = key;
+    return key;
   }
 
   /**
@@ -372,19 +399,20 @@ export class ReuseKeys {
    * on their whole text: they reuse only decisions of identical requests.
    */
   key(request: PreparedRequest, envText: string, json: () => string): string {
+    const env = this.#environmentKey(envText);
     if (
       request.rp !== undefined ||
       request.action.length > MAX_PLANNED_ACTION_LENGTH ||
       !ASCII.test(request.action)
     )
-      return `${envText}\u0001E${json()}`;
+      return `${env}\u0001E${json()}`;
     const plan = this.#plans.plan(request.action);
-    if (!plan.usable || !wellFormed(request.resource)) return `${envText}\u0001E${json()}`;
+    if (!plan.usable || !wellFormed(request.resource)) return `${env}\u0001E${json()}`;
     const values = new Map<string, unknown>();
     let contextKey = "";
     if (request.context !== undefined) {
       for (const [name, text, lower, value] of request.context) {
-        if (!ASCII.test(name)) return `${envText}\u0001E${json()}`;
+        if (!ASCII.test(name)) return `${env}\u0001E${json()}`;
         if (plan.keys.size === 0) continue;
         if (!plan.keys.has(lower)) continue;
         contextKey += `${JSON.stringify(lower)}:${text},`;
@@ -395,7 +423,7 @@ export class ReuseKeys {
     const tests =
       matched === undefined ? `R${JSON.stringify(request.resource)}` : matched.join(",");
     const uk = request.uk === undefined ? "" : unknownKeysId(request.uk);
-    return `${envText}\u0001Q${JSON.stringify(request.action)}|${tests}|${contextKey}|${uk}`;
+    return `${env}\u0001Q${JSON.stringify(request.action)}|${tests}|${contextKey}|${uk}`;
   }
 
   /**

@@ -164,6 +164,8 @@ export class KeycardGuard {
    */
   readonly #states: CallerStates;
   #lastKind: LastKind | undefined;
+  #date: Date | undefined;
+  #dateSecond = 0;
 
   constructor(options: KeycardOptions, lookup: CallerLookup = stsCallerLookup) {
     validateOptions(options);
@@ -431,6 +433,19 @@ export class KeycardGuard {
     return decision;
   }
 
+  /**
+   * The call's time for iam-map, which reads it to the second: one `Date` per second rather than
+   * one per call.
+   */
+  #dateOf(now: number): Date {
+    const second = Math.floor(now / 1000);
+    if (this.#date === undefined || second !== this.#dateSecond) {
+      this.#date = new Date(second * 1000);
+      this.#dateSecond = second;
+    }
+    return this.#date;
+  }
+
   #map(
     call: SdkCall,
     input: unknown,
@@ -439,7 +454,7 @@ export class KeycardGuard {
     state: CallerState | undefined,
   ): AuthorizationResult {
     const args: AuthorizationInput = {
-      now: new Date(now),
+      now: this.#dateOf(now),
       service: call.client,
       operation: call.operation,
       input,
