@@ -19,9 +19,14 @@
  * `BENCH_MEMORY_CALLS` (calls of keycard's check alone, default 1,000,000; 0 skips),
  * `BENCH_MEMORY_SDK_CALLS` (full SDK calls, default 100,000; 0 skips), `BENCH_CASES` (a
  * substring of case names to run, for profiling one case), `BENCH_BASELINE` (a module exporting
- * another version's `keycardPlugin`, measured as a fourth variant in the same run).
+ * another version's `keycardPlugin`, measured as a fourth variant in the same run; when it also
+ * exports `loadPolicy`, as a bundle made by `bundle-version.mjs` does, the baseline evaluates
+ * with its own engine) and `BENCH_KEYCARD` (such a module measured as keycard in place of this
+ * checkout's source, so that both sides are bundles built alike).
  */
 import { cpus, loadavg, totalmem } from "node:os";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { loadPolicy, type Policy } from "@keycard/engine";
 import { ACCOUNT, benchPolicyDocument, ROLE } from "./bench-policy.js";
 import { dynamoClient, getItem, putObject, s3Client } from "./sdk-calls.js";
@@ -32,20 +37,42 @@ const MEMORY_CALLS = Number(process.env["BENCH_MEMORY_CALLS"] ?? 1_000_000);
 const MEMORY_SDK_CALLS = Number(process.env["BENCH_MEMORY_SDK_CALLS"] ?? 100_000);
 const ONLY = process.env["BENCH_CASES"];
 const BASELINE = process.env["BENCH_BASELINE"];
+const SUBJECT = process.env["BENCH_KEYCARD"];
 
-const baseline: PluginFactory | undefined = BASELINE
-  ? ((await import(BASELINE)) as { keycardPlugin: PluginFactory }).keycardPlugin
-  : undefined;
+/** A version of keycard loaded from a module: its plugin, and its engine when it has one. */
+interface Version {
+  keycardPlugin: PluginFactory;
+  loadPolicy?: typeof loadPolicy;
+}
+
+const importVersion = async (specifier: string): Promise<Version> =>
+  (await import(pathToFileURL(resolve(specifier)).href)) as Version;
+
+const documentOf = (size: number) => ({
+  iam: [{ name: `bench-${size}.json`, document: benchPolicyDocument(size) }],
+});
+
+/**
+ * A version's plugin, made with a policy its own engine loaded when it has one: the options
+ * carry this checkout's policy, which is swapped for the version's policy of the same size.
+ */
+async function versionFactory(version: Version): Promise<PluginFactory> {
+  const own = new Map<Policy, Policy>();
+  for (const size of [10, 1000]) {
+    own.set(policies.get(size)!, await (version.loadPolicy ?? loadPolicy)(documentOf(size)));
+  }
+  return (options) =>
+    version.keycardPlugin({ ...options, policy: own.get(options.policy as Policy) });
+}
 
 const policies = new Map<number, Policy>();
-for (const size of [10, 1000]) {
-  policies.set(
-    size,
-    await loadPolicy({
-      iam: [{ name: `bench-${size}.json`, document: benchPolicyDocument(size) }],
-    }),
-  );
-}
+for (const size of [10, 1000]) policies.set(size, await loadPolicy(documentOf(size)));
+const baseline: PluginFactory | undefined = BASELINE
+  ? await versionFactory(await importVersion(BASELINE))
+  : undefined;
+const subject: PluginFactory | undefined = SUBJECT
+  ? await versionFactory(await importVersion(SUBJECT))
+  : undefined;
 const keycard = (size: number) => ({ policy: policies.get(size)!, principalArn: ROLE });
 const cached = { cacheMiddleware: true };
 
@@ -61,6 +88,7 @@ for (const size of [10, 1000]) {
           (i) => putObject(`2024/${i}.json`),
           keycard(size),
           baseline,
+          subject,
         ),
     },
     {
@@ -71,6 +99,7 @@ for (const size of [10, 1000]) {
           (i) => getItem(String(i)),
           keycard(size),
           baseline,
+          subject,
         ),
     },
   );
@@ -84,6 +113,7 @@ definitions.push(
         () => putObject("a.json"),
         keycard(10),
         baseline,
+        subject,
       ),
   },
   {
@@ -94,6 +124,7 @@ definitions.push(
         () => getItem("1"),
         keycard(10),
         baseline,
+        subject,
       ),
   },
   {
@@ -104,6 +135,7 @@ definitions.push(
         (i) => putObject(`2024/${i}.json`),
         keycard(10),
         baseline,
+        subject,
       ),
   },
   {
@@ -114,6 +146,7 @@ definitions.push(
         (i) => getItem(String(i)),
         keycard(10),
         baseline,
+        subject,
       ),
   },
   {
@@ -124,6 +157,7 @@ definitions.push(
         () => putObject("a.json"),
         keycard(10),
         baseline,
+        subject,
       ),
   },
   {
@@ -134,6 +168,7 @@ definitions.push(
         () => getItem("1"),
         keycard(10),
         baseline,
+        subject,
       ),
   },
 );
@@ -151,6 +186,7 @@ console.log(
 );
 console.log(`${SAMPLES} calls per variant and case, in alternating blocks; load average ${load()}`);
 if (baseline) console.log(`baseline: ${BASELINE}`);
+if (subject) console.log(`keycard: ${SUBJECT}`);
 console.log();
 
 const cpuRows: string[] = [];
@@ -197,6 +233,8 @@ if (MEMORY_CALLS > 0) {
     () => s3Client(),
     (i) => putObject(`2024/${i}.json`),
     keycard(1000),
+    undefined,
+    subject,
   );
   heapLine(
     "\nkeycard's check alone, S3 PutObject with a new key on every call, 1,000 statements",
@@ -208,6 +246,8 @@ if (MEMORY_SDK_CALLS > 0) {
     () => s3Client(),
     (i) => putObject(`2024/${i}.json`),
     keycard(1000),
+    undefined,
+    subject,
   );
   heapLine(
     "\nfull SDK calls with keycard, S3 PutObject with a new key on every call, 1,000 statements",

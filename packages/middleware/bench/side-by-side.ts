@@ -66,12 +66,14 @@ export interface Case {
 /**
  * Builds the three clients of a case. `command(i)` makes the `i`-th command; the counter runs
  * across all variants, so a case with distinct inputs never repeats one in any variant.
+ * `subject` makes the plugin measured as keycard: this checkout's, unless another is given.
  */
 export async function makeCase(
   makeClient: () => Client,
   command: (i: number) => Command,
   options: KeycardOptions,
   baseline?: PluginFactory,
+  subject: PluginFactory = keycardPlugin,
 ): Promise<Case> {
   let counter = 0;
   const next = () => command(counter++);
@@ -93,7 +95,7 @@ export async function makeCase(
   noopStack.add(noop as never, { ...keycardSnapshotOptions, name: "noopSnapshot" });
   noopStack.addRelativeTo(noop as never, { ...keycardMiddlewareOptions, name: "noopMiddleware" });
   noopStack.add(noop as never, { step: "deserialize", priority: "low", name: "noopGate" });
-  const plugins: Partial<Record<Variant, KeycardPlugin>> = { keycard: keycardPlugin(options) };
+  const plugins: Partial<Record<Variant, KeycardPlugin>> = { keycard: subject(options) };
   if (baseline) plugins.baseline = baseline(options);
   stackOf(clients.keycard).use(plugins.keycard!);
   if (plugins.baseline) stackOf(clients.baseline).use(plugins.baseline);
