@@ -12,7 +12,8 @@
  * `cacheMiddleware` cases use clients with that option, where the SDK resolves its middleware
  * stack once per command class instead of on every call. Then keycard's check timed alone in a
  * tight loop, where it runs far faster than amid SDK calls (its code and data stay in the CPU's
- * caches), and the heap over many calls with distinct inputs: keycard's check alone, and full SDK
+ * caches), and once more right after reading 32 MB of unrelated memory, which empties those
+ * caches as the SDK's own work between two calls does; and the heap over many calls with distinct inputs: keycard's check alone, and full SDK
  * calls. Run: `npm run bench -w @keycard/middleware`.
  *
  * Environment: `BENCH_SAMPLES` (calls per variant and case, default 20,000),
@@ -201,7 +202,7 @@ for (const definition of definitions) {
   };
   const alone = (x: number | undefined) => (x === undefined ? "" : `${us(x)} (${pct(x / plain)})`);
   cpuRows.push(
-    `| ${definition.name} | ${us(plain)} | ${added("noop")} | ${added("keycard")} |${baseline ? ` ${added("baseline")} |` : ""} ${added("check")} | ${alone(r.decision)} |${baseline ? ` ${alone(r.baselineDecision)} |` : ""}`,
+    `| ${definition.name} | ${us(plain)} | ${added("noop")} | ${added("keycard")} |${baseline ? ` ${added("baseline")} |` : ""} ${added("check")} | ${alone(r.decision)} |${baseline ? ` ${alone(r.baselineDecision)} |` : ""} ${alone(r.coldDecision)} |${baseline ? ` ${alone(r.baselineColdDecision)} |` : ""}`,
   );
   const wall = (v: "plain" | "noop" | "keycard" | "baseline") =>
     `${us(r[v]!.p50)} / ${us(r[v]!.p99)}`;
@@ -213,9 +214,9 @@ for (const definition of definitions) {
 
 console.log("\nCPU time per call (median over blocks), and keycard's check timed alone:\n");
 console.log(
-  `| call | SDK | added by three do-nothing middleware | added by keycard |${baseline ? " added by the baseline |" : ""} keycard's check after each SDK call | keycard's check alone, tight loop |${baseline ? " the baseline's alone |" : ""}`,
+  `| call | SDK | added by three do-nothing middleware | added by keycard |${baseline ? " added by the baseline |" : ""} keycard's check after each SDK call | keycard's check alone, tight loop |${baseline ? " the baseline's alone |" : ""} keycard's check alone, caches emptied first (wall) |${baseline ? " the baseline's, caches emptied |" : ""}`,
 );
-console.log(`| --- | --- | --- | --- | --- | --- |${baseline ? " --- | --- |" : ""}`);
+console.log(`| --- | --- | --- | --- | --- | --- | --- |${baseline ? " --- | --- | --- |" : ""}`);
 for (const row of cpuRows) console.log(row);
 console.log("\nWall time per call (each call timed on its own):\n");
 console.log(
