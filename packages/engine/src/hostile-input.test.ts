@@ -243,6 +243,87 @@ describe("evaluate: a principal reused from call to call", () => {
     expect(policy.evaluate({ principal: frozen, requests: [own] }).allow).toBe(false);
   });
 
+  it("never keeps what a passing toJSON on Object.prototype made of a frozen principal", async () => {
+    const policy = await loadPolicy({ iam: [homes], checkActions: false });
+    const low = Object.freeze({ ...principal, username: "low", tags: Object.freeze({}) });
+    const hooked = Object.prototype as { toJSON?: () => unknown };
+    const admin = { action: "s3:GetObject", resource: "arn:aws:s3:::home/admin/1" };
+    const own = { action: "s3:GetObject", resource: "arn:aws:s3:::home/low/1" };
+    try {
+      // Present for one evaluation only, then gone: later ones read the principal as it is.
+      hooked.toJSON = function (this: unknown) {
+        if (this === low) {
+          delete hooked.toJSON;
+          return { ...low, username: "admin" };
+        }
+        return this;
+      };
+      expect(policy.evaluate({ principal: low, requests: [admin] }).allow).toBe(true);
+      expect(policy.evaluate({ principal: low, requests: [admin] }).allow).toBe(false);
+      expect(policy.evaluate({ principal: low, requests: [own] }).allow).toBe(true);
+      // Added while the principal's copy is shared: honoured, as JSON would.
+      hooked.toJSON = function (this: unknown) {
+        return this === low ? { ...low, username: "admin" } : this;
+      };
+      expect(policy.evaluate({ principal: low, requests: [admin] }).allow).toBe(true);
+      delete hooked.toJSON;
+      expect(policy.evaluate({ principal: low, requests: [admin] }).allow).toBe(false);
+      // A refused input read the principal first; its text is not fixed by a later hook.
+      policy.evaluate({ principal: low, requests: [{ action: "nocolon", resource: "*" }] });
+      const input = {
+        principal: low,
+        get region() {
+          hooked.toJSON = function (this: unknown) {
+            return this === low ? { ...low, username: "admin" } : this;
+          };
+          return "us-east-1";
+        },
+        requests: [admin],
+      };
+      policy.evaluate(input);
+      delete hooked.toJSON;
+      expect(policy.evaluate({ principal: low, requests: [admin] }).allow).toBe(false);
+      expect(policy.evaluate({ principal: low, requests: [own] }).allow).toBe(true);
+    } finally {
+      delete hooked.toJSON;
+    }
+  });
+
+  it("does not keep a principal whose getter answered once and then froze it", async () => {
+    const policy = await loadPolicy({ iam: [homes], checkActions: false });
+    const target: Record<string, unknown> = { ...principal };
+    Object.defineProperty(target, "username", {
+      configurable: true,
+      enumerable: true,
+      get() {
+        Object.defineProperty(target, "username", { value: "low", enumerable: true });
+        Object.freeze(target);
+        return "admin";
+      },
+    });
+    const admin = { action: "s3:GetObject", resource: "arn:aws:s3:::home/admin/1" };
+    expect(policy.evaluate({ principal: target, requests: [admin] }).allow).toBe(true);
+    expect(policy.evaluate({ principal: target, requests: [admin] }).allow).toBe(false);
+    expect(policy.evaluate({ principal: target, requests: [admin] }).allow).toBe(false);
+  });
+
+  it("counts a reused principal toward the input's limits", async () => {
+    const plain: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::home/*" }],
+    };
+    const policy = await loadPolicy({ iam: [plain], checkActions: false });
+    const tags = Object.freeze({ big: "x".repeat(10 * 2 ** 20) });
+    const heavy = Object.freeze({ ...principal, tags });
+    const request = { action: "s3:GetObject", resource: "arn:aws:s3:::home/alice/1" };
+    expect(policy.evaluate({ principal: heavy, requests: [request] }).allow).toBe(true);
+    const context = { "k:pad": "y".repeat(7 * 2 ** 20) };
+    // The principal last and no region: nothing read after it would catch the total.
+    const d = policy.evaluate({ requests: [{ ...request, context }], principal: heavy });
+    expect(d.allow).toBe(false);
+    expect(d.requests[0]?.reason).toMatch(/more than 16777216 characters/);
+  });
+
   it("gives a sealed principal the same decisions as a fresh copy of it", async () => {
     const policy = await loadPolicy({ iam: [homes, tagged], checkActions: false });
     const sealed = Object.freeze({ ...principal, tags: Object.freeze({ team: "blue" }) });

@@ -268,27 +268,46 @@ class InputReader {
    * same frozen principal on every call of a caller.
    */
   #principal(raw: unknown, depth: number): unknown {
-    if (typeof raw === "object" && raw !== null) {
+    // Decided before anything is read: a getter or `toJSON` could otherwise answer once and
+    // then freeze what it answered. While a `toJSON` is on the prototypes, JSON would call it,
+    // so the principal is read the ordinary way then, cached or not.
+    const sealed = typeof raw === "object" && raw !== null && !jsonHooked() && isSealedData(raw, 0);
+    if (sealed) {
       const known = sealedPrincipals.get(raw);
       if (known !== undefined) {
-        this.#values += known.values;
-        this.#text += known.text;
+        this.#count(known.values, known.text);
         return known.copy;
       }
     }
     const values = this.#values;
     const text = this.#text;
     const copy = this.#copy(this.#json(raw, "principal"), depth, "principal");
-    if (typeof copy === "object" && copy !== null && typeof raw === "object" && raw !== null) {
-      if (isSealedData(raw, 0) && !jsonHooked()) {
-        sealedPrincipals.set(raw, {
-          copy: deepFreeze(copy),
-          values: this.#values - values,
-          text: this.#text - text,
-        });
-      }
+    if (sealed && typeof copy === "object" && copy !== null) {
+      const frozen = deepFreeze(copy);
+      const json = JSON.stringify(frozen);
+      sealedPrincipals.set(raw, {
+        copy: frozen,
+        values: this.#values - values,
+        text: this.#text - text,
+        json,
+      });
+      principalTexts.set(frozen, json);
     }
     return copy;
+  }
+
+  /** Counts values and text read without copying them, against the same limits. */
+  #count(values: number, text: number): void {
+    this.#values += values;
+    if (this.#values > MAX_INPUT_VALUES)
+      throw new Refusal(
+        `the input has more than ${MAX_INPUT_VALUES} values, more than keycard reads`,
+      );
+    this.#text += text;
+    if (this.#text > MAX_INPUT_TEXT)
+      throw new Refusal(
+        `the input holds more than ${MAX_INPUT_TEXT} characters of text, more than keycard reads`,
+      );
   }
 
   #string(text: string): string {
@@ -314,6 +333,8 @@ interface SealedCopy {
   readonly copy: object;
   readonly values: number;
   readonly text: number;
+  /** The copy as JSON text, made with it (no `toJSON` was on the prototypes then). */
+  readonly json: string;
 }
 
 const sealedPrincipals = new WeakMap<object, SealedCopy>();
@@ -364,21 +385,20 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** The JSON text of each sealed principal's shared copy, made when the copy was. */
 const principalTexts = new WeakMap<object, string>();
 
 /**
- * The principal of a snapshot as JSON text: made once for a sealed principal's shared copy.
+ * The principal of a snapshot as JSON text: a sealed principal's shared copy has its text made
+ * once, with it; any other principal is serialised as before.
  * @internal
  */
 export function principalJson(principal: unknown): string | undefined {
-  if (typeof principal !== "object" || principal === null || !Object.isFrozen(principal))
-    return JSON.stringify(principal);
-  let text = principalTexts.get(principal);
-  if (text === undefined) {
-    text = JSON.stringify(principal);
-    principalTexts.set(principal, text);
+  if (typeof principal === "object" && principal !== null) {
+    const text = principalTexts.get(principal);
+    if (text !== undefined && !jsonHooked()) return text;
   }
-  return text;
+  return JSON.stringify(principal);
 }
 
 /** How a member is copied: as plain data, or as the part of the input it is. */

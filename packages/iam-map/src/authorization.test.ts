@@ -202,6 +202,16 @@ describe("inputMembers", () => {
     expect(changed.reason).toMatch(/inputMembers must be a list/);
   });
 
+  it("checks a frozen list whose entry is a getter on every call", async () => {
+    let entry: unknown = "Key";
+    const names = Object.freeze(
+      Object.defineProperty(["Bucket"], 1, { get: () => entry, enumerable: true }),
+    );
+    expect((await call(names)).known).toBe(true);
+    entry = 42;
+    expect((await call(names)).known).toBe(false);
+  });
+
   it("refuses a frozen list with an entry that is not a name, every time", async () => {
     const names = Object.freeze(["Bucket", 42]);
     for (let i = 0; i < 2; i++) expect((await call(names)).known).toBe(false);

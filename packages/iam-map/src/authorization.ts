@@ -245,13 +245,25 @@ function run(
 /** Frozen member lists already checked: the middleware passes one list per operation. */
 const checkedMemberLists = new WeakSet<readonly string[]>();
 
-/** Whether `inputMembers` is a list of names; a frozen list, which cannot change, is checked once. */
+/**
+ * Whether `inputMembers` is a list of names. A frozen list of plain entries (no getters), which
+ * cannot change, is checked once.
+ */
 function memberList(inputMembers: unknown): inputMembers is readonly string[] {
   if (!Array.isArray(inputMembers)) return false;
   if (checkedMemberLists.has(inputMembers)) return true;
   for (let i = 0; i < inputMembers.length; i++)
     if (typeof inputMembers[i] !== "string") return false;
-  if (Object.isFrozen(inputMembers)) checkedMemberLists.add(inputMembers);
+  if (Object.isFrozen(inputMembers) && plainEntries(inputMembers))
+    checkedMemberLists.add(inputMembers);
+  return true;
+}
+
+function plainEntries(list: readonly unknown[]): boolean {
+  for (let i = 0; i < list.length; i++) {
+    const entry = Object.getOwnPropertyDescriptor(list, i);
+    if (entry === undefined || !("value" in entry) || typeof entry.value !== "string") return false;
+  }
   return true;
 }
 
