@@ -268,30 +268,32 @@ class InputReader {
    * same frozen principal on every call of a caller.
    */
   #principal(raw: unknown, depth: number): unknown {
-    // Decided before anything is read: a getter or `toJSON` could otherwise answer once and
-    // then freeze what it answered. While a `toJSON` is on the prototypes, JSON would call it,
-    // so the principal is read the ordinary way then, cached or not.
-    const sealed = typeof raw === "object" && raw !== null && !jsonHooked() && isSealedData(raw, 0);
-    if (sealed) {
-      const known = sealedPrincipals.get(raw);
+    // While a `toJSON` is on the prototypes, JSON would call it: the principal is then read
+    // the ordinary way, cached or not.
+    const object = typeof raw === "object" && raw !== null && !jsonHooked() ? raw : undefined;
+    if (object !== undefined) {
+      // Only a principal found sealed is kept, and sealed data stays sealed.
+      const known = sealedPrincipals.get(object);
       if (known !== undefined) {
         this.#count(known.values, known.text);
         return known.copy;
       }
     }
+    // Decided before anything is read: a getter or `toJSON` could otherwise answer once and
+    // then freeze what it answered.
+    const sealed = object !== undefined && isSealedData(object, 0);
     const values = this.#values;
     const text = this.#text;
     const copy = this.#copy(this.#json(raw, "principal"), depth, "principal");
     if (sealed && typeof copy === "object" && copy !== null) {
       const frozen = deepFreeze(copy);
-      const json = JSON.stringify(frozen);
-      sealedPrincipals.set(raw, {
+      sealedPrincipals.set(object, {
         copy: frozen,
         values: this.#values - values,
         text: this.#text - text,
-        json,
       });
-      principalTexts.set(frozen, json);
+      // Made now, while no `toJSON` is on the prototypes.
+      principalTexts.set(frozen, JSON.stringify(frozen));
     }
     return copy;
   }
@@ -333,8 +335,6 @@ interface SealedCopy {
   readonly copy: object;
   readonly values: number;
   readonly text: number;
-  /** The copy as JSON text, made with it (no `toJSON` was on the prototypes then). */
-  readonly json: string;
 }
 
 const sealedPrincipals = new WeakMap<object, SealedCopy>();
