@@ -32940,27 +32940,41 @@ var InputReader = class {
    * same frozen principal on every call of a caller.
    */
   #principal(raw, depth) {
-    if (typeof raw === "object" && raw !== null) {
-      const known = sealedPrincipals.get(raw);
+    const object = typeof raw === "object" && raw !== null && !jsonHooked() ? raw : void 0;
+    if (object !== void 0) {
+      const known = sealedPrincipals.get(object);
       if (known !== void 0) {
-        this.#values += known.values;
-        this.#text += known.text;
+        this.#count(known.values, known.text);
         return known.copy;
       }
     }
+    const sealed = object !== void 0 && isSealedData(object, 0);
     const values = this.#values;
     const text = this.#text;
     const copy = this.#copy(this.#json(raw, "principal"), depth, "principal");
-    if (typeof copy === "object" && copy !== null && typeof raw === "object" && raw !== null) {
-      if (isSealedData(raw, 0) && !jsonHooked()) {
-        sealedPrincipals.set(raw, {
-          copy: deepFreeze(copy),
-          values: this.#values - values,
-          text: this.#text - text
-        });
-      }
+    if (sealed && typeof copy === "object" && copy !== null) {
+      const frozen = deepFreeze(copy);
+      sealedPrincipals.set(object, {
+        copy: frozen,
+        values: this.#values - values,
+        text: this.#text - text
+      });
+      principalTexts.set(frozen, JSON.stringify(frozen));
     }
     return copy;
+  }
+  /** Counts values and text read without copying them, against the same limits. */
+  #count(values, text) {
+    this.#values += values;
+    if (this.#values > MAX_INPUT_VALUES)
+      throw new Refusal(
+        `the input has more than ${MAX_INPUT_VALUES} values, more than keycard reads`
+      );
+    this.#text += text;
+    if (this.#text > MAX_INPUT_TEXT)
+      throw new Refusal(
+        `the input holds more than ${MAX_INPUT_TEXT} characters of text, more than keycard reads`
+      );
   }
   #string(text) {
     this.#text += text.length;
@@ -33015,14 +33029,11 @@ function deepFreeze(value) {
 }
 var principalTexts = /* @__PURE__ */ new WeakMap();
 function principalJson(principal) {
-  if (typeof principal !== "object" || principal === null || !Object.isFrozen(principal))
-    return JSON.stringify(principal);
-  let text = principalTexts.get(principal);
-  if (text === void 0) {
-    text = JSON.stringify(principal);
-    principalTexts.set(principal, text);
+  if (typeof principal === "object" && principal !== null) {
+    const text = principalTexts.get(principal);
+    if (text !== void 0 && !jsonHooked()) return text;
   }
-  return text;
+  return JSON.stringify(principal);
 }
 function memberRole(role, key, engine, filterContext) {
   switch (role) {
