@@ -1,7 +1,8 @@
 // Cold start with and without keycard: fresh `node` processes, alternating, each importing the
 // SDK, making a client with an in-memory request handler and completing its first S3 PutObject;
 // with keycard it also imports the middleware and engine, loads a 10-statement policy and makes
-// that first call an allowed, checked one. A third variant times the steps of that first
+// that first call an allowed, checked one. Another imports keycard's packages and uses
+// nothing, to separate the import from the rest, and the last times the steps of that first
 // check on their own (IAM data for S3, first mapping, first evaluation), to show where the time
 // goes. Uses the packages as installed (their
 // `dist`), as an application does. Prints medians of the time from process start to the end of
@@ -13,7 +14,7 @@ import { fileURLToPath } from "node:url";
 
 const RUNS = Number(process.env.COLD_START_RUNS ?? 21);
 const child = fileURLToPath(new URL("./cold-start-child.mjs", import.meta.url));
-const variants = ["plain", "keycard", "keycard-steps"];
+const variants = ["plain", "imports", "keycard", "keycard-steps"];
 
 /** One fresh process: its own timings, and the wall time the parent saw from spawn to exit. */
 function run(variant) {
@@ -66,6 +67,9 @@ for (const v of variants) {
 }
 console.log(
   `\nadded by keycard: ${ms(m.keycard.total - m.plain.total)} to the first call (${ms(m.keycard.wall - m.plain.wall)} spawn to exit), ${mb(m.keycard.rss - m.plain.rss)} RSS`,
+);
+console.log(
+  `added by importing keycard's packages alone: ${ms(m.imports.total - m.plain.total)} (${ms(m.imports.wall - m.plain.wall)} spawn to exit), ${mb(m.imports.rss - m.plain.rss)} RSS`,
 );
 for (const v of variants) {
   const names = Object.keys(results[v][0].phases);
