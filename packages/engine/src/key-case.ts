@@ -152,6 +152,33 @@ export function foldKey(text: string): string {
   return out;
 }
 
+/**
+ * Folded keys seen so far, to find a key given twice when case is ignored. A context holds a
+ * dozen keys or so: comparing pairs costs less than a set until it holds
+ * {@link SMALL_KEY_SET} of them.
+ * @internal
+ */
+export class FoldedKeySet {
+  #list: string[] = [];
+  #set: Set<string> | undefined;
+
+  /** Adds a folded key; false when it was there already. */
+  add(folded: string): boolean {
+    const set = this.#set;
+    if (set !== undefined) {
+      if (set.has(folded)) return false;
+      set.add(folded);
+      return true;
+    }
+    if (this.#list.includes(folded)) return false;
+    this.#list.push(folded);
+    if (this.#list.length >= SMALL_KEY_SET) this.#set = new Set(this.#list);
+    return true;
+  }
+}
+
+const SMALL_KEY_SET = 24;
+
 /** Whether text is all ASCII. @internal */
 export function isAscii(text: string): boolean {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;

@@ -10,7 +10,7 @@ import {
 import { assumedAbsentMatcher } from "./condition-keys.js";
 import { DecisionCache } from "./decision-cache.js";
 import { asError, PolicyLoadError, type PolicyWarning } from "./errors.js";
-import { foldKey, isAscii } from "./key-case.js";
+import { FoldedKeySet, foldKey, isAscii } from "./key-case.js";
 import { wasmInput } from "./partial-requests.js";
 import type { NamedPolicyDocument, PolicyDocumentInput } from "./policy-document.js";
 import {
@@ -250,29 +250,11 @@ function inputProblem(input: EvaluationInput): string | undefined {
  * such a context has no single value for the key; the Rego library would fail on it.
  */
 function caseDuplicate(keys: string[]): string | undefined {
-  const n = keys.length;
-  if (n < 2) return undefined;
-  if (n <= SMALL_CONTEXT) {
-    // A context holds a dozen keys or so: comparing each pair costs less than a set.
-    const folded: string[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const lower = foldKey(keys[i] as string);
-      for (let j = 0; j < i; j++) if (folded[j] === lower) return JSON.stringify(keys[i]);
-      folded[i] = lower;
-    }
-    return undefined;
-  }
-  const seen = new Set<string>();
-  for (const key of keys) {
-    const lower = foldKey(key);
-    if (seen.has(lower)) return JSON.stringify(key);
-    seen.add(lower);
-  }
+  if (keys.length < 2) return undefined;
+  const seen = new FoldedKeySet();
+  for (const key of keys) if (!seen.add(foldKey(key))) return JSON.stringify(key);
   return undefined;
 }
-
-/** Up to this many keys, {@link caseDuplicate} compares pairs. */
-const SMALL_CONTEXT = 24;
 
 function isDecision(value: unknown): value is Decision {
   const d = value as Decision | undefined;

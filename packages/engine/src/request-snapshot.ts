@@ -9,7 +9,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { types } from "node:util";
 import type { CompiledPolicyData } from "./compile.js";
-import { foldKey, isAscii } from "./key-case.js";
+import { FoldedKeySet, foldKey, isAscii } from "./key-case.js";
 import type { CompiledPattern, TemplatePart } from "./patterns.js";
 import type { EvaluationInput } from "./types.js";
 
@@ -199,15 +199,7 @@ class InputReader {
       if (value === OMITTED) continue;
       if (role === "request" && this.#current && (key === "action" || key === "resource"))
         this.#current[key] = value;
-      // Defined rather than assigned, so that a `__proto__` key stays an ordinary member.
-      if (key === "__proto__")
-        Object.defineProperty(out, key, {
-          value,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      else out[key] = value;
+      setMember(out, key, value);
     }
     return out;
   }
@@ -221,8 +213,7 @@ class InputReader {
     const out: Record<string, unknown> = {};
     const keys = Object.keys(object);
     const needed = this.contextKeys as ReadonlySet<string>;
-    const folded: string[] = [];
-    let seen: Set<string> | undefined;
+    const seen = new FoldedKeySet();
     for (let k = 0; k < keys.length; k++) {
       const key = keys[k] as string;
       this.#string(key);
@@ -233,25 +224,10 @@ class InputReader {
       );
       if (value === OMITTED) continue;
       const lower = foldKey(key);
-      // A context holds a dozen keys or so: comparing pairs costs less than a set until then.
-      if (seen === undefined && folded.length < 24) {
-        if (folded.includes(lower)) throw this.#twice(key);
-        folded.push(lower);
-      } else {
-        seen ??= new Set(folded);
-        if (seen.has(lower)) throw this.#twice(key);
-        seen.add(lower);
-      }
+      if (!seen.add(lower)) throw this.#twice(key);
       // Other names are kept all the same, as `prepareRequest` keeps them.
       if (!needed.has(lower) && isAscii(key)) continue;
-      if (key === "__proto__")
-        Object.defineProperty(out, key, {
-          value,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      else out[key] = value;
+      setMember(out, key, value);
     }
     return out;
   }
@@ -328,6 +304,18 @@ class InputReader {
       );
     return text;
   }
+}
+
+/** Sets a member of a copy; defined rather than assigned, so `__proto__` stays an ordinary member. */
+function setMember(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__")
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else out[key] = value;
 }
 
 /** A sealed principal's frozen copy, and the values and text it counts toward the limits. */
