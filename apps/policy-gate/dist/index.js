@@ -31659,6 +31659,24 @@ function foldKey(text) {
     foldedKeys.set(text, out);
   return out;
 }
+var FoldedKeySet = class {
+  #list = [];
+  #set;
+  /** Adds a folded key; false when it was there already. */
+  add(folded) {
+    const set = this.#set;
+    if (set !== void 0) {
+      if (set.has(folded)) return false;
+      set.add(folded);
+      return true;
+    }
+    if (this.#list.includes(folded)) return false;
+    this.#list.push(folded);
+    if (this.#list.length >= SMALL_KEY_SET) this.#set = new Set(this.#list);
+    return true;
+  }
+};
+var SMALL_KEY_SET = 24;
 function isAscii(text) {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return false;
   return true;
@@ -32877,14 +32895,7 @@ var InputReader = class {
       if (value === OMITTED) continue;
       if (role === "request" && this.#current && (key === "action" || key === "resource"))
         this.#current[key] = value;
-      if (key === "__proto__")
-        Object.defineProperty(out, key, {
-          value,
-          enumerable: true,
-          writable: true,
-          configurable: true
-        });
-      else out[key] = value;
+      setMember(out, key, value);
     }
     return out;
   }
@@ -32897,8 +32908,7 @@ var InputReader = class {
     const out = {};
     const keys2 = Object.keys(object);
     const needed = this.contextKeys;
-    const folded = [];
-    let seen;
+    const seen = new FoldedKeySet();
     for (let k = 0; k < keys2.length; k++) {
       const key = keys2[k];
       this.#string(key);
@@ -32909,23 +32919,9 @@ var InputReader = class {
       );
       if (value === OMITTED) continue;
       const lower = foldKey(key);
-      if (seen === void 0 && folded.length < 24) {
-        if (folded.includes(lower)) throw this.#twice(key);
-        folded.push(lower);
-      } else {
-        seen ??= new Set(folded);
-        if (seen.has(lower)) throw this.#twice(key);
-        seen.add(lower);
-      }
+      if (!seen.add(lower)) throw this.#twice(key);
       if (!needed.has(lower) && isAscii(key)) continue;
-      if (key === "__proto__")
-        Object.defineProperty(out, key, {
-          value,
-          enumerable: true,
-          writable: true,
-          configurable: true
-        });
-      else out[key] = value;
+      setMember(out, key, value);
     }
     return out;
   }
@@ -32991,6 +32987,16 @@ var InputReader = class {
     return text;
   }
 };
+function setMember(out, key, value) {
+  if (key === "__proto__")
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true
+    });
+  else out[key] = value;
+}
 var sealedPrincipals = /* @__PURE__ */ new WeakMap();
 var MAX_SEALED_DEPTH = 3;
 function isSealedData(value, depth) {
@@ -33815,26 +33821,11 @@ function inputProblem(input) {
   return void 0;
 }
 function caseDuplicate(keys2) {
-  const n = keys2.length;
-  if (n < 2) return void 0;
-  if (n <= SMALL_CONTEXT) {
-    const folded = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const lower = foldKey(keys2[i]);
-      for (let j = 0; j < i; j++) if (folded[j] === lower) return JSON.stringify(keys2[i]);
-      folded[i] = lower;
-    }
-    return void 0;
-  }
-  const seen = /* @__PURE__ */ new Set();
-  for (const key of keys2) {
-    const lower = foldKey(key);
-    if (seen.has(lower)) return JSON.stringify(key);
-    seen.add(lower);
-  }
+  if (keys2.length < 2) return void 0;
+  const seen = new FoldedKeySet();
+  for (const key of keys2) if (!seen.add(foldKey(key))) return JSON.stringify(key);
   return void 0;
 }
-var SMALL_CONTEXT = 24;
 function isDecision(value) {
   const d = value;
   return typeof d === "object" && d !== null && typeof d.allow === "boolean" && Array.isArray(d.requests);
