@@ -289,6 +289,24 @@ describe("evaluate: a principal reused from call to call", () => {
     }
   });
 
+  it("looks only at the members it reads of a principal, and at a bounded number", async () => {
+    const policy = await loadPolicy({ iam: [homes], checkActions: false });
+    // Each level's members all name the one below: a few hundred objects, 27 million paths.
+    let shared: object = Object.freeze({ leaf: "v" });
+    for (let level = 0; level < 3; level++) {
+      const members: Record<string, object> = {};
+      for (let i = 0; i < 300; i++) members[`m${i}`] = shared;
+      shared = Object.freeze(members);
+    }
+    const own = { action: "s3:GetObject", resource: "arn:aws:s3:::home/alice/1" };
+    const unread = Object.freeze({ ...principal, extra: shared });
+    const tagged = Object.freeze({ ...principal, tags: shared as Record<string, string> });
+    for (let round = 0; round < 3; round++) {
+      expect(policy.evaluate({ principal: unread, requests: [own] }).allow).toBe(true);
+      expect(policy.evaluate({ principal: tagged, requests: [own] }).allow).toBe(false);
+    }
+  });
+
   it("does not keep a principal whose getter answered once and then froze it", async () => {
     const policy = await loadPolicy({ iam: [homes], checkActions: false });
     const target: Record<string, unknown> = { ...principal };

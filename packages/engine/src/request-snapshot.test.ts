@@ -3,6 +3,7 @@ import {
   canonicalIp,
   MAX_INPUT_TEXT,
   MAX_INPUT_VALUES,
+  readInput,
   snapshotInput,
 } from "./request-snapshot.js";
 import type { EvaluationInput } from "./types.js";
@@ -205,5 +206,65 @@ describe("snapshotInput: one pass, as JSON reads it", () => {
     expect(snapshotInput({ requests: [{ ...request, context: { "k\ud800": "v" } }] })).toMatch(
       /lone surrogate/,
     );
+  });
+});
+
+describe("readInput: principals read once and reused", () => {
+  /** The principal as `evaluate` reads it (`engine` mode). */
+  const principalOf = (principal: object) => {
+    const read = readInput({ principal, requests: [] }, "engine");
+    if (!("input" in read)) throw new Error(read.reason);
+    return read.input.principal as Record<string, unknown>;
+  };
+
+  it("reuses the copy of a frozen principal of plain data", () => {
+    const sealed = Object.freeze({ arn: "a", tags: Object.freeze({ team: "blue" }) });
+    const first = principalOf(sealed);
+    expect(principalOf(sealed)).toBe(first);
+    expect(first).toEqual({ arn: "a", tags: { team: "blue" } });
+  });
+
+  it("reads anew a frozen list with a hole, which is read through the prototype", () => {
+    const holed = Object.freeze({ arn: "a", mfa: Object.freeze([, "x"]) });
+    const objects = Object.prototype as Record<string, unknown>;
+    try {
+      for (const value of ["first", "second"]) {
+        Object.defineProperty(Object.prototype, "0", {
+          configurable: true,
+          get: () => value,
+          // Lets the copy's own lists be written as usual.
+          set(this: object, item: unknown) {
+            Object.defineProperty(this, "0", {
+              value: item,
+              writable: true,
+              enumerable: true,
+              configurable: true,
+            });
+          },
+        });
+        expect(principalOf(holed)["mfa"]).toEqual([value, "x"]);
+      }
+    } finally {
+      delete objects[0];
+    }
+  });
+
+  it("reads anew while something stands between Array.prototype and Object.prototype", () => {
+    const listed = Object.freeze({ arn: "a", mfa: Object.freeze(["x"]) });
+    const arrays = Object.getPrototypeOf(Array.prototype);
+    try {
+      Object.setPrototypeOf(
+        Array.prototype,
+        new Proxy(Object.create(Object.prototype), {
+          has: (target, key) => key !== "toJSON" && Reflect.has(target, key),
+          get: (target, key, receiver) =>
+            key === "toJSON" ? () => ["forged"] : Reflect.get(target, key, receiver),
+        }),
+      );
+      expect(principalOf(listed)["mfa"]).toEqual(["forged"]);
+    } finally {
+      Object.setPrototypeOf(Array.prototype, arrays);
+    }
+    expect(principalOf(listed)["mfa"]).toEqual(["x"]);
   });
 });

@@ -239,7 +239,7 @@ class InputReader {
   }
 
   /**
-   * Copies the principal; one that is sealed data (see {@link isSealedData}) is copied once and
+   * Copies the principal; one that is sealed (see {@link isSealedPrincipal}) is copied once and
    * its frozen copy reused, since it cannot read differently later. The middleware passes the
    * same frozen principal on every call of a caller.
    */
@@ -257,11 +257,13 @@ class InputReader {
     }
     // Decided before anything is read: a getter or `toJSON` could otherwise answer once and
     // then freeze what it answered.
-    const sealed = object !== undefined && isSealedData(object, 0);
+    const sealed = object !== undefined && isSealedPrincipal(object);
     const values = this.#values;
     const text = this.#text;
     const copy = this.#copy(this.#json(raw, "principal"), depth, "principal");
-    if (sealed && typeof copy === "object" && copy !== null) {
+    // Nothing of the caller's can have run while a sealed principal was read; a hook that
+    // appeared all the same means something did, and the copy is not kept.
+    if (sealed && !jsonHooked() && typeof copy === "object" && copy !== null) {
       const frozen = deepFreeze(copy);
       sealedPrincipals.set(object, {
         copy: frozen,
@@ -327,15 +329,36 @@ interface SealedCopy {
 
 const sealedPrincipals = new WeakMap<object, SealedCopy>();
 
-/** The deepest principal {@link isSealedData} accepts (a principal and its tags). */
+/** The deepest principal {@link isSealedPrincipal} accepts (a principal and its tags). */
 const MAX_SEALED_DEPTH = 3;
 
+/** The most values {@link isSealedPrincipal} looks at; a real principal has a few dozen. */
+const MAX_SEALED_VALUES = 1000;
+
 /**
- * Whether a value reads the same forever: a primitive JSON keeps, or a frozen plain object or
- * list, not a proxy, whose own members are all data (no getters) holding such values. Freezing
- * cannot be undone, so what it reads now it reads on every later call.
+ * Whether a principal reads the same forever: a frozen plain object, not a proxy, whose members
+ * the engine reads ({@link PRINCIPAL_FIELDS}) are data, not getters, holding values that read the
+ * same forever themselves (see {@link sealedValue}). Freezing cannot be undone, so what it reads
+ * now it reads on every later call. Members the engine never reads are not looked at.
  */
-function isSealedData(value: unknown, depth: number): boolean {
+function isSealedPrincipal(principal: object): boolean {
+  if (!sealedObject(principal, false)) return false;
+  const budget = { left: MAX_SEALED_VALUES };
+  for (const field of PRINCIPAL_FIELDS) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(principal, field);
+    if (descriptor === undefined) continue;
+    if (!("value" in descriptor) || !sealedValue(descriptor.value, 1, budget)) return false;
+  }
+  return true;
+}
+
+/**
+ * A primitive JSON keeps, or a frozen plain object or dense list (no holes, which would be read
+ * through the prototype) whose every own member is data holding such a value; within depth and
+ * a bounded number of values.
+ */
+function sealedValue(value: unknown, depth: number, budget: { left: number }): boolean {
+  if (--budget.left < 0) return false;
   switch (typeof value) {
     case "string":
     case "number":
@@ -348,21 +371,37 @@ function isSealedData(value: unknown, depth: number): boolean {
       return false;
   }
   if (value === null) return true;
-  if (depth > MAX_SEALED_DEPTH || types.isProxy(value) || !Object.isFrozen(value)) return false;
-  const proto = Object.getPrototypeOf(value);
   const list = Array.isArray(value);
-  if (proto !== (list ? Array.prototype : Object.prototype) && proto !== null) return false;
-  for (const key of Reflect.ownKeys(value)) {
+  if (depth > MAX_SEALED_DEPTH || !sealedObject(value, list)) return false;
+  const keys = Reflect.ownKeys(value);
+  // A list's own keys are its indices and `length`: fewer means a hole.
+  if (list && keys.length !== (value as unknown[]).length + 1) return false;
+  for (const key of keys) {
+    if (list && key === "length") continue;
     const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
     if (descriptor === undefined || !("value" in descriptor)) return false;
-    if (!isSealedData(descriptor.value, depth + 1)) return false;
+    if (!sealedValue(descriptor.value, depth + 1, budget)) return false;
   }
   return true;
 }
 
-/** Whether code in the process gave plain objects or lists a `toJSON`, which JSON would call. */
+/** Frozen, not a proxy, and made from the plain prototype (or none). */
+function sealedObject(value: object, list: boolean): boolean {
+  if (types.isProxy(value) || !Object.isFrozen(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === (list ? Array.prototype : Object.prototype) || (!list && proto === null);
+}
+
+/**
+ * Whether code in the process gave plain objects or lists a `toJSON`, which JSON would call, or
+ * put something between `Array.prototype` and `Object.prototype` that could answer for one.
+ */
 function jsonHooked(): boolean {
-  return "toJSON" in Object.prototype || "toJSON" in Array.prototype;
+  return (
+    Object.getPrototypeOf(Array.prototype) !== Object.prototype ||
+    Object.hasOwn(Object.prototype, "toJSON") ||
+    Object.hasOwn(Array.prototype, "toJSON")
+  );
 }
 
 function deepFreeze<T>(value: T): T {
