@@ -225,7 +225,9 @@ describe("readInput: principals read once and reused", () => {
   });
 
   it("reads anew a frozen list with a hole, which is read through the prototype", () => {
-    const holed = Object.freeze({ arn: "a", mfa: Object.freeze([, "x"]) });
+    const list: string[] = [];
+    list[1] = "x";
+    const holed = Object.freeze({ arn: "a", mfa: Object.freeze(list) });
     const objects = Object.prototype as Record<string, unknown>;
     try {
       for (const value of ["first", "second"]) {
