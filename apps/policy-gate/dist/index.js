@@ -32614,149 +32614,6 @@ var DecisionCache = class {
   }
 };
 
-// ../../packages/engine/src/partial-requests.ts
-var MAX_RESOURCE_REGEX_LENGTH = 4096;
-var INTERNAL_FIELDS = ["rp", "rre", "up", "uk"];
-function wasmInput(input, dropUnknown = () => false) {
-  let prepared;
-  for (const [i, request2] of input.requests.entries()) {
-    for (const field of INTERNAL_FIELDS) {
-      if (Object.hasOwn(request2, field)) return `requests[${i}] has the reserved field "${field}"`;
-    }
-    const unknownContext = request2.unknownContext;
-    let uk;
-    if (unknownContext !== void 0) {
-      if (!validKeyList(unknownContext))
-        return `requests[${i}].unknownContext must be a list of condition keys`;
-      uk = unknownKeys(unknownContext, dropUnknown);
-    }
-    if (request2.resourceParts === void 0 && uk === void 0) {
-      prepared?.push(request2);
-      continue;
-    }
-    const converted = partialRequest(request2, i, uk);
-    if (typeof converted === "string") return converted;
-    prepared ??= input.requests.slice(0, i);
-    prepared.push(converted);
-  }
-  return prepared ? { ...input, requests: prepared } : input;
-}
-var unknownKeySets = /* @__PURE__ */ new WeakMap();
-var MAX_UNKNOWN_KEY_SETS = 64;
-function validKeyList(list2) {
-  return Array.isArray(list2) && list2.every((key) => typeof key === "string");
-}
-function sameList(a, b) {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-function unknownKeys(list2, dropUnknown) {
-  let recent = unknownKeySets.get(dropUnknown);
-  if (recent === void 0) {
-    recent = [];
-    unknownKeySets.set(dropUnknown, recent);
-  }
-  for (let i = recent.length - 1; i >= 0; i--) {
-    const entry = recent[i];
-    if (!sameList(entry[0], list2)) continue;
-    if (i !== recent.length - 1) {
-      recent.splice(i, 1);
-      recent.push(entry);
-    }
-    return entry[1];
-  }
-  let uk;
-  const set = {};
-  for (const key of list2) {
-    const folded = foldKey(key);
-    if (dropUnknown(folded)) continue;
-    Object.defineProperty(set, folded, {
-      value: true,
-      enumerable: true,
-      writable: true,
-      configurable: true
-    });
-    uk = set;
-  }
-  if (uk !== void 0) {
-    Object.freeze(uk);
-    const text = JSON.stringify(uk);
-    unknownKeyTexts.set(uk, text);
-    let id = idsByText.get(text);
-    if (id === void 0) {
-      id = (nextUnknownKeyId++).toString(36);
-      if (idsByText.size < MAX_UNKNOWN_KEY_IDS) idsByText.set(text, id);
-    }
-    unknownKeyIds.set(uk, id);
-  }
-  if (recent.length >= MAX_UNKNOWN_KEY_SETS) recent.shift();
-  recent.push([Object.freeze([...list2]), uk]);
-  return uk;
-}
-var unknownKeyTexts = /* @__PURE__ */ new WeakMap();
-var unknownKeyIds = /* @__PURE__ */ new WeakMap();
-var idsByText = /* @__PURE__ */ new Map();
-var MAX_UNKNOWN_KEY_IDS = 4096;
-var nextUnknownKeyId = 0;
-function unknownKeysId(uk) {
-  let id = unknownKeyIds.get(uk);
-  if (id === void 0) {
-    id = (nextUnknownKeyId++).toString(36);
-    unknownKeyIds.set(uk, id);
-  }
-  return id;
-}
-function unknownKeysJson(uk) {
-  let text = unknownKeyTexts.get(uk);
-  if (text === void 0) {
-    text = JSON.stringify(uk);
-    unknownKeyTexts.set(uk, text);
-  }
-  return text;
-}
-function partialRequest(request2, i, uk) {
-  const { resourceParts, unknownContext: _listed, ...rest } = request2;
-  const out = { ...rest };
-  if (uk !== void 0) out.uk = uk;
-  if (resourceParts === void 0) return out;
-  if (!Array.isArray(resourceParts) || resourceParts.length === 0)
-    return `requests[${i}].resourceParts must be a non-empty list`;
-  let display = "";
-  let glob = "";
-  let regex = "^";
-  const unknown = [];
-  for (const [k, part] of resourceParts.entries()) {
-    if (typeof part === "string") {
-      if (RESERVED_CHARACTERS.test(part))
-        return `requests[${i}].resourceParts[${k}] contains a character from U+E000 to U+E00F, which keycard reserves for unknown parts`;
-      display += part;
-      glob += part;
-      regex += escapeRegex(part);
-      continue;
-    }
-    const what = part?.unknown;
-    if (typeof what !== "string" || what === "")
-      return `requests[${i}].resourceParts[${k}] must be text or { unknown: "what is unknown" }`;
-    const length = part.length;
-    display += "*";
-    if (length === void 0) {
-      glob += UNKNOWN_PART;
-      regex += "(?s:.*)";
-    } else if (typeof length === "number" && Number.isInteger(length) && length > 0 && length <= 256) {
-      glob += UNKNOWN_CHARACTER.repeat(length);
-      regex += `(?s:.){${length}}`;
-    } else {
-      return `requests[${i}].resourceParts[${k}].length must be a whole number from 1 to 256`;
-    }
-    if (!unknown.includes(what)) unknown.push(what);
-  }
-  if (regex.length > MAX_RESOURCE_REGEX_LENGTH)
-    return `requests[${i}].resourceParts describe a resource too long to match (over ${MAX_RESOURCE_REGEX_LENGTH} characters as a pattern)`;
-  if (unknown.length === 0) return { ...out, resource: display };
-  return { ...out, resource: display, rp: glob, rre: `${regex}$`, up: unknown };
-}
-
 // ../../packages/engine/src/request-snapshot.ts
 import { isIPv4 as isIPv42, isIPv6 as isIPv62 } from "node:net";
 import { types } from "node:util";
@@ -32865,7 +32722,7 @@ var InputReader = class {
     const itemRole = role === "requests" ? "request" : "value";
     for (let i = 0; i < length; i++) {
       if (role === "requests") {
-        this.#current = {};
+        this.#current = copyRecord();
         this.requested.push(this.#current);
       }
       const item = this.#copy(this.#json(list2[i], i), depth + 1, itemRole);
@@ -32880,7 +32737,7 @@ var InputReader = class {
    */
   #object(object, depth, role) {
     if (role === "context") return this.#context(object, depth);
-    const out = {};
+    const out = copyRecord();
     const keys2 = Object.keys(object);
     const engine = this.fields === "engine";
     const first = role === "input" ? keys2.indexOf("requests") : -1;
@@ -32905,7 +32762,7 @@ var InputReader = class {
    * JSON leaves out aside) is refused, since the context then has no single value for it.
    */
   #context(object, depth) {
-    const out = {};
+    const out = copyRecord();
     const keys2 = Object.keys(object);
     const needed = this.contextKeys;
     const seen = new FoldedKeySet();
@@ -32931,7 +32788,7 @@ var InputReader = class {
     );
   }
   /**
-   * Copies the principal; one that is sealed data (see {@link isSealedData}) is copied once and
+   * Copies the principal; one that is sealed (see {@link isSealedPrincipal}) is copied once and
    * its frozen copy reused, since it cannot read differently later. The middleware passes the
    * same frozen principal on every call of a caller.
    */
@@ -32944,11 +32801,11 @@ var InputReader = class {
         return known.copy;
       }
     }
-    const sealed = object !== void 0 && isSealedData(object, 0);
+    const sealed = object !== void 0 && isSealedPrincipal(object);
     const values = this.#values;
     const text = this.#text;
     const copy = this.#copy(this.#json(raw, "principal"), depth, "principal");
-    if (sealed && typeof copy === "object" && copy !== null) {
+    if (sealed && !jsonHooked() && typeof copy === "object" && copy !== null) {
       const frozen = deepFreeze(copy);
       sealedPrincipals.set(object, {
         copy: frozen,
@@ -32987,6 +32844,10 @@ var InputReader = class {
     return text;
   }
 };
+var COPY_PROTOTYPE = Object.freeze(/* @__PURE__ */ Object.create(null));
+function copyRecord() {
+  return Object.create(COPY_PROTOTYPE);
+}
 function setMember(out, key, value) {
   if (key === "__proto__")
     Object.defineProperty(out, key, {
@@ -32999,7 +32860,19 @@ function setMember(out, key, value) {
 }
 var sealedPrincipals = /* @__PURE__ */ new WeakMap();
 var MAX_SEALED_DEPTH = 3;
-function isSealedData(value, depth) {
+var MAX_SEALED_VALUES = 1e3;
+function isSealedPrincipal(principal) {
+  if (!sealedObject(principal, false)) return false;
+  const budget = { left: MAX_SEALED_VALUES };
+  for (const field of PRINCIPAL_FIELDS) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(principal, field);
+    if (descriptor === void 0) continue;
+    if (!("value" in descriptor) || !sealedValue(descriptor.value, 1, budget)) return false;
+  }
+  return true;
+}
+function sealedValue(value, depth, budget) {
+  if (--budget.left < 0) return false;
   switch (typeof value) {
     case "string":
     case "number":
@@ -33012,19 +32885,25 @@ function isSealedData(value, depth) {
       return false;
   }
   if (value === null) return true;
-  if (depth > MAX_SEALED_DEPTH || types.isProxy(value) || !Object.isFrozen(value)) return false;
-  const proto = Object.getPrototypeOf(value);
   const list2 = Array.isArray(value);
-  if (proto !== (list2 ? Array.prototype : Object.prototype) && proto !== null) return false;
-  for (const key of Reflect.ownKeys(value)) {
+  if (depth > MAX_SEALED_DEPTH || !sealedObject(value, list2)) return false;
+  const keys2 = Reflect.ownKeys(value);
+  if (list2 && keys2.length !== value.length + 1) return false;
+  for (const key of keys2) {
+    if (list2 && key === "length") continue;
     const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
     if (descriptor === void 0 || !("value" in descriptor)) return false;
-    if (!isSealedData(descriptor.value, depth + 1)) return false;
+    if (!sealedValue(descriptor.value, depth + 1, budget)) return false;
   }
   return true;
 }
+function sealedObject(value, list2) {
+  if (types.isProxy(value) || !Object.isFrozen(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === (list2 ? Array.prototype : Object.prototype) || !list2 && proto === null;
+}
 function jsonHooked() {
-  return "toJSON" in Object.prototype || "toJSON" in Array.prototype;
+  return Object.getPrototypeOf(Array.prototype) !== Object.prototype || Object.hasOwn(Object.prototype, "toJSON") || Object.hasOwn(Array.prototype, "toJSON");
 }
 function deepFreeze(value) {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -33173,6 +33052,149 @@ function prepareSnapshot(input, needs) {
     }
   }
   return void 0;
+}
+
+// ../../packages/engine/src/partial-requests.ts
+var MAX_RESOURCE_REGEX_LENGTH = 4096;
+var INTERNAL_FIELDS = ["rp", "rre", "up", "uk"];
+function wasmInput(input, dropUnknown = () => false) {
+  let prepared;
+  for (const [i, request2] of input.requests.entries()) {
+    for (const field of INTERNAL_FIELDS) {
+      if (Object.hasOwn(request2, field)) return `requests[${i}] has the reserved field "${field}"`;
+    }
+    const unknownContext = request2.unknownContext;
+    let uk;
+    if (unknownContext !== void 0) {
+      if (!validKeyList(unknownContext))
+        return `requests[${i}].unknownContext must be a list of condition keys`;
+      uk = unknownKeys(unknownContext, dropUnknown);
+    }
+    if (request2.resourceParts === void 0 && uk === void 0) {
+      prepared?.push(request2);
+      continue;
+    }
+    const converted = partialRequest(request2, i, uk);
+    if (typeof converted === "string") return converted;
+    prepared ??= input.requests.slice(0, i);
+    prepared.push(converted);
+  }
+  return prepared ? Object.assign(copyRecord(), input, { requests: prepared }) : input;
+}
+var unknownKeySets = /* @__PURE__ */ new WeakMap();
+var MAX_UNKNOWN_KEY_SETS = 64;
+function validKeyList(list2) {
+  return Array.isArray(list2) && list2.every((key) => typeof key === "string");
+}
+function sameList(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+function unknownKeys(list2, dropUnknown) {
+  let recent = unknownKeySets.get(dropUnknown);
+  if (recent === void 0) {
+    recent = [];
+    unknownKeySets.set(dropUnknown, recent);
+  }
+  for (let i = recent.length - 1; i >= 0; i--) {
+    const entry = recent[i];
+    if (!sameList(entry[0], list2)) continue;
+    if (i !== recent.length - 1) {
+      recent.splice(i, 1);
+      recent.push(entry);
+    }
+    return entry[1];
+  }
+  let uk;
+  const set = {};
+  for (const key of list2) {
+    const folded = foldKey(key);
+    if (dropUnknown(folded)) continue;
+    Object.defineProperty(set, folded, {
+      value: true,
+      enumerable: true,
+      writable: true,
+      configurable: true
+    });
+    uk = set;
+  }
+  if (uk !== void 0) {
+    Object.freeze(uk);
+    const text = JSON.stringify(uk);
+    unknownKeyTexts.set(uk, text);
+    let id = idsByText.get(text);
+    if (id === void 0) {
+      id = (nextUnknownKeyId++).toString(36);
+      if (idsByText.size < MAX_UNKNOWN_KEY_IDS) idsByText.set(text, id);
+    }
+    unknownKeyIds.set(uk, id);
+  }
+  if (recent.length >= MAX_UNKNOWN_KEY_SETS) recent.shift();
+  recent.push([Object.freeze([...list2]), uk]);
+  return uk;
+}
+var unknownKeyTexts = /* @__PURE__ */ new WeakMap();
+var unknownKeyIds = /* @__PURE__ */ new WeakMap();
+var idsByText = /* @__PURE__ */ new Map();
+var MAX_UNKNOWN_KEY_IDS = 4096;
+var nextUnknownKeyId = 0;
+function unknownKeysId(uk) {
+  let id = unknownKeyIds.get(uk);
+  if (id === void 0) {
+    id = (nextUnknownKeyId++).toString(36);
+    unknownKeyIds.set(uk, id);
+  }
+  return id;
+}
+function unknownKeysJson(uk) {
+  let text = unknownKeyTexts.get(uk);
+  if (text === void 0) {
+    text = JSON.stringify(uk);
+    unknownKeyTexts.set(uk, text);
+  }
+  return text;
+}
+function partialRequest(request2, i, uk) {
+  const { resourceParts, unknownContext: _listed, ...rest } = request2;
+  const out = Object.assign(copyRecord(), rest);
+  if (uk !== void 0) out.uk = uk;
+  if (resourceParts === void 0) return out;
+  if (!Array.isArray(resourceParts) || resourceParts.length === 0)
+    return `requests[${i}].resourceParts must be a non-empty list`;
+  let display = "";
+  let glob = "";
+  let regex = "^";
+  const unknown = [];
+  for (const [k, part] of resourceParts.entries()) {
+    if (typeof part === "string") {
+      if (RESERVED_CHARACTERS.test(part))
+        return `requests[${i}].resourceParts[${k}] contains a character from U+E000 to U+E00F, which keycard reserves for unknown parts`;
+      display += part;
+      glob += part;
+      regex += escapeRegex(part);
+      continue;
+    }
+    const what = part?.unknown;
+    if (typeof what !== "string" || what === "")
+      return `requests[${i}].resourceParts[${k}] must be text or { unknown: "what is unknown" }`;
+    const length = part.length;
+    display += "*";
+    if (length === void 0) {
+      glob += UNKNOWN_PART;
+      regex += "(?s:.*)";
+    } else if (typeof length === "number" && Number.isInteger(length) && length > 0 && length <= 256) {
+      glob += UNKNOWN_CHARACTER.repeat(length);
+      regex += `(?s:.){${length}}`;
+    } else {
+      return `requests[${i}].resourceParts[${k}].length must be a whole number from 1 to 256`;
+    }
+    if (!unknown.includes(what)) unknown.push(what);
+  }
+  if (regex.length > MAX_RESOURCE_REGEX_LENGTH)
+    return `requests[${i}].resourceParts describe a resource too long to match (over ${MAX_RESOURCE_REGEX_LENGTH} characters as a pattern)`;
+  if (unknown.length === 0) return { ...out, resource: display };
+  return { ...out, resource: display, rp: glob, rre: `${regex}$`, up: unknown };
 }
 
 // ../../packages/engine/src/reuse-key.ts

@@ -190,6 +190,51 @@ describe("evaluate: hostile input", () => {
   });
 });
 
+describe("evaluate: members added to Object.prototype", () => {
+  const bobs: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/bob/*" },
+      {
+        Effect: "Allow",
+        Action: "s3:PutObject",
+        Resource: "*",
+        Condition: { StringEquals: { "aws:SourceVpce": "vpce-1" } },
+      },
+    ],
+  };
+  const polluted = Object.prototype as Record<string, unknown>;
+
+  for (const cache of [true, false]) {
+    it(`never fill what a request or input leaves out (cache ${cache})`, async () => {
+      const policy = await loadPolicy({
+        iam: [bobs, homes],
+        checkActions: false,
+        ...(cache ? {} : { cache: false }),
+      });
+      try {
+        polluted.resourceParts = ["arn:aws:s3:::b/bob/x"];
+        const secret = { action: "s3:GetObject", resource: "arn:aws:s3:::b/alice/secret" };
+        expect(policy.evaluate({ region: "us-east-1", requests: [secret] }).allow).toBe(false);
+        delete polluted.resourceParts;
+
+        polluted.context = { "aws:SourceVpce": "vpce-1" };
+        const put = { action: "s3:PutObject", resource: "arn:aws:s3:::b/k" };
+        expect(policy.evaluate({ region: "us-east-1", requests: [put] }).allow).toBe(false);
+        delete polluted.context;
+
+        polluted.principal = { username: "bob" };
+        const home = { action: "s3:GetObject", resource: "arn:aws:s3:::home/bob/x" };
+        expect(policy.evaluate({ region: "us-east-1", requests: [home] }).allow).toBe(false);
+      } finally {
+        delete polluted.resourceParts;
+        delete polluted.context;
+        delete polluted.principal;
+      }
+    });
+  }
+});
+
 describe("evaluate: a principal reused from call to call", () => {
   const own = { action: "s3:GetObject", resource: "arn:aws:s3:::home/alice/1.txt" };
   const tagged: PolicyDocument = {

@@ -1,5 +1,6 @@
 import { foldKey } from "./key-case.js";
 import { escapeRegex, RESERVED_CHARACTERS, UNKNOWN_CHARACTER, UNKNOWN_PART } from "./patterns.js";
+import { copyRecord } from "./request-snapshot.js";
 import type { AuthorizationRequest, EvaluationInput } from "./types.js";
 
 /**
@@ -53,7 +54,9 @@ export function wasmInput(
     prepared ??= input.requests.slice(0, i) as WasmRequest[];
     prepared.push(converted);
   }
-  return prepared ? { ...input, requests: prepared } : input;
+  return prepared
+    ? Object.assign(copyRecord<EvaluationInput>(), input, { requests: prepared })
+    : input;
 }
 
 /** Recent unknown-key sets with the lists they were read from, per `assumeUnknown` of a policy. */
@@ -168,7 +171,7 @@ function partialRequest(
   uk: Readonly<Record<string, true>> | undefined,
 ): WasmRequest | string {
   const { resourceParts, unknownContext: _listed, ...rest } = request;
-  const out: WasmRequest = { ...rest };
+  const out: WasmRequest = Object.assign(copyRecord<WasmRequest>(), rest);
   if (uk !== undefined) out.uk = uk;
   if (resourceParts === undefined) return out;
   if (!Array.isArray(resourceParts) || resourceParts.length === 0)

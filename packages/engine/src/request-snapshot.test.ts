@@ -157,7 +157,10 @@ describe("snapshotInput: one pass, as JSON reads it", () => {
     const snapshot = snapshotInput(raw, "engine") as EvaluationInput;
     const context = snapshot.requests[0]?.context as Record<string, unknown>;
     expect(Object.keys(context)).toEqual(["__proto__"]);
-    expect(Object.getPrototypeOf(context)).toBe(Object.prototype);
+    // The copy's prototype is its own empty one, which inherits nothing, never the key's value.
+    expect(Object.getPrototypeOf(context)).toBe(Object.getPrototypeOf(snapshot));
+    expect(Object.getPrototypeOf(Object.getPrototypeOf(context))).toBeNull();
+    expect(context.polluted).toBeUndefined();
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 

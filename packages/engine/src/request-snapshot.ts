@@ -164,7 +164,7 @@ class InputReader {
     const itemRole: Role = role === "requests" ? "request" : "value";
     for (let i = 0; i < length; i++) {
       if (role === "requests") {
-        this.#current = {};
+        this.#current = copyRecord();
         this.requested.push(this.#current);
       }
       const item = this.#copy(this.#json(list[i], i), depth + 1, itemRole);
@@ -180,7 +180,7 @@ class InputReader {
    */
   #object(object: object, depth: number, role: Role): Record<string, unknown> {
     if (role === "context") return this.#context(object, depth);
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = copyRecord();
     const keys = Object.keys(object);
     const engine = this.fields === "engine";
     // The requests first: a refusal while reading the rest can then still name them.
@@ -210,7 +210,7 @@ class InputReader {
    * JSON leaves out aside) is refused, since the context then has no single value for it.
    */
   #context(object: object, depth: number): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
+    const out: Record<string, unknown> = copyRecord();
     const keys = Object.keys(object);
     const needed = this.contextKeys as ReadonlySet<string>;
     const seen = new FoldedKeySet();
@@ -306,6 +306,19 @@ class InputReader {
       );
     return text;
   }
+}
+
+/**
+ * What the input's copies are made from: no members, inheriting nothing, frozen. A member added
+ * to `Object.prototype` (`resourceParts`, `context`, `principal`) then never stands in for one
+ * an input left out, which every later read of the copy would otherwise find. Objects made from
+ * a prototype of their own keep V8's fast layout, unlike `Object.create(null)`.
+ */
+const COPY_PROTOTYPE: object = Object.freeze(Object.create(null));
+
+/** A new, empty object for a copy (see {@link COPY_PROTOTYPE}). @internal */
+export function copyRecord<T extends object = Record<string, unknown>>(): T {
+  return Object.create(COPY_PROTOTYPE) as T;
 }
 
 /** Sets a member of a copy; defined rather than assigned, so `__proto__` stays an ordinary member. */
