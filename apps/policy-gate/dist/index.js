@@ -33193,8 +33193,8 @@ function partialRequest(request2, i, uk) {
   }
   if (regex.length > MAX_RESOURCE_REGEX_LENGTH)
     return `requests[${i}].resourceParts describe a resource too long to match (over ${MAX_RESOURCE_REGEX_LENGTH} characters as a pattern)`;
-  if (unknown.length === 0) return { ...out, resource: display };
-  return { ...out, resource: display, rp: glob, rre: `${regex}$`, up: unknown };
+  if (unknown.length === 0) return Object.assign(out, { resource: display });
+  return Object.assign(out, { resource: display, rp: glob, rre: `${regex}$`, up: unknown });
 }
 
 // ../../packages/engine/src/reuse-key.ts
@@ -33862,7 +33862,7 @@ function prepareRequest(request2, i, contextKeys) {
       return `requests[${i}].context must be an object`;
     entries = [];
     if (contextKeys.size === 0)
-      return finishPrepared(request2, { action, resource, context: entries });
+      return finishPrepared(request2, preparedRequest(action, resource, entries));
     for (const name of Object.keys(context2)) {
       const folded = foldKey(name);
       if (!contextKeys.has(folded) && isAscii(name)) continue;
@@ -33871,7 +33871,7 @@ function prepareRequest(request2, i, contextKeys) {
       if (text !== void 0) entries.push([name, text, folded, value]);
     }
   }
-  return finishPrepared(request2, { action, resource, context: entries });
+  return finishPrepared(request2, preparedRequest(action, resource, entries));
 }
 function unreadKeys(contextKeys, assumedAbsent) {
   const read = [...contextKeys];
@@ -33882,6 +33882,13 @@ function unreadKeys(contextKeys, assumedAbsent) {
     const prefix = key.slice(0, -1);
     return !read.some((name) => name.startsWith(prefix));
   };
+}
+function preparedRequest(action, resource, context2) {
+  const request2 = copyRecord();
+  request2.action = action;
+  request2.resource = resource;
+  request2.context = context2;
+  return request2;
 }
 function finishPrepared(request2, prepared) {
   const internal = request2;

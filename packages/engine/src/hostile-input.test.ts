@@ -223,13 +223,38 @@ describe("evaluate: members added to Object.prototype", () => {
         expect(policy.evaluate({ region: "us-east-1", requests: [put] }).allow).toBe(false);
         delete polluted.context;
 
+        // The library's own fields for partly known requests, added to every object.
+        for (const [field, value] of [
+          ["rp", "arn:aws:s3:::b/bob/x"],
+          ["rre", "^arn:aws:s3:::b/bob/x$"],
+          ["up", []],
+        ] as const) {
+          polluted[field] = value;
+          expect(policy.evaluate({ region: "us-east-1", requests: [secret] }).allow).toBe(false);
+          delete polluted[field];
+        }
+        // A setter that swallows what the engine sets and a getter that answers instead.
+        Object.defineProperty(Object.prototype, "rp", {
+          configurable: true,
+          get: () => "arn:aws:s3:::b/bob/*",
+          set: () => {},
+        });
+        const partly = {
+          ...secret,
+          resource: "arn:aws:s3:::b/alice/*",
+          resourceParts: ["arn:aws:s3:::b/alice/", { unknown: "key" }],
+        };
+        expect(policy.evaluate({ region: "us-east-1", requests: [partly as never] }).allow).toBe(
+          false,
+        );
+        delete polluted.rp;
+
         polluted.principal = { username: "bob" };
         const home = { action: "s3:GetObject", resource: "arn:aws:s3:::home/bob/x" };
         expect(policy.evaluate({ region: "us-east-1", requests: [home] }).allow).toBe(false);
       } finally {
-        delete polluted.resourceParts;
-        delete polluted.context;
-        delete polluted.principal;
+        for (const field of ["resourceParts", "context", "principal", "rp", "rre", "up"])
+          delete polluted[field];
       }
     });
   }

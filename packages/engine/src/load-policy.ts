@@ -14,6 +14,7 @@ import { FoldedKeySet, foldKey, isAscii } from "./key-case.js";
 import { wasmInput } from "./partial-requests.js";
 import type { NamedPolicyDocument, PolicyDocumentInput } from "./policy-document.js";
 import {
+  copyRecord,
   type InputNeeds,
   inputNeeds,
   prepareSnapshot,
@@ -282,7 +283,7 @@ function prepareRequest(
       return `requests[${i}].context must be an object`;
     entries = [];
     if (contextKeys.size === 0)
-      return finishPrepared(request, { action, resource, context: entries });
+      return finishPrepared(request, preparedRequest(action, resource, entries));
     for (const name of Object.keys(context)) {
       // Other names are kept all the same: should `foldKey` ever disagree with the library,
       // the library then still sees every key it would match.
@@ -293,7 +294,7 @@ function prepareRequest(
       if (text !== undefined) entries.push([name, text, folded, value]);
     }
   }
-  return finishPrepared(request, { action, resource, context: entries });
+  return finishPrepared(request, preparedRequest(action, resource, entries));
 }
 
 /**
@@ -313,6 +314,23 @@ function unreadKeys(
     const prefix = key.slice(0, -1);
     return !read.some((name) => name.startsWith(prefix));
   };
+}
+
+/**
+ * A prepared request, made from a prototype that inherits nothing: the fields of a partly known
+ * request (`rp`, `rre`, `up`, `uk`) are then only ever its own, never a member code in the
+ * process added to `Object.prototype`.
+ */
+function preparedRequest(
+  action: string,
+  resource: string,
+  context: ContextEntry[] | undefined,
+): PreparedRequest {
+  const request = copyRecord<PreparedRequest>();
+  request.action = action;
+  request.resource = resource;
+  request.context = context;
+  return request;
 }
 
 function finishPrepared(request: AuthorizationRequest, prepared: PreparedRequest): PreparedRequest {

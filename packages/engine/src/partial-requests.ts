@@ -215,6 +215,6 @@ function partialRequest(
   if (regex.length > MAX_RESOURCE_REGEX_LENGTH)
     return `requests[${i}].resourceParts describe a resource too long to match (over ${MAX_RESOURCE_REGEX_LENGTH} characters as a pattern)`;
   // With nothing unknown the parts are just the resource.
-  if (unknown.length === 0) return { ...out, resource: display };
-  return { ...out, resource: display, rp: glob, rre: `${regex}$`, up: unknown };
+  if (unknown.length === 0) return Object.assign(out, { resource: display });
+  return Object.assign(out, { resource: display, rp: glob, rre: `${regex}$`, up: unknown });
 }
