@@ -32902,6 +32902,7 @@ function sealedObject(value, list2) {
   const proto = Object.getPrototypeOf(value);
   return proto === (list2 ? Array.prototype : Object.prototype) || !list2 && proto === null;
 }
+var JSON_HOOKED = "Object.prototype or Array.prototype has a toJSON, or something stands between them (code in the process put it there), which would change how keycard serialises the input";
 function jsonHooked() {
   return Object.getPrototypeOf(Array.prototype) !== Object.prototype || Object.hasOwn(Object.prototype, "toJSON") || Object.hasOwn(Array.prototype, "toJSON");
 }
@@ -32940,6 +32941,7 @@ function cannotSerialize(what) {
   return `the input cannot be serialized (it holds ${what})`;
 }
 function readInput(input, fields, contextKeys) {
+  if (jsonHooked()) return { reason: JSON_HOOKED, requests: [] };
   const reader = new InputReader(fields, fields === "engine" ? contextKeys : void 0);
   let copy;
   try {
@@ -33107,7 +33109,7 @@ function unknownKeys(list2, dropUnknown) {
     return entry[1];
   }
   let uk;
-  const set = {};
+  const set = copyRecord();
   for (const key of list2) {
     const folded = foldKey(key);
     if (dropUnknown(folded)) continue;

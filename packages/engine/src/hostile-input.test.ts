@@ -249,11 +249,45 @@ describe("evaluate: members added to Object.prototype", () => {
         );
         delete polluted.rp;
 
+        // A `toJSON` that empties the set of unknown keys, so a Deny on one would not apply.
+        const guarded = await loadPolicy({
+          iam: [
+            {
+              Version: "2012-10-17",
+              Statement: [
+                { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+                {
+                  Effect: "Deny",
+                  Action: "s3:GetObject",
+                  Resource: "*",
+                  Condition: { StringEquals: { "s3:prefix": "secret/" } },
+                },
+              ],
+            },
+          ],
+          checkActions: false,
+          ...(cache ? {} : { cache: false }),
+        });
+        const listing = {
+          action: "s3:GetObject",
+          resource: "arn:aws:s3:::b/k",
+          unknownContext: ["s3:prefix"],
+        };
+        polluted.toJSON = function (this: object) {
+          const values = Object.values(this);
+          return Object.isFrozen(this) && values.length > 0 && values.every((v) => v === true)
+            ? {}
+            : this;
+        };
+        expect(guarded.evaluate({ requests: [listing] }).allow).toBe(false);
+        delete polluted.toJSON;
+        expect(guarded.evaluate({ requests: [listing] }).allow).toBe(false);
+
         polluted.principal = { username: "bob" };
         const home = { action: "s3:GetObject", resource: "arn:aws:s3:::home/bob/x" };
         expect(policy.evaluate({ region: "us-east-1", requests: [home] }).allow).toBe(false);
       } finally {
-        for (const field of ["resourceParts", "context", "principal", "rp", "rre", "up"])
+        for (const field of ["resourceParts", "context", "principal", "rp", "rre", "up", "toJSON"])
           delete polluted[field];
       }
     });
@@ -328,14 +362,18 @@ describe("evaluate: a principal reused from call to call", () => {
         }
         return this;
       };
-      expect(policy.evaluate({ principal: low, requests: [admin] }).allow).toBe(true);
+      // Refused while it is there, whatever it would answer.
+      const hookedDecision = policy.evaluate({ principal: low, requests: [admin] });
+      expect(hookedDecision.allow).toBe(false);
+      delete hooked.toJSON;
       expect(policy.evaluate({ principal: low, requests: [admin] }).allow).toBe(false);
       expect(policy.evaluate({ principal: low, requests: [own] }).allow).toBe(true);
-      // Added while the principal's copy is shared: honoured, as JSON would.
+      // Added while the principal's copy is shared: the input is refused, whatever it holds.
       hooked.toJSON = function (this: unknown) {
         return this === low ? { ...low, username: "admin" } : this;
       };
-      expect(policy.evaluate({ principal: low, requests: [admin] }).allow).toBe(true);
+      const refused = policy.evaluate({ principal: low, requests: [own] });
+      expect(refused.allow).toBe(false);
       delete hooked.toJSON;
       expect(policy.evaluate({ principal: low, requests: [admin] }).allow).toBe(false);
       // A refused input read the principal first; its text is not fixed by a later hook.

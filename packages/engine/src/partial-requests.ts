@@ -104,7 +104,8 @@ function unknownKeys(
     return entry[1];
   }
   let uk: Readonly<Record<string, true>> | undefined;
-  const set: Record<string, true> = {};
+  // Inherits nothing, so no `toJSON` of Object.prototype's answers for it when serialised.
+  const set = copyRecord<Record<string, true>>();
   for (const key of list) {
     const folded = foldKey(key);
     if (dropUnknown(folded)) continue;

@@ -254,21 +254,41 @@ describe("readInput: principals read once and reused", () => {
     }
   });
 
-  it("reads anew while something stands between Array.prototype and Object.prototype", () => {
+  it("refuses to read while a toJSON every list or object inherits could answer", () => {
     const listed = Object.freeze({ arn: "a", mfa: Object.freeze(["x"]) });
     const arrays = Object.getPrototypeOf(Array.prototype);
-    try {
-      Object.setPrototypeOf(
-        Array.prototype,
-        new Proxy(Object.create(Object.prototype), {
-          has: (target, key) => key !== "toJSON" && Reflect.has(target, key),
-          get: (target, key, receiver) =>
-            key === "toJSON" ? () => ["forged"] : Reflect.get(target, key, receiver),
-        }),
-      );
-      expect(principalOf(listed)["mfa"]).toEqual(["forged"]);
-    } finally {
-      Object.setPrototypeOf(Array.prototype, arrays);
+    const hooked = (setUp: () => void) => {
+      try {
+        setUp();
+        return readInput({ principal: listed, requests: [] }, "engine");
+      } finally {
+        Object.setPrototypeOf(Array.prototype, arrays);
+        delete (Object.prototype as { toJSON?: unknown }).toJSON;
+        delete (Array.prototype as { toJSON?: unknown }).toJSON;
+      }
+    };
+    const refusals = [
+      hooked(() => {
+        (Object.prototype as { toJSON?: unknown }).toJSON = () => ({});
+      }),
+      hooked(() => {
+        (Array.prototype as { toJSON?: unknown }).toJSON = () => ["forged"];
+      }),
+      // Something between the two that hides its `toJSON` from `in`.
+      hooked(() =>
+        Object.setPrototypeOf(
+          Array.prototype,
+          new Proxy(Object.create(Object.prototype), {
+            has: (target, key) => key !== "toJSON" && Reflect.has(target, key),
+            get: (target, key, receiver) =>
+              key === "toJSON" ? () => ["forged"] : Reflect.get(target, key, receiver),
+          }),
+        ),
+      ),
+    ];
+    for (const read of refusals) {
+      expect("input" in read).toBe(false);
+      expect((read as { reason: string }).reason).toMatch(/has a toJSON/);
     }
     expect(principalOf(listed)["mfa"]).toEqual(["x"]);
   });

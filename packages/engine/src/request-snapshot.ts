@@ -405,6 +405,9 @@ function sealedObject(value: object, list: boolean): boolean {
   return proto === (list ? Array.prototype : Object.prototype) || (!list && proto === null);
 }
 
+const JSON_HOOKED =
+  "Object.prototype or Array.prototype has a toJSON, or something stands between them (code in the process put it there), which would change how keycard serialises the input";
+
 /**
  * Whether code in the process gave plain objects or lists a `toJSON`, which JSON would call, or
  * put something between `Array.prototype` and `Object.prototype` that could answer for one.
@@ -500,6 +503,9 @@ export function readInput(
   fields: SnapshotFields,
   contextKeys?: ReadonlySet<string>,
 ): { input: EvaluationInput } | RefusedInput {
+  // The copies keycard makes are serialised afterwards: a `toJSON` every list or object would
+  // inherit could answer differently then than when the input was read.
+  if (jsonHooked()) return { reason: JSON_HOOKED, requests: [] };
   const reader = new InputReader(fields, fields === "engine" ? contextKeys : undefined);
   let copy: unknown;
   try {
