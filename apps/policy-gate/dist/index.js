@@ -33684,13 +33684,17 @@ function jsonEvaluator(policy, entrypoint) {
   const id = policy.entrypoints[entrypoint];
   if (typeof state.wasmInstance?.exports?.opa_eval !== "function" || typeof id !== "number" || typeof state.minorVersion !== "number" || state.minorVersion < 2 || typeof state.dataAddr !== "number" || typeof state.dataHeapPtr !== "number" || state.mem === void 0) {
     const encoder2 = new TextEncoder();
-    return (input) => policy.evaluate(encoder2.encode(input).buffer, entrypoint)[0]?.result;
+    return (input) => firstResult(policy.evaluate(encoder2.encode(input).buffer, entrypoint));
   }
   const abi = state;
-  return (input) => {
-    const set = JSON.parse(evaluateText(abi, id, input));
-    return Array.isArray(set) ? set[0]?.result : void 0;
-  };
+  return (input) => firstResult(JSON.parse(evaluateText(abi, id, input)));
+}
+function firstResult(set) {
+  if (!Array.isArray(set) || !Object.hasOwn(set, 0)) return void 0;
+  const first = set[0];
+  if (typeof first !== "object" || first === null || !Object.hasOwn(first, "result"))
+    return void 0;
+  return first.result;
 }
 var builtin;
 async function builtinWasmBytes() {

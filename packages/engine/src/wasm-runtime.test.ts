@@ -84,3 +84,26 @@ describe("jsonEvaluator", () => {
     expect(policy.mem.buffer.byteLength).toBeGreaterThan(before);
   });
 });
+
+describe("jsonEvaluator", () => {
+  it("reads only a result the module gave, never one put on the prototypes", () => {
+    const arrays = Array.prototype as unknown as Record<number, unknown>;
+    const objects = Object.prototype as Record<string, unknown>;
+    const forged = { allow: true, requests: [] };
+    const module = (sets: unknown[]) => {
+      let i = 0;
+      return { entrypoints: { [ENTRYPOINT]: 0 }, evaluate: () => sets[i++] } as never;
+    };
+    try {
+      arrays[0] = { result: forged };
+      objects.result = forged;
+      const evaluate = jsonEvaluator(module([[], [{}], [{ result: "own" }]]), ENTRYPOINT);
+      expect(evaluate("{}")).toBeUndefined();
+      expect(evaluate("{}")).toBeUndefined();
+      expect(evaluate("{}")).toBe("own");
+    } finally {
+      delete arrays[0];
+      delete objects.result;
+    }
+  });
+});

@@ -87,13 +87,23 @@ export function jsonEvaluator(
     state.mem === undefined
   ) {
     const encoder = new TextEncoder();
-    return (input) => policy.evaluate(encoder.encode(input).buffer, entrypoint)[0]?.result;
+    return (input) => firstResult(policy.evaluate(encoder.encode(input).buffer, entrypoint));
   }
   const abi = state as AbiState;
-  return (input) => {
-    const set = JSON.parse(evaluateText(abi, id, input)) as unknown;
-    return Array.isArray(set) ? (set[0] as { result?: unknown } | undefined)?.result : undefined;
-  };
+  return (input) => firstResult(JSON.parse(evaluateText(abi, id, input)));
+}
+
+/**
+ * The result of a result set's first entry, or undefined when the module gave none: only the
+ * set's own members are read, so an empty set never yields what code in the process put on
+ * `Array.prototype[0]` or `Object.prototype.result`.
+ */
+function firstResult(set: unknown): unknown {
+  if (!Array.isArray(set) || !Object.hasOwn(set, 0)) return undefined;
+  const first = set[0] as unknown;
+  if (typeof first !== "object" || first === null || !Object.hasOwn(first, "result"))
+    return undefined;
+  return (first as { result: unknown }).result;
 }
 
 let builtin: Promise<CompiledModule> | undefined;
