@@ -32793,7 +32793,7 @@ var InputReader = class {
    * same frozen principal on every call of a caller.
    */
   #principal(raw, depth) {
-    const object = typeof raw === "object" && raw !== null && !jsonHooked() ? raw : void 0;
+    const object = typeof raw === "object" && raw !== null ? raw : void 0;
     if (object !== void 0) {
       const known = sealedPrincipals.get(object);
       if (known !== void 0) {
@@ -32917,7 +32917,7 @@ var principalTexts = /* @__PURE__ */ new WeakMap();
 function principalJson(principal) {
   if (typeof principal === "object" && principal !== null) {
     const text = principalTexts.get(principal);
-    if (text !== void 0 && !jsonHooked()) return text;
+    if (text !== void 0) return text;
   }
   return JSON.stringify(principal);
 }

@@ -244,9 +244,8 @@ class InputReader {
    * same frozen principal on every call of a caller.
    */
   #principal(raw: unknown, depth: number): unknown {
-    // While a `toJSON` is on the prototypes, JSON would call it: the principal is then read
-    // the ordinary way, cached or not.
-    const object = typeof raw === "object" && raw !== null && !jsonHooked() ? raw : undefined;
+    // `readInput` refuses any input while a `toJSON` is on the prototypes, so none is here.
+    const object = typeof raw === "object" && raw !== null ? raw : undefined;
     if (object !== undefined) {
       // Only a principal found sealed is kept, and sealed data stays sealed.
       const known = sealedPrincipals.get(object);
@@ -262,7 +261,7 @@ class InputReader {
     const text = this.#text;
     const copy = this.#copy(this.#json(raw, "principal"), depth, "principal");
     // Nothing of the caller's can have run while a sealed principal was read; a hook that
-    // appeared all the same means something did, and the copy is not kept.
+    // appeared all the same (a patched built-in) means something did, and the copy is not kept.
     if (sealed && !jsonHooked() && typeof copy === "object" && copy !== null) {
       const frozen = deepFreeze(copy);
       sealedPrincipals.set(object, {
@@ -439,7 +438,7 @@ const principalTexts = new WeakMap<object, string>();
 export function principalJson(principal: unknown): string | undefined {
   if (typeof principal === "object" && principal !== null) {
     const text = principalTexts.get(principal);
-    if (text !== undefined && !jsonHooked()) return text;
+    if (text !== undefined) return text;
   }
   return JSON.stringify(principal);
 }
