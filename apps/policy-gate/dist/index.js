@@ -30011,19 +30011,6 @@ var init_src = __esm({
   }
 });
 
-// ../../packages/engine/wasm/keycard-wasm.js
-var keycard_wasm_exports = {};
-__export(keycard_wasm_exports, {
-  keycardWasmFile: () => keycardWasmFile
-});
-var keycardWasmFile;
-var init_keycard_wasm = __esm({
-  "../../packages/engine/wasm/keycard-wasm.js"() {
-    "use strict";
-    keycardWasmFile = typeof import.meta.url === "string" && import.meta.url.endsWith("/wasm/keycard-wasm.js") ? new URL("./keycard.wasm", import.meta.url) : void 0;
-  }
-});
-
 // ../../packages/engine/wasm/keycard-wasm-text.js
 var keycard_wasm_text_exports = {};
 __export(keycard_wasm_text_exports, {
@@ -32465,7 +32452,7 @@ function unknowableKeyWarnings(statements) {
 }
 
 // ../../packages/engine/src/load-policy.ts
-import { readFile as readFile2 } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 
 // ../../packages/engine/src/allowed-decision.ts
 var EMPTY = Object.freeze([]);
@@ -33565,7 +33552,10 @@ function freezeRequestDecision(request2) {
 }
 
 // ../../packages/engine/src/wasm-runtime.ts
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+
+// ../../packages/engine/wasm/keycard-wasm.js
+var keycardWasmFile = typeof import.meta.url === "string" && import.meta.url.endsWith("/wasm/keycard-wasm.js") ? new URL("./keycard.wasm", import.meta.url) : void 0;
 
 // ../../packages/engine/src/opa-abi.ts
 var wasm = globalThis.WebAssembly;
@@ -33697,16 +33687,27 @@ function firstResult(set) {
   return first.result;
 }
 var builtin;
-async function builtinWasmBytes() {
+function compileBuiltin() {
+  let bytes;
   try {
-    const { keycardWasmFile: keycardWasmFile2 } = await Promise.resolve().then(() => (init_keycard_wasm(), keycard_wasm_exports));
-    if (keycardWasmFile2 !== void 0) {
-      try {
-        return await readFile(keycardWasmFile2);
-      } catch (cause) {
-        if (cause?.code !== "ENOENT") throw cause;
-      }
-    }
+    bytes = installedWasmBytes();
+  } catch (error2) {
+    return Promise.reject(error2);
+  }
+  if (bytes !== void 0) return webAssembly.compile(bytes);
+  return embeddedWasmBytes().then((embedded) => webAssembly.compile(embedded));
+}
+function installedWasmBytes() {
+  if (keycardWasmFile === void 0) return void 0;
+  try {
+    return readFileSync(keycardWasmFile);
+  } catch (cause) {
+    if (cause?.code === "ENOENT") return void 0;
+    throw missingLibrary(cause);
+  }
+}
+async function embeddedWasmBytes() {
+  try {
     const { keycardWasmDeflateBase64: keycardWasmDeflateBase642 } = await Promise.resolve().then(() => (init_keycard_wasm_text(), keycard_wasm_text_exports));
     const [{ inflateRawSync }, { Buffer: Buffer2 }] = await Promise.all([
       import("node:zlib"),
@@ -33716,15 +33717,18 @@ async function builtinWasmBytes() {
       chunkSize: 1 << 19
     });
   } catch (cause) {
-    throw new PolicyLoadError(
-      "WasmLoadFailed",
-      "the precompiled IAM library is missing from @keycard/engine (wasm/keycard.wasm, wasm/keycard-wasm.js, wasm/keycard-wasm-text.js); rebuild the package",
-      { cause: asError(cause) }
-    );
+    throw missingLibrary(cause);
   }
 }
+function missingLibrary(cause) {
+  return new PolicyLoadError(
+    "WasmLoadFailed",
+    "the precompiled IAM library is missing from @keycard/engine (wasm/keycard.wasm, wasm/keycard-wasm.js, wasm/keycard-wasm-text.js); rebuild the package",
+    { cause: asError(cause) }
+  );
+}
 function builtinModule() {
-  builtin ??= builtinWasmBytes().then((bytes) => webAssembly.compile(bytes));
+  builtin ??= compileBuiltin();
   builtin.catch(() => {
     builtin = void 0;
   });
@@ -33768,7 +33772,7 @@ async function readBundle(bundle) {
   const origin = typeof bundle === "string" ? bundle : "the bundle";
   let bytes;
   try {
-    bytes = typeof bundle === "string" ? await readFile2(bundle) : bundle;
+    bytes = typeof bundle === "string" ? await readFile(bundle) : bundle;
   } catch (cause) {
     throw new PolicyLoadError("InvalidBundle", `cannot read bundle ${origin}`, { cause });
   }
@@ -34484,7 +34488,7 @@ function failureRule(thrown) {
 
 // ../../packages/access-diff/src/policy-set.ts
 import { createHash } from "node:crypto";
-import { lstat, readdir, readFile as readFile3 } from "node:fs/promises";
+import { lstat, readdir, readFile as readFile2 } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
 var MAX_FILE_BYTES = 8 * 1024 * 1024;
 var MAX_JSON_DEPTH = 100;
@@ -34665,7 +34669,7 @@ async function readPolicySet(dir) {
       set.problems.push(tooLarge(path, info2.size));
       continue;
     }
-    const text = await readFile3(full, "utf8");
+    const text = await readFile2(full, "utf8");
     if (bucket !== set.recorded) set.problems.push(...contentProblems(path, name, text));
     bucket.push({ path, text });
   }
@@ -34853,7 +34857,7 @@ async function stageSet(dir, input) {
 // ../../packages/access-diff/src/tools.ts
 import { execFile } from "node:child_process";
 import { constants } from "node:fs";
-import { access, readFile as readFile4 } from "node:fs/promises";
+import { access, readFile as readFile3 } from "node:fs/promises";
 import { delimiter, join as join3 } from "node:path";
 var DEFAULT_TIMEOUT_MS = 12e4;
 var DEFAULT_MEMORY_BYTES = 2 * 1024 * 1024 * 1024;
@@ -34909,7 +34913,7 @@ function childEnvironment(home, memoryBytes) {
 }
 async function residentBytes(pid) {
   try {
-    const status = await readFile4(`/proc/${pid}/status`, "utf8");
+    const status = await readFile3(`/proc/${pid}/status`, "utf8");
     const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1];
     return kb === void 0 ? void 0 : Number(kb) * 1024;
   } catch {
@@ -35280,7 +35284,7 @@ async function runTests(tools, set, workspace, threshold) {
 
 // ../../packages/access-diff/src/session.ts
 import { createHash as createHash2 } from "node:crypto";
-import { mkdir as mkdir2, mkdtemp, readdir as readdir2, readFile as readFile5, rm } from "node:fs/promises";
+import { mkdir as mkdir2, mkdtemp, readdir as readdir2, readFile as readFile4, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join as join7, relative as relative2, sep as sep2 } from "node:path";
 import { gunzipSync as gunzipSync2, gzipSync as gzipSync2 } from "node:zlib";
@@ -35535,7 +35539,7 @@ async function compileStaged(session, workspace, withSet = true) {
     }
   );
   if (result.code !== 0) return { error: (result.stderr || result.stdout).trim() };
-  return { bundle: reproducibleBundle(await readFile5(out)) };
+  return { bundle: reproducibleBundle(await readFile4(out)) };
 }
 async function buildSetBundle(session, library, set, documents) {
   const workspace = await scratchDir(session, "bundle");
@@ -35586,7 +35590,7 @@ async function readLibrary(dir) {
       else if (entry.isFile() && entry.name.endsWith(".rego") && !entry.name.endsWith("_test.rego")) {
         files.push({
           path: relative2(dir, full).split(sep2).join("/"),
-          text: await readFile5(full, "utf8")
+          text: await readFile4(full, "utf8")
         });
       }
     }
@@ -37364,7 +37368,7 @@ function logText(text) {
 }
 
 // ../../packages/access-diff/src/gate.ts
-import { lstat as lstat2, readdir as readdir3, readFile as readFile6, stat } from "node:fs/promises";
+import { lstat as lstat2, readdir as readdir3, readFile as readFile5, stat } from "node:fs/promises";
 import { isAbsolute, join as join10, normalize } from "node:path";
 
 // ../../packages/access-diff/src/git.ts
@@ -37619,7 +37623,7 @@ async function readRegalConfig(tree, paths) {
     try {
       const full = join10(tree, candidate);
       if (!(await lstat2(full)).isFile()) continue;
-      return await readFile6(full, "utf8");
+      return await readFile5(full, "utf8");
     } catch {
     }
   }

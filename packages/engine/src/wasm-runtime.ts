@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { keycardWasmFile } from "../wasm/keycard-wasm.js";
 import { asError, PolicyLoadError } from "./errors.js";
 import { type AbiState, evaluateText, instantiateDirect } from "./opa-abi.js";
 
@@ -108,6 +109,18 @@ function firstResult(set: unknown): unknown {
 
 let builtin: Promise<CompiledModule> | undefined;
 
+/** Starts the compile before returning when the package's own file can be read. */
+function compileBuiltin(): Promise<CompiledModule> {
+  let bytes: Uint8Array | undefined;
+  try {
+    bytes = installedWasmBytes();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (bytes !== undefined) return webAssembly.compile(bytes);
+  return embeddedWasmBytes().then((embedded) => webAssembly.compile(embedded));
+}
+
 /**
  * The precompiled IAM library's bytes: `wasm/keycard.wasm`, read from the installed package, or
  * in a bundle (which carries modules, not files) the copy embedded in `wasm/keycard-wasm-text.js`
@@ -116,16 +129,28 @@ let builtin: Promise<CompiledModule> | undefined;
  * @internal
  */
 export async function builtinWasmBytes(): Promise<Uint8Array> {
+  return installedWasmBytes() ?? (await embeddedWasmBytes());
+}
+
+/**
+ * The installed package's `wasm/keycard.wasm`, read at once (0.4 MB, a fraction of a
+ * millisecond): an asynchronous read would wait for the caller's synchronous work to end before
+ * the compile could start on V8's threads. Undefined in a bundle, or when the file is missing
+ * from a copy of the modules.
+ */
+function installedWasmBytes(): Uint8Array | undefined {
+  if (keycardWasmFile === undefined) return undefined;
   try {
-    const { keycardWasmFile } = await import("../wasm/keycard-wasm.js");
-    if (keycardWasmFile !== undefined) {
-      try {
-        return await readFile(keycardWasmFile);
-      } catch (cause) {
-        // Only a missing file (a copy of the modules without it) falls back to the text.
-        if ((cause as { code?: unknown } | undefined)?.code !== "ENOENT") throw cause;
-      }
-    }
+    return readFileSync(keycardWasmFile);
+  } catch (cause) {
+    // Only a missing file (a copy of the modules without it) falls back to the text.
+    if ((cause as { code?: unknown } | undefined)?.code === "ENOENT") return undefined;
+    throw missingLibrary(cause);
+  }
+}
+
+async function embeddedWasmBytes(): Promise<Uint8Array> {
+  try {
     const { keycardWasmDeflateBase64 } = await import("../wasm/keycard-wasm-text.js");
     // Imported here, not at the top: only the embedded copy is compressed and base64 (and an
     // ES module import of node:buffer for the global `Buffer` costs start-up time).
@@ -138,22 +163,26 @@ export async function builtinWasmBytes(): Promise<Uint8Array> {
       chunkSize: 1 << 19,
     });
   } catch (cause) {
-    throw new PolicyLoadError(
-      "WasmLoadFailed",
-      "the precompiled IAM library is missing from @keycard/engine (wasm/keycard.wasm, wasm/keycard-wasm.js, wasm/keycard-wasm-text.js); rebuild the package",
-      { cause: asError(cause) },
-    );
+    throw missingLibrary(cause);
   }
+}
+
+function missingLibrary(cause: unknown): PolicyLoadError {
+  return new PolicyLoadError(
+    "WasmLoadFailed",
+    "the precompiled IAM library is missing from @keycard/engine (wasm/keycard.wasm, wasm/keycard-wasm.js, wasm/keycard-wasm-text.js); rebuild the package",
+    { cause: asError(cause) },
+  );
 }
 
 /**
  * The precompiled IAM library, compiled once per process and shared by every `loadPolicy`;
- * the import is dynamic so that loading only bundles never parses it. A failure is not
+ * read on first use, so a process that loads only bundles never reads it. A failure is not
  * remembered, so a later load tries again.
  * @internal
  */
 export function builtinModule(): Promise<CompiledModule> {
-  builtin ??= builtinWasmBytes().then((bytes) => webAssembly.compile(bytes));
+  builtin ??= compileBuiltin();
   builtin.catch(() => {
     builtin = undefined;
   });
