@@ -17,6 +17,7 @@ import type {
   InitializeMiddleware,
   RelativeMiddlewareOptions,
 } from "@smithy/types";
+import type { CheckedCalls } from "./checked-calls.js";
 import { KeycardDeniedError } from "./errors.js";
 import type { GuardOutcome, KeycardGuard } from "./guard.js";
 import { snapshotInput, UnreadableInputError } from "./input-snapshot.js";
@@ -83,15 +84,6 @@ export function keycardNames(): { check: string; snapshot: string; gate: string 
     gate: `${keycardGateOptions.name}-${suffix}`,
   };
 }
-
-/**
- * The calls that one plugin's check passed on, by the input copy the check made for each call
- * and handed on in place of the input: one per call, even when the SDK shares one handler
- * context between calls (`cacheMiddleware: true`). Only keycard's modules hold it: nothing else
- * can mark a call as checked.
- * @internal
- */
-export type CheckedCalls = WeakSet<object>;
 
 /** Why a call that would share its SDK context with a call in flight is refused. @internal */
 export const SHARED_CONTEXT_REASON =

@@ -332,6 +332,37 @@ describe("keycard's own middleware cannot be replaced or removed unnoticed", () 
     }
   });
 
+  test("an input rebuilt after the check from all that can be read of the checked one is refused", async () => {
+    const { ddb, handler, decisions } = await guarded();
+    // Runs after the check (retries come after it in finalizeRequest) and before the gate.
+    const rebuild =
+      (next: (args: { input: object }) => Promise<unknown>) => (args: { input: object }) => {
+        const checkedInput = args.input;
+        const forged = Object.create(Object.getPrototypeOf(checkedInput));
+        Object.defineProperties(forged, Object.getOwnPropertyDescriptors(checkedInput));
+        for (const symbol of Object.getOwnPropertySymbols(checkedInput))
+          forged[symbol] = (checkedInput as Record<symbol, unknown>)[symbol];
+        forged.TableName = "secret";
+        return next({ ...args, input: forged });
+      };
+    ddb.middlewareStack.addRelativeTo(
+      rebuild as never,
+      {
+        step: "finalizeRequest",
+        relation: "after",
+        toMiddleware: "retryMiddleware",
+        name: "rebuildInput",
+      } as never,
+    );
+    const error = await ddb
+      .send(new GetItemCommand({ TableName: "orders", Key }))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KeycardDeniedError);
+    expect((error as KeycardDeniedError).decision.reason).toMatch(/check did not run/);
+    expect(handler.requests).toHaveLength(0);
+    expect(decisions.map((d) => d.allow)).toEqual([true, false]);
+  });
+
   test("a checked call goes out past the gate", async () => {
     const { ddb, handler } = await guarded();
     await ddb.send(new GetItemCommand({ TableName: "orders", Key }));

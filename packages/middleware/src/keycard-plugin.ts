@@ -1,9 +1,9 @@
 import type { GeneratePolicyOptions, PolicyDocument } from "@keycard/iam-map";
 import type { MiddlewareStack, Pluggable } from "@smithy/types";
+import { checkedCalls } from "./checked-calls.js";
 import type { KeycardMode } from "./decision.js";
 import { KeycardGuard } from "./guard.js";
 import {
-  type CheckedCalls,
   keycardGateMiddleware,
   keycardGateOptions,
   keycardMiddleware,
@@ -54,7 +54,7 @@ function installer(guard: KeycardGuard): Install {
   const stacks = new WeakSet<object>();
   return (stack, config) => {
     if (stacks.has(stack)) return;
-    const checked: CheckedCalls = new WeakSet();
+    const checked = checkedCalls();
     stack.add(keycardSnapshotMiddleware(guard, config), {
       ...keycardSnapshotOptions,
       name: names.snapshot,
