@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { checkedCalls } from "./checked-calls.js";
+import { checkedCalls, recordCopy } from "./checked-calls.js";
 
 const input = () => ({ TableName: "orders", Key: { pk: { S: "a" } } });
 
@@ -82,5 +82,31 @@ describe("checkedCalls", () => {
       expect(() => checked.add(value as never)).not.toThrow();
       expect(checked.has(value as never)).toBe(false);
     }
+  });
+
+  test("follows a later plugin's copy back to the input it marked, and nothing else", () => {
+    const [first, second, third] = [checkedCalls(), checkedCalls(), checkedCalls()];
+    const checkedByFirst = input();
+    first.add(checkedByFirst);
+    const copyBySecond = input();
+    recordCopy(copyBySecond, checkedByFirst);
+    second.add(copyBySecond);
+    const copyByThird = input();
+    recordCopy(copyByThird, copyBySecond);
+    third.add(copyByThird);
+    expect([first.has(copyByThird), second.has(copyByThird), third.has(copyByThird)]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(third.has(copyBySecond)).toBe(false);
+
+    // A copy of an input no check passed on links to nothing, even if that input came from one.
+    const swapped = { ...checkedByFirst };
+    const copyOfSwapped = input();
+    recordCopy(copyOfSwapped, swapped);
+    second.add(copyOfSwapped);
+    expect(first.has(copyOfSwapped)).toBe(false);
+    expect(second.has(copyOfSwapped)).toBe(true);
   });
 });

@@ -8,7 +8,10 @@
 export interface CheckedCalls {
   /** Marks an input as checked by this plugin; values that are not objects are never marked. */
   add(input: unknown): void;
-  /** Whether this plugin marked the input; runs no code of the input's (no proxy trap). */
+  /**
+   * Whether this plugin marked the input, or a copy another plugin's check made of one it
+   * marked (a client with two keycard plugins); runs no code of the input's (no proxy trap).
+   */
   has(input: unknown): boolean;
 }
 
@@ -22,6 +25,60 @@ class Target {
 
 const isObject = (value: unknown): value is object =>
   (typeof value === "object" && value !== null) || typeof value === "function";
+
+/** Inputs that some keycard plugin's check passed on, whichever plugin it was. */
+class PassedOn extends Target {
+  readonly #passedOn = true;
+
+  static is(input: object): boolean {
+    return #passedOn in input;
+  }
+
+  static mark(input: object): void {
+    if (!(#passedOn in input)) new PassedOn(input);
+  }
+}
+
+/**
+ * The input a check copied, on the copy, when that input was one another plugin's check had
+ * passed on: with two plugins on a client the second check hands on its own copy, and the first
+ * plugin's gate follows this link back to the copy it marked. Only keycard's checks write it, so
+ * an input swapped between two checks by anything else has no link to a marked copy.
+ */
+class CopiedFrom extends Target {
+  readonly #from: object;
+
+  constructor(copy: object, from: object) {
+    super(copy);
+    this.#from = from;
+  }
+
+  static of(copy: object): object | undefined {
+    return #from in copy ? copy.#from : undefined;
+  }
+
+  static link(copy: object, from: object): void {
+    if (!(#from in copy)) new CopiedFrom(copy, from);
+  }
+}
+
+/** More keycard plugins than this on one client are not followed: each adds one link. */
+const MAX_LINKS = 16;
+
+/**
+ * Records that a check copied `input` into `copy`, for the gates of plugins whose checks came
+ * before it. Nothing is recorded unless `input` is a copy a keycard check passed on.
+ * @internal
+ */
+export function recordCopy(copy: object, input: unknown): void {
+  if (isObject(input) && PassedOn.is(input) && copy !== input) {
+    try {
+      CopiedFrom.link(copy, input);
+    } catch {
+      // A copy that cannot take the link fails closed: the earlier plugins' gates refuse it.
+    }
+  }
+}
 
 /**
  * A new, empty set of checked calls. Each marks an input with a private field of a class made
@@ -51,13 +108,24 @@ export function checkedCalls(): CheckedCalls {
       }
     }
   }
+  const marked = (input: object) => CheckedMark.marked(input) || fallback?.has(input) === true;
   return {
     add(input) {
-      if (isObject(input)) CheckedMark.mark(input);
+      if (!isObject(input)) return;
+      CheckedMark.mark(input);
+      try {
+        PassedOn.mark(input);
+      } catch {
+        // Only later plugins' gates read it: without it they refuse, which fails closed.
+      }
     },
     has(input) {
-      if (!isObject(input)) return false;
-      return CheckedMark.marked(input) || fallback?.has(input) === true;
+      let at: object | undefined = isObject(input) ? input : undefined;
+      for (let links = 0; at !== undefined && links <= MAX_LINKS; links++) {
+        if (marked(at)) return true;
+        at = CopiedFrom.of(at);
+      }
+      return false;
     },
   };
 }

@@ -17,7 +17,7 @@ import type {
   InitializeMiddleware,
   RelativeMiddlewareOptions,
 } from "@smithy/types";
-import type { CheckedCalls } from "./checked-calls.js";
+import { type CheckedCalls, recordCopy } from "./checked-calls.js";
 import { KeycardDeniedError } from "./errors.js";
 import type { GuardOutcome, KeycardGuard } from "./guard.js";
 import { snapshotInput, UnreadableInputError } from "./input-snapshot.js";
@@ -200,6 +200,7 @@ export function keycardMiddleware<Input extends object, Output extends object>(
       let outcome: GuardOutcome | Promise<GuardOutcome>;
       try {
         input = serializedInput(snapshotInput(args.input), context) as Input;
+        recordCopy(input, args.input);
         // Before the guard, whose remembered decisions know nothing of the prototype.
         assertPrototypeClean();
         outcome = guard.check(context, input, config);

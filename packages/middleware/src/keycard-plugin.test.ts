@@ -1,5 +1,10 @@
 import { createHash } from "node:crypto";
-import { DeleteTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { CreateUserCommand, IAMClient, ListUsersCommand } from "@aws-sdk/client-iam";
 import { DeleteFunctionCommand, InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import {
@@ -361,6 +366,82 @@ describe("keycard's own middleware cannot be replaced or removed unnoticed", () 
     expect((error as KeycardDeniedError).decision.reason).toMatch(/check did not run/);
     expect(handler.requests).toHaveLength(0);
     expect(decisions.map((d) => d.allow)).toEqual([true, false]);
+  });
+
+  describe("two plugins on one client", () => {
+    // The second plugin's rules: the orders table only for GetItem, and a second table.
+    const narrowPolicy: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: "dynamodb:GetItem",
+          Resource: [
+            `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/orders`,
+            `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/invoices`,
+          ],
+        },
+      ],
+    };
+    async function twoPlugins() {
+      const handler = stubHandler(json({}));
+      const ddb = new DynamoDBClient(clientConfig(handler));
+      const decisions: Array<[string, boolean]> = [];
+      for (const [name, document] of [
+        ["orders", ordersPolicy],
+        ["narrow", narrowPolicy],
+      ] as const) {
+        ddb.middlewareStack.use(
+          keycardPlugin({
+            policy: await loadPolicy({ iam: [{ name: `${name}.json`, document }] }),
+            principalArn: ROLE_ARN,
+            mode: "enforce",
+            onDecision: (d) => decisions.push([name, d.allow]),
+          }),
+        );
+      }
+      return { ddb, handler, decisions };
+    }
+
+    test("a call both allow is sent; one either refuses is not", async () => {
+      const { ddb, handler, decisions } = await twoPlugins();
+      await ddb.send(new GetItemCommand({ TableName: "orders", Key }));
+      expect(handler.requests).toHaveLength(1);
+      for (const input of [
+        new PutItemCommand({ TableName: "orders", Item: Key }),
+        new GetItemCommand({ TableName: "invoices", Key }),
+      ]) {
+        await expect(ddb.send(input as never)).rejects.toBeInstanceOf(KeycardDeniedError);
+      }
+      expect(handler.requests).toHaveLength(1);
+      expect(decisions.filter(([, allow]) => !allow).length).toBeGreaterThanOrEqual(2);
+    });
+
+    test("an input swapped between the two checks is refused by the first plugin's gate", async () => {
+      const { ddb, handler } = await twoPlugins();
+      // Between the two checks: after the first (which sits before retryMiddleware) and before
+      // the second, added later, which the SDK places after it.
+      const swap =
+        (next: (args: { input: object }) => Promise<unknown>) => (args: { input: object }) =>
+          next({ ...args, input: { ...args.input, TableName: "invoices" } });
+      const names = keycardNamesIn(ddb.middlewareStack).filter((n) =>
+        n.startsWith("keycardMiddleware-"),
+      );
+      ddb.middlewareStack.addRelativeTo(
+        swap as never,
+        {
+          relation: "after",
+          toMiddleware: names[0],
+          name: "swapBetweenChecks",
+        } as never,
+      );
+      const error = await ddb
+        .send(new GetItemCommand({ TableName: "orders", Key }))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KeycardDeniedError);
+      expect((error as KeycardDeniedError).decision.reason).toMatch(/check did not run/);
+      expect(handler.requests).toHaveLength(0);
+    });
   });
 
   test("a checked call goes out past the gate", async () => {
