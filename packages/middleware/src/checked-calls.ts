@@ -62,8 +62,13 @@ class CopiedFrom extends Target {
   }
 }
 
-/** More keycard plugins than this on one client are not followed: each adds one link. */
-const MAX_LINKS = 16;
+/**
+ * Most keycard plugins one client may carry: each later check adds one link for the earlier
+ * gates to follow. `keycardPlugin` refuses to add another beyond it.
+ * @internal
+ */
+export const MAX_PLUGINS_PER_CLIENT = 16;
+const MAX_LINKS = MAX_PLUGINS_PER_CLIENT - 1;
 
 /**
  * Records that a check copied `input` into `copy`, for the gates of plugins whose checks came

@@ -30,7 +30,14 @@ export class KeycardDeniedError extends Error {
 }
 
 /** Why {@link KeycardConfigError} was thrown. @public */
-export type KeycardConfigErrorCode = "InvalidOptions";
+export type KeycardConfigErrorCode =
+  /** The options cannot work (enforce mode without a policy, …). */
+  | "InvalidOptions"
+  /**
+   * The client already carries keycard plugins this one cannot work beside: plugins from another
+   * loaded copy of `@keycard/middleware`, or as many plugins as one client may carry.
+   */
+  | "IncompatiblePlugins";
 
 /**
  * Thrown synchronously by `keycardPlugin` and `withKeycard` when their options cannot work, for

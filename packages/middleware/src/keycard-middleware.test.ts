@@ -49,7 +49,7 @@ describe("placement", () => {
       toMiddleware: "retryMiddleware",
       override: false,
     });
-    expect(options.name).toMatch(/^keycardMiddleware-[0-9a-f]{24}$/);
+    expect(options.name).toMatch(/^keycardMiddleware-[0-9a-f]{32}$/);
   });
 });
 

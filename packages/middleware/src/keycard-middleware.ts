@@ -72,12 +72,28 @@ export const keycardGateOptions = {
 } as const;
 
 /**
+ * Starts every name this loaded copy of the package gives, so that a plugin can tell the checks
+ * of another copy (an application and a library each bundling their own) on a stack: their
+ * marks are private to each copy, so neither gate would recognise the other's calls.
+ */
+const PACKAGE_COPY = randomBytes(4).toString("hex");
+
+/**
+ * The names of the keycard checks on a stack that another loaded copy of the package added.
+ * @internal
+ */
+export function foreignChecks(checkNames: readonly string[]): string[] {
+  const own = `${keycardMiddlewareOptions.name}-${PACKAGE_COPY}`;
+  return checkNames.filter((name) => !name.startsWith(own));
+}
+
+/**
  * One plugin's middleware names: the public ones with a random suffix, so code that did not add
  * them cannot name them to replace or remove them.
  * @internal
  */
 export function keycardNames(): { check: string; snapshot: string; gate: string } {
-  const suffix = randomBytes(12).toString("hex");
+  const suffix = `${PACKAGE_COPY}${randomBytes(12).toString("hex")}`;
   return {
     check: `${keycardMiddlewareOptions.name}-${suffix}`,
     snapshot: `${keycardSnapshotOptions.name}-${suffix}`,

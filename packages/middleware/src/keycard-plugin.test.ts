@@ -277,7 +277,7 @@ describe("keycard's own middleware cannot be replaced or removed unnoticed", () 
     const second = await guarded();
     const names = keycardNamesIn(first.ddb.middlewareStack);
     expect(names).toHaveLength(3);
-    for (const name of names) expect(name).toMatch(/^keycard\w+-[0-9a-f]{24}$/);
+    for (const name of names) expect(name).toMatch(/^keycard\w+-[0-9a-f]{32}$/);
     expect(keycardNamesIn(second.ddb.middlewareStack)).not.toEqual(names);
   });
 
@@ -415,6 +415,31 @@ describe("keycard's own middleware cannot be replaced or removed unnoticed", () 
       }
       expect(handler.requests).toHaveLength(1);
       expect(decisions.filter(([, allow]) => !allow).length).toBeGreaterThanOrEqual(2);
+    });
+
+    test("a plugin from another copy of the package is refused when added, with the reason", async () => {
+      const { ddb } = await twoPlugins();
+      vi.resetModules();
+      const otherCopy = await import("./keycard-plugin.js");
+      const policy = await policyPromise;
+      const add = () =>
+        ddb.middlewareStack.use(otherCopy.keycardPlugin({ policy, principalArn: ROLE_ARN }));
+      expect(add).toThrow(/another copy of @keycard\/middleware/);
+      expect(add).toThrow(expect.objectContaining({ code: "IncompatiblePlugins" }));
+    });
+
+    test("a client carries at most 16 plugins, and all 16 check every call", async () => {
+      const handler = stubHandler(json({}));
+      const ddb = new DynamoDBClient(clientConfig(handler));
+      const policy = await loadPolicy({ iam: [{ name: "orders.json", document: ordersPolicy }] });
+      const plugin = () => keycardPlugin({ policy, principalArn: ROLE_ARN, mode: "enforce" });
+      for (let i = 0; i < 16; i++) ddb.middlewareStack.use(plugin());
+      expect(() => ddb.middlewareStack.use(plugin())).toThrow(/16 keycard plugins/);
+      await ddb.send(new GetItemCommand({ TableName: "orders", Key }));
+      await expect(ddb.send(new GetItemCommand({ TableName: "secret", Key }))).rejects.toThrow(
+        KeycardDeniedError,
+      );
+      expect(handler.requests).toHaveLength(1);
     });
 
     test("an input swapped between the two checks is refused by the first plugin's gate", async () => {

@@ -1,9 +1,11 @@
 import type { GeneratePolicyOptions, PolicyDocument } from "@keycard/iam-map";
 import type { MiddlewareStack, Pluggable } from "@smithy/types";
-import { checkedCalls } from "./checked-calls.js";
+import { checkedCalls, MAX_PLUGINS_PER_CLIENT } from "./checked-calls.js";
 import type { KeycardMode } from "./decision.js";
+import { KeycardConfigError } from "./errors.js";
 import { KeycardGuard } from "./guard.js";
 import {
+  foreignChecks,
   keycardGateMiddleware,
   keycardGateOptions,
   keycardMiddleware,
@@ -45,6 +47,36 @@ type Install = (stack: MiddlewareStack<object, object>, config?: ClientConfigLik
 const installs = new WeakMap<object, Install>();
 
 /**
+ * Refuses, before anything is added, a stack where this plugin could not work beside the keycard
+ * plugins already on it: every call would otherwise be refused as unchecked.
+ */
+function assertRoomFor(stack: MiddlewareStack<object, object>): void {
+  // Every SDK stack lists its entries; a stand-in without `identify` has none to clash with.
+  if (typeof stack.identify !== "function") return;
+  const checks = stack
+    .identify()
+    .map((entry) => entry.split(" - ")[0] ?? "")
+    .filter((name) => name.startsWith(`${keycardMiddlewareOptions.name}-`));
+  const foreign = foreignChecks(checks);
+  if (foreign.length > 0) {
+    throw new KeycardConfigError(
+      "IncompatiblePlugins",
+      `this client already carries a keycard check (${foreign[0]}) from another copy of ` +
+        "@keycard/middleware; plugins from two copies cannot recognise each other's checks, so " +
+        "every call would be refused: install one copy of the package (npm dedupe) for every " +
+        "plugin on a client",
+    );
+  }
+  if (checks.length >= MAX_PLUGINS_PER_CLIENT) {
+    throw new KeycardConfigError(
+      "IncompatiblePlugins",
+      `this client already carries ${checks.length} keycard plugins, the most one client may ` +
+        "carry; load their rules into fewer policies",
+    );
+  }
+}
+
+/**
  * Adds the input copy, the check and the gate under this plugin's own names, once per stack.
  * The check marks the calls it passes on; the gate, just before the request handler, refuses any
  * call it did not mark.
@@ -54,6 +86,7 @@ function installer(guard: KeycardGuard): Install {
   const stacks = new WeakSet<object>();
   return (stack, config) => {
     if (stacks.has(stack)) return;
+    assertRoomFor(stack);
     const checked = checkedCalls();
     stack.add(keycardSnapshotMiddleware(guard, config), {
       ...keycardSnapshotOptions,
