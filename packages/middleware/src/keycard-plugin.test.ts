@@ -265,6 +265,19 @@ describe("keycard's own middleware cannot be replaced or removed unnoticed", () 
     return { ddb, handler, decisions };
   }
 
+  /** Sends an allowed read and expects the gate to refuse it as unchecked, with nothing sent. */
+  async function refusedAsUnchecked(
+    ddb: DynamoDBClient,
+    handler: { requests: unknown[] },
+  ): Promise<void> {
+    const error = await ddb
+      .send(new GetItemCommand({ TableName: "orders", Key }))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KeycardDeniedError);
+    expect((error as KeycardDeniedError).decision.reason).toMatch(/check did not run/);
+    expect(handler.requests).toHaveLength(0);
+  }
+
   function keycardNamesIn(stack: { identify(): string[] }): string[] {
     return stack
       .identify()
@@ -327,12 +340,7 @@ describe("keycard's own middleware cannot be replaced or removed unnoticed", () 
         for (const name of keycardNamesIn(ddb.middlewareStack))
           if (name.startsWith("keycardMiddleware-")) ddb.middlewareStack.remove(name);
       }
-      const error = await ddb
-        .send(new GetItemCommand({ TableName: "orders", Key }))
-        .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(KeycardDeniedError);
-      expect((error as KeycardDeniedError).decision.reason).toMatch(/check did not run/);
-      expect(handler.requests).toHaveLength(0);
+      await refusedAsUnchecked(ddb, handler);
       expect(decisions.map((d) => d.allow)).toEqual([false]);
     }
   });
@@ -359,12 +367,7 @@ describe("keycard's own middleware cannot be replaced or removed unnoticed", () 
         name: "rebuildInput",
       } as never,
     );
-    const error = await ddb
-      .send(new GetItemCommand({ TableName: "orders", Key }))
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(KeycardDeniedError);
-    expect((error as KeycardDeniedError).decision.reason).toMatch(/check did not run/);
-    expect(handler.requests).toHaveLength(0);
+    await refusedAsUnchecked(ddb, handler);
     expect(decisions.map((d) => d.allow)).toEqual([true, false]);
   });
 
@@ -460,12 +463,7 @@ describe("keycard's own middleware cannot be replaced or removed unnoticed", () 
           name: "swapBetweenChecks",
         } as never,
       );
-      const error = await ddb
-        .send(new GetItemCommand({ TableName: "orders", Key }))
-        .catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(KeycardDeniedError);
-      expect((error as KeycardDeniedError).decision.reason).toMatch(/check did not run/);
-      expect(handler.requests).toHaveLength(0);
+      await refusedAsUnchecked(ddb, handler);
     });
   });
 
