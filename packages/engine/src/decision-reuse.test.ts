@@ -169,6 +169,11 @@ function randomRequest(pick: Picker): AuthorizationRequest {
       seen.add(key.toLowerCase());
     }
     request.context = context;
+    // `@keycard/iam-map` hands out one frozen context to many calls; the engine reuses its copy.
+    if (pick.chance(0.4)) {
+      if (sharedContexts.length > 0 && pick.chance(0.7)) request.context = pick.one(sharedContexts);
+      else sharedContexts.push(deepFreeze(context));
+    }
   }
   if (pick.chance(0.12)) {
     // Cut between code points: half a surrogate pair is not text the library can read.
@@ -176,8 +181,26 @@ function randomRequest(pick: Picker): AuthorizationRequest {
     const cut = 13 + pick.int(Math.max(1, points.length - 13));
     request.resourceParts = [points.slice(0, cut).join(""), { unknown: "object key" }];
   }
-  if (pick.chance(0.1)) request.unknownContext = [pick.one(["aws:SourceIp", "s3:prefix"])];
+  if (pick.chance(0.1)) {
+    const list = [pick.one(["aws:SourceIp", "s3:prefix"])];
+    request.unknownContext = pick.chance(0.5) ? list : (sharedLists.get(list[0]!) as string[]);
+  }
   return request;
+}
+
+/** Frozen contexts made so far, handed to later requests as they are, across policies too. */
+const sharedContexts: Array<Record<string, ContextValue>> = [];
+/** One frozen list of unknown keys per key, shared by every request naming it. */
+const sharedLists = new Map(
+  ["aws:SourceIp", "s3:prefix"].map((key) => [key, Object.freeze([key])] as const),
+);
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** JSON text with every object's keys sorted, so that key order does not count. */
@@ -253,6 +276,37 @@ describe("decision reuse", () => {
     action: "s3:GetObject",
     resource,
     ...(context ? { context } : {}),
+  });
+
+  it("reads a shared context anew for an action whose statements read other keys", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+            {
+              Effect: "Allow",
+              Action: "s3:PutObject",
+              Resource: "*",
+              Condition: { StringEquals: { "s3:authType": "REST-HEADER" } },
+            },
+          ],
+        },
+      ],
+      checkActions: false,
+    });
+    const header = Object.freeze({ "s3:authType": "REST-HEADER" });
+    const presigned = Object.freeze({ "s3:authType": "REST-QUERY-STRING" });
+    const call = (action: string, context: object, n: number) =>
+      policy.evaluate({
+        requests: [{ action, resource: `arn:aws:s3:::b/${n}`, context } as AuthorizationRequest],
+      }).allow;
+    // Each context is read first for GetObject, whose statements read no key, then for PutObject.
+    expect(call("s3:GetObject", header, 1)).toBe(true);
+    expect(call("s3:PutObject", header, 2)).toBe(true);
+    expect(call("s3:GetObject", presigned, 3)).toBe(true);
+    expect(call("s3:PutObject", presigned, 4)).toBe(false);
   });
 
   it("names the request's own resource in a reused implicit deny", async () => {

@@ -702,3 +702,242 @@ describe("loadPolicy: patterns WebAssembly cannot match safely", () => {
     });
   });
 });
+
+describe("evaluate: a context or list of unknown keys shared from call to call", () => {
+  // `@keycard/iam-map` hands out one frozen context per kind of call and second; the engine
+  // copies such a context once. Only one that cannot read differently later may be reused.
+  const tlsOnly: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+      {
+        Effect: "Deny",
+        Action: "s3:GetObject",
+        Resource: "*",
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ],
+  };
+  const request = (context: object, resource = "arn:aws:s3:::b/k") =>
+    ({ action: "s3:GetObject", resource, context }) as AuthorizationRequest;
+
+  for (const cache of [true, false]) {
+    it(`reads a frozen context's getter on every evaluation (cache ${cache})`, async () => {
+      const policy = await loadPolicy({
+        iam: [tlsOnly],
+        checkActions: false,
+        ...(cache ? {} : { cache: false }),
+      });
+      let secure = true;
+      const shifting = Object.freeze(
+        Object.defineProperty({}, "aws:SecureTransport", { get: () => secure, enumerable: true }),
+      );
+      for (let i = 0; i < 3; i++) {
+        secure = true;
+        expect(
+          policy.evaluate({ requests: [request(shifting, `arn:aws:s3:::b/${i}`)] }).allow,
+        ).toBe(true);
+        secure = false;
+        expect(
+          policy.evaluate({ requests: [request(shifting, `arn:aws:s3:::b/${i}x`)] }).allow,
+        ).toBe(false);
+      }
+    });
+  }
+
+  it("reads a frozen context anew when a list in it is not frozen", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+            {
+              Effect: "Deny",
+              Action: "s3:GetObject",
+              Resource: "*",
+              Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": "secret" } },
+            },
+          ],
+        },
+      ],
+      checkActions: false,
+    });
+    const keys = ["open"];
+    const context = Object.freeze({ "aws:TagKeys": keys });
+    expect(policy.evaluate({ requests: [request(context, "arn:aws:s3:::b/1")] }).allow).toBe(true);
+    keys.push("secret");
+    expect(policy.evaluate({ requests: [request(context, "arn:aws:s3:::b/2")] }).allow).toBe(false);
+  });
+
+  it("reads a frozen proxy, or a frozen context with a prototype of its own, every time", async () => {
+    const policy = await loadPolicy({ iam: [tlsOnly], checkActions: false });
+    let secure = true;
+    const proxied = new Proxy(Object.freeze({ "aws:SecureTransport": true }), {
+      get: (target, key, receiver) =>
+        key === "aws:SecureTransport" ? secure : Reflect.get(target, key, receiver),
+    });
+    const withProto = Object.freeze(
+      Object.assign(
+        Object.create({
+          toJSON() {
+            return { "aws:SecureTransport": secure };
+          },
+        }),
+        { "aws:SecureTransport": true },
+      ),
+    );
+    for (const context of [proxied, withProto]) {
+      for (let i = 0; i < 2; i++) {
+        secure = true;
+        expect(policy.evaluate({ requests: [request(context, `arn:aws:s3:::b/${i}`)] }).allow).toBe(
+          true,
+        );
+        secure = false;
+        expect(
+          policy.evaluate({ requests: [request(context, `arn:aws:s3:::b/${i}x`)] }).allow,
+        ).toBe(false);
+      }
+    }
+  });
+
+  it("refuses an input while Object.prototype has a toJSON, even with a shared context", async () => {
+    const policy = await loadPolicy({ iam: [tlsOnly], checkActions: false });
+    const insecure = Object.freeze({ "aws:SecureTransport": false });
+    expect(policy.evaluate({ requests: [request(insecure)] }).allow).toBe(false);
+    const hooked = Object.prototype as { toJSON?: () => unknown };
+    try {
+      hooked.toJSON = function (this: unknown) {
+        return this === insecure ? { "aws:SecureTransport": true } : this;
+      };
+      const d = policy.evaluate({ requests: [request(insecure, "arn:aws:s3:::b/2")] });
+      // Refused before any request is read.
+      expect(d).toEqual({ allow: false, requests: [] });
+    } finally {
+      delete hooked.toJSON;
+    }
+    expect(policy.evaluate({ requests: [request(insecure, "arn:aws:s3:::b/3")] }).allow).toBe(
+      false,
+    );
+  });
+
+  it("keeps one copy of a shared context per policy, with the keys that policy reads", async () => {
+    const tlsPolicy = await loadPolicy({ iam: [tlsOnly], checkActions: false });
+    const authPolicy = await loadPolicy({
+      iam: [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+            {
+              Effect: "Deny",
+              Action: "s3:GetObject",
+              Resource: "*",
+              Condition: { StringEquals: { "s3:authType": "REST-QUERY-STRING" } },
+            },
+          ],
+        },
+      ],
+      checkActions: false,
+    });
+    const presignedOverTls = Object.freeze({
+      "aws:SecureTransport": true,
+      "s3:authType": "REST-QUERY-STRING",
+    });
+    const signedInClear = Object.freeze({
+      "aws:SecureTransport": false,
+      "s3:authType": "REST-HEADER",
+    });
+    for (let i = 0; i < 3; i++) {
+      const first = [request(presignedOverTls, `arn:aws:s3:::b/${i}`)];
+      const second = [request(signedInClear, `arn:aws:s3:::b/${i}`)];
+      expect(tlsPolicy.evaluate({ requests: first }).allow).toBe(true);
+      expect(authPolicy.evaluate({ requests: first }).allow).toBe(false);
+      expect(tlsPolicy.evaluate({ requests: second }).allow).toBe(false);
+      expect(authPolicy.evaluate({ requests: second }).allow).toBe(true);
+    }
+  });
+
+  it("prepares IP addresses of a shared context without changing the shared copy", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+            {
+              Effect: "Deny",
+              Action: "s3:GetObject",
+              Resource: "*",
+              Condition: { NotIpAddress: { "aws:SourceIp": "10.0.0.0/8" } },
+            },
+          ],
+        },
+      ],
+      checkActions: false,
+    });
+    const inside = Object.freeze({ "aws:SourceIp": "::ffff:10.1.2.3" });
+    const garbled = Object.freeze({ "aws:SourceIp": "not-an-address" });
+    for (let i = 0; i < 3; i++) {
+      const allowed = policy.evaluate({ requests: [request(inside, `arn:aws:s3:::b/${i}`)] });
+      expect(allowed.requests[0]?.reason).not.toMatch(/cannot evaluate/);
+      expect(allowed.allow).toBe(true);
+      // Not an address: unknown, so the Deny applies.
+      const denied = policy.evaluate({ requests: [request(garbled, `arn:aws:s3:::b/${i}`)] });
+      expect(denied.requests[0]?.reason).not.toMatch(/cannot evaluate/);
+      expect(denied.allow).toBe(false);
+    }
+    expect(inside).toEqual({ "aws:SourceIp": "::ffff:10.1.2.3" });
+  });
+
+  it("reads a frozen list of unknown keys anew when an element is a getter", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+            {
+              Effect: "Deny",
+              Action: "s3:GetObject",
+              Resource: "*",
+              Condition: { StringEquals: { "s3:prefix": "secret/" } },
+            },
+          ],
+        },
+      ],
+      checkActions: false,
+    });
+    let unknown = "x:unread";
+    const list = Object.freeze(
+      Object.defineProperty([""], "0", { get: () => unknown, enumerable: true }),
+    );
+    for (let i = 0; i < 3; i++) {
+      unknown = "x:unread";
+      const known = {
+        action: "s3:GetObject",
+        resource: `arn:aws:s3:::b/${i}`,
+        unknownContext: list,
+      };
+      expect(policy.evaluate({ requests: [known] }).allow).toBe(true);
+      unknown = "s3:prefix";
+      expect(
+        policy.evaluate({ requests: [{ ...known, resource: `${known.resource}x` }] }).allow,
+      ).toBe(false);
+    }
+  });
+
+  it("gives a shared context and list the same decisions as fresh copies of them", async () => {
+    const policy = await loadPolicy({ iam: [tlsOnly, homes], checkActions: false });
+    const context = Object.freeze({ "aws:SecureTransport": true, "aws:username": "alice" });
+    const unknownContext = Object.freeze(["s3:prefix", "aws:SourceIp"]);
+    for (const resource of ["arn:aws:s3:::home/alice/a", "arn:aws:s3:::other/b"]) {
+      for (let round = 0; round < 3; round++) {
+        const shared = { action: "s3:GetObject", resource, context, unknownContext };
+        expect(policy.evaluate({ principal, requests: [shared] })).toEqual(
+          policy.evaluate({ principal, requests: [structuredClone(shared)] }),
+        );
+      }
+    }
+  });
+});

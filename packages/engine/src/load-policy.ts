@@ -216,8 +216,11 @@ function regionJson(region: unknown): string | undefined {
   return lastRegionJson;
 }
 
-/** Why an input cannot be evaluated, or undefined when it can. */
-function inputProblem(input: EvaluationInput): string | undefined {
+/**
+ * Why an input cannot be evaluated, or undefined when it can. `contextsChecked`: the snapshot
+ * already refused a context naming a key twice (it does when it filters contexts).
+ */
+function inputProblem(input: EvaluationInput, contextsChecked: boolean): string | undefined {
   if (typeof input !== "object" || input === null) return "the evaluation input is not an object";
   if (!Array.isArray(input.requests) || input.requests.length === 0)
     return "the evaluation input has no requests";
@@ -239,7 +242,8 @@ function inputProblem(input: EvaluationInput): string | undefined {
     ) {
       return `requests[${i}].context must be an object`;
     }
-    const duplicate = request.context && caseDuplicate(Object.keys(request.context));
+    const duplicate =
+      !contextsChecked && request.context && caseDuplicate(Object.keys(request.context));
     if (duplicate)
       return `requests[${i}].context has the key ${duplicate} twice (keys are case-insensitive)`;
   }
@@ -273,6 +277,7 @@ function prepareRequest(
   request: AuthorizationRequest,
   i: number,
   contextKeys: ReadonlySet<string>,
+  sealedEntries: WeakMap<object, readonly ContextEntry[]>,
 ): PreparedRequest | string {
   const { action, resource, context } = request;
   if (typeof action !== "string" || typeof resource !== "string")
@@ -281,6 +286,13 @@ function prepareRequest(
   if (context !== undefined) {
     if (typeof context !== "object" || context === null || Array.isArray(context))
       return `requests[${i}].context must be an object`;
+    // A frozen context is the snapshot's shared copy of a sealed one: prepared once.
+    const frozen = Object.isFrozen(context);
+    if (frozen) {
+      const known = sealedEntries.get(context);
+      if (known !== undefined)
+        return finishPrepared(request, preparedRequest(action, resource, known));
+    }
     entries = [];
     if (contextKeys.size === 0)
       return finishPrepared(request, preparedRequest(action, resource, entries));
@@ -293,6 +305,7 @@ function prepareRequest(
       const text = JSON.stringify(value);
       if (text !== undefined) entries.push([name, text, folded, value]);
     }
+    if (frozen) sealedEntries.set(context, Object.freeze(entries));
   }
   return finishPrepared(request, preparedRequest(action, resource, entries));
 }
@@ -324,7 +337,7 @@ function unreadKeys(
 function preparedRequest(
   action: string,
   resource: string,
-  context: ContextEntry[] | undefined,
+  context: readonly ContextEntry[] | undefined,
 ): PreparedRequest {
   const request = copyRecord<PreparedRequest>();
   request.action = action;
@@ -386,6 +399,8 @@ class WasmPolicy implements Policy {
    * reads as absent, and (without custom rules, which may read any key) those no statement reads.
    */
   readonly #dropUnknown: (key: string) => boolean;
+  /** Context entries of the snapshot's frozen context copies, made once per copy. */
+  readonly #sealedEntries = new WeakMap<object, readonly ContextEntry[]>();
   #reusedCount = 0;
   #environment:
     | { principal: string | undefined; region: string | undefined; text: string }
@@ -427,7 +442,8 @@ class WasmPolicy implements Policy {
         : readInput(raw, "engine", this.#needs.contextKeys);
     if (!("input" in read)) return read;
     const input = read.input;
-    const problem = inputProblem(input) ?? prepareSnapshot(input, this.#needs);
+    const problem =
+      inputProblem(input, this.source !== "bundle") ?? prepareSnapshot(input, this.#needs);
     if (problem === undefined) return read;
     const requests = (input as { requests?: unknown } | null)?.requests;
     return { reason: problem, requests: Array.isArray(requests) ? requests : [] };
@@ -469,7 +485,12 @@ class WasmPolicy implements Policy {
       const requests = converted.requests;
       prepared = new Array(requests.length);
       for (let i = 0; i < requests.length; i++) {
-        const one = prepareRequest(requests[i] as AuthorizationRequest, i, this.#needs.contextKeys);
+        const one = prepareRequest(
+          requests[i] as AuthorizationRequest,
+          i,
+          this.#needs.contextKeys,
+          this.#sealedEntries,
+        );
         if (typeof one === "string") return denyAll(input, `cannot evaluate: ${one}`);
         prepared[i] = one;
       }

@@ -40,9 +40,14 @@ export function wasmInput(
     const unknownContext = request.unknownContext;
     let uk: Readonly<Record<string, true>> | undefined;
     if (unknownContext !== undefined) {
-      if (!validKeyList(unknownContext))
+      const known = sealedUnknownKeys(unknownContext, dropUnknown);
+      if (known !== undefined) uk = known.uk;
+      else if (!validKeyList(unknownContext))
         return `requests[${i}].unknownContext must be a list of condition keys`;
-      uk = unknownKeys(unknownContext, dropUnknown);
+      else {
+        uk = unknownKeys(unknownContext, dropUnknown);
+        if (Object.isFrozen(unknownContext)) rememberUnknownKeys(unknownContext, dropUnknown, uk);
+      }
     }
     // Fully known, or unknown only in keys nothing reads.
     if (request.resourceParts === undefined && uk === undefined) {
@@ -67,6 +72,37 @@ const unknownKeySets = new WeakMap<
 
 /** Lists remembered per policy: a mapping sends one or a few per action. */
 const MAX_UNKNOWN_KEY_SETS = 64;
+
+/**
+ * The `uk` of each frozen list of unknown keys, per `dropUnknown` of a policy. The snapshot hands
+ * the same frozen copy of a sealed list to every input that carries it (see
+ * `request-snapshot.ts`), and a frozen list of strings cannot change.
+ */
+const frozenListKeys = new WeakMap<
+  (foldedKey: string) => boolean,
+  WeakMap<object, { uk: Readonly<Record<string, true>> | undefined }>
+>();
+
+function sealedUnknownKeys(
+  list: unknown,
+  dropUnknown: (foldedKey: string) => boolean,
+): { uk: Readonly<Record<string, true>> | undefined } | undefined {
+  if (typeof list !== "object" || list === null) return undefined;
+  return frozenListKeys.get(dropUnknown)?.get(list);
+}
+
+function rememberUnknownKeys(
+  list: readonly string[],
+  dropUnknown: (foldedKey: string) => boolean,
+  uk: Readonly<Record<string, true>> | undefined,
+): void {
+  let lists = frozenListKeys.get(dropUnknown);
+  if (lists === undefined) {
+    lists = new WeakMap();
+    frozenListKeys.set(dropUnknown, lists);
+  }
+  lists.set(list, { uk });
+}
 
 function validKeyList(list: unknown): list is readonly string[] {
   return Array.isArray(list) && list.every((key) => typeof key === "string");

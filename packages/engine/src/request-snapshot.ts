@@ -192,10 +192,15 @@ class InputReader {
       if (member === undefined) continue;
       this.#string(key);
       const raw = (object as Record<string, unknown>)[key];
-      const value =
-        member === "principal" && engine
+      const value = !engine
+        ? this.#copy(this.#json(raw, key), depth + 1, member)
+        : member === "principal"
           ? this.#principal(raw, depth + 1)
-          : this.#copy(this.#json(raw, key), depth + 1, member);
+          : member === "context"
+            ? this.#sealed(raw, key, depth + 1, member, this.#sealedContexts())
+            : role === "request" && key === "unknownContext"
+              ? this.#sealed(raw, key, depth + 1, member, sealedLists)
+              : this.#copy(this.#json(raw, key), depth + 1, member);
       if (value === OMITTED) continue;
       if (role === "request" && this.#current && (key === "action" || key === "resource"))
         this.#current[key] = value;
@@ -244,11 +249,28 @@ class InputReader {
    * same frozen principal on every call of a caller.
    */
   #principal(raw: unknown, depth: number): unknown {
+    return this.#sealed(raw, "principal", depth, "principal", sealedPrincipals);
+  }
+
+  /**
+   * The copy of a member that is read the same on every call when sealed: a principal (see
+   * {@link isSealedPrincipal}), or a context or list of unknown keys made of plain values only
+   * (see {@link sealedValue}). A sealed one is copied once, frozen, and that copy reused (per
+   * `cache`); anything else is copied as usual. `@keycard/iam-map` hands out the same frozen
+   * context and list for calls of a kind within a second.
+   */
+  #sealed(
+    raw: unknown,
+    key: string,
+    depth: number,
+    role: Role,
+    cache: WeakMap<object, SealedCopy>,
+  ): unknown {
     // `readInput` refuses any input while a `toJSON` is on the prototypes, so none is here.
     const object = typeof raw === "object" && raw !== null ? raw : undefined;
     if (object !== undefined) {
-      // Only a principal found sealed is kept, and sealed data stays sealed.
-      const known = sealedPrincipals.get(object);
+      // Only a value found sealed is kept, and sealed data stays sealed.
+      const known = cache.get(object);
       if (known !== undefined) {
         this.#count(known.values, known.text);
         return known.copy;
@@ -256,23 +278,38 @@ class InputReader {
     }
     // Decided before anything is read: a getter or `toJSON` could otherwise answer once and
     // then freeze what it answered.
-    const sealed = object !== undefined && isSealedPrincipal(object);
+    const sealed =
+      object !== undefined &&
+      (role === "principal"
+        ? isSealedPrincipal(object)
+        : sealedValue(object, 1, { left: MAX_SEALED_VALUES }));
     const values = this.#values;
     const text = this.#text;
-    const copy = this.#copy(this.#json(raw, "principal"), depth, "principal");
-    // Nothing of the caller's can have run while a sealed principal was read; a hook that
-    // appeared all the same (a patched built-in) means something did, and the copy is not kept.
+    const copy = this.#copy(this.#json(raw, key), depth, role);
+    // Nothing of the caller's can have run while a sealed value was read; a hook that appeared
+    // all the same (a patched built-in) means something did, and the copy is not kept.
     if (sealed && !jsonHooked() && typeof copy === "object" && copy !== null) {
       const frozen = deepFreeze(copy);
-      sealedPrincipals.set(object, {
+      cache.set(object, {
         copy: frozen,
         values: this.#values - values,
         text: this.#text - text,
       });
       // Made now, while no `toJSON` is on the prototypes.
-      principalTexts.set(frozen, JSON.stringify(frozen));
+      if (role === "principal") principalTexts.set(frozen, JSON.stringify(frozen));
     }
     return copy;
+  }
+
+  /** The sealed contexts read for this reader's context keys (each policy has its own set). */
+  #sealedContexts(): WeakMap<object, SealedCopy> {
+    const keys = this.contextKeys as ReadonlySet<string>;
+    let cache = sealedContexts.get(keys);
+    if (cache === undefined) {
+      cache = new WeakMap();
+      sealedContexts.set(keys, cache);
+    }
+    return cache;
   }
 
   /** Counts values and text read without copying them, against the same limits. */
@@ -340,6 +377,13 @@ interface SealedCopy {
 }
 
 const sealedPrincipals = new WeakMap<object, SealedCopy>();
+/** Sealed lists of unknown keys, copied (every member kept) once each. */
+const sealedLists = new WeakMap<object, SealedCopy>();
+/**
+ * Sealed contexts, each copied once per set of context keys (see `InputReader`): the copy keeps
+ * only the keys that set names, so it serves the policies reading that set only.
+ */
+const sealedContexts = new WeakMap<ReadonlySet<string>, WeakMap<object, SealedCopy>>();
 
 /** The deepest principal {@link isSealedPrincipal} accepts (a principal and its tags). */
 const MAX_SEALED_DEPTH = 3;
@@ -638,7 +682,7 @@ export function prepareSnapshot(input: EvaluationInput, needs: InputNeeds): stri
   }
   if (needs.variableKeys.size === 0 && needs.ipKeys.size === 0) return undefined;
   for (const [i, request] of input.requests.entries()) {
-    const context = request.context as Record<string, unknown> | undefined;
+    let context = request.context as Record<string, unknown> | undefined;
     if (context === undefined) continue;
     for (const name of Object.keys(context)) {
       const key = foldKey(name);
@@ -648,6 +692,11 @@ export function prepareSnapshot(input: EvaluationInput, needs: InputNeeds): stri
       if (!needs.ipKeys.has(key)) continue;
       const list = Array.isArray(value) ? value : [value];
       const canonical = list.map((v) => (typeof v === "string" ? canonicalIp(v) : undefined));
+      // A sealed context's copy is shared by later inputs: this request gets a copy of its own.
+      if (Object.isFrozen(context)) {
+        context = thawed(context);
+        request.context = context as typeof request.context;
+      }
       if (canonical.every((v) => v !== undefined)) {
         // Defined rather than assigned: JSON.parse may have made an own `__proto__` key.
         Object.defineProperty(context, name, {
@@ -668,4 +717,11 @@ export function prepareSnapshot(input: EvaluationInput, needs: InputNeeds): stri
     }
   }
   return undefined;
+}
+
+/** A copy of a frozen copy (see {@link copyRecord}) that can be changed. */
+function thawed(frozen: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = copyRecord();
+  for (const key of Object.keys(frozen)) setMember(out, key, frozen[key]);
+  return out;
 }

@@ -315,7 +315,7 @@ export interface PreparedRequest {
   action: string;
   resource: string;
   /** Own enumerable context members, each serialised once. */
-  context: ContextEntry[] | undefined;
+  context: readonly ContextEntry[] | undefined;
   /** The internal fields of a partly known request (see `partial-requests.ts`). */
   rp?: string;
   rre?: string;
@@ -349,6 +349,14 @@ export function requestJson(request: PreparedRequest): string {
   return `${text}}`;
 }
 
+/** A request's context as its key reads it (see `ReuseKeys.#contextRead`). */
+interface ContextRead {
+  readonly contextKey: string;
+  readonly values: ReadonlyMap<string, unknown>;
+}
+
+const NO_CONTEXT: ContextRead = { contextKey: "", values: new Map() };
+
 /** Principal-and-region texts given short ids in keys; a process has a few callers and regions. */
 const MAX_ENVIRONMENT_KEYS = 4096;
 
@@ -359,6 +367,8 @@ const MAX_ENVIRONMENT_KEYS = 4096;
  */
 export class ReuseKeys {
   readonly #plans: ActionPlans;
+  /** What each frozen list of context entries adds to keys, for the plan it was last read for. */
+  readonly #sealedReads = new WeakMap<object, { plan: ActionPlan; read: ContextRead }>();
   readonly #regexes = new Map<string, RegExp>();
   #regexBytes = 0;
   #envText: string | undefined;
@@ -408,22 +418,45 @@ export class ReuseKeys {
       return `${env}\u0001E${json()}`;
     const plan = this.#plans.plan(request.action);
     if (!plan.usable || !wellFormed(request.resource)) return `${env}\u0001E${json()}`;
-    const values = new Map<string, unknown>();
-    let contextKey = "";
-    if (request.context !== undefined) {
-      for (const [name, text, lower, value] of request.context) {
-        if (!ASCII.test(name)) return `${env}\u0001E${json()}`;
-        if (plan.keys.size === 0) continue;
-        if (!plan.keys.has(lower)) continue;
-        contextKey += `${JSON.stringify(lower)}:${text},`;
-        values.set(lower, value);
-      }
-    }
+    const read = this.#contextRead(plan, request.context);
+    if (read === undefined) return `${env}\u0001E${json()}`;
+    const { contextKey, values } = read;
     const matched = this.#matches(plan, request.resource, values, envText);
     const tests =
       matched === undefined ? `R${JSON.stringify(request.resource)}` : matched.join(",");
     const uk = request.uk === undefined ? "" : unknownKeysId(request.uk);
     return `${env}\u0001Q${JSON.stringify(request.action)}|${tests}|${contextKey}|${uk}`;
+  }
+
+  /**
+   * What a request's context adds to its key under `plan`: the values of the keys the plan's
+   * statements read, as text and by folded key; undefined when a key is not printable ASCII
+   * (the request is then keyed on its whole text). The snapshot hands the same frozen entries
+   * to every request with the same sealed context, so those are read once per plan.
+   */
+  #contextRead(
+    plan: ActionPlan,
+    entries: readonly ContextEntry[] | undefined,
+  ): ContextRead | undefined {
+    if (entries === undefined) return NO_CONTEXT;
+    const frozen = Object.isFrozen(entries);
+    if (frozen) {
+      const known = this.#sealedReads.get(entries);
+      if (known !== undefined && known.plan === plan) return known.read;
+    }
+    const values = new Map<string, unknown>();
+    let contextKey = "";
+    for (const [name, text, lower, value] of entries) {
+      if (!ASCII.test(name)) return undefined;
+      if (plan.keys.size === 0) continue;
+      if (!plan.keys.has(lower)) continue;
+      contextKey += `${JSON.stringify(lower)}:${text},`;
+      values.set(lower, value);
+    }
+    const read = { contextKey, values };
+    // The last plan only: a context is shared by requests of one kind of call.
+    if (frozen) this.#sealedReads.set(entries, { plan, read });
+    return read;
   }
 
   /**
@@ -459,7 +492,7 @@ export class ReuseKeys {
       }
       if (re?.test(resource)) matched.push(position);
     }
-    return matched.sort((a, b) => a - b);
+    return matched.length > 1 ? matched.sort((a, b) => a - b) : matched;
   }
 
   #template(

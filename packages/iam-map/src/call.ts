@@ -23,6 +23,7 @@ import {
   TagPlacement,
   writeRequestTags,
 } from "./request-tags.js";
+import { sharedContext, sharedUnknown } from "./shared-context.js";
 import type { AuthorizationRequest, ContextValue } from "./types.js";
 import { finishResource, hasUnknownPart, unknownPart } from "./unknown-part.js";
 
@@ -359,11 +360,18 @@ export class Call implements CallTarget {
           );
     const tagPlacement =
       placeTags && types !== undefined ? new TagPlacement(info, tags!, types) : undefined;
+    // Requests without per-type keys share the call's context and list, frozen, and an equal
+    // pair from an earlier call is handed out again (see `shared-context.ts`).
+    const sharedOwn = typed === undefined ? sharedContext(plan, context) : context;
+    const sharedList =
+      typed === undefined && callUnknown.length > 0
+        ? sharedUnknown(plan, callUnknown as string[])
+        : callUnknown;
     for (let i = 0; i < resources.length; i++) {
       const resource = resources[i]!;
       if (typed === undefined) {
         into.push(
-          request(info.id, resource, context, callUnknown.length > 0 ? callUnknown : undefined),
+          request(info.id, resource, sharedOwn, sharedList.length > 0 ? sharedList : undefined),
         );
         continue;
       }
@@ -505,7 +513,7 @@ const actionCache = new Map<string, Map<string, ActionInfo>>();
 function request(
   action: string,
   resource: string,
-  context: Record<string, ContextValue>,
+  context: Readonly<Record<string, ContextValue>>,
   unknown: readonly string[] | undefined,
 ): AuthorizationRequest {
   let out: AuthorizationRequest;
