@@ -107,10 +107,18 @@ const sharedUnknown = Object.freeze([...UNKNOWN_TO_KEYCARD]);
  * A request as `@keycard/middleware` hands it over for S3 `PutObject`: a frozen principal, the
  * global keys and two service keys in the context, and the ten keys only AWS knows listed as
  * unknown. `shared`: the one frozen context and list the mapping hands to every call of the
- * second; otherwise new objects on every call, as a caller building its own input has.
+ * second; `new`: new objects on every call, as a caller building its own input has; `new,
+ * frozen`: a frozen context whose values differ on every call, which is read and kept for
+ * nothing.
  */
-const middlewareInput = (shared: boolean) => (k: number) => {
+const middlewareInput = (shared: "shared" | "new" | "new, frozen") => (k: number) => {
   const g = grant((k * 7919) % size);
+  const context =
+    shared === "shared"
+      ? sharedContext
+      : shared === "new"
+        ? middlewareContext()
+        : Object.freeze({ ...middlewareContext(), "aws:EpochTime": k });
   return {
     principal: sealedPrincipal,
     region: "us-east-1",
@@ -118,8 +126,8 @@ const middlewareInput = (shared: boolean) => (k: number) => {
       {
         action: g.action,
         resource: `${g.base}/item-${k}`,
-        context: shared ? sharedContext : middlewareContext(),
-        unknownContext: shared ? sharedUnknown : [...UNKNOWN_TO_KEYCARD],
+        context,
+        unknownContext: shared === "new" ? [...UNKNOWN_TO_KEYCARD] : sharedUnknown,
       },
     ],
   };
@@ -128,11 +136,13 @@ const middlewareInput = (shared: boolean) => (k: number) => {
 const SHAPES = {
   "action and resource only": { document, input },
   "as the middleware sends them (frozen principal; the 9-key context and 10 unknown keys shared by the calls of a second, frozen; one Deny on a context key)":
-    { document: guardedDocument, input: middlewareInput(true) },
+    { document: guardedDocument, input: middlewareInput("shared") },
   "the same with a new context and list on every call": {
     document: guardedDocument,
-    input: middlewareInput(false),
+    input: middlewareInput("new"),
   },
+  "the same with a new frozen context on every call (a value that differs per call; the worst case for reading sealed contexts once)":
+    { document: guardedDocument, input: middlewareInput("new, frozen") },
 };
 
 async function main(): Promise<void> {

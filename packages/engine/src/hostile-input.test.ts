@@ -927,6 +927,199 @@ describe("evaluate: a context or list of unknown keys shared from call to call",
     }
   });
 
+  /** A policy that denies `s3:PutObject` with a public ACL, and when the ACL is unknown. */
+  const noPublicAcl = () =>
+    loadPolicy({
+      iam: [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: "s3:PutObject", Resource: "*" },
+            {
+              Effect: "Deny",
+              Action: "s3:PutObject",
+              Resource: "*",
+              Condition: { StringEquals: { "s3:x-amz-acl": "public-read" } },
+            },
+          ],
+        },
+      ],
+      checkActions: false,
+    });
+  const put = (extra: object) =>
+    ({ action: "s3:PutObject", resource: "arn:aws:s3:::b/k", ...extra }) as AuthorizationRequest;
+
+  it("keeps nothing a toJSON that removes itself made of a shared list, read by another policy", async () => {
+    const victim = await noPublicAcl();
+    const mine = await loadPolicy({
+      iam: [
+        { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
+      ],
+      checkActions: false,
+    });
+    const list = Object.freeze(["s3:x-amz-acl"]);
+    const lists = Array.prototype as { toJSON?: unknown };
+    try {
+      for (let round = 0; round < 3; round++) {
+        mine.evaluate({
+          requests: [
+            {
+              get action() {
+                Object.defineProperty(Array.prototype, "toJSON", {
+                  configurable: true,
+                  writable: true,
+                  value() {
+                    delete lists.toJSON;
+                    return [];
+                  },
+                });
+                return "s3:PutObject";
+              },
+              resource: "*",
+              unknownContext: list,
+            },
+          ],
+        });
+        delete lists.toJSON;
+        const d = victim.evaluate({ requests: [put({ unknownContext: list })] });
+        expect(d.allow).toBe(false);
+        expect(d.requests[0]?.reason).toMatch(/s3:x-amz-acl/);
+      }
+    } finally {
+      delete lists.toJSON;
+    }
+  });
+
+  it("keeps nothing a toJSON that removes itself made of a shared context", async () => {
+    const victim = await noPublicAcl();
+    const context = Object.freeze({ "s3:x-amz-acl": "public-read" });
+    const objects = Object.prototype as { toJSON?: unknown };
+    try {
+      for (let round = 0; round < 3; round++) {
+        victim.evaluate({
+          requests: [
+            {
+              action: "s3:PutObject",
+              get resource() {
+                Object.defineProperty(Object.prototype, "toJSON", {
+                  configurable: true,
+                  writable: true,
+                  value(this: unknown) {
+                    if (this !== context) return this;
+                    delete objects.toJSON;
+                    return {};
+                  },
+                });
+                return "arn:aws:s3:::b/k";
+              },
+              context,
+            },
+          ],
+        });
+        delete objects.toJSON;
+        expect(victim.evaluate({ requests: [put({ context })] }).allow).toBe(false);
+      }
+    } finally {
+      delete objects.toJSON;
+    }
+  });
+
+  it("keeps nothing a built-in changed for one read made of a shared context", async () => {
+    const victim = await noPublicAcl();
+    const context = Object.freeze({ "s3:x-amz-acl": "public-read" });
+    const has = Set.prototype.has;
+    try {
+      for (let round = 0; round < 3; round++) {
+        victim.evaluate({
+          requests: [
+            {
+              get action() {
+                Set.prototype.has = function (this: Set<unknown>, value: unknown) {
+                  return value === "s3:x-amz-acl" ? false : has.call(this, value);
+                };
+                return "s3:PutObject";
+              },
+              resource: "arn:aws:s3:::b/k",
+              context,
+              get unknownContext() {
+                Set.prototype.has = has;
+                return undefined;
+              },
+            } as AuthorizationRequest,
+          ],
+        });
+        Set.prototype.has = has;
+        expect(victim.evaluate({ requests: [put({ context })] }).allow).toBe(false);
+      }
+    } finally {
+      Set.prototype.has = has;
+    }
+  });
+
+  it("keeps nothing made while a getter of another input runs an evaluation", async () => {
+    const victim = await noPublicAcl();
+    const has = Set.prototype.has;
+    try {
+      for (let round = 0; round < 3; round++) {
+        const context = Object.freeze({ "s3:x-amz-acl": "public-read", round });
+        victim.evaluate({
+          requests: [
+            {
+              // Met first, for the first time: its copy is to be kept when the next read starts.
+              context,
+              get action() {
+                Set.prototype.has = function (this: Set<unknown>, value: unknown) {
+                  return value === "s3:x-amz-acl" ? false : has.call(this, value);
+                };
+                // Starts a read while this one is under way, with the built-in changed.
+                victim.evaluate({ requests: [put({ resource: "arn:aws:s3:::b/other" })] });
+                Set.prototype.has = has;
+                return "s3:PutObject";
+              },
+              resource: "arn:aws:s3:::b/k",
+            } as AuthorizationRequest,
+          ],
+        });
+        expect(victim.evaluate({ requests: [put({ context })] }).allow).toBe(false);
+      }
+    } finally {
+      Set.prototype.has = has;
+    }
+  });
+
+  it("reads anew a frozen list with a hole, even when a named member makes up the count", async () => {
+    const victim = await noPublicAcl();
+    const holed: string[] & { pad?: string } = [];
+    holed[1] = "s3:other";
+    holed.pad = "x";
+    Object.freeze(holed);
+    let answer = "aws:harmless";
+    try {
+      Object.defineProperty(Array.prototype, "0", {
+        configurable: true,
+        get(this: unknown) {
+          return this === holed ? answer : undefined;
+        },
+        set(this: object, item: unknown) {
+          Object.defineProperty(this, "0", {
+            value: item,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
+        },
+      });
+      for (let round = 0; round < 3; round++) {
+        answer = "aws:harmless";
+        expect(victim.evaluate({ requests: [put({ unknownContext: holed })] }).allow).toBe(true);
+        answer = "s3:x-amz-acl";
+        expect(victim.evaluate({ requests: [put({ unknownContext: holed })] }).allow).toBe(false);
+      }
+    } finally {
+      delete (Array.prototype as unknown as Record<string, unknown>)[0];
+    }
+  });
+
   it("gives a shared context and list the same decisions as fresh copies of them", async () => {
     const policy = await loadPolicy({ iam: [tlsOnly, homes], checkActions: false });
     const context = Object.freeze({ "aws:SecureTransport": true, "aws:username": "alice" });

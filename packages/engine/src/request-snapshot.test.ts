@@ -220,11 +220,14 @@ describe("readInput: principals read once and reused", () => {
     return read.input.principal as Record<string, unknown>;
   };
 
-  it("reuses the copy of a frozen principal of plain data", () => {
+  it("reuses the copy of a frozen principal of plain data, kept when the next read starts", () => {
     const sealed = Object.freeze({ arn: "a", tags: Object.freeze({ team: "blue" }) });
     const first = principalOf(sealed);
-    expect(principalOf(sealed)).toBe(first);
+    const kept = principalOf(sealed);
+    expect(principalOf(sealed)).toBe(kept);
+    expect(Object.isFrozen(kept)).toBe(true);
     expect(first).toEqual({ arn: "a", tags: { team: "blue" } });
+    expect(kept).toEqual(first);
   });
 
   it("reads anew a frozen list with a hole, which is read through the prototype", () => {

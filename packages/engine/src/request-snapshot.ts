@@ -253,11 +253,12 @@ class InputReader {
   }
 
   /**
-   * The copy of a member that is read the same on every call when sealed: a principal (see
+   * The copy of a member that reads the same on every call when sealed: a principal (see
    * {@link isSealedPrincipal}), or a context or list of unknown keys made of plain values only
-   * (see {@link sealedValue}). A sealed one is copied once, frozen, and that copy reused (per
-   * `cache`); anything else is copied as usual. `@keycard/iam-map` hands out the same frozen
-   * context and list for calls of a kind within a second.
+   * (see {@link sealedValue}). A sealed one's frozen copy is reused (per `cache`); on a miss the
+   * member is copied as usual and, when it may be sealed, noted so that the start of the next
+   * read copies and keeps it (see {@link sealPending}). `@keycard/iam-map` hands out the same
+   * frozen context and list for the calls of a kind within a second.
    */
   #sealed(
     raw: unknown,
@@ -266,39 +267,45 @@ class InputReader {
     role: Role,
     cache: WeakMap<object, SealedCopy>,
   ): unknown {
-    // `readInput` refuses any input while a `toJSON` is on the prototypes, so none is here.
-    const object = typeof raw === "object" && raw !== null ? raw : undefined;
-    if (object !== undefined) {
-      // Only a value found sealed is kept, and sealed data stays sealed.
-      const known = cache.get(object);
+    if (typeof raw === "object" && raw !== null) {
+      const known = cache.get(raw);
       if (known !== undefined) {
         this.#count(known.values, known.text);
         return known.copy;
       }
+      // Checked before anything is read, and without running a proxy's traps.
+      if (
+        pending.length < MAX_PENDING &&
+        !types.isProxy(raw) &&
+        Object.isFrozen(raw) &&
+        !unsealable.has(raw)
+      )
+        pending.push({ raw, key, role, cache, contextKeys: this.contextKeys });
     }
-    // Decided before anything is read: a getter or `toJSON` could otherwise answer once and
-    // then freeze what it answered.
+    return this.#copy(this.#json(raw, key), depth, role);
+  }
+
+  /**
+   * A sealed value's frozen copy and what it counts toward the limits, or undefined when it is
+   * not sealed or cannot be read. Only {@link sealPending} calls this.
+   */
+  sealedCopy(raw: object, key: string, role: Role): SealedCopy | undefined {
     const sealed =
-      object !== undefined &&
-      (role === "principal"
-        ? isSealedPrincipal(object)
-        : sealedValue(object, 1, { left: MAX_SEALED_VALUES }));
-    const values = this.#values;
-    const text = this.#text;
-    const copy = this.#copy(this.#json(raw, key), depth, role);
-    // Nothing of the caller's can have run while a sealed value was read; a hook that appeared
-    // all the same (a patched built-in) means something did, and the copy is not kept.
-    if (sealed && !jsonHooked() && typeof copy === "object" && copy !== null) {
-      const frozen = deepFreeze(copy);
-      cache.set(object, {
-        copy: frozen,
-        values: this.#values - values,
-        text: this.#text - text,
-      });
-      // Made now, while no `toJSON` is on the prototypes.
-      if (role === "principal") principalTexts.set(frozen, JSON.stringify(frozen));
+      role === "principal"
+        ? isSealedPrincipal(raw)
+        : sealedValue(raw, 1, { left: MAX_SEALED_VALUES });
+    if (!sealed) return undefined;
+    let copy: unknown;
+    try {
+      copy = this.#copy(this.#json(raw, key), 1, role);
+    } catch {
+      // Refused (a key twice, U+0000, …): every read refuses it again.
+      return undefined;
     }
-    return copy;
+    if (jsonHooked() || typeof copy !== "object" || copy === null) return undefined;
+    const frozen = deepFreeze(copy);
+    if (role === "principal") principalTexts.set(frozen, JSON.stringify(frozen));
+    return { copy: frozen, values: this.#values, text: this.#text };
   }
 
   /** The sealed contexts read for this reader's context keys (each policy has its own set). */
@@ -376,6 +383,40 @@ interface SealedCopy {
   readonly text: number;
 }
 
+/**
+ * Values that may be sealed, met while a read found no copy of them. They are copied and kept
+ * at the start of the next outermost read, before any of its input is read: then no code of an
+ * input (a getter, a proxy trap, a `toJSON` that removes itself) can be running, so nothing it
+ * changes for a moment (a prototype's `toJSON`, a built-in) can shape what is kept for later
+ * calls. The read that met them copies them for itself as usual.
+ */
+const pending: Array<{
+  raw: object;
+  key: string;
+  role: Role;
+  cache: WeakMap<object, SealedCopy>;
+  contextKeys: ReadonlySet<string> | undefined;
+}> = [];
+const MAX_PENDING = 64;
+/**
+ * Frozen values found not sealed or not readable, not looked at again: performance only (one
+ * whose list is frozen later stays read on every call).
+ */
+const unsealable = new WeakSet<object>();
+/** Reads under way: a getter of one input may call `evaluate` with another. */
+let readsUnderWay = 0;
+
+/** Copies and keeps the pending sealed values (see {@link pending}). */
+function sealPending(): void {
+  const waiting = pending.splice(0);
+  for (const { raw, key, role, cache, contextKeys } of waiting) {
+    if (cache.has(raw)) continue;
+    const made = new InputReader("engine", contextKeys).sealedCopy(raw, key, role);
+    if (made !== undefined) cache.set(raw, made);
+    else unsealable.add(raw);
+  }
+}
+
 const sealedPrincipals = new WeakMap<object, SealedCopy>();
 /** Sealed lists of unknown keys, copied (every member kept) once each. */
 const sealedLists = new WeakMap<object, SealedCopy>();
@@ -430,8 +471,13 @@ function sealedValue(value: unknown, depth: number, budget: { left: number }): b
   const list = Array.isArray(value);
   if (depth > MAX_SEALED_DEPTH || !sealedObject(value, list)) return false;
   const keys = Reflect.ownKeys(value);
-  // A list's own keys are its indices and `length`: fewer means a hole.
-  if (list && keys.length !== (value as unknown[]).length + 1) return false;
+  // A hole is read through the prototype: every index must be the list's own (a named member
+  // can make up the count of own keys).
+  if (list) {
+    const length = (value as unknown[]).length;
+    if (length > budget.left) return false;
+    for (let i = 0; i < length; i++) if (!Object.hasOwn(value, i)) return false;
+  }
   for (const key of keys) {
     if (list && key === "length") continue;
     const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
@@ -549,8 +595,10 @@ export function readInput(
   // The copies keycard makes are serialised afterwards: a `toJSON` every list or object would
   // inherit could answer differently then than when the input was read.
   if (jsonHooked()) return { reason: JSON_HOOKED, requests: [] };
+  if (pending.length > 0 && readsUnderWay === 0) sealPending();
   const reader = new InputReader(fields, fields === "engine" ? contextKeys : undefined);
   let copy: unknown;
+  readsUnderWay += 1;
   try {
     copy = reader.input(input);
   } catch (thrown) {
@@ -563,6 +611,8 @@ export function readInput(
       message = "reading it failed";
     }
     return { reason: `the input cannot be serialized (${message})`, requests: reader.requested };
+  } finally {
+    readsUnderWay -= 1;
   }
   if (copy === OMITTED) return { reason: "the evaluation input is not an object", requests: [] };
   return { input: copy as EvaluationInput };
