@@ -1087,6 +1087,69 @@ describe("evaluate: a context or list of unknown keys shared from call to call",
     }
   });
 
+  it("never throws on a clean call after another input held a revoked proxy in a frozen value", async () => {
+    const victim = await noPublicAcl();
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    for (const extra of [
+      { context: Object.freeze({ "k:x": proxy }) },
+      { unknownContext: Object.freeze([proxy]) },
+    ]) {
+      expect(victim.evaluate({ requests: [put(extra)] }).allow).toBe(false);
+      expect(() => victim.evaluate({ requests: [put({})] })).not.toThrow();
+      expect(victim.evaluate({ requests: [put({})] }).allow).toBe(true);
+    }
+    const principal = Object.freeze({ arn: "arn:aws:iam::111122223333:user/a", tags: proxy });
+    victim.evaluate({ principal: principal as never, requests: [put({})] });
+    expect(victim.evaluate({ requests: [put({})] }).allow).toBe(true);
+  });
+
+  it("refuses an input whose getter left a toJSON behind, so nothing made of a kept copy uses it", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: "s3:PutObject", Resource: "*" },
+            {
+              Effect: "Deny",
+              Action: "s3:PutObject",
+              Resource: "*",
+              Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": "secret" } },
+            },
+          ],
+        },
+      ],
+      checkActions: false,
+    });
+    const lists = Array.prototype as { toJSON?: unknown };
+    try {
+      for (let round = 0; round < 3; round++) {
+        const context = Object.freeze({ "aws:TagKeys": Object.freeze(["secret"]), round });
+        expect(policy.evaluate({ requests: [put({ context })] }).allow).toBe(false);
+        const hooked = policy.evaluate({
+          requests: [put({ context })],
+          get region() {
+            Object.defineProperty(Array.prototype, "toJSON", {
+              configurable: true,
+              writable: true,
+              value() {
+                delete lists.toJSON;
+                return ["public"];
+              },
+            });
+            return "us-east-1";
+          },
+        });
+        expect(hooked.allow).toBe(false);
+        delete lists.toJSON;
+        expect(policy.evaluate({ requests: [put({ context })] }).allow).toBe(false);
+      }
+    } finally {
+      delete lists.toJSON;
+    }
+  });
+
   it("reads anew a frozen list with a hole, even when a named member makes up the count", async () => {
     const victim = await noPublicAcl();
     const holed: string[] & { pad?: string } = [];

@@ -411,7 +411,12 @@ function sealPending(): void {
   const waiting = pending.splice(0);
   for (const { raw, key, role, cache, contextKeys } of waiting) {
     if (cache.has(raw)) continue;
-    const made = new InputReader("engine", contextKeys).sealedCopy(raw, key, role);
+    let made: SealedCopy | undefined;
+    try {
+      made = new InputReader("engine", contextKeys).sealedCopy(raw, key, role);
+    } catch {
+      // Whatever it is, it is not kept; the evaluation that meets it reads it as usual.
+    }
     if (made !== undefined) cache.set(raw, made);
     else unsealable.add(raw);
   }
@@ -468,6 +473,8 @@ function sealedValue(value: unknown, depth: number, budget: { left: number }): b
       return false;
   }
   if (value === null) return true;
+  // Before `Array.isArray`, which throws on a revoked proxy.
+  if (types.isProxy(value)) return false;
   const list = Array.isArray(value);
   if (depth > MAX_SEALED_DEPTH || !sealedObject(value, list)) return false;
   const keys = Reflect.ownKeys(value);
@@ -614,6 +621,9 @@ export function readInput(
   } finally {
     readsUnderWay -= 1;
   }
+  // A getter may have added one while the input was read: the copies are serialised next, and
+  // what is made of a kept copy is kept too.
+  if (jsonHooked()) return { reason: JSON_HOOKED, requests: reader.requested };
   if (copy === OMITTED) return { reason: "the evaluation input is not an object", requests: [] };
   return { input: copy as EvaluationInput };
 }
