@@ -1,10 +1,11 @@
 /**
  * Requests of the same kind of call mostly carry the same context and the same list of unknown
- * keys: the global keys change once a second and a service's keys with its input options. Each
- * new context or list is frozen and the last one handed out per key plan is kept, so that an
- * equal one is handed out as the same object: a consumer that has read a frozen object once
- * (the engine does) can reuse what it read, since a frozen object of plain values cannot
- * change.
+ * keys: the global keys change once a second and a service's keys with its input options. When
+ * a call's context or list equals the last one made for its key plan, it is frozen and kept, and
+ * later equal ones are handed out as that same object: a consumer that has read a frozen object
+ * once (the engine does) can reuse what it read, since a frozen object of plain values cannot
+ * change. A context that differs on every call (a copy source, an encryption context) is left as
+ * it is, so that nothing is frozen or kept for a single use.
  */
 import type { ContextValue } from "./types.js";
 
@@ -32,9 +33,10 @@ function isPrimitive(value: unknown): boolean {
 }
 
 /**
- * `context`, frozen, or the equal context last handed out for `owner` (the same keys in the
- * same order with the same values). A context holding a list is returned as it is: a frozen
- * object whose members can change would not read the same later.
+ * The equal context last kept for `owner` (the same keys in the same order with the same values),
+ * or `context`: frozen and kept when it equals the last one made, as it is otherwise. A context
+ * holding a list is returned as it is: a frozen object whose members can change would not read
+ * the same later.
  * @internal
  */
 export function sharedContext(
@@ -46,24 +48,28 @@ export function sharedContext(
   const last = lastFor(owner);
   const previous = last.context;
   const previousKeys = last.keys;
-  if (previous !== undefined && previousKeys !== undefined && sameKeys(previousKeys, keys)) {
-    let same = true;
-    for (let i = 0; i < keys.length && same; i++) same = previous[keys[i]!] === context[keys[i]!];
-    if (same) return previous;
-  }
-  Object.freeze(context);
+  let same = previous !== undefined && previousKeys !== undefined && sameKeys(previousKeys, keys);
+  for (let i = 0; i < keys.length && same; i++) same = previous![keys[i]!] === context[keys[i]!];
+  if (same && Object.isFrozen(previous)) return previous!;
+  // Kept as made: a caller may change a context it was handed unfrozen, so it is never frozen
+  // after the fact; the next equal one is.
+  if (same) Object.freeze(context);
   last.context = context;
   last.keys = keys;
   return context;
 }
 
-/** `list`, frozen, or the equal list last handed out for `owner`. @internal */
+/**
+ * The equal list last kept for `owner`, or `list`: frozen and kept when it equals the last one
+ * made. @internal
+ */
 export function sharedUnknown(owner: object, list: string[]): readonly string[] {
   if (Object.isFrozen(list)) return list;
   const last = lastFor(owner);
   const previous = last.unknown;
-  if (previous !== undefined && sameKeys(previous, list)) return previous;
-  Object.freeze(list);
+  const same = previous !== undefined && sameKeys(previous, list);
+  if (same && Object.isFrozen(previous)) return previous!;
+  if (same) Object.freeze(list);
   last.unknown = list;
   return list;
 }
