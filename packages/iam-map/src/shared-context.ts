@@ -13,6 +13,7 @@ import type { ContextValue } from "./types.js";
 interface LastShared {
   context?: Readonly<Record<string, ContextValue>>;
   keys?: readonly string[];
+  values?: readonly unknown[];
   unknown?: readonly string[];
 }
 
@@ -43,19 +44,24 @@ export function sharedContext(
   owner: object,
   context: Record<string, ContextValue>,
 ): Readonly<Record<string, ContextValue>> {
+  // Whole lists rather than a load per key: contexts come in many
+  // shapes, and reading them member by member is several times slower.
+  const values = Object.values(context);
+  for (let i = 0; i < values.length; i++) if (!isPrimitive(values[i])) return context;
   const keys = Object.keys(context);
-  for (let i = 0; i < keys.length; i++) if (!isPrimitive(context[keys[i]!])) return context;
   const last = lastFor(owner);
   const previous = last.context;
-  const previousKeys = last.keys;
-  let same = previous !== undefined && previousKeys !== undefined && sameKeys(previousKeys, keys);
-  for (let i = 0; i < keys.length && same; i++) same = previous![keys[i]!] === context[keys[i]!];
-  if (same && Object.isFrozen(previous)) return previous!;
+  const same =
+    previous !== undefined &&
+    sameList(last.keys as readonly unknown[], keys) &&
+    sameList(last.values as readonly unknown[], values);
+  if (same && Object.isFrozen(previous)) return previous;
   // Kept as made: a caller may change a context it was handed unfrozen, so it is never frozen
   // after the fact; the next equal one is.
   if (same) Object.freeze(context);
   last.context = context;
   last.keys = keys;
+  last.values = values;
   return context;
 }
 
@@ -67,15 +73,15 @@ export function sharedUnknown(owner: object, list: string[]): readonly string[] 
   if (Object.isFrozen(list)) return list;
   const last = lastFor(owner);
   const previous = last.unknown;
-  const same = previous !== undefined && sameKeys(previous, list);
-  if (same && Object.isFrozen(previous)) return previous!;
+  const same = sameList(previous, list);
+  if (same && Object.isFrozen(previous)) return previous as readonly string[];
   if (same) Object.freeze(list);
   last.unknown = list;
   return list;
 }
 
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
+function sameList(a: readonly unknown[] | undefined, b: readonly unknown[]): boolean {
+  if (a === undefined || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
