@@ -363,10 +363,10 @@ var require_tunnel = __commonJS({
       self.on("free", function onFree(socket, host, port, localAddress) {
         var options2 = toOptions(host, port, localAddress);
         for (var i = 0, len = self.requests.length; i < len; ++i) {
-          var pending = self.requests[i];
-          if (pending.host === options2.host && pending.port === options2.port) {
+          var pending2 = self.requests[i];
+          if (pending2.host === options2.host && pending2.port === options2.port) {
             self.requests.splice(i, 1);
-            pending.request.onSocket(socket);
+            pending2.request.onSocket(socket);
             return;
           }
         }
@@ -480,10 +480,10 @@ var require_tunnel = __commonJS({
         return;
       }
       this.sockets.splice(pos, 1);
-      var pending = this.requests.shift();
-      if (pending) {
-        this.createSocket(pending, function(socket2) {
-          pending.request.onSocket(socket2);
+      var pending2 = this.requests.shift();
+      if (pending2) {
+        this.createSocket(pending2, function(socket2) {
+          pending2.request.onSocket(socket2);
         });
       }
     };
@@ -8747,8 +8747,8 @@ var require_pool_base = __commonJS({
       }
       get [kPending]() {
         let ret = this[kQueued];
-        for (const { [kPending]: pending } of this[kClients]) {
-          ret += pending;
+        for (const { [kPending]: pending2 } of this[kClients]) {
+          ret += pending2;
         }
         return ret;
       }
@@ -11062,18 +11062,18 @@ var require_mock_agent = __commonJS({
       }
       pendingInterceptors() {
         const mockAgentClients = this[kClients];
-        return Array.from(mockAgentClients.entries()).flatMap(([origin, scope]) => scope.deref()[kDispatches].map((dispatch) => ({ ...dispatch, origin }))).filter(({ pending }) => pending);
+        return Array.from(mockAgentClients.entries()).flatMap(([origin, scope]) => scope.deref()[kDispatches].map((dispatch) => ({ ...dispatch, origin }))).filter(({ pending: pending2 }) => pending2);
       }
       assertNoPendingInterceptors({ pendingInterceptorsFormatter = new PendingInterceptorsFormatter() } = {}) {
-        const pending = this.pendingInterceptors();
-        if (pending.length === 0) {
+        const pending2 = this.pendingInterceptors();
+        if (pending2.length === 0) {
           return;
         }
-        const pluralizer = new Pluralizer("interceptor", "interceptors").pluralize(pending.length);
+        const pluralizer = new Pluralizer("interceptor", "interceptors").pluralize(pending2.length);
         throw new UndiciError(`
 ${pluralizer.count} ${pluralizer.noun} ${pluralizer.is} pending:
 
-${pendingInterceptorsFormatter.format(pending)}
+${pendingInterceptorsFormatter.format(pending2)}
 `.trim());
       }
     };
@@ -32735,7 +32735,7 @@ var InputReader = class {
       if (member === void 0) continue;
       this.#string(key);
       const raw = object[key];
-      const value = member === "principal" && engine ? this.#principal(raw, depth + 1) : this.#copy(this.#json(raw, key), depth + 1, member);
+      const value = !engine ? this.#copy(this.#json(raw, key), depth + 1, member) : member === "principal" ? this.#principal(raw, depth + 1) : member === "context" ? this.#sealed(raw, key, depth + 1, member, this.#sealedContexts()) : role === "request" && key === "unknownContext" ? this.#sealed(raw, key, depth + 1, member, sealedLists) : this.#copy(this.#json(raw, key), depth + 1, member);
       if (value === OMITTED) continue;
       if (role === "request" && this.#current && (key === "action" || key === "resource"))
         this.#current[key] = value;
@@ -32780,28 +32780,55 @@ var InputReader = class {
    * same frozen principal on every call of a caller.
    */
   #principal(raw, depth) {
-    const object = typeof raw === "object" && raw !== null ? raw : void 0;
-    if (object !== void 0) {
-      const known = sealedPrincipals.get(object);
+    return this.#sealed(raw, "principal", depth, "principal", sealedPrincipals);
+  }
+  /**
+   * The copy of a member that reads the same on every call when sealed: a principal (see
+   * {@link isSealedPrincipal}), or a context or list of unknown keys made of plain values only
+   * (see {@link sealedValue}). A sealed one's frozen copy is reused (per `cache`); on a miss the
+   * member is copied as usual and, when it may be sealed, noted so that the start of the next
+   * read copies and keeps it (see {@link sealPending}). `@keycard/iam-map` hands out the same
+   * frozen context and list for the calls of a kind within a second.
+   */
+  #sealed(raw, key, depth, role, cache) {
+    if (typeof raw === "object" && raw !== null) {
+      const known = cache.get(raw);
       if (known !== void 0) {
         this.#count(known.values, known.text);
         return known.copy;
       }
+      if (pending.length < MAX_PENDING && !types.isProxy(raw) && Object.isFrozen(raw) && !unsealable.has(raw))
+        pending.push({ raw, key, role, cache, contextKeys: this.contextKeys });
     }
-    const sealed = object !== void 0 && isSealedPrincipal(object);
-    const values = this.#values;
-    const text = this.#text;
-    const copy = this.#copy(this.#json(raw, "principal"), depth, "principal");
-    if (sealed && !jsonHooked() && typeof copy === "object" && copy !== null) {
-      const frozen = deepFreeze(copy);
-      sealedPrincipals.set(object, {
-        copy: frozen,
-        values: this.#values - values,
-        text: this.#text - text
-      });
-      principalTexts.set(frozen, JSON.stringify(frozen));
+    return this.#copy(this.#json(raw, key), depth, role);
+  }
+  /**
+   * A sealed value's frozen copy and what it counts toward the limits, or undefined when it is
+   * not sealed or cannot be read. Only {@link sealPending} calls this.
+   */
+  sealedCopy(raw, key, role) {
+    const sealed = role === "principal" ? isSealedPrincipal(raw) : sealedValue(raw, 1, { left: MAX_SEALED_VALUES });
+    if (!sealed) return void 0;
+    let copy;
+    try {
+      copy = this.#copy(this.#json(raw, key), 1, role);
+    } catch {
+      return void 0;
     }
-    return copy;
+    if (jsonHooked() || typeof copy !== "object" || copy === null) return void 0;
+    const frozen = deepFreeze(copy);
+    if (role === "principal") principalTexts.set(frozen, JSON.stringify(frozen));
+    return { copy: frozen, values: this.#values, text: this.#text };
+  }
+  /** The sealed contexts read for this reader's context keys (each policy has its own set). */
+  #sealedContexts() {
+    const keys2 = this.contextKeys;
+    let cache = sealedContexts.get(keys2);
+    if (cache === void 0) {
+      cache = /* @__PURE__ */ new WeakMap();
+      sealedContexts.set(keys2, cache);
+    }
+    return cache;
   }
   /** Counts values and text read without copying them, against the same limits. */
   #count(values, text) {
@@ -32845,7 +32872,26 @@ function setMember(out, key, value) {
     });
   else out[key] = value;
 }
+var pending = [];
+var MAX_PENDING = 64;
+var unsealable = /* @__PURE__ */ new WeakSet();
+var readsUnderWay = 0;
+function sealPending() {
+  const waiting = pending.splice(0);
+  for (const { raw, key, role, cache, contextKeys } of waiting) {
+    if (cache.has(raw)) continue;
+    let made;
+    try {
+      made = new InputReader("engine", contextKeys).sealedCopy(raw, key, role);
+    } catch {
+    }
+    if (made !== void 0) cache.set(raw, made);
+    else unsealable.add(raw);
+  }
+}
 var sealedPrincipals = /* @__PURE__ */ new WeakMap();
+var sealedLists = /* @__PURE__ */ new WeakMap();
+var sealedContexts = /* @__PURE__ */ new WeakMap();
 var MAX_SEALED_DEPTH = 3;
 var MAX_SEALED_VALUES = 1e3;
 function isSealedPrincipal(principal) {
@@ -32872,10 +32918,15 @@ function sealedValue(value, depth, budget) {
       return false;
   }
   if (value === null) return true;
+  if (types.isProxy(value)) return false;
   const list2 = Array.isArray(value);
   if (depth > MAX_SEALED_DEPTH || !sealedObject(value, list2)) return false;
   const keys2 = Reflect.ownKeys(value);
-  if (list2 && keys2.length !== value.length + 1) return false;
+  if (list2) {
+    const length = value.length;
+    if (length > budget.left) return false;
+    for (let i = 0; i < length; i++) if (!Object.hasOwn(value, i)) return false;
+  }
   for (const key of keys2) {
     if (list2 && key === "length") continue;
     const descriptor = Reflect.getOwnPropertyDescriptor(value, key);
@@ -32929,8 +32980,10 @@ function cannotSerialize(what) {
 }
 function readInput(input, fields, contextKeys) {
   if (jsonHooked()) return { reason: JSON_HOOKED, requests: [] };
+  if (pending.length > 0 && readsUnderWay === 0) sealPending();
   const reader = new InputReader(fields, fields === "engine" ? contextKeys : void 0);
   let copy;
+  readsUnderWay += 1;
   try {
     copy = reader.input(input);
   } catch (thrown) {
@@ -32942,7 +32995,10 @@ function readInput(input, fields, contextKeys) {
       message = "reading it failed";
     }
     return { reason: `the input cannot be serialized (${message})`, requests: reader.requested };
+  } finally {
+    readsUnderWay -= 1;
   }
+  if (jsonHooked()) return { reason: JSON_HOOKED, requests: reader.requested };
   if (copy === OMITTED) return { reason: "the evaluation input is not an object", requests: [] };
   return { input: copy };
 }
@@ -33013,7 +33069,7 @@ function prepareSnapshot(input, needs) {
   }
   if (needs.variableKeys.size === 0 && needs.ipKeys.size === 0) return void 0;
   for (const [i, request2] of input.requests.entries()) {
-    const context2 = request2.context;
+    let context2 = request2.context;
     if (context2 === void 0) continue;
     for (const name of Object.keys(context2)) {
       const key = foldKey(name);
@@ -33023,6 +33079,10 @@ function prepareSnapshot(input, needs) {
       if (!needs.ipKeys.has(key)) continue;
       const list2 = Array.isArray(value) ? value : [value];
       const canonical = list2.map((v) => typeof v === "string" ? canonicalIp(v) : void 0);
+      if (Object.isFrozen(context2)) {
+        context2 = thawed(context2);
+        request2.context = context2;
+      }
       if (canonical.every((v) => v !== void 0)) {
         Object.defineProperty(context2, name, {
           value: Array.isArray(value) ? canonical : canonical[0],
@@ -33042,6 +33102,11 @@ function prepareSnapshot(input, needs) {
   }
   return void 0;
 }
+function thawed(frozen) {
+  const out = copyRecord();
+  for (const key of Object.keys(frozen)) setMember(out, key, frozen[key]);
+  return out;
+}
 
 // ../../packages/engine/src/partial-requests.ts
 var MAX_RESOURCE_REGEX_LENGTH = 4096;
@@ -33055,9 +33120,14 @@ function wasmInput(input, dropUnknown = () => false) {
     const unknownContext = request2.unknownContext;
     let uk;
     if (unknownContext !== void 0) {
-      if (!validKeyList(unknownContext))
+      const known = sealedUnknownKeys(unknownContext, dropUnknown);
+      if (known !== void 0) uk = known.uk;
+      else if (!validKeyList(unknownContext))
         return `requests[${i}].unknownContext must be a list of condition keys`;
-      uk = unknownKeys(unknownContext, dropUnknown);
+      else {
+        uk = unknownKeys(unknownContext, dropUnknown);
+        if (Object.isFrozen(unknownContext)) rememberUnknownKeys(unknownContext, dropUnknown, uk);
+      }
     }
     if (request2.resourceParts === void 0 && uk === void 0) {
       prepared?.push(request2);
@@ -33072,6 +33142,19 @@ function wasmInput(input, dropUnknown = () => false) {
 }
 var unknownKeySets = /* @__PURE__ */ new WeakMap();
 var MAX_UNKNOWN_KEY_SETS = 64;
+var frozenListKeys = /* @__PURE__ */ new WeakMap();
+function sealedUnknownKeys(list2, dropUnknown) {
+  if (typeof list2 !== "object" || list2 === null) return void 0;
+  return frozenListKeys.get(dropUnknown)?.get(list2);
+}
+function rememberUnknownKeys(list2, dropUnknown, uk) {
+  let lists = frozenListKeys.get(dropUnknown);
+  if (lists === void 0) {
+    lists = /* @__PURE__ */ new WeakMap();
+    frozenListKeys.set(dropUnknown, lists);
+  }
+  lists.set(list2, { uk });
+}
 function validKeyList(list2) {
   return Array.isArray(list2) && list2.every((key) => typeof key === "string");
 }
@@ -33384,9 +33467,12 @@ function requestJson(request2) {
   if (request2.uk !== void 0) text += `,"uk":${unknownKeysJson(request2.uk)}`;
   return `${text}}`;
 }
+var NO_CONTEXT = { contextKey: "", values: /* @__PURE__ */ new Map() };
 var MAX_ENVIRONMENT_KEYS = 4096;
 var ReuseKeys = class {
   #plans;
+  /** What each frozen list of context entries adds to keys, for the plan it was last read for. */
+  #sealedReads = /* @__PURE__ */ new WeakMap();
   #regexes = /* @__PURE__ */ new Map();
   #regexBytes = 0;
   #envText;
@@ -33429,21 +33515,39 @@ var ReuseKeys = class {
       return `${env}E${json()}`;
     const plan = this.#plans.plan(request2.action);
     if (!plan.usable || !wellFormed(request2.resource)) return `${env}E${json()}`;
-    const values = /* @__PURE__ */ new Map();
-    let contextKey = "";
-    if (request2.context !== void 0) {
-      for (const [name, text, lower, value] of request2.context) {
-        if (!ASCII.test(name)) return `${env}E${json()}`;
-        if (plan.keys.size === 0) continue;
-        if (!plan.keys.has(lower)) continue;
-        contextKey += `${JSON.stringify(lower)}:${text},`;
-        values.set(lower, value);
-      }
-    }
+    const read = this.#contextRead(plan, request2.context);
+    if (read === void 0) return `${env}E${json()}`;
+    const { contextKey, values } = read;
     const matched = this.#matches(plan, request2.resource, values, envText);
     const tests = matched === void 0 ? `R${JSON.stringify(request2.resource)}` : matched.join(",");
     const uk = request2.uk === void 0 ? "" : unknownKeysId(request2.uk);
     return `${env}Q${JSON.stringify(request2.action)}|${tests}|${contextKey}|${uk}`;
+  }
+  /**
+   * What a request's context adds to its key under `plan`: the values of the keys the plan's
+   * statements read, as text and by folded key; undefined when a key is not printable ASCII
+   * (the request is then keyed on its whole text). The snapshot hands the same frozen entries
+   * to every request with the same sealed context, so those are read once per plan.
+   */
+  #contextRead(plan, entries) {
+    if (entries === void 0) return NO_CONTEXT;
+    const frozen = Object.isFrozen(entries);
+    if (frozen) {
+      const known = this.#sealedReads.get(entries);
+      if (known !== void 0 && known.plan === plan) return known.read;
+    }
+    const values = /* @__PURE__ */ new Map();
+    let contextKey = "";
+    for (const [name, text, lower, value] of entries) {
+      if (!ASCII.test(name)) return void 0;
+      if (plan.keys.size === 0) continue;
+      if (!plan.keys.has(lower)) continue;
+      contextKey += `${JSON.stringify(lower)}:${text},`;
+      values.set(lower, value);
+    }
+    const read = { contextKey, values };
+    if (frozen) this.#sealedReads.set(entries, { plan, read });
+    return read;
   }
   /**
    * The ascending positions of the plan's tests the resource matches, or undefined when a
@@ -33473,7 +33577,7 @@ var ReuseKeys = class {
       }
       if (re?.test(resource)) matched.push(position2);
     }
-    return matched.sort((a, b) => a - b);
+    return matched.length > 1 ? matched.sort((a, b) => a - b) : matched;
   }
   #template(parts, values, envText) {
     let source = "^";
@@ -33827,7 +33931,7 @@ function regionJson(region) {
   }
   return lastRegionJson;
 }
-function inputProblem(input) {
+function inputProblem(input, contextsChecked) {
   if (typeof input !== "object" || input === null) return "the evaluation input is not an object";
   if (!Array.isArray(input.requests) || input.requests.length === 0)
     return "the evaluation input has no requests";
@@ -33846,7 +33950,7 @@ function inputProblem(input) {
     if (request2.context !== void 0 && (typeof request2.context !== "object" || request2.context === null)) {
       return `requests[${i}].context must be an object`;
     }
-    const duplicate = request2.context && caseDuplicate(Object.keys(request2.context));
+    const duplicate = !contextsChecked && request2.context && caseDuplicate(Object.keys(request2.context));
     if (duplicate)
       return `requests[${i}].context has the key ${duplicate} twice (keys are case-insensitive)`;
   }
@@ -33862,7 +33966,7 @@ function isDecision(value) {
   const d = value;
   return typeof d === "object" && d !== null && typeof d.allow === "boolean" && Array.isArray(d.requests);
 }
-function prepareRequest(request2, i, contextKeys) {
+function prepareRequest(request2, i, contextKeys, sealedEntries) {
   const { action, resource, context: context2 } = request2;
   if (typeof action !== "string" || typeof resource !== "string")
     return `requests[${i}] changed while it was read`;
@@ -33870,6 +33974,12 @@ function prepareRequest(request2, i, contextKeys) {
   if (context2 !== void 0) {
     if (typeof context2 !== "object" || context2 === null || Array.isArray(context2))
       return `requests[${i}].context must be an object`;
+    const frozen = Object.isFrozen(context2);
+    if (frozen) {
+      const known = sealedEntries.get(context2);
+      if (known !== void 0)
+        return finishPrepared(request2, preparedRequest(action, resource, known));
+    }
     entries = [];
     if (contextKeys.size === 0)
       return finishPrepared(request2, preparedRequest(action, resource, entries));
@@ -33880,6 +33990,7 @@ function prepareRequest(request2, i, contextKeys) {
       const text = JSON.stringify(value);
       if (text !== void 0) entries.push([name, text, folded, value]);
     }
+    if (frozen) sealedEntries.set(context2, Object.freeze(entries));
   }
   return finishPrepared(request2, preparedRequest(action, resource, entries));
 }
@@ -33959,6 +34070,8 @@ var WasmPolicy = class {
    * reads as absent, and (without custom rules, which may read any key) those no statement reads.
    */
   #dropUnknown;
+  /** Context entries of the snapshot's frozen context copies, made once per copy. */
+  #sealedEntries = /* @__PURE__ */ new WeakMap();
   #reusedCount = 0;
   #environment;
   /**
@@ -33970,7 +34083,7 @@ var WasmPolicy = class {
     const read = this.source === "bundle" ? readInput(raw, "all") : readInput(raw, "engine", this.#needs.contextKeys);
     if (!("input" in read)) return read;
     const input = read.input;
-    const problem2 = inputProblem(input) ?? prepareSnapshot(input, this.#needs);
+    const problem2 = inputProblem(input, this.source !== "bundle") ?? prepareSnapshot(input, this.#needs);
     if (problem2 === void 0) return read;
     const requests = input?.requests;
     return { reason: problem2, requests: Array.isArray(requests) ? requests : [] };
@@ -34009,7 +34122,12 @@ var WasmPolicy = class {
       const requests = converted.requests;
       prepared = new Array(requests.length);
       for (let i = 0; i < requests.length; i++) {
-        const one = prepareRequest(requests[i], i, this.#needs.contextKeys);
+        const one = prepareRequest(
+          requests[i],
+          i,
+          this.#needs.contextKeys,
+          this.#sealedEntries
+        );
         if (typeof one === "string") return denyAll(input, `cannot evaluate: ${one}`);
         prepared[i] = one;
       }
@@ -35491,9 +35609,9 @@ async function scratchDir(session, prefix) {
   return dir;
 }
 function prepareLibrary(session, dir) {
-  let pending = session.libraries.get(dir);
-  if (!pending) {
-    pending = (async () => {
+  let pending2 = session.libraries.get(dir);
+  if (!pending2) {
+    pending2 = (async () => {
       let files;
       try {
         files = await readLibrary(dir);
@@ -35508,9 +35626,9 @@ function prepareLibrary(session, dir) {
       for (const f of files) hash.update(f.path).update("\0").update(f.text).update("\0");
       return { files, fingerprint: hash.digest("hex") };
     })();
-    session.libraries.set(dir, pending);
+    session.libraries.set(dir, pending2);
   }
-  return pending;
+  return pending2;
 }
 async function compileStaged(session, workspace, withSet = true) {
   const out = join7(workspace, "bundle.tar.gz");
@@ -35557,9 +35675,9 @@ async function buildSetBundle(session, library, set, documents) {
   return compileStaged(session, workspace);
 }
 function libraryBundle(session, library) {
-  let pending = session.libraryBundles.get(library.fingerprint);
-  if (!pending) {
-    pending = (async () => {
+  let pending2 = session.libraryBundles.get(library.fingerprint);
+  if (!pending2) {
+    pending2 = (async () => {
       const workspace = await scratchDir(session, "library");
       await stageSet(workspace, {
         library: library.files,
@@ -35577,9 +35695,9 @@ function libraryBundle(session, library) {
       }
       return gzipSync2(gunzipSync2(built.bundle), { level: 0 });
     })();
-    session.libraryBundles.set(library.fingerprint, pending);
+    session.libraryBundles.set(library.fingerprint, pending2);
   }
-  return pending;
+  return pending2;
 }
 async function readLibrary(dir) {
   const files = [];
@@ -35895,12 +36013,12 @@ async function loadService(service) {
 }
 function serviceActions(service) {
   const key = service.toLowerCase();
-  let pending = actionsByService.get(key);
-  if (!pending) {
-    pending = loadService(key);
-    actionsByService.set(key, pending);
+  let pending2 = actionsByService.get(key);
+  if (!pending2) {
+    pending2 = loadService(key);
+    actionsByService.set(key, pending2);
   }
-  return pending;
+  return pending2;
 }
 var indexes = /* @__PURE__ */ new Map();
 async function actionInfo(action) {
@@ -36952,9 +37070,9 @@ function allowsSomewhere(policy, statements) {
   const derived = derivedResources(statements, variables);
   return (action) => {
     const key = action.toLowerCase();
-    let pending = cache.get(key);
-    if (!pending) {
-      pending = (async () => {
+    let pending2 = cache.get(key);
+    if (!pending2) {
+      pending2 = (async () => {
         const info2 = await actionInfo(action);
         if (!info2 || !policy) return false;
         const requests = requestsForAction(info2, statements, [...derived, "*"], variables);
@@ -36968,9 +37086,9 @@ function allowsSomewhere(policy, statements) {
         }
         return false;
       })();
-      cache.set(key, pending);
+      cache.set(key, pending2);
     }
-    return pending;
+    return pending2;
   };
 }
 function isWildcardAll(pattern) {
