@@ -10,6 +10,7 @@ import {
   loadPolicy,
   type PolicyDocument,
   PolicyLoadError,
+  type PolicyStatement,
   type PrincipalInfo,
 } from "./index.js";
 
@@ -703,21 +704,21 @@ describe("loadPolicy: patterns WebAssembly cannot match safely", () => {
   });
 });
 
+/** A document that allows `action` on every resource except where `condition` holds. */
+function allowExcept(action: string, condition: PolicyStatement["Condition"]): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: action, Resource: "*" },
+      { Effect: "Deny", Action: action, Resource: "*", Condition: condition },
+    ],
+  };
+}
+
 describe("evaluate: a context or list of unknown keys shared from call to call", () => {
   // `@keycard/iam-map` hands out one frozen context per kind of call and second; the engine
   // copies such a context once. Only one that cannot read differently later may be reused.
-  const tlsOnly: PolicyDocument = {
-    Version: "2012-10-17",
-    Statement: [
-      { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
-      {
-        Effect: "Deny",
-        Action: "s3:GetObject",
-        Resource: "*",
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  };
+  const tlsOnly = allowExcept("s3:GetObject", { Bool: { "aws:SecureTransport": "false" } });
   const request = (context: object, resource = "arn:aws:s3:::b/k") =>
     ({ action: "s3:GetObject", resource, context }) as AuthorizationRequest;
 
@@ -748,18 +749,7 @@ describe("evaluate: a context or list of unknown keys shared from call to call",
   it("reads a frozen context anew when a list in it is not frozen", async () => {
     const policy = await loadPolicy({
       iam: [
-        {
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
-            {
-              Effect: "Deny",
-              Action: "s3:GetObject",
-              Resource: "*",
-              Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": "secret" } },
-            },
-          ],
-        },
+        allowExcept("s3:GetObject", { "ForAnyValue:StringEquals": { "aws:TagKeys": "secret" } }),
       ],
       checkActions: false,
     });
@@ -824,20 +814,7 @@ describe("evaluate: a context or list of unknown keys shared from call to call",
   it("keeps one copy of a shared context per policy, with the keys that policy reads", async () => {
     const tlsPolicy = await loadPolicy({ iam: [tlsOnly], checkActions: false });
     const authPolicy = await loadPolicy({
-      iam: [
-        {
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
-            {
-              Effect: "Deny",
-              Action: "s3:GetObject",
-              Resource: "*",
-              Condition: { StringEquals: { "s3:authType": "REST-QUERY-STRING" } },
-            },
-          ],
-        },
-      ],
+      iam: [allowExcept("s3:GetObject", { StringEquals: { "s3:authType": "REST-QUERY-STRING" } })],
       checkActions: false,
     });
     const presignedOverTls = Object.freeze({
@@ -860,20 +837,7 @@ describe("evaluate: a context or list of unknown keys shared from call to call",
 
   it("prepares IP addresses of a shared context without changing the shared copy", async () => {
     const policy = await loadPolicy({
-      iam: [
-        {
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
-            {
-              Effect: "Deny",
-              Action: "s3:GetObject",
-              Resource: "*",
-              Condition: { NotIpAddress: { "aws:SourceIp": "10.0.0.0/8" } },
-            },
-          ],
-        },
-      ],
+      iam: [allowExcept("s3:GetObject", { NotIpAddress: { "aws:SourceIp": "10.0.0.0/8" } })],
       checkActions: false,
     });
     const inside = Object.freeze({ "aws:SourceIp": "::ffff:10.1.2.3" });
@@ -892,20 +856,7 @@ describe("evaluate: a context or list of unknown keys shared from call to call",
 
   it("reads a frozen list of unknown keys anew when an element is a getter", async () => {
     const policy = await loadPolicy({
-      iam: [
-        {
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
-            {
-              Effect: "Deny",
-              Action: "s3:GetObject",
-              Resource: "*",
-              Condition: { StringEquals: { "s3:prefix": "secret/" } },
-            },
-          ],
-        },
-      ],
+      iam: [allowExcept("s3:GetObject", { StringEquals: { "s3:prefix": "secret/" } })],
       checkActions: false,
     });
     let unknown = "x:unread";
@@ -930,20 +881,7 @@ describe("evaluate: a context or list of unknown keys shared from call to call",
   /** A policy that denies `s3:PutObject` with a public ACL, and when the ACL is unknown. */
   const noPublicAcl = () =>
     loadPolicy({
-      iam: [
-        {
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Action: "s3:PutObject", Resource: "*" },
-            {
-              Effect: "Deny",
-              Action: "s3:PutObject",
-              Resource: "*",
-              Condition: { StringEquals: { "s3:x-amz-acl": "public-read" } },
-            },
-          ],
-        },
-      ],
+      iam: [allowExcept("s3:PutObject", { StringEquals: { "s3:x-amz-acl": "public-read" } })],
       checkActions: false,
     });
   const put = (extra: object) =>
@@ -1107,18 +1045,7 @@ describe("evaluate: a context or list of unknown keys shared from call to call",
   it("refuses an input whose getter left a toJSON behind, so nothing made of a kept copy uses it", async () => {
     const policy = await loadPolicy({
       iam: [
-        {
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Action: "s3:PutObject", Resource: "*" },
-            {
-              Effect: "Deny",
-              Action: "s3:PutObject",
-              Resource: "*",
-              Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": "secret" } },
-            },
-          ],
-        },
+        allowExcept("s3:PutObject", { "ForAnyValue:StringEquals": { "aws:TagKeys": "secret" } }),
       ],
       checkActions: false,
     });
