@@ -6,6 +6,7 @@ import {
   readInput,
   snapshotInput,
 } from "./request-snapshot.js";
+import { inheritIndexZero } from "./test-utils/prototypes.js";
 import type { EvaluationInput } from "./types.js";
 
 describe("canonicalIp", () => {
@@ -237,19 +238,7 @@ describe("readInput: principals read once and reused", () => {
     const objects = Object.prototype as Record<string, unknown>;
     try {
       for (const value of ["first", "second"]) {
-        Object.defineProperty(Object.prototype, "0", {
-          configurable: true,
-          get: () => value,
-          // Lets the copy's own lists be written as usual.
-          set(this: object, item: unknown) {
-            Object.defineProperty(this, "0", {
-              value: item,
-              writable: true,
-              enumerable: true,
-              configurable: true,
-            });
-          },
-        });
+        inheritIndexZero(Object.prototype, () => value);
         expect(principalOf(holed)["mfa"]).toEqual([value, "x"]);
       }
     } finally {
