@@ -1,11 +1,23 @@
 /**
  * Per-call cost of mapping common calls after warm-up, as the middleware pays it on every SDK call:
  * once with a new input on every call (a new object key, item key or message, as real traffic
- * sends) and once repeating one input, side by side in one run.
+ * sends) and once repeating one input, side by side in one run. It measures the built package
+ * (`dist/index.js`, as applications run it: run `npm run build` first). With `BENCH_BASELINE`
+ * naming another build's `dist/index.js`, that build runs beside it, round by round, and the
+ * ratio of the two is printed.
  * Run: `npm run bench -w @keycard/iam-map`.
  */
-import { authorizationFor, authorizationForSync, preloadServices } from "../src/index.js";
-import type { AuthorizationInput } from "../src/types.js";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { AuthorizationInput, AuthorizationResult } from "../src/types.js";
+
+type Mapper = typeof import("../src/index.js");
+const current = (await import("../dist/index.js")) as Mapper;
+const baselinePath = process.env["BENCH_BASELINE"];
+const baseline =
+  baselinePath === undefined
+    ? undefined
+    : ((await import(pathToFileURL(resolve(baselinePath)).href)) as Mapper);
 
 const common = {
   region: "us-east-1",
@@ -92,23 +104,43 @@ const calls: ReadonlyArray<
 const BODY = new Uint8Array(1024);
 
 const N = 50_000;
-/**
- * CPU microseconds per call over `n` calls of `args(i)`, the best of five rounds: CPU time of this
- * process, so that other work on a shared machine counts as little as it can.
- */
-function measure(args: (i: number) => AuthorizationInput, n: number): number {
-  for (let i = 0; i < n; i++) authorizationForSync(args(i));
-  let best = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < 5; round++) {
-    const start = process.cpuUsage();
-    for (let i = 0; i < n; i++) authorizationForSync(args(i));
-    const used = process.cpuUsage(start);
-    best = Math.min(best, (used.user + used.system) / n);
-  }
-  return best;
+/** Calls per timed round: short rounds, many of them, so that the best is seldom interrupted. */
+const ROUND_CALLS = 5_000;
+const ROUNDS = baseline === undefined ? 20 : 40;
+type Mapping = (args: AuthorizationInput) => AuthorizationResult;
+
+/** CPU microseconds per call of one round: calls `from` to `from + ROUND_CALLS - 1`. */
+function round(map: Mapping, args: (i: number) => AuthorizationInput, from: number): number {
+  const start = process.cpuUsage();
+  for (let i = from; i < from + ROUND_CALLS; i++) map(args(i));
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / ROUND_CALLS;
 }
 
-const micros = (n: number) => `${n.toFixed(2)} µs`.padStart(16);
+/**
+ * CPU microseconds per call of `args(i)` (each distinct input used once per pass over the N
+ * inputs), the best of many short rounds: CPU time of this process, so that other work on a
+ * shared machine counts as little as it can. With a baseline, the two builds' rounds alternate
+ * and take turns going first, over the same inputs.
+ */
+function measure(args: (i: number) => AuthorizationInput): [number, number?] {
+  const maps: Mapping[] = [current.authorizationForSync];
+  if (baseline) maps.push(baseline.authorizationForSync);
+  for (const map of maps) for (let i = 0; i < N; i++) map(args(i));
+  const best = maps.map(() => Number.POSITIVE_INFINITY);
+  for (let r = 0; r < ROUNDS; r++) {
+    const from = (r * ROUND_CALLS) % N;
+    for (let k = 0; k < maps.length; k++) {
+      const m = (k + r) % maps.length;
+      best[m] = Math.min(best[m]!, round(maps[m]!, args, from));
+    }
+  }
+  return [best[0]!, best[1]];
+}
+
+const micros = (n: number) => `${n.toFixed(2)} µs`.padStart(19);
+/** How many times faster this build is than the baseline. */
+const ratio = (n: number) => `${n.toFixed(2)}×`.padStart(19);
 
 /**
  * The same machine's speed at something fixed, printed beside the figures: on a shared or busy
@@ -127,11 +159,16 @@ function reference(): number {
   return best;
 }
 
-await preloadServices(["S3Client", "DynamoDBClient", "SQSClient", "EC2Client", "RDSClient"]);
+const services = ["S3Client", "DynamoDBClient", "SQSClient", "EC2Client", "RDSClient"];
+await current.preloadServices(services);
+await baseline?.preloadServices(services);
 console.log(`reference: JSON.stringify of a two-member object ${reference().toFixed(3)} µs`);
-console.log(
-  `${"call".padEnd(24)} ${"distinct inputs".padStart(16)} ${"repeated input".padStart(16)}`,
-);
+const header = ["distinct inputs", "repeated input"];
+if (baseline) {
+  console.log(`baseline: ${baselinePath}`);
+  header.push("baseline, distinct", "baseline, repeated", "ratio, distinct", "ratio, repeated");
+}
+console.log(`${"call".padEnd(24)} ${header.map((h) => h.padStart(19)).join(" ")}`);
 for (const [name, service, operation, input] of calls) {
   // Inputs are built before timing, so the figure is keycard's alone; each distinct input is
   // used once per round. Arguments are object literals, as the middleware builds them: objects
@@ -147,9 +184,13 @@ for (const [name, service, operation, input] of calls) {
   });
   const distinct = Array.from({ length: N }, (_, i) => args(i));
   const repeated = args(0);
-  const d = measure((i) => distinct[i]!, N);
-  const r = measure(() => repeated, N);
-  console.log(`${name.padEnd(24)} ${micros(d)} ${micros(r)}`);
+  const [d, baseD] = measure((i) => distinct[i]!);
+  const [r, baseR] = measure(() => repeated);
+  const cells = [micros(d), micros(r)];
+  if (baseD !== undefined && baseR !== undefined) {
+    cells.push(micros(baseD), micros(baseR), ratio(baseD / d), ratio(baseR / r));
+  }
+  console.log(`${name.padEnd(24)} ${cells.join(" ")}`);
 }
 
 {
@@ -162,11 +203,11 @@ for (const [name, service, operation, input] of calls) {
     region: common.region,
     accountId: common.accountId,
   };
-  for (let i = 0; i < N; i++) await authorizationFor(args);
+  for (let i = 0; i < N; i++) await current.authorizationFor(args);
   const start = process.cpuUsage();
-  for (let i = 0; i < N; i++) await authorizationFor(args);
+  for (let i = 0; i < N; i++) await current.authorizationFor(args);
   const used = process.cpuUsage(start);
   console.log(
-    `${"S3 GetObject (async)".padEnd(24)} ${"".padStart(16)} ${micros((used.user + used.system) / N)}`,
+    `${"S3 GetObject (async)".padEnd(24)} ${"".padStart(19)} ${micros((used.user + used.system) / N)}`,
   );
 }

@@ -4,6 +4,7 @@ import type { VariableValues } from "./general-rule.js";
 import { globalContext } from "./global-context.js";
 import { loadCatalogSync, loadedCatalog } from "./iam-catalog.js";
 import { InputView } from "./input-view.js";
+import { ownMember } from "./object-prototype.js";
 import { partitionForRegion } from "./partition.js";
 import { passesRoles, passRolePlan, requirePassRole } from "./pass-role.js";
 import { serviceRules } from "./rules.js";
@@ -56,7 +57,7 @@ export async function preloadServices(services: Iterable<string>): Promise<void>
     const prefix = resolveService(name)?.prefix;
     if (!prefix) continue;
     prefixes.set(prefix, true);
-    for (const related of serviceRules[prefix]?.related ?? []) {
+    for (const related of ownMember(serviceRules, prefix)?.related ?? []) {
       if (!prefixes.has(related)) prefixes.set(related, false);
     }
     // Operations that pass a role also need iam:PassRole from the IAM reference.
@@ -306,7 +307,7 @@ function planForName(identity: ServiceIdentity, prefix: string, operation: strin
 function planFor(identity: ServiceIdentity, prefix: string, operation: string): Plan | null {
   const sdkId = identity.sdkId;
   const general = generalRule(prefix, operation);
-  const rules = serviceRules[prefix];
+  const rules = ownMember(serviceRules, prefix);
   const rule: OperationRule | undefined =
     (Object.hasOwn(rules?.operations ?? {}, operation)
       ? rules?.operations?.[operation]

@@ -15,6 +15,7 @@ import {
   typeOfResource,
 } from "./iam-catalog.js";
 import type { InputView } from "./input-view.js";
+import { hasOwnMember } from "./object-prototype.js";
 import {
   type RequestTags,
   readRequestTags,
@@ -284,7 +285,7 @@ export class Call implements CallTarget {
         this.#tags = tags;
       }
       // Tags a rule read itself (CloudFront's, below the top level) are the call's.
-      if (!(tags.unread && extra !== undefined && TAG_KEYS in extra))
+      if (!(tags.unread && extra !== undefined && hasOwnMember(extra, TAG_KEYS)))
         writeRequestTags(tags, context, unknown);
       // The copies are under a family the plan lists as unknown (`rds:req-tag/*`): they need
       // no change to its shared list.
@@ -297,6 +298,7 @@ export class Call implements CallTarget {
     let typeValues: Array<readonly [string, ContextValue]> | undefined;
     if (callContext !== undefined) {
       for (const key in callContext) {
+        if (!hasOwnMember(callContext, key)) continue;
         const where = listedAt(info, key);
         if (where === "action") {
           context[key] = callContext[key]!;
@@ -419,10 +421,28 @@ export class Call implements CallTarget {
 
 /** Where the IAM reference lists a key for an action: on the action, on a resource type, or not. */
 function listedAt(info: ActionInfo, key: string): "action" | "type" | undefined {
-  if (key.startsWith("aws:") || keyListIncludes(actionKeyList(info), key)) return "action";
-  for (const keys of info.typeKeys.values()) if (keys.lists(key)) return "type";
-  return undefined;
+  if (key.startsWith("aws:")) return "action";
+  // Rules give the same few keys on every call of an action: each is looked up once.
+  let places = listings.get(info);
+  if (places === undefined) {
+    places = new Map();
+    listings.set(info, places);
+  }
+  let place = places.get(key);
+  if (place === undefined) {
+    place = keyListIncludes(actionKeyList(info), key)
+      ? "action"
+      : [...info.typeKeys.values()].some((keys) => keys.lists(key))
+        ? "type"
+        : "nowhere";
+    // Bounded: keys come from rules, and from tag keys an application names.
+    if (places.size < 1000) places.set(key, place);
+  }
+  return place === "nowhere" ? undefined : place;
 }
+
+/** Where each key an action was asked about is listed (see {@link listedAt}). */
+const listings = new WeakMap<ActionInfo, Map<string, "action" | "type" | "nowhere">>();
 
 const actionKeyLists = new WeakMap<ActionInfo, KeyList>();
 
@@ -441,7 +461,10 @@ function ruledKey(
   callContext: Readonly<Record<string, ContextValue>> | undefined,
   extra: Readonly<Record<string, ContextValue>> | undefined,
 ): boolean {
-  return (callContext !== undefined && key in callContext) || (extra !== undefined && key in extra);
+  return (
+    (callContext !== undefined && hasOwnMember(callContext, key)) ||
+    (extra !== undefined && hasOwnMember(extra, key))
+  );
 }
 
 /** Adds the keys (each listed once) the context does not have to `unknown`, once each. */
@@ -451,13 +474,14 @@ function addUnknown(
   unknown: string[],
 ): void {
   if (unknown.length === 0) {
-    for (let i = 0; i < keys.length; i++) if (!(keys[i]! in context)) unknown.push(keys[i]!);
+    for (let i = 0; i < keys.length; i++)
+      if (!hasOwnMember(context, keys[i]!)) unknown.push(keys[i]!);
     return;
   }
   if (keys.length * unknown.length < 256) {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!;
-      if (!(key in context) && !unknown.includes(key)) unknown.push(key);
+      if (!hasOwnMember(context, key) && !unknown.includes(key)) unknown.push(key);
     }
     return;
   }
@@ -465,7 +489,7 @@ function addUnknown(
   const seen = new Set(unknown);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    if (key in context || seen.has(key)) continue;
+    if (hasOwnMember(context, key) || seen.has(key)) continue;
     seen.add(key);
     unknown.push(key);
   }

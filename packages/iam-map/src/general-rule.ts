@@ -2,6 +2,7 @@ import type { ArnTemplate } from "./arn-template.js";
 import { assignedParts, memberPrefixes, variableSynonyms } from "./exceptions.js";
 import type { ActionInfo } from "./iam-catalog.js";
 import { asString, type InputView } from "./input-view.js";
+import { hasOwnMember, ownMember } from "./object-prototype.js";
 import type { ContextValue } from "./types.js";
 import { unknownPart } from "./unknown-part.js";
 
@@ -43,9 +44,11 @@ export function candidates(
   let cached = candidateCache.get(key);
   if (cached) return cached;
   const names = [
-    ...(operation && prefix ? (variableSynonyms[`${prefix}:${operation}:${variable}`] ?? []) : []),
-    ...(prefix ? (variableSynonyms[`${prefix}:${variable}`] ?? []) : []),
-    ...(variableSynonyms[variable] ?? []),
+    ...(operation && prefix
+      ? (ownMember(variableSynonyms, `${prefix}:${operation}:${variable}`) ?? [])
+      : []),
+    ...(prefix ? (ownMember(variableSynonyms, `${prefix}:${variable}`) ?? []) : []),
+    ...(ownMember(variableSynonyms, variable) ?? []),
     variable,
   ];
   const base = variable.replace(/(Name|Id|ID|Identifier|Arn|ARN)$/, "");
@@ -71,7 +74,7 @@ export function candidates(
     const type = typeName.replace(/[^A-Za-z0-9]/g, "");
     names.push(`${type}${variable}`, `${type}Identifier`, "Identifier");
   }
-  for (const memberPrefix of prefix ? (memberPrefixes[prefix] ?? []) : []) {
+  for (const memberPrefix of prefix ? (ownMember(memberPrefixes, prefix) ?? []) : []) {
     const stem = variable.replace(/^Db/, "");
     names.push(`${memberPrefix}${stem}`);
     if (base.length > 0 && base !== variable) {
@@ -192,8 +195,8 @@ function compile(
         index: rankOf(names),
         marker,
         path: {
-          marker: unknownPart(PATH_LABELS[variable] ?? "IAM path"),
-          creates: CREATES[variable],
+          marker: unknownPart(ownMember(PATH_LABELS, variable) ?? "IAM path"),
+          creates: ownMember(CREATES, variable),
         },
       });
       continue;
@@ -434,7 +437,8 @@ function resolveParts(
     const part = compiled.parts[i]!;
     if (part.kind === "literal") continue;
     let v: readonly string[] | undefined;
-    if (overrides && part.variable in overrides) v = overrideValues(overrides[part.variable]);
+    if (overrides && hasOwnMember(overrides, part.variable))
+      v = overrideValues(overrides[part.variable]);
     else if (part.kind === "env") {
       const env =
         part.variable === "Partition"
@@ -475,7 +479,8 @@ function resolveParts(
   if (arnWhereNameBelongs) {
     for (let i = 0; i < compiled.parts.length; i++) {
       const part = compiled.parts[i]!;
-      if (part.kind === "env" && !(overrides && part.variable in overrides)) values[i] = undefined;
+      if (part.kind === "env" && !(overrides && hasOwnMember(overrides, part.variable)))
+        values[i] = undefined;
     }
   }
   const out: { -readonly [K in keyof Resolved]: Resolved[K] } = {
@@ -697,8 +702,10 @@ const MAX_FANOUT = 100;
  */
 function unknownLabel(variable: string, prefix: string, operation: string | undefined): string {
   const described =
-    (operation === undefined ? undefined : assignedParts[`${prefix}:${operation}:${variable}`]) ??
-    assignedParts[`${prefix}:${variable}`];
+    (operation === undefined
+      ? undefined
+      : ownMember(assignedParts, `${prefix}:${operation}:${variable}`)) ??
+    ownMember(assignedParts, `${prefix}:${variable}`);
   if (described !== undefined) return described;
   switch (variable) {
     case "Region":
@@ -719,7 +726,8 @@ function clip(text: string): string {
 
 function hasInputOverride(template: ArnTemplate, overrides: VariableValues): boolean {
   const variables = template.inputVariables;
-  for (let i = 0; i < variables.length; i++) if (variables[i]! in overrides) return true;
+  for (let i = 0; i < variables.length; i++)
+    if (hasOwnMember(overrides, variables[i]!)) return true;
   return false;
 }
 

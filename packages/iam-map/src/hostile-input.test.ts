@@ -148,6 +148,55 @@ describe("members the input inherits", () => {
     }
   });
 
+  it("a member added to Object.prototype is read by every rule, beside the input's own", async () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    Object.defineProperty(Object.prototype, "IndexName", {
+      value: "by-customer",
+      enumerable: false,
+      configurable: true,
+      writable: true,
+    });
+    proto["GrantRead"] = "id=attacker";
+    try {
+      const query = await map("DynamoDBClient", "QueryCommand", { TableName: "orders" });
+      expect(query.requests.map((q) => q.resource)).toEqual([
+        "arn:aws:dynamodb:us-east-1:123456789012:table/orders/index/by-customer",
+      ]);
+      // One header the input has, one only the prototype has: both reach the context.
+      const put = await map("S3Client", "PutObjectCommand", {
+        Bucket: "b",
+        Key: "k",
+        ACL: "private",
+      });
+      const acl = put.requests.find((q) => q.action === "s3:PutObjectAcl");
+      expect(acl?.context?.["s3:x-amz-acl"]).toBe("private");
+      expect(acl?.context?.["s3:x-amz-grant-read"]).toBe("id=attacker");
+    } finally {
+      delete proto["IndexName"];
+      delete proto["GrantRead"];
+    }
+  });
+
+  it("a member added to Object.prototype under another name changes nothing", async () => {
+    const clean = await map("S3Client", "PutObjectCommand", {
+      Bucket: "b",
+      Key: "k",
+      ACL: "private",
+    });
+    const proto = Object.prototype as Record<string, unknown>;
+    proto["somethingElse"] = 1;
+    try {
+      const polluted = await map("S3Client", "PutObjectCommand", {
+        Bucket: "b",
+        Key: "k",
+        ACL: "private",
+      });
+      expect(polluted).toEqual(clean);
+    } finally {
+      delete proto["somethingElse"];
+    }
+  });
+
   it("a non-enumerable member added to Object.prototype is read too", async () => {
     for (const [name, value] of [
       ["ACL", "public-read"],
@@ -169,6 +218,72 @@ describe("members the input inherits", () => {
     } finally {
       delete proto["ACL"];
       delete proto["VersionId"];
+    }
+  });
+});
+
+/*
+ * Code in the process that adds members to `Object.prototype` must not reach what the mapping
+ * builds: rule variables, contexts and the mapping's own tables are read by their own members.
+ */
+describe("members added to Object.prototype under the mapping's own names", () => {
+  /** Runs `body` with `members` defined on Object.prototype (enumerable), then removes them. */
+  async function polluted<T>(members: Record<string, unknown>, body: () => Promise<T>): Promise<T> {
+    const proto = Object.prototype as Record<string, unknown>;
+    for (const [name, value] of Object.entries(members)) proto[name] = value;
+    try {
+      return await body();
+    } finally {
+      for (const name of Object.keys(members)) delete proto[name];
+    }
+  }
+
+  it("a condition key's name stays unknown", async () => {
+    const put = await polluted({ "s3:TlsVersion": 1.3 }, () =>
+      map("S3Client", "PutObjectCommand", { Bucket: "b", Key: "k" }),
+    );
+    const request = put.requests.find((q) => q.action === "s3:PutObject");
+    expect(request?.unknownContext).toContain("s3:TlsVersion");
+    expect(Object.hasOwn(request?.context ?? {}, "s3:TlsVersion")).toBe(false);
+  });
+
+  it("a condition key's name is not added to the context as a rule's value", async () => {
+    const get = await polluted({ "dynamodb:Select": "ALL_ATTRIBUTES" }, () =>
+      map("DynamoDBClient", "GetItemCommand", { TableName: "orders", Key: { id: { S: "1" } } }),
+    );
+    expect(Object.hasOwn(get.requests[0]?.context ?? {}, "dynamodb:Select")).toBe(false);
+  });
+
+  it("an ARN variable's name does not place the resource", async () => {
+    const get = await polluted({ Region: "eu-west-1", Account: "999999999999" }, () =>
+      map("DynamoDBClient", "GetItemCommand", { TableName: "orders", Key: { id: { S: "1" } } }),
+    );
+    expect(pairs(get.requests)).toEqual([
+      ["dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:123456789012:table/orders"],
+    ]);
+  });
+});
+
+describe("a proxy input", () => {
+  it("a member its get trap answers for but its target lacks is read, as the SDK reads it", async () => {
+    const hiding = () =>
+      new Proxy(
+        { Bucket: "b", Key: "k" },
+        {
+          get: (target, name, receiver) =>
+            name === "ACL" ? "public-read" : Reflect.get(target, name, receiver),
+        },
+      );
+    const r = await map("S3Client", "PutObjectCommand", hiding());
+    const acl = r.requests.find((q) => q.action === "s3:PutObjectAcl");
+    expect(acl?.context?.["s3:x-amz-acl"]).toBe("public-read");
+    const proto = Object.prototype as Record<string, unknown>;
+    proto["unrelated"] = 1;
+    try {
+      const again = await map("S3Client", "PutObjectCommand", hiding());
+      expect(again.requests.map((q) => q.action)).toContain("s3:PutObjectAcl");
+    } finally {
+      delete proto["unrelated"];
     }
   });
 });

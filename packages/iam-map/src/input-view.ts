@@ -1,4 +1,5 @@
-import { addedObjectPrototypeMembers, RECORD_PROTOTYPE } from "./object-prototype.js";
+import { types } from "node:util";
+import { isAddedObjectPrototypeMember, RECORD_PROTOTYPE } from "./object-prototype.js";
 
 /**
  * Read-only, never-throwing access to a command input. Inputs come straight from application code:
@@ -20,8 +21,8 @@ export class InputView {
   #lowerMap: Map<string, string> | undefined;
   /** Some member holds text that starts with `arn:`. */
   #arn = false;
-  /** Whether a name that is not an own member may still be read from the prototype chain. */
-  #inherits: boolean | undefined;
+  /** Where a name that is not an own member may still be read from (see {@link inheritance}). */
+  #inherits: Inheritance | undefined;
 
   constructor(input: unknown) {
     this.#input = isRecord(input) ? input : undefined;
@@ -143,8 +144,28 @@ export class InputView {
     const keys = this.#keys!;
     for (let i = 0; i < keys.length; i++) if (keys[i] === name) return this.#values![i];
     // Not an own member: an inherited one, as the SDK would read it too.
-    this.#inherits ??= inherits(input);
-    return this.#inherits ? read(input, name) : undefined;
+    return this.mayInherit(name) ? read(input, name) : undefined;
+  }
+
+  /**
+   * Whether reading `name`, when the input lacks it, may find something on its prototype chain:
+   * never for records made from {@link RECORD_PROTOTYPE}; for a plain object only when
+   * `Object.prototype` has a member of that name beyond its standard ones; always for any other
+   * prototype (a class instance's getter).
+   */
+  mayInherit(name: string): boolean {
+    if (this.#input === undefined) return false;
+    this.#inherits ??= inheritance(this.#input);
+    return (
+      this.#inherits === ANY_PROTOTYPE ||
+      (this.#inherits === OBJECT_PROTOTYPE && isAddedObjectPrototypeMember(name))
+    );
+  }
+
+  /** Whether any of `names` may be read from the prototype chain (see {@link InputView.mayInherit}). */
+  mayInheritAny(names: readonly string[]): boolean {
+    for (let i = 0; i < names.length; i++) if (this.mayInherit(names[i]!)) return true;
+    return false;
   }
 
   /**
@@ -165,16 +186,6 @@ export class InputView {
   memberNames(): readonly string[] {
     this.#scan();
     return this.#keys!;
-  }
-
-  /**
-   * Whether {@link InputView.get} may find a member the input does not have itself (a class
-   * instance's getter, a polluted `Object.prototype`): then rules must read members by name.
-   */
-  inheritsMembers(): boolean {
-    if (this.#input === undefined) return false;
-    this.#inherits ??= inherits(this.#input);
-    return this.#inherits;
   }
 
   /** Own member names lower-cased, in input order. */
@@ -261,21 +272,30 @@ const NONE: readonly string[] = Object.freeze([]);
 /** A member read as text that has none (absent, empty or not text). */
 const NO_TEXT: unique symbol = Symbol("no text");
 
+/** Names the input lacks are read from nowhere: it inherits nothing a member could come from. */
+const NO_PROTOTYPE = 0;
+/** From `Object.prototype`: only names it has beyond its standard members find anything. */
+const OBJECT_PROTOTYPE = 1;
+/** From another prototype (a class instance's getters, a proxy): any name may find something. */
+const ANY_PROTOTYPE = 2;
+type Inheritance = typeof NO_PROTOTYPE | typeof OBJECT_PROTOTYPE | typeof ANY_PROTOTYPE;
+
 /**
- * Whether reading a name the input does not have itself can find anything. Not for plain objects
- * while `Object.prototype` has only its standard members, which are not member names; a polluted
- * prototype (`Object.prototype.ACL = …`, enumerable or not, or `__proto__` in merged JSON) has
- * another, which the SDK's serializer reads. Nor for records made from {@link RECORD_PROTOTYPE}.
+ * Where a name the input does not have itself may be read from. `Object.prototype` has only
+ * standard members, which are not member names, until code adds one (`Object.prototype.ACL = …`,
+ * enumerable or not, or `__proto__` in merged JSON), which the SDK's serializer reads; records
+ * made from {@link RECORD_PROTOTYPE} and objects without a prototype inherit nothing.
  */
-function inherits(input: object): boolean {
+function inheritance(input: object): Inheritance {
+  // A proxy reports its target's prototype but may answer for any name its `get` trap likes.
+  if (types.isProxy(input)) return ANY_PROTOTYPE;
   try {
     const proto = Object.getPrototypeOf(input);
-    if (proto === null || proto === RECORD_PROTOTYPE) return false;
-    if (proto !== Object.prototype) return true;
-    return addedObjectPrototypeMembers().length > 0;
+    if (proto === null || proto === RECORD_PROTOTYPE) return NO_PROTOTYPE;
+    return proto === Object.prototype ? OBJECT_PROTOTYPE : ANY_PROTOTYPE;
   } catch {
     // A proxy that refuses to say: read as before.
-    return true;
+    return ANY_PROTOTYPE;
   }
 }
 

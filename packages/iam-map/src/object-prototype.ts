@@ -17,6 +17,33 @@ const STANDARD: ReadonlySet<string> = new Set([
   "toLocaleString",
 ]);
 
+const hasOwn = Object.hasOwn;
+
+/**
+ * Whether `object` has `key` as a member of its own. The mapping's tables, contexts and rule
+ * variables are ordinary objects: `key in object`, `object[key]` and `for … in` would also find
+ * a member code in the process added to `Object.prototype`, and take it for a value a rule gave.
+ * @internal
+ */
+export function hasOwnMember(object: object, key: string): boolean {
+  return hasOwn(object, key);
+}
+
+/** `table[key]` when the table has it of its own (see {@link hasOwnMember}). @internal */
+export function ownMember<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return hasOwn(table, key) ? table[key] : undefined;
+}
+
+/**
+ * Whether `Object.prototype` has a member of this name of its own beyond the standard ones: one
+ * every plain object inherits. A lookup of one name, where {@link addedObjectPrototypeMembers}
+ * lists every name the prototype has (about 1 µs: V8 keeps `Object.prototype` as a dictionary).
+ * @internal
+ */
+export function isAddedObjectPrototypeMember(name: string): boolean {
+  return hasOwn(Object.prototype, name) && !STANDARD.has(name);
+}
+
 /**
  * The names `Object.prototype` has of its own beyond the standard ones, enumerable or not: each
  * is a member every plain object inherits, which the SDK's serializer reads as an input member

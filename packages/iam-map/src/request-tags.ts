@@ -1,6 +1,6 @@
 import type { ActionInfo } from "./iam-catalog.js";
 import { asString, type InputView, isRecord, read, safeKeys } from "./input-view.js";
-import { RECORD_PROTOTYPE } from "./object-prototype.js";
+import { hasOwnMember, RECORD_PROTOTYPE } from "./object-prototype.js";
 import type { ContextValue } from "./types.js";
 
 /** The key every request that carries request tags has, with `aws:RequestTag/<key>` for each. */
@@ -340,6 +340,7 @@ export function serviceRequestTags(info: ActionInfo, context: Record<string, Con
   }
   if (prefix === "") return;
   for (const key in context) {
+    if (!hasOwnMember(context, key)) continue;
     if (key.startsWith(REQUEST_TAG))
       context[`${prefix}${key.slice(REQUEST_TAG.length)}`] = context[key]!;
   }
@@ -580,6 +581,7 @@ function withoutTags(
   const own: Record<string, ContextValue> = {};
   const moved: string[] = [];
   for (const key in context) {
+    if (!hasOwnMember(context, key)) continue;
     if (key === TAG_KEYS || key.startsWith(REQUEST_TAG)) moved.push(key);
     else own[key] = context[key]!;
   }

@@ -1,6 +1,7 @@
 import { iamServiceExistsSync, iamServiceKeysSync } from "@keycard/iam-reference";
 import { sdkServices, unsignedOperations } from "./data/sdk-services.js";
 import { signingNameExceptions } from "./exceptions.js";
+import { ownMember } from "./object-prototype.js";
 
 /** A service resolved from any of its names. @internal */
 export interface ServiceIdentity {
@@ -33,7 +34,7 @@ function sdkIdentity(i: number): ServiceIdentity {
   let identity = sdkIdentities[i];
   if (identity === undefined) {
     const [sdkId, signingName, endpointPrefix] = sdkServices()[i]!;
-    const exception = signingNameExceptions[signingName.toLowerCase()];
+    const exception = ownMember(signingNameExceptions, signingName.toLowerCase());
     let prefix: string | null;
     if (exception !== undefined) prefix = exception;
     else if (isPrefix(signingName)) prefix = signingName;

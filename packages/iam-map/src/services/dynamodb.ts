@@ -5,10 +5,14 @@ import type { ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
 import { partiqlTarget } from "./partiql.js";
 
+/** A table ARN: its partition, region, account and table name. */
+const TABLE_ARN = /^arn:([^:]+):dynamodb:([^:]*):([^:]*):table\/([^/]+)/;
+
 /** Table variables for a `TableName` that may be a name or a table ARN. */
 function tableVariables(table: string | undefined): VariableValues {
   if (table === undefined) return {};
-  const arn = /^arn:([^:]+):dynamodb:([^:]*):([^:]*):table\/([^/]+)/.exec(table);
+  // Most calls name the table, not its ARN: the expression runs only for an ARN.
+  const arn = table.startsWith("arn:") ? TABLE_ARN.exec(table) : null;
   if (arn) return { Partition: arn[1], Region: arn[2], Account: arn[3], TableName: arn[4] };
   return { TableName: table };
 }

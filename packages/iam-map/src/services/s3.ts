@@ -2,6 +2,7 @@ import type { Call, RequestOptions } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
 import { type ActionInfo, keyList, keyListIncludes } from "../iam-catalog.js";
 import { asString, isPresent, isRecord, read } from "../input-view.js";
+import { ownMember } from "../object-prototype.js";
 import type { OperationRule, ServiceRules } from "../service-rules.js";
 import type { AuthorizationRequest, ContextValue } from "../types.js";
 import { unknownPart } from "../unknown-part.js";
@@ -46,7 +47,18 @@ const HEADER_MEMBERS: ReadonlySet<string> = new Set([
   "objectlockeventholddurationdays",
 ]);
 /** What HTTP and the fetch API drop around a header value, and the signer strips. */
-const SURROUNDING_SPACE = /^[ \t\r\n]|[ \t\r\n]$/;
+/** A space, tab or line break: what S3 drops from around a header value. */
+function isHeaderSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 10 || code === 13;
+}
+
+/** Whether text starts or ends with a space, tab or line break; two characters are read. */
+function hasSurroundingSpace(text: string): boolean {
+  return (
+    text.length > 0 &&
+    (isHeaderSpace(text.charCodeAt(0)) || isHeaderSpace(text.charCodeAt(text.length - 1)))
+  );
+}
 
 /** Records header members whose text starts or ends with spaces, tabs or line breaks as unreadable. */
 function checkHeaderSpaces(call: Call): void {
@@ -55,7 +67,7 @@ function checkHeaderSpaces(call: Call): void {
   for (let i = 0; i < lowers.length; i++) {
     const value = values[i];
     if (typeof value !== "string" || !HEADER_MEMBERS.has(lowers[i]!)) continue;
-    if (SURROUNDING_SPACE.test(value))
+    if (hasSurroundingSpace(value))
       call.input.unreadable(`${lowers[i]} (spaces around a header value, which S3 drops)`);
   }
 }
@@ -103,6 +115,8 @@ interface HeaderPlan {
   readonly keys: ReadonlyArray<readonly [member: string, key: string]>;
   /** Their place in `keys`, by member name. */
   readonly byMember: ReadonlyMap<string, number>;
+  /** The header members' names, in `keys` order. */
+  readonly members: readonly string[];
   readonly tags: boolean;
   readonly authType: boolean;
   readonly signatureVersion: boolean;
@@ -118,6 +132,7 @@ function headerPlan(info: ActionInfo): HeaderPlan {
     plan = {
       keys,
       byMember: new Map(keys.map(([member], i) => [member, i])),
+      members: keys.map(([member]) => member),
       tags: set.has("s3:requestobjecttagkeys"),
       authType: set.has("s3:authtype"),
       signatureVersion: set.has("s3:signatureversion"),
@@ -135,7 +150,7 @@ function headerContext(call: Call, action: string, extra?: Record<string, Contex
   const plan = headerPlan(info);
   const input = call.input;
   if (plan.keys.length > 0) {
-    if (input.inheritsMembers()) {
+    if (input.mayInheritAny(plan.members)) {
       // Members may come from the prototype chain: each header member is read by name.
       for (let i = 0; i < plan.keys.length; i++)
         headerValue(call, plan.keys[i]!, input.get(plan.keys[i]![0]), context);
@@ -256,7 +271,7 @@ function decidedKeysFor(operation: string): string[] {
     "s3:RequestObjectTagKeys",
     "s3:authType",
     "s3:signatureversion",
-  ].filter((key) => !(BODY_KEYS[operation] ?? []).includes(key));
+  ].filter((key) => !(ownMember(BODY_KEYS, operation) ?? []).includes(key));
 }
 
 /** Keys an operation sends in its body rather than a header, and which are not all read. */
@@ -281,7 +296,7 @@ function s3(call: Call, action: string, options?: RequestOptions) {
 
 /** The versioned form of an object action when the request names a version. */
 function versioned(call: Call, action: string, versionId = call.input.string("VersionId")): string {
-  const alt = VERSIONED[action];
+  const alt = ownMember(VERSIONED, action);
   return alt && versionId !== undefined && call.action(alt) ? alt : action;
 }
 
@@ -520,7 +535,9 @@ const OUTPOSTS =
  * Aliases that stand for an access point (`…-s3alias`), an Object Lambda access point
  * (`…--ol-s3`) or an S3 on Outposts access point (`…--op-s3`); S3 reserves these endings.
  */
-const ACCESS_POINT_ALIAS = /(?:-s3alias|--ol-s3|--op-s3)$/;
+function isAccessPointAlias(name: string): boolean {
+  return name.endsWith("-s3alias") || name.endsWith("--ol-s3") || name.endsWith("--op-s3");
+}
 
 /** An access point ARN S3 itself authorizes (`bucketVariables`). */
 const S3_ACCESS_POINT = /^arn:[^:]+:s3:[^:]*:[^:]*:accesspoint[/:]/;
@@ -541,7 +558,7 @@ function throughAccessPoint(rule: OperationRule): OperationRule {
         "CopySource (an ARN or access point alias S3 does not authorize as a bucket)",
       );
     }
-    if (bucket !== undefined && ACCESS_POINT_ALIAS.test(bucket)) {
+    if (bucket !== undefined && isAccessPointAlias(bucket)) {
       call.input.unreadable(
         "Bucket (an access point alias, which does not say whose access point)",
       );
@@ -659,7 +676,7 @@ function copySourceReadable(source: string): boolean {
     // Read as given, as copySource does.
   }
   // An access point alias does not say whose access point it is, as in `Bucket`.
-  if (ACCESS_POINT_ALIAS.test(decoded.split("/", 1)[0]!)) return false;
+  if (isAccessPointAlias(decoded.split("/", 1)[0]!)) return false;
   return !decoded.startsWith("arn:") || S3_ACCESS_POINT.test(decoded);
 }
 
