@@ -4,7 +4,7 @@ import type { VariableValues } from "./general-rule.js";
 import { globalContext } from "./global-context.js";
 import { loadCatalogSync, loadedCatalog } from "./iam-catalog.js";
 import { InputView } from "./input-view.js";
-import { ownMember } from "./object-prototype.js";
+import { addedObjectPrototypeMembers, hasOwnMember, ownMember } from "./object-prototype.js";
 import { partitionForRegion } from "./partition.js";
 import { passesRoles, passRolePlan, requirePassRole } from "./pass-role.js";
 import { serviceRules } from "./rules.js";
@@ -27,6 +27,8 @@ interface Plan {
   readonly unsigned: string | undefined;
   /** Service condition keys the rules decide for this operation (see `ServiceRules`). */
   readonly decided?: DecidedKeys;
+  /** Made while `Object.prototype` had members added: serves its own call only (see {@link keepsPlans}). */
+  readonly transient?: true;
 }
 
 /** Plans by service identity, then operation name as given. */
@@ -132,10 +134,12 @@ function map(args: AuthorizationInput): AuthorizationResult {
     plan = memo.plan;
   } else {
     const found = resolvePlan(service, operation);
-    if ("known" in found) return found;
-    ({ identity, prefix, plan } = found);
-    memos[nextMemo] = { service, operation, identity, prefix, plan };
-    nextMemo = (nextMemo + 1) % MEMOS;
+    if (hasOwnMember(found, "known")) return found as AuthorizationResult;
+    ({ identity, prefix, plan } = found as Exclude<typeof found, AuthorizationResult>);
+    if (plan.transient === undefined) {
+      memos[nextMemo] = { service, operation, identity, prefix, plan };
+      nextMemo = (nextMemo + 1) % MEMOS;
+    }
   }
   if (plan.unsigned !== undefined) {
     return { known: true, service: prefix, requests: [], alsoMayNeed: [], reason: plan.unsigned };
@@ -268,6 +272,15 @@ function plainEntries(list: readonly unknown[]): boolean {
   return true;
 }
 
+/**
+ * Whether a plan made now may be kept for later calls. Plans read the rule tables, whose optional
+ * members a member added to `Object.prototype` would stand in for; one made while there is such a
+ * member serves only the call that made it, so that removing the member leaves no trace.
+ */
+function keepsPlans(): boolean {
+  return addedObjectPrototypeMembers().length === 0;
+}
+
 /** What an operation name (`PutObject` or `PutObjectCommand`) maps to, cached by the name as given. */
 function planForName(identity: ServiceIdentity, prefix: string, operation: string): Plan | null {
   let byName = plans.get(identity);
@@ -299,6 +312,7 @@ function planForName(identity: ServiceIdentity, prefix: string, operation: strin
       if (plan) break;
     }
   }
+  if (plan !== null && !keepsPlans()) return { ...plan, transient: true };
   // Only names that map are cached, so odd names cannot grow the cache without bound.
   if (plan !== null && byName.size < 5000) byName.set(operation, plan);
   return plan;
@@ -342,7 +356,7 @@ function noGeneral(): void {}
 
 /** Renamed or same-named actions, with resources from their ARN templates. */
 function generalRule(prefix: string, operation: string): ((call: Call) => void) | null {
-  const table = operationActionExceptions[prefix];
+  const table = ownMember(operationActionExceptions, prefix);
   const renamed = table && Object.hasOwn(table, operation) ? table[operation] : undefined;
   if (renamed !== undefined) {
     const actions = typeof renamed === "string" ? [renamed] : renamed;

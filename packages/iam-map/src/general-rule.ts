@@ -174,11 +174,11 @@ function compile(
   const lastVariable = template.inputVariables[template.inputVariables.length - 1];
   const parts: CompiledPart[] = [];
   for (const part of template.parts) {
-    if ("literal" in part) {
-      parts.push({ kind: "literal", text: part.literal });
+    if (hasOwnMember(part, "literal")) {
+      parts.push({ kind: "literal", text: (part as { readonly literal: string }).literal });
       continue;
     }
-    const variable = part.variable;
+    const variable = (part as { readonly variable: string }).variable;
     const marker = unknownPart(unknownLabel(variable, prefix, operation));
     if (variable === "Partition" || variable === "Region" || variable === "Account") {
       parts.push({ kind: "env", variable, marker });

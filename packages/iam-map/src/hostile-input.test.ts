@@ -264,6 +264,37 @@ describe("members added to Object.prototype under the mapping's own names", () =
   });
 });
 
+describe("a mapping made while Object.prototype has members added", () => {
+  it("leaves no trace once they are removed", async () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    const queue = { QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/jobs" };
+    // A rule table's optional member: every operation without a rule of its own maps to nothing.
+    proto["operation"] = () => () => {};
+    try {
+      await map("SQSClient", "PurgeQueueCommand", queue);
+    } finally {
+      delete proto["operation"];
+    }
+    const after = await map("SQSClient", "PurgeQueueCommand", queue);
+    expect(pairs(after.requests)).toEqual([
+      ["sqs:PurgeQueue", "arn:aws:sqs:us-east-1:123456789012:jobs"],
+    ]);
+  });
+
+  it("a member named like a result's is not taken for a result", async () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto["known"] = true;
+    try {
+      const r = await map("SQSClient", "DeleteQueueCommand", {
+        QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/jobs",
+      });
+      expect(r.requests.map((q) => q.action)).toEqual(["sqs:DeleteQueue"]);
+    } finally {
+      delete proto["known"];
+    }
+  });
+});
+
 describe("a proxy input", () => {
   it("a member its get trap answers for but its target lacks is read, as the SDK reads it", async () => {
     const hiding = () =>

@@ -197,3 +197,33 @@ describe("what the engine reports", () => {
     expect(String(error)).not.toContain('"Effect":"Allow"');
   });
 });
+
+describe("Object.prototype changed while a first call waits", () => {
+  const proto = Object.prototype as Record<string, unknown>;
+  afterEach(() => {
+    delete proto["operation"];
+  });
+
+  test("a member added while the region was resolved refuses the call and shapes no later call", async () => {
+    const { run, decisions } = await setup();
+    const queue = { QueueUrl: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/jobs` };
+    // The region comes from the client's configuration, so the first call waits for it; the
+    // member makes every operation without a rule of its own map to no request at all.
+    const region = async () => {
+      proto["operation"] = () => () => {};
+      return "us-east-1";
+    };
+    const first = sdkContext({
+      client: "SQSClient",
+      command: "DeleteQueueCommand",
+      region: undefined,
+      config: { region },
+    });
+    expect(await settled(run(queue, first))).toBe("refused");
+    expect(decisions.at(-1)?.reason).toContain("Object.prototype");
+    delete proto["operation"];
+    const later = sdkContext({ client: "SQSClient", command: "DeleteQueueCommand" });
+    expect(await settled(run(queue, later))).toBe("refused");
+    expect(decisions.at(-1)?.requests.map((r) => r.action)).toEqual(["sqs:DeleteQueue"]);
+  });
+});

@@ -27,6 +27,7 @@ import type { DecisionMemo } from "./decision-memo.js";
 import { inputKey } from "./input-key.js";
 import { UnreadableInputError } from "./input-snapshot.js";
 import { LearnRecorder } from "./learn-recorder.js";
+import { assertPrototypeClean } from "./object-prototype.js";
 import { type KeycardLogger, type KeycardOptions, validateOptions } from "./options.js";
 import { redactionMatcher, secretPaths, summarizeInput } from "./redact.js";
 import { type ClientConfigLike, configuredRegion, readSdkCall, type SdkCall } from "./sdk-call.js";
@@ -260,8 +261,15 @@ export class KeycardGuard {
       const now = Date.now();
       const resolved = await this.#caller(call, input, now);
       if ("decision" in resolved) return this.#finish(resolved.decision, call, {}, [], input);
+      // Checked again: other code ran while this call waited, and a member it added to
+      // `Object.prototype` would shape the mapping plans iam-map keeps for later calls.
+      assertPrototypeClean();
       return this.#decideFor(call, resolved.caller, input, now);
     } catch (error) {
+      if (error instanceof UnreadableInputError) {
+        const decision = this.#blank(call, {}, false, error.message);
+        return this.#finish(decision, call, {}, [], undefined, error);
+      }
       return this.#finish(this.#failure(call, {}, error), call, {}, [], input, error);
     }
   }
