@@ -1,9 +1,10 @@
 /** Codes carried by {@link IamMapError}. @public */
-export type IamMapErrorCode = "DATA_UNAVAILABLE" | "INVALID_RECORD";
+export type IamMapErrorCode = "DATA_UNAVAILABLE" | "INVALID_RECORD" | "PROTOTYPE_CHANGED";
 
 /**
  * The only error this package throws. {@link authorizationFor} never throws for odd input; this is
- * raised when IAM reference data cannot be loaded or `generatePolicy` gets a malformed record.
+ * raised when IAM reference data cannot be loaded, or `generatePolicy` gets a malformed record or
+ * finds members added to `Object.prototype` (`PROTOTYPE_CHANGED`).
  * @public
  */
 export class IamMapError extends Error {

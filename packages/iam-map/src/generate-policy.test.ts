@@ -202,3 +202,30 @@ describe("generatePolicy", () => {
     expect(warnings).toHaveLength(1);
   });
 });
+
+describe("generatePolicy while Object.prototype has members added", () => {
+  it("refuses, rather than let a member there stand in for an option or a record's", async () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    const records = [
+      { action: "s3:GetObject", resource: "arn:aws:s3:::reports/2024/a.csv" },
+      { action: "s3:GetObject", resource: "arn:aws:s3:::reports/2024/b.csv" },
+    ];
+    // Added while the first record's action is looked up, after the check on entry.
+    queueMicrotask(() => {
+      proto["generalize"] = "resource-names";
+    });
+    try {
+      await expect(generatePolicy(records)).rejects.toMatchObject({
+        name: "IamMapError",
+        code: "PROTOTYPE_CHANGED",
+      });
+    } finally {
+      delete proto["generalize"];
+    }
+    const clean = await generatePolicy(records);
+    expect(clean.Statement[0]?.Resource).toEqual([
+      "arn:aws:s3:::reports/2024/a.csv",
+      "arn:aws:s3:::reports/2024/b.csv",
+    ]);
+  });
+});

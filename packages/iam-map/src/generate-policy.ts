@@ -1,5 +1,6 @@
 import { IamMapError } from "./errors.js";
 import { loadCatalog } from "./iam-catalog.js";
+import { addedObjectPrototypeMembers } from "./object-prototype.js";
 import type { AuthorizationRequest } from "./types.js";
 
 /** Options for {@link generatePolicy}. @public */
@@ -24,6 +25,20 @@ export interface PolicyStatement {
   Effect: "Allow";
   Action: string[];
   Resource: string[];
+}
+
+/**
+ * Refuses to go on while `Object.prototype` has members added: records and options are ordinary
+ * objects, and a member there would stand in for one they leave out (`generalize`,
+ * `resourceParts`), widening the policy written.
+ */
+function assertPrototypeUnchanged(): void {
+  const added = addedObjectPrototypeMembers();
+  if (added.length === 0) return;
+  throw new IamMapError(
+    "PROTOTYPE_CHANGED",
+    `cannot generate a policy while Object.prototype has the member ${JSON.stringify(added[0])} (code in the process added it), which could stand in for a record's or an option's`,
+  );
 }
 
 /** An IAM identity policy document. @public */
@@ -62,6 +77,7 @@ export async function generatePolicy(
 ): Promise<PolicyDocument> {
   const byAction = new Map<string, Set<string>>();
   const unknown = new Set<string>();
+  assertPrototypeUnchanged();
   for (const record of records) {
     if (!record || typeof record !== "object") {
       throw new IamMapError(
@@ -70,6 +86,8 @@ export async function generatePolicy(
       );
     }
     const action = await canonicalAction(record.action);
+    // Other code runs during each wait; the records and options are read after it.
+    assertPrototypeUnchanged();
     const { resources, unknownParts } = policyResources(record);
     if (unknownParts.length > 0) {
       for (const resource of resources) unknown.add(resource);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { preloadServices } from "./authorization.js";
 import { map, pairs } from "./test-utils/map.js";
 import { unknownPart } from "./unknown-part.js";
 
@@ -278,6 +279,23 @@ describe("a mapping made while Object.prototype has members added", () => {
     const after = await map("SQSClient", "PurgeQueueCommand", queue);
     expect(pairs(after.requests)).toEqual([
       ["sqs:PurgeQueue", "arn:aws:sqs:us-east-1:123456789012:jobs"],
+    ]);
+  });
+
+  it("a service's list of unsigned operations is read from the SDK's table only", async () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto["SNS"] = ["Publish"];
+    try {
+      await preloadServices(["SNSClient"]);
+    } finally {
+      delete proto["SNS"];
+    }
+    const r = await map("SNSClient", "PublishCommand", {
+      TopicArn: "arn:aws:sns:us-east-1:123456789012:alerts",
+      Message: "m",
+    });
+    expect(pairs(r.requests)).toEqual([
+      ["sns:Publish", "arn:aws:sns:us-east-1:123456789012:alerts"],
     ]);
   });
 

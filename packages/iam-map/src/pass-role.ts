@@ -1,5 +1,6 @@
 import type { Call } from "./call.js";
 import { type InputView, isRecord, read } from "./input-view.js";
+import { ownMember } from "./object-prototype.js";
 import { unknownPart } from "./unknown-part.js";
 
 /**
@@ -143,7 +144,7 @@ export interface PassRolePlan {
 
 /** The compiled PassRole plan for an operation, or undefined when it passes no role. @internal */
 export function passRolePlan(prefix: string, operation: string): PassRolePlan | undefined {
-  const table = passRoleMembers[prefix];
+  const table = ownMember(passRoleMembers, prefix);
   const entry = table && Object.hasOwn(table, operation) ? table[operation] : undefined;
   if (!entry) return undefined;
   const [service, ...paths] = entry;

@@ -40,7 +40,7 @@ function sdkIdentity(i: number): ServiceIdentity {
     else if (isPrefix(signingName)) prefix = signingName;
     else if (isPrefix(endpointPrefix)) prefix = endpointPrefix;
     else prefix = null;
-    const ops = unsignedOperations()[sdkId];
+    const ops = ownMember(unsignedOperations(), sdkId);
     identity = { prefix, sdkId, unsigned: ops ? new Set(ops) : NONE };
     sdkIdentities[i] = identity;
   }

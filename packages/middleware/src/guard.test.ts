@@ -202,6 +202,22 @@ describe("Object.prototype changed while a first call waits", () => {
   const proto = Object.prototype as Record<string, unknown>;
   afterEach(() => {
     delete proto["operation"];
+    delete proto["decision"];
+  });
+
+  test("a member added while the IAM reference loads is refused, not taken for a decision", async () => {
+    const { run, decisions } = await setup();
+    const queue = { QueueUrl: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/jobs` };
+    // Runs at the first wait of the client's first call, after the check on entry.
+    queueMicrotask(() => {
+      Object.defineProperty(Object.prototype, "decision", {
+        value: { allow: true, requests: [] },
+        configurable: true,
+      });
+    });
+    const first = sdkContext({ client: "SQSClient", command: "DeleteQueueCommand" });
+    expect(await settled(run(queue, first))).toBe("refused");
+    expect(decisions.at(-1)?.reason).toContain("Object.prototype");
   });
 
   test("a member added while the region was resolved refuses the call and shapes no later call", async () => {

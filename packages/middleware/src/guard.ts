@@ -258,12 +258,14 @@ export class KeycardGuard {
     try {
       call.region ??= await configuredRegion(call.config);
       await this.#ensureLoaded(call.client);
+      // Checked again after every wait: other code ran meanwhile, and a member it added to
+      // `Object.prototype` would stand in for one keycard's own objects leave out, and shape
+      // the mapping plans iam-map keeps for later calls.
+      assertPrototypeClean();
       const now = Date.now();
       const resolved = await this.#caller(call, input, now);
-      if ("decision" in resolved) return this.#finish(resolved.decision, call, {}, [], input);
-      // Checked again: other code ran while this call waited, and a member it added to
-      // `Object.prototype` would shape the mapping plans iam-map keeps for later calls.
       assertPrototypeClean();
+      if ("decision" in resolved) return this.#finish(resolved.decision, call, {}, [], input);
       return this.#decideFor(call, resolved.caller, input, now);
     } catch (error) {
       if (error instanceof UnreadableInputError) {
