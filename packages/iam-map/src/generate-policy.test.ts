@@ -229,3 +229,19 @@ describe("generatePolicy while Object.prototype has members added", () => {
     ]);
   });
 });
+
+describe("generatePolicy and the caller's own code", () => {
+  it("a member added by the records' iterator after its last record is refused", async () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    function* records() {
+      yield { action: "s3:GetObject", resource: "arn:aws:s3:::bank/reports/q1.csv" };
+      yield { action: "s3:GetObject", resource: "arn:aws:s3:::bank/reports/q2.csv" };
+      proto["generalize"] = "resource-names";
+    }
+    try {
+      await expect(generatePolicy(records())).rejects.toMatchObject({ code: "PROTOTYPE_CHANGED" });
+    } finally {
+      delete proto["generalize"];
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { IamMapError } from "./errors.js";
 import { loadCatalog } from "./iam-catalog.js";
-import { addedObjectPrototypeMembers } from "./object-prototype.js";
+import { addedObjectPrototypeMembers, hasOwnMember } from "./object-prototype.js";
 import type { AuthorizationRequest } from "./types.js";
 
 /** Options for {@link generatePolicy}. @public */
@@ -78,6 +78,10 @@ export async function generatePolicy(
   const byAction = new Map<string, Set<string>>();
   const unknown = new Set<string>();
   assertPrototypeUnchanged();
+  // Read once, as own members, before any of the caller's code (the records' iterator,
+  // `onWarning`) runs.
+  const generalize = hasOwnMember(options, "generalize") ? options.generalize : undefined;
+  const onWarning = hasOwnMember(options, "onWarning") ? options.onWarning : undefined;
   for (const record of records) {
     if (!record || typeof record !== "object") {
       throw new IamMapError(
@@ -91,7 +95,7 @@ export async function generatePolicy(
     const { resources, unknownParts } = policyResources(record);
     if (unknownParts.length > 0) {
       for (const resource of resources) unknown.add(resource);
-      options.onWarning?.(
+      onWarning?.(
         `${action} on ${resources.join(" and ")}: unknown before the call (${unknownParts.join("; ")}); the policy allows any value there`,
       );
     }
@@ -102,6 +106,8 @@ export async function generatePolicy(
     }
     for (const resource of resources) set.add(resource);
   }
+  // The records' iterator and `onWarning` are the caller's code, and ran since the last check.
+  assertPrototypeUnchanged();
 
   // Actions of one service that need the same resources share a statement.
   const groups = new Map<
@@ -120,7 +126,7 @@ export async function generatePolicy(
       if (list.length === 0) continue;
       const resources = isUnknown
         ? [...list].sort(compare)
-        : generalizeResources(list, options.generalize ?? "none");
+        : generalizeResources(list, generalize ?? "none");
       const key = `${prefix}\u0000${isUnknown}\u0000${resources.join("\u0000")}`;
       const group = groups.get(key);
       if (group) group.actions.push(action);

@@ -74,3 +74,24 @@ describe("CallerResolver.known", () => {
     expect(resolver.known(callWith({ ...values }))).toBe(first);
   });
 });
+
+describe("a lookup during which Object.prototype changes", () => {
+  test("the caller is not taken from the prototype, nor kept for later calls", async () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    const admin = "arn:aws:iam::111111111111:role/admin";
+    const resolver = new CallerResolver({}, async () => {
+      // The answer names no ARN; code running during the lookup offers one.
+      proto["Arn"] = admin;
+      return { Account: "111111111111" };
+    });
+    const call = callWith({ accessKeyId: "AKIAFIRST", secretAccessKey: "x" });
+    try {
+      // Refused (no account is known without the lookup), or resolved without the offered ARN.
+      const caller = await resolver.resolve(call).catch(() => undefined);
+      expect(caller?.arn).not.toBe(admin);
+    } finally {
+      delete proto["Arn"];
+    }
+    expect(resolver.known(call)?.arn).not.toBe(admin);
+  });
+});

@@ -1,4 +1,5 @@
 import { type Caller, callerFromArn, callerFromIdentity } from "./caller.js";
+import { assertPrototypeClean } from "./object-prototype.js";
 import { type ClientConfigLike, configuredRegion, type SdkCall } from "./sdk-call.js";
 
 /** What `sts:GetCallerIdentity` answers. @internal */
@@ -159,6 +160,9 @@ export class CallerResolver {
     let answer: CallerIdentityAnswer;
     try {
       answer = await this.#lookup(call);
+      // Other code ran during the lookup; a member it added to `Object.prototype` would stand in
+      // for one the answer leaves out, and the caller is kept for later calls.
+      assertPrototypeClean();
     } catch (error) {
       const account = this.#fixed.accountId ?? callerFromIdentity(call.identity).accountId;
       if (!account) {
@@ -252,6 +256,9 @@ export const stsCallerLookup: CallerLookup = async (call) => {
   const endpoint =
     config?.isCustomEndpoint === true ? await endpointUrl(config.endpoint) : undefined;
   const handler = config?.requestHandler;
+  // The client's configuration is an ordinary object: a member added to `Object.prototype`
+  // (`endpoint`) would send the signed request elsewhere.
+  assertPrototypeClean();
   const client = new sts.STSClient({
     ...(region ? { region } : {}),
     ...(endpoint ? { endpoint } : {}),

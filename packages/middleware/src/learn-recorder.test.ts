@@ -190,3 +190,20 @@ describe("LearnRecorder", () => {
     });
   });
 });
+
+describe("LearnRecorder while Object.prototype has members added", () => {
+  test("a request's parts are its own: a member on the prototype does not widen what is learned", async () => {
+    const recorder = new LearnRecorder();
+    const proto = Object.prototype as Record<string, unknown>;
+    proto["resourceParts"] = [{ unknown: "queue" }];
+    try {
+      recorder.record([
+        { action: "sqs:SendMessage", resource: "arn:aws:sqs:us-east-1:123456789012:orders" },
+      ]);
+    } finally {
+      delete proto["resourceParts"];
+    }
+    const policy = await recorder.policy();
+    expect(policy.Statement[0]?.Resource).toEqual(["arn:aws:sqs:us-east-1:123456789012:orders"]);
+  });
+});

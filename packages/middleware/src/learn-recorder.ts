@@ -35,18 +35,27 @@ export interface LearnRecorderOptions {
 const POLICY_SPECIAL = /[*?$]/;
 
 /**
+ * A request's `resourceParts`, its own member only: the recorder runs right after the
+ * application's `onDecision` callback, and a member that code added to `Object.prototype` must
+ * not stand in for parts the mapping did not give (the learned policy would be wider).
+ */
+function ownParts(request: AuthorizationRequest): AuthorizationRequest["resourceParts"] {
+  return Object.hasOwn(request, "resourceParts") ? request.resourceParts : undefined;
+}
+
+/**
  * The parts to record for a resource: the mapping's own when part of it was unknown; a single
  * known part when the known text holds characters a policy would read as wildcards (so the
  * learned policy matches it exactly); none otherwise. `*` alone means every resource: AWS
  * authorizes the action on no particular one.
  */
 function partsOf(request: AuthorizationRequest): Array<string | UnknownResourcePart> | undefined {
-  const parts = request.resourceParts;
+  const parts = ownParts(request);
   if (Array.isArray(parts) && parts.length > 0) {
     return parts.map((part) =>
       typeof part === "string"
         ? part
-        : part.length === undefined
+        : !Object.hasOwn(part, "length") || part.length === undefined
           ? { unknown: String(part.unknown) }
           : { unknown: String(part.unknown), length: part.length },
     );
@@ -57,14 +66,14 @@ function partsOf(request: AuthorizationRequest): Array<string | UnknownResourceP
 
 /** The parts as text for a record's key: unknown parts can never collide with known text. */
 function partsKey(request: AuthorizationRequest): string {
-  const parts = request.resourceParts;
+  const parts = ownParts(request);
   if (!Array.isArray(parts) || parts.length === 0) return "";
   let key = "";
   for (const part of parts) {
     key +=
       typeof part === "string"
         ? `\u0001${part}`
-        : `\u0002${String(part.unknown)}\u0002${part.length ?? ""}`;
+        : `\u0002${String(part.unknown)}\u0002${Object.hasOwn(part, "length") ? (part.length ?? "") : ""}`;
   }
   return key;
 }
