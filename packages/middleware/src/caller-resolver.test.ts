@@ -95,3 +95,40 @@ describe("a lookup during which Object.prototype changes", () => {
     expect(resolver.known(call)?.arn).not.toBe(admin);
   });
 });
+
+describe("a failed lookup during which Object.prototype changes", () => {
+  test("refuses rather than take the caller's account from the prototype", async () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    const resolver = new CallerResolver({}, async () => {
+      proto["accountId"] = "999999999999";
+      throw new Error("STS unavailable");
+    });
+    const call = callWith({ accessKeyId: "AKIAFIRST", secretAccessKey: "x" });
+    try {
+      const caller = await resolver.resolve(call).catch(() => undefined);
+      expect(caller?.accountId).not.toBe("999999999999");
+    } finally {
+      delete proto["accountId"];
+    }
+  });
+
+  test("an identity's account, source and MFA are its own members only", async () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    const resolver = new CallerResolver({}, async () => {
+      throw new Error("STS unavailable");
+    });
+    proto["accountId"] = "999999999999";
+    proto["mfa"] = true;
+    try {
+      const { callerFromIdentity } = await import("./caller.js");
+      expect(callerFromIdentity({ accessKeyId: "AKIAFIRST" })).toEqual({});
+      const caller = await resolver
+        .resolve(callWith({ accessKeyId: "AKIAFIRST", secretAccessKey: "x" }))
+        .catch(() => undefined);
+      expect(caller?.accountId).not.toBe("999999999999");
+    } finally {
+      delete proto["accountId"];
+      delete proto["mfa"];
+    }
+  });
+});

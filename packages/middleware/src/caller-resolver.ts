@@ -153,17 +153,25 @@ export class CallerResolver {
       this.#pending.set(key, pending);
     }
     const looked = await pending;
+    // Other calls' code ran during the wait: the identity is read next.
+    assertPrototypeClean();
     return this.#checked({ ...callerFromIdentity(call.identity), ...looked, ...this.#fixed });
   }
 
   async #fetch(call: SdkCall, key: string): Promise<Caller> {
-    let answer: CallerIdentityAnswer;
+    let answer: CallerIdentityAnswer | undefined;
+    let failure: { readonly error: unknown } | undefined;
     try {
       answer = await this.#lookup(call);
-      // Other code ran during the lookup; a member it added to `Object.prototype` would stand in
-      // for one the answer leaves out, and the caller is kept for later calls.
-      assertPrototypeClean();
     } catch (error) {
+      failure = { error };
+    }
+    // Other code ran during the lookup; a member it added to `Object.prototype` would stand in
+    // for one the answer, the options or the identity leave out (`Arn`, `accountId`), and the
+    // caller is kept for later calls. Outside the `try`: it refuses, never reads as a failed lookup.
+    assertPrototypeClean();
+    if (failure !== undefined || answer === undefined) {
+      const error = failure?.error;
       const account = this.#fixed.accountId ?? callerFromIdentity(call.identity).accountId;
       if (!account) {
         throw new CallerUnknownError(

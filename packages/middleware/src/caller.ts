@@ -42,7 +42,11 @@ export function callerFromIdentity(
 ): Caller {
   const caller: Caller = {};
   if (!identity) return caller;
-  const { accountId, source, mfa } = identity;
+  // Own members only: the identity is an ordinary object, and a member other code added to
+  // `Object.prototype` must not stand in for an account, a source or MFA it does not have.
+  const accountId = Object.hasOwn(identity, "accountId") ? identity["accountId"] : undefined;
+  const source = Object.hasOwn(identity, "source") ? identity["source"] : undefined;
+  const mfa = Object.hasOwn(identity, "mfa") ? identity["mfa"] : undefined;
   if (typeof accountId === "string" && /^\d{12}$/.test(accountId)) caller.accountId = accountId;
   if (typeof source === "string" && SOURCES.has(source)) {
     caller.source = source;
