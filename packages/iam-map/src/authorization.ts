@@ -323,9 +323,8 @@ function planFor(identity: ServiceIdentity, prefix: string, operation: string): 
   const general = generalRule(prefix, operation);
   const rules = ownMember(serviceRules, prefix);
   const rule: OperationRule | undefined =
-    (Object.hasOwn(rules?.operations ?? {}, operation)
-      ? rules?.operations?.[operation]
-      : undefined) ?? rules?.operation?.(operation, sdkId, general !== null);
+    (rules?.operations ? ownMember(rules.operations, operation) : undefined) ??
+    rules?.operation?.(operation, sdkId, general !== null);
   let run: ((call: Call) => void) | undefined = rule
     ? (call) => rule(call, general ?? noGeneral)
     : (general ?? undefined);
@@ -357,7 +356,7 @@ function noGeneral(): void {}
 /** Renamed or same-named actions, with resources from their ARN templates. */
 function generalRule(prefix: string, operation: string): ((call: Call) => void) | null {
   const table = ownMember(operationActionExceptions, prefix);
-  const renamed = table && Object.hasOwn(table, operation) ? table[operation] : undefined;
+  const renamed = table ? ownMember(table, operation) : undefined;
   if (renamed !== undefined) {
     const actions = typeof renamed === "string" ? [renamed] : renamed;
     return (call) => {

@@ -1,6 +1,6 @@
 import type { Call } from "./call.js";
 import { type InputView, isRecord, read } from "./input-view.js";
-import { ownMember } from "./object-prototype.js";
+import { hasOwnMember, ownMember } from "./object-prototype.js";
 import { unknownPart } from "./unknown-part.js";
 
 /**
@@ -145,7 +145,7 @@ export interface PassRolePlan {
 /** The compiled PassRole plan for an operation, or undefined when it passes no role. @internal */
 export function passRolePlan(prefix: string, operation: string): PassRolePlan | undefined {
   const table = ownMember(passRoleMembers, prefix);
-  const entry = table && Object.hasOwn(table, operation) ? table[operation] : undefined;
+  const entry = table ? ownMember(table, operation) : undefined;
   if (!entry) return undefined;
   const [service, ...paths] = entry;
   return {
@@ -162,7 +162,7 @@ export function passRolePlan(prefix: string, operation: string): PassRolePlan | 
 
 /** True for IAM prefixes with operations that pass a role, which need the `iam` reference. @internal */
 export function passesRoles(prefix: string): boolean {
-  return Object.hasOwn(passRoleMembers, prefix);
+  return hasOwnMember(passRoleMembers, prefix);
 }
 
 /** A member path in words, for reasons. */

@@ -46,8 +46,10 @@ const HEADER_MEMBERS: ReadonlySet<string> = new Set([
   "objectlockeventhold",
   "objectlockeventholddurationdays",
 ]);
-/** What HTTP and the fetch API drop around a header value, and the signer strips. */
-/** A space, tab or line break: what S3 drops from around a header value. */
+/**
+ * A space, tab or line break: what HTTP and the fetch API drop around a header value, and the
+ * signer strips.
+ */
 function isHeaderSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13;
 }
