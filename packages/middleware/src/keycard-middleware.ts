@@ -23,7 +23,7 @@ import type { GuardOutcome, KeycardGuard } from "./guard.js";
 import { snapshotInput, UnreadableInputError } from "./input-snapshot.js";
 import { assertPrototypeClean } from "./object-prototype.js";
 import type { ClientConfigLike } from "./sdk-call.js";
-import { serializedInput } from "./serialized-members.js";
+import { assertRequestCarriesInput, serializedInput } from "./serialized-members.js";
 
 /**
  * Where the check sits: in the finalizeRequest step just before `retryMiddleware`. By then the
@@ -128,6 +128,10 @@ export function keycardSnapshotMiddleware<Input extends object, Output extends o
     let first: Promise<InitializeHandlerOutput<Output>> | undefined;
     let shared: SharedContext<Input, Output> | undefined;
     return (args: InitializeHandlerArguments<Input>): Promise<InitializeHandlerOutput<Output>> => {
+      if (guard?.mode === "enforce") {
+        const refused = refusedWhilePolluted(guard, context, config);
+        if (refused) return refused;
+      }
       if (shared) return shared.enter(args);
       if (first === undefined) {
         first = copied(next, args, context);
@@ -180,6 +184,28 @@ class SharedContext<Input extends object, Output extends object> {
   }
 }
 
+/**
+ * A refusal for a call that arrives while `Object.prototype` has added members, before the SDK
+ * serializes it: the serializer reads the model's traits through plain objects, so such a member
+ * could place this call's members elsewhere than keycard maps them, and shape the layout the SDK
+ * keeps for every later call of the operation, even if it is gone by the time keycard's check
+ * runs. Enforce mode only: the other modes let the call go on, and their check records it.
+ */
+function refusedWhilePolluted(
+  guard: KeycardGuard,
+  context: HandlerExecutionContext,
+  config: ClientConfigLike | undefined,
+): Promise<never> | undefined {
+  try {
+    assertPrototypeClean();
+    return undefined;
+  } catch (error) {
+    const outcome = guard.refuseInput(context, error, config);
+    if (!outcome.refuse) return undefined;
+    return Promise.reject(new KeycardDeniedError(outcome.decision, { cause: error }));
+  }
+}
+
 function copied<Input extends object, Output extends object>(
   next: InitializeHandler<Input, Output>,
   args: InitializeHandlerArguments<Input>,
@@ -219,6 +245,9 @@ export function keycardMiddleware<Input extends object, Output extends object>(
         recordCopy(input, args.input);
         // Before the guard, whose remembered decisions know nothing of the prototype.
         assertPrototypeClean();
+        // What is sent must be what is mapped: the SDK serialized the request from the input
+        // before this step, by a layout it keeps per operation.
+        assertRequestCarriesInput(args.request, input, context);
         outcome = guard.check(context, input, config);
       } catch (error) {
         return settle(guard.refuseInput(context, error, config), next, args, checked);

@@ -22,21 +22,18 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
-import { loadPolicy, type PolicyDocument, type PolicyStatement } from "@keycard/engine";
 import { RECORD_PROTOTYPE } from "@keycard/iam-map";
-import type { HandlerExecutionContext, HttpRequest } from "@smithy/types";
+import type { HandlerExecutionContext } from "@smithy/types";
 import { afterEach, describe, expect, test } from "vitest";
-import type { KeycardDecision } from "./decision.js";
-import { KeycardDeniedError } from "./errors.js";
 import { UnreadableInputError } from "./input-snapshot.js";
-import { type KeycardClient, withKeycard } from "./keycard-plugin.js";
 import { SMITHY_CONTEXT } from "./sdk-call.js";
 import { serializedInput } from "./serialized-members.js";
 import {
   ACCOUNT,
+  allow,
   clientConfig,
-  memoryLogger,
-  ROLE_ARN,
+  doc,
+  guarded,
   type StubResponse,
   stubHandler,
 } from "./test-utils/fixtures.js";
@@ -52,55 +49,6 @@ const json10: StubResponse = {
   headers: { "content-type": "application/x-amz-json-1.0" },
   body: "{}",
 };
-
-interface Sent {
-  sent: boolean;
-  requests: HttpRequest[];
-  decision?: KeycardDecision;
-}
-
-/** A client of `make` with keycard in enforce mode on `document`, and a way to send through it. */
-async function guarded<C extends KeycardClient & { send(command: never): Promise<unknown> }>(
-  make: (config: object) => C,
-  document: PolicyDocument,
-  response: StubResponse = {},
-  extra: Record<string, unknown> = {},
-) {
-  const policy = await loadPolicy({ iam: [document], checkActions: false });
-  const handler = stubHandler(response);
-  const decisions: KeycardDecision[] = [];
-  const client = withKeycard(make(clientConfig(handler, extra)), {
-    policy,
-    mode: "enforce",
-    principalArn: ROLE_ARN,
-    principalTags: {},
-    mfa: false,
-    logger: memoryLogger(),
-  });
-  return {
-    decisions,
-    handler,
-    async send(command: unknown): Promise<Sent> {
-      const before = handler.requests.length;
-      try {
-        await client.send(command as never);
-        return { sent: true, requests: handler.requests.slice(before) };
-      } catch (error) {
-        if (!(error instanceof KeycardDeniedError)) throw error;
-        expect(handler.requests.length).toBe(before);
-        return { sent: false, requests: [], decision: error.decision };
-      }
-    },
-  };
-}
-
-function allow(action: string | string[], resource: string | string[]): PolicyStatement {
-  return { Effect: "Allow", Action: action, Resource: resource };
-}
-
-function doc(...Statement: PolicyStatement[]): PolicyDocument {
-  return { Version: "2012-10-17", Statement };
-}
 
 const s3Client = (config: object) => new S3Client({ ...config, forcePathStyle: true });
 const aclDeny = doc(allow("s3:PutObject", "arn:aws:s3:::orders/*"), {
@@ -503,6 +451,19 @@ describe("serializedInput", () => {
       const other = { [SMITHY_CONTEXT]: { operationSchema } } as unknown as HandlerExecutionContext;
       expect(() => serializedInput({ A: "a" }, other)).toThrow("cannot be read");
     }
+  });
+
+  test("an operation first read while Object.prototype has an added member is not kept", () => {
+    // The SDK's schema reader follows indexes and trait names such a member answers for.
+    const context = {
+      [SMITHY_CONTEXT]: {
+        operationSchema: [9, "com.example", "Op", 0, [3, "com.example", "In", 0, ["A"], [0]], 0],
+      },
+    } as unknown as HandlerExecutionContext;
+    pollute("KmsKeyId", "k", false);
+    expect(() => serializedInput({ A: "a" }, context)).toThrow(/Object\.prototype.*KmsKeyId/);
+    delete (Object.prototype as Record<string, unknown>)["KmsKeyId"];
+    expect({ ...(serializedInput({ A: "a", B: "b" }, context) as object) }).toEqual({ A: "a" });
   });
 
   test("the copy inherits nothing from Object.prototype at any depth", async () => {

@@ -1,15 +1,22 @@
+import { addedObjectPrototypeMembers } from "@keycard/iam-map";
 import type { NormalizedSchema as Schema } from "@smithy/core/schema";
 import type { HandlerExecutionContext } from "@smithy/types";
 import { UnreadableInputError } from "./input-snapshot.js";
 import { isRecordPrototype, newRecord, setMember } from "./record.js";
 import { SMITHY_CONTEXT } from "./sdk-call.js";
+import {
+  assertSerializedAsInput,
+  type RequestLayout,
+  requestLayout,
+} from "./serialized-request.js";
 import { NormalizedSchema } from "./smithy-schema.js";
 
 /**
  * What the SDK's model says a value is, worked out once per schema node: the per-call walk is a
  * map lookup per member present. Only what decides how a value is serialized is kept.
  */
-type Shape =
+/** @internal */
+export type Shape =
   | {
       readonly kind: "structure";
       readonly members: Map<string, Shape>;
@@ -40,8 +47,14 @@ function scalar(type: string): Shape {
 
 /** Shapes by the SDK's schema object (structures, lists and maps the model names). */
 const shapes = new WeakMap<object, Shape>();
-/** An operation's input shape by the SDK's operation schema. */
-const operations = new WeakMap<object, Shape>();
+/** What keycard reads from an operation's model: its input shape and its request's layout. */
+interface OperationModel {
+  readonly input: Shape;
+  readonly layout: RequestLayout | undefined;
+}
+
+/** Operation models by the SDK's operation schema. */
+const operations = new WeakMap<object, OperationModel>();
 
 function shapeOf(schema: Schema): Shape {
   // Event streams are structures read as a stream: never copied member by member.
@@ -83,11 +96,11 @@ function shapeOf(schema: Schema): Shape {
 }
 
 /**
- * The input shape of the operation the context is for, or undefined when the client carries no
+ * The model of the operation the context is for, or undefined when the client carries no
  * operation schema (clients generated before the SDK serialized from schemas): those calls are
  * mapped from every member of the input, as before.
  */
-function inputShape(context: HandlerExecutionContext): Shape | undefined {
+function operationModel(context: HandlerExecutionContext): OperationModel | undefined {
   const smithy = context[SMITHY_CONTEXT] as { operationSchema?: unknown } | undefined;
   const operation = smithy?.operationSchema;
   if (operation === undefined || operation === null) return undefined;
@@ -99,17 +112,30 @@ function inputShape(context: HandlerExecutionContext): Shape | undefined {
       `input not checked: the SDK's schema for this operation cannot be read (${why})`,
     );
   };
+  // The SDK's schema reader follows indexes and names a member added to `Object.prototype`
+  // would answer for; what it reads is kept for every later call of the operation.
+  const added = addedObjectPrototypeMembers();
+  if (added.length > 0) {
+    return unreadable(`Object.prototype has the added member ${JSON.stringify(added[0])}`);
+  }
   // An operation schema is `[9, namespace, name, traits, input, output]`.
   if (!Array.isArray(operation) || operation.length < 5) return unreadable("not an operation");
-  let shape: Shape;
+  let model: OperationModel;
   try {
-    shape = shapeOf(NormalizedSchema.of(operation[4]));
+    const input = NormalizedSchema.of(operation[4]);
+    const shape = shapeOf(input);
+    if (shape.kind !== "structure") return unreadable("its input is not a structure");
+    model = { input: shape, layout: requestLayout(operation[3], input, shapeOf) };
   } catch (error) {
+    if (error instanceof UnreadableInputError) throw error;
     return unreadable(error instanceof Error ? error.message : String(error));
   }
-  if (shape.kind !== "structure") return unreadable("its input is not a structure");
-  operations.set(operation, shape);
-  return shape;
+  operations.set(operation, model);
+  return model;
+}
+
+function inputShape(context: HandlerExecutionContext): Shape | undefined {
+  return operationModel(context)?.input;
 }
 
 /** Member names of each operation's input, by its input shape. */
@@ -254,4 +280,21 @@ export function serializedInput(input: unknown, context: HandlerExecutionContext
   trail.length = 0;
   if (typeof input !== "object" || input === null) refuse(String(input), "a structure");
   return conform(input, shape);
+}
+
+/**
+ * Throws {@link UnreadableInputError} unless the serialized request carries `input` (the copy
+ * keycard maps) in its query, bound headers and path labels as the operation's model places
+ * them; see {@link assertSerializedAsInput}. Nothing to compare for operations without an HTTP
+ * binding (their members travel in the body) or clients without an operation schema.
+ * @internal
+ */
+export function assertRequestCarriesInput(
+  request: unknown,
+  input: unknown,
+  context: HandlerExecutionContext,
+): void {
+  const layout = operationModel(context)?.layout;
+  if (layout === undefined || typeof input !== "object" || input === null) return;
+  assertSerializedAsInput(layout, request, input as Record<string, unknown>);
 }

@@ -1,5 +1,10 @@
 import { Readable } from "node:stream";
-import { loadPolicy, type Policy, type PolicyDocument } from "@keycard/engine";
+import {
+  loadPolicy,
+  type Policy,
+  type PolicyDocument,
+  type PolicyStatement,
+} from "@keycard/engine";
 import {
   type FinalizeHandlerArguments,
   type FinalizeHandlerOutput,
@@ -11,7 +16,9 @@ import {
   type RelativeMiddlewareOptions,
   SMITHY_CONTEXT_KEY,
 } from "@smithy/types";
-import type { KeycardPlugin } from "../keycard-plugin.js";
+import type { KeycardDecision } from "../decision.js";
+import { KeycardDeniedError } from "../errors.js";
+import { type KeycardClient, type KeycardPlugin, withKeycard } from "../keycard-plugin.js";
 import type { KeycardLogger } from "../options.js";
 
 /** The account every fixture uses; moto's default account too. */
@@ -205,4 +212,56 @@ export function captureMiddleware(plugin: KeycardPlugin): {
       return { nextCalls };
     },
   };
+}
+
+/** What became of one call sent through {@link guarded}. */
+export interface Sent {
+  sent: boolean;
+  requests: HttpRequest[];
+  decision?: KeycardDecision;
+}
+
+/** A client of `make` with keycard in enforce mode on `document`, and a way to send through it. */
+export async function guarded<C extends KeycardClient & { send(command: never): Promise<unknown> }>(
+  make: (config: object) => C,
+  document: PolicyDocument,
+  response: StubResponse = {},
+  extra: Record<string, unknown> = {},
+) {
+  const policy = await loadPolicy({ iam: [document], checkActions: false });
+  const handler = stubHandler(response);
+  const decisions: KeycardDecision[] = [];
+  const client = withKeycard(make(clientConfig(handler, extra)), {
+    policy,
+    mode: "enforce",
+    principalArn: ROLE_ARN,
+    principalTags: {},
+    mfa: false,
+    logger: memoryLogger(),
+  });
+  return {
+    decisions,
+    handler,
+    async send(command: unknown): Promise<Sent> {
+      const before = handler.requests.length;
+      try {
+        await client.send(command as never);
+        return { sent: true, requests: handler.requests.slice(before) };
+      } catch (error) {
+        if (!(error instanceof KeycardDeniedError)) throw error;
+        if (handler.requests.length !== before) throw new Error("a refused call was sent");
+        return { sent: false, requests: [], decision: error.decision };
+      }
+    },
+  };
+}
+
+/** An Allow statement. */
+export function allow(action: string | string[], resource: string | string[]): PolicyStatement {
+  return { Effect: "Allow", Action: action, Resource: resource };
+}
+
+/** A policy document of the statements. */
+export function doc(...Statement: PolicyStatement[]): PolicyDocument {
+  return { Version: "2012-10-17", Statement };
 }

@@ -1,0 +1,121 @@
+import * as apiGateway from "@aws-sdk/client-api-gateway";
+import * as cloudFront from "@aws-sdk/client-cloudfront";
+import * as eks from "@aws-sdk/client-eks";
+import * as lambda from "@aws-sdk/client-lambda";
+import * as route53 from "@aws-sdk/client-route-53";
+import * as s3 from "@aws-sdk/client-s3";
+import type { NormalizedSchema as Schema } from "@smithy/core/schema";
+import type { HandlerExecutionContext } from "@smithy/types";
+import { describe, expect, test } from "vitest";
+import { UnreadableInputError } from "./input-snapshot.js";
+import { keycardMiddlewareOptions } from "./keycard-middleware.js";
+import { assertRequestCarriesInput } from "./serialized-members.js";
+import { NormalizedSchema } from "./smithy-schema.js";
+import { clientConfig, stubHandler } from "./test-utils/fixtures.js";
+
+// The request check against the SDK's own serializer: every operation of the installed clients
+// that use HTTP bindings, with every bound member set, must pass it. A mismatch here would be a
+// call keycard refuses although the SDK sent exactly what it was given.
+
+const WHEN = new Date("2030-01-02T03:04:05.678Z");
+
+function ownTraits(member: Schema): Record<string, unknown> {
+  return member.getMergedTraits() as Record<string, unknown>;
+}
+
+const BOUND = ["httpLabel", "httpHeader", "httpPrefixHeaders", "httpQuery", "httpQueryParams"];
+
+/** A value of the member's type; `depth` stops recursive models. */
+function sampleValue(name: string, member: Schema, depth = 0): unknown {
+  if (member.isStringSchema()) {
+    if (/ChecksumAlgorithm$/.test(name)) return "CRC32";
+    return ownTraits(member)["httpLabel"] ? `${name.toLowerCase()}-1` : `${name} value/1`;
+  }
+  if (member.isBooleanSchema()) return true;
+  if (member.isNumericSchema()) return 7;
+  if (member.isTimestampSchema()) return WHEN;
+  if (member.isBlobSchema()) return new Uint8Array([1, 2, 3]);
+  if (depth > 2) return undefined;
+  if (member.isListSchema())
+    return [
+      sampleValue("item", member.getValueSchema(), depth + 1),
+      sampleValue("item", member.getValueSchema(), depth + 1),
+    ];
+  if (member.isMapSchema())
+    return { Key1: sampleValue("value", member.getValueSchema(), depth + 1) };
+  return undefined;
+}
+
+/** An input with every member the model binds to the path, query or headers set. */
+function boundInput(operation: unknown): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  const schema = NormalizedSchema.of((operation as unknown[])[4] as never);
+  for (const [name, member] of schema.structIterator()) {
+    const traits = ownTraits(member);
+    if (!BOUND.some((trait) => Object.hasOwn(traits, trait))) continue;
+    const value = sampleValue(name, member);
+    if (value !== undefined) input[name] = value;
+  }
+  return input;
+}
+
+type Commands = Record<string, unknown>;
+
+interface Outcome {
+  checked: number;
+  mismatches: string[];
+}
+
+async function checkEveryOperation(
+  module: Commands,
+  makeClient: (config: object) => {
+    send(command: never): Promise<unknown>;
+    middlewareStack: never;
+  },
+): Promise<Outcome> {
+  const outcome: Outcome = { checked: 0, mismatches: [] };
+  const client = makeClient(clientConfig(stubHandler({ statusCode: 500 }))) as unknown as {
+    send(command: unknown): Promise<unknown>;
+    middlewareStack: { addRelativeTo(m: unknown, o: object): void };
+  };
+  const reached = new Set<unknown>();
+  client.middlewareStack.addRelativeTo(
+    (_next: (args: unknown) => Promise<unknown>, context: HandlerExecutionContext) =>
+      async (args: { request: unknown; input: unknown }) => {
+        reached.add(args.input);
+        try {
+          assertRequestCarriesInput(args.request, args.input, context);
+        } catch (error) {
+          if (!(error instanceof UnreadableInputError)) throw error;
+          outcome.mismatches.push(`${String(context.commandName)}: ${error.message}`);
+        }
+        throw new Error("stop");
+      },
+    { ...keycardMiddlewareOptions, name: "layoutProbe" },
+  );
+  for (const [exported, Command] of Object.entries(module)) {
+    if (!exported.endsWith("Command") || typeof Command !== "function") continue;
+    const probe = new (Command as new (input: object) => { schema?: unknown })({});
+    if (!Array.isArray(probe.schema)) continue;
+    const input = boundInput(probe.schema);
+    const command = new (Command as new (input: object) => object)(input);
+    await client.send(command).catch(() => undefined);
+    if (reached.size > outcome.checked) outcome.checked = reached.size;
+  }
+  return outcome;
+}
+
+describe("every operation with HTTP bindings, as the SDK serializes it, passes the request check", () => {
+  test.each([
+    ["S3", s3, (c: object) => new s3.S3Client({ ...c, forcePathStyle: true }), 80],
+    ["Lambda", lambda, (c: object) => new lambda.LambdaClient(c), 50],
+    ["API Gateway", apiGateway, (c: object) => new apiGateway.APIGatewayClient(c), 100],
+    ["EKS", eks, (c: object) => new eks.EKSClient(c), 40],
+    ["Route 53", route53, (c: object) => new route53.Route53Client(c), 50],
+    ["CloudFront", cloudFront, (c: object) => new cloudFront.CloudFrontClient(c), 80],
+  ])("%s", async (_name, module, make, least) => {
+    const outcome = await checkEveryOperation(module as Commands, make as never);
+    expect(outcome.mismatches).toEqual([]);
+    expect(outcome.checked).toBeGreaterThanOrEqual(least);
+  });
+});

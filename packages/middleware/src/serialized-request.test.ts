@@ -1,0 +1,293 @@
+import {
+  CopyObjectCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import type { Pluggable } from "@smithy/types";
+import { afterEach, describe, expect, test } from "vitest";
+import { allow, doc, guarded } from "./test-utils/fixtures.js";
+
+// The SDK works out once per operation where each input member goes in the request, reading the
+// model's traits from plain objects. A getter on Object.prototype that answers for a trait while
+// that happens, then removes itself, shapes every later request of the operation; keycard's check
+// runs after it is gone. Each test here is such an attack, or a call that must still go through.
+
+const proto = Object.prototype as Record<string, unknown>;
+const TRAITS = ["httpHeader", "httpPayload", "httpQuery"];
+afterEach(() => {
+  for (const name of TRAITS) delete proto[name];
+});
+
+/**
+ * Defines a getter for the trait `name` on Object.prototype. `answer` sees the traits object
+ * read and how often it was read before; once `done` says so the getter removes itself.
+ */
+function poisonTrait(
+  name: string,
+  answer: (traits: Record<string, unknown>, reads: number) => unknown,
+  done: () => boolean,
+): { reads: () => number } {
+  const counts = new WeakMap<object, number>();
+  let total = 0;
+  Object.defineProperty(Object.prototype, name, {
+    configurable: true,
+    get(this: Record<string, unknown>) {
+      total++;
+      const reads = counts.get(this) ?? 0;
+      counts.set(this, reads + 1);
+      const value = answer(this, reads);
+      if (done()) delete proto[name];
+      return value;
+    },
+    // The SDK assigns the trait where a model sets it: it lands on the object assigned to.
+    set(this: object, value: unknown) {
+      Object.defineProperty(this, name, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    },
+  });
+  return { reads: () => total };
+}
+
+/**
+ * A step that runs after keycard copied the input and before the SDK serializes it: other code
+ * in the process gets a turn there on any call (the endpoint is resolved asynchronously).
+ */
+// biome-ignore lint/suspicious/noExplicitAny: a plugin for any client
+function beforeSerializing(run: () => void): Pluggable<any, any> {
+  return {
+    applyToStack(stack) {
+      stack.add(
+        (next) => (args) => {
+          run();
+          return next(args);
+        },
+        { step: "serialize", priority: "high", name: "hostileTiming" },
+      );
+    },
+  };
+}
+
+const ownQuery = (traits: Record<string, unknown>): unknown =>
+  Object.hasOwn(traits, "httpQuery") ? traits["httpQuery"] : undefined;
+
+function s3With(poison: () => void) {
+  return (config: object) => {
+    const client = new S3Client({ ...config, forcePathStyle: true });
+    let armed = true;
+    client.middlewareStack.use(
+      beforeSerializing(() => {
+        if (!armed) return;
+        armed = false;
+        poison();
+      }),
+    );
+    return client;
+  };
+}
+
+const listXml = {
+  headers: { "content-type": "application/xml" },
+  body: "<ListBucketResult><Name>orders</Name></ListBucketResult>",
+};
+
+describe("a layout the SDK keeps, shaped while it was made", () => {
+  test("ListObjectsV2: Prefix and Delimiter swapped are refused, then and on every later call", async () => {
+    // Only listings under public/ are allowed; AWS reads s3:prefix from the query's "prefix".
+    const policy = doc({
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: "arn:aws:s3:::orders",
+      Condition: { StringLike: { "s3:prefix": "public/*" } },
+    });
+    let swapped = 0;
+    const s3 = await guarded(
+      s3With(() =>
+        poisonTrait(
+          "httpHeader",
+          (traits, reads) => {
+            const query = ownQuery(traits);
+            // The second read of a member's header trait is the SDK taking its wire name.
+            if ((query === "prefix" || query === "delimiter") && reads === 1) {
+              swapped++;
+              const other = query === "prefix" ? "delimiter" : "prefix";
+              return { toLowerCase: () => other };
+            }
+            return undefined;
+          },
+          () => swapped === 2,
+        ),
+      ),
+      policy,
+      listXml,
+    );
+    const attack = await s3.send(
+      new ListObjectsV2Command({ Bucket: "orders", Prefix: "public/", Delimiter: "secret/" }),
+    );
+    expect(swapped).toBe(2);
+    expect(proto["httpHeader"]).toBeUndefined();
+    expect(attack.sent).toBe(false);
+    expect(attack.decision?.reason).toContain('"prefix" does not carry Prefix');
+    // The clean call the layout now sends as ?delimiter=public/: a listing of the whole bucket.
+    const later = await s3.send(new ListObjectsV2Command({ Bucket: "orders", Prefix: "public/" }));
+    expect(later.sent).toBe(false);
+    expect(later.decision?.reason).toContain('"delimiter" is sent, and the input has no Delimiter');
+  });
+
+  test("GetObject: ResponseCacheControl sent as versionId is refused (no GetObjectVersion by the back door)", async () => {
+    let served = false;
+    const s3 = await guarded(
+      s3With(() =>
+        poisonTrait(
+          "httpHeader",
+          (traits, reads) => {
+            if (ownQuery(traits) !== "response-cache-control" || reads !== 1) return undefined;
+            served = true;
+            return { toLowerCase: () => "versionId" };
+          },
+          () => served,
+        ),
+      ),
+      doc(allow("s3:GetObject", "arn:aws:s3:::orders/*")),
+    );
+    const input = { Bucket: "orders", Key: "a.json", ResponseCacheControl: "v2" };
+    const attack = await s3.send(new GetObjectCommand(input));
+    expect(served).toBe(true);
+    expect(attack.sent).toBe(false);
+    expect(attack.decision?.reason).toContain(
+      '"versionId" is sent, and the input has no VersionId',
+    );
+    const later = await s3.send(new GetObjectCommand({ ...input, Key: "b.json" }));
+    expect(later.sent).toBe(false);
+    // Calls the kept layout does not touch still go through.
+    expect((await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "c.json" }))).sent).toBe(
+      true,
+    );
+  });
+
+  test("HeadObject: a Key sent as the body leaves the path's label unfilled, and is refused", async () => {
+    let labels = 0;
+    const s3 = await guarded(
+      s3With(() =>
+        poisonTrait(
+          "httpPayload",
+          (traits) => {
+            if (!Object.hasOwn(traits, "httpLabel")) return undefined;
+            labels++;
+            return 1;
+          },
+          () => labels === 2,
+        ),
+      ),
+      doc(allow("s3:GetObject", "arn:aws:s3:::orders/public/*")),
+    );
+    const attack = await s3.send(new HeadObjectCommand({ Bucket: "orders", Key: "public/a" }));
+    expect(labels).toBe(2);
+    expect(attack.sent).toBe(false);
+    expect(attack.decision?.reason).toContain("the path still holds the label {Key+}");
+  });
+});
+
+describe("members moved after serializing", () => {
+  test("an input replaced after the request was serialized is refused: the path is another key", async () => {
+    const s3 = await guarded(
+      (config) => {
+        const client = new S3Client({ ...config, forcePathStyle: true });
+        client.middlewareStack.add(
+          (next) => (args) => next({ ...args, input: { Bucket: "orders", Key: "public/a" } }),
+          { step: "build", name: "swapInput" },
+        );
+        return client;
+      },
+      doc(allow("s3:GetObject", "arn:aws:s3:::orders/public/*")),
+    );
+    const attack = await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "secret/b" }));
+    expect(attack.sent).toBe(false);
+    expect(attack.decision?.reason).toContain('does not end in "/public/a"');
+  });
+});
+
+describe("a call that arrives while Object.prototype is polluted", () => {
+  test("is refused before the SDK serializes it: the serializer never reads the member", async () => {
+    const s3 = await guarded(
+      (config) => new S3Client({ ...config, forcePathStyle: true }),
+      doc(allow("s3:PutObject", "arn:aws:s3:::orders/*")),
+      { headers: { etag: '"1"' } },
+    );
+    const getter = poisonTrait(
+      "httpQuery",
+      () => undefined,
+      () => false,
+    );
+    const attack = await s3.send(new PutObjectCommand({ Bucket: "orders", Key: "a", Body: "x" }));
+    expect(attack.sent).toBe(false);
+    expect(attack.decision?.reason).toContain('"httpQuery"');
+    expect(getter.reads()).toBe(0);
+    delete proto["httpQuery"];
+    const clean = await s3.send(new PutObjectCommand({ Bucket: "orders", Key: "a", Body: "x" }));
+    expect(clean.sent).toBe(true);
+  });
+});
+
+// Operations no attack above touches: each attack leaves the SDK's kept layout of its operation
+// poisoned for the rest of this file, which is what it shows.
+describe("requests the SDK lays out as the model says go through", () => {
+  test("headers, prefix headers, timestamps, numbers, lists, encoded keys and checksums", async () => {
+    const s3 = await guarded(
+      (config) => new S3Client({ ...config, forcePathStyle: true }),
+      doc(allow("s3:*", "*")),
+      { headers: { etag: '"1"', "content-type": "application/xml" }, body: "<R></R>" },
+    );
+    const when = new Date("2030-01-02T03:04:05.678Z");
+    const calls = [
+      new PutObjectCommand({
+        Bucket: "orders",
+        Key: "dir/a b+(c)*ü.json",
+        Body: "x",
+        ACL: "private",
+        ContentType: "application/json",
+        Metadata: { Owner: "team-a", "x-Mixed": "1" },
+        ObjectLockRetainUntilDate: when,
+        ObjectLockMode: "GOVERNANCE",
+        Expires: when,
+        ChecksumAlgorithm: "SHA256",
+      }),
+      new CopyObjectCommand({
+        Bucket: "orders",
+        Key: "copy",
+        CopySource: "orders/dir/a%20b.json",
+        CopySourceIfModifiedSince: when,
+        MetadataDirective: "REPLACE",
+        Metadata: { a: "1" },
+      }),
+      new UploadPartCommand({
+        Bucket: "orders",
+        Key: "big",
+        UploadId: "u-1",
+        PartNumber: 3,
+        Body: "x",
+      }),
+      new ListObjectsCommand({ Bucket: "orders", Prefix: "p/", Delimiter: "/", MaxKeys: 5 }),
+      new GetObjectAttributesCommand({
+        Bucket: "orders",
+        Key: "k",
+        ObjectAttributes: ["ETag", "ObjectSize"],
+        MaxParts: 2,
+      }),
+    ];
+    for (const command of calls) {
+      const result = await s3.send(command);
+      expect(JSON.stringify(result.decision), command.constructor.name).toBeUndefined();
+      expect(result.sent).toBe(true);
+    }
+  });
+});

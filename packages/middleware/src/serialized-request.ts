@@ -1,0 +1,360 @@
+import type { NormalizedSchema as Schema } from "@smithy/core/schema";
+import { UnreadableInputError } from "./input-snapshot.js";
+import type { Shape } from "./serialized-members.js";
+import { extendedEncodeURIComponent } from "./smithy-schema.js";
+
+/**
+ * Where the model places one top-level input member in the HTTP request. Members bound to the
+ * body or the payload are not listed: only the parts a binding names (query, headers, path) are
+ * compared with the input.
+ */
+interface MemberBinding {
+  readonly name: string;
+  readonly where: "label" | "query" | "queryParams" | "header" | "prefixHeaders";
+  /** The query parameter, the header (lower case) or the header prefix (lower case). */
+  readonly wire: string;
+  readonly shape: Shape;
+  /** A header whose text the SDK encodes (a `mediaType` string): compared by presence. */
+  readonly encoded: boolean;
+  /** The SDK fills the member when the input leaves it out. */
+  readonly generated: boolean;
+}
+
+/** A label of the URI's path, as written (`{Key+}`); greedy labels keep their slashes. */
+interface PathLabel {
+  readonly template: string;
+  readonly name: string;
+  readonly greedy: boolean;
+}
+
+type PathSegment = string | PathLabel;
+
+/**
+ * How the SDK must lay out an operation's request, as keycard reads the model: the fixed query
+ * of the operation's URI, and where each bound member goes. Read from the model's own trait
+ * members only, so nothing added to `Object.prototype` takes part.
+ * @internal
+ */
+export interface RequestLayout {
+  readonly fixedQuery: ReadonlyMap<string, string>;
+  /** The URI's path: text as it is, and labels, filled from the input member they name. */
+  readonly path: readonly PathSegment[];
+  readonly queries: ReadonlyMap<string, MemberBinding>;
+  readonly headers: ReadonlyMap<string, MemberBinding>;
+  readonly prefixHeaders: readonly MemberBinding[];
+  readonly queryParams: MemberBinding | undefined;
+  /** Every bound member, for checking that each present one was sent where it belongs. */
+  readonly bound: readonly MemberBinding[];
+}
+
+const own = (traits: object, name: string): unknown =>
+  Object.hasOwn(traits, name) ? (traits as Record<string, unknown>)[name] : undefined;
+
+/**
+ * The layout of an operation whose model has an `http` trait (REST protocols), or undefined for
+ * the others, which carry their members in the body. `shapeOf` is the schema reader that gave
+ * the input's shape.
+ * @internal
+ */
+export function requestLayout(
+  operationTraits: unknown,
+  input: Schema,
+  shapeOf: (member: Schema) => Shape,
+): RequestLayout | undefined {
+  if (typeof operationTraits !== "object" || operationTraits === null) return undefined;
+  const http = own(operationTraits, "http");
+  if (!Array.isArray(http) || typeof http[1] !== "string") return undefined;
+  const uri: string = http[1];
+  const mark = uri.indexOf("?");
+  const path = mark < 0 ? uri : uri.slice(0, mark);
+  const fixedQuery = new Map<string, string>();
+  if (mark >= 0)
+    for (const [name, value] of new URLSearchParams(uri.slice(mark + 1)))
+      fixedQuery.set(name, value);
+  const segments: PathSegment[] = [];
+  let offset = 0;
+  for (const label of path.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
+    if (label.index > offset) segments.push(path.slice(offset, label.index));
+    segments.push({ template: label[0], name: label[1] ?? "", greedy: label[2] === "+" });
+    offset = label.index + label[0].length;
+  }
+  if (offset < path.length) segments.push(path.slice(offset));
+  const queries = new Map<string, MemberBinding>();
+  const headers = new Map<string, MemberBinding>();
+  const prefixHeaders: MemberBinding[] = [];
+  const bound: MemberBinding[] = [];
+  let queryParams: MemberBinding | undefined;
+  for (const [name, member] of input.structIterator()) {
+    const traits: object = member.getMergedTraits();
+    const header = own(traits, "httpHeader");
+    const prefix = own(traits, "httpPrefixHeaders");
+    const query = own(traits, "httpQuery");
+    const binding = (where: MemberBinding["where"], wire: string): MemberBinding => ({
+      name,
+      where,
+      wire,
+      shape: shapeOf(member),
+      encoded: own(traits, "mediaType") !== undefined,
+      generated: Boolean(own(traits, "idempotencyToken")),
+    });
+    let found: MemberBinding;
+    // The SDK's order of precedence when a member carries more than one binding trait.
+    if (own(traits, "httpPayload")) continue;
+    if (own(traits, "httpLabel")) found = binding("label", name);
+    else if (typeof header === "string" && header) {
+      found = binding("header", header.toLowerCase());
+      headers.set(found.wire, found);
+    } else if (typeof prefix === "string") {
+      found = binding("prefixHeaders", prefix.toLowerCase());
+      prefixHeaders.push(found);
+    } else if (typeof query === "string" && query) {
+      found = binding("query", query);
+      queries.set(query, found);
+    } else if (own(traits, "httpQueryParams")) {
+      found = binding("queryParams", "");
+      queryParams = found;
+    } else continue;
+    bound.push(found);
+  }
+  return { fixedQuery, path: segments, queries, headers, prefixHeaders, queryParams, bound };
+}
+
+/**
+ * Headers the SDK's own middleware set between serializing and keycard's check (content
+ * length, checksums, `Expect`), or replaced, whether or not the input has their member. No
+ * IAM condition key reads them; they are not compared.
+ */
+const SDK_SET_HEADERS = new Set([
+  "content-type",
+  "content-length",
+  "content-md5",
+  "content-encoding",
+  "expect",
+  "transfer-encoding",
+  "x-amz-sdk-checksum-algorithm",
+  "x-amz-decoded-content-length",
+  "x-amz-trailer",
+]);
+
+const sdkSets = (header: string): boolean =>
+  SDK_SET_HEADERS.has(header) || header.startsWith("x-amz-checksum-");
+
+function mismatch(what: string): never {
+  throw new UnreadableInputError(
+    `request not checked: ${what}; the SDK did not serialize the input as its model says, so ` +
+      "what would be sent is not what keycard maps",
+  );
+}
+
+const present = (input: Record<string, unknown>, name: string): boolean =>
+  Object.hasOwn(input, name) && input[name] !== undefined && input[name] !== null;
+
+/** The instant a serialized timestamp names, in whole seconds; NaN when it names none. */
+function seconds(text: string): number {
+  const ms = /^-?\d+(\.\d+)?$/.test(text) ? Number(text) * 1000 : Date.parse(text);
+  return Math.floor(ms / 1000);
+}
+
+/**
+ * Whether `text` is how the SDK writes `value` of `shape` into a query parameter or header.
+ * Values whose text keycard does not reproduce (blobs, encoded headers, documents) match by
+ * presence.
+ */
+function sameText(text: unknown, value: unknown, shape: Shape, encoded: boolean): boolean {
+  if (typeof text !== "string") return false;
+  switch (shape.kind) {
+    case "scalar":
+      if (encoded && typeof value === "string") return true;
+      return typeof value === "object" ? true : text === String(value);
+    case "timestamp":
+      return value instanceof Date && seconds(text) === Math.floor(value.getTime() / 1000);
+    default:
+      return true;
+  }
+}
+
+function sameQuery(sent: unknown, value: unknown, shape: Shape): boolean {
+  if (shape.kind !== "list") return sameText(sent, value, shape, false);
+  if (!Array.isArray(sent) || !Array.isArray(value)) return false;
+  // Sparse lists keep nulls the SDK drops otherwise: compare what is there when lengths differ.
+  const items = value.filter((item) => item !== null && item !== undefined);
+  if (sent.length !== items.length) return false;
+  return items.every((item, i) => sameText(sent[i], item, shape.item, false));
+}
+
+const describeValue = (value: unknown): string =>
+  typeof value === "string"
+    ? JSON.stringify(value)
+    : Array.isArray(value)
+      ? "a list"
+      : typeof value;
+
+/**
+ * Throws {@link UnreadableInputError} unless the request's query, the headers the model binds to
+ * input members and the path's labels carry exactly the input's members as the model places
+ * them. The SDK keeps how it lays out each operation after its first call; a layout made while
+ * code elsewhere in the process changed what the model's traits read as (a getter added to
+ * `Object.prototype` for the moment of that first call) would send members under other names,
+ * or other members' values under a checked name, for every later call.
+ * @internal
+ */
+export function assertSerializedAsInput(
+  layout: RequestLayout,
+  request: unknown,
+  input: Record<string, unknown>,
+): void {
+  if (typeof request !== "object" || request === null) mismatch("the request is missing");
+  const query: unknown = own(request, "query");
+  const headers: unknown = own(request, "headers");
+  const path: unknown = own(request, "path");
+  if (
+    typeof query !== "object" ||
+    query === null ||
+    typeof headers !== "object" ||
+    headers === null
+  ) {
+    mismatch("the request has no query or headers to compare");
+  }
+  const sentQuery = query as Record<string, unknown>;
+  const sentHeaders = headers as Record<string, unknown>;
+  for (const name of Object.keys(sentQuery)) {
+    const sent = sentQuery[name];
+    const fixed = layout.fixedQuery.get(name);
+    if (fixed !== undefined) {
+      if (sent !== fixed)
+        mismatch(`the query parameter "${name}" is not the operation's fixed "${fixed}"`);
+      continue;
+    }
+    const member = layout.queries.get(name);
+    if (member !== undefined && present(input, member.name)) {
+      if (!sameQuery(sent, input[member.name], member.shape)) {
+        mismatch(`the query parameter "${name}" does not carry ${member.name}'s value`);
+      }
+      continue;
+    }
+    if (member?.generated) continue;
+    const params = layout.queryParams;
+    if (params !== undefined && present(input, params.name)) {
+      const map = input[params.name] as Record<string, unknown>;
+      if (typeof map === "object" && Object.hasOwn(map, name)) {
+        const shape = params.shape.kind === "map" ? params.shape.value : params.shape;
+        if (!sameQuery(sent, map[name], shape)) {
+          mismatch(`the query parameter "${name}" does not carry ${params.name}["${name}"]`);
+        }
+        continue;
+      }
+    }
+    mismatch(
+      member === undefined
+        ? `the query parameter "${name}" is sent, and no input member is bound to it`
+        : `the query parameter "${name}" is sent, and the input has no ${member.name}`,
+    );
+  }
+  let lowerCased: Map<string, string> | undefined;
+  for (const header of Object.keys(sentHeaders)) {
+    const lower = header.toLowerCase();
+    const member = layout.headers.get(lower);
+    if (member !== undefined) {
+      if (present(input, member.name)) {
+        if (
+          !sdkSets(lower) &&
+          !sameText(sentHeaders[header], input[member.name], member.shape, member.encoded)
+        ) {
+          mismatch(`the header "${lower}" does not carry ${member.name}'s value`);
+        }
+      } else if (!member.generated && !sdkSets(lower)) {
+        mismatch(`the header "${lower}" is sent, and the input has no ${member.name}`);
+      }
+      continue;
+    }
+    for (const prefixed of layout.prefixHeaders) {
+      if (!lower.startsWith(prefixed.wire)) continue;
+      const key = lower.slice(prefixed.wire.length);
+      const map = present(input, prefixed.name)
+        ? (input[prefixed.name] as Record<string, unknown>)
+        : undefined;
+      const entry =
+        map === undefined ? undefined : Object.keys(map).find((k) => k.toLowerCase() === key);
+      const shape = prefixed.shape.kind === "map" ? prefixed.shape.value : prefixed.shape;
+      if (
+        map === undefined ||
+        entry === undefined ||
+        !sameText(sentHeaders[header], map[entry], shape, false)
+      ) {
+        mismatch(`the header "${lower}" is sent, and ${prefixed.name} has no such entry`);
+      }
+    }
+  }
+  for (const member of layout.bound) {
+    if (!present(input, member.name)) continue;
+    const value = input[member.name];
+    switch (member.where) {
+      case "query":
+        if (!Object.hasOwn(sentQuery, member.wire)) {
+          mismatch(
+            `${member.name} (${describeValue(value)}) is not sent as the query parameter "${member.wire}"`,
+          );
+        }
+        break;
+      case "header":
+        // The SDK's middleware may replace these (a stream's length moves to a trailer).
+        if (!Object.hasOwn(sentHeaders, member.wire) && !sdkSets(member.wire)) {
+          lowerCased ??= new Map(Object.keys(sentHeaders).map((h) => [h.toLowerCase(), h]));
+          if (!lowerCased.has(member.wire)) {
+            mismatch(`${member.name} is not sent as the header "${member.wire}"`);
+          }
+        }
+        break;
+      case "prefixHeaders":
+        lowerCased ??= new Map(Object.keys(sentHeaders).map((h) => [h.toLowerCase(), h]));
+        for (const key of Object.keys(value as object)) {
+          if (!lowerCased.has(member.wire + key.toLowerCase())) {
+            mismatch(
+              `${member.name}["${key}"] is not sent as the header "${member.wire}${key.toLowerCase()}"`,
+            );
+          }
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  if (typeof path !== "string") mismatch("the request has no path");
+  assertPathCarriesLabels(layout.path, path, input);
+}
+
+/**
+ * The path must end in the URI's path with each label filled from the input, encoded as the
+ * SDK encodes it (what comes before is the endpoint's own path). A label keycard cannot write
+ * as text (a timestamp) must at least have been filled.
+ */
+function assertPathCarriesLabels(
+  segments: readonly PathSegment[],
+  path: string,
+  input: Record<string, unknown>,
+): void {
+  let expected = "";
+  let comparable = true;
+  for (const segment of segments) {
+    if (typeof segment === "string") {
+      expected += segment;
+      continue;
+    }
+    if (path.includes(segment.template))
+      mismatch(`the path still holds the label ${segment.template}`);
+    const value = Object.hasOwn(input, segment.name) ? input[segment.name] : undefined;
+    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+      comparable = false;
+      continue;
+    }
+    const text = String(value);
+    expected += segment.greedy
+      ? text.split("/").map(extendedEncodeURIComponent).join("/")
+      : extendedEncodeURIComponent(text);
+  }
+  if (comparable && !path.endsWith(expected)) {
+    mismatch(
+      `the path ${JSON.stringify(path)} does not end in ${JSON.stringify(expected)}, the input's labels`,
+    );
+  }
+}
