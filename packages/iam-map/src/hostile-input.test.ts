@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { preloadServices } from "./authorization.js";
+import { addedObjectPrototypeMembers } from "./object-prototype.js";
 import { map, pairs } from "./test-utils/map.js";
 import { unknownPart } from "./unknown-part.js";
 
@@ -262,6 +263,19 @@ describe("members added to Object.prototype under the mapping's own names", () =
     expect(pairs(get.requests)).toEqual([
       ["dynamodb:GetItem", "arn:aws:dynamodb:us-east-1:123456789012:table/orders"],
     ]);
+  });
+});
+
+describe("addedObjectPrototypeMembers", () => {
+  it("lists symbol-keyed members, which the SDK's per-operation caches would inherit", () => {
+    const key = Symbol.for("@smithy/schema-x");
+    expect(addedObjectPrototypeMembers()).toEqual([]);
+    Object.defineProperty(Object.prototype, key, { get: () => undefined, configurable: true });
+    try {
+      expect(addedObjectPrototypeMembers()).toEqual(["Symbol(@smithy/schema-x)"]);
+    } finally {
+      delete (Object.prototype as Record<symbol, unknown>)[key];
+    }
   });
 });
 

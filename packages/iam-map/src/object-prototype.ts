@@ -47,7 +47,10 @@ export function isAddedObjectPrototypeMember(name: string): boolean {
 /**
  * The names `Object.prototype` has of its own beyond the standard ones, enumerable or not: each
  * is a member every plain object inherits, which the SDK's serializer reads as an input member
- * of the same name. Empty for an untouched prototype.
+ * of the same name. Symbol-keyed members are listed too, as `Symbol(description)`: the SDK keeps
+ * what it works out per operation under `Symbol.for` keys on its schema objects, and a missing
+ * one is looked up on the prototype like any name. Empty for an untouched prototype, which has
+ * no symbol-keyed members.
  */
 export function addedObjectPrototypeMembers(): string[] {
   const names = Object.getOwnPropertyNames(Object.prototype);
@@ -56,6 +59,8 @@ export function addedObjectPrototypeMembers(): string[] {
     const name = names[i] as string;
     if (!STANDARD.has(name)) added.push(name);
   }
+  const symbols = Object.getOwnPropertySymbols(Object.prototype);
+  for (let i = 0; i < symbols.length; i++) added.push(String(symbols[i]));
   return added;
 }
 

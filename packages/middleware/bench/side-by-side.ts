@@ -129,8 +129,24 @@ export async function makeCase(
     alone[variant] = middleware!(done, context!);
   }
 
-  const decide = (variant: "keycard" | "baseline" = "keycard") =>
-    alone[variant]!({ ...args!, input: next().input });
+  // The check compares the serialized request with the input: each new input gets the captured
+  // request with the path's labels (string members of the captured input found in the path)
+  // filled from it, as the SDK would serialize it. Both variants get the same request.
+  const captured = args!;
+  const request = captured.request as { path: string };
+  const labels = Object.entries(captured.input as Record<string, unknown>).filter(
+    (entry): entry is [string, string] =>
+      typeof entry[1] === "string" && request.path.endsWith(`/${entry[1]}`),
+  );
+  const requestFor = (input: Record<string, unknown>) => {
+    let path = request.path;
+    for (const [name, value] of labels) path = path.slice(0, -value.length) + String(input[name]);
+    return Object.assign(Object.create(Object.getPrototypeOf(request)), request, { path });
+  };
+  const decide = (variant: "keycard" | "baseline" = "keycard") => {
+    const input = next().input as Record<string, unknown>;
+    return alone[variant]!({ ...captured, input, request: requestFor(input) });
+  };
   const send = async (variant: Variant) => {
     if (variant !== "check") return clients[variant].send(next() as never);
     await clients.check.send(next() as never);

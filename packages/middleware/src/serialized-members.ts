@@ -296,5 +296,20 @@ export function assertRequestCarriesInput(
 ): void {
   const layout = operationModel(context)?.layout;
   if (layout === undefined || typeof input !== "object" || input === null) return;
-  assertSerializedAsInput(layout, request, input as Record<string, unknown>);
+  assertSerializedAsInput(
+    layout,
+    request,
+    input as Record<string, unknown>,
+    resolvedEndpoint(context),
+  );
+}
+
+/** The URL of the endpoint the SDK resolved for the call, read as the SDK's own member. */
+function resolvedEndpoint(context: HandlerExecutionContext): URL | undefined {
+  const endpoint: unknown = context.endpointV2;
+  if (typeof endpoint !== "object" || endpoint === null || !Object.hasOwn(endpoint, "url")) {
+    return undefined;
+  }
+  const { url } = endpoint as { url: unknown };
+  return url instanceof URL ? url : undefined;
 }

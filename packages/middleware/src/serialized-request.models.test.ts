@@ -1,9 +1,20 @@
 import * as apiGateway from "@aws-sdk/client-api-gateway";
+import * as athena from "@aws-sdk/client-athena";
 import * as cloudFront from "@aws-sdk/client-cloudfront";
+import * as dynamodb from "@aws-sdk/client-dynamodb";
+import * as ec2 from "@aws-sdk/client-ec2";
+import * as ecs from "@aws-sdk/client-ecs";
 import * as eks from "@aws-sdk/client-eks";
+import * as iam from "@aws-sdk/client-iam";
+import * as kms from "@aws-sdk/client-kms";
 import * as lambda from "@aws-sdk/client-lambda";
+import * as rds from "@aws-sdk/client-rds";
 import * as route53 from "@aws-sdk/client-route-53";
 import * as s3 from "@aws-sdk/client-s3";
+import * as secretsManager from "@aws-sdk/client-secrets-manager";
+import * as sns from "@aws-sdk/client-sns";
+import * as sqs from "@aws-sdk/client-sqs";
+import * as sts from "@aws-sdk/client-sts";
 import type { NormalizedSchema as Schema } from "@smithy/core/schema";
 import type { HandlerExecutionContext } from "@smithy/types";
 import { describe, expect, test } from "vitest";
@@ -23,7 +34,14 @@ function ownTraits(member: Schema): Record<string, unknown> {
   return member.getMergedTraits() as Record<string, unknown>;
 }
 
-const BOUND = ["httpLabel", "httpHeader", "httpPrefixHeaders", "httpQuery", "httpQueryParams"];
+const BOUND = [
+  "httpLabel",
+  "hostLabel",
+  "httpHeader",
+  "httpPrefixHeaders",
+  "httpQuery",
+  "httpQueryParams",
+];
 
 /** A value of the member's type; `depth` stops recursive models. */
 function sampleValue(name: string, member: Schema, depth = 0): unknown {
@@ -46,13 +64,17 @@ function sampleValue(name: string, member: Schema, depth = 0): unknown {
   return undefined;
 }
 
-/** An input with every member the model binds to the path, query or headers set. */
-function boundInput(operation: unknown): Record<string, unknown> {
+/**
+ * An input with every member the model binds to the path, query or headers set (`every`), or
+ * only those the request cannot do without: path and host labels.
+ */
+function boundInput(operation: unknown, every: boolean): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   const schema = NormalizedSchema.of((operation as unknown[])[4] as never);
   for (const [name, member] of schema.structIterator()) {
     const traits = ownTraits(member);
-    if (!BOUND.some((trait) => Object.hasOwn(traits, trait))) continue;
+    const needed = every ? BOUND : ["httpLabel", "hostLabel"];
+    if (!needed.some((trait) => Object.hasOwn(traits, trait))) continue;
     const value = sampleValue(name, member);
     if (value !== undefined) input[name] = value;
   }
@@ -67,6 +89,7 @@ interface Outcome {
 }
 
 async function checkEveryOperation(
+  every: boolean,
   module: Commands,
   makeClient: (config: object) => {
     send(command: never): Promise<unknown>;
@@ -97,7 +120,7 @@ async function checkEveryOperation(
     if (!exported.endsWith("Command") || typeof Command !== "function") continue;
     const probe = new (Command as new (input: object) => { schema?: unknown })({});
     if (!Array.isArray(probe.schema)) continue;
-    const input = boundInput(probe.schema);
+    const input = boundInput(probe.schema, every);
     const command = new (Command as new (input: object) => object)(input);
     await client.send(command).catch(() => undefined);
     if (reached.size > outcome.checked) outcome.checked = reached.size;
@@ -105,16 +128,43 @@ async function checkEveryOperation(
   return outcome;
 }
 
-describe("every operation with HTTP bindings, as the SDK serializes it, passes the request check", () => {
-  test.each([
-    ["S3", s3, (c: object) => new s3.S3Client({ ...c, forcePathStyle: true }), 80],
-    ["Lambda", lambda, (c: object) => new lambda.LambdaClient(c), 50],
-    ["API Gateway", apiGateway, (c: object) => new apiGateway.APIGatewayClient(c), 100],
-    ["EKS", eks, (c: object) => new eks.EKSClient(c), 40],
-    ["Route 53", route53, (c: object) => new route53.Route53Client(c), 50],
-    ["CloudFront", cloudFront, (c: object) => new cloudFront.CloudFrontClient(c), 80],
-  ])("%s", async (_name, module, make, least) => {
-    const outcome = await checkEveryOperation(module as Commands, make as never);
+type MakeClient = (config: object) => unknown;
+
+const clients: Array<[string, Commands, MakeClient, number]> = [
+  ["S3", s3, (c) => new s3.S3Client({ ...c, forcePathStyle: true }), 80],
+  [
+    "S3, virtual-hosted",
+    s3,
+    (c) => new s3.S3Client({ ...c, endpoint: "http://s3.localhost:9" }),
+    80,
+  ],
+  ["Lambda", lambda, (c) => new lambda.LambdaClient(c), 50],
+  ["API Gateway", apiGateway, (c) => new apiGateway.APIGatewayClient(c), 100],
+  ["EKS", eks, (c) => new eks.EKSClient(c), 40],
+  ["Route 53", route53, (c) => new route53.Route53Client(c), 50],
+  ["CloudFront", cloudFront, (c) => new cloudFront.CloudFrontClient(c), 80],
+  ["DynamoDB (JSON 1.0)", dynamodb, (c) => new dynamodb.DynamoDBClient(c), 40],
+  ["SQS (JSON 1.0, query compatible)", sqs, (c) => new sqs.SQSClient(c), 15],
+  ["Athena (JSON 1.1)", athena, (c) => new athena.AthenaClient(c), 40],
+  ["ECS", ecs, (c) => new ecs.ECSClient(c), 40],
+  ["KMS", kms, (c) => new kms.KMSClient(c), 40],
+  ["Secrets Manager", secretsManager, (c) => new secretsManager.SecretsManagerClient(c), 15],
+  ["IAM (query)", iam, (c) => new iam.IAMClient(c), 100],
+  ["RDS", rds, (c) => new rds.RDSClient(c), 100],
+  ["SNS", sns, (c) => new sns.SNSClient(c), 30],
+  ["STS", sts, (c) => new sts.STSClient(c), 5],
+  ["EC2 (EC2 query)", ec2, (c) => new ec2.EC2Client(c), 400],
+];
+
+describe("every operation, as the SDK serializes it, passes the request check", () => {
+  test.each(clients)("%s, every bound member set", async (_name, module, make, least) => {
+    const outcome = await checkEveryOperation(true, module, make as never);
+    expect(outcome.mismatches).toEqual([]);
+    expect(outcome.checked).toBeGreaterThanOrEqual(least);
+  });
+
+  test.each(clients)("%s, only the labels set", async (_name, module, make, least) => {
+    const outcome = await checkEveryOperation(false, module, make as never);
     expect(outcome.mismatches).toEqual([]);
     expect(outcome.checked).toBeGreaterThanOrEqual(least);
   });

@@ -197,23 +197,158 @@ describe("a layout the SDK keeps, shaped while it was made", () => {
   });
 });
 
-describe("members moved after serializing", () => {
-  test("an input replaced after the request was serialized is refused: the path is another key", async () => {
-    const s3 = await guarded(
-      (config) => {
-        const client = new S3Client({ ...config, forcePathStyle: true });
-        client.middlewareStack.add(
-          (next) => (args) => next({ ...args, input: { Bucket: "orders", Key: "public/a" } }),
-          { step: "build", name: "swapInput" },
-        );
-        return client;
-      },
-      doc(allow("s3:GetObject", "arn:aws:s3:::orders/public/*")),
-    );
-    const attack = await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "secret/b" }));
-    expect(attack.sent).toBe(false);
-    expect(attack.decision?.reason).toContain('does not end in "/public/a"');
+describe("what the SDK reads from the operation on every call", () => {
+  const endpointKey = "endpoint";
+  const headersKey = "headers";
+  const cacheKey = Symbol.for("@smithy/schema-x");
+  afterEach(() => {
+    delete proto[endpointKey];
+    delete proto[headersKey];
+    delete (Object.prototype as Record<symbol, unknown>)[cacheKey];
   });
+
+  test("a host prefix the model does not have sends the call elsewhere, and is refused", async () => {
+    const s3 = await guarded(
+      s3With(() => {
+        Object.defineProperty(Object.prototype, endpointKey, {
+          configurable: true,
+          get(this: object) {
+            if (!Object.hasOwn(this, "http")) return undefined;
+            delete proto[endpointKey];
+            return ["secret."];
+          },
+        });
+      }),
+      doc(allow("s3:GetObject", "arn:aws:s3:::orders/*")),
+    );
+    const attack = await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.txt" }));
+    expect(attack.sent).toBe(false);
+    expect(attack.decision?.reason).toContain(`host "secret.127.0.0.1" is not the endpoint's`);
+  });
+
+  test("an x-amz- header no member of the operation carries is refused (PutObject as a copy)", async () => {
+    const s3 = await guarded(
+      s3With(() => {
+        Object.defineProperty(Object.prototype, headersKey, {
+          configurable: true,
+          get(this: object) {
+            if (!Object.hasOwn(this, "hostname") || Object.hasOwn(this, "method")) return undefined;
+            queueMicrotask(() => delete proto[headersKey]);
+            return { "x-amz-copy-source": "secret/passwords.txt" };
+          },
+        });
+      }),
+      doc(allow("s3:PutObject", "arn:aws:s3:::uploads/*")),
+      { headers: { etag: '"1"' } },
+    );
+    const attack = await s3.send(
+      new PutObjectCommand({ Bucket: "uploads", Key: "c.txt", Body: "" }),
+    );
+    expect(attack.sent).toBe(false);
+    expect(attack.decision?.reason).toContain('"x-amz-copy-source" is sent, and no input member');
+    // The SDK keeps the endpoint it resolved for the bucket, header and all: later calls too.
+    const later = await s3.send(
+      new PutObjectCommand({ Bucket: "uploads", Key: "d.txt", Body: "" }),
+    );
+    expect(later.sent).toBe(false);
+  });
+
+  test("a symbol-keyed member on Object.prototype is seen: GetObject sent as DELETE is refused", async () => {
+    let armed = false;
+    const s3 = await guarded(
+      (config) => new S3Client({ ...config, forcePathStyle: true }),
+      doc(allow("s3:GetObject", "arn:aws:s3:::orders/*")),
+    );
+    Object.defineProperty(Object.prototype, cacheKey, {
+      configurable: true,
+      get(this: Record<string, unknown>) {
+        if (!armed || !Object.hasOwn(this, "traits") || this["name"] !== "GetObject")
+          return undefined;
+        return [
+          "DELETE",
+          "/{Key+}",
+          [["x-id", "GetObject"]],
+          [
+            ["/", 0],
+            ["Key", 2],
+          ],
+          undefined,
+        ];
+      },
+      set(this: object, value: unknown) {
+        Object.defineProperty(this, cacheKey, { value, writable: true, configurable: true });
+      },
+    });
+    armed = true;
+    const attack = await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.txt" }));
+    expect(attack.sent).toBe(false);
+    expect(attack.decision?.reason).toContain("Symbol(@smithy/schema-x)");
+  });
+
+  test("the method is the model's: a DELETE in place of GetObject's GET is refused", async () => {
+    const key = cacheKey;
+    const s3 = await guarded(
+      s3With(() => {
+        Object.defineProperty(Object.prototype, key, {
+          configurable: true,
+          get(this: Record<string, unknown>) {
+            if (!Object.hasOwn(this, "traits") || this["name"] !== "HeadObject") return undefined;
+            delete (Object.prototype as Record<symbol, unknown>)[key];
+            return [
+              "DELETE",
+              "/{Key+}",
+              [],
+              [
+                ["/", 0],
+                ["Key", 2],
+              ],
+              undefined,
+            ];
+          },
+          set(this: object, value: unknown) {
+            Object.defineProperty(this, key, { value, writable: true, configurable: true });
+          },
+        });
+      }),
+      doc(allow("s3:GetObject", "arn:aws:s3:::orders/*")),
+    );
+    const attack = await s3.send(new HeadObjectCommand({ Bucket: "orders", Key: "b.txt" }));
+    expect(attack.sent).toBe(false);
+    expect(attack.decision?.reason).toContain("the method is not the operation's HEAD");
+  });
+});
+
+describe("members moved after serializing", () => {
+  /** Middleware after the serializer that hands on another input in place of the call's. */
+  const swappingTo = (input: object) => (config: object) => {
+    const client = new S3Client({ ...config, forcePathStyle: true });
+    client.middlewareStack.add((next) => (args) => next({ ...args, input }), {
+      step: "build",
+      name: "swapInput",
+    });
+    return client;
+  };
+
+  test.each([
+    ["another key", "public/a", "secret/b", `is not "/public/a" after the endpoint`],
+    [
+      "a key that ends the serialized path (the whole path counts)",
+      "a.json",
+      "secret/a.json",
+      '"/orders/secret/a.json" is not "/a.json"',
+    ],
+  ])(
+    "an input replaced after the request was serialized is refused: %s",
+    async (_name, checked, sent, reason) => {
+      const s3 = await guarded(
+        swappingTo({ Bucket: "orders", Key: checked }),
+        doc(allow("s3:GetObject", `arn:aws:s3:::orders/${checked}`)),
+      );
+      const attack = await s3.send(new GetObjectCommand({ Bucket: "orders", Key: sent }));
+      expect(attack.sent).toBe(false);
+      expect(attack.decision?.reason).toContain(reason);
+    },
+  );
 });
 
 describe("a call that arrives while Object.prototype is polluted", () => {

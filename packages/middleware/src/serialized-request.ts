@@ -29,16 +29,26 @@ interface PathLabel {
 
 type PathSegment = string | PathLabel;
 
-/**
- * How the SDK must lay out an operation's request, as keycard reads the model: the fixed query
- * of the operation's URI, and where each bound member goes. Read from the model's own trait
- * members only, so nothing added to `Object.prototype` takes part.
- * @internal
- */
-export interface RequestLayout {
+/** What the operation's `http` trait fixes: method, the URI's query and its path. */
+interface HttpLayout {
+  readonly method: string;
   readonly fixedQuery: ReadonlyMap<string, string>;
   /** The URI's path: text as it is, and labels, filled from the input member they name. */
   readonly path: readonly PathSegment[];
+}
+
+/**
+ * How the SDK must lay out an operation's request, as keycard reads the model: the method, host
+ * prefix and fixed query of the operation, and where each bound member goes. Read from the
+ * model's own trait members only, so nothing added to `Object.prototype` takes part.
+ * @internal
+ */
+export interface RequestLayout {
+  /** Undefined for protocols that carry every member in the body (JSON, query, CBOR). */
+  readonly http: HttpLayout | undefined;
+  /** The `endpoint` trait's host prefix (`{RequestRoute}.`), filled from the host labels. */
+  readonly hostPrefix: string | undefined;
+  readonly hostLabels: readonly string[];
   readonly queries: ReadonlyMap<string, MemberBinding>;
   readonly headers: ReadonlyMap<string, MemberBinding>;
   readonly prefixHeaders: readonly MemberBinding[];
@@ -50,27 +60,19 @@ export interface RequestLayout {
 const own = (traits: object, name: string): unknown =>
   Object.hasOwn(traits, name) ? (traits as Record<string, unknown>)[name] : undefined;
 
-/**
- * The layout of an operation whose model has an `http` trait (REST protocols), or undefined for
- * the others, which carry their members in the body. `shapeOf` is the schema reader that gave
- * the input's shape.
- * @internal
- */
-export function requestLayout(
-  operationTraits: unknown,
-  input: Schema,
-  shapeOf: (member: Schema) => Shape,
-): RequestLayout | undefined {
-  if (typeof operationTraits !== "object" || operationTraits === null) return undefined;
-  const http = own(operationTraits, "http");
-  if (!Array.isArray(http) || typeof http[1] !== "string") return undefined;
+function httpLayout(http: unknown): HttpLayout | undefined {
+  if (!Array.isArray(http) || typeof http[0] !== "string" || typeof http[1] !== "string") {
+    return undefined;
+  }
   const uri: string = http[1];
   const mark = uri.indexOf("?");
   const path = mark < 0 ? uri : uri.slice(0, mark);
   const fixedQuery = new Map<string, string>();
-  if (mark >= 0)
-    for (const [name, value] of new URLSearchParams(uri.slice(mark + 1)))
+  if (mark >= 0) {
+    for (const [name, value] of new URLSearchParams(uri.slice(mark + 1))) {
       fixedQuery.set(name, value);
+    }
+  }
   const segments: PathSegment[] = [];
   let offset = 0;
   for (const label of path.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
@@ -79,13 +81,35 @@ export function requestLayout(
     offset = label.index + label[0].length;
   }
   if (offset < path.length) segments.push(path.slice(offset));
+  return { method: http[0].toUpperCase(), fixedQuery, path: segments };
+}
+
+/**
+ * The layout of an operation. `shapeOf` is the schema reader that gave the input's shape.
+ * @internal
+ */
+export function requestLayout(
+  operationTraits: unknown,
+  input: Schema,
+  shapeOf: (member: Schema) => Shape,
+): RequestLayout {
+  const traits =
+    typeof operationTraits === "object" && operationTraits !== null ? operationTraits : {};
+  const http = httpLayout(own(traits, "http"));
+  const endpoint = own(traits, "endpoint");
+  const hostPrefix =
+    Array.isArray(endpoint) && typeof endpoint[0] === "string" ? endpoint[0] : undefined;
   const queries = new Map<string, MemberBinding>();
   const headers = new Map<string, MemberBinding>();
   const prefixHeaders: MemberBinding[] = [];
   const bound: MemberBinding[] = [];
+  const hostLabels: string[] = [];
   let queryParams: MemberBinding | undefined;
   for (const [name, member] of input.structIterator()) {
     const traits: object = member.getMergedTraits();
+    if (own(traits, "hostLabel")) hostLabels.push(name);
+    // Without an `http` trait the protocol puts every member in the body.
+    if (http === undefined) continue;
     const header = own(traits, "httpHeader");
     const prefix = own(traits, "httpPrefixHeaders");
     const query = own(traits, "httpQuery");
@@ -116,7 +140,7 @@ export function requestLayout(
     } else continue;
     bound.push(found);
   }
-  return { fixedQuery, path: segments, queries, headers, prefixHeaders, queryParams, bound };
+  return { http, hostPrefix, hostLabels, queries, headers, prefixHeaders, queryParams, bound };
 }
 
 /**
@@ -125,6 +149,7 @@ export function requestLayout(
  * IAM condition key reads them; they are not compared.
  */
 const SDK_SET_HEADERS = new Set([
+  "accept",
   "content-type",
   "content-length",
   "content-md5",
@@ -138,6 +163,24 @@ const SDK_SET_HEADERS = new Set([
 
 const sdkSets = (header: string): boolean =>
   SDK_SET_HEADERS.has(header) || header.startsWith("x-amz-checksum-");
+
+/**
+ * The `x-amz-` headers the SDK's protocols and middleware add that no input member is bound to.
+ * AWS reads `x-amz-` headers as parameters of the call (S3 takes `x-amz-copy-source` on a
+ * `PutObject` as a copy), so any other one that no member of this operation carries is refused.
+ */
+const SDK_AMZ_HEADERS = new Set([
+  "x-amz-user-agent",
+  "x-amz-target",
+  "x-amz-date",
+  "x-amz-security-token",
+  "x-amz-content-sha256",
+  "x-amzn-trace-id",
+  "x-amzn-query-mode",
+]);
+
+const isAmzHeader = (header: string): boolean =>
+  header.startsWith("x-amz-") || header.startsWith("x-amzn-");
 
 function mismatch(what: string): never {
   throw new UnreadableInputError(
@@ -190,23 +233,25 @@ const describeValue = (value: unknown): string =>
       : typeof value;
 
 /**
- * Throws {@link UnreadableInputError} unless the request's query, the headers the model binds to
- * input members and the path's labels carry exactly the input's members as the model places
- * them. The SDK keeps how it lays out each operation after its first call; a layout made while
- * code elsewhere in the process changed what the model's traits read as (a getter added to
- * `Object.prototype` for the moment of that first call) would send members under other names,
- * or other members' values under a checked name, for every later call.
+ * Throws {@link UnreadableInputError} unless the request goes to the resolved endpoint (host,
+ * with the model's own host prefix, protocol, port) with the model's method, and its query, the
+ * headers the model binds to input members and the path's labels carry exactly the input's
+ * members as the model places them, with no other `x-amz-` header than the SDK's own. The SDK
+ * keeps how it lays out each operation after its first call, and reads the operation's traits
+ * through plain objects on every call; a getter added to `Object.prototype` for that moment
+ * would send members under other names, other members' values under a checked name, or the
+ * request elsewhere, with nothing left for a later check of the prototype to see.
  * @internal
  */
 export function assertSerializedAsInput(
   layout: RequestLayout,
   request: unknown,
   input: Record<string, unknown>,
+  endpoint?: URL,
 ): void {
   if (typeof request !== "object" || request === null) mismatch("the request is missing");
   const query: unknown = own(request, "query");
   const headers: unknown = own(request, "headers");
-  const path: unknown = own(request, "path");
   if (
     typeof query !== "object" ||
     query === null ||
@@ -217,12 +262,16 @@ export function assertSerializedAsInput(
   }
   const sentQuery = query as Record<string, unknown>;
   const sentHeaders = headers as Record<string, unknown>;
+  const hostname = own(request, "hostname");
+  if (endpoint !== undefined) assertSentToEndpoint(layout, request, hostname, input, endpoint);
   for (const name of Object.keys(sentQuery)) {
     const sent = sentQuery[name];
-    const fixed = layout.fixedQuery.get(name);
+    const fixed =
+      layout.http?.fixedQuery.get(name) ?? endpoint?.searchParams.get(name) ?? undefined;
     if (fixed !== undefined) {
-      if (sent !== fixed)
-        mismatch(`the query parameter "${name}" is not the operation's fixed "${fixed}"`);
+      if (sent !== fixed) {
+        mismatch(`the query parameter "${name}" is not the operation's or endpoint's "${fixed}"`);
+      }
       continue;
     }
     const member = layout.queries.get(name);
@@ -250,7 +299,6 @@ export function assertSerializedAsInput(
         : `the query parameter "${name}" is sent, and the input has no ${member.name}`,
     );
   }
-  let lowerCased: Map<string, string> | undefined;
   for (const header of Object.keys(sentHeaders)) {
     const lower = header.toLowerCase();
     const member = layout.headers.get(lower);
@@ -267,8 +315,17 @@ export function assertSerializedAsInput(
       }
       continue;
     }
+    if (lower === "host" || lower === ":authority") {
+      const port = own(request, "port");
+      const host =
+        port === undefined || port === null ? hostname : `${String(hostname)}:${String(port)}`;
+      if (sentHeaders[header] !== host) mismatch(`the header "${lower}" is not the request's host`);
+      continue;
+    }
+    let prefixBound = false;
     for (const prefixed of layout.prefixHeaders) {
       if (!lower.startsWith(prefixed.wire)) continue;
+      prefixBound = true;
       const key = lower.slice(prefixed.wire.length);
       const map = present(input, prefixed.name)
         ? (input[prefixed.name] as Record<string, unknown>)
@@ -284,7 +341,18 @@ export function assertSerializedAsInput(
         mismatch(`the header "${lower}" is sent, and ${prefixed.name} has no such entry`);
       }
     }
+    if (!prefixBound && isAmzHeader(lower) && !SDK_AMZ_HEADERS.has(lower) && !sdkSets(lower)) {
+      mismatch(
+        `the header "${lower}" is sent, and no input member of this operation is bound to it`,
+      );
+    }
   }
+  const http = layout.http;
+  if (http === undefined) return;
+  if (own(request, "method") !== http.method) {
+    mismatch(`the method is not the operation's ${http.method}`);
+  }
+  let lowerCased: Map<string, string> | undefined;
   for (const member of layout.bound) {
     if (!present(input, member.name)) continue;
     const value = input[member.name];
@@ -319,22 +387,56 @@ export function assertSerializedAsInput(
         break;
     }
   }
+  const path = own(request, "path");
   if (typeof path !== "string") mismatch("the request has no path");
-  assertPathCarriesLabels(layout.path, path, input);
+  assertPathCarriesLabels(http.path, path, input, endpoint);
 }
 
 /**
- * The path must end in the URI's path with each label filled from the input, encoded as the
- * SDK encodes it (what comes before is the endpoint's own path). A label keycard cannot write
- * as text (a timestamp) must at least have been filled.
+ * The request must go where the SDK resolved the endpoint: its protocol, port and host, the
+ * host led by the operation's own host prefix filled from the input (or without it, for
+ * clients that turn host prefixes off).
+ */
+function assertSentToEndpoint(
+  layout: RequestLayout,
+  request: object,
+  hostname: unknown,
+  input: Record<string, unknown>,
+  url: URL,
+): void {
+  if (own(request, "protocol") !== url.protocol) {
+    mismatch(`the request's protocol is not the endpoint's ${url.protocol}`);
+  }
+  const port = own(request, "port");
+  if ((port ?? undefined) !== (url.port ? Number(url.port) : undefined)) {
+    mismatch(`the request's port is not the endpoint's`);
+  }
+  if (hostname === url.hostname) return;
+  if (layout.hostPrefix !== undefined) {
+    let prefix = layout.hostPrefix;
+    for (const label of layout.hostLabels) {
+      const value = Object.hasOwn(input, label) ? input[label] : undefined;
+      if (typeof value === "string") prefix = prefix.replace(`{${label}}`, value);
+    }
+    if (hostname === prefix + url.hostname) return;
+  }
+  mismatch(
+    `the request's host ${JSON.stringify(hostname)} is not the endpoint's ${JSON.stringify(url.hostname)}`,
+  );
+}
+
+/**
+ * The path must be the endpoint's path followed by the URI's path, each label filled from the
+ * input and encoded as the SDK encodes it. Without a resolved endpoint (clients older than
+ * endpoint rules) it must end so.
  */
 function assertPathCarriesLabels(
   segments: readonly PathSegment[],
   path: string,
   input: Record<string, unknown>,
+  endpoint: URL | undefined,
 ): void {
   let expected = "";
-  let comparable = true;
   for (const segment of segments) {
     if (typeof segment === "string") {
       expected += segment;
@@ -343,18 +445,34 @@ function assertPathCarriesLabels(
     if (path.includes(segment.template))
       mismatch(`the path still holds the label ${segment.template}`);
     const value = Object.hasOwn(input, segment.name) ? input[segment.name] : undefined;
-    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
-      comparable = false;
-      continue;
-    }
-    const text = String(value);
+    const text = labelText(value);
+    if (text === undefined)
+      mismatch(`the label ${segment.template} has no value keycard can compare`);
     expected += segment.greedy
       ? text.split("/").map(extendedEncodeURIComponent).join("/")
       : extendedEncodeURIComponent(text);
   }
-  if (comparable && !path.endsWith(expected)) {
-    mismatch(
-      `the path ${JSON.stringify(path)} does not end in ${JSON.stringify(expected)}, the input's labels`,
-    );
+  if (endpoint !== undefined) {
+    const base = endpoint.pathname;
+    // The SDK appends the URI's path to the endpoint's, unless the endpoint's is the root.
+    if (path === (base === "/" ? expected : base + expected)) return;
+  } else if (path.endsWith(expected)) return;
+  mismatch(
+    `the path ${JSON.stringify(path)} is not ${JSON.stringify(expected)} after the endpoint's path, ` +
+      "the input's labels",
+  );
+}
+
+/** A label's text as the SDK writes it (timestamps as date-time), or undefined for other values. */
+function labelText(value: unknown): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "number":
+    case "boolean":
+    case "bigint":
+      return String(value);
+    default:
+      return value instanceof Date ? value.toISOString().replace(".000Z", "Z") : undefined;
   }
 }
