@@ -18,11 +18,36 @@ import { allow, doc, guarded } from "./test-utils/fixtures.js";
 // that happens, then removes itself, shapes every later request of the operation; keycard's check
 // runs after it is gone. Each test here is such an attack, or a call that must still go through.
 
-const proto = Object.prototype as Record<string, unknown>;
 const TRAITS = ["httpHeader", "httpPayload", "httpQuery"];
 afterEach(() => {
-  for (const name of TRAITS) delete proto[name];
+  for (const name of TRAITS) unpollute(name);
 });
+
+type Key = string | symbol;
+
+/** Removes a member this file added to Object.prototype. */
+const unpollute = (key: Key): boolean => delete (Object.prototype as Record<Key, unknown>)[key];
+
+/**
+ * Defines a getter on Object.prototype under `key`. What the SDK assigns under that key lands on
+ * the object assigned to, as it would without the getter.
+ */
+function onPrototype(key: Key, get: (target: Record<string, unknown>) => unknown): void {
+  Object.defineProperty(Object.prototype, key, {
+    configurable: true,
+    get(this: Record<string, unknown>) {
+      return get(this);
+    },
+    set(this: object, value: unknown) {
+      Object.defineProperty(this, key, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    },
+  });
+}
 
 /**
  * Defines a getter for the trait `name` on Object.prototype. `answer` sees the traits object
@@ -35,25 +60,13 @@ function poisonTrait(
 ): { reads: () => number } {
   const counts = new WeakMap<object, number>();
   let total = 0;
-  Object.defineProperty(Object.prototype, name, {
-    configurable: true,
-    get(this: Record<string, unknown>) {
-      total++;
-      const reads = counts.get(this) ?? 0;
-      counts.set(this, reads + 1);
-      const value = answer(this, reads);
-      if (done()) delete proto[name];
-      return value;
-    },
-    // The SDK assigns the trait where a model sets it: it lands on the object assigned to.
-    set(this: object, value: unknown) {
-      Object.defineProperty(this, name, {
-        value,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    },
+  onPrototype(name, (traits) => {
+    total++;
+    const reads = counts.get(traits) ?? 0;
+    counts.set(traits, reads + 1);
+    const value = answer(traits, reads);
+    if (done()) unpollute(name);
+    return value;
   });
   return { reads: () => total };
 }
@@ -134,7 +147,7 @@ describe("a layout the SDK keeps, shaped while it was made", () => {
       new ListObjectsV2Command({ Bucket: "orders", Prefix: "public/", Delimiter: "secret/" }),
     );
     expect(swapped).toBe(2);
-    expect(proto["httpHeader"]).toBeUndefined();
+    expect(Object.hasOwn(Object.prototype, "httpHeader")).toBe(false);
     expect(attack.sent).toBe(false);
     expect(attack.decision?.reason).toContain('"prefix" does not carry Prefix');
     // The clean call the layout now sends as ?delimiter=public/: a listing of the whole bucket.
@@ -198,27 +211,35 @@ describe("a layout the SDK keeps, shaped while it was made", () => {
 });
 
 describe("what the SDK reads from the operation on every call", () => {
-  const endpointKey = "endpoint";
-  const headersKey = "headers";
+  // Where the SDK keeps an operation's method, path and host prefix, on its schema object.
   const cacheKey = Symbol.for("@smithy/schema-x");
   afterEach(() => {
-    delete proto[endpointKey];
-    delete proto[headersKey];
-    delete (Object.prototype as Record<symbol, unknown>)[cacheKey];
+    for (const key of ["endpoint", "headers", cacheKey]) unpollute(key);
   });
+  /** The SDK's kept bindings for `operation` as a DELETE of the object. */
+  const asDelete = (target: Record<string, unknown>, operation: string) =>
+    Object.hasOwn(target, "traits") && target["name"] === operation
+      ? [
+          "DELETE",
+          "/{Key+}",
+          [],
+          [
+            ["/", 0],
+            ["Key", 2],
+          ],
+          undefined,
+        ]
+      : undefined;
 
   test("a host prefix the model does not have sends the call elsewhere, and is refused", async () => {
     const s3 = await guarded(
-      s3With(() => {
-        Object.defineProperty(Object.prototype, endpointKey, {
-          configurable: true,
-          get(this: object) {
-            if (!Object.hasOwn(this, "http")) return undefined;
-            delete proto[endpointKey];
-            return ["secret."];
-          },
-        });
-      }),
+      s3With(() =>
+        onPrototype("endpoint", (traits) => {
+          if (!Object.hasOwn(traits, "http")) return undefined;
+          unpollute("endpoint");
+          return ["secret."];
+        }),
+      ),
       doc(allow("s3:GetObject", "arn:aws:s3:::orders/*")),
     );
     const attack = await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.txt" }));
@@ -228,88 +249,46 @@ describe("what the SDK reads from the operation on every call", () => {
 
   test("an x-amz- header no member of the operation carries is refused (PutObject as a copy)", async () => {
     const s3 = await guarded(
-      s3With(() => {
-        Object.defineProperty(Object.prototype, headersKey, {
-          configurable: true,
-          get(this: object) {
-            if (!Object.hasOwn(this, "hostname") || Object.hasOwn(this, "method")) return undefined;
-            queueMicrotask(() => delete proto[headersKey]);
-            return { "x-amz-copy-source": "secret/passwords.txt" };
-          },
-        });
-      }),
+      s3With(() =>
+        onPrototype("headers", (endpoint) => {
+          if (!Object.hasOwn(endpoint, "hostname") || Object.hasOwn(endpoint, "method")) {
+            return undefined;
+          }
+          queueMicrotask(() => unpollute("headers"));
+          return { "x-amz-copy-source": "secret/passwords.txt" };
+        }),
+      ),
       doc(allow("s3:PutObject", "arn:aws:s3:::uploads/*")),
       { headers: { etag: '"1"' } },
     );
-    const attack = await s3.send(
-      new PutObjectCommand({ Bucket: "uploads", Key: "c.txt", Body: "" }),
-    );
+    const put = (Key: string) => new PutObjectCommand({ Bucket: "uploads", Key, Body: "" });
+    const attack = await s3.send(put("c.txt"));
     expect(attack.sent).toBe(false);
     expect(attack.decision?.reason).toContain('"x-amz-copy-source" is sent, and no input member');
     // The SDK keeps the endpoint it resolved for the bucket, header and all: later calls too.
-    const later = await s3.send(
-      new PutObjectCommand({ Bucket: "uploads", Key: "d.txt", Body: "" }),
-    );
-    expect(later.sent).toBe(false);
+    expect((await s3.send(put("d.txt"))).sent).toBe(false);
   });
 
   test("a symbol-keyed member on Object.prototype is seen: GetObject sent as DELETE is refused", async () => {
-    let armed = false;
     const s3 = await guarded(
       (config) => new S3Client({ ...config, forcePathStyle: true }),
       doc(allow("s3:GetObject", "arn:aws:s3:::orders/*")),
     );
-    Object.defineProperty(Object.prototype, cacheKey, {
-      configurable: true,
-      get(this: Record<string, unknown>) {
-        if (!armed || !Object.hasOwn(this, "traits") || this["name"] !== "GetObject")
-          return undefined;
-        return [
-          "DELETE",
-          "/{Key+}",
-          [["x-id", "GetObject"]],
-          [
-            ["/", 0],
-            ["Key", 2],
-          ],
-          undefined,
-        ];
-      },
-      set(this: object, value: unknown) {
-        Object.defineProperty(this, cacheKey, { value, writable: true, configurable: true });
-      },
-    });
-    armed = true;
+    onPrototype(cacheKey, (schema) => asDelete(schema, "GetObject"));
     const attack = await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a.txt" }));
     expect(attack.sent).toBe(false);
     expect(attack.decision?.reason).toContain("Symbol(@smithy/schema-x)");
   });
 
-  test("the method is the model's: a DELETE in place of GetObject's GET is refused", async () => {
-    const key = cacheKey;
+  test("the method is the model's: a DELETE in place of HeadObject's HEAD is refused", async () => {
     const s3 = await guarded(
-      s3With(() => {
-        Object.defineProperty(Object.prototype, key, {
-          configurable: true,
-          get(this: Record<string, unknown>) {
-            if (!Object.hasOwn(this, "traits") || this["name"] !== "HeadObject") return undefined;
-            delete (Object.prototype as Record<symbol, unknown>)[key];
-            return [
-              "DELETE",
-              "/{Key+}",
-              [],
-              [
-                ["/", 0],
-                ["Key", 2],
-              ],
-              undefined,
-            ];
-          },
-          set(this: object, value: unknown) {
-            Object.defineProperty(this, key, { value, writable: true, configurable: true });
-          },
-        });
-      }),
+      s3With(() =>
+        onPrototype(cacheKey, (schema) => {
+          const bindings = asDelete(schema, "HeadObject");
+          if (bindings) unpollute(cacheKey);
+          return bindings;
+        }),
+      ),
       doc(allow("s3:GetObject", "arn:aws:s3:::orders/*")),
     );
     const attack = await s3.send(new HeadObjectCommand({ Bucket: "orders", Key: "b.txt" }));
@@ -367,7 +346,7 @@ describe("a call that arrives while Object.prototype is polluted", () => {
     expect(attack.sent).toBe(false);
     expect(attack.decision?.reason).toContain('"httpQuery"');
     expect(getter.reads()).toBe(0);
-    delete proto["httpQuery"];
+    unpollute("httpQuery");
     const clean = await s3.send(new PutObjectCommand({ Bucket: "orders", Key: "a", Body: "x" }));
     expect(clean.sent).toBe(true);
   });

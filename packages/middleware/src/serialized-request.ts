@@ -53,8 +53,8 @@ export interface RequestLayout {
   readonly headers: ReadonlyMap<string, MemberBinding>;
   readonly prefixHeaders: readonly MemberBinding[];
   readonly queryParams: MemberBinding | undefined;
-  /** Every bound member, for checking that each present one was sent where it belongs. */
-  readonly bound: readonly MemberBinding[];
+  /** Every bound member by name, for checking that each present one was sent where it belongs. */
+  readonly bound: ReadonlyMap<string, MemberBinding>;
 }
 
 const own = (traits: object, name: string): unknown =>
@@ -102,7 +102,7 @@ export function requestLayout(
   const queries = new Map<string, MemberBinding>();
   const headers = new Map<string, MemberBinding>();
   const prefixHeaders: MemberBinding[] = [];
-  const bound: MemberBinding[] = [];
+  const bound = new Map<string, MemberBinding>();
   const hostLabels: string[] = [];
   let queryParams: MemberBinding | undefined;
   for (const [name, member] of input.structIterator()) {
@@ -138,7 +138,7 @@ export function requestLayout(
       found = binding("queryParams", "");
       queryParams = found;
     } else continue;
-    bound.push(found);
+    bound.set(name, found);
   }
   return { http, hostPrefix, hostLabels, queries, headers, prefixHeaders, queryParams, bound };
 }
@@ -353,9 +353,11 @@ export function assertSerializedAsInput(
     mismatch(`the method is not the operation's ${http.method}`);
   }
   let lowerCased: Map<string, string> | undefined;
-  for (const member of layout.bound) {
-    if (!present(input, member.name)) continue;
-    const value = input[member.name];
+  // The input's own members, not the model's: an input sets a few of an operation's dozens.
+  for (const name of Object.keys(input)) {
+    const member = layout.bound.get(name);
+    const value = input[name];
+    if (member === undefined || value === undefined || value === null) continue;
     switch (member.where) {
       case "query":
         if (!Object.hasOwn(sentQuery, member.wire)) {
