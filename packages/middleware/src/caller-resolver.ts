@@ -1,4 +1,5 @@
 import { type Caller, callerFromArn, callerFromIdentity } from "./caller.js";
+import { configuredEndpointUrl } from "./configured-endpoint.js";
 import { assertPrototypeClean } from "./object-prototype.js";
 import { type ClientConfigLike, configuredRegion, type SdkCall } from "./sdk-call.js";
 
@@ -230,21 +231,6 @@ function accessKeyOf(call: SdkCall): string | undefined {
   return typeof key === "string" && key.length > 0 ? key : undefined;
 }
 
-/** `http://127.0.0.1:5000/` from the SDK's resolved endpoint object (or a URL string). */
-async function endpointUrl(endpoint: unknown): Promise<string | undefined> {
-  const value = typeof endpoint === "function" ? await (endpoint as () => unknown)() : endpoint;
-  if (typeof value === "string") return value;
-  if (value instanceof URL) return value.href;
-  const e = value as
-    | { protocol?: unknown; hostname?: unknown; port?: unknown; path?: unknown }
-    | undefined;
-  if (!e || typeof e.hostname !== "string" || typeof e.protocol !== "string") return undefined;
-  const protocol = e.protocol.endsWith(":") ? e.protocol : `${e.protocol}:`;
-  const port = e.port === undefined || e.port === null || e.port === "" ? "" : `:${String(e.port)}`;
-  const path = typeof e.path === "string" ? e.path : "/";
-  return `${protocol}//${e.hostname}${port}${path}`;
-}
-
 /**
  * `sts:GetCallerIdentity` with the call's own credentials, region, custom endpoint and request
  * handler, on a separate client without keycard (so it is never blocked). The STS client is
@@ -262,7 +248,7 @@ export const stsCallerLookup: CallerLookup = async (call) => {
   const config: ClientConfigLike | undefined = call.config;
   const region = (await configuredRegion(config)) ?? call.region;
   const endpoint =
-    config?.isCustomEndpoint === true ? await endpointUrl(config.endpoint) : undefined;
+    config?.isCustomEndpoint === true ? await configuredEndpointUrl(config) : undefined;
   const handler = config?.requestHandler;
   // The client's configuration is an ordinary object: a member added to `Object.prototype`
   // (`endpoint`) would send the signed request elsewhere.

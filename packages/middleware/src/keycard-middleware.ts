@@ -18,11 +18,12 @@ import type {
   RelativeMiddlewareOptions,
 } from "@smithy/types";
 import { type CheckedCalls, recordCopy } from "./checked-calls.js";
+import { configuredEndpoint } from "./configured-endpoint.js";
 import { KeycardDeniedError } from "./errors.js";
 import type { GuardOutcome, KeycardGuard } from "./guard.js";
 import { snapshotInput, UnreadableInputError } from "./input-snapshot.js";
 import { assertPrototypeClean } from "./object-prototype.js";
-import type { ClientConfigLike } from "./sdk-call.js";
+import { type ClientConfigLike, clientConfigOf } from "./sdk-call.js";
 import { assertRequestCarriesInput, serializedInput } from "./serialized-members.js";
 
 /**
@@ -233,21 +234,26 @@ export function keycardMiddleware<Input extends object, Output extends object>(
   config?: ClientConfigLike,
   checked?: CheckedCalls,
 ): FinalizeRequestMiddleware<Input, Output> {
-  return (next: FinalizeHandler<Input, Output>, context: HandlerExecutionContext) =>
-    (args: FinalizeHandlerArguments<Input>): Promise<FinalizeHandlerOutput<Output>> => {
+  return (next: FinalizeHandler<Input, Output>, context: HandlerExecutionContext) => {
+    const handler = (
+      args: FinalizeHandlerArguments<Input>,
+    ): Promise<FinalizeHandlerOutput<Output>> => {
       // Copied again rather than trusted: the check must read plain data even when the copy
       // step is missing or middleware after it changed the copy, and an input that still holds
       // a getter or proxy is refused.
       let input: Input;
       let outcome: GuardOutcome | Promise<GuardOutcome>;
       try {
+        // A client's own endpoint is read once, the first time: the whole check runs after it.
+        const endpoint = configuredEndpoint(clientConfigOf(context, config));
+        if (endpoint instanceof Promise) return endpoint.then(() => handler(args));
         input = serializedInput(snapshotInput(args.input), context) as Input;
         recordCopy(input, args.input);
         // Before the guard, whose remembered decisions know nothing of the prototype.
         assertPrototypeClean();
         // What is sent must be what is mapped: the SDK serialized the request from the input
         // before this step, by a layout it keeps per operation.
-        assertRequestCarriesInput(args.request, input, context);
+        assertRequestCarriesInput(args.request, input, context, endpoint);
         outcome = guard.check(context, input, config);
       } catch (error) {
         return settle(guard.refuseInput(context, error, config), next, args, checked);
@@ -259,6 +265,8 @@ export function keycardMiddleware<Input extends object, Output extends object>(
         return outcome.then((settled) => settle(settled, next, checkedArgs, checked));
       return settle(outcome, next, checkedArgs, checked);
     };
+    return handler;
+  };
 }
 
 /** Refuses the call or passes it on, marking its input copy as checked for the gate. */

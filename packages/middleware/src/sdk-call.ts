@@ -49,6 +49,21 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
 }
 
 /**
+ * The client configuration the call runs with: the one its signing properties carry (AWS
+ * clients), else `fallback`.
+ * @internal
+ */
+export function clientConfigOf(
+  context: HandlerExecutionContext,
+  fallback?: ClientConfigLike,
+): ClientConfigLike | undefined {
+  const smithy = asRecord(context[SMITHY_CONTEXT]);
+  const scheme = asRecord(smithy?.["selectedHttpAuthScheme"]);
+  const signing = asRecord(asRecord(scheme?.["httpAuthOption"])?.["signingProperties"]);
+  return (asRecord(signing?.["config"]) as ClientConfigLike | undefined) ?? fallback;
+}
+
+/**
  * Reads the call from the context the SDK has filled by the finalizeRequest step: client and
  * command names, the selected auth scheme (its identity and signing properties, which for AWS
  * clients also hold the client configuration) and the resolved endpoint.

@@ -125,7 +125,7 @@ function operationModel(context: HandlerExecutionContext): OperationModel | unde
     const input = NormalizedSchema.of(operation[4]);
     const shape = shapeOf(input);
     if (shape.kind !== "structure") return unreadable("its input is not a structure");
-    model = { input: shape, layout: requestLayout(operation[3], input, shapeOf) };
+    model = { input: shape, layout: requestLayout(operation[1], operation[3], input, shapeOf) };
   } catch (error) {
     if (error instanceof UnreadableInputError) throw error;
     return unreadable(error instanceof Error ? error.message : String(error));
@@ -293,15 +293,20 @@ export function assertRequestCarriesInput(
   request: unknown,
   input: unknown,
   context: HandlerExecutionContext,
+  configured?: URL | "unreadable",
 ): void {
   const layout = operationModel(context)?.layout;
   if (layout === undefined || typeof input !== "object" || input === null) return;
-  assertSerializedAsInput(
-    layout,
-    request,
-    input as Record<string, unknown>,
-    resolvedEndpoint(context),
-  );
+  if (configured === "unreadable") {
+    throw new UnreadableInputError(
+      "request not checked: the client's configured endpoint cannot be read, so where the " +
+        "request goes is not known",
+    );
+  }
+  assertSerializedAsInput(layout, request, input as Record<string, unknown>, {
+    resolved: resolvedEndpoint(context),
+    configured,
+  });
 }
 
 /** The URL of the endpoint the SDK resolved for the call, read as the SDK's own member. */

@@ -18,8 +18,10 @@ import * as sts from "@aws-sdk/client-sts";
 import type { NormalizedSchema as Schema } from "@smithy/core/schema";
 import type { HandlerExecutionContext } from "@smithy/types";
 import { describe, expect, test } from "vitest";
+import { configuredEndpoint } from "./configured-endpoint.js";
 import { UnreadableInputError } from "./input-snapshot.js";
 import { keycardMiddlewareOptions } from "./keycard-middleware.js";
+import { clientConfigOf } from "./sdk-call.js";
 import { assertRequestCarriesInput } from "./serialized-members.js";
 import { NormalizedSchema } from "./smithy-schema.js";
 import { clientConfig, stubHandler } from "./test-utils/fixtures.js";
@@ -107,7 +109,11 @@ async function checkEveryOperation(
       async (args: { request: unknown; input: unknown }) => {
         reached.add(args.input);
         try {
-          assertRequestCarriesInput(args.request, args.input, context);
+          // As the check reads it: the client's own endpoint, once resolved.
+          const config = clientConfigOf(context);
+          await configuredEndpoint(config);
+          const endpoint = configuredEndpoint(config) as URL | "unreadable" | undefined;
+          assertRequestCarriesInput(args.request, args.input, context, endpoint);
         } catch (error) {
           if (!(error instanceof UnreadableInputError)) throw error;
           outcome.mismatches.push(`${String(context.commandName)}: ${error.message}`);
@@ -138,7 +144,26 @@ const clients: Array<[string, Commands, MakeClient, number]> = [
     (c) => new s3.S3Client({ ...c, endpoint: "http://s3.localhost:9" }),
     80,
   ],
+  ["S3 on AWS's endpoints", s3, (c) => new s3.S3Client({ ...c, endpoint: undefined }), 80],
+  [
+    "S3 on AWS's endpoints, path-style",
+    s3,
+    (c) => new s3.S3Client({ ...c, endpoint: undefined, forcePathStyle: true }),
+    80,
+  ],
+  [
+    "S3 on a configured endpoint with a base path",
+    s3,
+    (c) => new s3.S3Client({ ...c, endpoint: "http://127.0.0.1:9/storage/", forcePathStyle: true }),
+    80,
+  ],
   ["Lambda", lambda, (c) => new lambda.LambdaClient(c), 50],
+  [
+    "Lambda on AWS's endpoints",
+    lambda,
+    (c) => new lambda.LambdaClient({ ...c, endpoint: undefined }),
+    50,
+  ],
   ["API Gateway", apiGateway, (c) => new apiGateway.APIGatewayClient(c), 100],
   ["EKS", eks, (c) => new eks.EKSClient(c), 40],
   ["Route 53", route53, (c) => new route53.Route53Client(c), 50],

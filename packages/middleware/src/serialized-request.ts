@@ -44,6 +44,8 @@ interface HttpLayout {
  * @internal
  */
 export interface RequestLayout {
+  /** S3's operations address a bucket in the host or the path. */
+  readonly s3: boolean;
   /** Undefined for protocols that carry every member in the body (JSON, query, CBOR). */
   readonly http: HttpLayout | undefined;
   /** The `endpoint` trait's host prefix (`{RequestRoute}.`), filled from the host labels. */
@@ -89,6 +91,7 @@ function httpLayout(http: unknown): HttpLayout | undefined {
  * @internal
  */
 export function requestLayout(
+  namespace: unknown,
   operationTraits: unknown,
   input: Schema,
   shapeOf: (member: Schema) => Shape,
@@ -140,7 +143,17 @@ export function requestLayout(
     } else continue;
     bound.set(name, found);
   }
-  return { http, hostPrefix, hostLabels, queries, headers, prefixHeaders, queryParams, bound };
+  return {
+    s3: namespace === "com.amazonaws.s3",
+    http,
+    hostPrefix,
+    hostLabels,
+    queries,
+    headers,
+    prefixHeaders,
+    queryParams,
+    bound,
+  };
 }
 
 /**
@@ -247,8 +260,9 @@ export function assertSerializedAsInput(
   layout: RequestLayout,
   request: unknown,
   input: Record<string, unknown>,
-  endpoint?: URL,
+  endpoints: Endpoints = {},
 ): void {
+  const endpoint = endpoints.resolved;
   if (typeof request !== "object" || request === null) mismatch("the request is missing");
   const query: unknown = own(request, "query");
   const headers: unknown = own(request, "headers");
@@ -263,7 +277,10 @@ export function assertSerializedAsInput(
   const sentQuery = query as Record<string, unknown>;
   const sentHeaders = headers as Record<string, unknown>;
   const hostname = own(request, "hostname");
-  if (endpoint !== undefined) assertSentToEndpoint(layout, request, hostname, input, endpoint);
+  if (endpoint !== undefined) {
+    assertSentToEndpoint(layout, request, hostname, input, endpoint);
+    assertAddressedAsConfigured(layout, endpoint, input, endpoints.configured);
+  }
   for (const name of Object.keys(sentQuery)) {
     const sent = sentQuery[name];
     const fixed =
@@ -392,6 +409,65 @@ export function assertSerializedAsInput(
   const path = own(request, "path");
   if (typeof path !== "string") mismatch("the request has no path");
   assertPathCarriesLabels(http.path, path, input, endpoint);
+}
+
+/** The endpoint the SDK resolved for the call, and the one the client was configured with. */
+export interface Endpoints {
+  readonly resolved?: URL | undefined;
+  readonly configured?: URL | undefined;
+}
+
+/**
+ * The resolved endpoint must be the client's configured one, when it has one (an S3 bucket may
+ * lead its host or follow its path), and an S3 call must address its input's bucket: its host
+ * led by the bucket with nothing added to the path, or the bucket as the path's first segment.
+ * The SDK resolves endpoints through plain objects and keeps them for the whole process, shared
+ * by every client of the service: a getter added to `Object.prototype` for one resolution, by
+ * any code and any client, could otherwise send this client's calls to another bucket or host.
+ * Buckets named by ARN or URL (access points, `bucketEndpoint`) are not compared.
+ */
+function assertAddressedAsConfigured(
+  layout: RequestLayout,
+  resolved: URL,
+  input: Record<string, unknown>,
+  configured: URL | undefined,
+): void {
+  const host = resolved.hostname;
+  const base = resolved.pathname;
+  let root = "";
+  if (configured !== undefined) {
+    const own = configured.hostname;
+    if (host !== own && !host.endsWith(`.${own}`)) {
+      mismatch(
+        `the endpoint's host ${JSON.stringify(host)} is not the configured ${JSON.stringify(own)}`,
+      );
+    }
+    if (resolved.protocol !== configured.protocol || resolved.port !== configured.port) {
+      mismatch("the endpoint's protocol or port is not the configured endpoint's");
+    }
+    root = configured.pathname.endsWith("/")
+      ? configured.pathname.slice(0, -1)
+      : configured.pathname;
+  }
+  // The endpoint's path without its trailing slash, which endpoint rules may or may not add.
+  const path = base.endsWith("/") ? base.slice(0, -1) : base;
+  const bucket = layout.s3 && Object.hasOwn(input, "Bucket") ? input["Bucket"] : undefined;
+  if (typeof bucket === "string" && bucket && !bucket.includes(":") && !bucket.includes("/")) {
+    const virtual = host.startsWith(`${bucket.toLowerCase()}.`);
+    const expected = virtual ? root : `${root}/${extendedEncodeURIComponent(bucket)}`;
+    if (path !== expected) {
+      mismatch(
+        `the endpoint ${JSON.stringify(resolved.href)} does not address the bucket ` +
+          `${JSON.stringify(bucket)} alone (path ${JSON.stringify(expected || "/")} expected)`,
+      );
+    }
+    return;
+  }
+  if (configured !== undefined && path !== root) {
+    mismatch(
+      `the endpoint's path ${JSON.stringify(base)} is not the configured ${JSON.stringify(root || "/")}`,
+    );
+  }
 }
 
 /**

@@ -1,0 +1,145 @@
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { afterEach, describe, expect, test } from "vitest";
+import { allow, doc, guarded } from "./test-utils/fixtures.js";
+
+// The SDK resolves endpoints through plain objects and keeps each one it resolves for the whole
+// process, shared by every client of the service. Any code can resolve one with its own client
+// while Object.prototype answers for a parameter, then remove the member: keycard's clients then
+// get the kept endpoint. Each test poisons an entry its own client never shares with another test.
+// A configured endpoint's entry is keyed on it exactly, so there a getter armed during the call
+// itself does it.
+
+const POISONED = ["Bucket", "Endpoint"];
+afterEach(() => {
+  for (const name of POISONED) delete (Object.prototype as Record<string, unknown>)[name];
+});
+
+/**
+ * Resolves the endpoint of `command` with a client of the attacker's own while a getter on
+ * Object.prototype answers `name` with `value`: except when the SDK computes the cache key of
+ * the entry, which must be the one the victim's calls look up.
+ */
+async function poisonEndpointCache(
+  client: { send(command: never): Promise<unknown> },
+  command: unknown,
+  name: string,
+  value: string,
+  keyValue: string | undefined,
+): Promise<void> {
+  Object.defineProperty(Object.prototype, name, {
+    configurable: true,
+    get() {
+      return (new Error().stack ?? "").includes(".hash") ? keyValue : value;
+    },
+  });
+  try {
+    await client.send(command as never).catch(() => undefined);
+  } finally {
+    delete (Object.prototype as Record<string, unknown>)[name];
+  }
+}
+
+/**
+ * A client of `make` whose calls resolve their endpoint while a getter on Object.prototype
+ * answers `name` with `value` (except for the cache key): armed after keycard copied the input,
+ * gone in the next microtask, before keycard's check.
+ */
+function poisonedWhileResolving(
+  make: (config: object) => DynamoDBClient,
+  name: string,
+  value: string,
+) {
+  return (config: object) => {
+    const client = make(config);
+    client.middlewareStack.add(
+      (next) => (args) => {
+        Object.defineProperty(Object.prototype, name, {
+          configurable: true,
+          get() {
+            if ((new Error().stack ?? "").includes(".hash")) return undefined;
+            queueMicrotask(() => delete (Object.prototype as Record<string, unknown>)[name]);
+            return value;
+          },
+        });
+        return next(args);
+      },
+      { step: "serialize", priority: "high", name: "hostileTiming" },
+    );
+    return client;
+  };
+}
+
+const neverSent = {
+  handle: async () => {
+    throw new Error("never sent");
+  },
+};
+const attackerConfig = {
+  region: "us-east-1",
+  credentials: { accessKeyId: "AKIAATTACKER00000001", secretAccessKey: "x" },
+  requestHandler: neverSent,
+  maxAttempts: 1,
+};
+
+describe("an endpoint the SDK keeps, resolved while Object.prototype answered for a parameter", () => {
+  test("S3 on AWS's endpoint: a kept endpoint of another bucket is refused", async () => {
+    const victim = await guarded(
+      (config) => new S3Client(config),
+      doc(allow(["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::orders/*")),
+      { headers: { etag: '"1"' } },
+      { endpoint: undefined },
+    );
+    await poisonEndpointCache(
+      new S3Client(attackerConfig),
+      new GetObjectCommand({ Bucket: "orders", Key: "k" }),
+      "Bucket",
+      "secret",
+      "orders",
+    );
+    const read = await victim.send(new GetObjectCommand({ Bucket: "orders", Key: "a.txt" }));
+    expect(read.sent).toBe(false);
+    expect(read.decision?.reason).toContain(`"https://secret.s3.us-east-1.amazonaws.com/"`);
+    expect(read.decision?.reason).toContain('does not address the bucket "orders"');
+    const write = await victim.send(
+      new PutObjectCommand({ Bucket: "orders", Key: "b.txt", Body: "x" }),
+    );
+    expect(write.sent).toBe(false);
+  });
+
+  test("S3, path-style on AWS's endpoint: another bucket's path is refused", async () => {
+    const victim = await guarded(
+      (config) => new S3Client({ ...config, forcePathStyle: true }),
+      doc(allow("s3:GetObject", "arn:aws:s3:::reports/*")),
+      {},
+      { endpoint: undefined },
+    );
+    await poisonEndpointCache(
+      new S3Client({ ...attackerConfig, forcePathStyle: true }),
+      new GetObjectCommand({ Bucket: "reports", Key: "k" }),
+      "Endpoint",
+      "https://s3.us-east-1.amazonaws.com/secret",
+      undefined,
+    );
+    const read = await victim.send(new GetObjectCommand({ Bucket: "reports", Key: "a.txt" }));
+    expect(read.sent).toBe(false);
+    expect(read.decision?.reason).toContain('does not address the bucket "reports"');
+  });
+
+  test("DynamoDB on a configured endpoint: an endpoint resolved to another host is refused", async () => {
+    const victim = await guarded(
+      poisonedWhileResolving(
+        (config) => new DynamoDBClient(config),
+        "Endpoint",
+        "http://collector.example:9",
+      ),
+      doc(allow("dynamodb:GetItem", "*")),
+      { headers: { "content-type": "application/x-amz-json-1.0" }, body: "{}" },
+    );
+    const read = await victim.send(
+      new GetItemCommand({ TableName: "orders", Key: { id: { S: "2" } } }),
+    );
+    expect(read.sent).toBe(false);
+    expect(read.decision?.reason).toContain('"collector.example" is not the configured');
+  });
+});
