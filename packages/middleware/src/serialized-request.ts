@@ -57,6 +57,8 @@ export interface RequestLayout {
   readonly queryParams: MemberBinding | undefined;
   /** Every bound member by name, for checking that each present one was sent where it belongs. */
   readonly bound: ReadonlyMap<string, MemberBinding>;
+  /** How each header name seen so far is compared, by its name as sent. */
+  readonly headerRules: Map<string, HeaderRule>;
 }
 
 const own = (traits: object, name: string): unknown =>
@@ -153,6 +155,7 @@ export function requestLayout(
     prefixHeaders,
     queryParams,
     bound,
+    headerRules: new Map(),
   };
 }
 
@@ -245,6 +248,48 @@ const describeValue = (value: unknown): string =>
       ? "a list"
       : typeof value;
 
+/** What the check compares a header by, worked out once per operation and header name. */
+type HeaderRule =
+  | {
+      readonly kind: "member";
+      readonly lower: string;
+      readonly member: MemberBinding;
+      readonly sdkSet: boolean;
+    }
+  | { readonly kind: "host"; readonly lower: string }
+  | {
+      readonly kind: "prefixed";
+      readonly lower: string;
+      readonly members: readonly MemberBinding[];
+    }
+  /** An `x-amz-` header no member of the operation is bound to, and not the SDK's own. */
+  | { readonly kind: "unbound"; readonly lower: string }
+  | { readonly kind: "free" };
+
+const FREE: HeaderRule = { kind: "free" };
+
+/** Header names an operation keeps rules for; the SDK sends a dozen or so distinct ones. */
+const MAX_HEADER_RULES = 256;
+
+function headerRule(layout: RequestLayout, header: string): HeaderRule {
+  const known = layout.headerRules.get(header);
+  if (known !== undefined) return known;
+  const lower = header.toLowerCase();
+  const member = layout.headers.get(lower);
+  let rule: HeaderRule;
+  if (member !== undefined) rule = { kind: "member", lower, member, sdkSet: sdkSets(lower) };
+  else if (lower === "host" || lower === ":authority") rule = { kind: "host", lower };
+  else {
+    const members = layout.prefixHeaders.filter((prefixed) => lower.startsWith(prefixed.wire));
+    if (members.length > 0) rule = { kind: "prefixed", lower, members };
+    else if (isAmzHeader(lower) && !SDK_AMZ_HEADERS.has(lower) && !sdkSets(lower)) {
+      rule = { kind: "unbound", lower };
+    } else rule = FREE;
+  }
+  if (layout.headerRules.size < MAX_HEADER_RULES) layout.headerRules.set(header, rule);
+  return rule;
+}
+
 /**
  * Throws {@link UnreadableInputError} unless the request goes to the resolved endpoint (host,
  * with the model's own host prefix, protocol, port) with the model's method, and its query, the
@@ -317,51 +362,55 @@ export function assertSerializedAsInput(
     );
   }
   for (const header of Object.keys(sentHeaders)) {
-    const lower = header.toLowerCase();
-    const member = layout.headers.get(lower);
-    if (member !== undefined) {
-      if (present(input, member.name)) {
-        if (
-          !sdkSets(lower) &&
-          !sameText(sentHeaders[header], input[member.name], member.shape, member.encoded)
-        ) {
-          mismatch(`the header "${lower}" does not carry ${member.name}'s value`);
+    const rule = headerRule(layout, header);
+    switch (rule.kind) {
+      case "member": {
+        const { member, lower } = rule;
+        if (present(input, member.name)) {
+          if (
+            !rule.sdkSet &&
+            !sameText(sentHeaders[header], input[member.name], member.shape, member.encoded)
+          ) {
+            mismatch(`the header "${lower}" does not carry ${member.name}'s value`);
+          }
+        } else if (!member.generated && !rule.sdkSet) {
+          mismatch(`the header "${lower}" is sent, and the input has no ${member.name}`);
         }
-      } else if (!member.generated && !sdkSets(lower)) {
-        mismatch(`the header "${lower}" is sent, and the input has no ${member.name}`);
+        break;
       }
-      continue;
-    }
-    if (lower === "host" || lower === ":authority") {
-      const port = own(request, "port");
-      const host =
-        port === undefined || port === null ? hostname : `${String(hostname)}:${String(port)}`;
-      if (sentHeaders[header] !== host) mismatch(`the header "${lower}" is not the request's host`);
-      continue;
-    }
-    let prefixBound = false;
-    for (const prefixed of layout.prefixHeaders) {
-      if (!lower.startsWith(prefixed.wire)) continue;
-      prefixBound = true;
-      const key = lower.slice(prefixed.wire.length);
-      const map = present(input, prefixed.name)
-        ? (input[prefixed.name] as Record<string, unknown>)
-        : undefined;
-      const entry =
-        map === undefined ? undefined : Object.keys(map).find((k) => k.toLowerCase() === key);
-      const shape = prefixed.shape.kind === "map" ? prefixed.shape.value : prefixed.shape;
-      if (
-        map === undefined ||
-        entry === undefined ||
-        !sameText(sentHeaders[header], map[entry], shape, false)
-      ) {
-        mismatch(`the header "${lower}" is sent, and ${prefixed.name} has no such entry`);
+      case "host": {
+        const port = own(request, "port");
+        const sent = sentHeaders[header];
+        const host =
+          port === undefined || port === null ? hostname : `${String(hostname)}:${String(port)}`;
+        if (sent !== host) mismatch(`the header "${rule.lower}" is not the request's host`);
+        break;
       }
-    }
-    if (!prefixBound && isAmzHeader(lower) && !SDK_AMZ_HEADERS.has(lower) && !sdkSets(lower)) {
-      mismatch(
-        `the header "${lower}" is sent, and no input member of this operation is bound to it`,
-      );
+      case "prefixed":
+        for (const prefixed of rule.members) {
+          const key = rule.lower.slice(prefixed.wire.length);
+          const map = present(input, prefixed.name)
+            ? (input[prefixed.name] as Record<string, unknown>)
+            : undefined;
+          const entry =
+            map === undefined ? undefined : Object.keys(map).find((k) => k.toLowerCase() === key);
+          const shape = prefixed.shape.kind === "map" ? prefixed.shape.value : prefixed.shape;
+          if (
+            map === undefined ||
+            entry === undefined ||
+            !sameText(sentHeaders[header], map[entry], shape, false)
+          ) {
+            mismatch(`the header "${rule.lower}" is sent, and ${prefixed.name} has no such entry`);
+          }
+        }
+        break;
+      case "unbound":
+        mismatch(
+          `the header "${rule.lower}" is sent, and no input member of this operation is bound to it`,
+        );
+        break;
+      default:
+        break;
     }
   }
   const http = layout.http;
