@@ -82,6 +82,81 @@ const attackerConfig = {
   maxAttempts: 1,
 };
 
+/**
+ * Resolves an endpoint with the attacker's own client's endpoint provider, with parameters that
+ * read as `key` when the SDK computes the cache key and as `evil` when its rules read them.
+ */
+async function poisonWithParameters(
+  key: Record<string, unknown>,
+  evil: Record<string, unknown>,
+): Promise<void> {
+  const client = new S3Client(attackerConfig);
+  const params: Record<string, unknown> = {};
+  for (const name of new Set([...Object.keys(key), ...Object.keys(evil)])) {
+    let reads = 0;
+    Object.defineProperty(params, name, {
+      enumerable: true,
+      get: () => (reads++ === 0 ? key[name] : (evil[name] ?? key[name])),
+    });
+  }
+  const provider = client.config.endpointProvider as (p: object, c?: object) => unknown;
+  provider(params, {});
+}
+
+/** The parameters a default S3 client's object calls resolve their endpoint with. */
+const awsKey = (bucket: string) => ({
+  Accelerate: false,
+  Bucket: bucket,
+  DisableMultiRegionAccessPoints: false,
+  DisableS3ExpressSessionAuth: false,
+  ForcePathStyle: false,
+  Region: "us-east-1",
+  UseDualStack: false,
+  UseFIPS: false,
+  UseGlobalEndpoint: false,
+});
+
+describe("an endpoint the SDK keeps, resolved from another caller's parameters", () => {
+  const s3Victim = (bucket: string) =>
+    guarded(
+      (config) => new S3Client(config),
+      doc(allow(["s3:PutObject", "s3:GetObject"], `arn:aws:s3:::${bucket}/*`)),
+      { headers: { etag: '"1"' } },
+      { endpoint: undefined },
+    );
+
+  test("another bucket's host with this bucket as the path is refused", async () => {
+    const victim = await s3Victim("orders1");
+    await poisonWithParameters(awsKey("orders1"), {
+      Endpoint: "https://protected.s3.us-east-1.amazonaws.com",
+      ForcePathStyle: true,
+    });
+    const put = await victim.send(new PutObjectCommand({ Bucket: "orders1", Key: "k", Body: "x" }));
+    expect(put.sent).toBe(false);
+    expect(put.decision?.reason).toContain('"protected.s3.us-east-1.amazonaws.com" is neither');
+  });
+
+  test("a host that leads with this bucket's name and another label is refused", async () => {
+    const victim = await s3Victim("orders2");
+    await poisonWithParameters(awsKey("orders2"), {
+      Bucket: "orders2.protected",
+      // Over plain HTTP the SDK puts a dotted name in the host.
+      Endpoint: "http://s3.us-east-1.amazonaws.com",
+    });
+    const put = await victim.send(new PutObjectCommand({ Bucket: "orders2", Key: "k", Body: "x" }));
+    expect(put.sent).toBe(false);
+    expect(put.decision?.reason).toContain('"orders2.protected.s3.us-east-1.amazonaws.com"');
+  });
+
+  test("a bucket named like S3's own first label is addressed by path, and goes through", async () => {
+    const victim = await s3Victim("s3");
+    const get = await victim.send(new GetObjectCommand({ Bucket: "s3", Key: "k" }));
+    expect(get.decision?.reason).toBeUndefined();
+    expect(get.sent).toBe(true);
+    expect(get.requests[0]?.hostname).toBe("s3.us-east-1.amazonaws.com");
+  });
+});
+
 describe("an endpoint the SDK keeps, resolved while Object.prototype answered for a parameter", () => {
   test("S3 on AWS's endpoint: a kept endpoint of another bucket is refused", async () => {
     const victim = await guarded(
@@ -99,8 +174,8 @@ describe("an endpoint the SDK keeps, resolved while Object.prototype answered fo
     );
     const read = await victim.send(new GetObjectCommand({ Bucket: "orders", Key: "a.txt" }));
     expect(read.sent).toBe(false);
-    expect(read.decision?.reason).toContain(`"https://secret.s3.us-east-1.amazonaws.com/"`);
-    expect(read.decision?.reason).toContain('does not address the bucket "orders"');
+    expect(read.decision?.reason).toContain('"secret.s3.us-east-1.amazonaws.com"');
+    expect(read.decision?.reason).toContain('is neither the bucket "orders" on the service');
     const write = await victim.send(
       new PutObjectCommand({ Bucket: "orders", Key: "b.txt", Body: "x" }),
     );

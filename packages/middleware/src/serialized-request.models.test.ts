@@ -146,6 +146,30 @@ const clients: Array<[string, Commands, MakeClient, number]> = [
   ],
   ["S3 on AWS's endpoints", s3, (c) => new s3.S3Client({ ...c, endpoint: undefined }), 80],
   [
+    "S3 on AWS's dual-stack FIPS endpoints",
+    s3,
+    (c) =>
+      new s3.S3Client({
+        ...c,
+        endpoint: undefined,
+        useDualstackEndpoint: true,
+        useFipsEndpoint: true,
+      }),
+    80,
+  ],
+  [
+    "S3 on AWS's accelerated endpoints",
+    s3,
+    (c) => new s3.S3Client({ ...c, endpoint: undefined, useAccelerateEndpoint: true }),
+    40,
+  ],
+  [
+    "S3 on AWS's endpoints in China",
+    s3,
+    (c) => new s3.S3Client({ ...c, endpoint: undefined, region: "cn-north-1" }),
+    80,
+  ],
+  [
     "S3 on AWS's endpoints, path-style",
     s3,
     (c) => new s3.S3Client({ ...c, endpoint: undefined, forcePathStyle: true }),

@@ -467,13 +467,25 @@ export interface Endpoints {
 }
 
 /**
- * The resolved endpoint must be the client's configured one, when it has one (an S3 bucket may
- * lead its host or follow its path), and an S3 call must address its input's bucket: its host
- * led by the bucket with nothing added to the path, or the bucket as the path's first segment.
- * The SDK resolves endpoints through plain objects and keeps them for the whole process, shared
- * by every client of the service: a getter added to `Object.prototype` for one resolution, by
- * any code and any client, could otherwise send this client's calls to another bucket or host.
- * Buckets named by ARN or URL (access points, `bucketEndpoint`) are not compared.
+ * S3's own hosts, which address no bucket themselves: `s3`, `s3-fips`, `s3-accelerate`,
+ * `s3-external-1`, `s3express-<zone>` or `s3express-control`, optionally `.dualstack`, then
+ * a region (or none, for global hosts), under a partition's DNS suffix; or the older
+ * `s3-<region>` form. A host with any other first label names a bucket: an S3 bucket's name may
+ * itself look like a host label, so the region must look like a region.
+ */
+const S3_SERVICE_HOST =
+  /^(?:(?:s3|s3-fips|s3-accelerate|s3-external-1|s3express-[a-z0-9-]+)(?:\.dualstack)?(?:\.[a-z]{2,}(?:-[a-z]+)+-\d+)?|s3-[a-z]{2,}(?:-[a-z]+)+-\d+)\.(?:amazonaws\.com|amazonaws\.com\.cn|amazonaws\.eu|c2s\.ic\.gov|sc2s\.sgov\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov|api\.aws)$/;
+
+/**
+ * The resolved endpoint must be the client's configured one, when it has one, and an S3 call
+ * must address its input's bucket and nothing more: the bucket then exactly the service's host
+ * (the configured host, or one of S3's own), with nothing added to the endpoint's path; or
+ * exactly the service's host, with the bucket as the path's one segment after the configured
+ * path. The SDK resolves endpoints through plain objects and keeps them for the whole process,
+ * shared by every client of the service, and its endpoint provider takes parameters from any
+ * caller: any code could otherwise leave a kept endpoint that sends this client's calls to
+ * another bucket (`protected.s3.…/orders/k`, `orders.protected.s3.…`) or host. Buckets named by
+ * ARN or URL (access points, `bucketEndpoint`) are not compared.
  */
 function assertAddressedAsConfigured(
   layout: RequestLayout,
@@ -485,12 +497,6 @@ function assertAddressedAsConfigured(
   const base = resolved.pathname;
   let root = "";
   if (configured !== undefined) {
-    const own = configured.hostname;
-    if (host !== own && !host.endsWith(`.${own}`)) {
-      mismatch(
-        `the endpoint's host ${JSON.stringify(host)} is not the configured ${JSON.stringify(own)}`,
-      );
-    }
     if (resolved.protocol !== configured.protocol || resolved.port !== configured.port) {
       mismatch("the endpoint's protocol or port is not the configured endpoint's");
     }
@@ -498,11 +504,20 @@ function assertAddressedAsConfigured(
       ? configured.pathname.slice(0, -1)
       : configured.pathname;
   }
+  const isServiceHost = (name: string): boolean =>
+    configured !== undefined ? name === configured.hostname : S3_SERVICE_HOST.test(name);
   // The endpoint's path without its trailing slash, which endpoint rules may or may not add.
   const path = base.endsWith("/") ? base.slice(0, -1) : base;
   const bucket = layout.s3 && Object.hasOwn(input, "Bucket") ? input["Bucket"] : undefined;
   if (typeof bucket === "string" && bucket && !bucket.includes(":") && !bucket.includes("/")) {
-    const virtual = host.startsWith(`${bucket.toLowerCase()}.`);
+    // Case as given: the SDK puts only lower-case names in a host, which URLs lower-case.
+    const virtual = host.startsWith(`${bucket}.`) && isServiceHost(host.slice(bucket.length + 1));
+    if (!virtual && !isServiceHost(host)) {
+      mismatch(
+        `the endpoint's host ${JSON.stringify(host)} is neither the bucket ` +
+          `${JSON.stringify(bucket)} on the service's host nor the service's host`,
+      );
+    }
     const expected = virtual ? root : `${root}/${extendedEncodeURIComponent(bucket)}`;
     if (path !== expected) {
       mismatch(
@@ -512,7 +527,13 @@ function assertAddressedAsConfigured(
     }
     return;
   }
-  if (configured !== undefined && path !== root) {
+  if (configured === undefined) return;
+  if (host !== configured.hostname) {
+    mismatch(
+      `the endpoint's host ${JSON.stringify(host)} is not the configured ${JSON.stringify(configured.hostname)}`,
+    );
+  }
+  if (path !== root) {
     mismatch(
       `the endpoint's path ${JSON.stringify(base)} is not the configured ${JSON.stringify(root || "/")}`,
     );
