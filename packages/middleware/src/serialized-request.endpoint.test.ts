@@ -1,5 +1,10 @@
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  GetObjectCommand,
+  ListBucketsCommand,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, test } from "vitest";
 import { allow, doc, guarded } from "./test-utils/fixtures.js";
 
@@ -146,6 +151,32 @@ describe("an endpoint the SDK keeps, resolved from another caller's parameters",
     const put = await victim.send(new PutObjectCommand({ Bucket: "orders2", Key: "k", Body: "x" }));
     expect(put.sent).toBe(false);
     expect(put.decision?.reason).toContain('"orders2.protected.s3.us-east-1.amazonaws.com"');
+  });
+
+  test("a call that names no bucket sent to a bucket's host is refused", async () => {
+    const victim = await guarded(
+      (config) => {
+        const client = new S3Client(config);
+        // Stands for a kept endpoint another caller left: the one this call gets.
+        client.middlewareStack.addRelativeTo(
+          ((next: (args: unknown) => Promise<unknown>, context: { endpointV2?: unknown }) =>
+            (args: unknown) => {
+              context.endpointV2 = {
+                url: new URL("https://protected.s3.us-east-1.amazonaws.com/"),
+              };
+              return next(args);
+            }) as never,
+          { relation: "after", toMiddleware: "endpointV2Middleware", name: "keptEndpoint" },
+        );
+        return client;
+      },
+      doc(allow("s3:ListAllMyBuckets", "*")),
+      { headers: { "content-type": "application/xml" }, body: "<ListAllMyBucketsResult/>" },
+      { endpoint: undefined },
+    );
+    const list = await victim.send(new ListBucketsCommand({}));
+    expect(list.sent).toBe(false);
+    expect(list.decision?.reason).toContain("not one of S3's own hosts");
   });
 
   test("a bucket named like S3's own first label is addressed by path, and goes through", async () => {

@@ -468,13 +468,14 @@ export interface Endpoints {
 
 /**
  * S3's own hosts, which address no bucket themselves: `s3`, `s3-fips`, `s3-accelerate`,
- * `s3-external-1`, `s3express-<zone>` or `s3express-control`, optionally `.dualstack`, then
+ * `s3-external-1`, `s3-object-lambda`, `s3express-<zone>` or `s3express-control`, optionally
+ * `.dualstack`, then
  * a region (or none, for global hosts), under a partition's DNS suffix; or the older
  * `s3-<region>` form. A host with any other first label names a bucket: an S3 bucket's name may
  * itself look like a host label, so the region must look like a region.
  */
 const S3_SERVICE_HOST =
-  /^(?:(?:s3|s3-fips|s3-accelerate|s3-external-1|s3express-[a-z0-9-]+)(?:\.dualstack)?(?:\.[a-z]{2,}(?:-[a-z]+)+-\d+)?|s3-[a-z]{2,}(?:-[a-z]+)+-\d+)\.(?:amazonaws\.com|amazonaws\.com\.cn|amazonaws\.eu|c2s\.ic\.gov|sc2s\.sgov\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov|api\.aws)$/;
+  /^(?:(?:s3|s3-fips|s3-accelerate|s3-external-1|s3-object-lambda(?:-fips)?|s3express-[a-z0-9-]+)(?:\.dualstack)?(?:\.[a-z]{2,}(?:-[a-z]+)+-\d+)?|s3-[a-z]{2,}(?:-[a-z]+)+-\d+)\.(?:amazonaws\.com|amazonaws\.com\.cn|amazonaws\.eu|c2s\.ic\.gov|sc2s\.sgov\.gov|cloud\.adc-e\.uk|csp\.hci\.ic\.gov|api\.aws)$/;
 
 /**
  * The resolved endpoint must be the client's configured one, when it has one, and an S3 call
@@ -527,7 +528,16 @@ function assertAddressedAsConfigured(
     }
     return;
   }
-  if (configured === undefined) return;
+  if (configured === undefined) {
+    // An S3 call that names no bucket (ListBuckets) must not address one either.
+    if (layout.s3 && bucket === undefined && (!S3_SERVICE_HOST.test(host) || path !== "")) {
+      mismatch(
+        `the endpoint ${JSON.stringify(resolved.href)} is not one of S3's own hosts, for a call ` +
+          "that names no bucket",
+      );
+    }
+    return;
+  }
   if (host !== configured.hostname) {
     mismatch(
       `the endpoint's host ${JSON.stringify(host)} is not the configured ${JSON.stringify(configured.hostname)}`,
