@@ -31,29 +31,47 @@ export async function configuredEndpointUrl(config: ClientConfigLike): Promise<s
 }
 
 /** What is known of each client configuration's own endpoint, by configuration. */
-const configured = new WeakMap<object, URL | "unreadable" | Promise<void>>();
+const configured = new WeakMap<object, URL | Promise<URL | "unreadable">>();
+
+/** How long a call waits for a client's configured endpoint before it is refused. */
+const READ_TIMEOUT_MS = 5_000;
 
 /**
  * The endpoint a client was configured with, as a URL; undefined for a client without one (the
- * SDK resolves AWS's endpoint); `"unreadable"` when it cannot be read; a promise the first time
- * it is asked for (the SDK keeps it behind an asynchronous provider), after which it is known.
- * The request check compares the host and path the SDK resolved with it: the SDK resolves
- * endpoints through plain objects and keeps them per process, so the resolved endpoint alone is
- * no reference.
+ * SDK resolves AWS's endpoint); `"unreadable"` when it cannot be read; a promise of either the
+ * first time it is asked for (the SDK keeps it behind an asynchronous provider). A URL read is
+ * kept for the configuration's life; a failed or timed-out read is not, so the next call reads
+ * it again. The request check compares the host and path the SDK resolved with it: the SDK
+ * resolves endpoints through plain objects and keeps them per process, so the resolved endpoint
+ * alone is no reference.
  * @internal
  */
 export function configuredEndpoint(
   config: ClientConfigLike | undefined,
-): URL | "unreadable" | Promise<void> | undefined {
+): URL | Promise<URL | "unreadable"> | undefined {
   if (config === undefined || ownMember(config, "isCustomEndpoint") !== true) return undefined;
   const known = configured.get(config);
   if (known !== undefined) return known;
-  const pending = configuredEndpointUrl(config).then(
-    (url) => {
-      configured.set(config, url === undefined || !URL.canParse(url) ? "unreadable" : new URL(url));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, READ_TIMEOUT_MS, undefined);
+    timer.unref?.();
+  });
+  const pending = Promise.race([configuredEndpointUrl(config), timeout]).then(
+    (url): URL | "unreadable" => {
+      clearTimeout(timer);
+      if (url === undefined || !URL.canParse(url)) {
+        configured.delete(config);
+        return "unreadable";
+      }
+      const read = new URL(url);
+      configured.set(config, read);
+      return read;
     },
-    () => {
-      configured.set(config, "unreadable");
+    (): "unreadable" => {
+      clearTimeout(timer);
+      configured.delete(config);
+      return "unreadable";
     },
   );
   configured.set(config, pending);

@@ -235,8 +235,9 @@ export function keycardMiddleware<Input extends object, Output extends object>(
   checked?: CheckedCalls,
 ): FinalizeRequestMiddleware<Input, Output> {
   return (next: FinalizeHandler<Input, Output>, context: HandlerExecutionContext) => {
-    const handler = (
+    const check = (
       args: FinalizeHandlerArguments<Input>,
+      endpoint: URL | "unreadable" | undefined,
     ): Promise<FinalizeHandlerOutput<Output>> => {
       // Copied again rather than trusted: the check must read plain data even when the copy
       // step is missing or middleware after it changed the copy, and an input that still holds
@@ -244,9 +245,6 @@ export function keycardMiddleware<Input extends object, Output extends object>(
       let input: Input;
       let outcome: GuardOutcome | Promise<GuardOutcome>;
       try {
-        // A client's own endpoint is read once, the first time: the whole check runs after it.
-        const endpoint = configuredEndpoint(clientConfigOf(context, config));
-        if (endpoint instanceof Promise) return endpoint.then(() => handler(args));
         input = serializedInput(snapshotInput(args.input), context) as Input;
         recordCopy(input, args.input);
         // Before the guard, whose remembered decisions know nothing of the prototype.
@@ -265,7 +263,17 @@ export function keycardMiddleware<Input extends object, Output extends object>(
         return outcome.then((settled) => settle(settled, next, checkedArgs, checked));
       return settle(outcome, next, checkedArgs, checked);
     };
-    return handler;
+    return (args: FinalizeHandlerArguments<Input>): Promise<FinalizeHandlerOutput<Output>> => {
+      let endpoint: ReturnType<typeof configuredEndpoint>;
+      try {
+        // A client's own endpoint is read once, on its first call, which is checked after it.
+        endpoint = configuredEndpoint(clientConfigOf(context, config));
+      } catch (error) {
+        return settle(guard.refuseInput(context, error, config), next, args, checked);
+      }
+      if (endpoint instanceof Promise) return endpoint.then((read) => check(args, read));
+      return check(args, endpoint);
+    };
   };
 }
 

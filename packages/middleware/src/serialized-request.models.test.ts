@@ -110,9 +110,7 @@ async function checkEveryOperation(
         reached.add(args.input);
         try {
           // As the check reads it: the client's own endpoint, once resolved.
-          const config = clientConfigOf(context);
-          await configuredEndpoint(config);
-          const endpoint = configuredEndpoint(config) as URL | "unreadable" | undefined;
+          const endpoint = await configuredEndpoint(clientConfigOf(context));
           assertRequestCarriesInput(args.request, args.input, context, endpoint);
         } catch (error) {
           if (!(error instanceof UnreadableInputError)) throw error;
