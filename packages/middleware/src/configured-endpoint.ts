@@ -1,7 +1,5 @@
+import { ownMember } from "./object-prototype.js";
 import type { ClientConfigLike } from "./sdk-call.js";
-
-const ownMember = (value: object, name: string): unknown =>
-  Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
 
 /**
  * `http://127.0.0.1:5000/` from the endpoint a client was configured with (its `endpoint`

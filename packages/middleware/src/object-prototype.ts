@@ -23,3 +23,13 @@ export function assertPrototypeClean(): void {
       "keycard never saw",
   );
 }
+
+/**
+ * `value[name]` when `value` has it as a member of its own, else undefined: for ordinary objects
+ * (SDK traits, requests, configurations) whose missing members would otherwise be read from
+ * `Object.prototype`.
+ * @internal
+ */
+export function ownMember(value: object, name: string): unknown {
+  return Object.hasOwn(value, name) ? (value as Record<string, unknown>)[name] : undefined;
+}
