@@ -2,8 +2,9 @@ import { Call, DecidedKeys } from "./call.js";
 import { operationActionExceptions } from "./exceptions.js";
 import type { VariableValues } from "./general-rule.js";
 import { globalContext } from "./global-context.js";
-import { loadCatalogSync, loadedCatalog } from "./iam-catalog.js";
+import { catalogGeneration, loadCatalogSync, loadedCatalog } from "./iam-catalog.js";
 import { InputView } from "./input-view.js";
+import { type CallSetting, MappingReuse } from "./mapping-reuse.js";
 import { addedObjectPrototypeMembers, hasOwnMember, ownMember } from "./object-prototype.js";
 import { partitionForRegion } from "./partition.js";
 import { passesRoles, passRolePlan, requirePassRole } from "./pass-role.js";
@@ -29,6 +30,8 @@ interface Plan {
   readonly decided?: DecidedKeys;
   /** Made while `Object.prototype` had members added: serves its own call only (see {@link keepsPlans}). */
   readonly transient?: true;
+  /** Reuse of mappings across calls that differ only in a name (see `mapping-reuse.ts`). */
+  readonly reuse?: MappingReuse;
 }
 
 /** Plans by service identity, then operation name as given. */
@@ -207,23 +210,52 @@ function run(
     typeof argPartition === "string" && argPartition.length > 0
       ? argPartition
       : partitionForRegion(region);
-  const call = new Call(
-    prefix,
-    identity.sdkId,
-    plan.operation,
-    new InputView(args.input),
-    partition,
-    region,
-    account,
-    globalContext(args, region),
-  );
-  if (plan.decided !== undefined) call.decided = plan.decided;
+  const global = globalContext(args, region);
   const inputMembers = args.inputMembers;
-  if (inputMembers !== undefined) {
-    if (!memberList(inputMembers))
-      return unknown(prefix, "inputMembers must be a list of the operation's member names");
-    call.inputMembers = inputMembers;
+  if (inputMembers !== undefined && !memberList(inputMembers))
+    return unknown(prefix, "inputMembers must be a list of the operation's member names");
+  const input = args.input;
+  const mapInput = (input: unknown) =>
+    mapCall(
+      new Call(
+        prefix,
+        identity.sdkId,
+        plan.operation,
+        new InputView(input),
+        partition,
+        region,
+        account,
+        global,
+      ),
+      plan,
+      inputMembers,
+    );
+  const reuse = plan.transient === undefined ? plan.reuse : undefined;
+  // Only a member list that cannot change may be part of what a reused mapping depends on.
+  if (reuse !== undefined && (inputMembers === undefined || Object.isFrozen(inputMembers))) {
+    const setting: CallSetting = {
+      global,
+      region,
+      account,
+      partition,
+      inputMembers,
+      catalogs: catalogGeneration(),
+    };
+    const reused = reuse.result(input, setting, mapInput);
+    if (reused !== undefined) return reused;
   }
+  return mapInput(input);
+}
+
+/** The mapping of one call, by its plan. */
+function mapCall(
+  call: Call,
+  plan: Plan,
+  inputMembers: readonly string[] | undefined,
+): AuthorizationResult {
+  const prefix = call.prefix;
+  if (plan.decided !== undefined) call.decided = plan.decided;
+  if (inputMembers !== undefined) call.inputMembers = inputMembers;
   const variables = plan.variables;
   if (variables !== undefined) call.variables = variables(call);
   plan.run(call);
@@ -340,6 +372,7 @@ function planFor(identity: ServiceIdentity, prefix: string, operation: string): 
   const variables = rules?.variables;
   const decided = rules?.decidedKeys?.(operation) ?? [];
   const omitted = rules?.omittedMembersAbsent ?? [];
+  const reusable = passRole === undefined ? rules?.reusable?.(operation) : undefined;
   return {
     operation,
     run,
@@ -348,6 +381,7 @@ function planFor(identity: ServiceIdentity, prefix: string, operation: string): 
     ...(decided.length > 0 || omitted.length > 0
       ? { decided: new DecidedKeys(decided, omitted) }
       : {}),
+    ...(reusable !== undefined ? { reuse: new MappingReuse(reusable) } : {}),
   };
 }
 

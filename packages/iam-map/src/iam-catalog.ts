@@ -228,6 +228,14 @@ const AWS_ONLY_FAMILY = /^(?:[^:]+:ResourceTag|s3:ExistingObjectTag)\/\*$/i;
 
 const loaded = new Map<string, ServiceCatalog | null>();
 
+/** How many prefixes have been looked up: a mapping made before a lookup may lack its actions. */
+let lookedUp = 0;
+
+/** Changes whenever a prefix is looked up for the first time (see `mapping-reuse.ts`). @internal */
+export function catalogGeneration(): number {
+  return lookedUp;
+}
+
 /** The catalog for a prefix if it has been loaded (null when the prefix is not in the reference). @internal */
 export function loadedCatalog(prefix: string): ServiceCatalog | null | undefined {
   return loaded.get(prefix);
@@ -264,6 +272,7 @@ export function loadCatalogSync(prefix: string, decode = true): ServiceCatalog |
       },
     );
   }
+  if (!loaded.has(prefix)) lookedUp++;
   loaded.set(prefix, catalog);
   return catalog;
 }

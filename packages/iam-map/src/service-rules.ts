@@ -1,5 +1,6 @@
 import type { Call } from "./call.js";
 import type { VariableValues } from "./general-rule.js";
+import type { ReusableMembers } from "./mapping-reuse.js";
 
 /**
  * A curated rule for one operation. `general` applies the general rule (the renamed or same-named
@@ -26,6 +27,12 @@ export interface ServiceRules {
    * leaves it out, AWS has no key. Elsewhere such a key is unknown, since AWS may fill a default.
    */
   readonly omittedMembersAbsent?: readonly string[];
+  /**
+   * For operations whose rules use one input member only as a name in the requests' resource
+   * ARNs (an S3 object key): that member, so that calls differing only in it reuse one mapping
+   * (checked whenever one is made: see `mapping-reuse.ts`).
+   */
+  reusable?(operation: string): ReusableMembers | undefined;
   /** Operations that need more than a rename. */
   readonly operations?: Readonly<Record<string, OperationRule>>;
   /**

@@ -2,6 +2,7 @@ import type { Call, RequestOptions } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
 import { type ActionInfo, keyList, keyListIncludes } from "../iam-catalog.js";
 import { asString, isPresent, isRecord, read } from "../input-view.js";
+import type { ReusableMembers } from "../mapping-reuse.js";
 import { ownMember } from "../object-prototype.js";
 import type { OperationRule, ServiceRules } from "../service-rules.js";
 import type { AuthorizationRequest, ContextValue } from "../types.js";
@@ -783,10 +784,23 @@ const s3Operations: Readonly<Record<string, OperationRule>> = {
   },
 };
 
+/**
+ * Object calls whose `Key` the rules use only as the object's name in resource ARNs, so that calls
+ * with a new key reuse one mapping (checked whenever one is made: see `mapping-reuse.ts`).
+ */
+const REUSABLE: Readonly<Record<string, ReusableMembers>> = Object.freeze({
+  GetObject: { name: "Key" },
+  HeadObject: { name: "Key" },
+  DeleteObject: { name: "Key" },
+  PutObject: { name: "Key", payload: "Body" },
+  UploadPart: { name: "Key", payload: "Body" },
+});
+
 /** Amazon S3: bucket and key ARNs, access points, header condition keys, versions, copies. @internal */
 export const s3Rules: ServiceRules = {
   related: ["s3express", "s3-object-lambda", "s3-outposts", "kms"],
   decidedKeys: s3DecidedKeys,
+  reusable: (operation) => ownMember(REUSABLE, operation),
   // The SDK always signs in the Authorization header with SigV4: every request that lists these
   // keys has them, including those a call only may need.
   variables: (call) => {

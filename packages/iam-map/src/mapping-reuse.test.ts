@@ -1,0 +1,367 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { authorizationForSync, preloadServices } from "./authorization.js";
+import { type CallSetting, MappingReuse, mappingReuseCounts } from "./mapping-reuse.js";
+import { RECORD_PROTOTYPE } from "./object-prototype.js";
+import { FIXED } from "./test-utils/map.js";
+import type { AuthorizationInput, AuthorizationResult } from "./types.js";
+
+beforeAll(() => preloadServices(["S3Client"]));
+
+/** An input record as the middleware's copies are: inherits nothing, data members only. */
+function record(members: Record<string, unknown>): Record<string, unknown> {
+  const out = Object.create(RECORD_PROTOTYPE) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(members))
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  return out;
+}
+
+const principal = { arn: "arn:aws:sts::123456789012:assumed-role/app/s" };
+const base = { ...FIXED, principal, service: "S3Client" };
+
+/** The call mapped with its input as a record (reused where it can be) and as a plain object. */
+function both(operation: string, members: Record<string, unknown>, extra = {}) {
+  const args: AuthorizationInput = { ...base, operation, ...extra, input: record(members) };
+  const reused = authorizationForSync(args);
+  const fresh = authorizationForSync({ ...args, input: { ...members } });
+  return { reused, fresh };
+}
+
+/** A small seeded generator, so that a failing case can be run again. */
+function random(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+  return { next, pick };
+}
+
+const BUCKETS = [
+  "orders",
+  "orders.example.com",
+  "reports",
+  "arn:aws:s3:us-east-1:123456789012:accesspoint/web",
+  "web-a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6-s3alias",
+  "logs--usw2-az1--x-s3",
+  "arn:aws:s3-object-lambda:us-east-1:123456789012:accesspoint/olap",
+  "arn:aws:s3-outposts:us-east-1:123456789012:outpost/op-1/accesspoint/ap",
+  "arn:aws:sqs:us-east-1:123456789012:not-a-bucket",
+  "",
+];
+
+/** Keys of every kind: plain, path-like, unusual characters, ARN-like, reserved, too long. */
+const KEY_KINDS: ReadonlyArray<(n: number) => string> = [
+  (n) => `2024/${n}.json`,
+  (n) => `k${n}`,
+  (n) => `/leading/${n}`,
+  (n) => `trailing/${n}/`,
+  (n) => `a b*c?${n}`,
+  (n) => `\${aws:username}/${n}`,
+  (n) => `../${n}/..`,
+  (n) => `üñí/${n}/日本`,
+  (n) => `arn:aws:s3:::other/${n}`,
+  (n) => `bad\uE001${n}`,
+  () => "",
+  (n) => `${"x".repeat(1020)}${n}`.slice(0, 1024),
+  (n) => `${"y".repeat(1030)}${n}`,
+  () => "orders",
+  () => "reports/orders",
+];
+
+const OPTIONAL: ReadonlyArray<readonly [string, readonly unknown[]]> = [
+  ["VersionId", ["v1", "", 3]],
+  ["ServerSideEncryption", ["AES256", "aws:kms", "aws:kms:dsse"]],
+  ["SSEKMSKeyId", ["arn:aws:kms:us-east-1:123456789012:key/k1", "alias/orders", "k1"]],
+  ["ACL", ["private", "public-read"]],
+  ["Tagging", ["a=b", "a=b&c=d", ""]],
+  ["ChecksumAlgorithm", ["SHA256", "CRC32"]],
+  ["ContentType", ["application/json", " text/plain"]],
+  ["ExpectedBucketOwner", ["123456789012", "210987654321"]],
+  ["RequestPayer", ["requester"]],
+  ["IfMatch", ['"etag"']],
+  ["PartNumber", [1, 2]],
+  ["UploadId", ["u-1"]],
+  ["Range", ["bytes=0-9"]],
+  ["Metadata", [{ a: "b" }]],
+  ["Body", [new Uint8Array(4), Buffer.from("x"), "text", "arn:aws:s3:::x/y", "", undefined]],
+];
+
+const OPERATIONS = ["GetObject", "HeadObject", "DeleteObject", "PutObject", "UploadPart"];
+const REGIONS = ["us-east-1", "cn-north-1", "us-gov-west-1", undefined];
+const MEMBER_LISTS = [
+  undefined,
+  Object.freeze(["Bucket", "Key", "VersionId", "Body", "ServerSideEncryption", "Tagging"]),
+];
+
+describe("mappings reused across calls that differ only in the object key", () => {
+  it("equal a fresh mapping in every one of 12,000 random calls", () => {
+    const { next, pick } = random(20241201);
+    const before = mappingReuseCounts();
+    // Bursts of calls of one kind with new keys, as traffic comes; now and then another member.
+    for (let burst = 0; burst < 600; burst++) {
+      const operation = pick(OPERATIONS);
+      const common: Record<string, unknown> = { Bucket: pick(BUCKETS) };
+      for (const [name, values] of OPTIONAL) if (next() < 0.08) common[name] = pick(values);
+      const extra: Partial<AuthorizationInput> = {
+        region: pick(REGIONS),
+        inputMembers: pick(MEMBER_LISTS),
+        now: new Date(FIXED.now.getTime() + Math.floor(next() * 3) * 1000),
+        principal: next() < 0.9 ? principal : { arn: "arn:aws:iam::123456789012:user/u" },
+      };
+      for (let i = 0; i < 20; i++) {
+        const members = { ...common };
+        if (next() < 0.97) members["Key"] = pick(KEY_KINDS)(burst * 20 + i);
+        if (next() < 0.1) {
+          const [name, values] = pick(OPTIONAL);
+          members[name] = pick(values);
+        }
+        const { reused, fresh } = both(operation, members, extra);
+        const call = `burst ${burst}, call ${i}: ${operation} ${JSON.stringify(members)}`;
+        expect(JSON.stringify(reused), call).toBe(JSON.stringify(fresh));
+      }
+    }
+    // Most calls were served by reuse: the comparison is of reused mappings, not fresh ones.
+    const after = mappingReuseCounts();
+    expect(after.reused - before.reused).toBeGreaterThan(4000);
+    expect(after.made - before.made).toBeGreaterThan(100);
+  });
+
+  it("puts the new key where the old one stood, and nowhere else", () => {
+    for (const key of ["a.json", "orders", "reports/orders/x", "arn", "*"]) {
+      const { reused, fresh } = both("GetObject", { Bucket: "orders", Key: key });
+      expect(reused).toEqual(fresh);
+      expect(reused.requests[0]?.resource).toBe(`arn:aws:s3:::orders/${key}`);
+    }
+  });
+
+  it("keeps a key that is also the bucket's name apart from the bucket", () => {
+    both("GetObject", { Bucket: "same", Key: "same" });
+    const { reused, fresh } = both("GetObject", { Bucket: "same", Key: "other" });
+    expect(reused.requests[0]?.resource).toBe("arn:aws:s3:::same/other");
+    expect(reused).toEqual(fresh);
+  });
+
+  it("hands every call its own lists and requests: changing one leaves the next call as it was", () => {
+    const first = both("PutObject", { Bucket: "orders", Key: "a" }).reused;
+    first.requests.push({ action: "s3:DeleteBucket", resource: "*" });
+    first.alsoMayNeed.length = 0;
+    const request = first.requests[0]!;
+    request.resource = "arn:aws:s3:::other/x";
+    request.action = "s3:ListBucket";
+    const { reused, fresh } = both("PutObject", { Bucket: "orders", Key: "b" });
+    expect(reused).toEqual(fresh);
+    expect(reused.requests).toHaveLength(1);
+    expect(reused.requests[0]?.action).toBe("s3:PutObject");
+  });
+
+  it("maps afresh a key held behind a getter, in a proxy, or in an input of another class", () => {
+    both("GetObject", { Bucket: "orders", Key: "warm" });
+    let reads = 0;
+    const getter = Object.create(RECORD_PROTOTYPE, {
+      Bucket: { value: "orders", enumerable: true },
+      Key: {
+        get: () => (reads++ === 0 ? "public/a" : "private/a"),
+        enumerable: true,
+      },
+    });
+    const args = { ...base, operation: "GetObject" };
+    const viaGetter = authorizationForSync({ ...args, input: getter });
+    expect(viaGetter.requests[0]?.resource).toBe("arn:aws:s3:::orders/public/a");
+    expect(reads).toBe(1);
+
+    const proxied = new Proxy(record({ Bucket: "orders", Key: "p" }), {});
+    expect(authorizationForSync({ ...args, input: proxied })).toEqual(
+      authorizationForSync({ ...args, input: { Bucket: "orders", Key: "p" } }),
+    );
+
+    class Input {
+      Bucket = "orders";
+      get Key() {
+        return "k";
+      }
+    }
+    expect(authorizationForSync({ ...args, input: new Input() }).requests[0]?.resource).toBe(
+      "arn:aws:s3:::orders/*",
+    );
+  });
+
+  it("maps afresh a key that names something else: an ARN, reserved characters, too long", () => {
+    both("GetObject", { Bucket: "orders", Key: "warm" });
+    for (const key of ["arn:aws:s3:::x/y", "a\uE002b", "z".repeat(1025), ""]) {
+      const { reused, fresh } = both("GetObject", { Bucket: "orders", Key: key });
+      expect(reused).toEqual(fresh);
+    }
+  });
+
+  it("tells payloads apart by kind: text, ARN-like text, empty text, bytes", () => {
+    for (const body of ["{}", "arn:aws:s3:::x/y", "", new Uint8Array(2), Buffer.from("b")]) {
+      const { reused, fresh } = both("PutObject", { Bucket: "orders", Key: "a", Body: body });
+      expect(reused).toEqual(fresh);
+      const next = both("PutObject", { Bucket: "orders", Key: "b", Body: body });
+      expect(next.reused).toEqual(next.fresh);
+    }
+  });
+
+  it("keeps each caller's, region's and second's mapping apart", () => {
+    const other = { arn: "arn:aws:iam::210987654321:user/other", accountId: "210987654321" };
+    for (let i = 0; i < 4; i++) {
+      for (const extra of [
+        {},
+        { principal: other },
+        { region: "eu-west-1" },
+        { now: new Date(FIXED.now.getTime() + 5000) },
+        { secureTransport: false },
+        { accountId: "210987654321" },
+        { partition: "aws-cn" },
+      ]) {
+        const { reused, fresh } = both("GetObject", { Bucket: "orders", Key: `k${i}` }, extra);
+        expect(reused).toEqual(fresh);
+      }
+    }
+  });
+});
+
+describe("MappingReuse", () => {
+  const setting: CallSetting = {
+    global: {},
+    region: "us-east-1",
+    account: "123456789012",
+    partition: "aws",
+    inputMembers: undefined,
+    catalogs: 1,
+  };
+  /** A stand-in for the mapping: the key goes into the resource, and calls are counted. */
+  function counted(shape: (name: string) => AuthorizationResult) {
+    const calls: string[] = [];
+    const fresh = (input: object) => {
+      const name = (input as { Key: string }).Key;
+      calls.push(name);
+      return shape(name);
+    };
+    return { calls, fresh };
+  }
+  const objectArn = (name: string): AuthorizationResult => ({
+    known: true,
+    service: "s3",
+    requests: [{ action: "s3:GetObject", resource: `arn:aws:s3:::b/${name}`, context: {} }],
+    alsoMayNeed: [],
+  });
+
+  it("maps a class three times when it makes it (the call and two random names), then never", () => {
+    const reuse = new MappingReuse({ name: "Key" });
+    const { calls, fresh } = counted(objectArn);
+    expect(reuse.result(record({ Bucket: "b", Key: "one" }), setting, fresh)).toEqual(
+      objectArn("one"),
+    );
+    expect(calls).toHaveLength(3);
+    expect(calls[0]).toBe("one");
+    expect(calls[1]).not.toBe(calls[2]);
+    expect(reuse.result(record({ Bucket: "b", Key: "two" }), setting, fresh)).toEqual(
+      objectArn("two"),
+    );
+    expect(calls).toHaveLength(3);
+  });
+
+  it("does not reuse a mapping that puts the name anywhere but in a resource", () => {
+    const reuse = new MappingReuse({ name: "Key" });
+    const inContext = (name: string): AuthorizationResult => ({
+      ...objectArn(name),
+      requests: [{ action: "s3:GetObject", resource: "*", context: { "s3:key": name } }],
+    });
+    const { calls, fresh } = counted(inContext);
+    reuse.result(record({ Key: "one" }), setting, fresh);
+    expect(reuse.result(record({ Key: "two" }), setting, fresh)).toBeUndefined();
+    expect(calls).toHaveLength(3);
+  });
+
+  it("does not reuse a mapping whose result depends on the name's shape", () => {
+    const reuse = new MappingReuse({ name: "Key" });
+    // A rule that looked at the key: keys with a slash map to another action.
+    const { fresh } = counted((name) =>
+      name.includes("/")
+        ? { ...objectArn(name), requests: [{ action: "s3:ListBucket", resource: "*" }] }
+        : objectArn(name),
+    );
+    reuse.result(record({ Key: "one" }), setting, fresh);
+    expect(reuse.result(record({ Key: "a/b" }), setting, fresh)).toBeUndefined();
+  });
+
+  it("does not reuse a mapping whose reused form differs from the call's own", () => {
+    const reuse = new MappingReuse({ name: "Key" });
+    // Right for random names, wrong for the one the call gave.
+    const { fresh } = counted((name) => objectArn(name === "one" ? "x" : name));
+    reuse.result(record({ Key: "one" }), setting, fresh);
+    expect(reuse.result(record({ Key: "two" }), setting, fresh)).toBeUndefined();
+  });
+
+  it("makes a new class when anything the mapping depends on changes", () => {
+    const { calls, fresh } = counted(objectArn);
+    const changes: Array<[Partial<CallSetting>, Record<string, unknown>]> = [
+      [{ global: {} }, { Bucket: "b" }],
+      [{ region: "eu-west-1" }, { Bucket: "b" }],
+      [{ account: "1" }, { Bucket: "b" }],
+      [{ partition: "aws-cn" }, { Bucket: "b" }],
+      [{ inputMembers: Object.freeze(["Key"]) }, { Bucket: "b" }],
+      [{ catalogs: 2 }, { Bucket: "b" }],
+      [{}, { Bucket: "c" }],
+      [{}, { Bucket: "b", VersionId: "v" }],
+      [{}, { Key: "first", Bucket: "b" }],
+    ];
+    for (const [change, members] of changes) {
+      const reuse = new MappingReuse({ name: "Key" });
+      reuse.result(record({ Bucket: "b", Key: "one" }), setting, fresh);
+      reuse.result(record({ Bucket: "b", Key: "two" }), setting, fresh);
+      const before = calls.length;
+      reuse.result(record({ Key: "n", ...members }), { ...setting, ...change }, fresh);
+      expect(calls.length, JSON.stringify(change)).toBe(before + 3);
+    }
+  });
+
+  it("maps afresh inputs it cannot read as plain data, and never calls a getter", () => {
+    const reuse = new MappingReuse({ name: "Key", payload: "Body" });
+    const { calls, fresh } = counted(objectArn);
+    let called = false;
+    const inputs: unknown[] = [
+      { Key: "plain object" },
+      Object.create(RECORD_PROTOTYPE, {
+        Key: {
+          enumerable: true,
+          get: () => {
+            called = true;
+            return "x";
+          },
+        },
+      }),
+      new Proxy(record({ Key: "p" }), {}),
+      record({ Key: "k", Tags: ["a"] }),
+      record({ Key: "k", Body: new Proxy(new Uint8Array(1), {}) }),
+      record({ Key: "k", Body: { pipe() {} } }),
+      record({ Key: 7 }),
+      record({ Bucket: "b" }),
+      [record({ Key: "k" })],
+      null,
+      "Key",
+    ];
+    for (const input of inputs) expect(reuse.result(input, setting, fresh)).toBeUndefined();
+    expect(calls).toHaveLength(0);
+    expect(called).toBe(false);
+  });
+
+  it("slows down making classes when calls never repeat one", () => {
+    const reuse = new MappingReuse({ name: "Key" });
+    const { calls, fresh } = counted(objectArn);
+    for (let i = 0; i < 200; i++)
+      reuse.result(record({ Key: "k", Bucket: `b${i}` }), setting, fresh);
+    // Eight made in a row, then one in 32.
+    expect(calls.length).toBeLessThan(3 * (8 + 200 / 32 + 1));
+  });
+});

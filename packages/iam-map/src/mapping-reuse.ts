@@ -1,0 +1,428 @@
+/**
+ * Calls of one operation that differ only in the name of what they act on (a new S3 object key on
+ * every call) map to the same requests with that name in their resource ARNs. Where a service's
+ * rules say an operation's mapping uses a member only that way, the mapping of such a call is
+ * made once for its "class" (everything the mapping reads except that member's text) and reused
+ * by putting the new name where the old one stood.
+ *
+ * The rules' word is checked, not trusted, whenever a class is made: the call is mapped afresh,
+ * and twice more with the member set to two random names of different shape (one with `/` and a
+ * space). The class is reused only if the two sentinel mappings are the same with the names
+ * swapped, the names appear nowhere but in resource ARNs, and the reused form of the call's own
+ * mapping equals its fresh one. Anything the check cannot see goes to the fresh mapping: inputs
+ * that are not plain records of data members, members that are not primitives, names that are
+ * not plain text, and classes made while `Object.prototype` has added members.
+ */
+import { types } from "node:util";
+import { asString } from "./input-view.js";
+import { addedObjectPrototypeMembers, RECORD_PROTOTYPE } from "./object-prototype.js";
+import type { AuthorizationRequest, AuthorizationResult, ContextValue } from "./types.js";
+
+/**
+ * Members of one operation's input that a mapping can be reused across (see the module comment).
+ * @internal
+ */
+export interface ReusableMembers {
+  /** The member naming the resource, whose text goes only into the requests' resource ARNs. */
+  readonly name: string;
+  /** A payload member (an S3 `Body`) whose content the mapping never reads: its kind counts. */
+  readonly payload?: string;
+}
+
+/** What a call's mapping depends on besides its input (see `authorization.ts`). @internal */
+export interface CallSetting {
+  /** The call's global context: one object while the second, caller and region stay the same. */
+  readonly global: object;
+  readonly region: string | undefined;
+  readonly account: string | undefined;
+  readonly partition: string;
+  /** A frozen list of the operation's member names, or undefined. */
+  readonly inputMembers: readonly string[] | undefined;
+  /** Changes whenever IAM reference data for another prefix is loaded. */
+  readonly catalogs: number;
+}
+
+/** S3 keys are at most 1,024 bytes: longer names are mapped afresh. */
+const MAX_NAME = 1024;
+/** Inputs with more members than this are mapped afresh (no S3 object call sends as many). */
+const MAX_MEMBERS = 32;
+/** Classes kept per operation: the buckets or tables an application uses at once. */
+const CLASSES = 4;
+/** Classes made in a row without a reuse before making them is slowed down. */
+const MISSES_BEFORE_SAMPLING = 8;
+/** While classes keep missing, one call in this many may make one. */
+const SAMPLE_EVERY = 32;
+
+/** One input read for reuse: its member names and values, and the name member's text. */
+interface ReadInput {
+  readonly proto: object | null;
+  readonly keys: readonly string[];
+  /** Values, with the name member's replaced by undefined and a payload's by its kind. */
+  readonly values: readonly unknown[];
+  readonly name: string;
+}
+
+/** A request of a reusable mapping with the name cut out of its resource. */
+interface RequestTemplate {
+  readonly action: string;
+  /** The resource ARN split where the name stood. */
+  readonly resource: readonly string[];
+  readonly resourceParts?: ReadonlyArray<readonly string[] | object>;
+  readonly context?: Readonly<Record<string, ContextValue>>;
+  readonly unknownContext?: readonly string[];
+}
+
+interface ResultTemplate {
+  readonly service: string;
+  readonly requests: readonly RequestTemplate[];
+  readonly alsoMayNeed: readonly RequestTemplate[];
+  readonly reason: string | undefined;
+}
+
+/** Calls that map alike but for the name: the setting, the input's other members, the mapping. */
+interface InputClass {
+  readonly setting: CallSetting;
+  readonly input: ReadInput;
+  /** Null when the check found the mapping not reusable: such calls are mapped afresh. */
+  readonly template: ResultTemplate | null;
+}
+
+/** Calls served by reuse and classes made, in this process (for tests and benchmarks). */
+const counts = { reused: 0, made: 0 };
+
+/** How many calls were served by reuse and how many classes were made so far. @internal */
+export function mappingReuseCounts(): { readonly reused: number; readonly made: number } {
+  return { ...counts };
+}
+
+/** Kinds of payload values: the mapping treats each kind alike whatever its content. */
+const EMPTY_TEXT = Symbol("empty text");
+const ARN_TEXT = Symbol("text starting with arn:");
+const TEXT = Symbol("text");
+
+/**
+ * Reuse of one operation's mappings across calls that differ only in the name member.
+ * @internal
+ */
+export class MappingReuse {
+  readonly #members: ReusableMembers;
+  readonly #classes: InputClass[] = [];
+  #next = 0;
+  #misses = 0;
+  #skip = 0;
+
+  constructor(members: ReusableMembers) {
+    this.#members = members;
+  }
+
+  /**
+   * The mapping of a call with `input` in `setting`, reused when a class of it is known, made
+   * and checked when not (with `fresh`, which maps an input afresh); undefined when this call is
+   * to be mapped afresh by the caller.
+   */
+  result(
+    input: unknown,
+    setting: CallSetting,
+    fresh: (input: object) => AuthorizationResult,
+  ): AuthorizationResult | undefined {
+    const read = readInput(input, this.#members);
+    if (read === undefined) return undefined;
+    for (let i = 0; i < this.#classes.length; i++) {
+      const known = this.#classes[i]!;
+      if (!sameSetting(known.setting, setting) || !sameInput(known.input, read)) continue;
+      if (known.template === null) return undefined;
+      this.#misses = 0;
+      counts.reused++;
+      return instantiate(known.template, read.name);
+    }
+    if (this.#misses >= MISSES_BEFORE_SAMPLING) {
+      if (this.#skip > 0) {
+        this.#skip--;
+        return undefined;
+      }
+      this.#skip = SAMPLE_EVERY - 1;
+    }
+    this.#misses++;
+    return this.#learn(input as object, read, setting, fresh);
+  }
+
+  /** Maps the call afresh, makes and checks its class, and keeps it. */
+  #learn(
+    input: object,
+    read: ReadInput,
+    setting: CallSetting,
+    fresh: (input: object) => AuthorizationResult,
+  ): AuthorizationResult {
+    // A member added to `Object.prototype` can stand in for an option a rule leaves out: a
+    // class made now could keep what it did after it is gone.
+    if (addedObjectPrototypeMembers().length > 0) return fresh(input);
+    const actual = fresh(input);
+    const template = checkedTemplate(input, read, this.#members.name, actual, fresh);
+    const made: InputClass = { setting, input: read, template };
+    counts.made++;
+    if (this.#classes.length < CLASSES) this.#classes.push(made);
+    else {
+      this.#classes[this.#next] = made;
+      this.#next = (this.#next + 1) % CLASSES;
+    }
+    return actual;
+  }
+}
+
+/** The input as a record of data members, or undefined when it is anything else. */
+function readInput(input: unknown, members: ReusableMembers): ReadInput | undefined {
+  if (typeof input !== "object" || input === null) return undefined;
+  // Before any question a proxy could answer as it likes.
+  if (types.isProxy(input) || Array.isArray(input) || ArrayBuffer.isView(input)) return undefined;
+  const proto = Object.getPrototypeOf(input) as object | null;
+  // A plain object could inherit members added to `Object.prototype`, which only a listing of
+  // it (about a microsecond) would show: such inputs are mapped afresh every time.
+  if (proto !== null && proto !== RECORD_PROTOTYPE) return undefined;
+  const keys = Object.keys(input);
+  if (keys.length > MAX_MEMBERS) return undefined;
+  const values: unknown[] = new Array(keys.length);
+  let name: string | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const member = Object.getOwnPropertyDescriptor(input, key);
+    if (member === undefined || !("value" in member)) return undefined;
+    const value: unknown = member.value;
+    if (key === members.name) {
+      if (typeof value !== "string" || !plainName(value)) return undefined;
+      name = value;
+      values[i] = undefined;
+    } else if (key === members.payload) {
+      const kind = payloadKind(value);
+      if (kind === undefined) return undefined;
+      values[i] = kind;
+    } else if (isPrimitive(value)) values[i] = value;
+    else return undefined;
+  }
+  if (name === undefined) return undefined;
+  return { proto, keys, values, name };
+}
+
+/** Text the rules can only have placed as a name: non-empty, no ARN, no reserved characters. */
+function plainName(text: string): boolean {
+  return text.length <= MAX_NAME && asString(text) !== undefined && !text.startsWith("arn:");
+}
+
+function isPrimitive(value: unknown): boolean {
+  const type = typeof value;
+  return (
+    value === undefined ||
+    value === null ||
+    type === "string" ||
+    type === "number" ||
+    type === "boolean" ||
+    type === "bigint"
+  );
+}
+
+/** A payload's kind: text by whether it is empty or starts like an ARN, bytes by their class. */
+function payloadKind(value: unknown): unknown {
+  if (typeof value === "string")
+    return value === "" ? EMPTY_TEXT : value.startsWith("arn:") ? ARN_TEXT : TEXT;
+  if (value === undefined || value === null) return value;
+  // Bytes are never read as members; streams and other objects may be, so they are not reused.
+  if (typeof value === "object" && !types.isProxy(value) && ArrayBuffer.isView(value))
+    return Object.getPrototypeOf(value);
+  return undefined;
+}
+
+function sameSetting(a: CallSetting, b: CallSetting): boolean {
+  return (
+    a.global === b.global &&
+    a.region === b.region &&
+    a.account === b.account &&
+    a.partition === b.partition &&
+    a.inputMembers === b.inputMembers &&
+    a.catalogs === b.catalogs
+  );
+}
+
+function sameInput(a: ReadInput, b: ReadInput): boolean {
+  if (a.proto !== b.proto || a.keys.length !== b.keys.length) return false;
+  for (let i = 0; i < a.keys.length; i++) {
+    if (a.keys[i] !== b.keys[i] || a.values[i] !== b.values[i]) return false;
+  }
+  return true;
+}
+
+/** Random text of the kind {@link plainName} accepts, which no input or table can hold by chance. */
+function sentinel(shape: "word" | "path"): string {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  let hex = "";
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  return shape === "word" ? `kc${hex}` : `Kc/${hex.slice(0, 10)} ${hex.slice(10)}/`;
+}
+
+/**
+ * The template of `actual` (the call's fresh mapping), or null when the mapping is not shown to
+ * use the name member only as a name (see the module comment).
+ */
+function checkedTemplate(
+  input: object,
+  read: ReadInput,
+  nameMember: string,
+  actual: AuthorizationResult,
+  fresh: (input: object) => AuthorizationResult,
+): ResultTemplate | null {
+  if (!actual.known) return null;
+  try {
+    return checked(input, read, nameMember, actual, fresh);
+  } catch {
+    // Text too large to compare, or anything else unforeseen: not reused.
+    return null;
+  }
+}
+
+function checked(
+  input: object,
+  read: ReadInput,
+  nameMember: string,
+  actual: AuthorizationResult,
+  fresh: (input: object) => AuthorizationResult,
+): ResultTemplate | null {
+  const first = sentinel("word");
+  const second = sentinel("path");
+  // Neither sentinel may already be in the input, or its place in a resource would be ambiguous.
+  for (const value of read.values)
+    if (typeof value === "string" && (value.includes(first) || value.includes(second))) return null;
+  if (read.name.includes(first) || read.name.includes(second)) return null;
+  const withFirst = fresh(withName(input, read, nameMember, first));
+  const withSecond = fresh(withName(input, read, nameMember, second));
+  if (!withFirst.known || !withSecond.known) return null;
+  const shape = shapeOf(withFirst, first);
+  if (shape === undefined || shape !== shapeOf(withSecond, second)) return null;
+  const template = templateOf(withFirst, first);
+  // The call's own mapping must be what the template makes of its name.
+  if (shapeOf(instantiate(template, read.name), undefined) !== shapeOf(actual, undefined))
+    return null;
+  return template;
+}
+
+/** A copy of the input record with the name member set to `name`. */
+function withName(input: object, read: ReadInput, nameMember: string, name: string): object {
+  const copy = Object.create(read.proto) as Record<string, unknown>;
+  for (const key of read.keys) {
+    const value = key === nameMember ? name : (input as Record<string, unknown>)[key];
+    Object.defineProperty(copy, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return copy;
+}
+
+/**
+ * The mapping as text with `name` marked, or undefined when `name` appears anywhere but in
+ * resource ARNs. Member order counts: the reused form must be the fresh one exactly.
+ */
+function shapeOf(result: AuthorizationResult, name: string | undefined): string | undefined {
+  const mark = "\u0000name\u0000";
+  let outside = false;
+  const text = JSON.stringify(result, function (this: unknown, key, value: unknown) {
+    if (typeof value !== "string" || name === undefined || !value.includes(name)) return value;
+    const inResource =
+      key === "resource" || (Array.isArray(this) && this === resourcePartsOf(result, this));
+    if (!inResource) outside = true;
+    return value.split(name).join(mark);
+  });
+  return outside ? undefined : text;
+}
+
+/** `list` when it is some request's `resourceParts`. */
+function resourcePartsOf(result: AuthorizationResult, list: unknown[]): unknown[] | undefined {
+  for (const request of [...result.requests, ...result.alsoMayNeed])
+    if (request.resourceParts === list) return list;
+  return undefined;
+}
+
+/** The reusable form of a mapping made with the name `name`. */
+function templateOf(result: AuthorizationResult, name: string): ResultTemplate {
+  const requestTemplate = (request: AuthorizationRequest): RequestTemplate => {
+    const template: {
+      -readonly [K in keyof RequestTemplate]: RequestTemplate[K];
+    } = { action: request.action, resource: Object.freeze(request.resource.split(name)) };
+    if (request.resourceParts !== undefined)
+      template.resourceParts = Object.freeze(
+        request.resourceParts.map((part) =>
+          typeof part === "string" ? Object.freeze(part.split(name)) : Object.freeze({ ...part }),
+        ),
+      );
+    if (request.context !== undefined) template.context = frozenContext(request.context);
+    if (request.unknownContext !== undefined)
+      template.unknownContext = Object.isFrozen(request.unknownContext)
+        ? request.unknownContext
+        : Object.freeze([...request.unknownContext]);
+    return template;
+  };
+  return {
+    service: result.service,
+    requests: result.requests.map(requestTemplate),
+    alsoMayNeed: result.alsoMayNeed.map(requestTemplate),
+    reason: result.reason,
+  };
+}
+
+/** A context every reused mapping can share: frozen, with frozen lists (kept as is when it is). */
+function frozenContext(
+  context: Readonly<Record<string, ContextValue>>,
+): Readonly<Record<string, ContextValue>> {
+  const keys = Object.keys(context);
+  let deep = Object.isFrozen(context);
+  for (let i = 0; deep && i < keys.length; i++)
+    if (!Object.isFrozen(context[keys[i]!])) deep = false;
+  if (deep) return context;
+  const copy: Record<string, ContextValue> = {};
+  for (const key of keys) {
+    const value = context[key]!;
+    copy[key] = Array.isArray(value) ? Object.freeze([...value]) : value;
+  }
+  return Object.freeze(copy);
+}
+
+/** The mapping a template stands for with `name` as the name. */
+function instantiate(template: ResultTemplate, name: string): AuthorizationResult {
+  const result: AuthorizationResult = {
+    known: true,
+    service: template.service,
+    requests: requestsOf(template.requests, name),
+    alsoMayNeed: requestsOf(template.alsoMayNeed, name),
+  };
+  if (template.reason !== undefined) result.reason = template.reason;
+  return result;
+}
+
+function requestsOf(templates: readonly RequestTemplate[], name: string): AuthorizationRequest[] {
+  const out: AuthorizationRequest[] = new Array(templates.length);
+  for (let i = 0; i < templates.length; i++) {
+    const t = templates[i]!;
+    const resource = joinName(t.resource, name);
+    // Members in the order the fresh mapping sets them (see `call.ts`).
+    const request: AuthorizationRequest =
+      t.resourceParts === undefined
+        ? { action: t.action, resource }
+        : {
+            action: t.action,
+            resource,
+            resourceParts: t.resourceParts.map((part) =>
+              Array.isArray(part) ? joinName(part, name) : part,
+            ) as AuthorizationRequest["resourceParts"],
+          };
+    if (t.context !== undefined) request.context = t.context;
+    if (t.unknownContext !== undefined) request.unknownContext = t.unknownContext;
+    out[i] = request;
+  }
+  return out;
+}
+
+function joinName(pieces: readonly string[], name: string): string {
+  if (pieces.length === 1) return pieces[0]!;
+  if (pieces.length === 2) return pieces[0]! + name + pieces[1]!;
+  return pieces.join(name);
+}
