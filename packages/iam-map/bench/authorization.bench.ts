@@ -121,18 +121,21 @@ function round(map: Mapping, args: (i: number) => AuthorizationInput, from: numb
  * CPU microseconds per call of `args(i)` (each distinct input used once per pass over the N
  * inputs), the best of many short rounds: CPU time of this process, so that other work on a
  * shared machine counts as little as it can. With a baseline, the two builds' rounds alternate
- * and take turns going first, over the same inputs.
+ * and take turns going first, over the same inputs (`argsOf` gives each build its own, for
+ * inputs made from a build's `RECORD_PROTOTYPE`).
  */
-function measure(args: (i: number) => AuthorizationInput): [number, number?] {
-  const maps: Mapping[] = [current.authorizationForSync];
-  if (baseline) maps.push(baseline.authorizationForSync);
-  for (const map of maps) for (let i = 0; i < N; i++) map(args(i));
+function measure(argsOf: (build: Mapper) => (i: number) => AuthorizationInput): [number, number?] {
+  const builds: Mapper[] = [current];
+  if (baseline) builds.push(baseline);
+  const maps: Mapping[] = builds.map((build) => build.authorizationForSync);
+  const args = builds.map(argsOf);
+  for (let m = 0; m < maps.length; m++) for (let i = 0; i < N; i++) maps[m]!(args[m]!(i));
   const best = maps.map(() => Number.POSITIVE_INFINITY);
   for (let r = 0; r < ROUNDS; r++) {
     const from = (r * ROUND_CALLS) % N;
     for (let k = 0; k < maps.length; k++) {
       const m = (k + r) % maps.length;
-      best[m] = Math.min(best[m]!, round(maps[m]!, args, from));
+      best[m] = Math.min(best[m]!, round(maps[m]!, args[m]!, from));
     }
   }
   return [best[0]!, best[1]];
@@ -163,10 +166,17 @@ const services = ["S3Client", "DynamoDBClient", "SQSClient", "EC2Client", "RDSCl
 await current.preloadServices(services);
 await baseline?.preloadServices(services);
 console.log(`reference: JSON.stringify of a two-member object ${reference().toFixed(3)} µs`);
-const header = ["distinct inputs", "repeated input"];
+const header = ["distinct inputs", "distinct records", "repeated input"];
 if (baseline) {
   console.log(`baseline: ${baselinePath}`);
-  header.push("baseline, distinct", "baseline, repeated", "ratio, distinct", "ratio, repeated");
+  header.push(
+    "baseline, distinct",
+    "baseline, records",
+    "baseline, repeated",
+    "ratio, distinct",
+    "ratio, records",
+    "ratio, repeated",
+  );
 }
 console.log(`${"call".padEnd(24)} ${header.map((h) => h.padStart(19)).join(" ")}`);
 for (const [name, service, operation, input] of calls) {
@@ -183,12 +193,41 @@ for (const [name, service, operation, input] of calls) {
     accountId: common.accountId,
   });
   const distinct = Array.from({ length: N }, (_, i) => args(i));
+  // The same inputs as `@keycard/middleware` hands them over: copies made from iam-map's
+  // `RECORD_PROTOTYPE`, which inherit nothing (each build's own prototype).
+  const records = new Map<Mapper, AuthorizationInput[]>();
+  const recordsOf = (build: Mapper) => {
+    let list = records.get(build);
+    if (list === undefined) {
+      list = distinct.map((call) => ({
+        service: call.service,
+        operation: call.operation,
+        input: Object.assign(Object.create(build.RECORD_PROTOTYPE), call.input),
+        principal: call.principal,
+        region: call.region,
+        accountId: call.accountId,
+      }));
+      records.set(build, list);
+    }
+    return list;
+  };
   const repeated = args(0);
-  const [d, baseD] = measure((i) => distinct[i]!);
-  const [r, baseR] = measure(() => repeated);
-  const cells = [micros(d), micros(r)];
-  if (baseD !== undefined && baseR !== undefined) {
-    cells.push(micros(baseD), micros(baseR), ratio(baseD / d), ratio(baseR / r));
+  const [d, baseD] = measure(() => (i) => distinct[i]!);
+  const [rec, baseRec] = measure((build) => {
+    const list = recordsOf(build);
+    return (i) => list[i]!;
+  });
+  const [r, baseR] = measure(() => () => repeated);
+  const cells = [micros(d), micros(rec), micros(r)];
+  if (baseD !== undefined && baseRec !== undefined && baseR !== undefined) {
+    cells.push(
+      micros(baseD),
+      micros(baseRec),
+      micros(baseR),
+      ratio(baseD / d),
+      ratio(baseRec / rec),
+      ratio(baseR / r),
+    );
   }
   console.log(`${name.padEnd(24)} ${cells.join(" ")}`);
 }

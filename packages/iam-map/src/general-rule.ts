@@ -89,8 +89,12 @@ export function candidates(
   return cached;
 }
 
-/** Tags a list entry that is a whole ARN rather than a name (a character no name or ARN holds). */
-const ARN_ENTRY = "\u0002";
+/**
+ * Tags a list entry that is a whole ARN rather than a name: a character reserved for keycard's
+ * markers (see `unknown-part.ts`), which no text read from an input holds (`asString` refuses
+ * it). An S3 key may hold any other character, `\u0002` included.
+ */
+const ARN_ENTRY = "\uE00F";
 
 const PATH_LABELS: Readonly<Record<string, string>> = {
   CertificateNameWithPath: "IAM server certificate path",
@@ -426,7 +430,10 @@ function resolveParts(
   overrides: VariableValues | undefined,
 ): Resolved {
   const template = compiled.template;
-  const values: Array<readonly string[] | undefined> = new Array(compiled.parts.length);
+  // Filled: a hole would be read from `Array.prototype`, where code may have put an index.
+  const values: Array<readonly string[] | undefined> = new Array(compiled.parts.length).fill(
+    undefined,
+  );
   let filled = 0;
   let unknown = 0;
   let placed: string[] | undefined;

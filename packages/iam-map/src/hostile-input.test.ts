@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { preloadServices } from "./authorization.js";
+import { authorizationForSync, preloadServices } from "./authorization.js";
+import { freshMappings } from "./mapping-reuse.js";
 import { addedObjectPrototypeMembers } from "./object-prototype.js";
-import { map, pairs } from "./test-utils/map.js";
+import { FIXED, map, pairs } from "./test-utils/map.js";
 import { unknownPart } from "./unknown-part.js";
 
 const STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream";
@@ -347,6 +348,53 @@ describe("a proxy input", () => {
       expect(again.requests.map((q) => q.action)).toContain("s3:PutObjectAcl");
     } finally {
       delete proto["unrelated"];
+    }
+  });
+});
+
+describe("text that looks like keycard's own tags", () => {
+  it("a key starting with the control character U+0002 is the object's name, not an ARN entry", async () => {
+    for (const operation of ["PutObject", "GetObject", "DeleteObject"]) {
+      const r = await map("S3Client", operation, {
+        Bucket: "secret-bucket",
+        Key: "\u0002arn:aws:s3:::public-bucket/x",
+      });
+      expect(r.requests.map((request) => request.resource)).toEqual([
+        "arn:aws:s3:::secret-bucket/\u0002arn:aws:s3:::public-bucket/x",
+      ]);
+    }
+  });
+
+  it("a list entry starting with U+0002 is not taken as an ARN entry either", async () => {
+    const r = await map("S3Client", "DeleteObjects", {
+      Bucket: "secret-bucket",
+      Delete: { Objects: [{ Key: "\u0002arn:aws:s3:::public-bucket/x" }] },
+    });
+    for (const request of r.requests)
+      expect(request.resource).not.toBe("arn:aws:s3:::public-bucket/x");
+  });
+});
+
+describe("indexes added to Array.prototype", () => {
+  it("are not read for a member the input has", async () => {
+    Object.defineProperty(Array.prototype, "0", {
+      value: "public-bucket",
+      configurable: true,
+      writable: true,
+    });
+    try {
+      // Mapped afresh: a reused mapping made earlier would not read the input's text at all.
+      const r = freshMappings(() =>
+        authorizationForSync({
+          ...FIXED,
+          service: "S3Client",
+          operation: "PutObject",
+          input: { Bucket: "secret-bucket", Key: "a" },
+        }),
+      );
+      expect(pairs(r.requests)).toEqual([["s3:PutObject", "arn:aws:s3:::secret-bucket/a"]]);
+    } finally {
+      delete (Array.prototype as unknown as Record<string, unknown>)["0"];
     }
   });
 });

@@ -115,7 +115,8 @@ export class InputView {
     for (let i = 0; i < keys.length; i++) {
       if (keys[i] !== name) continue;
       // Own members' text is worked out once: rules read the same few members many times.
-      this.#texts ??= new Array(keys.length);
+      // Filled: a hole would be read from `Array.prototype`, where code may have put an index.
+      this.#texts ??= new Array(keys.length).fill(undefined);
       const texts = this.#texts;
       const known = texts[i];
       if (known !== undefined) return known === NO_TEXT ? undefined : known;

@@ -79,6 +79,18 @@ describe("classes are not made or kept from what could change under them", () =>
     expect(reused.requests[0]?.resource).toBe("arn:aws:s3:::orders/c");
   });
 
+  it("maps a plain object afresh while Object.prototype has an added member, which the SDK would send", () => {
+    for (const Key of ["a", "b"])
+      authorizationForSync({ ...base, operation: "GetObject", input: { Bucket: "plain", Key } });
+    added["VersionId"] = "v9";
+    const polluted = authorizationForSync({
+      ...base,
+      operation: "GetObject",
+      input: { Bucket: "plain", Key: "c" },
+    });
+    expect(polluted.requests[0]?.action).toBe("s3:GetObjectVersion");
+  });
+
   it("does not reuse across member lists that could change, only frozen ones", () => {
     const calls = (inputMembers: string[]) => {
       const before = mappingReuseCounts();
@@ -91,5 +103,38 @@ describe("classes are not made or kept from what could change under them", () =>
     };
     expect(calls(["Bucket", "Key"])).toBe(0);
     expect(calls(Object.freeze(["Bucket", "Key"]) as string[])).toBe(3);
+  });
+});
+
+describe("classes are not made while Array.prototype has an index", () => {
+  it("so a mapping made then is not reused once it is gone", () => {
+    for (const Key of ["y", "z"])
+      authorizationForSync({
+        ...base,
+        operation: "PutObject",
+        input: record({ Bucket: "x", Key }),
+      });
+    Object.defineProperty(Array.prototype, "0", {
+      value: "public-bucket",
+      configurable: true,
+      writable: true,
+    });
+    try {
+      authorizationForSync({
+        ...base,
+        operation: "PutObject",
+        input: record({ Bucket: "secret-bucket", Key: "a" }),
+      });
+    } finally {
+      delete (Array.prototype as unknown as Record<string, unknown>)["0"];
+    }
+    const later = authorizationForSync({
+      ...base,
+      operation: "PutObject",
+      input: record({ Bucket: "secret-bucket", Key: "payroll/2024.csv" }),
+    });
+    expect(later.requests.map((r) => r.resource)).toEqual([
+      "arn:aws:s3:::secret-bucket/payroll/2024.csv",
+    ]);
   });
 });

@@ -1,6 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { authorizationForSync, preloadServices } from "./authorization.js";
-import { type CallSetting, MappingReuse, mappingReuseCounts } from "./mapping-reuse.js";
+import {
+  type CallSetting,
+  freshMappings,
+  MappingReuse,
+  mappingReuseCounts,
+} from "./mapping-reuse.js";
 import { RECORD_PROTOTYPE } from "./object-prototype.js";
 import { FIXED } from "./test-utils/map.js";
 import type { AuthorizationInput, AuthorizationResult } from "./types.js";
@@ -23,11 +28,27 @@ function record(members: Record<string, unknown>): Record<string, unknown> {
 const principal = { arn: "arn:aws:sts::123456789012:assumed-role/app/s" };
 const base = { ...FIXED, principal, service: "S3Client" };
 
-/** The call mapped with its input as a record (reused where it can be) and as a plain object. */
-function both(operation: string, members: Record<string, unknown>, extra = {}) {
-  const args: AuthorizationInput = { ...base, operation, ...extra, input: record(members) };
+/** How an input reaches iam-map: a record (as the middleware's copies), a plain object, or one without a prototype. */
+type InputForm = "record" | "plain" | "bare";
+
+function inputOf(members: Record<string, unknown>, form: InputForm): Record<string, unknown> {
+  if (form === "record") return record(members);
+  if (form === "plain") return { ...members };
+  return Object.assign(Object.create(null) as Record<string, unknown>, members);
+}
+
+/** The call mapped as it comes (reused where it can be) and afresh. */
+function both(
+  operation: string,
+  members: Record<string, unknown>,
+  extra: Partial<AuthorizationInput> = {},
+  form: InputForm = "record",
+) {
+  const args: AuthorizationInput = { ...base, operation, ...extra, input: inputOf(members, form) };
   const reused = authorizationForSync(args);
-  const fresh = authorizationForSync({ ...args, input: { ...members } });
+  const fresh = freshMappings(() =>
+    authorizationForSync({ ...args, input: inputOf(members, form) }),
+  );
   return { reused, fresh };
 }
 
@@ -77,6 +98,10 @@ const KEY_KINDS: ReadonlyArray<(n: number) => string> = [
   () => "reports/orders",
 ];
 
+/** Payload text that differs on every call it is given to (see `vary`). */
+const BODY_TEXT = Symbol("text");
+const BODY_ARN = Symbol("ARN-like text");
+
 const OPTIONAL: ReadonlyArray<readonly [string, readonly unknown[]]> = [
   ["VersionId", ["v1", "", 3]],
   ["ServerSideEncryption", ["AES256", "aws:kms", "aws:kms:dsse"]],
@@ -93,8 +118,10 @@ const OPTIONAL: ReadonlyArray<readonly [string, readonly unknown[]]> = [
   ["Range", ["bytes=0-9"]],
   ["Metadata", [{ a: "b" }]],
   ["Body", [new Uint8Array(4), Buffer.from("x"), "text", "arn:aws:s3:::x/y", "", undefined]],
+  ["Body", [BODY_TEXT, BODY_ARN]],
 ];
 
+const FORMS: readonly InputForm[] = ["record", "record", "plain", "bare"];
 const OPERATIONS = ["GetObject", "HeadObject", "DeleteObject", "PutObject", "UploadPart"];
 const REGIONS = ["us-east-1", "cn-north-1", "us-gov-west-1", undefined];
 const MEMBER_LISTS = [
@@ -117,6 +144,7 @@ describe("mappings reused across calls that differ only in the object key", () =
         now: new Date(FIXED.now.getTime() + Math.floor(next() * 3) * 1000),
         principal: next() < 0.9 ? principal : { arn: "arn:aws:iam::123456789012:user/u" },
       };
+      const form = pick(FORMS);
       for (let i = 0; i < 20; i++) {
         const members = { ...common };
         if (next() < 0.97) members["Key"] = pick(KEY_KINDS)(burst * 20 + i);
@@ -124,8 +152,10 @@ describe("mappings reused across calls that differ only in the object key", () =
           const [name, values] = pick(OPTIONAL);
           members[name] = pick(values);
         }
-        const { reused, fresh } = both(operation, members, extra);
-        const call = `burst ${burst}, call ${i}: ${operation} ${JSON.stringify(members)}`;
+        if (members["Body"] === BODY_TEXT) members["Body"] = `{"n":${burst * 20 + i}}`;
+        if (members["Body"] === BODY_ARN) members["Body"] = `arn:aws:s3:::b/${burst * 20 + i}`;
+        const { reused, fresh } = both(operation, members, extra, form);
+        const call = `burst ${burst}, call ${i}: ${operation} ${form} ${JSON.stringify(members)}`;
         expect(JSON.stringify(reused), call).toBe(JSON.stringify(fresh));
       }
     }
@@ -331,7 +361,7 @@ describe("MappingReuse", () => {
     const { calls, fresh } = counted(objectArn);
     let called = false;
     const inputs: unknown[] = [
-      { Key: "plain object" },
+      Object.assign(Object.create({ inherited: true }), { Key: "another prototype" }),
       Object.create(RECORD_PROTOTYPE, {
         Key: {
           enumerable: true,
@@ -345,6 +375,11 @@ describe("MappingReuse", () => {
       record({ Key: "k", Tags: ["a"] }),
       record({ Key: "k", Body: new Proxy(new Uint8Array(1), {}) }),
       record({ Key: "k", Body: { pipe() {} } }),
+      // Bytes whose prototype could later say they are something else.
+      record({
+        Key: "k",
+        Body: Object.setPrototypeOf(new Uint8Array(1), new Proxy(Uint8Array.prototype, {})),
+      }),
       record({ Key: 7 }),
       record({ Bucket: "b" }),
       [record({ Key: "k" })],

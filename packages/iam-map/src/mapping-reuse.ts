@@ -10,8 +10,9 @@
  * space). The class is reused only if the two sentinel mappings are the same with the names
  * swapped, the names appear nowhere but in resource ARNs, and the reused form of the call's own
  * mapping equals its fresh one. Anything the check cannot see goes to the fresh mapping: inputs
- * that are not plain records of data members, members that are not primitives, names that are
- * not plain text, and classes made while `Object.prototype` has added members.
+ * that are not plain objects or records of data members, members that are not primitives, names
+ * that are not plain text, plain objects while `Object.prototype` has added members, and
+ * classes made while it has.
  */
 import { types } from "node:util";
 import { asString } from "./input-view.js";
@@ -95,6 +96,22 @@ export function mappingReuseCounts(): { readonly reused: number; readonly made: 
   return { ...counts };
 }
 
+/** While above zero, every call is mapped afresh (see {@link freshMappings}). */
+let freshOnly = 0;
+
+/**
+ * Runs `run` with every call it makes mapped afresh, never reused: the reference a reused
+ * mapping is compared with. @internal
+ */
+export function freshMappings<T>(run: () => T): T {
+  freshOnly++;
+  try {
+    return run();
+  } finally {
+    freshOnly--;
+  }
+}
+
 /** Kinds of payload values: the mapping treats each kind alike whatever its content. */
 const EMPTY_TEXT = Symbol("empty text");
 const ARN_TEXT = Symbol("text starting with arn:");
@@ -125,8 +142,14 @@ export class MappingReuse {
     setting: CallSetting,
     fresh: (input: object) => AuthorizationResult,
   ): AuthorizationResult | undefined {
+    if (freshOnly > 0) return undefined;
     const read = readInput(input, this.#members);
     if (read === undefined) return undefined;
+    // A plain object inherits what code adds to `Object.prototype`, and the SDK sends such a
+    // member as the input's own: only a listing of the prototype (about a microsecond) shows
+    // there is none. Records made from `RECORD_PROTOTYPE` inherit nothing and skip it.
+    if (read.proto === Object.prototype && addedObjectPrototypeMembers().length > 0)
+      return undefined;
     for (let i = 0; i < this.#classes.length; i++) {
       const known = this.#classes[i]!;
       if (!sameSetting(known.setting, setting) || !sameInput(known.input, read)) continue;
@@ -153,11 +176,12 @@ export class MappingReuse {
     setting: CallSetting,
     fresh: (input: object) => AuthorizationResult,
   ): AuthorizationResult {
-    // A member added to `Object.prototype` can stand in for an option a rule leaves out: a
-    // class made now could keep what it did after it is gone.
-    if (addedObjectPrototypeMembers().length > 0) return fresh(input);
+    // A member added to `Object.prototype` can stand in for an option a rule leaves out, and an
+    // index added to `Array.prototype` for a hole: a class made now could keep what it did after
+    // it is gone.
+    if (addedObjectPrototypeMembers().length > 0 || hasIndexedArrayPrototype()) return fresh(input);
     const actual = fresh(input);
-    const template = checkedTemplate(input, read, this.#members.name, actual, fresh);
+    const template = checkedTemplate(input, read, this.#members, actual, fresh);
     const made: InputClass = { setting, input: read, template };
     counts.made++;
     if (this.#classes.length < CLASSES) this.#classes.push(made);
@@ -169,15 +193,23 @@ export class MappingReuse {
   }
 }
 
+/**
+ * Whether `Array.prototype` has an index of its own (`Array.prototype[0] = …`): every hole in
+ * an array reads it. Listed only when a class is made.
+ */
+function hasIndexedArrayPrototype(): boolean {
+  for (const name of Object.getOwnPropertyNames(Array.prototype))
+    if (name.length > 0 && name.charCodeAt(0) >= 48 && name.charCodeAt(0) <= 57) return true;
+  return false;
+}
+
 /** The input as a record of data members, or undefined when it is anything else. */
 function readInput(input: unknown, members: ReusableMembers): ReadInput | undefined {
   if (typeof input !== "object" || input === null) return undefined;
   // Before any question a proxy could answer as it likes.
   if (types.isProxy(input) || Array.isArray(input) || ArrayBuffer.isView(input)) return undefined;
   const proto = Object.getPrototypeOf(input) as object | null;
-  // A plain object could inherit members added to `Object.prototype`, which only a listing of
-  // it (about a microsecond) would show: such inputs are mapped afresh every time.
-  if (proto !== null && proto !== RECORD_PROTOTYPE) return undefined;
+  if (proto !== null && proto !== RECORD_PROTOTYPE && proto !== Object.prototype) return undefined;
   const keys = Object.keys(input);
   if (keys.length > MAX_MEMBERS) return undefined;
   const values: unknown[] = new Array(keys.length);
@@ -225,10 +257,32 @@ function payloadKind(value: unknown): unknown {
     return value === "" ? EMPTY_TEXT : value.startsWith("arn:") ? ARN_TEXT : TEXT;
   if (value === undefined || value === null) return value;
   // Bytes are never read as members; streams and other objects may be, so they are not reused.
-  if (typeof value === "object" && !types.isProxy(value) && ArrayBuffer.isView(value))
-    return Object.getPrototypeOf(value);
-  return undefined;
+  // Only the standard kinds: a prototype of another kind (a proxy) could later answer questions
+  // about the value, such as `instanceof String`, differently.
+  if (typeof value !== "object" || types.isProxy(value) || !ArrayBuffer.isView(value))
+    return undefined;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto !== null && BYTES.has(proto) ? proto : undefined;
 }
+
+/** The prototypes of byte payloads: typed arrays, Node's `Buffer` and `DataView`. */
+const BYTES: ReadonlySet<object> = new Set(
+  [
+    Uint8Array,
+    Uint8ClampedArray,
+    Int8Array,
+    Uint16Array,
+    Int16Array,
+    Uint32Array,
+    Int32Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+    DataView,
+    Buffer,
+  ].map((kind) => kind.prototype as object),
+);
 
 function sameSetting(a: CallSetting, b: CallSetting): boolean {
   return (
@@ -265,13 +319,13 @@ function sentinel(shape: "word" | "path"): string {
 function checkedTemplate(
   input: object,
   read: ReadInput,
-  nameMember: string,
+  members: ReusableMembers,
   actual: AuthorizationResult,
   fresh: (input: object) => AuthorizationResult,
 ): ResultTemplate | null {
   if (!actual.known) return null;
   try {
-    return checked(input, read, nameMember, actual, fresh);
+    return checked(input, read, members, actual, fresh);
   } catch {
     // Text too large to compare, or anything else unforeseen: not reused.
     return null;
@@ -281,7 +335,7 @@ function checkedTemplate(
 function checked(
   input: object,
   read: ReadInput,
-  nameMember: string,
+  members: ReusableMembers,
   actual: AuthorizationResult,
   fresh: (input: object) => AuthorizationResult,
 ): ResultTemplate | null {
@@ -291,8 +345,8 @@ function checked(
   for (const value of read.values)
     if (typeof value === "string" && (value.includes(first) || value.includes(second))) return null;
   if (read.name.includes(first) || read.name.includes(second)) return null;
-  const withFirst = fresh(withName(input, read, nameMember, first));
-  const withSecond = fresh(withName(input, read, nameMember, second));
+  const withFirst = fresh(withName(input, read, members, first));
+  const withSecond = fresh(withName(input, read, members, second));
   if (!withFirst.known || !withSecond.known) return null;
   const shape = shapeOf(withFirst, first);
   if (shape === undefined || shape !== shapeOf(withSecond, second)) return null;
@@ -303,11 +357,18 @@ function checked(
   return template;
 }
 
-/** A copy of the input record with the name member set to `name`. */
-function withName(input: object, read: ReadInput, nameMember: string, name: string): object {
+/**
+ * A copy of the input with the name member set to `name`, and a text payload set to other text
+ * of its kind, so that a mapping that read the payload's text would map the copies unlike each
+ * other. Bytes are kept: the mapping reads no member's bytes.
+ */
+function withName(input: object, read: ReadInput, members: ReusableMembers, name: string): object {
   const copy = Object.create(read.proto) as Record<string, unknown>;
   for (const key of read.keys) {
-    const value = key === nameMember ? name : (input as Record<string, unknown>)[key];
+    let value = (input as Record<string, unknown>)[key];
+    if (key === members.name) value = name;
+    else if (key === members.payload && typeof value === "string" && value !== "")
+      value = `${value.startsWith("arn:") ? "arn:" : ""}${sentinel("path")}`;
     Object.defineProperty(copy, key, {
       value,
       enumerable: true,
