@@ -24,7 +24,7 @@ import {
   TagPlacement,
   writeRequestTags,
 } from "./request-tags.js";
-import { sharedContext, sharedUnknown } from "./shared-context.js";
+import { seal, sharedContext, sharedUnknown } from "./shared-context.js";
 import type { AuthorizationRequest, ContextValue } from "./types.js";
 import { finishResource, hasUnknownPart, unknownPart } from "./unknown-part.js";
 
@@ -115,7 +115,7 @@ export class DecidedKeys {
     for (const [name, keys] of info.typeKeys) {
       types.set(name, {
         memberKeys: keys.memberKeys,
-        unknown: Object.freeze(undecided(keys.memberKeys, keys.serviceKeys)),
+        unknown: seal(undecided(keys.memberKeys, keys.serviceKeys)),
         lists: keys.lists,
       });
       // A member's value cannot be placed without the type: unknown even when given.
@@ -123,9 +123,9 @@ export class DecidedKeys {
       for (const key of keys.serviceKeys) if (!decided(key)) anyType.add(key);
     }
     return {
-      unknown: Object.freeze(undecided(info.memberKeys, info.serviceKeys)),
+      unknown: seal(undecided(info.memberKeys, info.serviceKeys)),
       types,
-      anyType: Object.freeze([...anyType]),
+      anyType: seal([...anyType]),
     };
   }
 }
@@ -296,12 +296,16 @@ export class Call implements CallTarget {
     // on the requests for one resource type when that type does, nowhere else (a value AWS does
     // not have would let a negated condition fail where AWS's holds).
     let typeValues: Array<readonly [string, ContextValue]> | undefined;
+    // A list value (`dynamodb:LeadingKeys`) makes the context one that is never shared.
+    let listed = false;
     if (callContext !== undefined) {
       for (const key in callContext) {
         if (!hasOwnMember(callContext, key)) continue;
         const where = listedAt(info, key);
         if (where === "action") {
-          context[key] = callContext[key]!;
+          const value = callContext[key]!;
+          context[key] = value;
+          if (Array.isArray(value)) listed = true;
           valued = true;
         } else if (where === "type") {
           typeValues ??= [];
@@ -364,7 +368,7 @@ export class Call implements CallTarget {
       placeTags && types !== undefined ? new TagPlacement(info, tags!, types) : undefined;
     // Requests without per-type keys share the call's context and list, frozen, and an equal
     // pair from an earlier call is handed out again (see `shared-context.ts`).
-    const sharedOwn = typed === undefined ? sharedContext(plan, context) : context;
+    const sharedOwn = typed === undefined && !listed ? sharedContext(plan, context) : context;
     const sharedList =
       typed === undefined && callUnknown.length > 0
         ? sharedUnknown(plan, callUnknown as string[])

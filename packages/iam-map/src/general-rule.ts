@@ -1,7 +1,7 @@
 import type { ArnTemplate } from "./arn-template.js";
 import { assignedParts, memberPrefixes, variableSynonyms } from "./exceptions.js";
 import type { ActionInfo } from "./iam-catalog.js";
-import { asString, type InputView } from "./input-view.js";
+import { asString, type InputView, isDate } from "./input-view.js";
 import { hasOwnMember, ownMember } from "./object-prototype.js";
 import type { ContextValue } from "./types.js";
 import { unknownPart } from "./unknown-part.js";
@@ -678,7 +678,7 @@ const MAX_NAMING_DEPTH = 3;
  */
 function structureNamesResource(value: unknown, depth: number): boolean {
   if (depth > MAX_NAMING_DEPTH || typeof value !== "object" || value === null) return false;
-  if (Array.isArray(value) || ArrayBuffer.isView(value) || value instanceof Date) return false;
+  if (Array.isArray(value) || ArrayBuffer.isView(value) || isDate(value)) return false;
   for (const key of Object.keys(value)) {
     const inner = (value as Record<string, unknown>)[key];
     if (inner === undefined || inner === null) continue;
@@ -907,7 +907,7 @@ const MAX_CONTEXT_ENTRIES = 1000;
 export function contextValue(value: unknown): ContextValue | undefined {
   if (typeof value === "string" || typeof value === "boolean") return value;
   if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+  if (isDate(value)) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
   if (Array.isArray(value)) {
     // Every entry is in the key AWS evaluates: a list too long to copy is unknown, never cut.
     if (value.length > MAX_CONTEXT_ENTRIES) return undefined;

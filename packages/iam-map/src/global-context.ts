@@ -1,3 +1,4 @@
+import { isDate } from "./input-view.js";
 import type { AuthorizationInput, ContextValue } from "./types.js";
 
 /**
@@ -10,7 +11,7 @@ export function globalContext(
   region: string | undefined,
 ): Readonly<Record<string, ContextValue>> {
   const now = args.now;
-  const ms = now instanceof Date && !Number.isNaN(now.getTime()) ? now.getTime() : Date.now();
+  const ms = isDate(now) && !Number.isNaN(now.getTime()) ? now.getTime() : Date.now();
   const seconds = Math.floor(ms / 1000);
   const secure = args.secureTransport !== false;
   const p = args.principal;

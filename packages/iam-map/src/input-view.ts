@@ -69,7 +69,9 @@ export class InputView {
         if (!this.#arn && value.startsWith("arn:")) this.#arn = true;
       } else if (isBoxed(value)) {
         found ??= [];
-        found.push(`the input member ${clip(key)} is a boxed primitive`);
+        found.push(
+          `the input member ${clip(key)} is ${types.isProxy(value) ? "a proxy" : "a boxed primitive"}`,
+        );
       }
     }
     this.#keys = keys;
@@ -329,20 +331,22 @@ function clip(text: string): string {
   return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
 
-/** `new String(…)`, `new Number(…)`, `Object(1n)`: objects the SDK serializes as their text. */
+/**
+ * `new String(…)`, `new Number(…)`, `Object(1n)`: objects the SDK serializes as their text. By
+ * their internal slots, not `instanceof`, which walks prototypes (and runs a proxy's trap, if
+ * code has put one in the chain). A proxy cannot be read for what it is either.
+ */
 function isBoxed(value: unknown): boolean {
   if (typeof value !== "object" || value === null) return false;
-  try {
-    return (
-      value instanceof String ||
-      value instanceof Number ||
-      value instanceof Boolean ||
-      value instanceof BigInt
-    );
-  } catch {
-    // A proxy that refuses to say what it is cannot be read either.
-    return true;
-  }
+  return types.isProxy(value) || types.isBoxedPrimitive(value);
+}
+
+/**
+ * A `Date`, by its internal slot (see {@link isBoxed}): an object made from `Date.prototype`
+ * without one is not a date, and `instanceof` runs no code of the caller's. @internal
+ */
+export function isDate(value: unknown): value is Date {
+  return types.isDate(value);
 }
 
 /** True for anything but undefined, null and the empty string (which the SDK leaves out). @internal */

@@ -3,6 +3,7 @@ import { authorizationForSync, preloadServices } from "./authorization.js";
 import { mappingReuseCounts } from "./mapping-reuse.js";
 import { RECORD_PROTOTYPE } from "./object-prototype.js";
 import { FIXED } from "./test-utils/map.js";
+import type { AuthorizationResult } from "./types.js";
 
 // A file of its own: the operations' reuse state is fresh here, whatever other tests did.
 beforeAll(() => preloadServices(["S3Client"]));
@@ -136,5 +137,90 @@ describe("classes are not made while Array.prototype has an index", () => {
     expect(later.requests.map((r) => r.resource)).toEqual([
       "arn:aws:s3:::secret-bucket/payroll/2024.csv",
     ]);
+  });
+});
+
+describe("what code in the process can change under a class", () => {
+  const added = Object.prototype as Record<string, unknown>;
+
+  it("a `value` added to Object.prototype does not make an accessor read as a data member", () => {
+    for (const Key of ["learn", "again"])
+      authorizationForSync({
+        ...base,
+        operation: "GetObject",
+        input: record({ Bucket: "public", Key }),
+      });
+    const evil = Object.create(RECORD_PROTOTYPE) as Record<string, unknown>;
+    Object.defineProperty(evil, "Bucket", { get: () => "secret", enumerable: true });
+    Object.defineProperty(evil, "Key", { value: "payroll.csv", enumerable: true });
+    added["value"] = "public";
+    let resource: string | undefined;
+    try {
+      resource = authorizationForSync({ ...base, operation: "GetObject", input: evil }).requests[0]
+        ?.resource;
+    } finally {
+      delete added["value"];
+    }
+    expect(resource).toBe("arn:aws:s3:::secret/payroll.csv");
+  });
+
+  it("a Reflect.ownKeys replaced after loading does not hide a member added to Object.prototype", () => {
+    for (const Key of ["learn", "again"])
+      authorizationForSync({ ...base, operation: "GetObject", input: { Bucket: "listed", Key } });
+    const real = Reflect.ownKeys;
+    added["VersionId"] = "v1";
+    Reflect.ownKeys = (target: object) =>
+      target === Object.prototype ? real(target).filter((k) => k !== "VersionId") : real(target);
+    try {
+      const r = authorizationForSync({
+        ...base,
+        operation: "GetObject",
+        input: { Bucket: "listed", Key: "secret.csv" },
+      });
+      expect(r.requests[0]?.action).toBe("s3:GetObjectVersion");
+    } finally {
+      Reflect.ownKeys = real;
+      delete added["VersionId"];
+    }
+  });
+
+  it("code run through a prototype chain while a class is made cannot leave its mapping behind", () => {
+    for (const Key of ["y", "z"])
+      authorizationForSync({
+        ...base,
+        operation: "UploadPart",
+        input: record({ Bucket: "x", Key, Body: new Uint8Array(1) }),
+      });
+    const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+    let fired = false;
+    // Any `instanceof` on the body would walk into this trap and pollute once.
+    const trap = new Proxy(typedArrayPrototype, {
+      getPrototypeOf(target) {
+        if (!fired) {
+          fired = true;
+          added["resource"] = "arn:aws:s3:::public/x";
+        }
+        return Reflect.getPrototypeOf(target);
+      },
+    });
+    Object.setPrototypeOf(Uint8Array.prototype, trap);
+    let first: AuthorizationResult;
+    try {
+      first = authorizationForSync({
+        ...base,
+        operation: "UploadPart",
+        input: record({ Bucket: "secret", Key: "first", Body: new Uint8Array(1) }),
+      });
+    } finally {
+      Object.setPrototypeOf(Uint8Array.prototype, typedArrayPrototype);
+      delete added["resource"];
+    }
+    const later = authorizationForSync({
+      ...base,
+      operation: "UploadPart",
+      input: record({ Bucket: "secret", Key: "payroll.csv", Body: new Uint8Array(1) }),
+    });
+    expect(first.requests[0]?.resource).toBe("arn:aws:s3:::secret/first");
+    expect(later.requests[0]?.resource).toBe("arn:aws:s3:::secret/payroll.csv");
   });
 });

@@ -17,7 +17,18 @@
 import { types } from "node:util";
 import { asString } from "./input-view.js";
 import { addedObjectPrototypeMembers, RECORD_PROTOTYPE } from "./object-prototype.js";
+import { sealedByKeycard } from "./shared-context.js";
 import type { AuthorizationRequest, AuthorizationResult, ContextValue } from "./types.js";
+
+// Taken when the module loads: code that replaces them later cannot change what reuse sees.
+const { create, freeze, getOwnPropertyDescriptor, getPrototypeOf, hasOwn, keys: ownKeys } = Object;
+const { isProxy } = types;
+const { isArray } = Array;
+const { isView } = ArrayBuffer;
+const { stringify } = JSON;
+const randomValues = crypto.getRandomValues.bind(crypto);
+const arrayPrototype = Array.prototype;
+const objectPrototype = Object.prototype;
 
 /**
  * Members of one operation's input that a mapping can be reused across (see the module comment).
@@ -61,6 +72,8 @@ interface ReadInput {
   /** Values, with the name member's replaced by undefined and a payload's by its kind. */
   readonly values: readonly unknown[];
   readonly name: string;
+  /** The payload member's value as read, when the input has it. */
+  readonly payload?: unknown;
 }
 
 /** A request of a reusable mapping with the name cut out of its resource. */
@@ -148,7 +161,7 @@ export class MappingReuse {
     // A plain object inherits what code adds to `Object.prototype`, and the SDK sends such a
     // member as the input's own: only a listing of the prototype (about a microsecond) shows
     // there is none. Records made from `RECORD_PROTOTYPE` inherit nothing and skip it.
-    if (read.proto === Object.prototype && addedObjectPrototypeMembers().length > 0)
+    if (read.proto === objectPrototype && addedObjectPrototypeMembers().length > 0)
       return undefined;
     for (let i = 0; i < this.#classes.length; i++) {
       const known = this.#classes[i]!;
@@ -166,22 +179,27 @@ export class MappingReuse {
       this.#skip = SAMPLE_EVERY - 1;
     }
     this.#misses++;
-    return this.#learn(input as object, read, setting, fresh);
+    return this.#learn(read, setting, fresh);
   }
 
-  /** Maps the call afresh, makes and checks its class, and keeps it. */
+  /**
+   * Maps the call afresh, makes and checks its class, and keeps it. Every mapping here is of a
+   * copy of the input as it was read once, so the class is made from what its key says.
+   */
   #learn(
-    input: object,
     read: ReadInput,
     setting: CallSetting,
     fresh: (input: object) => AuthorizationResult,
   ): AuthorizationResult {
+    const actual = fresh(copyOf(read, this.#members, read.name, false));
     // A member added to `Object.prototype` can stand in for an option a rule leaves out, and an
-    // index added to `Array.prototype` for a hole: a class made now could keep what it did after
-    // it is gone.
-    if (addedObjectPrototypeMembers().length > 0 || hasIndexedArrayPrototype()) return fresh(input);
-    const actual = fresh(input);
-    const template = checkedTemplate(input, read, this.#members, actual, fresh);
+    // index added to `Array.prototype` for a hole: a class made while there is one, or while
+    // code run during the mappings adds one, could keep what it did after it is gone.
+    let template: ResultTemplate | null = null;
+    if (!prototypesChanged()) {
+      template = checkedTemplate(read, this.#members, actual, fresh);
+      if (prototypesChanged()) template = null;
+    }
     const made: InputClass = { setting, input: read, template };
     counts.made++;
     if (this.#classes.length < CLASSES) this.#classes.push(made);
@@ -194,12 +212,16 @@ export class MappingReuse {
 }
 
 /**
- * Whether `Array.prototype` has an index of its own (`Array.prototype[0] = …`): every hole in
- * an array reads it. Listed only when a class is made.
+ * Whether `Object.prototype` has members added, or `Array.prototype` an index of its own
+ * (`Array.prototype[0] = …`, which every hole in an array reads). Listed only when a class is
+ * made.
  */
-function hasIndexedArrayPrototype(): boolean {
-  for (const name of Object.getOwnPropertyNames(Array.prototype))
-    if (name.length > 0 && name.charCodeAt(0) >= 48 && name.charCodeAt(0) <= 57) return true;
+function prototypesChanged(): boolean {
+  if (addedObjectPrototypeMembers().length > 0) return true;
+  for (const name of Object.getOwnPropertyNames(arrayPrototype)) {
+    const first = name.charCodeAt(0);
+    if ((first >= 48 && first <= 57) || first === 45) return true;
+  }
   return false;
 }
 
@@ -207,17 +229,20 @@ function hasIndexedArrayPrototype(): boolean {
 function readInput(input: unknown, members: ReusableMembers): ReadInput | undefined {
   if (typeof input !== "object" || input === null) return undefined;
   // Before any question a proxy could answer as it likes.
-  if (types.isProxy(input) || Array.isArray(input) || ArrayBuffer.isView(input)) return undefined;
-  const proto = Object.getPrototypeOf(input) as object | null;
-  if (proto !== null && proto !== RECORD_PROTOTYPE && proto !== Object.prototype) return undefined;
-  const keys = Object.keys(input);
+  if (isProxy(input) || isArray(input) || isView(input)) return undefined;
+  const proto = getPrototypeOf(input) as object | null;
+  if (proto !== null && proto !== RECORD_PROTOTYPE && proto !== objectPrototype) return undefined;
+  const keys = ownKeys(input);
   if (keys.length > MAX_MEMBERS) return undefined;
   const values: unknown[] = new Array(keys.length);
   let name: string | undefined;
+  let payload: unknown;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    const member = Object.getOwnPropertyDescriptor(input, key);
-    if (member === undefined || !("value" in member)) return undefined;
+    const member = getOwnPropertyDescriptor(input, key);
+    // Own members of the descriptor: `in` would also find a `value` added to `Object.prototype`
+    // and take an accessor for a data member.
+    if (member === undefined || !hasOwn(member, "value")) return undefined;
     const value: unknown = member.value;
     if (key === members.name) {
       if (typeof value !== "string" || !plainName(value)) return undefined;
@@ -227,11 +252,14 @@ function readInput(input: unknown, members: ReusableMembers): ReadInput | undefi
       const kind = payloadKind(value);
       if (kind === undefined) return undefined;
       values[i] = kind;
+      payload = value;
     } else if (isPrimitive(value)) values[i] = value;
     else return undefined;
   }
   if (name === undefined) return undefined;
-  return { proto, keys, values, name };
+  return payload === undefined
+    ? { proto, keys, values, name }
+    : { proto, keys, values, name, payload };
 }
 
 /** Text the rules can only have placed as a name: non-empty, no ARN, no reserved characters. */
@@ -259,9 +287,8 @@ function payloadKind(value: unknown): unknown {
   // Bytes are never read as members; streams and other objects may be, so they are not reused.
   // Only the standard kinds: a prototype of another kind (a proxy) could later answer questions
   // about the value, such as `instanceof String`, differently.
-  if (typeof value !== "object" || types.isProxy(value) || !ArrayBuffer.isView(value))
-    return undefined;
-  const proto = Object.getPrototypeOf(value) as object | null;
+  if (typeof value !== "object" || isProxy(value) || !isView(value)) return undefined;
+  const proto = getPrototypeOf(value) as object | null;
   return proto !== null && BYTES.has(proto) ? proto : undefined;
 }
 
@@ -306,7 +333,7 @@ function sameInput(a: ReadInput, b: ReadInput): boolean {
 /** Random text of the kind {@link plainName} accepts, which no input or table can hold by chance. */
 function sentinel(shape: "word" | "path"): string {
   const bytes = new Uint8Array(12);
-  crypto.getRandomValues(bytes);
+  randomValues(bytes);
   let hex = "";
   for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
   return shape === "word" ? `kc${hex}` : `Kc/${hex.slice(0, 10)} ${hex.slice(10)}/`;
@@ -317,7 +344,6 @@ function sentinel(shape: "word" | "path"): string {
  * use the name member only as a name (see the module comment).
  */
 function checkedTemplate(
-  input: object,
   read: ReadInput,
   members: ReusableMembers,
   actual: AuthorizationResult,
@@ -325,7 +351,7 @@ function checkedTemplate(
 ): ResultTemplate | null {
   if (!actual.known) return null;
   try {
-    return checked(input, read, members, actual, fresh);
+    return checked(read, members, actual, fresh);
   } catch {
     // Text too large to compare, or anything else unforeseen: not reused.
     return null;
@@ -333,7 +359,6 @@ function checkedTemplate(
 }
 
 function checked(
-  input: object,
   read: ReadInput,
   members: ReusableMembers,
   actual: AuthorizationResult,
@@ -345,8 +370,8 @@ function checked(
   for (const value of read.values)
     if (typeof value === "string" && (value.includes(first) || value.includes(second))) return null;
   if (read.name.includes(first) || read.name.includes(second)) return null;
-  const withFirst = fresh(withName(input, read, members, first));
-  const withSecond = fresh(withName(input, read, members, second));
+  const withFirst = fresh(copyOf(read, members, first, true));
+  const withSecond = fresh(copyOf(read, members, second, true));
   if (!withFirst.known || !withSecond.known) return null;
   const shape = shapeOf(withFirst, first);
   if (shape === undefined || shape !== shapeOf(withSecond, second)) return null;
@@ -358,17 +383,26 @@ function checked(
 }
 
 /**
- * A copy of the input with the name member set to `name`, and a text payload set to other text
- * of its kind, so that a mapping that read the payload's text would map the copies unlike each
- * other. Bytes are kept: the mapping reads no member's bytes.
+ * A copy of the input as it was read, with the name member set to `name`; with `otherText`, a
+ * text payload set to other text of its kind, so that a mapping that read the payload's text
+ * would map the copies unlike each other. Bytes are kept: the mapping reads no member's bytes.
  */
-function withName(input: object, read: ReadInput, members: ReusableMembers, name: string): object {
-  const copy = Object.create(read.proto) as Record<string, unknown>;
-  for (const key of read.keys) {
-    let value = (input as Record<string, unknown>)[key];
+function copyOf(
+  read: ReadInput,
+  members: ReusableMembers,
+  name: string,
+  otherText: boolean,
+): object {
+  const copy = create(read.proto) as Record<string, unknown>;
+  for (let i = 0; i < read.keys.length; i++) {
+    const key = read.keys[i]!;
+    let value = read.values[i];
     if (key === members.name) value = name;
-    else if (key === members.payload && typeof value === "string" && value !== "")
-      value = `${value.startsWith("arn:") ? "arn:" : ""}${sentinel("path")}`;
+    else if (key === members.payload) {
+      value = read.payload;
+      if (otherText && typeof value === "string" && value !== "")
+        value = `${value.startsWith("arn:") ? "arn:" : ""}${sentinel("path")}`;
+    }
     Object.defineProperty(copy, key, {
       value,
       enumerable: true,
@@ -386,10 +420,10 @@ function withName(input: object, read: ReadInput, members: ReusableMembers, name
 function shapeOf(result: AuthorizationResult, name: string | undefined): string | undefined {
   const mark = "\u0000name\u0000";
   let outside = false;
-  const text = JSON.stringify(result, function (this: unknown, key, value: unknown) {
+  const text = stringify(result, function (this: unknown, key, value: unknown) {
     if (typeof value !== "string" || name === undefined || !value.includes(name)) return value;
     const inResource =
-      key === "resource" || (Array.isArray(this) && this === resourcePartsOf(result, this));
+      key === "resource" || (isArray(this) && this === resourcePartsOf(result, this));
     if (!inResource) outside = true;
     return value.split(name).join(mark);
   });
@@ -408,18 +442,18 @@ function templateOf(result: AuthorizationResult, name: string): ResultTemplate {
   const requestTemplate = (request: AuthorizationRequest): RequestTemplate => {
     const template: {
       -readonly [K in keyof RequestTemplate]: RequestTemplate[K];
-    } = { action: request.action, resource: Object.freeze(request.resource.split(name)) };
+    } = { action: request.action, resource: freeze(request.resource.split(name)) };
     if (request.resourceParts !== undefined)
-      template.resourceParts = Object.freeze(
+      template.resourceParts = freeze(
         request.resourceParts.map((part) =>
-          typeof part === "string" ? Object.freeze(part.split(name)) : Object.freeze({ ...part }),
+          typeof part === "string" ? freeze(part.split(name)) : freeze({ ...part }),
         ),
       );
     if (request.context !== undefined) template.context = frozenContext(request.context);
     if (request.unknownContext !== undefined)
-      template.unknownContext = Object.isFrozen(request.unknownContext)
+      template.unknownContext = sealedByKeycard(request.unknownContext)
         ? request.unknownContext
-        : Object.freeze([...request.unknownContext]);
+        : freeze([...request.unknownContext]);
     return template;
   };
   return {
@@ -434,17 +468,15 @@ function templateOf(result: AuthorizationResult, name: string): ResultTemplate {
 function frozenContext(
   context: Readonly<Record<string, ContextValue>>,
 ): Readonly<Record<string, ContextValue>> {
-  const keys = Object.keys(context);
-  let deep = Object.isFrozen(context);
-  for (let i = 0; deep && i < keys.length; i++)
-    if (!Object.isFrozen(context[keys[i]!])) deep = false;
-  if (deep) return context;
+  // One keycard froze itself holds no lists; one a caller froze may hold anything.
+  if (sealedByKeycard(context)) return context;
+  const keys = ownKeys(context);
   const copy: Record<string, ContextValue> = {};
   for (const key of keys) {
     const value = context[key]!;
-    copy[key] = Array.isArray(value) ? Object.freeze([...value]) : value;
+    copy[key] = isArray(value) ? freeze([...value]) : value;
   }
-  return Object.freeze(copy);
+  return freeze(copy);
 }
 
 /** The mapping a template stands for with `name` as the name. */
@@ -472,7 +504,7 @@ function requestsOf(templates: readonly RequestTemplate[], name: string): Author
             action: t.action,
             resource,
             resourceParts: t.resourceParts.map((part) =>
-              Array.isArray(part) ? joinName(part, name) : part,
+              isArray(part) ? joinName(part, name) : part,
             ) as AuthorizationRequest["resourceParts"],
           };
     if (t.context !== undefined) request.context = t.context;

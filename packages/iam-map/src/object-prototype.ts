@@ -17,7 +17,10 @@ const STANDARD: ReadonlySet<string> = new Set([
   "toLocaleString",
 ]);
 
+// Taken when the module loads: code that replaces them later cannot hide what it added.
 const hasOwn = Object.hasOwn;
+const ownKeys = Reflect.ownKeys;
+const OBJECT_PROTOTYPE = Object.prototype;
 
 /**
  * Whether `object` has `key` as a member of its own. The mapping's tables, contexts and rule
@@ -41,7 +44,7 @@ export function ownMember<T>(table: Readonly<Record<string, T>>, key: string): T
  * @internal
  */
 export function isAddedObjectPrototypeMember(name: string): boolean {
-  return hasOwn(Object.prototype, name) && !STANDARD.has(name);
+  return hasOwn(OBJECT_PROTOTYPE, name) && !STANDARD.has(name);
 }
 
 /**
@@ -54,7 +57,7 @@ export function isAddedObjectPrototypeMember(name: string): boolean {
  */
 export function addedObjectPrototypeMembers(): string[] {
   // One listing of names and symbols: each listing of the prototype costs about a microsecond.
-  const keys = Reflect.ownKeys(Object.prototype);
+  const keys = ownKeys(OBJECT_PROTOTYPE);
   const added: string[] = [];
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string | symbol;

@@ -1,5 +1,6 @@
+import { types } from "node:util";
 import type { ActionInfo } from "./iam-catalog.js";
-import { asString, type InputView, isRecord, read, safeKeys } from "./input-view.js";
+import { asString, type InputView, isDate, isRecord, read, safeKeys } from "./input-view.js";
 import { hasOwnMember, RECORD_PROTOTYPE } from "./object-prototype.js";
 import type { ContextValue } from "./types.js";
 
@@ -446,8 +447,7 @@ function holdsUnreadTags(input: InputView): boolean {
 /** Whether a structure or list holds a member named for tags, at most {@link MAX_TAG_DEPTH} down. */
 function nestedTags(value: unknown, depth: number, budget: { left: number }): boolean {
   if (typeof value !== "object" || value === null) return false;
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date)
-    return false;
+  if (ArrayBuffer.isView(value) || types.isAnyArrayBuffer(value) || isDate(value)) return false;
   if (--budget.left < 0 || depth > MAX_TAG_DEPTH) return true;
   if (Array.isArray(value)) {
     if (value.length > MAX_VISITED) return true;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { authorizationForSync } from "./authorization.js";
+import { freshMappings } from "./mapping-reuse.js";
 import { sharedContext, sharedUnknown } from "./shared-context.js";
 import { FIXED, map } from "./test-utils/map.js";
 
@@ -89,5 +91,32 @@ describe("requests share a frozen context and list between calls of a kind", () 
     expect(sharedUnknown(owner, ["x", "y"])).toBe(list);
     expect(sharedUnknown(owner, ["y", "x"])).not.toBe(list);
     expect(Object.isFrozen(list)).toBe(true);
+  });
+});
+
+describe("a context a caller changed and froze", () => {
+  it("is never handed to a later call", async () => {
+    // Mapped afresh: a reused mapping would hand out contexts of its own.
+    const call = async (IfMatch: string) =>
+      freshMappings(() =>
+        authorizationForSync({
+          ...FIXED,
+          service: "S3Client",
+          operation: "GetObjectCommand",
+          input: { Bucket: "tls-only", Key: "k", IfMatch },
+          principal,
+          secureTransport: false,
+        }),
+      );
+    const [first] = (await call("e1")).requests;
+    const handed = first?.context as Record<string, unknown>;
+    expect(Object.isFrozen(handed)).toBe(false);
+    handed["aws:SecureTransport"] = true;
+    Object.freeze(handed);
+    for (const etag of ["e2", "e3"]) {
+      const [later] = (await call(etag)).requests;
+      expect(later?.context).not.toBe(handed);
+      expect(later?.context?.["aws:SecureTransport"]).toBe(false);
+    }
   });
 });

@@ -19,6 +19,24 @@ interface LastShared {
 
 const lastShared = new WeakMap<object, LastShared>();
 
+/**
+ * The contexts and lists keycard froze itself. A caller handed an unfrozen one may change it and
+ * freeze it; only one of these is ever handed out again.
+ */
+const sealed = new WeakSet<object>();
+
+/** Whether keycard froze this context or list itself, so it may be handed out again. @internal */
+export function sealedByKeycard(value: object): boolean {
+  return sealed.has(value);
+}
+
+/** Freezes a context or list keycard made, as one it may hand out again. @internal */
+export function seal<T extends object>(value: T): T {
+  Object.freeze(value);
+  sealed.add(value);
+  return value;
+}
+
 function lastFor(owner: object): LastShared {
   let last = lastShared.get(owner);
   if (last === undefined) {
@@ -55,10 +73,10 @@ export function sharedContext(
     previous !== undefined &&
     sameList(last.keys as readonly unknown[], keys) &&
     sameList(last.values as readonly unknown[], values);
-  if (same && Object.isFrozen(previous)) return previous;
+  if (same && sealed.has(previous)) return previous;
   // Kept as made: a caller may change a context it was handed unfrozen, so it is never frozen
   // after the fact; the next equal one is.
-  if (same) Object.freeze(context);
+  if (same) seal(context);
   last.context = context;
   last.keys = keys;
   last.values = values;
@@ -70,12 +88,12 @@ export function sharedContext(
  * made. @internal
  */
 export function sharedUnknown(owner: object, list: string[]): readonly string[] {
-  if (Object.isFrozen(list)) return list;
+  if (sealed.has(list)) return list;
   const last = lastFor(owner);
   const previous = last.unknown;
   const same = sameList(previous, list);
-  if (same && Object.isFrozen(previous)) return previous as readonly string[];
-  if (same) Object.freeze(list);
+  if (same && sealed.has(previous as object)) return previous as readonly string[];
+  if (same) seal(list);
   last.unknown = list;
   return list;
 }

@@ -1,7 +1,7 @@
 import type { Call, RequestOptions } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
 import { type ActionInfo, keyList, keyListIncludes } from "../iam-catalog.js";
-import { asString, isPresent, isRecord, read } from "../input-view.js";
+import { asString, isDate, isPresent, isRecord, read } from "../input-view.js";
 import type { ReusableMembers } from "../mapping-reuse.js";
 import { ownMember } from "../object-prototype.js";
 import type { OperationRule, ServiceRules } from "../service-rules.js";
@@ -211,7 +211,7 @@ function headerValue(
   value: unknown,
   context: Record<string, ContextValue>,
 ): void {
-  if (value instanceof Date && !Number.isNaN(value.getTime())) context[key] = value.toISOString();
+  if (isDate(value) && !Number.isNaN(value.getTime())) context[key] = value.toISOString();
   else if (typeof value === "string" && value.length > 0) context[key] = value;
   // Present in another form (an array, a boxed string): the SDK still sends a header, whose
   // text keycard cannot be sure of, so the key is unknown rather than absent.
