@@ -266,11 +266,13 @@ export class Call implements CallTarget {
     let extra: Readonly<Record<string, ContextValue>> | undefined;
     let givenType: string | undefined;
     if (options !== undefined) {
-      givenType = options.resourceType;
-      const own = options.variables;
+      // Own members only: rules build options as object literals, which would otherwise read a
+      // member added to `Object.prototype` as an option the rule left out.
+      givenType = ownOption(options, "resourceType");
+      const own = ownOption(options, "variables");
       if (own !== undefined) variables = variables ? Object.assign({}, variables, own) : own;
-      given = options.resource;
-      extra = options.context;
+      given = ownOption(options, "resource");
+      extra = ownOption(options, "context");
     }
     const context = copyContext(this.globalContext);
     const unknown: string[] = [];
@@ -421,6 +423,13 @@ export class Call implements CallTarget {
   ): string {
     return `arn:${this.partition}:${service}:${region}:${account}:${resource}`;
   }
+}
+
+function ownOption<K extends keyof RequestOptions>(
+  options: RequestOptions,
+  key: K,
+): RequestOptions[K] | undefined {
+  return hasOwnMember(options, key) ? options[key] : undefined;
 }
 
 /** Where the IAM reference lists a key for an action: on the action, on a resource type, or not. */

@@ -140,7 +140,7 @@ type CompiledPart =
       readonly index: ReadonlyMap<string, number>;
       readonly marker: string;
       /** For IAM `…NameWithPath` variables: the path's marker and the operation that sets it. */
-      readonly path?: { readonly marker: string; readonly creates: string | undefined };
+      readonly path: { readonly marker: string; readonly creates: string | undefined } | undefined;
     };
 
 interface CompiledTemplate {
@@ -206,7 +206,8 @@ function compile(
       continue;
     }
     const names = memberNames(variable, prefix, operation, typeName, last);
-    parts.push({ kind: "input", variable, names, index: rankOf(names), marker });
+    // `path` of its own, absent: a member added to `Object.prototype` is not read as one.
+    parts.push({ kind: "input", variable, names, index: rankOf(names), marker, path: undefined });
   }
   const arnMembers = new Set<string>();
   for (const part of parts)

@@ -398,3 +398,46 @@ describe("indexes added to Array.prototype", () => {
     }
   });
 });
+
+describe("members added to Object.prototype under the names of a rule's options", () => {
+  it("are not read as options the rule left out", () => {
+    const added = Object.prototype as Record<string, unknown>;
+    const poisons: Record<string, unknown> = {
+      variables: { BucketName: "public" },
+      resource: "*",
+      resourceType: "bucket",
+      context: { "s3:x-amz-acl": "private" },
+      path: { marker: "", creates: undefined },
+    };
+    const results: Array<[string, string, string[]]> = [];
+    for (const [name, value] of Object.entries(poisons)) {
+      added[name] = value;
+      try {
+        for (const operation of ["GetObject", "PutObject"]) {
+          const r = freshMappings(() =>
+            authorizationForSync({
+              ...FIXED,
+              service: "S3Client",
+              operation,
+              input: { Bucket: "secret", Key: "k" },
+            }),
+          );
+          results.push([
+            name,
+            operation,
+            r.requests.map(
+              (q) => `${q.action} ${q.resource} ${"s3:x-amz-acl" in (q.context ?? {})}`,
+            ),
+          ]);
+        }
+      } finally {
+        delete added[name];
+      }
+    }
+    for (const [name, operation, requests] of results) {
+      expect(requests, `${name} on ${operation}`).toEqual([
+        `s3:${operation} arn:aws:s3:::secret/k false`,
+      ]);
+    }
+  });
+});
