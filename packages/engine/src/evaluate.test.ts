@@ -753,6 +753,27 @@ describe("evaluate: decision cache", () => {
     expect(policy.evaluate(input)).toEqual(first);
   });
 
+  it("hands out a condition failure's statement and values frozen, so no caller can change them for the next", async () => {
+    const policy = await load([
+      doc({
+        Sid: "OnlyTls",
+        Effect: "Allow",
+        Action: "s3:GetObject",
+        Resource: "*",
+        Condition: { StringEquals: { "k:a": ["x", "y"] } },
+      }),
+    ]);
+    const call = () => policy.evaluate({ requests: [req("s3:GetObject", "*", { "k:a": ["z"] })] });
+    call();
+    const failure = call().requests[0]?.conditionFailures?.[0];
+    expect(failure?.statement.sid).toBe("OnlyTls");
+    expect(() => {
+      (failure!.statement as { sid?: string }).sid = "FORGED";
+    }).toThrow(TypeError);
+    expect(() => (failure!.seen as string[]).push("x")).toThrow(TypeError);
+    expect(call().requests[0]?.conditionFailures?.[0]?.statement.sid).toBe("OnlyTls");
+  });
+
   it("gives a caller's later changes to its input no effect on cached decisions", async () => {
     const policy = await load([statements]);
     const mutable = structuredClone(input);

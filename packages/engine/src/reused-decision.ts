@@ -57,7 +57,11 @@ export function freezeRequestDecision(request: RequestDecision): RequestDecision
   if (request.unknown) Object.freeze(request.unknown);
   if (request.conditionFailures) {
     for (const failure of request.conditionFailures) {
+      // Everything a failure holds: decisions reach application code, which may change what
+      // it is handed, and this one is handed out again.
       Object.freeze(failure.values);
+      Object.freeze(failure.statement);
+      if (Array.isArray(failure.seen)) Object.freeze(failure.seen);
       Object.freeze(failure);
     }
     Object.freeze(request.conditionFailures);

@@ -313,6 +313,10 @@ export class KeycardGuard {
         slot?.memo.set(slot.kind, slot.key, remembered, entryBytes(slot.key, requests.length));
       }
     } catch (error) {
+      if (error instanceof UnreadableInputError) {
+        const refused = this.#blank(call, caller, false, error.message);
+        return this.#finish(refused, call, caller, [], undefined, error);
+      }
       return this.#finish(this.#failure(call, caller, error), call, caller, [], input, error);
     }
     return this.#finish(decision, call, caller, requests, input);
@@ -474,7 +478,13 @@ export class KeycardGuard {
     if (call.region) args.region = call.region;
     if (caller.accountId) args.accountId = caller.accountId;
     if (call.inputMembers !== undefined) args.inputMembers = call.inputMembers;
-    return authorizationForSync(args);
+    const mapped = authorizationForSync(args);
+    // Checked again right after the mapping, which runs no code of the caller's: code that ran
+    // since the last check (a getter on the SDK's context, read for this call) could have added
+    // a member that stood in for one of the mapping's own options while it ran, and removed it
+    // later.
+    assertPrototypeClean();
+    return mapped;
   }
 
   /**
@@ -601,8 +611,6 @@ export class KeycardGuard {
     input: unknown,
     sent: boolean,
   ): void {
-    const onDecision = this.#onDecision;
-    if (onDecision) callSafely(onDecision, decision, "onDecision", this.#logger);
     if (this.#log) {
       try {
         const principal: Record<string, unknown> = { ...principalOf(caller) };
@@ -642,6 +650,10 @@ export class KeycardGuard {
         `keycard audit: would deny ${this.#label(call)}${denied.length > 0 ? `: ${denied.join(", ")}` : ""}${decision.reason ? ` (${decision.reason})` : ""}`,
       );
     }
+    // Last, and with a copy: what the callback does to the decision it is handed changes
+    // neither the log line, the warning nor the error the call is refused with.
+    const onDecision = this.#onDecision;
+    if (onDecision) callSafely(onDecision, copyDecision(decision), "onDecision", this.#logger);
   }
 
   #label(call: SdkCall | undefined): string {

@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { loadPolicy } from "@keycard/engine";
 import { describe, expect, test } from "vitest";
 import type { KeycardDecision } from "./decision.js";
@@ -76,6 +76,34 @@ describe("enforce mode", () => {
     expect(decisions[0]!.decisionId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  test("what the callback does to its decision changes neither the refusal nor the log", async () => {
+    const stream = new PassThrough();
+    let logged = "";
+    stream.on("data", (chunk: Buffer) => {
+      logged += chunk.toString("utf8");
+    });
+    const { middleware, logger } = await setup({
+      mode: "audit",
+      decisionLog: stream,
+      onDecision: (d) => {
+        d.allow = true;
+        d.reason = "fine";
+        d.requests.length = 0;
+      },
+    });
+    const next = async () => ({ output: {}, response: {} });
+    await middleware(next, deleteBucket)({ input: { Bucket: "orders" }, request: {} });
+    expect(logger.warnings.join("\n")).toContain("would deny");
+    expect(logged).toContain('"allow":false');
+    expect(logged).not.toContain('"fine"');
+    const enforced = await setup({ onDecision: (d) => void Object.assign(d, { reason: "fine" }) });
+    const error = await rejection(
+      enforced.middleware(next, deleteBucket)({ input: { Bucket: "orders" }, request: {} }),
+    );
+    expect(error.decision.reason).not.toBe("fine");
+    expect(error.decision.requests).toHaveLength(1);
+  });
+
   test("a denied call rejects with KeycardDeniedError and never reaches next", async () => {
     const { middleware, decisions } = await setup();
     let nextCalls = 0;
@@ -89,7 +117,9 @@ describe("enforce mode", () => {
     expect(nextCalls).toBe(0);
     expect(error.name).toBe("KeycardDeniedError");
     expect(error.code).toBe("AccessDeniedByPolicy");
-    expect(error.decision).toBe(decisions[0]);
+    // The callback gets a copy of its own.
+    expect(error.decision).toEqual(decisions[0]);
+    expect(error.decision).not.toBe(decisions[0]);
     expect(error.decision.allow).toBe(false);
     expect(error.message).toContain("s3:DeleteBucket on arn:aws:s3:::orders");
     expect(error.message).toContain(

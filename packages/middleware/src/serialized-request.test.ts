@@ -405,3 +405,44 @@ describe("requests the SDK lays out as the model says go through", () => {
     }
   });
 });
+
+describe("a member added to Object.prototype while keycard reads the call", () => {
+  test("is seen right after the mapping, even when it is gone by the time the call goes on", async () => {
+    const s3 = await guarded(
+      (config) => {
+        const client = new S3Client({ ...config, forcePathStyle: true });
+        // Code that runs when keycard reads the SDK's context for the call (after its first
+        // check of the prototype), adds a member for the mapping to trip on, and removes it a
+        // turn later.
+        client.middlewareStack.add(
+          (next, context) => (args) => {
+            const name = context.clientName;
+            Object.defineProperty(context, "clientName", {
+              configurable: true,
+              get() {
+                if (new Error().stack?.includes("readSdkCall")) {
+                  (Object.prototype as Record<string, unknown>)["resourceType"] = "bucket";
+                  queueMicrotask(() => unpollute("resourceType"));
+                }
+                return name;
+              },
+            });
+            return next(args);
+          },
+          { step: "initialize", priority: "high" },
+        );
+        return client;
+      },
+      doc(allow("s3:GetObject", "arn:aws:s3:::orders/*")),
+      { headers: { etag: '"1"' } },
+    );
+    // The first call waits for the caller, by which time the member is gone: it maps a clean
+    // call. The next ones are decided at once, with the member there.
+    const first = await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a" }));
+    const attack = await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "b" }));
+    unpollute("resourceType");
+    expect(first.sent).toBe(true);
+    expect(attack.sent).toBe(false);
+    expect(attack.decision?.reason).toContain('"resourceType"');
+  });
+});
