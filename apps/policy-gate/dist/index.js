@@ -33647,6 +33647,8 @@ function freezeRequestDecision(request2) {
   if (request2.conditionFailures) {
     for (const failure of request2.conditionFailures) {
       Object.freeze(failure.values);
+      Object.freeze(failure.statement);
+      if (Array.isArray(failure.seen)) Object.freeze(failure.seen);
       Object.freeze(failure);
     }
     Object.freeze(request2.conditionFailures);
