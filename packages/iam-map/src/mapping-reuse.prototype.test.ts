@@ -2,23 +2,11 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { authorizationForSync, preloadServices } from "./authorization.js";
 import { mappingReuseCounts } from "./mapping-reuse.js";
 import { RECORD_PROTOTYPE } from "./object-prototype.js";
-import { FIXED } from "./test-utils/map.js";
+import { FIXED, record } from "./test-utils/map.js";
 import type { AuthorizationResult } from "./types.js";
 
 // A file of its own: the operations' reuse state is fresh here, whatever other tests did.
 beforeAll(() => preloadServices(["S3Client"]));
-
-function record(members: Record<string, unknown>): Record<string, unknown> {
-  const out = Object.create(RECORD_PROTOTYPE) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(members))
-    Object.defineProperty(out, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  return out;
-}
 
 const base = {
   ...FIXED,

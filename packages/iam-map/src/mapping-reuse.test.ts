@@ -7,23 +7,10 @@ import {
   mappingReuseCounts,
 } from "./mapping-reuse.js";
 import { RECORD_PROTOTYPE } from "./object-prototype.js";
-import { FIXED } from "./test-utils/map.js";
+import { FIXED, record } from "./test-utils/map.js";
 import type { AuthorizationInput, AuthorizationResult } from "./types.js";
 
 beforeAll(() => preloadServices(["S3Client"]));
-
-/** An input record as the middleware's copies are: inherits nothing, data members only. */
-function record(members: Record<string, unknown>): Record<string, unknown> {
-  const out = Object.create(RECORD_PROTOTYPE) as Record<string, unknown>;
-  for (const [key, value] of Object.entries(members))
-    Object.defineProperty(out, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  return out;
-}
 
 const principal = { arn: "arn:aws:sts::123456789012:assumed-role/app/s" };
 const base = { ...FIXED, principal, service: "S3Client" };

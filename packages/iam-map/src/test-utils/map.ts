@@ -1,4 +1,5 @@
 import { authorizationFor } from "../authorization.js";
+import { RECORD_PROTOTYPE } from "../object-prototype.js";
 import type { AuthorizationInput, AuthorizationResult } from "../types.js";
 
 /** A fixed clock, region and account so results compare exactly. */
@@ -30,4 +31,17 @@ export function serviceContext(
   return Object.fromEntries(
     Object.entries(request?.context ?? {}).filter(([k]) => !k.startsWith("aws:")),
   );
+}
+
+/** An input record as the middleware's copies are: inherits nothing, data members only. */
+export function record(members: Record<string, unknown>): Record<string, unknown> {
+  const out = Object.create(RECORD_PROTOTYPE) as Record<string, unknown>;
+  for (const [key, value] of Object.entries(members))
+    Object.defineProperty(out, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  return out;
 }
