@@ -26,12 +26,13 @@ interface Plan {
   readonly variables: ((call: Call) => VariableValues | undefined) | undefined;
   /** For operations sent unsigned: the result's reason (no request is made). */
   readonly unsigned: string | undefined;
+  // Every member is the plan's own, even when undefined: none is read from `Object.prototype`.
   /** Service condition keys the rules decide for this operation (see `ServiceRules`). */
-  readonly decided?: DecidedKeys;
+  readonly decided: DecidedKeys | undefined;
   /** Made while `Object.prototype` had members added: serves its own call only (see {@link keepsPlans}). */
-  readonly transient?: true;
+  readonly transient: true | undefined;
   /** Reuse of mappings across calls that differ only in a name (see `mapping-reuse.ts`). */
-  readonly reuse?: MappingReuse;
+  readonly reuse: MappingReuse | undefined;
 }
 
 /** Plans by service identity, then operation name as given. */
@@ -201,20 +202,22 @@ function run(
   prefix: string,
   plan: Plan,
 ): AuthorizationResult {
-  const argRegion = args.region;
+  // Optional members as the caller's own: one left out is not read from `Object.prototype`.
+  const given = args as unknown as Readonly<Record<string, unknown>>;
+  const argRegion = ownMember(given, "region");
   const region = typeof argRegion === "string" && argRegion.length > 0 ? argRegion : undefined;
-  const argAccount = args.accountId;
+  const argAccount = ownMember(given, "accountId");
   const account = typeof argAccount === "string" && argAccount.length > 0 ? argAccount : undefined;
-  const argPartition = args.partition;
+  const argPartition = ownMember(given, "partition");
   const partition =
     typeof argPartition === "string" && argPartition.length > 0
       ? argPartition
       : partitionForRegion(region);
   const global = globalContext(args, region);
-  const inputMembers = args.inputMembers;
+  const inputMembers = ownMember(given, "inputMembers");
   if (inputMembers !== undefined && !memberList(inputMembers))
     return unknown(prefix, "inputMembers must be a list of the operation's member names");
-  const input = args.input;
+  const input = ownMember(given, "input");
   const mapInput = (input: unknown) =>
     mapCall(
       new Call(
@@ -334,6 +337,9 @@ function planForName(identity: ServiceIdentity, prefix: string, operation: strin
         run: () => {},
         variables: undefined,
         unsigned: `${name} is sent unsigned; AWS checks no IAM permission for it`,
+        decided: undefined,
+        transient: undefined,
+        reuse: undefined,
       };
       break;
     }
@@ -378,10 +384,10 @@ function planFor(identity: ServiceIdentity, prefix: string, operation: string): 
     run,
     variables: variables === undefined ? undefined : (call) => variables.call(rules, call),
     unsigned: undefined,
-    ...(decided.length > 0 || omitted.length > 0
-      ? { decided: new DecidedKeys(decided, omitted) }
-      : {}),
-    ...(reusable !== undefined ? { reuse: new MappingReuse(reusable) } : {}),
+    decided:
+      decided.length > 0 || omitted.length > 0 ? new DecidedKeys(decided, omitted) : undefined,
+    transient: undefined,
+    reuse: reusable !== undefined ? new MappingReuse(reusable) : undefined,
   };
 }
 

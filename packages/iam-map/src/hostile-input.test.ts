@@ -441,3 +441,37 @@ describe("members added to Object.prototype under the names of a rule's options"
     }
   });
 });
+
+describe("members added to Object.prototype under the names of the arguments' and plans' optional members", () => {
+  it("are not read for an argument the caller left out or a plan member the operation lacks", () => {
+    const added = Object.prototype as Record<string, unknown>;
+    const fake = { result: () => ({ known: true, service: "s3", requests: [], alsoMayNeed: [] }) };
+    const results: string[] = [];
+    for (const [name, value] of [
+      ["partition", "aws-cn"],
+      ["accountId", "210987654321"],
+      ["reuse", fake],
+      ["transient", true],
+    ] as const) {
+      added[name] = value;
+      try {
+        const r = authorizationForSync({
+          service: "SQSClient",
+          operation: "DeleteQueue",
+          region: "us-east-1",
+          input: { QueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/prod-orders" },
+        });
+        results.push(`${name}: ${r.requests.map((q) => q.resource).join(" ")}`);
+      } finally {
+        delete added[name];
+      }
+    }
+    const queue = "arn:aws:sqs:us-east-1:123456789012:prod-orders";
+    expect(results).toEqual([
+      `partition: ${queue}`,
+      `accountId: ${queue}`,
+      `reuse: ${queue}`,
+      `transient: ${queue}`,
+    ]);
+  });
+});

@@ -290,6 +290,12 @@ export class KeycardGuard {
       const second = Math.floor(now / 1000);
       const state = this.#states.get(caller);
       const slot = state && memoSlot(state, this.#kindOf(call), input, generationOf(this.#policy));
+      // Checked again here, after the last read that can run code of the caller's (a getter on
+      // the SDK's context read for this call, a stream's prototype chain while the input is
+      // keyed) and before anything is decided: from here on nothing of the caller's runs until
+      // the decision is made. A member added by such code, even one that removes itself when
+      // first read, is listed here, before the mapping or the memo could read it.
+      assertPrototypeClean();
       const entry = slot?.memo.get(slot.kind, slot.key, second);
       if (entry) {
         requests = entry.requests;
@@ -422,7 +428,9 @@ export class KeycardGuard {
   ): Promise<{ caller: Caller } | { decision: KeycardDecision }> {
     const known = this.#callers.known(call);
     if (known?.accountId) return { caller: known };
-    // A call AWS checks no permission for (sts:GetCallerIdentity itself) needs no caller.
+    // A call AWS checks no permission for (sts:GetCallerIdentity itself) needs no caller. Looking
+    // for a known caller reads the call's identity, which can run code of the caller's.
+    assertPrototypeClean();
     const probe = this.#map(call, input, known ?? {}, now, undefined);
     if (probe.known && probe.requests.length === 0)
       return { decision: this.#decide(call, known ?? {}, probe, undefined) };
@@ -478,13 +486,7 @@ export class KeycardGuard {
     if (call.region) args.region = call.region;
     if (caller.accountId) args.accountId = caller.accountId;
     if (call.inputMembers !== undefined) args.inputMembers = call.inputMembers;
-    const mapped = authorizationForSync(args);
-    // Checked again right after the mapping, which runs no code of the caller's: code that ran
-    // since the last check (a getter on the SDK's context, read for this call) could have added
-    // a member that stood in for one of the mapping's own options while it ran, and removed it
-    // later.
-    assertPrototypeClean();
-    return mapped;
+    return authorizationForSync(args);
   }
 
   /**

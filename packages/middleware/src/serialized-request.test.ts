@@ -407,7 +407,51 @@ describe("requests the SDK lays out as the model says go through", () => {
 });
 
 describe("a member added to Object.prototype while keycard reads the call", () => {
-  test("is seen right after the mapping, even when it is gone by the time the call goes on", async () => {
+  test("is seen even when it removes itself the first time the mapping reads it", async () => {
+    // Armed after a first clean call, so that the next ones are decided at once.
+    let armed = false;
+    const s3 = await guarded(
+      (config) => {
+        const client = new S3Client({ ...config, forcePathStyle: true });
+        client.middlewareStack.add(
+          (next, context) => (args) => {
+            const name = context.clientName;
+            Object.defineProperty(context, "clientName", {
+              configurable: true,
+              get() {
+                if (armed && new Error().stack?.includes("readSdkCall"))
+                  Object.defineProperty(Object.prototype, "partition", {
+                    configurable: true,
+                    get() {
+                      unpollute("partition");
+                      return "aws-cn";
+                    },
+                  });
+                return name;
+              },
+            });
+            return next(args);
+          },
+          { step: "initialize", priority: "high" },
+        );
+        return client;
+      },
+      doc(allow("s3:GetObject", "*"), {
+        Effect: "Deny",
+        Action: "s3:GetObject",
+        Resource: "arn:aws:s3:::orders/secret*",
+      }),
+      { headers: { etag: '"1"' } },
+    );
+    expect((await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a" }))).sent).toBe(true);
+    armed = true;
+    const attack = await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "secret.csv" }));
+    unpollute("partition");
+    expect(attack.sent).toBe(false);
+    expect(attack.decision?.reason).toContain('"partition"');
+  });
+
+  test("is seen before anything is decided, even when it is gone by the time the call goes on", async () => {
     const s3 = await guarded(
       (config) => {
         const client = new S3Client({ ...config, forcePathStyle: true });
