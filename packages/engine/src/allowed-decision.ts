@@ -31,7 +31,8 @@ export class AllowedDecisions {
 
   constructor(data: CompiledPolicyData) {
     this.#data = data;
-    this.#refs = new Array(data.statements.length);
+    // Filled: a hole would be read from `Array.prototype`, where code may have put an index.
+    this.#refs = new Array(data.statements.length).fill(undefined);
   }
 
   /**

@@ -774,6 +774,34 @@ describe("evaluate: decision cache", () => {
     expect(call().requests[0]?.conditionFailures?.[0]?.statement.sid).toBe("OnlyTls");
   });
 
+  it("reads no request's text or decision from an index added to Array.prototype", async () => {
+    const policy = await load([
+      doc({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::orders/*" }),
+    ]);
+    const denied = { requests: [req("s3:DeleteObject", "arn:aws:s3:::secret/y")] };
+    const added = Array.prototype as unknown as Record<string, unknown>;
+    // Kept as text: pushing onto an empty list would itself meet the added index.
+    let decisions = "";
+    for (const index of [
+      { value: '{"action":"s3:GetObject","resource":"arn:aws:s3:::orders/x"}', writable: true },
+      {
+        get() {
+          delete added["0"];
+          return '{"action":"s3:GetObject","resource":"arn:aws:s3:::orders/x"}';
+        },
+      },
+    ]) {
+      Object.defineProperty(Array.prototype, "0", { ...index, configurable: true });
+      try {
+        decisions += `${policy.evaluate(denied).allow} `;
+      } finally {
+        delete added["0"];
+      }
+      decisions += `${policy.evaluate(denied).allow} `;
+    }
+    expect(decisions).toBe("false false false false ");
+  });
+
   it("gives a caller's later changes to its input no effect on cached decisions", async () => {
     const policy = await load([statements]);
     const mutable = structuredClone(input);

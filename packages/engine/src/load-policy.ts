@@ -501,9 +501,11 @@ class WasmPolicy implements Policy {
       );
     }
     const count = prepared.length;
-    const decisions: RequestDecision[] = new Array(count);
-    const texts: Array<string | undefined> = new Array(count);
-    const keys: Array<string | undefined> = new Array(count);
+    // Filled: a hole would be read from `Array.prototype`, where code may have put an index
+    // that stands in for a request's text or decision.
+    const decisions: RequestDecision[] = new Array(count).fill(undefined);
+    const texts: Array<string | undefined> = new Array(count).fill(undefined);
+    const keys: Array<string | undefined> = new Array(count).fill(undefined);
     const missing: number[] = [];
     const reuseKeys = this.#keys;
     const reused = this.#reused;

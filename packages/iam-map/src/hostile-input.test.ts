@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { authorizationForSync, preloadServices } from "./authorization.js";
 import { freshMappings } from "./mapping-reuse.js";
-import { addedObjectPrototypeMembers } from "./object-prototype.js";
+import { addedArrayPrototypeIndexes, addedObjectPrototypeMembers } from "./object-prototype.js";
 import { FIXED, map, pairs } from "./test-utils/map.js";
 import { unknownPart } from "./unknown-part.js";
 
@@ -473,5 +473,20 @@ describe("members added to Object.prototype under the names of the arguments' an
       `reuse: ${queue}`,
       `transient: ${queue}`,
     ]);
+  });
+});
+
+describe("addedArrayPrototypeIndexes", () => {
+  it("lists the indexes Array.prototype has of its own, and none once they are gone", () => {
+    expect(addedArrayPrototypeIndexes()).toEqual([]);
+    Object.defineProperty(Array.prototype, "3", { get: () => "x", configurable: true });
+    let listed: string[];
+    try {
+      listed = addedArrayPrototypeIndexes();
+    } finally {
+      delete (Array.prototype as unknown as Record<string, unknown>)["3"];
+    }
+    expect(listed).toEqual(["3"]);
+    expect(addedArrayPrototypeIndexes()).toEqual([]);
   });
 });

@@ -6,7 +6,11 @@ export {
   type PolicyDocument,
   type PolicyStatement,
 } from "./generate-policy.js";
-export { addedObjectPrototypeMembers, RECORD_PROTOTYPE } from "./object-prototype.js";
+export {
+  addedArrayPrototypeIndexes,
+  addedObjectPrototypeMembers,
+  RECORD_PROTOTYPE,
+} from "./object-prototype.js";
 export type {
   AuthorizationInput,
   AuthorizationRequest,

@@ -16,7 +16,11 @@
  */
 import { types } from "node:util";
 import { asString } from "./input-view.js";
-import { addedObjectPrototypeMembers, RECORD_PROTOTYPE } from "./object-prototype.js";
+import {
+  addedArrayPrototypeIndexes,
+  addedObjectPrototypeMembers,
+  RECORD_PROTOTYPE,
+} from "./object-prototype.js";
 import { sealedByKeycard } from "./shared-context.js";
 import type { AuthorizationRequest, AuthorizationResult, ContextValue } from "./types.js";
 
@@ -27,7 +31,6 @@ const { isArray } = Array;
 const { isView } = ArrayBuffer;
 const { stringify } = JSON;
 const randomValues = crypto.getRandomValues.bind(crypto);
-const arrayPrototype = Array.prototype;
 const objectPrototype = Object.prototype;
 
 /**
@@ -217,12 +220,7 @@ export class MappingReuse {
  * made.
  */
 function prototypesChanged(): boolean {
-  if (addedObjectPrototypeMembers().length > 0) return true;
-  for (const name of Object.getOwnPropertyNames(arrayPrototype)) {
-    const first = name.charCodeAt(0);
-    if ((first >= 48 && first <= 57) || first === 45) return true;
-  }
-  return false;
+  return addedObjectPrototypeMembers().length > 0 || addedArrayPrototypeIndexes().length > 0;
 }
 
 /** The input as a record of data members, or undefined when it is anything else. */

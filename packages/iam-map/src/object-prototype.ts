@@ -21,6 +21,8 @@ const STANDARD: ReadonlySet<string> = new Set([
 const hasOwn = Object.hasOwn;
 const ownKeys = Reflect.ownKeys;
 const OBJECT_PROTOTYPE = Object.prototype;
+const ARRAY_PROTOTYPE = Array.prototype;
+const ownNames = Object.getOwnPropertyNames;
 
 /**
  * Whether `object` has `key` as a member of its own. The mapping's tables, contexts and rule
@@ -65,6 +67,24 @@ export function addedObjectPrototypeMembers(): string[] {
     else if (!STANDARD.has(key)) added.push(key);
   }
   return added;
+}
+
+/**
+ * The indexes `Array.prototype` has of its own (`Array.prototype[0] = …`): every hole in any
+ * array reads them, as if the array held the value. Empty for an untouched prototype, whose
+ * length is 0 until an index is added (then only the names are listed).
+ * @public
+ */
+export function addedArrayPrototypeIndexes(): string[] {
+  if (ARRAY_PROTOTYPE.length === 0) return [];
+  // `filter` defines the entries of the list it makes: pushing onto an empty list would meet
+  // the very index being looked for.
+  return ownNames(ARRAY_PROTOTYPE).filter(isIndexName);
+}
+
+function isIndexName(name: string): boolean {
+  const first = name.charCodeAt(0);
+  return first >= 48 && first <= 57;
 }
 
 /**

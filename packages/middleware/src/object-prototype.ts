@@ -1,4 +1,4 @@
-import { addedObjectPrototypeMembers } from "@keycard/iam-map";
+import { addedArrayPrototypeIndexes, addedObjectPrototypeMembers } from "@keycard/iam-map";
 import { UnreadableInputError } from "./input-snapshot.js";
 
 /**
@@ -6,11 +6,21 @@ import { UnreadableInputError } from "./input-snapshot.js";
  * standard ones, enumerable or not. Keycard's input copies inherit only iam-map's frozen
  * `RECORD_PROTOTYPE`, but SDK middleware that spreads the input (`{...args.input}`, as the EC2
  * and RDS presigned-URL middleware do) makes an object that inherits from `Object.prototype` again, and the serializer reads members
- * by name: a polluted prototype would send a member keycard never saw. Checked on every call,
- * before any remembered decision answers, so pollution added at any time is seen.
+ * by name: a polluted prototype would send a member keycard never saw. Also when
+ * `Array.prototype` has an index of its own, which every hole in an array reads. Checked on
+ * every call, before any remembered decision answers, so pollution added at any time is seen.
  * @internal
  */
 export function assertPrototypeClean(): void {
+  const indexes = addedArrayPrototypeIndexes();
+  if (indexes.length > 0) {
+    // Every hole in an array, keycard's own included, reads them as if the array held them.
+    throw new UnreadableInputError(
+      `input not checked: Array.prototype has the index${indexes.length > 1 ? "es" : ""} ` +
+        `${indexes.slice(0, 5).join(", ")} (code in the process added it), which every array ` +
+        "without a value there reads as its own",
+    );
+  }
   const added = addedObjectPrototypeMembers();
   if (added.length === 0) return;
   const names = added

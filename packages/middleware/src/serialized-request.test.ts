@@ -1,5 +1,6 @@
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -488,5 +489,27 @@ describe("a member added to Object.prototype while keycard reads the call", () =
     expect(first.sent).toBe(true);
     expect(attack.sent).toBe(false);
     expect(attack.decision?.reason).toContain('"resourceType"');
+  });
+});
+
+describe("an index added to Array.prototype", () => {
+  test("refuses the call, since every hole in an array reads it, and leaves nothing decided", async () => {
+    const s3 = await guarded(
+      (config) => new S3Client({ ...config, forcePathStyle: true }),
+      doc(allow("s3:GetObject", "arn:aws:s3:::orders/*")),
+      { headers: { etag: '"1"' } },
+    );
+    const added = Array.prototype as unknown as Record<string, unknown>;
+    expect((await s3.send(new GetObjectCommand({ Bucket: "orders", Key: "a" }))).sent).toBe(true);
+    added["0"] = '{"action":"s3:GetObject","resource":"arn:aws:s3:::orders/x"}';
+    let attack: Awaited<ReturnType<typeof s3.send>>;
+    try {
+      attack = await s3.send(new DeleteObjectCommand({ Bucket: "secret", Key: "y" }));
+    } finally {
+      delete added["0"];
+    }
+    expect(attack.sent).toBe(false);
+    const later = await s3.send(new DeleteObjectCommand({ Bucket: "secret", Key: "z" }));
+    expect(later.sent).toBe(false);
   });
 });
