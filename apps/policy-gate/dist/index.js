@@ -32463,7 +32463,7 @@ var AllowedDecisions = class {
   #kept = /* @__PURE__ */ new Map();
   constructor(data) {
     this.#data = data;
-    this.#refs = new Array(data.statements.length);
+    this.#refs = new Array(data.statements.length).fill(void 0);
   }
   /**
    * The decision for a request the library allowed, given the positions it returned; or
@@ -34140,9 +34140,9 @@ var WasmPolicy = class {
       );
     }
     const count = prepared.length;
-    const decisions = new Array(count);
-    const texts = new Array(count);
-    const keys2 = new Array(count);
+    const decisions = new Array(count).fill(void 0);
+    const texts = new Array(count).fill(void 0);
+    const keys2 = new Array(count).fill(void 0);
     const missing = [];
     const reuseKeys = this.#keys;
     const reused = this.#reused;
