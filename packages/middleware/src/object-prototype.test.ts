@@ -2,38 +2,41 @@ import { describe, expect, it } from "vitest";
 import { UnreadableInputError } from "./input-snapshot.js";
 import { assertPrototypeClean } from "./object-prototype.js";
 
+/** What `assertPrototypeClean` throws while `pollute` has done its work (undone afterwards). */
+function thrownWhile(pollute: () => void, undo: () => void): unknown {
+  pollute();
+  try {
+    assertPrototypeClean();
+    return undefined;
+  } catch (error) {
+    return error;
+  } finally {
+    undo();
+  }
+}
+
 describe("assertPrototypeClean", () => {
   it("passes an untouched process", () => {
     expect(() => assertPrototypeClean()).not.toThrow();
   });
 
   it("refuses while Object.prototype has a member added, naming it", () => {
-    (Object.prototype as Record<string, unknown>)["keycardProbe"] = 1;
-    let thrown: unknown;
-    try {
-      assertPrototypeClean();
-    } catch (error) {
-      thrown = error;
-    } finally {
-      delete (Object.prototype as Record<string, unknown>)["keycardProbe"];
-    }
+    const added = Object.prototype as Record<string, unknown>;
+    const thrown = thrownWhile(
+      () => {
+        added["keycardProbe"] = 1;
+      },
+      () => delete added["keycardProbe"],
+    );
     expect(thrown).toBeInstanceOf(UnreadableInputError);
     expect(String(thrown)).toContain('"keycardProbe"');
   });
 
   it("refuses while Array.prototype has an index, which every hole in an array reads", () => {
-    Object.defineProperty(Array.prototype, "0", {
-      get: () => "x",
-      configurable: true,
-    });
-    let thrown: unknown;
-    try {
-      assertPrototypeClean();
-    } catch (error) {
-      thrown = error;
-    } finally {
-      delete (Array.prototype as unknown as Record<string, unknown>)["0"];
-    }
+    const thrown = thrownWhile(
+      () => Object.defineProperty(Array.prototype, "0", { get: () => "x", configurable: true }),
+      () => delete (Array.prototype as unknown as Record<string, unknown>)["0"],
+    );
     expect(thrown).toBeInstanceOf(UnreadableInputError);
     expect(String(thrown)).toContain("Array.prototype has the index 0");
     expect(() => assertPrototypeClean()).not.toThrow();

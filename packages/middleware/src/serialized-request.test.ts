@@ -407,36 +407,47 @@ describe("requests the SDK lays out as the model says go through", () => {
   });
 });
 
+/**
+ * An S3 client whose SDK context runs `whileRead` each time keycard reads the call from it: code
+ * that runs after keycard's first check of the prototype, as a getter other middleware put on
+ * the context would.
+ */
+function readRunsCode(whileRead: () => void) {
+  return (config: object) => {
+    const client = new S3Client({ ...config, forcePathStyle: true });
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        const name = context.clientName;
+        Object.defineProperty(context, "clientName", {
+          configurable: true,
+          get() {
+            if (new Error().stack?.includes("readSdkCall")) whileRead();
+            return name;
+          },
+        });
+        return next(args);
+      },
+      { step: "initialize", priority: "high" },
+    );
+    return client;
+  };
+}
+
 describe("a member added to Object.prototype while keycard reads the call", () => {
   test("is seen even when it removes itself the first time the mapping reads it", async () => {
     // Armed after a first clean call, so that the next ones are decided at once.
     let armed = false;
     const s3 = await guarded(
-      (config) => {
-        const client = new S3Client({ ...config, forcePathStyle: true });
-        client.middlewareStack.add(
-          (next, context) => (args) => {
-            const name = context.clientName;
-            Object.defineProperty(context, "clientName", {
-              configurable: true,
-              get() {
-                if (armed && new Error().stack?.includes("readSdkCall"))
-                  Object.defineProperty(Object.prototype, "partition", {
-                    configurable: true,
-                    get() {
-                      unpollute("partition");
-                      return "aws-cn";
-                    },
-                  });
-                return name;
-              },
-            });
-            return next(args);
+      readRunsCode(() => {
+        if (!armed) return;
+        Object.defineProperty(Object.prototype, "partition", {
+          configurable: true,
+          get() {
+            unpollute("partition");
+            return "aws-cn";
           },
-          { step: "initialize", priority: "high" },
-        );
-        return client;
-      },
+        });
+      }),
       doc(allow("s3:GetObject", "*"), {
         Effect: "Deny",
         Action: "s3:GetObject",
@@ -454,30 +465,11 @@ describe("a member added to Object.prototype while keycard reads the call", () =
 
   test("is seen before anything is decided, even when it is gone by the time the call goes on", async () => {
     const s3 = await guarded(
-      (config) => {
-        const client = new S3Client({ ...config, forcePathStyle: true });
-        // Code that runs when keycard reads the SDK's context for the call (after its first
-        // check of the prototype), adds a member for the mapping to trip on, and removes it a
-        // turn later.
-        client.middlewareStack.add(
-          (next, context) => (args) => {
-            const name = context.clientName;
-            Object.defineProperty(context, "clientName", {
-              configurable: true,
-              get() {
-                if (new Error().stack?.includes("readSdkCall")) {
-                  (Object.prototype as Record<string, unknown>)["resourceType"] = "bucket";
-                  queueMicrotask(() => unpollute("resourceType"));
-                }
-                return name;
-              },
-            });
-            return next(args);
-          },
-          { step: "initialize", priority: "high" },
-        );
-        return client;
-      },
+      // Added for the mapping to trip on, and removed a turn later.
+      readRunsCode(() => {
+        (Object.prototype as Record<string, unknown>)["resourceType"] = "bucket";
+        queueMicrotask(() => unpollute("resourceType"));
+      }),
       doc(allow("s3:GetObject", "arn:aws:s3:::orders/*")),
       { headers: { etag: '"1"' } },
     );
