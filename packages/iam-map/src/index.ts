@@ -9,6 +9,7 @@ export {
 export {
   addedArrayPrototypeIndexes,
   addedObjectPrototypeMembers,
+  addedProtocolHook,
   RECORD_PROTOTYPE,
 } from "./object-prototype.js";
 export type {

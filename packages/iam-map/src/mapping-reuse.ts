@@ -19,6 +19,7 @@ import { asString } from "./input-view.js";
 import {
   addedArrayPrototypeIndexes,
   addedObjectPrototypeMembers,
+  addedProtocolHook,
   RECORD_PROTOTYPE,
 } from "./object-prototype.js";
 import { sealedByKeycard } from "./shared-context.js";
@@ -220,7 +221,11 @@ export class MappingReuse {
  * made.
  */
 function prototypesChanged(): boolean {
-  return addedObjectPrototypeMembers().length > 0 || addedArrayPrototypeIndexes().length > 0;
+  return (
+    addedObjectPrototypeMembers().length > 0 ||
+    addedArrayPrototypeIndexes().length > 0 ||
+    addedProtocolHook() !== undefined
+  );
 }
 
 /** The input as a record of data members, or undefined when it is anything else. */

@@ -88,6 +88,41 @@ function isIndexName(name: string): boolean {
 }
 
 /**
+ * Methods the language looks up on a value's prototype when the value is given to a string or
+ * array method (`text.split(":")` asks the separator's prototype, `String.prototype`, for
+ * `Symbol.split`). None of these prototypes has any of them natively, so one found there was put
+ * there by code in the process, and runs whenever keycard splits or replaces text.
+ */
+const HOOKS: ReadonlyArray<readonly [symbol, string]> = [
+  [Symbol.split, "Symbol.split"],
+  [Symbol.replace, "Symbol.replace"],
+  [Symbol.match, "Symbol.match"],
+  [Symbol.matchAll, "Symbol.matchAll"],
+  [Symbol.search, "Symbol.search"],
+  [Symbol.toPrimitive, "Symbol.toPrimitive"],
+  [Symbol.isConcatSpreadable, "Symbol.isConcatSpreadable"],
+];
+const HOOKED: ReadonlyArray<readonly [object, string]> = [
+  [String.prototype, "String.prototype"],
+  [Number.prototype, "Number.prototype"],
+  [Boolean.prototype, "Boolean.prototype"],
+  [ARRAY_PROTOTYPE, "Array.prototype"],
+];
+
+/**
+ * The first such method added to `String.prototype`, `Number.prototype`, `Boolean.prototype` or
+ * `Array.prototype` (as `String.prototype[Symbol.split]`), or undefined: a few own-member tests,
+ * no listing.
+ * @public
+ */
+export function addedProtocolHook(): string | undefined {
+  for (const [proto, protoName] of HOOKED)
+    for (const [symbol, symbolName] of HOOKS)
+      if (hasOwn(proto, symbol)) return `${protoName}[${symbolName}]`;
+  return undefined;
+}
+
+/**
  * A prototype for input records that inherit nothing a member could be read from: it holds
  * `Object.prototype`'s standard methods (so code that treats a record as an ordinary object,
  * `record.hasOwnProperty(…)` or `String(record)`, keeps working) and nothing else, inherits

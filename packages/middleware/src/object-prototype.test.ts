@@ -41,4 +41,18 @@ describe("assertPrototypeClean", () => {
     expect(String(thrown)).toContain("Array.prototype has the index 0");
     expect(() => assertPrototypeClean()).not.toThrow();
   });
+
+  it("refuses while String.prototype has a method the language looks up when text is split", () => {
+    const thrown = thrownWhile(
+      () =>
+        Object.defineProperty(String.prototype, Symbol.split, {
+          value: () => ["orders/decoy"],
+          configurable: true,
+        }),
+      () => delete (String.prototype as unknown as Record<symbol, unknown>)[Symbol.split],
+    );
+    expect(thrown).toBeInstanceOf(UnreadableInputError);
+    expect(String(thrown)).toContain("String.prototype[Symbol.split]");
+    expect(() => assertPrototypeClean()).not.toThrow();
+  });
 });

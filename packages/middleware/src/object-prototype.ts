@@ -1,4 +1,8 @@
-import { addedArrayPrototypeIndexes, addedObjectPrototypeMembers } from "@keycard/iam-map";
+import {
+  addedArrayPrototypeIndexes,
+  addedObjectPrototypeMembers,
+  addedProtocolHook,
+} from "@keycard/iam-map";
 import { UnreadableInputError } from "./input-snapshot.js";
 
 /**
@@ -7,7 +11,9 @@ import { UnreadableInputError } from "./input-snapshot.js";
  * `RECORD_PROTOTYPE`, but SDK middleware that spreads the input (`{...args.input}`, as the EC2
  * and RDS presigned-URL middleware do) makes an object that inherits from `Object.prototype` again, and the serializer reads members
  * by name: a polluted prototype would send a member keycard never saw. Also when
- * `Array.prototype` has an index of its own, which every hole in an array reads. Checked on
+ * `Array.prototype` has an index of its own, which every hole in an array reads, and when a
+ * method the language looks up on `String.prototype` and its kin has been added there (see
+ * `addedProtocolHook`). Checked on
  * every call, before any remembered decision answers, so pollution added at any time is seen.
  * @internal
  */
@@ -19,6 +25,15 @@ export function assertPrototypeClean(): void {
       `input not checked: Array.prototype has the index${indexes.length > 1 ? "es" : ""} ` +
         `${indexes.slice(0, 5).join(", ")} (code in the process added it), which every array ` +
         "without a value there reads as its own",
+    );
+  }
+  const hook = addedProtocolHook();
+  if (hook !== undefined) {
+    // It runs whenever keycard (or the SDK) splits, replaces or matches text: it could make
+    // keycard read a copy source or an ARN differently from what is sent.
+    throw new UnreadableInputError(
+      `input not checked: ${hook} was added by code in the process, and runs whenever text is ` +
+        "split, replaced or matched",
     );
   }
   const added = addedObjectPrototypeMembers();

@@ -505,3 +505,31 @@ describe("an index added to Array.prototype", () => {
     expect(later.sent).toBe(false);
   });
 });
+
+describe("a method added to String.prototype that answers when text is split", () => {
+  test("refuses the call: keycard's reading of the copy source would follow it", async () => {
+    const s3 = await guarded(
+      (config) => new S3Client({ ...config, forcePathStyle: true }),
+      doc(allow(["s3:GetObject", "s3:PutObject"], "arn:aws:s3:::orders/*")),
+      { body: "<CopyObjectResult><ETag>1</ETag></CopyObjectResult>" },
+    );
+    const split = String.prototype.split;
+    Object.defineProperty(String.prototype, Symbol.split, {
+      configurable: true,
+      value(this: string, text: string, limit?: number) {
+        if (String(this) === "?" && text.startsWith("secret/")) return ["orders/decoy", ""];
+        return split.call(text, new RegExp(`\\${String(this)}`), limit);
+      },
+    });
+    let attack: Awaited<ReturnType<typeof s3.send>>;
+    try {
+      attack = await s3.send(
+        new CopyObjectCommand({ Bucket: "orders", Key: "loot.txt", CopySource: "secret/pw.txt" }),
+      );
+    } finally {
+      delete (String.prototype as unknown as Record<symbol, unknown>)[Symbol.split];
+    }
+    expect(attack.sent).toBe(false);
+    expect(attack.decision?.reason).toContain("String.prototype[Symbol.split]");
+  });
+});
