@@ -218,21 +218,6 @@ function run(
   if (inputMembers !== undefined && !memberList(inputMembers))
     return unknown(prefix, "inputMembers must be a list of the operation's member names");
   const input = ownMember(given, "input");
-  const mapInput = (input: unknown) =>
-    mapCall(
-      new Call(
-        prefix,
-        identity.sdkId,
-        plan.operation,
-        new InputView(input),
-        partition,
-        region,
-        account,
-        global,
-      ),
-      plan,
-      inputMembers,
-    );
   const reuse = plan.transient === undefined ? plan.reuse : undefined;
   // Only a member list that cannot change may be part of what a reused mapping depends on.
   if (reuse !== undefined && (inputMembers === undefined || Object.isFrozen(inputMembers))) {
@@ -244,10 +229,39 @@ function run(
       inputMembers,
       catalogs: catalogGeneration(),
     };
-    const reused = reuse.result(input, setting, mapInput);
+    const reused = reuse.result(input, setting, (copy) =>
+      mapFresh(copy, plan, prefix, identity, setting),
+    );
     if (reused !== undefined) return reused;
   }
-  return mapInput(input);
+  return mapFresh(input, plan, prefix, identity, {
+    global,
+    region,
+    account,
+    partition,
+    inputMembers,
+  });
+}
+
+/** Maps `input` afresh in the call's setting (the setting's catalog generation aside). */
+function mapFresh(
+  input: unknown,
+  plan: Plan,
+  prefix: string,
+  identity: ServiceIdentity,
+  setting: Omit<CallSetting, "catalogs">,
+): AuthorizationResult {
+  const call = new Call(
+    prefix,
+    identity.sdkId,
+    plan.operation,
+    new InputView(input),
+    setting.partition,
+    setting.region,
+    setting.account,
+    setting.global,
+  );
+  return mapCall(call, plan, setting.inputMembers);
 }
 
 /** The mapping of one call, by its plan. */

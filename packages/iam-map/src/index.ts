@@ -10,6 +10,7 @@ export {
   addedArrayPrototypeIndexes,
   addedObjectPrototypeMembers,
   addedProtocolHook,
+  prototypePollution,
   RECORD_PROTOTYPE,
 } from "./object-prototype.js";
 export type {

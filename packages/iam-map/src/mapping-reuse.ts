@@ -17,9 +17,8 @@
 import { types } from "node:util";
 import { asString } from "./input-view.js";
 import {
-  addedArrayPrototypeIndexes,
   addedObjectPrototypeMembers,
-  addedProtocolHook,
+  prototypePollution,
   RECORD_PROTOTYPE,
 } from "./object-prototype.js";
 import { sealedByKeycard } from "./shared-context.js";
@@ -48,7 +47,7 @@ export interface ReusableMembers {
 /** What a call's mapping depends on besides its input (see `authorization.ts`). @internal */
 export interface CallSetting {
   /** The call's global context: one object while the second, caller and region stay the same. */
-  readonly global: object;
+  readonly global: Readonly<Record<string, ContextValue>>;
   readonly region: string | undefined;
   readonly account: string | undefined;
   readonly partition: string;
@@ -221,11 +220,7 @@ export class MappingReuse {
  * made.
  */
 function prototypesChanged(): boolean {
-  return (
-    addedObjectPrototypeMembers().length > 0 ||
-    addedArrayPrototypeIndexes().length > 0 ||
-    addedProtocolHook() !== undefined
-  );
+  return prototypePollution() !== undefined;
 }
 
 /** The input as a record of data members, or undefined when it is anything else. */

@@ -123,6 +123,38 @@ export function addedProtocolHook(): string | undefined {
 }
 
 /**
+ * What code in the process added to the prototypes the language's own values inherit from, in
+ * words (the first kind found), or undefined for an untouched process: an index on
+ * `Array.prototype` ({@link addedArrayPrototypeIndexes}), a method under a protocol symbol
+ * ({@link addedProtocolHook}), a member of `Object.prototype`
+ * ({@link addedObjectPrototypeMembers}). Each of them is read by ordinary code as if it were a
+ * value's own. One listing of `Object.prototype` (about a microsecond) when the others find
+ * nothing.
+ * @public
+ */
+export function prototypePollution(): string | undefined {
+  const indexes = addedArrayPrototypeIndexes();
+  if (indexes.length > 0)
+    return (
+      `Array.prototype has the index${indexes.length > 1 ? "es" : ""} ` +
+      `${indexes.slice(0, 5).join(", ")}, which every array without a value there reads as its own`
+    );
+  const hook = addedProtocolHook();
+  if (hook !== undefined)
+    return `${hook} was added, and runs whenever text is split, replaced or matched`;
+  const added = addedObjectPrototypeMembers();
+  if (added.length === 0) return undefined;
+  const names = added
+    .slice(0, 5)
+    .map((n) => JSON.stringify(n))
+    .join(", ");
+  return (
+    `Object.prototype has the member${added.length > 1 ? "s" : ""} ${names}, which the SDK's ` +
+    "serializer may read as an input member keycard never saw"
+  );
+}
+
+/**
  * A prototype for input records that inherit nothing a member could be read from: it holds
  * `Object.prototype`'s standard methods (so code that treats a record as an ordinary object,
  * `record.hasOwnProperty(…)` or `String(record)`, keeps working) and nothing else, inherits
