@@ -91,7 +91,9 @@ describe("classes are not made or kept from what could change under them", () =>
       return after.made - before.made + after.reused - before.reused;
     };
     expect(calls(["Bucket", "Key"])).toBe(0);
-    expect(calls(Object.freeze(["Bucket", "Key"]) as string[])).toBe(3);
+    // The first call of the operation with this list is mapped afresh; the second makes a class
+    // and the third reuses it.
+    expect(calls(Object.freeze(["Bucket", "Key"]) as string[])).toBe(2);
   });
 });
 

@@ -273,8 +273,30 @@ describe("MappingReuse", () => {
     alsoMayNeed: [],
   });
 
-  it("maps a class three times when it makes it (the call and two random names), then never", () => {
+  /** A reuse past the operation's first call, which is always mapped afresh and makes no class. */
+  function pastFirstCall(members: ConstructorParameters<typeof MappingReuse>[0]): MappingReuse {
+    const reuse = new MappingReuse(members);
+    expect(reuse.result(record({ Bucket: "first", Key: "k" }), setting, objectArn)).toBeUndefined();
+    return reuse;
+  }
+
+  it("maps an operation's first call afresh and makes no class of it", () => {
     const reuse = new MappingReuse({ name: "Key" });
+    const { calls, fresh } = counted(objectArn);
+    expect(reuse.result(record({ Bucket: "b", Key: "one" }), setting, fresh)).toBeUndefined();
+    expect(calls).toHaveLength(0);
+    expect(reuse.result(record({ Bucket: "b", Key: "two" }), setting, fresh)).toEqual(
+      objectArn("two"),
+    );
+    expect(calls).toHaveLength(3);
+    expect(reuse.result(record({ Bucket: "b", Key: "three" }), setting, fresh)).toEqual(
+      objectArn("three"),
+    );
+    expect(calls).toHaveLength(3);
+  });
+
+  it("maps a class three times when it makes it (the call and two random names), then never", () => {
+    const reuse = pastFirstCall({ name: "Key" });
     const { calls, fresh } = counted(objectArn);
     expect(reuse.result(record({ Bucket: "b", Key: "one" }), setting, fresh)).toEqual(
       objectArn("one"),
@@ -289,7 +311,7 @@ describe("MappingReuse", () => {
   });
 
   it("does not reuse a mapping that puts the name anywhere but in a resource", () => {
-    const reuse = new MappingReuse({ name: "Key" });
+    const reuse = pastFirstCall({ name: "Key" });
     const inContext = (name: string): AuthorizationResult => ({
       ...objectArn(name),
       requests: [{ action: "s3:GetObject", resource: "*", context: { "s3:key": name } }],
@@ -301,7 +323,7 @@ describe("MappingReuse", () => {
   });
 
   it("does not reuse a mapping whose result depends on the name's shape", () => {
-    const reuse = new MappingReuse({ name: "Key" });
+    const reuse = pastFirstCall({ name: "Key" });
     // A rule that looked at the key: keys with a slash map to another action.
     const { fresh } = counted((name) =>
       name.includes("/")
@@ -313,7 +335,7 @@ describe("MappingReuse", () => {
   });
 
   it("does not reuse a mapping whose reused form differs from the call's own", () => {
-    const reuse = new MappingReuse({ name: "Key" });
+    const reuse = pastFirstCall({ name: "Key" });
     // Right for random names, wrong for the one the call gave.
     const { fresh } = counted((name) => objectArn(name === "one" ? "x" : name));
     reuse.result(record({ Key: "one" }), setting, fresh);
@@ -334,7 +356,7 @@ describe("MappingReuse", () => {
       [{}, { Key: "first", Bucket: "b" }],
     ];
     for (const [change, members] of changes) {
-      const reuse = new MappingReuse({ name: "Key" });
+      const reuse = pastFirstCall({ name: "Key" });
       reuse.result(record({ Bucket: "b", Key: "one" }), setting, fresh);
       reuse.result(record({ Bucket: "b", Key: "two" }), setting, fresh);
       const before = calls.length;
@@ -344,7 +366,7 @@ describe("MappingReuse", () => {
   });
 
   it("maps afresh inputs it cannot read as plain data, and never calls a getter", () => {
-    const reuse = new MappingReuse({ name: "Key", payload: "Body" });
+    const reuse = pastFirstCall({ name: "Key", payload: "Body" });
     const { calls, fresh } = counted(objectArn);
     let called = false;
     const inputs: unknown[] = [
@@ -379,7 +401,7 @@ describe("MappingReuse", () => {
   });
 
   it("slows down making classes when calls never repeat one", () => {
-    const reuse = new MappingReuse({ name: "Key" });
+    const reuse = pastFirstCall({ name: "Key" });
     const { calls, fresh } = counted(objectArn);
     for (let i = 0; i < 200; i++)
       reuse.result(record({ Key: "k", Bucket: `b${i}` }), setting, fresh);

@@ -143,6 +143,8 @@ export class MappingReuse {
   #next = 0;
   #misses = 0;
   #skip = 0;
+  /** Whether a call of the operation was seen: the first is mapped afresh and makes no class. */
+  #seen = false;
 
   constructor(members: ReusableMembers) {
     this.#members = members;
@@ -173,6 +175,12 @@ export class MappingReuse {
       this.#misses = 0;
       counts.reused++;
       return instantiate(known.template, read.name);
+    }
+    // A class costs three mappings and pays off from the next call on: a process that makes one
+    // call of an operation (a cold start, a short-lived job) maps it once.
+    if (!this.#seen) {
+      this.#seen = true;
+      return undefined;
     }
     if (this.#misses >= MISSES_BEFORE_SAMPLING) {
       if (this.#skip > 0) {
