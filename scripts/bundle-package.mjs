@@ -38,3 +38,16 @@ await build({
   ],
   logLevel: "warning",
 });
+
+// V8 keeps a module's source text for the life of the process, in one byte per character only
+// while every character is ASCII: a single other character doubles what the bundle costs in
+// memory. esbuild escapes such characters in strings, but not inside regular expressions.
+const output = readFileSync(join(dist, "index.js"), "utf8");
+const outside = /[^\x00-\x7f]/.exec(output);
+if (outside) {
+  const line = output.slice(0, outside.index).split("\n").length;
+  console.error(
+    `${manifest.name}: dist/index.js line ${line} holds ${JSON.stringify(outside[0])} (U+${outside[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}) in ${JSON.stringify(output.slice(Math.max(0, outside.index - 40), outside.index + 10))}; write it as an escape in the source`,
+  );
+  process.exit(1);
+}

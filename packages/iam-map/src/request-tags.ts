@@ -214,7 +214,7 @@ function foldKey(key: string): string {
     .toUpperCase()
     .toLowerCase()
     .replace(/\u0307/g, "")
-    .replace(/ς/g, "σ");
+    .replace(/\u03C2/g, "\u03C3");
 }
 
 /** Whether two readings give a key the same single spelling and the same value. */

@@ -7,7 +7,11 @@
  * the engine's evaluation of what it maps, and (6) keycard itself. (3)–(5) are yardsticks, not
  * checks anyone should ship: they skip the input copy, the caller, the memo and every refusal
  * keycard makes. The differences between rows say what each layer costs amid the SDK's own
- * work, where caches are cold, rather than in a tight loop.
+ * work, where caches are cold, rather than in a tight loop. Two more yardsticks say how much
+ * the SDK's own calls slow down when anything touches memory between them: a middleware that
+ * reads 64 KB, and one that reads 512 KB, of memory nothing else uses (one load per 64-byte
+ * line, a few microseconds in a tight loop).
+ * It measures the built packages (`dist`): run `npm run build` first.
  * Run: `npm run bench:floor -w @keycard/middleware` (`FLOOR_BLOCKS`, default 120 per variant).
  */
 import { loadavg } from "node:os";
@@ -15,7 +19,7 @@ import type { AuthorizationRequest } from "@keycard/engine";
 import { loadPolicy } from "@keycard/engine";
 import { authorizationForSync, preloadServices } from "@keycard/iam-map";
 import type { MiddlewareStack } from "@smithy/types";
-import { keycardPlugin } from "../src/index.js";
+import { keycardPlugin } from "@keycard/middleware";
 import { ACCOUNT, benchPolicyDocument, ROLE } from "./bench-policy.js";
 import { dynamoClient, getItem, putObject, s3Client } from "./sdk-calls.js";
 
@@ -98,6 +102,17 @@ const cases: FloorCase[] = [
   },
 ];
 
+/** Unrelated memory for the yardsticks that read it: one load per 64-byte line. */
+const unrelated = new Float64Array((512 * 1024) / 8);
+let unrelatedSum = 0;
+function readUnrelated(bytes: number): boolean {
+  let sum = 0;
+  for (let i = 0; i < bytes / 8; i += 8) sum += unrelated[i]!;
+  // Kept, so that the reads are not optimised away.
+  unrelatedSum += sum;
+  return unrelatedSum >= 0;
+}
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;
@@ -109,9 +124,9 @@ console.log(
     .join(", ")}`,
 );
 console.log(
-  "| call | SDK | one do-nothing middleware | minimal check, engine | minimal check, no engine | iam-map and engine | keycard |",
+  "| call | SDK | one do-nothing middleware | reads 64 KB | reads 512 KB | minimal check, engine | minimal check, no engine | iam-map and engine | keycard |",
 );
-console.log("| --- | --- | --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
 for (const c of cases) {
   const variants: Array<[string, ReturnType<FloorCase["client"]>]> = [];
   const add = (name: string, setup: (client: ReturnType<FloorCase["client"]>) => void) => {
@@ -121,6 +136,8 @@ for (const c of cases) {
   };
   add("sdk", () => {});
   add("noop", (client) => withCheck(client, "floorNothing"));
+  add("read64", (client) => withCheck(client, "floorRead64", () => readUnrelated(64 * 1024)));
+  add("read512", (client) => withCheck(client, "floorRead512", () => readUnrelated(512 * 1024)));
   add("engine", (client) =>
     withCheck(
       client,
@@ -169,6 +186,6 @@ for (const c of cases) {
     return `${delta.toFixed(1)} µs (${((delta / sdk) * 100).toFixed(1)} %)`;
   };
   console.log(
-    `| ${c.name} | ${sdk.toFixed(1)} µs | ${added("noop")} | ${added("engine")} | ${added("string")} | ${added("mapped")} | ${added("keycard")} |`,
+    `| ${c.name} | ${sdk.toFixed(1)} µs | ${added("noop")} | ${added("read64")} | ${added("read512")} | ${added("engine")} | ${added("string")} | ${added("mapped")} | ${added("keycard")} |`,
   );
 }

@@ -1,6 +1,7 @@
 // One cold start, in a fresh process: what an application does before its first SDK call
 // returns, with or without keycard. Prints one JSON line of timings (ms since the process
 // started) and memory. Run by cold-start.bench.mjs; `node bench/cold-start-child.mjs keycard`.
+import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
 
 const variant = process.argv[2] ?? "plain";
@@ -98,4 +99,16 @@ for (const [name, at] of Object.entries(marks)) {
   last = at;
 }
 const { rss, heapUsed } = process.memoryUsage();
-console.log(JSON.stringify({ variant, total: last, phases, rss, heapUsed }));
+// The resident set split (Linux): private memory, and pages of mapped files (Node's own executable,
+// shared with every process that runs it, whose code pages come in as code first runs).
+let anon;
+let file;
+try {
+  const status = readFileSync("/proc/self/status", "utf8");
+  const kb = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1]) * 1024;
+  anon = kb("RssAnon");
+  file = kb("RssFile");
+} catch {
+  // Not Linux: the split is left out.
+}
+console.log(JSON.stringify({ variant, total: last, phases, rss, anon, file, heapUsed }));

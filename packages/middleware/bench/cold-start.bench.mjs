@@ -4,9 +4,9 @@
 // that first call an allowed, checked one. Another imports keycard's packages and uses
 // nothing, to separate the import from the rest, and the last times the steps of that first
 // check on their own (IAM data for S3, first mapping, first evaluation), to show where the time
-// goes. Uses the packages as installed (their
-// `dist`), as an application does. Prints medians of the time from process start to the end of
-// the first call and of the resident set size at that point.
+// goes. Uses the packages as installed (their `dist`), as an application does. Prints medians of
+// the time from process start to the end of the first call and of the resident set size at that
+// point, split (on Linux) into private memory and pages of mapped files.
 // Run: `npm run bench:cold-start -w @keycard/middleware` (`COLD_START_RUNS`, default 21).
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
@@ -49,9 +49,9 @@ console.log(
   `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}, ${RUNS} runs per variant\n`,
 );
 console.log(
-  "| variant | process start → first call done | spawn → exit (wall) | RSS after the first call | heap used |",
+  "| variant | process start → first call done | spawn → exit (wall) | RSS after the first call | of which private | of which mapped files | heap used |",
 );
-console.log("| --- | --- | --- | --- | --- |");
+console.log("| --- | --- | --- | --- | --- | --- | --- |");
 const m = {};
 for (const v of variants) {
   const rs = results[v];
@@ -60,13 +60,15 @@ for (const v of variants) {
     wall: median(rs.map((r) => r.wall)),
     rss: median(rs.map((r) => r.rss)),
     heap: median(rs.map((r) => r.heapUsed)),
+    anon: median(rs.map((r) => r.anon ?? Number.NaN)),
+    file: median(rs.map((r) => r.file ?? Number.NaN)),
   };
   console.log(
-    `| ${v} | ${ms(m[v].total)} | ${ms(m[v].wall)} | ${mb(m[v].rss)} | ${mb(m[v].heap)} |`,
+    `| ${v} | ${ms(m[v].total)} | ${ms(m[v].wall)} | ${mb(m[v].rss)} | ${mb(m[v].anon)} | ${mb(m[v].file)} | ${mb(m[v].heap)} |`,
   );
 }
 console.log(
-  `\nadded by keycard: ${ms(m.keycard.total - m.plain.total)} to the first call (${ms(m.keycard.wall - m.plain.wall)} spawn to exit), ${mb(m.keycard.rss - m.plain.rss)} RSS`,
+  `\nadded by keycard: ${ms(m.keycard.total - m.plain.total)} to the first call (${ms(m.keycard.wall - m.plain.wall)} spawn to exit), ${mb(m.keycard.rss - m.plain.rss)} RSS (${mb(m.keycard.anon - m.plain.anon)} private, ${mb(m.keycard.file - m.plain.file)} pages of mapped files)`,
 );
 console.log(
   `added by importing keycard's packages alone: ${ms(m.imports.total - m.plain.total)} (${ms(m.imports.wall - m.plain.wall)} spawn to exit), ${mb(m.imports.rss - m.plain.rss)} RSS`,

@@ -13,8 +13,9 @@
  * stack once per command class instead of on every call. Then keycard's check timed alone in a
  * tight loop, where it runs far faster than amid SDK calls (its code and data stay in the CPU's
  * caches), and once more right after reading 32 MB of unrelated memory, which empties those
- * caches as the SDK's own work between two calls does; and the heap over many calls with distinct inputs: keycard's check alone, and full SDK
- * calls. Run: `npm run bench -w @keycard/middleware`.
+ * caches; and the heap over many calls with distinct inputs: keycard's check alone, and full SDK
+ * calls. It measures the built packages (`dist`), as applications run them: run `npm run build`
+ * first. Run: `npm run bench -w @keycard/middleware`.
  *
  * Environment: `BENCH_SAMPLES` (calls per variant and case, default 20,000),
  * `BENCH_MEMORY_CALLS` (calls of keycard's check alone, default 1,000,000; 0 skips),
@@ -23,7 +24,7 @@
  * another version's `keycardPlugin`, measured as a fourth variant in the same run; when it also
  * exports `loadPolicy`, as a bundle made by `bundle-version.mjs` does, the baseline evaluates
  * with its own engine) and `BENCH_KEYCARD` (such a module measured as keycard in place of this
- * checkout's source, so that both sides are bundles built alike).
+ * checkout's build, so that both sides are bundles built alike).
  */
 import { cpus, loadavg, totalmem } from "node:os";
 import { resolve } from "node:path";

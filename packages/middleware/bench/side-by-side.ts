@@ -17,7 +17,7 @@ import {
   keycardMiddlewareOptions,
   keycardPlugin,
   keycardSnapshotOptions,
-} from "../src/index.js";
+} from "@keycard/middleware";
 
 /**
  * The ways each call is made. `check`: a plain SDK call, then keycard's check run on its own
