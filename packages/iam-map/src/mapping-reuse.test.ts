@@ -276,7 +276,8 @@ describe("MappingReuse", () => {
   /** A reuse past the operation's first call, which is always mapped afresh and makes no class. */
   function pastFirstCall(members: ConstructorParameters<typeof MappingReuse>[0]): MappingReuse {
     const reuse = new MappingReuse(members);
-    expect(reuse.result(record({ Bucket: "first", Key: "k" }), setting, objectArn)).toBeUndefined();
+    const fresh = (input: object) => objectArn((input as { Key: string }).Key);
+    expect(reuse.result(record({ Bucket: "first", Key: "k" }), setting, fresh)).toBeUndefined();
     return reuse;
   }
 

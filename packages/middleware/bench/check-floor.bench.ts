@@ -18,8 +18,8 @@ import { loadavg } from "node:os";
 import type { AuthorizationRequest } from "@keycard/engine";
 import { loadPolicy } from "@keycard/engine";
 import { authorizationForSync, preloadServices } from "@keycard/iam-map";
-import type { MiddlewareStack } from "@smithy/types";
 import { keycardPlugin } from "@keycard/middleware";
+import type { MiddlewareStack } from "@smithy/types";
 import { ACCOUNT, benchPolicyDocument, ROLE } from "./bench-policy.js";
 import { dynamoClient, getItem, putObject, s3Client } from "./sdk-calls.js";
 

@@ -5,12 +5,7 @@
  * (another version's plugin, to compare versions in one run); keycard's check timed on its own in
  * a tight loop; and the heap over many calls.
  */
-import type {
-  FinalizeHandlerArguments,
-  FinalizeRequestMiddleware,
-  HandlerExecutionContext,
-  MiddlewareStack,
-} from "@smithy/types";
+
 import {
   type KeycardOptions,
   type KeycardPlugin,
@@ -18,6 +13,12 @@ import {
   keycardPlugin,
   keycardSnapshotOptions,
 } from "@keycard/middleware";
+import type {
+  FinalizeHandlerArguments,
+  FinalizeRequestMiddleware,
+  HandlerExecutionContext,
+  MiddlewareStack,
+} from "@smithy/types";
 
 /**
  * The ways each call is made. `check`: a plain SDK call, then keycard's check run on its own
