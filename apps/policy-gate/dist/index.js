@@ -30093,46 +30093,54 @@ function decompress(blob) {
   return zlib.brotliDecompressSync(Buffer.from(blob, "base64")).toString("utf8");
 }
 function decodeService(json) {
-  const [strings, encodedActions, encodedTypes] = JSON.parse(json);
+  const parsed = JSON.parse(json);
+  const strings = parsed[0];
+  const encodedActions = parsed[1];
+  const encodedTypes = parsed[2];
   const text = (index) => strings[index];
-  const actionNames = encodedActions.map(([name]) => name);
-  const resourceTypeKeys = encodedTypes.map(([key]) => key);
+  const actionNames = encodedActions.map((action) => action[0]);
+  const resourceTypeKeys = encodedTypes.map((type) => type[0]);
   return {
     actionNames,
     actions: new LazyTable(actionNames, (i) => {
-      const [name, accessLevel, types2, conditionKeys] = encodedActions[i];
-      const resourceTypes = types2.map(
-        ([rtName, required, rtKeys]) => ({
-          name: rtName,
-          required: required === 1,
-          conditionKeys: rtKeys.map(text)
+      const action = encodedActions[i];
+      const resourceTypes = action[2].map(
+        (type) => ({
+          name: type[0],
+          required: type[1] === 1,
+          conditionKeys: type[2].map(text)
         })
       );
       return {
-        name,
-        accessLevel: text(accessLevel),
+        name: action[0],
+        accessLevel: text(action[1]),
         resourceTypes,
-        conditionKeys: conditionKeys.map(text)
+        conditionKeys: action[3].map(text)
       };
     }),
     resourceTypeKeys,
     resourceTypes: new LazyTable(resourceTypeKeys, (i) => {
-      const [key, arn, conditionKeys] = encodedTypes[i];
-      return conditionKeys === void 0 ? { key, arn } : { key, arn, conditionKeys: conditionKeys.map(text) };
+      const type = encodedTypes[i];
+      const conditionKeys = type[2];
+      return conditionKeys === void 0 ? { key: type[0], arn: type[1] } : { key: type[0], arn: type[1], conditionKeys: conditionKeys.map(text) };
     })
   };
 }
-var LazyTable, zlib;
+var lowerCase, LazyTable, zlib;
 var init_encoding = __esm({
   "../../packages/iam-reference/src/encoding.ts"() {
     "use strict";
+    lowerCase = Function.prototype.call.bind(String.prototype.toLowerCase);
     LazyTable = class {
       #index = /* @__PURE__ */ new Map();
-      #made;
+      /**
+       * Entries made so far, by position: a record without a prototype, since a missing entry of an
+       * array would be read from `Array.prototype`, where code in the process may have put one.
+       */
+      #made = /* @__PURE__ */ Object.create(null);
       #make;
       constructor(names2, make) {
-        for (let i = 0; i < names2.length; i++) this.#index.set(names2[i].toLowerCase(), i);
-        this.#made = new Array(names2.length);
+        for (let i = 0; i < names2.length; i++) this.#index.set(lowerCase(names2[i]), i);
         this.#make = make;
       }
       has(lowerName) {
@@ -30196,15 +30204,21 @@ function serviceKeys() {
   return keys;
 }
 function position(key) {
-  positions ??= new Map(serviceKeys().map((k, i) => [k, i]));
-  return positions.get(key);
+  if (positions === void 0) {
+    const places = /* @__PURE__ */ Object.create(null);
+    const list2 = serviceKeys();
+    for (let i = 0; i < list2.length; i++) places[list2[i]] = i;
+    positions = places;
+  }
+  const at = positions[key];
+  return typeof at === "number" ? at : void 0;
 }
 function hasService(key) {
   return position(key) !== void 0;
 }
 function serviceData(key) {
-  let data = decoded.get(key);
-  if (data) return data;
+  let data = decoded[key];
+  if (data !== void 0) return data;
   const at = position(key);
   if (at === void 0) {
     throw new IamReferenceError("UNKNOWN_SERVICE", `Service ${key} does not exist`);
@@ -30218,7 +30232,7 @@ function serviceData(key) {
       { cause }
     );
   }
-  decoded.set(key, data);
+  decoded[key] = data;
   return data;
 }
 function compressedService(at) {
@@ -30242,10 +30256,8 @@ var init_service_data = __esm({
     init_encoding();
     init_errors();
     init_tables();
-    decoded = /* @__PURE__ */ new Map();
-    groups = new Array(SERVICE_GROUPS.length).fill(
-      void 0
-    );
+    decoded = /* @__PURE__ */ Object.create(null);
+    groups = /* @__PURE__ */ Object.create(null);
   }
 });
 

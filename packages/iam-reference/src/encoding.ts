@@ -46,15 +46,27 @@ export interface ServiceData {
   readonly resourceTypes: LazyTable<ResourceType>;
 }
 
+/**
+ * `String.prototype.toLowerCase`, taken when the module loads: an index built with a method code
+ * in the process replaced later would file one action under another's name for the life of the
+ * process.
+ */
+const lowerCase = Function.prototype.call.bind(String.prototype.toLowerCase) as (
+  text: string,
+) => string;
+
 /** Entries by lower-case name, each decoded on first use and kept. @internal */
 export class LazyTable<T> {
   readonly #index = new Map<string, number>();
-  readonly #made: Array<T | undefined>;
+  /**
+   * Entries made so far, by position: a record without a prototype, since a missing entry of an
+   * array would be read from `Array.prototype`, where code in the process may have put one.
+   */
+  readonly #made: Record<number, T> = Object.create(null);
   readonly #make: (index: number) => T;
 
   constructor(names: readonly string[], make: (index: number) => T) {
-    for (let i = 0; i < names.length; i++) this.#index.set(names[i]!.toLowerCase(), i);
-    this.#made = new Array(names.length);
+    for (let i = 0; i < names.length; i++) this.#index.set(lowerCase(names[i]!), i);
     this.#make = make;
   }
 
@@ -89,34 +101,40 @@ export function decompress(blob: string): string {
 
 /** Decodes the JSON of an {@link EncodedService}: its index now, its entries when asked for. @internal */
 export function decodeService(json: string): ServiceData {
-  const [strings, encodedActions, encodedTypes] = JSON.parse(json) as EncodedService;
+  // Read by position rather than destructured: destructuring asks `Array.prototype` for its
+  // iterator, which code in the process may have replaced.
+  const parsed = JSON.parse(json) as EncodedService;
+  const strings = parsed[0];
+  const encodedActions = parsed[1];
+  const encodedTypes = parsed[2];
   const text = (index: number): string => strings[index]!;
-  const actionNames = encodedActions.map(([name]) => name);
-  const resourceTypeKeys = encodedTypes.map(([key]) => key);
+  const actionNames = encodedActions.map((action) => action[0]);
+  const resourceTypeKeys = encodedTypes.map((type) => type[0]);
   return {
     actionNames,
     actions: new LazyTable(actionNames, (i) => {
-      const [name, accessLevel, types, conditionKeys] = encodedActions[i]!;
-      const resourceTypes = types.map(
-        ([rtName, required, rtKeys]): ActionResourceType => ({
-          name: rtName,
-          required: required === 1,
-          conditionKeys: rtKeys.map(text),
+      const action = encodedActions[i]!;
+      const resourceTypes = action[2].map(
+        (type): ActionResourceType => ({
+          name: type[0],
+          required: type[1] === 1,
+          conditionKeys: type[2].map(text),
         }),
       );
       return {
-        name,
-        accessLevel: text(accessLevel),
+        name: action[0],
+        accessLevel: text(action[1]),
         resourceTypes,
-        conditionKeys: conditionKeys.map(text),
+        conditionKeys: action[3].map(text),
       };
     }),
     resourceTypeKeys,
     resourceTypes: new LazyTable(resourceTypeKeys, (i) => {
-      const [key, arn, conditionKeys] = encodedTypes[i]!;
+      const type = encodedTypes[i]!;
+      const conditionKeys = type[2];
       return conditionKeys === undefined
-        ? { key, arn }
-        : { key, arn, conditionKeys: conditionKeys.map(text) };
+        ? { key: type[0], arn: type[1] }
+        : { key: type[0], arn: type[1], conditionKeys: conditionKeys.map(text) };
     }),
   };
 }

@@ -7,14 +7,16 @@ import {
   SERVICES_PER_GROUP,
 } from "./generated/tables.js";
 
+// The package's own tables are records without a prototype, written and read as their own
+// members: an array or a `Map` filled here would hand each entry to a setter code in the process
+// put on `Array.prototype` (with the list itself, to forge later), and read a missing entry from
+// there. Their entries are kept for the life of the process.
 let names: Readonly<Record<string, string>> | undefined;
 let keys: readonly string[] | undefined;
-let positions: ReadonlyMap<string, number> | undefined;
-const decoded = new Map<string, ServiceData>();
-/** Each group of `SERVICE_GROUPS` split into its services' texts, on first use. */
-const groups: Array<readonly string[] | undefined> = new Array(SERVICE_GROUPS.length).fill(
-  undefined,
-);
+let positions: Readonly<Record<string, number>> | undefined;
+const decoded: Record<string, ServiceData> = Object.create(null);
+/** Each group of `SERVICE_GROUPS` as its services' texts, by group number, on first use. */
+const groups: Record<number, readonly string[]> = Object.create(null);
 
 /** Service key → name, parsed on first use. @internal */
 export function serviceNames(): Readonly<Record<string, string>> {
@@ -28,10 +30,19 @@ export function serviceKeys(): readonly string[] {
   return keys;
 }
 
-/** A service's place in `SERVICE_KEYS`; a Map, so `constructor` or `__proto__` are not services. */
+/**
+ * A service's place in `SERVICE_KEYS`. A record without a prototype, so `constructor` or
+ * `__proto__` are not services.
+ */
 function position(key: string): number | undefined {
-  positions ??= new Map(serviceKeys().map((k, i) => [k, i]));
-  return positions.get(key);
+  if (positions === undefined) {
+    const places: Record<string, number> = Object.create(null);
+    const list = serviceKeys();
+    for (let i = 0; i < list.length; i++) places[list[i]!] = i;
+    positions = places;
+  }
+  const at = positions[key];
+  return typeof at === "number" ? at : undefined;
 }
 
 /** Whether a lower-case key names a service. @internal */
@@ -46,8 +57,8 @@ export function hasService(key: string): boolean {
  * @internal
  */
 export function serviceData(key: string): ServiceData {
-  let data = decoded.get(key);
-  if (data) return data;
+  let data = decoded[key];
+  if (data !== undefined) return data;
   const at = position(key);
   if (at === undefined) {
     throw new IamReferenceError("UNKNOWN_SERVICE", `Service ${key} does not exist`);
@@ -61,7 +72,7 @@ export function serviceData(key: string): ServiceData {
       { cause },
     );
   }
-  decoded.set(key, data);
+  decoded[key] = data;
   return data;
 }
 
