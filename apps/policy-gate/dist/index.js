@@ -31423,6 +31423,46 @@ var UNKNOWN_PART = "\uE000";
 var UNKNOWN_CHARACTER = "\uE003";
 var GLOB_ANY = "\uE001";
 var GLOB_ONE = "\uE002";
+function globMatches(glob, text) {
+  let g = 0;
+  let t = 0;
+  let star = -1;
+  let starAt = 0;
+  while (t < text.length) {
+    if (g < glob.length) {
+      const c = glob.charCodeAt(g);
+      if (c === ANY_CODE) {
+        star = g++;
+        starAt = t;
+        continue;
+      }
+      if (c === ONE_CODE) {
+        t += codePointLength(text, t);
+        g++;
+        continue;
+      }
+      if (c === text.charCodeAt(t)) {
+        g++;
+        t++;
+        continue;
+      }
+    }
+    if (star === -1) return false;
+    g = star + 1;
+    starAt += codePointLength(text, starAt);
+    t = starAt;
+  }
+  while (g < glob.length && glob.charCodeAt(g) === ANY_CODE) g++;
+  return g === glob.length;
+}
+var ANY_CODE = GLOB_ANY.charCodeAt(0);
+var ONE_CODE = GLOB_ONE.charCodeAt(0);
+function codePointLength(text, at) {
+  const unit = text.charCodeAt(at);
+  if (unit < 55296 || unit > 56319 || at + 1 >= text.length) return 1;
+  const next = text.charCodeAt(at + 1);
+  return next >= 56320 && next <= 57343 ? 2 : 1;
+}
 var RESERVED_CHARACTERS = /[\uE000-\uE00F]/;
 var MAX_PATTERN_LENGTH = 2048;
 var ONE_KNOWN_CHARACTER = "[^\\x{E000}]";
@@ -32052,11 +32092,15 @@ var EMPTY = Object.freeze([]);
 var MAX_KEPT = 1024;
 var AllowedDecisions = class {
   #data;
-  #refs;
+  /**
+   * Matched statements by position: a record without a prototype, kept for the policy's life. An
+   * array filled here would hand itself to a setter put on `Array.prototype`, and a hole in one
+   * would be read from there.
+   */
+  #refs = /* @__PURE__ */ Object.create(null);
   #kept = /* @__PURE__ */ new Map();
   constructor(data) {
     this.#data = data;
-    this.#refs = new Array(data.statements.length).fill(void 0);
   }
   /**
    * The decision for a request the library allowed, given the positions it returned; or
@@ -32869,33 +32913,20 @@ function wellFormed(text) {
 }
 var MAX_PLANS = 4096;
 var MAX_PLAN_BYTES = 8 * 2 ** 20;
-var MAX_TEMPLATE_REGEXES = 512;
-var MAX_TEMPLATE_BYTES = 4 * 2 ** 20;
 var MAX_PLANNED_ACTION_LENGTH = 256;
-function globSource(glob) {
-  let out = "";
-  let run3 = "";
-  for (const ch of glob) {
-    if (ch === GLOB_ANY || ch === GLOB_ONE) {
-      out += escapeRegex(run3) + (ch === GLOB_ANY ? "[\\s\\S]*" : "[\\s\\S]");
-      run3 = "";
-    } else run3 += ch;
-  }
-  return out + escapeRegex(run3);
-}
 function resourceTest(pattern) {
   if ("any" in pattern) return "any";
   if ("s" in pattern) return wellFormed(pattern.s) ? { s: pattern.s } : void 0;
   if ("p" in pattern) return wellFormed(pattern.p) ? { p: pattern.p } : void 0;
   if ("re" in pattern) {
     if (pattern.g === void 0 || !wellFormed(pattern.g)) return void 0;
-    return { re: new RegExp(`^${globSource(pattern.g)}$`, "u") };
+    return { g: pattern.g };
   }
   const parts = [];
   for (const part of pattern.tpl) {
     if ("var" in part) parts.push({ var: part.var });
     else if (part.g === void 0 || !wellFormed(part.g)) return void 0;
-    else parts.push({ src: globSource(part.g) });
+    else parts.push({ g: part.g });
   }
   return { tpl: parts };
 }
@@ -33011,19 +33042,22 @@ function indexTests(tests) {
 function environmentText(principal, region) {
   return `[${principal === void 0 ? "[]" : `[${principal}]`},${region === void 0 ? "[]" : `[${region}]`}]`;
 }
-var PRINCIPAL_FIELDS2 = {
-  "aws:principalarn": "arn",
-  "aws:principalaccount": "accountId",
-  "aws:userid": "userId",
-  "aws:username": "username",
-  "aws:principaltype": "type"
-};
+var PRINCIPAL_FIELDS2 = /* @__PURE__ */ new Map([
+  ["aws:principalarn", "arn"],
+  ["aws:principalaccount", "accountId"],
+  ["aws:userid", "userId"],
+  ["aws:username", "username"],
+  ["aws:principaltype", "type"]
+]);
+function ownValue(record, name) {
+  return record !== void 0 && Object.hasOwn(record, name) ? record[name] : void 0;
+}
 function variableText(name, context2, env) {
   let value;
   if (context2.has(name)) value = context2.get(name);
   else if (name === "aws:requestedregion") value = env.region;
   else if (name.startsWith("aws:principaltag/")) {
-    const tags = env.principal?.tags;
+    const tags = ownValue(env.principal, "tags");
     if (typeof tags !== "object" || tags === null) return void 0;
     const tag = name.slice("aws:principaltag/".length);
     let found = 0;
@@ -33036,8 +33070,8 @@ function variableText(name, context2, env) {
     }
     if (found > 1) return void 0;
   } else {
-    const field = PRINCIPAL_FIELDS2[name];
-    if (field !== void 0) value = env.principal?.[field];
+    const field = PRINCIPAL_FIELDS2.get(name);
+    if (field !== void 0) value = ownValue(env.principal, field);
   }
   if (typeof value !== "string" || value === "" || RESERVED_CHARACTERS.test(value))
     return void 0;
@@ -33066,8 +33100,6 @@ var ReuseKeys = class {
   #plans;
   /** What each frozen list of context entries adds to keys, for the plan it was last read for. */
   #sealedReads = /* @__PURE__ */ new WeakMap();
-  #regexes = /* @__PURE__ */ new Map();
-  #regexBytes = 0;
   #envText;
   #env;
   /** Each principal-and-region text's short stand-in in keys, never reassigned. */
@@ -33158,49 +33190,43 @@ var ReuseKeys = class {
     }
     for (const position2 of plan.others) {
       const test = plan.tests[position2];
-      let re;
       if ("p" in test) {
         if (resource.startsWith(test.p)) matched.push(position2);
         continue;
       }
-      if ("re" in test) re = test.re;
+      let glob;
+      if ("g" in test) glob = test.g;
       else if ("tpl" in test) {
-        re = this.#template(test.tpl, values, envText);
-        if (re === void 0) return void 0;
+        glob = this.#template(test.tpl, values, envText);
+        if (glob === void 0) return void 0;
       }
-      if (re?.test(resource)) matched.push(position2);
+      if (glob !== void 0 && globMatches(glob, resource)) matched.push(position2);
     }
     return matched.length > 1 ? matched.sort((a, b) => a - b) : matched;
   }
+  /**
+   * A template's glob with the request's variable values in place, or undefined when a value is
+   * not plain text the glob can hold as itself.
+   */
   #template(parts, values, envText) {
-    let source = "^";
+    let glob = "";
     for (const part of parts) {
-      if ("src" in part) {
-        source += part.src;
+      if ("g" in part) {
+        glob += part.g;
         continue;
       }
       const text = variableText(part.var, values, this.#environment(envText));
       if (text === void 0) return void 0;
-      source += escapeRegex(text);
+      glob += text;
     }
-    source += "$";
-    let re = this.#regexes.get(source);
-    if (re === void 0) {
-      re = new RegExp(source, "u");
-      const bytes = 64 + 4 * source.length;
-      if (this.#regexes.size >= MAX_TEMPLATE_REGEXES || this.#regexBytes + bytes > MAX_TEMPLATE_BYTES) {
-        this.#regexes.clear();
-        this.#regexBytes = 0;
-      }
-      this.#regexes.set(source, re);
-      this.#regexBytes += bytes;
-    }
-    return re;
+    return glob;
   }
   /** The principal and region parsed back from the very text the library receives. */
   #environment(envText) {
     if (this.#envText !== envText || this.#env === void 0) {
-      const [[principal], [region]] = JSON.parse(envText);
+      const parsed = JSON.parse(envText);
+      const principal = parsed[0][0];
+      const region = parsed[1][0];
       this.#env = {
         principal: typeof principal === "object" && principal !== null && !Array.isArray(principal) ? principal : void 0,
         region

@@ -26,13 +26,16 @@ interface AllowParts {
 /** Builds allowed decisions for one loaded policy. @internal */
 export class AllowedDecisions {
   readonly #data: CompiledPolicyData;
-  readonly #refs: Array<MatchedStatement | undefined>;
+  /**
+   * Matched statements by position: a record without a prototype, kept for the policy's life. An
+   * array filled here would hand itself to a setter put on `Array.prototype`, and a hole in one
+   * would be read from there.
+   */
+  readonly #refs: Record<number, MatchedStatement> = Object.create(null);
   readonly #kept = new Map<string, AllowParts>();
 
   constructor(data: CompiledPolicyData) {
     this.#data = data;
-    // Filled: a hole would be read from `Array.prototype`, where code may have put an index.
-    this.#refs = new Array(data.statements.length).fill(undefined);
   }
 
   /**

@@ -52,6 +52,61 @@ export const UNKNOWN_CHARACTER = "\uE003";
 export const GLOB_ANY = "\uE001";
 /** @internal */
 export const GLOB_ONE = "\uE002";
+/**
+ * Whether `text` matches `glob`, a pattern's glob form ({@link GlobForm}): {@link GLOB_ANY}
+ * stands for any run of characters, {@link GLOB_ONE} for one code point, and everything else for
+ * itself. Time grows with the product of the two lengths at most. A regular expression with a
+ * run of `[\s\S]*` per `*` backtracks exponentially in their number on text that nearly
+ * matches (a pattern of four slash-separated `*` against a key of 400 slashes took seconds), and
+ * a resource is often text an application's users choose. Both must be well-formed UTF-16.
+ * @internal
+ */
+export function globMatches(glob: string, text: string): boolean {
+  let g = 0;
+  let t = 0;
+  // The last `*` seen, and where in the text it began to match: on a mismatch it takes one
+  // more code point and matching resumes after it, never going further back.
+  let star = -1;
+  let starAt = 0;
+  while (t < text.length) {
+    if (g < glob.length) {
+      const c = glob.charCodeAt(g);
+      if (c === ANY_CODE) {
+        star = g++;
+        starAt = t;
+        continue;
+      }
+      if (c === ONE_CODE) {
+        t += codePointLength(text, t);
+        g++;
+        continue;
+      }
+      if (c === text.charCodeAt(t)) {
+        g++;
+        t++;
+        continue;
+      }
+    }
+    if (star === -1) return false;
+    g = star + 1;
+    starAt += codePointLength(text, starAt);
+    t = starAt;
+  }
+  while (g < glob.length && glob.charCodeAt(g) === ANY_CODE) g++;
+  return g === glob.length;
+}
+
+const ANY_CODE = GLOB_ANY.charCodeAt(0);
+const ONE_CODE = GLOB_ONE.charCodeAt(0);
+
+/** UTF-16 units of the code point at `at`: two for a surrogate pair, else one. */
+function codePointLength(text: string, at: number): number {
+  const unit = text.charCodeAt(at);
+  if (unit < 0xd800 || unit > 0xdbff || at + 1 >= text.length) return 1;
+  const next = text.charCodeAt(at + 1);
+  return next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
+}
+
 /** The reserved range, U+E000 to U+E00F. @internal */
 export const RESERVED_CHARACTERS = /[\uE000-\uE00F]/;
 

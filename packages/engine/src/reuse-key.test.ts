@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { compilePolicyData } from "./compile.js";
-import { escapeRegex } from "./patterns.js";
+import { escapeRegex, GLOB_ANY, GLOB_ONE } from "./patterns.js";
+import type { PolicyDocument } from "./policy-document.js";
 import { ActionPlans, MAX_PLANNED_ACTION_LENGTH, ReuseKeys } from "./reuse-key.js";
 
 const data = compilePolicyData([
@@ -124,6 +125,14 @@ describe.each([
   const named = '[[{"username":"b1"}],[]]';
   const anonymous = "[[],[]]";
 
+  /** A glob form as the regular expression the key once tested (fine on this test's short text). */
+  function globRegExp(glob: string): RegExp {
+    let source = "^";
+    for (const ch of glob)
+      source += ch === GLOB_ANY ? "[\\s\\S]*" : ch === GLOB_ONE ? "[\\s\\S]" : escapeRegex(ch);
+    return new RegExp(`${source}$`, "u");
+  }
+
   /** The key as it was built before the plan was indexed: one test after another. */
   const tests = new ActionPlans(data).plan(action).tests;
   function reference(resource: string, envText: string): string {
@@ -132,12 +141,12 @@ describe.each([
       let match: boolean;
       if ("s" in test) match = resource === test.s;
       else if ("p" in test) match = resource.startsWith(test.p);
-      else if ("re" in test) match = test.re.test(resource);
+      else if ("g" in test) match = globRegExp(test.g).test(resource);
       else {
         if (envText === anonymous) return `R${JSON.stringify(resource)}`;
-        let source = "^";
-        for (const part of test.tpl) source += "src" in part ? part.src : escapeRegex("b1");
-        match = new RegExp(`${source}$`, "u").test(resource);
+        let glob = "";
+        for (const part of test.tpl) glob += "g" in part ? part.g : "b1";
+        match = globRegExp(glob).test(resource);
       }
       bits += match ? "1" : "0";
     }
@@ -199,5 +208,43 @@ describe.each([
     expect(new Set(envParts.values()).size).toBe(envParts.size);
     expect(Math.max(...sizes)).toBeGreaterThan(4);
     expect(sizes.has(1)).toBe(true);
+  });
+});
+
+describe("reuse while Object.prototype has a member named like a principal field", () => {
+  it("keys a principal without a user name as the library sees it, without one", async () => {
+    const document: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+        {
+          Effect: "Deny",
+          Action: "s3:GetObject",
+          Resource: "arn:aws:s3:::b/${aws:username, 'anon'}",
+        },
+      ],
+    };
+    const { loadPolicy } = await import("./load-policy.js");
+    const reusing = await loadPolicy({ iam: [{ name: "anon.json", document }] });
+    const principal = {
+      arn: "arn:aws:iam::111122223333:role/r",
+      accountId: "111122223333",
+      type: "AssumedRole",
+      tags: {},
+    };
+    const input = (resource: string) => ({
+      principal,
+      region: "us-east-1",
+      requests: [{ action: "s3:GetObject", resource }],
+    });
+    const prototype = Object.prototype as unknown as Record<string, unknown>;
+    prototype["username"] = "zzz";
+    try {
+      expect(reusing.evaluate(input("arn:aws:s3:::b/other")).allow).toBe(true);
+      // The library fills in the default for the missing user name: this is the denied object.
+      expect(reusing.evaluate(input("arn:aws:s3:::b/anon")).allow).toBe(false);
+    } finally {
+      delete prototype["username"];
+    }
   });
 });

@@ -16,19 +16,20 @@ import { foldKey } from "./key-case.js";
 import { unknownKeysId, unknownKeysJson } from "./partial-requests.js";
 import {
   type CompiledPattern,
-  escapeRegex,
-  GLOB_ANY,
-  GLOB_ONE,
+  globMatches,
   RESERVED_CHARACTERS,
   type TemplatePart,
 } from "./patterns.js";
 
-/** A resource pattern as tested in JavaScript: exact, prefix, regular expression or template. */
+/**
+ * A resource pattern as tested in JavaScript: exact, prefix, glob (see `globMatches`) or a
+ * template of glob runs and policy variables.
+ */
 type ResourceTest =
   | { s: string }
   | { p: string }
-  | { re: RegExp }
-  | { tpl: ReadonlyArray<{ src: string } | { var: string }> };
+  | { g: string }
+  | { tpl: ReadonlyArray<{ g: string } | { var: string }> };
 
 /**
  * What the statements that can name one action need to tell requests apart. A request is keyed
@@ -70,28 +71,12 @@ function wellFormed(text: string): boolean {
 const MAX_PLANS = 4096;
 /** Approximate bytes the plans may hold before they are dropped and rebuilt on demand. */
 const MAX_PLAN_BYTES = 8 * 2 ** 20;
-const MAX_TEMPLATE_REGEXES = 512;
-/** Approximate bytes of template regular-expression sources kept. */
-const MAX_TEMPLATE_BYTES = 4 * 2 ** 20;
 /**
  * Actions longer than this (real ones are under 100 characters) get no plan of their own,
  * so a stream of distinct long names cannot fill the plan maps; they are keyed on the whole
  * request instead, which the byte-bounded decision cache limits.
  */
 export const MAX_PLANNED_ACTION_LENGTH = 256;
-
-/** `g` (a pattern's glob form, see `patterns.ts`) as a JavaScript regular-expression source. */
-function globSource(glob: string): string {
-  let out = "";
-  let run = "";
-  for (const ch of glob) {
-    if (ch === GLOB_ANY || ch === GLOB_ONE) {
-      out += escapeRegex(run) + (ch === GLOB_ANY ? "[\\s\\S]*" : "[\\s\\S]");
-      run = "";
-    } else run += ch;
-  }
-  return out + escapeRegex(run);
-}
 
 /**
  * The test for one compiled resource pattern, or undefined when the pattern cannot be tested
@@ -104,14 +89,14 @@ function resourceTest(pattern: CompiledPattern): ResourceTest | "any" | undefine
   if ("p" in pattern) return wellFormed(pattern.p) ? { p: pattern.p } : undefined;
   if ("re" in pattern) {
     if (pattern.g === undefined || !wellFormed(pattern.g)) return undefined;
-    // The `u` flag makes `[\s\S]` one code point, as `(?s:.)` is in the library's RE2.
-    return { re: new RegExp(`^${globSource(pattern.g)}$`, "u") };
+    // `?` is one code point, as `(?s:.)` is in the library's RE2.
+    return { g: pattern.g };
   }
-  const parts: Array<{ src: string } | { var: string }> = [];
+  const parts: Array<{ g: string } | { var: string }> = [];
   for (const part of pattern.tpl as TemplatePart[]) {
     if ("var" in part) parts.push({ var: part.var });
     else if (part.g === undefined || !wellFormed(part.g)) return undefined;
-    else parts.push({ src: globSource(part.g) });
+    else parts.push({ g: part.g });
   }
   return { tpl: parts };
 }
@@ -267,13 +252,22 @@ interface Environment {
   region: unknown;
 }
 
-const PRINCIPAL_FIELDS: Readonly<Record<string, string>> = {
-  "aws:principalarn": "arn",
-  "aws:principalaccount": "accountId",
-  "aws:userid": "userId",
-  "aws:username": "username",
-  "aws:principaltype": "type",
-};
+const PRINCIPAL_FIELDS: ReadonlyMap<string, string> = new Map([
+  ["aws:principalarn", "arn"],
+  ["aws:principalaccount", "accountId"],
+  ["aws:userid", "userId"],
+  ["aws:username", "username"],
+  ["aws:principaltype", "type"],
+]);
+
+/**
+ * `record[name]` when the record has it of its own. The principal is parsed back from JSON into
+ * ordinary objects, and a member missing there must read as missing, as the library sees it, not
+ * as one code in the process added to `Object.prototype`.
+ */
+function ownValue(record: Readonly<Record<string, unknown>> | undefined, name: string): unknown {
+  return record !== undefined && Object.hasOwn(record, name) ? record[name] : undefined;
+}
 
 /**
  * A variable's value as text, as `context.variable` reads it, or undefined when it is not a
@@ -289,7 +283,7 @@ function variableText(
   if (context.has(name)) value = context.get(name);
   else if (name === "aws:requestedregion") value = env.region;
   else if (name.startsWith("aws:principaltag/")) {
-    const tags = env.principal?.tags;
+    const tags = ownValue(env.principal, "tags");
     if (typeof tags !== "object" || tags === null) return undefined;
     const tag = name.slice("aws:principaltag/".length);
     let found = 0;
@@ -302,8 +296,8 @@ function variableText(
     }
     if (found > 1) return undefined;
   } else {
-    const field = PRINCIPAL_FIELDS[name];
-    if (field !== undefined) value = env.principal?.[field];
+    const field = PRINCIPAL_FIELDS.get(name);
+    if (field !== undefined) value = ownValue(env.principal, field);
   }
   if (typeof value !== "string" || value === "" || RESERVED_CHARACTERS.test(value))
     return undefined;
@@ -369,8 +363,6 @@ export class ReuseKeys {
   readonly #plans: ActionPlans;
   /** What each frozen list of context entries adds to keys, for the plan it was last read for. */
   readonly #sealedReads = new WeakMap<object, { plan: ActionPlan; read: ContextRead }>();
-  readonly #regexes = new Map<string, RegExp>();
-  #regexBytes = 0;
   #envText: string | undefined;
   #env: Environment | undefined;
   /** Each principal-and-region text's short stand-in in keys, never reassigned. */
@@ -480,58 +472,50 @@ export class ReuseKeys {
     }
     for (const position of plan.others) {
       const test = plan.tests[position] as ResourceTest;
-      let re: RegExp | undefined;
       if ("p" in test) {
         if (resource.startsWith(test.p)) matched.push(position);
         continue;
       }
-      if ("re" in test) re = test.re;
+      let glob: string | undefined;
+      if ("g" in test) glob = test.g;
       else if ("tpl" in test) {
-        re = this.#template(test.tpl, values, envText);
-        if (re === undefined) return undefined;
+        glob = this.#template(test.tpl, values, envText);
+        if (glob === undefined) return undefined;
       }
-      if (re?.test(resource)) matched.push(position);
+      if (glob !== undefined && globMatches(glob, resource)) matched.push(position);
     }
     return matched.length > 1 ? matched.sort((a, b) => a - b) : matched;
   }
 
+  /**
+   * A template's glob with the request's variable values in place, or undefined when a value is
+   * not plain text the glob can hold as itself.
+   */
   #template(
-    parts: ReadonlyArray<{ src: string } | { var: string }>,
+    parts: ReadonlyArray<{ g: string } | { var: string }>,
     values: ReadonlyMap<string, unknown>,
     envText: string,
-  ): RegExp | undefined {
-    let source = "^";
+  ): string | undefined {
+    let glob = "";
     for (const part of parts) {
-      if ("src" in part) {
-        source += part.src;
+      if ("g" in part) {
+        glob += part.g;
         continue;
       }
+      // Plain text only (see `variableText`): a reserved character would read as a wildcard.
       const text = variableText(part.var, values, this.#environment(envText));
       if (text === undefined) return undefined;
-      source += escapeRegex(text);
+      glob += text;
     }
-    source += "$";
-    let re = this.#regexes.get(source);
-    if (re === undefined) {
-      re = new RegExp(source, "u");
-      const bytes = 64 + 4 * source.length;
-      if (
-        this.#regexes.size >= MAX_TEMPLATE_REGEXES ||
-        this.#regexBytes + bytes > MAX_TEMPLATE_BYTES
-      ) {
-        this.#regexes.clear();
-        this.#regexBytes = 0;
-      }
-      this.#regexes.set(source, re);
-      this.#regexBytes += bytes;
-    }
-    return re;
+    return glob;
   }
 
   /** The principal and region parsed back from the very text the library receives. */
   #environment(envText: string): Environment {
     if (this.#envText !== envText || this.#env === undefined) {
-      const [[principal], [region]] = JSON.parse(envText) as [[unknown], [unknown]];
+      const parsed = JSON.parse(envText) as [[unknown], [unknown]];
+      const principal = parsed[0][0];
+      const region = parsed[1][0];
       this.#env = {
         principal:
           typeof principal === "object" && principal !== null && !Array.isArray(principal)
