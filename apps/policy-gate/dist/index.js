@@ -31424,12 +31424,26 @@ var UNKNOWN_CHARACTER = "\uE003";
 var GLOB_ANY = "\uE001";
 var GLOB_ONE = "\uE002";
 function globMatches(glob, text) {
-  let g = 0;
-  let t = 0;
+  const compiled = typeof glob === "string" ? compileGlob(glob) : glob;
+  const { prefix, suffix } = compiled;
+  if (compiled.first === -1) return compiled.glob === text;
+  const end = text.length - suffix.length;
+  if (end < prefix.length || !text.startsWith(prefix) || !text.endsWith(suffix)) return false;
+  return wildcardsMatch(compiled.glob, compiled.first, compiled.last + 1, text, prefix.length, end);
+}
+function compileGlob(glob) {
+  let first = 0;
+  while (first < glob.length && !isWildcard(glob.charCodeAt(first))) first++;
+  if (first === glob.length) return { glob, first: -1, last: -1, prefix: glob, suffix: "" };
+  let last = glob.length - 1;
+  while (!isWildcard(glob.charCodeAt(last))) last--;
+  return { glob, first, last, prefix: glob.slice(0, first), suffix: glob.slice(last + 1) };
+}
+function wildcardsMatch(glob, g, gEnd, text, t, tEnd) {
   let star = -1;
   let starAt = 0;
-  while (t < text.length) {
-    if (g < glob.length) {
+  while (t < tEnd) {
+    if (g < gEnd) {
       const c = glob.charCodeAt(g);
       if (c === ANY_CODE) {
         star = g++;
@@ -31437,7 +31451,7 @@ function globMatches(glob, text) {
         continue;
       }
       if (c === ONE_CODE) {
-        t += codePointLength(text, t);
+        t += codePointLength(text, t, tEnd);
         g++;
         continue;
       }
@@ -31449,17 +31463,20 @@ function globMatches(glob, text) {
     }
     if (star === -1) return false;
     g = star + 1;
-    starAt += codePointLength(text, starAt);
+    starAt += codePointLength(text, starAt, tEnd);
     t = starAt;
   }
-  while (g < glob.length && glob.charCodeAt(g) === ANY_CODE) g++;
-  return g === glob.length;
+  while (g < gEnd && glob.charCodeAt(g) === ANY_CODE) g++;
+  return g === gEnd;
+}
+function isWildcard(code2) {
+  return code2 === ANY_CODE || code2 === ONE_CODE;
 }
 var ANY_CODE = GLOB_ANY.charCodeAt(0);
 var ONE_CODE = GLOB_ONE.charCodeAt(0);
-function codePointLength(text, at) {
+function codePointLength(text, at, end) {
   const unit = text.charCodeAt(at);
-  if (unit < 55296 || unit > 56319 || at + 1 >= text.length) return 1;
+  if (unit < 55296 || unit > 56319 || at + 1 >= end) return 1;
   const next = text.charCodeAt(at + 1);
   return next >= 56320 && next <= 57343 ? 2 : 1;
 }
@@ -32920,7 +32937,7 @@ function resourceTest(pattern) {
   if ("p" in pattern) return wellFormed(pattern.p) ? { p: pattern.p } : void 0;
   if ("re" in pattern) {
     if (pattern.g === void 0 || !wellFormed(pattern.g)) return void 0;
-    return { g: pattern.g };
+    return { g: compileGlob(pattern.g) };
   }
   const parts = [];
   for (const part of pattern.tpl) {

@@ -61,15 +61,53 @@ export const GLOB_ONE = "\uE002";
  * a resource is often text an application's users choose. Both must be well-formed UTF-16.
  * @internal
  */
-export function globMatches(glob: string, text: string): boolean {
-  let g = 0;
-  let t = 0;
+export function globMatches(glob: string | CompiledGlob, text: string): boolean {
+  const compiled = typeof glob === "string" ? compileGlob(glob) : glob;
+  const { prefix, suffix } = compiled;
+  if (compiled.first === -1) return compiled.glob === text;
+  // The literal text before the first wildcard and after the last is compared directly: most
+  // resources a pattern does not match differ there, and the loop below runs on the rest only.
+  const end = text.length - suffix.length;
+  if (end < prefix.length || !text.startsWith(prefix) || !text.endsWith(suffix)) return false;
+  return wildcardsMatch(compiled.glob, compiled.first, compiled.last + 1, text, prefix.length, end);
+}
+
+/** A glob form with its literal ends found once (see {@link globMatches}). @internal */
+export interface CompiledGlob {
+  readonly glob: string;
+  /** The first wildcard's position, or -1 when there is none. */
+  readonly first: number;
+  /** The last wildcard's position. */
+  readonly last: number;
+  readonly prefix: string;
+  readonly suffix: string;
+}
+
+/** Finds a glob form's literal ends, for {@link globMatches} to test many texts against. @internal */
+export function compileGlob(glob: string): CompiledGlob {
+  let first = 0;
+  while (first < glob.length && !isWildcard(glob.charCodeAt(first))) first++;
+  if (first === glob.length) return { glob, first: -1, last: -1, prefix: glob, suffix: "" };
+  let last = glob.length - 1;
+  while (!isWildcard(glob.charCodeAt(last))) last--;
+  return { glob, first, last, prefix: glob.slice(0, first), suffix: glob.slice(last + 1) };
+}
+
+/** Whether `text[t..tEnd)` matches `glob[g..gEnd)`, which starts and ends with a wildcard. */
+function wildcardsMatch(
+  glob: string,
+  g: number,
+  gEnd: number,
+  text: string,
+  t: number,
+  tEnd: number,
+): boolean {
   // The last `*` seen, and where in the text it began to match: on a mismatch it takes one
   // more code point and matching resumes after it, never going further back.
   let star = -1;
   let starAt = 0;
-  while (t < text.length) {
-    if (g < glob.length) {
+  while (t < tEnd) {
+    if (g < gEnd) {
       const c = glob.charCodeAt(g);
       if (c === ANY_CODE) {
         star = g++;
@@ -77,7 +115,7 @@ export function globMatches(glob: string, text: string): boolean {
         continue;
       }
       if (c === ONE_CODE) {
-        t += codePointLength(text, t);
+        t += codePointLength(text, t, tEnd);
         g++;
         continue;
       }
@@ -89,20 +127,24 @@ export function globMatches(glob: string, text: string): boolean {
     }
     if (star === -1) return false;
     g = star + 1;
-    starAt += codePointLength(text, starAt);
+    starAt += codePointLength(text, starAt, tEnd);
     t = starAt;
   }
-  while (g < glob.length && glob.charCodeAt(g) === ANY_CODE) g++;
-  return g === glob.length;
+  while (g < gEnd && glob.charCodeAt(g) === ANY_CODE) g++;
+  return g === gEnd;
+}
+
+function isWildcard(code: number): boolean {
+  return code === ANY_CODE || code === ONE_CODE;
 }
 
 const ANY_CODE = GLOB_ANY.charCodeAt(0);
 const ONE_CODE = GLOB_ONE.charCodeAt(0);
 
-/** UTF-16 units of the code point at `at`: two for a surrogate pair, else one. */
-function codePointLength(text: string, at: number): number {
+/** UTF-16 units of the code point at `at`: two for a surrogate pair before `end`, else one. */
+function codePointLength(text: string, at: number, end: number): number {
   const unit = text.charCodeAt(at);
-  if (unit < 0xd800 || unit > 0xdbff || at + 1 >= text.length) return 1;
+  if (unit < 0xd800 || unit > 0xdbff || at + 1 >= end) return 1;
   const next = text.charCodeAt(at + 1);
   return next >= 0xdc00 && next <= 0xdfff ? 2 : 1;
 }

@@ -141,7 +141,7 @@ describe.each([
       let match: boolean;
       if ("s" in test) match = resource === test.s;
       else if ("p" in test) match = resource.startsWith(test.p);
-      else if ("g" in test) match = globRegExp(test.g).test(resource);
+      else if ("g" in test) match = globRegExp(test.g.glob).test(resource);
       else {
         if (envText === anonymous) return `R${JSON.stringify(resource)}`;
         let glob = "";

@@ -15,7 +15,9 @@ import type { CompiledConditionValue } from "./condition-operators.js";
 import { foldKey } from "./key-case.js";
 import { unknownKeysId, unknownKeysJson } from "./partial-requests.js";
 import {
+  type CompiledGlob,
   type CompiledPattern,
+  compileGlob,
   globMatches,
   RESERVED_CHARACTERS,
   type TemplatePart,
@@ -28,7 +30,7 @@ import {
 type ResourceTest =
   | { s: string }
   | { p: string }
-  | { g: string }
+  | { g: CompiledGlob }
   | { tpl: ReadonlyArray<{ g: string } | { var: string }> };
 
 /**
@@ -90,7 +92,7 @@ function resourceTest(pattern: CompiledPattern): ResourceTest | "any" | undefine
   if ("re" in pattern) {
     if (pattern.g === undefined || !wellFormed(pattern.g)) return undefined;
     // `?` is one code point, as `(?s:.)` is in the library's RE2.
-    return { g: pattern.g };
+    return { g: compileGlob(pattern.g) };
   }
   const parts: Array<{ g: string } | { var: string }> = [];
   for (const part of pattern.tpl as TemplatePart[]) {
@@ -476,7 +478,7 @@ export class ReuseKeys {
         if (resource.startsWith(test.p)) matched.push(position);
         continue;
       }
-      let glob: string | undefined;
+      let glob: CompiledGlob | string | undefined;
       if ("g" in test) glob = test.g;
       else if ("tpl" in test) {
         glob = this.#template(test.tpl, values, envText);
