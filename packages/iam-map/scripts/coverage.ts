@@ -18,7 +18,7 @@ import {
   iamResourceTypeDetails,
   iamResourceTypesForService,
 } from "@keycard/iam-reference";
-import { parseArnTemplates } from "../src/arn-template.js";
+import { type ArnTemplate, matchesTemplate, parseArnTemplates } from "../src/arn-template.js";
 import { operationActionExceptions } from "../src/exceptions.js";
 import { candidates } from "../src/general-rule.js";
 import { type AuthorizationResult, authorizationFor } from "../src/index.js";
@@ -293,7 +293,7 @@ function exampleOf(raw: string): string {
   );
 }
 
-const templateCache = new Map<string, RegExp[]>();
+const templateCache = new Map<string, ArnTemplate[]>();
 
 /** An example ARN of the action's first resource type, for members that take an ARN. */
 async function exampleArn(action: string): Promise<string | undefined> {
@@ -324,10 +324,10 @@ async function resourceFits(action: string, resource: string): Promise<boolean> 
     let patterns = templateCache.get(key);
     if (!patterns) {
       const rt = await iamResourceTypeDetails(prefix, type.name);
-      patterns = parseArnTemplates(rt.arn).map((t) => t.pattern);
+      patterns = parseArnTemplates(rt.arn);
       templateCache.set(key, patterns);
     }
-    if (patterns.some((p) => p.test(resource))) return true;
+    if (patterns.some((template) => matchesTemplate(template, resource))) return true;
   }
   return false;
 }

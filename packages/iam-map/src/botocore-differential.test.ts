@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { matchesTemplate } from "./arn-template.js";
 import { authorizationFor } from "./authorization.js";
 import { assignedParts, operationActionExceptions, variableSynonyms } from "./exceptions.js";
 import { loadedCatalog } from "./iam-catalog.js";
@@ -257,7 +258,9 @@ describe.skipIf(!DATA)("curated services against botocore and the IAM reference"
             (info.resourceTypes.length === 0
               ? q.resource === "*"
               : q.resource === "*" ||
-                info.resourceTypes.some((t) => t.templates.some((tp) => tp.pattern.test(text))));
+                info.resourceTypes.some((t) =>
+                  t.templates.some((tp) => matchesTemplate(tp, text)),
+                ));
           if (!ok) {
             fits = false;
             misfits.push(`${prefix}:${operation} → ${q.action} on ${q.resource}`);

@@ -1,4 +1,4 @@
-import type { ArnTemplate } from "./arn-template.js";
+import { type ArnTemplate, matchesTemplate } from "./arn-template.js";
 import { assignedParts, memberPrefixes, variableSynonyms } from "./exceptions.js";
 import type { ActionInfo } from "./iam-catalog.js";
 import { asString, type InputView, isDate } from "./input-view.js";
@@ -407,7 +407,7 @@ function resolve(
       const name = order[k]!;
       if (pass === 1 && (!namesResourceByArn(name) || arnMembers.includes(name))) continue;
       const value = asString(pass === 0 ? target.input.getAnyCase(name) : values[k]);
-      if (value === undefined || !value.startsWith("arn:") || !template.pattern.test(value))
+      if (value === undefined || !value.startsWith("arn:") || !matchesTemplate(template, value))
         continue;
       // A later member of the same lower-case name is the one getAnyCase reads.
       if (pass === 1 && lowers.lastIndexOf(name) !== k) continue;
@@ -467,7 +467,7 @@ function resolveParts(
       const names: string[] = [];
       for (const x of v) {
         if (!x.startsWith(ARN_ENTRY)) names.push(x);
-        else if (template.pattern.test(x.slice(1))) {
+        else if (matchesTemplate(template, x.slice(1))) {
           placed ??= [];
           placed.push(x.slice(1));
         } else {

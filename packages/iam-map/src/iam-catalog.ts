@@ -7,7 +7,7 @@ import {
   iamResourceTypeExistsSync,
   iamServiceExistsSync,
 } from "@keycard/iam-reference";
-import { type ArnTemplate, parseArnTemplates } from "./arn-template.js";
+import { type ArnTemplate, matchesTemplate, parseArnTemplates } from "./arn-template.js";
 import { IamMapError } from "./errors.js";
 
 /** A resource type an action can apply to, with its ARN formats. @internal */
@@ -294,7 +294,7 @@ export function typeOfResource(info: ActionInfo, resource: string): string | und
   if (cached !== undefined) return cached ?? undefined;
   let found: string | undefined;
   for (const type of info.resourceTypes) {
-    if (!type.templates.some((template) => template.pattern.test(resource))) continue;
+    if (!type.templates.some((template) => matchesTemplate(template, resource))) continue;
     if (found !== undefined && found !== type.name) {
       found = undefined;
       break;
