@@ -33569,6 +33569,7 @@ function regionJson(region) {
   }
   return lastRegionJson;
 }
+var MAX_RESOURCE_LENGTH = 4096;
 function inputProblem(input, contextsChecked) {
   if (typeof input !== "object" || input === null) return "the evaluation input is not an object";
   if (!Array.isArray(input.requests) || input.requests.length === 0)
@@ -33584,6 +33585,9 @@ function inputProblem(input, contextsChecked) {
     }
     if (typeof request2.resource !== "string" || request2.resource === "") {
       return `requests[${i}].resource must be an ARN or "*"`;
+    }
+    if (request2.resource.length > MAX_RESOURCE_LENGTH) {
+      return `requests[${i}].resource is ${request2.resource.length} characters long, more than the ${MAX_RESOURCE_LENGTH} any AWS resource's ARN can be`;
     }
     if (request2.context !== void 0 && (typeof request2.context !== "object" || request2.context === null)) {
       return `requests[${i}].context must be an object`;

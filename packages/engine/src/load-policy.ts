@@ -220,6 +220,15 @@ function regionJson(region: unknown): string | undefined {
  * Why an input cannot be evaluated, or undefined when it can. `contextsChecked`: the snapshot
  * already refused a context naming a key twice (it does when it filters contexts).
  */
+/**
+ * The longest resource a request may name. AWS's longest ARNs (an SSM parameter's 2,048-character
+ * name, an S3 object's 1,024-byte key) are about half of it. Matching a resource against the
+ * policy's patterns takes time in proportion to the resource's length times the pattern's, in
+ * JavaScript and in WebAssembly alike: unbounded, a resource of megabytes chosen by a caller
+ * against a long pattern between two `*` would block the process for minutes.
+ */
+const MAX_RESOURCE_LENGTH = 4096;
+
 function inputProblem(input: EvaluationInput, contextsChecked: boolean): string | undefined {
   if (typeof input !== "object" || input === null) return "the evaluation input is not an object";
   if (!Array.isArray(input.requests) || input.requests.length === 0)
@@ -235,6 +244,9 @@ function inputProblem(input: EvaluationInput, contextsChecked: boolean): string 
     }
     if (typeof request.resource !== "string" || request.resource === "") {
       return `requests[${i}].resource must be an ARN or "*"`;
+    }
+    if (request.resource.length > MAX_RESOURCE_LENGTH) {
+      return `requests[${i}].resource is ${request.resource.length} characters long, more than the ${MAX_RESOURCE_LENGTH} any AWS resource's ARN can be`;
     }
     if (
       request.context !== undefined &&

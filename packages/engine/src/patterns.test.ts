@@ -90,3 +90,27 @@ describe("a policy whose patterns have many stars", () => {
     ).toBe(true);
   });
 });
+
+describe("a resource longer than any AWS resource's ARN", () => {
+  it("is denied, named, before any pattern is matched against it", async () => {
+    const document: PolicyDocument = {
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+        { Effect: "Deny", Action: "s3:GetObject", Resource: `arn:aws:s3:::*${"a".repeat(2000)}b*` },
+      ],
+    };
+    const policy = await loadPolicy({ iam: [{ name: "long.json", document }] });
+    // A megabyte chosen to nearly match: minutes of matching, were it matched.
+    const long = `arn:aws:s3:::x/${"a".repeat(1_000_000)}`;
+    const decision = policy.evaluate({ requests: [{ action: "s3:GetObject", resource: long }] });
+    expect(decision.allow).toBe(false);
+    expect(decision.requests[0]?.reason).toMatch(
+      /requests\[0\]\.resource is 1000015 characters long/,
+    );
+    const longest = `arn:aws:ssm:us-east-1:111122223333:parameter/${"p".repeat(2048)}`;
+    expect(
+      policy.evaluate({ requests: [{ action: "s3:GetObject", resource: longest }] }).allow,
+    ).toBe(true);
+  });
+});
