@@ -35360,55 +35360,52 @@ async function readLibrary(dir) {
 }
 
 // ../../packages/access-diff/src/wildcard.ts
-var SPECIAL = /[\\^$.+()[\]{}|]/g;
-function wildcardRegExp(pattern, options = {}) {
-  let source = "";
+function wildcardGlob(pattern, options = {}) {
+  let glob = "";
   let i = 0;
   while (i < pattern.length) {
     if (pattern.startsWith("${", i)) {
       const end = pattern.indexOf("}", i + 2);
       if (end > 0) {
         const body = pattern.slice(i + 2, end).trim();
-        if (body === "*" || body === "?" || body === "$") source += `\\${body}`;
+        if (body === "*" || body === "?" || body === "$") glob += body;
         else {
           const [key = "", fallback] = body.split(/\s*,\s*'/);
           const value = options.variables?.get(key.toLowerCase()) ?? fallback?.replace(/'$/, "");
-          source += value === void 0 ? ".*" : value.replace(/[\\^$.*+?()[\]{}|]/g, (c2) => `\\${c2}`);
+          glob += value === void 0 ? GLOB_ANY : value;
         }
         i = end + 1;
         continue;
       }
     }
     const c = pattern[i];
-    if (c === "*") source += ".*";
-    else if (c === "?") source += ".";
-    else source += c.replace(SPECIAL, (s) => `\\${s}`);
+    glob += c === "*" ? GLOB_ANY : c === "?" ? GLOB_ONE : c;
     i += 1;
   }
-  return new RegExp(`^${source}$`, options.ignoreCase ? "is" : "s");
+  return compileGlob(options.ignoreCase ? glob.toLowerCase() : glob);
 }
 var actionPatterns = /* @__PURE__ */ new Map();
 var resourcePatterns = /* @__PURE__ */ new Map();
 function actionMatches(pattern, action) {
   if (pattern === "*") return true;
-  let re = actionPatterns.get(pattern);
-  if (!re) {
-    re = wildcardRegExp(pattern, { ignoreCase: true });
-    actionPatterns.set(pattern, re);
+  let glob = actionPatterns.get(pattern);
+  if (!glob) {
+    glob = wildcardGlob(pattern, { ignoreCase: true });
+    actionPatterns.set(pattern, glob);
   }
-  return re.test(action);
+  return globMatches(glob, action.toLowerCase());
 }
 function resourceMatches(pattern, resource, variables) {
   if (pattern === "*") return true;
   if (!variables || !pattern.includes("${")) {
-    let re = resourcePatterns.get(pattern);
-    if (!re) {
-      re = wildcardRegExp(pattern);
-      resourcePatterns.set(pattern, re);
+    let glob = resourcePatterns.get(pattern);
+    if (!glob) {
+      glob = wildcardGlob(pattern);
+      resourcePatterns.set(pattern, glob);
     }
-    return re.test(resource);
+    return globMatches(glob, resource);
   }
-  return wildcardRegExp(pattern, { variables }).test(resource);
+  return globMatches(wildcardGlob(pattern, { variables }), resource);
 }
 function serviceOf(actionPattern) {
   const colon = actionPattern.indexOf(":");

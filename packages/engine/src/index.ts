@@ -17,6 +17,11 @@ export {
   type Policy,
   type PolicyStats,
 } from "./load-policy.js";
+/**
+ * @internal Shared with `@keycard/access-diff`, which matches policy patterns against requests
+ * the way the engine does, in time that grows at most with the product of the two lengths.
+ */
+export { type CompiledGlob, compileGlob, GLOB_ANY, GLOB_ONE, globMatches } from "./patterns.js";
 export type {
   ConditionBlock,
   NamedPolicyDocument,
