@@ -32451,8 +32451,8 @@ var InputReader = class {
         this.#count(known.values, known.text);
         return known.copy;
       }
-      if (pending.length < MAX_PENDING && !types.isProxy(raw) && Object.isFrozen(raw) && !unsealable.has(raw))
-        pending.push({ raw, key, role, cache, contextKeys: this.contextKeys });
+      if (pending.size < MAX_PENDING && !types.isProxy(raw) && Object.isFrozen(raw) && !unsealable.has(raw))
+        pending.add(Object.freeze({ raw, key, role, cache, contextKeys: this.contextKeys }));
     }
     return this.#copy(this.#json(raw, key), depth, role);
   }
@@ -32526,12 +32526,13 @@ function setMember(out, key, value) {
     });
   else out[key] = value;
 }
-var pending = [];
+var pending = /* @__PURE__ */ new Set();
 var MAX_PENDING = 64;
 var unsealable = /* @__PURE__ */ new WeakSet();
 var readsUnderWay = 0;
 function sealPending() {
-  const waiting = pending.splice(0);
+  const waiting = [...pending];
+  pending.clear();
   for (const { raw, key, role, cache, contextKeys } of waiting) {
     if (cache.has(raw)) continue;
     let made;
@@ -32634,7 +32635,7 @@ function cannotSerialize(what) {
 }
 function readInput(input, fields, contextKeys) {
   if (jsonHooked()) return { reason: JSON_HOOKED, requests: [] };
-  if (pending.length > 0 && readsUnderWay === 0) sealPending();
+  if (pending.size > 0 && readsUnderWay === 0) sealPending();
   const reader = new InputReader(fields, fields === "engine" ? contextKeys : void 0);
   let copy;
   readsUnderWay += 1;

@@ -1116,3 +1116,46 @@ describe("evaluate: a context or list of unknown keys shared from call to call",
     }
   });
 });
+
+describe("values waiting to be sealed, while Array.prototype has a setter", () => {
+  it("are never handed to it, with the cache their copies go to", async () => {
+    const own = await loadPolicy({
+      iam: [
+        {
+          name: "own.json",
+          document: {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
+          },
+        },
+      ],
+      checkActions: false,
+    });
+    const handed = new Set<unknown>();
+    const prototype = Array.prototype as unknown as Record<number, unknown>;
+    Object.defineProperty(prototype, 0, {
+      configurable: true,
+      set(this: unknown[], value: unknown) {
+        if (typeof value === "object" && value !== null && Object.hasOwn(value, "cache"))
+          handed.add(value);
+        Object.defineProperty(this, 0, {
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      },
+    });
+    try {
+      // A frozen principal is queued to be sealed for later calls.
+      own.evaluate({
+        principal: Object.freeze({ arn: "arn:aws:iam::111122223333:role/x" }),
+        region: "us-east-1",
+        requests: [{ action: "s3:GetObject", resource: "arn:aws:s3:::b/x" }],
+      });
+    } finally {
+      delete prototype[0];
+    }
+    expect(handed.size).toBe(0);
+  });
+});

@@ -275,12 +275,12 @@ class InputReader {
       }
       // Checked before anything is read, and without running a proxy's traps.
       if (
-        pending.length < MAX_PENDING &&
+        pending.size < MAX_PENDING &&
         !types.isProxy(raw) &&
         Object.isFrozen(raw) &&
         !unsealable.has(raw)
       )
-        pending.push({ raw, key, role, cache, contextKeys: this.contextKeys });
+        pending.add(Object.freeze({ raw, key, role, cache, contextKeys: this.contextKeys }));
     }
     return this.#copy(this.#json(raw, key), depth, role);
   }
@@ -388,15 +388,20 @@ interface SealedCopy {
  * at the start of the next outermost read, before any of its input is read: then no code of an
  * input (a getter, a proxy trap, a `toJSON` that removes itself) can be running, so nothing it
  * changes for a moment (a prototype's `toJSON`, a built-in) can shape what is kept for later
- * calls. The read that met them copies them for itself as usual.
+ * calls. The read that met them copies them for itself as usual. A set, not a list: writing an
+ * entry into a list would hand it (and the shared cache it names) to a setter code in the
+ * process put on `Array.prototype`, which could keep it and forge what is sealed later.
  */
-const pending: Array<{
-  raw: object;
-  key: string;
-  role: Role;
-  cache: WeakMap<object, SealedCopy>;
-  contextKeys: ReadonlySet<string> | undefined;
-}> = [];
+const pending = new Set<PendingSeal>();
+
+/** One value waiting to be sealed, and the cache its copy goes to. */
+interface PendingSeal {
+  readonly raw: object;
+  readonly key: string;
+  readonly role: Role;
+  readonly cache: WeakMap<object, SealedCopy>;
+  readonly contextKeys: ReadonlySet<string> | undefined;
+}
 const MAX_PENDING = 64;
 /**
  * Frozen values found not sealed or not readable, not looked at again: performance only (one
@@ -408,7 +413,8 @@ let readsUnderWay = 0;
 
 /** Copies and keeps the pending sealed values (see {@link pending}). */
 function sealPending(): void {
-  const waiting = pending.splice(0);
+  const waiting = [...pending];
+  pending.clear();
   for (const { raw, key, role, cache, contextKeys } of waiting) {
     if (cache.has(raw)) continue;
     let made: SealedCopy | undefined;
@@ -602,7 +608,7 @@ export function readInput(
   // The copies keycard makes are serialised afterwards: a `toJSON` every list or object would
   // inherit could answer differently then than when the input was read.
   if (jsonHooked()) return { reason: JSON_HOOKED, requests: [] };
-  if (pending.length > 0 && readsUnderWay === 0) sealPending();
+  if (pending.size > 0 && readsUnderWay === 0) sealPending();
   const reader = new InputReader(fields, fields === "engine" ? contextKeys : undefined);
   let copy: unknown;
   readsUnderWay += 1;

@@ -5,7 +5,7 @@ import { globalContext } from "./global-context.js";
 import { catalogGeneration, loadCatalogSync, loadedCatalog } from "./iam-catalog.js";
 import { InputView } from "./input-view.js";
 import { type CallSetting, MappingReuse } from "./mapping-reuse.js";
-import { addedObjectPrototypeMembers, hasOwnMember, ownMember } from "./object-prototype.js";
+import { hasOwnMember, ownMember, prototypePollution } from "./object-prototype.js";
 import { partitionForRegion } from "./partition.js";
 import { passesRoles, passRolePlan, requirePassRole } from "./pass-role.js";
 import { serviceRules } from "./rules.js";
@@ -125,9 +125,9 @@ function map(args: AuthorizationInput): AuthorizationResult {
   let plan: Plan | null;
   // The last few calls' service and operation names, as given: most calls repeat one of them.
   let memo: Memo | undefined;
-  for (let i = 0; i < memos.length; i++) {
-    const m = memos[i]!;
-    if (m.service === service && m.operation === operation) {
+  for (let i = 0; i < MEMOS; i++) {
+    const m = memos[i];
+    if (m !== undefined && m.service === service && m.operation === operation) {
       memo = m;
       break;
     }
@@ -140,8 +140,10 @@ function map(args: AuthorizationInput): AuthorizationResult {
     const found = resolvePlan(service, operation);
     if (hasOwnMember(found, "known")) return found as AuthorizationResult;
     ({ identity, prefix, plan } = found as Exclude<typeof found, AuthorizationResult>);
-    if (plan.transient === undefined) {
-      memos[nextMemo] = { service, operation, identity, prefix, plan };
+    // Kept only while no prototype has additions: a memo names its plan, which code that kept a
+    // memo it was handed (a setter on `Array.prototype`) could change for every later call.
+    if (plan.transient === undefined && keepsPlans()) {
+      memos[nextMemo] = Object.freeze({ service, operation, identity, prefix, plan });
       nextMemo = (nextMemo + 1) % MEMOS;
     }
   }
@@ -161,7 +163,20 @@ interface Memo {
 }
 
 const MEMOS = 8;
-const memos: Memo[] = [];
+/**
+ * Written in place, never grown: every entry is the list's own from the start (an array
+ * literal defines them), so no write meets a setter on `Array.prototype`.
+ */
+const memos: Array<Memo | undefined> = [
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+];
 let nextMemo = 0;
 
 /** The plan for a service and operation, or the result that says why there is none. */
@@ -323,11 +338,12 @@ function plainEntries(list: readonly unknown[]): boolean {
 
 /**
  * Whether a plan made now may be kept for later calls. Plans read the rule tables, whose optional
- * members a member added to `Object.prototype` would stand in for; one made while there is such a
- * member serves only the call that made it, so that removing the member leaves no trace.
+ * members a member added to `Object.prototype` would stand in for, and fill lists a setter added
+ * to `Array.prototype` would be handed; one made while any prototype has additions serves only the
+ * call that made it, so that removing them leaves no trace.
  */
 function keepsPlans(): boolean {
-  return addedObjectPrototypeMembers().length === 0;
+  return prototypePollution() === undefined;
 }
 
 /** What an operation name (`PutObject` or `PutObjectCommand`) maps to, cached by the name as given. */

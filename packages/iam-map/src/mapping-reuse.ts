@@ -139,7 +139,11 @@ const TEXT = Symbol("text");
  */
 export class MappingReuse {
   readonly #members: ReusableMembers;
-  readonly #classes: InputClass[] = [];
+  /**
+   * Written in place, never grown: every entry is the list's own from the start (an array
+   * literal defines them), so no write meets a setter on `Array.prototype`.
+   */
+  readonly #classes: Array<InputClass | undefined> = [undefined, undefined, undefined, undefined];
   #next = 0;
   #misses = 0;
   #skip = 0;
@@ -168,8 +172,9 @@ export class MappingReuse {
     // there is none. Records made from `RECORD_PROTOTYPE` inherit nothing and skip it.
     if (read.proto === objectPrototype && addedObjectPrototypeMembers().length > 0)
       return undefined;
-    for (let i = 0; i < this.#classes.length; i++) {
-      const known = this.#classes[i]!;
+    for (let i = 0; i < CLASSES; i++) {
+      const known = this.#classes[i];
+      if (known === undefined) continue;
       if (!sameSetting(known.setting, setting) || !sameInput(known.input, read)) continue;
       if (known.template === null) return undefined;
       this.#misses = 0;
@@ -206,18 +211,16 @@ export class MappingReuse {
     // A member added to `Object.prototype` can stand in for an option a rule leaves out, and an
     // index added to `Array.prototype` for a hole: a class made while there is one, or while
     // code run during the mappings adds one, could keep what it did after it is gone.
-    let template: ResultTemplate | null = null;
-    if (!prototypesChanged()) {
-      template = checkedTemplate(read, this.#members, actual, fresh);
-      if (prototypesChanged()) template = null;
-    }
-    const made: InputClass = { setting, input: read, template };
+    // Nothing is kept from a call made while a prototype has additions: a class made then, even
+    // one that only says "not reusable", would be written where a setter could be handed it.
+    if (prototypesChanged()) return actual;
+    let template = checkedTemplate(read, this.#members, actual, fresh);
+    if (prototypesChanged()) return actual;
+    if (template !== null) template = frozenTemplate(template);
+    const made: InputClass = Object.freeze({ setting, input: read, template });
     counts.made++;
-    if (this.#classes.length < CLASSES) this.#classes.push(made);
-    else {
-      this.#classes[this.#next] = made;
-      this.#next = (this.#next + 1) % CLASSES;
-    }
+    this.#classes[this.#next] = made;
+    this.#next = (this.#next + 1) % CLASSES;
     return actual;
   }
 }
@@ -468,6 +471,15 @@ function templateOf(result: AuthorizationResult, name: string): ResultTemplate {
     alsoMayNeed: result.alsoMayNeed.map(requestTemplate),
     reason: result.reason,
   };
+}
+
+/** The template and everything in it frozen: it is handed out, in parts, on every reused call. */
+function frozenTemplate(template: ResultTemplate): ResultTemplate {
+  for (const list of [template.requests, template.alsoMayNeed]) {
+    for (const request of list) freeze(request);
+    freeze(list);
+  }
+  return freeze(template);
 }
 
 /** A context every reused mapping can share: frozen, with frozen lists (kept as is when it is). */
