@@ -9,6 +9,7 @@ import {
 } from "@keycard/iam-reference";
 import { type ArnTemplate, matchesTemplate, parseArnTemplates } from "./arn-template.js";
 import { IamMapError } from "./errors.js";
+import { prototypePollution } from "./object-prototype.js";
 
 /** A resource type an action can apply to, with its ARN formats. @internal */
 export interface ResourceTypeInfo {
@@ -117,10 +118,13 @@ class Catalog implements ServiceCatalog {
   get(lowerName: string): ActionInfo | undefined {
     const known = this.#byName.get(lowerName);
     if (known !== undefined) return known ?? undefined;
+    // Kept only if made while no prototype has additions: preparing fills lists that a setter on
+    // `Array.prototype` would be handed, to keep and change for every later call.
+    const keep = prototypePollution() === undefined;
     const info = iamActionExistsSync(this.prefix, lowerName)
       ? this.#prepare(iamActionDetailsSync(this.prefix, lowerName))
       : null;
-    if (info !== null || this.#misses++ < MAX_MISSES) this.#byName.set(lowerName, info);
+    if (keep && (info !== null || this.#misses++ < MAX_MISSES)) this.#byName.set(lowerName, info);
     return info ?? undefined;
   }
 
@@ -128,10 +132,11 @@ class Catalog implements ServiceCatalog {
     const key = typeName.toLowerCase();
     let templates = this.#templates.get(key);
     if (!templates) {
+      const keep = prototypePollution() === undefined;
       templates = iamResourceTypeExistsSync(this.prefix, key)
         ? parseArnTemplates(iamResourceTypeDetailsSync(this.prefix, key).arn)
         : [];
-      this.#templates.set(key, templates);
+      if (keep) this.#templates.set(key, templates);
     }
     return templates;
   }
