@@ -4206,7 +4206,7 @@ var require_util2 = __commonJS({
       const protocol = url.protocol;
       return protocol === "http:" || protocol === "https:";
     }
-    var hasOwn = Object.hasOwn || ((dict, key) => Object.prototype.hasOwnProperty.call(dict, key));
+    var hasOwn2 = Object.hasOwn || ((dict, key) => Object.prototype.hasOwnProperty.call(dict, key));
     module.exports = {
       isAborted,
       isCancelled,
@@ -4239,7 +4239,7 @@ var require_util2 = __commonJS({
       makeIterator,
       isValidHeaderName,
       isValidHeaderValue,
-      hasOwn,
+      hasOwn: hasOwn2,
       isErrorLike,
       fullyReadBody,
       bytesMatch,
@@ -4277,7 +4277,7 @@ var require_webidl = __commonJS({
   "../../node_modules/undici/lib/fetch/webidl.js"(exports, module) {
     "use strict";
     var { types: types2 } = __require("util");
-    var { hasOwn, toUSVString } = require_util2();
+    var { hasOwn: hasOwn2, toUSVString } = require_util2();
     var webidl = {};
     webidl.converters = {};
     webidl.util = {};
@@ -4488,7 +4488,7 @@ var require_webidl = __commonJS({
         for (const options of converters) {
           const { key, defaultValue, required, converter } = options;
           if (required === true) {
-            if (!hasOwn(dictionary, key)) {
+            if (!hasOwn2(dictionary, key)) {
               throw webidl.errors.exception({
                 header: "Dictionary",
                 message: `Missing required key "${key}".`
@@ -4496,7 +4496,7 @@ var require_webidl = __commonJS({
             }
           }
           let value = dictionary[key];
-          const hasDefault = hasOwn(options, "defaultValue");
+          const hasDefault = hasOwn2(options, "defaultValue");
           if (hasDefault && value !== null) {
             value = value ?? defaultValue;
           }
@@ -30295,6 +30295,87 @@ var init_actions = __esm({
   }
 });
 
+// ../../packages/iam-reference/src/prototype-pollution.ts
+function isAddedObjectPrototypeMember(name) {
+  return hasOwn(OBJECT_PROTOTYPE, name) && !STANDARD.has(name);
+}
+function addedObjectPrototypeMembers() {
+  const keys2 = ownKeys(OBJECT_PROTOTYPE);
+  const added = [];
+  for (let i = 0; i < keys2.length; i++) {
+    const key = keys2[i];
+    if (typeof key === "symbol") added.push(String(key));
+    else if (!STANDARD.has(key)) added.push(key);
+  }
+  return added;
+}
+function addedArrayPrototypeIndexes() {
+  if (ARRAY_PROTOTYPE.length === 0) return [];
+  return ownNames(ARRAY_PROTOTYPE).filter(isIndexName);
+}
+function isIndexName(name) {
+  const first = name.charCodeAt(0);
+  return first >= 48 && first <= 57;
+}
+function addedProtocolHook() {
+  for (const [proto, protoName] of HOOKED)
+    for (const [symbol, symbolName] of HOOKS)
+      if (hasOwn(proto, symbol)) return `${protoName}[${symbolName}]`;
+  return void 0;
+}
+function prototypePollution() {
+  const indexes2 = addedArrayPrototypeIndexes();
+  if (indexes2.length > 0)
+    return `Array.prototype has the index${indexes2.length > 1 ? "es" : ""} ${indexes2.slice(0, 5).join(", ")}, which every array without a value there reads as its own`;
+  const hook2 = addedProtocolHook();
+  if (hook2 !== void 0)
+    return `${hook2} was added, and runs whenever text is split, replaced or matched`;
+  const added = addedObjectPrototypeMembers();
+  if (added.length === 0) return void 0;
+  const names2 = added.slice(0, 5).map((n) => JSON.stringify(n)).join(", ");
+  return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${names2}, which the SDK's serializer may read as an input member keycard never saw`;
+}
+var STANDARD, hasOwn, ownKeys, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ownNames, HOOKS, HOOKED;
+var init_prototype_pollution = __esm({
+  "../../packages/iam-reference/src/prototype-pollution.ts"() {
+    "use strict";
+    STANDARD = /* @__PURE__ */ new Set([
+      "constructor",
+      "__defineGetter__",
+      "__defineSetter__",
+      "hasOwnProperty",
+      "__lookupGetter__",
+      "__lookupSetter__",
+      "isPrototypeOf",
+      "propertyIsEnumerable",
+      "toString",
+      "valueOf",
+      "__proto__",
+      "toLocaleString"
+    ]);
+    hasOwn = Object.hasOwn;
+    ownKeys = Reflect.ownKeys;
+    OBJECT_PROTOTYPE = Object.prototype;
+    ARRAY_PROTOTYPE = Array.prototype;
+    ownNames = Object.getOwnPropertyNames;
+    HOOKS = [
+      [Symbol.split, "Symbol.split"],
+      [Symbol.replace, "Symbol.replace"],
+      [Symbol.match, "Symbol.match"],
+      [Symbol.matchAll, "Symbol.matchAll"],
+      [Symbol.search, "Symbol.search"],
+      [Symbol.toPrimitive, "Symbol.toPrimitive"],
+      [Symbol.isConcatSpreadable, "Symbol.isConcatSpreadable"]
+    ];
+    HOOKED = [
+      [String.prototype, "String.prototype"],
+      [Number.prototype, "Number.prototype"],
+      [Boolean.prototype, "Boolean.prototype"],
+      [ARRAY_PROTOTYPE, "Array.prototype"]
+    ];
+  }
+});
+
 // ../../packages/iam-reference/src/resource-types.ts
 function iamResourceTypesForServiceSync(serviceKey) {
   return [...serviceData(serviceKey.toLowerCase()).resourceTypeKeys];
@@ -30380,6 +30461,9 @@ var init_version4 = __esm({
 var src_exports2 = {};
 __export(src_exports2, {
   IamReferenceError: () => IamReferenceError,
+  addedArrayPrototypeIndexes: () => addedArrayPrototypeIndexes,
+  addedObjectPrototypeMembers: () => addedObjectPrototypeMembers,
+  addedProtocolHook: () => addedProtocolHook,
   iamActionDetails: () => iamActionDetails,
   iamActionDetailsSync: () => iamActionDetailsSync,
   iamActionExists: () => iamActionExists,
@@ -30399,13 +30483,16 @@ __export(src_exports2, {
   iamServiceKeys: () => iamServiceKeys,
   iamServiceKeysSync: () => iamServiceKeysSync,
   iamServiceName: () => iamServiceName,
-  iamServiceNameSync: () => iamServiceNameSync
+  iamServiceNameSync: () => iamServiceNameSync,
+  isAddedObjectPrototypeMember: () => isAddedObjectPrototypeMember,
+  prototypePollution: () => prototypePollution
 });
 var init_src2 = __esm({
   "../../packages/iam-reference/src/index.ts"() {
     "use strict";
     init_actions();
     init_errors();
+    init_prototype_pollution();
     init_resource_types();
     init_services();
     init_version4();
@@ -33885,6 +33972,13 @@ var WasmPolicy = class {
     return decision;
   }
 };
+function refuseChangedPrototype(found) {
+  if (found === void 0) return;
+  throw new PolicyLoadError(
+    "ChangedPrototype",
+    `cannot compile the documents while code in the process changes the language's prototypes: ${found}`
+  );
+}
 async function loadPolicy2(options) {
   const boundaryInputs = options.boundary === void 0 ? [] : Array.isArray(options.boundary) ? options.boundary : [options.boundary];
   const sources = [
@@ -33911,7 +34005,10 @@ async function loadPolicy2(options) {
     }
   }
   const assumedAbsent = assumedAbsentMatcher(options.assumeUnknown);
+  const { prototypePollution: prototypePollution2 } = await Promise.resolve().then(() => (init_src2(), src_exports2));
+  refuseChangedPrototype(prototypePollution2());
   const data = compilePolicyData(sources, { assumedAbsent });
+  refuseChangedPrototype(prototypePollution2());
   const warnings = [
     // Imported on demand: the IAM reference is a large read that `checkActions: false` skips.
     ...options.checkActions === false ? [] : await (await Promise.resolve().then(() => (init_action_catalog(), action_catalog_exports))).unknownActionWarnings(sources),

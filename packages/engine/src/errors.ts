@@ -9,6 +9,7 @@ export type PolicyLoadErrorCode =
   | "InvalidConditionKey"
   | "InvalidConditionValue"
   | "InvalidBundle"
+  | "ChangedPrototype"
   | "WasmLoadFailed";
 
 /** Where in the loaded input a problem was found. @public */

@@ -1159,3 +1159,55 @@ describe("values waiting to be sealed, while Array.prototype has a setter", () =
     expect(handed.size).toBe(0);
   });
 });
+
+describe("loadPolicy while code in the process has changed a prototype", () => {
+  it("compiles nothing a setter there would be handed, and says why", async () => {
+    const handed = new Set<unknown>();
+    const prototype = Array.prototype as unknown as Record<number, unknown>;
+    for (let i = 0; i < 4; i++)
+      Object.defineProperty(prototype, i, {
+        configurable: true,
+        set(this: unknown[], value: unknown) {
+          handed.add(this);
+          Object.defineProperty(this, i, {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
+        },
+      });
+    let refused: unknown;
+    try {
+      await loadPolicy({
+        iam: [
+          {
+            name: "deny.json",
+            document: {
+              Version: "2012-10-17",
+              Statement: [
+                { Effect: "Deny", Action: "s3:GetObject", Resource: "arn:aws:s3:::secret/*" },
+              ],
+            },
+          },
+        ],
+        checkActions: false,
+      });
+    } catch (error) {
+      refused = error;
+    } finally {
+      for (let i = 0; i < 4; i++) delete prototype[i];
+    }
+    expect(refused).toBeInstanceOf(PolicyLoadError);
+    expect((refused as PolicyLoadError).code).toBe("ChangedPrototype");
+    expect((refused as Error).message).toMatch(/Array\.prototype has the indexes 0, 1, 2, 3/);
+    // Nothing of a compiled policy was written where the setters could keep it.
+    expect(
+      [...handed].some((list) => Array.isArray(list) && list.some((entry) => has(entry, "effect"))),
+    ).toBe(false);
+  });
+});
+
+function has(value: unknown, name: string): boolean {
+  return typeof value === "object" && value !== null && Object.hasOwn(value, name);
+}

@@ -635,6 +635,15 @@ class WasmPolicy implements Policy {
  * ```
  * @public
  */
+/** Throws when code in the process changed a prototype (see `prototypePollution`). */
+function refuseChangedPrototype(found: string | undefined): void {
+  if (found === undefined) return;
+  throw new PolicyLoadError(
+    "ChangedPrototype",
+    `cannot compile the documents while code in the process changes the language's prototypes: ${found}`,
+  );
+}
+
 export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
   const boundaryInputs =
     options.boundary === undefined
@@ -668,7 +677,14 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
   }
 
   const assumedAbsent = assumedAbsentMatcher(options.assumeUnknown);
+  // Compiling fills lists and records the policy keeps for its life: a setter code in the process
+  // added to `Array.prototype` or `Object.prototype` would be handed them, to keep and change into
+  // other statements later (a Deny made an Allow). Nothing is compiled while a prototype has
+  // additions, or kept if one appeared meanwhile (a document's getter runs while it is read).
+  const { prototypePollution } = await import("@keycard/iam-reference");
+  refuseChangedPrototype(prototypePollution());
   const data: CompiledPolicyData = compilePolicyData(sources, { assumedAbsent });
+  refuseChangedPrototype(prototypePollution());
   const warnings = [
     // Imported on demand: the IAM reference is a large read that `checkActions: false` skips.
     ...(options.checkActions === false

@@ -8,6 +8,13 @@ export {
 } from "./actions.js";
 export { IamReferenceError, type IamReferenceErrorCode } from "./errors.js";
 export {
+  addedArrayPrototypeIndexes,
+  addedObjectPrototypeMembers,
+  addedProtocolHook,
+  isAddedObjectPrototypeMember,
+  prototypePollution,
+} from "./prototype-pollution.js";
+export {
   iamResourceTypeDetails,
   iamResourceTypeDetailsSync,
   iamResourceTypeExists,
