@@ -217,10 +217,6 @@ function regionJson(region: unknown): string | undefined {
 }
 
 /**
- * Why an input cannot be evaluated, or undefined when it can. `contextsChecked`: the snapshot
- * already refused a context naming a key twice (it does when it filters contexts).
- */
-/**
  * The longest resource a request may name. AWS's longest ARNs (an SSM parameter's 2,048-character
  * name, an S3 object's 1,024-byte key) are about half of it. Matching a resource against the
  * policy's patterns takes time in proportion to the resource's length times the pattern's, in
@@ -229,6 +225,10 @@ function regionJson(region: unknown): string | undefined {
  */
 const MAX_RESOURCE_LENGTH = 4096;
 
+/**
+ * Why an input cannot be evaluated, or undefined when it can. `contextsChecked`: the snapshot
+ * already refused a context naming a key twice (it does when it filters contexts).
+ */
 function inputProblem(input: EvaluationInput, contextsChecked: boolean): string | undefined {
   if (typeof input !== "object" || input === null) return "the evaluation input is not an object";
   if (!Array.isArray(input.requests) || input.requests.length === 0)
@@ -624,6 +624,15 @@ class WasmPolicy implements Policy {
   }
 }
 
+/** Throws when code in the process changed a prototype (see `prototypePollution`). */
+function refuseChangedPrototype(found: string | undefined): void {
+  if (found === undefined) return;
+  throw new PolicyLoadError(
+    "ChangedPrototype",
+    `cannot compile the documents while code in the process changes the language's prototypes: ${found}`,
+  );
+}
+
 /**
  * Loads IAM JSON documents (and optionally a bundle with custom Rego) into an in-process
  * evaluator. Documents are validated; a problem throws a {@link PolicyLoadError} naming the
@@ -635,15 +644,6 @@ class WasmPolicy implements Policy {
  * ```
  * @public
  */
-/** Throws when code in the process changed a prototype (see `prototypePollution`). */
-function refuseChangedPrototype(found: string | undefined): void {
-  if (found === undefined) return;
-  throw new PolicyLoadError(
-    "ChangedPrototype",
-    `cannot compile the documents while code in the process changes the language's prototypes: ${found}`,
-  );
-}
-
 export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
   const boundaryInputs =
     options.boundary === undefined

@@ -1,39 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { loadPolicy } from "./load-policy.js";
-import { escapeRegex, GLOB_ANY, GLOB_ONE, globMatches } from "./patterns.js";
+import { GLOB_ANY, GLOB_ONE, globMatches } from "./patterns.js";
 import type { PolicyDocument } from "./policy-document.js";
-
-/** The glob as a regular expression: the reference on text short enough to backtrack over. */
-function globRegExp(glob: string): RegExp {
-  let source = "^";
-  for (const ch of glob)
-    source += ch === GLOB_ANY ? "[\\s\\S]*" : ch === GLOB_ONE ? "[\\s\\S]" : escapeRegex(ch);
-  return new RegExp(`${source}$`, "u");
-}
-
-/** A small deterministic generator, so a failure names its case. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
+import { globRegExp } from "./test-utils/glob.js";
+import { Picker } from "./test-utils/picker.js";
 
 describe("globMatches", () => {
   it("agrees with the regular expression on random globs and text, astral characters too", () => {
-    const next = random(7);
+    const picker = new Picker(7);
     const alphabet = ["a", "b", "/", ":", "😀", "é", "\n"];
-    const pick = () => alphabet[Math.floor(next() * alphabet.length)]!;
+    const pick = () => picker.one(alphabet);
     let matches = 0;
     for (let n = 0; n < 20_000; n++) {
       let glob = "";
-      for (let i = Math.floor(next() * 7); i > 0; i--) {
-        const r = next();
-        glob += r < 0.25 ? GLOB_ANY : r < 0.4 ? GLOB_ONE : pick();
-      }
+      for (let i = picker.int(7); i > 0; i--)
+        glob += picker.chance(0.25) ? GLOB_ANY : picker.chance(0.2) ? GLOB_ONE : pick();
       let text = "";
-      for (let i = Math.floor(next() * 8); i > 0; i--) text += pick();
+      for (let i = picker.int(8); i > 0; i--) text += pick();
       const expected = globRegExp(glob).test(text);
       if (expected) matches++;
       expect(globMatches(glob, text), JSON.stringify({ glob, text })).toBe(expected);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { compilePolicyData } from "./compile.js";
-import { escapeRegex, GLOB_ANY, GLOB_ONE } from "./patterns.js";
+import { loadPolicy } from "./load-policy.js";
 import type { PolicyDocument } from "./policy-document.js";
 import { ActionPlans, MAX_PLANNED_ACTION_LENGTH, ReuseKeys } from "./reuse-key.js";
+import { globRegExp } from "./test-utils/glob.js";
 
 const data = compilePolicyData([
   {
@@ -125,14 +126,6 @@ describe.each([
   const named = '[[{"username":"b1"}],[]]';
   const anonymous = "[[],[]]";
 
-  /** A glob form as the regular expression the key once tested (fine on this test's short text). */
-  function globRegExp(glob: string): RegExp {
-    let source = "^";
-    for (const ch of glob)
-      source += ch === GLOB_ANY ? "[\\s\\S]*" : ch === GLOB_ONE ? "[\\s\\S]" : escapeRegex(ch);
-    return new RegExp(`${source}$`, "u");
-  }
-
   /** The key as it was built before the plan was indexed: one test after another. */
   const tests = new ActionPlans(data).plan(action).tests;
   function reference(resource: string, envText: string): string {
@@ -224,7 +217,6 @@ describe("reuse while Object.prototype has a member named like a principal field
         },
       ],
     };
-    const { loadPolicy } = await import("./load-policy.js");
     const reusing = await loadPolicy({ iam: [{ name: "anon.json", document }] });
     const principal = {
       arn: "arn:aws:iam::111122223333:role/r",

@@ -10,6 +10,7 @@ import {
   matchesTemplate,
   parseArnTemplates,
 } from "./arn-template.js";
+import { random } from "./test-utils/random.js";
 
 /**
  * The template as the regular expression it was once tested with: the reference on text short
@@ -33,20 +34,11 @@ function allTemplates(): ArnTemplate[] {
   return out;
 }
 
-/** A small deterministic generator, so a failure names its case. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 describe("matchesTemplate", () => {
   const templates = allTemplates();
 
   it("agrees with the regular expression on every format in the reference", () => {
-    const next = random(11);
+    const { next, pick: pickFrom } = random(11);
     const fillers = [
       "",
       "a",
@@ -60,7 +52,7 @@ describe("matchesTemplate", () => {
       "*",
       "\n",
     ];
-    const pick = () => fillers[Math.floor(next() * fillers.length)]!;
+    const pick = () => pickFrom(fillers);
     let matched = 0;
     let compared = 0;
     for (const template of templates) {

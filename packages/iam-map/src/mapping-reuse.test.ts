@@ -8,6 +8,7 @@ import {
 } from "./mapping-reuse.js";
 import { RECORD_PROTOTYPE } from "./object-prototype.js";
 import { FIXED, record } from "./test-utils/map.js";
+import { random } from "./test-utils/random.js";
 import type { AuthorizationInput, AuthorizationResult } from "./types.js";
 
 beforeAll(() => preloadServices(["S3Client"]));
@@ -37,20 +38,6 @@ function both(
     authorizationForSync({ ...args, input: inputOf(members, form) }),
   );
   return { reused, fresh };
-}
-
-/** A small seeded generator, so that a failing case can be run again. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
-  return { next, pick };
 }
 
 const BUCKETS = [

@@ -1,8 +1,7 @@
-/**
- * Whether code in the process added to the prototypes the language's own values inherit from,
- * as every keycard package checks it before it keeps anything for later calls or decides one.
- * One implementation, here, in the package every other one depends on.
- */
+// Whether code in the process added to the prototypes the language's own values inherit from,
+// as every keycard package checks it before it keeps anything for later calls or decides one:
+// one implementation, here, in the package every other one depends on.
+
 /**
  * The members the language gives `Object.prototype`. None is an input member of any AWS
  * operation; anything else there was put there by code in the process.
