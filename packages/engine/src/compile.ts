@@ -242,6 +242,26 @@ export function parseDocumentText(name: string, text: string): unknown {
   }
 }
 
+/**
+ * A document given as an object, read as the JSON it serializes to: what AWS would be sent, and
+ * plain data that runs no code of the caller's while it is compiled. A getter, proxy or `toJSON`
+ * in the object runs here, once, before the prototypes are checked and anything is compiled.
+ * @internal
+ */
+export function readDocumentObject(name: string, document: object): unknown {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(document);
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    throw new PolicyLoadError("MalformedDocument", `cannot be read as JSON: ${message}`, {
+      location: { document: name },
+      cause,
+    });
+  }
+  return text === undefined ? undefined : JSON.parse(text);
+}
+
 /** Options for {@link compilePolicyData}. @internal */
 export interface PolicyDataOptions {
   /** Condition keys read as absent when the request lacks them, although AWS may know them. */

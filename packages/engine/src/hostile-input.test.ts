@@ -1206,6 +1206,76 @@ describe("loadPolicy while code in the process has changed a prototype", () => {
       [...handed].some((list) => Array.isArray(list) && list.some((entry) => has(entry, "effect"))),
     ).toBe(false);
   });
+
+  it("compiles a document as the JSON it reads as: a getter in it that adds a setter is read before the check", async () => {
+    const handed = new Set<unknown>();
+    const prototype = Array.prototype as unknown as Record<number, unknown>;
+    const count = 64;
+    // The setter goes in while the document is read and takes itself out once it is handed a
+    // compiled statement, so that both prototype checks find nothing.
+    const addSetters = () => {
+      for (let i = 0; i < count; i++)
+        Object.defineProperty(prototype, i, {
+          configurable: true,
+          set(this: unknown[], value: unknown) {
+            handed.add(this);
+            if (has(value, "effect")) {
+              for (let j = 0; j < count; j++) delete prototype[j];
+              // Forged in the waits between compiling and the data reaching WebAssembly.
+              const list = this;
+              setImmediate(() => {
+                for (const entry of list) (entry as { effect: string }).effect = "Allow";
+              });
+            }
+            Object.defineProperty(this, i, {
+              value,
+              writable: true,
+              enumerable: true,
+              configurable: true,
+            });
+          },
+        });
+    };
+    const statements = [
+      { Effect: "Allow", Action: "s3:*", Resource: "*" },
+      { Effect: "Deny", Action: "s3:DeleteObject", Resource: "arn:aws:s3:::secret/*" },
+    ];
+    const document = {
+      Version: "2012-10-17",
+      get Statement() {
+        addSetters();
+        return statements;
+      },
+    };
+    let refused: unknown;
+    try {
+      await loadPolicy({ iam: [{ name: "getter.json", document }], checkActions: false });
+    } catch (error) {
+      refused = error;
+    } finally {
+      for (let i = 0; i < count; i++) delete prototype[i];
+    }
+    expect(refused).toBeInstanceOf(PolicyLoadError);
+    expect((refused as PolicyLoadError).code).toBe("ChangedPrototype");
+    expect(
+      [...handed].some((list) => Array.isArray(list) && list.some((entry) => has(entry, "effect"))),
+    ).toBe(false);
+  });
+
+  it("names the document it cannot read as JSON", async () => {
+    const looped: Record<string, unknown> = { Version: "2012-10-17" };
+    looped["Statement"] = [{ Effect: "Allow", Action: "s3:*", Resource: "*", Loop: looped }];
+    const refused = await loadPolicy({
+      iam: [{ name: "looped.json", document: looped }],
+      checkActions: false,
+    }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(PolicyLoadError);
+    expect(refused).toMatchObject({
+      code: "MalformedDocument",
+      location: { document: "looped.json" },
+    });
+    expect((refused as Error).message).toMatch(/cannot be read as JSON: .*circular/i);
+  });
 });
 
 function has(value: unknown, name: string): boolean {

@@ -4,6 +4,7 @@ import {
   type CompiledPolicyData,
   compilePolicyData,
   parseDocumentText,
+  readDocumentObject,
   type SourceDocument,
   unknowableKeyWarnings,
 } from "./compile.js";
@@ -138,8 +139,13 @@ function toSources(
         ? (input as NamedPolicyDocument)
         : { name: fallback, document: input as PolicyDocumentInput };
     const name = typeof named.name === "string" && named.name ? named.name : fallback;
+    const given = named.document;
     const document =
-      typeof named.document === "string" ? parseDocumentText(name, named.document) : named.document;
+      typeof given === "string"
+        ? parseDocumentText(name, given)
+        : typeof given === "object" && given !== null
+          ? readDocumentObject(name, given)
+          : given;
     return { name, document, boundary: group === "boundary" };
   });
 }
@@ -680,7 +686,8 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
   // Compiling fills lists and records the policy keeps for its life: a setter code in the process
   // added to `Array.prototype` or `Object.prototype` would be handed them, to keep and change into
   // other statements later (a Deny made an Allow). Nothing is compiled while a prototype has
-  // additions, or kept if one appeared meanwhile (a document's getter runs while it is read).
+  // additions. The documents were read as JSON above, so no code of the caller's runs from here
+  // to the end of compiling, and the check after it holds that.
   const { prototypePollution } = await import("@keycard/iam-reference");
   refuseChangedPrototype(prototypePollution());
   const data: CompiledPolicyData = compilePolicyData(sources, { assumedAbsent });
