@@ -1249,7 +1249,10 @@ describe("loadPolicy while code in the process has changed a prototype", () => {
     };
     let refused: unknown;
     try {
-      await loadPolicy({ iam: [{ name: "getter.json", document }], checkActions: false });
+      await loadPolicy({
+        iam: [{ name: "getter.json", document: document as unknown as PolicyDocument }],
+        checkActions: false,
+      });
     } catch (error) {
       refused = error;
     } finally {
@@ -1266,7 +1269,7 @@ describe("loadPolicy while code in the process has changed a prototype", () => {
     const looped: Record<string, unknown> = { Version: "2012-10-17" };
     looped["Statement"] = [{ Effect: "Allow", Action: "s3:*", Resource: "*", Loop: looped }];
     const refused = await loadPolicy({
-      iam: [{ name: "looped.json", document: looped }],
+      iam: [{ name: "looped.json", document: looped as unknown as PolicyDocument }],
       checkActions: false,
     }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(PolicyLoadError);
