@@ -10,6 +10,7 @@
  * the library's own full decision.
  */
 import type { CompiledPolicyData } from "./compile.js";
+import { changedPrototype } from "./prototype-check.js";
 import type { MatchedStatement, RequestDecision } from "./types.js";
 
 const EMPTY: readonly never[] = Object.freeze([]);
@@ -47,10 +48,15 @@ export class AllowedDecisions {
     const key = positions.join(",");
     let parts = this.#kept.get(key);
     if (parts === undefined) {
+      // Decided before the lists are filled: filling them hands them to a setter on
+      // `Array.prototype`, which could change them for every later decision.
+      const keep = changedPrototype() === undefined;
       parts = this.#parts(positions);
       if (parts === undefined) return undefined;
-      if (this.#kept.size >= MAX_KEPT) this.#kept.clear();
-      this.#kept.set(key, parts);
+      if (keep) {
+        if (this.#kept.size >= MAX_KEPT) this.#kept.clear();
+        this.#kept.set(key, parts);
+      }
     }
     return Object.freeze({
       action,

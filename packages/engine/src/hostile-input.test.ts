@@ -1160,6 +1160,92 @@ describe("values waiting to be sealed, while Array.prototype has a setter", () =
   });
 });
 
+describe("evaluate while code in the process has changed a prototype", () => {
+  /**
+   * A setter on `Array.prototype[0]` that writes `forge(value)` in place of what is written (the
+   * value itself where `forge` leaves it alone).
+   */
+  function forgingIndexZero(forge: (value: unknown) => unknown): () => void {
+    const prototype = Array.prototype as unknown as Record<number, unknown>;
+    Object.defineProperty(prototype, 0, {
+      configurable: true,
+      set(this: unknown[], value: unknown) {
+        Object.defineProperty(this, 0, {
+          value: forge(value),
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      },
+    });
+    return () => {
+      delete prototype[0];
+    };
+  }
+
+  const sse = "s3:x-amz-server-side-encryption";
+  const document = allowExcept("s3:PutObject", { StringEquals: { [sse]: "AES256" } });
+  const put = (unknownContext: readonly string[]): AuthorizationRequest => ({
+    action: "s3:PutObject",
+    resource: "arn:aws:s3:::orders/a.json",
+    context: {},
+    unknownContext: unknownContext as string[],
+  });
+
+  it("keeps nothing it copies for later calls: a shared list of unknown keys reads the same after", async () => {
+    const application = await loadPolicy({ iam: [{ name: "app.json", document }] });
+    const own = await loadPolicy({ iam: [{ name: "own.json", document }] });
+    // The frozen list a mapping hands out for every call of a kind (the middleware passes it on).
+    const shared = Object.freeze([sse]);
+    const input = { principal, region: "us-east-1", requests: [put(shared)] };
+    const restore = forgingIndexZero((value) => (value === sse ? "keycard:Nothing" : value));
+    try {
+      // Code in the process has the list sealed, by its own policy, while its setter forges.
+      own.evaluate(input);
+      own.evaluate(input);
+    } finally {
+      restore();
+    }
+    // The key is unknown: it may be AES256, which the Deny refuses.
+    expect(application.evaluate(input).allow).toBe(false);
+    expect(application.evaluate(input).allow).toBe(false);
+  });
+
+  it("keeps no plan it builds meanwhile: requests the documents tell apart never share a decision", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          name: "public.json",
+          document: {
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::public/*" },
+            ],
+          },
+        },
+      ],
+    });
+    const get = (resource: string) => ({
+      principal,
+      region: "us-east-1",
+      requests: [{ action: "s3:GetObject", resource, context: {} }],
+    });
+    // The action's first resource test made an empty prefix, which every resource starts with.
+    const restore = forgingIndexZero((value) =>
+      typeof value === "object" && value !== null && Object.hasOwn(value, "p")
+        ? Object.freeze({ p: "" })
+        : value,
+    );
+    try {
+      expect(policy.evaluate(get("arn:aws:s3:::public/a")).allow).toBe(true);
+    } finally {
+      restore();
+    }
+    expect(policy.evaluate(get("arn:aws:s3:::public/b")).allow).toBe(true);
+    expect(policy.evaluate(get("arn:aws:s3:::secret/a")).allow).toBe(false);
+  });
+});
+
 describe("loadPolicy while code in the process has changed a prototype", () => {
   it("compiles nothing a setter there would be handed, and says why", async () => {
     const handed = new Set<unknown>();
@@ -1221,10 +1307,8 @@ describe("loadPolicy while code in the process has changed a prototype", () => {
             handed.add(this);
             if (has(value, "effect")) {
               for (let j = 0; j < count; j++) delete prototype[j];
-              // Forged in the waits between compiling and the data reaching WebAssembly.
-              const list = this;
               setImmediate(() => {
-                for (const entry of list) (entry as { effect: string }).effect = "Allow";
+                for (const entry of this) (entry as { effect: string }).effect = "Allow";
               });
             }
             Object.defineProperty(this, i, {

@@ -14,6 +14,7 @@ import { asError, PolicyLoadError, type PolicyWarning } from "./errors.js";
 import { FoldedKeySet, foldKey, isAscii } from "./key-case.js";
 import { wasmInput } from "./partial-requests.js";
 import type { NamedPolicyDocument, PolicyDocumentInput } from "./policy-document.js";
+import { changedPrototype, usePrototypeCheck } from "./prototype-check.js";
 import {
   copyRecord,
   type InputNeeds,
@@ -314,6 +315,8 @@ function prepareRequest(
     entries = [];
     if (contextKeys.size === 0)
       return finishPrepared(request, preparedRequest(action, resource, entries));
+    // Decided before the list is filled: filling it hands it to a setter on `Array.prototype`.
+    const keep = frozen && changedPrototype() === undefined;
     for (const name of Object.keys(context)) {
       // Other names are kept all the same: should `foldKey` ever disagree with the library,
       // the library then still sees every key it would match.
@@ -323,7 +326,7 @@ function prepareRequest(
       const text = JSON.stringify(value);
       if (text !== undefined) entries.push([name, text, folded, value]);
     }
-    if (frozen) sealedEntries.set(context, Object.freeze(entries));
+    if (keep) sealedEntries.set(context, Object.freeze(entries));
   }
   return finishPrepared(request, preparedRequest(action, resource, entries));
 }
@@ -569,7 +572,8 @@ class WasmPolicy implements Policy {
           return denyAll(input, "cannot evaluate: the policy produced no decision");
         decisions[i] = decision;
       }
-      for (let k = 0; k < missing.length; k++) {
+      const keep = this.#reused !== undefined && changedPrototype() === undefined;
+      for (let k = 0; k < missing.length && keep; k++) {
         const i = missing[k] as number;
         const key = keys[i];
         if (key === undefined || !this.#reused) continue;
@@ -625,7 +629,7 @@ class WasmPolicy implements Policy {
     for (const request of decision.requests) freezeRequestDecision(request);
     Object.freeze(decision.requests);
     Object.freeze(decision);
-    this.#cache?.set(key, decision);
+    if (changedPrototype() === undefined) this.#cache?.set(key, decision);
     return decision;
   }
 }
@@ -689,6 +693,7 @@ export async function loadPolicy(options: LoadPolicyOptions): Promise<Policy> {
   // additions. The documents were read as JSON above, so no code of the caller's runs from here
   // to the end of compiling, and the check after it holds that.
   const { prototypePollution } = await import("@keycard/iam-reference");
+  usePrototypeCheck(prototypePollution);
   refuseChangedPrototype(prototypePollution());
   const data: CompiledPolicyData = compilePolicyData(sources, { assumedAbsent });
   refuseChangedPrototype(prototypePollution());

@@ -1,4 +1,6 @@
+import { prototypePollution } from "@keycard/iam-reference";
 import { describe, expect, it } from "vitest";
+import { usePrototypeCheck } from "./prototype-check.js";
 import {
   canonicalIp,
   MAX_INPUT_TEXT,
@@ -8,6 +10,9 @@ import {
 } from "./request-snapshot.js";
 import { inheritIndexZero } from "./test-utils/prototypes.js";
 import type { EvaluationInput } from "./types.js";
+
+// As `loadPolicy` installs it: without the check, no copy is kept for later reads.
+usePrototypeCheck(prototypePollution);
 
 describe("canonicalIp", () => {
   it("spells IPv4-mapped IPv6 addresses as IPv4 and other IPv6 addresses in full", () => {

@@ -11,6 +11,7 @@ import { types } from "node:util";
 import type { CompiledPolicyData } from "./compile.js";
 import { FoldedKeySet, foldKey, isAscii } from "./key-case.js";
 import type { CompiledPattern, TemplatePart } from "./patterns.js";
+import { changedPrototype } from "./prototype-check.js";
 import type { EvaluationInput } from "./types.js";
 
 /**
@@ -415,6 +416,9 @@ let readsUnderWay = 0;
 function sealPending(): void {
   const waiting = [...pending];
   pending.clear();
+  // Nothing of the caller's runs while the copies are made (sealed values are frozen data), so
+  // a prototype clean now stays clean until they are kept.
+  if (changedPrototype() !== undefined) return;
   for (const { raw, key, role, cache, contextKeys } of waiting) {
     if (cache.has(raw)) continue;
     let made: SealedCopy | undefined;

@@ -22,6 +22,7 @@ import {
   RESERVED_CHARACTERS,
   type TemplatePart,
 } from "./patterns.js";
+import { changedPrototype } from "./prototype-check.js";
 
 /**
  * A resource pattern as tested in JavaScript: exact, prefix, glob (see `globMatches`) or a
@@ -135,7 +136,10 @@ export class ActionPlans {
     const action = written.toLowerCase();
     plan = this.#plans.get(action);
     if (plan === undefined) {
-      plan = this.#build(action);
+      // Decided before the plan is built: building fills lists that a setter on
+      // `Array.prototype` would be handed, to change for every later request of the action.
+      if (changedPrototype() !== undefined) return this.#build(action, false);
+      plan = this.#build(action, true);
       const bytes = 64 + 2 * action.length + 48 * plan.tests.length + 8 * plan.keys.size;
       if (this.#plans.size >= MAX_PLANS || this.#bytes + bytes > MAX_PLAN_BYTES) this.#clear();
       this.#plans.set(action, plan);
@@ -153,7 +157,7 @@ export class ActionPlans {
     this.#bytes = 0;
   }
 
-  #build(action: string): ActionPlan {
+  #build(action: string, keep: boolean): ActionPlan {
     const colon = action.indexOf(":");
     const service = colon > 0 ? action.slice(0, colon) : action;
     const positions = new Set<number>();
@@ -181,7 +185,7 @@ export class ActionPlans {
         let test = this.#tests.get(id);
         if (!this.#tests.has(id)) {
           test = resourceTest(pattern);
-          this.#tests.set(id, test);
+          if (keep) this.#tests.set(id, test);
         }
         if (test === undefined) usable = false;
         else if (test !== "any") tests.push(test);
