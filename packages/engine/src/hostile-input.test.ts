@@ -4,7 +4,7 @@
  * they are read, text the WebAssembly regular expressions cut short, oversized patterns and
  * values, and unusual spellings of IP addresses. Each must be denied or refused at load.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   type AuthorizationRequest,
   loadPolicy,
@@ -1162,26 +1162,28 @@ describe("values waiting to be sealed, while Array.prototype has a setter", () =
 
 describe("evaluate while code in the process has changed a prototype", () => {
   /**
-   * A setter on `Array.prototype[0]` that writes `forge(value)` in place of what is written (the
-   * value itself where `forge` leaves it alone).
+   * Setters on `Array.prototype[0 … count)` that write `forge(value)` in place of what is
+   * written (the value itself where `forge` leaves it alone).
    */
-  function forgingIndexZero(forge: (value: unknown) => unknown): () => void {
+  function forgingIndexes(count: number, forge: (value: unknown) => unknown): () => void {
     const prototype = Array.prototype as unknown as Record<number, unknown>;
-    Object.defineProperty(prototype, 0, {
-      configurable: true,
-      set(this: unknown[], value: unknown) {
-        Object.defineProperty(this, 0, {
-          value: forge(value),
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
-      },
-    });
+    for (let i = 0; i < count; i++)
+      Object.defineProperty(prototype, i, {
+        configurable: true,
+        set(this: unknown[], value: unknown) {
+          Object.defineProperty(this, i, {
+            value: forge(value),
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
+        },
+      });
     return () => {
-      delete prototype[0];
+      for (let i = 0; i < count; i++) delete prototype[i];
     };
   }
+  const forgingIndexZero = (forge: (value: unknown) => unknown) => forgingIndexes(1, forge);
 
   const sse = "s3:x-amz-server-side-encryption";
   const document = allowExcept("s3:PutObject", { StringEquals: { [sse]: "AES256" } });
@@ -1209,6 +1211,87 @@ describe("evaluate while code in the process has changed a prototype", () => {
     // The key is unknown: it may be AES256, which the Deny refuses.
     expect(application.evaluate(input).allow).toBe(false);
     expect(application.evaluate(input).allow).toBe(false);
+  });
+
+  it("keeps no set of unknown keys it makes meanwhile: a later request's unknown key stays unknown", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          name: "tls.json",
+          document: {
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Action: "s3:GetObject", Resource: "*" },
+              {
+                Sid: "NoOldTls",
+                Effect: "Deny",
+                Action: "s3:GetObject",
+                Resource: "*",
+                Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+              },
+            ],
+          },
+        },
+      ],
+      checkActions: false,
+    });
+    const get = (unknownContext: readonly string[]) => ({
+      principal,
+      region: "us-east-1",
+      requests: [
+        {
+          action: "s3:GetObject",
+          resource: "arn:aws:s3:::prod/a",
+          unknownContext: unknownContext as string[],
+        },
+      ],
+    });
+    // A set, not a list: adding to it writes no index a setter would be handed.
+    const handed = new Set<unknown[]>();
+    const restore = forgingIndexes(8, (value) => {
+      if (Array.isArray(value) && value.length === 2 && Array.isArray(value[0])) handed.add(value);
+      return value;
+    });
+    try {
+      expect(policy.evaluate(get(["s3:TlsVersion"])).allow).toBe(false);
+    } finally {
+      restore();
+    }
+    // What was handed, made to say that nothing is unknown.
+    for (const entry of handed) if (!Object.isFrozen(entry)) entry[1] = undefined;
+    expect(policy.evaluate(get(["s3:TlsVersion"])).allow).toBe(false);
+    const shared = Object.freeze(["s3:TlsVersion"]);
+    for (let i = 0; i < 3; i++) expect(policy.evaluate(get(shared)).allow).toBe(false);
+  });
+
+  it("decides as the documents say, never throwing, when the prototype check itself fails", async () => {
+    const policy = await loadPolicy({ iam: [{ name: "app.json", document }] });
+    const species = Object.getOwnPropertyDescriptor(Array, Symbol.species) as PropertyDescriptor;
+    Object.defineProperty(Array, Symbol.species, {
+      configurable: true,
+      get() {
+        throw new Error("species");
+      },
+    });
+    const prototype = Object.prototype as Record<string, unknown>;
+    prototype["added"] = 1;
+    const upload = (context: Record<string, string>) =>
+      policy.evaluate({
+        principal,
+        region: "us-east-1",
+        requests: [{ action: "s3:PutObject", resource: "arn:aws:s3:::orders/new", context }],
+      });
+    let allowed: boolean | undefined;
+    let denied: boolean | undefined;
+    try {
+      allowed = upload({}).allow;
+      denied = upload({ [sse]: "AES256" }).allow;
+    } finally {
+      Object.defineProperty(Array, Symbol.species, species);
+      delete prototype["added"];
+    }
+    expect(allowed).toBe(true);
+    expect(denied).toBe(false);
   });
 
   it("keeps no plan it builds meanwhile: requests the documents tell apart never share a decision", async () => {
@@ -1243,6 +1326,165 @@ describe("evaluate while code in the process has changed a prototype", () => {
     }
     expect(policy.evaluate(get("arn:aws:s3:::public/b")).allow).toBe(true);
     expect(policy.evaluate(get("arn:aws:s3:::secret/a")).allow).toBe(false);
+  });
+});
+
+describe("code that puts an object into a built-in prototype's chain", () => {
+  const undo: Array<() => void> = [];
+  afterEach(() => {
+    for (const restore of undo.splice(0)) restore();
+  });
+
+  /**
+   * Puts a proxy between `Array.prototype` and `Object.prototype` whose `set` trap is handed
+   * every value written to a missing index of any array, and writes it through: no member is
+   * added to either prototype.
+   */
+  function underArrays(seen: (value: unknown) => void): () => void {
+    let inTrap = false;
+    const between = new Proxy(Object.create(Object.prototype) as object, {
+      set(target, key, value, receiver) {
+        if (!inTrap && Array.isArray(receiver)) {
+          inTrap = true;
+          try {
+            seen(value);
+          } finally {
+            inTrap = false;
+          }
+        }
+        return Reflect.set(target, key, value, receiver);
+      },
+    });
+    Object.setPrototypeOf(Array.prototype, between);
+    const restore = () => Object.setPrototypeOf(Array.prototype, Object.prototype);
+    undo.push(restore);
+    return restore;
+  }
+
+  const noDelete: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [
+      { Sid: "All", Effect: "Allow", Action: "s3:*", Resource: "*" },
+      { Sid: "NoDelete", Effect: "Deny", Action: "s3:DeleteObject", Resource: "*" },
+    ],
+  };
+
+  it("makes loadPolicy refuse, before a compiled Deny could be handed to it and made an Allow", async () => {
+    let handed = 0;
+    const restore = underArrays((value) => {
+      const statement = value as { effect?: unknown; ref?: { effect?: unknown } } | null;
+      if (typeof statement === "object" && statement !== null && statement.effect === "Deny") {
+        handed += 1;
+        statement.effect = "Allow";
+        if (statement.ref) statement.ref.effect = "Allow";
+        queueMicrotask(restore);
+      }
+    });
+    const refused = await loadPolicy({ iam: [noDelete], checkActions: false }).catch(
+      (error: unknown) => error,
+    );
+    restore();
+    expect(refused).toBeInstanceOf(PolicyLoadError);
+    expect(refused).toMatchObject({ code: "ChangedPrototype" });
+    expect((refused as Error).message).toMatch(
+      /Array\.prototype no longer inherits from Object\.prototype/,
+    );
+    expect(handed).toBe(0);
+  });
+
+  it("keeps no context entries while a hook under String.prototype runs mid-evaluation", async () => {
+    const sse = "s3:x-amz-server-side-encryption";
+    const policy = await loadPolicy({
+      iam: [
+        {
+          name: "kms.json",
+          document: {
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Action: "s3:*", Resource: "*" },
+              {
+                Sid: "RequireKms",
+                Effect: "Deny",
+                Action: "s3:PutObject",
+                Resource: "*",
+                Condition: { StringNotEquals: { [sse]: "aws:kms" } },
+              },
+              {
+                Sid: "NoBadNet",
+                Effect: "Deny",
+                Action: "s3:ListBucket",
+                Resource: "*",
+                Condition: { IpAddress: { "aws:SourceIp": "192.0.2.0/24" } },
+              },
+            ],
+          },
+        },
+      ],
+      checkActions: false,
+    });
+    // The frozen context a mapping hands to every call of a kind, and to anyone asking.
+    const shared = Object.freeze({ [sse]: "AES256" });
+    const request = (action: string) => ({
+      action,
+      resource: "arn:aws:s3:::orders/a",
+      context: shared,
+    });
+    policy.evaluate({ principal, region: "us-east-1", requests: [request("s3:PutObjectTagging")] });
+    const entries: unknown[][] = [];
+    const hooks = Object.create(Object.prototype) as object;
+    // Splitting an IPv6 address runs this after the input was read; it puts the trap in place.
+    Object.defineProperty(hooks, Symbol.split, {
+      configurable: true,
+      value(this: string, text: string) {
+        if (undo.length < 2)
+          underArrays((value) => {
+            if (Array.isArray(value) && value[0] === sse) entries.push(value);
+          });
+        const parts: string[] = [];
+        let from = 0;
+        for (let at = text.indexOf(this, from); at >= 0; at = text.indexOf(this, from)) {
+          Reflect.defineProperty(parts, parts.length, {
+            value: text.slice(from, at),
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
+          from = at + this.length;
+        }
+        Reflect.defineProperty(parts, parts.length, {
+          value: text.slice(from),
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+        return parts;
+      },
+    });
+    Object.setPrototypeOf(String.prototype, hooks);
+    undo.push(() => Object.setPrototypeOf(String.prototype, Object.prototype));
+    policy.evaluate({
+      principal,
+      region: "us-east-1",
+      requests: [
+        {
+          action: "s3:ListBucket",
+          resource: "arn:aws:s3:::orders",
+          context: { "aws:SourceIp": "::1" },
+        },
+        request("s3:PutObjectTagging"),
+      ],
+    });
+    for (const restore of undo.splice(0).reverse()) restore();
+    for (const entry of entries) {
+      if (Object.isFrozen(entry)) continue;
+      entry[1] = JSON.stringify("aws:kms");
+      entry[3] = "aws:kms";
+    }
+    // The documents deny an upload encrypted with AES256.
+    expect(
+      policy.evaluate({ principal, region: "us-east-1", requests: [request("s3:PutObject")] })
+        .allow,
+    ).toBe(false);
   });
 });
 

@@ -187,6 +187,15 @@ async function readBundle(
   return { wasm, data, origin };
 }
 
+/** What was thrown, in words, reading nothing of it that could throw again. */
+function errorText(thrown: unknown): string {
+  try {
+    return asError(thrown).message;
+  } catch {
+    return "an internal error";
+  }
+}
+
 function denyAll(input: unknown, reason: string): Decision {
   // The input may be anything, even an object whose properties throw when read; the
   // decision then names no requests rather than letting `evaluate` throw.
@@ -324,7 +333,10 @@ function prepareRequest(
       if (!contextKeys.has(folded) && isAscii(name)) continue;
       const value = (context as Record<string, unknown>)[name];
       const text = JSON.stringify(value);
-      if (text !== undefined) entries.push([name, text, folded, value]);
+      if (text !== undefined)
+        entries.push(
+          keep ? Object.freeze([name, text, folded, value] as const) : [name, text, folded, value],
+        );
     }
     if (keep) sealedEntries.set(context, Object.freeze(entries));
   }
@@ -491,6 +503,15 @@ class WasmPolicy implements Policy {
   }
 
   evaluate(raw: EvaluationInput): Decision {
+    try {
+      return this.#evaluateRead(raw);
+    } catch (thrown) {
+      // Whatever went wrong unforeseen, the caller gets a denial, never an exception.
+      return denyAll(undefined, `cannot evaluate: ${errorText(thrown)}`);
+    }
+  }
+
+  #evaluateRead(raw: EvaluationInput): Decision {
     const read = this.#snapshot(raw);
     if (!("input" in read)) return denyAll(read, `cannot evaluate: ${read.reason}`);
     const input = read.input;

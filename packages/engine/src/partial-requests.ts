@@ -1,5 +1,6 @@
 import { foldKey } from "./key-case.js";
 import { escapeRegex, RESERVED_CHARACTERS, UNKNOWN_CHARACTER, UNKNOWN_PART } from "./patterns.js";
+import { changedPrototype } from "./prototype-check.js";
 import { copyRecord } from "./request-snapshot.js";
 import type { AuthorizationRequest, EvaluationInput } from "./types.js";
 
@@ -46,7 +47,8 @@ export function wasmInput(
         return `requests[${i}].unknownContext must be a list of condition keys`;
       else {
         uk = unknownKeys(unknownContext, dropUnknown);
-        if (Object.isFrozen(unknownContext)) rememberUnknownKeys(unknownContext, dropUnknown, uk);
+        if (Object.isFrozen(unknownContext) && changedPrototype() === undefined)
+          rememberUnknownKeys(unknownContext, dropUnknown, uk);
       }
     }
     // Fully known, or unknown only in keys nothing reads.
@@ -132,13 +134,16 @@ function unknownKeys(
   for (let i = recent.length - 1; i >= 0; i--) {
     const entry = recent[i]!;
     if (!sameList(entry[0], list)) continue;
-    // Most recently used last: a list in constant use is never the one evicted.
-    if (i !== recent.length - 1) {
+    // Most recently used last: a list in constant use is never the one evicted. Moved only while
+    // no prototype has additions: a write to the list hands it to a setter on `Array.prototype`,
+    // which could keep it and slip a list with no unknown keys in for later requests.
+    if (i !== recent.length - 1 && changedPrototype() === undefined) {
       recent.splice(i, 1);
       recent.push(entry);
     }
     return entry[1];
   }
+  const keep = changedPrototype() === undefined;
   let uk: Readonly<Record<string, true>> | undefined;
   // Inherits nothing, so no `toJSON` of Object.prototype's answers for it when serialised.
   const set = copyRecord<Record<string, true>>();
@@ -162,12 +167,13 @@ function unknownKeys(
     let id = idsByText.get(text);
     if (id === undefined) {
       id = (nextUnknownKeyId++).toString(36);
-      if (idsByText.size < MAX_UNKNOWN_KEY_IDS) idsByText.set(text, id);
+      if (keep && idsByText.size < MAX_UNKNOWN_KEY_IDS) idsByText.set(text, id);
     }
     unknownKeyIds.set(uk, id);
   }
+  if (!keep) return uk;
   if (recent.length >= MAX_UNKNOWN_KEY_SETS) recent.shift();
-  recent.push([Object.freeze([...list]), uk]);
+  recent.push(Object.freeze([Object.freeze([...list]), uk] as const));
   return uk;
 }
 

@@ -18,5 +18,10 @@ export function usePrototypeCheck(prototypePollution: () => string | undefined):
  * @internal
  */
 export function changedPrototype(): string | undefined {
-  return check();
+  try {
+    return check();
+  } catch {
+    // A check that cannot finish (a built-in it calls was replaced) cannot clear anything.
+    return "the prototype check failed";
+  }
 }

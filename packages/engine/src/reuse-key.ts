@@ -195,6 +195,8 @@ export class ActionPlans {
         for (const value of condition.values) templateKeys(value, keys);
       }
     }
+    // Frozen when kept: a plan serves every later request of the action.
+    if (keep) Object.freeze(tests);
     return { usable, tests, keys, ...indexTests(tests) };
   }
 }

@@ -111,10 +111,49 @@ export function addedProtocolHook(): string | undefined {
   return undefined;
 }
 
+const getPrototypeOf = Object.getPrototypeOf;
+
+/**
+ * The built-in prototypes whose own prototype is `Object.prototype`: every array, string,
+ * number, boolean, symbol and function reads a member it lacks through one of them, and so do
+ * the collections, patterns, dates, errors and promises keycard makes.
+ */
+const INHERIT_FROM_OBJECT: ReadonlyArray<readonly [object, string]> = [
+  [ARRAY_PROTOTYPE, "Array.prototype"],
+  [String.prototype, "String.prototype"],
+  [Number.prototype, "Number.prototype"],
+  [Boolean.prototype, "Boolean.prototype"],
+  [Symbol.prototype, "Symbol.prototype"],
+  [BigInt.prototype, "BigInt.prototype"],
+  [Function.prototype, "Function.prototype"],
+  [RegExp.prototype, "RegExp.prototype"],
+  [Date.prototype, "Date.prototype"],
+  [Map.prototype, "Map.prototype"],
+  [Set.prototype, "Set.prototype"],
+  [WeakMap.prototype, "WeakMap.prototype"],
+  [WeakSet.prototype, "WeakSet.prototype"],
+  [Error.prototype, "Error.prototype"],
+  [Promise.prototype, "Promise.prototype"],
+];
+
+/**
+ * The first built-in prototype that no longer inherits straight from `Object.prototype`
+ * (`Object.setPrototypeOf(Array.prototype, other)`), or undefined: what was put between them
+ * answers every member the built-in lacks, an index written to any array or a protocol method
+ * looked up on any string, without adding a member to either prototype.
+ * @internal
+ */
+export function changedPrototypeChain(): string | undefined {
+  for (const [proto, name] of INHERIT_FROM_OBJECT)
+    if (getPrototypeOf(proto) !== OBJECT_PROTOTYPE) return name;
+  return undefined;
+}
+
 /**
  * What code in the process added to the prototypes the language's own values inherit from, in
- * words (the first kind found), or undefined for an untouched process: an index on
- * `Array.prototype` ({@link addedArrayPrototypeIndexes}), a method under a protocol symbol
+ * words (the first kind found), or undefined for an untouched process: an object put into the
+ * chain of a built-in prototype ({@link changedPrototypeChain}), an index on `Array.prototype`
+ * ({@link addedArrayPrototypeIndexes}), a method under a protocol symbol
  * ({@link addedProtocolHook}), a member of `Object.prototype`
  * ({@link addedObjectPrototypeMembers}). Each of them is read by ordinary code as if it were a
  * value's own. One listing of `Object.prototype` (about a microsecond) when the others find
@@ -122,6 +161,9 @@ export function addedProtocolHook(): string | undefined {
  * @public
  */
 export function prototypePollution(): string | undefined {
+  const chain = changedPrototypeChain();
+  if (chain !== undefined)
+    return `${chain} no longer inherits from Object.prototype: what was put between them answers every member its values lack`;
   const indexes = addedArrayPrototypeIndexes();
   if (indexes.length > 0)
     return (

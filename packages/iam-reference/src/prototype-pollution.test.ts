@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { prototypePollution } from "./prototype-pollution.js";
+
+const restore: Array<() => void> = [];
+afterEach(() => {
+  for (const undo of restore.splice(0)) undo();
+});
+
+/** Puts an object between a built-in prototype and `Object.prototype`, as hostile code could. */
+function insertUnder(proto: object): void {
+  Object.setPrototypeOf(proto, Object.create(Object.prototype));
+  restore.push(() => Object.setPrototypeOf(proto, Object.prototype));
+}
+
+describe("prototypePollution", () => {
+  it("finds nothing in an untouched process", () => {
+    expect(prototypePollution()).toBeUndefined();
+  });
+
+  const builtins: Record<string, object> = {
+    "Array.prototype": Array.prototype,
+    "String.prototype": String.prototype,
+    "Function.prototype": Function.prototype,
+    "Map.prototype": Map.prototype,
+  };
+  it.each(Object.keys(builtins))(
+    "reports an object put between %s and Object.prototype",
+    (name) => {
+      insertUnder(builtins[name] as object);
+      expect(prototypePollution()).toBe(
+        `${name} no longer inherits from Object.prototype: what was put between them answers every member its values lack`,
+      );
+    },
+  );
+
+  it("reports the index a proxy under Array.prototype would answer, with no member added anywhere", () => {
+    let written: unknown;
+    Object.setPrototypeOf(
+      Array.prototype,
+      new Proxy(Object.create(Object.prototype), {
+        set(target, key, value, receiver) {
+          written = value;
+          return Reflect.set(target, key, value, receiver);
+        },
+      }),
+    );
+    restore.push(() => Object.setPrototypeOf(Array.prototype, Object.prototype));
+    expect(Object.getOwnPropertyNames(Array.prototype).filter((n) => /^\d/.test(n))).toEqual([]);
+    expect(prototypePollution()).toMatch(/^Array\.prototype no longer inherits/);
+    [].push(1 as never);
+    expect(written).toBe(1);
+  });
+});
