@@ -55,4 +55,16 @@ describe("assertPrototypeClean", () => {
     expect(String(thrown)).toContain("String.prototype[Symbol.split]");
     expect(() => assertPrototypeClean()).not.toThrow();
   });
+
+  it("refuses while an object sits between String.prototype and Object.prototype", () => {
+    const between = Object.create(Object.prototype) as object;
+    Object.defineProperty(between, Symbol.split, { value: () => ["orders/decoy"] });
+    const thrown = thrownWhile(
+      () => Object.setPrototypeOf(String.prototype, between),
+      () => Object.setPrototypeOf(String.prototype, Object.prototype),
+    );
+    expect(thrown).toBeInstanceOf(UnreadableInputError);
+    expect(String(thrown)).toContain("String.prototype no longer inherits from Object.prototype");
+    expect(() => assertPrototypeClean()).not.toThrow();
+  });
 });
