@@ -50,4 +50,41 @@ describe("prototypePollution", () => {
     [].push(1 as never);
     expect(written).toBe(1);
   });
+
+  const iteratorPrototype = Object.getPrototypeOf(
+    Object.getPrototypeOf([][Symbol.iterator]()),
+  ) as object;
+
+  it("reports a method added where a loop ending early looks it up, and never runs it", () => {
+    let ran = 0;
+    Object.defineProperty(iteratorPrototype, "return", {
+      configurable: true,
+      value() {
+        ran += 1;
+        return { done: true, value: undefined };
+      },
+    });
+    restore.push(() => delete (iteratorPrototype as Record<string, unknown>)["return"]);
+    expect(prototypePollution()).toMatch(/^%IteratorPrototype%\.return was added/);
+    expect(ran).toBe(0);
+    // A destructuring that ends before its iterator does calls it.
+    const [first] = [1, 2];
+    expect(first).toBe(1);
+    expect(ran).toBe(1);
+  });
+
+  it("reports a toJSON added to Array.prototype, which JSON.stringify calls for every list", () => {
+    Object.defineProperty(Array.prototype, "toJSON", { configurable: true, value: () => "forged" });
+    restore.push(() => delete (Array.prototype as unknown as Record<string, unknown>)["toJSON"]);
+    expect(prototypePollution()).toMatch(/^Array\.prototype\.toJSON was added/);
+  });
+
+  it("reports an object put between an iterator's prototype and the one all iterators share", () => {
+    const arrayIterator = Object.getPrototypeOf([][Symbol.iterator]()) as object;
+    Object.setPrototypeOf(arrayIterator, Object.create(iteratorPrototype));
+    restore.push(() => Object.setPrototypeOf(arrayIterator, iteratorPrototype));
+    expect(prototypePollution()).toMatch(
+      /^%ArrayIteratorPrototype% no longer inherits from %IteratorPrototype%/,
+    );
+  });
 });

@@ -1,6 +1,11 @@
 // Whether code in the process added to the prototypes the language's own values inherit from,
 // as every keycard package checks it before it keeps anything for later calls or decides one:
 // one implementation, here, in the package every other one depends on.
+//
+// The check itself runs no code but its own: every loop is indexed over the module's own
+// constant lists (no code outside can reach them), with no `for … of`, destructuring, spread or
+// array method that could hand control to a method added to an iterator prototype or to
+// `Array[Symbol.species]`, and the lists it makes define their entries rather than assign them.
 
 /**
  * The members the language gives `Object.prototype`. None is an input member of any AWS
@@ -24,9 +29,16 @@ const STANDARD: ReadonlySet<string> = new Set([
 // Taken when the module loads: code that replaces them later cannot hide what it added.
 const hasOwn = Object.hasOwn;
 const ownKeys = Reflect.ownKeys;
+const getPrototypeOf = Object.getPrototypeOf;
+const defineEntry = Reflect.defineProperty;
+const ownNames = Object.getOwnPropertyNames;
 const OBJECT_PROTOTYPE = Object.prototype;
 const ARRAY_PROTOTYPE = Array.prototype;
-const ownNames = Object.getOwnPropertyNames;
+
+/** Appends by definition: assigning past the end would reach a setter on `Array.prototype`. */
+function append<T>(list: T[], value: T): void {
+  defineEntry(list, list.length, { value, writable: true, enumerable: true, configurable: true });
+}
 
 /**
  * Whether `Object.prototype` has a member of this name of its own beyond the standard ones: one
@@ -52,8 +64,8 @@ export function addedObjectPrototypeMembers(): string[] {
   const added: string[] = [];
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string | symbol;
-    if (typeof key === "symbol") added.push(String(key));
-    else if (!STANDARD.has(key)) added.push(key);
+    if (typeof key === "symbol") append(added, String(key));
+    else if (!STANDARD.has(key)) append(added, key);
   }
   return added;
 }
@@ -66,14 +78,35 @@ export function addedObjectPrototypeMembers(): string[] {
  */
 export function addedArrayPrototypeIndexes(): string[] {
   if (ARRAY_PROTOTYPE.length === 0) return [];
-  // `filter` defines the entries of the list it makes: pushing onto an empty list would meet
-  // the very index being looked for.
-  return ownNames(ARRAY_PROTOTYPE).filter(isIndexName);
+  const names = ownNames(ARRAY_PROTOTYPE);
+  const indexes: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    if (isIndexName(name)) append(indexes, name);
+  }
+  return indexes;
 }
 
 function isIndexName(name: string): boolean {
   const first = name.charCodeAt(0);
   return first >= 48 && first <= 57;
+}
+
+const ITERATOR_PROTOTYPES = iteratorPrototypes();
+
+/** The prototypes of the language's own iterators, and the one they all inherit from. */
+function iteratorPrototypes() {
+  const array = getPrototypeOf([][Symbol.iterator]()) as object;
+  const asyncGenerator = getPrototypeOf(async function* () {}.prototype) as object;
+  return {
+    iterator: getPrototypeOf(array) as object,
+    array,
+    map: getPrototypeOf(new Map()[Symbol.iterator]()) as object,
+    set: getPrototypeOf(new Set()[Symbol.iterator]()) as object,
+    string: getPrototypeOf(""[Symbol.iterator]()) as object,
+    regExpString: getPrototypeOf(/a/[Symbol.matchAll]("")) as object,
+    asyncIterator: getPrototypeOf(asyncGenerator) as object,
+  };
 }
 
 /**
@@ -99,62 +132,120 @@ const HOOKED: ReadonlyArray<readonly [object, string]> = [
 ];
 
 /**
- * The first such method added to `String.prototype`, `Number.prototype`, `Boolean.prototype` or
- * `Array.prototype` (as `String.prototype[Symbol.split]`), or undefined: a few own-member tests,
- * no listing.
+ * Named members the language looks up, none of which these prototypes have natively: `toJSON`,
+ * which `JSON.stringify` calls for every list it writes, and `return`, which a loop or a
+ * destructuring that ends before its iterator does calls on the iterator. (`JSON.stringify`
+ * asks strings, numbers and booleans for nothing, and only `yield*` calls `throw`.) Each
+ * iterator reads `return` through its own prototype and the one all iterators share, whose
+ * chains {@link changedPrototypeChain} checks.
+ */
+/**
+ * The first such method added to `String.prototype`, `Number.prototype`, `Boolean.prototype`,
+ * `Array.prototype` (as `String.prototype[Symbol.split]` or `Array.prototype.toJSON`) or an
+ * iterator prototype (as `%IteratorPrototype%.return`), or undefined: a few dozen own-member
+ * tests, no listing.
  * @public
  */
 export function addedProtocolHook(): string | undefined {
-  for (const [proto, protoName] of HOOKED)
-    for (const [symbol, symbolName] of HOOKS)
-      if (hasOwn(proto, symbol)) return `${protoName}[${symbolName}]`;
+  for (let p = 0; p < HOOKED.length; p++) {
+    const hooked = HOOKED[p] as readonly [object, string];
+    for (let h = 0; h < HOOKS.length; h++) {
+      const hook = HOOKS[h] as readonly [symbol, string];
+      if (hasOwn(hooked[0], hook[0])) return `${hooked[1]}[${hook[1]}]`;
+    }
+  }
+  return addedNamedHook();
+}
+
+/** The named members of {@link addedProtocolHook}, each tested by a constant name (fastest). */
+function addedNamedHook(): string | undefined {
+  const it = ITERATOR_PROTOTYPES;
+  if (hasOwn(ARRAY_PROTOTYPE, "toJSON")) return "Array.prototype.toJSON";
+  if (hasOwn(it.iterator, "return")) return "%IteratorPrototype%.return";
+  if (hasOwn(it.array, "return")) return "%ArrayIteratorPrototype%.return";
+  if (hasOwn(it.map, "return")) return "%MapIteratorPrototype%.return";
+  if (hasOwn(it.set, "return")) return "%SetIteratorPrototype%.return";
+  if (hasOwn(it.string, "return")) return "%StringIteratorPrototype%.return";
+  if (hasOwn(it.regExpString, "return")) return "%RegExpStringIteratorPrototype%.return";
+  if (hasOwn(it.asyncIterator, "return")) return "%AsyncIteratorPrototype%.return";
   return undefined;
 }
 
-const getPrototypeOf = Object.getPrototypeOf;
-
 /**
- * The built-in prototypes whose own prototype is `Object.prototype`: every array, string,
- * number, boolean, symbol and function reads a member it lacks through one of them, and so do
- * the collections, patterns, dates, errors and promises keycard makes.
+ * Each built-in prototype and the one it inherits from natively: every array, string, number,
+ * boolean, symbol and function reads a member it lacks through its chain, and so do the
+ * collections, patterns, dates, errors, promises and iterators keycard makes or walks.
  */
-const INHERIT_FROM_OBJECT: ReadonlyArray<readonly [object, string]> = [
-  [ARRAY_PROTOTYPE, "Array.prototype"],
-  [String.prototype, "String.prototype"],
-  [Number.prototype, "Number.prototype"],
-  [Boolean.prototype, "Boolean.prototype"],
-  [Symbol.prototype, "Symbol.prototype"],
-  [BigInt.prototype, "BigInt.prototype"],
-  [Function.prototype, "Function.prototype"],
-  [RegExp.prototype, "RegExp.prototype"],
-  [Date.prototype, "Date.prototype"],
-  [Map.prototype, "Map.prototype"],
-  [Set.prototype, "Set.prototype"],
-  [WeakMap.prototype, "WeakMap.prototype"],
-  [WeakSet.prototype, "WeakSet.prototype"],
-  [Error.prototype, "Error.prototype"],
-  [Promise.prototype, "Promise.prototype"],
+const O = "Object.prototype";
+const I = "%IteratorPrototype%";
+const CHAIN_ROWS: ReadonlyArray<readonly [object, object, string, string]> = [
+  [ARRAY_PROTOTYPE, OBJECT_PROTOTYPE, "Array.prototype", O],
+  [String.prototype, OBJECT_PROTOTYPE, "String.prototype", O],
+  [Number.prototype, OBJECT_PROTOTYPE, "Number.prototype", O],
+  [Boolean.prototype, OBJECT_PROTOTYPE, "Boolean.prototype", O],
+  [Symbol.prototype, OBJECT_PROTOTYPE, "Symbol.prototype", O],
+  [BigInt.prototype, OBJECT_PROTOTYPE, "BigInt.prototype", O],
+  [Function.prototype, OBJECT_PROTOTYPE, "Function.prototype", O],
+  [RegExp.prototype, OBJECT_PROTOTYPE, "RegExp.prototype", O],
+  [Date.prototype, OBJECT_PROTOTYPE, "Date.prototype", O],
+  [Map.prototype, OBJECT_PROTOTYPE, "Map.prototype", O],
+  [Set.prototype, OBJECT_PROTOTYPE, "Set.prototype", O],
+  [Error.prototype, OBJECT_PROTOTYPE, "Error.prototype", O],
+  [Promise.prototype, OBJECT_PROTOTYPE, "Promise.prototype", O],
+  [ITERATOR_PROTOTYPES.iterator, OBJECT_PROTOTYPE, I, O],
+  [ITERATOR_PROTOTYPES.asyncIterator, OBJECT_PROTOTYPE, "%AsyncIteratorPrototype%", O],
+  [ITERATOR_PROTOTYPES.array, ITERATOR_PROTOTYPES.iterator, "%ArrayIteratorPrototype%", I],
+  [ITERATOR_PROTOTYPES.map, ITERATOR_PROTOTYPES.iterator, "%MapIteratorPrototype%", I],
+  [ITERATOR_PROTOTYPES.set, ITERATOR_PROTOTYPES.iterator, "%SetIteratorPrototype%", I],
+  [ITERATOR_PROTOTYPES.string, ITERATOR_PROTOTYPES.iterator, "%StringIteratorPrototype%", I],
+  [
+    ITERATOR_PROTOTYPES.regExpString,
+    ITERATOR_PROTOTYPES.iterator,
+    "%RegExpStringIteratorPrototype%",
+    I,
+  ],
 ];
+/**
+ * Each built-in prototype (one column each: lists of one kind of value read fastest) and the
+ * one it inherits from natively: every array, string, number, boolean, symbol and function
+ * reads a member it lacks through its chain, and so do the collections, patterns, dates,
+ * errors, promises and iterators keycard makes or walks.
+ */
+const CHAIN_CHILDREN: readonly object[] = CHAIN_ROWS.map((row) => row[0]);
+const CHAIN_PARENTS: readonly object[] = CHAIN_ROWS.map((row) => row[1]);
+const CHAIN_TEXTS: readonly string[] = CHAIN_ROWS.map(
+  (row) => `${row[2]} no longer inherits from ${row[3]}`,
+);
 
 /**
- * The first built-in prototype that no longer inherits straight from `Object.prototype`
- * (`Object.setPrototypeOf(Array.prototype, other)`), or undefined: what was put between them
- * answers every member the built-in lacks, an index written to any array or a protocol method
- * looked up on any string, without adding a member to either prototype.
+ * The first built-in prototype that no longer inherits straight from the prototype it inherits
+ * from natively (`Object.setPrototypeOf(Array.prototype, other)`), in words, or undefined: what was put
+ * between them answers every member the built-in lacks, an index written to any array or a
+ * protocol method looked up on any string, without adding a member to either prototype.
  * @internal
  */
 export function changedPrototypeChain(): string | undefined {
-  for (const [proto, name] of INHERIT_FROM_OBJECT)
-    if (getPrototypeOf(proto) !== OBJECT_PROTOTYPE) return name;
+  for (let i = 0; i < CHAIN_CHILDREN.length; i++)
+    if (getPrototypeOf(CHAIN_CHILDREN[i]) !== CHAIN_PARENTS[i]) return CHAIN_TEXTS[i];
   return undefined;
+}
+
+/** The first few names of a list, quoted, joined by commas, by indexed reads alone. */
+function firstNames(names: readonly string[], quoted: boolean): string {
+  let text = "";
+  for (let i = 0; i < names.length && i < 5; i++) {
+    const name = names[i] as string;
+    text += `${i > 0 ? ", " : ""}${quoted ? JSON.stringify(name) : name}`;
+  }
+  return text;
 }
 
 /**
  * What code in the process added to the prototypes the language's own values inherit from, in
  * words (the first kind found), or undefined for an untouched process: an object put into the
  * chain of a built-in prototype ({@link changedPrototypeChain}), an index on `Array.prototype`
- * ({@link addedArrayPrototypeIndexes}), a method under a protocol symbol
- * ({@link addedProtocolHook}), a member of `Object.prototype`
+ * ({@link addedArrayPrototypeIndexes}), a method the language looks up under a protocol symbol
+ * or name ({@link addedProtocolHook}), a member of `Object.prototype`
  * ({@link addedObjectPrototypeMembers}). Each of them is read by ordinary code as if it were a
  * value's own. One listing of `Object.prototype` (about a microsecond) when the others find
  * nothing.
@@ -163,24 +254,20 @@ export function changedPrototypeChain(): string | undefined {
 export function prototypePollution(): string | undefined {
   const chain = changedPrototypeChain();
   if (chain !== undefined)
-    return `${chain} no longer inherits from Object.prototype: what was put between them answers every member its values lack`;
+    return `${chain}: what was put between them answers every member its values lack`;
   const indexes = addedArrayPrototypeIndexes();
   if (indexes.length > 0)
     return (
       `Array.prototype has the index${indexes.length > 1 ? "es" : ""} ` +
-      `${indexes.slice(0, 5).join(", ")}, which every array without a value there reads as its own`
+      `${firstNames(indexes, false)}, which every array without a value there reads as its own`
     );
   const hook = addedProtocolHook();
   if (hook !== undefined)
-    return `${hook} was added, and runs whenever text is split, replaced or matched`;
+    return `${hook} was added, and runs whenever the language looks it up (text split, replaced or matched, a value serialised, a loop ended early)`;
   const added = addedObjectPrototypeMembers();
   if (added.length === 0) return undefined;
-  const names = added
-    .slice(0, 5)
-    .map((n) => JSON.stringify(n))
-    .join(", ");
   return (
-    `Object.prototype has the member${added.length > 1 ? "s" : ""} ${names}, which the SDK's ` +
+    `Object.prototype has the member${added.length > 1 ? "s" : ""} ${firstNames(added, true)}, which the SDK's ` +
     "serializer may read as an input member keycard never saw"
   );
 }

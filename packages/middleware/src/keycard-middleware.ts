@@ -245,6 +245,10 @@ export function keycardMiddleware<Input extends object, Output extends object>(
       let input: Input;
       let outcome: GuardOutcome | Promise<GuardOutcome>;
       try {
+        // Before the copy as well as after it: code that ran while the call waited (for its
+        // credentials, its endpoint) may have put a setter where the copy writes, which would
+        // change what is checked and take itself out before the check after the copy.
+        assertPrototypeClean();
         input = serializedInput(snapshotInput(args.input), context) as Input;
         recordCopy(input, args.input);
         // Before the guard, whose remembered decisions know nothing of the prototype.

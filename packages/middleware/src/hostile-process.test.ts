@@ -1,0 +1,168 @@
+import { Readable } from "node:stream";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { BatchGetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { loadPolicy } from "@keycard/engine";
+import type { HttpRequest, HttpResponse } from "@smithy/types";
+import { afterEach, describe, expect, it } from "vitest";
+import { keycardPlugin } from "./keycard-plugin.js";
+
+// Code elsewhere in the process that turns against the application's own client: it holds
+// neither the client nor its policy, and replaces no built-in function.
+
+const ACCOUNT = "123456789012";
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/app`;
+const credentials = {
+  accessKeyId: "AKIAKEYCARDTEST00001",
+  secretAccessKey: "x",
+  accountId: ACCOUNT,
+};
+const logger = { warn() {}, error() {} };
+const ITERATOR_PROTOTYPE = Object.getPrototypeOf(
+  Object.getPrototypeOf([][Symbol.iterator]()),
+) as object;
+
+/** A request handler that keeps what would be sent and answers at once. */
+function recorder(body = "") {
+  const sent: Array<{ hostname: string; path: string; body: string }> = [];
+  const handler = {
+    async handle(request: HttpRequest): Promise<{ response: HttpResponse }> {
+      sent.push({
+        hostname: request.hostname,
+        path: request.path,
+        body: String(request.body ?? ""),
+      });
+      return {
+        response: {
+          statusCode: 200,
+          headers: { "content-type": "application/json" },
+          body: Readable.from([Buffer.from(body)]),
+        },
+      };
+    },
+  };
+  return { sent, handler };
+}
+
+afterEach(() => {
+  delete (ITERATOR_PROTOTYPE as Record<string, unknown>)["return"];
+  delete (Array.prototype as unknown as Record<string, unknown>)["0"];
+});
+
+describe("code in the process turning against the application's client", () => {
+  it("refuses while a method is added where a loop ending early looks it up, so it never runs amid the check", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          name: "app.json",
+          document: {
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::orders/*" },
+            ],
+          },
+        },
+      ],
+    });
+    const { sent, handler } = recorder();
+    const client = new S3Client({ region: "us-east-1", credentials, requestHandler: handler });
+    client.middlewareStack.use(
+      keycardPlugin({ policy, mode: "enforce", accountId: ACCOUNT, principalArn: ROLE, logger }),
+    );
+    // Once called, the method plants a setter that makes a denied request read as an allowed
+    // one while the call is mapped, and takes itself out.
+    Object.defineProperty(ITERATOR_PROTOTYPE, "return", {
+      configurable: true,
+      value() {
+        // Only from within the check made right before the call is mapped, after its look for
+        // indexes: where a loop of the check's own would hand it control.
+        const stack = new Error().stack ?? "";
+        const within = stack.includes("addedProtocolHook") && stack.includes("decideFor");
+        if (within && !Object.hasOwn(Array.prototype, "0"))
+          Object.defineProperty(Array.prototype, "0", {
+            configurable: true,
+            set(this: unknown[], value: unknown) {
+              const request = value as { resource?: unknown } | null;
+              let written = value;
+              if (
+                typeof request === "object" &&
+                request !== null &&
+                request.resource === "arn:aws:s3:::secret/b"
+              ) {
+                written = { ...request, resource: "arn:aws:s3:::orders/b" };
+                delete (Array.prototype as unknown as Record<string, unknown>)["0"];
+              }
+              Object.defineProperty(this, "0", {
+                value: written,
+                writable: true,
+                enumerable: true,
+                configurable: true,
+              });
+            },
+          });
+        return { done: true, value: undefined };
+      },
+    });
+    await expect(client.send(new GetObjectCommand({ Bucket: "secret", Key: "b" }))).rejects.toThrow(
+      /code in the process changed a prototype: %IteratorPrototype%\.return was added/,
+    );
+    expect(sent).toEqual([]);
+  });
+
+  it("refuses a setter put in place while the call waited for its credentials, before copying the input with it", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          name: "app.json",
+          document: {
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Action: "secretsmanager:BatchGetSecretValue", Resource: "*" },
+              {
+                Effect: "Allow",
+                Action: "secretsmanager:GetSecretValue",
+                Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:allowed-secret-*`,
+              },
+            ],
+          },
+        },
+      ],
+    });
+    const { sent, handler } = recorder('{"SecretValues":[],"Errors":[]}');
+    const client = new SecretsManagerClient({
+      region: "us-east-1",
+      // Credentials that take a moment to resolve (a metadata endpoint, SSO): other code runs.
+      credentials: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return credentials;
+      },
+      requestHandler: handler,
+    });
+    client.middlewareStack.use(
+      keycardPlugin({ policy, mode: "enforce", accountId: ACCOUNT, principalArn: ROLE, logger }),
+    );
+    // A timer of the other code's fires during the wait: it would make the check's copy read an
+    // allowed secret and take itself out, while the body the SDK serialized names the other.
+    setTimeout(() => {
+      Object.defineProperty(Array.prototype, "0", {
+        configurable: true,
+        set(this: unknown[], value: unknown) {
+          let written = value;
+          if (value === "forbidden-secret") {
+            written = "allowed-secret";
+            delete (Array.prototype as unknown as Record<string, unknown>)["0"];
+          }
+          Object.defineProperty(this, "0", {
+            value: written,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
+        },
+      });
+    }, 5);
+    await expect(
+      client.send(new BatchGetSecretValueCommand({ SecretIdList: ["forbidden-secret"] })),
+    ).rejects.toThrow(/Array\.prototype has the index 0/);
+    expect(sent).toEqual([]);
+  });
+});
