@@ -4299,11 +4299,11 @@ var require_webidl = __commonJS({
         message: `"${context2.value}" is an invalid ${context2.type}.`
       });
     };
-    webidl.brandCheck = function(V, I, opts = void 0) {
-      if (opts?.strict !== false && !(V instanceof I)) {
+    webidl.brandCheck = function(V, I2, opts = void 0) {
+      if (opts?.strict !== false && !(V instanceof I2)) {
         throw new TypeError("Illegal invocation");
       } else {
-        return V?.[Symbol.toStringTag] === I.prototype[Symbol.toStringTag];
+        return V?.[Symbol.toStringTag] === I2.prototype[Symbol.toStringTag];
       }
     };
     webidl.argumentLengthCheck = function({ length }, min, ctx) {
@@ -4433,29 +4433,29 @@ var require_webidl = __commonJS({
       };
     };
     webidl.recordConverter = function(keyConverter, valueConverter) {
-      return (O) => {
-        if (webidl.util.Type(O) !== "Object") {
+      return (O2) => {
+        if (webidl.util.Type(O2) !== "Object") {
           throw webidl.errors.exception({
             header: "Record",
-            message: `Value of type ${webidl.util.Type(O)} is not an Object.`
+            message: `Value of type ${webidl.util.Type(O2)} is not an Object.`
           });
         }
         const result = {};
-        if (!types2.isProxy(O)) {
-          const keys3 = Object.keys(O);
+        if (!types2.isProxy(O2)) {
+          const keys3 = Object.keys(O2);
           for (const key of keys3) {
             const typedKey = keyConverter(key);
-            const typedValue = valueConverter(O[key]);
+            const typedValue = valueConverter(O2[key]);
             result[typedKey] = typedValue;
           }
           return result;
         }
-        const keys2 = Reflect.ownKeys(O);
+        const keys2 = Reflect.ownKeys(O2);
         for (const key of keys2) {
-          const desc = Reflect.getOwnPropertyDescriptor(O, key);
+          const desc = Reflect.getOwnPropertyDescriptor(O2, key);
           if (desc?.enumerable) {
             const typedKey = keyConverter(key);
-            const typedValue = valueConverter(O[key]);
+            const typedValue = valueConverter(O2[key]);
             result[typedKey] = typedValue;
           }
         }
@@ -18779,12 +18779,12 @@ var require_io = __commonJS({
       });
     }
     exports.mkdirP = mkdirP;
-    function which(tool, check) {
+    function which(tool, check2) {
       return __awaiter(this, void 0, void 0, function* () {
         if (!tool) {
           throw new Error("parameter 'tool' is required");
         }
-        if (check) {
+        if (check2) {
           const result = yield which(tool, false);
           if (!result) {
             if (ioUtil.IS_WINDOWS) {
@@ -19272,7 +19272,7 @@ var require_toolrunner = __commonJS({
       let inQuotes = false;
       let escaped = false;
       let arg = "";
-      function append(c) {
+      function append2(c) {
         if (escaped && c !== '"') {
           arg += "\\";
         }
@@ -19285,12 +19285,12 @@ var require_toolrunner = __commonJS({
           if (!escaped) {
             inQuotes = !inQuotes;
           } else {
-            append(c);
+            append2(c);
           }
           continue;
         }
         if (c === "\\" && escaped) {
-          append(c);
+          append2(c);
           continue;
         }
         if (c === "\\" && inQuotes) {
@@ -19304,7 +19304,7 @@ var require_toolrunner = __commonJS({
           }
           continue;
         }
-        append(c);
+        append2(c);
       }
       if (arg.length > 0) {
         args.push(arg.trim());
@@ -30296,6 +30296,9 @@ var init_actions = __esm({
 });
 
 // ../../packages/iam-reference/src/prototype-pollution.ts
+function append(list2, value) {
+  defineEntry(list2, list2.length, { value, writable: true, enumerable: true, configurable: true });
+}
 function isAddedObjectPrototypeMember(name) {
   return hasOwn(OBJECT_PROTOTYPE, name) && !STANDARD.has(name);
 }
@@ -30304,38 +30307,89 @@ function addedObjectPrototypeMembers() {
   const added = [];
   for (let i = 0; i < keys2.length; i++) {
     const key = keys2[i];
-    if (typeof key === "symbol") added.push(String(key));
-    else if (!STANDARD.has(key)) added.push(key);
+    if (typeof key === "symbol") append(added, String(key));
+    else if (!STANDARD.has(key)) append(added, key);
   }
   return added;
 }
 function addedArrayPrototypeIndexes() {
   if (ARRAY_PROTOTYPE.length === 0) return [];
-  return ownNames(ARRAY_PROTOTYPE).filter(isIndexName);
+  const names2 = ownNames(ARRAY_PROTOTYPE);
+  const indexes2 = [];
+  for (let i = 0; i < names2.length; i++) {
+    const name = names2[i];
+    if (isIndexName(name)) append(indexes2, name);
+  }
+  return indexes2;
 }
 function isIndexName(name) {
   const first = name.charCodeAt(0);
   return first >= 48 && first <= 57;
 }
+function iteratorPrototypes() {
+  const array = getPrototypeOf([][Symbol.iterator]());
+  const asyncGenerator = getPrototypeOf(async function* () {
+  }.prototype);
+  return {
+    iterator: getPrototypeOf(array),
+    array,
+    map: getPrototypeOf((/* @__PURE__ */ new Map())[Symbol.iterator]()),
+    set: getPrototypeOf((/* @__PURE__ */ new Set())[Symbol.iterator]()),
+    string: getPrototypeOf(""[Symbol.iterator]()),
+    regExpString: getPrototypeOf(/a/[Symbol.matchAll]("")),
+    asyncIterator: getPrototypeOf(asyncGenerator)
+  };
+}
 function addedProtocolHook() {
-  for (const [proto, protoName] of HOOKED)
-    for (const [symbol, symbolName] of HOOKS)
-      if (hasOwn(proto, symbol)) return `${protoName}[${symbolName}]`;
+  for (let p = 0; p < HOOKED.length; p++) {
+    const hooked = HOOKED[p];
+    for (let h = 0; h < HOOKS.length; h++) {
+      const hook2 = HOOKS[h];
+      if (hasOwn(hooked[0], hook2[0])) return `${hooked[1]}[${hook2[1]}]`;
+    }
+  }
+  return addedNamedHook();
+}
+function addedNamedHook() {
+  const it = ITERATOR_PROTOTYPES;
+  if (hasOwn(ARRAY_PROTOTYPE, "toJSON")) return "Array.prototype.toJSON";
+  if (hasOwn(it.iterator, "return")) return "%IteratorPrototype%.return";
+  if (hasOwn(it.array, "return")) return "%ArrayIteratorPrototype%.return";
+  if (hasOwn(it.map, "return")) return "%MapIteratorPrototype%.return";
+  if (hasOwn(it.set, "return")) return "%SetIteratorPrototype%.return";
+  if (hasOwn(it.string, "return")) return "%StringIteratorPrototype%.return";
+  if (hasOwn(it.regExpString, "return")) return "%RegExpStringIteratorPrototype%.return";
+  if (hasOwn(it.asyncIterator, "return")) return "%AsyncIteratorPrototype%.return";
   return void 0;
 }
+function changedPrototypeChain() {
+  for (let i = 0; i < CHAIN_CHILDREN.length; i++)
+    if (getPrototypeOf(CHAIN_CHILDREN[i]) !== CHAIN_PARENTS[i]) return CHAIN_TEXTS[i];
+  return void 0;
+}
+function firstNames(names2, quoted) {
+  let text = "";
+  for (let i = 0; i < names2.length && i < 5; i++) {
+    const name = names2[i];
+    text += `${i > 0 ? ", " : ""}${quoted ? JSON.stringify(name) : name}`;
+  }
+  return text;
+}
 function prototypePollution() {
+  const chain = changedPrototypeChain();
+  if (chain !== void 0)
+    return `${chain}: what was put between them answers every member its values lack`;
   const indexes2 = addedArrayPrototypeIndexes();
   if (indexes2.length > 0)
-    return `Array.prototype has the index${indexes2.length > 1 ? "es" : ""} ${indexes2.slice(0, 5).join(", ")}, which every array without a value there reads as its own`;
+    return `Array.prototype has the index${indexes2.length > 1 ? "es" : ""} ${firstNames(indexes2, false)}, which every array without a value there reads as its own`;
   const hook2 = addedProtocolHook();
   if (hook2 !== void 0)
-    return `${hook2} was added, and runs whenever text is split, replaced or matched`;
+    return `${hook2} was added, and runs whenever the language looks it up (text split, replaced or matched, a value serialised, a loop ended early)`;
   const added = addedObjectPrototypeMembers();
   if (added.length === 0) return void 0;
-  const names2 = added.slice(0, 5).map((n) => JSON.stringify(n)).join(", ");
-  return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${names2}, which the SDK's serializer may read as an input member keycard never saw`;
+  return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${firstNames(added, true)}, which the SDK's serializer may read as an input member keycard never saw`;
 }
-var STANDARD, hasOwn, ownKeys, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ownNames, HOOKS, HOOKED;
+var STANDARD, hasOwn, ownKeys, getPrototypeOf, defineEntry, ownNames, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ITERATOR_PROTOTYPES, HOOKS, HOOKED, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
 var init_prototype_pollution = __esm({
   "../../packages/iam-reference/src/prototype-pollution.ts"() {
     "use strict";
@@ -30355,9 +30409,12 @@ var init_prototype_pollution = __esm({
     ]);
     hasOwn = Object.hasOwn;
     ownKeys = Reflect.ownKeys;
+    getPrototypeOf = Object.getPrototypeOf;
+    defineEntry = Reflect.defineProperty;
+    ownNames = Object.getOwnPropertyNames;
     OBJECT_PROTOTYPE = Object.prototype;
     ARRAY_PROTOTYPE = Array.prototype;
-    ownNames = Object.getOwnPropertyNames;
+    ITERATOR_PROTOTYPES = iteratorPrototypes();
     HOOKS = [
       [Symbol.split, "Symbol.split"],
       [Symbol.replace, "Symbol.replace"],
@@ -30373,6 +30430,40 @@ var init_prototype_pollution = __esm({
       [Boolean.prototype, "Boolean.prototype"],
       [ARRAY_PROTOTYPE, "Array.prototype"]
     ];
+    O = "Object.prototype";
+    I = "%IteratorPrototype%";
+    CHAIN_ROWS = [
+      [ARRAY_PROTOTYPE, OBJECT_PROTOTYPE, "Array.prototype", O],
+      [String.prototype, OBJECT_PROTOTYPE, "String.prototype", O],
+      [Number.prototype, OBJECT_PROTOTYPE, "Number.prototype", O],
+      [Boolean.prototype, OBJECT_PROTOTYPE, "Boolean.prototype", O],
+      [Symbol.prototype, OBJECT_PROTOTYPE, "Symbol.prototype", O],
+      [BigInt.prototype, OBJECT_PROTOTYPE, "BigInt.prototype", O],
+      [Function.prototype, OBJECT_PROTOTYPE, "Function.prototype", O],
+      [RegExp.prototype, OBJECT_PROTOTYPE, "RegExp.prototype", O],
+      [Date.prototype, OBJECT_PROTOTYPE, "Date.prototype", O],
+      [Map.prototype, OBJECT_PROTOTYPE, "Map.prototype", O],
+      [Set.prototype, OBJECT_PROTOTYPE, "Set.prototype", O],
+      [Error.prototype, OBJECT_PROTOTYPE, "Error.prototype", O],
+      [Promise.prototype, OBJECT_PROTOTYPE, "Promise.prototype", O],
+      [ITERATOR_PROTOTYPES.iterator, OBJECT_PROTOTYPE, I, O],
+      [ITERATOR_PROTOTYPES.asyncIterator, OBJECT_PROTOTYPE, "%AsyncIteratorPrototype%", O],
+      [ITERATOR_PROTOTYPES.array, ITERATOR_PROTOTYPES.iterator, "%ArrayIteratorPrototype%", I],
+      [ITERATOR_PROTOTYPES.map, ITERATOR_PROTOTYPES.iterator, "%MapIteratorPrototype%", I],
+      [ITERATOR_PROTOTYPES.set, ITERATOR_PROTOTYPES.iterator, "%SetIteratorPrototype%", I],
+      [ITERATOR_PROTOTYPES.string, ITERATOR_PROTOTYPES.iterator, "%StringIteratorPrototype%", I],
+      [
+        ITERATOR_PROTOTYPES.regExpString,
+        ITERATOR_PROTOTYPES.iterator,
+        "%RegExpStringIteratorPrototype%",
+        I
+      ]
+    ];
+    CHAIN_CHILDREN = CHAIN_ROWS.map((row) => row[0]);
+    CHAIN_PARENTS = CHAIN_ROWS.map((row) => row[1]);
+    CHAIN_TEXTS = CHAIN_ROWS.map(
+      (row) => `${row[2]} no longer inherits from ${row[3]}`
+    );
   }
 });
 
@@ -32077,6 +32168,19 @@ function parseDocumentText(name, text) {
     });
   }
 }
+function readDocumentObject(name, document) {
+  let text;
+  try {
+    text = JSON.stringify(document);
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message : String(cause);
+    throw new PolicyLoadError("MalformedDocument", `cannot be read as JSON: ${message}`, {
+      location: { document: name },
+      cause
+    });
+  }
+  return text === void 0 ? void 0 : JSON.parse(text);
+}
 function compileDocument(source, options = {}) {
   const where = { document: source.name };
   const doc = source.document;
@@ -32191,6 +32295,19 @@ function unknowableKeyWarnings(statements) {
 // ../../packages/engine/src/load-policy.ts
 import { readFile } from "node:fs/promises";
 
+// ../../packages/engine/src/prototype-check.ts
+var check = () => "the prototype check is not loaded yet";
+function usePrototypeCheck(prototypePollution2) {
+  check = prototypePollution2;
+}
+function changedPrototype() {
+  try {
+    return check();
+  } catch {
+    return "the prototype check failed";
+  }
+}
+
 // ../../packages/engine/src/allowed-decision.ts
 var EMPTY = Object.freeze([]);
 var MAX_KEPT = 1024;
@@ -32215,10 +32332,13 @@ var AllowedDecisions = class {
     const key = positions2.join(",");
     let parts = this.#kept.get(key);
     if (parts === void 0) {
+      const keep = changedPrototype() === void 0;
       parts = this.#parts(positions2);
       if (parts === void 0) return void 0;
-      if (this.#kept.size >= MAX_KEPT) this.#kept.clear();
-      this.#kept.set(key, parts);
+      if (keep) {
+        if (this.#kept.size >= MAX_KEPT) this.#kept.clear();
+        this.#kept.set(key, parts);
+      }
     }
     return Object.freeze({
       action,
@@ -32620,6 +32740,7 @@ var readsUnderWay = 0;
 function sealPending() {
   const waiting = [...pending];
   pending.clear();
+  if (changedPrototype() !== void 0) return;
   for (const { raw, key, role, cache, contextKeys } of waiting) {
     if (cache.has(raw)) continue;
     let made;
@@ -32868,7 +32989,8 @@ function wasmInput(input, dropUnknown = () => false) {
         return `requests[${i}].unknownContext must be a list of condition keys`;
       else {
         uk = unknownKeys(unknownContext, dropUnknown);
-        if (Object.isFrozen(unknownContext)) rememberUnknownKeys(unknownContext, dropUnknown, uk);
+        if (Object.isFrozen(unknownContext) && changedPrototype() === void 0)
+          rememberUnknownKeys(unknownContext, dropUnknown, uk);
       }
     }
     if (request2.resourceParts === void 0 && uk === void 0) {
@@ -32914,12 +33036,13 @@ function unknownKeys(list2, dropUnknown) {
   for (let i = recent.length - 1; i >= 0; i--) {
     const entry = recent[i];
     if (!sameList(entry[0], list2)) continue;
-    if (i !== recent.length - 1) {
+    if (i !== recent.length - 1 && changedPrototype() === void 0) {
       recent.splice(i, 1);
       recent.push(entry);
     }
     return entry[1];
   }
+  const keep = changedPrototype() === void 0;
   let uk;
   const set = copyRecord();
   for (const key of list2) {
@@ -32940,12 +33063,13 @@ function unknownKeys(list2, dropUnknown) {
     let id = idsByText.get(text);
     if (id === void 0) {
       id = (nextUnknownKeyId++).toString(36);
-      if (idsByText.size < MAX_UNKNOWN_KEY_IDS) idsByText.set(text, id);
+      if (keep && idsByText.size < MAX_UNKNOWN_KEY_IDS) idsByText.set(text, id);
     }
     unknownKeyIds.set(uk, id);
   }
+  if (!keep) return uk;
   if (recent.length >= MAX_UNKNOWN_KEY_SETS) recent.shift();
-  recent.push([Object.freeze([...list2]), uk]);
+  recent.push(Object.freeze([Object.freeze([...list2]), uk]));
   return uk;
 }
 var unknownKeyTexts = /* @__PURE__ */ new WeakMap();
@@ -33058,7 +33182,8 @@ var ActionPlans = class {
     const action = written.toLowerCase();
     plan = this.#plans.get(action);
     if (plan === void 0) {
-      plan = this.#build(action);
+      if (changedPrototype() !== void 0) return this.#build(action, false);
+      plan = this.#build(action, true);
       const bytes = 64 + 2 * action.length + 48 * plan.tests.length + 8 * plan.keys.size;
       if (this.#plans.size >= MAX_PLANS || this.#bytes + bytes > MAX_PLAN_BYTES) this.#clear();
       this.#plans.set(action, plan);
@@ -33074,7 +33199,7 @@ var ActionPlans = class {
     this.#written.clear();
     this.#bytes = 0;
   }
-  #build(action) {
+  #build(action, keep) {
     const colon = action.indexOf(":");
     const service = colon > 0 ? action.slice(0, colon) : action;
     const positions2 = /* @__PURE__ */ new Set();
@@ -33101,7 +33226,7 @@ var ActionPlans = class {
         let test = this.#tests.get(id);
         if (!this.#tests.has(id)) {
           test = resourceTest(pattern);
-          this.#tests.set(id, test);
+          if (keep) this.#tests.set(id, test);
         }
         if (test === void 0) usable = false;
         else if (test !== "any") tests.push(test);
@@ -33111,6 +33236,7 @@ var ActionPlans = class {
         for (const value of condition.values) templateKeys(value, keys2);
       }
     }
+    if (keep) Object.freeze(tests);
     return { usable, tests, keys: keys2, ...indexTests(tests) };
   }
 };
@@ -33594,7 +33720,8 @@ function toSources(inputs, group) {
     const fallback = `${group}[${position2}]`;
     const named = typeof input === "object" && input !== null && "document" in input && "name" in input ? input : { name: fallback, document: input };
     const name = typeof named.name === "string" && named.name ? named.name : fallback;
-    const document = typeof named.document === "string" ? parseDocumentText(name, named.document) : named.document;
+    const given = named.document;
+    const document = typeof given === "string" ? parseDocumentText(name, given) : typeof given === "object" && given !== null ? readDocumentObject(name, given) : given;
     return { name, document, boundary: group === "boundary" };
   });
 }
@@ -33629,6 +33756,13 @@ async function readBundle(bundle) {
       data = parsed;
   }
   return { wasm: wasm2, data, origin };
+}
+function errorText(thrown) {
+  try {
+    return asError(thrown).message;
+  } catch {
+    return "an internal error";
+  }
 }
 function denyAll(input, reason) {
   try {
@@ -33713,14 +33847,18 @@ function prepareRequest(request2, i, contextKeys, sealedEntries) {
     entries = [];
     if (contextKeys.size === 0)
       return finishPrepared(request2, preparedRequest(action, resource, entries));
+    const keep = frozen && changedPrototype() === void 0;
     for (const name of Object.keys(context2)) {
       const folded = foldKey(name);
       if (!contextKeys.has(folded) && isAscii(name)) continue;
       const value = context2[name];
       const text = JSON.stringify(value);
-      if (text !== void 0) entries.push([name, text, folded, value]);
+      if (text !== void 0)
+        entries.push(
+          keep ? Object.freeze([name, text, folded, value]) : [name, text, folded, value]
+        );
     }
-    if (frozen) sealedEntries.set(context2, Object.freeze(entries));
+    if (keep) sealedEntries.set(context2, Object.freeze(entries));
   }
   return finishPrepared(request2, preparedRequest(action, resource, entries));
 }
@@ -33837,6 +33975,13 @@ var WasmPolicy = class {
     return text;
   }
   evaluate(raw) {
+    try {
+      return this.#evaluateRead(raw);
+    } catch (thrown) {
+      return denyAll(void 0, `cannot evaluate: ${errorText(thrown)}`);
+    }
+  }
+  #evaluateRead(raw) {
     const read = this.#snapshot(raw);
     if (!("input" in read)) return denyAll(read, `cannot evaluate: ${read.reason}`);
     const input = read.input;
@@ -33914,7 +34059,8 @@ var WasmPolicy = class {
           return denyAll(input, "cannot evaluate: the policy produced no decision");
         decisions[i] = decision;
       }
-      for (let k = 0; k < missing.length; k++) {
+      const keep = this.#reused !== void 0 && changedPrototype() === void 0;
+      for (let k = 0; k < missing.length && keep; k++) {
         const i = missing[k];
         const key = keys2[i];
         if (key === void 0 || !this.#reused) continue;
@@ -33968,7 +34114,7 @@ var WasmPolicy = class {
     for (const request2 of decision.requests) freezeRequestDecision(request2);
     Object.freeze(decision.requests);
     Object.freeze(decision);
-    this.#cache?.set(key, decision);
+    if (changedPrototype() === void 0) this.#cache?.set(key, decision);
     return decision;
   }
 };
@@ -34006,6 +34152,7 @@ async function loadPolicy2(options) {
   }
   const assumedAbsent = assumedAbsentMatcher(options.assumeUnknown);
   const { prototypePollution: prototypePollution2 } = await Promise.resolve().then(() => (init_src2(), src_exports2));
+  usePrototypeCheck(prototypePollution2);
   refuseChangedPrototype(prototypePollution2());
   const data = compilePolicyData(sources, { assumedAbsent });
   refuseChangedPrototype(prototypePollution2());
@@ -34780,7 +34927,7 @@ async function residentBytes(pid) {
 }
 function watchMemory(child, limit, onExceeded) {
   let stopped = false;
-  const check = async () => {
+  const check2 = async () => {
     if (stopped || child.pid === void 0) return;
     const bytes = await residentBytes(child.pid);
     if (!stopped && bytes !== void 0 && bytes > limit) {
@@ -34789,7 +34936,7 @@ function watchMemory(child, limit, onExceeded) {
       child.kill("SIGKILL");
     }
   };
-  const timer = setInterval(() => void check(), MEMORY_POLL_MS);
+  const timer = setInterval(() => void check2(), MEMORY_POLL_MS);
   timer.unref();
   return () => {
     stopped = true;
@@ -34906,7 +35053,7 @@ function run(tools, file, args, workspace) {
     home: workspace.dir
   });
 }
-async function guarded(check, what, work, fallback) {
+async function guarded(check2, what, work, fallback) {
   try {
     return await work();
   } catch (thrown) {
@@ -34914,7 +35061,7 @@ async function guarded(check, what, work, fallback) {
     const error2 = asError2(thrown);
     const rule = failureRule(thrown);
     return fallback({
-      check,
+      check: check2,
       severity: "error",
       rule,
       message: `${what} could not finish: ${error2.message}`
@@ -35276,7 +35423,7 @@ function isCustomPackage(name) {
 }
 function packageFindings(set, parsed) {
   const findings = [];
-  const check = (file, test) => {
+  const check2 = (file, test) => {
     const info2 = parsed.get(file.path);
     if (!info2) return;
     if (test && info2.package !== void 0 && isAllowedSetPackage(info2.package)) return;
@@ -35289,8 +35436,8 @@ function packageFindings(set, parsed) {
       file: file.path
     });
   };
-  for (const file of set.modules) check(file, false);
-  for (const file of set.tests) check(file, true);
+  for (const file of set.modules) check2(file, false);
+  for (const file of set.tests) check2(file, true);
   return findings;
 }
 

@@ -144,55 +144,77 @@ function reach(
   return n;
 }
 
+const hasOwn = Object.hasOwn;
+
+/** `${Name}`: a variable of an ARN format. */
+const VARIABLE = /\$\{([^}]+)\}/g;
+
+type TemplatePart = { readonly literal: string } | { readonly variable: string };
+
 /**
  * Parses one ARN format. The reference sometimes lists several formats separated by commas for
- * one resource type; {@link parseArnTemplates} splits them.
+ * one resource type; {@link parseArnTemplates} splits them. Every list is made whole (`map`,
+ * `flatMap`, `filter`) and the result is frozen: templates are kept for the life of the process,
+ * and a list filled one `push` at a time would hand itself to a setter code in the process put on
+ * `Array.prototype`, to keep and change.
  * @internal
  */
 export function parseArnTemplate(raw: string): ArnTemplate {
-  const parts: Array<{ literal: string } | { variable: string }> = [];
-  const inputVariables: string[] = [];
-  const steps: number[] = [];
-  let source = "^";
-  // Whether each partition, region or account run is followed by a colon, which it cannot take.
-  let runsEndAtColons = true;
-  const literalSteps = (literal: string) => {
-    for (let i = 0; i < literal.length; i++) steps.push(literal.charCodeAt(i));
-  };
-  const re = /\$\{([^}]+)\}/g;
   let last = 0;
-  for (let m = re.exec(raw); m !== null; m = re.exec(raw)) {
-    if (m.index > last) {
-      const literal = raw.slice(last, m.index);
-      parts.push({ literal });
-      literalSteps(literal);
-      source += escapeRegExp(literal);
-    }
-    const variable = m[1]!;
-    parts.push({ variable });
-    if (ENVIRONMENT_VARIABLES.has(variable)) {
-      // Region and account may be legitimately empty (S3 buckets, IAM roles, global tables).
-      steps.push(RUN_WITHOUT_COLON);
-      source += "[^:]*";
-      if (!raw.startsWith(":", m.index + m[0].length)) runsEndAtColons = false;
-    } else {
-      inputVariables.push(variable);
-      steps.push(ANY_ONE, ANY_RUN);
-      source += ".+";
-    }
+  const parts: readonly TemplatePart[] = Array.from(raw.matchAll(VARIABLE)).flatMap((m) => {
+    const variable: TemplatePart = Object.freeze({ variable: m[1]! });
+    const literal = raw.slice(last, m.index);
     last = m.index + m[0].length;
-  }
-  if (last < raw.length) {
-    const literal = raw.slice(last);
-    parts.push({ literal });
-    literalSteps(literal);
-    source += escapeRegExp(literal);
-  }
+    return literal.length > 0 ? [Object.freeze({ literal }), variable] : [variable];
+  });
+  const rest = raw.slice(last);
+  const all: readonly TemplatePart[] = Object.freeze(
+    rest.length > 0 ? [...parts, Object.freeze({ literal: rest })] : parts,
+  );
+  const inputVariables: readonly string[] = Object.freeze(
+    all.flatMap((part) =>
+      hasOwn(part, "variable") && !ENVIRONMENT_VARIABLES.has(variableOf(part))
+        ? [variableOf(part)]
+        : [],
+    ),
+  );
+  // Whether each partition, region or account run is followed by a colon, which it cannot take.
+  const runsEndAtColons = all.every((part, i) => {
+    if (!hasOwn(part, "variable") || !ENVIRONMENT_VARIABLES.has(variableOf(part))) return true;
+    const next = all[i + 1];
+    return next !== undefined && hasOwn(next, "literal") && literalOf(next).startsWith(":");
+  });
+  const steps = Int32Array.from(
+    all.flatMap((part) => {
+      if (hasOwn(part, "literal")) {
+        const literal = literalOf(part);
+        return Array.from({ length: literal.length }, (_, i) => literal.charCodeAt(i));
+      }
+      // Region and account may be legitimately empty (S3 buckets, IAM roles, global tables).
+      return ENVIRONMENT_VARIABLES.has(variableOf(part)) ? [RUN_WITHOUT_COLON] : [ANY_ONE, ANY_RUN];
+    }),
+  );
   // One run that can take anything, the others stopped by colons: no two runs compete for the
   // same characters, so the expression never backtracks over more than the one run.
   const linear =
-    inputVariables.length <= 1 && runsEndAtColons ? new RegExp(`${source}$`, "s") : undefined;
-  return { raw, parts, inputVariables, steps: Int32Array.from(steps), linear };
+    inputVariables.length <= 1 && runsEndAtColons
+      ? new RegExp(`^${all.map(sourceOf).join("")}$`, "s")
+      : undefined;
+  return Object.freeze({ raw, parts: all, inputVariables, steps, linear });
+}
+
+function literalOf(part: TemplatePart): string {
+  return (part as { readonly literal: string }).literal;
+}
+
+function variableOf(part: TemplatePart): string {
+  return (part as { readonly variable: string }).variable;
+}
+
+/** A part as regular-expression source. */
+function sourceOf(part: TemplatePart): string {
+  if (hasOwn(part, "literal")) return escapeRegExp(literalOf(part));
+  return ENVIRONMENT_VARIABLES.has(variableOf(part)) ? "[^:]*" : ".+";
 }
 
 /** Parses a resource type's ARN format, which may list several formats separated by commas. @internal */

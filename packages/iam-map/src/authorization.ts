@@ -355,6 +355,9 @@ function planForName(identity: ServiceIdentity, prefix: string, operation: strin
   }
   const found = byName.get(operation);
   if (found !== undefined) return found;
+  // Asked before the plan is made, not after: a setter that removes itself when it first fires
+  // leaves the prototypes clean again by the time the plan is done.
+  const keep = keepsPlans();
   const names =
     operation.endsWith("Command") && operation.length > 7
       ? [operation.slice(0, -7), operation]
@@ -380,7 +383,7 @@ function planForName(identity: ServiceIdentity, prefix: string, operation: strin
       if (plan) break;
     }
   }
-  if (plan !== null && !keepsPlans()) return { ...plan, transient: true };
+  if (plan !== null && !keep) return { ...plan, transient: true };
   // Only names that map are cached, so odd names cannot grow the cache without bound.
   if (plan !== null && byName.size < 5000) byName.set(operation, plan);
   return plan;

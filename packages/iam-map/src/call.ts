@@ -15,7 +15,7 @@ import {
   typeOfResource,
 } from "./iam-catalog.js";
 import type { InputView } from "./input-view.js";
-import { hasOwnMember } from "./object-prototype.js";
+import { hasOwnMember, prototypePollution } from "./object-prototype.js";
 import {
   type RequestTags,
   readRequestTags,
@@ -113,20 +113,25 @@ export class DecidedKeys {
     const types = new Map<string, TypePlan>();
     const anyType = new Set<string>();
     for (const [name, keys] of info.typeKeys) {
-      types.set(name, {
-        memberKeys: keys.memberKeys,
-        unknown: seal(undecided(keys.memberKeys, keys.serviceKeys)),
-        lists: keys.lists,
-      });
+      types.set(
+        name,
+        Object.freeze({
+          memberKeys: keys.memberKeys,
+          unknown: seal(undecided(keys.memberKeys, keys.serviceKeys)),
+          lists: keys.lists,
+        }),
+      );
       // A member's value cannot be placed without the type: unknown even when given.
       for (const [key] of keys.memberKeys) if (!decided(key)) anyType.add(key);
       for (const key of keys.serviceKeys) if (!decided(key)) anyType.add(key);
     }
-    return {
+    // Made of whole lists (spread, `filter`, `map`) and frozen: a plan serves every later call
+    // of the action, and nothing in it is ever written where a setter could be handed it.
+    return Object.freeze({
       unknown: seal(undecided(info.memberKeys, info.serviceKeys)),
       types,
       anyType: seal([...anyType]),
-    };
+    });
   }
 }
 
@@ -220,19 +225,25 @@ export class Call implements CallTarget {
 
   /** An action by `Name` (this service) or `prefix:Name`, if the IAM reference has it and it is loaded. */
   action(id: string): ActionInfo | undefined {
+    const cached = actionCache.get(this.prefix)?.get(id);
+    if (cached !== undefined) return cached;
+    const colon = id.indexOf(":");
+    const prefix = colon < 0 ? this.prefix : id.slice(0, colon);
+    const name = colon < 0 ? id : id.slice(colon + 1);
+    const catalog = loadedCatalog(prefix);
+    if (!catalog) return undefined;
+    // Kept only when no prototype has additions, checked before the catalog may prepare it: an
+    // action prepared while one has serves only this call (see `iam-catalog.ts`).
+    const keep = prototypePollution() === undefined;
+    const info = catalog.actions.get(name.toLowerCase());
+    // Found actions only: a prefix loaded later must still be found. Rules name a bounded set.
+    if (info === undefined || !keep) return info;
     let byId = actionCache.get(this.prefix);
     if (byId === undefined) {
       byId = new Map();
       actionCache.set(this.prefix, byId);
     }
-    const cached = byId.get(id);
-    if (cached !== undefined) return cached;
-    const colon = id.indexOf(":");
-    const prefix = colon < 0 ? this.prefix : id.slice(0, colon);
-    const name = colon < 0 ? id : id.slice(colon + 1);
-    const info = loadedCatalog(prefix)?.actions.get(name.toLowerCase());
-    // Found actions only: a prefix loaded later must still be found. Rules name a bounded set.
-    if (info !== undefined && byId.size < 10_000) byId.set(id, info);
+    if (byId.size < 10_000) byId.set(id, info);
     return info;
   }
 

@@ -2,7 +2,7 @@ import { type ArnTemplate, matchesTemplate } from "./arn-template.js";
 import { assignedParts, memberPrefixes, variableSynonyms } from "./exceptions.js";
 import type { ActionInfo } from "./iam-catalog.js";
 import { asString, type InputView, isDate } from "./input-view.js";
-import { hasOwnMember, ownMember } from "./object-prototype.js";
+import { hasOwnMember, ownMember, prototypePollution } from "./object-prototype.js";
 import type { ContextValue } from "./types.js";
 import { unknownPart } from "./unknown-part.js";
 
@@ -43,6 +43,9 @@ export function candidates(
   const key = `${prefix ?? ""}\u0000${operation ?? ""}\u0000${typeName ?? ""}\u0000${variable}`;
   let cached = candidateCache.get(key);
   if (cached) return cached;
+  // Kept only when made while no prototype has additions: the list is filled one name at a time,
+  // and a setter on `Array.prototype` could write another name in place of one.
+  const keep = prototypePollution() === undefined;
   const names = [
     ...(operation && prefix
       ? (ownMember(variableSynonyms, `${prefix}:${operation}:${variable}`) ?? [])
@@ -83,9 +86,9 @@ export function candidates(
       if (!isId) names.push(`${memberPrefix}${baseStem}Name`);
     }
   }
-  cached = [...new Set(names.map((n) => n.toLowerCase()))];
+  cached = Object.freeze([...new Set(names.map((n) => n.toLowerCase()))]);
   // Bounded by the IAM reference: one entry per variable, type and synonym-bearing operation.
-  if (candidateCache.size < 50_000) candidateCache.set(key, cached);
+  if (keep && candidateCache.size < 50_000) candidateCache.set(key, cached);
   return cached;
 }
 
@@ -160,39 +163,41 @@ interface CompiledTemplate {
 
 const compiledTemplates = new WeakMap<ArnTemplate, Map<string, CompiledTemplate>>();
 
-/** The template compiled for one operation of the action's service (cached). */
+/**
+ * The template compiled for one operation of the action's service (cached when `keep`: see
+ * {@link compiledFor}). Made of whole lists (`map`, spread): a compiled template serves every
+ * later call, and a list filled one `push` at a time would be handed to a setter on
+ * `Array.prototype`, with the parts, to keep and change. Not frozen: no code outside this module
+ * is ever handed one, and V8 reads frozen lists of parts measurably slower on every call.
+ */
 function compile(
   template: ArnTemplate,
   typeName: string,
   prefix: string,
   operation: string | undefined,
+  keep: boolean,
 ): CompiledTemplate {
   let byOperation = compiledTemplates.get(template);
   if (!byOperation) {
     byOperation = new Map();
-    compiledTemplates.set(template, byOperation);
+    if (keep) compiledTemplates.set(template, byOperation);
   }
   const key = operation ?? "";
   let compiled = byOperation.get(key);
   if (compiled) return compiled;
   const lastVariable = template.inputVariables[template.inputVariables.length - 1];
-  const parts: CompiledPart[] = [];
-  for (const part of template.parts) {
-    if (hasOwnMember(part, "literal")) {
-      parts.push({ kind: "literal", text: (part as { readonly literal: string }).literal });
-      continue;
-    }
+  const parts: readonly CompiledPart[] = template.parts.map((part): CompiledPart => {
+    if (hasOwnMember(part, "literal"))
+      return { kind: "literal", text: (part as { readonly literal: string }).literal };
     const variable = (part as { readonly variable: string }).variable;
     const marker = unknownPart(unknownLabel(variable, prefix, operation));
-    if (variable === "Partition" || variable === "Region" || variable === "Account") {
-      parts.push({ kind: "env", variable, marker });
-      continue;
-    }
+    if (variable === "Partition" || variable === "Region" || variable === "Account")
+      return { kind: "env", variable, marker };
     const last = variable === lastVariable;
     if (variable.endsWith("NameWithPath")) {
       const base = variable.slice(0, -"WithPath".length);
       const names = memberNames(base, prefix, operation, undefined, last);
-      parts.push({
+      return {
         kind: "input",
         variable,
         names,
@@ -202,13 +207,12 @@ function compile(
           marker: unknownPart(ownMember(PATH_LABELS, variable) ?? "IAM path"),
           creates: ownMember(CREATES, variable),
         },
-      });
-      continue;
+      };
     }
     const names = memberNames(variable, prefix, operation, typeName, last);
     // `path` of its own, absent: a member added to `Object.prototype` is not read as one.
-    parts.push({ kind: "input", variable, names, index: rankOf(names), marker, path: undefined });
-  }
+    return { kind: "input", variable, names, index: rankOf(names), marker, path: undefined };
+  });
   const arnMembers = new Set<string>();
   for (const part of parts)
     if (part.kind === "input") for (const n of part.names) arnMembers.add(n);
@@ -224,7 +228,7 @@ function compile(
   }
   compiled = { template, parts, arnMembers: [...arnMembers], otherForms: [...otherForms] };
   // Bounded by the operations of the service that have a plan.
-  if (byOperation.size < 2000) byOperation.set(key, compiled);
+  if (keep && byOperation.size < 2000) byOperation.set(key, compiled);
   return compiled;
 }
 
@@ -248,7 +252,7 @@ function memberNames(
 ): readonly string[] {
   const own = candidates(variable, prefix, operation, typeName);
   return last && variable.endsWith("Name") && ownResource(variable, operation, typeName)
-    ? [...own, "name"]
+    ? Object.freeze([...own, "name"])
     : own;
 }
 
@@ -503,15 +507,32 @@ function resolveParts(
   return out;
 }
 
-/** One value as a list, shared while the value repeats (a call's partition, region, account). */
-const ones: Array<readonly [string]> = [];
+/**
+ * One value as a list, shared while the value repeats (a call's partition, region, account): the
+ * last few values only. Written in place, never grown: every entry is the list's own from the
+ * start (an array literal defines them), so no write meets a setter on `Array.prototype`, which
+ * would be handed the list itself.
+ */
+const ones: Array<readonly [string] | undefined> = [
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+];
+let nextOne = 0;
 
 function one(value: string): readonly string[] {
-  for (let i = 0; i < ones.length; i++) if (ones[i]![0] === value) return ones[i]!;
+  for (let i = 0; i < ones.length; i++) {
+    const list = ones[i];
+    if (list !== undefined && list[0] === value) return list;
+  }
   const list = Object.freeze([value] as [string]);
-  // The last few values only: partitions, regions and accounts of recent calls.
-  if (ones.length >= 8) ones.shift();
-  ones.push(list);
+  ones[nextOne] = list;
+  nextOne = (nextOne + 1) % ones.length;
   return list;
 }
 
@@ -594,24 +615,36 @@ const TAGGING_OPERATIONS: ReadonlySet<string> = new Set([
   "RemoveTagsFromResource",
 ]);
 
-const compiledActions = new WeakMap<ActionInfo, Map<string, CompiledTemplate[][]>>();
+const compiledActions = new WeakMap<
+  ActionInfo,
+  Map<string, ReadonlyArray<readonly CompiledTemplate[]>>
+>();
 
-/** Every template of the action's resource types compiled for one operation, found once. */
-function compiledFor(action: ActionInfo, operation: string | undefined): CompiledTemplate[][] {
+/**
+ * Every template of the action's resource types compiled for one operation, found once. Kept
+ * only when compiled while no prototype has additions, checked before compiling: what is read
+ * while compiling (member names, markers) is made in lists a setter could have written to.
+ */
+function compiledFor(
+  action: ActionInfo,
+  operation: string | undefined,
+): ReadonlyArray<readonly CompiledTemplate[]> {
+  const key = operation ?? "";
+  const known = compiledActions.get(action)?.get(key);
+  if (known !== undefined) return known;
+  const keep = prototypePollution() === undefined;
+  // Lists made whole by `map`, and, like compiled templates, not frozen (see `compile`).
+  const compiled = action.resourceTypes.map((type) =>
+    type.templates.map((template) => compile(template, type.name, action.prefix, operation, keep)),
+  );
+  if (!keep) return compiled;
   let byOperation = compiledActions.get(action);
   if (byOperation === undefined) {
     byOperation = new Map();
     compiledActions.set(action, byOperation);
   }
-  const key = operation ?? "";
-  let compiled = byOperation.get(key);
-  if (compiled === undefined) {
-    compiled = action.resourceTypes.map((type) =>
-      type.templates.map((template) => compile(template, type.name, action.prefix, operation)),
-    );
-    // Bounded by the operations of the service that have a plan.
-    if (byOperation.size < 2000) byOperation.set(key, compiled);
-  }
+  // Bounded by the operations of the service that have a plan.
+  if (byOperation.size < 2000) byOperation.set(key, compiled);
   return compiled;
 }
 
@@ -652,7 +685,10 @@ const UNNAMED_RESOURCE = unknownPart("the resource the request names");
  * names a resource by ARN, or any member named for an id, name or ARN. When it does and no ARN could be made, the
  * resource is unknown rather than `*`, so that a Deny on the named resource still applies.
  */
-function namesResource(compiledTypes: readonly CompiledTemplate[][], input: InputView): boolean {
+function namesResource(
+  compiledTypes: ReadonlyArray<readonly CompiledTemplate[]>,
+  input: InputView,
+): boolean {
   const lowers = input.lowerKeys();
   const values = input.memberValues();
   for (let m = 0; m < lowers.length; m++) {
@@ -883,17 +919,22 @@ const memberIndexes = new WeakMap<
   ReadonlyMap<string, ReadonlyArray<readonly [index: number, key: string]>>
 >();
 
-/** The action's member keys by lower-case member name, built once per action. */
+/**
+ * The action's member keys by lower-case member name, built once per action. Each list is made
+ * whole (an action names few members): one filled with `push` would be handed to a setter on
+ * `Array.prototype`, to keep and change for every later call of the action. Not frozen, like
+ * compiled templates (see `compile`): the lists are read on every call.
+ */
 function memberIndex(
   action: ActionInfo,
 ): ReadonlyMap<string, ReadonlyArray<readonly [index: number, key: string]>> {
   let index = memberIndexes.get(action);
   if (!index) {
-    const map = new Map<string, Array<readonly [number, string]>>();
+    const map = new Map<string, ReadonlyArray<readonly [number, string]>>();
     action.memberKeys.forEach(([key, member], i) => {
+      const entry = [i, key] as const;
       const list = map.get(member);
-      if (list) list.push([i, key]);
-      else map.set(member, [[i, key]]);
+      map.set(member, list === undefined ? [entry] : [...list, entry]);
     });
     memberIndexes.set(action, map);
     index = map;

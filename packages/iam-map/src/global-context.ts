@@ -83,39 +83,58 @@ let last:
     }
   | undefined;
 
+/**
+ * The context of a call, frozen. Every member is defined by a literal or a spread, never
+ * assigned: the context serves every call of the same second, and an assignment of a member the
+ * object does not have yet would hand it to a setter code in the process put on
+ * `Object.prototype` under that name, to keep and change.
+ */
 function build(
   args: AuthorizationInput,
   seconds: number,
   secure: boolean,
   region: string | undefined,
-): Record<string, ContextValue> {
-  const context: Record<string, ContextValue> = {
+): Readonly<Record<string, ContextValue>> {
+  const time = {
     // AWS writes the time without milliseconds.
     "aws:CurrentTime": currentTime(seconds),
     "aws:EpochTime": seconds,
     "aws:SecureTransport": secure,
+    ...(region ? { "aws:RequestedRegion": region } : undefined),
   };
-  if (region) context["aws:RequestedRegion"] = region;
   const p = args.principal;
-  if (p && typeof p === "object") {
-    const derived = typeof p.arn === "string" ? fromArn(p.arn) : undefined;
-    if (typeof p.arn === "string") context["aws:PrincipalArn"] = p.arn;
-    const account = typeof p.accountId === "string" ? p.accountId : derived?.account;
-    if (account) context["aws:PrincipalAccount"] = account;
-    const type = typeof p.type === "string" ? p.type : derived?.type;
-    if (type) context["aws:PrincipalType"] = type;
-    if (typeof p.username === "string") context["aws:username"] = p.username;
-    if (typeof p.userId === "string") context["aws:userid"] = p.userId;
-    if (p.tags && typeof p.tags === "object") {
-      for (const [k, v] of Object.entries(p.tags)) {
-        if (typeof v === "string") context[`aws:PrincipalTag/${k}`] = v;
-      }
-    }
-    if (typeof p.credentialSource === "string")
-      context["keycard:CredentialSource"] = p.credentialSource;
-    if (typeof p.mfa === "boolean") context["keycard:MultiFactorAuthPresent"] = p.mfa;
-  }
-  return context;
+  if (!p || typeof p !== "object") return Object.freeze(time);
+  const arn = typeof p.arn === "string" ? p.arn : undefined;
+  const derived = arn !== undefined ? fromArn(arn) : undefined;
+  const account = typeof p.accountId === "string" ? p.accountId : derived?.account;
+  const type = typeof p.type === "string" ? p.type : derived?.type;
+  const username = p.username;
+  const userId = p.userId;
+  const tags = p.tags;
+  const credentialSource = p.credentialSource;
+  const mfa = p.mfa;
+  return Object.freeze({
+    ...time,
+    ...(arn !== undefined ? { "aws:PrincipalArn": arn } : undefined),
+    ...(account ? { "aws:PrincipalAccount": account } : undefined),
+    ...(type ? { "aws:PrincipalType": type } : undefined),
+    ...(typeof username === "string" ? { "aws:username": username } : undefined),
+    ...(typeof userId === "string" ? { "aws:userid": userId } : undefined),
+    ...(tags && typeof tags === "object" ? principalTags(tags) : undefined),
+    ...(typeof credentialSource === "string"
+      ? { "keycard:CredentialSource": credentialSource }
+      : undefined),
+    ...(typeof mfa === "boolean" ? { "keycard:MultiFactorAuthPresent": mfa } : undefined),
+  });
+}
+
+/** `aws:PrincipalTag/…` for each tag with a text value (`Object.fromEntries` defines them). */
+function principalTags(tags: object): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(tags)
+      .filter((entry): entry is [string, string] => typeof entry[1] === "string")
+      .map(([k, v]) => [`aws:PrincipalTag/${k}`, v]),
+  );
 }
 
 /** The last second formatted, since calls come many to the second. */
@@ -249,6 +268,8 @@ interface Layout {
 
 const layouts = new WeakMap<object, Layout>();
 
+const NO_LAYOUT: Layout = Object.freeze({ core: 0, rest: Object.freeze([]) });
+
 const CORE: readonly string[] = [
   "aws:CurrentTime",
   "aws:EpochTime",
@@ -271,7 +292,7 @@ function layoutOf(context: Readonly<Record<string, ContextValue>>): Layout {
       }
     }
     // A key the literal writes must not come again later (it cannot: keys are unique).
-    if (same) return { core, rest: keys.slice(core) };
+    if (same) return Object.freeze({ core, rest: Object.freeze(keys.slice(core)) });
   }
-  return { core: 0, rest: [] };
+  return NO_LAYOUT;
 }

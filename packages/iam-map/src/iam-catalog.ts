@@ -71,16 +71,20 @@ export interface KeyList {
   readonly families: readonly string[];
 }
 
-/** A {@link KeyList} of keys in IAM casing or as families. @internal */
+/**
+ * A {@link KeyList} of keys in IAM casing or as families. Its lists are made whole (`map`,
+ * `filter`) and frozen: key lists are kept per action, and a list filled with `push` would be
+ * handed to a setter on `Array.prototype`, to keep and change.
+ * @internal
+ */
 export function keyList(keys: readonly string[]): KeyList {
-  const exact = new Set<string>();
-  const families: string[] = [];
-  for (const key of keys) {
-    const family = keyFamily(key).toLowerCase();
-    if (family.endsWith("*")) families.push(family.slice(0, -1));
-    else exact.add(family);
-  }
-  return { exact, families };
+  const lower = keys.map((key) => keyFamily(key).toLowerCase());
+  return Object.freeze({
+    exact: new Set(lower.filter((family) => !family.endsWith("*"))),
+    families: Object.freeze(
+      lower.filter((family) => family.endsWith("*")).map((family) => family.slice(0, -1)),
+    ),
+  });
 }
 
 /** Whether a key is in the list, or in one of its families. @internal */

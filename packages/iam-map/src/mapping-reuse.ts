@@ -25,7 +25,15 @@ import { sealedByKeycard } from "./shared-context.js";
 import type { AuthorizationRequest, AuthorizationResult, ContextValue } from "./types.js";
 
 // Taken when the module loads: code that replaces them later cannot change what reuse sees.
-const { create, freeze, getOwnPropertyDescriptor, getPrototypeOf, hasOwn, keys: ownKeys } = Object;
+const {
+  create,
+  freeze,
+  fromEntries,
+  getOwnPropertyDescriptor,
+  getPrototypeOf,
+  hasOwn,
+  keys: ownKeys,
+} = Object;
 const { isProxy } = types;
 const { isArray } = Array;
 const { isView } = ArrayBuffer;
@@ -195,7 +203,7 @@ export class MappingReuse {
       this.#skip = SAMPLE_EVERY - 1;
     }
     this.#misses++;
-    return this.#learn(read, setting, fresh);
+    return this.#learn(input, read, setting, fresh);
   }
 
   /**
@@ -203,10 +211,18 @@ export class MappingReuse {
    * copy of the input as it was read once, so the class is made from what its key says.
    */
   #learn(
-    read: ReadInput,
+    input: unknown,
+    first: ReadInput,
     setting: CallSetting,
     fresh: (input: object) => AuthorizationResult,
   ): AuthorizationResult {
+    // Asked before anything of the class is made, and again below: a setter that removes itself
+    // when it first fires leaves the prototypes clean by the time a class made after it is done.
+    if (prototypesChanged()) return fresh(copyOf(first, this.#members, first.name, false));
+    // The input read again now that no setter is left to be handed the list of its values: the
+    // first reading filled it entry by entry, maybe while one still was (it has removed itself
+    // since). Nothing has run since that could change the input: it holds data members only.
+    const read = readInput(input, this.#members) ?? first;
     const actual = fresh(copyOf(read, this.#members, read.name, false));
     // A member added to `Object.prototype` can stand in for an option a rule leaves out, and an
     // index added to `Array.prototype` for a hole: a class made while there is one, or while
@@ -446,24 +462,33 @@ function resourcePartsOf(result: AuthorizationResult, list: unknown[]): unknown[
   return undefined;
 }
 
-/** The reusable form of a mapping made with the name `name`. */
+/**
+ * The reusable form of a mapping made with the name `name`. Its members are defined by literals
+ * and spreads, never assigned one by one: a template is kept, and an assignment of a member it
+ * does not have yet would hand it to a setter on `Object.prototype` of that name.
+ */
 function templateOf(result: AuthorizationResult, name: string): ResultTemplate {
   const requestTemplate = (request: AuthorizationRequest): RequestTemplate => {
-    const template: {
-      -readonly [K in keyof RequestTemplate]: RequestTemplate[K];
-    } = { action: request.action, resource: freeze(request.resource.split(name)) };
-    if (request.resourceParts !== undefined)
-      template.resourceParts = freeze(
-        request.resourceParts.map((part) =>
-          typeof part === "string" ? freeze(part.split(name)) : freeze({ ...part }),
-        ),
-      );
-    if (request.context !== undefined) template.context = frozenContext(request.context);
-    if (request.unknownContext !== undefined)
-      template.unknownContext = sealedByKeycard(request.unknownContext)
-        ? request.unknownContext
-        : freeze([...request.unknownContext]);
-    return template;
+    const parts = request.resourceParts;
+    const context = request.context;
+    const unknown = request.unknownContext;
+    return {
+      action: request.action,
+      resource: freeze(request.resource.split(name)),
+      ...(parts !== undefined
+        ? {
+            resourceParts: freeze(
+              parts.map((part) =>
+                typeof part === "string" ? freeze(part.split(name)) : freeze({ ...part }),
+              ),
+            ),
+          }
+        : undefined),
+      ...(context !== undefined ? { context: frozenContext(context) } : undefined),
+      ...(unknown !== undefined
+        ? { unknownContext: sealedByKeycard(unknown) ? unknown : freeze([...unknown]) }
+        : undefined),
+    };
   };
   return {
     service: result.service,
@@ -488,13 +513,15 @@ function frozenContext(
 ): Readonly<Record<string, ContextValue>> {
   // One keycard froze itself holds no lists; one a caller froze may hold anything.
   if (sealedByKeycard(context)) return context;
-  const keys = ownKeys(context);
-  const copy: Record<string, ContextValue> = {};
-  for (const key of keys) {
-    const value = context[key]!;
-    copy[key] = isArray(value) ? freeze([...value]) : value;
-  }
-  return freeze(copy);
+  // `fromEntries` defines each member: an assignment would hand the copy to a setter.
+  return freeze(
+    fromEntries(
+      ownKeys(context).map((key) => {
+        const value = context[key]!;
+        return [key, isArray(value) ? freeze([...value]) : value];
+      }),
+    ),
+  );
 }
 
 /** The mapping a template stands for with `name` as the name. */

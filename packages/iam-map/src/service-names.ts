@@ -25,13 +25,17 @@ function normalize(name: string): string {
 
 const NONE: ReadonlySet<string> = new Set();
 
-/** Each SDK service's identity, made the first time a name resolves to it. */
-const sdkIdentities: Array<ServiceIdentity | undefined> = [];
+/**
+ * Each SDK service's identity by its place in the table, made the first time a name resolves to
+ * it. A map, not a list: writing a list's entry it does not have yet would hand the list and the
+ * identity to a setter code in the process put on `Array.prototype`, to keep and change.
+ */
+const sdkIdentities = new Map<number, ServiceIdentity>();
 /** Identities of IAM prefixes named directly (no SDK service has the name). */
 const prefixIdentities = new Map<string, ServiceIdentity>();
 
 function sdkIdentity(i: number): ServiceIdentity {
-  let identity = sdkIdentities[i];
+  let identity = sdkIdentities.get(i);
   if (identity === undefined) {
     const [sdkId, signingName, endpointPrefix] = sdkServices()[i]!;
     const exception = ownMember(signingNameExceptions, signingName.toLowerCase());
@@ -41,8 +45,8 @@ function sdkIdentity(i: number): ServiceIdentity {
     else if (isPrefix(endpointPrefix)) prefix = endpointPrefix;
     else prefix = null;
     const ops = ownMember(unsignedOperations(), sdkId);
-    identity = { prefix, sdkId, unsigned: ops ? new Set(ops) : NONE };
-    sdkIdentities[i] = identity;
+    identity = Object.freeze({ prefix, sdkId, unsigned: ops ? new Set(ops) : NONE });
+    sdkIdentities.set(i, identity);
   }
   return identity;
 }
@@ -93,7 +97,7 @@ function lookup(key: string): ServiceIdentity | undefined {
     if ((p === c || p < 0) && (prefix === key || normalize(prefix) === key)) {
       let identity = prefixIdentities.get(prefix);
       if (identity === undefined) {
-        identity = { prefix, unsigned: NONE };
+        identity = Object.freeze({ prefix, unsigned: NONE });
         prefixIdentities.set(prefix, identity);
       }
       return identity;

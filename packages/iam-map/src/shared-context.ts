@@ -9,12 +9,18 @@
  */
 import type { ContextValue } from "./types.js";
 
-/** The last context and list handed out for one key plan (see `call.ts`). */
+/**
+ * The last context and list made for one key plan (see `call.ts`). Each member is the object's
+ * own from the start (see {@link lastFor}).
+ */
 interface LastShared {
-  context?: Readonly<Record<string, ContextValue>>;
-  keys?: readonly string[];
-  values?: readonly unknown[];
-  unknown?: readonly string[];
+  /** The context kept to hand out again, once one equal to the last was made. */
+  context: Readonly<Record<string, ContextValue>> | undefined;
+  /** The last context's keys and values. */
+  keys: readonly string[] | undefined;
+  values: readonly unknown[] | undefined;
+  /** The last list made: the one kept to hand out again once it is sealed. */
+  unknown: readonly string[] | undefined;
 }
 
 const lastShared = new WeakMap<object, LastShared>();
@@ -40,7 +46,9 @@ export function seal<T extends object>(value: T): T {
 function lastFor(owner: object): LastShared {
   let last = lastShared.get(owner);
   if (last === undefined) {
-    last = {};
+    // Every member defined here: writing one the object did not have would hand it to a setter
+    // code in the process put on `Object.prototype` under that name, to keep and change.
+    last = { context: undefined, keys: undefined, values: undefined, unknown: undefined };
     lastShared.set(owner, last);
   }
   return last;
@@ -53,9 +61,9 @@ function isPrimitive(value: unknown): boolean {
 
 /**
  * The equal context last kept for `owner` (the same keys in the same order with the same values),
- * or `context`: frozen and kept when it equals the last one made, as it is otherwise. A context
- * holding a list is returned as it is: a frozen object whose members can change would not read
- * the same later.
+ * or `context`: when it equals the last one made, a frozen copy of it is kept and returned; it is
+ * returned as it is otherwise. A context holding a list is returned as it is: a frozen object
+ * whose members can change would not read the same later.
  * @internal
  */
 export function sharedContext(
@@ -69,23 +77,29 @@ export function sharedContext(
   const keys = Object.keys(context);
   const last = lastFor(owner);
   const previous = last.context;
-  const same =
-    previous !== undefined &&
-    sameList(last.keys as readonly unknown[], keys) &&
-    sameList(last.values as readonly unknown[], values);
-  if (same && sealed.has(previous)) return previous;
-  // Kept as made: a caller may change a context it was handed unfrozen, so it is never frozen
-  // after the fact; the next equal one is.
-  if (same) seal(context);
-  last.context = context;
+  const same = sameList(last.keys, keys) && sameList(last.values, values);
+  if (same && previous !== undefined) return previous;
   last.keys = keys;
   last.values = values;
-  return context;
+  // A caller may change a context it was handed unfrozen, so none is frozen after the fact: the
+  // next equal one is kept. Kept as a copy made from the keys and values just read, not as it
+  // is: its members were written one by one, and one written where a setter on
+  // `Object.prototype` was handed the context could since have been changed.
+  last.context = same ? seal(copyOf(keys, values)) : undefined;
+  return last.context ?? context;
+}
+
+/** A context of these keys and values (`Object.fromEntries` defines them: no setter runs). */
+function copyOf(
+  keys: readonly string[],
+  values: readonly unknown[],
+): Readonly<Record<string, ContextValue>> {
+  return Object.fromEntries(keys.map((key, i) => [key, values[i] as ContextValue]));
 }
 
 /**
- * The equal list last kept for `owner`, or `list`: frozen and kept when it equals the last one
- * made. @internal
+ * The equal list last kept for `owner`, or `list`: when it equals the last one made, a frozen
+ * copy of it is kept and returned. @internal
  */
 export function sharedUnknown(owner: object, list: string[]): readonly string[] {
   if (sealed.has(list)) return list;
@@ -93,9 +107,11 @@ export function sharedUnknown(owner: object, list: string[]): readonly string[] 
   const previous = last.unknown;
   const same = sameList(previous, list);
   if (same && sealed.has(previous as object)) return previous as readonly string[];
-  if (same) seal(list);
-  last.unknown = list;
-  return list;
+  // Copies (`slice` defines every entry), not the list: it was filled with `push`, where a
+  // setter on `Array.prototype` could have been handed it.
+  const copy = list.slice();
+  last.unknown = same ? seal(copy) : copy;
+  return same ? copy : list;
 }
 
 function sameList(a: readonly unknown[] | undefined, b: readonly unknown[]): boolean {

@@ -1,3 +1,4 @@
+import { hasOwnMember } from "./object-prototype.js";
 import type { AuthorizationRequest, UnknownResourcePart } from "./types.js";
 
 /*
@@ -87,19 +88,25 @@ export function markedResource(
 /** Finished resources with unknown parts, by their marked form. */
 const finished = new Map<string, Pick<AuthorizationRequest, "resource" | "resourceParts">>();
 
+/**
+ * The parts of a marked resource. Made of whole lists and object literals, then frozen: the
+ * result is kept and shared (see {@link finishResource}), and a list filled with `push`, or a
+ * part given a member it did not have, would be handed to a setter code in the process put on
+ * `Array.prototype` or `Object.prototype`, to keep and change.
+ */
 function split(resource: string): Pick<AuthorizationRequest, "resource" | "resourceParts"> {
-  const parts: Array<string | UnknownResourcePart> = [];
+  let parts: ReadonlyArray<string | UnknownResourcePart> = [];
   let display = "";
   let at = 0;
   while (at < resource.length) {
     const open = resource.indexOf(OPEN, at);
     if (open < 0) {
-      parts.push(resource.slice(at));
+      parts = [...parts, resource.slice(at)];
       display += resource.slice(at);
       break;
     }
     if (open > at) {
-      parts.push(resource.slice(at, open));
+      parts = [...parts, resource.slice(at, open)];
       display += resource.slice(at, open);
     }
     const close = resource.indexOf(CLOSE, open + 1);
@@ -111,16 +118,28 @@ function split(resource: string): Pick<AuthorizationRequest, "resource" | "resou
       .split(LENGTH);
     const what = described || "resource";
     const length = lengthText === undefined ? undefined : Number(lengthText);
-    const previous = parts[parts.length - 1];
+    // Read only when there is one: `parts[-1]` names no entry, and would be read from the list's
+    // prototypes, where code in the process may have put a member of that name.
+    const previous = parts.length > 0 ? parts[parts.length - 1] : undefined;
     if (typeof previous === "object") {
-      previous.unknown = `${previous.unknown}, ${what}`;
       // Two adjacent parts of known length make one of their summed length; otherwise any text.
-      if (previous.length !== undefined && length !== undefined) previous.length += length;
-      else delete previous.length;
-    } else parts.push(length === undefined ? { unknown: what } : { unknown: what, length });
-    if (typeof previous !== "object") display += "*";
+      const previousLength = hasOwnMember(previous, "length") ? previous.length : undefined;
+      const merged: UnknownResourcePart =
+        previousLength !== undefined && length !== undefined
+          ? Object.freeze({
+              unknown: `${previous.unknown}, ${what}`,
+              length: previousLength + length,
+            })
+          : Object.freeze({ unknown: `${previous.unknown}, ${what}` });
+      parts = [...parts.slice(0, -1), merged];
+    } else {
+      parts = [
+        ...parts,
+        Object.freeze(length === undefined ? { unknown: what } : { unknown: what, length }),
+      ];
+      display += "*";
+    }
     at = end + 1;
   }
-  for (const part of parts) if (typeof part === "object") Object.freeze(part);
   return Object.freeze({ resource: display, resourceParts: Object.freeze(parts) });
 }
