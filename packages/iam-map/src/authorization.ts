@@ -164,19 +164,10 @@ interface Memo {
 
 const MEMOS = 8;
 /**
- * Written in place, never grown: every entry is the list's own from the start (an array
- * literal defines them), so no write meets a setter on `Array.prototype`.
+ * Written in place, never grown: every entry is the list's own from the start (`Array.from`
+ * defines them), so no write meets a setter on `Array.prototype`.
  */
-const memos: Array<Memo | undefined> = [
-  undefined,
-  undefined,
-  undefined,
-  undefined,
-  undefined,
-  undefined,
-  undefined,
-  undefined,
-];
+const memos: Array<Memo | undefined> = Array.from({ length: MEMOS });
 let nextMemo = 0;
 
 /** The plan for a service and operation, or the result that says why there is none. */

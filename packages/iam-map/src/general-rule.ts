@@ -510,19 +510,10 @@ function resolveParts(
 /**
  * One value as a list, shared while the value repeats (a call's partition, region, account): the
  * last few values only. Written in place, never grown: every entry is the list's own from the
- * start (an array literal defines them), so no write meets a setter on `Array.prototype`, which
+ * start (`Array.from` defines them), so no write meets a setter on `Array.prototype`, which
  * would be handed the list itself.
  */
-const ones: Array<readonly [string] | undefined> = [
-  undefined,
-  undefined,
-  undefined,
-  undefined,
-  undefined,
-  undefined,
-  undefined,
-  undefined,
-];
+const ones: Array<readonly [string] | undefined> = Array.from({ length: 8 });
 let nextOne = 0;
 
 function one(value: string): readonly string[] {
