@@ -1,3 +1,4 @@
+import { types } from "node:util";
 import { Call, DecidedKeys } from "./call.js";
 import { operationActionExceptions } from "./exceptions.js";
 import type { VariableValues } from "./general-rule.js";
@@ -442,8 +443,22 @@ function unknown(service: string, reason: string): AuthorizationResult {
   return { known: false, service, requests: [], alsoMayNeed: [], reason };
 }
 
+const { isNativeError } = types;
+
+/**
+ * What was thrown, in words, never throwing itself: a caller's getter may throw anything, even a
+ * proxy or an object whose text cannot be read.
+ */
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  try {
+    if (isNativeError(error)) {
+      const text = (error as Error).message;
+      return typeof text === "string" ? text : "an error";
+    }
+    return typeof error === "string" ? error : "a value that is not an error";
+  } catch {
+    return "an error whose message cannot be read";
+  }
 }
 
 /** Names in reasons are clipped so a pathological input cannot make a huge message. */

@@ -11,7 +11,10 @@ export function globalContext(
   region: string | undefined,
 ): Readonly<Record<string, ContextValue>> {
   const now = args.now;
-  const ms = isDate(now) && !Number.isNaN(now.getTime()) ? now.getTime() : Date.now();
+  // The time a `Date` holds, read by the method taken when the module loaded: one of the
+  // object's own would run code of the caller's.
+  const held = isDate(now) ? getTime.call(now) : Number.NaN;
+  const ms = Number.isNaN(held) ? Date.now() : held;
   const seconds = Math.floor(ms / 1000);
   const secure = args.secureTransport !== false;
   const p = args.principal;
@@ -27,30 +30,49 @@ export function globalContext(
   ) {
     return last.context;
   }
+  // Each member read once, and the context built from what was read: a getter that answered
+  // one way for the fields kept and another for the context would file another principal's
+  // context under this one's fields, for every call of the second.
   const fields = principalFields(p);
-  const context = build(args, seconds, secure, region);
-  last = fields === undefined ? undefined : { fields, seconds, region, secure, context };
+  const context = build(fields, seconds, secure, region);
+  last = comparable(fields) ? { fields, seconds, region, secure, context } : undefined;
   return context;
 }
 
-/** The principal's members that the context depends on, or undefined when they cannot be compared. */
-function principalFields(p: unknown): readonly unknown[] | undefined {
+const getTime = Date.prototype.getTime;
+
+/** Where {@link principalFields} puts each member. */
+const ARN = 0;
+const ACCOUNT_ID = 1;
+const TYPE = 2;
+const USERNAME = 3;
+const USER_ID = 4;
+const TAGS = 5;
+const CREDENTIAL_SOURCE = 6;
+const MFA = 7;
+
+/** The principal's members that the context depends on, each read once. */
+function principalFields(p: unknown): readonly unknown[] {
   if (p === undefined || p === null) return NO_PRINCIPAL;
   if (typeof p !== "object") return NO_PRINCIPAL;
   const principal = p as Record<string, unknown>;
-  const tags = principal["tags"];
-  if (tags !== undefined && tags !== null && !(typeof tags === "object" && Object.isFrozen(tags)))
-    return undefined;
-  return [
+  return Object.freeze([
     principal["arn"],
     principal["accountId"],
     principal["type"],
     principal["username"],
     principal["userId"],
-    tags,
+    principal["tags"],
     principal["credentialSource"],
     principal["mfa"],
-  ];
+  ]);
+}
+
+/** Whether a later call's principal can be compared with these fields: tags only by identity. */
+function comparable(fields: readonly unknown[]): boolean {
+  if (fields === NO_PRINCIPAL) return true;
+  const tags = fields[TAGS];
+  return tags === undefined || tags === null || (typeof tags === "object" && Object.isFrozen(tags));
 }
 
 const NO_PRINCIPAL: readonly unknown[] = Object.freeze([]);
@@ -90,7 +112,7 @@ let last:
  * `Object.prototype` under that name, to keep and change.
  */
 function build(
-  args: AuthorizationInput,
+  fields: readonly unknown[],
   seconds: number,
   secure: boolean,
   region: string | undefined,
@@ -102,17 +124,19 @@ function build(
     "aws:SecureTransport": secure,
     ...(region ? { "aws:RequestedRegion": region } : undefined),
   };
-  const p = args.principal;
-  if (!p || typeof p !== "object") return Object.freeze(time);
-  const arn = typeof p.arn === "string" ? p.arn : undefined;
+  if (fields === NO_PRINCIPAL) return Object.freeze(time);
+  const given = fields[ARN];
+  const arn = typeof given === "string" ? given : undefined;
   const derived = arn !== undefined ? fromArn(arn) : undefined;
-  const account = typeof p.accountId === "string" ? p.accountId : derived?.account;
-  const type = typeof p.type === "string" ? p.type : derived?.type;
-  const username = p.username;
-  const userId = p.userId;
-  const tags = p.tags;
-  const credentialSource = p.credentialSource;
-  const mfa = p.mfa;
+  const accountId = fields[ACCOUNT_ID];
+  const account = typeof accountId === "string" ? accountId : derived?.account;
+  const typeGiven = fields[TYPE];
+  const type = typeof typeGiven === "string" ? typeGiven : derived?.type;
+  const username = fields[USERNAME];
+  const userId = fields[USER_ID];
+  const tags = fields[TAGS];
+  const credentialSource = fields[CREDENTIAL_SOURCE];
+  const mfa = fields[MFA];
   return Object.freeze({
     ...time,
     ...(arn !== undefined ? { "aws:PrincipalArn": arn } : undefined),
@@ -164,10 +188,21 @@ function fromArn(arn: string): { account: string | undefined; type: string | und
   return derived;
 }
 
-/** The account of a principal ARN: its fifth field when that is twelve digits. */
+/**
+ * The account of a principal ARN: its fifth field when that is twelve digits. Found by position,
+ * not split: splitting text runs what code in the process added to `String.prototype`, and the
+ * answer is kept for later calls.
+ */
 function accountOf(arn: string): string | undefined {
-  const account = arn.split(":")[4];
-  return account !== undefined && account.length === 12 && isDigits(account) ? account : undefined;
+  let start = 0;
+  for (let field = 0; field < 4; field++) {
+    const colon = arn.indexOf(":", start);
+    if (colon < 0) return undefined;
+    start = colon + 1;
+  }
+  const end = arn.indexOf(":", start);
+  const account = end < 0 ? arn.slice(start) : arn.slice(start, end);
+  return account.length === 12 && isDigits(account) ? account : undefined;
 }
 
 /**

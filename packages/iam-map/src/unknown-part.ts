@@ -1,4 +1,4 @@
-import { hasOwnMember } from "./object-prototype.js";
+import { hasOwnMember, prototypePollution } from "./object-prototype.js";
 import type { AuthorizationRequest, UnknownResourcePart } from "./types.js";
 
 /*
@@ -61,10 +61,13 @@ export function finishResource(
   if (!resource.includes(OPEN)) return { resource };
   const cached = finished.get(resource);
   if (cached) return cached;
+  // Asked before splitting: splitting text looks up methods on `String.prototype` that code in
+  // the process may have added, which could make the parts of any length, for every later call.
+  const keep = resource.length <= 512 && prototypePollution() === undefined;
   const result = split(resource);
   // Calls repeat the same partly known resources (the key behind a bucket's encryption); the
   // parts are frozen, so one result can be shared. Bounded in count and in length.
-  if (resource.length <= 512) {
+  if (keep) {
     if (finished.size >= 1000) finished.clear();
     finished.set(resource, result);
   }
