@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { BatchGetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { loadPolicy } from "@keycard/engine";
+import { loadPolicy, type PolicyStatement } from "@keycard/engine";
 import type { HttpRequest, HttpResponse } from "@smithy/types";
 import { afterEach, describe, expect, it } from "vitest";
 import { keycardPlugin } from "./keycard-plugin.js";
@@ -43,6 +43,33 @@ function recorder(body = "") {
   return { sent, handler };
 }
 
+/** The application's policy: these statements, allowed by nothing else. */
+function appPolicy(...statements: PolicyStatement[]) {
+  return loadPolicy({
+    iam: [{ name: "app.json", document: { Version: "2012-10-17", Statement: statements } }],
+  });
+}
+
+/**
+ * A setter on `Array.prototype[0]` that writes `forge(value)` in place of what is written and
+ * takes itself out once it has changed something.
+ */
+function forgingOnce(forge: (value: unknown) => unknown): void {
+  Object.defineProperty(Array.prototype, "0", {
+    configurable: true,
+    set(this: unknown[], value: unknown) {
+      const written = forge(value);
+      if (written !== value) delete (Array.prototype as unknown as Record<string, unknown>)["0"];
+      Object.defineProperty(this, "0", {
+        value: written,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    },
+  });
+}
+
 afterEach(() => {
   delete (ITERATOR_PROTOTYPE as Record<string, unknown>)["return"];
   delete (Array.prototype as unknown as Record<string, unknown>)["0"];
@@ -50,18 +77,10 @@ afterEach(() => {
 
 describe("code in the process turning against the application's client", () => {
   it("refuses while a method is added where a loop ending early looks it up, so it never runs amid the check", async () => {
-    const policy = await loadPolicy({
-      iam: [
-        {
-          name: "app.json",
-          document: {
-            Version: "2012-10-17",
-            Statement: [
-              { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::orders/*" },
-            ],
-          },
-        },
-      ],
+    const policy = await appPolicy({
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::orders/*",
     });
     const { sent, handler } = recorder();
     const client = new S3Client({ region: "us-east-1", credentials, requestHandler: handler });
@@ -78,26 +97,13 @@ describe("code in the process turning against the application's client", () => {
         const stack = new Error().stack ?? "";
         const within = stack.includes("addedProtocolHook") && stack.includes("decideFor");
         if (within && !Object.hasOwn(Array.prototype, "0"))
-          Object.defineProperty(Array.prototype, "0", {
-            configurable: true,
-            set(this: unknown[], value: unknown) {
-              const request = value as { resource?: unknown } | null;
-              let written = value;
-              if (
-                typeof request === "object" &&
-                request !== null &&
-                request.resource === "arn:aws:s3:::secret/b"
-              ) {
-                written = { ...request, resource: "arn:aws:s3:::orders/b" };
-                delete (Array.prototype as unknown as Record<string, unknown>)["0"];
-              }
-              Object.defineProperty(this, "0", {
-                value: written,
-                writable: true,
-                enumerable: true,
-                configurable: true,
-              });
-            },
+          forgingOnce((value) => {
+            const request = value as { resource?: unknown } | null;
+            return typeof request === "object" &&
+              request !== null &&
+              request.resource === "arn:aws:s3:::secret/b"
+              ? { ...request, resource: "arn:aws:s3:::orders/b" }
+              : value;
           });
         return { done: true, value: undefined };
       },
@@ -109,24 +115,14 @@ describe("code in the process turning against the application's client", () => {
   });
 
   it("refuses a setter put in place while the call waited for its credentials, before copying the input with it", async () => {
-    const policy = await loadPolicy({
-      iam: [
-        {
-          name: "app.json",
-          document: {
-            Version: "2012-10-17",
-            Statement: [
-              { Effect: "Allow", Action: "secretsmanager:BatchGetSecretValue", Resource: "*" },
-              {
-                Effect: "Allow",
-                Action: "secretsmanager:GetSecretValue",
-                Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:allowed-secret-*`,
-              },
-            ],
-          },
-        },
-      ],
-    });
+    const policy = await appPolicy(
+      { Effect: "Allow", Action: "secretsmanager:BatchGetSecretValue", Resource: "*" },
+      {
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:allowed-secret-*`,
+      },
+    );
     const { sent, handler } = recorder('{"SecretValues":[],"Errors":[]}');
     const client = new SecretsManagerClient({
       region: "us-east-1",
@@ -142,24 +138,10 @@ describe("code in the process turning against the application's client", () => {
     );
     // A timer of the other code's fires during the wait: it would make the check's copy read an
     // allowed secret and take itself out, while the body the SDK serialized names the other.
-    setTimeout(() => {
-      Object.defineProperty(Array.prototype, "0", {
-        configurable: true,
-        set(this: unknown[], value: unknown) {
-          let written = value;
-          if (value === "forbidden-secret") {
-            written = "allowed-secret";
-            delete (Array.prototype as unknown as Record<string, unknown>)["0"];
-          }
-          Object.defineProperty(this, "0", {
-            value: written,
-            writable: true,
-            enumerable: true,
-            configurable: true,
-          });
-        },
-      });
-    }, 5);
+    setTimeout(
+      () => forgingOnce((value) => (value === "forbidden-secret" ? "allowed-secret" : value)),
+      5,
+    );
     await expect(
       client.send(new BatchGetSecretValueCommand({ SecretIdList: ["forbidden-secret"] })),
     ).rejects.toThrow(/Array\.prototype has the index 0/);
