@@ -30331,6 +30331,9 @@ function iteratorPrototypes() {
   const asyncGenerator = getPrototypeOf(async function* () {
   }.prototype);
   return {
+    generator: getPrototypeOf(function* () {
+    }.prototype),
+    asyncGenerator,
     iterator: getPrototypeOf(array),
     array,
     map: getPrototypeOf((/* @__PURE__ */ new Map())[Symbol.iterator]()),
@@ -30360,6 +30363,36 @@ function addedNamedHook() {
   if (hasOwn(it.string, "return")) return "%StringIteratorPrototype%.return";
   if (hasOwn(it.regExpString, "return")) return "%RegExpStringIteratorPrototype%.return";
   if (hasOwn(it.asyncIterator, "return")) return "%AsyncIteratorPrototype%.return";
+  if (hasOwn(it.generator, Symbol.iterator)) return "%GeneratorPrototype%[Symbol.iterator]";
+  if (hasOwn(it.array, Symbol.iterator)) return "%ArrayIteratorPrototype%[Symbol.iterator]";
+  if (hasOwn(it.map, Symbol.iterator)) return "%MapIteratorPrototype%[Symbol.iterator]";
+  if (hasOwn(it.set, Symbol.iterator)) return "%SetIteratorPrototype%[Symbol.iterator]";
+  if (hasOwn(it.string, Symbol.iterator)) return "%StringIteratorPrototype%[Symbol.iterator]";
+  return addedInstanceHook();
+}
+function instanceHooked() {
+  const constructors = [
+    [Promise, "Promise"],
+    [Error, "Error"],
+    [TypeError, "TypeError"],
+    [RangeError, "RangeError"],
+    [Object, "Object"],
+    [Array, "Array"],
+    [Date, "Date"],
+    [RegExp, "RegExp"],
+    [Map, "Map"],
+    [Set, "Set"],
+    [ArrayBuffer, "ArrayBuffer"],
+    [Uint8Array, "Uint8Array"],
+    [URL, "URL"]
+  ];
+  return constructors.filter((row) => !hasOwn(row[0], Symbol.hasInstance));
+}
+function addedInstanceHook() {
+  for (let i = 0; i < INSTANCE_HOOKED.length; i++) {
+    const row = INSTANCE_HOOKED[i];
+    if (hasOwn(row[0], Symbol.hasInstance)) return `${row[1]}[Symbol.hasInstance]`;
+  }
   return void 0;
 }
 function changedPrototypeChain() {
@@ -30389,7 +30422,7 @@ function prototypePollution() {
   if (added.length === 0) return void 0;
   return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${firstNames(added, true)}, which the SDK's serializer may read as an input member keycard never saw`;
 }
-var STANDARD, hasOwn, ownKeys, getPrototypeOf, defineEntry, ownNames, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ITERATOR_PROTOTYPES, HOOKS, HOOKED, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
+var STANDARD, hasOwn, ownKeys, getPrototypeOf, defineEntry, ownNames, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ITERATOR_PROTOTYPES, HOOKS, HOOKED, INSTANCE_HOOKED, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
 var init_prototype_pollution = __esm({
   "../../packages/iam-reference/src/prototype-pollution.ts"() {
     "use strict";
@@ -30430,6 +30463,7 @@ var init_prototype_pollution = __esm({
       [Boolean.prototype, "Boolean.prototype"],
       [ARRAY_PROTOTYPE, "Array.prototype"]
     ];
+    INSTANCE_HOOKED = instanceHooked();
     O = "Object.prototype";
     I = "%IteratorPrototype%";
     CHAIN_ROWS = [
@@ -30447,6 +30481,13 @@ var init_prototype_pollution = __esm({
       [Error.prototype, OBJECT_PROTOTYPE, "Error.prototype", O],
       [Promise.prototype, OBJECT_PROTOTYPE, "Promise.prototype", O],
       [ITERATOR_PROTOTYPES.iterator, OBJECT_PROTOTYPE, I, O],
+      [ITERATOR_PROTOTYPES.generator, ITERATOR_PROTOTYPES.iterator, "%GeneratorPrototype%", I],
+      [
+        ITERATOR_PROTOTYPES.asyncGenerator,
+        ITERATOR_PROTOTYPES.asyncIterator,
+        "%AsyncGeneratorPrototype%",
+        "%AsyncIteratorPrototype%"
+      ],
       [ITERATOR_PROTOTYPES.asyncIterator, OBJECT_PROTOTYPE, "%AsyncIteratorPrototype%", O],
       [ITERATOR_PROTOTYPES.array, ITERATOR_PROTOTYPES.iterator, "%ArrayIteratorPrototype%", I],
       [ITERATOR_PROTOTYPES.map, ITERATOR_PROTOTYPES.iterator, "%MapIteratorPrototype%", I],

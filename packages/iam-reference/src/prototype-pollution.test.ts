@@ -87,4 +87,28 @@ describe("prototypePollution", () => {
       /^%ArrayIteratorPrototype% no longer inherits from %IteratorPrototype%/,
     );
   });
+
+  it("reports a Symbol.hasInstance added to a constructor, which instanceof runs", () => {
+    const native = Function.prototype[Symbol.hasInstance];
+    Object.defineProperty(Promise, Symbol.hasInstance, {
+      configurable: true,
+      value(this: unknown, value: unknown) {
+        return native.call(this, value);
+      },
+    });
+    restore.push(() => delete (Promise as unknown as Record<symbol, unknown>)[Symbol.hasInstance]);
+    expect(prototypePollution()).toMatch(/^Promise\[Symbol\.hasInstance\] was added/);
+  });
+
+  it("reports what a loop over a generator would ask the generator for", () => {
+    const generatorPrototype = Object.getPrototypeOf(function* () {}.prototype) as object;
+    Object.defineProperty(generatorPrototype, Symbol.iterator, {
+      configurable: true,
+      value() {
+        return [][Symbol.iterator]();
+      },
+    });
+    restore.push(() => delete (generatorPrototype as Record<symbol, unknown>)[Symbol.iterator]);
+    expect(prototypePollution()).toMatch(/^%GeneratorPrototype%\[Symbol\.iterator\] was added/);
+  });
 });

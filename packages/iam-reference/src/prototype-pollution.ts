@@ -99,6 +99,8 @@ function iteratorPrototypes() {
   const array = getPrototypeOf([][Symbol.iterator]()) as object;
   const asyncGenerator = getPrototypeOf(async function* () {}.prototype) as object;
   return {
+    generator: getPrototypeOf(function* () {}.prototype) as object,
+    asyncGenerator,
     iterator: getPrototypeOf(array) as object,
     array,
     map: getPrototypeOf(new Map()[Symbol.iterator]()) as object,
@@ -168,6 +170,47 @@ function addedNamedHook(): string | undefined {
   if (hasOwn(it.string, "return")) return "%StringIteratorPrototype%.return";
   if (hasOwn(it.regExpString, "return")) return "%RegExpStringIteratorPrototype%.return";
   if (hasOwn(it.asyncIterator, "return")) return "%AsyncIteratorPrototype%.return";
+  // `for … of` over a generator asks the generator for `Symbol.iterator`, which it inherits.
+  if (hasOwn(it.generator, Symbol.iterator)) return "%GeneratorPrototype%[Symbol.iterator]";
+  if (hasOwn(it.array, Symbol.iterator)) return "%ArrayIteratorPrototype%[Symbol.iterator]";
+  if (hasOwn(it.map, Symbol.iterator)) return "%MapIteratorPrototype%[Symbol.iterator]";
+  if (hasOwn(it.set, Symbol.iterator)) return "%SetIteratorPrototype%[Symbol.iterator]";
+  if (hasOwn(it.string, Symbol.iterator)) return "%StringIteratorPrototype%[Symbol.iterator]";
+  return addedInstanceHook();
+}
+
+/**
+ * The constructors keycard tests values against with `instanceof`, or whose kind it shares, that
+ * have no `Symbol.hasInstance` of their own when the module loads: `instanceof` asks the
+ * constructor for one, and runs one that code in the process added with the value in hand.
+ */
+const INSTANCE_HOOKED: ReadonlyArray<readonly [object, string]> = instanceHooked();
+
+function instanceHooked(): ReadonlyArray<readonly [object, string]> {
+  const constructors: Array<readonly [object, string]> = [
+    [Promise, "Promise"],
+    [Error, "Error"],
+    [TypeError, "TypeError"],
+    [RangeError, "RangeError"],
+    [Object, "Object"],
+    [Array, "Array"],
+    [Date, "Date"],
+    [RegExp, "RegExp"],
+    [Map, "Map"],
+    [Set, "Set"],
+    [ArrayBuffer, "ArrayBuffer"],
+    [Uint8Array, "Uint8Array"],
+    [URL, "URL"],
+  ];
+  return constructors.filter((row) => !hasOwn(row[0], Symbol.hasInstance));
+}
+
+/** The first constructor of {@link INSTANCE_HOOKED} given a `Symbol.hasInstance`, or undefined. */
+function addedInstanceHook(): string | undefined {
+  for (let i = 0; i < INSTANCE_HOOKED.length; i++) {
+    const row = INSTANCE_HOOKED[i] as readonly [object, string];
+    if (hasOwn(row[0], Symbol.hasInstance)) return `${row[1]}[Symbol.hasInstance]`;
+  }
   return undefined;
 }
 
@@ -193,6 +236,13 @@ const CHAIN_ROWS: ReadonlyArray<readonly [object, object, string, string]> = [
   [Error.prototype, OBJECT_PROTOTYPE, "Error.prototype", O],
   [Promise.prototype, OBJECT_PROTOTYPE, "Promise.prototype", O],
   [ITERATOR_PROTOTYPES.iterator, OBJECT_PROTOTYPE, I, O],
+  [ITERATOR_PROTOTYPES.generator, ITERATOR_PROTOTYPES.iterator, "%GeneratorPrototype%", I],
+  [
+    ITERATOR_PROTOTYPES.asyncGenerator,
+    ITERATOR_PROTOTYPES.asyncIterator,
+    "%AsyncGeneratorPrototype%",
+    "%AsyncIteratorPrototype%",
+  ],
   [ITERATOR_PROTOTYPES.asyncIterator, OBJECT_PROTOTYPE, "%AsyncIteratorPrototype%", O],
   [ITERATOR_PROTOTYPES.array, ITERATOR_PROTOTYPES.iterator, "%ArrayIteratorPrototype%", I],
   [ITERATOR_PROTOTYPES.map, ITERATOR_PROTOTYPES.iterator, "%MapIteratorPrototype%", I],

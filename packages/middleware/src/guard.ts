@@ -405,7 +405,8 @@ export class KeycardGuard {
       );
     }
     if (!refuse) return SEND;
-    return cause === undefined ? { refuse, decision } : { refuse, decision, cause };
+    // Frozen: nothing that runs before the middleware reads it can turn it into a send.
+    return Object.freeze(cause === undefined ? { refuse, decision } : { refuse, decision, cause });
   }
 
   /** Ends the decision log file, if the guard opened one. */

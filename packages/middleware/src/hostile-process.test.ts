@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { BatchGetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { loadPolicy, type PolicyStatement } from "@keycard/engine";
 import type { HttpRequest, HttpResponse } from "@smithy/types";
@@ -146,5 +146,40 @@ describe("code in the process turning against the application's client", () => {
       client.send(new BatchGetSecretValueCommand({ SecretIdList: ["forbidden-secret"] })),
     ).rejects.toThrow(/Array\.prototype has the index 0/);
     expect(sent).toEqual([]);
+  });
+
+  it("refuses while Promise has a Symbol.hasInstance added, which would see the refusal before it is read", async () => {
+    const policy = await appPolicy({
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::orders/*",
+    });
+    const { sent, handler } = recorder();
+    const client = new S3Client({ region: "us-east-1", credentials, requestHandler: handler });
+    client.middlewareStack.use(
+      keycardPlugin({ policy, mode: "enforce", accountId: ACCOUNT, principalArn: ROLE, logger }),
+    );
+    // After one allowed call the guard answers at once, without a promise to wait for.
+    await client.send(new GetObjectCommand({ Bucket: "orders", Key: "a" }));
+    const native = Function.prototype[Symbol.hasInstance];
+    Object.defineProperty(Promise, Symbol.hasInstance, {
+      configurable: true,
+      value(this: unknown, value: unknown) {
+        const outcome = value as { refuse?: unknown } | null;
+        if (typeof outcome === "object" && outcome !== null && outcome.refuse === true)
+          Reflect.set(outcome, "refuse", false);
+        return native.call(this, value);
+      },
+    });
+    try {
+      await expect(
+        client.send(new PutObjectCommand({ Bucket: "secret", Key: "x", Body: "{}" })),
+      ).rejects.toThrow(/Promise\[Symbol\.hasInstance\] was added/);
+    } finally {
+      delete (Promise as unknown as Record<symbol, unknown>)[Symbol.hasInstance];
+    }
+    expect(sent.map((request) => request.hostname)).not.toContain(
+      "secret.s3.us-east-1.amazonaws.com",
+    );
   });
 });

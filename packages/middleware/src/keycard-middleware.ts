@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { types } from "node:util";
 import type {
   AbsoluteLocation,
   DeserializeHandler,
@@ -71,6 +72,13 @@ export const keycardGateOptions = {
   name: "keycardGate",
   override: false,
 } as const;
+
+/**
+ * Whether a value is a native promise, by its internal slot: `instanceof Promise` would ask
+ * `Promise[Symbol.hasInstance]`, which code in the process can add, and run it with the guard's
+ * outcome in hand after the last prototype check. Taken when the module loads.
+ */
+const { isPromise } = types;
 
 /**
  * Starts every name this loaded copy of the package gives, so that a plugin can tell the checks
@@ -263,8 +271,10 @@ export function keycardMiddleware<Input extends object, Output extends object>(
       // The copy checked goes on in place of the input: it marks this call as checked for the
       // gate, and what comes after reads the values keycard checked.
       const checkedArgs = { ...args, input };
-      if (outcome instanceof Promise)
-        return outcome.then((settled) => settle(settled, next, checkedArgs, checked));
+      if (isPromise(outcome))
+        return (outcome as Promise<GuardOutcome>).then((settled) =>
+          settle(settled, next, checkedArgs, checked),
+        );
       return settle(outcome, next, checkedArgs, checked);
     };
     return (args: FinalizeHandlerArguments<Input>): Promise<FinalizeHandlerOutput<Output>> => {
@@ -275,7 +285,10 @@ export function keycardMiddleware<Input extends object, Output extends object>(
       } catch (error) {
         return settle(guard.refuseInput(context, error, config), next, args, checked);
       }
-      if (endpoint instanceof Promise) return endpoint.then((read) => check(args, read));
+      if (isPromise(endpoint))
+        return (endpoint as Promise<URL | "unreadable" | undefined>).then((read) =>
+          check(args, read),
+        );
       return check(args, endpoint);
     };
   };
