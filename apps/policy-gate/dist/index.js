@@ -30368,7 +30368,15 @@ function addedNamedHook() {
   if (hasOwn(it.map, Symbol.iterator)) return "%MapIteratorPrototype%[Symbol.iterator]";
   if (hasOwn(it.set, Symbol.iterator)) return "%SetIteratorPrototype%[Symbol.iterator]";
   if (hasOwn(it.string, Symbol.iterator)) return "%StringIteratorPrototype%[Symbol.iterator]";
-  return addedInstanceHook();
+  return addedInstanceHook() ?? addedTypedArrayHook();
+}
+function addedTypedArrayHook() {
+  for (let i = 0; i < TYPED_ARRAYS.length; i++) {
+    const row = TYPED_ARRAYS[i];
+    if (hasOwn(row[0], Symbol.species)) return `${row[2]}[Symbol.species]`;
+    if (hasOwn(row[1], Symbol.iterator)) return `${row[2]}.prototype[Symbol.iterator]`;
+  }
+  return void 0;
 }
 function instanceHooked() {
   const constructors = [
@@ -30417,12 +30425,12 @@ function prototypePollution() {
     return `Array.prototype has the index${indexes2.length > 1 ? "es" : ""} ${firstNames(indexes2, false)}, which every array without a value there reads as its own`;
   const hook2 = addedProtocolHook();
   if (hook2 !== void 0)
-    return `${hook2} was added, and runs whenever the language looks it up (text split, replaced or matched, a value serialised, a loop ended early)`;
+    return `${hook2} was added, which the language looks up and runs on its own (splitting text, serialising, ending a loop early, instanceof, cutting a typed array)`;
   const added = addedObjectPrototypeMembers();
   if (added.length === 0) return void 0;
   return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${firstNames(added, true)}, which the SDK's serializer may read as an input member keycard never saw`;
 }
-var STANDARD, hasOwn, ownKeys, getPrototypeOf, defineEntry, ownNames, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ITERATOR_PROTOTYPES, HOOKS, HOOKED, INSTANCE_HOOKED, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
+var STANDARD, hasOwn, ownKeys, getPrototypeOf, defineEntry, ownNames, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ITERATOR_PROTOTYPES, HOOKS, HOOKED, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, TYPED_ARRAYS, INSTANCE_HOOKED, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
 var init_prototype_pollution = __esm({
   "../../packages/iam-reference/src/prototype-pollution.ts"() {
     "use strict";
@@ -30463,6 +30471,12 @@ var init_prototype_pollution = __esm({
       [Boolean.prototype, "Boolean.prototype"],
       [ARRAY_PROTOTYPE, "Array.prototype"]
     ];
+    TYPED_ARRAY = getPrototypeOf(Uint8Array);
+    TYPED_ARRAY_PROTOTYPE = getPrototypeOf(Uint8Array.prototype);
+    TYPED_ARRAYS = [
+      [Uint8Array, Uint8Array.prototype, "Uint8Array"],
+      [Int32Array, Int32Array.prototype, "Int32Array"]
+    ];
     INSTANCE_HOOKED = instanceHooked();
     O = "Object.prototype";
     I = "%IteratorPrototype%";
@@ -30481,6 +30495,11 @@ var init_prototype_pollution = __esm({
       [Error.prototype, OBJECT_PROTOTYPE, "Error.prototype", O],
       [Promise.prototype, OBJECT_PROTOTYPE, "Promise.prototype", O],
       [ITERATOR_PROTOTYPES.iterator, OBJECT_PROTOTYPE, I, O],
+      [TYPED_ARRAY_PROTOTYPE, OBJECT_PROTOTYPE, "%TypedArray%.prototype", O],
+      [Uint8Array.prototype, TYPED_ARRAY_PROTOTYPE, "Uint8Array.prototype", "%TypedArray%.prototype"],
+      [Int32Array.prototype, TYPED_ARRAY_PROTOTYPE, "Int32Array.prototype", "%TypedArray%.prototype"],
+      [Uint8Array, TYPED_ARRAY, "Uint8Array", "%TypedArray%"],
+      [Int32Array, TYPED_ARRAY, "Int32Array", "%TypedArray%"],
       [ITERATOR_PROTOTYPES.generator, ITERATOR_PROTOTYPES.iterator, "%GeneratorPrototype%", I],
       [
         ITERATOR_PROTOTYPES.asyncGenerator,
@@ -33563,7 +33582,7 @@ function textAt(memory, address) {
   const bytes = new Uint8Array(memory.buffer);
   const end = bytes.indexOf(0, address);
   if (end < 0) throw new Error("the policy module returned unterminated text");
-  return decoder.decode(bytes.subarray(address, end));
+  return decoder.decode(new Uint8Array(memory.buffer, address, end - address));
 }
 function evaluateText(state, entrypoint, input) {
   const memory = state.mem;

@@ -53,7 +53,9 @@ function textAt(memory: Memory, address: number): string {
   const bytes = new Uint8Array(memory.buffer);
   const end = bytes.indexOf(0, address);
   if (end < 0) throw new Error("the policy module returned unterminated text");
-  return decoder.decode(bytes.subarray(address, end));
+  // A view made by the constructor, not `subarray`: `subarray` asks `Uint8Array[Symbol.species]`
+  // which class to make, and one code in the process added would be handed the answer to forge.
+  return decoder.decode(new Uint8Array(memory.buffer, address, end - address));
 }
 
 /**

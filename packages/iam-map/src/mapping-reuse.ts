@@ -360,7 +360,9 @@ function sentinel(shape: "word" | "path"): string {
   const bytes = new Uint8Array(12);
   randomValues(bytes);
   let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  // By index: `for … of` would ask `Uint8Array.prototype` for an iterator, which code in the
+  // process could have added, and run it amid the mapping.
+  for (let i = 0; i < bytes.length; i++) hex += (bytes[i] as number).toString(16).padStart(2, "0");
   return shape === "word" ? `kc${hex}` : `Kc/${hex.slice(0, 10)} ${hex.slice(10)}/`;
 }
 

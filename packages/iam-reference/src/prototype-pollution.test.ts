@@ -111,4 +111,22 @@ describe("prototypePollution", () => {
     restore.push(() => delete (generatorPrototype as Record<symbol, unknown>)[Symbol.iterator]);
     expect(prototypePollution()).toMatch(/^%GeneratorPrototype%\[Symbol\.iterator\] was added/);
   });
+
+  it("reports a Symbol.species or an iterator added to a typed array keycard makes", () => {
+    Object.defineProperty(Uint8Array, Symbol.species, {
+      configurable: true,
+      get: () => Uint8Array,
+    });
+    restore.push(() => delete (Uint8Array as unknown as Record<symbol, unknown>)[Symbol.species]);
+    expect(prototypePollution()).toMatch(/^Uint8Array\[Symbol\.species\] was added/);
+    for (const undo of restore.splice(0)) undo();
+    Object.defineProperty(Int32Array.prototype, Symbol.iterator, {
+      configurable: true,
+      value: () => [][Symbol.iterator](),
+    });
+    restore.push(
+      () => delete (Int32Array.prototype as unknown as Record<symbol, unknown>)[Symbol.iterator],
+    );
+    expect(prototypePollution()).toMatch(/^Int32Array\.prototype\[Symbol\.iterator\] was added/);
+  });
 });

@@ -176,7 +176,29 @@ function addedNamedHook(): string | undefined {
   if (hasOwn(it.map, Symbol.iterator)) return "%MapIteratorPrototype%[Symbol.iterator]";
   if (hasOwn(it.set, Symbol.iterator)) return "%SetIteratorPrototype%[Symbol.iterator]";
   if (hasOwn(it.string, Symbol.iterator)) return "%StringIteratorPrototype%[Symbol.iterator]";
-  return addedInstanceHook();
+  return addedInstanceHook() ?? addedTypedArrayHook();
+}
+
+const TYPED_ARRAY = getPrototypeOf(Uint8Array) as object;
+const TYPED_ARRAY_PROTOTYPE = getPrototypeOf(Uint8Array.prototype) as object;
+
+/**
+ * The typed arrays keycard makes: none has a `Symbol.species` or an iterator of its own (both
+ * come from `%TypedArray%`), so one added there would run when a view is cut (`subarray`) or
+ * walked (`for … of`).
+ */
+const TYPED_ARRAYS: ReadonlyArray<readonly [object, object, string]> = [
+  [Uint8Array, Uint8Array.prototype, "Uint8Array"],
+  [Int32Array, Int32Array.prototype, "Int32Array"],
+];
+
+function addedTypedArrayHook(): string | undefined {
+  for (let i = 0; i < TYPED_ARRAYS.length; i++) {
+    const row = TYPED_ARRAYS[i] as readonly [object, object, string];
+    if (hasOwn(row[0], Symbol.species)) return `${row[2]}[Symbol.species]`;
+    if (hasOwn(row[1], Symbol.iterator)) return `${row[2]}.prototype[Symbol.iterator]`;
+  }
+  return undefined;
 }
 
 /**
@@ -236,6 +258,11 @@ const CHAIN_ROWS: ReadonlyArray<readonly [object, object, string, string]> = [
   [Error.prototype, OBJECT_PROTOTYPE, "Error.prototype", O],
   [Promise.prototype, OBJECT_PROTOTYPE, "Promise.prototype", O],
   [ITERATOR_PROTOTYPES.iterator, OBJECT_PROTOTYPE, I, O],
+  [TYPED_ARRAY_PROTOTYPE, OBJECT_PROTOTYPE, "%TypedArray%.prototype", O],
+  [Uint8Array.prototype, TYPED_ARRAY_PROTOTYPE, "Uint8Array.prototype", "%TypedArray%.prototype"],
+  [Int32Array.prototype, TYPED_ARRAY_PROTOTYPE, "Int32Array.prototype", "%TypedArray%.prototype"],
+  [Uint8Array, TYPED_ARRAY, "Uint8Array", "%TypedArray%"],
+  [Int32Array, TYPED_ARRAY, "Int32Array", "%TypedArray%"],
   [ITERATOR_PROTOTYPES.generator, ITERATOR_PROTOTYPES.iterator, "%GeneratorPrototype%", I],
   [
     ITERATOR_PROTOTYPES.asyncGenerator,
@@ -313,7 +340,7 @@ export function prototypePollution(): string | undefined {
     );
   const hook = addedProtocolHook();
   if (hook !== undefined)
-    return `${hook} was added, and runs whenever the language looks it up (text split, replaced or matched, a value serialised, a loop ended early)`;
+    return `${hook} was added, which the language looks up and runs on its own (splitting text, serialising, ending a loop early, instanceof, cutting a typed array)`;
   const added = addedObjectPrototypeMembers();
   if (added.length === 0) return undefined;
   return (

@@ -182,4 +182,48 @@ describe("code in the process turning against the application's client", () => {
       "secret.s3.us-east-1.amazonaws.com",
     );
   });
+
+  it("refuses while Uint8Array has a Symbol.species added, which would be handed the policy's answer", async () => {
+    const policy = await appPolicy({
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: "arn:aws:s3:::orders/*",
+    });
+    const { sent, handler } = recorder();
+    const client = new S3Client({ region: "us-east-1", credentials, requestHandler: handler });
+    client.middlewareStack.use(
+      keycardPlugin({ policy, mode: "enforce", accountId: ACCOUNT, principalArn: ROLE, logger }),
+    );
+    await client.send(new GetObjectCommand({ Bucket: "orders", Key: "a" }));
+    // A class that makes every view of the policy module's answer say allow.
+    const decoder = new TextDecoder();
+    const encoder = new TextEncoder();
+    function Forging(...args: unknown[]) {
+      const real = new (Uint8Array as new (...given: unknown[]) => Uint8Array)(...args);
+      const text = decoder.decode(real);
+      return text.includes('"allow":false')
+        ? encoder.encode(text.replaceAll('"allow":false', '"allow":true'))
+        : real;
+    }
+    Object.defineProperty(Uint8Array, Symbol.species, {
+      configurable: true,
+      get(this: unknown) {
+        return this === Uint8Array ? Forging : this;
+      },
+    });
+    try {
+      await expect(
+        client.send(new GetObjectCommand({ Bucket: "payroll", Key: "salaries.csv" })),
+      ).rejects.toThrow(/Uint8Array\[Symbol\.species\] was added/);
+    } finally {
+      delete (Uint8Array as unknown as Record<symbol, unknown>)[Symbol.species];
+    }
+    // Nor did the evaluation made meanwhile leave a forged decision for later calls.
+    await expect(
+      client.send(new GetObjectCommand({ Bucket: "payroll", Key: "salaries.csv" })),
+    ).rejects.toThrow(/denied/);
+    expect(sent.map((request) => request.hostname)).not.toContain(
+      "payroll.s3.us-east-1.amazonaws.com",
+    );
+  });
 });
