@@ -30368,7 +30368,14 @@ function addedNamedHook() {
   if (hasOwn(it.map, Symbol.iterator)) return "%MapIteratorPrototype%[Symbol.iterator]";
   if (hasOwn(it.set, Symbol.iterator)) return "%SetIteratorPrototype%[Symbol.iterator]";
   if (hasOwn(it.string, Symbol.iterator)) return "%StringIteratorPrototype%[Symbol.iterator]";
-  return addedInstanceHook() ?? addedTypedArrayHook();
+  return addedInstanceHook() ?? addedTypedArrayHook() ?? addedThen();
+}
+function addedThen() {
+  for (let i = 0; i < THENABLE.length; i++) {
+    const row = THENABLE[i];
+    if (hasOwn(row[0], "then")) return `${row[1]}.then`;
+  }
+  return void 0;
 }
 function addedTypedArrayHook() {
   for (let i = 0; i < TYPED_ARRAYS.length; i++) {
@@ -30430,7 +30437,7 @@ function prototypePollution() {
   if (added.length === 0) return void 0;
   return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${firstNames(added, true)}, which the SDK's serializer may read as an input member keycard never saw`;
 }
-var STANDARD, hasOwn, ownKeys, getPrototypeOf, defineEntry, ownNames, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ITERATOR_PROTOTYPES, HOOKS, HOOKED, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, TYPED_ARRAYS, INSTANCE_HOOKED, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
+var STANDARD, hasOwn, ownKeys, getPrototypeOf, defineEntry, ownNames, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, HOOKS, HOOKED, THENABLE, TYPED_ARRAYS, INSTANCE_HOOKED, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
 var init_prototype_pollution = __esm({
   "../../packages/iam-reference/src/prototype-pollution.ts"() {
     "use strict";
@@ -30456,6 +30463,8 @@ var init_prototype_pollution = __esm({
     OBJECT_PROTOTYPE = Object.prototype;
     ARRAY_PROTOTYPE = Array.prototype;
     ITERATOR_PROTOTYPES = iteratorPrototypes();
+    TYPED_ARRAY = getPrototypeOf(Uint8Array);
+    TYPED_ARRAY_PROTOTYPE = getPrototypeOf(Uint8Array.prototype);
     HOOKS = [
       [Symbol.split, "Symbol.split"],
       [Symbol.replace, "Symbol.replace"],
@@ -30471,8 +30480,20 @@ var init_prototype_pollution = __esm({
       [Boolean.prototype, "Boolean.prototype"],
       [ARRAY_PROTOTYPE, "Array.prototype"]
     ];
-    TYPED_ARRAY = getPrototypeOf(Uint8Array);
-    TYPED_ARRAY_PROTOTYPE = getPrototypeOf(Uint8Array.prototype);
+    THENABLE = [
+      [ARRAY_PROTOTYPE, "Array.prototype"],
+      [Function.prototype, "Function.prototype"],
+      [Error.prototype, "Error.prototype"],
+      [Map.prototype, "Map.prototype"],
+      [Set.prototype, "Set.prototype"],
+      [Date.prototype, "Date.prototype"],
+      [RegExp.prototype, "RegExp.prototype"],
+      [ArrayBuffer.prototype, "ArrayBuffer.prototype"],
+      [TYPED_ARRAY_PROTOTYPE, "%TypedArray%.prototype"],
+      [Uint8Array.prototype, "Uint8Array.prototype"],
+      [Buffer.prototype, "Buffer.prototype"],
+      [URL.prototype, "URL.prototype"]
+    ];
     TYPED_ARRAYS = [
       [Uint8Array, Uint8Array.prototype, "Uint8Array"],
       [Int32Array, Int32Array.prototype, "Int32Array"]

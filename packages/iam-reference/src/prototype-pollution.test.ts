@@ -129,4 +129,11 @@ describe("prototypePollution", () => {
     );
     expect(prototypePollution()).toMatch(/^Int32Array\.prototype\[Symbol\.iterator\] was added/);
   });
+
+  it("reports a then added where resolving a promise with a byte array looks it up", () => {
+    const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+    Object.defineProperty(typedArrayPrototype, "then", { configurable: true, value: undefined });
+    restore.push(() => delete (typedArrayPrototype as Record<string, unknown>)["then"]);
+    expect(prototypePollution()).toMatch(/^%TypedArray%\.prototype\.then was added/);
+  });
 });

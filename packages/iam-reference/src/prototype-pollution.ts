@@ -93,6 +93,8 @@ function isIndexName(name: string): boolean {
 }
 
 const ITERATOR_PROTOTYPES = iteratorPrototypes();
+const TYPED_ARRAY = getPrototypeOf(Uint8Array) as object;
+const TYPED_ARRAY_PROTOTYPE = getPrototypeOf(Uint8Array.prototype) as object;
 
 /** The prototypes of the language's own iterators, and the one they all inherit from. */
 function iteratorPrototypes() {
@@ -176,11 +178,37 @@ function addedNamedHook(): string | undefined {
   if (hasOwn(it.map, Symbol.iterator)) return "%MapIteratorPrototype%[Symbol.iterator]";
   if (hasOwn(it.set, Symbol.iterator)) return "%SetIteratorPrototype%[Symbol.iterator]";
   if (hasOwn(it.string, Symbol.iterator)) return "%StringIteratorPrototype%[Symbol.iterator]";
-  return addedInstanceHook() ?? addedTypedArrayHook();
+  return addedInstanceHook() ?? addedTypedArrayHook() ?? addedThen();
 }
 
-const TYPED_ARRAY = getPrototypeOf(Uint8Array) as object;
-const TYPED_ARRAY_PROTOTYPE = getPrototypeOf(Uint8Array.prototype) as object;
+/**
+ * Prototypes of values a promise may be resolved with, none of which has a `then` natively:
+ * resolving a promise with such a value asks it for `then` and runs what it finds, in the SDK's
+ * own code after keycard's last check (signing waits on a `Uint8Array`). `Object.prototype`'s
+ * members are listed on their own.
+ */
+const THENABLE: ReadonlyArray<readonly [object, string]> = [
+  [ARRAY_PROTOTYPE, "Array.prototype"],
+  [Function.prototype, "Function.prototype"],
+  [Error.prototype, "Error.prototype"],
+  [Map.prototype, "Map.prototype"],
+  [Set.prototype, "Set.prototype"],
+  [Date.prototype, "Date.prototype"],
+  [RegExp.prototype, "RegExp.prototype"],
+  [ArrayBuffer.prototype, "ArrayBuffer.prototype"],
+  [TYPED_ARRAY_PROTOTYPE, "%TypedArray%.prototype"],
+  [Uint8Array.prototype, "Uint8Array.prototype"],
+  [Buffer.prototype, "Buffer.prototype"],
+  [URL.prototype, "URL.prototype"],
+];
+
+function addedThen(): string | undefined {
+  for (let i = 0; i < THENABLE.length; i++) {
+    const row = THENABLE[i] as readonly [object, string];
+    if (hasOwn(row[0], "then")) return `${row[1]}.then`;
+  }
+  return undefined;
+}
 
 /**
  * The typed arrays keycard makes: none has a `Symbol.species` or an iterator of its own (both
