@@ -132,6 +132,7 @@ describe("prototypePollution", () => {
 
   it("reports a then added where resolving a promise with a byte array looks it up", () => {
     const typedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+    // biome-ignore lint/suspicious/noThenProperty: added as code in the process would add it
     Object.defineProperty(typedArrayPrototype, "then", { configurable: true, value: undefined });
     restore.push(() => delete (typedArrayPrototype as Record<string, unknown>)["then"]);
     expect(prototypePollution()).toMatch(/^%TypedArray%\.prototype\.then was added/);
