@@ -30343,49 +30343,42 @@ function iteratorPrototypes() {
     asyncIterator: getPrototypeOf(asyncGenerator)
   };
 }
-function addedProtocolHook() {
-  for (let p = 0; p < HOOKED.length; p++) {
-    const hooked = HOOKED[p];
-    for (let h = 0; h < HOOKS.length; h++) {
-      const hook2 = HOOKS[h];
-      if (hasOwn(hooked[0], hook2[0])) return `${hooked[1]}[${hook2[1]}]`;
-    }
-  }
-  return addedNamedHook();
-}
-function addedNamedHook() {
+function addedHookRows() {
   const it = ITERATOR_PROTOTYPES;
-  if (hasOwn(ARRAY_PROTOTYPE, "toJSON")) return "Array.prototype.toJSON";
-  if (hasOwn(it.iterator, "return")) return "%IteratorPrototype%.return";
-  if (hasOwn(it.array, "return")) return "%ArrayIteratorPrototype%.return";
-  if (hasOwn(it.map, "return")) return "%MapIteratorPrototype%.return";
-  if (hasOwn(it.set, "return")) return "%SetIteratorPrototype%.return";
-  if (hasOwn(it.string, "return")) return "%StringIteratorPrototype%.return";
-  if (hasOwn(it.regExpString, "return")) return "%RegExpStringIteratorPrototype%.return";
-  if (hasOwn(it.asyncIterator, "return")) return "%AsyncIteratorPrototype%.return";
-  if (hasOwn(it.generator, Symbol.iterator)) return "%GeneratorPrototype%[Symbol.iterator]";
-  if (hasOwn(it.array, Symbol.iterator)) return "%ArrayIteratorPrototype%[Symbol.iterator]";
-  if (hasOwn(it.map, Symbol.iterator)) return "%MapIteratorPrototype%[Symbol.iterator]";
-  if (hasOwn(it.set, Symbol.iterator)) return "%SetIteratorPrototype%[Symbol.iterator]";
-  if (hasOwn(it.string, Symbol.iterator)) return "%StringIteratorPrototype%[Symbol.iterator]";
-  return addedInstanceHook() ?? addedTypedArrayHook() ?? addedThen();
-}
-function addedThen() {
-  for (let i = 0; i < THENABLE.length; i++) {
-    const row = THENABLE[i];
-    if (hasOwn(row[0], "then")) return `${row[1]}.then`;
+  const rows2 = [];
+  const protocols = [
+    [Symbol.split, "Symbol.split"],
+    [Symbol.replace, "Symbol.replace"],
+    [Symbol.match, "Symbol.match"],
+    [Symbol.matchAll, "Symbol.matchAll"],
+    [Symbol.search, "Symbol.search"],
+    [Symbol.toPrimitive, "Symbol.toPrimitive"],
+    [Symbol.isConcatSpreadable, "Symbol.isConcatSpreadable"]
+  ];
+  const primitives = [
+    [String.prototype, "String.prototype"],
+    [Number.prototype, "Number.prototype"],
+    [Boolean.prototype, "Boolean.prototype"],
+    [ARRAY_PROTOTYPE, "Array.prototype"]
+  ];
+  for (const [proto, name] of primitives)
+    for (const [symbol, symbolName] of protocols)
+      rows2.push([proto, symbol, `${name}[${symbolName}]`]);
+  rows2.push([ARRAY_PROTOTYPE, "toJSON", "Array.prototype.toJSON"]);
+  const iterators = [
+    [it.iterator, "%IteratorPrototype%", false],
+    [it.array, "%ArrayIteratorPrototype%", true],
+    [it.map, "%MapIteratorPrototype%", true],
+    [it.set, "%SetIteratorPrototype%", true],
+    [it.string, "%StringIteratorPrototype%", true],
+    [it.regExpString, "%RegExpStringIteratorPrototype%", false],
+    [it.asyncIterator, "%AsyncIteratorPrototype%", false]
+  ];
+  for (const [proto, name, inheritsIterator] of iterators) {
+    rows2.push([proto, "return", `${name}.return`]);
+    if (inheritsIterator) rows2.push([proto, Symbol.iterator, `${name}[Symbol.iterator]`]);
   }
-  return void 0;
-}
-function addedTypedArrayHook() {
-  for (let i = 0; i < TYPED_ARRAYS.length; i++) {
-    const row = TYPED_ARRAYS[i];
-    if (hasOwn(row[0], Symbol.species)) return `${row[2]}[Symbol.species]`;
-    if (hasOwn(row[1], Symbol.iterator)) return `${row[2]}.prototype[Symbol.iterator]`;
-  }
-  return void 0;
-}
-function instanceHooked() {
+  rows2.push([it.generator, Symbol.iterator, "%GeneratorPrototype%[Symbol.iterator]"]);
   const constructors = [
     [Promise, "Promise"],
     [Error, "Error"],
@@ -30401,12 +30394,37 @@ function instanceHooked() {
     [Uint8Array, "Uint8Array"],
     [URL, "URL"]
   ];
-  return constructors.filter((row) => !hasOwn(row[0], Symbol.hasInstance));
+  for (const [type, name] of constructors)
+    if (!hasOwn(type, Symbol.hasInstance))
+      rows2.push([type, Symbol.hasInstance, `${name}[Symbol.hasInstance]`]);
+  for (const [type, name] of [
+    [Uint8Array, "Uint8Array"],
+    [Int32Array, "Int32Array"]
+  ]) {
+    rows2.push([type, Symbol.species, `${name}[Symbol.species]`]);
+    rows2.push([type.prototype, Symbol.iterator, `${name}.prototype[Symbol.iterator]`]);
+  }
+  const thenable = [
+    [ARRAY_PROTOTYPE, "Array.prototype"],
+    [Function.prototype, "Function.prototype"],
+    [Error.prototype, "Error.prototype"],
+    [Map.prototype, "Map.prototype"],
+    [Set.prototype, "Set.prototype"],
+    [Date.prototype, "Date.prototype"],
+    [RegExp.prototype, "RegExp.prototype"],
+    [ArrayBuffer.prototype, "ArrayBuffer.prototype"],
+    [TYPED_ARRAY_PROTOTYPE, "%TypedArray%.prototype"],
+    [Uint8Array.prototype, "Uint8Array.prototype"],
+    [Buffer.prototype, "Buffer.prototype"],
+    [URL.prototype, "URL.prototype"]
+  ];
+  for (const [proto, name] of thenable) rows2.push([proto, "then", `${name}.then`]);
+  return rows2;
 }
-function addedInstanceHook() {
-  for (let i = 0; i < INSTANCE_HOOKED.length; i++) {
-    const row = INSTANCE_HOOKED[i];
-    if (hasOwn(row[0], Symbol.hasInstance)) return `${row[1]}[Symbol.hasInstance]`;
+function addedProtocolHook() {
+  for (let i = 0; i < ADDED_HOOKS.length; i++) {
+    const row = ADDED_HOOKS[i];
+    if (hasOwn(row[0], row[1])) return row[2];
   }
   return void 0;
 }
@@ -30437,7 +30455,7 @@ function prototypePollution() {
   if (added.length === 0) return void 0;
   return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${firstNames(added, true)}, which the SDK's serializer may read as an input member keycard never saw`;
 }
-var STANDARD, hasOwn, ownKeys, getPrototypeOf, defineEntry, ownNames, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, HOOKS, HOOKED, THENABLE, TYPED_ARRAYS, INSTANCE_HOOKED, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
+var STANDARD, hasOwn, ownKeys, getPrototypeOf, defineEntry, ownNames, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
 var init_prototype_pollution = __esm({
   "../../packages/iam-reference/src/prototype-pollution.ts"() {
     "use strict";
@@ -30465,40 +30483,7 @@ var init_prototype_pollution = __esm({
     ITERATOR_PROTOTYPES = iteratorPrototypes();
     TYPED_ARRAY = getPrototypeOf(Uint8Array);
     TYPED_ARRAY_PROTOTYPE = getPrototypeOf(Uint8Array.prototype);
-    HOOKS = [
-      [Symbol.split, "Symbol.split"],
-      [Symbol.replace, "Symbol.replace"],
-      [Symbol.match, "Symbol.match"],
-      [Symbol.matchAll, "Symbol.matchAll"],
-      [Symbol.search, "Symbol.search"],
-      [Symbol.toPrimitive, "Symbol.toPrimitive"],
-      [Symbol.isConcatSpreadable, "Symbol.isConcatSpreadable"]
-    ];
-    HOOKED = [
-      [String.prototype, "String.prototype"],
-      [Number.prototype, "Number.prototype"],
-      [Boolean.prototype, "Boolean.prototype"],
-      [ARRAY_PROTOTYPE, "Array.prototype"]
-    ];
-    THENABLE = [
-      [ARRAY_PROTOTYPE, "Array.prototype"],
-      [Function.prototype, "Function.prototype"],
-      [Error.prototype, "Error.prototype"],
-      [Map.prototype, "Map.prototype"],
-      [Set.prototype, "Set.prototype"],
-      [Date.prototype, "Date.prototype"],
-      [RegExp.prototype, "RegExp.prototype"],
-      [ArrayBuffer.prototype, "ArrayBuffer.prototype"],
-      [TYPED_ARRAY_PROTOTYPE, "%TypedArray%.prototype"],
-      [Uint8Array.prototype, "Uint8Array.prototype"],
-      [Buffer.prototype, "Buffer.prototype"],
-      [URL.prototype, "URL.prototype"]
-    ];
-    TYPED_ARRAYS = [
-      [Uint8Array, Uint8Array.prototype, "Uint8Array"],
-      [Int32Array, Int32Array.prototype, "Int32Array"]
-    ];
-    INSTANCE_HOOKED = instanceHooked();
+    ADDED_HOOKS = addedHookRows();
     O = "Object.prototype";
     I = "%IteratorPrototype%";
     CHAIN_ROWS = [

@@ -3,7 +3,8 @@
 // one implementation, here, in the package every other one depends on.
 //
 // The check itself runs no code but its own: every loop is indexed over the module's own
-// constant lists (no code outside can reach them), with no `for … of`, destructuring, spread or
+// constant lists (made when the module loads, and reachable by no code outside), with no
+// `for … of`, destructuring, spread or
 // array method that could hand control to a method added to an iterator prototype or to
 // `Array[Symbol.species]`, and the lists it makes define their entries rather than assign them.
 
@@ -114,130 +115,62 @@ function iteratorPrototypes() {
 }
 
 /**
- * Methods the language looks up on a value's prototype when the value is given to a string or
- * array method (`text.split(":")` asks the separator's prototype, `String.prototype`, for
- * `Symbol.split`). None of these prototypes has any of them natively, so one found there was put
- * there by code in the process, and runs whenever keycard splits or replaces text.
+ * Members the language looks up on its own, with the values it hands them, that none of these
+ * objects has natively (`constructors` are kept only when they have none when the module loads),
+ * so one found there was put there by code in the process:
+ * - methods under protocol symbols on the separator's or value's prototype (`text.split(":")`
+ *   asks `String.prototype` for `Symbol.split`);
+ * - `toJSON`, which `JSON.stringify` calls for every list it writes (it asks strings, numbers
+ *   and booleans for nothing);
+ * - `return`, which a loop or a destructuring that ends before its iterator does calls, and
+ *   `Symbol.iterator`, which `for … of` asks a generator or an iterator for (their chains are
+ *   checked by {@link changedPrototypeChain});
+ * - `Symbol.hasInstance`, which `instanceof` asks the constructor for;
+ * - `Symbol.species` and iterators of the typed arrays keycard makes (`subarray` asks which class
+ *   to make, `for … of` walks);
+ * - `then`, which resolving a promise with the value asks for: the SDK's signer waits on a
+ *   `Uint8Array` after keycard's last check (`Object.prototype`'s members are listed apart).
+ * Each row: the object, the member, and how to name it.
  */
-const HOOKS: ReadonlyArray<readonly [symbol, string]> = [
-  [Symbol.split, "Symbol.split"],
-  [Symbol.replace, "Symbol.replace"],
-  [Symbol.match, "Symbol.match"],
-  [Symbol.matchAll, "Symbol.matchAll"],
-  [Symbol.search, "Symbol.search"],
-  [Symbol.toPrimitive, "Symbol.toPrimitive"],
-  [Symbol.isConcatSpreadable, "Symbol.isConcatSpreadable"],
-];
-const HOOKED: ReadonlyArray<readonly [object, string]> = [
-  [String.prototype, "String.prototype"],
-  [Number.prototype, "Number.prototype"],
-  [Boolean.prototype, "Boolean.prototype"],
-  [ARRAY_PROTOTYPE, "Array.prototype"],
-];
+const ADDED_HOOKS: ReadonlyArray<readonly [object, string | symbol, string]> = addedHookRows();
 
-/**
- * Named members the language looks up, none of which these prototypes have natively: `toJSON`,
- * which `JSON.stringify` calls for every list it writes, and `return`, which a loop or a
- * destructuring that ends before its iterator does calls on the iterator. (`JSON.stringify`
- * asks strings, numbers and booleans for nothing, and only `yield*` calls `throw`.) Each
- * iterator reads `return` through its own prototype and the one all iterators share, whose
- * chains {@link changedPrototypeChain} checks.
- */
-/**
- * The first such method added to `String.prototype`, `Number.prototype`, `Boolean.prototype`,
- * `Array.prototype` (as `String.prototype[Symbol.split]` or `Array.prototype.toJSON`) or an
- * iterator prototype (as `%IteratorPrototype%.return`), or undefined: a few dozen own-member
- * tests, no listing.
- * @public
- */
-export function addedProtocolHook(): string | undefined {
-  for (let p = 0; p < HOOKED.length; p++) {
-    const hooked = HOOKED[p] as readonly [object, string];
-    for (let h = 0; h < HOOKS.length; h++) {
-      const hook = HOOKS[h] as readonly [symbol, string];
-      if (hasOwn(hooked[0], hook[0])) return `${hooked[1]}[${hook[1]}]`;
-    }
-  }
-  return addedNamedHook();
-}
-
-/** The named members of {@link addedProtocolHook}, each tested by a constant name (fastest). */
-function addedNamedHook(): string | undefined {
+function addedHookRows(): Array<readonly [object, string | symbol, string]> {
   const it = ITERATOR_PROTOTYPES;
-  if (hasOwn(ARRAY_PROTOTYPE, "toJSON")) return "Array.prototype.toJSON";
-  if (hasOwn(it.iterator, "return")) return "%IteratorPrototype%.return";
-  if (hasOwn(it.array, "return")) return "%ArrayIteratorPrototype%.return";
-  if (hasOwn(it.map, "return")) return "%MapIteratorPrototype%.return";
-  if (hasOwn(it.set, "return")) return "%SetIteratorPrototype%.return";
-  if (hasOwn(it.string, "return")) return "%StringIteratorPrototype%.return";
-  if (hasOwn(it.regExpString, "return")) return "%RegExpStringIteratorPrototype%.return";
-  if (hasOwn(it.asyncIterator, "return")) return "%AsyncIteratorPrototype%.return";
-  // `for … of` over a generator asks the generator for `Symbol.iterator`, which it inherits.
-  if (hasOwn(it.generator, Symbol.iterator)) return "%GeneratorPrototype%[Symbol.iterator]";
-  if (hasOwn(it.array, Symbol.iterator)) return "%ArrayIteratorPrototype%[Symbol.iterator]";
-  if (hasOwn(it.map, Symbol.iterator)) return "%MapIteratorPrototype%[Symbol.iterator]";
-  if (hasOwn(it.set, Symbol.iterator)) return "%SetIteratorPrototype%[Symbol.iterator]";
-  if (hasOwn(it.string, Symbol.iterator)) return "%StringIteratorPrototype%[Symbol.iterator]";
-  return addedInstanceHook() ?? addedTypedArrayHook() ?? addedThen();
-}
-
-/**
- * Prototypes of values a promise may be resolved with, none of which has a `then` natively:
- * resolving a promise with such a value asks it for `then` and runs what it finds, in the SDK's
- * own code after keycard's last check (signing waits on a `Uint8Array`). `Object.prototype`'s
- * members are listed on their own.
- */
-const THENABLE: ReadonlyArray<readonly [object, string]> = [
-  [ARRAY_PROTOTYPE, "Array.prototype"],
-  [Function.prototype, "Function.prototype"],
-  [Error.prototype, "Error.prototype"],
-  [Map.prototype, "Map.prototype"],
-  [Set.prototype, "Set.prototype"],
-  [Date.prototype, "Date.prototype"],
-  [RegExp.prototype, "RegExp.prototype"],
-  [ArrayBuffer.prototype, "ArrayBuffer.prototype"],
-  [TYPED_ARRAY_PROTOTYPE, "%TypedArray%.prototype"],
-  [Uint8Array.prototype, "Uint8Array.prototype"],
-  [Buffer.prototype, "Buffer.prototype"],
-  [URL.prototype, "URL.prototype"],
-];
-
-function addedThen(): string | undefined {
-  for (let i = 0; i < THENABLE.length; i++) {
-    const row = THENABLE[i] as readonly [object, string];
-    if (hasOwn(row[0], "then")) return `${row[1]}.then`;
+  const rows: Array<readonly [object, string | symbol, string]> = [];
+  const protocols: ReadonlyArray<readonly [symbol, string]> = [
+    [Symbol.split, "Symbol.split"],
+    [Symbol.replace, "Symbol.replace"],
+    [Symbol.match, "Symbol.match"],
+    [Symbol.matchAll, "Symbol.matchAll"],
+    [Symbol.search, "Symbol.search"],
+    [Symbol.toPrimitive, "Symbol.toPrimitive"],
+    [Symbol.isConcatSpreadable, "Symbol.isConcatSpreadable"],
+  ];
+  const primitives: ReadonlyArray<readonly [object, string]> = [
+    [String.prototype, "String.prototype"],
+    [Number.prototype, "Number.prototype"],
+    [Boolean.prototype, "Boolean.prototype"],
+    [ARRAY_PROTOTYPE, "Array.prototype"],
+  ];
+  for (const [proto, name] of primitives)
+    for (const [symbol, symbolName] of protocols)
+      rows.push([proto, symbol, `${name}[${symbolName}]`]);
+  rows.push([ARRAY_PROTOTYPE, "toJSON", "Array.prototype.toJSON"]);
+  const iterators: ReadonlyArray<readonly [object, string, boolean]> = [
+    [it.iterator, "%IteratorPrototype%", false],
+    [it.array, "%ArrayIteratorPrototype%", true],
+    [it.map, "%MapIteratorPrototype%", true],
+    [it.set, "%SetIteratorPrototype%", true],
+    [it.string, "%StringIteratorPrototype%", true],
+    [it.regExpString, "%RegExpStringIteratorPrototype%", false],
+    [it.asyncIterator, "%AsyncIteratorPrototype%", false],
+  ];
+  for (const [proto, name, inheritsIterator] of iterators) {
+    rows.push([proto, "return", `${name}.return`]);
+    if (inheritsIterator) rows.push([proto, Symbol.iterator, `${name}[Symbol.iterator]`]);
   }
-  return undefined;
-}
-
-/**
- * The typed arrays keycard makes: none has a `Symbol.species` or an iterator of its own (both
- * come from `%TypedArray%`), so one added there would run when a view is cut (`subarray`) or
- * walked (`for … of`).
- */
-const TYPED_ARRAYS: ReadonlyArray<readonly [object, object, string]> = [
-  [Uint8Array, Uint8Array.prototype, "Uint8Array"],
-  [Int32Array, Int32Array.prototype, "Int32Array"],
-];
-
-function addedTypedArrayHook(): string | undefined {
-  for (let i = 0; i < TYPED_ARRAYS.length; i++) {
-    const row = TYPED_ARRAYS[i] as readonly [object, object, string];
-    if (hasOwn(row[0], Symbol.species)) return `${row[2]}[Symbol.species]`;
-    if (hasOwn(row[1], Symbol.iterator)) return `${row[2]}.prototype[Symbol.iterator]`;
-  }
-  return undefined;
-}
-
-/**
- * The constructors keycard tests values against with `instanceof`, or whose kind it shares, that
- * have no `Symbol.hasInstance` of their own when the module loads: `instanceof` asks the
- * constructor for one, and runs one that code in the process added with the value in hand.
- */
-const INSTANCE_HOOKED: ReadonlyArray<readonly [object, string]> = instanceHooked();
-
-function instanceHooked(): ReadonlyArray<readonly [object, string]> {
-  const constructors: Array<readonly [object, string]> = [
+  rows.push([it.generator, Symbol.iterator, "%GeneratorPrototype%[Symbol.iterator]"]);
+  const constructors: ReadonlyArray<readonly [object, string]> = [
     [Promise, "Promise"],
     [Error, "Error"],
     [TypeError, "TypeError"],
@@ -252,14 +185,44 @@ function instanceHooked(): ReadonlyArray<readonly [object, string]> {
     [Uint8Array, "Uint8Array"],
     [URL, "URL"],
   ];
-  return constructors.filter((row) => !hasOwn(row[0], Symbol.hasInstance));
+  for (const [type, name] of constructors)
+    if (!hasOwn(type, Symbol.hasInstance))
+      rows.push([type, Symbol.hasInstance, `${name}[Symbol.hasInstance]`]);
+  for (const [type, name] of [
+    [Uint8Array, "Uint8Array"],
+    [Int32Array, "Int32Array"],
+  ] as const) {
+    rows.push([type, Symbol.species, `${name}[Symbol.species]`]);
+    rows.push([type.prototype, Symbol.iterator, `${name}.prototype[Symbol.iterator]`]);
+  }
+  const thenable: ReadonlyArray<readonly [object, string]> = [
+    [ARRAY_PROTOTYPE, "Array.prototype"],
+    [Function.prototype, "Function.prototype"],
+    [Error.prototype, "Error.prototype"],
+    [Map.prototype, "Map.prototype"],
+    [Set.prototype, "Set.prototype"],
+    [Date.prototype, "Date.prototype"],
+    [RegExp.prototype, "RegExp.prototype"],
+    [ArrayBuffer.prototype, "ArrayBuffer.prototype"],
+    [TYPED_ARRAY_PROTOTYPE, "%TypedArray%.prototype"],
+    [Uint8Array.prototype, "Uint8Array.prototype"],
+    [Buffer.prototype, "Buffer.prototype"],
+    [URL.prototype, "URL.prototype"],
+  ];
+  for (const [proto, name] of thenable) rows.push([proto, "then", `${name}.then`]);
+  return rows;
 }
 
-/** The first constructor of {@link INSTANCE_HOOKED} given a `Symbol.hasInstance`, or undefined. */
-function addedInstanceHook(): string | undefined {
-  for (let i = 0; i < INSTANCE_HOOKED.length; i++) {
-    const row = INSTANCE_HOOKED[i] as readonly [object, string];
-    if (hasOwn(row[0], Symbol.hasInstance)) return `${row[1]}[Symbol.hasInstance]`;
+/**
+ * The first such member added (as `String.prototype[Symbol.split]`, `Array.prototype.toJSON`,
+ * `%IteratorPrototype%.return`, `Promise[Symbol.hasInstance]`), or undefined: about seventy
+ * own-member tests, no listing.
+ * @public
+ */
+export function addedProtocolHook(): string | undefined {
+  for (let i = 0; i < ADDED_HOOKS.length; i++) {
+    const row = ADDED_HOOKS[i] as readonly [object, string | symbol, string];
+    if (hasOwn(row[0], row[1])) return row[2];
   }
   return undefined;
 }

@@ -70,6 +70,21 @@ function forgingOnce(forge: (value: unknown) => unknown): void {
   });
 }
 
+/** The application's S3 client, in enforce mode, whose policy allows reading `orders` only. */
+async function ordersClient() {
+  const policy = await appPolicy({
+    Effect: "Allow",
+    Action: "s3:GetObject",
+    Resource: "arn:aws:s3:::orders/*",
+  });
+  const { sent, handler } = recorder();
+  const client = new S3Client({ region: "us-east-1", credentials, requestHandler: handler });
+  client.middlewareStack.use(
+    keycardPlugin({ policy, mode: "enforce", accountId: ACCOUNT, principalArn: ROLE, logger }),
+  );
+  return { client, sent };
+}
+
 afterEach(() => {
   delete (ITERATOR_PROTOTYPE as Record<string, unknown>)["return"];
   delete (Array.prototype as unknown as Record<string, unknown>)["0"];
@@ -77,16 +92,7 @@ afterEach(() => {
 
 describe("code in the process turning against the application's client", () => {
   it("refuses while a method is added where a loop ending early looks it up, so it never runs amid the check", async () => {
-    const policy = await appPolicy({
-      Effect: "Allow",
-      Action: "s3:GetObject",
-      Resource: "arn:aws:s3:::orders/*",
-    });
-    const { sent, handler } = recorder();
-    const client = new S3Client({ region: "us-east-1", credentials, requestHandler: handler });
-    client.middlewareStack.use(
-      keycardPlugin({ policy, mode: "enforce", accountId: ACCOUNT, principalArn: ROLE, logger }),
-    );
+    const { client, sent } = await ordersClient();
     // Once called, the method plants a setter that makes a denied request read as an allowed
     // one while the call is mapped, and takes itself out.
     Object.defineProperty(ITERATOR_PROTOTYPE, "return", {
@@ -149,16 +155,7 @@ describe("code in the process turning against the application's client", () => {
   });
 
   it("refuses while Promise has a Symbol.hasInstance added, which would see the refusal before it is read", async () => {
-    const policy = await appPolicy({
-      Effect: "Allow",
-      Action: "s3:GetObject",
-      Resource: "arn:aws:s3:::orders/*",
-    });
-    const { sent, handler } = recorder();
-    const client = new S3Client({ region: "us-east-1", credentials, requestHandler: handler });
-    client.middlewareStack.use(
-      keycardPlugin({ policy, mode: "enforce", accountId: ACCOUNT, principalArn: ROLE, logger }),
-    );
+    const { client, sent } = await ordersClient();
     // After one allowed call the guard answers at once, without a promise to wait for.
     await client.send(new GetObjectCommand({ Bucket: "orders", Key: "a" }));
     const native = Function.prototype[Symbol.hasInstance];
@@ -184,16 +181,7 @@ describe("code in the process turning against the application's client", () => {
   });
 
   it("refuses while Uint8Array has a Symbol.species added, which would be handed the policy's answer", async () => {
-    const policy = await appPolicy({
-      Effect: "Allow",
-      Action: "s3:GetObject",
-      Resource: "arn:aws:s3:::orders/*",
-    });
-    const { sent, handler } = recorder();
-    const client = new S3Client({ region: "us-east-1", credentials, requestHandler: handler });
-    client.middlewareStack.use(
-      keycardPlugin({ policy, mode: "enforce", accountId: ACCOUNT, principalArn: ROLE, logger }),
-    );
+    const { client, sent } = await ordersClient();
     await client.send(new GetObjectCommand({ Bucket: "orders", Key: "a" }));
     // A class that makes every view of the policy module's answer say allow.
     const decoder = new TextDecoder();
