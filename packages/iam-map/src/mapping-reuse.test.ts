@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { authorizationForSync, preloadServices } from "./authorization.js";
 import {
   type CallSetting,
@@ -296,6 +296,32 @@ describe("MappingReuse", () => {
       objectArn("two"),
     );
     expect(calls).toHaveLength(3);
+  });
+
+  it("makes its random names without the global crypto, whose first read loads Web Crypto", async () => {
+    const original = Object.getOwnPropertyDescriptor(globalThis, "crypto");
+    let reads = 0;
+    Object.defineProperty(globalThis, "crypto", {
+      configurable: true,
+      get() {
+        reads++;
+        return original?.get ? original.get.call(globalThis) : original?.value;
+      },
+    });
+    try {
+      vi.resetModules();
+      // The test's records too: they must carry the freshly loaded modules' record prototype.
+      const fresh = await import("./mapping-reuse.js");
+      const { record: freshRecord } = await import("./test-utils/map.js");
+      const reuse = new fresh.MappingReuse({ name: "Key" });
+      const { calls, fresh: map } = counted(objectArn);
+      reuse.result(freshRecord({ Bucket: "b", Key: "one" }), setting, map);
+      reuse.result(freshRecord({ Bucket: "b", Key: "two" }), setting, map);
+      expect(calls).toHaveLength(3);
+      expect(reads).toBe(0);
+    } finally {
+      if (original) Object.defineProperty(globalThis, "crypto", original);
+    }
   });
 
   it("does not reuse a mapping that puts the name anywhere but in a resource", () => {
