@@ -265,6 +265,88 @@ describe("decision reuse (differential)", () => {
   }, 120_000);
 });
 
+/** Resources a caller might pass, and some a full read refuses (empty, U+0000, half a pair, too long). */
+function evaluatorResource(pick: Picker): string {
+  if (pick.chance(0.03))
+    return pick.one(["", "arn:aws:s3:::orders/a\u0000", "arn:aws:s3:::orders/\ud800", "x".repeat(5000)]);
+  return randomResource(pick);
+}
+
+describe("resource evaluators (differential)", () => {
+  it("decide what a fresh WebAssembly evaluation decides, for every resource", async () => {
+    const wasmBytes = readFileSync(new URL("../wasm/keycard.wasm", import.meta.url));
+    const fresh = await instantiate(wasmBytes, "test");
+    const pick = new Picker(SEED + 1);
+    let cases = 0;
+    let reused = 0;
+    const mismatches: string[] = [];
+    for (let p = 0; p < POLICIES; p++) {
+      const { iam, boundary } = randomPolicy(pick);
+      const policy = await loadPolicy({
+        iam,
+        ...(boundary ? { boundary } : {}),
+        checkActions: false,
+      });
+      // The same rules, evaluated in full every time, for what the library refuses to read.
+      const uncached = await loadPolicy({
+        iam,
+        ...(boundary ? { boundary } : {}),
+        checkActions: false,
+        cache: false,
+      });
+      const sources = [
+        ...iam.map((document, i) => ({ name: `iam[${i}]`, document, boundary: false })),
+        ...(boundary ? [{ name: "boundary[0]", document: boundary, boundary: true }] : []),
+      ];
+      fresh.setData({ keycard: { policy: compilePolicyData(sources) } });
+      const principal = pick.one(principals);
+      const region = pick.one(regions);
+      for (let t = 0; t < 8; t++) {
+        const template = randomRequest(pick);
+        // Keys unknown before the call are what sets many templates apart: more of them here.
+        if (template.unknownContext === undefined && pick.chance(0.3))
+          template.unknownContext = pick.chance(0.5)
+            ? [pick.one(["aws:SourceIp", "s3:prefix"])]
+            : (sharedLists.get(pick.one(["aws:SourceIp", "s3:prefix"])) as string[]);
+        const input: EvaluationInput = {
+          ...(principal ? { principal } : {}),
+          ...(region === undefined ? {} : { region }),
+          requests: [template],
+        };
+        const evaluator = policy.resourceEvaluator?.(input);
+        if (evaluator === undefined) throw new Error("a loaded policy has resource evaluators");
+        for (let k = 0; k < 20; k++) {
+          const resource = evaluatorResource(pick);
+          const same: EvaluationInput = { ...input, requests: [{ ...template, resource }] };
+          const got = evaluator.evaluate(resource);
+          const prepared = wasmInput(same);
+          const readable =
+            typeof prepared !== "string" &&
+            resource !== "" &&
+            resource.length <= 4096 &&
+            !resource.includes("\u0000") &&
+            (resource as string & { isWellFormed(): boolean }).isWellFormed();
+          const want = readable
+            ? (fresh.evaluate(prepared, ENTRYPOINT)[0]?.result as Decision)
+            : uncached.evaluate(same);
+          cases += 1;
+          expect(Object.isFrozen(got)).toBe(readable);
+          if (sortedJson(got) !== sortedJson(want) && mismatches.length < 5) {
+            mismatches.push(
+              `policy ${p}: ${JSON.stringify({ iam, boundary })}\ninput: ${JSON.stringify(same)}\ngot:  ${JSON.stringify(got)}\nwant: ${JSON.stringify(want)}`,
+            );
+          }
+        }
+      }
+      reused += policy.stats().reusedDecisions;
+    }
+    expect(mismatches).toEqual([]);
+    expect(cases).toBeGreaterThanOrEqual(10_000);
+    // The fast path must have answered most of them for this to mean anything.
+    expect(reused / cases).toBeGreaterThan(0.5);
+  }, 120_000);
+});
+
 describe("decision reuse", () => {
   const V = "2012-10-17";
   const load = (Statement: PolicyStatement[]) =>

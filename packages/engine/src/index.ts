@@ -16,6 +16,7 @@ export {
   loadPolicy,
   type Policy,
   type PolicyStats,
+  type ResourceEvaluator,
 } from "./load-policy.js";
 /**
  * @internal Shared with `@keycard/access-diff`, which matches policy patterns against requests
