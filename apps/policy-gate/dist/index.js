@@ -33968,6 +33968,34 @@ function completed(result, request2) {
     unknown: r.unknown
   };
 }
+var PolicyResourceEvaluator = class {
+  constructor(reuse2, full, template) {
+    this.reuse = reuse2;
+    this.full = full;
+    this.template = template;
+  }
+  reuse;
+  full;
+  template;
+  evaluate(resource) {
+    try {
+      const template = this.template;
+      if (template !== void 0 && typeof resource === "string" && resource.length > 0 && resource.length <= MAX_RESOURCE_LENGTH && template.text + resource.length <= MAX_INPUT_TEXT && !resource.includes("\0") && resource.isWellFormed()) {
+        const reused = this.reuse(template, resource);
+        if (reused !== void 0) return reused;
+      }
+      return this.full(resource);
+    } catch (thrown) {
+      return denyAll(void 0, `cannot evaluate: ${errorText(thrown)}`);
+    }
+  }
+};
+function withResource(input, resource) {
+  const request2 = Object.assign(copyRecord(), input.requests[0], {
+    resource
+  });
+  return Object.assign(copyRecord(), input, { requests: [request2] });
+}
 var WasmPolicy = class {
   constructor(wasm2, data, cache, reuse2, warnings, documents, statementCount, source, assumedAbsent) {
     this.warnings = warnings;
@@ -34046,6 +34074,88 @@ var WasmPolicy = class {
     } catch (thrown) {
       return denyAll(void 0, `cannot evaluate: ${errorText(thrown)}`);
     }
+  }
+  resourceEvaluator(raw) {
+    let read;
+    try {
+      read = this.#snapshot(raw);
+    } catch (thrown) {
+      read = { reason: errorText(thrown), requests: [] };
+    }
+    if (!("input" in read)) {
+      const refused = read;
+      return new PolicyResourceEvaluator(
+        () => void 0,
+        () => denyAll(refused, `cannot evaluate: ${refused.reason}`),
+        void 0
+      );
+    }
+    const input = read.input;
+    if (input.requests.length !== 1) {
+      const reason = `cannot evaluate: a resource evaluator decides one request (got ${input.requests.length})`;
+      return new PolicyResourceEvaluator(
+        () => void 0,
+        () => denyAll(input, reason),
+        void 0
+      );
+    }
+    return new PolicyResourceEvaluator(
+      (template, resource) => this.#reusedFor(template, resource),
+      (resource) => this.evaluate(withResource(input, resource)),
+      this.#template(input)
+    );
+  }
+  /**
+   * The fast path's template of a read input's one request, or undefined when its decisions are
+   * not reused by equivalence or its request is partly known (its resource then decides in
+   * ways the new resource's text alone cannot): such evaluators always evaluate in full.
+   */
+  #template(input) {
+    if (this.source === "bundle" || !this.#keys || !this.#reused) return void 0;
+    try {
+      const converted = wasmInput(input, this.#dropUnknown);
+      if (typeof converted === "string") return void 0;
+      const principal = principalJson(converted.principal);
+      const region = regionJson(converted.region);
+      const prepared = prepareRequest(
+        converted.requests[0],
+        0,
+        this.#needs.contextKeys,
+        this.#sealedEntries
+      );
+      if (typeof prepared === "string") return void 0;
+      if (prepared.rp !== void 0 || prepared.rre !== void 0 || prepared.up !== void 0)
+        return void 0;
+      return Object.freeze({
+        prepared,
+        envText: environmentText(principal, region),
+        // Every character the snapshot counts is in the JSON text, and more besides.
+        text: JSON.stringify(input).length
+      });
+    } catch {
+      return void 0;
+    }
+  }
+  /**
+   * The decision for the template's request with `resource`, when one reused by equivalence
+   * answers it; otherwise undefined, and the caller evaluates in full (which keeps the decision
+   * for the next such resource). The same reuse key and decision as `#evaluateRead` makes.
+   */
+  #reusedFor(template, resource) {
+    const keys2 = this.#keys;
+    const reused = this.#reused;
+    if (keys2 === void 0 || reused === void 0) return void 0;
+    const base = template.prepared;
+    const request2 = preparedRequest(base.action, resource, base.context);
+    if (base.uk !== void 0) request2.uk = base.uk;
+    const key = keys2.key(request2, template.envText, () => requestJson(request2));
+    const entry = reused.get(key);
+    if (entry === void 0) return void 0;
+    this.#reusedCount += 1;
+    const decision = reuse(entry, resource);
+    const decisions = [decision];
+    Object.freeze(decisions);
+    return Object.freeze({ allow: decision.allow === true, requests: decisions });
   }
   #evaluateRead(raw) {
     const read = this.#snapshot(raw);

@@ -268,7 +268,12 @@ describe("decision reuse (differential)", () => {
 /** Resources a caller might pass, and some a full read refuses (empty, U+0000, half a pair, too long). */
 function evaluatorResource(pick: Picker): string {
   if (pick.chance(0.03))
-    return pick.one(["", "arn:aws:s3:::orders/a\u0000", "arn:aws:s3:::orders/\ud800", "x".repeat(5000)]);
+    return pick.one([
+      "",
+      "arn:aws:s3:::orders/a\u0000",
+      "arn:aws:s3:::orders/\ud800",
+      "x".repeat(5000),
+    ]);
   return randomResource(pick);
 }
 

@@ -19,10 +19,10 @@ import {
   copyRecord,
   type InputNeeds,
   inputNeeds,
+  MAX_INPUT_TEXT,
   prepareSnapshot,
   principalJson,
   type RefusedInput,
-  MAX_INPUT_TEXT,
   readInput,
 } from "./request-snapshot.js";
 import {

@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type { AuthorizationRequest, Decision as EngineDecision, Policy } from "@keycard/engine";
+import type {
+  AuthorizationRequest,
+  Decision as EngineDecision,
+  EvaluationInput,
+  Policy,
+  PrincipalInfo,
+  ResourceEvaluator,
+} from "@keycard/engine";
 import {
   type AuthorizationInput,
   type AuthorizationResult,
@@ -107,6 +114,18 @@ interface LastKind {
   kind: string;
 }
 
+/**
+ * The engine's evaluator of a request whose context iam-map froze and shares between the calls
+ * of one kind that differ only in what they act on: later such calls name only their resource.
+ */
+interface ResourceSlot {
+  readonly principal: PrincipalInfo;
+  readonly region: string;
+  readonly action: string;
+  readonly unknownContext: unknown;
+  readonly evaluator: ResourceEvaluator;
+}
+
 /** Remembered names are bounded so odd or generated names cannot grow memory. */
 const MAX_REMEMBERED = 1000;
 
@@ -149,6 +168,13 @@ export class KeycardGuard {
   readonly mode: KeycardMode;
   readonly recorder: LearnRecorder;
   readonly #policy: Pick<Policy, "evaluate"> | undefined;
+  /** The policy's resource evaluators, when it has them (a live policy that swaps rules does not). */
+  readonly #resourceEvaluator: ((input: EvaluationInput) => ResourceEvaluator) | undefined;
+  /**
+   * Per shared context (see {@link ResourceSlot}); `null` until a second call brings the same
+   * context, so a context seen once costs no evaluator. Entries go when iam-map drops the context.
+   */
+  readonly #resourceSlots = new WeakMap<object, ResourceSlot | null>();
   readonly #onDecision: KeycardOptions["onDecision"];
   readonly #unmappedAllowed: boolean;
   readonly #logger: KeycardLogger;
@@ -172,6 +198,9 @@ export class KeycardGuard {
     validateOptions(options);
     this.mode = options.mode ?? "enforce";
     this.#policy = options.policy;
+    const resourceEvaluator = options.policy?.resourceEvaluator;
+    this.#resourceEvaluator =
+      typeof resourceEvaluator === "function" ? resourceEvaluator.bind(options.policy) : undefined;
     // Read once: changing the options object after the plugin is made changes nothing.
     this.#onDecision = options.onDecision;
     this.#unmappedAllowed = options.unmapped === "allow";
@@ -504,9 +533,62 @@ export class KeycardGuard {
     if (!mapped.known || mapped.requests.length === 0 || !this.#policy) return undefined;
     if (!call.region && this.mode !== "learn") return undefined;
     const principal = state?.evaluation ?? this.#states.evaluation(caller);
+    if (call.region && state !== undefined) {
+      const byResource = this.#byResource(principal, call.region, mapped.requests);
+      if (byResource !== undefined) return byResource;
+    }
     return call.region
       ? this.#policy.evaluate({ principal, region: call.region, requests: mapped.requests })
       : this.#policy.evaluate({ principal, requests: mapped.requests });
+  }
+
+  /**
+   * The decision through a resource evaluator, when the call's one request is the request an
+   * evaluator was made from with another resource: the same action, unknown keys, caller and
+   * region, and the very context object iam-map froze and shares between such calls (frozen, so
+   * what the evaluator read of it is what it holds). Undefined otherwise: the call is evaluated
+   * in full.
+   */
+  #byResource(
+    principal: PrincipalInfo,
+    region: string,
+    requests: ReadonlyArray<AuthorizationRequest>,
+  ): EngineDecision | undefined {
+    const make = this.#resourceEvaluator;
+    if (make === undefined || requests.length !== 1) return undefined;
+    const request = requests[0] as AuthorizationRequest;
+    const context = request.context;
+    if (
+      request.resourceParts !== undefined ||
+      typeof context !== "object" ||
+      context === null ||
+      !Object.isFrozen(context)
+    )
+      return undefined;
+    const slot = this.#resourceSlots.get(context);
+    if (slot === undefined) {
+      this.#resourceSlots.set(context, null);
+      return undefined;
+    }
+    if (slot === null) {
+      const evaluator = make({ principal, region, requests: [request] });
+      this.#resourceSlots.set(context, {
+        principal,
+        region,
+        action: request.action,
+        unknownContext: request.unknownContext,
+        evaluator,
+      });
+      return evaluator.evaluate(request.resource);
+    }
+    if (
+      slot.principal !== principal ||
+      slot.region !== region ||
+      slot.action !== request.action ||
+      slot.unknownContext !== request.unknownContext
+    )
+      return undefined;
+    return slot.evaluator.evaluate(request.resource);
   }
 
   #decide(

@@ -16,7 +16,7 @@ export interface KeycardLogger {
 /** Options of {@link keycardPlugin} and {@link withKeycard}. @public */
 export interface KeycardOptions {
   /** The rules to evaluate, from `loadPolicy` of `@keycard/engine`. Optional in learn mode. */
-  policy?: Pick<Policy, "evaluate">;
+  policy?: Pick<Policy, "evaluate" | "resourceEvaluator">;
   /**
    * `enforce` (default): denied calls reject with {@link KeycardDeniedError} and are never sent.
    * `audit`: decide and log, then send every call. `learn`: send every call and record the IAM
