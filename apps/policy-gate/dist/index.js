@@ -32575,6 +32575,10 @@ var InputReader = class {
    */
   requested = [];
   #current;
+  /** The characters of text counted so far, against {@link MAX_INPUT_TEXT}. */
+  get textCount() {
+    return this.#text;
+  }
   /** Copies the whole input. */
   input(raw) {
     return this.#copy(this.#json(raw, ""), 0, "input");
@@ -32929,7 +32933,7 @@ function readInput(input, fields, contextKeys) {
   }
   if (jsonHooked()) return { reason: JSON_HOOKED, requests: reader.requested };
   if (copy === OMITTED) return { reason: "the evaluation input is not an object", requests: [] };
-  return { input: copy };
+  return { input: copy, text: reader.textCount };
 }
 function addVariables(value, into) {
   if (typeof value !== "object" || value === null || !("tpl" in value)) return;
@@ -33968,19 +33972,31 @@ function completed(result, request2) {
     unknown: r.unknown
   };
 }
+var TOO_MUCH_TEXT = `cannot evaluate: the input holds more than ${MAX_INPUT_TEXT} characters of text, more than keycard reads`;
 var PolicyResourceEvaluator = class {
-  constructor(reuse2, full, template) {
+  /**
+   * @param textBesides - the characters of text the read of the input counted, but for its
+   *   resource: the copy leaves out context keys the policy never reads, which count all the same.
+   */
+  constructor(reuse2, full, template, textBesides) {
     this.reuse = reuse2;
     this.full = full;
     this.template = template;
+    this.textBesides = textBesides;
   }
   reuse;
   full;
   template;
+  textBesides;
   evaluate(resource) {
     try {
+      if (typeof resource === "string" && this.textBesides + resource.length > MAX_INPUT_TEXT)
+        return denyAll(
+          { requests: [{ action: this.template?.prepared.action, resource }] },
+          TOO_MUCH_TEXT
+        );
       const template = this.template;
-      if (template !== void 0 && typeof resource === "string" && resource.length > 0 && resource.length <= MAX_RESOURCE_LENGTH && template.text + resource.length <= MAX_INPUT_TEXT && !resource.includes("\0") && resource.isWellFormed()) {
+      if (template !== void 0 && typeof resource === "string" && resource.length > 0 && resource.length <= MAX_RESOURCE_LENGTH && !resource.includes("\0") && resource.isWellFormed() && !jsonHooked()) {
         const reused = this.reuse(template, resource);
         if (reused !== void 0) return reused;
       }
@@ -34087,22 +34103,26 @@ var WasmPolicy = class {
       return new PolicyResourceEvaluator(
         () => void 0,
         () => denyAll(refused, `cannot evaluate: ${refused.reason}`),
-        void 0
+        void 0,
+        0
       );
     }
-    const input = read.input;
+    const input = deepFreeze(read.input);
     if (input.requests.length !== 1) {
       const reason = `cannot evaluate: a resource evaluator decides one request (got ${input.requests.length})`;
       return new PolicyResourceEvaluator(
         () => void 0,
         () => denyAll(input, reason),
-        void 0
+        void 0,
+        0
       );
     }
+    const own = input.requests[0];
     return new PolicyResourceEvaluator(
       (template, resource) => this.#reusedFor(template, resource),
       (resource) => this.evaluate(withResource(input, resource)),
-      this.#template(input)
+      this.#template(input),
+      read.text - (typeof own.resource === "string" ? own.resource.length : 0)
     );
   }
   /**
@@ -34112,6 +34132,8 @@ var WasmPolicy = class {
    */
   #template(input) {
     if (this.source === "bundle" || !this.#keys || !this.#reused) return void 0;
+    if (input.requests[0].resourceParts !== void 0) return void 0;
+    if (changedPrototype() !== void 0) return void 0;
     try {
       const converted = wasmInput(input, this.#dropUnknown);
       if (typeof converted === "string") return void 0;
@@ -34126,11 +34148,13 @@ var WasmPolicy = class {
       if (typeof prepared === "string") return void 0;
       if (prepared.rp !== void 0 || prepared.rre !== void 0 || prepared.up !== void 0)
         return void 0;
+      if (prepared.context !== void 0 && !Object.isFrozen(prepared.context)) {
+        for (let i = 0; i < prepared.context.length; i++) Object.freeze(prepared.context[i]);
+        Object.freeze(prepared.context);
+      }
       return Object.freeze({
-        prepared,
-        envText: environmentText(principal, region),
-        // Every character the snapshot counts is in the JSON text, and more besides.
-        text: JSON.stringify(input).length
+        prepared: Object.freeze(prepared),
+        envText: environmentText(principal, region)
       });
     } catch {
       return void 0;

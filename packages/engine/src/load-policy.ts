@@ -17,11 +17,14 @@ import type { NamedPolicyDocument, PolicyDocumentInput } from "./policy-document
 import { changedPrototype, usePrototypeCheck } from "./prototype-check.js";
 import {
   copyRecord,
+  deepFreeze,
   type InputNeeds,
   inputNeeds,
+  jsonHooked,
   MAX_INPUT_TEXT,
   prepareSnapshot,
   principalJson,
+  type ReadInput,
   type RefusedInput,
   readInput,
 } from "./request-snapshot.js";
@@ -449,31 +452,43 @@ interface ReuseSetting {
 interface ResourceTemplate {
   readonly prepared: PreparedRequest;
   readonly envText: string;
-  readonly text: number;
 }
+
+/** Why an input too large to read is refused, as the full read says it. */
+const TOO_MUCH_TEXT = `cannot evaluate: the input holds more than ${MAX_INPUT_TEXT} characters of text, more than keycard reads`;
 
 /** See {@link Policy.resourceEvaluator}. */
 class PolicyResourceEvaluator implements ResourceEvaluator {
+  /**
+   * @param textBesides - the characters of text the read of the input counted, but for its
+   *   resource: the copy leaves out context keys the policy never reads, which count all the same.
+   */
   constructor(
     private readonly reuse: (template: ResourceTemplate, resource: string) => Decision | undefined,
     private readonly full: (resource: string) => Decision,
     private readonly template: ResourceTemplate | undefined,
+    private readonly textBesides: number,
   ) {}
 
   evaluate(resource: string): Decision {
     try {
+      if (typeof resource === "string" && this.textBesides + resource.length > MAX_INPUT_TEXT)
+        return denyAll(
+          { requests: [{ action: this.template?.prepared.action, resource }] },
+          TOO_MUCH_TEXT,
+        );
       const template = this.template;
       // Only what a full read would accept as it stands takes the fast path; anything else
-      // (not text, empty, too long, U+0000, a lone surrogate, too much text in all) is
-      // evaluated in full, which refuses it with the reason `evaluate` gives.
+      // (not text, empty, too long, U+0000, a lone surrogate, a `toJSON` every object would
+      // inherit) is evaluated in full, which refuses it with the reason `evaluate` gives.
       if (
         template !== undefined &&
         typeof resource === "string" &&
         resource.length > 0 &&
         resource.length <= MAX_RESOURCE_LENGTH &&
-        template.text + resource.length <= MAX_INPUT_TEXT &&
         !resource.includes("\u0000") &&
-        (resource as string & { isWellFormed(): boolean }).isWellFormed()
+        (resource as string & { isWellFormed(): boolean }).isWellFormed() &&
+        !jsonHooked()
       ) {
         const reused = this.reuse(template, resource);
         if (reused !== undefined) return reused;
@@ -545,7 +560,7 @@ class WasmPolicy implements Policy {
    * with the requests to name in the denial. Nothing after this reads the caller's objects,
    * whose getters could answer differently, not even to deny.
    */
-  #snapshot(raw: EvaluationInput): { input: EvaluationInput } | RefusedInput {
+  #snapshot(raw: EvaluationInput): ReadInput | RefusedInput {
     const read =
       this.source === "bundle"
         ? readInput(raw, "all")
@@ -589,7 +604,7 @@ class WasmPolicy implements Policy {
   }
 
   resourceEvaluator(raw: EvaluationInput): ResourceEvaluator {
-    let read: { input: EvaluationInput } | RefusedInput;
+    let read: ReadInput | RefusedInput;
     try {
       read = this.#snapshot(raw);
     } catch (thrown) {
@@ -603,21 +618,27 @@ class WasmPolicy implements Policy {
         () => undefined,
         () => denyAll(refused, `cannot evaluate: ${refused.reason}`),
         undefined,
+        0,
       );
     }
-    const input = read.input;
+    // Kept for every later call, and frozen: code that took hold of a list or an object of the
+    // copy while it was made (a setter on `Array.prototype`) cannot change it afterwards.
+    const input = deepFreeze(read.input);
     if (input.requests.length !== 1) {
       const reason = `cannot evaluate: a resource evaluator decides one request (got ${input.requests.length})`;
       return new PolicyResourceEvaluator(
         () => undefined,
         () => denyAll(input, reason),
         undefined,
+        0,
       );
     }
+    const own = input.requests[0] as AuthorizationRequest;
     return new PolicyResourceEvaluator(
       (template, resource) => this.#reusedFor(template, resource),
       (resource) => this.evaluate(withResource(input, resource)),
       this.#template(input),
+      read.text - (typeof own.resource === "string" ? own.resource.length : 0),
     );
   }
 
@@ -628,6 +649,11 @@ class WasmPolicy implements Policy {
    */
   #template(input: EvaluationInput): ResourceTemplate | undefined {
     if (this.source === "bundle" || !this.#keys || !this.#reused) return undefined;
+    // With resource parts, known or not, the parts decide and the resource is only shown.
+    if ((input.requests[0] as AuthorizationRequest).resourceParts !== undefined) return undefined;
+    // Kept for the evaluator's life, so built only while nothing added to a prototype can take
+    // hold of the lists as they are filled (the same rule as everything `evaluate` keeps).
+    if (changedPrototype() !== undefined) return undefined;
     try {
       const converted = wasmInput(input, this.#dropUnknown);
       if (typeof converted === "string") return undefined;
@@ -642,11 +668,13 @@ class WasmPolicy implements Policy {
       if (typeof prepared === "string") return undefined;
       if (prepared.rp !== undefined || prepared.rre !== undefined || prepared.up !== undefined)
         return undefined;
+      if (prepared.context !== undefined && !Object.isFrozen(prepared.context)) {
+        for (let i = 0; i < prepared.context.length; i++) Object.freeze(prepared.context[i]);
+        Object.freeze(prepared.context);
+      }
       return Object.freeze({
-        prepared,
+        prepared: Object.freeze(prepared),
         envText: environmentText(principal, region),
-        // Every character the snapshot counts is in the JSON text, and more besides.
-        text: JSON.stringify(input).length,
       });
     } catch {
       return undefined;

@@ -101,6 +101,11 @@ class InputReader {
     readonly contextKeys?: ReadonlySet<string>,
   ) {}
 
+  /** The characters of text counted so far, against {@link MAX_INPUT_TEXT}. */
+  get textCount(): number {
+    return this.#text;
+  }
+
   /** Copies the whole input. */
   input(raw: unknown): unknown {
     return this.#copy(this.#json(raw, ""), 0, "input");
@@ -517,8 +522,9 @@ const JSON_HOOKED =
 /**
  * Whether code in the process gave plain objects or lists a `toJSON`, which JSON would call, or
  * put something between `Array.prototype` and `Object.prototype` that could answer for one.
+ * @internal
  */
-function jsonHooked(): boolean {
+export function jsonHooked(): boolean {
   return (
     Object.getPrototypeOf(Array.prototype) !== Object.prototype ||
     Object.hasOwn(Object.prototype, "toJSON") ||
@@ -526,7 +532,8 @@ function jsonHooked(): boolean {
   );
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes a copy keycard made and everything in it that is not frozen yet. @internal */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const member of Object.values(value)) deepFreeze(member);
@@ -586,6 +593,15 @@ export interface RequestNames {
   resource?: unknown;
 }
 
+/**
+ * An input read: its copy, and the characters of text the read counted (also those of members
+ * the copy leaves out). @internal
+ */
+export interface ReadInput {
+  input: EvaluationInput;
+  text: number;
+}
+
 /** An input that cannot be evaluated: why, and the requests as far as they were read. @internal */
 export interface RefusedInput {
   reason: string;
@@ -608,7 +624,7 @@ export function readInput(
   input: unknown,
   fields: SnapshotFields,
   contextKeys?: ReadonlySet<string>,
-): { input: EvaluationInput } | RefusedInput {
+): ReadInput | RefusedInput {
   // The copies keycard makes are serialised afterwards: a `toJSON` every list or object would
   // inherit could answer differently then than when the input was read.
   if (jsonHooked()) return { reason: JSON_HOOKED, requests: [] };
@@ -635,7 +651,7 @@ export function readInput(
   // what is made of a kept copy is kept too.
   if (jsonHooked()) return { reason: JSON_HOOKED, requests: reader.requested };
   if (copy === OMITTED) return { reason: "the evaluation input is not an object", requests: [] };
-  return { input: copy as EvaluationInput };
+  return { input: copy as EvaluationInput, text: reader.textCount };
 }
 
 /**

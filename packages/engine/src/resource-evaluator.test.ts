@@ -198,4 +198,139 @@ describe("resource evaluators", () => {
       }),
     );
   });
+
+  it("decide a request whose resource parts are all known by its parts, as evaluate does", async () => {
+    const policy = await ordersPolicy();
+    // A decision for orders/ that a new resource's text alone would reuse.
+    expect(policy.evaluate(put(`${ORDERS}/seed.json`, true)).allow).toBe(true);
+    const secret = `${ORDERS}/secret/a.json`;
+    const input: EvaluationInput = {
+      region: "us-east-1",
+      requests: [
+        {
+          action: "s3:PutObject",
+          resource: secret,
+          resourceParts: [secret],
+          context: Object.freeze({ "aws:SecureTransport": true }),
+        },
+      ],
+    };
+    const evaluator = evaluatorOf(policy, input);
+    for (const resource of [`${ORDERS}/b.json`, `${ORDERS}/c.json`]) {
+      const got = evaluator.evaluate(resource);
+      expect(got.allow).toBe(false);
+      expect(got).toEqual(
+        policy.evaluate({ ...input, requests: [{ ...input.requests[0]!, resource }] }),
+      );
+    }
+  });
+
+  it("refuse what makes the input too long, counting context the policy never reads", async () => {
+    const policy = await ordersPolicy();
+    const input = (resource: string): EvaluationInput => ({
+      region: "us-east-1",
+      requests: [
+        {
+          action: "s3:PutObject",
+          resource,
+          context: { "aws:SecureTransport": true, "app:unread": "x".repeat(16 * 2 ** 20 - 200) },
+        },
+      ],
+    });
+    const evaluator = evaluatorOf(policy, input(`${ORDERS}/a.json`));
+    expect(evaluator.evaluate(`${ORDERS}/b.json`).allow).toBe(true);
+    const long = `${ORDERS}/${"k".repeat(1000)}`;
+    const want = policy.evaluate(input(long));
+    expect(want.allow).toBe(false);
+    const got = evaluator.evaluate(long);
+    expect(got.allow).toBe(false);
+    expect(got.requests[0]?.reason).toBe(want.requests[0]?.reason);
+  });
+
+  it("refuse, as evaluate does, while every object inherits a toJSON", async () => {
+    const policy = await ordersPolicy();
+    const evaluator = evaluatorOf(policy, put(`${ORDERS}/a.json`, true));
+    expect(evaluator.evaluate(`${ORDERS}/b.json`).allow).toBe(true);
+    const proto = Object.prototype as Record<string, unknown>;
+    proto["toJSON"] = function (this: unknown) {
+      return this;
+    };
+    let got: ReturnType<ResourceEvaluator["evaluate"]>;
+    let want: ReturnType<ResourceEvaluator["evaluate"]>;
+    try {
+      got = evaluator.evaluate(`${ORDERS}/c.json`);
+      want = policy.evaluate(put(`${ORDERS}/c.json`, true));
+    } finally {
+      delete proto["toJSON"];
+    }
+    expect(want.allow).toBe(false);
+    expect(got).toEqual(want);
+  });
+
+  it("keep nothing that code which ran while the input was read can change later", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          name: "acl.json",
+          document: {
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Action: "s3:PutObject",
+                Resource: `${ORDERS}/*`,
+                Condition: { StringEquals: { "s3:x-amz-acl": "private" } },
+              },
+            ],
+          },
+        },
+      ],
+      checkActions: false,
+    });
+    const withAcl = (resource: string, acl: string): EvaluationInput => ({
+      region: "us-east-1",
+      requests: [{ action: "s3:PutObject", resource, context: { "s3:x-amz-acl": acl } }],
+    });
+    // An allow for a private object, which a forged template would reuse.
+    expect(policy.evaluate(withAcl(`${ORDERS}/seed`, "private")).allow).toBe(true);
+    // A getter that, while the input is read, puts a setter on Array.prototype that takes hold
+    // of every list filled with a context entry.
+    const taken: unknown[][] = [];
+    const request = {
+      action: "s3:PutObject",
+      resource: `${ORDERS}/a`,
+      get context() {
+        Object.defineProperty(Array.prototype, "0", {
+          configurable: true,
+          set(this: unknown[], value: unknown) {
+            Object.defineProperty(this, "0", {
+              value,
+              writable: true,
+              enumerable: true,
+              configurable: true,
+            });
+            if (Array.isArray(value) && value[0] === "s3:x-amz-acl") taken.push(this);
+          },
+        });
+        return { "s3:x-amz-acl": "public-read" };
+      },
+    };
+    let evaluator: ResourceEvaluator;
+    try {
+      evaluator = evaluatorOf(policy, { region: "us-east-1", requests: [request] });
+    } finally {
+      delete (Array.prototype as unknown as Record<string, unknown>)["0"];
+    }
+    expect(evaluator.evaluate(`${ORDERS}/b`).allow).toBe(false);
+    for (const list of taken) {
+      try {
+        list[0] = ["s3:x-amz-acl", '"private"', "s3:x-amz-acl", "private"];
+      } catch {
+        // Frozen: the attempt changes nothing.
+      }
+    }
+    const got = evaluator.evaluate(`${ORDERS}/c`);
+    expect(got.allow).toBe(false);
+    expect(got).toEqual(policy.evaluate(withAcl(`${ORDERS}/c`, "public-read")));
+  });
 });

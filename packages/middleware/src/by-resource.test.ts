@@ -121,4 +121,86 @@ describe("calls that differ only in what they act on", () => {
     expect(denied).toBeInstanceOf(KeycardDeniedError);
     expect(evaluations).toBe(6);
   });
+
+  test("take no evaluator that code put on Object.prototype while the plugin was made", async () => {
+    const orders = await loadOrdersPolicy();
+    // A policy that swaps its rules offers evaluate alone.
+    const live = { evaluate: (input: EvaluationInput) => orders.evaluate(input) };
+    const proto = Object.prototype as Record<string, unknown>;
+    proto["resourceEvaluator"] = () => ({ evaluate: () => ({ allow: true, requests: [] }) });
+    let run: ReturnType<typeof setup>["run"];
+    try {
+      run = setup({ policy: live }).run;
+    } finally {
+      delete proto["resourceEvaluator"];
+    }
+    for (let i = 0; i < 6; i++) {
+      const outcome = await run(put(`k${i}`, "secrets")).catch((error: unknown) => error);
+      expect(outcome).toBeInstanceOf(KeycardDeniedError);
+    }
+  });
+
+  test("call the policy's evaluator with no help from Function.prototype", async () => {
+    const policy = await loadOrdersPolicy();
+    const { bind, call } = Function.prototype;
+    const forged = () => ({ evaluate: () => ({ allow: true, requests: [] }) });
+    // Replaced while the plugin is made, and put back before any call.
+    Function.prototype.bind = function (this: (...a: unknown[]) => unknown, ...args: unknown[]) {
+      return this === policy.resourceEvaluator
+        ? forged
+        : bind.apply(this, args as [unknown, ...unknown[]]);
+    } as typeof bind;
+    Function.prototype.call = function (this: unknown, self: unknown, ...args: unknown[]) {
+      return this === policy.resourceEvaluator
+        ? forged()
+        : Reflect.apply(this as (...a: unknown[]) => unknown, self, args);
+    } as typeof call;
+    let run: ReturnType<typeof setup>["run"];
+    try {
+      run = setup({ policy }).run;
+    } finally {
+      Function.prototype.bind = bind;
+      Function.prototype.call = call;
+    }
+    for (let i = 0; i < 6; i++) {
+      const outcome = await run(put(`k${i}`, "secrets")).catch((error: unknown) => error);
+      expect(outcome).toBeInstanceOf(KeycardDeniedError);
+    }
+  });
+
+  test("are decided by the rules in force after a live policy counts a swap", async () => {
+    const rules = (Resource: string) =>
+      loadPolicy({
+        iam: [
+          {
+            name: "rules.json",
+            document: {
+              Version: "2012-10-17",
+              Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource }],
+            },
+          },
+        ],
+      });
+    const live = {
+      current: await rules("*"),
+      generation: 1,
+      evaluate(input: EvaluationInput) {
+        return live.current.evaluate(input);
+      },
+      resourceEvaluator(input: EvaluationInput) {
+        const evaluator = live.current.resourceEvaluator?.(input);
+        if (evaluator === undefined) throw new Error("a loaded policy has resource evaluators");
+        return evaluator;
+      },
+    };
+    const { run } = setup({ policy: live });
+    for (let i = 0; i < 4; i++)
+      expect(await run(put(`warm${i}`, "secrets"))).toEqual({ nextCalls: 1 });
+    live.current = await rules("arn:aws:s3:::orders/*");
+    live.generation = 2;
+    for (let i = 0; i < 4; i++) {
+      const outcome = await run(put(`after${i}`, "secrets")).catch((error: unknown) => error);
+      expect(outcome).toBeInstanceOf(KeycardDeniedError);
+    }
+  });
 });

@@ -119,11 +119,41 @@ interface LastKind {
  * of one kind that differ only in what they act on: later such calls name only their resource.
  */
 interface ResourceSlot {
+  /** The live policy's generation the evaluator was made in (see {@link generationOf}). */
+  readonly generation: string;
   readonly principal: PrincipalInfo;
   readonly region: string;
   readonly action: string;
   readonly unknownContext: unknown;
   readonly evaluator: ResourceEvaluator;
+}
+
+/** Taken when the module loads: code that replaces `bind` or `call` later cannot stand in. */
+const { apply } = Reflect;
+const { getOwnPropertyDescriptor, getPrototypeOf } = Reflect;
+const OBJECT_PROTOTYPE = Object.prototype;
+
+/**
+ * The policy's `resourceEvaluator` when the policy or its class defines it, as a function of
+ * the input; undefined otherwise. Not looked up on `Object.prototype`: a member code in the
+ * process put there while the plugin was made, and took away again, would stand in for the
+ * policy for the plugin's life.
+ */
+function resourceEvaluatorOf(
+  policy: object | undefined,
+): ((input: EvaluationInput) => ResourceEvaluator) | undefined {
+  for (
+    let at = policy;
+    at != null && at !== OBJECT_PROTOTYPE;
+    at = getPrototypeOf(at) ?? undefined
+  ) {
+    const member = getOwnPropertyDescriptor(at, "resourceEvaluator");
+    if (member === undefined) continue;
+    const method: unknown = "value" in member ? member.value : undefined;
+    if (typeof method !== "function") return undefined;
+    return (input) => apply(method, policy, [input]) as ResourceEvaluator;
+  }
+  return undefined;
 }
 
 /** Remembered names are bounded so odd or generated names cannot grow memory. */
@@ -198,9 +228,7 @@ export class KeycardGuard {
     validateOptions(options);
     this.mode = options.mode ?? "enforce";
     this.#policy = options.policy;
-    const resourceEvaluator = options.policy?.resourceEvaluator;
-    this.#resourceEvaluator =
-      typeof resourceEvaluator === "function" ? resourceEvaluator.bind(options.policy) : undefined;
+    this.#resourceEvaluator = resourceEvaluatorOf(options.policy);
     // Read once: changing the options object after the plugin is made changes nothing.
     this.#onDecision = options.onDecision;
     this.#unmappedAllowed = options.unmapped === "allow";
@@ -565,7 +593,11 @@ export class KeycardGuard {
       !Object.isFrozen(context)
     )
       return undefined;
-    const slot = this.#resourceSlots.get(context);
+    // A policy that swaps its rules counts the swaps: an evaluator of the rules before a swap
+    // decides nothing after it.
+    const generation = generationOf(this.#policy);
+    let slot = this.#resourceSlots.get(context);
+    if (slot !== undefined && slot !== null && slot.generation !== generation) slot = null;
     if (slot === undefined) {
       this.#resourceSlots.set(context, null);
       return undefined;
@@ -573,6 +605,7 @@ export class KeycardGuard {
     if (slot === null) {
       const evaluator = make({ principal, region, requests: [request] });
       this.#resourceSlots.set(context, {
+        generation,
         principal,
         region,
         action: request.action,
