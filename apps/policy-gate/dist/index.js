@@ -30297,7 +30297,7 @@ var init_actions = __esm({
 
 // ../../packages/iam-reference/src/prototype-pollution.ts
 function append(list2, value) {
-  defineEntry(list2, list2.length, { value, writable: true, enumerable: true, configurable: true });
+  defineEntry2(list2, list2.length, { value, writable: true, enumerable: true, configurable: true });
 }
 function isAddedObjectPrototypeMember(name) {
   return hasOwn(OBJECT_PROTOTYPE, name) && !STANDARD.has(name);
@@ -30455,7 +30455,7 @@ function prototypePollution() {
   if (added.length === 0) return void 0;
   return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${firstNames(added, true)}, which the SDK's serializer may read as an input member keycard never saw`;
 }
-var STANDARD, hasOwn, ownKeys, getPrototypeOf, defineEntry, ownNames, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
+var STANDARD, hasOwn, ownKeys, getPrototypeOf, defineEntry2, ownNames, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
 var init_prototype_pollution = __esm({
   "../../packages/iam-reference/src/prototype-pollution.ts"() {
     "use strict";
@@ -30476,7 +30476,7 @@ var init_prototype_pollution = __esm({
     hasOwn = Object.hasOwn;
     ownKeys = Reflect.ownKeys;
     getPrototypeOf = Object.getPrototypeOf;
-    defineEntry = Reflect.defineProperty;
+    defineEntry2 = Reflect.defineProperty;
     ownNames = Object.getOwnPropertyNames;
     OBJECT_PROTOTYPE = Object.prototype;
     ARRAY_PROTOTYPE = Array.prototype;
@@ -32641,10 +32641,10 @@ var InputReader = class {
     for (let i = 0; i < length; i++) {
       if (role === "requests") {
         this.#current = copyRecord();
-        this.requested.push(this.#current);
+        defineEntry(this.requested, this.requested.length, this.#current);
       }
       const item = this.#copy(this.#json(list2[i], i), depth + 1, itemRole);
-      out[i] = item === OMITTED ? null : item;
+      defineEntry(out, i, item === OMITTED ? null : item);
     }
     if (role === "requests") this.#current = void 0;
     return out;
@@ -32792,6 +32792,10 @@ var InputReader = class {
 var COPY_PROTOTYPE = Object.freeze(/* @__PURE__ */ Object.create(null));
 function copyRecord() {
   return Object.create(COPY_PROTOTYPE);
+}
+var defineProperty = Reflect.defineProperty;
+function defineEntry(list2, index, value) {
+  defineProperty(list2, index, { value, writable: true, enumerable: true, configurable: true });
 }
 function setMember(out, key, value) {
   if (key === "__proto__")
@@ -33996,7 +34000,7 @@ var PolicyResourceEvaluator = class {
           TOO_MUCH_TEXT
         );
       const template = this.template;
-      if (template !== void 0 && typeof resource === "string" && resource.length > 0 && resource.length <= MAX_RESOURCE_LENGTH && !resource.includes("\0") && resource.isWellFormed() && !jsonHooked()) {
+      if (template !== void 0 && typeof resource === "string" && resource.length > 0 && resource.length <= MAX_RESOURCE_LENGTH && !resource.includes("\0") && resource.isWellFormed() && !jsonHooked() && changedPrototype() === void 0) {
         const reused = this.reuse(template, resource);
         if (reused !== void 0) return reused;
       }
@@ -34092,6 +34096,19 @@ var WasmPolicy = class {
     }
   }
   resourceEvaluator(raw) {
+    try {
+      return this.#resourceEvaluatorRead(raw);
+    } catch (thrown) {
+      const reason = `cannot evaluate: ${errorText(thrown)}`;
+      return new PolicyResourceEvaluator(
+        () => void 0,
+        () => denyAll(void 0, reason),
+        void 0,
+        0
+      );
+    }
+  }
+  #resourceEvaluatorRead(raw) {
     let read;
     try {
       read = this.#snapshot(raw);
@@ -34185,6 +34202,8 @@ var WasmPolicy = class {
     const read = this.#snapshot(raw);
     if (!("input" in read)) return denyAll(read, `cannot evaluate: ${read.reason}`);
     const input = read.input;
+    const changed = changedPrototype();
+    if (changed !== void 0) return denyAll(input, `cannot evaluate: ${changed}`);
     if (this.source === "bundle") return this.#evaluateWhole(input);
     let prepared;
     let principal;

@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type AuthorizationRequest,
+  type EvaluationInput,
   loadPolicy,
   type PolicyDocument,
   PolicyLoadError,
@@ -1082,7 +1083,7 @@ describe("evaluate: a context or list of unknown keys shared from call to call",
     }
   });
 
-  it("reads anew a frozen list with a hole, even when a named member makes up the count", async () => {
+  it("refuses while a frozen list with a hole reads an inherited index, and keeps nothing of it", async () => {
     const victim = await noPublicAcl();
     const holed: string[] & { pad?: string } = [];
     holed[1] = "s3:other";
@@ -1092,14 +1093,22 @@ describe("evaluate: a context or list of unknown keys shared from call to call",
     try {
       inheritIndexZero(Array.prototype, (self) => (self === holed ? answer : undefined));
       for (let round = 0; round < 3; round++) {
-        answer = "aws:harmless";
-        expect(victim.evaluate({ requests: [put({ unknownContext: holed })] }).allow).toBe(true);
-        answer = "s3:x-amz-acl";
-        expect(victim.evaluate({ requests: [put({ unknownContext: holed })] }).allow).toBe(false);
+        answer = round % 2 === 0 ? "aws:harmless" : "s3:x-amz-acl";
+        const refused = victim.evaluate({ requests: [put({ unknownContext: holed })] });
+        expect(refused.allow).toBe(false);
+        expect(refused.requests[0]?.reason).toContain("Array.prototype has the index 0");
       }
     } finally {
       delete (Array.prototype as unknown as Record<string, unknown>)[0];
     }
+    // Nothing decided meanwhile answers for the lists it could have stood for.
+    const unknown = (first: string) => Object.freeze([first, "s3:other"]);
+    expect(
+      victim.evaluate({ requests: [put({ unknownContext: unknown("aws:harmless") })] }).allow,
+    ).toBe(true);
+    expect(
+      victim.evaluate({ requests: [put({ unknownContext: unknown("s3:x-amz-acl") })] }).allow,
+    ).toBe(false);
   });
 
   it("gives a shared context and list the same decisions as fresh copies of them", async () => {
@@ -1264,7 +1273,7 @@ describe("evaluate while code in the process has changed a prototype", () => {
     for (let i = 0; i < 3; i++) expect(policy.evaluate(get(shared)).allow).toBe(false);
   });
 
-  it("decides as the documents say, never throwing, when the prototype check itself fails", async () => {
+  it("refuses, never throwing, when the prototype check itself fails", async () => {
     const policy = await loadPolicy({ iam: [{ name: "app.json", document }] });
     const species = Object.getOwnPropertyDescriptor(Array, Symbol.species) as PropertyDescriptor;
     Object.defineProperty(Array, Symbol.species, {
@@ -1281,17 +1290,19 @@ describe("evaluate while code in the process has changed a prototype", () => {
         region: "us-east-1",
         requests: [{ action: "s3:PutObject", resource: "arn:aws:s3:::orders/new", context }],
       });
-    let allowed: boolean | undefined;
-    let denied: boolean | undefined;
+    let whileFailing: Array<ReturnType<typeof upload>> = [];
     try {
-      allowed = upload({}).allow;
-      denied = upload({ [sse]: "AES256" }).allow;
+      whileFailing = [upload({}), upload({ [sse]: "AES256" })];
     } finally {
       Object.defineProperty(Array, Symbol.species, species);
       delete prototype["added"];
     }
-    expect(allowed).toBe(true);
-    expect(denied).toBe(false);
+    // Denied, each with the reason where one could be written (`map` asks the replaced species).
+    expect(whileFailing.map((refused) => refused.allow)).toEqual([false, false]);
+    for (const refused of whileFailing)
+      for (const request of refused.requests) expect(request.reason).toMatch(/^cannot evaluate: /);
+    expect(upload({}).allow).toBe(true);
+    expect(upload({ [sse]: "AES256" }).allow).toBe(false);
   });
 
   it("keeps no plan it builds meanwhile: requests the documents tell apart never share a decision", async () => {
@@ -1320,7 +1331,8 @@ describe("evaluate while code in the process has changed a prototype", () => {
         : value,
     );
     try {
-      expect(policy.evaluate(get("arn:aws:s3:::public/a")).allow).toBe(true);
+      // Refused: the engine's own lists would be handed to the setter.
+      expect(policy.evaluate(get("arn:aws:s3:::public/a")).allow).toBe(false);
     } finally {
       restore();
     }
@@ -1610,3 +1622,187 @@ describe("loadPolicy while code in the process has changed a prototype", () => {
 function has(value: unknown, name: string): boolean {
   return typeof value === "object" && value !== null && Object.hasOwn(value, name);
 }
+
+describe("a setter on Array.prototype that takes itself away while the input is read", () => {
+  /**
+   * Puts a setter on `Array.prototype[0]` that, for a value `take` picks, leaves a getter on the
+   * list written to (`answer` says what it reads as, by reads of all such getters) and writes anything else
+   * through. The input's `region` getter, read after its requests, takes the setter away, so
+   * every prototype check after the read finds nothing.
+   */
+  function takingHold(
+    take: (value: unknown) => boolean,
+    answer: (value: unknown, reads: number) => unknown,
+  ): { region: string } {
+    // Counted across every list the setter takes hold of.
+    let reads = 0;
+    Object.defineProperty(Array.prototype, "0", {
+      configurable: true,
+      set(this: unknown[], value: unknown) {
+        Object.defineProperty(
+          this,
+          "0",
+          take(value)
+            ? { enumerable: true, configurable: true, get: () => answer(value, ++reads) }
+            : { value, writable: true, enumerable: true, configurable: true },
+        );
+      },
+    });
+    return {
+      get region() {
+        delete (Array.prototype as unknown as Record<string, unknown>)[0];
+        return "us-east-1";
+      },
+    };
+  }
+  afterEach(() => {
+    delete (Array.prototype as unknown as Record<string, unknown>)[0];
+  });
+
+  const aclDenied: PolicyDocument = {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::orders/*" },
+      {
+        Effect: "Deny",
+        Action: "s3:PutObject",
+        Resource: "*",
+        Condition: { StringEquals: { "s3:x-amz-acl": "public-read" } },
+      },
+    ],
+  };
+  // The ACL is unknown before the call, so the Deny may apply: refused.
+  const victim = () => ({
+    principal: { arn: "arn:aws:iam::123456789012:role/app" },
+    region: "us-east-1",
+    requests: [
+      {
+        action: "s3:PutObject",
+        resource: "arn:aws:s3:::orders/a",
+        unknownContext: ["s3:x-amz-acl"],
+      },
+    ],
+  });
+
+  for (const via of ["evaluate", "resourceEvaluator"] as const) {
+    it(`never has the read's copy of a list answer differently later (${via})`, async () => {
+      const policy = await loadPolicy({ iam: [{ name: "acl.json", document: aclDenied }] });
+      // Not asked before the attack: what the victim's first call works out would be kept.
+      // The unknown key reads as itself, except once, as a key no statement reads: a set of
+      // unknown keys kept for the list would then leave the ACL out.
+      const hostile = Object.defineProperties(
+        {
+          requests: [
+            {
+              action: "s3:PutObject",
+              resource: "arn:aws:s3:::orders/z",
+              unknownContext: ["s3:x-amz-acl"],
+            },
+          ],
+        },
+        Object.getOwnPropertyDescriptors(
+          takingHold(
+            (value) => value === "s3:x-amz-acl",
+            (value, reads) => (reads === (via === "evaluate" ? 2 : 3) ? "foo:bar" : value),
+          ),
+        ),
+      );
+      const ask = () =>
+        via === "evaluate"
+          ? policy.evaluate(hostile as unknown as EvaluationInput)
+          : policy.resourceEvaluator?.(hostile as unknown as EvaluationInput);
+      expect(ask).not.toThrow();
+      expect(policy.evaluate(victim()).allow).toBe(false);
+    });
+  }
+
+  it("never has a resource evaluator decide another request than the one it read", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          name: "reads.json",
+          document: {
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::orders/*" },
+            ],
+          },
+        },
+      ],
+      cache: false,
+    });
+    const live = { request: { action: "s3:DeleteObject", resource: "arn:aws:s3:::orders/a" } };
+    const hostile = Object.defineProperties(
+      { requests: [{ action: "s3:DeleteObject", resource: "arn:aws:s3:::orders/a" }] },
+      Object.getOwnPropertyDescriptors(
+        takingHold(
+          (value) =>
+            typeof value === "object" &&
+            value !== null &&
+            (value as { action?: unknown }).action === "s3:DeleteObject",
+          () => live.request,
+        ),
+      ),
+    );
+    const evaluator = policy.resourceEvaluator?.(hostile as unknown as EvaluationInput);
+    expect(evaluator?.evaluate("arn:aws:s3:::orders/b").allow).toBe(false);
+    live.request = { action: "s3:GetObject", resource: "arn:aws:s3:::orders/a" };
+    const later = evaluator?.evaluate("arn:aws:s3:::orders/c");
+    expect(later?.allow).toBe(false);
+    expect(later?.requests.map((r) => r.action)).toEqual(["s3:DeleteObject"]);
+  });
+
+  it("decides nothing while a setter swallows the engine's own list entries", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          name: "public.json",
+          document: {
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::public/*" },
+              { Effect: "Deny", Action: "s3:PutObject", Resource: "arn:aws:s3:::secret/*" },
+              { Effect: "Allow", Action: "s3:PutObject", Resource: "*" },
+            ],
+          },
+        },
+      ],
+    });
+    const input = (resource: string): EvaluationInput => ({
+      region: "us-east-1",
+      requests: [{ action: "s3:PutObject", resource }],
+    });
+    const evaluator = policy.resourceEvaluator?.(input("arn:aws:s3:::public/a"));
+    expect(evaluator?.evaluate("arn:aws:s3:::public/a").allow).toBe(true);
+    expect(evaluator?.evaluate("arn:aws:s3:::secret/x").allow).toBe(false);
+    // Positions of matched patterns written to index 0 are swallowed and read back as the
+    // first pattern's: the key of secret/y would be public/a's.
+    const swallowed = new WeakSet<object>();
+    Object.defineProperty(Array.prototype, "0", {
+      configurable: true,
+      get(this: object) {
+        return swallowed.has(this) ? 0 : undefined;
+      },
+      set(this: unknown[], value: unknown) {
+        if (typeof value === "number") swallowed.add(this);
+        else
+          Object.defineProperty(this, "0", {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
+      },
+    });
+    let decisions: Array<boolean | undefined> = [];
+    try {
+      decisions = [
+        evaluator?.evaluate("arn:aws:s3:::secret/y").allow,
+        policy.evaluate(input("arn:aws:s3:::secret/y")).allow,
+      ];
+    } finally {
+      delete (Array.prototype as unknown as Record<string, unknown>)[0];
+    }
+    expect(decisions).toEqual([false, false]);
+  });
+});

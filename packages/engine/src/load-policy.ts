@@ -480,7 +480,8 @@ class PolicyResourceEvaluator implements ResourceEvaluator {
       const template = this.template;
       // Only what a full read would accept as it stands takes the fast path; anything else
       // (not text, empty, too long, U+0000, a lone surrogate, a `toJSON` every object would
-      // inherit) is evaluated in full, which refuses it with the reason `evaluate` gives.
+      // inherit, a built-in prototype with additions) is evaluated in full, which refuses it
+      // with the reason `evaluate` gives.
       if (
         template !== undefined &&
         typeof resource === "string" &&
@@ -488,7 +489,8 @@ class PolicyResourceEvaluator implements ResourceEvaluator {
         resource.length <= MAX_RESOURCE_LENGTH &&
         !resource.includes("\u0000") &&
         (resource as string & { isWellFormed(): boolean }).isWellFormed() &&
-        !jsonHooked()
+        !jsonHooked() &&
+        changedPrototype() === undefined
       ) {
         const reused = this.reuse(template, resource);
         if (reused !== undefined) return reused;
@@ -604,6 +606,20 @@ class WasmPolicy implements Policy {
   }
 
   resourceEvaluator(raw: EvaluationInput): ResourceEvaluator {
+    try {
+      return this.#resourceEvaluatorRead(raw);
+    } catch (thrown) {
+      const reason = `cannot evaluate: ${errorText(thrown)}`;
+      return new PolicyResourceEvaluator(
+        () => undefined,
+        () => denyAll(undefined, reason),
+        undefined,
+        0,
+      );
+    }
+  }
+
+  #resourceEvaluatorRead(raw: EvaluationInput): ResourceEvaluator {
     let read: ReadInput | RefusedInput;
     try {
       read = this.#snapshot(raw);
@@ -707,6 +723,12 @@ class WasmPolicy implements Policy {
     const read = this.#snapshot(raw);
     if (!("input" in read)) return denyAll(read, `cannot evaluate: ${read.reason}`);
     const input = read.input;
+    // Read last here, after the input's own code (getters, proxies) ran: from here on only the
+    // engine's own code runs, and a member added to a built-in prototype could change what it
+    // computes (a setter on `Array.prototype` swallowing a matched pattern's position in a
+    // reuse key, say), so it does not decide.
+    const changed = changedPrototype();
+    if (changed !== undefined) return denyAll(input, `cannot evaluate: ${changed}`);
     if (this.source === "bundle") return this.#evaluateWhole(input);
     let prepared: PreparedRequest[];
     let principal: string | undefined;

@@ -171,10 +171,10 @@ class InputReader {
     for (let i = 0; i < length; i++) {
       if (role === "requests") {
         this.#current = copyRecord();
-        this.requested.push(this.#current);
+        defineEntry(this.requested, this.requested.length, this.#current);
       }
       const item = this.#copy(this.#json(list[i], i), depth + 1, itemRole);
-      out[i] = item === OMITTED ? null : item;
+      defineEntry(out, i, item === OMITTED ? null : item);
     }
     if (role === "requests") this.#current = undefined;
     return out;
@@ -371,6 +371,18 @@ export function copyRecord<T extends object = Record<string, unknown>>(): T {
 }
 
 /** Sets a member of a copy; defined rather than assigned, so `__proto__` stays an ordinary member. */
+/** Taken when the module loads. */
+const defineProperty = Reflect.defineProperty;
+
+/**
+ * Writes a list's entry by definition: assigning to an index the list does not hold yet would
+ * hand the value, and the list, to a setter code in the process put on `Array.prototype`, which
+ * could leave a getter in the copy that answers differently on every later read.
+ */
+function defineEntry(list: unknown[], index: number, value: unknown): void {
+  defineProperty(list, index, { value, writable: true, enumerable: true, configurable: true });
+}
+
 function setMember(out: Record<string, unknown>, key: string, value: unknown): void {
   if (key === "__proto__")
     Object.defineProperty(out, key, {

@@ -205,7 +205,7 @@ describe.each([
 });
 
 describe("reuse while Object.prototype has a member named like a principal field", () => {
-  it("keys a principal without a user name as the library sees it, without one", async () => {
+  it("refuses while a principal field is inherited, and keys the principal as the library sees it after", async () => {
     const document: PolicyDocument = {
       Version: "2012-10-17",
       Statement: [
@@ -232,11 +232,18 @@ describe("reuse while Object.prototype has a member named like a principal field
     const prototype = Object.prototype as unknown as Record<string, unknown>;
     prototype["username"] = "zzz";
     try {
-      expect(reusing.evaluate(input("arn:aws:s3:::b/other")).allow).toBe(true);
-      // The library fills in the default for the missing user name: this is the denied object.
-      expect(reusing.evaluate(input("arn:aws:s3:::b/anon")).allow).toBe(false);
+      // What the engine computes could read the inherited member: it decides nothing.
+      for (const resource of ["arn:aws:s3:::b/other", "arn:aws:s3:::b/zzz"]) {
+        const refused = reusing.evaluate(input(resource));
+        expect(refused.allow).toBe(false);
+        expect(refused.requests[0]?.reason).toContain('Object.prototype has the member "username"');
+      }
     } finally {
       delete prototype["username"];
     }
+    expect(reusing.evaluate(input("arn:aws:s3:::b/other")).allow).toBe(true);
+    expect(reusing.evaluate(input("arn:aws:s3:::b/zzz")).allow).toBe(true);
+    // The library fills in the default for the missing user name: this is the denied object.
+    expect(reusing.evaluate(input("arn:aws:s3:::b/anon")).allow).toBe(false);
   });
 });
