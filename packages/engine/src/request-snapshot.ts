@@ -171,10 +171,10 @@ class InputReader {
     for (let i = 0; i < length; i++) {
       if (role === "requests") {
         this.#current = copyRecord();
-        defineEntry(this.requested, this.requested.length, this.#current);
+        setEntry(this.requested, this.requested.length, this.#current);
       }
       const item = this.#copy(this.#json(list[i], i), depth + 1, itemRole);
-      defineEntry(out, i, item === OMITTED ? null : item);
+      setEntry(out, i, item === OMITTED ? null : item);
     }
     if (role === "requests") this.#current = undefined;
     return out;
@@ -372,15 +372,31 @@ export function copyRecord<T extends object = Record<string, unknown>>(): T {
 
 /** Sets a member of a copy; defined rather than assigned, so `__proto__` stays an ordinary member. */
 /** Taken when the module loads. */
-const defineProperty = Reflect.defineProperty;
+const ARRAY_PROTOTYPE = Array.prototype;
+const OBJECT_PROTOTYPE = Object.prototype;
+const { getPrototypeOf, hasOwn } = Object;
+
+const SETTER_ON_LISTS =
+  "code in the process put an index on Array.prototype or Object.prototype while the input was read, where it would be handed keycard's copy";
 
 /**
- * Writes a list's entry by definition: assigning to an index the list does not hold yet would
- * hand the value, and the list, to a setter code in the process put on `Array.prototype`, which
- * could leave a getter in the copy that answers differently on every later read.
+ * Writes a list's entry, refusing the input when the write could reach a setter: assigning to an
+ * index the list does not hold yet looks the index up on `Array.prototype` and
+ * `Object.prototype`, where a setter code in the process put (a getter of the input runs
+ * between two entries) would be handed the value and the list, and could leave a getter in the
+ * copy that answers differently on every later read. Only a member of the same index can take
+ * the write (`Array.prototype`'s length is 0 unless it ever held one); defining every entry
+ * instead costs ten times as much.
  */
-function defineEntry(list: unknown[], index: number, value: unknown): void {
-  defineProperty(list, index, { value, writable: true, enumerable: true, configurable: true });
+function setEntry(list: unknown[], index: number, value: unknown): void {
+  if (
+    (ARRAY_PROTOTYPE.length !== 0 && hasOwn(ARRAY_PROTOTYPE, index)) ||
+    hasOwn(OBJECT_PROTOTYPE, index) ||
+    getPrototypeOf(list) !== ARRAY_PROTOTYPE ||
+    getPrototypeOf(ARRAY_PROTOTYPE) !== OBJECT_PROTOTYPE
+  )
+    throw new Refusal(SETTER_ON_LISTS);
+  list[index] = value;
 }
 
 function setMember(out: Record<string, unknown>, key: string, value: unknown): void {
