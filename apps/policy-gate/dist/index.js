@@ -4206,7 +4206,7 @@ var require_util2 = __commonJS({
       const protocol = url.protocol;
       return protocol === "http:" || protocol === "https:";
     }
-    var hasOwn2 = Object.hasOwn || ((dict, key) => Object.prototype.hasOwnProperty.call(dict, key));
+    var hasOwn3 = Object.hasOwn || ((dict, key) => Object.prototype.hasOwnProperty.call(dict, key));
     module.exports = {
       isAborted,
       isCancelled,
@@ -4239,7 +4239,7 @@ var require_util2 = __commonJS({
       makeIterator,
       isValidHeaderName,
       isValidHeaderValue,
-      hasOwn: hasOwn2,
+      hasOwn: hasOwn3,
       isErrorLike,
       fullyReadBody,
       bytesMatch,
@@ -4277,7 +4277,7 @@ var require_webidl = __commonJS({
   "../../node_modules/undici/lib/fetch/webidl.js"(exports, module) {
     "use strict";
     var { types: types2 } = __require("util");
-    var { hasOwn: hasOwn2, toUSVString } = require_util2();
+    var { hasOwn: hasOwn3, toUSVString } = require_util2();
     var webidl = {};
     webidl.converters = {};
     webidl.util = {};
@@ -4488,7 +4488,7 @@ var require_webidl = __commonJS({
         for (const options of converters) {
           const { key, defaultValue, required, converter } = options;
           if (required === true) {
-            if (!hasOwn2(dictionary, key)) {
+            if (!hasOwn3(dictionary, key)) {
               throw webidl.errors.exception({
                 header: "Dictionary",
                 message: `Missing required key "${key}".`
@@ -4496,7 +4496,7 @@ var require_webidl = __commonJS({
             }
           }
           let value = dictionary[key];
-          const hasDefault = hasOwn2(options, "defaultValue");
+          const hasDefault = hasOwn3(options, "defaultValue");
           if (hasDefault && value !== null) {
             value = value ?? defaultValue;
           }
@@ -30297,13 +30297,13 @@ var init_actions = __esm({
 
 // ../../packages/iam-reference/src/prototype-pollution.ts
 function append(list2, value) {
-  defineEntry2(list2, list2.length, { value, writable: true, enumerable: true, configurable: true });
+  defineEntry(list2, list2.length, { value, writable: true, enumerable: true, configurable: true });
 }
 function isAddedObjectPrototypeMember(name) {
-  return hasOwn(OBJECT_PROTOTYPE, name) && !STANDARD.has(name);
+  return hasOwn2(OBJECT_PROTOTYPE2, name) && !STANDARD.has(name);
 }
 function addedObjectPrototypeMembers() {
-  const keys2 = ownKeys(OBJECT_PROTOTYPE);
+  const keys2 = ownKeys(OBJECT_PROTOTYPE2);
   const added = [];
   for (let i = 0; i < keys2.length; i++) {
     const key = keys2[i];
@@ -30313,8 +30313,8 @@ function addedObjectPrototypeMembers() {
   return added;
 }
 function addedArrayPrototypeIndexes() {
-  if (ARRAY_PROTOTYPE.length === 0) return [];
-  const names2 = ownNames(ARRAY_PROTOTYPE);
+  if (ARRAY_PROTOTYPE2.length === 0) return [];
+  const names2 = ownNames(ARRAY_PROTOTYPE2);
   const indexes2 = [];
   for (let i = 0; i < names2.length; i++) {
     const name = names2[i];
@@ -30327,20 +30327,20 @@ function isIndexName(name) {
   return first >= 48 && first <= 57;
 }
 function iteratorPrototypes() {
-  const array = getPrototypeOf([][Symbol.iterator]());
-  const asyncGenerator = getPrototypeOf(async function* () {
+  const array = getPrototypeOf2([][Symbol.iterator]());
+  const asyncGenerator = getPrototypeOf2(async function* () {
   }.prototype);
   return {
-    generator: getPrototypeOf(function* () {
+    generator: getPrototypeOf2(function* () {
     }.prototype),
     asyncGenerator,
-    iterator: getPrototypeOf(array),
+    iterator: getPrototypeOf2(array),
     array,
-    map: getPrototypeOf((/* @__PURE__ */ new Map())[Symbol.iterator]()),
-    set: getPrototypeOf((/* @__PURE__ */ new Set())[Symbol.iterator]()),
-    string: getPrototypeOf(""[Symbol.iterator]()),
-    regExpString: getPrototypeOf(/a/[Symbol.matchAll]("")),
-    asyncIterator: getPrototypeOf(asyncGenerator)
+    map: getPrototypeOf2((/* @__PURE__ */ new Map())[Symbol.iterator]()),
+    set: getPrototypeOf2((/* @__PURE__ */ new Set())[Symbol.iterator]()),
+    string: getPrototypeOf2(""[Symbol.iterator]()),
+    regExpString: getPrototypeOf2(/a/[Symbol.matchAll]("")),
+    asyncIterator: getPrototypeOf2(asyncGenerator)
   };
 }
 function addedHookRows() {
@@ -30359,12 +30359,12 @@ function addedHookRows() {
     [String.prototype, "String.prototype"],
     [Number.prototype, "Number.prototype"],
     [Boolean.prototype, "Boolean.prototype"],
-    [ARRAY_PROTOTYPE, "Array.prototype"]
+    [ARRAY_PROTOTYPE2, "Array.prototype"]
   ];
   for (const [proto, name] of primitives)
     for (const [symbol, symbolName] of protocols)
       rows2.push([proto, symbol, `${name}[${symbolName}]`]);
-  rows2.push([ARRAY_PROTOTYPE, "toJSON", "Array.prototype.toJSON"]);
+  rows2.push([ARRAY_PROTOTYPE2, "toJSON", "Array.prototype.toJSON"]);
   const iterators = [
     [it.iterator, "%IteratorPrototype%", false],
     [it.array, "%ArrayIteratorPrototype%", true],
@@ -30395,7 +30395,7 @@ function addedHookRows() {
     [URL, "URL"]
   ];
   for (const [type, name] of constructors)
-    if (!hasOwn(type, Symbol.hasInstance))
+    if (!hasOwn2(type, Symbol.hasInstance))
       rows2.push([type, Symbol.hasInstance, `${name}[Symbol.hasInstance]`]);
   for (const [type, name] of [
     [Uint8Array, "Uint8Array"],
@@ -30405,7 +30405,7 @@ function addedHookRows() {
     rows2.push([type.prototype, Symbol.iterator, `${name}.prototype[Symbol.iterator]`]);
   }
   const thenable = [
-    [ARRAY_PROTOTYPE, "Array.prototype"],
+    [ARRAY_PROTOTYPE2, "Array.prototype"],
     [Function.prototype, "Function.prototype"],
     [Error.prototype, "Error.prototype"],
     [Map.prototype, "Map.prototype"],
@@ -30424,13 +30424,13 @@ function addedHookRows() {
 function addedProtocolHook() {
   for (let i = 0; i < ADDED_HOOKS.length; i++) {
     const row = ADDED_HOOKS[i];
-    if (hasOwn(row[0], row[1])) return row[2];
+    if (hasOwn2(row[0], row[1])) return row[2];
   }
   return void 0;
 }
 function changedPrototypeChain() {
   for (let i = 0; i < CHAIN_CHILDREN.length; i++)
-    if (getPrototypeOf(CHAIN_CHILDREN[i]) !== CHAIN_PARENTS[i]) return CHAIN_TEXTS[i];
+    if (getPrototypeOf2(CHAIN_CHILDREN[i]) !== CHAIN_PARENTS[i]) return CHAIN_TEXTS[i];
   return void 0;
 }
 function firstNames(names2, quoted) {
@@ -30455,7 +30455,7 @@ function prototypePollution() {
   if (added.length === 0) return void 0;
   return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${firstNames(added, true)}, which the SDK's serializer may read as an input member keycard never saw`;
 }
-var STANDARD, hasOwn, ownKeys, getPrototypeOf, defineEntry2, ownNames, OBJECT_PROTOTYPE, ARRAY_PROTOTYPE, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
+var STANDARD, hasOwn2, ownKeys, getPrototypeOf2, defineEntry, ownNames, OBJECT_PROTOTYPE2, ARRAY_PROTOTYPE2, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
 var init_prototype_pollution = __esm({
   "../../packages/iam-reference/src/prototype-pollution.ts"() {
     "use strict";
@@ -30473,35 +30473,35 @@ var init_prototype_pollution = __esm({
       "__proto__",
       "toLocaleString"
     ]);
-    hasOwn = Object.hasOwn;
+    hasOwn2 = Object.hasOwn;
     ownKeys = Reflect.ownKeys;
-    getPrototypeOf = Object.getPrototypeOf;
-    defineEntry2 = Reflect.defineProperty;
+    getPrototypeOf2 = Object.getPrototypeOf;
+    defineEntry = Reflect.defineProperty;
     ownNames = Object.getOwnPropertyNames;
-    OBJECT_PROTOTYPE = Object.prototype;
-    ARRAY_PROTOTYPE = Array.prototype;
+    OBJECT_PROTOTYPE2 = Object.prototype;
+    ARRAY_PROTOTYPE2 = Array.prototype;
     ITERATOR_PROTOTYPES = iteratorPrototypes();
-    TYPED_ARRAY = getPrototypeOf(Uint8Array);
-    TYPED_ARRAY_PROTOTYPE = getPrototypeOf(Uint8Array.prototype);
+    TYPED_ARRAY = getPrototypeOf2(Uint8Array);
+    TYPED_ARRAY_PROTOTYPE = getPrototypeOf2(Uint8Array.prototype);
     ADDED_HOOKS = addedHookRows();
     O = "Object.prototype";
     I = "%IteratorPrototype%";
     CHAIN_ROWS = [
-      [ARRAY_PROTOTYPE, OBJECT_PROTOTYPE, "Array.prototype", O],
-      [String.prototype, OBJECT_PROTOTYPE, "String.prototype", O],
-      [Number.prototype, OBJECT_PROTOTYPE, "Number.prototype", O],
-      [Boolean.prototype, OBJECT_PROTOTYPE, "Boolean.prototype", O],
-      [Symbol.prototype, OBJECT_PROTOTYPE, "Symbol.prototype", O],
-      [BigInt.prototype, OBJECT_PROTOTYPE, "BigInt.prototype", O],
-      [Function.prototype, OBJECT_PROTOTYPE, "Function.prototype", O],
-      [RegExp.prototype, OBJECT_PROTOTYPE, "RegExp.prototype", O],
-      [Date.prototype, OBJECT_PROTOTYPE, "Date.prototype", O],
-      [Map.prototype, OBJECT_PROTOTYPE, "Map.prototype", O],
-      [Set.prototype, OBJECT_PROTOTYPE, "Set.prototype", O],
-      [Error.prototype, OBJECT_PROTOTYPE, "Error.prototype", O],
-      [Promise.prototype, OBJECT_PROTOTYPE, "Promise.prototype", O],
-      [ITERATOR_PROTOTYPES.iterator, OBJECT_PROTOTYPE, I, O],
-      [TYPED_ARRAY_PROTOTYPE, OBJECT_PROTOTYPE, "%TypedArray%.prototype", O],
+      [ARRAY_PROTOTYPE2, OBJECT_PROTOTYPE2, "Array.prototype", O],
+      [String.prototype, OBJECT_PROTOTYPE2, "String.prototype", O],
+      [Number.prototype, OBJECT_PROTOTYPE2, "Number.prototype", O],
+      [Boolean.prototype, OBJECT_PROTOTYPE2, "Boolean.prototype", O],
+      [Symbol.prototype, OBJECT_PROTOTYPE2, "Symbol.prototype", O],
+      [BigInt.prototype, OBJECT_PROTOTYPE2, "BigInt.prototype", O],
+      [Function.prototype, OBJECT_PROTOTYPE2, "Function.prototype", O],
+      [RegExp.prototype, OBJECT_PROTOTYPE2, "RegExp.prototype", O],
+      [Date.prototype, OBJECT_PROTOTYPE2, "Date.prototype", O],
+      [Map.prototype, OBJECT_PROTOTYPE2, "Map.prototype", O],
+      [Set.prototype, OBJECT_PROTOTYPE2, "Set.prototype", O],
+      [Error.prototype, OBJECT_PROTOTYPE2, "Error.prototype", O],
+      [Promise.prototype, OBJECT_PROTOTYPE2, "Promise.prototype", O],
+      [ITERATOR_PROTOTYPES.iterator, OBJECT_PROTOTYPE2, I, O],
+      [TYPED_ARRAY_PROTOTYPE, OBJECT_PROTOTYPE2, "%TypedArray%.prototype", O],
       [Uint8Array.prototype, TYPED_ARRAY_PROTOTYPE, "Uint8Array.prototype", "%TypedArray%.prototype"],
       [Int32Array.prototype, TYPED_ARRAY_PROTOTYPE, "Int32Array.prototype", "%TypedArray%.prototype"],
       [Uint8Array, TYPED_ARRAY, "Uint8Array", "%TypedArray%"],
@@ -30513,7 +30513,7 @@ var init_prototype_pollution = __esm({
         "%AsyncGeneratorPrototype%",
         "%AsyncIteratorPrototype%"
       ],
-      [ITERATOR_PROTOTYPES.asyncIterator, OBJECT_PROTOTYPE, "%AsyncIteratorPrototype%", O],
+      [ITERATOR_PROTOTYPES.asyncIterator, OBJECT_PROTOTYPE2, "%AsyncIteratorPrototype%", O],
       [ITERATOR_PROTOTYPES.array, ITERATOR_PROTOTYPES.iterator, "%ArrayIteratorPrototype%", I],
       [ITERATOR_PROTOTYPES.map, ITERATOR_PROTOTYPES.iterator, "%MapIteratorPrototype%", I],
       [ITERATOR_PROTOTYPES.set, ITERATOR_PROTOTYPES.iterator, "%SetIteratorPrototype%", I],
@@ -32641,10 +32641,10 @@ var InputReader = class {
     for (let i = 0; i < length; i++) {
       if (role === "requests") {
         this.#current = copyRecord();
-        defineEntry(this.requested, this.requested.length, this.#current);
+        setEntry(this.requested, this.requested.length, this.#current);
       }
       const item = this.#copy(this.#json(list2[i], i), depth + 1, itemRole);
-      defineEntry(out, i, item === OMITTED ? null : item);
+      setEntry(out, i, item === OMITTED ? null : item);
     }
     if (role === "requests") this.#current = void 0;
     return out;
@@ -32793,9 +32793,14 @@ var COPY_PROTOTYPE = Object.freeze(/* @__PURE__ */ Object.create(null));
 function copyRecord() {
   return Object.create(COPY_PROTOTYPE);
 }
-var defineProperty = Reflect.defineProperty;
-function defineEntry(list2, index, value) {
-  defineProperty(list2, index, { value, writable: true, enumerable: true, configurable: true });
+var ARRAY_PROTOTYPE = Array.prototype;
+var OBJECT_PROTOTYPE = Object.prototype;
+var { getPrototypeOf, hasOwn } = Object;
+var SETTER_ON_LISTS = "code in the process put an index on Array.prototype or Object.prototype while the input was read, where it would be handed keycard's copy";
+function setEntry(list2, index, value) {
+  if (ARRAY_PROTOTYPE.length !== 0 && hasOwn(ARRAY_PROTOTYPE, index) || hasOwn(OBJECT_PROTOTYPE, index) || getPrototypeOf(list2) !== ARRAY_PROTOTYPE || getPrototypeOf(ARRAY_PROTOTYPE) !== OBJECT_PROTOTYPE)
+    throw new Refusal(SETTER_ON_LISTS);
+  list2[index] = value;
 }
 function setMember(out, key, value) {
   if (key === "__proto__")
