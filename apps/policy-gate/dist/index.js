@@ -32624,7 +32624,11 @@ var InputReader = class {
     if (this.#path.includes(object)) throw new Refusal(cannotSerialize("a circular structure"));
     this.#path.push(object);
     try {
-      if (Array.isArray(object)) return this.#array(object, depth, role);
+      if (Array.isArray(object)) {
+        if (RECORD_ROLES.has(role))
+          throw new Refusal(`${ROLE_NAMES[role]} is a list, not an object`);
+        return this.#array(object, depth, role);
+      }
       return this.#object(object, depth, role);
     } finally {
       this.#path.pop();
@@ -32901,6 +32905,15 @@ function principalJson(principal) {
   }
   return JSON.stringify(principal);
 }
+var RECORD_ROLES = /* @__PURE__ */ new Set(["input", "principal", "request", "context"]);
+var ROLE_NAMES = {
+  value: "a value",
+  input: "the evaluation input",
+  principal: "the principal",
+  requests: "the requests",
+  request: "a request",
+  context: "a request's context"
+};
 function memberRole(role, key, engine, filterContext) {
   switch (role) {
     case "input":

@@ -1807,3 +1807,96 @@ describe("a setter on Array.prototype that takes itself away while the input is 
     expect(decisions).toEqual([false, false]);
   });
 });
+
+describe("a list where a record belongs", () => {
+  const added: string[] = [];
+  /** A getter for a name on Array.prototype, which the prototype check does not list. */
+  function onLists(name: string, get: () => unknown): void {
+    Object.defineProperty(Array.prototype, name, { get, configurable: true, enumerable: false });
+    added.push(name);
+  }
+  afterEach(() => {
+    for (const name of added.splice(0))
+      delete (Array.prototype as unknown as Record<string, unknown>)[name];
+  });
+
+  it("is refused, so no member of it is read through Array.prototype after the read", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          name: "reads.json",
+          document: {
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::b/*" }],
+          },
+        },
+      ],
+      checkActions: false,
+    });
+    let reads = 0;
+    onLists("action", () => "s3:GetObject");
+    onLists("resource", () => {
+      reads++;
+      return "arn:aws:s3:::b/k";
+    });
+    for (const input of [
+      { requests: [[]] },
+      { principal: [], requests: [{ action: "s3:GetObject", resource: "arn:aws:s3:::b/k" }] },
+      { requests: [{ action: "s3:GetObject", resource: "arn:aws:s3:::b/k", context: [] }] },
+      [],
+    ]) {
+      const refused = policy.evaluate(input as unknown as EvaluationInput);
+      expect(refused.allow).toBe(false);
+    }
+    expect(reads).toBe(0);
+  });
+
+  it("cannot leave the policy's remembered unknown keys wrong for later requests", async () => {
+    const policy = await loadPolicy({
+      iam: [
+        {
+          name: "acl.json",
+          document: {
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::b/*" },
+              {
+                Effect: "Deny",
+                Action: "s3:PutObject",
+                Resource: "*",
+                Condition: { StringEquals: { "s3:x-amz-acl": "public-read" } },
+              },
+            ],
+          },
+        },
+      ],
+      checkActions: false,
+    });
+    const victim = () => ({
+      requests: [
+        {
+          action: "s3:PutObject",
+          resource: "arn:aws:s3:::b/k",
+          unknownContext: ["s3:x-amz-acl"],
+        },
+      ],
+    });
+    expect(policy.evaluate(victim()).allow).toBe(false);
+    // A list of unknown keys that iterates as nothing once, then as the ACL key.
+    const list: string[] = ["zzz:Other"];
+    let walks = 0;
+    Object.defineProperty(list, Symbol.iterator, {
+      value: function* () {
+        walks++;
+        if (walks > 1) yield "s3:x-amz-acl";
+      },
+    });
+    onLists("action", () => "s3:PutObject");
+    onLists("resource", () => "arn:aws:s3:::b/other");
+    onLists("unknownContext", () => list);
+    policy.evaluate({ requests: [[]] } as unknown as EvaluationInput);
+    for (const name of added.splice(0))
+      delete (Array.prototype as unknown as Record<string, unknown>)[name];
+    expect(policy.evaluate(victim()).allow).toBe(false);
+  });
+});

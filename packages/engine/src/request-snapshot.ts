@@ -153,7 +153,14 @@ class InputReader {
     if (this.#path.includes(object)) throw new Refusal(cannotSerialize("a circular structure"));
     this.#path.push(object);
     try {
-      if (Array.isArray(object)) return this.#array(object, depth, role);
+      if (Array.isArray(object)) {
+        // A list where a record belongs would be read through `Array.prototype` by every later
+        // look at its members (`action`, `resource`, …), a prototype the check does not list
+        // names on: code there would run after the read, past every check of it.
+        if (RECORD_ROLES.has(role))
+          throw new Refusal(`${ROLE_NAMES[role]} is a list, not an object`);
+        return this.#array(object, depth, role);
+      }
       return this.#object(object, depth, role);
     } finally {
       this.#path.pop();
@@ -587,6 +594,17 @@ export function principalJson(principal: unknown): string | undefined {
 
 /** How a member is copied: as plain data, or as the part of the input it is. */
 type Role = "value" | "input" | "principal" | "requests" | "request" | "context";
+
+/** The roles whose value must be a record, and how a refusal names each. */
+const RECORD_ROLES: ReadonlySet<Role> = new Set<Role>(["input", "principal", "request", "context"]);
+const ROLE_NAMES: Readonly<Record<Role, string>> = {
+  value: "a value",
+  input: "the evaluation input",
+  principal: "the principal",
+  requests: "the requests",
+  request: "a request",
+  context: "a request's context",
+};
 
 /** How the member `key` of an object copied as `role` is copied, or undefined to skip it. */
 function memberRole(

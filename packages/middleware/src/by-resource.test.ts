@@ -1,5 +1,5 @@
 import { type EvaluationInput, loadPolicy, type Policy } from "@keycard/engine";
-import { describe, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { KeycardDecision } from "./decision.js";
 import { KeycardDeniedError } from "./errors.js";
 import { keycardPlugin } from "./keycard-plugin.js";
@@ -63,6 +63,15 @@ function setup(options: KeycardOptions) {
 const put = (Key: string, Bucket = "orders") => ({ Bucket, Key, Body: "{}" });
 
 describe("calls that differ only in what they act on", () => {
+  // iam-map shares a class's context within one second (`aws:CurrentTime`): counts of
+  // evaluations must not depend on where a second ends.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"], now: new Date("2026-12-02T12:00:00.000Z") });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   test("are decided by their resource once their mapping is shared", async () => {
     const { policy, counts, inputs } = counted(await loadOrdersPolicy());
     const { run } = setup({ policy });
