@@ -33135,9 +33135,12 @@ function unknownKeys(list2, dropUnknown) {
     return entry[1];
   }
   const keep = changedPrototype() === void 0;
+  const keys2 = [];
+  for (let i = 0; i < list2.length; i++) keys2[i] = list2[i];
   let uk;
   const set = copyRecord();
-  for (const key of list2) {
+  for (let i = 0; i < keys2.length; i++) {
+    const key = keys2[i];
     const folded = foldKey(key);
     if (dropUnknown(folded)) continue;
     Object.defineProperty(set, folded, {
@@ -33161,7 +33164,7 @@ function unknownKeys(list2, dropUnknown) {
   }
   if (!keep) return uk;
   if (recent.length >= MAX_UNKNOWN_KEY_SETS) recent.shift();
-  recent.push(Object.freeze([Object.freeze([...list2]), uk]));
+  recent.push(Object.freeze([Object.freeze(keys2), uk]));
   return uk;
 }
 var unknownKeyTexts = /* @__PURE__ */ new WeakMap();

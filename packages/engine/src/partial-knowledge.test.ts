@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PolicyLoadError } from "./errors.js";
 import { loadPolicy } from "./load-policy.js";
+import { wasmInput } from "./partial-requests.js";
 import type { PolicyStatement } from "./policy-document.js";
 import { Picker } from "./test-utils/picker.js";
 import type { AuthorizationRequest, EvaluationInput, PrincipalInfo } from "./types.js";
@@ -680,5 +681,29 @@ describe("unknown parts of known length", () => {
       { Effect: "Deny", Action: "secretsmanager:*", Resource: `${secret}-AbC1234` },
     ]);
     expect(longer.evaluate({ requests: [request] }).allow).toBe(true);
+  });
+});
+
+describe("lists of unknown keys remembered per policy", () => {
+  it("pair each list with the set made from the same reading of it", () => {
+    const keepAll = (_key: string) => false;
+    const request = (unknownContext: string[]): EvaluationInput => ({
+      requests: [{ action: "s3:PutObject", resource: "arn:aws:s3:::b/k", unknownContext }],
+    });
+    // A list whose iterator yields nothing the first time and another key after.
+    const shifting = ["zzz:Other"];
+    let walks = 0;
+    Object.defineProperty(shifting, Symbol.iterator, {
+      value: function* () {
+        walks++;
+        if (walks > 1) yield "s3:x-amz-acl";
+      },
+    });
+    wasmInput(request(shifting), keepAll);
+    const later = wasmInput(request(["s3:x-amz-acl"]), keepAll);
+    if (typeof later === "string") throw new Error(later);
+    expect((later.requests[0] as { uk?: Record<string, true> }).uk).toEqual({
+      "s3:x-amz-acl": true,
+    });
   });
 });

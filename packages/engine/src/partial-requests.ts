@@ -144,10 +144,16 @@ function unknownKeys(
     return entry[1];
   }
   const keep = changedPrototype() === undefined;
+  // Each key read once, by index, into the one list both the set and the remembered copy are
+  // made from: walking the list twice (an iterator of its own may answer differently each
+  // time) could pair one list with another's set.
+  const keys: string[] = [];
+  for (let i = 0; i < list.length; i++) keys[i] = list[i] as string;
   let uk: Readonly<Record<string, true>> | undefined;
   // Inherits nothing, so no `toJSON` of Object.prototype's answers for it when serialised.
   const set = copyRecord<Record<string, true>>();
-  for (const key of list) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
     const folded = foldKey(key);
     if (dropUnknown(folded)) continue;
     // Defined, not assigned: a key may be spelled `__proto__`.
@@ -173,7 +179,7 @@ function unknownKeys(
   }
   if (!keep) return uk;
   if (recent.length >= MAX_UNKNOWN_KEY_SETS) recent.shift();
-  recent.push(Object.freeze([Object.freeze([...list]), uk] as const));
+  recent.push(Object.freeze([Object.freeze(keys), uk] as const));
   return uk;
 }
 
