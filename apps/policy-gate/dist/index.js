@@ -32773,26 +32773,24 @@ var InputReader = class {
         `the input has more than ${MAX_INPUT_VALUES} values, more than keycard reads`
       );
     this.#text += text;
-    if (this.#text > MAX_INPUT_TEXT)
-      throw new Refusal(
-        `the input holds more than ${MAX_INPUT_TEXT} characters of text, more than keycard reads`
-      );
+    if (this.#text > MAX_INPUT_TEXT) throw new Refusal(TOO_MUCH_TEXT);
   }
   #string(text) {
     this.#text += text.length;
-    if (this.#text > MAX_INPUT_TEXT)
-      throw new Refusal(
-        `the input holds more than ${MAX_INPUT_TEXT} characters of text, more than keycard reads`
-      );
-    if (text.includes("\0"))
-      throw new Refusal("the input contains U+0000, which keycard cannot match safely");
-    if (!text.isWellFormed())
-      throw new Refusal(
-        "the input contains a lone surrogate (text that is not well-formed UTF-16)"
-      );
+    if (this.#text > MAX_INPUT_TEXT) throw new Refusal(TOO_MUCH_TEXT);
+    const problem2 = textProblem(text);
+    if (problem2 !== void 0) throw new Refusal(problem2);
     return text;
   }
 };
+var TOO_MUCH_TEXT = `the input holds more than ${MAX_INPUT_TEXT} characters of text, more than keycard reads`;
+function textProblem(text) {
+  if (text.includes("\0"))
+    return "the input contains U+0000, which keycard cannot match safely";
+  if (!text.isWellFormed())
+    return "the input contains a lone surrogate (text that is not well-formed UTF-16)";
+  return void 0;
+}
 var COPY_PROTOTYPE = Object.freeze(/* @__PURE__ */ Object.create(null));
 function copyRecord() {
   return Object.create(COPY_PROTOTYPE);
@@ -33900,12 +33898,8 @@ function inputProblem(input, contextsChecked) {
     if (typeof request2.action !== "string" || !request2.action.includes(":")) {
       return `requests[${i}].action must be "service:Action" (got ${JSON.stringify(request2.action)})`;
     }
-    if (typeof request2.resource !== "string" || request2.resource === "") {
-      return `requests[${i}].resource must be an ARN or "*"`;
-    }
-    if (request2.resource.length > MAX_RESOURCE_LENGTH) {
-      return `requests[${i}].resource is ${request2.resource.length} characters long, more than the ${MAX_RESOURCE_LENGTH} any AWS resource's ARN can be`;
-    }
+    const resource = resourceProblem(request2.resource, i);
+    if (resource !== void 0) return resource;
     if (request2.context !== void 0 && (typeof request2.context !== "object" || request2.context === null)) {
       return `requests[${i}].context must be an object`;
     }
@@ -33913,6 +33907,13 @@ function inputProblem(input, contextsChecked) {
     if (duplicate)
       return `requests[${i}].context has the key ${duplicate} twice (keys are case-insensitive)`;
   }
+  return void 0;
+}
+function resourceProblem(resource, i) {
+  if (typeof resource !== "string" || resource === "")
+    return `requests[${i}].resource must be an ARN or "*"`;
+  if (resource.length > MAX_RESOURCE_LENGTH)
+    return `requests[${i}].resource is ${resource.length} characters long, more than the ${MAX_RESOURCE_LENGTH} any AWS resource's ARN can be`;
   return void 0;
 }
 function caseDuplicate(keys2) {
@@ -33997,7 +33998,6 @@ function completed(result, request2) {
     unknown: r.unknown
   };
 }
-var TOO_MUCH_TEXT = `cannot evaluate: the input holds more than ${MAX_INPUT_TEXT} characters of text, more than keycard reads`;
 var PolicyResourceEvaluator = class {
   /**
    * @param textBesides - the characters of text the read of the input counted, but for its
@@ -34018,10 +34018,10 @@ var PolicyResourceEvaluator = class {
       if (typeof resource === "string" && this.textBesides + resource.length > MAX_INPUT_TEXT)
         return denyAll(
           { requests: [{ action: this.template?.prepared.action, resource }] },
-          TOO_MUCH_TEXT
+          `cannot evaluate: ${TOO_MUCH_TEXT}`
         );
       const template = this.template;
-      if (template !== void 0 && typeof resource === "string" && resource.length > 0 && resource.length <= MAX_RESOURCE_LENGTH && !resource.includes("\0") && resource.isWellFormed() && !jsonHooked() && changedPrototype() === void 0) {
+      if (template !== void 0 && resourceProblem(resource, 0) === void 0 && textProblem(resource) === void 0 && !jsonHooked() && changedPrototype() === void 0) {
         const reused = this.reuse(template, resource);
         if (reused !== void 0) return reused;
       }
@@ -34130,12 +34130,7 @@ var WasmPolicy = class {
     }
   }
   #resourceEvaluatorRead(raw) {
-    let read;
-    try {
-      read = this.#snapshot(raw);
-    } catch (thrown) {
-      read = { reason: errorText(thrown), requests: [] };
-    }
+    const read = this.#snapshot(raw);
     if (!("input" in read)) {
       const refused = read;
       return new PolicyResourceEvaluator(

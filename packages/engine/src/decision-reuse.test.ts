@@ -212,6 +212,28 @@ function sortedJson(value: unknown): string {
   );
 }
 
+/** The documents as the library's data names them. */
+function sourcesOf(iam: PolicyDocument[], boundary: PolicyDocument | undefined) {
+  return [
+    ...iam.map((document, i) => ({ name: `iam[${i}]`, document, boundary: false })),
+    ...(boundary ? [{ name: "boundary[0]", document: boundary, boundary: true }] : []),
+  ];
+}
+
+/** Notes the first five inputs whose two decisions differ. */
+function compare(
+  mismatches: string[],
+  label: string,
+  input: EvaluationInput,
+  got: Decision,
+  want: Decision,
+): void {
+  if (sortedJson(got) === sortedJson(want) || mismatches.length >= 5) return;
+  mismatches.push(
+    `${label}\ninput: ${JSON.stringify(input)}\ngot:  ${JSON.stringify(got)}\nwant: ${JSON.stringify(want)}`,
+  );
+}
+
 describe("decision reuse (differential)", () => {
   it("returns what a fresh WebAssembly evaluation returns, for every request", async () => {
     const wasmBytes = readFileSync(new URL("../wasm/keycard.wasm", import.meta.url));
@@ -227,10 +249,7 @@ describe("decision reuse (differential)", () => {
         ...(boundary ? { boundary } : {}),
         checkActions: false,
       });
-      const sources = [
-        ...iam.map((document, i) => ({ name: `iam[${i}]`, document, boundary: false })),
-        ...(boundary ? [{ name: "boundary[0]", document: boundary, boundary: true }] : []),
-      ];
+      const sources = sourcesOf(iam, boundary);
       // Without `has_custom: false` the library writes every decision in full, as for a
       // bundle: the reference does not share the loader's completion of allowed requests.
       fresh.setData({ keycard: { policy: compilePolicyData(sources) } });
@@ -250,11 +269,7 @@ describe("decision reuse (differential)", () => {
         if (typeof prepared === "string") throw new Error(prepared);
         const want = fresh.evaluate(prepared, ENTRYPOINT)[0]?.result as Decision;
         cases += input.requests.length;
-        if (sortedJson(got) !== sortedJson(want) && mismatches.length < 5) {
-          mismatches.push(
-            `policy ${p}: ${JSON.stringify({ iam, boundary })}\ninput: ${JSON.stringify(input)}\ngot:  ${JSON.stringify(got)}\nwant: ${JSON.stringify(want)}`,
-          );
-        }
+        compare(mismatches, `policy ${p}: ${JSON.stringify({ iam, boundary })}`, input, got, want);
       }
       reused += policy.stats().reusedDecisions;
     }
@@ -299,10 +314,7 @@ describe("resource evaluators (differential)", () => {
         checkActions: false,
         cache: false,
       });
-      const sources = [
-        ...iam.map((document, i) => ({ name: `iam[${i}]`, document, boundary: false })),
-        ...(boundary ? [{ name: "boundary[0]", document: boundary, boundary: true }] : []),
-      ];
+      const sources = sourcesOf(iam, boundary);
       fresh.setData({ keycard: { policy: compilePolicyData(sources) } });
       const principal = pick.one(principals);
       const region = pick.one(regions);
@@ -336,11 +348,7 @@ describe("resource evaluators (differential)", () => {
             : uncached.evaluate(same);
           cases += 1;
           expect(Object.isFrozen(got)).toBe(readable);
-          if (sortedJson(got) !== sortedJson(want) && mismatches.length < 5) {
-            mismatches.push(
-              `policy ${p}: ${JSON.stringify({ iam, boundary })}\ninput: ${JSON.stringify(same)}\ngot:  ${JSON.stringify(got)}\nwant: ${JSON.stringify(want)}`,
-            );
-          }
+          compare(mismatches, `policy ${p}: ${JSON.stringify({ iam, boundary })}`, same, got, want);
         }
       }
       reused += policy.stats().reusedDecisions;

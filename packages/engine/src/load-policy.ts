@@ -27,6 +27,8 @@ import {
   type ReadInput,
   type RefusedInput,
   readInput,
+  TOO_MUCH_TEXT,
+  textProblem,
 } from "./request-snapshot.js";
 import {
   type ContextEntry,
@@ -287,12 +289,8 @@ function inputProblem(input: EvaluationInput, contextsChecked: boolean): string 
     if (typeof request.action !== "string" || !request.action.includes(":")) {
       return `requests[${i}].action must be "service:Action" (got ${JSON.stringify(request.action)})`;
     }
-    if (typeof request.resource !== "string" || request.resource === "") {
-      return `requests[${i}].resource must be an ARN or "*"`;
-    }
-    if (request.resource.length > MAX_RESOURCE_LENGTH) {
-      return `requests[${i}].resource is ${request.resource.length} characters long, more than the ${MAX_RESOURCE_LENGTH} any AWS resource's ARN can be`;
-    }
+    const resource = resourceProblem(request.resource, i);
+    if (resource !== undefined) return resource;
     if (
       request.context !== undefined &&
       (typeof request.context !== "object" || request.context === null)
@@ -304,6 +302,15 @@ function inputProblem(input: EvaluationInput, contextsChecked: boolean): string 
     if (duplicate)
       return `requests[${i}].context has the key ${duplicate} twice (keys are case-insensitive)`;
   }
+  return undefined;
+}
+
+/** Why a request's resource cannot be evaluated, or undefined when it can. */
+function resourceProblem(resource: unknown, i: number): string | undefined {
+  if (typeof resource !== "string" || resource === "")
+    return `requests[${i}].resource must be an ARN or "*"`;
+  if (resource.length > MAX_RESOURCE_LENGTH)
+    return `requests[${i}].resource is ${resource.length} characters long, more than the ${MAX_RESOURCE_LENGTH} any AWS resource's ARN can be`;
   return undefined;
 }
 
@@ -447,15 +454,12 @@ interface ReuseSetting {
 
 /**
  * What a resource evaluator's fast path needs of its request, prepared once: everything but the
- * resource, as `#evaluateRead` prepares it, and an upper bound on the text the snapshot counted.
+ * resource, as `#evaluateRead` prepares it.
  */
 interface ResourceTemplate {
   readonly prepared: PreparedRequest;
   readonly envText: string;
 }
-
-/** Why an input too large to read is refused, as the full read says it. */
-const TOO_MUCH_TEXT = `cannot evaluate: the input holds more than ${MAX_INPUT_TEXT} characters of text, more than keycard reads`;
 
 /** See {@link Policy.resourceEvaluator}. */
 class PolicyResourceEvaluator implements ResourceEvaluator {
@@ -475,20 +479,17 @@ class PolicyResourceEvaluator implements ResourceEvaluator {
       if (typeof resource === "string" && this.textBesides + resource.length > MAX_INPUT_TEXT)
         return denyAll(
           { requests: [{ action: this.template?.prepared.action, resource }] },
-          TOO_MUCH_TEXT,
+          `cannot evaluate: ${TOO_MUCH_TEXT}`,
         );
       const template = this.template;
-      // Only what a full read would accept as it stands takes the fast path; anything else
-      // (not text, empty, too long, U+0000, a lone surrogate, a `toJSON` every object would
+      // Only what a full read would accept as it stands takes the fast path, by the read's own
+      // tests; anything else (a resource the read refuses, a `toJSON` every object would
       // inherit, a built-in prototype with additions) is evaluated in full, which refuses it
       // with the reason `evaluate` gives.
       if (
         template !== undefined &&
-        typeof resource === "string" &&
-        resource.length > 0 &&
-        resource.length <= MAX_RESOURCE_LENGTH &&
-        !resource.includes("\u0000") &&
-        (resource as string & { isWellFormed(): boolean }).isWellFormed() &&
+        resourceProblem(resource, 0) === undefined &&
+        textProblem(resource) === undefined &&
         !jsonHooked() &&
         changedPrototype() === undefined
       ) {
@@ -620,12 +621,7 @@ class WasmPolicy implements Policy {
   }
 
   #resourceEvaluatorRead(raw: EvaluationInput): ResourceEvaluator {
-    let read: ReadInput | RefusedInput;
-    try {
-      read = this.#snapshot(raw);
-    } catch (thrown) {
-      read = { reason: errorText(thrown), requests: [] };
-    }
+    const read = this.#snapshot(raw);
     // A refused input is refused for every resource, with what `evaluate` says of it; each call
     // gets a denial of its own, which it may change.
     if (!("input" in read)) {

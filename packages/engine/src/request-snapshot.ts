@@ -340,28 +340,33 @@ class InputReader {
         `the input has more than ${MAX_INPUT_VALUES} values, more than keycard reads`,
       );
     this.#text += text;
-    if (this.#text > MAX_INPUT_TEXT)
-      throw new Refusal(
-        `the input holds more than ${MAX_INPUT_TEXT} characters of text, more than keycard reads`,
-      );
+    if (this.#text > MAX_INPUT_TEXT) throw new Refusal(TOO_MUCH_TEXT);
   }
 
   #string(text: string): string {
     this.#text += text.length;
-    if (this.#text > MAX_INPUT_TEXT)
-      throw new Refusal(
-        `the input holds more than ${MAX_INPUT_TEXT} characters of text, more than keycard reads`,
-      );
-    // The library's regular expressions end at U+0000, so a value holding one (filled into a
-    // pattern, or a partly known resource) would match more than it says.
-    if (text.includes("\u0000"))
-      throw new Refusal("the input contains U+0000, which keycard cannot match safely");
-    if (!(text as string & { isWellFormed(): boolean }).isWellFormed())
-      throw new Refusal(
-        "the input contains a lone surrogate (text that is not well-formed UTF-16)",
-      );
+    if (this.#text > MAX_INPUT_TEXT) throw new Refusal(TOO_MUCH_TEXT);
+    const problem = textProblem(text);
+    if (problem !== undefined) throw new Refusal(problem);
     return text;
   }
+}
+
+/** Why an input holding too much text is refused. @internal */
+export const TOO_MUCH_TEXT = `the input holds more than ${MAX_INPUT_TEXT} characters of text, more than keycard reads`;
+
+/**
+ * Why a text of the input cannot be read, or undefined when it can. The library's regular
+ * expressions end at U+0000, so a value holding one (filled into a pattern, or a partly known
+ * resource) would match more than it says; and it cannot read a lone surrogate at all.
+ * @internal
+ */
+export function textProblem(text: string): string | undefined {
+  if (text.includes("\u0000"))
+    return "the input contains U+0000, which keycard cannot match safely";
+  if (!(text as string & { isWellFormed(): boolean }).isWellFormed())
+    return "the input contains a lone surrogate (text that is not well-formed UTF-16)";
+  return undefined;
 }
 
 /**

@@ -346,7 +346,9 @@ export class KeycardGuard {
     try {
       const second = Math.floor(now / 1000);
       const state = this.#states.get(caller);
-      const slot = state && memoSlot(state, this.#kindOf(call), input, generationOf(this.#policy));
+      // Read once: the memo and the engine's resource evaluators key on the same generation.
+      const generation = generationOf(this.#policy);
+      const slot = state && memoSlot(state, this.#kindOf(call), input, generation);
       // Checked again here, after the last read that can run code of the caller's (a getter on
       // the SDK's context read for this call, a stream's prototype chain while the input is
       // keyed) and before anything is decided: from here on nothing of the caller's runs until
@@ -361,7 +363,7 @@ export class KeycardGuard {
       } else {
         const mapped = this.#map(call, input, caller, now, state);
         if (mapped.known) requests = mapped.requests;
-        const evaluated = this.#evaluate(call, caller, mapped, state);
+        const evaluated = this.#evaluate(call, caller, mapped, state, generation);
         if (!this.#observed && this.#allows(mapped, evaluated)) {
           slot?.memo.set(
             slot.kind,
@@ -557,12 +559,13 @@ export class KeycardGuard {
     caller: Caller,
     mapped: AuthorizationResult,
     state: CallerState | undefined,
+    generation: string,
   ): EngineDecision | undefined {
     if (!mapped.known || mapped.requests.length === 0 || !this.#policy) return undefined;
     if (!call.region && this.mode !== "learn") return undefined;
     const principal = state?.evaluation ?? this.#states.evaluation(caller);
     if (call.region && state !== undefined) {
-      const byResource = this.#byResource(principal, call.region, mapped.requests);
+      const byResource = this.#byResource(principal, call.region, mapped.requests, generation);
       if (byResource !== undefined) return byResource;
     }
     return call.region
@@ -581,6 +584,7 @@ export class KeycardGuard {
     principal: PrincipalInfo,
     region: string,
     requests: ReadonlyArray<AuthorizationRequest>,
+    generation: string,
   ): EngineDecision | undefined {
     const make = this.#resourceEvaluator;
     if (make === undefined || requests.length !== 1) return undefined;
@@ -595,7 +599,6 @@ export class KeycardGuard {
       return undefined;
     // A policy that swaps its rules counts the swaps: an evaluator of the rules before a swap
     // decides nothing after it.
-    const generation = generationOf(this.#policy);
     let slot = this.#resourceSlots.get(context);
     if (slot !== undefined && slot !== null && slot.generation !== generation) slot = null;
     if (slot === undefined) {
