@@ -124,6 +124,25 @@ function round(map: Mapping, args: (i: number) => AuthorizationInput, from: numb
  * and take turns going first, over the same inputs (`argsOf` gives each build its own, for
  * inputs made from a build's `RECORD_PROTOTYPE`).
  */
+/** Plain objects, at any depth, as records of `proto`, as the middleware's input copies are. */
+function recordsFrom(proto: object, value: unknown): unknown {
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    Object.getPrototypeOf(value) !== Object.prototype
+  )
+    return value;
+  const out = Object.create(proto) as Record<string, unknown>;
+  for (const [key, member] of Object.entries(value))
+    Object.defineProperty(out, key, {
+      value: recordsFrom(proto, member),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  return out;
+}
+
 function measure(argsOf: (build: Mapper) => (i: number) => AuthorizationInput): [number, number?] {
   const builds: Mapper[] = [current];
   if (baseline) builds.push(baseline);
@@ -194,7 +213,7 @@ for (const [name, service, operation, input] of calls) {
   });
   const distinct = Array.from({ length: N }, (_, i) => args(i));
   // The same inputs as `@keycard/middleware` hands them over: copies made from iam-map's
-  // `RECORD_PROTOTYPE`, which inherit nothing (each build's own prototype).
+  // `RECORD_PROTOTYPE` at every depth, which inherit nothing (each build's own prototype).
   const records = new Map<Mapper, AuthorizationInput[]>();
   const recordsOf = (build: Mapper) => {
     let list = records.get(build);
@@ -202,7 +221,7 @@ for (const [name, service, operation, input] of calls) {
       list = distinct.map((call) => ({
         service: call.service,
         operation: call.operation,
-        input: Object.assign(Object.create(build.RECORD_PROTOTYPE), call.input),
+        input: recordsFrom(build.RECORD_PROTOTYPE, call.input),
         principal: call.principal,
         region: call.region,
         accountId: call.accountId,

@@ -11,7 +11,7 @@ import { FIXED, record } from "./test-utils/map.js";
 import { random } from "./test-utils/random.js";
 import type { AuthorizationInput, AuthorizationResult } from "./types.js";
 
-beforeAll(() => preloadServices(["S3Client"]));
+beforeAll(() => preloadServices(["S3Client", "DynamoDBClient"]));
 
 const principal = { arn: "arn:aws:sts::123456789012:assumed-role/app/s" };
 const base = { ...FIXED, principal, service: "S3Client" };
@@ -234,6 +234,227 @@ describe("mappings reused across calls that differ only in the object key", () =
   });
 });
 
+/** A DynamoDB item key of one attribute, `{ <attribute>: { S: <text> } }`, in the input's form. */
+function itemKey(attribute: string, text: string, form: InputForm): Record<string, unknown> {
+  return inputOf({ [attribute]: inputOf({ S: text }, form) }, form);
+}
+
+const TABLES = [
+  "orders",
+  "orders.v2",
+  "arn:aws:dynamodb:us-east-1:123456789012:table/orders",
+  "arn:aws:dynamodb:eu-west-1:210987654321:table/other",
+  "arn:aws:sqs:us-east-1:123456789012:not-a-table",
+  "",
+];
+
+/** Partition key values of every kind, as `KEY_KINDS`, plus keys that are not one `S` text. */
+const ITEM_KEY_KINDS: ReadonlyArray<(n: number, form: InputForm) => unknown> = [
+  ...KEY_KINDS.map((kind) => (n: number, form: InputForm) => itemKey("pk", kind(n), form)),
+  (n, form) => itemKey("tenant", `t-${n}`, form),
+  (n, form) => inputOf({ pk: inputOf({ N: `${n}` }, form) }, form),
+  (n, form) => inputOf({ pk: inputOf({ S: `a${n}`, N: "1" }, form) }, form),
+  (n, form) => inputOf({ pk: inputOf({ S: `p${n}` }, form), sk: inputOf({ S: "s" }, form) }, form),
+  (n, form) => inputOf({ pk: inputOf({ B: new Uint8Array([n & 255]) }, form) }, form),
+  (n) => ({ pk: record({ S: `mixed${n}` }) }),
+  () => inputOf({}, "record"),
+  (n) => `k${n}`,
+];
+
+const ITEM_OPTIONAL: ReadonlyArray<readonly [string, readonly unknown[]]> = [
+  ["ProjectionExpression", ["a, b", "#n", "a.b[0]", "pk"]],
+  ["ConsistentRead", [true, false]],
+  ["ReturnConsumedCapacity", ["TOTAL", "NONE"]],
+  ["ReturnValues", ["ALL_OLD", "NONE"]],
+  ["ConditionExpression", ["attribute_exists(pk)"]],
+  ["UpdateExpression", ["SET a = :a"]],
+  ["ExpressionAttributeNames", [{ "#n": "name" }]],
+  ["AttributesToGet", [["a", "b"]]],
+];
+
+describe("DynamoDB item mappings reused across calls that differ only in the partition key", () => {
+  it("equal a fresh mapping in every one of 12,000 random calls", () => {
+    const { next, pick } = random(20261202);
+    const before = mappingReuseCounts();
+    for (let burst = 0; burst < 600; burst++) {
+      const operation = pick(["GetItem", "DeleteItem", "UpdateItem"]);
+      const common: Record<string, unknown> = { TableName: pick(TABLES) };
+      for (const [name, values] of ITEM_OPTIONAL) if (next() < 0.1) common[name] = pick(values);
+      const extra: Partial<AuthorizationInput> = {
+        service: "DynamoDBClient",
+        region: pick(REGIONS),
+        now: new Date(FIXED.now.getTime() + Math.floor(next() * 3) * 1000),
+        principal: next() < 0.9 ? principal : { arn: "arn:aws:iam::123456789012:user/u" },
+      };
+      const form = pick(FORMS);
+      // Mostly one kind of key per burst, as a table is read; now and then another kind.
+      const kind = next() < 0.8 ? ITEM_KEY_KINDS[0]! : pick(ITEM_KEY_KINDS);
+      for (let i = 0; i < 20; i++) {
+        const n = burst * 20 + i;
+        const members = { ...common };
+        if (next() < 0.97) members["Key"] = (next() < 0.9 ? kind : pick(ITEM_KEY_KINDS))(n, form);
+        if (next() < 0.1) {
+          const [name, values] = pick(ITEM_OPTIONAL);
+          members[name] = pick(values);
+        }
+        const { reused, fresh } = both(operation, members, extra, form);
+        const call = `burst ${burst}, call ${i}: ${operation} ${form} ${JSON.stringify(members)}`;
+        expect(JSON.stringify(reused), call).toBe(JSON.stringify(fresh));
+      }
+    }
+    const after = mappingReuseCounts();
+    expect(after.reused - before.reused).toBeGreaterThan(4000);
+    expect(after.made - before.made).toBeGreaterThan(100);
+  });
+
+  const table = (key: unknown, extra: Record<string, unknown> = {}) => ({
+    TableName: "orders",
+    Key: key,
+    ...extra,
+  });
+  const ddb = { service: "DynamoDBClient" };
+  const leading = (result: AuthorizationResult) =>
+    result.requests[0]?.context?.["dynamodb:LeadingKeys"];
+
+  it("puts the new partition key in dynamodb:LeadingKeys, and nowhere else", () => {
+    for (const text of ["a", "tenant-1", "orders", "dynamodb", "*", "a/b c"]) {
+      const { reused, fresh } = both("GetItem", table(itemKey("pk", text, "record")), ddb);
+      expect(reused).toEqual(fresh);
+      expect(leading(reused)).toEqual([text]);
+      expect(reused.requests[0]?.resource).toBe(
+        "arn:aws:dynamodb:us-east-1:123456789012:table/orders",
+      );
+    }
+    const before = mappingReuseCounts().reused;
+    both("GetItem", table(itemKey("pk", "last", "record")), ddb);
+    expect(mappingReuseCounts().reused).toBe(before + 1);
+  });
+
+  it("hands every call its own context and list: changing one leaves the next call as it was", () => {
+    both("GetItem", table(itemKey("pk", "warm", "record")), ddb);
+    const first = both("GetItem", table(itemKey("pk", "mine", "record")), ddb).reused;
+    const context = first.requests[0]!.context as Record<string, unknown>;
+    (context["dynamodb:LeadingKeys"] as string[]).push("victim");
+    context["dynamodb:Attributes"] = ["secret"];
+    const { reused, fresh } = both("GetItem", table(itemKey("pk", "next", "record")), ddb);
+    expect(reused).toEqual(fresh);
+    expect(leading(reused)).toEqual(["next"]);
+    expect(reused.requests[0]?.context).not.toHaveProperty("dynamodb:Attributes");
+  });
+
+  it("maps afresh a key that is not one enumerable S text of data members", () => {
+    both("GetItem", table(itemKey("pk", "warm", "record")), ddb);
+    both("GetItem", table(itemKey("pk", "warm2", "record")), ddb);
+    let reads = 0;
+    const hiddenSecond = itemKey("pk", "a", "record");
+    Object.defineProperty(hiddenSecond, "sk", { value: record({ S: "s" }), enumerable: false });
+    const symbolSecond = itemKey("pk", "a", "record");
+    Object.defineProperty(symbolSecond, Symbol("sk"), {
+      value: record({ S: "s" }),
+      enumerable: true,
+    });
+    const hiddenAttribute = record({});
+    Object.defineProperty(hiddenAttribute, "pk", { value: record({ S: "h" }), enumerable: false });
+    const keys: unknown[] = [
+      new Proxy(itemKey("pk", "p", "record"), {}),
+      record({ pk: new Proxy(record({ S: "p" }), {}) }),
+      hiddenSecond,
+      symbolSecond,
+      hiddenAttribute,
+      record({ pk: { S: "mixed prototypes" } }),
+      record({ pk: record({ S: "x", N: "1" }) }),
+      record({ pk: record({ N: "1" }) }),
+      record({ pk: record({ S: "arn:aws:dynamodb:us-east-1:123456789012:table/orders" }) }),
+      record({ pk: record({ S: "bad\uE001" }) }),
+      record({ pk: record({ S: "" }) }),
+      record({ pk: record({ S: "p" }), sk: record({ S: "s" }) }),
+      record({ pk: [record({ S: "p" })] }),
+    ];
+    const before = mappingReuseCounts().reused;
+    for (const key of keys) {
+      const { reused, fresh } = both("GetItem", table(key), ddb);
+      expect(reused).toEqual(fresh);
+    }
+    // A getter is asked once, by the fresh mapping: the SDK would send what it says then.
+    const viaGetter = authorizationForSync({
+      ...base,
+      ...ddb,
+      operation: "GetItem",
+      input: record(
+        table(
+          record({
+            pk: Object.create(RECORD_PROTOTYPE, {
+              S: { get: () => (reads++ ? "b" : "a"), enumerable: true },
+            }),
+          }),
+        ),
+      ),
+    });
+    expect(leading(viaGetter)).toEqual(["a"]);
+    expect(reads).toBe(1);
+    expect(mappingReuseCounts().reused).toBe(before);
+  });
+
+  it("keeps no class whose key code in the process could hold: a setter that removes itself", () => {
+    const input = (name: string, text: string) =>
+      record({ TableName: name, Key: itemKey("pk", text, "record") });
+    // Until a call is reused: the next new class is then made, not left to the fresh mapping.
+    const reusedBefore = mappingReuseCounts().reused;
+    for (let i = 0; i < 100 && mappingReuseCounts().reused === reusedBefore; i++)
+      both("DeleteItem", input("warm", `w${i}`), ddb);
+    expect(mappingReuseCounts().reused).toBeGreaterThan(reusedBefore);
+    const attacked = input("public", "a");
+    let held: unknown[] | undefined;
+    Object.defineProperty(Array.prototype, "0", {
+      configurable: true,
+      set(this: unknown[], value: unknown) {
+        Object.defineProperty(this, "0", {
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+        if (value !== "public" || held !== undefined) return;
+        delete (Array.prototype as unknown as Record<string, unknown>)["0"];
+        held = this;
+        // The second reading of the input fails, so that only the first one could make a class.
+        Object.defineProperty(attacked, "TableName", { value: {}, enumerable: true });
+      },
+    });
+    try {
+      authorizationForSync({ ...base, ...ddb, operation: "DeleteItem", input: attacked });
+    } finally {
+      delete (Array.prototype as unknown as Record<string, unknown>)["0"];
+    }
+    // A list the fresh mapping filled may have been handed over: changing it now changes nothing.
+    if (held !== undefined) held[0] = "secret";
+    for (let i = 0; i < 3; i++) {
+      const { reused, fresh } = both("DeleteItem", input("secret", `victim${i}`), ddb);
+      expect(reused.requests[0]?.resource).toBe(
+        "arn:aws:dynamodb:us-east-1:123456789012:table/secret",
+      );
+      expect(reused).toEqual(fresh);
+    }
+  });
+
+  it("keeps each table's and key attribute's mapping apart", () => {
+    for (let i = 0; i < 3; i++) {
+      for (const [name, attribute] of [
+        ["orders", "pk"],
+        ["orders", "tenant"],
+        ["users", "pk"],
+      ] as const) {
+        const { reused, fresh } = both(
+          "GetItem",
+          { TableName: name, Key: itemKey(attribute, `v${i}`, "record") },
+          ddb,
+        );
+        expect(reused).toEqual(fresh);
+      }
+    }
+  });
+});
+
 describe("MappingReuse", () => {
   const setting: CallSetting = {
     global: {},
@@ -412,6 +633,30 @@ describe("MappingReuse", () => {
     for (const input of inputs) expect(reuse.result(input, setting, fresh)).toBeUndefined();
     expect(calls).toHaveLength(0);
     expect(called).toBe(false);
+  });
+
+  it("never hands the list of an input's values to a setter on Array.prototype", () => {
+    const reuse = pastFirstCall({ name: "Key" });
+    const { fresh } = counted(objectArn);
+    let handedTheBucket = false;
+    Object.defineProperty(Array.prototype, "0", {
+      configurable: true,
+      set(this: unknown[], value: unknown) {
+        if (value === "b") handedTheBucket = true;
+        Object.defineProperty(this, "0", {
+          value,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      },
+    });
+    try {
+      reuse.result(record({ Bucket: "b", Key: "one" }), setting, fresh);
+    } finally {
+      delete (Array.prototype as unknown as Record<string, unknown>)["0"];
+    }
+    expect(handedTheBucket).toBe(false);
   });
 
   it("slows down making classes when calls never repeat one", () => {

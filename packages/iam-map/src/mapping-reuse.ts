@@ -1,6 +1,7 @@
 /**
  * Calls of one operation that differ only in the name of what they act on (a new S3 object key on
- * every call) map to the same requests with that name in their resource ARNs. Where a service's
+ * every call) map to the same requests with that name in their resource ARNs, or, for DynamoDB
+ * items, as the one entry of `dynamodb:LeadingKeys` (a new partition key value). Where a service's
  * rules say an operation's mapping uses a member only that way, the mapping of such a call is
  * made once for its "class" (everything the mapping reads except that member's text) and reused
  * by putting the new name where the old one stood.
@@ -8,7 +9,8 @@
  * The rules' word is checked, not trusted, whenever a class is made: the call is mapped afresh,
  * and twice more with the member set to two random names of different shape (one with `/` and a
  * space). The class is reused only if the two sentinel mappings are the same with the names
- * swapped, the names appear nowhere but in resource ARNs, and the reused form of the call's own
+ * swapped, the names appear nowhere but in resource ARNs (and as the whole of the one entry of the
+ * context list the operation names, if it names one), and the reused form of the call's own
  * mapping equals its fresh one. Anything the check cannot see goes to the fresh mapping: inputs
  * that are not plain objects or records of data members, members that are not primitives, names
  * that are not plain text, plain objects while `Object.prototype` has added members, and
@@ -37,6 +39,7 @@ const {
 } = Object;
 const { isProxy } = types;
 const { isArray } = Array;
+const { ownKeys: allOwnKeys, defineProperty: defineMember } = Reflect;
 const { isView } = ArrayBuffer;
 const { stringify } = JSON;
 // From `node:crypto`, which the SDK has loaded already: the global `crypto` loads Web Crypto on
@@ -51,6 +54,12 @@ const objectPrototype = Object.prototype;
 export interface ReusableMembers {
   /** The member naming the resource, whose text goes only into the requests' resource ARNs. */
   readonly name: string;
+  /**
+   * A context key whose list holds the name as its only entry: the name member then holds the
+   * name as a DynamoDB key of one attribute, `{ <attribute>: { S: <name> } }`, and the attribute's
+   * name is one of the members the class is made of.
+   */
+  readonly contextKey?: string;
   /** A payload member (an S3 `Body`) whose content the mapping never reads: its kind counts. */
   readonly payload?: string;
 }
@@ -97,6 +106,8 @@ interface RequestTemplate {
   readonly resource: readonly string[];
   readonly resourceParts?: ReadonlyArray<readonly string[] | object>;
   readonly context?: Readonly<Record<string, ContextValue>>;
+  /** The context key whose list is the name alone, in a context of each call's own. */
+  readonly contextName?: string;
   readonly unknownContext?: readonly string[];
 }
 
@@ -218,14 +229,15 @@ export class MappingReuse {
     first: ReadInput,
     setting: CallSetting,
     fresh: (input: object) => AuthorizationResult,
-  ): AuthorizationResult {
+  ): AuthorizationResult | undefined {
     // Asked before anything of the class is made, and again below: a setter that removes itself
     // when it first fires leaves the prototypes clean by the time a class made after it is done.
     if (prototypesChanged()) return fresh(copyOf(first, this.#members, first.name, false));
-    // The input read again now that no setter is left to be handed the list of its values: the
-    // first reading filled it entry by entry, maybe while one still was (it has removed itself
-    // since). Nothing has run since that could change the input: it holds data members only.
-    const read = readInput(input, this.#members) ?? first;
+    // The input read again now that no setter is left: a class is made only from a reading no
+    // code in the process ran during. An input that reads otherwise now was changed by code run
+    // amid the first reading, and is mapped afresh as it is, with nothing kept.
+    const read = readInput(input, this.#members);
+    if (read === undefined || read.name !== first.name || !sameInput(read, first)) return undefined;
     const actual = fresh(copyOf(read, this.#members, read.name, false));
     // A member added to `Object.prototype` can stand in for an option a rule leaves out, and an
     // index added to `Array.prototype` for a hole: a class made while there is one, or while
@@ -262,7 +274,9 @@ function readInput(input: unknown, members: ReusableMembers): ReadInput | undefi
   if (proto !== null && proto !== RECORD_PROTOTYPE && proto !== objectPrototype) return undefined;
   const keys = ownKeys(input);
   if (keys.length > MAX_MEMBERS) return undefined;
-  const values: unknown[] = new Array(keys.length);
+  // Entries defined, never assigned: an assignment would hand the list to a setter on
+  // `Array.prototype` or `Object.prototype` of that index, to keep and change after.
+  const values: unknown[] = [];
   let name: string | undefined;
   let payload: unknown;
   for (let i = 0; i < keys.length; i++) {
@@ -273,21 +287,65 @@ function readInput(input: unknown, members: ReusableMembers): ReadInput | undefi
     if (member === undefined || !hasOwn(member, "value")) return undefined;
     const value: unknown = member.value;
     if (key === members.name) {
-      if (typeof value !== "string" || !plainName(value)) return undefined;
-      name = value;
-      values[i] = undefined;
+      if (members.contextKey === undefined) {
+        if (typeof value !== "string" || !plainName(value)) return undefined;
+        name = value;
+        setMember(values, i, undefined);
+      } else {
+        const item = itemKey(value, proto);
+        if (item === undefined) return undefined;
+        name = item.text;
+        setMember(values, i, item.attribute);
+      }
     } else if (key === members.payload) {
       const kind = payloadKind(value);
       if (kind === undefined) return undefined;
-      values[i] = kind;
+      setMember(values, i, kind);
       payload = value;
-    } else if (isPrimitive(value)) values[i] = value;
+    } else if (isPrimitive(value)) setMember(values, i, value);
     else return undefined;
   }
   if (name === undefined) return undefined;
   return payload === undefined
     ? { proto, keys, values, name }
     : { proto, keys, values, name, payload };
+}
+
+/**
+ * A DynamoDB key of one attribute holding text, `{ <attribute>: { S: <text> } }`, made of records
+ * with the input's own prototype and no other member (not even a hidden one); undefined for
+ * anything else, which is mapped afresh.
+ */
+function itemKey(
+  value: unknown,
+  proto: object | null,
+): { readonly attribute: string; readonly text: string } | undefined {
+  const attribute = soleMember(value, proto);
+  if (attribute === undefined) return undefined;
+  const typed = soleMember(attribute.value, proto);
+  if (typed === undefined || typed.key !== "S") return undefined;
+  const text = typed.value;
+  if (typeof text !== "string" || !plainName(text)) return undefined;
+  return { attribute: attribute.key, text };
+}
+
+/** The one member of a record with prototype `proto`, when it has exactly one, a data member. */
+function soleMember(
+  value: unknown,
+  proto: object | null,
+): { readonly key: string; readonly value: unknown } | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  if (isProxy(value) || isArray(value) || isView(value)) return undefined;
+  if (getPrototypeOf(value) !== proto) return undefined;
+  const names = allOwnKeys(value);
+  if (names.length !== 1) return undefined;
+  const key = names[0];
+  if (typeof key !== "string") return undefined;
+  const member = getOwnPropertyDescriptor(value, key);
+  // Enumerable too: the SDK lists a key's attributes with `Object.entries`, which skips others.
+  if (member === undefined || !hasOwn(member, "value") || member.enumerable !== true)
+    return undefined;
+  return { key, value: member.value };
 }
 
 /** Text the rules can only have placed as a name: non-empty, no ARN, no reserved characters. */
@@ -403,11 +461,14 @@ function checked(
   const withFirst = fresh(copyOf(read, members, first, true));
   const withSecond = fresh(copyOf(read, members, second, true));
   if (!withFirst.known || !withSecond.known) return null;
-  const shape = shapeOf(withFirst, first);
-  if (shape === undefined || shape !== shapeOf(withSecond, second)) return null;
-  const template = templateOf(withFirst, first);
+  const shape = shapeOf(withFirst, first, members.contextKey);
+  if (shape === undefined || shape !== shapeOf(withSecond, second, members.contextKey)) return null;
+  const template = templateOf(withFirst, first, members.contextKey);
   // The call's own mapping must be what the template makes of its name.
-  if (shapeOf(instantiate(template, read.name), undefined) !== shapeOf(actual, undefined))
+  if (
+    shapeOf(instantiate(template, read.name), undefined, undefined) !==
+    shapeOf(actual, undefined, undefined)
+  )
     return null;
   return template;
 }
@@ -427,37 +488,73 @@ function copyOf(
   for (let i = 0; i < read.keys.length; i++) {
     const key = read.keys[i]!;
     let value = read.values[i];
-    if (key === members.name) value = name;
+    if (key === members.name)
+      value =
+        members.contextKey === undefined ? name : itemKeyOf(read.proto, value as string, name);
     else if (key === members.payload) {
       value = read.payload;
       if (otherText && typeof value === "string" && value !== "")
         value = `${value.startsWith("arn:") ? "arn:" : ""}${sentinel("path")}`;
     }
-    Object.defineProperty(copy, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    setMember(copy, key, value);
   }
   return copy;
 }
 
+/** `{ <attribute>: { S: <text> } }` made of records with prototype `proto`. */
+function itemKeyOf(proto: object | null, attribute: string, text: string): object {
+  const typed = create(proto) as object;
+  setMember(typed, "S", text);
+  const key = create(proto) as object;
+  setMember(key, attribute, typed);
+  return key;
+}
+
+/** Defines a data member: an assignment would hand the value to a setter on the prototype. */
+function setMember(target: object, key: string | number, value: unknown): void {
+  defineMember(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /**
  * The mapping as text with `name` marked, or undefined when `name` appears anywhere but in
- * resource ARNs. Member order counts: the reused form must be the fresh one exactly.
+ * resource ARNs or as the whole of the one entry of a request's `contextKey` list. Member order
+ * counts: the reused form must be the fresh one exactly.
  */
-function shapeOf(result: AuthorizationResult, name: string | undefined): string | undefined {
+function shapeOf(
+  result: AuthorizationResult,
+  name: string | undefined,
+  contextKey: string | undefined,
+): string | undefined {
   const mark = "\u0000name\u0000";
   let outside = false;
   const text = stringify(result, function (this: unknown, key, value: unknown) {
     if (typeof value !== "string" || name === undefined || !value.includes(name)) return value;
     const inResource =
-      key === "resource" || (isArray(this) && this === resourcePartsOf(result, this));
+      key === "resource" ||
+      (isArray(this) &&
+        (this === resourcePartsOf(result, this) ||
+          (value === name &&
+            this.length === 1 &&
+            this === contextListOf(result, this, contextKey))));
     if (!inResource) outside = true;
     return value.split(name).join(mark);
   });
   return outside ? undefined : text;
+}
+
+/** `list` when it is the `contextKey` list of some request's context. */
+function contextListOf(
+  result: AuthorizationResult,
+  list: unknown[],
+  contextKey: string | undefined,
+): unknown[] | undefined {
+  if (contextKey === undefined) return undefined;
+  for (const request of [...result.requests, ...result.alsoMayNeed]) {
+    const context = request.context;
+    if (context !== undefined && hasOwn(context, contextKey) && context[contextKey] === list)
+      return list;
+  }
+  return undefined;
 }
 
 /** `list` when it is some request's `resourceParts`. */
@@ -472,11 +569,28 @@ function resourcePartsOf(result: AuthorizationResult, list: unknown[]): unknown[
  * and spreads, never assigned one by one: a template is kept, and an assignment of a member it
  * does not have yet would hand it to a setter on `Object.prototype` of that name.
  */
-function templateOf(result: AuthorizationResult, name: string): ResultTemplate {
+function templateOf(
+  result: AuthorizationResult,
+  name: string,
+  contextKey: string | undefined,
+): ResultTemplate {
+  // Requests that shared a context share its frozen copy, and so each call's own (see
+  // `requestsOf`), as the fresh mapping's requests share theirs.
+  const sources: object[] = [];
+  const copies: Array<Readonly<Record<string, ContextValue>>> = [];
+  const frozenOnce = (context: Readonly<Record<string, ContextValue>>) => {
+    for (let i = 0; i < sources.length; i++) if (sources[i] === context) return copies[i]!;
+    const copy = frozenContext(context);
+    setMember(sources, sources.length, context);
+    setMember(copies, copies.length, copy);
+    return copy;
+  };
   const requestTemplate = (request: AuthorizationRequest): RequestTemplate => {
     const parts = request.resourceParts;
     const context = request.context;
     const unknown = request.unknownContext;
+    const named =
+      contextKey !== undefined && context !== undefined && soleEntry(context, contextKey, name);
     return {
       action: request.action,
       resource: freeze(request.resource.split(name)),
@@ -489,7 +603,8 @@ function templateOf(result: AuthorizationResult, name: string): ResultTemplate {
             ),
           }
         : undefined),
-      ...(context !== undefined ? { context: frozenContext(context) } : undefined),
+      ...(context !== undefined ? { context: frozenOnce(context) } : undefined),
+      ...(named ? { contextName: contextKey } : undefined),
       ...(unknown !== undefined
         ? { unknownContext: sealedByKeycard(unknown) ? unknown : freeze([...unknown]) }
         : undefined),
@@ -501,6 +616,17 @@ function templateOf(result: AuthorizationResult, name: string): ResultTemplate {
     alsoMayNeed: result.alsoMayNeed.map(requestTemplate),
     reason: result.reason,
   };
+}
+
+/** Whether the context's `key` list has `name` as its one entry. */
+function soleEntry(
+  context: Readonly<Record<string, ContextValue>>,
+  key: string,
+  name: string,
+): boolean {
+  if (!hasOwn(context, key)) return false;
+  const list = context[key];
+  return isArray(list) && list.length === 1 && list[0] === name;
 }
 
 /** The template and everything in it frozen: it is handed out, in parts, on every reused call. */
@@ -531,18 +657,29 @@ function frozenContext(
 
 /** The mapping a template stands for with `name` as the name. */
 function instantiate(template: ResultTemplate, name: string): AuthorizationResult {
+  const contexts: CallContexts = { template: undefined, call: undefined };
   const result: AuthorizationResult = {
     known: true,
     service: template.service,
-    requests: requestsOf(template.requests, name),
-    alsoMayNeed: requestsOf(template.alsoMayNeed, name),
+    requests: requestsOf(template.requests, name, contexts),
+    alsoMayNeed: requestsOf(template.alsoMayNeed, name, contexts),
   };
   if (template.reason !== undefined) result.reason = template.reason;
   return result;
 }
 
-function requestsOf(templates: readonly RequestTemplate[], name: string): AuthorizationRequest[] {
-  const out: AuthorizationRequest[] = new Array(templates.length);
+/** The last template context given the name in one call, and the call's own copy of it. */
+interface CallContexts {
+  template: Readonly<Record<string, ContextValue>> | undefined;
+  call: Record<string, ContextValue> | undefined;
+}
+
+function requestsOf(
+  templates: readonly RequestTemplate[],
+  name: string,
+  contexts: CallContexts,
+): AuthorizationRequest[] {
+  const out: AuthorizationRequest[] = [];
   for (let i = 0; i < templates.length; i++) {
     const t = templates[i]!;
     const resource = joinName(t.resource, name);
@@ -557,9 +694,20 @@ function requestsOf(templates: readonly RequestTemplate[], name: string): Author
               isArray(part) ? joinName(part, name) : part,
             ) as AuthorizationRequest["resourceParts"],
           };
-    if (t.context !== undefined) request.context = t.context;
+    if (t.context !== undefined) {
+      if (t.contextName === undefined) request.context = t.context;
+      else {
+        if (contexts.template !== t.context) {
+          contexts.template = t.context;
+          // A literal defines its members, where the fresh mapping's context has them: the key
+          // keeps its place, and no setter on `Object.prototype` is handed the list.
+          contexts.call = { ...t.context, [t.contextName]: [name] };
+        }
+        request.context = contexts.call;
+      }
+    }
     if (t.unknownContext !== undefined) request.unknownContext = t.unknownContext;
-    out[i] = request;
+    setMember(out, i, request);
   }
   return out;
 }

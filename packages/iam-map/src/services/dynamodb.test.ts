@@ -127,4 +127,27 @@ describe("DynamoDB hostile inputs", () => {
         (get.requests[0]?.unknownContext ?? []).includes("dynamodb:Attributes"),
     ).toBe(true);
   });
+
+  it("dynamodb:Attributes stays unknown for an update or a delete that gives a projection anyway", async () => {
+    // Neither operation has the member: the SDK does not send it, and AWS checks the attributes
+    // the update writes or the delete returns.
+    for (const operation of ["UpdateItemCommand", "DeleteItemCommand"]) {
+      const result = await map("DynamoDBClient", operation, {
+        TableName: "users",
+        Key: { pk: { S: "k" } },
+        UpdateExpression: "SET secret = :v",
+        ProjectionExpression: "pk",
+        AttributesToGet: ["pk"],
+      });
+      const request = result.requests[0];
+      expect(request?.context?.["dynamodb:Attributes"], operation).toBeUndefined();
+      expect(request?.unknownContext, operation).toContain("dynamodb:Attributes");
+    }
+    const get = await map("DynamoDBClient", "GetItemCommand", {
+      TableName: "users",
+      Key: { pk: { S: "k" } },
+      ProjectionExpression: "pk",
+    });
+    expect(get.requests[0]?.context?.["dynamodb:Attributes"]).toEqual(["pk"]);
+  });
 });

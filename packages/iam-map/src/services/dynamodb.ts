@@ -1,6 +1,8 @@
 import type { Call } from "../call.js";
 import type { VariableValues } from "../general-rule.js";
 import { asString, isRecord, read, safeKeys } from "../input-view.js";
+import type { ReusableMembers } from "../mapping-reuse.js";
+import { ownMember } from "../object-prototype.js";
 import type { ServiceRules } from "../service-rules.js";
 import { unknownPart } from "../unknown-part.js";
 import { partiqlTarget } from "./partiql.js";
@@ -117,6 +119,13 @@ const ITEM_OPERATIONS = new Set([
   "TransactWriteItems",
 ]);
 
+/**
+ * Operations whose own `ProjectionExpression` or `AttributesToGet` names the attributes AWS
+ * checks. Others have no such member (an update's or a delete's attributes are others), and one
+ * given anyway is not sent: it must not make the key known.
+ */
+const PROJECTING = new Set(["GetItem", "Query", "Scan"]);
+
 /** Most attribute names read into `dynamodb:Attributes`; more make the key unknown. */
 const MAX_ATTRIBUTES = 10_000;
 
@@ -163,7 +172,7 @@ function itemContext(call: Call) {
   if (op === "PutItem") {
     const names = isRecord(key) ? safeKeys(key) : undefined;
     attributes = names && names.length <= MAX_ATTRIBUTES ? names : undefined;
-  } else {
+  } else if (PROJECTING.has(op)) {
     const toGet = call.input.get("AttributesToGet");
     const projection = call.input.string("ProjectionExpression");
     if (Array.isArray(toGet)) {
@@ -179,6 +188,16 @@ function itemContext(call: Call) {
   if (attributes && attributes.length > 0) into["dynamodb:Attributes"] = attributes;
   else call.unknownContext.push("dynamodb:Attributes");
 }
+
+/**
+ * Item calls whose `Key` the rules use only for `dynamodb:LeadingKeys`, so that calls with a new
+ * partition key value reuse one mapping (checked whenever one is made: see `mapping-reuse.ts`).
+ */
+const REUSABLE: Readonly<Record<string, ReusableMembers>> = Object.freeze({
+  GetItem: { name: "Key", contextKey: "dynamodb:LeadingKeys" },
+  DeleteItem: { name: "Key", contextKey: "dynamodb:LeadingKeys" },
+  UpdateItem: { name: "Key", contextKey: "dynamodb:LeadingKeys" },
+});
 
 /**
  * Amazon DynamoDB: tables given as ARNs, index ARNs, several tables per batch or transaction,
@@ -201,6 +220,7 @@ export const dynamodbRules: ServiceRules = {
           "dynamodb:ReturnConsumedCapacity",
         ]
       : undefined,
+  reusable: (operation) => ownMember(REUSABLE, operation),
   variables: (call) => {
     itemContext(call);
     return tableVariables(call.input.string("TableName"));
