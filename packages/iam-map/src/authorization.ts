@@ -226,8 +226,10 @@ function run(
     return unknown(prefix, "inputMembers must be a list of the operation's member names");
   const input = ownMember(given, "input");
   const reuse = plan.transient === undefined ? plan.reuse : undefined;
-  // Only a member list that cannot change may be part of what a reused mapping depends on.
-  if (reuse !== undefined && (inputMembers === undefined || Object.isFrozen(inputMembers))) {
+  // Only a member list that cannot change may be part of what a reused mapping depends on: a
+  // frozen list of data entries (a frozen list may still hold getters, which would run amid the
+  // mappings that make a class).
+  if (reuse !== undefined && (inputMembers === undefined || checkedMemberLists.has(inputMembers))) {
     const setting: CallSetting = {
       global,
       region,
@@ -315,7 +317,7 @@ function memberList(inputMembers: unknown): inputMembers is readonly string[] {
   if (checkedMemberLists.has(inputMembers)) return true;
   for (let i = 0; i < inputMembers.length; i++)
     if (typeof inputMembers[i] !== "string") return false;
-  if (Object.isFrozen(inputMembers) && plainEntries(inputMembers))
+  if (!isProxy(inputMembers) && Object.isFrozen(inputMembers) && plainEntries(inputMembers))
     checkedMemberLists.add(inputMembers);
   return true;
 }
@@ -323,7 +325,9 @@ function memberList(inputMembers: unknown): inputMembers is readonly string[] {
 function plainEntries(list: readonly unknown[]): boolean {
   for (let i = 0; i < list.length; i++) {
     const entry = Object.getOwnPropertyDescriptor(list, i);
-    if (entry === undefined || !("value" in entry) || typeof entry.value !== "string") return false;
+    // Own members of the descriptor: `in` would also find a `value` added to `Object.prototype`.
+    if (entry === undefined || !Object.hasOwn(entry, "value") || typeof entry.value !== "string")
+      return false;
   }
   return true;
 }
@@ -443,7 +447,7 @@ function unknown(service: string, reason: string): AuthorizationResult {
   return { known: false, service, requests: [], alsoMayNeed: [], reason };
 }
 
-const { isNativeError } = types;
+const { isNativeError, isProxy } = types;
 
 /**
  * What was thrown, in words, never throwing itself: a caller's getter may throw anything, even a

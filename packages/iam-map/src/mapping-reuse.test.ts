@@ -215,6 +215,56 @@ describe("mappings reused across calls that differ only in the object key", () =
     }
   });
 
+  it("reuses nothing for a member list that holds a getter, frozen or not", () => {
+    let reads = 0;
+    const list: string[] = ["Bucket", "Key"];
+    Object.defineProperty(list, 2, {
+      enumerable: true,
+      get() {
+        reads++;
+        return "ChecksumMode";
+      },
+    });
+    Object.freeze(list);
+    const before = mappingReuseCounts();
+    for (let i = 0; i < 4; i++) {
+      const { reused, fresh } = both(
+        "HeadObject",
+        { Bucket: "getter", Key: `k${i}` },
+        { inputMembers: list },
+      );
+      expect(reused).toEqual(fresh);
+    }
+    expect(mappingReuseCounts()).toEqual(before);
+    expect(reads).toBeGreaterThan(0);
+  });
+
+  it("keeps no payload in a class: an upload's buffer is not held after its call", async () => {
+    const { setFlagsFromString } = await import("node:v8");
+    const { runInNewContext } = await import("node:vm");
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    // Until a call is reused: the next new class is then made, not left to the fresh mapping.
+    const reusedBefore = mappingReuseCounts().reused;
+    for (let i = 0; i < 100 && mappingReuseCounts().reused === reusedBefore; i++)
+      both("PutObject", { Bucket: "uploads", Key: `w${i}`, Body: new Uint8Array(8) });
+    let body: Uint8Array | undefined = new Uint8Array(1 << 20);
+    const held = new WeakRef(body);
+    const before = mappingReuseCounts().made;
+    authorizationForSync({
+      ...base,
+      operation: "PutObject",
+      input: record({ Bucket: "uploads-large", Key: "second", Body: body }),
+    });
+    expect(mappingReuseCounts().made).toBe(before + 1);
+    body = undefined;
+    for (let i = 0; i < 3 && held.deref() !== undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+    }
+    expect(held.deref()).toBeUndefined();
+  });
+
   it("keeps each caller's, region's and second's mapping apart", () => {
     const other = { arn: "arn:aws:iam::210987654321:user/other", accountId: "210987654321" };
     for (let i = 0; i < 4; i++) {

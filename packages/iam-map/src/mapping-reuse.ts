@@ -248,7 +248,15 @@ export class MappingReuse {
     let template = checkedTemplate(read, this.#members, actual, fresh);
     if (prototypesChanged()) return actual;
     if (template !== null) template = frozenTemplate(template);
-    const made: InputClass = Object.freeze({ setting, input: read, template });
+    // The payload is left out: matching asks only its kind, and a class may be kept for as long
+    // as the process runs (an upload's buffer with it).
+    const kept: ReadInput = {
+      proto: read.proto,
+      keys: read.keys,
+      values: read.values,
+      name: read.name,
+    };
+    const made: InputClass = Object.freeze({ setting, input: kept, template });
     counts.made++;
     this.#classes[this.#next] = made;
     this.#next = (this.#next + 1) % CLASSES;

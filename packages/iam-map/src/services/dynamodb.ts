@@ -194,9 +194,9 @@ function itemContext(call: Call) {
  * partition key value reuse one mapping (checked whenever one is made: see `mapping-reuse.ts`).
  */
 const REUSABLE: Readonly<Record<string, ReusableMembers>> = Object.freeze({
-  GetItem: { name: "Key", contextKey: "dynamodb:LeadingKeys" },
-  DeleteItem: { name: "Key", contextKey: "dynamodb:LeadingKeys" },
-  UpdateItem: { name: "Key", contextKey: "dynamodb:LeadingKeys" },
+  GetItem: Object.freeze({ name: "Key", contextKey: "dynamodb:LeadingKeys" }),
+  DeleteItem: Object.freeze({ name: "Key", contextKey: "dynamodb:LeadingKeys" }),
+  UpdateItem: Object.freeze({ name: "Key", contextKey: "dynamodb:LeadingKeys" }),
 });
 
 /**

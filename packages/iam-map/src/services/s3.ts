@@ -789,11 +789,11 @@ const s3Operations: Readonly<Record<string, OperationRule>> = {
  * with a new key reuse one mapping (checked whenever one is made: see `mapping-reuse.ts`).
  */
 const REUSABLE: Readonly<Record<string, ReusableMembers>> = Object.freeze({
-  GetObject: { name: "Key" },
-  HeadObject: { name: "Key" },
-  DeleteObject: { name: "Key" },
-  PutObject: { name: "Key", payload: "Body" },
-  UploadPart: { name: "Key", payload: "Body" },
+  GetObject: Object.freeze({ name: "Key" }),
+  HeadObject: Object.freeze({ name: "Key" }),
+  DeleteObject: Object.freeze({ name: "Key" }),
+  PutObject: Object.freeze({ name: "Key", payload: "Body" }),
+  UploadPart: Object.freeze({ name: "Key", payload: "Body" }),
 });
 
 /** Amazon S3: bucket and key ARNs, access points, header condition keys, versions, copies. @internal */
