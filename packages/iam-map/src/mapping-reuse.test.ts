@@ -40,6 +40,65 @@ function both(
   return { reused, fresh };
 }
 
+/** Maps the call both ways and requires the same mapping, naming the call when they differ. */
+function expectSameAsFresh(
+  where: string,
+  operation: string,
+  members: Record<string, unknown>,
+  extra: Partial<AuthorizationInput>,
+  form: InputForm,
+) {
+  const { reused, fresh } = both(operation, members, extra, form);
+  const call = `${where}: ${operation} ${form} ${JSON.stringify(members)}`;
+  expect(JSON.stringify(reused), call).toBe(JSON.stringify(fresh));
+}
+
+/** Most calls since `before` were served by reuse: the comparison was of reused mappings. */
+function expectMostlyReused(before: ReturnType<typeof mappingReuseCounts>) {
+  const after = mappingReuseCounts();
+  expect(after.reused - before.reused).toBeGreaterThan(4000);
+  expect(after.made - before.made).toBeGreaterThan(100);
+}
+
+/**
+ * Calls until one is reused, so that the operation's next new class is made rather than left to
+ * the fresh mapping (after many new classes in a row, only one call in 32 makes one).
+ */
+function untilReused(
+  operation: string,
+  membersOf: (i: number) => Record<string, unknown>,
+  extra = {},
+) {
+  const before = mappingReuseCounts().reused;
+  for (let i = 0; i < 100 && mappingReuseCounts().reused === before; i++)
+    both(operation, membersOf(i), extra);
+  expect(mappingReuseCounts().reused).toBeGreaterThan(before);
+}
+
+/**
+ * Runs `run` while `Array.prototype` has a setter at index 0 that defines the entry on the list
+ * written to and then calls `onSet` with the list and the value.
+ */
+function withIndexSetter(onSet: (list: unknown[], value: unknown) => void, run: () => void) {
+  Object.defineProperty(Array.prototype, "0", {
+    configurable: true,
+    set(this: unknown[], value: unknown) {
+      Object.defineProperty(this, "0", {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+      onSet(this, value);
+    },
+  });
+  try {
+    run();
+  } finally {
+    delete (Array.prototype as unknown as Record<string, unknown>)["0"];
+  }
+}
+
 const BUCKETS = [
   "orders",
   "orders.example.com",
@@ -128,15 +187,10 @@ describe("mappings reused across calls that differ only in the object key", () =
         }
         if (members["Body"] === BODY_TEXT) members["Body"] = `{"n":${burst * 20 + i}}`;
         if (members["Body"] === BODY_ARN) members["Body"] = `arn:aws:s3:::b/${burst * 20 + i}`;
-        const { reused, fresh } = both(operation, members, extra, form);
-        const call = `burst ${burst}, call ${i}: ${operation} ${form} ${JSON.stringify(members)}`;
-        expect(JSON.stringify(reused), call).toBe(JSON.stringify(fresh));
+        expectSameAsFresh(`burst ${burst}, call ${i}`, operation, members, extra, form);
       }
     }
-    // Most calls were served by reuse: the comparison is of reused mappings, not fresh ones.
-    const after = mappingReuseCounts();
-    expect(after.reused - before.reused).toBeGreaterThan(4000);
-    expect(after.made - before.made).toBeGreaterThan(100);
+    expectMostlyReused(before);
   });
 
   it("puts the new key where the old one stood, and nowhere else", () => {
@@ -244,10 +298,7 @@ describe("mappings reused across calls that differ only in the object key", () =
     const { runInNewContext } = await import("node:vm");
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
-    // Until a call is reused: the next new class is then made, not left to the fresh mapping.
-    const reusedBefore = mappingReuseCounts().reused;
-    for (let i = 0; i < 100 && mappingReuseCounts().reused === reusedBefore; i++)
-      both("PutObject", { Bucket: "uploads", Key: `w${i}`, Body: new Uint8Array(8) });
+    untilReused("PutObject", (i) => ({ Bucket: "uploads", Key: `w${i}`, Body: new Uint8Array(8) }));
     let body: Uint8Array | undefined = new Uint8Array(1 << 20);
     const held = new WeakRef(body);
     const before = mappingReuseCounts().made;
@@ -347,14 +398,10 @@ describe("DynamoDB item mappings reused across calls that differ only in the par
           const [name, values] = pick(ITEM_OPTIONAL);
           members[name] = pick(values);
         }
-        const { reused, fresh } = both(operation, members, extra, form);
-        const call = `burst ${burst}, call ${i}: ${operation} ${form} ${JSON.stringify(members)}`;
-        expect(JSON.stringify(reused), call).toBe(JSON.stringify(fresh));
+        expectSameAsFresh(`burst ${burst}, call ${i}`, operation, members, extra, form);
       }
     }
-    const after = mappingReuseCounts();
-    expect(after.reused - before.reused).toBeGreaterThan(4000);
-    expect(after.made - before.made).toBeGreaterThan(100);
+    expectMostlyReused(before);
   });
 
   const table = (key: unknown, extra: Record<string, unknown> = {}) => ({
@@ -448,34 +495,19 @@ describe("DynamoDB item mappings reused across calls that differ only in the par
   it("keeps no class whose key code in the process could hold: a setter that removes itself", () => {
     const input = (name: string, text: string) =>
       record({ TableName: name, Key: itemKey("pk", text, "record") });
-    // Until a call is reused: the next new class is then made, not left to the fresh mapping.
-    const reusedBefore = mappingReuseCounts().reused;
-    for (let i = 0; i < 100 && mappingReuseCounts().reused === reusedBefore; i++)
-      both("DeleteItem", input("warm", `w${i}`), ddb);
-    expect(mappingReuseCounts().reused).toBeGreaterThan(reusedBefore);
+    untilReused("DeleteItem", (i) => input("warm", `w${i}`), ddb);
     const attacked = input("public", "a");
     let held: unknown[] | undefined;
-    Object.defineProperty(Array.prototype, "0", {
-      configurable: true,
-      set(this: unknown[], value: unknown) {
-        Object.defineProperty(this, "0", {
-          value,
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
+    withIndexSetter(
+      (list, value) => {
         if (value !== "public" || held !== undefined) return;
         delete (Array.prototype as unknown as Record<string, unknown>)["0"];
-        held = this;
+        held = list;
         // The second reading of the input fails, so that only the first one could make a class.
         Object.defineProperty(attacked, "TableName", { value: {}, enumerable: true });
       },
-    });
-    try {
-      authorizationForSync({ ...base, ...ddb, operation: "DeleteItem", input: attacked });
-    } finally {
-      delete (Array.prototype as unknown as Record<string, unknown>)["0"];
-    }
+      () => authorizationForSync({ ...base, ...ddb, operation: "DeleteItem", input: attacked }),
+    );
     // A list the fresh mapping filled may have been handed over: changing it now changes nothing.
     if (held !== undefined) held[0] = "secret";
     for (let i = 0; i < 3; i++) {
@@ -689,23 +721,12 @@ describe("MappingReuse", () => {
     const reuse = pastFirstCall({ name: "Key" });
     const { fresh } = counted(objectArn);
     let handedTheBucket = false;
-    Object.defineProperty(Array.prototype, "0", {
-      configurable: true,
-      set(this: unknown[], value: unknown) {
+    withIndexSetter(
+      (_, value) => {
         if (value === "b") handedTheBucket = true;
-        Object.defineProperty(this, "0", {
-          value,
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
       },
-    });
-    try {
-      reuse.result(record({ Bucket: "b", Key: "one" }), setting, fresh);
-    } finally {
-      delete (Array.prototype as unknown as Record<string, unknown>)["0"];
-    }
+      () => reuse.result(record({ Bucket: "b", Key: "one" }), setting, fresh),
+    );
     expect(handedTheBucket).toBe(false);
   });
 
