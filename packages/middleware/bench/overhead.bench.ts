@@ -231,7 +231,7 @@ const heapLine = (what: string, m: { calls: number; before: number; after: numbe
     `${what}: heap ${mb(m.before)} after a 20,000-call warm-up, ${mb(m.after)} after ${m.calls.toLocaleString("en-US")} more calls (${mb(m.after - m.before)} difference; load average ${load()})`,
   );
 if (MEMORY_CALLS > 0) {
-  const c = await makeCase(
+  const s3 = await makeCase(
     () => s3Client(),
     (i) => putObject(`2024/${i}.json`),
     keycard(1000),
@@ -240,7 +240,19 @@ if (MEMORY_CALLS > 0) {
   );
   heapLine(
     "\nkeycard's check alone, S3 PutObject with a new key on every call, 1,000 statements",
-    await c.memoryAlone(MEMORY_CALLS),
+    await s3.memoryAlone(MEMORY_CALLS),
+  );
+  // Each reused DynamoDB mapping carries a context of its own per call.
+  const dynamodb = await makeCase(
+    () => dynamoClient(),
+    (i) => getItem(String(i)),
+    keycard(1000),
+    undefined,
+    subject,
+  );
+  heapLine(
+    "keycard's check alone, DynamoDB GetItem with a new item key on every call, 1,000 statements",
+    await dynamodb.memoryAlone(MEMORY_CALLS),
   );
 }
 if (MEMORY_SDK_CALLS > 0) {
