@@ -1,4 +1,5 @@
 import { PassThrough } from "node:stream";
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import type { EvaluationInput, Policy } from "@keycard/engine";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import type { KeycardDecision } from "./decision.js";
@@ -7,7 +8,10 @@ import { KeycardDeniedError } from "./errors.js";
 import { keycardPlugin } from "./keycard-plugin.js";
 import type { KeycardOptions } from "./options.js";
 import {
+  ACCOUNT,
   captureMiddleware,
+  doc,
+  guarded,
   loadOrdersPolicy,
   memoryLogger,
   ROLE_ARN,
@@ -158,6 +162,42 @@ describe("the decision memo under distinct inputs", () => {
         () => "refused",
       );
       expect(outcome).toBe("refused");
+    }
+  });
+});
+
+describe("DynamoDB item keys, whose mappings iam-map reuses", () => {
+  test("each call is decided on its own partition key, allowed and denied keys interleaved", async () => {
+    const table = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/orders`;
+    const ddb = await guarded(
+      (config) => new DynamoDBClient(config),
+      doc(
+        {
+          Effect: "Allow",
+          Action: ["dynamodb:GetItem", "dynamodb:DeleteItem"],
+          Resource: table,
+          Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["tenant-a/*"] } },
+        },
+        {
+          Effect: "Deny",
+          Action: "dynamodb:GetItem",
+          Resource: table,
+          Condition: {
+            "ForAnyValue:StringEquals": { "dynamodb:LeadingKeys": ["tenant-a/secret"] },
+          },
+        },
+      ),
+      { headers: { "content-type": "application/x-amz-json-1.0" }, body: "{}" },
+    );
+    const get = (pk: string, attribute = "pk") =>
+      ddb.send(new GetItemCommand({ TableName: "orders", Key: { [attribute]: { S: pk } } }));
+    for (let i = 0; i < 120; i++) {
+      const own = `tenant-a/${i}`;
+      expect((await get(own)).sent, own).toBe(true);
+      const other =
+        i % 3 === 0 ? `tenant-b/${i}` : i % 3 === 1 ? `tenant-a${i}` : "tenant-a/secret";
+      expect((await get(other)).sent, other).toBe(false);
+      expect((await get(`tenant-a/${i}`, "sk")).sent).toBe(true);
     }
   });
 });
