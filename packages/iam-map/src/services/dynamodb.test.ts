@@ -150,4 +150,28 @@ describe("DynamoDB hostile inputs", () => {
     });
     expect(get.requests[0]?.context?.["dynamodb:Attributes"]).toEqual(["pk"]);
   });
+
+  it("dynamodb:Attributes is unknown for a projection too long to read whole, never a part of it", async () => {
+    const filler = Array.from({ length: 700 }, (_, i) => `pub${i}`).join(", ");
+    const projection = `${filler}, secret`;
+    expect(projection.length).toBeGreaterThan(4096);
+    const get = await map("DynamoDBClient", "GetItemCommand", {
+      TableName: "users",
+      Key: { pk: { S: "k" } },
+      ProjectionExpression: projection,
+    });
+    const request = get.requests[0];
+    expect(request?.context?.["dynamodb:Attributes"]).toBeUndefined();
+    expect(request?.unknownContext).toContain("dynamodb:Attributes");
+  });
+
+  it("dynamodb:Attributes names each projected path by its top-level attribute", async () => {
+    const get = await map("DynamoDBClient", "GetItemCommand", {
+      TableName: "users",
+      Key: { pk: { S: "k" } },
+      ProjectionExpression: " a.b , #n[0].c, d[2], e ",
+      ExpressionAttributeNames: { "#n": "name" },
+    });
+    expect(get.requests[0]?.context?.["dynamodb:Attributes"]).toEqual(["a", "name", "d", "e"]);
+  });
 });

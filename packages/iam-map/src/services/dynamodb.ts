@@ -134,17 +134,34 @@ function scalar(value: unknown): string | undefined {
   return asString(read(value, "S")) ?? asString(read(value, "N"));
 }
 
+/**
+ * The longest projection read, DynamoDB's limit on an expression (4 KB): a longer one is unknown
+ * as a whole, never read in part, since the attributes past any cut would go unchecked.
+ */
+const MAX_PROJECTION = 4096;
+
 /** Top-level attribute names of a projection (`a, #b.c, d[0]`), names resolved; undefined if odd. */
 function projected(expression: string, names: unknown): string[] | undefined {
+  if (expression.length > MAX_PROJECTION) return undefined;
   const out: string[] = [];
-  for (const part of expression.slice(0, 4096).split(",")) {
-    const head = part.trim().split(/[.[]/, 1)[0] ?? "";
+  for (const part of expression.split(",")) {
+    const path = part.trim();
+    const head = path.slice(0, topLevelEnd(path));
     if (head.length === 0) return undefined;
     const name = head.startsWith("#") ? asString(read(names, head)) : head;
     if (name === undefined) return undefined;
     out.push(name);
   }
   return out;
+}
+
+/** Where a document path's top-level attribute ends: at its first `.` or `[`, or at its end. */
+function topLevelEnd(path: string): number {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 46 /* . */ || c === 91 /* [ */) return i;
+  }
+  return path.length;
 }
 
 /**
