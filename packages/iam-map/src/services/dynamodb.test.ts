@@ -94,6 +94,44 @@ describe("DynamoDB hostile inputs", () => {
     }
   });
 
+  it("PartiQL: a comment never turns a write into a read", async () => {
+    // A comment stops the reading of the table; the statement's kind is its first word, and a
+    // statement that does not start with one cannot be mapped.
+    const kinds: Array<[string, string]> = [
+      [`DELETE FROM "GameScores" WHERE UserId = 'victim' --`, "dynamodb:PartiQLDelete"],
+      [
+        `UPDATE "GameScores" SET Admin = true /* x */ WHERE UserId = 'me'`,
+        "dynamodb:PartiQLUpdate",
+      ],
+      [`INSERT INTO "GameScores" VALUE {'a': 1} --`, "dynamodb:PartiQLInsert"],
+    ];
+    for (const [Statement, action] of kinds) {
+      const r = await map("DynamoDBClient", "ExecuteStatementCommand", { Statement });
+      expect(
+        r.requests.map((q) => q.action),
+        Statement,
+      ).toEqual([action]);
+      expect(r.requests[0]?.resourceParts, Statement).toBeDefined();
+    }
+    for (const Statement of [
+      `/**/UPDATE "GameScores" SET Admin = true WHERE UserId = 'me'`,
+      `-- read\nDELETE FROM "GameScores" WHERE UserId = 'victim'`,
+      `(DELETE FROM "GameScores")`,
+      `REPLACE INTO "GameScores" VALUE {'a': 1}`,
+    ]) {
+      const r = await map("DynamoDBClient", "ExecuteStatementCommand", { Statement });
+      expect(r.known, Statement).toBe(false);
+      const batch = await map("DynamoDBClient", "BatchExecuteStatementCommand", {
+        Statements: [{ Statement: "SELECT * FROM t" }, { Statement }],
+      });
+      expect(batch.known, Statement).toBe(false);
+      const transaction = await map("DynamoDBClient", "ExecuteTransactionCommand", {
+        TransactStatements: [{ Statement }],
+      });
+      expect(transaction.known, Statement).toBe(false);
+    }
+  });
+
   it("PartiQL: a statement that cannot be parsed leaves the table unknown", async () => {
     for (const Statement of ['SELECT * FROM "unterminated', "SELECT 1", "SELECT * FROM (x)"]) {
       const r = await map("DynamoDBClient", "ExecuteStatementCommand", { Statement });

@@ -92,6 +92,12 @@ function enclosing(call: Call, action: string): Record<string, string> {
 /** PartiQL statements are authorized as `PartiQLSelect`/`Insert`/`Update`/`Delete` on the table. */
 function partiql(call: Call, statement: string | undefined) {
   const { action, table, index } = partiqlTarget(statement);
+  // Not a statement of a kind keycard knows (or one that starts with a comment): which action
+  // AWS checks is unknown, so the call is not mapped.
+  if (action === undefined) {
+    call.input.unreadable("Statement");
+    return;
+  }
   if (table === undefined) {
     call.require(action, { variables: { TableName: undefined } });
     return;

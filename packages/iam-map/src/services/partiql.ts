@@ -2,15 +2,22 @@
  * Just enough of PartiQL to find the table a DynamoDB statement names (DynamoDB Developer Guide,
  * "PartiQL select / insert / update / delete statements for DynamoDB"). String literals and quoted
  * identifiers are read as single tokens first, so words inside them never name the table.
- * Anything outside these four shapes is not parsed: the caller treats the table as unknown.
+ * Anything outside these four shapes is not parsed: the caller treats the table as unknown. The
+ * kind of statement is its first word, read before any token: a statement that does not start
+ * with one of the kinds' words (a comment first, say) has no action, and its call is not mapped.
  */
+
+import { ownMember } from "../object-prototype.js";
 
 /** The IAM action for each statement kind. */
 export type PartiqlAction = "PartiQLSelect" | "PartiQLInsert" | "PartiQLUpdate" | "PartiQLDelete";
 
-/** What a statement targets: its action and, when it could be parsed, table and index. @internal */
+/**
+ * What a statement targets: its action and, when it could be parsed, table and index. The action
+ * is undefined when the statement does not start with one of the kinds' words. @internal
+ */
 export interface PartiqlTarget {
-  readonly action: PartiqlAction;
+  readonly action: PartiqlAction | undefined;
   readonly table?: string;
   readonly index?: string;
 }
@@ -100,20 +107,44 @@ function tableAt(
   return index === undefined ? { action, table } : { action, table, index };
 }
 
+/** Each statement kind's first word and the action AWS checks for it. */
+const ACTIONS: Readonly<Record<string, PartiqlAction>> = Object.freeze({
+  SELECT: "PartiQLSelect",
+  EXISTS: "PartiQLSelect",
+  INSERT: "PartiQLInsert",
+  UPDATE: "PartiQLUpdate",
+  DELETE: "PartiQLDelete",
+});
+
+/**
+ * The statement's first word, upper-cased, read from its start before anything else: a comment
+ * stops the tokens (see {@link tokenize}) but must not hide what kind of statement it is.
+ */
+function leadingWord(text: string): string | undefined {
+  let at = 0;
+  while (at < text.length && /\s/.test(text[at]!)) at++;
+  let end = at;
+  while (end < text.length && end - at < 16) {
+    const c = text.charCodeAt(end);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    if (!letter) break;
+    end++;
+  }
+  if (end === at) return undefined;
+  // A word that runs on (`DELETEX`, `SELECT_1`) is not one of the kinds'.
+  const next = end < text.length ? text.charCodeAt(end) : -1;
+  if ((next >= 48 && next <= 57) || next === 95) return undefined;
+  return text.slice(at, end).toUpperCase();
+}
+
 /** The action and table of one PartiQL statement. @internal */
 export function partiqlTarget(statement: string | undefined): PartiqlTarget {
   const text = statement ?? "";
+  const verb = leadingWord(text);
+  // An own member only: `CONSTRUCTOR` is no kind, whatever `Object.prototype` holds.
+  const action = verb === undefined ? undefined : ownMember(ACTIONS, verb);
+  if (action === undefined) return { action };
   const tokens = text.length > MAX_LENGTH ? undefined : tokenize(text);
-  const first = tokens?.[0];
-  const verb = first?.kind === "word" ? first.text.toUpperCase() : undefined;
-  const action: PartiqlAction =
-    verb === "INSERT"
-      ? "PartiQLInsert"
-      : verb === "UPDATE"
-        ? "PartiQLUpdate"
-        : verb === "DELETE"
-          ? "PartiQLDelete"
-          : "PartiQLSelect";
   if (!tokens) return { action };
   switch (verb) {
     case "INSERT":
