@@ -212,4 +212,136 @@ describe("DynamoDB hostile inputs", () => {
     });
     expect(get.requests[0]?.context?.["dynamodb:Attributes"]).toEqual(["a", "name", "d", "e"]);
   });
+
+  it("dynamodb:Attributes is unknown when a filter or a condition names attributes too", async () => {
+    // AWS counts the attributes a scan filter or a conditional write evaluates.
+    const key = { pk: { S: "k" } };
+    const values = { ":p": { S: "4111" } };
+    const calls: Array<[string, Record<string, unknown>]> = [
+      [
+        "ScanCommand",
+        {
+          TableName: "t",
+          ProjectionExpression: "pk",
+          FilterExpression: "begins_with(secret, :p)",
+          ExpressionAttributeValues: values,
+        },
+      ],
+      [
+        "ScanCommand",
+        {
+          TableName: "t",
+          AttributesToGet: ["pk"],
+          ScanFilter: {
+            secret: { ComparisonOperator: "BEGINS_WITH", AttributeValueList: [{ S: "4" }] },
+          },
+        },
+      ],
+      [
+        "QueryCommand",
+        {
+          TableName: "t",
+          ProjectionExpression: "pk",
+          KeyConditionExpression: "pk = :p",
+          FilterExpression: "secret = :p",
+          ExpressionAttributeValues: values,
+        },
+      ],
+      [
+        "QueryCommand",
+        {
+          TableName: "t",
+          AttributesToGet: ["pk"],
+          KeyConditions: { pk: { ComparisonOperator: "EQ", AttributeValueList: [{ S: "k" }] } },
+          QueryFilter: { secret: { ComparisonOperator: "NOT_NULL" } },
+        },
+      ],
+      [
+        "GetItemCommand",
+        {
+          TableName: "t",
+          Key: key,
+          ProjectionExpression: "pk",
+          ConditionExpression: "attribute_exists(secret)",
+        },
+      ],
+      [
+        "PutItemCommand",
+        {
+          TableName: "t",
+          Item: { pk: { S: "k" } },
+          ConditionExpression: "begins_with(secret, :p)",
+          ExpressionAttributeValues: values,
+        },
+      ],
+      [
+        "PutItemCommand",
+        {
+          TableName: "t",
+          Item: { pk: { S: "k" } },
+          Expected: { secret: { Exists: true, Value: { S: "x" } } },
+        },
+      ],
+      ["PutItemCommand", { TableName: "t", Item: { pk: { S: "k" } }, ConditionExpression: "" }],
+    ];
+    for (const [operation, input] of calls) {
+      const result = await map("DynamoDBClient", operation, input);
+      const request = result.requests[0];
+      const where = `${operation} ${JSON.stringify(input)}`;
+      expect(request?.context?.["dynamodb:Attributes"], where).toBeUndefined();
+      expect(request?.unknownContext, where).toContain("dynamodb:Attributes");
+    }
+    // A key condition names only key attributes, as a key does: the projection stays known.
+    const query = await map("DynamoDBClient", "QueryCommand", {
+      TableName: "t",
+      ProjectionExpression: "pk, score",
+      KeyConditionExpression: "pk = :p",
+      ExpressionAttributeValues: values,
+    });
+    expect(query.requests[0]?.context?.["dynamodb:Attributes"]).toEqual(["pk", "score"]);
+  });
+
+  it("dynamodb:Attributes is unknown for a projection path DynamoDB reads otherwise than as written", async () => {
+    // DynamoDB skips white space in a path: `Secret .a` names `Secret`, never `Secret `.
+    for (const ProjectionExpression of [
+      "Secret .a",
+      "Secret [0]",
+      "Secret\t[0]",
+      "a, 1b",
+      "a-b",
+      "#",
+      "# n",
+    ]) {
+      const get = await map("DynamoDBClient", "GetItemCommand", {
+        TableName: "t",
+        Key: { pk: { S: "k" } },
+        ProjectionExpression,
+        ExpressionAttributeNames: { "#n": "name", "# n": "other" },
+      });
+      expect(
+        get.requests[0]?.context?.["dynamodb:Attributes"],
+        ProjectionExpression,
+      ).toBeUndefined();
+      expect(get.requests[0]?.unknownContext, ProjectionExpression).toContain(
+        "dynamodb:Attributes",
+      );
+    }
+  });
+
+  it("dynamodb:Select is unknown for a Query or Scan that leaves it to AWS's default", async () => {
+    const scan = await map("DynamoDBClient", "ScanCommand", { TableName: "t" });
+    expect(scan.requests[0]?.context?.["dynamodb:Select"]).toBeUndefined();
+    expect(scan.requests[0]?.unknownContext).toContain("dynamodb:Select");
+    const query = await map("DynamoDBClient", "QueryCommand", { TableName: "t", IndexName: "i" });
+    expect(query.requests[0]?.unknownContext).toContain("dynamodb:Select");
+    const given = await map("DynamoDBClient", "ScanCommand", { TableName: "t", Select: "COUNT" });
+    expect(given.requests[0]?.context?.["dynamodb:Select"]).toBe("COUNT");
+    expect(given.requests[0]?.unknownContext ?? []).not.toContain("dynamodb:Select");
+    // GetItem has no Select member: the key stays absent, as IAM's own GetItem example needs.
+    const get = await map("DynamoDBClient", "GetItemCommand", {
+      TableName: "t",
+      Key: { pk: { S: "k" } },
+    });
+    expect(get.requests[0]?.unknownContext ?? []).not.toContain("dynamodb:Select");
+  });
 });

@@ -125,6 +125,27 @@ const ITEM_OPERATIONS = new Set([
   "TransactWriteItems",
 ]);
 
+/** Operations whose `Select` always has a value, given or AWS's default. */
+const SELECTING = new Set(["Query", "Scan"]);
+
+/** Members naming attributes a scan filter or a conditional write evaluates. */
+const EVALUATING_MEMBERS = [
+  "FilterExpression",
+  "ConditionExpression",
+  "ScanFilter",
+  "QueryFilter",
+  "Expected",
+] as const;
+
+/** Whether the call gives a filter or a condition (any value the SDK would send, even empty). */
+function evaluatesOtherAttributes(call: Call): boolean {
+  for (const member of EVALUATING_MEMBERS) {
+    const value = call.input.get(member);
+    if (value !== undefined && value !== null) return true;
+  }
+  return false;
+}
+
 /**
  * Operations whose own `ProjectionExpression` or `AttributesToGet` names the attributes AWS
  * checks. Others have no such member (an update's or a delete's attributes are others), and one
@@ -153,12 +174,27 @@ function projected(expression: string, names: unknown): string[] | undefined {
   for (const part of expression.split(",")) {
     const path = part.trim();
     const head = path.slice(0, topLevelEnd(path));
-    if (head.length === 0) return undefined;
+    // Only a name the expression grammar allows: `a .b` names `a` to DynamoDB, which skips the
+    // space, and anything unforeseen is unknown rather than a name AWS never sees.
+    if (!attributeToken(head)) return undefined;
     const name = head.startsWith("#") ? asString(read(names, head)) : head;
     if (name === undefined) return undefined;
     out.push(name);
   }
   return out;
+}
+
+/** A plain attribute name (`[A-Za-z][A-Za-z0-9_]*`) or a `#name` placeholder (`#[A-Za-z0-9_]+`). */
+function attributeToken(text: string): boolean {
+  const placeholder = text.charCodeAt(0) === 35; /* # */
+  if (text.length < (placeholder ? 2 : 1)) return false;
+  for (let i = placeholder ? 1 : 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    const digit = c >= 48 && c <= 57;
+    if (!letter && !(i > 0 && (digit || c === 95))) return false;
+  }
+  return true;
 }
 
 /** Where a document path's top-level attribute ends: at its first `.` or `[`, or at its end. */
@@ -175,7 +211,9 @@ function topLevelEnd(path: string): number {
  * conditions for fine-grained access control"). LeadingKeys is the partition key value: a key
  * with one attribute is the partition key; with two, which one is the partition key is in the
  * table's schema, which only the server knows, so the key is unknown. Attributes are the item's
- * names (PutItem) or the projection (GetItem, Query, Scan); anything else is unknown.
+ * names (PutItem) or the projection (GetItem, Query, Scan); anything else is unknown, and so is
+ * a call whose filter or condition names attributes of its own. `Select` left out of a Query or
+ * Scan is unknown: AWS has its default there.
  */
 function itemContext(call: Call) {
   const op = call.operation;
@@ -207,6 +245,15 @@ function itemContext(call: Call) {
     } else if (projection !== undefined) {
       attributes = projected(projection, call.input.get("ExpressionAttributeNames"));
     }
+  }
+  // AWS also counts the attributes a filter or a conditional write evaluates, which are not read
+  // here: the key is then unknown. A key condition names key attributes only, as a key does.
+  if (attributes !== undefined && evaluatesOtherAttributes(call)) attributes = undefined;
+  // A read that leaves `Select` out has AWS's default (`ALL_ATTRIBUTES`, or the index's
+  // projection): the key has a value, which keycard does not compute.
+  if (SELECTING.has(op)) {
+    const select = call.input.get("Select");
+    if (select === undefined || select === null) call.unknownContext.push("dynamodb:Select");
   }
   if (attributes && attributes.length > 0) into["dynamodb:Attributes"] = attributes;
   else call.unknownContext.push("dynamodb:Attributes");
