@@ -344,4 +344,34 @@ describe("DynamoDB hostile inputs", () => {
     });
     expect(get.requests[0]?.unknownContext ?? []).not.toContain("dynamodb:Select");
   });
+
+  it("PartiQL: a backtick literal, which the PartiQL lexer reads with comments of its own, leaves the table unknown", async () => {
+    const Statement =
+      "SELECT `1 // '\n` FROM real WHERE b = ' FROM fake WHERE ' AND c = `1 // '\n`";
+    const r = await map("DynamoDBClient", "ExecuteStatementCommand", { Statement });
+    expect(r.requests.map((q) => q.action)).toEqual(["dynamodb:PartiQLSelect"]);
+    expect(r.requests[0]?.resourceParts).toBeDefined();
+    // A parameter placeholder is ordinary: the table is still read.
+    const p = await map("DynamoDBClient", "ExecuteStatementCommand", {
+      Statement: "SELECT * FROM t WHERE k = ?",
+    });
+    expect(pairs(p.requests)).toEqual([["dynamodb:PartiQLSelect", `${TABLE}/t`]]);
+  });
+
+  it("dynamodb:Attributes is unknown for a query on an index that names its key attributes", async () => {
+    // An index's key attributes are not the table's: AWS may count them among the attributes.
+    for (const condition of [
+      { KeyConditionExpression: "email = :e", ExpressionAttributeValues: { ":e": { S: "x" } } },
+      { KeyConditions: { email: { ComparisonOperator: "EQ", AttributeValueList: [{ S: "x" }] } } },
+    ]) {
+      const query = await map("DynamoDBClient", "QueryCommand", {
+        TableName: "t",
+        IndexName: "by-email",
+        ProjectionExpression: "pk",
+        ...condition,
+      });
+      expect(query.requests[0]?.context?.["dynamodb:Attributes"]).toBeUndefined();
+      expect(query.requests[0]?.unknownContext).toContain("dynamodb:Attributes");
+    }
+  });
 });

@@ -137,13 +137,17 @@ const EVALUATING_MEMBERS = [
   "Expected",
 ] as const;
 
-/** Whether the call gives a filter or a condition (any value the SDK would send, even empty). */
+/**
+ * Whether the call gives a filter or a condition (any value the SDK would send, even empty), or
+ * a key condition on an index, whose key attributes are not the table's.
+ */
 function evaluatesOtherAttributes(call: Call): boolean {
-  for (const member of EVALUATING_MEMBERS) {
+  const given = (member: string) => {
     const value = call.input.get(member);
-    if (value !== undefined && value !== null) return true;
-  }
-  return false;
+    return value !== undefined && value !== null;
+  };
+  for (const member of EVALUATING_MEMBERS) if (given(member)) return true;
+  return given("IndexName") && (given("KeyConditionExpression") || given("KeyConditions"));
 }
 
 /**
@@ -247,7 +251,8 @@ function itemContext(call: Call) {
     }
   }
   // AWS also counts the attributes a filter or a conditional write evaluates, which are not read
-  // here: the key is then unknown. A key condition names key attributes only, as a key does.
+  // here: the key is then unknown. A key condition on the table names its key attributes only,
+  // as a key does; one on an index names the index's, which are the table's other attributes.
   if (attributes !== undefined && evaluatesOtherAttributes(call)) attributes = undefined;
   // A read that leaves `Select` out has AWS's default (`ALL_ATTRIBUTES`, or the index's
   // projection): the key has a value, which keycard does not compute.

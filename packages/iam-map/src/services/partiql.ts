@@ -60,8 +60,13 @@ function tokenize(text: string): Token[] | undefined {
       const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(at, at + 256))![0];
       out.push({ kind: "word", text: word });
       at += word.length;
-    } else if ((c === "-" && text[at + 1] === "-") || (c === "/" && text[at + 1] === "*")) {
-      // Comments could hide or fake the table name.
+    } else if (
+      (c === "-" && text[at + 1] === "-") ||
+      (c === "/" && text[at + 1] === "*") ||
+      c === "`"
+    ) {
+      // Comments could hide or fake the table name; so could a backtick literal, inside which
+      // PartiQL's lexer reads comments of its own where this one would see a quote.
       return undefined;
     } else {
       out.push({ kind: "other", text: c });
