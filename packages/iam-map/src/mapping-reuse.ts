@@ -666,30 +666,34 @@ function frozenContext(
   );
 }
 
+/**
+ * The last template context given the name in the call being instantiated, and the call's own
+ * copy of it: one holder for every call, emptied before and after each (no code but keycard's
+ * runs meanwhile), rather than one allocated on every reused call.
+ */
+const contexts: {
+  template: Readonly<Record<string, ContextValue>> | undefined;
+  call: Record<string, ContextValue> | undefined;
+} = { template: undefined, call: undefined };
+
 /** The mapping a template stands for with `name` as the name. */
 function instantiate(template: ResultTemplate, name: string): AuthorizationResult {
-  const contexts: CallContexts = { template: undefined, call: undefined };
+  contexts.template = undefined;
+  contexts.call = undefined;
   const result: AuthorizationResult = {
     known: true,
     service: template.service,
-    requests: requestsOf(template.requests, name, contexts),
-    alsoMayNeed: requestsOf(template.alsoMayNeed, name, contexts),
+    requests: requestsOf(template.requests, name),
+    alsoMayNeed: requestsOf(template.alsoMayNeed, name),
   };
+  // Not kept past the call: the copy is the caller's.
+  contexts.template = undefined;
+  contexts.call = undefined;
   if (template.reason !== undefined) result.reason = template.reason;
   return result;
 }
 
-/** The last template context given the name in one call, and the call's own copy of it. */
-interface CallContexts {
-  template: Readonly<Record<string, ContextValue>> | undefined;
-  call: Record<string, ContextValue> | undefined;
-}
-
-function requestsOf(
-  templates: readonly RequestTemplate[],
-  name: string,
-  contexts: CallContexts,
-): AuthorizationRequest[] {
+function requestsOf(templates: readonly RequestTemplate[], name: string): AuthorizationRequest[] {
   const out: AuthorizationRequest[] = new Array(templates.length);
   for (let i = 0; i < templates.length; i++) {
     const t = templates[i]!;

@@ -142,12 +142,17 @@ const EVALUATING_MEMBERS = [
  * a key condition on an index, whose key attributes are not the table's.
  */
 function evaluatesOtherAttributes(call: Call): boolean {
-  const given = (member: string) => {
-    const value = call.input.get(member);
-    return value !== undefined && value !== null;
-  };
-  for (const member of EVALUATING_MEMBERS) if (given(member)) return true;
-  return given("IndexName") && (given("KeyConditionExpression") || given("KeyConditions"));
+  for (const member of EVALUATING_MEMBERS) if (gives(call, member)) return true;
+  return (
+    gives(call, "IndexName") &&
+    (gives(call, "KeyConditionExpression") || gives(call, "KeyConditions"))
+  );
+}
+
+/** Whether the call gives the member a value the SDK sends (anything but undefined or null). */
+function gives(call: Call, member: string): boolean {
+  const value = call.input.get(member);
+  return value !== undefined && value !== null;
 }
 
 /**
@@ -256,10 +261,7 @@ function itemContext(call: Call) {
   if (attributes !== undefined && evaluatesOtherAttributes(call)) attributes = undefined;
   // A read that leaves `Select` out has AWS's default (`ALL_ATTRIBUTES`, or the index's
   // projection): the key has a value, which keycard does not compute.
-  if (SELECTING.has(op)) {
-    const select = call.input.get("Select");
-    if (select === undefined || select === null) call.unknownContext.push("dynamodb:Select");
-  }
+  if (SELECTING.has(op) && !gives(call, "Select")) call.unknownContext.push("dynamodb:Select");
   if (attributes && attributes.length > 0) into["dynamodb:Attributes"] = attributes;
   else call.unknownContext.push("dynamodb:Attributes");
 }
