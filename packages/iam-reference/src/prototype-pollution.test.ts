@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { prototypePollution } from "./prototype-pollution.js";
 
@@ -136,5 +137,112 @@ describe("prototypePollution", () => {
     Object.defineProperty(typedArrayPrototype, "then", { configurable: true, value: undefined });
     restore.push(() => delete (typedArrayPrototype as Record<string, unknown>)["then"]);
     expect(prototypePollution()).toMatch(/^%TypedArray%\.prototype\.then was added/);
+  });
+});
+
+/**
+ * Runs `script` in a fresh Node process (with `flags`), where it may lock the language's
+ * objects as no test in this process could undo; `check` is the module's check there. Returns
+ * the last line the script prints, parsed.
+ */
+function inFreshProcess(script: string, flags: string[] = []): unknown {
+  const module = JSON.stringify(new URL("./prototype-pollution.ts", import.meta.url).href);
+  const out = execFileSync(
+    process.execPath,
+    [
+      ...flags,
+      "--no-warnings",
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      `const check = async () => (await import(${module})); ${script}`,
+    ],
+    { encoding: "utf8" },
+  );
+  return JSON.parse(out.trim().split("\n").pop() as string);
+}
+
+describe("prototypePollution in a process that locks the language's objects", () => {
+  it("keeps reporting a hook added before its prototype was locked, check after check", () => {
+    const reports = inFreshProcess(`
+      Object.defineProperty(Boolean.prototype, Symbol.split, { value: () => [], configurable: true });
+      Object.preventExtensions(Boolean.prototype);
+      const { prototypePollution } = await check();
+      const seen = new Set();
+      for (let i = 0; i < 500; i++) seen.add(prototypePollution());
+      console.log(JSON.stringify([...seen]));
+    `);
+    expect(reports).toEqual([
+      expect.stringMatching(/^Boolean\.prototype\[Symbol\.split\] was added/),
+    ]);
+  });
+
+  it("keeps reporting a chain changed before the prototype was locked", () => {
+    const reports = inFreshProcess(`
+      Object.setPrototypeOf(Set.prototype, Object.create(Object.prototype));
+      Object.freeze(Set.prototype);
+      const { prototypePollution } = await check();
+      const seen = new Set();
+      for (let i = 0; i < 500; i++) seen.add(prototypePollution());
+      console.log(JSON.stringify([...seen]));
+    `);
+    expect(reports).toEqual([expect.stringMatching(/^Set\.prototype no longer inherits/)]);
+  });
+
+  it("keeps reporting members of Object.prototype added before it was locked", () => {
+    const reports = inFreshProcess(`
+      Object.prototype.Bucket = "public";
+      Object.preventExtensions(Object.prototype);
+      const { prototypePollution, addedObjectPrototypeMembers } = await check();
+      const seen = new Set();
+      for (let i = 0; i < 500; i++) seen.add(prototypePollution() + " " + addedObjectPrototypeMembers().join());
+      console.log(JSON.stringify([...seen]));
+    `);
+    expect(reports).toEqual([
+      expect.stringMatching(/^Object\.prototype has the member "Bucket".* Bucket$/),
+    ]);
+  });
+
+  it("still checks the prototypes left open once the locked ones are settled", () => {
+    const reports = inFreshProcess(`
+      Object.freeze(String.prototype);
+      Object.freeze(Object.prototype);
+      const { prototypePollution } = await check();
+      const before = new Set();
+      for (let i = 0; i < 500; i++) before.add(prototypePollution());
+      Object.defineProperty(Number.prototype, Symbol.split, { value: () => [], configurable: true });
+      const hook = prototypePollution();
+      delete Number.prototype[Symbol.split];
+      Object.setPrototypeOf(Map.prototype, Object.create(Object.prototype));
+      const chain = prototypePollution();
+      console.log(JSON.stringify([[...before], hook, chain]));
+    `);
+    expect(reports).toEqual([
+      [null],
+      expect.stringMatching(/^Number\.prototype\[Symbol\.split\] was added/),
+      expect.stringMatching(/^Map\.prototype no longer inherits/),
+    ]);
+  });
+
+  it("finds nothing, and still reports what Node leaves open, under node --frozen-intrinsics", () => {
+    const reports = inFreshProcess(
+      `
+      const { prototypePollution, addedObjectPrototypeMembers } = await check();
+      const before = new Set();
+      for (let i = 0; i < 500; i++) before.add(prototypePollution());
+      let locked = true;
+      try { Object.prototype.Bucket = "public"; locked = false; } catch {}
+      Object.defineProperty(Buffer.prototype, "then", { value: undefined, configurable: true });
+      console.log(JSON.stringify([[...before], locked, addedObjectPrototypeMembers(), prototypePollution()]));
+    `,
+      ["--frozen-intrinsics"],
+    );
+    expect(reports).toEqual([
+      [null],
+      true,
+      [],
+      expect.stringMatching(/^Buffer\.prototype\.then was added/),
+    ]);
   });
 });

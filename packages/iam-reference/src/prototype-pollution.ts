@@ -33,6 +33,7 @@ const ownKeys = Reflect.ownKeys;
 const getPrototypeOf = Object.getPrototypeOf;
 const defineEntry = Reflect.defineProperty;
 const ownNames = Object.getOwnPropertyNames;
+const isExtensible = Reflect.isExtensible;
 const OBJECT_PROTOTYPE = Object.prototype;
 const ARRAY_PROTOTYPE = Array.prototype;
 
@@ -60,6 +61,7 @@ export function isAddedObjectPrototypeMember(name: string): boolean {
  * no symbol-keyed members.
  */
 export function addedObjectPrototypeMembers(): string[] {
+  if (objectPrototypeSettled) return [];
   // One listing of names and symbols: each listing of the prototype costs about a microsecond.
   const keys = ownKeys(OBJECT_PROTOTYPE);
   const added: string[] = [];
@@ -133,6 +135,20 @@ function iteratorPrototypes() {
  * Each row: the object, the member, and how to name it.
  */
 const ADDED_HOOKS: ReadonlyArray<readonly [object, string | symbol, string]> = addedHookRows();
+
+/**
+ * The rows of {@link ADDED_HOOKS} still tested on every check, one column each (lists of one
+ * kind of value read fastest). {@link settle} drops the rows that can no longer change.
+ */
+const HOOK_OBJECTS: object[] = [];
+const HOOK_KEYS: Array<string | symbol> = [];
+const HOOK_TEXTS: string[] = [];
+for (let i = 0; i < ADDED_HOOKS.length; i++) {
+  const row = ADDED_HOOKS[i] as readonly [object, string | symbol, string];
+  append(HOOK_OBJECTS, row[0]);
+  append(HOOK_KEYS, row[1]);
+  append(HOOK_TEXTS, row[2]);
+}
 
 function addedHookRows(): Array<readonly [object, string | symbol, string]> {
   const it = ITERATOR_PROTOTYPES;
@@ -220,10 +236,8 @@ function addedHookRows(): Array<readonly [object, string | symbol, string]> {
  * @public
  */
 export function addedProtocolHook(): string | undefined {
-  for (let i = 0; i < ADDED_HOOKS.length; i++) {
-    const row = ADDED_HOOKS[i] as readonly [object, string | symbol, string];
-    if (hasOwn(row[0], row[1])) return row[2];
-  }
+  for (let i = 0; i < HOOK_OBJECTS.length; i++)
+    if (hasOwn(HOOK_OBJECTS[i] as object, HOOK_KEYS[i] as string | symbol)) return HOOK_TEXTS[i];
   return undefined;
 }
 
@@ -279,9 +293,9 @@ const CHAIN_ROWS: ReadonlyArray<readonly [object, object, string, string]> = [
  * reads a member it lacks through its chain, and so do the collections, patterns, dates,
  * errors, promises and iterators keycard makes or walks.
  */
-const CHAIN_CHILDREN: readonly object[] = CHAIN_ROWS.map((row) => row[0]);
-const CHAIN_PARENTS: readonly object[] = CHAIN_ROWS.map((row) => row[1]);
-const CHAIN_TEXTS: readonly string[] = CHAIN_ROWS.map(
+const CHAIN_CHILDREN: object[] = CHAIN_ROWS.map((row) => row[0]);
+const CHAIN_PARENTS: object[] = CHAIN_ROWS.map((row) => row[1]);
+const CHAIN_TEXTS: string[] = CHAIN_ROWS.map(
   (row) => `${row[2]} no longer inherits from ${row[3]}`,
 );
 
@@ -309,6 +323,62 @@ function firstNames(names: readonly string[], quoted: boolean): string {
 }
 
 /**
+ * Whether `Object.prototype` was seen with nothing added while it could take no new member: it
+ * never can again, so {@link addedObjectPrototypeMembers} no longer lists it.
+ */
+let objectPrototypeSettled = false;
+
+/** How many checks remain before {@link settle} looks again for rows that can no longer change. */
+let checksBeforeSettling = 0;
+const CHECKS_BETWEEN_SETTLING = 64;
+
+/**
+ * Drops the rows that can no longer change: a prototype (or constructor) that takes no new
+ * member (frozen, sealed or made non-extensible, as `node --frozen-intrinsics` or a lockdown of
+ * the language's objects leaves it) and lacks the member now will lack it for the rest of the
+ * process, and one that inherits from the right prototype now cannot be given another. No
+ * language operation makes an object extensible again, so a dropped row stays answered; a row
+ * that is not clean when seen is kept, and keeps being reported. In a process where none is
+ * locked, every row stays and each check costs what it did.
+ */
+function settle(): void {
+  keepRows(HOOK_OBJECTS, HOOK_KEYS, HOOK_TEXTS, (i) => {
+    const target = HOOK_OBJECTS[i] as object;
+    return isExtensible(target) || hasOwn(target, HOOK_KEYS[i] as string | symbol);
+  });
+  keepRows(CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS, (i) => {
+    const child = CHAIN_CHILDREN[i] as object;
+    return isExtensible(child) || getPrototypeOf(child) !== CHAIN_PARENTS[i];
+  });
+  if (!objectPrototypeSettled && !isExtensible(OBJECT_PROTOTYPE))
+    objectPrototypeSettled = addedObjectPrototypeMembers().length === 0;
+}
+
+/**
+ * Keeps, in order, the rows of three parallel columns for which `changeable` holds (it reads
+ * row `i` before anything is written there). Every write is to an index the list already has,
+ * so no setter on `Array.prototype` is ever reached.
+ */
+function keepRows<A, B>(
+  first: A[],
+  second: B[],
+  texts: string[],
+  changeable: (i: number) => boolean,
+): void {
+  let kept = 0;
+  for (let i = 0; i < texts.length; i++) {
+    if (!changeable(i)) continue;
+    first[kept] = first[i] as A;
+    second[kept] = second[i] as B;
+    texts[kept] = texts[i] as string;
+    kept++;
+  }
+  first.length = kept;
+  second.length = kept;
+  texts.length = kept;
+}
+
+/**
  * What code in the process added to the prototypes the language's own values inherit from, in
  * words (the first kind found), or undefined for an untouched process: an object put into the
  * chain of a built-in prototype ({@link changedPrototypeChain}), an index on `Array.prototype`
@@ -316,10 +386,15 @@ function firstNames(names: readonly string[], quoted: boolean): string {
  * or name ({@link addedProtocolHook}), a member of `Object.prototype`
  * ({@link addedObjectPrototypeMembers}). Each of them is read by ordinary code as if it were a
  * value's own. One listing of `Object.prototype` (about a microsecond) when the others find
- * nothing.
+ * nothing, none once it is locked and was seen clean (see {@link settle}).
  * @public
  */
 export function prototypePollution(): string | undefined {
+  if (checksBeforeSettling === 0) {
+    checksBeforeSettling = CHECKS_BETWEEN_SETTLING;
+    settle();
+  }
+  checksBeforeSettling--;
   const chain = changedPrototypeChain();
   if (chain !== undefined)
     return `${chain}: what was put between them answers every member its values lack`;
