@@ -30303,6 +30303,7 @@ function isAddedObjectPrototypeMember(name) {
   return hasOwn2(OBJECT_PROTOTYPE2, name) && !STANDARD.has(name);
 }
 function addedObjectPrototypeMembers() {
+  if (objectPrototypeSettled) return [];
   const keys2 = ownKeys(OBJECT_PROTOTYPE2);
   const added = [];
   for (let i = 0; i < keys2.length; i++) {
@@ -30422,10 +30423,8 @@ function addedHookRows() {
   return rows2;
 }
 function addedProtocolHook() {
-  for (let i = 0; i < ADDED_HOOKS.length; i++) {
-    const row = ADDED_HOOKS[i];
-    if (hasOwn2(row[0], row[1])) return row[2];
-  }
+  for (let i = 0; i < HOOK_OBJECTS.length; i++)
+    if (hasOwn2(HOOK_OBJECTS[i], HOOK_KEYS[i])) return HOOK_TEXTS[i];
   return void 0;
 }
 function changedPrototypeChain() {
@@ -30441,7 +30440,37 @@ function firstNames(names2, quoted) {
   }
   return text;
 }
+function settle() {
+  keepRows(HOOK_OBJECTS, HOOK_KEYS, HOOK_TEXTS, (i) => {
+    const target = HOOK_OBJECTS[i];
+    return isExtensible(target) || hasOwn2(target, HOOK_KEYS[i]);
+  });
+  keepRows(CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS, (i) => {
+    const child = CHAIN_CHILDREN[i];
+    return isExtensible(child) || getPrototypeOf2(child) !== CHAIN_PARENTS[i];
+  });
+  if (!objectPrototypeSettled && !isExtensible(OBJECT_PROTOTYPE2))
+    objectPrototypeSettled = addedObjectPrototypeMembers().length === 0;
+}
+function keepRows(first, second, texts, changeable) {
+  let kept = 0;
+  for (let i = 0; i < texts.length; i++) {
+    if (!changeable(i)) continue;
+    first[kept] = first[i];
+    second[kept] = second[i];
+    texts[kept] = texts[i];
+    kept++;
+  }
+  first.length = kept;
+  second.length = kept;
+  texts.length = kept;
+}
 function prototypePollution() {
+  if (checksBeforeSettling === 0) {
+    checksBeforeSettling = CHECKS_BETWEEN_SETTLING;
+    settle();
+  }
+  checksBeforeSettling--;
   const chain = changedPrototypeChain();
   if (chain !== void 0)
     return `${chain}: what was put between them answers every member its values lack`;
@@ -30455,7 +30484,7 @@ function prototypePollution() {
   if (added.length === 0) return void 0;
   return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${firstNames(added, true)}, which the SDK's serializer may read as an input member keycard never saw`;
 }
-var STANDARD, hasOwn2, ownKeys, getPrototypeOf2, defineEntry, ownNames, OBJECT_PROTOTYPE2, ARRAY_PROTOTYPE2, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS;
+var STANDARD, hasOwn2, ownKeys, getPrototypeOf2, defineEntry, ownNames, isExtensible, OBJECT_PROTOTYPE2, ARRAY_PROTOTYPE2, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, HOOK_OBJECTS, HOOK_KEYS, HOOK_TEXTS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS, objectPrototypeSettled, checksBeforeSettling, CHECKS_BETWEEN_SETTLING;
 var init_prototype_pollution = __esm({
   "../../packages/iam-reference/src/prototype-pollution.ts"() {
     "use strict";
@@ -30478,12 +30507,22 @@ var init_prototype_pollution = __esm({
     getPrototypeOf2 = Object.getPrototypeOf;
     defineEntry = Reflect.defineProperty;
     ownNames = Object.getOwnPropertyNames;
+    isExtensible = Reflect.isExtensible;
     OBJECT_PROTOTYPE2 = Object.prototype;
     ARRAY_PROTOTYPE2 = Array.prototype;
     ITERATOR_PROTOTYPES = iteratorPrototypes();
     TYPED_ARRAY = getPrototypeOf2(Uint8Array);
     TYPED_ARRAY_PROTOTYPE = getPrototypeOf2(Uint8Array.prototype);
     ADDED_HOOKS = addedHookRows();
+    HOOK_OBJECTS = [];
+    HOOK_KEYS = [];
+    HOOK_TEXTS = [];
+    for (let i = 0; i < ADDED_HOOKS.length; i++) {
+      const row = ADDED_HOOKS[i];
+      append(HOOK_OBJECTS, row[0]);
+      append(HOOK_KEYS, row[1]);
+      append(HOOK_TEXTS, row[2]);
+    }
     O = "Object.prototype";
     I = "%IteratorPrototype%";
     CHAIN_ROWS = [
@@ -30530,6 +30569,9 @@ var init_prototype_pollution = __esm({
     CHAIN_TEXTS = CHAIN_ROWS.map(
       (row) => `${row[2]} no longer inherits from ${row[3]}`
     );
+    objectPrototypeSettled = false;
+    checksBeforeSettling = 0;
+    CHECKS_BETWEEN_SETTLING = 64;
   }
 });
 
