@@ -30299,8 +30299,14 @@ var init_actions = __esm({
 function append(list2, value) {
   defineEntry(list2, list2.length, { value, writable: true, enumerable: true, configurable: true });
 }
+function recordOf(names2) {
+  const record = /* @__PURE__ */ Object.create(null);
+  for (let i = 0; i < names2.length; i++)
+    defineEntry(record, names2[i], { value: true, enumerable: true });
+  return Object.freeze(record);
+}
 function isAddedObjectPrototypeMember(name) {
-  return hasOwn2(OBJECT_PROTOTYPE2, name) && !STANDARD.has(name);
+  return hasOwn2(OBJECT_PROTOTYPE2, name) && !hasOwn2(STANDARD, name);
 }
 function addedObjectPrototypeMembers() {
   if (objectPrototypeSettled) return [];
@@ -30308,8 +30314,8 @@ function addedObjectPrototypeMembers() {
   const added = [];
   for (let i = 0; i < keys2.length; i++) {
     const key = keys2[i];
-    if (typeof key === "symbol") append(added, String(key));
-    else if (!STANDARD.has(key)) append(added, key);
+    if (typeof key === "symbol") append(added, symbolText(key));
+    else if (!hasOwn2(STANDARD, key)) append(added, key);
   }
   return added;
 }
@@ -30324,7 +30330,7 @@ function addedArrayPrototypeIndexes() {
   return indexes2;
 }
 function isIndexName(name) {
-  const first = name.charCodeAt(0);
+  const first = charCodeAt(name, 0);
   return first >= 48 && first <= 57;
 }
 function iteratorPrototypes() {
@@ -30436,7 +30442,7 @@ function firstNames(names2, quoted) {
   let text = "";
   for (let i = 0; i < names2.length && i < 5; i++) {
     const name = names2[i];
-    text += `${i > 0 ? ", " : ""}${quoted ? JSON.stringify(name) : name}`;
+    text += `${i > 0 ? ", " : ""}${quoted ? quote(name) : name}`;
   }
   return text;
 }
@@ -30484,11 +30490,22 @@ function prototypePollution() {
   if (added.length === 0) return void 0;
   return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${firstNames(added, true)}, which the SDK's serializer may read as an input member keycard never saw`;
 }
-var STANDARD, hasOwn2, ownKeys, getPrototypeOf2, defineEntry, ownNames, isExtensible, OBJECT_PROTOTYPE2, ARRAY_PROTOTYPE2, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, HOOK_OBJECTS, HOOK_KEYS, HOOK_TEXTS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS, objectPrototypeSettled, checksBeforeSettling, CHECKS_BETWEEN_SETTLING;
+var hasOwn2, ownKeys, charCodeAt, symbolText, quote, getPrototypeOf2, defineEntry, ownNames, isExtensible, OBJECT_PROTOTYPE2, ARRAY_PROTOTYPE2, STANDARD, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, HOOK_OBJECTS, HOOK_KEYS, HOOK_TEXTS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS, objectPrototypeSettled, checksBeforeSettling, CHECKS_BETWEEN_SETTLING;
 var init_prototype_pollution = __esm({
   "../../packages/iam-reference/src/prototype-pollution.ts"() {
     "use strict";
-    STANDARD = /* @__PURE__ */ new Set([
+    hasOwn2 = Object.hasOwn;
+    ownKeys = Reflect.ownKeys;
+    charCodeAt = Function.prototype.call.bind(String.prototype.charCodeAt);
+    symbolText = Function.prototype.call.bind(Symbol.prototype.toString);
+    quote = JSON.stringify;
+    getPrototypeOf2 = Object.getPrototypeOf;
+    defineEntry = Reflect.defineProperty;
+    ownNames = Object.getOwnPropertyNames;
+    isExtensible = Reflect.isExtensible;
+    OBJECT_PROTOTYPE2 = Object.prototype;
+    ARRAY_PROTOTYPE2 = Array.prototype;
+    STANDARD = recordOf([
       "constructor",
       "__defineGetter__",
       "__defineSetter__",
@@ -30502,14 +30519,6 @@ var init_prototype_pollution = __esm({
       "__proto__",
       "toLocaleString"
     ]);
-    hasOwn2 = Object.hasOwn;
-    ownKeys = Reflect.ownKeys;
-    getPrototypeOf2 = Object.getPrototypeOf;
-    defineEntry = Reflect.defineProperty;
-    ownNames = Object.getOwnPropertyNames;
-    isExtensible = Reflect.isExtensible;
-    OBJECT_PROTOTYPE2 = Object.prototype;
-    ARRAY_PROTOTYPE2 = Array.prototype;
     ITERATOR_PROTOTYPES = iteratorPrototypes();
     TYPED_ARRAY = getPrototypeOf2(Uint8Array);
     TYPED_ARRAY_PROTOTYPE = getPrototypeOf2(Uint8Array.prototype);

@@ -246,3 +246,63 @@ describe("prototypePollution in a process that locks the language's objects", ()
     ]);
   });
 });
+
+describe("prototypePollution when the methods it could call are replaced", () => {
+  it("keeps reporting a member of Object.prototype after Set.prototype.has lied while it was locked", () => {
+    const reports = inFreshProcess(`
+      const { prototypePollution, addedObjectPrototypeMembers } = await check();
+      Object.defineProperty(Object.prototype, "Policy", { value: "public", configurable: false });
+      Object.preventExtensions(Object.prototype);
+      const has = Set.prototype.has;
+      Set.prototype.has = () => true;
+      const during = new Set();
+      for (let i = 0; i < 130; i++) during.add(prototypePollution());
+      Set.prototype.has = has;
+      console.log(JSON.stringify([[...during], prototypePollution(), addedObjectPrototypeMembers()]));
+    `);
+    expect(reports).toEqual([
+      [expect.stringMatching(/^Object\.prototype has the member "Policy"/)],
+      expect.stringMatching(/^Object\.prototype has the member "Policy"/),
+      ["Policy"],
+    ]);
+  });
+
+  it("reports a member of Object.prototype while Set.prototype.has answers every name", () => {
+    const reports = inFreshProcess(`
+      const { prototypePollution, isAddedObjectPrototypeMember } = await check();
+      Set.prototype.has = () => true;
+      Object.prototype.Bucket = "public";
+      console.log(JSON.stringify([prototypePollution(), isAddedObjectPrototypeMember("Bucket")]));
+    `);
+    expect(reports).toEqual([
+      expect.stringMatching(/^Object\.prototype has the member "Bucket"/),
+      true,
+    ]);
+  });
+
+  it("reports an index on Array.prototype while String.prototype.charCodeAt lies", () => {
+    const reports = inFreshProcess(`
+      const { prototypePollution, addedArrayPrototypeIndexes } = await check();
+      String.prototype.charCodeAt = () => 65;
+      Array.prototype[0] = "forged";
+      console.log(JSON.stringify([prototypePollution(), addedArrayPrototypeIndexes()]));
+    `);
+    expect(reports).toEqual([expect.stringMatching(/^Array\.prototype has the index 0/), ["0"]]);
+  });
+
+  it("names what was added in its own words while String and JSON.stringify are replaced", () => {
+    const reports = inFreshProcess(`
+      const { prototypePollution, addedObjectPrototypeMembers } = await check();
+      const print = JSON.stringify;
+      globalThis.String = () => "toString";
+      JSON.stringify = () => "nothing";
+      Object.defineProperty(Object.prototype, Symbol.for("hook"), { value: 1, configurable: true });
+      Object.prototype.Key = "x";
+      console.log(print([prototypePollution(), addedObjectPrototypeMembers()]));
+    `);
+    expect(reports).toEqual([
+      expect.stringMatching(/^Object\.prototype has the members "Key", "Symbol\(hook\)", which/),
+      ["Key", "Symbol(hook)"],
+    ]);
+  });
+});

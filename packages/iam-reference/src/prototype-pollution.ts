@@ -7,12 +7,34 @@
 // `for … of`, destructuring, spread or
 // array method that could hand control to a method added to an iterator prototype or to
 // `Array[Symbol.species]`, and the lists it makes define their entries rather than assign them.
+// It calls no method through a prototype either (`Set.prototype.has`, `charCodeAt`, `String`):
+// each function it needs is taken when the module loads, so code that swaps one for a moment
+// cannot make the check see a clean process, nor make a locked `Object.prototype` count as
+// clean for good (see `settle`).
+
+// Taken when the module loads: code that replaces them later cannot hide what it added.
+const hasOwn = Object.hasOwn;
+const ownKeys = Reflect.ownKeys;
+const charCodeAt = Function.prototype.call.bind(String.prototype.charCodeAt) as unknown as (
+  text: string,
+  at: number,
+) => number;
+const symbolText = Function.prototype.call.bind(Symbol.prototype.toString) as unknown as (
+  symbol: symbol,
+) => string;
+const quote = JSON.stringify as (text: string) => string;
+const getPrototypeOf = Object.getPrototypeOf;
+const defineEntry = Reflect.defineProperty;
+const ownNames = Object.getOwnPropertyNames;
+const isExtensible = Reflect.isExtensible;
+const OBJECT_PROTOTYPE = Object.prototype;
+const ARRAY_PROTOTYPE = Array.prototype;
 
 /**
  * The members the language gives `Object.prototype`. None is an input member of any AWS
  * operation; anything else there was put there by code in the process.
  */
-const STANDARD: ReadonlySet<string> = new Set([
+const STANDARD: Readonly<Record<string, true>> = recordOf([
   "constructor",
   "__defineGetter__",
   "__defineSetter__",
@@ -27,19 +49,20 @@ const STANDARD: ReadonlySet<string> = new Set([
   "toLocaleString",
 ]);
 
-// Taken when the module loads: code that replaces them later cannot hide what it added.
-const hasOwn = Object.hasOwn;
-const ownKeys = Reflect.ownKeys;
-const getPrototypeOf = Object.getPrototypeOf;
-const defineEntry = Reflect.defineProperty;
-const ownNames = Object.getOwnPropertyNames;
-const isExtensible = Reflect.isExtensible;
-const OBJECT_PROTOTYPE = Object.prototype;
-const ARRAY_PROTOTYPE = Array.prototype;
-
 /** Appends by definition: assigning past the end would reach a setter on `Array.prototype`. */
 function append<T>(list: T[], value: T): void {
   defineEntry(list, list.length, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * A frozen record without a prototype holding each name as an own member: asked with the
+ * `hasOwn` taken at load, it answers without any method code could replace (`Set.prototype.has`).
+ */
+function recordOf(names: readonly string[]): Readonly<Record<string, true>> {
+  const record = Object.create(null) as Record<string, true>;
+  for (let i = 0; i < names.length; i++)
+    defineEntry(record, names[i] as string, { value: true, enumerable: true });
+  return Object.freeze(record);
 }
 
 /**
@@ -49,7 +72,7 @@ function append<T>(list: T[], value: T): void {
  * @internal
  */
 export function isAddedObjectPrototypeMember(name: string): boolean {
-  return hasOwn(OBJECT_PROTOTYPE, name) && !STANDARD.has(name);
+  return hasOwn(OBJECT_PROTOTYPE, name) && !hasOwn(STANDARD, name);
 }
 
 /**
@@ -67,8 +90,8 @@ export function addedObjectPrototypeMembers(): string[] {
   const added: string[] = [];
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string | symbol;
-    if (typeof key === "symbol") append(added, String(key));
-    else if (!STANDARD.has(key)) append(added, key);
+    if (typeof key === "symbol") append(added, symbolText(key));
+    else if (!hasOwn(STANDARD, key)) append(added, key);
   }
   return added;
 }
@@ -91,7 +114,7 @@ export function addedArrayPrototypeIndexes(): string[] {
 }
 
 function isIndexName(name: string): boolean {
-  const first = name.charCodeAt(0);
+  const first = charCodeAt(name, 0);
   return first >= 48 && first <= 57;
 }
 
@@ -317,7 +340,7 @@ function firstNames(names: readonly string[], quoted: boolean): string {
   let text = "";
   for (let i = 0; i < names.length && i < 5; i++) {
     const name = names[i] as string;
-    text += `${i > 0 ? ", " : ""}${quoted ? JSON.stringify(name) : name}`;
+    text += `${i > 0 ? ", " : ""}${quoted ? quote(name) : name}`;
   }
   return text;
 }

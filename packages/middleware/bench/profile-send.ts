@@ -15,11 +15,14 @@ const calls = Number(process.env["PROFILE_CALLS"] ?? 40_000);
 const policy = await loadPolicy({
   iam: [{ name: "bench-10.json", document: benchPolicyDocument(10) }],
 });
-const dynamodb = process.env["PROFILE_CALL"] === "dynamodb";
-const client = dynamodb ? dynamoClient() : s3Client();
-if (variant === "keycard")
-  client.middlewareStack.use(keycardPlugin({ policy, principalArn: ROLE }));
-for (let i = 0; i < calls; i++) {
-  const name = distinct ? String(i) : "a";
-  await client.send((dynamodb ? getItem(name) : putObject(`2024/${name}.json`)) as never);
+const plugin = keycardPlugin({ policy, principalArn: ROLE });
+const name = (i: number) => (distinct ? String(i) : "a");
+if (process.env["PROFILE_CALL"] === "dynamodb") {
+  const client = dynamoClient();
+  if (variant === "keycard") client.middlewareStack.use(plugin);
+  for (let i = 0; i < calls; i++) await client.send(getItem(name(i)));
+} else {
+  const client = s3Client();
+  if (variant === "keycard") client.middlewareStack.use(plugin);
+  for (let i = 0; i < calls; i++) await client.send(putObject(`2024/${name(i)}.json`));
 }
