@@ -30297,12 +30297,19 @@ var init_actions = __esm({
 
 // ../../packages/iam-reference/src/prototype-pollution.ts
 function append(list2, value) {
-  defineEntry(list2, list2.length, { value, writable: true, enumerable: true, configurable: true });
+  defineEntry(list2, list2.length, dataEntry(value));
+}
+function dataEntry(value) {
+  const entry = createObject(null);
+  entry.value = value;
+  entry.writable = true;
+  entry.enumerable = true;
+  entry.configurable = true;
+  return entry;
 }
 function recordOf(names2) {
   const record = /* @__PURE__ */ Object.create(null);
-  for (let i = 0; i < names2.length; i++)
-    defineEntry(record, names2[i], { value: true, enumerable: true });
+  for (let i = 0; i < names2.length; i++) defineEntry(record, names2[i], dataEntry(true));
   return Object.freeze(record);
 }
 function isAddedObjectPrototypeMember(name) {
@@ -30433,6 +30440,23 @@ function addedProtocolHook() {
     if (hasOwn2(HOOK_OBJECTS[i], HOOK_KEYS[i])) return HOOK_TEXTS[i];
   return void 0;
 }
+function constructorRows() {
+  const F = "Function.prototype";
+  return [
+    [Promise, Function.prototype, "Promise", F],
+    [Error, Function.prototype, "Error", F],
+    [TypeError, Error, "TypeError", "Error"],
+    [RangeError, Error, "RangeError", "Error"],
+    [Object, Function.prototype, "Object", F],
+    [Array, Function.prototype, "Array", F],
+    [Date, Function.prototype, "Date", F],
+    [RegExp, Function.prototype, "RegExp", F],
+    [Map, Function.prototype, "Map", F],
+    [Set, Function.prototype, "Set", F],
+    [ArrayBuffer, Function.prototype, "ArrayBuffer", F],
+    [URL, Function.prototype, "URL", F]
+  ];
+}
 function changedPrototypeChain() {
   for (let i = 0; i < CHAIN_CHILDREN.length; i++)
     if (getPrototypeOf2(CHAIN_CHILDREN[i]) !== CHAIN_PARENTS[i]) return CHAIN_TEXTS[i];
@@ -30490,7 +30514,7 @@ function prototypePollution() {
   if (added.length === 0) return void 0;
   return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${firstNames(added, true)}, which the SDK's serializer may read as an input member keycard never saw`;
 }
-var hasOwn2, ownKeys, charCodeAt, symbolText, quote, getPrototypeOf2, defineEntry, ownNames, isExtensible, OBJECT_PROTOTYPE2, ARRAY_PROTOTYPE2, STANDARD, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, HOOK_OBJECTS, HOOK_KEYS, HOOK_TEXTS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS, objectPrototypeSettled, checksBeforeSettling, CHECKS_BETWEEN_SETTLING;
+var hasOwn2, ownKeys, charCodeAt, symbolText, quote, getPrototypeOf2, defineEntry, ownNames, isExtensible, createObject, OBJECT_PROTOTYPE2, ARRAY_PROTOTYPE2, STANDARD, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, HOOK_OBJECTS, HOOK_KEYS, HOOK_TEXTS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS, objectPrototypeSettled, checksBeforeSettling, CHECKS_BETWEEN_SETTLING;
 var init_prototype_pollution = __esm({
   "../../packages/iam-reference/src/prototype-pollution.ts"() {
     "use strict";
@@ -30503,6 +30527,7 @@ var init_prototype_pollution = __esm({
     defineEntry = Reflect.defineProperty;
     ownNames = Object.getOwnPropertyNames;
     isExtensible = Reflect.isExtensible;
+    createObject = Object.create;
     OBJECT_PROTOTYPE2 = Object.prototype;
     ARRAY_PROTOTYPE2 = Array.prototype;
     STANDARD = recordOf([
@@ -30571,7 +30596,14 @@ var init_prototype_pollution = __esm({
         ITERATOR_PROTOTYPES.iterator,
         "%RegExpStringIteratorPrototype%",
         I
-      ]
+      ],
+      // The other objects a hook is looked up on: one put into their chain answers the hook
+      // without adding it to them (`then` on every `Buffer` the signer waits on, `instanceof`).
+      [ArrayBuffer.prototype, OBJECT_PROTOTYPE2, "ArrayBuffer.prototype", O],
+      [Buffer.prototype, Uint8Array.prototype, "Buffer.prototype", "Uint8Array.prototype"],
+      [URL.prototype, OBJECT_PROTOTYPE2, "URL.prototype", O],
+      [TYPED_ARRAY, Function.prototype, "%TypedArray%", "Function.prototype"],
+      ...constructorRows()
     ];
     CHAIN_CHILDREN = CHAIN_ROWS.map((row) => row[0]);
     CHAIN_PARENTS = CHAIN_ROWS.map((row) => row[1]);

@@ -306,3 +306,65 @@ describe("prototypePollution when the methods it could call are replaced", () =>
     ]);
   });
 });
+
+describe("prototypePollution for the chains of every object it watches", () => {
+  const cases: Array<[string, string, RegExp]> = [
+    [
+      "Buffer.prototype",
+      "Object.setPrototypeOf(Buffer.prototype, Object.create(Uint8Array.prototype, { then: { value(resolve) { resolve('forged'); } } }));",
+      /^Buffer\.prototype no longer inherits from Uint8Array\.prototype/,
+    ],
+    [
+      "URL.prototype",
+      "Object.setPrototypeOf(URL.prototype, Object.create(Object.prototype, { then: { value() {} } }));",
+      /^URL\.prototype no longer inherits from Object\.prototype/,
+    ],
+    [
+      "URL",
+      "Object.setPrototypeOf(URL, Object.setPrototypeOf({ [Symbol.hasInstance]: () => true }, Function.prototype));",
+      /^URL no longer inherits from Function\.prototype/,
+    ],
+    [
+      "TypeError",
+      "Object.setPrototypeOf(TypeError, Object.setPrototypeOf({ [Symbol.hasInstance]: () => true }, Error));",
+      /^TypeError no longer inherits from Error/,
+    ],
+    [
+      "%TypedArray%",
+      "Object.setPrototypeOf(Object.getPrototypeOf(Uint8Array), Object.setPrototypeOf({ [Symbol.hasInstance]: () => true }, Function.prototype));",
+      /^%TypedArray% no longer inherits from Function\.prototype/,
+    ],
+    [
+      "ArrayBuffer.prototype",
+      "Object.setPrototypeOf(ArrayBuffer.prototype, Object.create(Object.prototype, { then: { value() {} } }));",
+      /^ArrayBuffer\.prototype no longer inherits from Object\.prototype/,
+    ],
+  ];
+  it.each(cases)(
+    "reports a hook put into the chain of %s, where it adds no member of its own",
+    (_name, insert, expected) => {
+      const report = inFreshProcess(`
+        const { prototypePollution } = await check();
+        ${insert}
+        console.log(JSON.stringify(prototypePollution()));
+      `);
+      expect(report).toMatch(expected);
+    },
+  );
+
+  it("reports get and set added to Object.prototype without running them or failing", () => {
+    const reports = inFreshProcess(`
+      const { prototypePollution } = await check();
+      let ran = 0;
+      Object.defineProperty(Object.prototype, "get", { get() { ran++; return undefined; }, configurable: true });
+      Object.prototype.set = undefined;
+      let report;
+      try { report = prototypePollution(); } catch (error) { report = "threw: " + error.message; }
+      console.log(JSON.stringify([report, ran]));
+    `);
+    expect(reports).toEqual([
+      expect.stringMatching(/^Object\.prototype has the members "get", "set"/),
+      0,
+    ]);
+  });
+});

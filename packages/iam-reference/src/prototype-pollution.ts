@@ -27,6 +27,7 @@ const getPrototypeOf = Object.getPrototypeOf;
 const defineEntry = Reflect.defineProperty;
 const ownNames = Object.getOwnPropertyNames;
 const isExtensible = Reflect.isExtensible;
+const createObject = Object.create;
 const OBJECT_PROTOTYPE = Object.prototype;
 const ARRAY_PROTOTYPE = Array.prototype;
 
@@ -51,7 +52,21 @@ const STANDARD: Readonly<Record<string, true>> = recordOf([
 
 /** Appends by definition: assigning past the end would reach a setter on `Array.prototype`. */
 function append<T>(list: T[], value: T): void {
-  defineEntry(list, list.length, { value, writable: true, enumerable: true, configurable: true });
+  defineEntry(list, list.length, dataEntry(value));
+}
+
+/**
+ * A descriptor of a plain data member without a prototype: `defineProperty` reads `get` and
+ * `set` from it, which an object literal would look up on `Object.prototype`, running whatever
+ * code put a getter there, or failing on a `get` added there.
+ */
+function dataEntry(value: unknown): PropertyDescriptor {
+  const entry = createObject(null) as PropertyDescriptor;
+  entry.value = value;
+  entry.writable = true;
+  entry.enumerable = true;
+  entry.configurable = true;
+  return entry;
 }
 
 /**
@@ -60,8 +75,7 @@ function append<T>(list: T[], value: T): void {
  */
 function recordOf(names: readonly string[]): Readonly<Record<string, true>> {
   const record = Object.create(null) as Record<string, true>;
-  for (let i = 0; i < names.length; i++)
-    defineEntry(record, names[i] as string, { value: true, enumerable: true });
+  for (let i = 0; i < names.length; i++) defineEntry(record, names[i] as string, dataEntry(true));
   return Object.freeze(record);
 }
 
@@ -173,6 +187,7 @@ for (let i = 0; i < ADDED_HOOKS.length; i++) {
   append(HOOK_TEXTS, row[2]);
 }
 
+/** Each object a row names needs its own row in {@link CHAIN_ROWS} as well. */
 function addedHookRows(): Array<readonly [object, string | symbol, string]> {
   const it = ITERATOR_PROTOTYPES;
   const rows: Array<readonly [object, string | symbol, string]> = [];
@@ -309,7 +324,33 @@ const CHAIN_ROWS: ReadonlyArray<readonly [object, object, string, string]> = [
     "%RegExpStringIteratorPrototype%",
     I,
   ],
+  // The other objects a hook is looked up on: one put into their chain answers the hook
+  // without adding it to them (`then` on every `Buffer` the signer waits on, `instanceof`).
+  [ArrayBuffer.prototype, OBJECT_PROTOTYPE, "ArrayBuffer.prototype", O],
+  [Buffer.prototype, Uint8Array.prototype, "Buffer.prototype", "Uint8Array.prototype"],
+  [URL.prototype, OBJECT_PROTOTYPE, "URL.prototype", O],
+  [TYPED_ARRAY, Function.prototype, "%TypedArray%", "Function.prototype"],
+  ...constructorRows(),
 ];
+
+/** Each constructor whose `Symbol.hasInstance` is watched, and what it natively inherits from. */
+function constructorRows(): Array<readonly [object, object, string, string]> {
+  const F = "Function.prototype";
+  return [
+    [Promise, Function.prototype, "Promise", F],
+    [Error, Function.prototype, "Error", F],
+    [TypeError, Error, "TypeError", "Error"],
+    [RangeError, Error, "RangeError", "Error"],
+    [Object, Function.prototype, "Object", F],
+    [Array, Function.prototype, "Array", F],
+    [Date, Function.prototype, "Date", F],
+    [RegExp, Function.prototype, "RegExp", F],
+    [Map, Function.prototype, "Map", F],
+    [Set, Function.prototype, "Set", F],
+    [ArrayBuffer, Function.prototype, "ArrayBuffer", F],
+    [URL, Function.prototype, "URL", F],
+  ];
+}
 /**
  * Each built-in prototype (one column each: lists of one kind of value read fastest) and the
  * one it inherits from natively: every array, string, number, boolean, symbol and function
