@@ -30495,6 +30495,18 @@ function keepRows(first, second, texts, changeable) {
   second.length = kept;
   texts.length = kept;
 }
+function lockableObjects() {
+  const objects = /* @__PURE__ */ new Set([OBJECT_PROTOTYPE2]);
+  const candidates = [...HOOK_OBJECTS, ...CHAIN_CHILDREN];
+  for (const candidate of candidates)
+    if (typeof candidate !== "function" || candidate === Function.prototype) objects.add(candidate);
+  return [...objects];
+}
+function lockPrototypes() {
+  for (let i = 0; i < LOCKABLE.length; i++) preventExtensions(LOCKABLE[i]);
+  checksBeforeSettling = 0;
+  return prototypePollution();
+}
 function prototypePollution() {
   if (checksBeforeSettling === 0) {
     checksBeforeSettling = CHECKS_BETWEEN_SETTLING;
@@ -30514,7 +30526,7 @@ function prototypePollution() {
   if (added.length === 0) return void 0;
   return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${firstNames(added, true)}, which the SDK's serializer may read as an input member keycard never saw`;
 }
-var hasOwn2, ownKeys, charCodeAt, symbolText, quote, getPrototypeOf2, defineEntry, ownNames, isExtensible, createObject, OBJECT_PROTOTYPE2, ARRAY_PROTOTYPE2, STANDARD, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, HOOK_OBJECTS, HOOK_KEYS, HOOK_TEXTS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS, objectPrototypeSettled, checksBeforeSettling, CHECKS_BETWEEN_SETTLING;
+var hasOwn2, ownKeys, charCodeAt, symbolText, quote, getPrototypeOf2, defineEntry, ownNames, isExtensible, createObject, preventExtensions, OBJECT_PROTOTYPE2, ARRAY_PROTOTYPE2, STANDARD, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, HOOK_OBJECTS, HOOK_KEYS, HOOK_TEXTS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS, objectPrototypeSettled, checksBeforeSettling, CHECKS_BETWEEN_SETTLING, LOCKABLE;
 var init_prototype_pollution = __esm({
   "../../packages/iam-reference/src/prototype-pollution.ts"() {
     "use strict";
@@ -30528,6 +30540,7 @@ var init_prototype_pollution = __esm({
     ownNames = Object.getOwnPropertyNames;
     isExtensible = Reflect.isExtensible;
     createObject = Object.create;
+    preventExtensions = Reflect.preventExtensions;
     OBJECT_PROTOTYPE2 = Object.prototype;
     ARRAY_PROTOTYPE2 = Array.prototype;
     STANDARD = recordOf([
@@ -30613,6 +30626,7 @@ var init_prototype_pollution = __esm({
     objectPrototypeSettled = false;
     checksBeforeSettling = 0;
     CHECKS_BETWEEN_SETTLING = 64;
+    LOCKABLE = lockableObjects();
   }
 });
 
@@ -30725,6 +30739,7 @@ __export(src_exports2, {
   iamServiceName: () => iamServiceName,
   iamServiceNameSync: () => iamServiceNameSync,
   isAddedObjectPrototypeMember: () => isAddedObjectPrototypeMember,
+  lockPrototypes: () => lockPrototypes,
   prototypePollution: () => prototypePollution
 });
 var init_src2 = __esm({

@@ -10,6 +10,7 @@ export {
   addedArrayPrototypeIndexes,
   addedObjectPrototypeMembers,
   addedProtocolHook,
+  lockPrototypes,
   prototypePollution,
   RECORD_PROTOTYPE,
 } from "./object-prototype.js";

@@ -3,6 +3,7 @@ export {
   addedObjectPrototypeMembers,
   addedProtocolHook,
   isAddedObjectPrototypeMember,
+  lockPrototypes,
   prototypePollution,
 } from "@keycard/iam-reference";
 

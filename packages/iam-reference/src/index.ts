@@ -12,6 +12,7 @@ export {
   addedObjectPrototypeMembers,
   addedProtocolHook,
   isAddedObjectPrototypeMember,
+  lockPrototypes,
   prototypePollution,
 } from "./prototype-pollution.js";
 export {

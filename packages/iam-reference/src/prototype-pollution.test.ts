@@ -368,3 +368,61 @@ describe("prototypePollution for the chains of every object it watches", () => {
     ]);
   });
 });
+
+describe("lockPrototypes", () => {
+  it("locks the prototypes the check watches, which then reads clean check after check", () => {
+    const reports = inFreshProcess(`
+      const { lockPrototypes, prototypePollution } = await check();
+      const locked = lockPrototypes();
+      const refused = [];
+      for (const attempt of [
+        () => { Object.prototype.Bucket = "public"; },
+        () => { Object.setPrototypeOf(Array.prototype, Object.create(Object.prototype)); },
+        () => { Array.prototype[0] = "forged"; },
+        () => { String.prototype[Symbol.split] = () => []; },
+        () => { Object.getPrototypeOf([][Symbol.iterator]()).return = () => ({}); },
+        () => { Buffer.prototype.then = undefined; },
+      ]) {
+        try { attempt(); refused.push(false); } catch (error) { refused.push(error instanceof TypeError); }
+      }
+      const after = new Set();
+      for (let i = 0; i < 200; i++) after.add(prototypePollution());
+      console.log(JSON.stringify([locked, refused, [...after]]));
+    `);
+    expect(reports).toEqual([null, [true, true, true, true, true, true], [null]]);
+  });
+
+  it("keeps reporting what was added before the lock", () => {
+    const reports = inFreshProcess(`
+      const { lockPrototypes, prototypePollution } = await check();
+      Object.defineProperty(Array.prototype, "toJSON", { value: () => "forged", configurable: true });
+      const locked = lockPrototypes();
+      const after = new Set();
+      for (let i = 0; i < 200; i++) after.add(prototypePollution());
+      // An object, with the reports as text: the added toJSON answers for every list.
+      console.log(JSON.stringify({ locked, after: [...after].join(" | ") }));
+    `);
+    expect(reports).toEqual({
+      locked: expect.stringMatching(/^Array\.prototype\.toJSON was added/),
+      after: expect.stringMatching(/^Array\.prototype\.toJSON was added[^|]*$/),
+    });
+  });
+
+  it("leaves existing methods writable and constructors open, and still watches the constructors", () => {
+    const reports = inFreshProcess(`
+      const { lockPrototypes, prototypePollution } = await check();
+      lockPrototypes();
+      for (let i = 0; i < 200; i++) prototypePollution();
+      const push = Array.prototype.push;
+      Array.prototype.push = function (...items) { return push.apply(this, items); };
+      const wrapped = [1].push(2) === 2;
+      Error.prepareStackTrace = undefined;
+      Object.defineProperty(Promise, Symbol.hasInstance, { value: () => true, configurable: true });
+      console.log(JSON.stringify([wrapped, prototypePollution()]));
+    `);
+    expect(reports).toEqual([
+      true,
+      expect.stringMatching(/^Promise\[Symbol\.hasInstance\] was added/),
+    ]);
+  });
+});

@@ -28,6 +28,7 @@ const defineEntry = Reflect.defineProperty;
 const ownNames = Object.getOwnPropertyNames;
 const isExtensible = Reflect.isExtensible;
 const createObject = Object.create;
+const preventExtensions = Reflect.preventExtensions;
 const OBJECT_PROTOTYPE = Object.prototype;
 const ARRAY_PROTOTYPE = Array.prototype;
 
@@ -440,6 +441,39 @@ function keepRows<A, B>(
   first.length = kept;
   second.length = kept;
   texts.length = kept;
+}
+
+/**
+ * The objects {@link lockPrototypes} locks: `Object.prototype` and every prototype the check
+ * watches. Constructors are left open (tools set `Error.prepareStackTrace`, polyfills add
+ * statics to `Promise`), so their few rows stay tested on every check.
+ */
+const LOCKABLE: readonly object[] = lockableObjects();
+
+function lockableObjects(): object[] {
+  const objects = new Set<object>([OBJECT_PROTOTYPE]);
+  const candidates = [...HOOK_OBJECTS, ...CHAIN_CHILDREN];
+  for (const candidate of candidates)
+    if (typeof candidate !== "function" || candidate === Function.prototype) objects.add(candidate);
+  return [...objects];
+}
+
+/**
+ * Makes `Object.prototype` and the other built-in prototypes the check watches (arrays,
+ * strings, numbers, functions, iterators, typed arrays, `Buffer.prototype`, `URL.prototype`, …)
+ * take no new member and keep what they inherit from, for the rest of the process, and returns
+ * what {@link prototypePollution} reports right after (undefined for a clean process). Their
+ * own members stay as they are and stay writable, so code that wraps an existing method keeps
+ * working; code that adds one (a polyfill) fails from then on, so call it once at start-up,
+ * after everything is loaded. From then on the check no longer tests them, which is most of
+ * its cost. What was added before the call stays reported, on every check. Opt-in: keycard
+ * never locks anything on its own.
+ * @public
+ */
+export function lockPrototypes(): string | undefined {
+  for (let i = 0; i < LOCKABLE.length; i++) preventExtensions(LOCKABLE[i] as object);
+  checksBeforeSettling = 0;
+  return prototypePollution();
 }
 
 /**

@@ -23,13 +23,15 @@
  * substring of case names to run, for profiling one case), `BENCH_BASELINE` (a module exporting
  * another version's `keycardPlugin`, measured as a fourth variant in the same run; when it also
  * exports `loadPolicy`, as a bundle made by `bundle-version.mjs` does, the baseline evaluates
- * with its own engine) and `BENCH_KEYCARD` (such a module measured as keycard in place of this
- * checkout's build, so that both sides are bundles built alike).
+ * with its own engine), `BENCH_KEYCARD` (such a module measured as keycard in place of this
+ * checkout's build, so that both sides are bundles built alike) and `BENCH_LOCK_PROTOTYPES=1`
+ * (the whole run in a process locked with `lockPrototypes()`).
  */
 import { cpus, loadavg, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadPolicy, type Policy } from "@keycard/engine";
+import { lockPrototypes } from "@keycard/iam-map";
 import { ACCOUNT, benchPolicyDocument, ROLE } from "./bench-policy.js";
 import { dynamoClient, getItem, putObject, s3Client } from "./sdk-calls.js";
 import { type Case, makeCase, measure, type PluginFactory } from "./side-by-side.js";
@@ -75,6 +77,12 @@ const baseline: PluginFactory | undefined = BASELINE
 const subject: PluginFactory | undefined = SUBJECT
   ? await versionFactory(await importVersion(SUBJECT))
   : undefined;
+if (process.env["BENCH_LOCK_PROTOTYPES"] === "1") {
+  // Process-wide, after every version is loaded: each one's own prototype check sees the lock.
+  const found = lockPrototypes();
+  if (found !== undefined) throw new Error(`the prototypes cannot be locked clean: ${found}`);
+  console.log("prototypes locked with lockPrototypes()");
+}
 const keycard = (size: number) => ({ policy: policies.get(size)!, principalArn: ROLE });
 const cached = { cacheMiddleware: true };
 

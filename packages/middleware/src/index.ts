@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 
+export { lockPrototypes } from "@keycard/iam-map";
 export type {
   DecisionPrincipal,
   DecisionRequest,
