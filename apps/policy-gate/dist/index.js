@@ -30411,6 +30411,8 @@ function addedHookRows() {
   for (const [type, name] of constructors)
     if (!hasOwn2(type, Symbol.hasInstance))
       rows2.push([type, Symbol.hasInstance, `${name}[Symbol.hasInstance]`]);
+  if (!hasOwn2(TYPED_ARRAY, Symbol.hasInstance))
+    rows2.push([TYPED_ARRAY, Symbol.hasInstance, "%TypedArray%[Symbol.hasInstance]"]);
   for (const [type, name] of [
     [Uint8Array, "Uint8Array"],
     [Int32Array, "Int32Array"]
@@ -30495,17 +30497,17 @@ function keepRows(first, second, texts, changeable) {
   second.length = kept;
   texts.length = kept;
 }
-function lockableObjects() {
-  const objects = /* @__PURE__ */ new Set([OBJECT_PROTOTYPE2]);
-  const candidates = [...HOOK_OBJECTS, ...CHAIN_CHILDREN];
-  for (const candidate of candidates)
-    if (typeof candidate !== "function" || candidate === Function.prototype) objects.add(candidate);
-  return [...objects];
-}
 function lockPrototypes() {
-  for (let i = 0; i < LOCKABLE.length; i++) preventExtensions(LOCKABLE[i]);
+  let open = "";
+  for (let i = 0; i < LOCKABLE.length; i++) {
+    const target = LOCKABLE[i];
+    if (!preventExtensions(target) || isExtensible(target))
+      open += `${open === "" ? "" : ", "}${LOCKABLE_NAMES[i]}`;
+  }
   checksBeforeSettling = 0;
-  return prototypePollution();
+  const found = prototypePollution();
+  if (open === "") return found;
+  return `${open} could not be locked${found === void 0 ? "" : `; ${found}`}`;
 }
 function prototypePollution() {
   if (checksBeforeSettling === 0) {
@@ -30526,7 +30528,7 @@ function prototypePollution() {
   if (added.length === 0) return void 0;
   return `Object.prototype has the member${added.length > 1 ? "s" : ""} ${firstNames(added, true)}, which the SDK's serializer may read as an input member keycard never saw`;
 }
-var hasOwn2, ownKeys, charCodeAt, symbolText, quote, getPrototypeOf2, defineEntry, ownNames, isExtensible, createObject, preventExtensions, OBJECT_PROTOTYPE2, ARRAY_PROTOTYPE2, STANDARD, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, HOOK_OBJECTS, HOOK_KEYS, HOOK_TEXTS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS, objectPrototypeSettled, checksBeforeSettling, CHECKS_BETWEEN_SETTLING, LOCKABLE;
+var hasOwn2, ownKeys, charCodeAt, symbolText, quote, getPrototypeOf2, defineEntry, ownNames, isExtensible, createObject, preventExtensions, OBJECT_PROTOTYPE2, ARRAY_PROTOTYPE2, STANDARD, ITERATOR_PROTOTYPES, TYPED_ARRAY, TYPED_ARRAY_PROTOTYPE, ADDED_HOOKS, HOOK_OBJECTS, HOOK_KEYS, HOOK_TEXTS, O, I, CHAIN_ROWS, CHAIN_CHILDREN, CHAIN_PARENTS, CHAIN_TEXTS, objectPrototypeSettled, checksBeforeSettling, CHECKS_BETWEEN_SETTLING, LOCKABLE, LOCKABLE_NAMES;
 var init_prototype_pollution = __esm({
   "../../packages/iam-reference/src/prototype-pollution.ts"() {
     "use strict";
@@ -30626,7 +30628,18 @@ var init_prototype_pollution = __esm({
     objectPrototypeSettled = false;
     checksBeforeSettling = 0;
     CHECKS_BETWEEN_SETTLING = 64;
-    LOCKABLE = lockableObjects();
+    LOCKABLE = [OBJECT_PROTOTYPE2];
+    LOCKABLE_NAMES = [O];
+    for (let i = 0; i < CHAIN_ROWS.length; i++) {
+      const row = CHAIN_ROWS[i];
+      const target = row[0];
+      if (typeof target === "function" && target !== Function.prototype) continue;
+      let listed = false;
+      for (let j = 0; j < LOCKABLE.length && !listed; j++) listed = LOCKABLE[j] === target;
+      if (listed) continue;
+      append(LOCKABLE, target);
+      append(LOCKABLE_NAMES, row[2]);
+    }
   }
 });
 

@@ -308,6 +308,18 @@ describe("prototypePollution when the methods it could call are replaced", () =>
 });
 
 describe("prototypePollution for the chains of every object it watches", () => {
+  it("reports a Symbol.hasInstance added to %TypedArray%, which every typed array constructor inherits", () => {
+    const report = inFreshProcess(`
+      const { prototypePollution } = await check();
+      Object.defineProperty(Object.getPrototypeOf(Uint8Array), Symbol.hasInstance, { value: () => true, configurable: true });
+      console.log(JSON.stringify([prototypePollution(), ({}) instanceof Uint8Array]));
+    `);
+    expect(report).toEqual([
+      expect.stringMatching(/^%TypedArray%\[Symbol\.hasInstance\] was added/),
+      true,
+    ]);
+  });
+
   const cases: Array<[string, string, RegExp]> = [
     [
       "Buffer.prototype",
@@ -406,6 +418,19 @@ describe("lockPrototypes", () => {
       locked: expect.stringMatching(/^Array\.prototype\.toJSON was added/),
       after: expect.stringMatching(/^Array\.prototype\.toJSON was added[^|]*$/),
     });
+  });
+
+  it("locks every watched prototype even when Set's methods were replaced before it loaded", () => {
+    const reports = inFreshProcess(`
+      Set.prototype.add = function () { return this; };
+      Set.prototype.has = () => true;
+      const { lockPrototypes } = await check();
+      const locked = lockPrototypes();
+      const open = [Object.prototype, String.prototype, Array.prototype, Function.prototype, Buffer.prototype]
+        .map((target) => Object.isExtensible(target));
+      console.log(JSON.stringify([locked ?? "clean", open]));
+    `);
+    expect(reports).toEqual(["clean", [false, false, false, false, false]]);
   });
 
   it("leaves existing methods writable and constructors open, and still watches the constructors", () => {

@@ -243,6 +243,9 @@ function addedHookRows(): Array<readonly [object, string | symbol, string]> {
   for (const [type, name] of constructors)
     if (!hasOwn(type, Symbol.hasInstance))
       rows.push([type, Symbol.hasInstance, `${name}[Symbol.hasInstance]`]);
+  // Typed array constructors inherit `Symbol.hasInstance` through `%TypedArray%`.
+  if (!hasOwn(TYPED_ARRAY, Symbol.hasInstance))
+    rows.push([TYPED_ARRAY, Symbol.hasInstance, "%TypedArray%[Symbol.hasInstance]"]);
   for (const [type, name] of [
     [Uint8Array, "Uint8Array"],
     [Int32Array, "Int32Array"],
@@ -444,36 +447,48 @@ function keepRows<A, B>(
 }
 
 /**
- * The objects {@link lockPrototypes} locks: `Object.prototype` and every prototype the check
- * watches. Constructors are left open (tools set `Error.prepareStackTrace`, polyfills add
- * statics to `Promise`), so their few rows stay tested on every check.
+ * The objects {@link lockPrototypes} locks, and their names: `Object.prototype` and every other
+ * prototype the check watches (each object a hook is looked up on has a chain row). Constructors
+ * are left open (tools set `Error.prepareStackTrace`, polyfills add statics to `Promise`), so
+ * their few rows stay tested on every check. Made with indexed loops over the module's own
+ * lists, like the check itself.
  */
-const LOCKABLE: readonly object[] = lockableObjects();
-
-function lockableObjects(): object[] {
-  const objects = new Set<object>([OBJECT_PROTOTYPE]);
-  const candidates = [...HOOK_OBJECTS, ...CHAIN_CHILDREN];
-  for (const candidate of candidates)
-    if (typeof candidate !== "function" || candidate === Function.prototype) objects.add(candidate);
-  return [...objects];
+const LOCKABLE: object[] = [OBJECT_PROTOTYPE];
+const LOCKABLE_NAMES: string[] = [O];
+for (let i = 0; i < CHAIN_ROWS.length; i++) {
+  const row = CHAIN_ROWS[i] as readonly [object, object, string, string];
+  const target = row[0];
+  if (typeof target === "function" && target !== Function.prototype) continue;
+  let listed = false;
+  for (let j = 0; j < LOCKABLE.length && !listed; j++) listed = LOCKABLE[j] === target;
+  if (listed) continue;
+  append(LOCKABLE, target);
+  append(LOCKABLE_NAMES, row[2]);
 }
 
 /**
  * Makes `Object.prototype` and the other built-in prototypes the check watches (arrays,
  * strings, numbers, functions, iterators, typed arrays, `Buffer.prototype`, `URL.prototype`, …)
  * take no new member and keep what they inherit from, for the rest of the process, and returns
- * what {@link prototypePollution} reports right after (undefined for a clean process). Their
- * own members stay as they are and stay writable, so code that wraps an existing method keeps
- * working; code that adds one (a polyfill) fails from then on, so call it once at start-up,
- * after everything is loaded. From then on the check no longer tests them, which is most of
- * its cost. What was added before the call stays reported, on every check. Opt-in: keycard
- * never locks anything on its own.
+ * what {@link prototypePollution} reports right after, or which of them could not be locked:
+ * undefined means locked and clean. Their own members stay as they are and stay writable, so
+ * code that wraps an existing method keeps working; code that adds one (a polyfill) fails from
+ * then on, so call it once at start-up, after everything is loaded. From then on the check no
+ * longer tests them, which is most of its cost. What was added before the call stays reported,
+ * on every check. Opt-in: keycard never locks anything on its own.
  * @public
  */
 export function lockPrototypes(): string | undefined {
-  for (let i = 0; i < LOCKABLE.length; i++) preventExtensions(LOCKABLE[i] as object);
+  let open = "";
+  for (let i = 0; i < LOCKABLE.length; i++) {
+    const target = LOCKABLE[i] as object;
+    if (!preventExtensions(target) || isExtensible(target))
+      open += `${open === "" ? "" : ", "}${LOCKABLE_NAMES[i] as string}`;
+  }
   checksBeforeSettling = 0;
-  return prototypePollution();
+  const found = prototypePollution();
+  if (open === "") return found;
+  return `${open} could not be locked${found === undefined ? "" : `; ${found}`}`;
 }
 
 /**
